@@ -1,0 +1,36 @@
+// `gradlens` command line: a thin front on src/core.
+import { readFileSync } from 'node:fs';
+import { analyze } from '../core/analyze';
+import { parseArgs, USAGE } from './args';
+import { formatHuman, toSpecJson } from './format';
+
+declare const GRADLENS_VERSION: string;
+
+export function main(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): number {
+  const args = parseArgs(argv);
+  if (args.command === 'help') {
+    io.out(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.command === 'version') {
+    io.out(`${typeof GRADLENS_VERSION === 'string' ? GRADLENS_VERSION : 'dev'}\n`);
+    return 0;
+  }
+  if (args.command === 'error') {
+    io.err(`gradlens: ${args.message}\nRun \`gradlens --help\` for usage.\n`);
+    return 2;
+  }
+  let text: string;
+  try {
+    text = readFileSync(args.file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    io.err(`gradlens: cannot read ${args.file}: ${why}\n`);
+    return 2;
+  }
+  const analysis = analyze(text, { fileName: args.file, seed: args.seed, dims: args.dims, maxElements: args.maxElements });
+  if (args.json) io.out(`${JSON.stringify(toSpecJson(analysis))}\n`);
+  else io.out(`${formatHuman(analysis, args.file)}\n`);
+  return analysis.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}

@@ -1,0 +1,86 @@
+// The Analysis: one plain, serialisable object holding everything the core found about a file.
+// It is the only thing that crosses from the worker to the extension, and from there to the
+// webview; the CLI prints it.
+import type { Diagnostic } from './diagnostics';
+import type { Range } from './text';
+
+export interface TensorStats {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** L2 norm. */
+  norm: number;
+  /** Fraction of entries that are exactly 0. */
+  zeros: number;
+  /** Number of NaN/Inf entries. */
+  nonFinite: number;
+  /** Counts in 16 equal bins between min and max (for sparklines and histograms). */
+  histogram: number[];
+}
+
+export type NodeKindOut = 'input' | 'param' | 'const' | 'node';
+
+export interface NodeResult {
+  name: string;
+  kind: NodeKindOut;
+  /** Concrete shape. */
+  shape: number[];
+  /** Symbolic shape, e.g. ["N", "H"]. */
+  dims: string[];
+  isInt: boolean;
+  /** Range of the name where it is declared or assigned. */
+  range: Range;
+  /** Range of the whole statement. */
+  statementRange: Range;
+  /** Flattened row-major; null if the forward pass did not reach it. */
+  value: number[] | null;
+  /** Flattened row-major; null where no gradient flows (int inputs, consts, unused tensors). */
+  grad: number[] | null;
+  valueStats: TensorStats | null;
+  gradStats: TensorStats | null;
+  /** Series the node's op published (e.g. rnn `timestepGradNorms`). */
+  records?: Record<string, number[]>;
+}
+
+export interface GradCheckEntry {
+  index: number[];
+  analytic: number;
+  numeric: number;
+  absError: number;
+  relError: number;
+  kinkCrossed: boolean;
+}
+
+export type Verdict = 'pass' | 'ok-if-kinked' | 'warn' | 'fail';
+
+export interface GradCheckResult {
+  target: string;
+  maxRelError: number;
+  verdict: Verdict;
+  checked: number;
+  failing: number;
+  h: number;
+  worst: GradCheckEntry[];
+  range: Range;
+}
+
+export interface Timings {
+  parseMs: number;
+  analyzeMs: number;
+  runMs: number;
+  totalMs: number;
+}
+
+export interface Analysis {
+  version: 1;
+  file: string;
+  dims: Record<string, number>;
+  seed: number;
+  /** Name of the backward root, or null when there is none. */
+  root: string | null;
+  diagnostics: Diagnostic[];
+  nodes: NodeResult[];
+  gradchecks: GradCheckResult[];
+  timings: Timings;
+}

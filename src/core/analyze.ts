@@ -1,0 +1,371 @@
+// The single entry point of the core: .grad text → Analysis. Each stage reads the previous
+// stage's output: parse → resolve → shapes → graph → run → checks. Nothing here throws on bad
+// input; an unexpected exception becomes an `internal-error` diagnostic.
+import type { Analysis, NodeKindOut, NodeResult } from './analysis';
+import { checkExpectShape, checkExpectValue } from './checks/expect';
+import { DiagnosticSink, type Diagnostic, type SpanDiagnostic } from './diagnostics';
+import type { Graph } from './engine/graph';
+import { initialValue, literalValue } from './engine/init';
+import { GraphBuilder } from './engine/lower';
+import { Execution } from './engine/run';
+import type { Assign, Expect, Program, TensorDecl } from './lang/ast';
+import { parse } from './lang/parser';
+import { resolve, type Resolution } from './lang/resolve';
+import type { ValueType } from './ops/op';
+import { checkGateDefinition } from './shapes/gates';
+import { listLiteralShape, ShapeInference, typeFromAnn, type TypeEnv } from './shapes/infer';
+import { formatShape, lit, named, type Dim } from './shapes/shape';
+import { tensorStats } from './stats';
+import { LineMap, type Span } from './text';
+
+export interface AnalyzeOptions {
+  /** File name reported in the Analysis. */
+  fileName?: string;
+  /** Overrides the file's `seed`. */
+  seed?: number;
+  /** Overrides dimension sizes. */
+  dims?: Record<string, number>;
+  /** Most tensor elements (values and gradients of every node) a run may hold. */
+  maxElements?: number;
+  /** Most floating-point operations one forward+backward may cost. */
+  maxFlops?: number;
+  /** Skip running (parse, names and shapes only). */
+  staticOnly?: boolean;
+}
+
+export const DEFAULT_MAX_ELEMENTS = 50_000_000;
+export const DEFAULT_MAX_FLOPS = 20_000_000_000;
+
+/** Everything the stages produced, for callers that need more than the Analysis (gradient checks). */
+export interface AnalysisSession {
+  analysis: Analysis;
+  program: Program;
+  resolution: Resolution | null;
+  graph: Graph | null;
+  execution: Execution | null;
+  lineMap: LineMap;
+  sink: DiagnosticSink;
+}
+
+export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
+  return analyzeSession(text, options).analysis;
+}
+
+export function analyzeSession(text: string, options: AnalyzeOptions = {}): AnalysisSession {
+  const t0 = performance.now();
+  const lineMap = new LineMap(text);
+  const sink = new DiagnosticSink();
+  const session: AnalysisSession = {
+    analysis: emptyAnalysis(options),
+    program: { statements: [] },
+    resolution: null,
+    graph: null,
+    execution: null,
+    lineMap,
+    sink,
+  };
+  let tParse = t0;
+  let tStatic = t0;
+  try {
+    session.program = parse(text, sink);
+    tParse = performance.now();
+    runStages(session, options);
+    tStatic = performance.now();
+  } catch (e) {
+    const msg = e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);
+    sink.error('internal-error', `GradLens hit an internal error while analysing this file: ${msg}`, { start: 0, end: 0 });
+  }
+  const t1 = performance.now();
+  const a = session.analysis;
+  a.diagnostics = toDiagnostics(sink.items, lineMap);
+  a.timings = { parseMs: tParse - t0, analyzeMs: Math.max(0, tStatic - tParse), runMs: Math.max(0, t1 - tStatic), totalMs: t1 - t0 };
+  return session;
+}
+
+function emptyAnalysis(options: AnalyzeOptions): Analysis {
+  return {
+    version: 1,
+    file: options.fileName ?? '<memory>',
+    dims: {},
+    seed: options.seed ?? 0,
+    root: null,
+    diagnostics: [],
+    nodes: [],
+    gradchecks: [],
+    timings: { parseMs: 0, analyzeMs: 0, runMs: 0, totalMs: 0 },
+  };
+}
+
+function runStages(session: AnalysisSession, options: AnalyzeOptions): void {
+  const { program, sink, analysis } = session;
+  const res = resolve(program, { seed: options.seed, dims: options.dims }, sink);
+  session.resolution = res;
+  analysis.seed = res.seed;
+  analysis.dims = Object.fromEntries([...res.dims].map(([k, v]) => [k, v.size]));
+
+  // Gate definitions, at their symbolic shapes.
+  const declaredGates = new Set<string>();
+  for (const s of program.statements) {
+    if (s.kind !== 'gate') continue;
+    const info = res.gates.get(s.name);
+    if (info && info.decl === s) {
+      checkGateDefinition(info, res.gates, declaredGates, sink);
+      declaredGates.add(s.name);
+    }
+  }
+
+  // Top-level types, statement by statement.
+  const types = new Map<string, ValueType>();
+  const dimOf = (name: string): Dim | undefined => {
+    const d = res.dims.get(name);
+    return d ? named(name, d.size) : undefined;
+  };
+  const visibleGates = new Set<string>();
+  const env: TypeEnv = { value: (n) => types.get(n), dim: dimOf, gates: res.gates, gateVisible: (n) => visibleGates.has(n) };
+  const infer = new ShapeInference(env, sink);
+  const declTypes = new Map<TensorDecl, ValueType>();
+  for (const s of program.statements) {
+    if (s.kind === 'gate' && res.gates.get(s.name)?.decl === s) visibleGates.add(s.name);
+    if (s.kind === 'decl') {
+      const t = declType(s, dimOf);
+      if (t && !types.has(s.name)) {
+        types.set(s.name, t);
+        declTypes.set(s, t);
+      }
+    } else if (s.kind === 'assign') {
+      const t = infer.infer(s.expr);
+      if (t && !types.has(s.name)) types.set(s.name, t);
+    } else if (s.kind === 'expect' && s.what === 'shape') {
+      const t = types.get(s.target);
+      if (t) checkExpectShape(s, t, (n) => res.dims.get(n)?.size, sink);
+    }
+  }
+
+  const root = res.root;
+  const rootType = root ? types.get(root.name) : undefined;
+  if (!root) {
+    const last = program.statements[program.statements.length - 1];
+    sink.info('no-root', 'nothing to differentiate: add a statement `name = expression`; the last one is the backward root', last ? last.span : { start: 0, end: 0 });
+  } else if (rootType && rootType.shape.length !== 0) {
+    sink.error('root-not-scalar', `backward root must be a scalar: \`${root.name}\` is ${formatShape(rootType.shape)}; reduce it, e.g. \`sum(...)\`, or end with a loss`, root.nameSpan, {
+      fixes: [{ title: `Wrap in sum(…)`, edits: [{ span: root.expr.span, newText: `sum(${sliceText(session, root.expr.span)})` }] }],
+    });
+  }
+  analysis.root = root && rootType && rootType.shape.length === 0 ? root.name : null;
+
+  // The graph.
+  const builder = new GraphBuilder(sink, res.gates);
+  for (const s of program.statements) {
+    if (s.kind === 'decl') {
+      const t = declTypes.get(s);
+      if (!t) continue;
+      const sizes = t.shape.map((d) => d.size ?? 0);
+      if (!withinElementLimit(s, sizes, options, sink)) continue;
+      const init = initialValue(s, sizes, { seed: res.seed, dimSize: (n) => res.dims.get(n)?.size, sink });
+      if (!init) continue;
+      const kind = s.declKind;
+      const requiresGrad = kind === 'param' || (kind === 'input' && !t.isInt);
+      const id = builder.addLeaf(kind, s.name, t, s.span, init, requiresGrad);
+      builder.named.set(s.name, id);
+    } else if (s.kind === 'assign' && types.has(s.name) && !builder.named.has(s.name)) {
+      builder.lowerAssign(s, infer, env);
+    }
+  }
+  const rootId = analysis.root ? (builder.named.get(analysis.root) ?? null) : null;
+  const graph = builder.graph(rootId);
+  session.graph = graph;
+
+  if (options.staticOnly || !withinRunLimits(graph, options, sink)) {
+    analysis.nodes = nodeResults(session, null, types);
+    return;
+  }
+
+  // Forward, backward.
+  const ex = new Execution(graph, res.seed);
+  session.execution = ex;
+  const issues = ex.forward({ detectNonFinite: true });
+  let canBackward = rootId !== null && !sink.hasErrors;
+  for (const issue of issues) {
+    const node = graph.nodes[issue.node];
+    const span = node.gateCall !== null ? graph.gateCalls[node.gateCall].span : node.span;
+    if (issue.kind === 'error') {
+      sink.error('bad-argument', issue.message, span);
+      canBackward = false;
+    } else {
+      sink.error('non-finite', issue.message, span, node.gateCall !== null ? { related: [{ message: 'inside the gate, here', span: node.span }] } : undefined);
+    }
+  }
+  if (canBackward && rootId !== null) {
+    for (const issue of ex.backward(rootId)) sink.error('bad-argument', issue.message, graph.nodes[issue.node].span);
+    reportUnused(program, graph, ex, analysis.root as string, sink);
+  }
+
+  // expect value / grad
+  for (const s of program.statements) {
+    if (s.kind === 'expect' && s.what !== 'shape') checkExpectRun(s, graph, ex, canBackward, sink);
+  }
+  analysis.nodes = nodeResults(session, ex, types);
+}
+
+function sliceText(session: AnalysisSession, s: Span): string {
+  return session.lineMap.text.slice(s.start, s.end);
+}
+
+function declType(s: TensorDecl, dimOf: (n: string) => Dim | undefined): ValueType | null {
+  if (s.type?.shape) {
+    let ok = true;
+    const t = typeFromAnn(s.type, (d) => {
+      if (d.kind === 'int') return lit(d.value);
+      const dim = dimOf(d.name);
+      if (!dim) ok = false;
+      return dim ?? lit(1);
+    });
+    return ok ? t : null;
+  }
+  // No shape written: a scalar, or the shape of a literal list.
+  if (s.init?.kind === 'literal') {
+    const shape = listLiteralShape(s.init.expr);
+    if (typeof shape === 'string') return literalValue(s.init.expr) === null ? null : { shape: [], isInt: !!s.type?.isInt };
+    return { shape: shape.map(lit), isInt: !!s.type?.isInt };
+  }
+  return { shape: [], isInt: !!s.type?.isInt };
+}
+
+function elementsOf(sizes: readonly number[]): number {
+  return sizes.reduce((a, b) => a * b, 1);
+}
+
+function withinElementLimit(s: TensorDecl, sizes: number[], options: AnalyzeOptions, sink: DiagnosticSink): boolean {
+  const limit = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  const n = elementsOf(sizes);
+  if (n <= limit) return true;
+  sink.error('too-large', `\`${s.name}\` would hold ${sizes.join('×')} = ${n.toLocaleString('en-US')} elements, over the limit of ${limit.toLocaleString('en-US')}; lower the dimension sizes (dims or --dim)`, s.nameSpan);
+  return false;
+}
+
+/** Checks the total size and cost of a run before allocating anything. */
+function withinRunLimits(graph: Graph, options: AnalyzeOptions, sink: DiagnosticSink): boolean {
+  const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  const maxFlops = options.maxFlops ?? DEFAULT_MAX_FLOPS;
+  let total = 0;
+  let flops = 0;
+  let largest = -1;
+  let costliest = -1;
+  let costliestFlops = 0;
+  for (const n of graph.nodes) {
+    const count = elementsOf(n.sizes);
+    total += n.requiresGrad ? 2 * count : count;
+    if (largest < 0 || count > elementsOf(graph.nodes[largest].sizes)) largest = n.id;
+    if (n.op) {
+      const c = n.op.cost ? n.op.cost(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes) : count;
+      const withBackward = n.requiresGrad ? 3 * c : c;
+      flops += withBackward;
+      if (withBackward > costliestFlops) {
+        costliestFlops = withBackward;
+        costliest = n.id;
+      }
+    }
+  }
+  if (total > maxElements && largest >= 0) {
+    const n = graph.nodes[largest];
+    sink.error(
+      'too-large',
+      `running this file needs ${total.toLocaleString('en-US')} tensor elements (values and gradients), over the limit of ${maxElements.toLocaleString('en-US')}; ` +
+        `the largest tensor here is ${formatShape(n.type.shape)} = ${elementsOf(n.sizes).toLocaleString('en-US')} elements. Lower the dimension sizes.`,
+      n.span,
+    );
+    return false;
+  }
+  if (flops > maxFlops && costliest >= 0) {
+    const n = graph.nodes[costliest];
+    sink.error(
+      'too-large',
+      `one forward and backward pass would cost about ${flops.toExponential(1)} floating-point operations, over the limit of ${maxFlops.toExponential(1)}; ` +
+        `the costliest operation is this \`${n.label}\` (${costliestFlops.toExponential(1)}). Lower the dimension sizes.`,
+      n.span,
+    );
+    return false;
+  }
+  return true;
+}
+
+function reportUnused(program: Program, graph: Graph, ex: Execution, root: string, sink: DiagnosticSink): void {
+  for (const s of program.statements) {
+    if (s.kind !== 'decl' || s.declKind !== 'param') continue;
+    const id = graph.named.get(s.name);
+    if (id === undefined || ex.grads[id]) continue;
+    sink.warning('unused', `\`${s.name}\` does not affect \`${root}\`, so it gets no gradient; use it or remove it`, s.nameSpan);
+  }
+}
+
+function checkExpectRun(s: Expect, graph: Graph, ex: Execution, ranBackward: boolean, sink: DiagnosticSink): void {
+  const id = graph.named.get(s.target);
+  if (id === undefined) return; // undefined or failed statements are reported elsewhere
+  const node = graph.nodes[id];
+  if (s.what === 'value') {
+    checkExpectValue(s, ex.values[id], null, sink);
+    return;
+  }
+  if (!ranBackward) return; // errors elsewhere prevent the backward pass
+  let reason: string | null = null;
+  if (node.kind === 'const') reason = `\`${s.target}\` is a const: consts never receive gradients`;
+  else if (node.type.isInt) reason = `\`${s.target}\` holds integer labels: they never receive gradients`;
+  else if (!ex.grads[id]) reason = `\`${s.target}\` gets no gradient: the backward root does not depend on it`;
+  checkExpectValue(s, reason ? null : ex.grads[id], reason, sink);
+}
+
+function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<string, ValueType>): NodeResult[] {
+  const { program, graph, lineMap } = session;
+  if (!graph) return [];
+  const out: NodeResult[] = [];
+  for (const s of program.statements) {
+    if (s.kind !== 'decl' && s.kind !== 'assign') continue;
+    const id = graph.named.get(s.name);
+    const t = types.get(s.name);
+    if (id === undefined || !t) continue;
+    // Only the statement that defined the name (not a duplicate).
+    if (graph.nodes[id].span.start < s.span.start || graph.nodes[id].span.end > s.span.end) continue;
+    const node = graph.nodes[id];
+    const value = ex?.values[id] ?? null;
+    const grad = ex?.grads[id] ?? null;
+    const kind: NodeKindOut = s.kind === 'decl' ? s.declKind : 'node';
+    const r: NodeResult = {
+      name: s.name,
+      kind,
+      shape: [...node.sizes],
+      dims: t.shape.map((d) => d.sym),
+      isInt: t.isInt,
+      range: lineMap.range(s.nameSpan),
+      statementRange: lineMap.range(s.span),
+      value: value ? Array.from(value.data) : null,
+      grad: grad ? Array.from(grad.data) : null,
+      valueStats: value ? tensorStats(value.data) : null,
+      gradStats: grad ? tensorStats(grad.data) : null,
+    };
+    const rec = ex?.records.get(id) ?? recordsInside(graph, ex, s);
+    if (rec) r.records = rec;
+    out.push(r);
+  }
+  return out;
+}
+
+/** Records published by ops inside a statement (e.g. the rnn in `h = rnn(…)[-1]`). */
+function recordsInside(graph: Graph, ex: Execution | null, s: Assign | TensorDecl): Record<string, number[]> | undefined {
+  if (!ex || s.kind !== 'assign') return undefined;
+  for (const [id, rec] of ex.records) {
+    const n = graph.nodes[id];
+    if (n.span.start >= s.span.start && n.span.end <= s.span.end) return rec;
+  }
+  return undefined;
+}
+
+function toDiagnostics(items: SpanDiagnostic[], lineMap: LineMap): Diagnostic[] {
+  const sorted = [...items].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  return sorted.map((d) => {
+    const out: Diagnostic = { severity: d.severity, code: d.code, message: d.message, range: lineMap.range(d.span) };
+    if (d.related?.length) out.related = d.related.map((r) => ({ message: r.message, range: lineMap.range(r.span) }));
+    if (d.fixes?.length) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: lineMap.range(e.span), newText: e.newText })) }));
+    return out;
+  });
+}
+

@@ -1,0 +1,216 @@
+// Every diagnostic the core can report, in one table. The troubleshooting page is generated
+// from it and a unit test analyses each `example` and asserts that it yields its code, so the
+// documentation cannot drift from the behaviour.
+import type { Severity } from './diagnostics';
+
+export interface DiagnosticCodeInfo {
+  severity: Severity;
+  title: string;
+  /** A minimal .grad file that triggers the diagnostic (null only for internal errors). */
+  example: string | null;
+  /** How to fix it, in one or two sentences. */
+  fix: string;
+}
+
+export const DIAGNOSTIC_CODES = {
+  // ---- syntax ----
+  'syntax': {
+    severity: 'error',
+    title: 'Syntax error',
+    example: 'input x = -2\ny = (x + \n',
+    fix: 'The message says which token was expected. Only the broken statement is skipped; the rest of the file is still analysed.',
+  },
+  'invalid-character': {
+    severity: 'error',
+    title: 'Character not allowed',
+    example: 'input x = 1\ny = x $ 2\n',
+    fix: 'Remove the character. Operators are `+ - * / ** @`, comparisons `> < >= <= ==`, and `.T` for a transpose.',
+  },
+  'invalid-number': {
+    severity: 'error',
+    title: 'Malformed number',
+    example: 'input x = 1e\n',
+    fix: 'Write numbers as `3`, `0.5`, `.5`, `1e-3`.',
+  },
+  'invalid-name': {
+    severity: 'error',
+    title: 'Malformed name',
+    example: "input x = 1\nx' = x * 2\n",
+    fix: "Names are letters, digits and `_`; a trailing `'` is not allowed (write `x_prime` or `x2`).",
+  },
+  // ---- names ----
+  'undefined-name': {
+    severity: 'error',
+    title: 'Undefined name',
+    example: 'input x = 1\ny = x * z\n',
+    fix: 'Declare the name (`input`, `param`, `const`) or define it with `name = …` before using it; the message suggests the closest existing name.',
+  },
+  'use-before-definition': {
+    severity: 'error',
+    title: 'Used before its definition',
+    example: 'input x = 1\ny = x * z\nz = x + 1\n',
+    fix: 'Move the definition above its first use: a .grad file is read top to bottom.',
+  },
+  'duplicate-definition': {
+    severity: 'error',
+    title: 'Name defined twice',
+    example: 'input x = 1\nx = x * 2\n',
+    fix: 'Every name is defined once (single assignment). Pick a new name such as `x2`.',
+  },
+  'unknown-function': {
+    severity: 'error',
+    title: 'Unknown function',
+    example: 'input x: [3]\ny = sum(rleu(x))\n',
+    fix: 'Use a built-in operation or a gate defined in the file; the message suggests the closest name.',
+  },
+  'unknown-keyword': {
+    severity: 'error',
+    title: 'Unknown keyword argument',
+    example: 'input x: [2, 3]\ny = sum(x, axs=0)\n',
+    fix: 'Use one of the keyword arguments the operation accepts; the message lists them.',
+  },
+  'bad-argument': {
+    severity: 'error',
+    title: 'Wrong arguments',
+    example: 'input x: [2, 3]\ny = sum(softmax(x, axis=0.5))\n',
+    fix: 'The message names the expected arguments and their kinds (tensor, integer, number, true/false, list).',
+  },
+  'undefined-dim': {
+    severity: 'error',
+    title: 'Undefined dimension',
+    example: 'dims N = 4\ninput X: [N, D]\n',
+    fix: 'Add the dimension to a `dims` line, e.g. `dims D = 10`, or write its size as a number.',
+  },
+  'duplicate-dim': {
+    severity: 'error',
+    title: 'Dimension defined twice',
+    example: 'dims N = 4, N = 5\n',
+    fix: 'Give each dimension one size.',
+  },
+  'bad-dim-value': {
+    severity: 'error',
+    title: 'Invalid dimension size',
+    example: 'dims N = 0\n',
+    fix: 'Dimension sizes are positive integers.',
+  },
+  'bad-init': {
+    severity: 'error',
+    title: 'Invalid initial value',
+    example: 'param w: [3] = [1, 2]\n',
+    fix: 'A literal must match the declared shape (a single number broadcasts); random inits are randn, normal(std), uniform(a, b), xavier, he, zeros, ones.',
+  },
+  // ---- shapes ----
+  'shape-mismatch': {
+    severity: 'error',
+    title: 'Shapes do not fit',
+    example: 'dims N = 4, D = 3, H = 5\ninput a: [N, D]\ninput b: [N, H]\nc = sum(a + b)\n',
+    fix: 'The message names the operation, both shapes and the dimension that differs. Transpose, reshape or reduce an operand so that the shapes broadcast.',
+  },
+  'matmul-shape': {
+    severity: 'error',
+    title: 'Matrix product with mismatched inner dimensions',
+    example: 'dims N = 4, D = 10, H = 5\ninput X: [N, D]\nparam W: [H, D]\nloss = sum(X @ W)\n',
+    fix: 'For `A @ B` the last dimension of A must equal the first of B. Usually one operand needs `.T` or the operands are in the wrong order.',
+  },
+  'dim-name-mismatch': {
+    severity: 'warning',
+    title: 'Different dimensions that happen to have the same size',
+    example: 'dims N = 4, D = 5, H = 5\ninput X: [N, D]\nparam W: [H, D]\nloss = sum(X @ W)\n',
+    fix: 'The program runs only because the sizes coincide; it breaks as soon as they differ. Check for a missing transpose.',
+  },
+  'root-not-scalar': {
+    severity: 'error',
+    title: 'Backward root is not a scalar',
+    example: 'input x: [3]\ny = x * 2\n',
+    fix: 'The last statement is differentiated, so it must be a scalar: reduce it, e.g. `sum(...)`, or end with a loss.',
+  },
+  'no-root': {
+    severity: 'info',
+    title: 'Nothing to differentiate',
+    example: 'input x = 1\n',
+    fix: 'Add a statement `name = expression`; the last one is the backward root.',
+  },
+  'unused': {
+    severity: 'warning',
+    title: 'Declared tensor does not affect the root',
+    example: 'input x = 1\nparam w = 2\nparam v = 3\nloss = w * x\n',
+    fix: 'The tensor gets no gradient because the root does not depend on it. Use it or remove it.',
+  },
+  // ---- gates ----
+  'gate-scope': {
+    severity: 'error',
+    title: 'Name not visible inside a gate',
+    example: 'input X: [2, 3]\nparam W: [3, 4]\ngate f(X: [N, D]) -> out: [N, M] {\n  out = X @ W\n}\nloss = sum(f(X))\n',
+    fix: 'A gate is a closed function: it sees only its inputs, its intermediates and its dimensions. Pass the tensor as an input.',
+  },
+  'gate-output-missing': {
+    severity: 'error',
+    title: 'Gate never assigns its output',
+    example: 'gate f(x: [N]) -> out: [N] {\n  y = x * 2\n}\n',
+    fix: 'Add a line `out = …` (the name after `->`) to the gate body.',
+  },
+  'gate-dout-in-forward': {
+    severity: 'error',
+    title: 'Upstream gradient used in the forward pass',
+    example: 'gate f(x: [N]) -> out: [N] {\n  out = x * dout\n}\n',
+    fix: '`d<out>` exists only inside `backward { … }`, where it is the gradient flowing into the gate from above.',
+  },
+  'gate-missing-gradient': {
+    severity: 'error',
+    title: 'Backward block does not assign an input\'s gradient',
+    example: 'gate mul(a: [N], b: [N]) -> out: [N] {\n  out = a * b\n  backward {\n    da = dout * b\n  }\n}\n',
+    fix: 'Assign `d<input>` for every input; write `dX = 0` for an input that truly gets no gradient.',
+  },
+  'gate-unknown-gradient': {
+    severity: 'error',
+    title: 'Gradient of a name the gate does not have',
+    example: 'gate scale(W: [N]) -> out: [N] {\n  out = W * 2\n  backward {\n    dw = dout * 2\n  }\n}\n',
+    fix: 'Names are case-sensitive: the gradient of input `W` is `dW`.',
+  },
+  'gate-call': {
+    severity: 'error',
+    title: 'Gate called with arguments that do not fit its declared shapes',
+    example: 'dims N = 4, D = 3\ninput X: [N, D]\ninput v: [N]\ngate f(a: [B, K], b: [K]) -> out: [B] {\n  out = a @ b\n}\nloss = sum(f(X, v))\n',
+    fix: 'The message shows how each gate dimension was bound by the earlier arguments and which argument disagrees.',
+  },
+  'backward-shape': {
+    severity: 'error',
+    title: 'Hand-written gradient has the wrong shape',
+    example: 'gate affine(X: [N, D], W: [D, M]) -> out: [N, M] {\n  out = X @ W\n  backward {\n    dX = dout @ W.T\n    dW = dout.T @ X\n  }\n}\n',
+    fix: 'Dimension analysis: `d<input>` must have its input\'s shape. The message proposes the arrangement of the same operands that has it (a transpose, the order of `@`, a sum over a broadcast axis).',
+  },
+  // ---- running ----
+  'too-large': {
+    severity: 'error',
+    title: 'Tensors too large to run',
+    example: 'dims N = 100000, D = 100000\ninput X: [N, D]\nloss = sum(X)\n',
+    fix: 'Lower the dimension sizes in `dims` (or with --dim); the limit on elements is a setting (default 50 million).',
+  },
+  'non-finite': {
+    severity: 'error',
+    title: 'NaN or Inf produced',
+    example: 'input x = 1000\ny = exp(x)\n',
+    fix: 'The first operation that produced NaN/Inf is marked, with the range of its inputs. Rescale the input, subtract the max before exp, or add an epsilon inside log/sqrt/division.',
+  },
+  'expect-failed': {
+    severity: 'error',
+    title: 'expect line is false',
+    example: 'input x = -2\ninput y = 5\nf = x + y\nexpect value f == 4\n',
+    fix: 'The message gives the actual value. Either the expectation or the network is wrong.',
+  },
+  'internal-error': {
+    severity: 'error',
+    title: 'Internal error in GradLens',
+    example: null,
+    fix: 'A bug in GradLens, not in your file. The message holds the details; please report it with the file that caused it.',
+  },
+} as const satisfies Record<string, DiagnosticCodeInfo>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+export const DOCS_BASE_URL = 'https://github.com/gradlens/gradlens/blob/main/docs/troubleshooting.md';
+
+/** Link for a code, used by the editor to make diagnostic codes clickable. */
+export function diagnosticCodeUrl(code: DiagnosticCode): string {
+  return `${DOCS_BASE_URL}#${code}`;
+}

@@ -1,0 +1,233 @@
+// Runs a graph: the forward pass in topological order, then reverse-mode backward from the root.
+// Gradients add up where a value is used more than once ("copy adds"); a gate with a hand-written
+// backward block gets the user's gradients instead of automatic ones.
+import { isLabelArgument, type ForwardContext, type OpDef } from '../ops/op';
+import { Tensor, sameShape, broadcastTo, unravel } from '../tensor/tensor';
+import type { GateCall, Graph, GraphNode } from './graph';
+import { Prng } from './prng';
+
+export interface RunIssue {
+  node: number;
+  kind: 'non-finite' | 'error';
+  message: string;
+}
+
+/** Values, gradients and per-node records of one run. */
+export class Execution {
+  readonly values: (Tensor | null)[];
+  grads: (Tensor | null)[];
+  readonly saved: unknown[];
+  readonly kinks: (Int32Array | undefined)[];
+  /** Series published by ops during backward (e.g. rnn 'timestepGradNorms'). */
+  readonly records = new Map<number, Record<string, number[]>>();
+  private readonly randomCache = new Map<number, Float64Array>();
+
+  constructor(
+    readonly graph: Graph,
+    readonly seed: number,
+  ) {
+    const n = graph.nodes.length;
+    this.values = new Array<Tensor | null>(n).fill(null);
+    this.grads = new Array<Tensor | null>(n).fill(null);
+    this.saved = new Array<unknown>(n).fill(undefined);
+    this.kinks = new Array<Int32Array | undefined>(n).fill(undefined);
+  }
+
+  private context(node: GraphNode, trackKinks: boolean): ForwardContext {
+    return {
+      trackKinks,
+      random: (count: number) => {
+        // The same numbers on every evaluation of this node: gradient checks rely on a fixed mask.
+        let r = this.randomCache.get(node.id);
+        if (!r || r.length !== count) {
+          const prng = new Prng(this.seed, `node:${node.rngKey ?? node.id}`);
+          r = new Float64Array(count);
+          for (let i = 0; i < count; i++) r[i] = prng.uniform();
+          this.randomCache.set(node.id, r);
+        }
+        return r;
+      },
+    };
+  }
+
+  /** Evaluates one node from its inputs' current values. */
+  evalNode(id: number, trackKinks = false): RunIssue | null {
+    const node = this.graph.nodes[id];
+    if (node.kind !== 'op') {
+      if (node.kind !== 'dout') this.values[id] = node.init;
+      return null;
+    }
+    const op = node.op as OpDef;
+    const inputs = node.inputs.map((i) => this.values[i] as Tensor);
+    const r = op.forward(inputs, node.attrs, this.context(node, trackKinks));
+    this.values[id] = r.value;
+    this.saved[id] = r.saved;
+    this.kinks[id] = r.kinks;
+    if (r.error) return { node: id, kind: 'error', message: r.error };
+    return null;
+  }
+
+  /**
+   * The forward pass over `ids` (default: the whole forward order). Stops at the first run-time
+   * error; reports the first node that turned finite inputs into NaN/Inf.
+   */
+  forward(opts: { trackKinks?: boolean; ids?: readonly number[]; detectNonFinite?: boolean } = {}): RunIssue[] {
+    const issues: RunIssue[] = [];
+    let nonFiniteReported = false;
+    for (const id of opts.ids ?? this.graph.order) {
+      const err = this.evalNode(id, opts.trackKinks ?? false);
+      if (err) {
+        issues.push(err);
+        return issues;
+      }
+      if (opts.detectNonFinite && !nonFiniteReported) {
+        const issue = this.nonFiniteOrigin(id);
+        if (issue) {
+          issues.push(issue);
+          nonFiniteReported = true;
+        }
+      }
+    }
+    return issues;
+  }
+
+  /** A NaN/Inf produced by this node from finite inputs (the node of origin), or null. */
+  private nonFiniteOrigin(id: number): RunIssue | null {
+    const node = this.graph.nodes[id];
+    const v = this.values[id];
+    if (!v) return null;
+    const bad = countNonFinite(v);
+    if (bad.count === 0) return null;
+    if (node.kind === 'op' && node.inputs.some((i) => countNonFinite(this.values[i] as Tensor).count > 0)) return null;
+    const what = bad.nan > 0 && bad.inf > 0 ? 'NaN and Inf' : bad.nan > 0 ? 'NaN' : 'Inf';
+    const where = v.rank === 0 ? '' : ` (first at [${unravel(bad.first, v.shape).join(', ')}])`;
+    const inputs = node.kind === 'op' ? node.inputs.map((i) => describeRange(this.graph.nodes[i], this.values[i] as Tensor)).join('; ') : '';
+    const label = node.kind === 'op' ? `\`${node.label}\`` : `\`${node.name}\``;
+    return {
+      node: id,
+      kind: 'non-finite',
+      message: `${label} produced ${what} in ${bad.count} of ${v.size} entries${where}${inputs ? `; inputs: ${inputs}` : ''}`,
+    };
+  }
+
+  /** Reverse-mode backward from the root. Returns issues found in hand-written backward blocks. */
+  backward(root: number): RunIssue[] {
+    const { nodes, gateCalls } = this.graph;
+    const grads = new Array<Tensor | null>(nodes.length).fill(null);
+    this.grads = grads;
+    const issues: RunIssue[] = [];
+    const rootValue = this.values[root];
+    if (!rootValue) return issues;
+    grads[root] = Tensor.full(rootValue.shape, 1);
+    const order = this.graph.order;
+    for (let k = order.length - 1; k >= 0; k--) {
+      const id = order[k];
+      const g = grads[id];
+      if (!g) continue;
+      const node = nodes[id];
+      if (node.kind !== 'op') continue;
+      const gc = node.gateCall !== null ? gateCalls[node.gateCall] : null;
+      if (gc && gc.backward && id === gc.outputNode) {
+        const dgrads = this.runBackwardBlock(gc, g, issues);
+        gc.inputNodes.forEach((inp, i) => {
+          const d = dgrads[i];
+          if (d && nodes[inp].requiresGrad) accumulate(grads, inp, d);
+        });
+        continue;
+      }
+      if (!node.requiresGrad) continue;
+      const op = node.op as OpDef;
+      const inputs = node.inputs.map((i) => this.values[i] as Tensor);
+      const needs = node.inputs.map((i, j) => nodes[i].requiresGrad && !isLabelArgument(op, j));
+      const res = op.backward({
+        inputs,
+        out: this.values[id] as Tensor,
+        grad: g,
+        saved: this.saved[id],
+        attrs: node.attrs,
+        needs,
+        record: (name, values) => {
+          const rec = this.records.get(id) ?? {};
+          rec[name] = values;
+          this.records.set(id, rec);
+        },
+      });
+      node.inputs.forEach((inp, j) => {
+        const d = res[j];
+        if (needs[j] && d) accumulate(grads, inp, d);
+      });
+    }
+    return issues;
+  }
+
+  /** Evaluates a gate's backward block with upstream gradient `dout`; gradients per gate input. */
+  runBackwardBlock(gc: GateCall, dout: Tensor, issues: RunIssue[] = []): (Tensor | null)[] {
+    const bw = gc.backward;
+    if (!bw) return [];
+    this.values[bw.doutNode] = dout;
+    for (const id of bw.nodes) {
+      const err = this.evalNode(id);
+      if (err) {
+        issues.push(err);
+        return gc.inputNodes.map(() => null);
+      }
+    }
+    return bw.grads.map((gid, i) => {
+      if (gid === null) return null;
+      const v = this.values[gid] as Tensor;
+      const want = this.values[gc.inputNodes[i]] as Tensor;
+      if (sameShape(v.shape, want.shape)) return v;
+      // `dX = 0` (a scalar) stands for zeros of X's shape; other mismatches were reported statically.
+      if (v.size === 1 && v.rank === 0) return broadcastTo(v, want.shape);
+      return null;
+    });
+  }
+}
+
+function accumulate(grads: (Tensor | null)[], id: number, d: Tensor): void {
+  const cur = grads[id];
+  if (!cur) {
+    grads[id] = d;
+    return;
+  }
+  // Never add in place: backward rules may hand the same tensor to several inputs.
+  const sum = new Tensor(cur.shape);
+  for (let i = 0; i < sum.size; i++) sum.data[i] = cur.data[i] + d.data[i];
+  grads[id] = sum;
+}
+
+
+export function countNonFinite(t: Tensor): { count: number; nan: number; inf: number; first: number } {
+  let nan = 0;
+  let inf = 0;
+  let first = -1;
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v - v !== 0) {
+      if (v !== v) nan++;
+      else inf++;
+      if (first < 0) first = i;
+    }
+  }
+  return { count: nan + inf, nan, inf, first };
+}
+
+
+function describeRange(node: GraphNode, v: Tensor): string {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < v.size; i++) {
+    const x = v.data[i];
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  const name = node.name ?? node.label;
+  if (v.size === 1) return `${name} = ${fmt(v.data[0])}`;
+  return `${name} in [${fmt(lo)}, ${fmt(hi)}]`;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return String(Number(v.toPrecision(4)));
+}

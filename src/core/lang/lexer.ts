@@ -1,0 +1,204 @@
+// Hand-written lexer for .grad (spec section 1). It never throws: bad characters become
+// diagnostics and are skipped, so one typo costs one diagnostic.
+import type { DiagnosticSink } from '../diagnostics';
+import { CONTINUATION_TEXTS, KEYWORDS, type Token } from './tokens';
+
+const THREE_CHAR: string[] = [];
+const TWO_CHAR = ['**', '>=', '<=', '==', '~=', '->', '..'];
+const ONE_CHAR_OPS = new Set(['+', '-', '*', '/', '@', '>', '<']);
+const ONE_CHAR_PUNCT = new Set(['(', ')', '[', ']', '{', '}', ',', ':', '=', '~', '.']);
+const OP_TEXTS = new Set(['+', '-', '*', '/', '**', '@', '>', '<', '>=', '<=', '==', '~=']);
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isIdentPart(c: number): boolean {
+  return isIdentStart(c) || isDigit(c);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Splits `text` into tokens; newline tokens are kept only where they end a statement. */
+export function lex(text: string, sink: DiagnosticSink): Token[] {
+  const raw = scan(text, sink);
+  return layout(raw);
+}
+
+function scan(text: string, sink: DiagnosticSink): Token[] {
+  const tokens: Token[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    // whitespace (not newlines)
+    if (c === 32 || c === 9 || c === 12 || c === 0xfeff) {
+      i++;
+      continue;
+    }
+    if (c === 10 || c === 13) {
+      const start = i;
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+      i++;
+      tokens.push({ kind: 'newline', text: '\n', span: { start, end: i } });
+      continue;
+    }
+    if (c === 35 /* # */) {
+      while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+      continue;
+    }
+    if (isIdentStart(c)) {
+      const start = i;
+      while (i < n && isIdentPart(text.charCodeAt(i))) i++;
+      const word = text.slice(start, i);
+      if (text.charCodeAt(i) === 39 /* ' */) {
+        let end = i;
+        while (text.charCodeAt(end) === 39) end++;
+        sink.error(
+          'invalid-name',
+          `\`${text.slice(start, end)}\` is not a valid name: a trailing \`'\` is not allowed; write \`${word}_prime\` or \`${word}2\``,
+          { start, end },
+        );
+        i = end;
+      }
+      tokens.push({ kind: KEYWORDS.has(word) ? 'keyword' : 'ident', text: word, span: { start, end: i } });
+      continue;
+    }
+    if (isDigit(c) || (c === 46 /* . */ && isDigit(text.charCodeAt(i + 1)))) {
+      i = scanNumber(text, i, tokens, sink);
+      continue;
+    }
+    const three = text.slice(i, i + 3);
+    if (THREE_CHAR.includes(three)) {
+      tokens.push(punctOrOp(three, i));
+      i += 3;
+      continue;
+    }
+    const two = text.slice(i, i + 2);
+    if (TWO_CHAR.includes(two)) {
+      tokens.push(punctOrOp(two, i));
+      i += 2;
+      continue;
+    }
+    const one = text[i];
+    if (ONE_CHAR_OPS.has(one) || ONE_CHAR_PUNCT.has(one)) {
+      tokens.push(punctOrOp(one, i));
+      i++;
+      continue;
+    }
+    // Anything else: one diagnostic for a run of bad characters.
+    const start = i;
+    const cp = text.codePointAt(i) ?? c;
+    i += cp > 0xffff ? 2 : 1;
+    while (i < n && !isAllowedStart(text, i)) i += (text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1;
+    const bad = text.slice(start, i);
+    sink.error('invalid-character', `unexpected character${bad.length > 1 ? 's' : ''} \`${bad}\`${hintFor(bad)}`, {
+      start,
+      end: i,
+    });
+  }
+  tokens.push({ kind: 'eof', text: '', span: { start: n, end: n } });
+  return tokens;
+}
+
+function isAllowedStart(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  const ch = text[i];
+  return (
+    c === 32 ||
+    c === 9 ||
+    c === 10 ||
+    c === 13 ||
+    c === 35 ||
+    isIdentStart(c) ||
+    isDigit(c) ||
+    ONE_CHAR_OPS.has(ch) ||
+    ONE_CHAR_PUNCT.has(ch)
+  );
+}
+
+function hintFor(bad: string): string {
+  if (bad.includes('×') || bad.includes('·')) return ': use `*` for elementwise or `@` for matrix product';
+  if (bad.includes('−')) return ': use `-`';
+  if (bad.includes('^')) return ': use `**` for powers';
+  if (bad.includes('ᵀ')) return ': use `.T` for a transpose';
+  if (bad.includes(';')) return ': statements end at the end of the line';
+  if (bad.includes('!')) return ': there is no `!`; comparisons are `> < >= <= ==`';
+  return '';
+}
+
+function punctOrOp(t: string, start: number): Token {
+  return { kind: OP_TEXTS.has(t) ? 'op' : 'punct', text: t, span: { start, end: start + t.length } };
+}
+
+function scanNumber(text: string, start: number, tokens: Token[], sink: DiagnosticSink): number {
+  let i = start;
+  const n = text.length;
+  while (i < n && isDigit(text.charCodeAt(i))) i++;
+  // A fraction, unless this is the `..` of a range (`0..C`) or a `.T` after a literal.
+  if (text.charCodeAt(i) === 46 && text.charCodeAt(i + 1) !== 46 && !isIdentStart(text.charCodeAt(i + 1))) {
+    i++;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+  }
+  let malformed = false;
+  const e = text.charCodeAt(i);
+  if (e === 101 || e === 69 /* e E */) {
+    let j = i + 1;
+    if (text[j] === '+' || text[j] === '-') j++;
+    if (isDigit(text.charCodeAt(j))) {
+      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      i = j;
+    } else {
+      malformed = true;
+      i = j;
+    }
+  }
+  // Letters glued to a number (`3x`) are a malformed number, not a number and a name.
+  let end = i;
+  while (end < n && isIdentPart(text.charCodeAt(end))) {
+    end++;
+    malformed = true;
+  }
+  const t = text.slice(start, end);
+  if (malformed) {
+    sink.error('invalid-number', `malformed number \`${t}\`: write numbers as \`3\`, \`0.5\`, \`.5\` or \`1e-3\``, {
+      start,
+      end,
+    });
+    tokens.push({ kind: 'number', text: t, span: { start, end }, value: Number.NaN });
+    return end;
+  }
+  tokens.push({ kind: 'number', text: t, span: { start, end }, value: Number(t) });
+  return end;
+}
+
+/**
+ * Applies the line rules: a line break ends a statement unless the line ends in `(`, `[`, `,`
+ * or an operator, or the next line only closes an open bracket. Blank lines collapse.
+ */
+function layout(raw: Token[]): Token[] {
+  const out: Token[] = [];
+  let depth = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const t = raw[i];
+    if (t.kind === 'newline') {
+      const prev = out[out.length - 1];
+      if (!prev || prev.kind === 'newline') continue;
+      if (CONTINUATION_TEXTS.has(prev.text) && prev.kind !== 'number' && prev.kind !== 'ident') continue;
+      if (depth > 0) {
+        let j = i + 1;
+        while (raw[j].kind === 'newline') j++;
+        if (raw[j].text === ')' || raw[j].text === ']') continue;
+      }
+      out.push(t);
+      continue;
+    }
+    if (t.text === '(' || t.text === '[') depth++;
+    else if ((t.text === ')' || t.text === ']') && depth > 0) depth--;
+    else if (t.text === '{' || t.text === '}') depth = 0;
+    out.push(t);
+  }
+  return out;
+}

@@ -1,0 +1,571 @@
+// Name resolution: which name each use refers to, calls bound to op signatures or gates,
+// dimensions, and the scope rules of gates. Problems become diagnostics with suggestions.
+import type { DiagnosticSink } from '../diagnostics';
+import { chooseOverload, FUNCTIONS } from '../ops/registry';
+import type { AttrValue, Attrs, OpDef, ParamSpec } from '../ops/op';
+import { lit, named, type Dim } from '../shapes/shape';
+import type { Span } from '../text';
+import type { Assign, Call, DimRef, Expr, GateDecl, Program, Statement, TensorDecl } from './ast';
+import { closest, didYouMean } from './suggest';
+
+export const MAX_DIM_SIZE = 1 << 30;
+
+export interface DimInfo {
+  name: string;
+  size: number;
+  span: Span | null;
+}
+
+export interface GateInfo {
+  decl: GateDecl;
+  /** Dimension names declared by the gate's input and output types: local to the gate. */
+  localDims: Set<string>;
+  /** `d<input>` name → input index, for inputs that take a gradient. */
+  gradNames: Map<string, number>;
+  /** The upstream gradient's name, `d<out>`. */
+  doutName: string;
+  /** False when the header has errors: calls to it are not analysed further. */
+  valid: boolean;
+}
+
+export type CallTarget = { kind: 'op'; op: OpDef } | { kind: 'gate'; gate: GateInfo };
+
+export interface BoundCall {
+  target: CallTarget;
+  /** The callee as written. */
+  label: string;
+  /** Tensor arguments in signature order (a `tensors` list flattened in place). */
+  args: Expr[];
+  attrs: Attrs;
+}
+
+export interface Resolution {
+  seed: number;
+  dims: Map<string, DimInfo>;
+  gates: Map<string, GateInfo>;
+  /** Top-level tensor definitions by name (first definition wins). */
+  definitions: Map<string, TensorDecl | Assign>;
+  /** The backward root: the last top-level assignment. */
+  root: Assign | null;
+}
+
+export interface ResolveOptions {
+  seed?: number;
+  dims?: Record<string, number>;
+}
+
+/** How names and dimensions are looked up while binding a call. */
+export interface BindScope {
+  gates: Map<string, GateInfo>;
+  dim(name: string): Dim | undefined;
+  /** Gates declared so far (calls may only use those). */
+  gateVisible(name: string): boolean;
+}
+
+export function gradName(name: string): string {
+  return `d${name}`;
+}
+
+// ------------------------------------------------------------------ the pass
+
+export function resolve(program: Program, options: ResolveOptions, sink: DiagnosticSink): Resolution {
+  const dims = collectDims(program, options, sink);
+  const gates = new Map<string, GateInfo>();
+  const definitions = new Map<string, TensorDecl | Assign>();
+  let seed = 0;
+  let seedSeen = false;
+  let root: Assign | null = null;
+
+  // Every top-level name with its first definition, to tell "defined later" from "undefined".
+  const allNames = new Map<string, Statement>();
+  for (const s of program.statements) {
+    if ((s.kind === 'decl' || s.kind === 'assign') && !allNames.has(s.name)) allNames.set(s.name, s);
+  }
+  const allGates = new Set(program.statements.filter((s): s is GateDecl => s.kind === 'gate').map((g) => g.name));
+
+  const globalDim = (name: string): Dim | undefined => {
+    const d = dims.get(name);
+    return d ? named(name, d.size) : undefined;
+  };
+
+  const declaredGates = new Set<string>();
+  const scope: BindScope = { gates, dim: globalDim, gateVisible: (n) => declaredGates.has(n) };
+
+  const checkName = (name: string, at: Span): void => {
+    if (definitions.has(name) || dims.has(name)) return;
+    if (allNames.has(name)) {
+      const later = allNames.get(name) as Statement;
+      sink.error('use-before-definition', `\`${name}\` is used before its definition (a .grad file is read top to bottom); move the definition above this line`, at, {
+        related: [{ message: `\`${name}\` is defined here`, span: later.kind === 'decl' || later.kind === 'assign' ? later.nameSpan : later.span }],
+      });
+      return;
+    }
+    sink.error('undefined-name', `\`${name}\` is not defined.${didYouMean(name, [...definitions.keys(), ...dims.keys()])}`, at);
+  };
+
+  for (const s of program.statements) {
+    switch (s.kind) {
+      case 'seed':
+        if (options.seed !== undefined) seed = options.seed;
+        else if (!seedSeen) seed = s.value;
+        else sink.error('duplicate-definition', 'the seed is set twice; keep one `seed` line', s.span);
+        seedSeen = true;
+        break;
+      case 'dims':
+        break;
+      case 'decl':
+        checkDeclTypes(s, dims, sink);
+        if (definitions.has(s.name)) duplicate(s.name, s.nameSpan, definitions.get(s.name) as TensorDecl | Assign, sink);
+        else definitions.set(s.name, s);
+        break;
+      case 'assign':
+        walkNames(s.expr, checkName, (c) => bindCall(c, scope, sink, allGates));
+        if (definitions.has(s.name)) duplicate(s.name, s.nameSpan, definitions.get(s.name) as TensorDecl | Assign, sink);
+        else definitions.set(s.name, s);
+        root = s;
+        break;
+      case 'expect':
+        checkName(s.target, s.targetSpan);
+        if (s.shape) for (const d of s.shape) checkDimRef(d, (n) => dims.has(n), [...dims.keys()], sink);
+        if (s.expected) walkNames(s.expected, checkName, (c) => bindCall(c, scope, sink, allGates));
+        break;
+      case 'gate': {
+        const info = resolveGate(s, dims, scope, sink, allGates);
+        if (gates.has(s.name)) sink.error('duplicate-definition', `gate \`${s.name}\` is defined twice`, s.nameSpan);
+        else if (FUNCTIONS.has(s.name)) {
+          sink.error('duplicate-definition', `gate \`${s.name}\` has the name of a built-in operation; rename it (e.g. \`my_${s.name}\`)`, s.nameSpan);
+        } else {
+          gates.set(s.name, info);
+          declaredGates.add(s.name);
+        }
+        break;
+      }
+    }
+  }
+  if (options.seed !== undefined) seed = options.seed;
+  return { seed, dims, gates, definitions, root };
+}
+
+function duplicate(name: string, at: Span, first: TensorDecl | Assign, sink: DiagnosticSink): void {
+  sink.error('duplicate-definition', `\`${name}\` is already defined; every name is assigned once — use a new name such as \`${name}2\``, at, {
+    related: [{ message: `first definition of \`${name}\``, span: first.nameSpan }],
+  });
+}
+
+function collectDims(program: Program, options: ResolveOptions, sink: DiagnosticSink): Map<string, DimInfo> {
+  const dims = new Map<string, DimInfo>();
+  for (const s of program.statements) {
+    if (s.kind !== 'dims') continue;
+    for (const item of s.items) {
+      if (dims.has(item.name)) {
+        sink.error('duplicate-dim', `dimension \`${item.name}\` is already defined (= ${dims.get(item.name)?.size})`, item.nameSpan);
+        continue;
+      }
+      if (!Number.isInteger(item.value) || item.value < 1 || item.value > MAX_DIM_SIZE) {
+        sink.error('bad-dim-value', `dimension \`${item.name}\` must be a positive integer up to ${MAX_DIM_SIZE}, found ${Number.isNaN(item.value) ? 'a malformed number' : item.value}`, item.valueSpan);
+        dims.set(item.name, { name: item.name, size: 1, span: item.nameSpan });
+        continue;
+      }
+      dims.set(item.name, { name: item.name, size: item.value, span: item.nameSpan });
+    }
+  }
+  for (const [name, size] of Object.entries(options.dims ?? {})) {
+    const cur = dims.get(name);
+    dims.set(name, { name, size, span: cur?.span ?? null });
+  }
+  return dims;
+}
+
+function checkDimRef(d: DimRef, known: (n: string) => boolean, candidates: string[], sink: DiagnosticSink): void {
+  if (d.kind === 'name' && !known(d.name)) {
+    sink.error('undefined-dim', `dimension \`${d.name}\` is not defined: add it to a \`dims\` line (e.g. \`dims ${d.name} = 4\`) or write a number.${didYouMean(d.name, candidates)}`, d.span);
+  }
+}
+
+function checkDeclTypes(s: TensorDecl, dims: Map<string, DimInfo>, sink: DiagnosticSink): void {
+  const known = (n: string) => dims.has(n);
+  for (const d of s.type?.shape ?? []) checkDimRef(d, known, [...dims.keys()], sink);
+  if (s.range) {
+    for (const d of [s.range.lo, s.range.hi]) checkDimRef(d, known, [...dims.keys()], sink);
+    if (!s.type?.isInt) sink.error('bad-init', `\`in lo..hi\` gives the range of integer labels; declare \`${s.name}\` as \`int[…]\``, s.range.span);
+  }
+  if (s.type?.isInt && s.declKind === 'param') sink.error('bad-init', `a \`param\` is learned by gradient descent and cannot be \`int\`; use \`input ${s.name}: int[…]\` for labels`, s.type.span);
+  if (s.type?.isInt && !s.range && (!s.init || s.init.kind !== 'literal')) {
+    sink.error('bad-init', `integer input \`${s.name}\` needs a range of labels, e.g. \`in 0..C\`, or a literal value`, s.nameSpan);
+  }
+}
+
+// ------------------------------------------------------------------ gates
+
+function resolveGate(g: GateDecl, globalDims: Map<string, DimInfo>, outer: BindScope, sink: DiagnosticSink, allGates: Set<string>): GateInfo {
+  const localDims = new Set<string>();
+  for (const p of [...g.params, g.output]) for (const d of p.type.shape ?? []) if (d.kind === 'name') localDims.add(d.name);
+  const gradNames = new Map<string, number>();
+  const doutName = gradName(g.output.name);
+  const info: GateInfo = { decl: g, localDims, gradNames, doutName, valid: true };
+
+  const locals = new Map<string, Span>();
+  g.params.forEach((p, i) => {
+    if (locals.has(p.name)) {
+      sink.error('duplicate-definition', `gate \`${g.name}\` has two inputs named \`${p.name}\``, p.nameSpan);
+      info.valid = false;
+    }
+    locals.set(p.name, p.nameSpan);
+    if (!p.type.isInt) gradNames.set(gradName(p.name), i);
+  });
+  if (locals.has(g.output.name)) {
+    sink.error('duplicate-definition', `the output \`${g.output.name}\` of gate \`${g.name}\` has the name of an input`, g.output.nameSpan);
+    info.valid = false;
+  }
+
+  const scope: BindScope = {
+    gates: outer.gates,
+    dim: (n) => (localDims.has(n) ? named(n, null) : undefined),
+    gateVisible: outer.gateVisible,
+  };
+  const forwardNames = new Set(locals.keys());
+  const backwardNames = new Set<string>();
+  const globalNames = (n: string) => globalDims.has(n);
+
+  const check = (inBackward: boolean) => (name: string, at: Span) => {
+    if (forwardNames.has(name) || backwardNames.has(name) || localDims.has(name)) return;
+    if (name === doutName) {
+      if (!inBackward) {
+        sink.error('gate-dout-in-forward', `\`${name}\` is the upstream gradient of \`${g.output.name}\`: it exists only inside \`backward { … }\``, at);
+      }
+      return;
+    }
+    if (globalNames(name)) {
+      sink.error('gate-scope', `dimension \`${name}\` is not one of gate \`${g.name}\`'s dimensions; use a dimension from its input or output shapes`, at);
+      return;
+    }
+    const pool = [...forwardNames, ...backwardNames, ...(inBackward ? [doutName] : [])];
+    sink.error('gate-scope', `\`${name}\` is not defined in gate \`${g.name}\`: a gate sees only its inputs, its own intermediates${inBackward ? ' and the upstream gradient' : ''}; pass \`${name}\` as an input.${didYouMean(name, pool)}`, at);
+  };
+
+  let outputAssigned = false;
+  for (const a of g.body) {
+    walkNames(a.expr, check(false), (c) => bindCall(c, scope, sink, allGates));
+    if (forwardNames.has(a.name)) {
+      sink.error('duplicate-definition', `\`${a.name}\` is already defined in gate \`${g.name}\`; every name is assigned once`, a.nameSpan);
+      continue;
+    }
+    if (a.name === doutName) sink.error('gate-dout-in-forward', `\`${a.name}\` names the upstream gradient; it can only be read inside \`backward { … }\``, a.nameSpan);
+    forwardNames.add(a.name);
+    if (a.name === g.output.name) outputAssigned = true;
+  }
+  if (!outputAssigned) {
+    sink.error('gate-output-missing', `gate \`${g.name}\` never assigns its output \`${g.output.name}\`: add a line \`${g.output.name} = …\` to its body`, g.output.nameSpan);
+    info.valid = false;
+  }
+
+  if (g.backward) {
+    const assigned = new Set<string>();
+    for (const a of g.backward.body) {
+      walkNames(a.expr, check(true), (c) => bindCall(c, scope, sink, allGates));
+      if (forwardNames.has(a.name) || backwardNames.has(a.name) || a.name === doutName) {
+        sink.error('duplicate-definition', `\`${a.name}\` is already defined in gate \`${g.name}\`; every name is assigned once`, a.nameSpan);
+        continue;
+      }
+      backwardNames.add(a.name);
+      assigned.add(a.name);
+      if (!gradNames.has(a.name)) checkUnknownGradient(a, g, gradNames, forwardNames, sink);
+    }
+    const missing = [...gradNames.keys()].filter((d) => !assigned.has(d));
+    if (missing.length) {
+      sink.error(
+        'gate-missing-gradient',
+        `the backward block of \`${g.name}\` must assign ${missing.map((m) => `\`${m}\``).join(', ')} (the gradient of every input; write \`${missing[0]} = 0\` for an input that truly gets none)`,
+        g.backward.keywordSpan,
+      );
+    }
+  }
+  return info;
+}
+
+/** A `d…` name that looks like a typo for an input's gradient (e.g. `dw` for input `W`). */
+function checkUnknownGradient(a: Assign, g: GateDecl, gradNames: Map<string, number>, forwardNames: Set<string>, sink: DiagnosticSink): void {
+  if (!/^d[A-Za-z_]/.test(a.name)) return;
+  const base = a.name.slice(1);
+  if (forwardNames.has(base)) return; // d<intermediate>: a helper, allowed
+  const close = closest(a.name, gradNames.keys());
+  if (close === null) return;
+  const input = g.params[gradNames.get(close) as number].name;
+  sink.error(
+    'gate-unknown-gradient',
+    `\`${a.name}\` is not the gradient of any input or intermediate of \`${g.name}\` (there is no \`${base}\`); did you mean \`${close}\`, the gradient of input \`${input}\`?`,
+    a.nameSpan,
+    { fixes: [{ title: `Rename to \`${close}\``, edits: [{ span: a.nameSpan, newText: close }] }] },
+  );
+}
+
+// ------------------------------------------------------------------ walking expressions
+
+/** Visits every name reference and call in an expression (not attribute arguments). */
+export function walkNames(e: Expr, onName: (name: string, at: Span) => void, onCall: (c: Call) => BoundCall | null): void {
+  switch (e.kind) {
+    case 'name':
+      onName(e.name, e.span);
+      return;
+    case 'num':
+    case 'bool':
+    case 'error':
+      return;
+    case 'list':
+      for (const it of e.items) walkNames(it, onName, onCall);
+      return;
+    case 'unary':
+      walkNames(e.operand, onName, onCall);
+      return;
+    case 'binary':
+      walkNames(e.left, onName, onCall);
+      walkNames(e.right, onName, onCall);
+      return;
+    case 'transpose':
+    case 'index':
+      walkNames(e.operand, onName, onCall);
+      return;
+    case 'call': {
+      const b = onCall(e);
+      // Only tensor arguments hold names of tensors; attributes are literals or dimensions.
+      const args = b ? b.args : e.args;
+      for (const a of args) walkNames(a, onName, onCall);
+      if (!b) for (const k of e.kwargs) walkNames(k.value, onName, onCall);
+      return;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ binding calls
+
+/**
+ * Binds a call to an op signature or a gate. With a sink, reports problems; without, is silent
+ * (later passes re-bind calls that were already checked). Returns null when the call is unusable.
+ */
+export function bindCall(call: Call, scope: BindScope, sink: DiagnosticSink | null, allGates?: Set<string>): BoundCall | null {
+  const gate = scope.gates.get(call.callee);
+  if (gate && scope.gateVisible(call.callee)) return bindGateCall(call, gate, sink);
+  const candidates = FUNCTIONS.get(call.callee);
+  if (!candidates) {
+    if (sink) {
+      if (allGates?.has(call.callee)) {
+        sink.error('use-before-definition', `gate \`${call.callee}\` is used before its definition; move the gate above this line`, call.calleeSpan);
+      } else {
+        sink.error('unknown-function', `unknown function \`${call.callee}\`.${didYouMean(call.callee, [...FUNCTIONS.keys(), ...scope.gates.keys()])}`, call.calleeSpan);
+      }
+    }
+    return null;
+  }
+  const positionalTensors = call.args.length;
+  const op = chooseOverload(candidates, positionalTensors);
+  return bindOpCall(call, op, scope, sink);
+}
+
+function bindGateCall(call: Call, gate: GateInfo, sink: DiagnosticSink | null): BoundCall | null {
+  const params = gate.decl.params;
+  const args: (Expr | null)[] = params.map((_, i) => call.args[i] ?? null);
+  let ok = gate.valid;
+  if (call.args.length > params.length) {
+    sink?.error('bad-argument', `gate \`${gate.decl.name}\` takes ${params.length} input${params.length === 1 ? '' : 's'} (${params.map((p) => p.name).join(', ')}), ${call.args.length} given`, call.args[params.length].span);
+    ok = false;
+  }
+  for (const k of call.kwargs) {
+    const i = params.findIndex((p) => p.name === k.name);
+    if (i < 0) {
+      sink?.error('unknown-keyword', `gate \`${gate.decl.name}\` has no input \`${k.name}\`; its inputs are ${params.map((p) => `\`${p.name}\``).join(', ')}.${didYouMean(k.name, params.map((p) => p.name))}`, k.nameSpan);
+      ok = false;
+    } else if (args[i]) {
+      sink?.error('bad-argument', `input \`${k.name}\` of \`${gate.decl.name}\` is given twice`, k.span);
+      ok = false;
+    } else args[i] = k.value;
+  }
+  const missing = params.filter((_, i) => !args[i]);
+  if (missing.length) {
+    sink?.error('bad-argument', `gate \`${gate.decl.name}\` is missing input${missing.length > 1 ? 's' : ''} ${missing.map((p) => `\`${p.name}\``).join(', ')}`, call.span);
+    ok = false;
+  }
+  if (!ok) return null;
+  return { target: { kind: 'gate', gate }, label: gate.decl.name, args: args as Expr[], attrs: {} };
+}
+
+function signatureText(op: OpDef): string {
+  return `${op.name}(${op.signature.map((p) => (p.default !== undefined ? `${p.name}=${formatDefault(p.default)}` : p.name)).join(', ')})`;
+}
+
+function formatDefault(v: ParamSpec['default']): string {
+  if (v === null) return 'none';
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  return String(v);
+}
+
+function bindOpCall(call: Call, op: OpDef, scope: BindScope, sink: DiagnosticSink | null): BoundCall | null {
+  const sig = op.signature;
+  const given: (Expr | null)[] = sig.map(() => null);
+  let ok = true;
+  if (call.args.length > sig.length) {
+    sink?.error('bad-argument', `\`${op.name}\` takes at most ${sig.length} argument${sig.length === 1 ? '' : 's'}: ${signatureText(op)}`, call.args[sig.length].span);
+    ok = false;
+  }
+  call.args.forEach((a, i) => {
+    if (i < sig.length) given[i] = a;
+  });
+  for (const k of call.kwargs) {
+    const i = sig.findIndex((p) => p.name === k.name);
+    if (i < 0) {
+      sink?.error('unknown-keyword', `\`${op.name}\` has no argument \`${k.name}\`: ${signatureText(op)}.${didYouMean(k.name, sig.map((p) => p.name))}`, k.nameSpan);
+      ok = false;
+      continue;
+    }
+    if (given[i]) {
+      sink?.error('bad-argument', `argument \`${k.name}\` of \`${op.name}\` is given twice`, k.span);
+      ok = false;
+      continue;
+    }
+    given[i] = k.value;
+  }
+  const args: Expr[] = [];
+  const attrs: Attrs = {};
+  sig.forEach((p, i) => {
+    const e = given[i];
+    if (!e) {
+      if (p.default === undefined) {
+        sink?.error('bad-argument', `\`${op.name}\` is missing argument \`${p.name}\` (${p.doc}): ${signatureText(op)}`, call.span);
+        ok = false;
+      } else if (p.kind !== 'tensor' && p.kind !== 'tensors') attrs[p.name] = p.default;
+      return;
+    }
+    if (p.kind === 'tensor') {
+      args.push(e);
+      return;
+    }
+    if (p.kind === 'tensors') {
+      if (e.kind !== 'list') {
+        sink?.error('bad-argument', `\`${op.name}\` takes a list of tensors as \`${p.name}\`, e.g. \`${op.name}([a, b], axis=0)\``, e.span);
+        ok = false;
+        return;
+      }
+      if (e.items.length === 0) {
+        sink?.error('bad-argument', `\`${op.name}\` needs at least one tensor in the list`, e.span);
+        ok = false;
+        return;
+      }
+      args.push(...e.items);
+      return;
+    }
+    const v = attrValue(e, p, scope);
+    if (typeof v === 'string') {
+      sink?.error('bad-argument', `argument \`${p.name}\` of \`${op.name}\` ${v}`, e.span);
+      ok = false;
+      return;
+    }
+    attrs[p.name] = v;
+  });
+  if (!ok) return null;
+  return { target: { kind: 'op', op }, label: op.name, args, attrs };
+}
+
+/** A literal number (with an optional minus), or null. */
+export function literalNumber(e: Expr): number | null {
+  if (e.kind === 'num') return e.value;
+  if (e.kind === 'unary' && e.operand.kind === 'num') return -e.operand.value;
+  return null;
+}
+
+const KIND_WORDS: Record<ParamSpec['kind'], string> = {
+  tensor: 'a tensor',
+  tensors: 'a list of tensors',
+  int: 'an integer literal',
+  number: 'a number literal',
+  bool: '`true` or `false`',
+  axes: 'an axis (an integer) or a list of axes',
+  ints: 'a list of integers',
+  dim: 'a dimension name or an integer',
+  shape: 'a shape: a list of dimension names, integers and at most one -1',
+};
+
+/** Converts an attribute argument; returns a message (the rest of a sentence) when it is invalid. */
+function attrValue(e: Expr, p: ParamSpec, scope: BindScope): AttrValue | string {
+  const expected = `must be ${KIND_WORDS[p.kind]}`;
+  const num = literalNumber(e);
+  const dimSize = (x: Expr): number | null => {
+    if (x.kind !== 'name') return null;
+    const d = scope.dim(x.name);
+    return d && d.size !== null ? d.size : null;
+  };
+  switch (p.kind) {
+    case 'int': {
+      const v = num ?? dimSize(e);
+      if (v === null || !Number.isInteger(v)) return `${expected}, found \`${describeExpr(e)}\``;
+      return v;
+    }
+    case 'number': {
+      const v = num ?? dimSize(e);
+      if (v === null || !Number.isFinite(v)) return `${expected}, found \`${describeExpr(e)}\``;
+      return v;
+    }
+    case 'bool':
+      if (e.kind !== 'bool') return `${expected}, found \`${describeExpr(e)}\``;
+      return e.value;
+    case 'axes': {
+      if (num !== null) return Number.isInteger(num) ? num : `${expected}, found \`${describeExpr(e)}\``;
+      if (e.kind === 'list') {
+        const items = e.items.map(literalNumber);
+        if (items.some((v) => v === null || !Number.isInteger(v))) return `${expected}, found \`${describeExpr(e)}\``;
+        return items as number[];
+      }
+      return `${expected}, found \`${describeExpr(e)}\``;
+    }
+    case 'ints': {
+      if (e.kind !== 'list') return `${expected}, found \`${describeExpr(e)}\``;
+      const items = e.items.map(literalNumber);
+      if (items.some((v) => v === null || !Number.isInteger(v))) return `${expected}, found \`${describeExpr(e)}\``;
+      return items as number[];
+    }
+    case 'dim': {
+      if (num !== null && Number.isInteger(num) && num > 0) return lit(num);
+      if (e.kind === 'name') {
+        const d = scope.dim(e.name);
+        if (d) return d;
+        return `must be a dimension name or a positive integer; \`${e.name}\` is not a dimension`;
+      }
+      return `${expected}, found \`${describeExpr(e)}\``;
+    }
+    case 'shape': {
+      if (e.kind !== 'list') return `${expected}, found \`${describeExpr(e)}\``;
+      const dims: (Dim | 'infer')[] = [];
+      for (const it of e.items) {
+        const v = literalNumber(it);
+        if (v === -1) {
+          if (dims.includes('infer')) return 'may contain at most one -1';
+          dims.push('infer');
+        } else if (v !== null && Number.isInteger(v) && v > 0) dims.push(lit(v));
+        else if (it.kind === 'name' && scope.dim(it.name)) dims.push(scope.dim(it.name) as Dim);
+        else if (it.kind === 'name') return `uses \`${it.name}\`, which is not a dimension`;
+        else return `${expected}, found \`${describeExpr(it)}\``;
+      }
+      return { kind: 'shape', dims };
+    }
+    default:
+      return expected;
+  }
+}
+
+function describeExpr(e: Expr): string {
+  switch (e.kind) {
+    case 'num':
+      return e.text;
+    case 'bool':
+      return String(e.value);
+    case 'name':
+      return e.name;
+    case 'list':
+      return `[${e.items.map(describeExpr).join(', ')}]`;
+    case 'unary':
+      return `-${describeExpr(e.operand)}`;
+    case 'call':
+      return `${e.callee}(…)`;
+    default:
+      return 'an expression';
+  }
+}
+

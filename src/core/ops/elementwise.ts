@@ -1,0 +1,282 @@
+// Elementwise functions: each output element depends on one input element, so each backward is
+// the upstream gradient times the local derivative, element by element.
+import { broadcastTo, Tensor } from '../tensor/tensor';
+import { attrNum, type OpDef } from './op';
+import { defineBinary, defineUnary } from './kit';
+
+export const exp = defineUnary({
+  id: 'exp',
+  summary: 'eˣ, elementwise.',
+  explain: 'Multiplies the upstream gradient by its own output: d(eˣ)/dx = eˣ. Large inputs overflow to Inf; subtract the max first (as softmax does).',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = Math.exp(x[i]);
+  },
+  backward(_x, out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = g[i] * out[i];
+  },
+});
+
+export const log = defineUnary({
+  id: 'log',
+  summary: 'Natural logarithm, elementwise.',
+  explain: 'Divides the upstream gradient by the input: d(ln x)/dx = 1/x. log(0) is -Inf and its gradient Inf; add a small epsilon when the input can reach 0.',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = Math.log(x[i]);
+  },
+  backward(x, _out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = g[i] / x[i];
+  },
+});
+
+export const sqrt = defineUnary({
+  id: 'sqrt',
+  summary: 'Square root, elementwise.',
+  explain: 'Scales the upstream gradient by 1/(2√x). The gradient is infinite at 0.',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]);
+  },
+  backward(_x, out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = g[i] / (2 * out[i]);
+  },
+});
+
+export const abs = defineUnary({
+  id: 'abs',
+  summary: '|x|, elementwise.',
+  explain: 'A switch on the sign: passes the upstream gradient where x > 0, negates it where x < 0.',
+  kinks: 'At x = 0 the gradient is 0 (PyTorch: sign(0) = 0).',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = Math.abs(x[i]);
+  },
+  backward(x, _out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = x[i] > 0 ? g[i] : x[i] < 0 ? -g[i] : 0;
+  },
+  kinkSide(x, k) {
+    for (let i = 0; i < x.length; i++) k[i] = Math.sign(x[i]);
+  },
+});
+
+export const square = defineUnary({
+  id: 'square',
+  summary: 'x², elementwise.',
+  explain: 'Scales the upstream gradient by 2x.',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = x[i] * x[i];
+  },
+  backward(x, _out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = 2 * x[i] * g[i];
+  },
+});
+
+export const tanh = defineUnary({
+  id: 'tanh',
+  summary: 'Hyperbolic tangent, elementwise.',
+  explain: 'Scales the upstream gradient by 1 − tanh²(x), computed from the output. Where |x| is large the output saturates at ±1 and the gradient vanishes.',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]);
+  },
+  backward(_x, out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = g[i] * (1 - out[i] * out[i]);
+  },
+});
+
+export const sigmoid = defineUnary({
+  id: 'sigmoid',
+  summary: 'σ(x) = 1/(1+e⁻ˣ), elementwise (computed without overflow).',
+  explain: 'Scales the upstream gradient by σ(x)(1 − σ(x)), computed from the output — at most 1/4, so stacked sigmoids shrink gradients. Saturated units (σ near 0 or 1) pass almost nothing.',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
+      else {
+        const e = Math.exp(v);
+        o[i] = e / (1 + e);
+      }
+    }
+  },
+  backward(_x, out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = g[i] * out[i] * (1 - out[i]);
+  },
+});
+
+export const relu = defineUnary({
+  id: 'relu',
+  summary: 'max(0, x), elementwise.',
+  explain: 'A gate: passes the upstream gradient where x > 0 and blocks it where x ≤ 0. A unit that is ≤ 0 for every example never learns (a dead ReLU).',
+  kinks: 'At x = 0 the gradient is 0 (as PyTorch).',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = x[i] > 0 ? x[i] : 0;
+  },
+  backward(x, _out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = x[i] > 0 ? g[i] : 0;
+  },
+  kinkSide(x, k) {
+    for (let i = 0; i < x.length; i++) k[i] = x[i] > 0 ? 1 : 0;
+  },
+});
+
+export const leakyRelu = defineUnary({
+  id: 'leaky_relu',
+  summary: 'x where x > 0, alpha·x elsewhere.',
+  explain: 'Passes the upstream gradient where x > 0 and scales it by alpha elsewhere, so units never die completely.',
+  kinks: 'At x = 0 the gradient is alpha (as PyTorch).',
+  extraParams: [{ name: 'alpha', kind: 'number', default: 0.01, doc: 'slope for x ≤ 0' }],
+  forward(x, o, attrs) {
+    const a = attrNum(attrs, 'alpha');
+    for (let i = 0; i < x.length; i++) o[i] = x[i] > 0 ? x[i] : a * x[i];
+  },
+  backward(x, _out, g, dx, attrs) {
+    const a = attrNum(attrs, 'alpha');
+    for (let i = 0; i < g.length; i++) dx[i] = x[i] > 0 ? g[i] : a * g[i];
+  },
+  kinkSide(x, k) {
+    for (let i = 0; i < x.length; i++) k[i] = x[i] > 0 ? 1 : 0;
+  },
+});
+
+export const elu = defineUnary({
+  id: 'elu',
+  summary: 'x where x > 0, alpha·(eˣ − 1) elsewhere.',
+  explain: 'Passes the upstream gradient where x > 0; elsewhere scales it by alpha·eˣ (= output + alpha), which fades smoothly to 0.',
+  kinks: 'At x = 0 the gradient is alpha·e⁰ = alpha (as PyTorch); smooth only when alpha = 1.',
+  extraParams: [{ name: 'alpha', kind: 'number', default: 1, doc: 'scale of the negative part' }],
+  forward(x, o, attrs) {
+    const a = attrNum(attrs, 'alpha');
+    for (let i = 0; i < x.length; i++) o[i] = x[i] > 0 ? x[i] : a * Math.expm1(x[i]);
+  },
+  backward(x, _out, g, dx, attrs) {
+    const a = attrNum(attrs, 'alpha');
+    for (let i = 0; i < g.length; i++) dx[i] = x[i] > 0 ? g[i] : g[i] * a * Math.exp(x[i]);
+  },
+  kinkSide(x, k) {
+    for (let i = 0; i < x.length; i++) k[i] = x[i] > 0 ? 1 : 0;
+  },
+});
+
+export const clip = defineUnary({
+  id: 'clip',
+  summary: 'Clamps x to [lo, hi], elementwise.',
+  explain: 'A gate: passes the upstream gradient where lo ≤ x ≤ hi and blocks it where the value was clamped.',
+  kinks: 'At x = lo or x = hi the gradient passes (as torch.clamp).',
+  extraParams: [
+    { name: 'lo', kind: 'number', doc: 'lower bound' },
+    { name: 'hi', kind: 'number', doc: 'upper bound' },
+  ],
+  validate(attrs) {
+    return attrNum(attrs, 'lo') > attrNum(attrs, 'hi') ? `lo (${attrs.lo}) must not exceed hi (${attrs.hi})` : null;
+  },
+  forward(x, o, attrs) {
+    const lo = attrNum(attrs, 'lo');
+    const hi = attrNum(attrs, 'hi');
+    for (let i = 0; i < x.length; i++) o[i] = x[i] < lo ? lo : x[i] > hi ? hi : x[i];
+  },
+  backward(x, _out, g, dx, attrs) {
+    const lo = attrNum(attrs, 'lo');
+    const hi = attrNum(attrs, 'hi');
+    for (let i = 0; i < g.length; i++) dx[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0;
+  },
+  kinkSide(x, k, attrs) {
+    const lo = attrNum(attrs, 'lo');
+    const hi = attrNum(attrs, 'hi');
+    for (let i = 0; i < x.length; i++) k[i] = x[i] < lo ? 0 : x[i] > hi ? 2 : 1;
+  },
+});
+
+export const sign = defineUnary({
+  id: 'sign',
+  summary: '−1, 0 or 1 by the sign of x (an extension to spec v1, handy for l1 backward passes).',
+  explain: 'Piecewise constant: its gradient is 0 everywhere, so nothing flows through it.',
+  noGrad: true,
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = Math.sign(x[i]);
+  },
+  backward(_x, _out, g, dx) {
+    dx.fill(0, 0, g.length);
+  },
+});
+
+export const neg = defineUnary({
+  id: 'neg',
+  name: '-',
+  group: 'arithmetic',
+  summary: 'Unary minus.',
+  explain: 'Negates the upstream gradient.',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = -x[i];
+  },
+  backward(_x, _out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = -g[i];
+  },
+});
+
+function tieSplit(a: Tensor, b: Tensor, out: Tensor, g: Tensor, pickA: (x: number, y: number) => boolean): [Tensor, Tensor] {
+  // Evaluated on the broadcast shape: recompute both operands at each output position.
+  const ga = new Tensor(out.shape);
+  const gb = new Tensor(out.shape);
+  const A = broadcastValues(a, out.shape);
+  const B = broadcastValues(b, out.shape);
+  for (let i = 0; i < out.size; i++) {
+    const x = A[i];
+    const y = B[i];
+    if (x === y) {
+      ga.data[i] = g.data[i] / 2;
+      gb.data[i] = g.data[i] / 2;
+    } else if (pickA(x, y)) ga.data[i] = g.data[i];
+    else gb.data[i] = g.data[i];
+  }
+  return [ga, gb];
+}
+
+function broadcastValues(t: Tensor, shape: readonly number[]): Float64Array {
+  return broadcastTo(t, shape).data;
+}
+
+export const maximum = defineBinary({
+  id: 'maximum',
+  name: 'max',
+  group: 'elementwise',
+  summary: 'Elementwise maximum of two tensors (broadcasting): max(a, b).',
+  explain: 'A router: sends the whole upstream gradient to whichever input was larger and nothing to the other.',
+  kinks: 'On a tie the gradient is split evenly between both inputs (as torch.maximum).',
+  run(a, ai, as, b, bi, bs, o, oi, n) {
+    for (let k = 0; k < n; k++) {
+      const x = a[ai + k * as];
+      const y = b[bi + k * bs];
+      o[oi + k] = x >= y ? x : y;
+    }
+  },
+  grads: (a, b, out, g) => tieSplit(a, b, out, g, (x, y) => x > y),
+  kinkSide(a, b, out) {
+    const A = broadcastValues(a, out.shape);
+    const B = broadcastValues(b, out.shape);
+    const k = new Int32Array(out.size);
+    for (let i = 0; i < k.length; i++) k[i] = A[i] > B[i] ? 1 : A[i] < B[i] ? -1 : 0;
+    return k;
+  },
+});
+
+export const minimum = defineBinary({
+  id: 'minimum',
+  name: 'min',
+  group: 'elementwise',
+  summary: 'Elementwise minimum of two tensors (broadcasting): min(a, b).',
+  explain: 'A router: sends the whole upstream gradient to whichever input was smaller and nothing to the other.',
+  kinks: 'On a tie the gradient is split evenly between both inputs (as torch.minimum).',
+  run(a, ai, as, b, bi, bs, o, oi, n) {
+    for (let k = 0; k < n; k++) {
+      const x = a[ai + k * as];
+      const y = b[bi + k * bs];
+      o[oi + k] = x <= y ? x : y;
+    }
+  },
+  grads: (a, b, out, g) => tieSplit(a, b, out, g, (x, y) => x < y),
+  kinkSide(a, b, out) {
+    const A = broadcastValues(a, out.shape);
+    const B = broadcastValues(b, out.shape);
+    const k = new Int32Array(out.size);
+    for (let i = 0; i < k.length; i++) k[i] = A[i] > B[i] ? 1 : A[i] < B[i] ? -1 : 0;
+    return k;
+  },
+});
+
+export const ELEMENTWISE_OPS: OpDef[] = [exp, log, sqrt, abs, square, tanh, sigmoid, relu, leakyRelu, elu, clip, sign, maximum, minimum];

@@ -1,0 +1,209 @@
+// Builders shared by the op families: elementwise unary ops, broadcasting binary ops, and the
+// shape arithmetic of reductions. Each op still states its own forward/backward/explanation.
+import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
+import { formatShape, normAxis, type Dim, type Shape } from '../shapes/shape';
+import { aroundAxis, binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, type BinaryRun } from '../tensor/tensor';
+import type { Attrs, BackwardArgs, OpDef, OpGroup, ParamSpec, ShapeContext } from './op';
+
+export const X_PARAM: ParamSpec = { name: 'x', kind: 'tensor', doc: 'input tensor' };
+
+export interface UnarySpec {
+  id: string;
+  name?: string;
+  summary: string;
+  explain: string;
+  kinks?: string;
+  group?: OpGroup;
+  extraParams?: ParamSpec[];
+  noGrad?: boolean;
+  /** o[i] = f(x[i]) for the whole buffer. */
+  forward(x: Float64Array, o: Float64Array, attrs: Attrs): void;
+  /** dx[i] = g[i] * f'(x[i]) (may use the output). */
+  backward(x: Float64Array, out: Float64Array, g: Float64Array, dx: Float64Array, attrs: Attrs): void;
+  /** Which side of the kink each element is on. */
+  kinkSide?(x: Float64Array, k: Int32Array, attrs: Attrs): void;
+  validate?(attrs: Attrs): string | null;
+}
+
+export function defineUnary(s: UnarySpec): OpDef {
+  return {
+    id: s.id,
+    name: s.name ?? s.id,
+    group: s.group ?? 'elementwise',
+    signature: [X_PARAM, ...(s.extraParams ?? [])],
+    summary: s.summary,
+    explain: s.explain,
+    kinks: s.kinks,
+    noGrad: s.noGrad,
+    shape(ctx, attrs) {
+      const err = s.validate?.(attrs);
+      if (err) return fail(`${ctx.label}: ${err}`);
+      return ok(ctx.types[0].shape);
+    },
+    forward([x], attrs, ctx) {
+      const out = new Tensor(x.shape);
+      s.forward(x.data, out.data, attrs);
+      let kinks: Int32Array | undefined;
+      if (ctx.trackKinks && s.kinkSide) {
+        kinks = new Int32Array(x.size);
+        s.kinkSide(x.data, kinks, attrs);
+      }
+      return { value: out, kinks };
+    },
+    backward({ inputs: [x], out, grad, attrs }) {
+      const dx = new Tensor(x.shape);
+      s.backward(x.data, out.data, grad.data, dx.data, attrs);
+      return [dx];
+    },
+    cost: (shapes) => 4 * size(shapes[0]),
+  };
+}
+
+function size(s: readonly number[]): number {
+  let n = 1;
+  for (const d of s) n *= d;
+  return n;
+}
+
+export interface BinarySpec {
+  id: string;
+  name: string;
+  group?: OpGroup;
+  summary: string;
+  explain: string;
+  kinks?: string;
+  noGrad?: boolean;
+  params?: [ParamSpec, ParamSpec];
+  run: BinaryRun;
+  /** Full-shape gradients w.r.t. a and b (before summing over broadcast axes). */
+  grads?(a: Tensor, b: Tensor, out: Tensor, g: Tensor, needs: boolean[]): [Tensor | null, Tensor | null];
+  kinkSide?(a: Tensor, b: Tensor, out: Tensor): Int32Array;
+}
+
+export function defineBinary(s: BinarySpec): OpDef {
+  return {
+    id: s.id,
+    name: s.name,
+    group: s.group ?? 'arithmetic',
+    signature: s.params ?? [
+      { name: 'a', kind: 'tensor', doc: 'left operand' },
+      { name: 'b', kind: 'tensor', doc: 'right operand' },
+    ],
+    summary: s.summary,
+    explain: s.explain,
+    kinks: s.kinks,
+    noGrad: s.noGrad,
+    shape(ctx: ShapeContext) {
+      return broadcastShapes(ctx.label, ctx.types.map((t) => t.shape));
+    },
+    forward([a, b], _attrs, ctx) {
+      const outShape = broadcastSizes(a.shape, b.shape);
+      if (!outShape) throw new Error('internal: shapes do not broadcast at run time');
+      const value = binaryBroadcast(a, b, outShape, s.run);
+      const kinks = ctx.trackKinks && s.kinkSide ? s.kinkSide(a, b, value) : undefined;
+      return { value, kinks };
+    },
+    backward({ inputs: [a, b], out, grad, needs }: BackwardArgs) {
+      if (!s.grads) return [null, null];
+      const [ga, gb] = s.grads(a, b, out, grad, needs);
+      return [ga && needs[0] ? unbroadcast(ga, a.shape) : null, gb && needs[1] ? unbroadcast(gb, b.shape) : null];
+    },
+    cost: (_shapes, outShape) => size(outShape),
+  };
+}
+
+/** Elementwise map over two same-shape tensors (after broadcasting to `shape`). */
+export function zip(a: Tensor, b: Tensor, shape: readonly number[], run: BinaryRun): Tensor {
+  return binaryBroadcast(a, b, shape, run);
+}
+
+// ------------------------------------------------------------------ reductions
+
+/** Normalised, sorted, de-duplicated axes; or a message when one is out of range. */
+export function resolveAxes(axes: number[] | null, rank: number): number[] | string {
+  if (axes === null) return Array.from({ length: rank }, (_, i) => i);
+  const out: number[] = [];
+  for (const a of axes) {
+    const n = normAxis(a, rank);
+    if (n === null) return `axis ${a} is out of range for a tensor of rank ${rank} (valid: ${rank === 0 ? 'none' : `-${rank}…${rank - 1}`})`;
+    if (out.includes(n)) return `axis ${a} is repeated`;
+    out.push(n);
+  }
+  return out.sort((x, y) => x - y);
+}
+
+export function reducedShape(shape: Shape, axes: number[], keepdims: boolean): Shape {
+  const out: Dim[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push({ sym: '1', size: 1, origin: 'literal' });
+  });
+  return out;
+}
+
+export function reduceShapeRule(ctx: ShapeContext, axesAttr: number[] | null, keepdims: boolean): ShapeResult {
+  const shape = ctx.types[0].shape;
+  const axes = resolveAxes(axesAttr, shape.length);
+  if (typeof axes === 'string') return fail(`${ctx.label} of ${formatShape(shape)}: ${axes}`);
+  return ok(reducedShape(shape, axes, keepdims));
+}
+
+export function reducedSizes(shape: readonly number[], axes: number[], keepdims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+/** Shape with reduced axes kept as 1, so a reduced tensor broadcasts against its input. */
+export function keptSizes(shape: readonly number[], axes: number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/** Sum over the given axes (sorted). */
+export function sumAxes(x: Tensor, axes: number[], keepdims: boolean): Tensor {
+  let cur = x;
+  // Reduce from the last axis so earlier indices stay valid; keep dims until the end.
+  for (let k = axes.length - 1; k >= 0; k--) cur = sumOneAxis(cur, axes[k]);
+  return cur.reshaped(reducedSizes(x.shape, axes, keepdims));
+}
+
+function sumOneAxis(x: Tensor, axis: number): Tensor {
+  const { outer, len, inner } = aroundAxis(x.shape, axis);
+  const outShape = x.shape.map((d, i) => (i === axis ? 1 : d));
+  const out = new Tensor(outShape);
+  const src = x.data;
+  const dst = out.data;
+  for (let o = 0; o < outer; o++) {
+    const base = o * len * inner;
+    const ob = o * inner;
+    for (let j = 0; j < len; j++) {
+      const row = base + j * inner;
+      for (let i = 0; i < inner; i++) dst[ob + i] += src[row + i];
+    }
+  }
+  return out;
+}
+
+/** Broadcasts a reduced gradient back over the reduced axes (the backward of a sum). */
+export function expandTo(g: Tensor, shape: readonly number[], axes: number[]): Tensor {
+  return broadcastTo(g.reshaped(keptSizes(shape, axes)), shape);
+}
+
+export const addRun: BinaryRun = (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = a[ai + k * as] + b[bi + k * bs];
+};
+
+export const subRun: BinaryRun = (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = a[ai + k * as] - b[bi + k * bs];
+};
+
+export const mulRun: BinaryRun = (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = a[ai + k * as] * b[bi + k * bs];
+};
+
+export const divRun: BinaryRun = (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = a[ai + k * as] / b[bi + k * bs];
+};

@@ -1,0 +1,145 @@
+// One op, one place: each operation defines its signature, shape rule, forward, backward, kink
+// behaviour and explanation together. The engine, the gradient checker, the derivation of backward
+// code, the hovers and the language reference all read these definitions.
+import type { ShapeResult } from '../shapes/broadcast';
+import type { Dim, Shape } from '../shapes/shape';
+import type { Tensor } from '../tensor/tensor';
+
+export type OpGroup =
+  | 'arithmetic'
+  | 'comparison'
+  | 'elementwise'
+  | 'reductions'
+  | 'shape'
+  | 'networks'
+  | 'convolution'
+  | 'recurrent'
+  | 'losses'
+  | 'regularizers';
+
+/** Kinds of argument an operation accepts. Attribute kinds must be literals in the source. */
+export type ParamKind =
+  | 'tensor' // any tensor expression
+  | 'tensors' // a list of tensor expressions: [a, b, …]
+  | 'int' // integer literal
+  | 'number' // numeric literal
+  | 'bool' // true / false
+  | 'axes' // an integer or a list of integers (reduction axes)
+  | 'ints' // a list of integers (permutation)
+  | 'dim' // a dimension name or an integer literal
+  | 'shape'; // a list of dimension names, integers and at most one -1
+
+export type AttrValue = number | boolean | number[] | Dim | ShapeArg | IndexSpec[] | string | null;
+
+/** One item of an indexing expression: `x[2]` or `x[1:3]`. */
+export type IndexSpec = { kind: 'at'; value: number } | { kind: 'slice'; start: number | null; stop: number | null };
+
+/** A reshape target: dimensions, or 'infer' for the one -1. */
+export type ShapeArg = { kind: 'shape'; dims: (Dim | 'infer')[] };
+
+export interface ParamSpec {
+  name: string;
+  kind: ParamKind;
+  /** Absent: required. null: optional with no value. */
+  default?: number | boolean | number[] | null;
+  /** Tensor arguments that must hold integer labels (`int[...]`); they never get a gradient. */
+  labels?: boolean;
+  doc: string;
+}
+
+export type Attrs = Record<string, AttrValue>;
+
+/** Static type of a value: its symbolic shape and whether it holds integer labels. */
+export interface ValueType {
+  shape: Shape;
+  isInt: boolean;
+}
+
+export interface ShapeContext {
+  /** How the op is written in the source (`+`, `@`, `sum`, a gate name), for messages. */
+  label: string;
+  /** The static types of the tensor arguments, in order. */
+  types: ValueType[];
+}
+
+export interface ForwardContext {
+  /** Record which side of each kink every element took (gradient checks compare them). */
+  trackKinks: boolean;
+  /** Deterministic uniform [0, 1) numbers for this node (dropout masks). */
+  random(count: number): Float64Array;
+}
+
+export interface ForwardResult {
+  value: Tensor;
+  /** Anything the backward pass needs that is not an input or the output. */
+  saved?: unknown;
+  /** Which side of each kink elements took; equal arrays mean no kink was crossed. */
+  kinks?: Int32Array;
+  /**
+   * A problem only visible at run time (a label outside [0, C)): the engine reports it as a
+   * diagnostic at this node and stops before the backward pass. Never throw for bad data.
+   */
+  error?: string;
+}
+
+export interface BackwardArgs {
+  inputs: Tensor[];
+  out: Tensor;
+  grad: Tensor;
+  saved: unknown;
+  attrs: Attrs;
+  /** Which inputs need a gradient; others may be returned as null. */
+  needs: boolean[];
+  /** Publishes per-node series for charts and health checks (rnn: 'timestepGradNorms'). */
+  record?(name: string, values: number[]): void;
+}
+
+export interface OpDef {
+  /** Unique id; `name` may be shared by overloads (max(a, b) vs max(x, axis=k)). */
+  id: string;
+  /** How it is written: a function name, or the operator symbol. */
+  name: string;
+  group: OpGroup;
+  signature: ParamSpec[];
+  /** What it computes, one line (language reference, hovers). */
+  summary: string;
+  /** How it routes gradients: the backward rule in words (hovers, docs). */
+  explain: string;
+  /** The subgradient used at kinks, for ops that have them. */
+  kinks?: string;
+  /** True if the output never carries a gradient (comparisons, sign, one_hot). */
+  noGrad?: boolean;
+  /** True if the output holds integer labels whenever the first input does (indexing, reshapes). */
+  preservesInt?: boolean;
+  shape(ctx: ShapeContext, attrs: Attrs): ShapeResult;
+  forward(inputs: Tensor[], attrs: Attrs, ctx: ForwardContext): ForwardResult;
+  backward(args: BackwardArgs): (Tensor | null)[];
+  /** Rough floating-point operation count, for the resource limits. */
+  cost?(inputShapes: readonly (readonly number[])[], outShape: readonly number[]): number;
+}
+
+export function attrNum(attrs: Attrs, name: string): number {
+  const v = attrs[name];
+  if (typeof v !== 'number') throw new Error(`internal: attribute ${name} is not a number`);
+  return v;
+}
+
+export function attrBool(attrs: Attrs, name: string): boolean {
+  return attrs[name] === true;
+}
+
+/** Reduction axes: null means all axes. */
+export function attrAxes(attrs: Attrs, name: string): number[] | null {
+  const v = attrs[name];
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return [v];
+  if (Array.isArray(v)) return v as number[];
+  throw new Error(`internal: attribute ${name} is not an axis list`);
+}
+
+/** True if tensor argument `k` of `op` holds integer labels (it never gets a gradient). */
+export function isLabelArgument(op: OpDef, k: number): boolean {
+  const tensorParams = op.signature.filter((p) => p.kind === 'tensor' || p.kind === 'tensors');
+  if (tensorParams.some((p) => p.kind === 'tensors')) return false;
+  return tensorParams[k]?.labels === true;
+}
