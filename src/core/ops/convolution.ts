@@ -1,0 +1,438 @@
+// Convolution and pooling over [N, C, H, W] images. conv2d lowers each image to a patch matrix
+// (im2col) so that the forward pass and both weight/input gradients are plain matrix products;
+// pooling walks its windows directly.
+import { fail, ok, type ShapeResult } from '../shapes/broadcast';
+import { dimsEqual, dimWindow, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
+import { gemmNN } from '../tensor/matmul';
+import { Tensor } from '../tensor/tensor';
+import { X_PARAM } from './kit';
+import type { Attrs, OpDef, ParamSpec } from './op';
+
+/** An integer attribute, falling back to its signature default when the caller left it out. */
+function intAttr(attrs: Attrs, name: string, fallback: number): number {
+  const v = attrs[name];
+  return typeof v === 'number' ? v : fallback;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** `H=5` style note for one dimension, when it is a name with a known size. */
+function dimNote(d: Dim): string {
+  return d.origin !== 'literal' && d.size !== null ? ` (${d.sym}=${d.size})` : '';
+}
+
+// ------------------------------------------------------------------ conv2d
+
+interface ConvGeometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  F: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  pad: number;
+  Ho: number;
+  Wo: number;
+}
+
+function convGeometry(xShape: readonly number[], wShape: readonly number[], attrs: Attrs): ConvGeometry {
+  const [N, C, H, W] = xShape;
+  const [F, , kh, kw] = wShape;
+  const stride = intAttr(attrs, 'stride', 1);
+  const pad = intAttr(attrs, 'pad', 0);
+  const Ho = Math.floor((H + 2 * pad - kh) / stride) + 1;
+  const Wo = Math.floor((W + 2 * pad - kw) / stride) + 1;
+  return { N, C, H, W, F, kh, kw, stride, pad, Ho, Wo };
+}
+
+/** Output columns [lo, hi) whose kernel tap j lands inside the input row (not in the padding). */
+function validRange(j: number, g: ConvGeometry): [number, number] {
+  const { W, stride, pad, Wo } = g;
+  const lo = Math.min(Wo, Math.max(0, Math.ceil((pad - j) / stride)));
+  const hi = Math.max(lo, Math.min(Wo, Math.floor((W - 1 + pad - j) / stride) + 1));
+  return [lo, hi];
+}
+
+/**
+ * Lays the receptive fields of one image out as a patch matrix: entry (r, p) with r = (c·kh + i)·kw + j
+ * and p = oy·Wo + ox is the input pixel that kernel tap (c, i, j) sees at output position (oy, ox),
+ * 0 in the padding. It is stored at cols[r·rs + p·ps]: rs = Ho·Wo, ps = 1 gives [C·kh·kw, Ho·Wo];
+ * rs = 1, ps = C·kh·kw gives its transpose.
+ */
+function im2col(src: Float64Array, off: number, g: ConvGeometry, cols: Float64Array, rs: number, ps: number): void {
+  const { C, H, W, kh, kw, stride, pad, Ho, Wo } = g;
+  let row = 0;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, row++) {
+        // Hoisting the padding test out of the inner loop keeps it a branch-free strided copy.
+        const [lo, hi] = validRange(j, g);
+        for (let oy = 0; oy < Ho; oy++) {
+          const dst = row * rs + oy * Wo * ps;
+          const iy = oy * stride - pad + i;
+          if (iy < 0 || iy >= H) {
+            for (let ox = 0; ox < Wo; ox++) cols[dst + ox * ps] = 0;
+            continue;
+          }
+          for (let ox = 0; ox < lo; ox++) cols[dst + ox * ps] = 0;
+          for (let ox = hi; ox < Wo; ox++) cols[dst + ox * ps] = 0;
+          const s0 = off + (c * H + iy) * W + j - pad;
+          for (let ox = lo; ox < hi; ox++) cols[dst + ox * ps] = src[s0 + ox * stride];
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: every column entry adds back into the pixel it was copied from. */
+function col2im(cols: Float64Array, g: ConvGeometry, dst: Float64Array, off: number): void {
+  const { C, H, W, kh, kw, stride, pad, Ho, Wo } = g;
+  const P = Ho * Wo;
+  let row = 0;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++, row++) {
+        const [lo, hi] = validRange(j, g);
+        for (let oy = 0; oy < Ho; oy++) {
+          const iy = oy * stride - pad + i;
+          if (iy < 0 || iy >= H) continue;
+          const src = row * P + oy * Wo;
+          const d0 = off + (c * H + iy) * W + j - pad;
+          for (let ox = lo; ox < hi; ox++) dst[d0 + ox * stride] += cols[src + ox];
+        }
+      }
+    }
+  }
+}
+
+function convShape(label: string, x: Shape, w: Shape, b: Shape, attrs: Attrs): ShapeResult {
+  if (x.length !== 4) {
+    return fail(
+      `${label} expects x as [N, C, H, W], found ${formatShape(x)}; images need 4 axes (batch, channels, height, width): ` +
+        `reshape the input (a single grayscale image is [1, 1, H, W])`,
+      0,
+      'shape-mismatch',
+    );
+  }
+  if (w.length !== 4) {
+    return fail(
+      `${label} expects w as [F, C, kh, kw], found ${formatShape(w)}; ` +
+        `declare the filters with 4 axes (filters, input channels, kernel height, kernel width)`,
+      1,
+      'shape-mismatch',
+    );
+  }
+  if (b.length !== 1) {
+    return fail(`${label} expects b as [F], found ${formatShape(b)}; it holds one bias per filter, so declare it as [${w[0].sym}] to match w ${formatShape(w)}`, 2, 'shape-mismatch');
+  }
+  const stride = intAttr(attrs, 'stride', 1);
+  const pad = intAttr(attrs, 'pad', 0);
+  if (!Number.isInteger(stride) || stride < 1) return fail(`${label}: stride must be an integer ≥ 1, found ${stride}; use stride=1 to visit every position`, 3, 'bad-argument');
+  if (!Number.isInteger(pad) || pad < 0) return fail(`${label}: pad must be an integer ≥ 0, found ${pad}; use pad=0 for no padding`, 4, 'bad-argument');
+
+  const [N, C, H, W] = x;
+  const [F, wC, kH, kW] = w;
+  if (kH.size === null || kW.size === null) {
+    return fail(
+      `${label}: the kernel size of w ${formatShape(w)} must be known, but ${kH.size === null ? kH.sym : kW.sym} has no size here; ` +
+        `give the last two dimensions of w literal sizes or dimensions with values`,
+      1,
+      'shape-mismatch',
+    );
+  }
+  const conflicts: [Dim, Dim][] = [];
+  if (!dimsEqual(C, wC)) {
+    return fail(
+      `${label}: x ${formatShape(x)} has ${C.sym} input channels but w ${formatShape(w)} expects ${wC.sym}${formatDimValues(x, w)}; ` +
+        `the second dimension of w must equal the channel dimension of x`,
+      1,
+      'shape-mismatch',
+    );
+  }
+  if (namesConflict(C, wC)) conflicts.push([C, wC]);
+  if (!dimsEqual(F, b[0])) {
+    return fail(
+      `${label}: b ${formatShape(b)} must have one bias per filter, i.e. [${F.sym}] to match w ${formatShape(w)}, but found ${b[0].sym}${formatDimValues(w, b)}; declare b as [${F.sym}]`,
+      2,
+      'shape-mismatch',
+    );
+  }
+  if (namesConflict(F, b[0])) conflicts.push([F, b[0]]);
+  const kh = kH.size;
+  const kw = kW.size;
+  const axes: [Dim, number, string][] = [
+    [H, kh, 'height'],
+    [W, kw, 'width'],
+  ];
+  for (const [d, k, word] of axes) {
+    if (d.size !== null && d.size + 2 * pad < k) {
+      const needed = Math.ceil((k - d.size) / 2);
+      return fail(
+        `${label}: the ${kh}×${kw} kernel is larger than the padded input: ${word} ${d.sym}${pad ? ` + 2·${pad}` : ''} = ${d.size + 2 * pad} < ${k}${dimNote(d)}; ` +
+          `use a smaller kernel, pad=${needed} or a larger input`,
+        1,
+        'shape-mismatch',
+      );
+    }
+  }
+  // Prefer a named filter dimension for the output, for readable shapes downstream.
+  const outF = F.origin !== 'name' && b[0].origin === 'name' ? b[0] : F;
+  return ok([N, outF, dimWindow(H, kh, stride, pad), dimWindow(W, kw, stride, pad)], conflicts);
+}
+
+export const conv2d: OpDef = {
+  id: 'conv2d',
+  name: 'conv2d',
+  group: 'convolution',
+  signature: [
+    { name: 'x', kind: 'tensor', doc: 'images [N, C, H, W]' },
+    { name: 'w', kind: 'tensor', doc: 'filters [F, C, kh, kw]' },
+    { name: 'b', kind: 'tensor', doc: 'biases [F]' },
+    { name: 'stride', kind: 'int', default: 1, doc: 'step between windows (≥ 1)' },
+    { name: 'pad', kind: 'int', default: 0, doc: 'zero padding on every side (≥ 0)' },
+  ],
+  summary: '2-D convolution (cross-correlation, as in PyTorch) of [N, C, H, W] images with [F, C, kh, kw] filters plus a bias per filter → [N, F, Ho, Wo], Ho = ⌊(H + 2·pad − kh)/stride⌋ + 1.',
+  explain:
+    'Each weight is shared across positions, so its gradient is the sum over every position it touched: dw = Σ upstream × the input patch it saw. ' +
+    'Each input pixel is reused by every window that covers it, and copies add: its gradient sums upstream × weight over those windows; padding receives nothing. ' +
+    'The bias is added everywhere, so db is the upstream summed over the batch and all positions.',
+  shape: (ctx, attrs) => convShape(ctx.label, ctx.types[0].shape, ctx.types[1].shape, ctx.types[2].shape, attrs),
+  forward([x, w, b], attrs) {
+    const g = convGeometry(x.shape, w.shape, attrs);
+    const { N, C, H, W, F, kh, kw, Ho, Wo } = g;
+    const P = Ho * Wo;
+    const K = C * kh * kw;
+    const out = new Tensor([N, F, Ho, Wo]);
+    const cols = new Float64Array(K * P);
+    for (let n = 0; n < N; n++) {
+      im2col(x.data, n * C * H * W, g, cols, P, 1);
+      // out[n] (F×P) = w (F×K) · cols (K×P)
+      const o = n * F * P;
+      gemmNN(F, P, K, w.data, 0, cols, 0, out.data, o, false);
+      for (let f = 0; f < F; f++) {
+        const bf = b.data[f];
+        const row = o + f * P;
+        for (let p = 0; p < P; p++) out.data[row + p] += bf;
+      }
+    }
+    return { value: out };
+  },
+  backward({ inputs: [x, w], grad, attrs, needs }) {
+    const g = convGeometry(x.shape, w.shape, attrs);
+    const { N, C, H, W, F, kh, kw, Ho, Wo } = g;
+    const P = Ho * Wo;
+    const K = C * kh * kw;
+    const gd = grad.data;
+    const dx = needs[0] ? new Tensor(x.shape) : null;
+    const dw = needs[1] ? new Tensor(w.shape) : null;
+    const db = needs[2] ? new Tensor([F]) : null;
+    // Patches are rebuilt per image rather than saved: saving them all costs N·C·kh·kw·Ho·Wo floats.
+    // They are built transposed, [P, K], so that dw = G[n] · patches runs on gemmNN, faster than gemmNT.
+    const colsT = dw ? new Float64Array(P * K) : null;
+    const dcols = dx ? new Float64Array(K * P) : null;
+    // wᵀ (K×F) once, so dcols = wᵀ · G[n] also runs on gemmNN (gemmTN is slower here).
+    let wT: Float64Array | null = null;
+    if (dx) {
+      wT = new Float64Array(K * F);
+      for (let f = 0; f < F; f++) for (let k = 0; k < K; k++) wT[k * F + f] = w.data[f * K + k];
+    }
+    for (let n = 0; n < N; n++) {
+      const o = n * F * P;
+      if (dw && colsT) {
+        im2col(x.data, n * C * H * W, g, colsT, 1, K);
+        // dw (F×K) += G[n] (F×P) · colsᵀ (P×K)
+        gemmNN(F, K, P, gd, o, colsT, 0, dw.data, 0, true);
+      }
+      if (dx && dcols && wT) {
+        // dcols (K×P) = wᵀ (K×F) · G[n] (F×P)
+        gemmNN(K, P, F, wT, 0, gd, o, dcols, 0, false);
+        col2im(dcols, g, dx.data, n * C * H * W);
+      }
+      if (db) {
+        for (let f = 0; f < F; f++) {
+          let acc = 0;
+          const row = o + f * P;
+          for (let p = 0; p < P; p++) acc += gd[row + p];
+          db.data[f] += acc;
+        }
+      }
+    }
+    return [dx, dw, db];
+  },
+  cost: (shapes, out) => {
+    const w = shapes[1];
+    return 2 * sizeOf(out) * w[1] * w[2] * w[3];
+  },
+};
+
+// ------------------------------------------------------------------ pooling
+
+const POOL_PARAMS: ParamSpec[] = [
+  X_PARAM,
+  { name: 'size', kind: 'int', default: 2, doc: 'window height and width (≥ 1)' },
+  { name: 'stride', kind: 'int', default: 2, doc: 'step between windows (≥ 1); smaller than size overlaps them' },
+];
+
+interface PoolGeometry {
+  planes: number;
+  H: number;
+  W: number;
+  size: number;
+  stride: number;
+  Ho: number;
+  Wo: number;
+}
+
+function poolGeometry(xShape: readonly number[], attrs: Attrs): PoolGeometry {
+  const [N, C, H, W] = xShape;
+  const size = intAttr(attrs, 'size', 2);
+  const stride = intAttr(attrs, 'stride', 2);
+  const Ho = Math.floor((H - size) / stride) + 1;
+  const Wo = Math.floor((W - size) / stride) + 1;
+  return { planes: N * C, H, W, size, stride, Ho, Wo };
+}
+
+function poolShape(label: string, x: Shape, attrs: Attrs): ShapeResult {
+  if (x.length !== 4) {
+    return fail(
+      `${label} expects x as [N, C, H, W], found ${formatShape(x)}; images need 4 axes (batch, channels, height, width): reshape the input (a single grayscale image is [1, 1, H, W])`,
+      0,
+      'shape-mismatch',
+    );
+  }
+  const size = intAttr(attrs, 'size', 2);
+  const stride = intAttr(attrs, 'stride', 2);
+  if (!Number.isInteger(size) || size < 1) return fail(`${label}: size must be an integer ≥ 1, found ${size}; size=2 halves the image with the default stride`, 1, 'bad-argument');
+  if (!Number.isInteger(stride) || stride < 1) return fail(`${label}: stride must be an integer ≥ 1, found ${stride}; use stride=${size} for non-overlapping windows`, 2, 'bad-argument');
+  const [N, C, H, W] = x;
+  const axes: [Dim, string][] = [
+    [H, 'height'],
+    [W, 'width'],
+  ];
+  for (const [d, word] of axes) {
+    if (d.size !== null && d.size < size) {
+      return fail(
+        `${label}: the ${size}×${size} window is larger than the input: ${word} ${d.sym} = ${d.size} < ${size} in x ${formatShape(x)}; use size=${d.size} or less`,
+        0,
+        'shape-mismatch',
+      );
+    }
+  }
+  return ok([N, C, dimWindow(H, size, stride, 0), dimWindow(W, size, stride, 0)]);
+}
+
+/** Calls f(base, o) for each output element o, with base the flat index of its window's top-left. */
+function forEachWindow(g: PoolGeometry, f: (base: number, o: number) => void): void {
+  const { planes, H, W, stride, Ho, Wo } = g;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const plane = p * H * W;
+    for (let oy = 0; oy < Ho; oy++) {
+      for (let ox = 0; ox < Wo; ox++, o++) f(plane + oy * stride * W + ox * stride, o);
+    }
+  }
+}
+
+// cost() does not see the window size; reading each input once per covering window is ≈ the input
+// size when windows do not overlap (the default), which is close enough for the resource limit.
+function poolCost(shapes: readonly (readonly number[])[], out: readonly number[]): number {
+  return 2 * (sizeOf(shapes[0]) + sizeOf(out));
+}
+
+export const maxPool2d: OpDef = {
+  id: 'max_pool2d',
+  name: 'max_pool2d',
+  group: 'convolution',
+  signature: POOL_PARAMS,
+  summary: 'Maximum over size×size windows of [N, C, H, W] images, stepping by stride, no padding → [N, C, ⌊(H − size)/stride⌋ + 1, …]; leftover rows and columns are dropped.',
+  explain:
+    'A router: each window passes its upstream gradient to the element that won the max; the others get 0. ' +
+    'Where windows overlap (stride < size), an element that wins several windows receives the sum of their gradients.',
+  kinks:
+    'On ties the first maximum in row-major order of the window takes the whole gradient (as PyTorch on the CPU). ' +
+    'A perturbation that changes which element wins crosses a kink, where the numerical gradient is not meaningful.',
+  shape: (ctx, attrs) => poolShape(ctx.label, ctx.types[0].shape, attrs),
+  forward([x], attrs, ctx) {
+    const g = poolGeometry(x.shape, attrs);
+    const { size, W } = g;
+    const out = new Tensor([x.shape[0], x.shape[1], g.Ho, g.Wo]);
+    const argmax = new Int32Array(out.size);
+    const src = x.data;
+    forEachWindow(g, (base, o) => {
+      let best = src[base];
+      let at = base;
+      for (let i = 0; i < size; i++) {
+        const row = base + i * W;
+        for (let j = 0; j < size; j++) {
+          const v = src[row + j];
+          // Strict > keeps the first maximum; a NaN wins (and stays) so it propagates.
+          if (v > best || (v !== v && best === best)) {
+            best = v;
+            at = row + j;
+          }
+        }
+      }
+      out.data[o] = best;
+      argmax[o] = at;
+    });
+    return { value: out, saved: argmax, kinks: ctx.trackKinks ? argmax.slice() : undefined };
+  },
+  backward({ inputs: [x], grad, saved }) {
+    const argmax = saved as Int32Array;
+    const dx = new Tensor(x.shape);
+    for (let o = 0; o < argmax.length; o++) dx.data[argmax[o]] += grad.data[o];
+    return [dx];
+  },
+  cost: poolCost,
+};
+
+export const avgPool2d: OpDef = {
+  id: 'avg_pool2d',
+  name: 'avg_pool2d',
+  group: 'convolution',
+  signature: POOL_PARAMS,
+  summary: 'Mean over size×size windows of [N, C, H, W] images, stepping by stride, no padding → [N, C, ⌊(H − size)/stride⌋ + 1, …]; leftover rows and columns are dropped.',
+  explain:
+    'A distributor: each window spreads its upstream gradient evenly, 1/size² to every element it averaged. ' +
+    'Where windows overlap (stride < size), an element collects a share from each window that covers it.',
+  shape: (ctx, attrs) => poolShape(ctx.label, ctx.types[0].shape, attrs),
+  forward([x], attrs) {
+    const g = poolGeometry(x.shape, attrs);
+    const { size, W } = g;
+    const out = new Tensor([x.shape[0], x.shape[1], g.Ho, g.Wo]);
+    const src = x.data;
+    const inv = 1 / (size * size);
+    forEachWindow(g, (base, o) => {
+      let acc = 0;
+      for (let i = 0; i < size; i++) {
+        const row = base + i * W;
+        for (let j = 0; j < size; j++) acc += src[row + j];
+      }
+      out.data[o] = acc * inv;
+    });
+    return { value: out };
+  },
+  backward({ inputs: [x], grad, attrs }) {
+    const g = poolGeometry(x.shape, attrs);
+    const { size, W } = g;
+    const dx = new Tensor(x.shape);
+    const inv = 1 / (size * size);
+    forEachWindow(g, (base, o) => {
+      const share = grad.data[o] * inv;
+      for (let i = 0; i < size; i++) {
+        const row = base + i * W;
+        for (let j = 0; j < size; j++) dx.data[row + j] += share;
+      }
+    });
+    return [dx];
+  },
+  cost: poolCost,
+};
+
+export const CONVOLUTION_OPS: OpDef[] = [conv2d, maxPool2d, avgPool2d];

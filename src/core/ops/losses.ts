@@ -1,0 +1,301 @@
+// Losses: each returns a scalar, the mean over the batch (or over all elements for the elementwise
+// losses). Their backward passes start the chain: the upstream gradient is the scalar dL/dloss,
+// and each score, prediction or logit receives its share divided by the count averaged over.
+import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
+import { dimsEqual, formatDimValues, formatShape, type Shape } from '../shapes/shape';
+import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast } from '../tensor/tensor';
+import { subRun } from './kit';
+import { labelProblem, scoresAndLabelsRule } from './networks';
+import type { Attrs, OpDef, ParamSpec, ShapeContext } from './op';
+
+function numAttr(attrs: Attrs, name: string, fallback: number): number {
+  const v = attrs[name];
+  return typeof v === 'number' ? v : fallback;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+const SCORES: ParamSpec = { name: 'scores', kind: 'tensor', doc: 'class scores [N, C] (or [C] for one example)' };
+const LABELS: ParamSpec = { name: 'y', kind: 'tensor', labels: true, doc: 'integer labels [N] in [0, C) (or a scalar)' };
+
+/** Scalar output for (scores, labels) losses; the batch shape only matters for the check. */
+function classLossShape(ctx: ShapeContext): ShapeResult {
+  const r = scoresAndLabelsRule(ctx, false);
+  return r.ok ? ok([], r.conflicts) : r;
+}
+
+/** Rows and classes of scores [N, C] or [C]. */
+function rowsOf(s: Tensor): { N: number; C: number } {
+  return s.rank === 2 ? { N: s.shape[0], C: s.shape[1] } : { N: 1, C: s.shape[0] };
+}
+
+// ------------------------------------------------------------------ softmax_ce
+
+export const softmaxCe: OpDef = {
+  id: 'softmax_ce',
+  name: 'softmax_ce',
+  group: 'losses',
+  signature: [SCORES, LABELS],
+  summary: 'Softmax cross-entropy: mean over the batch of logsumexp(sᵢ) − sᵢ[yᵢ] (torch.nn.functional.cross_entropy on raw scores), computed stably.',
+  explain:
+    'Each score receives (softmax − onehot(y)) / N times the upstream gradient: the correct class is pushed up by 1 − p, every other class pushed down by its probability p. ' +
+    'A confident correct row (p ≈ onehot) passes almost nothing.',
+  shape: classLossShape,
+  forward([s, y]) {
+    const { N, C } = rowsOf(s);
+    const error = labelProblem('softmax_ce', y, C);
+    if (error) return { value: Tensor.scalar(0), error };
+    const probs = new Float64Array(s.size);
+    let loss = 0;
+    for (let i = 0; i < N; i++) {
+      const row = i * C;
+      let m = -Infinity;
+      for (let j = 0; j < C; j++) if (s.data[row + j] > m || s.data[row + j] !== s.data[row + j]) m = s.data[row + j];
+      let sum = 0;
+      for (let j = 0; j < C; j++) sum += Math.exp(s.data[row + j] - m);
+      const lse = m + Math.log(sum);
+      loss += lse - s.data[row + y.data[i]];
+      for (let j = 0; j < C; j++) probs[row + j] = Math.exp(s.data[row + j] - lse);
+    }
+    return { value: Tensor.scalar(loss / N), saved: probs };
+  },
+  backward({ inputs: [s, y], grad, saved, needs }) {
+    if (!needs[0]) return [null, null];
+    const probs = saved as Float64Array;
+    const { N, C } = rowsOf(s);
+    const k = grad.item() / N;
+    const ds = new Tensor(s.shape);
+    for (let i = 0; i < s.size; i++) ds.data[i] = k * probs[i];
+    for (let i = 0; i < N; i++) ds.data[i * C + y.data[i]] -= k;
+    return [ds, null];
+  },
+  cost: (s) => 30 * sizeOf(s[0]),
+};
+
+// ------------------------------------------------------------------ svm
+
+export const svm: OpDef = {
+  id: 'svm',
+  name: 'svm',
+  group: 'losses',
+  signature: [SCORES, LABELS, { name: 'delta', kind: 'number', default: 1, doc: 'required margin between the correct score and the others' }],
+  summary:
+    'Multiclass SVM (hinge) loss: mean over the batch of Σ_{j≠yᵢ} max(0, sᵢⱼ − sᵢ[yᵢ] + delta), as cs231n’s svm_loss_vectorized. ' +
+    'Unlike torch.nn.MultiMarginLoss it does not divide by the number of classes C.',
+  explain:
+    'A gate per wrong class: where a margin is violated (sᵢⱼ − sᵢ[yᵢ] + delta > 0) that score receives +g/N and the correct score −g/N, so the correct score collects −(number of violations)·g/N. ' +
+    'Classes already beaten by more than delta get nothing.',
+  kinks: 'At a margin exactly 0 the gradient is 0 (as relu at 0 in PyTorch and cs231n’s `margins > 0`).',
+  shape: classLossShape,
+  forward([s, y], attrs, ctx) {
+    const { N, C } = rowsOf(s);
+    const error = labelProblem('svm', y, C);
+    if (error) return { value: Tensor.scalar(0), error };
+    const delta = numAttr(attrs, 'delta', 1);
+    const active = new Int32Array(s.size);
+    let loss = 0;
+    for (let i = 0; i < N; i++) {
+      const row = i * C;
+      const yi = y.data[i];
+      const sy = s.data[row + yi];
+      for (let j = 0; j < C; j++) {
+        if (j === yi) continue;
+        const m = s.data[row + j] - sy + delta;
+        if (m > 0) {
+          loss += m;
+          active[row + j] = 1;
+        }
+      }
+    }
+    return { value: Tensor.scalar(loss / N), saved: active, kinks: ctx.trackKinks ? active.slice() : undefined };
+  },
+  backward({ inputs: [s, y], grad, saved, needs }) {
+    if (!needs[0]) return [null, null];
+    const active = saved as Int32Array;
+    const { N, C } = rowsOf(s);
+    const k = grad.item() / N;
+    const ds = new Tensor(s.shape);
+    for (let i = 0; i < N; i++) {
+      const row = i * C;
+      let count = 0;
+      for (let j = 0; j < C; j++) {
+        if (active[row + j]) {
+          ds.data[row + j] = k;
+          count++;
+        }
+      }
+      ds.data[row + y.data[i]] -= count * k;
+    }
+    return [ds, null];
+  },
+  cost: (s) => 4 * sizeOf(s[0]),
+};
+
+// ------------------------------------------------------------------ max_margin
+
+export const maxMargin: OpDef = {
+  id: 'max_margin',
+  name: 'max_margin',
+  group: 'losses',
+  signature: [
+    { name: 's', kind: 'tensor', doc: 'scores of the true (positive) examples' },
+    { name: 's_c', kind: 'tensor', doc: 'scores of the corrupt (negative) examples; broadcasts with s' },
+    { name: 'delta', kind: 'number', default: 1, doc: 'required margin' },
+  ],
+  summary: 'Max-margin (hinge) loss as in cs224n: mean(max(0, delta − s + s_c)), with s and s_c broadcasting like numpy; the mean is over the broadcast shape.',
+  explain:
+    'A gate per pair: where the margin is violated (delta − s + s_c > 0) the true score receives −g/n and the corrupt score +g/n (n elements averaged); satisfied pairs pass nothing. ' +
+    'A broadcast operand sums the gradients of the pairs it took part in.',
+  kinks: 'At a margin exactly 0 the gradient is 0 (as relu at 0 in PyTorch).',
+  shape(ctx) {
+    const r = broadcastShapes(ctx.label, ctx.types.map((t) => t.shape));
+    return r.ok ? ok([], r.conflicts) : r;
+  },
+  forward([s, sc], attrs, ctx) {
+    const shape = broadcastSizes(s.shape, sc.shape) ?? [];
+    const delta = numAttr(attrs, 'delta', 1);
+    const m = binaryBroadcast(sc, s, shape, subRun);
+    const active = new Int32Array(m.size);
+    let loss = 0;
+    for (let i = 0; i < m.size; i++) {
+      const v = delta + m.data[i];
+      if (v > 0) {
+        loss += v;
+        active[i] = 1;
+      }
+    }
+    return { value: Tensor.scalar(loss / m.size), saved: active, kinks: ctx.trackKinks ? active.slice() : undefined };
+  },
+  backward({ inputs: [s, sc], grad, saved, needs }) {
+    const active = saved as Int32Array;
+    const shape = broadcastSizes(s.shape, sc.shape) ?? [];
+    const k = grad.item() / active.length;
+    const gc = new Tensor(shape);
+    for (let i = 0; i < gc.size; i++) gc.data[i] = active[i] ? k : 0;
+    let ds: Tensor | null = null;
+    if (needs[0]) {
+      const neg = new Tensor(shape);
+      for (let i = 0; i < neg.size; i++) neg.data[i] = 0 - gc.data[i];
+      ds = unbroadcast(neg, s.shape);
+    }
+    return [ds, needs[1] ? unbroadcast(gc, sc.shape) : null];
+  },
+  cost: (s) => 4 * sizeOf(s[0]) + 4 * sizeOf(s[1]),
+};
+
+// ------------------------------------------------------------------ mse and sigmoid_bce
+
+/**
+ * Broadcasting for elementwise losses: allowed when the result has the shape of one operand.
+ * [N, 1] against [N] would broadcast to [N, N] and compare every prediction with every target —
+ * PyTorch warns about exactly that; here it is an error with the fix.
+ */
+function elementwiseLossShape(ctx: ShapeContext, names: [string, string]): ShapeResult {
+  const [a, b] = ctx.types.map((t) => t.shape);
+  const r = broadcastShapes(ctx.label, [a, b]);
+  if (!r.ok) return r;
+  const same = (s: Shape) => s.length === r.shape.length && s.every((d, i) => dimsEqual(d, r.shape[i]));
+  if (!same(a) && !same(b)) {
+    return fail(
+      `${ctx.label}: ${names[0]} ${formatShape(a)} and ${names[1]} ${formatShape(b)} broadcast to ${formatShape(r.shape)}, larger than either${formatDimValues(a, b)}, ` +
+        `so every ${names[0]} would be compared with every ${names[1]} (PyTorch warns: "Using a target size that is different to the input size"); ` +
+        `reshape one of them so that both have the same shape (e.g. reshape(x, [-1]) drops a trailing axis of size 1)`,
+      1,
+      'shape-mismatch',
+    );
+  }
+  return ok([], r.conflicts);
+}
+
+export const mse: OpDef = {
+  id: 'mse',
+  name: 'mse',
+  group: 'losses',
+  signature: [
+    { name: 'pred', kind: 'tensor', doc: 'predictions' },
+    { name: 'target', kind: 'tensor', doc: 'targets, same shape as pred (or broadcasting to it)' },
+  ],
+  summary: 'Mean squared error: mean((pred − target)²) over all elements (torch.nn.functional.mse_loss with reduction="mean"); a scalar or size-1 operand broadcasts.',
+  explain:
+    'pred receives 2·(pred − target)·g/n and target the negation (n elements averaged): each prediction is pulled toward its target in proportion to its error. ' +
+    'A broadcast operand sums its shares.',
+  shape: (ctx) => elementwiseLossShape(ctx, ['pred', 'target']),
+  forward([p, t]) {
+    const d = binaryBroadcast(p, t, broadcastSizes(p.shape, t.shape) ?? [], subRun);
+    let acc = 0;
+    for (let i = 0; i < d.size; i++) acc += d.data[i] * d.data[i];
+    return { value: Tensor.scalar(acc / d.size), saved: d };
+  },
+  backward({ inputs: [p, t], grad, saved, needs }) {
+    const d = saved as Tensor;
+    const k = (2 * grad.item()) / d.size;
+    const gp = new Tensor(d.shape);
+    for (let i = 0; i < gp.size; i++) gp.data[i] = k * d.data[i];
+    let gt: Tensor | null = null;
+    if (needs[1]) {
+      const neg = new Tensor(d.shape);
+      for (let i = 0; i < neg.size; i++) neg.data[i] = 0 - gp.data[i]; // 0 − v, not −v: no −0 in outputs
+      gt = unbroadcast(neg, t.shape);
+    }
+    return [needs[0] ? unbroadcast(gp, p.shape) : null, gt];
+  },
+  cost: (s) => 3 * Math.max(sizeOf(s[0]), sizeOf(s[1])),
+};
+
+export const sigmoidBce: OpDef = {
+  id: 'sigmoid_bce',
+  name: 'sigmoid_bce',
+  group: 'losses',
+  signature: [
+    { name: 'logits', kind: 'tensor', doc: 'raw scores x (before the sigmoid)' },
+    { name: 'target', kind: 'tensor', doc: 'targets t in [0, 1], same shape as logits (or broadcasting to it)' },
+  ],
+  summary:
+    'Binary cross-entropy on logits: mean(max(x, 0) − x·t + log(1 + e^(−|x|))) = mean(−t·log σ(x) − (1−t)·log(1−σ(x))), computed stably as torch.nn.BCEWithLogitsLoss.',
+  explain:
+    'Each logit receives (σ(x) − t)·g/n: the predicted probability minus the target, like softmax − onehot in softmax_ce. The target receives −x·g/n (it is rarely learned). ' +
+    'Saturated wrong predictions still get a gradient of about ±1/n — the reason to work on logits.',
+  shape: (ctx) => elementwiseLossShape(ctx, ['logits', 'target']),
+  forward([x, t]) {
+    const shape = broadcastSizes(x.shape, t.shape) ?? [];
+    const X = broadcastTo(x, shape).data;
+    const T = broadcastTo(t, shape).data;
+    let acc = 0;
+    for (let i = 0; i < X.length; i++) {
+      const v = X[i];
+      acc += Math.max(v, 0) - v * T[i] + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+    return { value: Tensor.scalar(acc / X.length) };
+  },
+  backward({ inputs: [x, t], grad, needs }) {
+    const shape = broadcastSizes(x.shape, t.shape) ?? [];
+    const X = broadcastTo(x, shape).data;
+    const T = broadcastTo(t, shape).data;
+    const k = grad.item() / X.length;
+    let gx: Tensor | null = null;
+    if (needs[0]) {
+      const g = new Tensor(shape);
+      for (let i = 0; i < X.length; i++) {
+        const v = X[i];
+        // σ(v) without overflow for large |v|
+        const sig = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+        g.data[i] = k * (sig - T[i]);
+      }
+      gx = unbroadcast(g, x.shape);
+    }
+    let gt: Tensor | null = null;
+    if (needs[1]) {
+      const g = new Tensor(shape);
+      for (let i = 0; i < X.length; i++) g.data[i] = 0 - k * X[i];
+      gt = unbroadcast(g, t.shape);
+    }
+    return [gx, gt];
+  },
+  cost: (s) => 30 * Math.max(sizeOf(s[0]), sizeOf(s[1])),
+};
+
+export const LOSS_OPS: OpDef[] = [softmaxCe, svm, maxMargin, mse, sigmoidBce];

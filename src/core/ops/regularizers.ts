@@ -1,0 +1,111 @@
+// Weight penalties: each sums over every element of a weight tensor and returns a scalar, so the
+// backward pass is elementwise: every weight receives the upstream gradient times the local slope.
+import { fail, ok } from '../shapes/broadcast';
+import { Tensor } from '../tensor/tensor';
+import type { Attrs, OpDef, ParamSpec } from './op';
+
+const W_PARAM: ParamSpec = { name: 'W', kind: 'tensor', doc: 'weights to penalise (any shape)' };
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function beta(attrs: Attrs): number {
+  const v = attrs.beta;
+  return typeof v === 'number' ? v : 0;
+}
+
+/** Which side of the kink at 0 each weight is on (the subgradient sign(0) = 0 applies at 0). */
+function signKinks(W: Tensor): Int32Array {
+  const k = new Int32Array(W.size);
+  for (let i = 0; i < W.size; i++) k[i] = Math.sign(W.data[i]);
+  return k;
+}
+
+/** sign(w) with sign(0) = 0, as torch.sign and the subgradient of |w| PyTorch uses. */
+function sgn(w: number): number {
+  return w > 0 ? 1 : w < 0 ? -1 : 0;
+}
+
+export const l2: OpDef = {
+  id: 'l2',
+  name: 'l2',
+  group: 'regularizers',
+  signature: [W_PARAM],
+  summary: 'L2 penalty Σ W² over all elements — not halved, so its gradient is 2W (cs231n’s reg·Σ W² convention; some texts use ½Σ W²).',
+  explain: 'Each weight receives 2·W·g: weight decay, pulling every weight toward 0 in proportion to its size, so large weights shrink fastest and none become exactly 0.',
+  shape: () => ok([]),
+  forward([W]) {
+    let acc = 0;
+    for (let i = 0; i < W.size; i++) acc += W.data[i] * W.data[i];
+    return { value: Tensor.scalar(acc) };
+  },
+  backward({ inputs: [W], grad }) {
+    const k = 2 * grad.item();
+    const dW = new Tensor(W.shape);
+    for (let i = 0; i < W.size; i++) dW.data[i] = k * W.data[i];
+    return [dW];
+  },
+  cost: (s) => 2 * sizeOf(s[0]),
+};
+
+export const l1: OpDef = {
+  id: 'l1',
+  name: 'l1',
+  group: 'regularizers',
+  signature: [W_PARAM],
+  summary: 'L1 penalty Σ |W| over all elements.',
+  explain:
+    'Each weight receives sign(W)·g: a constant pull toward 0 whatever its size, so small weights reach exactly 0 and the weights become sparse.',
+  kinks: 'At W = 0 the gradient is 0 (the subgradient sign(0) = 0, as PyTorch’s abs).',
+  shape: () => ok([]),
+  forward([W], _attrs, ctx) {
+    let acc = 0;
+    for (let i = 0; i < W.size; i++) acc += Math.abs(W.data[i]);
+    return { value: Tensor.scalar(acc), kinks: ctx.trackKinks ? signKinks(W) : undefined };
+  },
+  backward({ inputs: [W], grad }) {
+    const g = grad.item();
+    const dW = new Tensor(W.shape);
+    for (let i = 0; i < W.size; i++) dW.data[i] = g * sgn(W.data[i]);
+    return [dW];
+  },
+  cost: (s) => 2 * sizeOf(s[0]),
+};
+
+export const elastic: OpDef = {
+  id: 'elastic',
+  name: 'elastic',
+  group: 'regularizers',
+  signature: [W_PARAM, { name: 'beta', kind: 'number', doc: 'weight of the L2 term' }],
+  summary: 'Elastic net penalty beta·Σ W² + Σ |W| (= beta·l2(W) + l1(W), cs231n’s convention with the L2 term not halved).',
+  explain: 'Each weight receives (2·beta·W + sign(W))·g: the L2 part shrinks large weights proportionally, the L1 part pulls every weight toward 0 by a constant amount.',
+  kinks: 'At W = 0 the L1 part contributes 0 (sign(0) = 0), so the gradient there is 0.',
+  shape(ctx, attrs) {
+    const b = attrs.beta;
+    if (typeof b !== 'number' || !Number.isFinite(b)) return fail(`${ctx.label} needs beta, the weight of the L2 term, as a number, e.g. elastic(W, 0.5)`, 1, 'bad-argument');
+    return ok([]);
+  },
+  forward([W], attrs, ctx) {
+    const b = beta(attrs);
+    let sq = 0;
+    let ab = 0;
+    for (let i = 0; i < W.size; i++) {
+      sq += W.data[i] * W.data[i];
+      ab += Math.abs(W.data[i]);
+    }
+    return { value: Tensor.scalar(b * sq + ab), kinks: ctx.trackKinks ? signKinks(W) : undefined };
+  },
+  backward({ inputs: [W], grad, attrs }) {
+    const g = grad.item();
+    const b2 = 2 * beta(attrs);
+    const dW = new Tensor(W.shape);
+    for (let i = 0; i < W.size; i++) dW.data[i] = g * (b2 * W.data[i] + sgn(W.data[i]));
+    return [dW];
+  },
+  cost: (s) => 4 * sizeOf(s[0]),
+};
+
+export const REGULARIZER_OPS: OpDef[] = [l2, l1, elastic];
