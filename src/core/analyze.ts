@@ -64,13 +64,12 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
     lineMap,
     sink,
   };
-  let tParse = t0;
-  let tStatic = t0;
+  const marks = { parsed: t0, analysed: t0 };
   try {
     session.program = parse(text, sink);
-    tParse = performance.now();
-    runStages(session, options);
-    tStatic = performance.now();
+    marks.parsed = performance.now();
+    marks.analysed = marks.parsed;
+    runStages(session, options, marks);
   } catch (e) {
     const msg = e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);
     sink.error('internal-error', `GradLens hit an internal error while analysing this file: ${msg}`, { start: 0, end: 0 });
@@ -78,7 +77,7 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
   const t1 = performance.now();
   const a = session.analysis;
   a.diagnostics = toDiagnostics(sink.items, lineMap);
-  a.timings = { parseMs: tParse - t0, analyzeMs: Math.max(0, tStatic - tParse), runMs: Math.max(0, t1 - tStatic), totalMs: t1 - t0 };
+  a.timings = { parseMs: marks.parsed - t0, analyzeMs: Math.max(0, marks.analysed - marks.parsed), runMs: Math.max(0, t1 - marks.analysed), totalMs: t1 - t0 };
   return session;
 }
 
@@ -96,7 +95,7 @@ function emptyAnalysis(options: AnalyzeOptions): Analysis {
   };
 }
 
-function runStages(session: AnalysisSession, options: AnalyzeOptions): void {
+function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { analysed: number }): void {
   const { program, sink, analysis } = session;
   const res = resolve(program, { seed: options.seed, dims: options.dims }, sink);
   session.resolution = res;
@@ -174,6 +173,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions): void {
   const rootId = analysis.root ? (builder.named.get(analysis.root) ?? null) : null;
   const graph = builder.graph(rootId);
   session.graph = graph;
+  marks.analysed = performance.now();
 
   if (options.staticOnly || !withinRunLimits(graph, options, sink)) {
     analysis.nodes = nodeResults(session, null, types);
@@ -333,7 +333,8 @@ function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<
       name: s.name,
       kind,
       shape: [...node.sizes],
-      dims: t.shape.map((d) => d.sym),
+      // Derived dimensions (a pooled size, a reshape's -1) read better as numbers.
+      dims: t.shape.map((d) => (d.origin === 'derived' && d.size !== null ? String(d.size) : d.sym)),
       isInt: t.isInt,
       range: lineMap.range(s.nameSpan),
       statementRange: lineMap.range(s.span),

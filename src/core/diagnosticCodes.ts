@@ -207,10 +207,3 @@ export const DIAGNOSTIC_CODES = {
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
-
-export const DOCS_BASE_URL = 'https://github.com/gradlens/gradlens/blob/main/docs/troubleshooting.md';
-
-/** Link for a code, used by the editor to make diagnostic codes clickable. */
-export function diagnosticCodeUrl(code: DiagnosticCode): string {
-  return `${DOCS_BASE_URL}#${code}`;
-}

@@ -101,6 +101,7 @@ export class GraphBuilder {
       init: value,
     });
     if (scope.forward) this.order.push(id);
+    scope.collect.push(id);
     return id;
   }
 

@@ -33,21 +33,23 @@ export class Execution {
     this.kinks = new Array<Int32Array | undefined>(n).fill(undefined);
   }
 
+  /**
+   * The node's uniform random numbers (dropout masks). The same numbers on every evaluation:
+   * gradient checks rely on a fixed mask.
+   */
+  randomFor(id: number, count: number): Float64Array {
+    let r = this.randomCache.get(id);
+    if (!r || r.length !== count) {
+      const prng = new Prng(this.seed, `node:${this.graph.nodes[id].rngKey ?? id}`);
+      r = new Float64Array(count);
+      for (let i = 0; i < count; i++) r[i] = prng.uniform();
+      this.randomCache.set(id, r);
+    }
+    return r;
+  }
+
   private context(node: GraphNode, trackKinks: boolean): ForwardContext {
-    return {
-      trackKinks,
-      random: (count: number) => {
-        // The same numbers on every evaluation of this node: gradient checks rely on a fixed mask.
-        let r = this.randomCache.get(node.id);
-        if (!r || r.length !== count) {
-          const prng = new Prng(this.seed, `node:${node.rngKey ?? node.id}`);
-          r = new Float64Array(count);
-          for (let i = 0; i < count; i++) r[i] = prng.uniform();
-          this.randomCache.set(node.id, r);
-        }
-        return r;
-      },
-    };
+    return { trackKinks, random: (count: number) => this.randomFor(node.id, count) };
   }
 
   /** Evaluates one node from its inputs' current values. */

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseArgs } from '../../src/cli/args';
+import { main } from '../../src/cli/main';
+
+const root = join(__dirname, '..', '..');
+const examples = join(root, 'examples');
+
+function cli(...argv: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+function tmpFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gradlens-cli-'));
+  const f = join(dir, 'net.grad');
+  writeFileSync(f, text);
+  return f;
+}
+
+test('every example checks with exit status 0', () => {
+  for (const f of readdirSync(examples).filter((x) => x.endsWith('.grad'))) {
+    const r = cli('check', join(examples, f));
+    assert.equal(r.code, 0, `${f}:\n${r.out}${r.err}`);
+  }
+});
+
+test('exit status 1 on an error diagnostic, with file:line:col: severity: message', () => {
+  const f = tmpFile('dims N = 4, D = 10, H = 5\ninput X: [N, D]\nparam W: [H, D]\nloss = sum(X @ W)\n');
+  const r = cli('check', f);
+  assert.equal(r.code, 1);
+  assert.ok(r.out.includes(`${f}:4:12: error: @ cannot multiply [N, D] by [H, D]: inner dimensions D and H differ (N=4, D=10, H=5) [matmul-shape]`), r.out);
+  assert.match(r.out, /1 error, 0 warnings/);
+});
+
+test('warnings alone exit 0', () => {
+  const f = tmpFile('input x = 1\nparam w = 2\nparam v = 3\nloss = w * x\n');
+  const r = cli('check', f);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /warning: `v` does not affect `loss`/);
+});
+
+test('a failed expect exits 1', () => {
+  const f = tmpFile('input x = 2\ny = x * x\nexpect grad x == 5\n');
+  assert.equal(cli('check', f).code, 1);
+});
+
+test('exit status 2 with one clear line for a missing file, a directory, bad usage', () => {
+  const missing = cli('check', '/nonexistent/net.grad');
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err, 'gradlens: cannot read /nonexistent/net.grad: no such file\n');
+  assert.equal(missing.out, '');
+  const dir = cli('check', tmpdir());
+  assert.equal(dir.code, 2);
+  assert.match(dir.err, /is a directory/);
+  assert.equal(cli('frobnicate').code, 2);
+  assert.equal(cli('check').code, 2);
+  assert.equal(cli('check', 'a.grad', '--seed', 'x').code, 2);
+  assert.equal(cli('check', 'a.grad', '--dim', 'N').code, 2);
+  assert.equal(cli('check', 'a.grad', '--bogus').code, 2);
+  assert.equal(cli('--help').code, 0);
+});
+
+test('argument parsing: --seed, repeated --dim, --h, --samples, --json', () => {
+  const a = parseArgs(['check', 'f.grad', '--json', '--seed', '3', '--dim', 'N=8', '--dim=D=2', '--h', '1e-6', '--samples', '20']);
+  assert.deepEqual(a, { command: 'check', file: 'f.grad', json: true, seed: 3, dims: { N: 8, D: 2 }, h: 1e-6, samples: 20 });
+});
+
+test('--json matches spec section 8 field for field', () => {
+  const r = cli('check', join(examples, 'two-layer-net.grad'), '--json', '--dim', 'N=6', '--seed', '9');
+  assert.equal(r.code, 0);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(Object.keys(j), ['version', 'file', 'dims', 'root', 'diagnostics', 'nodes', 'gradchecks']);
+  assert.equal(j.version, 1);
+  assert.equal(j.file, join(examples, 'two-layer-net.grad'));
+  assert.deepEqual(j.dims, { N: 6, D: 10, H: 5, C: 3 });
+  assert.equal(j.root, 'loss');
+  assert.ok(Array.isArray(j.diagnostics) && Array.isArray(j.gradchecks));
+  for (const n of j.nodes) {
+    assert.deepEqual(Object.keys(n), ['name', 'kind', 'shape', 'value', 'grad']);
+    assert.ok(['input', 'param', 'const', 'node'].includes(n.kind));
+    assert.equal(n.value.length, n.shape.reduce((a: number, b: number) => a * b, 1));
+  }
+  const W1 = j.nodes.find((n: { name: string }) => n.name === 'W1');
+  assert.deepEqual(W1.shape, [10, 5]);
+  assert.equal(W1.grad.length, 50);
+  assert.equal(j.nodes.find((n: { name: string }) => n.name === 'y').grad, null);
+  assert.equal(j.nodes.find((n: { name: string }) => n.name === 'reg').grad, null);
+  // the seed override changes the values
+  const other = JSON.parse(cli('check', join(examples, 'two-layer-net.grad'), '--json').out);
+  assert.notDeepEqual(other.nodes.find((n: { name: string }) => n.name === 'W1').value, W1.value);
+});
+
+test('--json diagnostics carry severity, code, message and a 0-based range', () => {
+  const f = tmpFile('input x: [3]\ny = x * 2\n');
+  const r = cli('check', f, '--json');
+  assert.equal(r.code, 1);
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.diagnostics, [
+    {
+      severity: 'error',
+      code: 'root-not-scalar',
+      message: 'backward root must be a scalar: `y` is [3]; reduce it, e.g. `sum(...)`, or end with a loss',
+      range: { start: { line: 1, character: 0 }, end: { line: 1, character: 1 } },
+    },
+  ]);
+  assert.equal(j.root, null);
+});
+
+test('NaN and Inf become null in JSON', () => {
+  const f = tmpFile('input x = 1000\ny = exp(x)\n');
+  const j = JSON.parse(cli('check', f, '--json').out);
+  assert.equal(j.nodes.find((n: { name: string }) => n.name === 'y').value[0], null);
+});
+
+test('the installed bin runs the built CLI', () => {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'gradlens.js'), 'check', join(examples, 'circuit.grad')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^f\s+node\s+scalar\s+-12\s+1$/m);
+});

@@ -1,0 +1,19 @@
+// The generated documentation is up to date with the op table and the diagnostic codes.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { REFERENCE, renderReference, renderTroubleshooting, TROUBLESHOOTING, usage } from '../../scripts/docs';
+import { DIAGNOSTIC_CODES } from '../../src/core/diagnosticCodes';
+import { ALL_OPS } from '../../src/core/ops/registry';
+
+test('docs/language-reference.md lists every op of the op table (run `npm run docs` if this fails)', () => {
+  const text = readFileSync(REFERENCE, 'utf8');
+  assert.equal(text, renderReference(text), 'the generated operation tables are stale');
+  for (const op of ALL_OPS) assert.ok(text.includes(`\`${usage(op).replace(/\|/g, '\\|')}\``), `missing ${op.id}`);
+});
+
+test('docs/troubleshooting.md lists every diagnostic code (run `npm run docs` if this fails)', () => {
+  const text = readFileSync(TROUBLESHOOTING, 'utf8');
+  assert.equal(text, renderTroubleshooting(), 'docs/troubleshooting.md is stale');
+  for (const code of Object.keys(DIAGNOSTIC_CODES)) assert.ok(text.includes(`## ${code}\n`), `missing ${code}`);
+});

@@ -1,0 +1,129 @@
+// GradLens vs PyTorch (float64, torch.autograd) on the same graphs with the same values.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyzeSession } from '../../src/core/analyze';
+import { exportGraph, runTorch, torchAvailable, torchRequired } from './helpers/torch';
+
+const examplesDir = join(__dirname, '..', '..', 'examples');
+const TOL = 1e-10;
+
+function skipReason(): string | false {
+  if (torchAvailable()) return false;
+  if (torchRequired()) assert.fail('GRADLENS_REQUIRE_TORCH=1 but Python with torch is not installed (apt-get install -y python3-torch)');
+  return 'Python with torch not found (apt-get install -y python3-torch); PyTorch cross-checks skipped';
+}
+
+function compare(name: string, text: string): void {
+  const session = analyzeSession(text);
+  const errs = session.analysis.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(errs, [], `${name} has errors`);
+  const ref = runTorch(exportGraph(session));
+  const root = session.analysis.nodes.find((n) => n.name === session.analysis.root);
+  assert.ok(root?.value);
+  assert.ok(Math.abs(root.value[0] - ref.root) <= TOL * Math.max(1, Math.abs(ref.root)), `${name}: root ${root.value[0]} vs torch ${ref.root}`);
+  let compared = 0;
+  for (const [leaf, g] of Object.entries(ref.grads)) {
+    const ours = session.analysis.nodes.find((n) => n.name === leaf)?.grad ?? null;
+    if (g === null) {
+      assert.equal(ours, null, `${name}: torch gives ${leaf} no gradient`);
+      continue;
+    }
+    assert.ok(ours, `${name}: GradLens gives ${leaf} no gradient`);
+    assert.equal(ours.length, g.length);
+    const scale = Math.max(1e-12, ...g.map(Math.abs));
+    for (let i = 0; i < g.length; i++) {
+      assert.ok(Math.abs(ours[i] - g[i]) <= TOL * Math.max(scale, 1e-3), `${name}: d${leaf}[${i}] = ${ours[i]} vs torch ${g[i]}`);
+    }
+    compared++;
+  }
+  assert.ok(compared > 0, `${name}: no gradients compared`);
+}
+
+for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.grad'))) {
+  test(`PyTorch agrees with GradLens on examples/${file}`, { skip: skipReason() }, () => {
+    compare(file, readFileSync(join(examplesDir, file), 'utf8'));
+  });
+}
+
+// Larger versions of the seeds' networks, and one program using every other op.
+const PROGRAMS: Record<string, string> = {
+  'cs231n two-layer net, N=16 D=50 H=20 C=7': `seed 5
+dims N = 16, D = 50, H = 20, C = 7
+input X: [N, D]
+input y: int[N] in 0..C
+param W1: [D, H] ~ he
+param b1: [H] ~ normal(0.1)
+param W2: [H, C] ~ xavier
+param b2: [C] ~ normal(0.1)
+const reg = 0.05
+h = relu(X @ W1 + b1)
+loss = softmax_ce(h @ W2 + b2, y) + reg * (l2(W1) + l2(W2))
+`,
+  'conv net: two conv layers, strides, padding, max and average pooling': `seed 6
+dims N = 3, C = 2, S = 9, F = 3, G = 4, Y = 4
+input x: [N, C, S, S]
+input y: int[N] in 0..Y
+param w1: [F, C, 3, 3] ~ he
+param b1: [F] ~ normal(0.1)
+param w2: [G, F, 2, 2] ~ he
+param b2: [G] ~ normal(0.1)
+param W: [16, Y] ~ xavier
+h1 = relu(conv2d(x, w1, b1, stride=1, pad=1))
+p1 = max_pool2d(h1, size=3, stride=2)
+h2 = tanh(conv2d(p1, w2, b2, stride=1, pad=0))
+p2 = avg_pool2d(h2, size=2, stride=1)
+loss = softmax_ce(reshape(p2, [N, -1]) @ W, y)
+`,
+  'RNN with BPTT over 9 steps, loss on every state': `seed 7
+dims T = 9, N = 4, D = 3, H = 6
+input x: [T, N, D]
+input target: [T, N, H]
+param h0: [N, H] ~ normal(0.5)
+param Wx: [D, H] ~ xavier
+param Wh: [H, H] ~ xavier
+param b: [H] ~ normal(0.1)
+hs = rnn(x, h0, Wx, Wh, b)
+loss = mse(hs, target) + 0.5 * mean(hs[-1])
+`,
+  'every other op': `seed 8
+dims N = 5, D = 4, K = 3
+input a: [N, D]
+input c: [N, D] ~ uniform(0.5, 2)
+input t: [N, D] ~ uniform(0, 1)
+input lab: int[N] in 0..D
+param W1: [D, K] ~ xavier
+param W2: [D, K] ~ xavier
+param b1: [K] ~ normal(0.1)
+param b2: [K] ~ normal(0.1)
+param g: [D] ~ uniform(0.5, 1.5)
+param be: [D] ~ normal(0.1)
+e1 = exp(a * 0.3) + log(c) + sqrt(c) + abs(a) + square(a) - a / c + c ** 1.5
+e2 = leaky_relu(a, alpha=0.1) + elu(a, alpha=0.7) + clip(a, -0.5, 0.5) + sigmoid(a) * tanh(a)
+e3 = max(a, c * 0.5) + min(a, t) + a * (a > 0) + sign(a) * a
+r1 = sum(e1, axis=0) + mean(e2, axis=0) + max(e3, axis=0) + min(e3, axis=0) + logsumexp(e3, axis=0)
+s1 = softmax(a, axis=1) * log_softmax(e2, axis=0)
+m  = maxout(a, W1, b1, W2, b2)
+bn = batchnorm(e1, g, be)
+d  = dropout(e2, p=0.3)
+j  = concat([a, c], axis=1) @ concat([W1, W2], axis=0)
+st = stack([a, t], axis=0)
+p  = pick(e1, lab)
+o  = one_hot(lab, D) * a
+tr = transpose(st, [2, 1, 0])
+loss = sum(r1) + sum(s1) + sum(m * m) + mean(bn ** 2) + sum(d) + mean(j) + sum(tr[0] * tr[1]) + sum(p) + sum(o) + mse(a, t) + sigmoid_bce(a, t) + l1(W1) + elastic(W2, 0.3) + svm(a, lab) + softmax_ce(e2, lab) + max_margin(a, t) + sum(a[1:3, 0]) + sum(a.T @ a)
+`,
+};
+
+for (const [name, text] of Object.entries(PROGRAMS)) {
+  test(`PyTorch agrees with GradLens: ${name}`, { skip: skipReason() }, () => compare(name, text));
+}
+
+test('the cross-check can fail: a wrong gradient is detected', { skip: skipReason() }, () => {
+  const session = analyzeSession('input x: [3] = [1, 2, 3]\nloss = sum(x * x)\n');
+  const ref = runTorch(exportGraph(session));
+  assert.deepEqual(ref.grads.x, [2, 4, 6]);
+  const wrong = [2, 4, 6.000001];
+  assert.ok(wrong.some((v, i) => Math.abs(v - (ref.grads.x as number[])[i]) > TOL));
+});
