@@ -4,21 +4,9 @@
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, dimWindow, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { gemmNN } from '../tensor/matmul';
-import { Tensor } from '../tensor/tensor';
+import { Tensor, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
-import type { Attrs, OpDef, ParamSpec } from './op';
-
-/** An integer attribute, falling back to its signature default when the caller left it out. */
-function intAttr(attrs: Attrs, name: string, fallback: number): number {
-  const v = attrs[name];
-  return typeof v === 'number' ? v : fallback;
-}
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+import { attrOr, type Attrs, type OpDef, type ParamSpec } from './op';
 
 /** `H=5` style note for one dimension, when it is a name with a known size. */
 function dimNote(d: Dim): string {
@@ -44,8 +32,8 @@ interface ConvGeometry {
 function convGeometry(xShape: readonly number[], wShape: readonly number[], attrs: Attrs): ConvGeometry {
   const [N, C, H, W] = xShape;
   const [F, , kh, kw] = wShape;
-  const stride = intAttr(attrs, 'stride', 1);
-  const pad = intAttr(attrs, 'pad', 0);
+  const stride = attrOr(attrs, 'stride', 1);
+  const pad = attrOr(attrs, 'pad', 0);
   const Ho = Math.floor((H + 2 * pad - kh) / stride) + 1;
   const Wo = Math.floor((W + 2 * pad - kw) / stride) + 1;
   return { N, C, H, W, F, kh, kw, stride, pad, Ho, Wo };
@@ -131,8 +119,8 @@ function convShape(label: string, x: Shape, w: Shape, b: Shape, attrs: Attrs): S
   if (b.length !== 1) {
     return fail(`${label} expects b as [F], found ${formatShape(b)}; it holds one bias per filter, so declare it as [${w[0].sym}] to match w ${formatShape(w)}`, 2, 'shape-mismatch');
   }
-  const stride = intAttr(attrs, 'stride', 1);
-  const pad = intAttr(attrs, 'pad', 0);
+  const stride = attrOr(attrs, 'stride', 1);
+  const pad = attrOr(attrs, 'pad', 0);
   if (!Number.isInteger(stride) || stride < 1) return fail(`${label}: stride must be an integer ≥ 1, found ${stride}; use stride=1 to visit every position`, 3, 'bad-argument');
   if (!Number.isInteger(pad) || pad < 0) return fail(`${label}: pad must be an integer ≥ 0, found ${pad}; use pad=0 for no padding`, 4, 'bad-argument');
 
@@ -291,8 +279,8 @@ interface PoolGeometry {
 
 function poolGeometry(xShape: readonly number[], attrs: Attrs): PoolGeometry {
   const [N, C, H, W] = xShape;
-  const size = intAttr(attrs, 'size', 2);
-  const stride = intAttr(attrs, 'stride', 2);
+  const size = attrOr(attrs, 'size', 2);
+  const stride = attrOr(attrs, 'stride', 2);
   const Ho = Math.floor((H - size) / stride) + 1;
   const Wo = Math.floor((W - size) / stride) + 1;
   return { planes: N * C, H, W, size, stride, Ho, Wo };
@@ -306,8 +294,8 @@ function poolShape(label: string, x: Shape, attrs: Attrs): ShapeResult {
       'shape-mismatch',
     );
   }
-  const size = intAttr(attrs, 'size', 2);
-  const stride = intAttr(attrs, 'stride', 2);
+  const size = attrOr(attrs, 'size', 2);
+  const stride = attrOr(attrs, 'stride', 2);
   if (!Number.isInteger(size) || size < 1) return fail(`${label}: size must be an integer ≥ 1, found ${size}; size=2 halves the image with the default stride`, 1, 'bad-argument');
   if (!Number.isInteger(stride) || stride < 1) return fail(`${label}: stride must be an integer ≥ 1, found ${stride}; use stride=${size} for non-overlapping windows`, 2, 'bad-argument');
   const [N, C, H, W] = x;

@@ -231,52 +231,38 @@ function broadcastValues(t: Tensor, shape: readonly number[]): Float64Array {
   return broadcastTo(t, shape).data;
 }
 
-export const maximum = defineBinary({
-  id: 'maximum',
-  name: 'max',
-  group: 'elementwise',
-  summary: 'Elementwise maximum of two tensors (broadcasting): max(a, b).',
-  explain: 'A router: sends the whole upstream gradient to whichever input was larger and nothing to the other.',
-  kinks: 'On a tie the gradient is split evenly between both inputs (as torch.maximum).',
-  run(a, ai, as, b, bi, bs, o, oi, n) {
-    for (let k = 0; k < n; k++) {
-      const x = a[ai + k * as];
-      const y = b[bi + k * bs];
-      o[oi + k] = x >= y ? x : y;
-    }
-  },
-  grads: (a, b, out, g) => tieSplit(a, b, out, g, (x, y) => x > y),
-  kinkSide(a, b, out) {
-    const A = broadcastValues(a, out.shape);
-    const B = broadcastValues(b, out.shape);
-    const k = new Int32Array(out.size);
-    for (let i = 0; i < k.length; i++) k[i] = A[i] > B[i] ? 1 : A[i] < B[i] ? -1 : 0;
-    return k;
-  },
-});
+/** Which operand is larger at each broadcast position: 1, −1, or 0 on a tie (the kink). */
+function orderSides(a: Tensor, b: Tensor, out: Tensor): Int32Array {
+  const A = broadcastValues(a, out.shape);
+  const B = broadcastValues(b, out.shape);
+  const k = new Int32Array(out.size);
+  for (let i = 0; i < k.length; i++) k[i] = A[i] > B[i] ? 1 : A[i] < B[i] ? -1 : 0;
+  return k;
+}
 
-export const minimum = defineBinary({
-  id: 'minimum',
-  name: 'min',
-  group: 'elementwise',
-  summary: 'Elementwise minimum of two tensors (broadcasting): min(a, b).',
-  explain: 'A router: sends the whole upstream gradient to whichever input was smaller and nothing to the other.',
-  kinks: 'On a tie the gradient is split evenly between both inputs (as torch.minimum).',
-  run(a, ai, as, b, bi, bs, o, oi, n) {
-    for (let k = 0; k < n; k++) {
-      const x = a[ai + k * as];
-      const y = b[bi + k * bs];
-      o[oi + k] = x <= y ? x : y;
-    }
-  },
-  grads: (a, b, out, g) => tieSplit(a, b, out, g, (x, y) => x < y),
-  kinkSide(a, b, out) {
-    const A = broadcastValues(a, out.shape);
-    const B = broadcastValues(b, out.shape);
-    const k = new Int32Array(out.size);
-    for (let i = 0; i < k.length; i++) k[i] = A[i] > B[i] ? 1 : A[i] < B[i] ? -1 : 0;
-    return k;
-  },
-});
+/** Elementwise max (sign 1) or min (sign −1) of two tensors. */
+function extremeOf(sign: 1 | -1): OpDef {
+  const [id, name, word] = sign === 1 ? ['maximum', 'max', 'larger'] : ['minimum', 'min', 'smaller'];
+  return defineBinary({
+    id,
+    name,
+    group: 'elementwise',
+    summary: `Elementwise ${id} of two tensors (broadcasting): ${name}(a, b).`,
+    explain: `A router: sends the whole upstream gradient to whichever input was ${word} and nothing to the other.`,
+    kinks: `On a tie the gradient is split evenly between both inputs (as torch.${id}).`,
+    run(a, ai, as, b, bi, bs, o, oi, n) {
+      for (let k = 0; k < n; k++) {
+        const x = a[ai + k * as];
+        const y = b[bi + k * bs];
+        o[oi + k] = sign * x >= sign * y ? x : y;
+      }
+    },
+    grads: (a, b, out, g) => tieSplit(a, b, out, g, (x, y) => sign * x > sign * y),
+    kinkSide: orderSides,
+  });
+}
+
+export const maximum = extremeOf(1);
+export const minimum = extremeOf(-1);
 
 export const ELEMENTWISE_OPS: OpDef[] = [exp, log, sqrt, abs, square, tanh, sigmoid, relu, leakyRelu, elu, clip, sign, maximum, minimum];

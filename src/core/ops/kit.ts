@@ -2,7 +2,7 @@
 // shape arithmetic of reductions. Each op still states its own forward/backward/explanation.
 import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { formatShape, normAxis, type Dim, type Shape } from '../shapes/shape';
-import { aroundAxis, binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, type BinaryRun } from '../tensor/tensor';
+import { aroundAxis, binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, type BinaryRun, sizeOf } from '../tensor/tensor';
 import type { Attrs, BackwardArgs, OpDef, OpGroup, ParamSpec, ShapeContext } from './op';
 
 export const X_PARAM: ParamSpec = { name: 'x', kind: 'tensor', doc: 'input tensor' };
@@ -55,14 +55,8 @@ export function defineUnary(s: UnarySpec): OpDef {
       s.backward(x.data, out.data, grad.data, dx.data, attrs);
       return [dx];
     },
-    cost: (shapes) => 4 * size(shapes[0]),
+    cost: (shapes) => 4 * sizeOf(shapes[0]),
   };
-}
-
-function size(s: readonly number[]): number {
-  let n = 1;
-  for (const d of s) n *= d;
-  return n;
 }
 
 export interface BinarySpec {
@@ -108,7 +102,7 @@ export function defineBinary(s: BinarySpec): OpDef {
       const [ga, gb] = s.grads(a, b, out, grad, needs);
       return [ga && needs[0] ? unbroadcast(ga, a.shape) : null, gb && needs[1] ? unbroadcast(gb, b.shape) : null];
     },
-    cost: (_shapes, outShape) => size(outShape),
+    cost: (_shapes, outShape) => sizeOf(outShape),
   };
 }
 

@@ -3,21 +3,10 @@
 // and each score, prediction or logit receives its share divided by the count averaged over.
 import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, type Shape } from '../shapes/shape';
-import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast } from '../tensor/tensor';
+import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, sizeOf } from '../tensor/tensor';
 import { subRun } from './kit';
 import { labelProblem, scoresAndLabelsRule } from './networks';
-import type { Attrs, OpDef, ParamSpec, ShapeContext } from './op';
-
-function numAttr(attrs: Attrs, name: string, fallback: number): number {
-  const v = attrs[name];
-  return typeof v === 'number' ? v : fallback;
-}
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+import { attrOr, type OpDef, type ParamSpec, type ShapeContext } from './op';
 
 const SCORES: ParamSpec = { name: 'scores', kind: 'tensor', doc: 'class scores [N, C] (or [C] for one example)' };
 const LABELS: ParamSpec = { name: 'y', kind: 'tensor', labels: true, doc: 'integer labels [N] in [0, C) (or a scalar)' };
@@ -95,7 +84,7 @@ export const svm: OpDef = {
     const { N, C } = rowsOf(s);
     const error = labelProblem('svm', y, C);
     if (error) return { value: Tensor.scalar(0), error };
-    const delta = numAttr(attrs, 'delta', 1);
+    const delta = attrOr(attrs, 'delta', 1);
     const active = new Int32Array(s.size);
     let loss = 0;
     for (let i = 0; i < N; i++) {
@@ -157,7 +146,7 @@ export const maxMargin: OpDef = {
   },
   forward([s, sc], attrs, ctx) {
     const shape = broadcastSizes(s.shape, sc.shape) ?? [];
-    const delta = numAttr(attrs, 'delta', 1);
+    const delta = attrOr(attrs, 'delta', 1);
     const m = binaryBroadcast(sc, s, shape, subRun);
     const active = new Int32Array(m.size);
     let loss = 0;

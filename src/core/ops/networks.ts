@@ -5,23 +5,11 @@
 import { fail, ok, type ShapeFail, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, lit, namesConflict, normAxis, type Dim } from '../shapes/shape';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
-import { aroundAxis, Tensor, unravel } from '../tensor/tensor';
+import { aroundAxis, Tensor, unravel, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
-import type { AttrValue, Attrs, OpDef, ShapeContext } from './op';
+import { attrOr, type AttrValue, type Attrs, type OpDef, type ShapeContext } from './op';
 
 // ------------------------------------------------------------------ shared helpers
-
-/** A numeric attribute, falling back to its signature default when the caller left it out. */
-function numAttr(attrs: Attrs, name: string, fallback: number): number {
-  const v = attrs[name];
-  return typeof v === 'number' ? v : fallback;
-}
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 /** A 'dim' attribute: a Dim from the resolver, or a bare integer (tests, internal callers). */
 function dimAttr(v: AttrValue | undefined): Dim | null {
@@ -104,7 +92,7 @@ function softmaxAxis(rank: number, axis: number): number | null {
 
 function softmaxShapeRule(ctx: ShapeContext, attrs: Attrs): ShapeResult {
   const s = ctx.types[0].shape;
-  const axis = numAttr(attrs, 'axis', -1);
+  const axis = attrOr(attrs, 'axis', -1);
   const r = Math.max(s.length, 1);
   if (!Number.isInteger(axis) || softmaxAxis(s.length, axis) === null) {
     return fail(`${ctx.label}: axis ${axis} is out of range for x ${formatShape(s)} of rank ${s.length} (valid: -${r}…${r - 1}); axis=-1 normalises over the last axis`, 1, 'bad-argument');
@@ -162,11 +150,11 @@ export const softmax: OpDef = {
     'A constant added to all upstream gradients of a slice cancels out; a saturated softmax (one p near 1) passes almost nothing.',
   shape: softmaxShapeRule,
   forward([x], attrs) {
-    const axis = softmaxAxis(x.rank, numAttr(attrs, 'axis', -1)) ?? 0;
+    const axis = softmaxAxis(x.rank, attrOr(attrs, 'axis', -1)) ?? 0;
     return { value: softmaxAlong(x, axis, false) };
   },
   backward({ inputs: [x], out, grad, attrs }) {
-    const axis = softmaxAxis(x.rank, numAttr(attrs, 'axis', -1)) ?? 0;
+    const axis = softmaxAxis(x.rank, attrOr(attrs, 'axis', -1)) ?? 0;
     const dx = new Tensor(x.shape);
     const p = out.data;
     const g = grad.data;
@@ -193,11 +181,11 @@ export const logSoftmax: OpDef = {
     'Each input receives its own upstream gradient minus softmax·Σg over its slice: g − p·Σ g. With a one-hot upstream gradient (a cross-entropy) that is the familiar p − onehot, up to sign.',
   shape: softmaxShapeRule,
   forward([x], attrs) {
-    const axis = softmaxAxis(x.rank, numAttr(attrs, 'axis', -1)) ?? 0;
+    const axis = softmaxAxis(x.rank, attrOr(attrs, 'axis', -1)) ?? 0;
     return { value: softmaxAlong(x, axis, true) };
   },
   backward({ inputs: [x], out, grad, attrs }) {
-    const axis = softmaxAxis(x.rank, numAttr(attrs, 'axis', -1)) ?? 0;
+    const axis = softmaxAxis(x.rank, attrOr(attrs, 'axis', -1)) ?? 0;
     const dx = new Tensor(x.shape);
     const g = grad.data;
     forEachGroup(x.shape, axis, (base, stride, len) => {
@@ -352,7 +340,7 @@ export const dropout: OpDef = {
     'A gate with a fixed mask: kept elements pass the upstream gradient scaled by 1/(1−p), dropped elements receive 0 — the same mask as the forward pass, so a dropped unit learns nothing from this example. ' +
     'p is the drop probability (PyTorch convention), not cs231n’s keep probability.',
   shape(ctx, attrs) {
-    const p = numAttr(attrs, 'p', 0.5);
+    const p = attrOr(attrs, 'p', 0.5);
     if (!(p >= 0 && p < 1)) {
       return fail(
         `${ctx.label}: p is the probability of dropping a unit and must satisfy 0 ≤ p < 1, found p=${p}; ` +
@@ -364,7 +352,7 @@ export const dropout: OpDef = {
     return ok(ctx.types[0].shape);
   },
   forward([x], attrs, ctx) {
-    const p = numAttr(attrs, 'p', 0.5);
+    const p = attrOr(attrs, 'p', 0.5);
     const u = ctx.random(x.size);
     const scale = 1 / (1 - p);
     // The mask already carries the 1/(1−p) scale, so backward is a single multiply.
@@ -430,7 +418,7 @@ export const batchnorm: OpDef = {
         if (namesConflict(feat[i], d)) conflicts.push([feat[i], d]);
       });
     }
-    const eps = numAttr(attrs, 'eps', 1e-5);
+    const eps = attrOr(attrs, 'eps', 1e-5);
     if (!(eps >= 0) || !Number.isFinite(eps)) return fail(`${op}: eps must be a small non-negative number, found ${eps}; the default is 1e-5`, 3, 'bad-argument');
     const N = x[0];
     if (N.size === 1) {
@@ -444,7 +432,7 @@ export const batchnorm: OpDef = {
     return ok(x, conflicts);
   },
   forward([x, gamma, beta], attrs) {
-    const eps = numAttr(attrs, 'eps', 1e-5);
+    const eps = attrOr(attrs, 'eps', 1e-5);
     const N = x.shape[0];
     const F = N === 0 ? 0 : x.size / N;
     const xhat = new Float64Array(x.size);

@@ -124,6 +124,12 @@ export function attrNum(attrs: Attrs, name: string): number {
   return v;
 }
 
+/** A numeric attribute, or `fallback` when the caller left it out (direct calls in tests). */
+export function attrOr(attrs: Attrs, name: string, fallback: number): number {
+  const v = attrs[name];
+  return typeof v === 'number' ? v : fallback;
+}
+
 export function attrBool(attrs: Attrs, name: string): boolean {
   return attrs[name] === true;
 }

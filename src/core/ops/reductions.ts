@@ -1,6 +1,6 @@
 // Reductions over axes. Their backward passes broadcast the upstream gradient back over the
 // reduced axes: sum copies it, mean copies it divided by the count, max routes it to the winner.
-import { Tensor, aroundAxis } from '../tensor/tensor';
+import { Tensor, aroundAxis, stridesOf } from '../tensor/tensor';
 import { attrAxes, attrBool, type OpDef, type ParamSpec } from './op';
 import { expandTo, keptSizes, reduceShapeRule, reducedSizes, resolveAxes, sumAxes, X_PARAM } from './kit';
 
@@ -91,7 +91,7 @@ function winnerMask(x: Tensor, kept: Tensor): { mask: Int32Array; counts: Float6
   const counts = new Float64Array(kept.size);
   const rank = x.rank;
   const idx = new Array<number>(rank).fill(0);
-  const keptStrides = strides(kept.shape);
+  const keptStrides = stridesOf(kept.shape);
   for (let o = 0; o < x.size; o++) {
     let ko = 0;
     for (let k = 0; k < rank; k++) if (kept.shape[k] !== 1) ko += idx[k] * keptStrides[k];
@@ -106,16 +106,6 @@ function winnerMask(x: Tensor, kept: Tensor): { mask: Int32Array; counts: Float6
     }
   }
   return { mask, counts };
-}
-
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
 }
 
 function extremeOp(id: 'max' | 'min', sign: 1 | -1): OpDef {

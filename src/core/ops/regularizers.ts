@@ -1,16 +1,10 @@
 // Weight penalties: each sums over every element of a weight tensor and returns a scalar, so the
 // backward pass is elementwise: every weight receives the upstream gradient times the local slope.
 import { fail, ok } from '../shapes/broadcast';
-import { Tensor } from '../tensor/tensor';
+import { Tensor, sizeOf } from '../tensor/tensor';
 import type { Attrs, OpDef, ParamSpec } from './op';
 
 const W_PARAM: ParamSpec = { name: 'W', kind: 'tensor', doc: 'weights to penalise (any shape)' };
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 function beta(attrs: Attrs): number {
   const v = attrs.beta;

@@ -2,20 +2,9 @@
 // backward passes move the upstream gradient back: reshape reshapes it, concat and stack slice it.
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { derived, dimsEqual, formatDimValues, formatShape, lit, namesConflict, normAxis, type Dim, type Shape } from '../shapes/shape';
-import { Tensor } from '../tensor/tensor';
+import { Tensor, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
-import type { Attrs, OpDef, ParamSpec, ShapeArg, ShapeContext } from './op';
-
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-function intAttr(attrs: Attrs, name: string, fallback: number): number {
-  const v = attrs[name];
-  return typeof v === 'number' ? v : fallback;
-}
+import { attrOr, type Attrs, type OpDef, type ParamSpec, type ShapeArg, type ShapeContext } from './op';
 
 /** Parenthesises a compound symbol so it can be a factor or a multiplied term. */
 function wrap(sym: string): string {
@@ -260,7 +249,7 @@ function concatShape(ctx: ShapeContext, attrs: Attrs): ShapeResult {
   const first = shapes[0];
   const rank = first.length;
   if (rank === 0) return fail(`${op} cannot join scalars (rank 0) along an axis; use stack([a, b]) to make a vector of them`, undefined, 'shape-mismatch');
-  const axisAttr = intAttr(attrs, 'axis', 0);
+  const axisAttr = attrOr(attrs, 'axis', 0);
   const axis = Number.isInteger(axisAttr) ? normAxis(axisAttr, rank) : null;
   if (axis === null) return fail(`${op}: axis ${axisAttr} is out of range for tensors of rank ${rank} like ${formatShape(first)} (valid: -${rank}…${rank - 1})`, 1, 'bad-argument');
   const conflicts: [Dim, Dim][] = [];
@@ -324,13 +313,13 @@ export const concat: OpDef = {
   preservesInt: true,
   shape: concatShape,
   forward(inputs, attrs) {
-    const axis = normAxis(intAttr(attrs, 'axis', 0), inputs[0].rank) ?? 0;
+    const axis = normAxis(attrOr(attrs, 'axis', 0), inputs[0].rank) ?? 0;
     const outShape = [...inputs[0].shape];
     outShape[axis] = inputs.reduce((n, t) => n + t.shape[axis], 0);
     return { value: joinAlong(inputs, axis, outShape) };
   },
   backward({ inputs, grad, attrs, needs }) {
-    const axis = normAxis(intAttr(attrs, 'axis', 0), inputs[0].rank) ?? 0;
+    const axis = normAxis(attrOr(attrs, 'axis', 0), inputs[0].rank) ?? 0;
     let start = 0;
     return inputs.map((t, k) => {
       const len = t.shape[axis];
@@ -350,7 +339,7 @@ function stackShape(ctx: ShapeContext, attrs: Attrs): ShapeResult {
   const shapes = ctx.types.map((t) => t.shape);
   const first = shapes[0];
   const rank = first.length;
-  const axisAttr = intAttr(attrs, 'axis', 0);
+  const axisAttr = attrOr(attrs, 'axis', 0);
   const axis = Number.isInteger(axisAttr) ? normAxis(axisAttr, rank + 1) : null;
   if (axis === null) return fail(`${op}: axis ${axisAttr} is out of range for stacking tensors of rank ${rank} like ${formatShape(first)} (valid: -${rank + 1}…${rank})`, 1, 'bad-argument');
   const conflicts: [Dim, Dim][] = [];
@@ -391,14 +380,14 @@ export const stack: OpDef = {
   preservesInt: true,
   shape: stackShape,
   forward(inputs, attrs) {
-    const axis = normAxis(intAttr(attrs, 'axis', 0), inputs[0].rank + 1) ?? 0;
+    const axis = normAxis(attrOr(attrs, 'axis', 0), inputs[0].rank + 1) ?? 0;
     const parts = inputs.map((t) => t.reshaped(withUnitAxis(t.shape, axis)));
     const outShape = withUnitAxis(inputs[0].shape, axis);
     outShape[axis] = inputs.length;
     return { value: joinAlong(parts, axis, outShape) };
   },
   backward({ inputs, grad, attrs, needs }) {
-    const axis = normAxis(intAttr(attrs, 'axis', 0), inputs[0].rank + 1) ?? 0;
+    const axis = normAxis(attrOr(attrs, 'axis', 0), inputs[0].rank + 1) ?? 0;
     return inputs.map((t, k) => (needs[k] ? sliceAlong(grad, axis, k, 1).reshaped(t.shape) : null));
   },
   cost: (_s, out) => sizeOf(out),

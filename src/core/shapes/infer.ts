@@ -141,23 +141,6 @@ export class ShapeInference {
     if (!ok) return null;
     if (b.target.kind === 'gate') return this.inferGateCall(call, b.target.gate, types);
     const op = b.target.op;
-    // Integer-label arguments must be int tensors.
-    let i = 0;
-    for (const p of op.signature) {
-      if (p.kind === 'tensors') {
-        i = b.args.length;
-        break;
-      }
-      if (p.kind !== 'tensor') continue;
-      if (p.labels && i < types.length && !types[i].isInt) {
-        return this.error(
-          'bad-argument',
-          `\`${op.name}\` takes integer class labels as \`${p.name}\`, found a float tensor; declare labels as \`input ${p.name}: int[N] in 0..C\``,
-          b.args[i].span,
-        );
-      }
-      i++;
-    }
     return this.applyOp(op, b.label, types, b.attrs, call.span);
   }
 
