@@ -29,7 +29,8 @@ export function main(argv: string[], io: { out: (s: string) => void; err: (s: st
     io.err(`gradlens: cannot read ${args.file}: ${why}\n`);
     return 2;
   }
-  const analysis = analyze(text, { fileName: args.file, seed: args.seed, dims: args.dims, maxElements: args.maxElements });
+  const gradcheck = { ...(args.h !== undefined ? { h: args.h } : {}), ...(args.samples !== undefined ? { samples: args.samples } : {}) };
+  const analysis = analyze(text, { fileName: args.file, seed: args.seed, dims: args.dims, maxElements: args.maxElements, gradcheck });
   if (args.json) io.out(`${JSON.stringify(toSpecJson(analysis))}\n`);
   else io.out(`${formatHuman(analysis, args.file)}\n`);
   return analysis.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;

@@ -50,6 +50,11 @@ export interface GradCheckEntry {
   absError: number;
   relError: number;
   kinkCrossed: boolean;
+  /**
+   * Round-off bound of the central difference at this entry, 10·ε·(|f(x+h)| + |f(x−h)|)/(2h):
+   * a smaller |analytic − numeric| is agreement, however large the relative error of two tiny numbers.
+   */
+  roundOff: number;
 }
 
 export type Verdict = 'pass' | 'ok-if-kinked' | 'warn' | 'fail';

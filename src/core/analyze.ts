@@ -3,6 +3,9 @@
 // input; an unexpected exception becomes an `internal-error` diagnostic.
 import type { Analysis, NodeKindOut, NodeResult } from './analysis';
 import { checkExpectShape, checkExpectValue } from './checks/expect';
+import { checkActivations, checkGradientFlow, checkInits, reportHealth } from './checks/health';
+import { checkStability } from './checks/stability';
+import { checkGates, checkTensors, DEFAULT_GRADCHECK, type GradCheckOptions, type SpanCheck } from './checks/gradcheck';
 import { DiagnosticSink, type Diagnostic, type SpanDiagnostic } from './diagnostics';
 import type { Graph } from './engine/graph';
 import { initialValue, literalValue } from './engine/init';
@@ -31,6 +34,8 @@ export interface AnalyzeOptions {
   maxFlops?: number;
   /** Skip running (parse, names and shapes only). */
   staticOnly?: boolean;
+  /** Gradient checks: false to skip them, or settings (h, sample sizes). Default: on. */
+  gradcheck?: boolean | Partial<GradCheckOptions>;
 }
 
 export const DEFAULT_MAX_ELEMENTS = 50_000_000;
@@ -43,6 +48,8 @@ export interface AnalysisSession {
   resolution: Resolution | null;
   graph: Graph | null;
   execution: Execution | null;
+  /** Gradient checks with their source spans (when they ran). */
+  checks: SpanCheck[];
   lineMap: LineMap;
   sink: DiagnosticSink;
 }
@@ -61,6 +68,7 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
     resolution: null,
     graph: null,
     execution: null,
+    checks: [],
     lineMap,
     sink,
   };
@@ -101,6 +109,8 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
   session.resolution = res;
   analysis.seed = res.seed;
   analysis.dims = Object.fromEntries([...res.dims].map(([k, v]) => [k, v.size]));
+
+  checkStability(program, session.lineMap.text, sink);
 
   // Gate definitions, at their symbolic shapes.
   const declaredGates = new Set<string>();
@@ -196,15 +206,64 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
     }
   }
   if (canBackward && rootId !== null) {
-    for (const issue of ex.backward(rootId)) sink.error('bad-argument', issue.message, graph.nodes[issue.node].span);
+    for (const issue of ex.backward(rootId)) {
+      const node = graph.nodes[issue.node];
+      sink.error(issue.kind === 'non-finite' ? 'non-finite' : 'bad-argument', issue.message, node.span);
+    }
     reportUnused(program, graph, ex, analysis.root as string, sink);
+    reportHealth([...checkActivations(graph, ex), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)], sink);
   }
 
   // expect value / grad
   for (const s of program.statements) {
     if (s.kind === 'expect' && s.what !== 'shape') checkExpectRun(s, graph, ex, canBackward, sink);
   }
+  if (canBackward && options.gradcheck !== false) {
+    const opts: GradCheckOptions = { ...DEFAULT_GRADCHECK, ...(typeof options.gradcheck === 'object' ? options.gradcheck : {}) };
+    const spans = new Map<string, Span>();
+    for (const s of program.statements) if (s.kind === 'decl') spans.set(s.name, s.nameSpan);
+    const checks = [...checkGates(graph, ex, res.seed, opts), ...checkTensors(graph, ex, res.seed, opts, spans)];
+    reportChecks(checks, graph, sink);
+    session.checks = checks;
+    analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }) => ({ ...rest, range: session.lineMap.range(span) }));
+  }
   analysis.nodes = nodeResults(session, ex, types);
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(2);
+}
+
+/** Failing and suspicious checks become diagnostics where the wrong gradient was written. */
+function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink): void {
+  const failedGates = checks.filter((c) => c.kind === 'gate' && c.verdict === 'fail').map((c) => c.target.split('.')[0]);
+  for (const c of checks) {
+    if (c.verdict === 'pass' || c.verdict === 'ok-if-kinked') continue;
+    const w = c.worst.find((e) => !e.kinkCrossed) ?? c.worst[0];
+    if (!w) continue;
+    const at = w.index.length ? ` at [${w.index.join(', ')}]` : '';
+    const entry = `relative error ${fmt(w.relError)}${at} (analytic ${fmt(w.analytic)}, numeric ${fmt(w.numeric)}, h = ${c.h})`;
+    const count = `${c.failing} of ${c.checked} checked entr${c.checked === 1 ? 'y' : 'ies'} off by more than 1e-4`;
+    let message: string;
+    if (c.kind === 'gate') {
+      const [gate, d] = c.target.split('.');
+      message =
+        c.verdict === 'fail'
+          ? `gradient check failed for \`${d}\` of \`${gate}\`: ${entry}; ${count}. This hand-written gradient disagrees with central differences of the gate's forward pass.`
+          : `gradient check of \`${d}\` in \`${gate}\` is suspicious: ${entry}; ${count}.${c.hasKinks ? '' : ' The gate is smooth, so a correct gradient would agree to about 1e-7.'}`;
+    } else {
+      const cause = failedGates.length ? ` The failing check of gate ${[...new Set(failedGates)].map((g) => `\`${g}\``).join(', ')} is the likely cause.` : '';
+      message =
+        c.verdict === 'fail'
+          ? `gradient check failed for \`${c.target}\`: ${entry}; ${count}.${cause}`
+          : `gradient check of \`${c.target}\` is suspicious: ${entry}; ${count}.${cause}`;
+    }
+    const related = c.gateCall !== undefined ? [{ message: 'checked at the inputs of this call', span: graph.gateCalls[c.gateCall].span }] : undefined;
+    if (c.verdict === 'fail') sink.error('gradcheck-failed', message, c.span, related ? { related } : undefined);
+    else sink.warning('gradcheck-warning', message, c.span, related ? { related } : undefined);
+  }
 }
 
 function sliceText(session: AnalysisSession, s: Span): string {

@@ -198,6 +198,62 @@ export const DIAGNOSTIC_CODES = {
     example: 'input x = -2\ninput y = 5\nf = x + y\nexpect value f == 4\n',
     fix: 'The message gives the actual value. Either the expectation or the network is wrong.',
   },
+  // ---- gradient checks ----
+  'gradcheck-failed': {
+    severity: 'error',
+    title: 'Gradient check failed',
+    example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = -dout * 2\n  }\n}\nloss = sum(double(x) ** 2)\n',
+    fix: 'The analytic gradient disagrees with central differences (relative error > 1e-2). On a gate, the diagnostic sits on the `d<input> = …` line that produced it and names the worst entry; compare it with the derivation, or use "Derive backward".',
+  },
+  'gradcheck-warning': {
+    severity: 'warning',
+    title: 'Gradient check is suspicious',
+    example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = dout * 2.001\n  }\n}\nloss = sum(double(x) ** 2)\n',
+    fix: 'A relative error between 1e-4 and 1e-2 (or above 1e-7 for a smooth function) is usually a small mistake or a numerical problem. Try other step sizes (the h sweep) and check kinks.',
+  },
+  // ---- health ----
+  'dead-relu': {
+    severity: 'warning',
+    title: 'Dead ReLUs',
+    example: 'dims N = 4, H = 6\ninput X: [N, H]\nparam b: [H] = -10\nh = relu(X + b)\nloss = sum(h * h)\n',
+    fix: 'Units that are ≤ 0 for every example pass no gradient and never learn. Initialise the layer with `he`, check the bias, lower the learning rate, or use leaky_relu. (Reported as info from 25% dead units, as a warning from 50%.)',
+  },
+  'saturated': {
+    severity: 'warning',
+    title: 'Saturated sigmoid or tanh',
+    example: 'input x: [8] ~ normal(10)\ny = sigmoid(x)\nloss = sum(y)\n',
+    fix: 'Outputs within 0.01 of their limits have a local gradient near 0. Scale the inputs down (normalise the data, xavier init) or use relu. (Info from 20% saturated outputs, a warning from 50%.)',
+  },
+  'vanishing-gradient': {
+    severity: 'warning',
+    title: 'Vanishing gradients',
+    example: 'dims N = 4, D = 8\ninput X: [N, D]\nparam W1: [D, D] ~ normal(0.05)\nparam W2: [D, D] ~ normal(0.05)\nparam W3: [D, D] ~ normal(0.05)\nparam W4: [D, D] ~ normal(0.05)\nh1 = sigmoid(X @ W1)\nh2 = sigmoid(h1 @ W2)\nh3 = sigmoid(h2 @ W3)\nloss = sum(h3 @ W4)\n',
+    fix: 'The first layer (or the first RNN time step) gets less than 1/1000 of the gradient of the last. Use relu with he init, batchnorm, or for an RNN a better-conditioned Wh.',
+  },
+  'exploding-gradient': {
+    severity: 'warning',
+    title: 'Exploding gradients',
+    example: 'dims T = 10, N = 1, D = 2, H = 2\ninput x: [T, N, D] ~ normal(0.000001)\nparam h0: [N, H] = 0\nparam Wx: [D, H] = [[1, 0], [0, 1]]\nparam Wh: [H, H] = [[3, 0], [0, 3]]\nparam b: [H] = 0\nhs = rnn(x, h0, Wx, Wh, b)\nloss = sum(hs[-1])\n',
+    fix: 'The first layer (or the first RNN time step) gets more than 1000 times the gradient of the last. Lower the init scale (xavier/he), normalise, or clip gradients.',
+  },
+  'init-scale': {
+    severity: 'warning',
+    title: 'Weight init does not suit the activation',
+    example: 'dims N = 4, D = 100, H = 10\ninput X: [N, D]\nparam W: [D, H]\nh = relu(X @ W)\nloss = sum(h)\n',
+    fix: 'A randn weight (std 1) with a large fan-in blows up the pre-activations. Use `he` before relu-like activations and `xavier` before tanh/sigmoid; the quick fix changes the init.',
+  },
+  'unstable-softmax': {
+    severity: 'warning',
+    title: 'Softmax without the max-subtraction trick',
+    example: 'input s: [2, 3]\np = exp(s) / sum(exp(s), axis=1, keepdims=true)\nloss = sum(p * s)\n',
+    fix: 'exp overflows past about 709. Subtracting the row max leaves the softmax unchanged and keeps exp ≤ 1; the quick fix rewrites both exps.',
+  },
+  'unstable-log': {
+    severity: 'warning',
+    title: 'Log of a probability that can be 0',
+    example: 'input s: [2, 3]\nloss = -sum(log(softmax(s, axis=1)))\n',
+    fix: 'A probability can underflow to 0 and log(0) = −Inf. Use log_softmax, or add an epsilon inside the log.',
+  },
   'internal-error': {
     severity: 'error',
     title: 'Internal error in GradLens',

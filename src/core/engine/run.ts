@@ -121,6 +121,7 @@ export class Execution {
     const rootValue = this.values[root];
     if (!rootValue) return issues;
     grads[root] = Tensor.full(rootValue.shape, 1);
+    let nonFiniteSeen = false;
     const order = this.graph.order;
     for (let k = order.length - 1; k >= 0; k--) {
       const id = order[k];
@@ -156,10 +157,34 @@ export class Execution {
       });
       node.inputs.forEach((inp, j) => {
         const d = res[j];
-        if (needs[j] && d) accumulate(grads, inp, d);
+        if (!needs[j] || !d) return;
+        if (!nonFiniteSeen) {
+          const issue = this.nonFiniteGradient(id, j, g, d);
+          if (issue) {
+            issues.push(issue);
+            nonFiniteSeen = true;
+          }
+        }
+        accumulate(grads, inp, d);
       });
     }
     return issues;
+  }
+
+  /** A NaN/Inf gradient produced by this node's backward rule from a finite upstream gradient. */
+  private nonFiniteGradient(id: number, j: number, upstream: Tensor, d: Tensor): RunIssue | null {
+    const bad = countNonFinite(d);
+    if (bad.count === 0 || countNonFinite(upstream).count > 0) return null;
+    const node = this.graph.nodes[id];
+    const input = this.graph.nodes[node.inputs[j]];
+    const what = bad.nan > 0 ? 'NaN' : 'Inf';
+    const where = d.rank === 0 ? '' : ` (first at [${unravel(bad.first, d.shape).join(', ')}])`;
+    const x = this.values[node.inputs[j]] as Tensor;
+    return {
+      node: id,
+      kind: 'non-finite',
+      message: `the backward pass of \`${node.label}\` turned a finite gradient into ${what} for ${input.name ? `\`${input.name}\`` : 'its input'}${where}: its local derivative is infinite there (${describeRange(input, x)})`,
+    };
   }
 
   /** Evaluates a gate's backward block with upstream gradient `dout`; gradients per gate input. */

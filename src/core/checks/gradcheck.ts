@@ -1,0 +1,268 @@
+// Numeric gradient checks (spec section 7): central differences in float64, compared entry by
+// entry with the analytic gradient, with the cs231n verdicts and kink tracking.
+//  1. every gate with a hand-written backward, in isolation, at the inputs it really received,
+//     against a random upstream gradient;
+//  2. every param and float input against the root, all entries or a seeded covering sample.
+// Only the part of the graph downstream of the perturbed tensor is re-run.
+import type { GradCheckEntry, GradCheckResult, Verdict } from '../analysis';
+import type { Graph } from '../engine/graph';
+import { Prng } from '../engine/prng';
+import type { Execution } from '../engine/run';
+import { Tensor, unravel } from '../tensor/tensor';
+import type { Span } from '../text';
+
+export interface GradCheckOptions {
+  /** Step of the central differences. */
+  h: number;
+  /** Tensors up to this many entries are checked entirely. */
+  fullLimit: number;
+  /** Entries sampled from each larger tensor. */
+  samples: number;
+  /** How many worst entries a result lists. */
+  worstCount: number;
+}
+
+export const DEFAULT_GRADCHECK: GradCheckOptions = { h: 1e-5, fullLimit: 1000, samples: 40, worstCount: 5 };
+
+export const THRESHOLDS = { fail: 1e-2, warn: 1e-4, kinked: 1e-7 } as const;
+
+/** A check's result with the source location it maps back to (converted to a range later). */
+export interface SpanCheck extends Omit<GradCheckResult, 'range'> {
+  span: Span;
+  /** 'gate': a hand-written backward in isolation; 'tensor': a param/input against the root. */
+  kind: 'gate' | 'tensor';
+  /** For gate checks: the gate call (index into graph.gateCalls). */
+  gateCall?: number;
+  /** True when the checked function contains kinks (relu, max, abs, hinge, …). */
+  hasKinks: boolean;
+}
+
+export function relativeError(a: number, n: number): number {
+  if (a === n) return 0; // both 0 (or identical): passes
+  return Math.abs(a - n) / Math.max(1e-8, Math.abs(a) + Math.abs(n));
+}
+
+export function verdictOf(maxRel: number, hasKinks: boolean): Verdict {
+  if (!(maxRel <= THRESHOLDS.fail)) return 'fail'; // NaN fails too
+  if (maxRel > THRESHOLDS.warn) return 'warn';
+  if (maxRel > THRESHOLDS.kinked) return hasKinks ? 'ok-if-kinked' : 'warn';
+  return 'pass';
+}
+
+/** The forward-order positions of every node downstream of `start` (inclusive of consumers only). */
+export function downstreamOf(graph: Graph, starts: number[]): number[] {
+  const marked = new Uint8Array(graph.nodes.length);
+  for (const s of starts) marked[s] = 1;
+  const out: number[] = [];
+  for (const id of graph.order) {
+    const n = graph.nodes[id];
+    if (marked[id]) continue;
+    if (n.inputs.some((i) => marked[i])) {
+      marked[id] = 1;
+      out.push(id);
+    }
+  }
+  return out;
+}
+
+/** Entries to check: all of them for small tensors, else a seeded sample without repeats. */
+export function entriesToCheck(size: number, opts: GradCheckOptions, seed: number, stream: string): number[] {
+  if (size <= opts.fullLimit) return Array.from({ length: size }, (_, i) => i);
+  const rng = new Prng(seed, `gradcheck:${stream}`);
+  const picked = new Set<number>();
+  while (picked.size < Math.min(opts.samples, size)) picked.add(rng.int(0, size));
+  return [...picked].sort((a, b) => a - b);
+}
+
+interface Evaluator {
+  /** f at the current values (after the perturbation was written). */
+  evaluate(trackKinks: boolean): { f: number; kinks: (Int32Array | undefined)[] };
+}
+
+/** Re-runs `ids` and reads a scalar from them. Saves and restores everything it overwrites. */
+class RegionRunner implements Evaluator {
+  private readonly savedValues: (Tensor | null)[];
+  private readonly savedState: unknown[];
+  private readonly savedKinks: (Int32Array | undefined)[];
+
+  constructor(
+    private readonly ex: Execution,
+    private readonly ids: number[],
+    private readonly read: () => number,
+  ) {
+    this.savedValues = ids.map((i) => ex.values[i]);
+    this.savedState = ids.map((i) => ex.saved[i]);
+    this.savedKinks = ids.map((i) => ex.kinks[i]);
+  }
+
+  evaluate(trackKinks: boolean): { f: number; kinks: (Int32Array | undefined)[] } {
+    for (const id of this.ids) this.ex.evalNode(id, trackKinks);
+    return { f: this.read(), kinks: this.ids.map((i) => this.ex.kinks[i]) };
+  }
+
+  restore(): void {
+    this.ids.forEach((id, k) => {
+      this.ex.values[id] = this.savedValues[k];
+      this.ex.saved[id] = this.savedState[k];
+      this.ex.kinks[id] = this.savedKinks[k];
+    });
+  }
+}
+
+function kinksDiffer(a: (Int32Array | undefined)[], b: (Int32Array | undefined)[]): boolean {
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k];
+    const y = b[k];
+    if (!x || !y) continue;
+    if (x.length !== y.length) return true;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return true;
+  }
+  return false;
+}
+
+/**
+ * Central differences for the chosen entries of `base` (written into `slot` while evaluating).
+ * Returns one entry per index with the analytic value from `analytic`.
+ */
+function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: number, setSlot: (t: Tensor) => void, ev: Evaluator): GradCheckEntry[] {
+  const work = base.clone();
+  setSlot(work);
+  const out: GradCheckEntry[] = [];
+  for (const i of indices) {
+    const x0 = base.data[i];
+    work.data[i] = x0 + h;
+    const plus = ev.evaluate(true);
+    work.data[i] = x0 - h;
+    const minus = ev.evaluate(true);
+    work.data[i] = x0;
+    const numeric = (plus.f - minus.f) / (2 * h);
+    const a = analytic.data[i];
+    out.push({
+      roundOff: (10 * Number.EPSILON * (Math.abs(plus.f) + Math.abs(minus.f))) / (2 * h),
+      index: unravel(i, base.shape),
+      analytic: a,
+      numeric,
+      absError: Math.abs(a - numeric),
+      relError: relativeError(a, numeric),
+      kinkCrossed: kinksDiffer(plus.kinks, minus.kinks),
+    });
+  }
+  setSlot(base);
+  return out;
+}
+
+function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOptions, hasKinks: boolean): Omit<SpanCheck, 'span' | 'kind'> {
+  // Kink crossings are not errors, and neither are differences below the round-off of f.
+  const counted = entries.filter((e) => !e.kinkCrossed && !(e.absError <= e.roundOff));
+  const maxRel = counted.reduce((m, e) => (e.relError > m || Number.isNaN(e.relError) ? e.relError : m), 0);
+  const failing = counted.filter((e) => !(e.relError <= THRESHOLDS.warn)).length;
+  const worst = [...entries].sort((a, b) => (Number.isNaN(b.relError) ? Infinity : b.relError) - (Number.isNaN(a.relError) ? Infinity : a.relError)).slice(0, opts.worstCount);
+  return { target, maxRelError: maxRel, verdict: verdictOf(maxRel, hasKinks), checked: entries.length, failing, h: opts.h, worst, hasKinks };
+}
+
+function regionHasKinks(graph: Graph, ids: number[]): boolean {
+  return ids.some((id) => graph.nodes[id].op?.kinks !== undefined);
+}
+
+/** Checks every hand-written backward block in isolation, at the inputs each call received. */
+export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions): SpanCheck[] {
+  const results = new Map<string, SpanCheck>();
+  for (const gc of graph.gateCalls) {
+    const bw = gc.backward;
+    if (!bw) continue;
+    const outVal = ex.values[gc.outputNode];
+    if (!outVal || gc.inputNodes.some((i) => !ex.values[i])) continue;
+    const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
+    const last = graph.order.indexOf(gc.outputNode);
+    const region = graph.order.slice(first + 1, last + 1);
+    const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
+    const dout = new Tensor(outVal.shape);
+    for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
+    const analytic = ex.runBackwardBlock(gc, dout);
+    const hasKinks = regionHasKinks(graph, region);
+    gc.inputNodes.forEach((inp, k) => {
+      const grad = analytic[k];
+      const param = gc.gate.decl.params[k];
+      if (param.type.isInt || bw.grads[k] === null) return;
+      const base = ex.values[inp] as Tensor;
+      const runner = new RegionRunner(ex, region, () => {
+        const y = ex.values[gc.outputNode] as Tensor;
+        let s = 0;
+        for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
+        return s;
+      });
+      const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`);
+      let entries: GradCheckEntry[];
+      if (grad) entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner);
+      else entries = [];
+      ex.values[inp] = base;
+      runner.restore();
+      const target = `${gc.gate.decl.name}.d${param.name}`;
+      const summary = summarise(target, entries, opts, hasKinks);
+      const prev = results.get(target);
+      // Several calls of one gate: keep the worst.
+      if (!prev || summary.maxRelError > prev.maxRelError) {
+        results.set(target, { ...summary, span: bw.gradSpans[k] ?? gc.gate.decl.nameSpan, kind: 'gate', gateCall: gc.index });
+      }
+    });
+  }
+  return [...results.values()];
+}
+
+/** Checks the gradient of every param and float input against the root. */
+export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>): SpanCheck[] {
+  const root = graph.root;
+  if (root === null) return [];
+  const out: SpanCheck[] = [];
+  for (const [name, id] of graph.named) {
+    const n = graph.nodes[id];
+    if ((n.kind !== 'param' && n.kind !== 'input') || !n.requiresGrad) continue;
+    const grad = ex.grads[id];
+    if (!grad) continue; // does not affect the root (reported as unused)
+    const base = ex.values[id] as Tensor;
+    const region = downstreamOf(graph, [id]);
+    const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+    const entries = checkEntries(base, entriesToCheck(base.size, opts, seed, name), grad, opts.h, (t) => (ex.values[id] = t), runner);
+    ex.values[id] = base;
+    runner.restore();
+    out.push({ ...summarise(name, entries, opts, regionHasKinks(graph, region)), span: spans.get(name) ?? n.span, kind: 'tensor' });
+  }
+  return out;
+}
+
+export interface SweepPoint {
+  h: number;
+  numeric: number;
+  relError: number;
+}
+
+export interface StepSweep {
+  target: string;
+  index: number[];
+  analytic: number;
+  points: SweepPoint[];
+}
+
+export const SWEEP_STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
+
+/**
+ * Relative error against the step size for one entry of a param/input (truncation error falls
+ * with h, round-off grows as h shrinks): the data of the h-sweep chart.
+ */
+export function stepSweep(graph: Graph, ex: Execution, target: string, flatIndex: number): StepSweep | null {
+  const id = graph.named.get(target);
+  const root = graph.root;
+  if (id === undefined || root === null) return null;
+  const grad = ex.grads[id];
+  const base = ex.values[id];
+  if (!grad || !base || flatIndex < 0 || flatIndex >= base.size) return null;
+  const region = downstreamOf(graph, [id]);
+  const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+  const points: SweepPoint[] = SWEEP_STEPS.map((h) => {
+    const [e] = checkEntries(base, [flatIndex], grad, h, (t) => (ex.values[id] = t), runner);
+    return { h, numeric: e.numeric, relError: e.relError };
+  });
+  ex.values[id] = base;
+  runner.restore();
+  return { target, index: unravel(flatIndex, base.shape), analytic: grad.data[flatIndex], points };
+}
