@@ -203,6 +203,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
       canBackward = false;
     } else {
       sink.error('non-finite', issue.message, span, node.gateCall !== null ? { related: [{ message: 'inside the gate, here', span: node.span }] } : undefined);
+      canBackward = false; // gradients through NaN/Inf would only repeat the problem
     }
   }
   if (canBackward && rootId !== null) {

@@ -172,5 +172,5 @@ loss = sum(affine(X, W, b) ** 2)
 
 test('dimension analysis: d<input> must have the input\'s shape', () => {
   const a = run('gate affine(X: [N, D], W: [D, M]) -> out: [N, M] {\n  out = X @ W\n  backward {\n    dX = dout @ W.T\n    dW = dout.T @ X\n  }\n}\n');
-  assert.match(only(a, 'backward-shape').message, /`dW` must have the shape of `W` \[D, M\], but `dW = …` has shape \[M, D\]/);
+  assert.match(only(a, 'backward-shape').message, /`dW` must have the shape of `W` \[D, M\], but `dout\.T @ X` has shape \[M, D\]\. The only arrangement of `dout` and `X` with shape \[D, M\] is `X\.T @ dout`\./);
 });
