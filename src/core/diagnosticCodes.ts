@@ -173,6 +173,12 @@ export const DIAGNOSTIC_CODES = {
     example: 'dims N = 4, D = 3\ninput X: [N, D]\ninput v: [N]\ngate f(a: [B, K], b: [K]) -> out: [B] {\n  out = a @ b\n}\nloss = sum(f(X, v))\n',
     fix: 'The message shows how each gate dimension was bound by the earlier arguments and which argument disagrees.',
   },
+  'backward-only': {
+    severity: 'error',
+    title: 'Gradient function used outside a backward block',
+    example: 'dims N = 1, C = 1, S = 4, F = 1\ninput x: [N, C, S, S]\nparam w: [F, C, 3, 3]\nparam b: [F]\ny = conv2d(x, w, b)\nloss = sum(conv2d_dx(y, x, w, b))\n',
+    fix: 'Functions like `conv2d_dx` compute gradients from a backward rule; they belong in a gate\'s `backward { … }` block.',
+  },
   'backward-shape': {
     severity: 'error',
     title: 'Hand-written gradient has the wrong shape',

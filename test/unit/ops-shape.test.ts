@@ -32,14 +32,14 @@ const H = named('H', 3);
 const M = named('M', 2);
 
 describe('SHAPE_OPS', () => {
-  it('lists reshape, concat and stack; all preserve integer labels', () => {
+  it('lists the shape ops; those that move values preserve integer labels', () => {
     assert.deepEqual(
       SHAPE_OPS.map((o) => o.id),
-      ['reshape', 'concat', 'stack'],
+      ['reshape', 'concat', 'stack', 'expand_dims', 'ones_like', 'zeros_like'],
     );
     for (const op of SHAPE_OPS) {
       assert.equal(op.group, 'shape');
-      assert.equal(op.preservesInt, true);
+      assert.equal(op.preservesInt === true, !op.id.endsWith('_like'), op.id);
     }
     assert.equal(concat.signature[0].kind, 'tensors');
     assert.equal(reshape.signature[1].kind, 'shape');

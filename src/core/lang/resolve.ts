@@ -6,7 +6,7 @@ import type { AttrValue, Attrs, OpDef, ParamSpec } from '../ops/op';
 import { lit, named, type Dim } from '../shapes/shape';
 import type { Span } from '../text';
 import type { Assign, Call, DimRef, Expr, GateDecl, Program, Statement, TensorDecl } from './ast';
-import { closest, didYouMean } from './suggest';
+import { didYouMean } from './suggest';
 
 export const MAX_DIM_SIZE = 1 << 30;
 
@@ -60,6 +60,8 @@ export interface BindScope {
   dim(name: string): Dim | undefined;
   /** Gates declared so far (calls may only use those). */
   gateVisible(name: string): boolean;
+  /** Set by name resolution: whether the call is inside a backward block (gradient functions are allowed). */
+  inBackward?: boolean;
 }
 
 export function gradName(name: string): string {
@@ -89,7 +91,7 @@ export function resolve(program: Program, options: ResolveOptions, sink: Diagnos
   };
 
   const declaredGates = new Set<string>();
-  const scope: BindScope = { gates, dim: globalDim, gateVisible: (n) => declaredGates.has(n) };
+  const scope: BindScope = { gates, dim: globalDim, gateVisible: (n) => declaredGates.has(n), inBackward: false };
 
   const checkName = (name: string, at: Span): void => {
     if (definitions.has(name) || dims.has(name)) return;
@@ -222,7 +224,9 @@ function resolveGate(g: GateDecl, globalDims: Map<string, DimInfo>, outer: BindS
     gates: outer.gates,
     dim: (n) => (localDims.has(n) ? named(n, null) : undefined),
     gateVisible: outer.gateVisible,
+    inBackward: false,
   };
+  const backwardScope: BindScope = { ...scope, inBackward: true };
   const forwardNames = new Set(locals.keys());
   const backwardNames = new Set<string>();
   const globalNames = (n: string) => globalDims.has(n);
@@ -262,7 +266,7 @@ function resolveGate(g: GateDecl, globalDims: Map<string, DimInfo>, outer: BindS
   if (g.backward) {
     const assigned = new Set<string>();
     for (const a of g.backward.body) {
-      walkNames(a.expr, check(true), (c) => bindCall(c, scope, sink, allGates));
+      walkNames(a.expr, check(true), (c) => bindCall(c, backwardScope, sink, allGates));
       if (forwardNames.has(a.name) || backwardNames.has(a.name) || a.name === doutName) {
         sink.error('duplicate-definition', `\`${a.name}\` is already defined in gate \`${g.name}\`; every name is assigned once`, a.nameSpan);
         continue;
@@ -283,17 +287,27 @@ function resolveGate(g: GateDecl, globalDims: Map<string, DimInfo>, outer: BindS
   return info;
 }
 
-/** A `d…` name that looks like a typo for an input's gradient (e.g. `dw` for input `W`). */
+/**
+ * A `d…` name that looks like a slip for an input's gradient: `dw` for input `W` (case), `dW1`
+ * for `W` (one character too many or too few at the end). Other `d…` helpers (`dz`, `dz2`,
+ * `dscores`) are fine.
+ */
 function checkUnknownGradient(a: Assign, g: GateDecl, gradNames: Map<string, number>, forwardNames: Set<string>, sink: DiagnosticSink): void {
   if (!/^d[A-Za-z_]/.test(a.name)) return;
   const base = a.name.slice(1);
   if (forwardNames.has(base)) return; // d<intermediate>: a helper, allowed
-  const close = closest(a.name, gradNames.keys());
-  if (close === null) return;
-  const input = g.params[gradNames.get(close) as number].name;
+  const input = g.params.find((p) => {
+    if (!gradNames.has(gradName(p.name))) return false;
+    if (p.name.toLowerCase() === base.toLowerCase()) return true;
+    // one character added or dropped at the end: dW1 for W, dW for W1
+    const [short, long] = p.name.length < base.length ? [p.name, base] : [base, p.name];
+    return long.length === short.length + 1 && long.toLowerCase().startsWith(short.toLowerCase());
+  });
+  if (!input) return;
+  const close = gradName(input.name);
   sink.error(
     'gate-unknown-gradient',
-    `\`${a.name}\` is not the gradient of any input or intermediate of \`${g.name}\` (there is no \`${base}\`); did you mean \`${close}\`, the gradient of input \`${input}\`?`,
+    `\`${a.name}\` is not the gradient of any input or intermediate of \`${g.name}\` (there is no \`${base}\`); did you mean \`${close}\`, the gradient of input \`${input.name}\`?`,
     a.nameSpan,
     { fixes: [{ title: `Rename to \`${close}\``, edits: [{ span: a.nameSpan, newText: close }] }] },
   );
@@ -358,6 +372,10 @@ export function bindCall(call: Call, scope: BindScope, sink: DiagnosticSink | nu
   }
   const positionalTensors = call.args.length;
   const op = chooseOverload(candidates, positionalTensors);
+  if (op.backwardOnly && scope.inBackward === false && sink) {
+    sink.error('backward-only', `\`${op.name}\` computes a gradient and can only be used inside \`backward { … }\` of a gate`, call.calleeSpan);
+    return null;
+  }
   return bindOpCall(call, op, scope, sink);
 }
 

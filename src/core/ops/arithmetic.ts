@@ -5,10 +5,13 @@ import { dimsEqual, formatDimValues, formatShape, lit, namesConflict, derived, t
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { broadcastSizes, broadcastStrides, inversePermutation, permute, stridesOf, Tensor } from '../tensor/tensor';
 import { addRun, defineBinary, divRun, mulRun, subRun, zip } from './kit';
+import type { Expr } from '../lang/ast';
+import { E } from '../lang/print';
 import type { Attrs, IndexSpec, OpDef } from './op';
 
 export const add = defineBinary({
   id: 'add',
+  derive: ({ grad }) => [grad, grad],
   name: '+',
   summary: 'Elementwise sum, broadcasting like numpy.',
   explain: 'A distributor: passes the upstream gradient unchanged to both inputs. A broadcast input (a bias) receives the sum over the axes it was stretched along.',
@@ -18,6 +21,7 @@ export const add = defineBinary({
 
 export const sub = defineBinary({
   id: 'sub',
+  derive: ({ grad }) => [grad, E.neg(grad)],
   name: '-',
   summary: 'Elementwise difference, broadcasting like numpy.',
   explain: 'Passes the upstream gradient to the left input and its negation to the right; broadcast inputs sum over the stretched axes.',
@@ -33,6 +37,7 @@ function negate(g: Tensor, shape: readonly number[]): Tensor {
 
 export const mul = defineBinary({
   id: 'mul',
+  derive: ({ grad, args: [a, b] }) => [E.bin('*', grad, b), E.bin('*', grad, a)],
   name: '*',
   summary: 'Elementwise product, broadcasting like numpy.',
   explain: 'A switcher: each input receives the upstream gradient times the other input (d(xy)/dx = y). A broadcast input sums over the stretched axes.',
@@ -42,6 +47,7 @@ export const mul = defineBinary({
 
 export const div = defineBinary({
   id: 'div',
+  derive: ({ grad, args: [a, b] }) => [E.bin('/', grad, b), E.neg(E.bin('/', E.bin('*', grad, a), E.bin('**', b, E.num(2))))],
   name: '/',
   summary: 'Elementwise quotient, broadcasting like numpy.',
   explain: 'The numerator receives upstream/b; the denominator receives −upstream·a/b² (d(1/x)/dx = −1/x²).',
@@ -61,6 +67,11 @@ export const div = defineBinary({
 
 export const pow: OpDef = {
   id: 'pow',
+  derive({ grad, args: [x, p], out }) {
+    // d(xᵖ)/dx = p·xᵖ⁻¹ (folded when p is a literal); d(xᵖ)/dp = Σ xᵖ·ln x
+    const lower = p.kind === 'num' ? E.num(p.value - 1) : E.bin('-', p, E.num(1));
+    return [E.bin('*', E.bin('*', grad, p), E.bin('**', x, lower)), E.call('sum', [E.bin('*', E.bin('*', grad, out), E.call('log', [x]))])];
+  },
   name: '**',
   group: 'arithmetic',
   signature: [
@@ -201,6 +212,18 @@ function matmulShape(label: string, a: Shape, b: Shape): ReturnType<typeof ok> |
 
 export const matmul: OpDef = {
   id: 'matmul',
+  derive({ grad, args: [a, b], types: [ta, tb] }) {
+    const ra = ta.shape.length;
+    const rb = tb.shape.length;
+    // Swap the last two axes (for batched operands .T would reverse all of them).
+    const swap = (x: Expr, r: number) => (r <= 2 ? E.T(x) : E.call('transpose', [x], { axes: E.ints([...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2]) }));
+    if (ra === 1 && rb === 1) return [E.bin('*', grad, b), E.bin('*', grad, a)];
+    const col = (x: Expr) => E.call('reshape', [x, E.list([E.num(-1), E.num(1)])]);
+    const row = (x: Expr) => E.call('reshape', [x, E.list([E.num(1), E.num(-1)])]);
+    if (ra === 1) return [E.bin('@', b, grad), E.bin('@', col(a), row(grad))];
+    if (rb === 1) return [E.bin('@', col(grad), row(b)), E.bin('@', swap(a, ra), grad)];
+    return [E.bin('@', grad, swap(b, rb)), E.bin('@', swap(a, ra), grad)];
+  },
   name: '@',
   group: 'arithmetic',
   signature: [
@@ -245,6 +268,7 @@ function reversedAxes(rank: number): number[] {
 
 export const transposeT: OpDef = {
   id: 'T',
+  derive: ({ grad }) => [E.T(grad)],
   name: '.T',
   group: 'arithmetic',
   signature: [{ name: 'x', kind: 'tensor', doc: 'tensor to transpose' }],
@@ -262,6 +286,10 @@ export const transposeT: OpDef = {
 
 export const transpose: OpDef = {
   id: 'transpose',
+  derive({ grad, attrs, types: [t] }) {
+    const inv = inversePermutation(permAxes(attrs, t.shape.length));
+    return [E.call('transpose', [grad], { axes: E.ints(inv) })];
+  },
   name: 'transpose',
   group: 'shape',
   signature: [
@@ -339,6 +367,7 @@ function forEachPick(shape: readonly number[], sel: AxisSelection[], f: (o: numb
 
 export const index: OpDef = {
   id: 'index',
+  derive: () => 'GradLens cannot write the gradient of indexing as .grad text (it scatters into zeros); name the pieces you need as gate inputs instead',
   name: '[]',
   group: 'arithmetic',
   signature: [{ name: 'x', kind: 'tensor', doc: 'tensor to index' }],

@@ -1,11 +1,14 @@
 // Elementwise functions: each output element depends on one input element, so each backward is
 // the upstream gradient times the local derivative, element by element.
 import { broadcastTo, Tensor } from '../tensor/tensor';
+import type { Expr } from '../lang/ast';
+import { E } from '../lang/print';
 import { attrNum, type OpDef } from './op';
 import { defineBinary, defineUnary } from './kit';
 
 export const exp = defineUnary({
   id: 'exp',
+  derive: ({ grad, out }) => [E.bin('*', grad, out)],
   summary: 'eˣ, elementwise.',
   explain: 'Multiplies the upstream gradient by its own output: d(eˣ)/dx = eˣ. Large inputs overflow to Inf; subtract the max first (as softmax does).',
   forward(x, o) {
@@ -18,6 +21,7 @@ export const exp = defineUnary({
 
 export const log = defineUnary({
   id: 'log',
+  derive: ({ grad, args: [x] }) => [E.bin('/', grad, x)],
   summary: 'Natural logarithm, elementwise.',
   explain: 'Divides the upstream gradient by the input: d(ln x)/dx = 1/x. log(0) is -Inf and its gradient Inf; add a small epsilon when the input can reach 0.',
   forward(x, o) {
@@ -30,6 +34,7 @@ export const log = defineUnary({
 
 export const sqrt = defineUnary({
   id: 'sqrt',
+  derive: ({ grad, out }) => [E.bin('/', grad, E.bin('*', E.num(2), out))],
   summary: 'Square root, elementwise.',
   explain: 'Scales the upstream gradient by 1/(2√x). The gradient is infinite at 0.',
   forward(x, o) {
@@ -42,6 +47,7 @@ export const sqrt = defineUnary({
 
 export const abs = defineUnary({
   id: 'abs',
+  derive: ({ grad, args: [x] }) => [E.bin('*', grad, E.call('sign', [x]))],
   summary: '|x|, elementwise.',
   explain: 'A switch on the sign: passes the upstream gradient where x > 0, negates it where x < 0.',
   kinks: 'At x = 0 the gradient is 0 (PyTorch: sign(0) = 0).',
@@ -58,6 +64,7 @@ export const abs = defineUnary({
 
 export const square = defineUnary({
   id: 'square',
+  derive: ({ grad, args: [x] }) => [E.bin('*', E.bin('*', grad, E.num(2)), x)],
   summary: 'x², elementwise.',
   explain: 'Scales the upstream gradient by 2x.',
   forward(x, o) {
@@ -70,6 +77,7 @@ export const square = defineUnary({
 
 export const tanh = defineUnary({
   id: 'tanh',
+  derive: ({ grad, out }) => [E.bin('*', grad, E.bin('-', E.num(1), E.bin('*', out, out)))],
   summary: 'Hyperbolic tangent, elementwise.',
   explain: 'Scales the upstream gradient by 1 − tanh²(x), computed from the output. Where |x| is large the output saturates at ±1 and the gradient vanishes.',
   forward(x, o) {
@@ -82,6 +90,7 @@ export const tanh = defineUnary({
 
 export const sigmoid = defineUnary({
   id: 'sigmoid',
+  derive: ({ grad, out }) => [E.bin('*', E.bin('*', grad, out), E.bin('-', E.num(1), out))],
   summary: 'σ(x) = 1/(1+e⁻ˣ), elementwise (computed without overflow).',
   explain: 'Scales the upstream gradient by σ(x)(1 − σ(x)), computed from the output — at most 1/4, so stacked sigmoids shrink gradients. Saturated units (σ near 0 or 1) pass almost nothing.',
   forward(x, o) {
@@ -101,6 +110,7 @@ export const sigmoid = defineUnary({
 
 export const relu = defineUnary({
   id: 'relu',
+  derive: ({ grad, args: [x] }) => [E.bin('*', grad, E.bin('>', x, E.num(0)))],
   summary: 'max(0, x), elementwise.',
   explain: 'A gate: passes the upstream gradient where x > 0 and blocks it where x ≤ 0. A unit that is ≤ 0 for every example never learns (a dead ReLU).',
   kinks: 'At x = 0 the gradient is 0 (as PyTorch).',
@@ -117,6 +127,7 @@ export const relu = defineUnary({
 
 export const leakyRelu = defineUnary({
   id: 'leaky_relu',
+  derive: ({ grad, args: [x], attrExprs }) => [E.bin('*', grad, E.bin('+', E.bin('>', x, E.num(0)), E.bin('*', attrExprs.alpha ?? E.num(0.01), E.bin('<=', x, E.num(0)))))],
   summary: 'x where x > 0, alpha·x elsewhere.',
   explain: 'Passes the upstream gradient where x > 0 and scales it by alpha elsewhere, so units never die completely.',
   kinks: 'At x = 0 the gradient is alpha (as PyTorch).',
@@ -136,6 +147,7 @@ export const leakyRelu = defineUnary({
 
 export const elu = defineUnary({
   id: 'elu',
+  derive: ({ grad, args: [x], out, attrExprs }) => [E.bin('*', grad, E.bin('+', E.bin('>', x, E.num(0)), E.bin('*', E.bin('+', out, attrExprs.alpha ?? E.num(1)), E.bin('<=', x, E.num(0)))))],
   summary: 'x where x > 0, alpha·(eˣ − 1) elsewhere.',
   explain: 'Passes the upstream gradient where x > 0; elsewhere scales it by alpha·eˣ (= output + alpha), which fades smoothly to 0.',
   kinks: 'At x = 0 the gradient is alpha·e⁰ = alpha (as PyTorch); smooth only when alpha = 1.',
@@ -155,6 +167,7 @@ export const elu = defineUnary({
 
 export const clip = defineUnary({
   id: 'clip',
+  derive: ({ grad, args: [x], attrExprs }) => [E.bin('*', E.bin('*', grad, E.bin('>=', x, attrExprs.lo)), E.bin('<=', x, attrExprs.hi))],
   summary: 'Clamps x to [lo, hi], elementwise.',
   explain: 'A gate: passes the upstream gradient where lo ≤ x ≤ hi and blocks it where the value was clamped.',
   kinks: 'At x = lo or x = hi the gradient passes (as torch.clamp).',
@@ -197,6 +210,7 @@ export const sign = defineUnary({
 
 export const neg = defineUnary({
   id: 'neg',
+  derive: ({ grad }) => [E.neg(grad)],
   name: '-',
   group: 'arithmetic',
   summary: 'Unary minus.',
@@ -259,6 +273,11 @@ function extremeOf(sign: 1 | -1): OpDef {
     },
     grads: (a, b, out, g) => tieSplit(a, b, out, g, (x, y) => sign * x > sign * y),
     kinkSide: orderSides,
+    // The winner takes the gradient; a tie splits it: g·((a > b) + 0.5·(a == b)).
+    derive({ grad, args: [a, b] }) {
+      const wins = (x: Expr, y: Expr) => E.bin('+', E.bin(sign === 1 ? '>' : '<', x, y), E.bin('*', E.num(0.5), E.bin('==', x, y)));
+      return [E.bin('*', grad, wins(a, b)), E.bin('*', grad, wins(b, a))];
+    },
   });
 }
 

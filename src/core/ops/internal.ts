@@ -14,4 +14,5 @@ export const identity: OpDef = {
   shape: (ctx) => ok(ctx.types[0].shape),
   forward: ([x]) => ({ value: x }),
   backward: ({ grad }) => [grad],
+  derive: ({ grad }) => [grad],
 };

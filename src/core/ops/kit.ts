@@ -23,6 +23,7 @@ export interface UnarySpec {
   /** Which side of the kink each element is on. */
   kinkSide?(x: Float64Array, k: Int32Array, attrs: Attrs): void;
   validate?(attrs: Attrs): string | null;
+  derive?: OpDef['derive'];
 }
 
 export function defineUnary(s: UnarySpec): OpDef {
@@ -35,6 +36,7 @@ export function defineUnary(s: UnarySpec): OpDef {
     explain: s.explain,
     kinks: s.kinks,
     noGrad: s.noGrad,
+    derive: s.derive,
     shape(ctx, attrs) {
       const err = s.validate?.(attrs);
       if (err) return fail(`${ctx.label}: ${err}`);
@@ -72,6 +74,7 @@ export interface BinarySpec {
   /** Full-shape gradients w.r.t. a and b (before summing over broadcast axes). */
   grads?(a: Tensor, b: Tensor, out: Tensor, g: Tensor, needs: boolean[]): [Tensor | null, Tensor | null];
   kinkSide?(a: Tensor, b: Tensor, out: Tensor): Int32Array;
+  derive?: OpDef['derive'];
 }
 
 export function defineBinary(s: BinarySpec): OpDef {
@@ -87,6 +90,7 @@ export function defineBinary(s: BinarySpec): OpDef {
     explain: s.explain,
     kinks: s.kinks,
     noGrad: s.noGrad,
+    derive: s.derive,
     shape(ctx: ShapeContext) {
       return broadcastShapes(ctx.label, ctx.types.map((t) => t.shape));
     },

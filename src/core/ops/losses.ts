@@ -7,6 +7,8 @@ import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, size
 import { subRun } from './kit';
 import { labelProblem, scoresAndLabelsRule } from './networks';
 import { attrOr, type OpDef, type ParamSpec, type ShapeContext } from './op';
+import { E } from '../lang/print';
+import { countExpr, dimExpr } from './deriveKit';
 
 const SCORES: ParamSpec = { name: 'scores', kind: 'tensor', doc: 'class scores [N, C] (or [C] for one example)' };
 const LABELS: ParamSpec = { name: 'y', kind: 'tensor', labels: true, doc: 'integer labels [N] in [0, C) (or a scalar)' };
@@ -26,6 +28,15 @@ function rowsOf(s: Tensor): { N: number; C: number } {
 
 export const softmaxCe: OpDef = {
   id: 'softmax_ce',
+  // (softmax(s) − one_hot(y)) · g / N
+  derive({ grad, args: [s, y], types: [t] }) {
+    const C = dimExpr(t.shape[t.shape.length - 1]);
+    if (!C) return 'the number of classes has no name here';
+    const diff = E.bin('-', E.call('softmax', [s], { axis: E.num(-1) }), E.call('one_hot', [y, C]));
+    if (t.shape.length === 1) return [E.bin('*', diff, grad), null];
+    const N = dimExpr(t.shape[0]);
+    return N ? [E.bin('/', E.bin('*', diff, grad), N), null] : 'the batch size has no name here';
+  },
   name: 'softmax_ce',
   group: 'losses',
   signature: [SCORES, LABELS],
@@ -69,6 +80,17 @@ export const softmaxCe: OpDef = {
 
 export const svm: OpDef = {
   id: 'svm',
+  // Wrong classes inside the margin get +1, the correct class −(their count); mean over the batch.
+  derive({ grad, args: [s, y], types: [t], attrExprs, let: bind }) {
+    if (t.shape.length !== 2) return 'svm is derived for [N, C] scores';
+    const [N, C] = [dimExpr(t.shape[0]), dimExpr(t.shape[1])];
+    if (!N || !C) return 'the batch size or the number of classes has no name here';
+    const onehot = E.call('one_hot', [y, C]);
+    const margins = E.bin('+', E.bin('-', s, E.call('expand_dims', [E.call('pick', [s, y])], { axis: E.num(1) })), attrExprs.delta ?? E.num(1));
+    const active = bind('active', E.bin('*', E.bin('>', margins, E.num(0)), E.bin('-', E.num(1), onehot)));
+    const ds = E.bin('-', active, E.bin('*', onehot, E.call('sum', [active], { axis: E.num(1), keepdims: E.bool(true) })));
+    return [E.bin('/', E.bin('*', ds, grad), N), null];
+  },
   name: 'svm',
   group: 'losses',
   signature: [SCORES, LABELS, { name: 'delta', kind: 'number', default: 1, doc: 'required margin between the correct score and the others' }],
@@ -128,6 +150,15 @@ export const svm: OpDef = {
 
 export const maxMargin: OpDef = {
   id: 'max_margin',
+  // mean(max(0, δ − s + s_c)): where the hinge is active, −g/n to s and +g/n to s_c
+  derive({ grad, args: [s, sc], attrExprs, let: bind, types }) {
+    const shape = types[0].shape.length >= types[1].shape.length ? types[0].shape : types[1].shape;
+    const n = countExpr(shape);
+    if (!n) return 'the number of elements has no name here';
+    const active = bind('active', E.bin('>', E.bin('+', E.bin('-', attrExprs.delta ?? E.num(1), s), sc), E.num(0)));
+    const g = E.bin('/', E.bin('*', active, grad), n);
+    return [E.neg(g), g];
+  },
   name: 'max_margin',
   group: 'losses',
   signature: [
@@ -202,6 +233,14 @@ function elementwiseLossShape(ctx: ShapeContext, names: [string, string]): Shape
 
 export const mse: OpDef = {
   id: 'mse',
+  // 2(pred − target)·g / n
+  derive({ grad, args: [p, q], types }) {
+    const shape = types[0].shape.length >= types[1].shape.length ? types[0].shape : types[1].shape;
+    const n = countExpr(shape);
+    if (!n) return 'the number of elements has no name here';
+    const d = E.bin('/', E.bin('*', E.bin('*', E.num(2), E.bin('-', p, q)), grad), n);
+    return [d, E.neg(d)];
+  },
   name: 'mse',
   group: 'losses',
   signature: [
@@ -237,6 +276,13 @@ export const mse: OpDef = {
 
 export const sigmoidBce: OpDef = {
   id: 'sigmoid_bce',
+  // logits: (σ(x) − t)·g / n; target: −x·g / n
+  derive({ grad, args: [x, t], types }) {
+    const shape = types[0].shape.length >= types[1].shape.length ? types[0].shape : types[1].shape;
+    const n = countExpr(shape);
+    if (!n) return 'the number of elements has no name here';
+    return [E.bin('/', E.bin('*', E.bin('-', E.call('sigmoid', [x]), t), grad), n), E.bin('/', E.bin('*', E.neg(x), grad), n)];
+  },
   name: 'sigmoid_bce',
   group: 'losses',
   signature: [

@@ -8,6 +8,8 @@ import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { aroundAxis, Tensor, unravel, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
 import { attrOr, type AttrValue, type Attrs, type OpDef, type ShapeContext } from './op';
+import { E } from '../lang/print';
+import { dimExpr } from './deriveKit';
 
 // ------------------------------------------------------------------ shared helpers
 
@@ -141,6 +143,8 @@ const AXIS_PARAM = { name: 'axis', kind: 'int', default: -1, doc: 'axis to norma
 
 export const softmax: OpDef = {
   id: 'softmax',
+  // p = out: dx = p·(g − Σ g·p over the axis)
+  derive: ({ grad, out, attrExprs }) => [E.bin('*', out, E.bin('-', grad, E.call('sum', [E.bin('*', grad, out)], { axis: attrExprs.axis ?? E.num(-1), keepdims: E.bool(true) })))],
   name: 'softmax',
   group: 'networks',
   signature: [X_PARAM, AXIS_PARAM],
@@ -173,6 +177,8 @@ export const softmax: OpDef = {
 
 export const logSoftmax: OpDef = {
   id: 'log_softmax',
+  // dx = g − softmax(x)·Σg = g − exp(out)·Σg
+  derive: ({ grad, out, attrExprs }) => [E.bin('-', grad, E.bin('*', E.call('exp', [out]), E.call('sum', [grad], { axis: attrExprs.axis ?? E.num(-1), keepdims: E.bool(true) })))],
   name: 'log_softmax',
   group: 'networks',
   signature: [X_PARAM, AXIS_PARAM],
@@ -330,6 +336,7 @@ export const maxout: OpDef = {
 
 export const dropout: OpDef = {
   id: 'dropout',
+  derive: () => "dropout's mask is drawn at run time and a backward block cannot see it: derive the gate without the dropout and apply dropout outside it",
   name: 'dropout',
   group: 'networks',
   signature: [X_PARAM, { name: 'p', kind: 'number', default: 0.5, doc: 'probability of DROPPING each unit (PyTorch convention), 0 ≤ p < 1' }],
@@ -528,6 +535,12 @@ export const oneHot: OpDef = {
 
 export const pick: OpDef = {
   id: 'pick',
+  // The picked entries get the gradient: one_hot(y, C) · g[..., None]
+  derive({ grad, args: [, y], types: [t] }) {
+    const C = dimExpr(t.shape[t.shape.length - 1]);
+    if (!C) return 'the number of classes has no name here';
+    return [E.bin('*', E.call('one_hot', [y, C]), E.call('expand_dims', [grad], { axis: E.num(-1) })), null];
+  },
   name: 'pick',
   group: 'networks',
   signature: [

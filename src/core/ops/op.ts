@@ -1,11 +1,13 @@
 // One op, one place: each operation defines its signature, shape rule, forward, backward, kink
 // behaviour and explanation together. The engine, the gradient checker, the derivation of backward
 // code, the hovers and the language reference all read these definitions.
+import type { Expr } from '../lang/ast';
 import type { ShapeResult } from '../shapes/broadcast';
 import type { Dim, Shape } from '../shapes/shape';
 import type { Tensor } from '../tensor/tensor';
 
 export type OpGroup =
+  | 'gradients'
   | 'arithmetic'
   | 'comparison'
   | 'elementwise'
@@ -94,6 +96,24 @@ export interface BackwardArgs {
   record?(name: string, values: number[]): void;
 }
 
+/**
+ * What a derivation rule sees: the operands and the output as .grad expressions, the upstream
+ * gradient, the attributes, and the static types. Rules build expressions with `E` (lang/print).
+ */
+export interface DeriveContext {
+  args: Expr[];
+  /** The op's output: the assigned name when the op is a whole right-hand side, else the op expression. */
+  out: Expr;
+  grad: Expr;
+  attrs: Attrs;
+  /** The attributes as source expressions (for re-emitting keyword arguments). */
+  attrExprs: Record<string, Expr>;
+  types: ValueType[];
+  outType: ValueType;
+  /** Binds a helper name to an expression (a line of the backward block) and returns the name. */
+  let(hint: string, e: Expr): Expr;
+}
+
 export interface OpDef {
   /** Unique id; `name` may be shared by overloads (max(a, b) vs max(x, axis=k)). */
   id: string;
@@ -116,6 +136,14 @@ export interface OpDef {
   backward(args: BackwardArgs): (Tensor | null)[];
   /** Rough floating-point operation count, for the resource limits. */
   cost?(inputShapes: readonly (readonly number[])[], outShape: readonly number[]): number;
+  /**
+   * The backward rule as .grad text: per tensor argument, the gradient expression at the shape of
+   * the output (the deriver sums over broadcast axes), null for none, or a sentence saying why
+   * it cannot be written. Ops without a rule are derived through their `<op>_d<arg>` functions.
+   */
+  derive?(ctx: DeriveContext): (Expr | null)[] | string;
+  /** Computes a gradient from a backward rule: only allowed inside `backward { … }`. */
+  backwardOnly?: boolean;
 }
 
 export function attrNum(attrs: Attrs, name: string): number {

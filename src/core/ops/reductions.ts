@@ -1,6 +1,9 @@
 // Reductions over axes. Their backward passes broadcast the upstream gradient back over the
 // reduced axes: sum copies it, mean copies it divided by the count, max routes it to the winner.
+import type { Expr } from '../lang/ast';
+import { E } from '../lang/print';
 import { Tensor, aroundAxis, stridesOf } from '../tensor/tensor';
+import { axesOf as deriveAxes, countExpr, unreduce } from './deriveKit';
 import { attrAxes, attrBool, type OpDef, type ParamSpec } from './op';
 import { expandTo, keptSizes, reduceShapeRule, reducedSizes, resolveAxes, sumAxes, X_PARAM } from './kit';
 
@@ -25,6 +28,10 @@ export const sum: OpDef = {
   summary: 'Sum over all elements, or over `axis` (keepdims=true keeps it with size 1).',
   explain: 'A distributor: every summed element receives the upstream gradient unchanged (broadcast back over the reduced axes).',
   shape: (ctx, attrs) => reduceShapeRule(ctx, attrAxes(attrs, 'axis'), attrBool(attrs, 'keepdims')),
+  derive({ grad, args: [x], attrs, types: [t] }) {
+    const axes = deriveAxes(attrs.axis, t.shape.length);
+    return [E.bin('*', unreduce(grad, axes, attrBool(attrs, 'keepdims'), t.shape.length), E.call('ones_like', [x]))];
+  },
   forward([x], attrs) {
     return { value: sumAxes(x, axesOf(x, attrs), attrBool(attrs, 'keepdims')) };
   },
@@ -42,6 +49,12 @@ export const mean: OpDef = {
   summary: 'Mean over all elements, or over `axis`.',
   explain: 'Every averaged element receives the upstream gradient divided by the number of elements averaged.',
   shape: (ctx, attrs) => reduceShapeRule(ctx, attrAxes(attrs, 'axis'), attrBool(attrs, 'keepdims')),
+  derive({ grad, args: [x], attrs, types: [t] }) {
+    const axes = deriveAxes(attrs.axis, t.shape.length);
+    const count = countExpr(t.shape, axes);
+    if (!count) return 'the number of averaged elements has no name here; write the mean as sum(…) / N';
+    return [E.bin('/', E.bin('*', unreduce(grad, axes, attrBool(attrs, 'keepdims'), t.shape.length), E.call('ones_like', [x])), count)];
+  },
   forward([x], attrs) {
     const axes = axesOf(x, attrs);
     const s = sumAxes(x, axes, attrBool(attrs, 'keepdims'));
@@ -119,6 +132,13 @@ function extremeOp(id: 'max' | 'min', sign: 1 | -1): OpDef {
     explain: `A router: the upstream gradient goes to the ${word} element of each group; the others get 0.`,
     kinks: `On ties the gradient is split evenly among the tied elements (as torch.amax/amin).`,
     shape: (ctx, attrs) => reduceShapeRule(ctx, attrAxes(attrs, 'axis'), attrBool(attrs, 'keepdims')),
+    // The winners (ties share) take the gradient: mask = (x == max(x, keepdims)), g·mask/Σmask.
+    derive({ grad, args: [x], attrs, attrExprs, types: [t], let: bind }) {
+      const axes = deriveAxes(attrs.axis, t.shape.length);
+      const kw: Record<string, Expr> = { ...(attrExprs.axis ? { axis: attrExprs.axis } : {}), keepdims: E.bool(true) };
+      const mask = bind('mask', E.bin('==', x, E.call(id, [x], kw)));
+      return [E.bin('/', E.bin('*', unreduce(grad, axes, attrBool(attrs, 'keepdims'), t.shape.length), mask), E.call('sum', [mask], kw))];
+    },
     forward([x], attrs, ctx) {
       const axes = axesOf(x, attrs);
       const kept = extremeKept(x, axes, sign);
@@ -150,6 +170,11 @@ export const logsumexp: OpDef = {
   summary: 'log Σ eˣ over all elements or `axis`, computed stably by subtracting the max first.',
   explain: 'Each element receives the upstream gradient times its softmax weight e^(x − logsumexp).',
   shape: (ctx, attrs) => reduceShapeRule(ctx, attrAxes(attrs, 'axis'), attrBool(attrs, 'keepdims')),
+  derive({ grad, args: [x], out, attrs, types: [t] }) {
+    const axes = deriveAxes(attrs.axis, t.shape.length);
+    const keep = attrBool(attrs, 'keepdims');
+    return [E.bin('*', unreduce(grad, axes, keep, t.shape.length), E.call('exp', [E.bin('-', x, unreduce(out, axes, keep, t.shape.length))]))];
+  },
   forward([x], attrs) {
     const axes = axesOf(x, attrs);
     const m = extremeKept(x, axes, 1);

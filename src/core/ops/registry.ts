@@ -10,6 +10,7 @@ import { RECURRENT_OPS } from './recurrent';
 import { REDUCTION_OPS } from './reductions';
 import { REGULARIZER_OPS } from './regularizers';
 import { SHAPE_OPS } from './shapeOps';
+import { GRADIENT_OPS } from './vjp';
 
 export const ALL_OPS: readonly OpDef[] = [
   ...ARITHMETIC_OPS,
@@ -21,6 +22,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...RECURRENT_OPS,
   ...LOSS_OPS,
   ...REGULARIZER_OPS,
+  ...GRADIENT_OPS,
 ];
 
 export const OPS_BY_ID: ReadonlyMap<string, OpDef> = new Map(ALL_OPS.map((op) => [op.id, op]));

@@ -3,6 +3,7 @@
 import { fail, ok } from '../shapes/broadcast';
 import { Tensor, sizeOf } from '../tensor/tensor';
 import type { Attrs, OpDef, ParamSpec } from './op';
+import { E } from '../lang/print';
 
 const W_PARAM: ParamSpec = { name: 'W', kind: 'tensor', doc: 'weights to penalise (any shape)' };
 
@@ -25,6 +26,7 @@ function sgn(w: number): number {
 
 export const l2: OpDef = {
   id: 'l2',
+  derive: ({ grad, args: [w] }) => [E.bin('*', E.bin('*', E.num(2), w), grad)],
   name: 'l2',
   group: 'regularizers',
   signature: [W_PARAM],
@@ -47,6 +49,7 @@ export const l2: OpDef = {
 
 export const l1: OpDef = {
   id: 'l1',
+  derive: ({ grad, args: [w] }) => [E.bin('*', E.call('sign', [w]), grad)],
   name: 'l1',
   group: 'regularizers',
   signature: [W_PARAM],
@@ -71,6 +74,7 @@ export const l1: OpDef = {
 
 export const elastic: OpDef = {
   id: 'elastic',
+  derive: ({ grad, args: [w], attrExprs }) => [E.bin('*', E.bin('+', E.bin('*', E.bin('*', E.num(2), attrExprs.beta), w), E.call('sign', [w])), grad)],
   name: 'elastic',
   group: 'regularizers',
   signature: [W_PARAM, { name: 'beta', kind: 'number', doc: 'weight of the L2 term' }],

@@ -5,6 +5,8 @@ import { derived, dimsEqual, formatDimValues, formatShape, lit, namesConflict, n
 import { Tensor, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
 import { attrOr, type Attrs, type OpDef, type ParamSpec, type ShapeArg, type ShapeContext } from './op';
+import { E } from '../lang/print';
+import { dimExpr } from './deriveKit';
 
 /** Parenthesises a compound symbol so it can be a factor or a multiplied term. */
 function wrap(sym: string): string {
@@ -177,6 +179,13 @@ function reshapeShape(ctx: ShapeContext, attrs: Attrs): ShapeResult {
 
 export const reshape: OpDef = {
   id: 'reshape',
+  // Reshape the gradient back to x's shape (one unnamed dimension may be written -1).
+  derive({ grad, types: [t] }) {
+    const dims = t.shape.map((d) => dimExpr(d));
+    const unnamed = dims.filter((d) => d === null).length;
+    if (unnamed > 1) return "x's shape has several unnamed dimensions, so it cannot be written back";
+    return [E.call('reshape', [grad, E.list(dims.map((d) => d ?? E.num(-1)))])];
+  },
   name: 'reshape',
   group: 'shape',
   signature: [X_PARAM, { name: 'shape', kind: 'shape', doc: 'target shape: dimension names, integers and at most one -1 (inferred)' }],
@@ -305,6 +314,7 @@ function sliceAlong(g: Tensor, axis: number, start: number, len: number): Tensor
 
 export const concat: OpDef = {
   id: 'concat',
+  derive: () => 'GradLens cannot write the gradient of concat as .grad text yet (it slices the gradient at offsets that depend on the shapes); pass the pieces separately',
   name: 'concat',
   group: 'shape',
   signature: [XS_PARAM, { name: 'axis', kind: 'int', default: 0, doc: 'existing axis to join along (negative counts from the end)' }],
@@ -372,6 +382,7 @@ function withUnitAxis(shape: readonly number[], axis: number): number[] {
 
 export const stack: OpDef = {
   id: 'stack',
+  derive: () => 'GradLens cannot write the gradient of stack as .grad text yet; pass the pieces separately',
   name: 'stack',
   group: 'shape',
   signature: [XS_PARAM, { name: 'axis', kind: 'int', default: 0, doc: 'position of the new axis (negative counts from the end)' }],
@@ -393,4 +404,48 @@ export const stack: OpDef = {
   cost: (_s, out) => sizeOf(out),
 };
 
-export const SHAPE_OPS: OpDef[] = [reshape, concat, stack];
+// ------------------------------------------------------------------ expand_dims, ones_like, zeros_like
+
+export const expandDims: OpDef = {
+  id: 'expand_dims',
+  derive: ({ grad, attrExprs }) => [E.call('sum', [grad], { axis: attrExprs.axis })],
+  name: 'expand_dims',
+  group: 'shape',
+  signature: [X_PARAM, { name: 'axis', kind: 'int', doc: 'where the new axis of size 1 goes (negative counts from the end of the result)' }],
+  summary: 'Inserts an axis of size 1 (numpy.expand_dims), e.g. to broadcast a per-row value against a matrix.',
+  explain: 'Passes the upstream gradient back with the inserted axis summed away (it has size 1).',
+  preservesInt: true,
+  shape(ctx, attrs) {
+    const s = ctx.types[0].shape;
+    const axis = normAxis(attrOr(attrs, 'axis', 0), s.length + 1);
+    if (axis === null) return fail(`expand_dims: axis ${String(attrs.axis)} is out of range for a result of rank ${s.length + 1}`, 1, 'bad-argument');
+    return ok([...s.slice(0, axis), lit(1), ...s.slice(axis)]);
+  },
+  forward([x], attrs) {
+    const axis = normAxis(attrOr(attrs, 'axis', 0), x.rank + 1) as number;
+    return { value: new Tensor([...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)], x.data) };
+  },
+  backward({ inputs: [x], grad }) {
+    return [new Tensor(x.shape, grad.data)];
+  },
+};
+
+function constantLike(id: 'ones_like' | 'zeros_like', v: number): OpDef {
+  return {
+    id,
+    name: id,
+    group: 'shape',
+    signature: [X_PARAM],
+    summary: `A tensor of ${v === 1 ? 'ones' : 'zeros'} with the shape of x (numpy.${id}); handy in backward blocks, e.g. \`dout * ones_like(x)\` to broadcast a gradient back.`,
+    explain: 'Does not depend on the values of x, so no gradient flows into x.',
+    noGrad: true,
+    shape: (ctx) => ok(ctx.types[0].shape),
+    forward: ([x]) => ({ value: Tensor.full(x.shape, v) }),
+    backward: () => [null],
+  };
+}
+
+export const onesLike = constantLike('ones_like', 1);
+export const zerosLike = constantLike('zeros_like', 0);
+
+export const SHAPE_OPS: OpDef[] = [reshape, concat, stack, expandDims, onesLike, zerosLike];

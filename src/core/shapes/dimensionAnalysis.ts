@@ -63,7 +63,7 @@ function productCandidates(operands: Expr[]): Expr[] {
 }
 
 /** A sum over the axes that turn `shape` into `target` (the gradient of a broadcast), or null. */
-function sumToTarget(e: Expr, shape: Shape, target: Shape): Expr | null {
+export function sumToTarget(e: Expr, shape: Shape, target: Shape): Expr | null {
   if (shapesSymbolicallyEqual(shape, target)) return e;
   const r = shape.length;
   const t = target.length;

@@ -32,9 +32,18 @@ export function shapeOf(sizes: readonly number[]): Shape {
   return sizes.map(lit);
 }
 
+/**
+ * A derived dimension whose size is not known yet (a pooled size inside a gate): it cannot be
+ * compared before a call binds the sizes, so it is checked then, with numbers.
+ */
+function undecided(d: Dim): boolean {
+  return d.origin === 'derived' && d.size === null;
+}
+
 /** True when two dimensions can be the same axis. Known sizes decide; otherwise symbols must agree. */
 export function dimsEqual(a: Dim, b: Dim): boolean {
   if (a.size !== null && b.size !== null) return a.size === b.size;
+  if (undecided(a) || undecided(b)) return true;
   return a.sym === b.sym;
 }
 
@@ -49,11 +58,8 @@ export function namesConflict(a: Dim, b: Dim): boolean {
 /** Symbolic equality, as dimension analysis uses it: names must match, literals compare by size. */
 export function dimsSymbolicallyEqual(a: Dim, b: Dim): boolean {
   if (a.origin === 'name' && b.origin === 'name') return a.sym === b.sym;
-  if (a.sym === b.sym) return true;
-  if (a.origin === 'name' || b.origin === 'name') {
-    // A name against a literal or derived dimension: equal if their sizes are known and equal.
-    return a.size !== null && b.size !== null && a.size === b.size;
-  }
+  if (a.sym === b.sym || undecided(a) || undecided(b)) return true;
+  // A name against a literal or derived dimension: equal if their sizes are known and equal.
   return a.size !== null && b.size !== null && a.size === b.size;
 }
 

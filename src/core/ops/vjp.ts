@@ -1,0 +1,56 @@
+// Gradient functions for the ops whose backward rule is not a short formula (convolution,
+// pooling, BPTT, batchnorm, maxout): `conv2d_dw(dout, x, w, b, stride=1, pad=1)` is the
+// gradient of conv2d with respect to w, computed by conv2d's own backward (one op, one place).
+// They are what a cs231n student calls `conv_backward`, and what "Derive backward" writes for
+// these ops; they only make sense inside `backward { … }`.
+import { fail, ok } from '../shapes/broadcast';
+import { formatShape, shapesEqual } from '../shapes/shape';
+import { Tensor } from '../tensor/tensor';
+import { conv2d, avgPool2d, maxPool2d } from './convolution';
+import { batchnorm, maxout } from './networks';
+import type { OpDef } from './op';
+import { rnn } from './recurrent';
+
+export function vjpName(op: OpDef, param: string): string {
+  return `${op.id}_d${param}`;
+}
+
+function gradientFunction(op: OpDef, k: number): OpDef {
+  const tensorParams = op.signature.filter((p) => p.kind === 'tensor');
+  const param = tensorParams[k];
+  const id = vjpName(op, param.name);
+  return {
+    id,
+    name: id,
+    group: 'gradients',
+    signature: [{ name: 'dout', kind: 'tensor', doc: `upstream gradient, shaped like the output of ${op.name}` }, ...op.signature],
+    summary: `The gradient of \`${op.name}\` with respect to \`${param.name}\`, given the upstream gradient dout (computed by ${op.name}'s own backward rule). Only inside backward blocks.`,
+    explain: op.explain,
+    backwardOnly: true,
+    noGrad: true,
+    shape(ctx, attrs) {
+      const r = op.shape({ label: op.name, types: ctx.types.slice(1) }, attrs);
+      if (!r.ok) return r;
+      const dout = ctx.types[0].shape;
+      if (!shapesEqual(dout, r.shape)) return fail(`${id}: dout must have the shape of ${op.name}'s output ${formatShape(r.shape)}, found ${formatShape(dout)}`, 0);
+      return ok(ctx.types[1 + k].shape);
+    },
+    forward(inputs, attrs, ctx) {
+      const args = inputs.slice(1);
+      const f = op.forward(args, attrs, ctx);
+      const grads = op.backward({ inputs: args, out: f.value, grad: inputs[0], saved: f.saved, attrs, needs: args.map((_, i) => i === k) });
+      return { value: grads[k] ?? new Tensor(args[k].shape) };
+    },
+    backward: () => [],
+    cost: (shapes, out) => 3 * (op.cost ? op.cost(shapes.slice(1), shapes[0]) : out.reduce((a, b) => a * b, 1)),
+  };
+}
+
+/** Ops differentiated through gradient functions rather than a formula. */
+const THROUGH_FUNCTIONS: OpDef[] = [conv2d, maxPool2d, avgPool2d, rnn, batchnorm, maxout];
+
+export const GRADIENT_OPS: OpDef[] = THROUGH_FUNCTIONS.flatMap((op) =>
+  op.signature
+    .filter((p) => p.kind === 'tensor')
+    .map((_, k) => gradientFunction(op, k)),
+);
