@@ -163,7 +163,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
   analysis.root = root && rootType && rootType.shape.length === 0 ? root.name : null;
 
   // The graph.
-  const builder = new GraphBuilder(sink, res.gates);
+  const builder = new GraphBuilder(sink, res.gates, (g) => sink.hasErrorWithin(g.decl.span));
   for (const s of program.statements) {
     if (s.kind === 'decl') {
       const t = declTypes.get(s);
@@ -197,14 +197,10 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
   let canBackward = rootId !== null && !sink.hasErrors;
   for (const issue of issues) {
     const node = graph.nodes[issue.node];
-    const span = node.gateCall !== null ? graph.gateCalls[node.gateCall].span : node.span;
-    if (issue.kind === 'error') {
-      sink.error('bad-argument', issue.message, span);
-      canBackward = false;
-    } else {
-      sink.error('non-finite', issue.message, span, node.gateCall !== null ? { related: [{ message: 'inside the gate, here', span: node.span }] } : undefined);
-      canBackward = false; // gradients through NaN/Inf would only repeat the problem
-    }
+    // Inside a gate: at the gate's line that did it, with the call it happened in.
+    const related = node.gateCall !== null ? { related: [{ message: 'in this call of the gate', span: graph.gateCalls[node.gateCall].span }] } : undefined;
+    sink.error(issue.kind === 'error' ? 'bad-argument' : 'non-finite', issue.message, node.span, related);
+    canBackward = false; // gradients through NaN/Inf would only repeat the problem
   }
   if (canBackward && rootId !== null) {
     for (const issue of ex.backward(rootId)) {

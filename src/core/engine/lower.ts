@@ -32,6 +32,8 @@ export class GraphBuilder {
   constructor(
     private readonly sink: DiagnosticSink,
     private readonly gates: Map<string, GateInfo>,
+    /** Whether a gate's definition already has errors (then a call does not report them again). */
+    private readonly definitionHasErrors: (gate: GateInfo) => boolean = () => false,
   ) {}
 
   graph(root: number | null): Graph {
@@ -225,9 +227,9 @@ export class GraphBuilder {
     });
     for (const a of decl.body) {
       const t = scope.infer.infer(a.expr);
-      if (!t) return this.gateRunFailure(call, decl.name, probe, a.span);
+      if (!t) return this.gateRunFailure(call, gate, probe, a.span);
       const id = this.lowerExpr(a.expr, scope);
-      if (id === null) return this.gateRunFailure(call, decl.name, probe, a.span);
+      if (id === null) return this.gateRunFailure(call, gate, probe, a.span);
       const named = this.nameNode(id, a.name, a.expr.span, scope);
       gc.names.set(a.name, named);
       types.set(a.name, t);
@@ -258,11 +260,16 @@ export class GraphBuilder {
       const bscope: Scope = { ...scope, forward: false, collect: nodes };
       const grads: (number | null)[] = decl.params.map(() => null);
       const gradSpans: (Span | null)[] = decl.params.map(() => null);
+      let complete = true;
       for (const a of decl.backward.body) {
         const t = bscope.infer.infer(a.expr);
-        if (!t) return this.gateRunFailure(call, decl.name, probe, a.span);
-        const id = this.lowerExpr(a.expr, bscope);
-        if (id === null) return this.gateRunFailure(call, decl.name, probe, a.span);
+        const id = t ? this.lowerExpr(a.expr, bscope) : null;
+        if (!t || id === null) {
+          // The forward pass still runs; without a usable backward block the file has an error anyway.
+          this.gateRunFailure(call, gate, probe, a.span);
+          complete = false;
+          break;
+        }
         const named = this.nameNode(id, a.name, a.expr.span, bscope);
         gc.names.set(a.name, named);
         types.set(a.name, t);
@@ -272,13 +279,15 @@ export class GraphBuilder {
           gradSpans[k] = a.span;
         }
       }
-      gc.backward = { doutNode, nodes, grads, gradSpans };
+      if (complete) gc.backward = { doutNode, nodes, grads, gradSpans };
     }
     return gc.outputNode;
   }
 
-  private gateRunFailure(call: Call, gateName: string, probe: DiagnosticSink, at: Span): null {
+  private gateRunFailure(call: Call, gate: GateInfo, probe: DiagnosticSink, at: Span): null {
+    const gateName = gate.decl.name;
     const first = probe.items.find((d) => d.severity === 'error');
+    if (this.definitionHasErrors(gate)) return null;
     // Errors inside the gate body at its declared shapes are reported where the gate is defined;
     // here the concrete sizes of this call made the body fail.
     if (first) {

@@ -367,7 +367,11 @@ function forEachPick(shape: readonly number[], sel: AxisSelection[], f: (o: numb
 
 export const index: OpDef = {
   id: 'index',
-  derive: () => 'GradLens cannot write the gradient of indexing as .grad text (it scatters into zeros); name the pieces you need as gate inputs instead',
+  derive({ grad, args: [x], attrs }) {
+    const items = attrs.items as IndexSpec[];
+    if (items.some((i) => i.kind === 'slice')) return 'GradLens cannot write the gradient of a slice as .grad text yet; index single positions, or pass the slice as a gate input';
+    return [E.call('index_grad', [grad, x], { at: E.ints(items.map((i) => (i.kind === 'at' ? i.value : 0))) })];
+  },
   name: '[]',
   group: 'arithmetic',
   signature: [{ name: 'x', kind: 'tensor', doc: 'tensor to index' }],

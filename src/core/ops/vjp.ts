@@ -8,7 +8,8 @@ import { formatShape, shapesEqual } from '../shapes/shape';
 import { Tensor } from '../tensor/tensor';
 import { conv2d, avgPool2d, maxPool2d } from './convolution';
 import { batchnorm, maxout } from './networks';
-import type { OpDef } from './op';
+import { index } from './arithmetic';
+import type { IndexSpec, OpDef } from './op';
 import { rnn } from './recurrent';
 
 export function vjpName(op: OpDef, param: string): string {
@@ -49,8 +50,43 @@ function gradientFunction(op: OpDef, k: number): OpDef {
 /** Ops differentiated through gradient functions rather than a formula. */
 const THROUGH_FUNCTIONS: OpDef[] = [conv2d, maxPool2d, avgPool2d, rnn, batchnorm, maxout];
 
-export const GRADIENT_OPS: OpDef[] = THROUGH_FUNCTIONS.flatMap((op) =>
-  op.signature
-    .filter((p) => p.kind === 'tensor')
-    .map((_, k) => gradientFunction(op, k)),
-);
+/** The gradient of `x[i, j]`: dout placed at the indexed position of x, zeros elsewhere. */
+export const indexGrad: OpDef = {
+  id: 'index_grad',
+  name: 'index_grad',
+  group: 'gradients',
+  signature: [
+    { name: 'dout', kind: 'tensor', doc: 'upstream gradient, shaped like x[at]' },
+    { name: 'x', kind: 'tensor', doc: 'the indexed tensor' },
+    { name: 'at', kind: 'ints', doc: 'the integer indices, e.g. [0] for x[0] or [1, -1] for x[1, -1]' },
+  ],
+  summary: 'The gradient of the indexing x[at…]: dout placed at that position of a tensor of zeros shaped like x (numpy: g = zeros_like(x); g[at] = dout). Only inside backward blocks.',
+  explain: index.explain,
+  backwardOnly: true,
+  noGrad: true,
+  shape(ctx, attrs) {
+    const items = atItems(attrs.at);
+    const r = index.shape({ label: 'index_grad', types: [ctx.types[1]] }, { items });
+    if (!r.ok) return r;
+    if (!shapesEqual(ctx.types[0].shape, r.shape)) return fail(`index_grad: dout must have the shape of x[…] ${formatShape(r.shape)}, found ${formatShape(ctx.types[0].shape)}`, 0);
+    return ok(ctx.types[1].shape);
+  },
+  forward([dout, x], attrs) {
+    const [dx] = index.backward({ inputs: [x], out: dout, grad: dout, saved: undefined, attrs: { items: atItems(attrs.at) }, needs: [true] });
+    return { value: dx ?? new Tensor(x.shape) };
+  },
+  backward: () => [],
+};
+
+function atItems(v: unknown): IndexSpec[] {
+  return (Array.isArray(v) ? (v as number[]) : []).map((value) => ({ kind: 'at', value }));
+}
+
+export const GRADIENT_OPS: OpDef[] = [
+  ...THROUGH_FUNCTIONS.flatMap((op) =>
+    op.signature
+      .filter((p) => p.kind === 'tensor')
+      .map((_, k) => gradientFunction(op, k)),
+  ),
+  indexGrad,
+];
