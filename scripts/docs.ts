@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../src/core/diagnosticCodes';
 import type { OpDef, OpGroup, ParamSpec } from '../src/core/ops/op';
 import { ALL_OPS } from '../src/core/ops/registry';
+import { grammarText } from './grammar';
 
 export const ROOT = join(__dirname, '..');
 export const REFERENCE = join(ROOT, 'docs', 'language-reference.md');
@@ -92,8 +93,11 @@ export function renderTroubleshooting(): string {
   return out.join('\n');
 }
 
+export const GRAMMAR = join(ROOT, 'syntaxes', 'grad.tmLanguage.json');
+
 if (require.main === module) {
   writeFileSync(REFERENCE, renderReference(readFileSync(REFERENCE, 'utf8')));
   writeFileSync(TROUBLESHOOTING, renderTroubleshooting());
-  console.log('docs: wrote docs/language-reference.md (operations) and docs/troubleshooting.md');
+  writeFileSync(GRAMMAR, grammarText());
+  console.log('docs: wrote docs/language-reference.md (operations), docs/troubleshooting.md and syntaxes/grad.tmLanguage.json');
 }

@@ -39,6 +39,8 @@ export interface NodeResult {
   grad: number[] | null;
   valueStats: TensorStats | null;
   gradStats: TensorStats | null;
+  /** True when value/grad were left out for size (maxValuesPerNode); the stats are still there. */
+  truncated: boolean;
   /** Series the node's op published (e.g. rnn `timestepGradNorms`). */
   records?: Record<string, number[]>;
 }

@@ -36,6 +36,11 @@ export interface AnalyzeOptions {
   staticOnly?: boolean;
   /** Gradient checks: false to skip them, or settings (h, sample sizes). Default: on. */
   gradcheck?: boolean | Partial<GradCheckOptions>;
+  /**
+   * Tensors with more elements than this get statistics but no value/grad arrays in the Analysis
+   * (the editor does not need 200,000 numbers per keystroke). Default: all values.
+   */
+  maxValuesPerNode?: number;
 }
 
 export const DEFAULT_MAX_ELEMENTS = 50_000_000;
@@ -50,6 +55,7 @@ export interface AnalysisSession {
   execution: Execution | null;
   /** Gradient checks with their source spans (when they ran). */
   checks: SpanCheck[];
+  maxValuesPerNode?: number;
   lineMap: LineMap;
   sink: DiagnosticSink;
 }
@@ -69,6 +75,7 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
     graph: null,
     execution: null,
     checks: [],
+    maxValuesPerNode: options.maxValuesPerNode,
     lineMap,
     sink,
   };
@@ -384,6 +391,7 @@ function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<
     const node = graph.nodes[id];
     const value = ex?.values[id] ?? null;
     const grad = ex?.grads[id] ?? null;
+    const include = (t: { size: number } | null) => t !== null && t.size <= (session.maxValuesPerNode ?? Infinity);
     const kind: NodeKindOut = s.kind === 'decl' ? s.declKind : 'node';
     const r: NodeResult = {
       name: s.name,
@@ -394,8 +402,9 @@ function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<
       isInt: t.isInt,
       range: lineMap.range(s.nameSpan),
       statementRange: lineMap.range(s.span),
-      value: value ? Array.from(value.data) : null,
-      grad: grad ? Array.from(grad.data) : null,
+      value: value && include(value) ? Array.from(value.data) : null,
+      grad: grad && include(grad) ? Array.from(grad.data) : null,
+      truncated: (value !== null && !include(value)) || (grad !== null && !include(grad)),
       valueStats: value ? tensorStats(value.data) : null,
       gradStats: grad ? tensorStats(grad.data) : null,
     };

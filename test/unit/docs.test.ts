@@ -17,3 +17,10 @@ test('docs/troubleshooting.md lists every diagnostic code (run `npm run docs` if
   assert.equal(text, renderTroubleshooting(), 'docs/troubleshooting.md is stale');
   for (const code of Object.keys(DIAGNOSTIC_CODES)) assert.ok(text.includes(`## ${code}\n`), `missing ${code}`);
 });
+
+test('syntaxes/grad.tmLanguage.json is generated from the op table (run `npm run docs` if this fails)', async () => {
+  const { GRAMMAR } = await import('../../scripts/docs');
+  const { grammarText } = await import('../../scripts/grammar');
+  assert.equal(readFileSync(GRAMMAR, 'utf8'), grammarText());
+  for (const op of ALL_OPS.filter((o) => /^[a-z_]+$/.test(o.name))) assert.ok(grammarText().includes(op.name), op.name);
+});

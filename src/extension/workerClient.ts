@@ -1,0 +1,99 @@
+// Talks to the analysis worker. A worker that crashes, exits or overruns its time limit is
+// killed and replaced; callers get a rejected promise, and the problem is reported once.
+import { Worker } from 'node:worker_threads';
+import type { WorkerCalls, WorkerKind, WorkerRequest, WorkerResponse } from './workerProtocol';
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class WorkerFailure extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'crash' | 'timeout' | 'error' | 'disposed',
+  ) {
+    super(message);
+  }
+}
+
+export class WorkerClient {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** Times the worker was restarted after a failure (shown in the output channel). */
+  restarts = 0;
+  lastDurationMs = 0;
+
+  constructor(
+    private readonly scriptPath: string,
+    private readonly onFailure: (e: WorkerFailure) => void,
+    private readonly resourceLimits: { maxOldGenerationSizeMb: number } = { maxOldGenerationSizeMb: 2048 },
+  ) {}
+
+  private ensure(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(this.scriptPath, { resourceLimits: this.resourceLimits });
+    w.on('message', (res: WorkerResponse) => this.settle(res));
+    w.on('error', (err) => this.fail(new WorkerFailure(`the analysis worker crashed: ${err.message}`, 'crash')));
+    w.on('exit', (code) => {
+      if (this.worker === w && code !== 0) this.fail(new WorkerFailure(`the analysis worker exited with code ${code}`, 'crash'));
+    });
+    this.worker = w;
+    return w;
+  }
+
+  private settle(res: WorkerResponse): void {
+    const p = this.pending.get(res.id);
+    if (!p) return;
+    this.pending.delete(res.id);
+    clearTimeout(p.timer);
+    if (res.ok) {
+      this.lastDurationMs = res.ms;
+      p.resolve(res.result);
+    } else p.reject(new WorkerFailure(res.error, 'error'));
+  }
+
+  /** Rejects everything in flight and drops the worker; the next request starts a new one. */
+  private fail(e: WorkerFailure): void {
+    const w = this.worker;
+    this.worker = null;
+    if (w) void w.terminate();
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) {
+      clearTimeout(p.timer);
+      p.reject(e);
+    }
+    if (e.reason !== 'disposed') {
+      this.restarts++;
+      this.onFailure(e);
+    }
+  }
+
+  request<K extends WorkerKind>(kind: K, params: WorkerCalls[K]['params'], timeoutMs: number): Promise<WorkerCalls[K]['result']> {
+    const worker = this.ensure();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new WorkerFailure(`the analysis took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`, 'timeout'));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      worker.postMessage({ id, kind, params } as WorkerRequest);
+    });
+  }
+
+  /** Kills the worker (tests use it to prove recovery). */
+  kill(): void {
+    void this.worker?.terminate();
+  }
+
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  dispose(): void {
+    this.fail(new WorkerFailure('disposed', 'disposed'));
+  }
+}
