@@ -33,6 +33,8 @@ export interface NodeResult {
   range: Range;
   /** Range of the whole statement. */
   statementRange: Range;
+  /** Whether the shape was written in the source (`: [N, D]`) or inferred. */
+  shapeWritten: boolean;
   /** Flattened row-major; null if the forward pass did not reach it. */
   value: number[] | null;
   /** Flattened row-major; null where no gradient flows (int inputs, consts, unused tensors). */
@@ -79,6 +81,35 @@ export interface Timings {
   totalMs: number;
 }
 
+/** A name inside a gate (an input, an intermediate, the output, d<out>, a backward name). */
+export interface GateLocal {
+  name: string;
+  /** Where it is declared or assigned. */
+  range: Range;
+  /** Symbolic shape at the gate's declared dimensions. */
+  dims: string[];
+  /** Whether the shape was written by the user (gate inputs and output) or inferred. */
+  shapeWritten: boolean;
+  role: 'input' | 'intermediate' | 'output' | 'upstream' | 'backward';
+  /** Statistics at the gate's first call, when it ran. */
+  valueStats: TensorStats | null;
+  gradStats: TensorStats | null;
+  shape: number[] | null;
+}
+
+export interface GateSummary {
+  name: string;
+  range: Range;
+  headerRange: Range;
+  /** Range of the `backward { … }` block, if any. */
+  backwardRange: Range | null;
+  inputs: string[];
+  output: string;
+  /** Calls of the gate in the file. */
+  calls: number;
+  locals: GateLocal[];
+}
+
 export interface Analysis {
   version: 1;
   file: string;
@@ -89,5 +120,6 @@ export interface Analysis {
   diagnostics: Diagnostic[];
   nodes: NodeResult[];
   gradchecks: GradCheckResult[];
+  gates: GateSummary[];
   timings: Timings;
 }

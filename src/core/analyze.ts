@@ -1,7 +1,7 @@
 // The single entry point of the core: .grad text → Analysis. Each stage reads the previous
 // stage's output: parse → resolve → shapes → graph → run → checks. Nothing here throws on bad
 // input; an unexpected exception becomes an `internal-error` diagnostic.
-import type { Analysis, NodeKindOut, NodeResult } from './analysis';
+import type { Analysis, GateLocal, GateSummary, NodeKindOut, NodeResult } from './analysis';
 import { checkExpectShape, checkExpectValue } from './checks/expect';
 import { checkActivations, checkGradientFlow, checkInits, reportHealth } from './checks/health';
 import { checkStability } from './checks/stability';
@@ -55,6 +55,8 @@ export interface AnalysisSession {
   execution: Execution | null;
   /** Gradient checks with their source spans (when they ran). */
   checks: SpanCheck[];
+  /** Types of every gate's local names, at the gate's declared (symbolic) shapes. */
+  gateTypes: Map<string, Map<string, ValueType>>;
   maxValuesPerNode?: number;
   lineMap: LineMap;
   sink: DiagnosticSink;
@@ -75,6 +77,7 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
     graph: null,
     execution: null,
     checks: [],
+    gateTypes: new Map(),
     maxValuesPerNode: options.maxValuesPerNode,
     lineMap,
     sink,
@@ -106,6 +109,7 @@ function emptyAnalysis(options: AnalyzeOptions): Analysis {
     diagnostics: [],
     nodes: [],
     gradchecks: [],
+    gates: [],
     timings: { parseMs: 0, analyzeMs: 0, runMs: 0, totalMs: 0 },
   };
 }
@@ -121,14 +125,16 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
 
   // Gate definitions, at their symbolic shapes.
   const declaredGates = new Set<string>();
+  const gateTypes = new Map<string, Map<string, ValueType>>();
   for (const s of program.statements) {
     if (s.kind !== 'gate') continue;
     const info = res.gates.get(s.name);
     if (info && info.decl === s) {
-      checkGateDefinition(info, res.gates, declaredGates, sink);
+      gateTypes.set(s.name, checkGateDefinition(info, res.gates, declaredGates, sink).types);
       declaredGates.add(s.name);
     }
   }
+  session.gateTypes = gateTypes;
 
   // Top-level types, statement by statement.
   const types = new Map<string, ValueType>();
@@ -194,6 +200,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
 
   if (options.staticOnly || !withinRunLimits(graph, options, sink)) {
     analysis.nodes = nodeResults(session, null, types);
+    analysis.gates = gateSummaries(session, null);
     return;
   }
 
@@ -222,6 +229,8 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
   for (const s of program.statements) {
     if (s.kind === 'expect' && s.what !== 'shape') checkExpectRun(s, graph, ex, canBackward, sink);
   }
+  // Before the gradient checks, which re-run backward blocks with random upstream gradients.
+  analysis.gates = gateSummaries(session, ex);
   if (canBackward && options.gradcheck !== false) {
     const opts: GradCheckOptions = { ...DEFAULT_GRADCHECK, ...(typeof options.gradcheck === 'object' ? options.gradcheck : {}) };
     const spans = new Map<string, Span>();
@@ -402,6 +411,7 @@ function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<
       isInt: t.isInt,
       range: lineMap.range(s.nameSpan),
       statementRange: lineMap.range(s.span),
+      shapeWritten: s.kind === 'decl' ? !!s.type?.shape : false,
       value: value && include(value) ? Array.from(value.data) : null,
       grad: grad && include(grad) ? Array.from(grad.data) : null,
       truncated: (value !== null && !include(value)) || (grad !== null && !include(grad)),
@@ -435,3 +445,53 @@ function toDiagnostics(items: SpanDiagnostic[], lineMap: LineMap): Diagnostic[] 
   });
 }
 
+
+/** What the editor shows about gates: ranges, local names with shapes, values at the first call. */
+function gateSummaries(session: AnalysisSession, ex: Execution | null): GateSummary[] {
+  const { program, resolution, graph, lineMap } = session;
+  if (!resolution) return [];
+  const out: GateSummary[] = [];
+  for (const s of program.statements) {
+    if (s.kind !== 'gate') continue;
+    const info = resolution.gates.get(s.name);
+    if (!info || info.decl !== s) continue;
+    const types = session.gateTypes.get(s.name) ?? new Map<string, ValueType>();
+    const call = graph?.gateCalls.find((c) => c.gate === info) ?? null;
+    const local = (name: string, span: Span, role: GateLocal['role'], shapeWritten: boolean): GateLocal => {
+      const t = types.get(name);
+      const id = call?.names.get(name);
+      const v = id !== undefined ? ex?.values[id] : null;
+      // Forward names inside a gate with a backward block get their gradient through the block.
+      const g = id !== undefined ? ex?.grads[id] : null;
+      return {
+        name,
+        range: lineMap.range(span),
+        dims: t ? t.shape.map((d) => d.sym) : [],
+        shapeWritten,
+        role,
+        valueStats: v ? tensorStats(v.data) : null,
+        gradStats: g ? tensorStats(g.data) : null,
+        shape: v ? [...v.shape] : null,
+      };
+    };
+    const locals: GateLocal[] = [
+      ...s.params.map((p) => local(p.name, p.nameSpan, 'input', true)),
+      ...s.body.map((a) => local(a.name, a.nameSpan, a.name === s.output.name ? 'output' : 'intermediate', false)),
+    ];
+    if (s.backward) {
+      locals.push(local(info.doutName, s.output.nameSpan, 'upstream', true));
+      for (const a of s.backward.body) locals.push(local(a.name, a.nameSpan, 'backward', false));
+    }
+    out.push({
+      name: s.name,
+      range: lineMap.range(s.span),
+      headerRange: lineMap.range(s.headerSpan),
+      backwardRange: s.backward ? lineMap.range(s.backward.span) : null,
+      inputs: s.params.map((p) => p.name),
+      output: s.output.name,
+      calls: graph?.gateCalls.filter((c) => c.gate === info).length ?? 0,
+      locals,
+    });
+  }
+  return out;
+}

@@ -23,6 +23,8 @@ interface DocState {
   lastKey?: string;
   result?: DocumentAnalysis;
   waiters: ((r: DocumentAnalysis) => void)[];
+  /** The next run checks gradients whatever the settings say. */
+  forceChecks?: boolean;
 }
 
 export const LANGUAGE_ID = 'grad';
@@ -113,14 +115,18 @@ export class AnalysisService implements vscode.Disposable {
     }, delayMs);
   }
 
-  /** The analysis of the document's current text (runs it now if needed). */
-  analyzeNow(doc: vscode.TextDocument): Promise<DocumentAnalysis> {
+  /**
+   * The analysis of the document's current text (runs it now if needed). `forceChecks` runs the
+   * gradient checks even when the setting turns them off.
+   */
+  analyzeNow(doc: vscode.TextDocument, opts: { forceChecks?: boolean } = {}): Promise<DocumentAnalysis> {
     const s = this.state(doc.uri);
-    if (s.result && s.result.version === doc.version && !s.running && !s.timer) return Promise.resolve(s.result);
+    if (!opts.forceChecks && s.result && s.result.version === doc.version && !s.running && !s.timer) return Promise.resolve(s.result);
     const p = new Promise<DocumentAnalysis>((resolve) => s.waiters.push(resolve));
     if (s.timer) clearTimeout(s.timer);
     s.timer = undefined;
     s.lastKey = undefined;
+    s.forceChecks = opts.forceChecks;
     this.start(doc.uri, doc.getText(), doc.version);
     return p;
   }
@@ -151,6 +157,8 @@ export class AnalysisService implements vscode.Disposable {
     this.busyEmitter.fire(true);
     const cfg = readConfig();
     const options = analyzeOptions(cfg, this.dimOverrides.get(uri.toString()));
+    if (s.forceChecks && options.gradcheck === false) options.gradcheck = { h: cfg.gradientCheck.h, samples: cfg.gradientCheck.samples, fullLimit: cfg.gradientCheck.fullLimit };
+    s.forceChecks = undefined;
     const seed = this.seedOverrides.get(uri.toString());
     if (seed !== undefined) options.seed = seed;
     const started = Date.now();

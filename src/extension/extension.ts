@@ -1,26 +1,76 @@
 // Extension entry point: starts the analysis service (a worker) and registers the thin adapters
 // that turn its results into diagnostics, lenses, hovers, hints, fixes, views and commands.
 import * as vscode from 'vscode';
-import { AnalysisService, LANGUAGE_ID } from './analysisService';
+import { AnalysisService, LANGUAGE_ID, type DocumentAnalysis } from './analysisService';
+import { registerCommands } from './commands';
+import { CodeActionProvider } from './providers/codeActions';
+import { CodeLensProvider } from './providers/codeLens';
 import { DiagnosticsPublisher } from './providers/diagnostics';
+import { HoverProvider } from './providers/hover';
+import { InlayHintsProvider } from './providers/inlayHints';
+import { ChecksTree } from './views/checksTree';
+import { GraphTree } from './views/graphTree';
+import { StatusBar } from './views/statusBar';
 
 export interface GradLensApi {
   service: AnalysisService;
 }
 
+const SELECTOR: vscode.DocumentSelector = { language: LANGUAGE_ID };
+
 export function activate(context: vscode.ExtensionContext): GradLensApi {
   const log = vscode.window.createOutputChannel('GradLens');
   const service = new AnalysisService(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
   const diagnostics = new DiagnosticsPublisher(service, vscode.Uri.joinPath(context.extensionUri, 'docs', 'troubleshooting.md'));
+  const graphTree = new GraphTree(service);
+  const checksTree = new ChecksTree(service);
+  const statusBar = new StatusBar(service);
+  const graphView = vscode.window.createTreeView('gradlens.graph', { treeDataProvider: graphTree, showCollapseAll: true });
+  const checksView = vscode.window.createTreeView('gradlens.checks', { treeDataProvider: checksTree, showCollapseAll: true });
+
+  const followEditor = (editor: vscode.TextEditor | undefined) => {
+    const isGrad = editor?.document.languageId === LANGUAGE_ID;
+    void vscode.commands.executeCommand('setContext', 'gradlens.activeGrad', isGrad);
+    if (!isGrad || !editor) {
+      statusBar.show(undefined, false);
+      return;
+    }
+    const r: DocumentAnalysis | undefined = service.get(editor.document.uri);
+    graphTree.show(r);
+    checksTree.show(r);
+    statusBar.show(r, true);
+  };
+
   context.subscriptions.push(
     log,
     service,
     diagnostics,
+    statusBar,
+    graphView,
+    checksView,
+    vscode.languages.registerCodeLensProvider(SELECTOR, new CodeLensProvider(service)),
+    vscode.languages.registerHoverProvider(SELECTOR, new HoverProvider(service)),
+    vscode.languages.registerInlayHintsProvider(SELECTOR, new InlayHintsProvider(service)),
+    vscode.languages.registerCodeActionsProvider(SELECTOR, new CodeActionProvider(service, diagnostics), { providedCodeActionKinds: CodeActionProvider.kinds }),
+    vscode.window.onDidChangeActiveTextEditor(followEditor),
+    service.onDidAnalyze((r) => {
+      if (vscode.window.activeTextEditor?.document.uri.toString() === r.uri.toString()) statusBar.show(r, true);
+    }),
     vscode.workspace.onDidCloseTextDocument((d) => {
       if (d.languageId === LANGUAGE_ID) diagnostics.clear(d.uri);
     }),
     vscode.commands.registerCommand('gradlens.showOutput', () => log.show()),
+    vscode.commands.registerCommand('gradlens.openDashboard', () => vscode.commands.executeCommand('gradlens.graph.focus')),
+    ...registerCommands({
+      service,
+      extensionUri: context.extensionUri,
+      log,
+      showInGraph: async () => {
+        await vscode.commands.executeCommand('gradlens.graph.focus');
+      },
+    }),
   );
+  followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
   return { service };
 }

@@ -1,0 +1,173 @@
+// The commands of the palette, code lenses and views. Each is a thin wrapper: ask the analysis
+// service (or the worker) and show the answer.
+import * as vscode from 'vscode';
+import type { AnalysisService } from './analysisService';
+import { LANGUAGE_ID } from './analysisService';
+import { fmt, VERDICT_MARK } from './format';
+import { deriveEdit } from './providers/codeActions';
+import { readConfig } from './config';
+import { gateAt } from './symbols';
+
+export interface CommandContext {
+  service: AnalysisService;
+  extensionUri: vscode.Uri;
+  log: vscode.OutputChannel;
+  showInGraph(uri: vscode.Uri, name?: string): Promise<void>;
+}
+
+function activeGradEditor(): vscode.TextEditor | undefined {
+  const e = vscode.window.activeTextEditor;
+  return e && e.document.languageId === LANGUAGE_ID ? e : undefined;
+}
+
+async function documentFor(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  if (uri instanceof vscode.Uri) return vscode.workspace.openTextDocument(uri);
+  const e = activeGradEditor();
+  if (!e) void vscode.window.showInformationMessage('GradLens: open a .grad file first.');
+  return e?.document;
+}
+
+/** The gate named, the gate at the cursor, or one the user picks. */
+async function pickGate(ctx: CommandContext, doc: vscode.TextDocument, name?: string): Promise<string | undefined> {
+  if (typeof name === 'string') return name;
+  const r = await ctx.service.analyzeNow(doc);
+  const editor = vscode.window.activeTextEditor;
+  if (editor && editor.document === doc) {
+    const g = gateAt(r.analysis, editor.selection.active);
+    if (g) return g.name;
+  }
+  if (r.analysis.gates.length === 0) {
+    void vscode.window.showInformationMessage('GradLens: this file has no gates.');
+    return undefined;
+  }
+  if (r.analysis.gates.length === 1) return r.analysis.gates[0].name;
+  return vscode.window.showQuickPick(
+    r.analysis.gates.map((g) => g.name),
+    { placeHolder: 'Which gate?' },
+  );
+}
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  const { service } = ctx;
+  const reg = (id: string, f: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, f);
+  return [
+    reg('gradlens.run', async (uri?: vscode.Uri) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      const r = await service.analyzeNow(doc);
+      const a = r.analysis;
+      const root = a.nodes.find((n) => n.name === a.root);
+      const errors = a.diagnostics.filter((d) => d.severity === 'error').length;
+      const msg = root?.value ? `${a.root} = ${fmt(root.value[0])}` : errors ? `${errors} error${errors > 1 ? 's' : ''} (see Problems)` : 'nothing to differentiate';
+      void vscode.window.showInformationMessage(`GradLens: ${msg} — forward and backward in ${Math.round(a.timings.totalMs)} ms.`);
+      return a;
+    }),
+    reg('gradlens.checkGradients', async (uri?: vscode.Uri) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      const r = await service.analyzeNow(doc, { forceChecks: true });
+      await vscode.commands.executeCommand('gradlens.checks.focus');
+      const c = r.analysis.gradchecks;
+      const failed = c.filter((x) => x.verdict === 'fail').length;
+      const warned = c.filter((x) => x.verdict === 'warn').length;
+      void vscode.window.showInformationMessage(`GradLens: ${c.length} gradient checks — ${failed} failed, ${warned} suspicious, ${c.length - failed - warned} passed.`);
+      return r.analysis.gradchecks;
+    }),
+    reg('gradlens.checkGate', async (uri?: vscode.Uri, name?: string) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      const gate = await pickGate(ctx, doc, name);
+      if (!gate) return;
+      const r = await service.analyzeNow(doc, { forceChecks: true });
+      const checks = r.analysis.gradchecks.filter((c) => c.target.startsWith(`${gate}.`));
+      if (!checks.length) {
+        const g = r.analysis.gates.find((x) => x.name === gate);
+        void vscode.window.showInformationMessage(`GradLens: \`${gate}\` ${g?.backwardRange ? 'was not checked (it is not called, or the file has errors)' : 'has no backward block: it is differentiated automatically'}.`);
+        return checks;
+      }
+      const text = checks.map((c) => `${VERDICT_MARK[c.verdict]} ${c.target.split('.')[1]} ${fmt(c.maxRelError)}`).join('  ');
+      const failed = checks.some((c) => c.verdict === 'fail');
+      (failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(`GradLens: gate \`${gate}\`: ${text}`);
+      return checks;
+    }),
+    reg('gradlens.deriveBackward', async (uri?: vscode.Uri, name?: string) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      const gate = await pickGate(ctx, doc, name);
+      if (!gate) return;
+      const r = await service.worker.request('derive', { text: doc.getText(), gate }, readConfig().workerTimeoutMs);
+      if (!r.ok) {
+        void vscode.window.showWarningMessage(`GradLens: cannot derive the backward pass of \`${gate}\`: ${r.message}`);
+        return r;
+      }
+      await vscode.workspace.applyEdit(deriveEdit(doc, r));
+      return r;
+    }),
+    reg('gradlens.reseed', async (uri?: vscode.Uri, seed?: number) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      let value = seed;
+      if (typeof value !== 'number') {
+        const suggestion = String(Math.floor(Math.random() * 10000));
+        const input = await vscode.window.showInputBox({ prompt: 'Seed for the random inits of this file (a non-negative integer)', value: suggestion, validateInput: (v) => (/^\d+$/.test(v.trim()) ? null : 'a non-negative integer') });
+        if (input === undefined) return;
+        value = Number(input.trim());
+      }
+      service.seedOverrides.set(doc.uri.toString(), value);
+      return service.analyzeNow(doc);
+    }),
+    reg('gradlens.setDims', async (uri?: vscode.Uri, dims?: Record<string, number>) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      let value = dims;
+      if (!value) {
+        const r = await service.analyzeNow(doc);
+        const current = Object.entries(r.analysis.dims)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ');
+        const input = await vscode.window.showInputBox({
+          prompt: 'Dimension sizes for this file (overrides its dims line until reset; empty to reset)',
+          value: current,
+          validateInput: (v) => (v.trim() === '' || /^\s*[A-Za-z_]\w*\s*=\s*\d+\s*(,\s*[A-Za-z_]\w*\s*=\s*\d+\s*)*$/.test(v) ? null : 'write NAME=SIZE pairs, e.g. N=8, D=20'),
+        });
+        if (input === undefined) return;
+        value = Object.fromEntries(
+          input
+            .split(',')
+            .filter((p) => p.trim())
+            .map((p) => p.split('=').map((x) => x.trim()))
+            .map(([k, v]) => [k, Number(v)]),
+        );
+      }
+      if (Object.keys(value).length === 0) service.dimOverrides.delete(doc.uri.toString());
+      else service.dimOverrides.set(doc.uri.toString(), value);
+      return service.analyzeNow(doc);
+    }),
+    reg('gradlens.newFromExample', async (file?: string) => {
+      const dir = vscode.Uri.joinPath(ctx.extensionUri, 'examples');
+      const entries = (await vscode.workspace.fs.readDirectory(dir)).filter(([n, t]) => t === vscode.FileType.File && n.endsWith('.grad')).map(([n]) => n);
+      const items = await Promise.all(
+        entries.map(async (n) => {
+          const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, n)));
+          const first = text.split('\n').find((l) => l.startsWith('#'))?.replace(/^#\s*/, '') ?? '';
+          return { label: n, detail: first, text };
+        }),
+      );
+      const pick = typeof file === 'string' ? items.find((i) => i.label === file) : await vscode.window.showQuickPick(items, { placeHolder: 'Start a new network from an example', matchOnDetail: true });
+      if (!pick) return;
+      const doc = await vscode.workspace.openTextDocument({ language: LANGUAGE_ID, content: pick.text });
+      await vscode.window.showTextDocument(doc);
+      return doc;
+    }),
+    reg('gradlens.revealNode', async (uri: vscode.Uri, range: vscode.Range) => {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false });
+      editor.selection = new vscode.Selection(range.start, range.end);
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    }),
+    reg('gradlens.showInGraph', async (uri?: vscode.Uri, name?: string) => {
+      const doc = await documentFor(uri);
+      if (doc) await ctx.showInGraph(doc.uri, name);
+    }),
+  ];
+}

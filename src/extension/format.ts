@@ -1,0 +1,59 @@
+// Text for lenses, hovers, hints and views: numbers, shapes, sparklines, verdicts.
+import type { GradCheckResult, NodeResult, TensorStats, Verdict } from '../core/analysis';
+
+export function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return '—';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(4)));
+  return v.toExponential(2);
+}
+
+export function percent(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+/** `[N, H]` (symbolic) and `4×5` (sizes). */
+export function shapeText(dims: string[]): string {
+  return `[${dims.join(', ')}]`;
+}
+
+export function sizesText(shape: number[]): string {
+  return shape.length ? shape.join('×') : 'scalar';
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** A text histogram: one bar per bin, scaled to the fullest bin. */
+export function sparkline(histogram: number[]): string {
+  const max = Math.max(...histogram);
+  if (max <= 0) return '';
+  return histogram.map((c) => (c === 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((c / max) * (BARS.length - 1) + 0.5))])).join('');
+}
+
+export const VERDICT_MARK: Record<Verdict, string> = { pass: '✓', 'ok-if-kinked': '✓', warn: '⚠', fail: '✗' };
+
+export function isScalar(n: NodeResult): boolean {
+  return n.shape.length === 0;
+}
+
+export function statsRow(label: string, s: TensorStats | null): string {
+  if (!s) return `| ${label} | — | — | — | — | — |`;
+  return `| ${label} | ${fmt(s.min)} | ${fmt(s.max)} | ${fmt(s.mean)} | ${fmt(s.norm)} | ${percent(s.zeros)} |`;
+}
+
+/** Worst entries of a check as a markdown table. */
+export function worstTable(c: GradCheckResult): string {
+  const rows = c.worst.map(
+    (w) => `| [${w.index.join(', ')}] | ${fmt(w.analytic)} | ${fmt(w.numeric)} | ${fmt(w.absError)} | ${fmt(w.relError)} | ${w.kinkCrossed ? 'kink crossed' : ''} |`,
+  );
+  return ['| index | analytic | numeric | abs err | rel err | |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The worst verdict of several checks (fail > warn > ok-if-kinked > pass). */
+export function worstVerdict(checks: GradCheckResult[]): Verdict | null {
+  const order: Verdict[] = ['fail', 'warn', 'ok-if-kinked', 'pass'];
+  for (const v of order) if (checks.some((c) => c.verdict === v)) return v;
+  return null;
+}

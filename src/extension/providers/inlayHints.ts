@@ -1,0 +1,36 @@
+// Inlay hints: the inferred shape after every name that was not given one.
+import * as vscode from 'vscode';
+import type { AnalysisService } from '../analysisService';
+import { readConfig } from '../config';
+import { toRange } from '../convert';
+import { shapeText, sizesText } from '../format';
+
+export class InlayHintsProvider implements vscode.InlayHintsProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeInlayHints = this.changed.event;
+
+  constructor(private readonly service: AnalysisService) {
+    service.onDidAnalyze(() => this.changed.fire());
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('gradlens.inlayHints')) this.changed.fire();
+    });
+  }
+
+  provideInlayHints(doc: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
+    if (!readConfig().inlayHints) return [];
+    const r = this.service.get(doc.uri);
+    if (!r) return [];
+    const hints: vscode.InlayHint[] = [];
+    const add = (at: vscode.Position, dims: string[], shape: number[] | null) => {
+      // Scalars are the common case in small circuits; their lenses say enough.
+      if (!range.contains(at) || dims.length === 0) return;
+      const h = new vscode.InlayHint(at, `: ${shapeText(dims)}`, vscode.InlayHintKind.Type);
+      h.paddingLeft = false;
+      if (shape) h.tooltip = `${sizesText(shape)}`;
+      hints.push(h);
+    };
+    for (const n of r.analysis.nodes) if (!n.shapeWritten) add(toRange(n.range).end, n.dims, n.shape);
+    for (const g of r.analysis.gates) for (const l of g.locals) if (!l.shapeWritten) add(toRange(l.range).end, l.dims, l.shape);
+    return hints;
+  }
+}

@@ -1,0 +1,69 @@
+// Sidebar "Gradient Checks": every check with its verdict; expand for the worst entries.
+import * as vscode from 'vscode';
+import type { GradCheckEntry, GradCheckResult } from '../../core/analysis';
+import type { AnalysisService, DocumentAnalysis } from '../analysisService';
+import { toRange } from '../convert';
+import { fmt, VERDICT_MARK } from '../format';
+import { checkMarkdown } from '../providers/hover';
+import { reveal } from './graphTree';
+
+type Item = { kind: 'check'; check: GradCheckResult } | { kind: 'entry'; check: GradCheckResult; entry: GradCheckEntry };
+
+const ICONS: Record<GradCheckResult['verdict'], [string, string]> = {
+  pass: ['pass', 'testing.iconPassed'],
+  'ok-if-kinked': ['pass', 'testing.iconPassed'],
+  warn: ['warning', 'editorWarning.foreground'],
+  fail: ['error', 'testing.iconFailed'],
+};
+
+export class ChecksTree implements vscode.TreeDataProvider<Item> {
+  private readonly changed = new vscode.EventEmitter<Item | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private current: DocumentAnalysis | undefined;
+
+  constructor(service: AnalysisService) {
+    service.onDidAnalyze((r) => {
+      if (vscode.window.activeTextEditor?.document.uri.toString() === r.uri.toString()) this.show(r);
+    });
+  }
+
+  show(r: DocumentAnalysis | undefined): void {
+    this.current = r;
+    this.changed.fire(undefined);
+  }
+
+  getChildren(item?: Item): Item[] {
+    const a = this.current?.analysis;
+    if (!a) return [];
+    if (!item) {
+      // Gate checks first (they point at the bug), failures before passes.
+      const rank = { fail: 0, warn: 1, 'ok-if-kinked': 2, pass: 3 };
+      return [...a.gradchecks]
+        .sort((x, y) => Number(!x.target.includes('.')) - Number(!y.target.includes('.')) || rank[x.verdict] - rank[y.verdict])
+        .map((check) => ({ kind: 'check', check }));
+    }
+    if (item.kind === 'check') return item.check.worst.map((entry) => ({ kind: 'entry', check: item.check, entry }));
+    return [];
+  }
+
+  getTreeItem(item: Item): vscode.TreeItem {
+    const r = this.current as DocumentAnalysis;
+    if (item.kind === 'check') {
+      const c = item.check;
+      const t = new vscode.TreeItem(c.target, c.worst.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      t.description = `${VERDICT_MARK[c.verdict]} ${c.verdict} · ${fmt(c.maxRelError)} · ${c.failing}/${c.checked}`;
+      const [icon, color] = ICONS[c.verdict];
+      t.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+      t.tooltip = new vscode.MarkdownString(checkMarkdown(c));
+      t.command = reveal(r, toRange(c.range));
+      t.id = `check:${c.target}`;
+      return t;
+    }
+    const e = item.entry;
+    const t = new vscode.TreeItem(`[${e.index.join(', ')}]`, vscode.TreeItemCollapsibleState.None);
+    t.description = `analytic ${fmt(e.analytic)} · numeric ${fmt(e.numeric)} · rel ${fmt(e.relError)}${e.kinkCrossed ? ' · kink crossed' : ''}`;
+    t.iconPath = new vscode.ThemeIcon(e.kinkCrossed ? 'debug-breakpoint-conditional-unverified' : e.relError > 1e-4 ? 'circle-filled' : 'circle-outline');
+    t.command = reveal(r, toRange(item.check.range));
+    return t;
+  }
+}
