@@ -2,6 +2,7 @@
 // It is the only thing that crosses from the worker to the extension, and from there to the
 // webview; the CLI prints it.
 import type { Diagnostic } from './diagnostics';
+import type { GraphViewModel } from './graphView';
 import type { Range } from './text';
 
 export interface TensorStats {
@@ -110,6 +111,20 @@ export interface GateSummary {
   locals: GateLocal[];
 }
 
+export interface SweepPoint {
+  h: number;
+  numeric: number;
+  relError: number;
+}
+
+/** Relative error against the finite-difference step for one entry (the h-sweep chart). */
+export interface StepSweep {
+  target: string;
+  index: number[];
+  analytic: number;
+  points: SweepPoint[];
+}
+
 export interface Analysis {
   version: 1;
   file: string;
@@ -121,5 +136,9 @@ export interface Analysis {
   nodes: NodeResult[];
   gradchecks: GradCheckResult[];
   gates: GateSummary[];
+  /** The computational graph as the dashboard draws it (null when nothing was built). */
+  graphView: GraphViewModel | null;
+  /** The h sweep of the worst entry of the worst parameter check (when checks ran). */
+  sweep: StepSweep | null;
   timings: Timings;
 }

@@ -1,11 +1,13 @@
 // The single entry point of the core: .grad text → Analysis. Each stage reads the previous
 // stage's output: parse → resolve → shapes → graph → run → checks. Nothing here throws on bad
 // input; an unexpected exception becomes an `internal-error` diagnostic.
-import type { Analysis, GateLocal, GateSummary, NodeKindOut, NodeResult } from './analysis';
+import type { Analysis, GateLocal, GateSummary, NodeKindOut, NodeResult, StepSweep } from './analysis';
 import { checkExpectShape, checkExpectValue } from './checks/expect';
 import { checkActivations, checkGradientFlow, checkInits, reportHealth } from './checks/health';
 import { checkStability } from './checks/stability';
-import { checkGates, checkTensors, DEFAULT_GRADCHECK, type GradCheckOptions, type SpanCheck } from './checks/gradcheck';
+import { checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type GradCheckOptions, type SpanCheck } from './checks/gradcheck';
+import { buildGraphView } from './graphView';
+import { ravel } from './tensor/tensor';
 import { DiagnosticSink, type Diagnostic, type SpanDiagnostic } from './diagnostics';
 import type { Graph } from './engine/graph';
 import { initialValue, literalValue } from './engine/init';
@@ -110,6 +112,8 @@ function emptyAnalysis(options: AnalyzeOptions): Analysis {
     nodes: [],
     gradchecks: [],
     gates: [],
+    graphView: null,
+    sweep: null,
     timings: { parseMs: 0, analyzeMs: 0, runMs: 0, totalMs: 0 },
   };
 }
@@ -201,6 +205,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
   if (options.staticOnly || !withinRunLimits(graph, options, sink)) {
     analysis.nodes = nodeResults(session, null, types);
     analysis.gates = gateSummaries(session, null);
+    analysis.graphView = buildGraphView(graph, null, toDiagnostics(sink.items, session.lineMap), [], session.lineMap);
     return;
   }
 
@@ -239,8 +244,21 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
     reportChecks(checks, graph, sink);
     session.checks = checks;
     analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }) => ({ ...rest, range: session.lineMap.range(span) }));
+    analysis.sweep = defaultSweep(checks, graph, ex);
   }
   analysis.nodes = nodeResults(session, ex, types);
+  analysis.graphView = buildGraphView(graph, ex, toDiagnostics(sink.items, session.lineMap), analysis.gradchecks, session.lineMap);
+}
+
+/** The h sweep of the worst entry of the worst param/input check. */
+function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution): StepSweep | null {
+  const tensorChecks = checks.filter((c) => c.kind === 'tensor' && c.worst.length > 0);
+  if (!tensorChecks.length) return null;
+  const worst = tensorChecks.reduce((a, b) => (b.maxRelError > a.maxRelError ? b : a));
+  const id = graph.named.get(worst.target);
+  const entry = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
+  if (id === undefined) return null;
+  return stepSweep(graph, ex, worst.target, ravel(entry.index, graph.nodes[id].sizes));
 }
 
 function fmt(v: number): string {

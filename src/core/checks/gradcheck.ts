@@ -4,7 +4,7 @@
 //     against a random upstream gradient;
 //  2. every param and float input against the root, all entries or a seeded covering sample.
 // Only the part of the graph downstream of the perturbed tensor is re-run.
-import type { GradCheckEntry, GradCheckResult, Verdict } from '../analysis';
+import type { GradCheckEntry, GradCheckResult, StepSweep, SweepPoint, Verdict } from '../analysis';
 import type { Graph } from '../engine/graph';
 import { Prng } from '../engine/prng';
 import type { Execution } from '../engine/run';
@@ -230,18 +230,6 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
   return out;
 }
 
-export interface SweepPoint {
-  h: number;
-  numeric: number;
-  relError: number;
-}
-
-export interface StepSweep {
-  target: string;
-  index: number[];
-  analytic: number;
-  points: SweepPoint[];
-}
 
 export const SWEEP_STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
 

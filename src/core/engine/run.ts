@@ -20,6 +20,11 @@ export class Execution {
   readonly kinks: (Int32Array | undefined)[];
   /** Series published by ops during backward (e.g. rnn 'timestepGradNorms'). */
   readonly records = new Map<number, Record<string, number[]>>();
+  /**
+   * The gradient each edge carried back, keyed `consumer:input index` (filled by backward): a
+   * value used twice gets one contribution per use, and its gradient is their sum.
+   */
+  readonly edgeGrads = new Map<string, Tensor>();
   private readonly randomCache = new Map<number, Float64Array>();
 
   constructor(
@@ -165,6 +170,7 @@ export class Execution {
             nonFiniteSeen = true;
           }
         }
+        this.edgeGrads.set(`${id}:${j}`, d);
         accumulate(grads, inp, d);
       });
     }

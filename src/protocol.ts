@@ -1,0 +1,135 @@
+// The one message protocol between the extension and its webviews (the dashboard panel and the
+// sidebar view), shared by both bundles. Messages are discriminated unions both ways; everything
+// that comes from a webview is validated with `parseFromWebview` before the extension acts on it.
+import type { Analysis, StepSweep } from './core/analysis';
+import type { Range } from './core/text';
+
+/** The result of "Plot Loss Landscape": L(θ + a·d1 + b·d2) on a grid (filter-normalised directions). */
+export interface LandscapeResult {
+  /** Grid coordinates along d1 (columns) and d2 (rows). */
+  alphas: number[];
+  betas: number[];
+  /** losses[row][col] = L at (alphas[col], betas[row]); NaN where the loss was not finite. */
+  losses: number[][];
+  /** Loss at the centre (the current parameters). */
+  center: number;
+  /** Parameters the directions perturb. */
+  params: string[];
+  ms: number;
+}
+
+/** The result (or progress) of "Train (SGD)". */
+export interface TrainingResult {
+  steps: number;
+  lr: number;
+  momentum: number;
+  /** Loss before each step. */
+  losses: number[];
+  /** Per parameter: gradient norm at each step. */
+  gradNorms: Record<string, number[]>;
+  /** Per parameter: ‖update‖/‖value‖ at each step (healthy near 1e-3). */
+  updateRatios: Record<string, number[]>;
+  ms: number;
+}
+
+export type TaskKind = 'landscape' | 'training';
+
+/** What a dashboard needs to draw one file. */
+export interface DashboardState {
+  uri: string;
+  version: number;
+  analysis: Analysis;
+}
+
+export type ToWebview =
+  | { type: 'update'; state: DashboardState }
+  | { type: 'empty'; reason: string }
+  | { type: 'focus'; name: string }
+  | { type: 'progress'; task: TaskKind; done: number; total: number }
+  | { type: 'landscape'; result: LandscapeResult }
+  | { type: 'training'; result: TrainingResult; final: boolean }
+  | { type: 'taskError'; task: TaskKind; message: string }
+  | { type: 'taskCancelled'; task: TaskKind }
+  | { type: 'sweep'; sweep: StepSweep | null };
+
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'reveal'; range: Range }
+  | { type: 'runLandscape'; grid: number; span: number }
+  | { type: 'runTraining'; steps: number; lr: number; momentum: number }
+  | { type: 'cancel'; task: TaskKind }
+  | { type: 'recheck' }
+  | { type: 'sweep'; target: string; index: number[] };
+
+export const LIMITS = {
+  grid: { min: 3, max: 101 },
+  span: { min: 1e-3, max: 100 },
+  steps: { min: 1, max: 10_000 },
+  lr: { min: 1e-8, max: 10 },
+  momentum: { min: 0, max: 0.999 },
+  name: 200,
+  rank: 8,
+} as const;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function num(v: unknown, lo: number, hi: number): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi ? v : null;
+}
+
+function int(v: unknown, lo: number, hi: number): number | null {
+  const n = num(v, lo, hi);
+  return n !== null && Number.isInteger(n) ? n : null;
+}
+
+function position(v: unknown): { line: number; character: number } | null {
+  if (!isObject(v)) return null;
+  const line = int(v.line, 0, 10_000_000);
+  const character = int(v.character, 0, 10_000_000);
+  return line === null || character === null ? null : { line, character };
+}
+
+function task(v: unknown): TaskKind | null {
+  return v === 'landscape' || v === 'training' ? v : null;
+}
+
+/** Validates a message from a webview; anything malformed is null (and ignored). */
+export function parseFromWebview(msg: unknown): FromWebview | null {
+  if (!isObject(msg) || typeof msg.type !== 'string') return null;
+  switch (msg.type) {
+    case 'ready':
+    case 'recheck':
+      return { type: msg.type };
+    case 'reveal': {
+      if (!isObject(msg.range)) return null;
+      const start = position(msg.range.start);
+      const end = position(msg.range.end);
+      return start && end ? { type: 'reveal', range: { start, end } } : null;
+    }
+    case 'runLandscape': {
+      const grid = int(msg.grid, LIMITS.grid.min, LIMITS.grid.max);
+      const span = num(msg.span, LIMITS.span.min, LIMITS.span.max);
+      return grid === null || span === null ? null : { type: 'runLandscape', grid, span };
+    }
+    case 'runTraining': {
+      const steps = int(msg.steps, LIMITS.steps.min, LIMITS.steps.max);
+      const lr = num(msg.lr, LIMITS.lr.min, LIMITS.lr.max);
+      const momentum = num(msg.momentum, LIMITS.momentum.min, LIMITS.momentum.max);
+      return steps === null || lr === null || momentum === null ? null : { type: 'runTraining', steps, lr, momentum };
+    }
+    case 'cancel': {
+      const t = task(msg.task);
+      return t ? { type: 'cancel', task: t } : null;
+    }
+    case 'sweep': {
+      if (typeof msg.target !== 'string' || msg.target.length === 0 || msg.target.length > LIMITS.name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(msg.target)) return null;
+      if (!Array.isArray(msg.index) || msg.index.length > LIMITS.rank) return null;
+      const index = msg.index.map((i) => int(i, 0, 1 << 30));
+      return index.some((i) => i === null) ? null : { type: 'sweep', target: msg.target, index: index as number[] };
+    }
+    default:
+      return null;
+  }
+}
