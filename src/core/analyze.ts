@@ -7,7 +7,7 @@ import { checkActivations, checkGradientFlow, checkInits, reportHealth } from '.
 import { checkStability } from './checks/stability';
 import { checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type GradCheckOptions, type SpanCheck } from './checks/gradcheck';
 import { buildGraphView } from './graphView';
-import { ravel } from './tensor/tensor';
+import { ravel, Tensor } from './tensor/tensor';
 import { DiagnosticSink, type Diagnostic, type SpanDiagnostic } from './diagnostics';
 import type { Graph } from './engine/graph';
 import { initialValue, literalValue } from './engine/init';
@@ -43,6 +43,8 @@ export interface AnalyzeOptions {
    * (the editor does not need 200,000 numbers per keystroke). Default: all values.
    */
   maxValuesPerNode?: number;
+  /** Values for params instead of their initial values (checks after a few training steps). */
+  paramValues?: Record<string, number[]>;
 }
 
 export const DEFAULT_MAX_ELEMENTS = 50_000_000;
@@ -187,7 +189,8 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
       if (!t) continue;
       const sizes = t.shape.map((d) => d.size ?? 0);
       if (!withinElementLimit(s, sizes, options, sink)) continue;
-      const init = initialValue(s, sizes, { seed: res.seed, dimSize: (n) => res.dims.get(n)?.size, sink });
+      const given = s.declKind === 'param' ? options.paramValues?.[s.name] : undefined;
+      const init = given && given.length === elementsOf(sizes) ? new Tensor(sizes, Float64Array.from(given)) : initialValue(s, sizes, { seed: res.seed, dimSize: (n) => res.dims.get(n)?.size, sink });
       if (!init) continue;
       const kind = s.declKind;
       const requiresGrad = kind === 'param' || (kind === 'input' && !t.isInt);

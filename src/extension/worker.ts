@@ -1,26 +1,56 @@
 // The analysis worker: runs the core off the extension host's main thread, so typing never waits
-// for a forward/backward pass or a gradient check.
+// for a forward/backward pass or a gradient check. Long tasks yield between chunks so that a
+// cancel message can stop them.
 import { parentPort } from 'node:worker_threads';
-import { analyze } from '../core/analyze';
+import { analyze, analyzeSession } from '../core/analyze';
 import { deriveGateInText } from '../core/checks/derive';
+import { stepSweep } from '../core/checks/gradcheck';
+import { lossLandscape } from '../core/explore/landscape';
+import { train } from '../core/explore/training';
+import { ravel } from '../core/tensor/tensor';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 
-function handle(req: WorkerRequest): unknown {
+const cancelled = new Set<number>();
+
+function post(res: WorkerResponse): void {
+  parentPort?.postMessage(res);
+}
+
+async function handle(req: Exclude<WorkerRequest, { kind: 'cancel' }>): Promise<unknown> {
+  const control = {
+    progress: (done: number, total: number) => post({ id: req.id, progress: { done, total } }),
+    cancelled: () => cancelled.has(req.id),
+  };
   switch (req.kind) {
     case 'analyze':
       return analyze(req.params.text, { ...req.params.options, fileName: req.params.fileName });
     case 'derive':
       return deriveGateInText(req.params.text, req.params.gate);
+    case 'sweep': {
+      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false });
+      const id = s.graph?.named.get(req.params.target);
+      if (!s.graph || !s.execution || id === undefined) return null;
+      return stepSweep(s.graph, s.execution, req.params.target, ravel(req.params.index, s.graph.nodes[id].sizes));
+    }
+    case 'landscape': {
+      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false });
+      return lossLandscape(s, { grid: req.params.grid, span: req.params.span }, control);
+    }
+    case 'train': {
+      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false });
+      return train(s, req.params, { ...control, partial: (r) => post({ id: req.id, progress: { done: r.losses.length, total: r.steps, partial: r } }) });
+    }
   }
 }
 
 parentPort?.on('message', (req: WorkerRequest) => {
-  const started = performance.now();
-  let res: WorkerResponse;
-  try {
-    res = { id: req.id, ok: true, result: handle(req), ms: performance.now() - started };
-  } catch (e) {
-    res = { id: req.id, ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };
+  if (req.kind === 'cancel') {
+    cancelled.add(req.target);
+    return;
   }
-  parentPort?.postMessage(res);
+  const started = performance.now();
+  handle(req)
+    .then((result) => post({ id: req.id, ok: true, result, ms: performance.now() - started }))
+    .catch((e: unknown) => post({ id: req.id, ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) }))
+    .finally(() => cancelled.delete(req.id));
 });

@@ -6,7 +6,13 @@ import type { WorkerCalls, WorkerKind, WorkerRequest, WorkerResponse } from './w
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
+  onProgress?(done: number, total: number, partial: unknown): void;
+}
+
+export interface Task<T> {
+  promise: Promise<T>;
+  cancel(): void;
 }
 
 export class WorkerFailure extends Error {
@@ -47,6 +53,10 @@ export class WorkerClient {
   private settle(res: WorkerResponse): void {
     const p = this.pending.get(res.id);
     if (!p) return;
+    if ('progress' in res) {
+      p.onProgress?.(res.progress.done, res.progress.total, res.progress.partial);
+      return;
+    }
     this.pending.delete(res.id);
     clearTimeout(p.timer);
     if (res.ok) {
@@ -73,15 +83,27 @@ export class WorkerClient {
   }
 
   request<K extends WorkerKind>(kind: K, params: WorkerCalls[K]['params'], timeoutMs: number): Promise<WorkerCalls[K]['result']> {
+    return this.task(kind, params, timeoutMs).promise;
+  }
+
+  /**
+   * A request that reports progress and can be cancelled (landscape, training). `timeoutMs` 0
+   * means no limit: such tasks yield regularly and are stopped by cancel().
+   */
+  task<K extends WorkerKind>(kind: K, params: WorkerCalls[K]['params'], timeoutMs: number, onProgress?: Pending['onProgress']): Task<WorkerCalls[K]['result']> {
     const worker = this.ensure();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(new WorkerFailure(`the analysis took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`, 'timeout'));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+    const promise = new Promise<WorkerCalls[K]['result']>((resolve, reject) => {
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              this.fail(new WorkerFailure(`the analysis took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`, 'timeout'));
+            }, timeoutMs)
+          : undefined;
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, onProgress });
       worker.postMessage({ id, kind, params } as WorkerRequest);
     });
+    return { promise, cancel: () => this.worker?.postMessage({ id: this.nextId++, kind: 'cancel', target: id } satisfies WorkerRequest) };
   }
 
   /** Kills the worker (tests use it to prove recovery). */

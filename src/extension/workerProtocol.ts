@@ -1,16 +1,35 @@
-// Messages between the extension host and the analysis worker (worker_threads). One request,
-// one response, matched by id; each kind names its result type.
-import type { Analysis } from '../core/analysis';
+// Messages between the extension host and the analysis worker (worker_threads). A request gets
+// one response, matched by id; long tasks (landscape, training) also send progress messages and
+// can be cancelled. Each kind names its parameters and result type.
+import type { Analysis, StepSweep } from '../core/analysis';
 import type { AnalyzeOptions } from '../core/analyze';
 import type { DeriveResult } from '../core/checks/derive';
+import type { LandscapeResult, TrainingResult } from '../protocol';
+
+interface FileParams {
+  text: string;
+  fileName: string;
+  options: AnalyzeOptions;
+}
 
 export interface WorkerCalls {
-  analyze: { params: { text: string; fileName: string; options: AnalyzeOptions }; result: Analysis };
+  analyze: { params: FileParams; result: Analysis };
   derive: { params: { text: string; gate: string }; result: DeriveResult };
+  sweep: { params: FileParams & { target: string; index: number[] }; result: StepSweep | null };
+  landscape: { params: FileParams & { grid: number; span: number }; result: LandscapeResult | 'cancelled' | string };
+  train: {
+    params: FileParams & { steps: number; lr: number; momentum: number };
+    result: { result: TrainingResult; params: Record<string, number[]> } | 'cancelled' | string;
+  };
 }
 
 export type WorkerKind = keyof WorkerCalls;
 
-export type WorkerRequest = { [K in WorkerKind]: { id: number; kind: K; params: WorkerCalls[K]['params'] } }[WorkerKind];
+export type WorkerRequest =
+  | { [K in WorkerKind]: { id: number; kind: K; params: WorkerCalls[K]['params'] } }[WorkerKind]
+  | { id: number; kind: 'cancel'; target: number };
 
-export type WorkerResponse = { id: number; ok: true; result: unknown; ms: number } | { id: number; ok: false; error: string };
+export type WorkerResponse =
+  | { id: number; ok: true; result: unknown; ms: number }
+  | { id: number; ok: false; error: string }
+  | { id: number; progress: { done: number; total: number; partial?: unknown } };

@@ -1,0 +1,84 @@
+// "Train (SGD)": a few steps of gradient descent with momentum on every parameter, charting the
+// loss, each parameter's gradient norm and its update/weight ratio (healthy near 1e-3, as the
+// cs231n notes suggest). Gradient checks at initialisation can mislead; checking again after this
+// burn-in is one click away.
+import type { AnalysisSession } from '../analyze';
+import { norm, Tensor } from '../tensor/tensor';
+import type { TrainingResult } from '../../protocol';
+import { trainableParams, tick } from './region';
+import type { TaskControl } from './landscape';
+
+export interface TrainingOptions {
+  steps: number;
+  lr: number;
+  momentum: number;
+}
+
+export interface TrainingOutcome {
+  result: TrainingResult;
+  /** The parameters after training, flattened (to re-run the checks at them). */
+  params: Record<string, number[]>;
+}
+
+export async function train(
+  session: AnalysisSession,
+  opts: TrainingOptions,
+  control: TaskControl & { partial?(r: TrainingResult): void },
+): Promise<TrainingOutcome | 'cancelled' | string> {
+  const started = performance.now();
+  const { graph, execution: ex } = session;
+  if (!graph || !ex || graph.root === null) return 'the file has no scalar root that ran; fix its errors first';
+  const params = trainableParams(graph, ex);
+  if (params.length === 0) return 'no parameter affects the root: there is nothing to train';
+  const root = graph.root;
+  const theta = params.map((p) => p.base.clone());
+  const velocity = params.map((p) => new Tensor(p.base.shape));
+  const result: TrainingResult = {
+    steps: opts.steps,
+    lr: opts.lr,
+    momentum: opts.momentum,
+    losses: [],
+    gradNorms: Object.fromEntries(params.map((p) => [p.name, []])),
+    updateRatios: Object.fromEntries(params.map((p) => [p.name, []])),
+    ms: 0,
+  };
+  let lastReport = performance.now();
+  // Training overwrites the session's values and gradients: keep them to put back.
+  const kept = { values: [...ex.values], saved: [...ex.saved], grads: ex.grads };
+  try {
+    for (let step = 0; step < opts.steps; step++) {
+      // The leaves read their value from `init` on every forward pass.
+      params.forEach((p, k) => (graph.nodes[p.id].init = theta[k]));
+      const issues = ex.forward();
+      const loss = (ex.values[root] as Tensor).data[0];
+      if (issues.length || !Number.isFinite(loss)) return `step ${step + 1}: the loss became ${Number.isFinite(loss) ? 'invalid' : String(loss)}; lower the learning rate`;
+      ex.backward(root);
+      result.losses.push(loss);
+      params.forEach((p, k) => {
+        const g = ex.grads[p.id] as Tensor;
+        const v = velocity[k];
+        for (let i = 0; i < v.size; i++) v.data[i] = opts.momentum * v.data[i] - opts.lr * g.data[i];
+        const t = theta[k];
+        for (let i = 0; i < t.size; i++) t.data[i] += v.data[i];
+        result.gradNorms[p.name].push(norm(g));
+        const w = norm(t);
+        result.updateRatios[p.name].push(w > 0 ? norm(v) / w : 0);
+      });
+      control.progress(step + 1, opts.steps);
+      if (performance.now() - lastReport > 100) {
+        lastReport = performance.now();
+        control.partial?.({ ...result, ms: performance.now() - started });
+        await tick();
+        if (control.cancelled()) return 'cancelled';
+      }
+    }
+  } finally {
+    // The session keeps the file's initial values and their results.
+    params.forEach((p) => (graph.nodes[p.id].init = p.base));
+    kept.values.forEach((v, i) => (ex.values[i] = v));
+    kept.saved.forEach((v, i) => (ex.saved[i] = v));
+    ex.grads = kept.grads;
+  }
+  result.ms = performance.now() - started;
+  return { result, params: Object.fromEntries(params.map((p, k) => [p.name, Array.from(theta[k].data)])) };
+}
