@@ -1,0 +1,107 @@
+// Shared helpers for the integration suites: the extension's API, the examples, and polling with
+// timeouts that fail with a message saying what was last seen (VS Code updates diagnostics, lenses
+// and views asynchronously, so every check waits for its condition instead of sleeping).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+
+export const EXTENSION_ID = 'gradlens.gradlens';
+
+/** What `activate()` returns (kept structural so the suite does not import the extension's code). */
+export interface GradLensApi {
+  service: {
+    analyzeNow(document: vscode.TextDocument): Promise<{ analysis: { diagnostics: { code: string; severity: string }[] } }>;
+    worker: { kill(): void; restarts: number };
+  };
+}
+
+/** The extension, activated; fails if it is not installed or activation throws. */
+export async function activateExtension(): Promise<GradLensApi> {
+  const ext = vscode.extensions.getExtension<GradLensApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this VS Code`);
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  assert.ok(api?.service, 'activate() did not return the { service } API');
+  return api;
+}
+
+/** The folder the tests opened (a copy of examples/). */
+export function workspaceRoot(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the tests need a workspace folder: open a copy of examples/');
+  return folder.uri;
+}
+
+export function exampleUri(relativePath: string): vscode.Uri {
+  return vscode.Uri.joinPath(workspaceRoot(), ...relativePath.split('/'));
+}
+
+/** Opens an example in an editor (its language must come out as `grad`). */
+export async function openExample(relativePath: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(exampleUri(relativePath));
+  assert.equal(doc.languageId, 'grad', `${relativePath} opened as ${doc.languageId}, not grad`);
+  return vscode.window.showTextDocument(doc, { preview: false });
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Polls `probe` until `done(value)` holds; returns that value. On timeout, fails with `what` and
+ * the last value seen (described by `describe`), so a failure says what the editor really had.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 20_000, intervalMs = 100 }: WaitOptions = {},
+  describe: (value: T) => string = (v) => JSON.stringify(v),
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await probe();
+      lastError = undefined;
+      if (done(last)) return last;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const seen = lastError !== undefined ? `error: ${String(lastError)}` : last === undefined ? 'nothing' : describe(last);
+      assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${seen}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function describeDiagnostics(list: readonly vscode.Diagnostic[]): string {
+  if (list.length === 0) return 'no diagnostics';
+  return list.map((d) => `${vscode.DiagnosticSeverity[d.severity]} ${codeOf(d) ?? '?'} at line ${d.range.start.line}: ${d.message}`).join('; ');
+}
+
+export function codeOf(d: vscode.Diagnostic): string | undefined {
+  const c = d.code;
+  if (c === undefined) return undefined;
+  return typeof c === 'object' ? String(c.value) : String(c);
+}
+
+/** Waits until the diagnostics of `uri` satisfy `done`; returns them. */
+export function waitForDiagnostics(uri: vscode.Uri, what: string, done: (list: readonly vscode.Diagnostic[]) => boolean, options?: WaitOptions): Promise<readonly vscode.Diagnostic[]> {
+  return waitFor(`${what} in ${uri.path.split('/').slice(-2).join('/')}`, () => vscode.languages.getDiagnostics(uri), done, options, describeDiagnostics);
+}
+
+export const hasCodeOnLine = (code: string, line: number) => (list: readonly vscode.Diagnostic[]) => list.some((d) => codeOf(d) === code && d.range.start.line === line);
+
+/** GradLens's own diagnostics (another extension could add some). */
+export const gradlensOnly = (list: readonly vscode.Diagnostic[]) => list.filter((d) => d.source === 'GradLens');
+
+/** Closes every editor, so one test's editors do not leak into the next. */
+export async function closeAllEditors(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
