@@ -60,6 +60,9 @@ describe('GradLens in the VS Code workbench', () => {
     await wb.waitForText(sidebar, /Gradient Checks/i, 'the Gradient Checks view');
     // The graph tree follows the active editor (two-layer-net.grad).
     await wb.waitForText(sidebar, 'Parameters', 'the graph tree to list the parameters group');
+    // Every contributed view has a provider (VS Code says so in the view when one is missing).
+    const text = await sidebar.innerText();
+    assert.doesNotMatch(text, /An error occurred while loading view/, `a GradLens view failed to load: ${text.slice(0, 300)}`);
   });
 
   step('applies a quick fix with the keyboard (Ctrl+.) and the error goes away', async () => {

@@ -1,0 +1,100 @@
+// `npm test`: every test layer, in order — unit (node:test), integration (mocha in code-server's
+// extension host), end-to-end (Chromium against code-server with the packaged .vsix installed).
+// Installs the missing tools first (scripts/setup-tools.sh: quick when present). Runs every layer
+// even after one fails, prints a table and a closing `N passed, N failed, N skipped` line, writes
+// test-results/summary/total.json, and exits non-zero if any layer failed.
+//   --only=unit,integration   run only these layers (also GRADLENS_TEST_LAYERS)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const summaryDir = join(root, 'test-results', 'summary');
+const only = (process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? process.env.GRADLENS_TEST_LAYERS ?? '').split(',').filter(Boolean);
+const node = process.execPath;
+
+/** Runs a command with its output passed through; resolves with the exit code and the stdout text. */
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b) => {
+      process.stdout.write(b);
+      out += b.toString();
+    });
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), out }));
+  });
+}
+
+function must(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`test: \`${cmd} ${args.join(' ')}\` failed`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+const layers = [
+  {
+    name: 'unit',
+    async run() {
+      const { code, out } = await run(node, [join(root, 'scripts', 'run-unit-tests.mjs')]);
+      const n = (k) => Number(new RegExp(`^ℹ ${k} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+      return { code, passed: n('pass'), failed: n('fail') + n('cancelled'), skipped: n('skipped') + n('todo') };
+    },
+  },
+  {
+    name: 'integration',
+    async run() {
+      must(node, [join(root, 'scripts', 'build-tests.mjs')]);
+      const { code } = await run(node, ['--import', 'tsx', join(root, 'test', 'integration', 'runner', 'codeServerDriver.ts')]);
+      return { code, ...readSummary('integration') };
+    },
+  },
+  {
+    name: 'e2e',
+    async run() {
+      // The end-to-end tests install the production .vsix, so they test what would be shipped.
+      const pack = await run(node, [join(root, 'scripts', 'package.mjs')]);
+      if (pack.code !== 0) return { code: pack.code, passed: 0, failed: 1, skipped: 0 };
+      const { code } = await run(node, ['--import', 'tsx', join(root, 'test', 'e2e', 'run.ts')]);
+      // Back to the development build (with source maps) that the other scripts expect.
+      must(node, [join(root, 'scripts', 'build.mjs')]);
+      return { code, ...readSummary('e2e') };
+    },
+  },
+];
+
+function readSummary(name) {
+  const f = join(summaryDir, `${name}.json`);
+  if (!existsSync(f)) return { passed: 0, failed: 0, skipped: 0 };
+  return JSON.parse(readFileSync(f, 'utf8'));
+}
+
+const started = Date.now();
+must('bash', [join(root, 'scripts', 'setup-tools.sh')]);
+must(node, [join(root, 'scripts', 'build.mjs')]);
+mkdirSync(summaryDir, { recursive: true });
+const results = [];
+for (const layer of layers) {
+  if (only.length && !only.includes(layer.name)) continue;
+  rmSync(join(summaryDir, `${layer.name}.json`), { force: true });
+  const t = Date.now();
+  console.log(`\n=== ${layer.name} tests ===`);
+  const r = await layer.run();
+  // A layer that failed without counting a failure (crash, timeout, no tests) still counts as one.
+  if (r.code !== 0 && r.failed === 0) r.failed = 1;
+  if (r.code === 0 && r.passed === 0) {
+    console.error(`test: the ${layer.name} layer ran no test`);
+    r.failed = 1;
+  }
+  results.push({ layer: layer.name, ...r, seconds: Math.round((Date.now() - t) / 1000) });
+}
+
+const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+writeFileSync(join(summaryDir, 'total.json'), JSON.stringify({ ...total, layers: results }, null, 2));
+console.log('\nlayer        passed  failed  skipped  seconds');
+for (const r of results) console.log(`${r.layer.padEnd(12)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}  ${String(r.seconds).padStart(7)}`);
+console.log(`test: all layers in ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(total.failed > 0 || results.some((r) => r.code !== 0) ? 1 : 0);
