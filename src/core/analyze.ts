@@ -20,7 +20,7 @@ import type { ValueType } from './ops/op';
 import { checkGateDefinition } from './shapes/gates';
 import { listLiteralShape, ShapeInference, typeFromAnn, type TypeEnv } from './shapes/infer';
 import { formatShape, lit, named, type Dim } from './shapes/shape';
-import { tensorStats } from './stats';
+import { statsOf } from './stats';
 import { LineMap, type Span } from './text';
 
 export interface AnalyzeOptions {
@@ -436,8 +436,8 @@ function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<
       value: value && include(value) ? Array.from(value.data) : null,
       grad: grad && include(grad) ? Array.from(grad.data) : null,
       truncated: (value !== null && !include(value)) || (grad !== null && !include(grad)),
-      valueStats: value ? tensorStats(value.data) : null,
-      gradStats: grad ? tensorStats(grad.data) : null,
+      valueStats: value ? statsOf(value) : null,
+      gradStats: grad ? statsOf(grad) : null,
     };
     const rec = ex?.records.get(id) ?? recordsInside(graph, ex, s);
     if (rec) r.records = rec;
@@ -490,8 +490,8 @@ function gateSummaries(session: AnalysisSession, ex: Execution | null): GateSumm
         dims: t ? t.shape.map((d) => d.sym) : [],
         shapeWritten,
         role,
-        valueStats: v ? tensorStats(v.data) : null,
-        gradStats: g ? tensorStats(g.data) : null,
+        valueStats: v ? statsOf(v) : null,
+        gradStats: g ? statsOf(g) : null,
         shape: v ? [...v.shape] : null,
       };
     };

@@ -7,7 +7,7 @@ import type { GradCheckResult, TensorStats } from './analysis';
 import type { Graph, GraphNode } from './engine/graph';
 import type { Execution } from './engine/run';
 import type { LineMap, Span } from './text';
-import { tensorStats } from './stats';
+import { statsOf } from './stats';
 import type { Tensor } from './tensor/tensor';
 
 export type ViewNodeKind = 'input' | 'param' | 'const' | 'literal' | 'op' | 'gate';
@@ -56,10 +56,7 @@ function scalarOf(t: Tensor | null | undefined): number | null {
 }
 
 function normOf(t: Tensor | null | undefined): number | null {
-  if (!t) return null;
-  let s = 0;
-  for (let i = 0; i < t.size; i++) s += t.data[i] * t.data[i];
-  return Math.sqrt(s);
+  return t ? statsOf(t).norm : null;
 }
 
 export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: Diagnostic[], checks: GradCheckResult[], lineMap: LineMap): GraphViewModel {
@@ -105,8 +102,8 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
       shape: [...n.sizes],
       value: scalarOf(v),
       grad: scalarOf(g),
-      valueStats: v ? tensorStats(v.data) : null,
-      gradStats: g ? tensorStats(g.data) : null,
+      valueStats: v ? statsOf(v) : null,
+      gradStats: g ? statsOf(g) : null,
       range: lineMap.range(span),
       ...problems(span),
       isRoot: graph.root === valueNode,

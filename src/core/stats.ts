@@ -3,6 +3,18 @@ import type { TensorStats } from './analysis';
 
 export const HISTOGRAM_BINS = 16;
 
+const cache = new WeakMap<object, TensorStats>();
+
+/** Statistics of a tensor's data, computed once per buffer (nodes, gates and the graph view share them). */
+export function statsOf(t: { data: Float64Array }): TensorStats {
+  let s = cache.get(t.data);
+  if (!s) {
+    s = tensorStats(t.data);
+    cache.set(t.data, s);
+  }
+  return s;
+}
+
 export function tensorStats(data: ArrayLike<number>): TensorStats {
   const n = data.length;
   let min = Infinity;

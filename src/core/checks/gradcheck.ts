@@ -20,9 +20,14 @@ export interface GradCheckOptions {
   samples: number;
   /** How many worst entries a result lists. */
   worstCount: number;
+  /**
+   * Floating-point operations one target's check may spend (2 evaluations of its downstream
+   * region per entry); beyond it fewer entries are checked and the result says so.
+   */
+  maxFlopsPerTarget: number;
 }
 
-export const DEFAULT_GRADCHECK: GradCheckOptions = { h: 1e-5, fullLimit: 1000, samples: 40, worstCount: 5 };
+export const DEFAULT_GRADCHECK: GradCheckOptions = { h: 1e-5, fullLimit: 1000, samples: 40, worstCount: 5, maxFlopsPerTarget: 5e8 };
 
 export const THRESHOLDS = { fail: 1e-2, warn: 1e-4, kinked: 1e-7 } as const;
 
@@ -66,12 +71,30 @@ export function downstreamOf(graph: Graph, starts: number[]): number[] {
 }
 
 /** Entries to check: all of them for small tensors, else a seeded sample without repeats. */
-export function entriesToCheck(size: number, opts: GradCheckOptions, seed: number, stream: string): number[] {
-  if (size <= opts.fullLimit) return Array.from({ length: size }, (_, i) => i);
+export function entriesToCheck(size: number, opts: GradCheckOptions, seed: number, stream: string, affordable = Infinity): number[] {
+  const wanted = size <= opts.fullLimit ? size : Math.min(opts.samples, size);
+  const count = Math.max(1, Math.min(wanted, affordable));
+  if (count === size) return Array.from({ length: size }, (_, i) => i);
   const rng = new Prng(seed, `gradcheck:${stream}`);
   const picked = new Set<number>();
-  while (picked.size < Math.min(opts.samples, size)) picked.add(rng.int(0, size));
+  while (picked.size < count) picked.add(rng.int(0, size));
   return [...picked].sort((a, b) => a - b);
+}
+
+/** Estimated operations of one evaluation of `region`. */
+export function regionCost(graph: Graph, region: number[]): number {
+  let c = 0;
+  for (const id of region) {
+    const n = graph.nodes[id];
+    const size = n.sizes.reduce((a, b) => a * b, 1);
+    c += n.op?.cost ? n.op.cost(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes) : size;
+  }
+  return Math.max(1, c);
+}
+
+/** How many entries fit in the per-target budget (two evaluations each). */
+function affordable(graph: Graph, region: number[], opts: GradCheckOptions): number {
+  return Math.floor(opts.maxFlopsPerTarget / (2 * regionCost(graph, region)));
 }
 
 interface Evaluator {
@@ -191,7 +214,7 @@ export function checkGates(graph: Graph, ex: Execution, seed: number, opts: Grad
         for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
         return s;
       });
-      const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`);
+      const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
       let entries: GradCheckEntry[];
       if (grad) entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner);
       else entries = [];
@@ -222,7 +245,7 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
     const base = ex.values[id] as Tensor;
     const region = downstreamOf(graph, [id]);
     const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-    const entries = checkEntries(base, entriesToCheck(base.size, opts, seed, name), grad, opts.h, (t) => (ex.values[id] = t), runner);
+    const entries = checkEntries(base, entriesToCheck(base.size, opts, seed, name, affordable(graph, region, opts)), grad, opts.h, (t) => (ex.values[id] = t), runner);
     ex.values[id] = base;
     runner.restore();
     out.push({ ...summarise(name, entries, opts, regionHasKinks(graph, region)), span: spans.get(name) ?? n.span, kind: 'tensor' });

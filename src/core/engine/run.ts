@@ -26,6 +26,8 @@ export class Execution {
    */
   readonly edgeGrads = new Map<string, Tensor>();
   private readonly randomCache = new Map<number, Float64Array>();
+  /** Whether each node's value was all finite, during a forward pass with detection. */
+  private readonly finite = new Map<number, boolean>();
 
   constructor(
     readonly graph: Graph,
@@ -81,6 +83,7 @@ export class Execution {
   forward(opts: { trackKinks?: boolean; ids?: readonly number[]; detectNonFinite?: boolean } = {}): RunIssue[] {
     const issues: RunIssue[] = [];
     let nonFiniteReported = false;
+    this.finite.clear();
     for (const id of opts.ids ?? this.graph.order) {
       const err = this.evalNode(id, opts.trackKinks ?? false);
       if (err) {
@@ -104,16 +107,17 @@ export class Execution {
     const v = this.values[id];
     if (!v) return null;
     const bad = countNonFinite(v);
+    this.finite.set(id, bad.count === 0);
     if (bad.count === 0) return null;
-    if (node.kind === 'op' && node.inputs.some((i) => countNonFinite(this.values[i] as Tensor).count > 0)) return null;
+    if (node.kind === 'op' && node.inputs.some((i) => this.finite.get(i) === false)) return null;
     const what = bad.nan > 0 && bad.inf > 0 ? 'NaN and Inf' : bad.nan > 0 ? 'NaN' : 'Inf';
     const where = v.rank === 0 ? '' : ` (first at [${unravel(bad.first, v.shape).join(', ')}])`;
     const inputs = node.kind === 'op' ? node.inputs.map((i) => describeRange(this.graph.nodes[i], this.values[i] as Tensor)).join('; ') : '';
-    const label = node.kind === 'op' ? `\`${node.label}\`` : `\`${node.name}\``;
+    const label = node.kind === 'op' ? `\`${node.label}\` produced` : `\`${node.name ?? node.label}\` holds`;
     return {
       node: id,
       kind: 'non-finite',
-      message: `${label} produced ${what} in ${bad.count} of ${v.size} entries${where}${inputs ? `; inputs: ${inputs}` : ''}`,
+      message: `${label} ${what} in ${bad.count} of ${v.size} entries${where}${inputs ? `; inputs: ${inputs}` : ''}`,
     };
   }
 

@@ -170,7 +170,13 @@ function scanNumber(text: string, start: number, tokens: Token[], sink: Diagnost
     tokens.push({ kind: 'number', text: t, span: { start, end }, value: Number.NaN });
     return end;
   }
-  tokens.push({ kind: 'number', text: t, span: { start, end }, value: Number(t) });
+  const value = Number(t);
+  if (!Number.isFinite(value)) {
+    sink.error('invalid-number', `\`${t}\` is too large for a float64 number (the largest is about 1.8e308)`, { start, end });
+    tokens.push({ kind: 'number', text: t, span: { start, end }, value: Number.NaN });
+    return end;
+  }
+  tokens.push({ kind: 'number', text: t, span: { start, end }, value });
   return end;
 }
 

@@ -162,10 +162,27 @@ export function keptSizes(shape: readonly number[], axes: number[]): number[] {
 
 /** Sum over the given axes (sorted). */
 export function sumAxes(x: Tensor, axes: number[], keepdims: boolean): Tensor {
-  let cur = x;
-  // Reduce from the last axis so earlier indices stay valid; keep dims until the end.
-  for (let k = axes.length - 1; k >= 0; k--) cur = sumOneAxis(cur, axes[k]);
-  return cur.reshaped(reducedSizes(x.shape, axes, keepdims));
+  const outShape = reducedSizes(x.shape, axes, keepdims);
+  // Size-1 axes need no work; a run of neighbouring reduced axes is one axis of their product.
+  const groups: { reduce: boolean; size: number }[] = [];
+  x.shape.forEach((d, i) => {
+    const reduce = axes.includes(i) && d !== 1;
+    if (d === 1) return;
+    const last = groups[groups.length - 1];
+    if (last && last.reduce === reduce) last.size *= d;
+    else groups.push({ reduce, size: d });
+  });
+  if (groups.length === 0 || groups.every((g) => !g.reduce)) return new Tensor(outShape, x.data.slice());
+  if (groups.every((g) => g.reduce)) {
+    let acc = 0;
+    const d = x.data;
+    for (let i = 0; i < d.length; i++) acc += d[i];
+    return Tensor.full(outShape, acc);
+  }
+  let cur = x.reshaped(groups.map((g) => g.size));
+  // Reduce from the last group so earlier indices stay valid (kept as size 1 until the end).
+  for (let k = groups.length - 1; k >= 0; k--) if (groups[k].reduce) cur = sumOneAxis(cur, k);
+  return cur.reshaped(outShape);
 }
 
 function sumOneAxis(x: Tensor, axis: number): Tensor {

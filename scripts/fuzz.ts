@@ -1,0 +1,72 @@
+// The long fuzz run (`npm run fuzz [-- --minutes 5]`): random programs and mutated examples for a
+// fixed time; reports inputs tried, crashes, hangs, the slowest input and peak memory, and saves
+// every failing input under test/fuzz/regressions (the quick fuzz in `npm test` re-runs them).
+import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { analyze } from '../src/core/analyze';
+import { exampleTexts, mutation, program, wellTyped } from '../test/fuzz/generators';
+import { FUZZ_OPTIONS, fuzzOne } from '../test/fuzz/harness';
+
+const args = process.argv.slice(2);
+const minutes = Number(args[args.indexOf('--minutes') + 1] ?? 5) || 5;
+const seed = Number(args[args.indexOf('--seed') + 1] ?? Date.now() % 1e9) || 1;
+const deadline = Date.now() + minutes * 60_000;
+const regressions = join(__dirname, '..', 'test', 'fuzz', 'regressions');
+mkdirSync(regressions, { recursive: true });
+
+const sources = [program, mutation(exampleTexts()), wellTyped];
+let tried = 0;
+let crashes = 0;
+let hangs = 0;
+let ran = 0;
+let checked = 0;
+let slowest = { ms: 0, text: '' };
+let peak = 0;
+const rng = fc.sample(fc.integer(), { seed, numRuns: 1 })[0];
+let batch = 0;
+while (Date.now() < deadline) {
+  const inputs = fc.sample(sources[batch % sources.length], { seed: seed + rng + batch, numRuns: 200 });
+  batch++;
+  for (const text of inputs) {
+    tried++;
+    const r = fuzzOne(text, tried % 10 === 0);
+    if (r.ms > slowest.ms) slowest = { ms: r.ms, text };
+    if (r.problem) {
+      const hang = r.problem.startsWith('took');
+      if (hang) hangs++;
+      else crashes++;
+      const file = join(regressions, `${hang ? 'hang' : 'crash'}-${createHash('sha1').update(text).digest('hex').slice(0, 10)}.grad`);
+      writeFileSync(file, text);
+      console.log(`${hang ? 'HANG' : 'CRASH'} ${r.problem.split('\n')[0]} → ${file}`);
+    }
+    if (tried % 50 === 0) {
+      const a = analyze(text, FUZZ_OPTIONS);
+      if (a.nodes.some((n) => n.value)) ran++;
+      if (a.gradchecks.length) checked++;
+    }
+    peak = Math.max(peak, process.memoryUsage().rss);
+    if (Date.now() >= deadline) break;
+  }
+}
+const sampled = Math.floor(tried / 50);
+console.log(
+  JSON.stringify(
+    {
+      minutes,
+      seed,
+      inputsTried: tried,
+      crashes,
+      hangs,
+      slowestMs: Math.round(slowest.ms),
+      peakRssMb: Math.round(peak / 2 ** 20),
+      ranForwardPct: sampled ? Math.round((100 * ran) / sampled) : 0,
+      gradCheckedPct: sampled ? Math.round((100 * checked) / sampled) : 0,
+    },
+    null,
+    2,
+  ),
+);
+console.log(`slowest input (${slowest.ms.toFixed(0)} ms):\n${slowest.text.slice(0, 800)}`);
+process.exitCode = crashes + hangs > 0 ? 1 : 0;

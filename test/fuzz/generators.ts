@@ -1,0 +1,136 @@
+// Input generators for fuzzing the core: grammar-aware random programs (declarations,
+// expressions over the op table, gates with backward blocks, expects) and mutations of the
+// examples (token and character edits). Shared by the quick fuzz in `npm test` and `npm run fuzz`.
+import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const examplesDir = join(__dirname, '..', '..', 'examples');
+
+export function exampleTexts(): string[] {
+  const files = [
+    ...readdirSync(examplesDir)
+      .filter((f) => f.endsWith('.grad'))
+      .map((f) => join(examplesDir, f)),
+    ...readdirSync(join(examplesDir, 'broken'))
+      .filter((f) => f.endsWith('.grad'))
+      .map((f) => join(examplesDir, 'broken', f)),
+  ];
+  return files.map((f) => readFileSync(f, 'utf8'));
+}
+
+const DIMS = ['N', 'D', 'H', 'C', 'K'];
+const NAMES = ['x', 'y', 'W', 'b', 'h', 'z', 's', 'loss', 'dout', 'dX', 'out'];
+const UNARY = ['exp', 'log', 'sqrt', 'abs', 'square', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'elu', 'sign', 'softmax', 'log_softmax', 'sum', 'mean', 'max', 'min', 'logsumexp', 'l2', 'l1', 'transpose', 'ones_like'];
+const BINARY_FN = ['max', 'min', 'mse', 'sigmoid_bce', 'max_margin', 'softmax_ce', 'svm', 'pick', 'one_hot', 'concat', 'stack', 'reshape', 'dropout', 'clip', 'elastic', 'expand_dims', 'conv2d', 'max_pool2d', 'rnn', 'batchnorm', 'maxout', 'conv2d_dx'];
+const OPS = ['+', '-', '*', '/', '@', '**', '>', '==', '<='];
+const KWARGS = ['axis=0', 'axis=-1', 'axis=1', 'keepdims=true', 'p=0.5', 'alpha=0.1', 'delta=1', 'stride=2', 'pad=1', 'size=2', 'eps=1e-5', 'axs=0'];
+const NUMBERS = ['0', '1', '-2', '0.5', '.5', '1e-3', '3', '1e400', '1e', '7'];
+
+const dim = fc.constantFrom(...DIMS, '1', '2', '3', '0');
+const shape = fc.array(dim, { minLength: 0, maxLength: 4 }).map((d) => `[${d.join(', ')}]`);
+const name = fc.constantFrom(...NAMES);
+
+/** A random expression over names, numbers, operators and built-in calls. */
+export const expression: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    name,
+    fc.constantFrom(...NUMBERS),
+    fc.tuple(tie('e'), fc.constantFrom(...OPS), tie('e')).map(([a, op, b]) => `${a} ${op} ${b}`),
+    tie('e').map((a) => `(${a})`),
+    tie('e').map((a) => `-${a}`),
+    tie('e').map((a) => `${a}.T`),
+    fc.tuple(tie('e'), fc.integer({ min: -3, max: 3 })).map(([a, i]) => `${a}[${i}]`),
+    fc.tuple(fc.constantFrom(...UNARY), tie('e'), fc.option(fc.constantFrom(...KWARGS))).map(([f, a, k]) => `${f}(${a}${k ? `, ${k}` : ''})`),
+    fc.tuple(fc.constantFrom(...BINARY_FN), fc.array(tie('e'), { maxLength: 5 }), fc.option(fc.constantFrom(...KWARGS))).map(([f, args, k]) => `${f}(${args.join(', ')}${k ? `, ${k}` : ''})`),
+    fc.array(tie('e'), { maxLength: 3 }).map((xs) => `[${xs.join(', ')}]`),
+  ),
+})).e;
+
+const declaration = fc.oneof(
+  fc.tuple(fc.constantFrom('input', 'param', 'const'), name, shape, fc.constantFrom('', ' ~ he', ' ~ xavier', ' = 0', ' = [1, 2]', ' ~ normal(0.1)', ' ~ uniform(1, 0)', ' ~ zeros')).map(([k, n, s, i]) => `${k} ${n}: ${s}${i}`),
+  fc.tuple(name, fc.constantFrom('N', 'C', '3')).map(([n, c]) => `input ${n}: int[N] in 0..${c}`),
+  fc.tuple(name, fc.constantFrom(...NUMBERS)).map(([n, v]) => `input ${n} = ${v}`),
+);
+
+const dimsLine = fc.array(fc.tuple(fc.constantFrom(...DIMS), fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 5 }).map((ds) => `dims ${ds.map(([d, v]) => `${d} = ${v}`).join(', ')}`);
+
+const assignment = fc.tuple(name, expression).map(([n, e]) => `${n} = ${e}`);
+
+const expectLine = fc.oneof(
+  fc.tuple(name, shape).map(([n, s]) => `expect shape ${n} == ${s}`),
+  fc.tuple(fc.constantFrom('value', 'grad'), name, fc.constantFrom('==', '~='), fc.constantFrom(...NUMBERS)).map(([w, n, op, v]) => `expect ${w} ${n} ${op} ${v}`),
+);
+
+const gate = fc
+  .tuple(
+    fc.constantFrom('g', 'affine', 'f'),
+    fc.array(fc.tuple(name, shape), { minLength: 1, maxLength: 3 }),
+    shape,
+    fc.array(assignment, { minLength: 1, maxLength: 3 }),
+    fc.option(fc.array(assignment, { maxLength: 3 })),
+  )
+  .map(([g, params, out, body, bw]) => {
+    const header = `gate ${g}(${params.map(([n, s]) => `${n}: ${s}`).join(', ')}) -> out: ${out} {`;
+    const back = bw ? [`  backward {`, ...bw.map((l) => `    ${l}`), `  }`] : [];
+    return [header, ...body.map((l) => `  ${l}`), '  out = x', ...back, '}'].join('\n');
+  });
+
+/** A whole random program. */
+export const program: fc.Arbitrary<string> = fc
+  .tuple(fc.option(fc.integer({ min: 0, max: 99 })), dimsLine, fc.array(fc.oneof(declaration, assignment, expectLine, gate), { maxLength: 12 }))
+  .map(([seed, dims, lines]) => [seed === null ? '' : `seed ${seed}`, dims, ...lines, ''].join('\n'));
+
+const TOKENS = ['(', ')', '[', ']', '{', '}', ',', '@', '*', '+', '-', '.T', '0', '-1', 'N', 'x', 'sum(', 'axis=', '\n', ' ', '=', 'gate', 'backward', 'dout', '1e400', '..', 'int', ':', '~', 'relu(', '**', '/', "'", '#', '$', '×', '\t', '\r\n', '\u00a0'];
+
+/** An example file with a few random edits (insert a token, delete a run, duplicate a slice). */
+export function mutation(texts: string[]): fc.Arbitrary<string> {
+  return fc
+    .tuple(
+      fc.integer({ min: 0, max: texts.length - 1 }),
+      fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 2 }), fc.constantFrom(...TOKENS), fc.integer({ min: 1, max: 12 })), { minLength: 1, maxLength: 6 }),
+    )
+    .map(([i, edits]) => {
+      let t = texts[i];
+      for (const [where, kind, token, len] of edits) {
+        const pos = Math.floor(where * t.length);
+        if (kind === 0) t = t.slice(0, pos) + token + t.slice(pos);
+        else if (kind === 1) t = t.slice(0, pos) + t.slice(pos + len);
+        else t = t.slice(0, pos) + t.slice(Math.max(0, pos - len * 4), pos) + t.slice(pos);
+      }
+      return t;
+    });
+}
+
+/**
+ * Well-formed programs (type-directed): tensors of shapes [N, D], [D, H], [N, H] and scalars,
+ * combined only in ways that fit, ending in a scalar loss — so that fuzzing reaches the forward
+ * and backward passes, the gradient checks and the health checks, not just the parser.
+ */
+export const wellTyped: fc.Arbitrary<string> = (() => {
+  type Kind = 'ND' | 'DH' | 'NH' | 'S';
+  const names: Record<Kind, string[]> = { ND: ['X'], DH: ['W'], NH: [], S: ['s'] };
+  const unary = fc.constantFrom('relu', 'tanh', 'sigmoid', 'exp', 'abs', 'square', 'leaky_relu', 'elu');
+  const expr = (k: Kind, depth: number): fc.Arbitrary<string> => {
+    const leaves = fc.constantFrom(...(names[k].length ? names[k] : ['X @ W']), ...(k === 'S' ? ['1', '0.5', '-2'] : []));
+    if (depth <= 0) return leaves;
+    const sub = (kk: Kind) => expr(kk, depth - 1);
+    const options: fc.Arbitrary<string>[] = [leaves, fc.tuple(unary, sub(k)).map(([f, a]) => `${f}(${a})`), fc.tuple(sub(k), fc.constantFrom('+', '-', '*'), sub(k)).map(([a, o, b]) => `(${a} ${o} ${b})`), fc.tuple(sub(k), sub('S')).map(([a, b]) => `${a} * ${b}`)];
+    if (k === 'NH') options.push(fc.tuple(sub('ND'), sub('DH')).map(([a, b]) => `${a} @ ${b}`), sub('NH').map((a) => `softmax(${a}, axis=1)`), sub('NH').map((a) => `max(${a}, ${a} * 0.5)`));
+    if (k === 'S') options.push(fc.tuple(fc.constantFrom('sum', 'mean', 'l2', 'l1', 'logsumexp', 'max'), sub('NH')).map(([f, a]) => `${f}(${a})`), sub('NH').map((a) => `softmax_ce(${a}, y)`), sub('NH').map((a) => `svm(${a}, y)`));
+    if (k === 'ND') options.push(fc.tuple(sub('NH'), sub('DH')).map(([a, b]) => `${a} @ ${b}.T`));
+    return fc.oneof(...options);
+  };
+  return fc
+    .tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 0, max: 9 }), fc.array(expr('NH', 2), { minLength: 1, maxLength: 3 }), expr('S', 3), fc.boolean())
+    .map(([N, D, H, seed, hs, loss, gateIt]) => {
+      const lines = [`seed ${seed}`, `dims N = ${N}, D = ${D}, H = ${H}`, 'input X: [N, D]', 'input y: int[N] in 0..H', 'param W: [D, H] ~ xavier', 'param s = 0.5'];
+      hs.forEach((e, i) => lines.push(`h${i} = ${e}`));
+      const body = hs.length ? loss.replace(/X @ W/g, `h${hs.length - 1}`) : loss;
+      if (gateIt) {
+        lines.push('gate lossgate(X: [B, K], W: [K, J], y: int[B], s: []) -> out: [] {', `  out = ${body.replace(/\bh\d+\b/g, 'X @ W')}`, '}', 'loss = lossgate(X, W, y, s)');
+      } else lines.push(`loss = ${body}`);
+      return `${lines.join('\n')}\n`;
+    });
+})();

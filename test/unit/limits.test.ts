@@ -1,0 +1,86 @@
+// Bounded resources: pathological inputs get a clear diagnostic within bounded time and memory.
+// (Speed goals live in the benchmarks; the bounds here are generous guards against hangs.)
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyze } from '../../src/core/analyze';
+
+function timed(text: string, options = {}) {
+  const t0 = performance.now();
+  const heap0 = process.memoryUsage().heapUsed;
+  const a = analyze(text, options);
+  return { a, ms: performance.now() - t0, heapMb: (process.memoryUsage().heapUsed - heap0) / 2 ** 20 };
+}
+
+test('10^5 nested parentheses: one diagnostic, no stack overflow', () => {
+  const { a, ms } = timed(`input x = 1\ny = ${'('.repeat(100_000)}x${')'.repeat(100_000)}\n`);
+  assert.equal(a.diagnostics.filter((d) => d.code === 'syntax').length, 1);
+  assert.ok(ms < 5000, `${ms} ms`);
+});
+
+test('a 10^5-line file analyses in bounded time', () => {
+  const lines = ['input x0 = 1'];
+  for (let i = 1; i < 100_000; i++) lines.push(`x${i} = x${i - 1} * 1.00001 + ${i % 7}`);
+  const { a, ms } = timed(`${lines.join('\n')}\n`, { gradcheck: false });
+  assert.equal(a.root, 'x99999');
+  assert.equal(a.diagnostics.filter((d) => d.severity === 'error').length, 0);
+  assert.ok(ms < 20_000, `${ms} ms`);
+});
+
+test('huge declared shapes: a diagnostic naming the tensor, nothing allocated', () => {
+  const { a, heapMb } = timed('dims N = 1000000000, D = 1000000000\ninput X: [N, D]\nparam W: [D, N]\nloss = sum(X @ W)\n');
+  const d = a.diagnostics.filter((x) => x.code === 'too-large');
+  assert.ok(d.length >= 1);
+  assert.match(d[0].message, /`X` would hold 1000000000×1000000000/);
+  assert.ok(heapMb < 100, `${heapMb} MB`);
+});
+
+test('a dimension beyond 2^30 is rejected where it is declared', () => {
+  const a = analyze('dims N = 99999999999\ninput x: [N]\n');
+  assert.ok(a.diagnostics.some((d) => d.code === 'bad-dim-value'));
+});
+
+test('pathological broadcasts: many size-1 axes against a large tensor stay bounded', () => {
+  const ones = Array.from({ length: 12 }, () => '1').join(', ');
+  // [N, 1] + [1…1, N] broadcasts to N×N = 16 million elements: within the limits, so it runs.
+  const { a, ms } = timed(`dims N = 4000\ninput a: [${ones}, N]\ninput b: [N, 1]\nloss = sum(a + b)\n`, { gradcheck: false });
+  assert.ok(a.diagnostics.every((d) => d.severity !== 'error'));
+  assert.ok(ms < 10_000, `${ms} ms`);
+  const big = analyze(`dims N = 100000\ninput a: [${ones}, N]\ninput b: [N, 1]\nloss = sum(a + b)\n`);
+  assert.ok(big.diagnostics.some((d) => d.code === 'too-large'));
+});
+
+test('number overflow and exponent overflow are reported, not silently Inf', () => {
+  const lit = analyze('input x = 1e400\ny = x * 2\n');
+  assert.match(lit.diagnostics.find((d) => d.code === 'invalid-number')?.message ?? '', /too large for a float64/);
+  const pow = analyze('input x = 10\ny = x ** 400\n');
+  assert.match(pow.diagnostics.find((d) => d.code === 'non-finite')?.message ?? '', /`\*\*` produced Inf/);
+});
+
+test('identifier storms: a 10^5-character name and 10^4 distinct names', () => {
+  const long = 'a'.repeat(100_000);
+  const { a, ms } = timed(`input ${long} = 1\ny = ${long} * 2\n`);
+  assert.equal(a.root, 'y');
+  assert.ok(ms < 5000);
+  const lines = Array.from({ length: 10_000 }, (_, i) => `input v${i} = ${i}`);
+  lines.push(`y = ${Array.from({ length: 500 }, (_, i) => `v${i}`).join(' + ')}`);
+  const many = timed(`${lines.join('\n')}\n`, { gradcheck: false });
+  assert.equal(many.a.root, 'y');
+  assert.ok(many.ms < 10_000, `${many.ms} ms`);
+  // an undefined name among thousands still gets a suggestion without quadratic blow-up
+  const typo = timed(`${lines.slice(0, 10_000).join('\n')}\ny = v1 + vv2\n`, { gradcheck: false });
+  assert.ok(typo.a.diagnostics.some((d) => d.code === 'undefined-name'));
+  assert.ok(typo.ms < 10_000, `${typo.ms} ms`);
+});
+
+test('expensive programs are refused by the operation budget', () => {
+  const a = analyze('dims N = 2000\ninput X: [N, N]\nloss = sum(X @ X @ X @ X)\n', { maxFlops: 1e9 });
+  assert.match(a.diagnostics.find((d) => d.code === 'too-large')?.message ?? '', /floating-point operations/);
+});
+
+test('gradient checks stay within their operation budget per target', () => {
+  const a = analyze('dims N = 300\ninput X: [N, N]\nparam W: [N, N] ~ xavier\nloss = sum(tanh(X @ W))\n', { gradcheck: { maxFlopsPerTarget: 2e8, fullLimit: 100000 } });
+  // one evaluation of X @ W costs about 2·300³ = 5.4e7 operations: the budget affords one entry
+  const w = a.gradchecks.find((c) => c.target === 'W');
+  assert.ok(w && w.checked >= 1 && w.checked <= 2, `checked ${w?.checked}`);
+  assert.equal(w?.verdict, 'pass');
+});
