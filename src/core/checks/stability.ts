@@ -14,8 +14,12 @@ function isCall(e: Expr, name: string): e is Call {
   return e.kind === 'call' && e.callee === name;
 }
 
-/** exp's argument already has its max (or logsumexp) subtracted. */
-function isShifted(arg: Expr): boolean {
+/** exp's argument already has its max (or logsumexp) subtracted, here or where its name was defined. */
+function isShifted(arg: Expr, scope: Scope): boolean {
+  if (arg.kind === 'name') {
+    const def = scope.defs.get(arg.name);
+    return def ? isShifted(def.expr, { defs: new Map() }) : false;
+  }
   return arg.kind === 'binary' && arg.op === '-' && (isCall(arg.right, 'max') || isCall(arg.right, 'logsumexp'));
 }
 
@@ -39,7 +43,7 @@ function checkSoftmax(e: Expr, scope: Scope, sink: DiagnosticSink, text: string)
   const num = expOf(e.left, scope);
   if (!num || !isCall(e.right, 'sum') || e.right.args.length === 0) return false;
   const den = expOf(e.right.args[0], scope);
-  if (!den || isShifted(num.call.args[0] ?? e) || num.call.args.length !== 1) return false;
+  if (!den || num.call.args.length !== 1 || isShifted(num.call.args[0], scope)) return false;
   const arg = num.call.args[0];
   const axis = kwarg(e.right, 'axis');
   const shifted = (a: Expr) => `exp(${printExpr(a)} - max(${printExpr(a)}${axis ? `, axis=${printExpr(axis)}, keepdims=true` : ''}))`;
