@@ -52,7 +52,7 @@ export interface WaitOptions {
  */
 export async function waitFor<T>(
   what: string,
-  probe: () => T | Promise<T>,
+  probe: () => T | PromiseLike<T>,
   done: (value: T) => boolean,
   { timeoutMs = 20_000, intervalMs = 100 }: WaitOptions = {},
   describe: (value: T) => string = (v) => JSON.stringify(v),
