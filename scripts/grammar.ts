@@ -42,8 +42,15 @@ export function grammar(): unknown {
         patterns: [
           { include: '#comment' },
           { include: '#type' },
-          { match: '\\b(in)\\b', name: 'keyword.other.in.grad' },
-          { match: '\\.\\.', name: 'keyword.operator.range.grad' },
+          {
+            match: `\\b(in)\\s+(${NAME}|\\d+)\\s*(\\.\\.)\\s*(${NAME}|\\d+)`,
+            captures: {
+              1: { name: 'keyword.other.in.grad' },
+              2: { name: 'entity.name.type.dimension.grad' },
+              3: { name: 'keyword.operator.range.grad' },
+              4: { name: 'entity.name.type.dimension.grad' },
+            },
+          },
           { match: `(~)\\s*(${inits})\\b`, captures: { 1: { name: 'keyword.operator.init.grad' }, 2: { name: 'support.function.init.grad' } } },
           { include: '#expression' },
         ],
@@ -74,8 +81,11 @@ export function grammar(): unknown {
         patterns: [
           { include: '#comment' },
           {
-            begin: '\\(',
+            // The parameter list right after the gate's name (\\G: where the name ended).
+            begin: '\\G\\s*(\\()',
+            beginCaptures: { 1: { name: 'punctuation.definition.parameters.begin.grad' } },
             end: '\\)',
+            endCaptures: { 0: { name: 'punctuation.definition.parameters.end.grad' } },
             patterns: [{ match: `\\b(${NAME})\\s*(:)`, captures: { 1: { name: 'variable.parameter.grad' }, 2: { name: 'punctuation.separator.type.grad' } } }, { include: '#type' }],
           },
           {
@@ -100,7 +110,7 @@ export function grammar(): unknown {
         match: `^\\s*(?:(d${NAME})|(${NAME}))\\s*(=)(?!=)`,
         captures: { 1: { name: 'variable.other.gradient.grad' }, 2: { name: 'variable.other.definition.grad' }, 3: { name: 'keyword.operator.assignment.grad' } },
       },
-      number: { match: '(?<![A-Za-z_0-9.])(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?', name: 'constant.numeric.grad' },
+      number: { match: '(?<![A-Za-z_0-9.])(?:\\d+(?:\\.(?!\\.)\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?', name: 'constant.numeric.grad' },
       expression: {
         patterns: [
           { include: '#comment' },
