@@ -23,6 +23,14 @@ export default tseslint.config(
     },
   },
   {
+    // The webview runs in a browser: no Node globals (its tsconfig sees Node types only for the core's sake).
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'process', 'require', 'Buffer', '__dirname', '__filename', 'global', 'module'],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'webview/ runs in the browser.' }], patterns: [{ group: ['node:*'], message: 'webview/ runs in the browser.' }] }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.cjs', 'bin/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', __dirname: 'readonly', module: 'writable', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
   },

@@ -1,0 +1,72 @@
+// What the graph shows as text: the lines inside each box and the two labels of each edge (the
+// forward value above, the gradient below, as in the lecture figures). Pure, so layout can size
+// boxes before anything is drawn.
+import type { ViewEdge, ViewNode } from '../../src/core/graphView';
+import { fmt, shapeText } from '../format';
+
+export type BoxShape = 'circle' | 'pill' | 'rect';
+
+export interface NodeText {
+  shape: BoxShape;
+  /** Main text (operator, leaf name, gate name, literal). */
+  title: string;
+  /** Second line inside the box (shape of a tensor leaf, "gate"). */
+  detail: string | null;
+  /** The user's name above an op or gate box (`q`, `h1`). */
+  caption: string | null;
+}
+
+export function nodeText(n: ViewNode): NodeText {
+  const tensor = n.shape.length > 0;
+  switch (n.kind) {
+    case 'op': {
+      const short = [...n.label].length <= 3;
+      return { shape: short ? 'circle' : 'pill', title: n.label, detail: null, caption: n.name };
+    }
+    case 'gate':
+      return { shape: 'rect', title: n.label, detail: 'gate', caption: n.name };
+    case 'literal':
+      return { shape: 'rect', title: n.label, detail: null, caption: null };
+    default:
+      return { shape: 'rect', title: n.name ?? n.label, detail: tensor ? shapeText(n.dims, n.shape) : null, caption: null };
+  }
+}
+
+export interface EdgeText {
+  /** Forward value (scalar) or shape and norm (tensor), drawn above the edge in green. */
+  value: string;
+  /** Gradient that flowed back along the edge (or its norm), below in red; '' when none flows. */
+  grad: string;
+}
+
+export function edgeText(e: ViewEdge): EdgeText {
+  if (e.dims.length === 0) return { value: e.value === null ? '' : fmt(e.value), grad: e.grad === null ? '' : fmt(e.grad) };
+  const shape = `[${e.dims.join(', ')}]`;
+  return {
+    value: e.valueNorm === null ? shape : `${shape} ‖v‖ ${fmt(e.valueNorm)}`,
+    grad: e.gradNorm === null ? '' : `‖∂‖ ${fmt(e.gradNorm)}`,
+  };
+}
+
+/** Labels of the root's outgoing stub: its own value and the seed gradient (1). */
+export function rootText(n: ViewNode): EdgeText {
+  if (n.shape.length === 0) return { value: n.value === null ? '' : fmt(n.value), grad: n.grad === null ? '' : fmt(n.grad) };
+  return {
+    value: n.valueStats ? `‖v‖ ${fmt(n.valueStats.norm)}` : '',
+    grad: n.gradStats ? `‖∂‖ ${fmt(n.gradStats.norm)}` : '',
+  };
+}
+
+/** What a screen reader says for a node. */
+export function nodeAriaLabel(n: ViewNode): string {
+  const t = nodeText(n);
+  const parts = [n.kind === 'op' ? `operation ${n.label}` : `${n.kind} ${t.title}`];
+  if (n.name && n.kind !== 'input' && n.kind !== 'param' && n.kind !== 'const') parts.push(`named ${n.name}`);
+  parts.push(shapeText(n.dims, n.shape));
+  if (n.value !== null) parts.push(`value ${fmt(n.value)}`);
+  else if (n.valueStats) parts.push(`value norm ${fmt(n.valueStats.norm)}`);
+  if (n.grad !== null) parts.push(`gradient ${fmt(n.grad)}`);
+  else if (n.gradStats) parts.push(`gradient norm ${fmt(n.gradStats.norm)}`);
+  if (n.problem) parts.push(`${n.status}: ${n.problem}`);
+  return parts.join(', ');
+}

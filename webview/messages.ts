@@ -1,0 +1,48 @@
+// Messages from the extension are checked for their shape before use: a malformed one is dropped
+// instead of breaking the page halfway through a render.
+import type { ToWebview } from '../src/protocol';
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const isTask = (v: unknown) => v === 'landscape' || v === 'training';
+const isNumArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
+
+export function parseToWebview(msg: unknown): ToWebview | null {
+  if (!isObject(msg) || typeof msg.type !== 'string') return null;
+  switch (msg.type) {
+    case 'update': {
+      const st = msg.state;
+      if (!isObject(st) || typeof st.uri !== 'string' || typeof st.version !== 'number' || !isObject(st.analysis)) return null;
+      const a = st.analysis;
+      if (!Array.isArray(a.nodes) || !Array.isArray(a.diagnostics) || !Array.isArray(a.gradchecks)) return null;
+      if (a.graphView !== null && !(isObject(a.graphView) && Array.isArray(a.graphView.nodes) && Array.isArray(a.graphView.edges))) return null;
+      return msg as ToWebview;
+    }
+    case 'empty':
+      return typeof msg.reason === 'string' ? (msg as ToWebview) : null;
+    case 'focus':
+      return typeof msg.name === 'string' ? (msg as ToWebview) : null;
+    case 'progress':
+      return isTask(msg.task) && typeof msg.done === 'number' && typeof msg.total === 'number' ? (msg as ToWebview) : null;
+    case 'landscape': {
+      const r = msg.result;
+      if (!isObject(r) || !isNumArray(r.alphas) || !isNumArray(r.betas) || !Array.isArray(r.losses) || !r.losses.every(isNumArray)) return null;
+      return msg as ToWebview;
+    }
+    case 'training': {
+      const r = msg.result;
+      if (!isObject(r) || !isNumArray(r.losses) || !isObject(r.gradNorms) || !isObject(r.updateRatios) || typeof msg.final !== 'boolean') return null;
+      return msg as ToWebview;
+    }
+    case 'taskError':
+      return isTask(msg.task) && typeof msg.message === 'string' ? (msg as ToWebview) : null;
+    case 'taskCancelled':
+      return isTask(msg.task) ? (msg as ToWebview) : null;
+    case 'sweep':
+      return msg.sweep === null || (isObject(msg.sweep) && Array.isArray(msg.sweep.points)) ? (msg as ToWebview) : null;
+    default:
+      return null;
+  }
+}
