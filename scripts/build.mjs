@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWasm } from './build-wasm.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const production = process.argv.includes('--production');
@@ -30,6 +31,9 @@ const webview = join(root, 'webview/main.ts');
 if (existsSync(webview)) {
   entries.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [webview], outfile: join(root, 'dist/webview.js'), loader: { '.css': 'text' } });
 }
+
+// The wasm kernels first: the bundles inline their generated modules.
+await buildWasm();
 
 if (watch) {
   const contexts = await Promise.all(entries.map((e) => esbuild.context(e)));

@@ -1,98 +1,253 @@
 // Matrix-product kernels on row-major float64 buffers. The three variants cover the forward pass
-// (A·B) and both backward products (dA = dC·Bᵀ, dB = Aᵀ·dC) without materialising a transpose.
+// (A·B) and both backward products (dA = dC·Bᵀ, dB = Aᵀ·dC) without materialising a transpose:
+// all three are one strided product, `gemm`.
+//
+// Large products run on a WebAssembly SIMD micro-kernel (wasm/gemm.wat) over packed panels; small
+// ones, and any machine without WebAssembly, on a scalar loop. Both compute every entry the same
+// way — one accumulator from +0, adding A[i,k]·B[k,j] in ascending k, multiply then add, and C is
+// then set to the sum (or to C + sum when accumulating) — so they give identical bits, whatever
+// the path, the tiling, or whether a caller recomputes one row or column on its own.
+import { GEMM_WASM_BASE64 } from './wasm/gemm.generated';
 
 /** C[M,N] (+)= A[M,K] · B[K,N] */
-export function gemmNN(
-  M: number,
-  N: number,
-  K: number,
-  A: Float64Array,
-  aOff: number,
-  B: Float64Array,
-  bOff: number,
-  C: Float64Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
-  if (!accumulate) C.fill(0, cOff, cOff + M * N);
-  // i-k-j order: the inner loop streams rows of B and C.
-  for (let i = 0; i < M; i++) {
-    const ci = cOff + i * N;
-    const ai = aOff + i * K;
-    let k = 0;
-    for (; k + 3 < K; k += 4) {
-      const a0 = A[ai + k];
-      const a1 = A[ai + k + 1];
-      const a2 = A[ai + k + 2];
-      const a3 = A[ai + k + 3];
-      const b0 = bOff + k * N;
-      const b1 = b0 + N;
-      const b2 = b1 + N;
-      const b3 = b2 + N;
-      for (let j = 0; j < N; j++) C[ci + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j] + a3 * B[b3 + j];
-    }
-    for (; k < K; k++) {
-      const a = A[ai + k];
-      if (a === 0) continue;
-      const bk = bOff + k * N;
-      for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
-    }
-  }
+export function gemmNN(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+  gemm(M, N, K, A, aOff, K, 1, B, bOff, N, 1, C, cOff, accumulate);
 }
 
 /** C[M,N] (+)= A[M,K] · B[N,K]ᵀ */
-export function gemmNT(
+export function gemmNT(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+  gemm(M, N, K, A, aOff, K, 1, B, bOff, 1, K, C, cOff, accumulate);
+}
+
+/** C[M,N] (+)= A[K,M]ᵀ · B[K,N] */
+export function gemmTN(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
+  gemm(M, N, K, A, aOff, 1, M, B, bOff, N, 1, C, cOff, accumulate);
+}
+
+/**
+ * C[M,N] (row-major at cOff) = (C +) Σ_k A(i,k)·B(k,j), where A(i,k) = A[aOff + i·ars + k·acs] and
+ * B(k,j) = B[bOff + k·brs + j·bcs]. A and B may share a buffer with C as long as the regions do
+ * not overlap.
+ */
+export function gemm(
   M: number,
   N: number,
   K: number,
   A: Float64Array,
   aOff: number,
+  ars: number,
+  acs: number,
   B: Float64Array,
   bOff: number,
+  brs: number,
+  bcs: number,
   C: Float64Array,
   cOff: number,
   accumulate: boolean,
 ): void {
+  if (M <= 0 || N <= 0) return;
+  // Below this many multiply-adds, packing and the call into wasm cost more than they save.
+  if (M * N * K >= WASM_MIN_WORK && M >= 2 && N >= 4) {
+    const k = kernel();
+    if (k && gemmWasm(k, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
+  }
+  gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate);
+}
+
+const WASM_MIN_WORK = 2048;
+
+let rowScratch = new Float64Array(256);
+
+/** The reference order: for each row, one accumulator per column, ascending k. */
+export function gemmScalar(
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  ars: number,
+  acs: number,
+  B: Float64Array,
+  bOff: number,
+  brs: number,
+  bcs: number,
+  C: Float64Array,
+  cOff: number,
+  accumulate: boolean,
+): void {
+  if (rowScratch.length < N) rowScratch = new Float64Array(N);
+  const acc = rowScratch;
   for (let i = 0; i < M; i++) {
-    const ai = aOff + i * K;
+    acc.fill(0, 0, N);
+    const ai = aOff + i * ars;
+    for (let k = 0; k < K; k++) {
+      const a = A[ai + k * acs];
+      const bk = bOff + k * brs;
+      if (bcs === 1) for (let j = 0; j < N; j++) acc[j] += a * B[bk + j];
+      else for (let j = 0; j < N; j++) acc[j] += a * B[bk + j * bcs];
+    }
     const ci = cOff + i * N;
-    for (let j = 0; j < N; j++) {
-      const bj = bOff + j * K;
-      let s0 = 0;
-      let s1 = 0;
-      let k = 0;
-      for (; k + 1 < K; k += 2) {
-        s0 += A[ai + k] * B[bj + k];
-        s1 += A[ai + k + 1] * B[bj + k + 1];
+    if (accumulate) for (let j = 0; j < N; j++) C[ci + j] += acc[j];
+    else for (let j = 0; j < N; j++) C[ci + j] = acc[j];
+  }
+}
+
+// ------------------------------------------------------------------ WebAssembly path
+
+/** Tile of the micro-kernel (must match wasm/gemm.wat). */
+const MR = 4;
+const NR = 6;
+const PAGE = 65536;
+/** Operands larger than this stay on the scalar path (wasm32 addresses, and memory we keep). */
+const MAX_WORKSPACE = 1 << 30;
+
+/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+interface Kernel {
+  tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number): void;
+  memory: WasmMemory;
+  f64: Float64Array;
+}
+
+let loaded: Kernel | null | undefined;
+
+function kernel(): Kernel | null {
+  if (loaded === undefined) loaded = process.env.GRADLENS_NO_WASM === '1' ? null : instantiate();
+  return loaded;
+}
+
+function instantiate(): Kernel | null {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) return null;
+  try {
+    const bin = atob(GEMM_WASM_BASE64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const inst = new api.Instance(new api.Module(bytes), {});
+    const memory = inst.exports.memory as WasmMemory;
+    const tiles = inst.exports.tiles as Kernel['tiles'];
+    return { tiles, memory, f64: new Float64Array(memory.buffer) };
+  } catch {
+    // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
+    return null;
+  }
+}
+
+/** Makes the kernel's memory at least `bytes` long; false if it cannot. */
+function reserve(k: Kernel, bytes: number): boolean {
+  const have = k.memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  if (bytes > MAX_WORKSPACE) return false;
+  try {
+    k.memory.grow(Math.ceil((bytes - have) / PAGE));
+  } catch {
+    return false;
+  }
+  k.f64 = new Float64Array(k.memory.buffer);
+  return true;
+}
+
+/** Rounds a float64 offset up to a 64-byte boundary. */
+function align(n: number): number {
+  return (n + 7) & ~7;
+}
+
+function gemmWasm(
+  k: Kernel,
+  M: number,
+  N: number,
+  K: number,
+  A: Float64Array,
+  aOff: number,
+  ars: number,
+  acs: number,
+  B: Float64Array,
+  bOff: number,
+  brs: number,
+  bcs: number,
+  C: Float64Array,
+  cOff: number,
+  accumulate: boolean,
+): boolean {
+  // The kernel reads A with any strides but needs 6 consecutive columns of B side by side, so a B
+  // with strided columns is packed. Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles; take the
+  // orientation that packs less.
+  const packDirect = bcs === 1 ? 0 : K * N;
+  const packSwapped = ars === 1 ? 0 : K * M;
+  const swap = packSwapped < packDirect;
+  const m = swap ? N : M;
+  const n = swap ? M : N;
+  const [X, xOff, xrs, xcs] = swap ? [B, bOff, bcs, brs] : [A, aOff, ars, acs];
+  const [Y, yOff, yrs, ycs] = swap ? [A, aOff, acs, ars] : [B, bOff, brs, bcs];
+  const mp = Math.ceil(m / MR);
+  const np = Math.ceil(n / NR);
+  const ldc = np * NR;
+  const packY = ycs !== 1;
+  // Layout (float64 offsets): X as stored, Y as stored or packed, the padded C tiles. Padded rows
+  // and columns read past each operand's extent: the slack keeps those reads inside the memory.
+  const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
+  const yExt = packY ? np * NR * K : (K - 1) * yrs + n;
+  const x0 = 0;
+  const y0 = align(x0 + xExt + (MR - 1) * xrs);
+  const c0 = align(y0 + yExt + NR);
+  const end = c0 + mp * MR * ldc;
+  if (!reserve(k, end * 8)) return false;
+  const f = k.f64;
+  f.set(X.subarray(xOff, xOff + xExt), x0);
+  if (packY) packColumns(K, n, Y, yOff, yrs, ycs, f, y0);
+  else f.set(Y.subarray(yOff, yOff + yExt), y0);
+  const bps = packY ? NR * K * 8 : NR * 8;
+  const brsBytes = packY ? NR * 8 : yrs * 8;
+  k.tiles(x0 * 8, xrs * 8, xcs * 8, y0 * 8, bps, brsBytes, c0 * 8, ldc, K, mp, 0, mp * np);
+  if (!swap) {
+    for (let i = 0; i < M; i++) {
+      const ci = cOff + i * N;
+      const ti = c0 + i * ldc;
+      if (accumulate) for (let j = 0; j < N; j++) C[ci + j] += f[ti + j];
+      else for (let j = 0; j < N; j++) C[ci + j] = f[ti + j];
+    }
+  } else {
+    // The tiles hold Cᵀ: entry (i, j) of C is at row j, column i.
+    for (let i = 0; i < M; i++) {
+      const ci = cOff + i * N;
+      const ti = c0 + i;
+      if (accumulate) for (let j = 0; j < N; j++) C[ci + j] += f[ti + j * ldc];
+      else for (let j = 0; j < N; j++) C[ci + j] = f[ti + j * ldc];
+    }
+  }
+  return true;
+}
+
+/** Packs Y(k, j) (strided columns) as panels of 6 columns: for each k, Y(k, 6q..6q+5); 0 past n. */
+function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: number, ycs: number, f: Float64Array, at: number): void {
+  let d = at;
+  for (let j0 = 0; j0 < n; j0 += NR) {
+    if (j0 + NR <= n) {
+      for (let kk = 0, o = yOff + j0 * ycs; kk < K; kk++, o += yrs, d += NR) {
+        f[d] = Y[o];
+        f[d + 1] = Y[o + ycs];
+        f[d + 2] = Y[o + 2 * ycs];
+        f[d + 3] = Y[o + 3 * ycs];
+        f[d + 4] = Y[o + 4 * ycs];
+        f[d + 5] = Y[o + 5 * ycs];
       }
-      if (k < K) s0 += A[ai + k] * B[bj + k];
-      C[ci + j] = (accumulate ? C[ci + j] : 0) + s0 + s1;
+    } else {
+      for (let kk = 0; kk < K; kk++) {
+        for (let c = 0; c < NR; c++, d++) f[d] = j0 + c < n ? Y[yOff + kk * yrs + (j0 + c) * ycs] : 0;
+      }
     }
   }
 }
 
-/** C[M,N] (+)= A[K,M]ᵀ · B[K,N] */
-export function gemmTN(
-  M: number,
-  N: number,
-  K: number,
-  A: Float64Array,
-  aOff: number,
-  B: Float64Array,
-  bOff: number,
-  C: Float64Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
-  if (!accumulate) C.fill(0, cOff, cOff + M * N);
-  for (let k = 0; k < K; k++) {
-    const ak = aOff + k * M;
-    const bk = bOff + k * N;
-    for (let i = 0; i < M; i++) {
-      const a = A[ak + i];
-      if (a === 0) continue;
-      const ci = cOff + i * N;
-      for (let j = 0; j < N; j++) C[ci + j] += a * B[bk + j];
-    }
-  }
+/** Whether products run on the WebAssembly kernel here (for the benchmark's machine notes). */
+export function gemmBackend(): 'wasm-simd' | 'scalar' {
+  return kernel() ? 'wasm-simd' : 'scalar';
 }

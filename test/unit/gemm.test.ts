@@ -1,0 +1,123 @@
+// The matrix-product kernels: the WebAssembly SIMD path and the scalar path give identical bits
+// (so results never depend on which one ran, or on the tiling), agree with a plain triple loop,
+// and the committed wasm module is the one the .wat source compiles to.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gemm, gemmBackend, gemmNN, gemmNT, gemmScalar, gemmTN } from '../../src/core/tensor/matmul';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Deterministic values in [-1, 1) with a few exact zeros, negative zeros and round numbers. */
+function values(n: number, seed: number): Float64Array {
+  const out = new Float64Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const u = (s >>> 0) / 2 ** 32;
+    out[i] = u < 0.03 ? 0 : u < 0.05 ? -0 : u < 0.08 ? Math.round(u * 100) : 2 * u - 1;
+  }
+  return out;
+}
+
+type Layout = 'NN' | 'NT' | 'TN';
+
+function strides(layout: Layout, M: number, N: number, K: number): [number, number, number, number] {
+  const [ars, acs] = layout === 'TN' ? [1, M] : [K, 1];
+  const [brs, bcs] = layout === 'NT' ? [1, K] : [N, 1];
+  return [ars, acs, brs, bcs];
+}
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  const x = new BigUint64Array(a.buffer, a.byteOffset, a.length);
+  const y = new BigUint64Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
+
+test('the committed wasm module is what gemm.wat compiles to', () => {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-wasm.mjs'), '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('the WebAssembly kernel is in use on Node', () => {
+  assert.equal(gemmBackend(), process.env.GRADLENS_NO_WASM === '1' ? 'scalar' : 'wasm-simd');
+});
+
+test('wasm and scalar products are bit-identical, for every layout, edge size and offset', () => {
+  const sizes: [number, number, number][] = [
+    [4, 6, 90],
+    [5, 7, 64],
+    [2, 4, 300],
+    [33, 65, 17],
+    [64, 100, 31],
+    [9, 130, 1],
+    [17, 11, 0],
+    [128, 6, 40],
+  ];
+  let n = 0;
+  for (const [M, N, K] of sizes) {
+    for (const layout of ['NN', 'NT', 'TN'] as Layout[]) {
+      for (const accumulate of [false, true]) {
+        const [ars, acs, brs, bcs] = strides(layout, M, N, K);
+        const aOff = 3;
+        const bOff = 5;
+        const A = values(aOff + M * K + 2, 7 + n);
+        const B = values(bOff + K * N + 1, 11 + n);
+        const C0 = values(M * N + 4, 13 + n);
+        const viaWasm = C0.slice();
+        const viaScalar = C0.slice();
+        gemm(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, viaWasm, 2, accumulate);
+        gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, viaScalar, 2, accumulate);
+        assert.ok(sameBits(viaWasm, viaScalar), `${layout} ${M}×${N}×${K} accumulate=${accumulate}`);
+        // Untouched outside C's region.
+        assert.equal(viaWasm[0], C0[0]);
+        assert.equal(viaWasm[M * N + 3], C0[M * N + 3]);
+        n++;
+      }
+    }
+  }
+});
+
+test('a row or a column recomputed on its own has the bits of the full product', () => {
+  const [M, N, K] = [40, 50, 70];
+  const A = values(M * K, 3);
+  const B = values(K * N, 4);
+  const full = new Float64Array(M * N);
+  gemmNN(M, N, K, A, 0, B, 0, full, 0, false);
+  const row = new Float64Array(N);
+  gemm(1, N, K, A, 17 * K, K, 1, B, 0, N, 1, row, 0, false);
+  assert.ok(sameBits(row, full.subarray(17 * N, 18 * N)));
+  const col = new Float64Array(M);
+  gemm(M, 1, K, A, 0, K, 1, B, 23, N, 1, col, 0, false);
+  assert.ok(sameBits(col, Float64Array.from({ length: M }, (_, i) => full[i * N + 23])));
+});
+
+test('products agree with a plain triple loop; NaN and Inf propagate', () => {
+  const [M, N, K] = [13, 29, 37];
+  const A = values(M * K, 5);
+  const B = values(K * N, 6);
+  A[4 * K + 2] = Infinity;
+  B[3 * N + 7] = Number.NaN;
+  const ref = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) ref[i * N + j] += A[i * K + k] * B[k * N + j];
+  const At = new Float64Array(K * M);
+  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) At[k * M + i] = A[i * K + k];
+  const Bt = new Float64Array(N * K);
+  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) Bt[j * K + k] = B[k * N + j];
+  const outs = [new Float64Array(M * N), new Float64Array(M * N), new Float64Array(M * N)];
+  gemmNN(M, N, K, A, 0, B, 0, outs[0], 0, false);
+  gemmNT(M, N, K, A, 0, Bt, 0, outs[1], 0, false);
+  gemmTN(M, N, K, At, 0, B, 0, outs[2], 0, false);
+  for (const out of outs) {
+    assert.ok(sameBits(out, outs[0]), 'the three layouts give the same bits');
+    for (let i = 0; i < M * N; i++) {
+      if (Number.isNaN(ref[i])) assert.ok(Number.isNaN(out[i]), `NaN at ${i}`);
+      else if (!Number.isFinite(ref[i])) assert.equal(out[i], ref[i]);
+      else assert.ok(Math.abs(out[i] - ref[i]) <= 1e-12 * K, `${out[i]} vs ${ref[i]} at ${i}`);
+    }
+  }
+});
