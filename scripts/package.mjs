@@ -32,7 +32,7 @@ const allowed = [
   /^dist\/[\w-]+\.js$/,
   /^syntaxes\/[\w.-]+\.json$/,
   /^snippets\/[\w.-]+\.json$/,
-  /^media\/[\w.-]+\.(svg|png|css)$/,
+  /^media\/[\w./-]+\.(svg|png|gif|jpg|css|md)$/,
   /^examples\/[\w.-]+\.grad$/,
   /^docs\/[\w.-]+\.md$/,
 ];
@@ -45,6 +45,7 @@ const required = [
   ...(c.grammars ?? []).map((g) => g.path),
   ...(c.snippets ?? []).map((s) => s.path),
   ...(c.viewsContainers?.activitybar ?? []).map((v) => v.icon),
+  ...(c.walkthroughs ?? []).flatMap((w) => w.steps.flatMap((st) => [st.media?.markdown, st.media?.image, st.media?.svg].filter((m) => typeof m === 'string'))),
   'dist/worker.js',
   'README.md',
   'CHANGELOG.md',
