@@ -70,20 +70,29 @@ function shapeSize(t: NodeText, measure: Measure): { w: number; h: number } {
   return { w: Math.max(title, detail) + 2 * METRICS.padX, h: t.detail ? METRICS.boxHeightTwoLines : METRICS.boxHeight };
 }
 
-/** Where the segment from `outside` towards the shape's centre enters the drawn shape. */
-function clip(p: PlacedNode, outside: Point): Point {
-  const dx = outside.x - p.x;
-  const dy = outside.y - p.y;
-  if (dx === 0 && dy === 0) return { x: p.x, y: p.y };
+/**
+ * Where an edge meets a shape: on its left (incoming) or right (outgoing) side, at height `dy` from
+ * the centre, so the level tangent of the edge's curve (and its arrow head) meets the shape square on.
+ */
+function port(p: PlacedNode, side: -1 | 1, dy: number): Point {
   if (p.text.shape === 'circle') {
     const r = p.w / 2;
-    const d = Math.hypot(dx, dy);
-    return { x: p.x + (dx / d) * r, y: p.y + (dy / d) * r };
+    const y = Math.max(-r * 0.8, Math.min(r * 0.8, dy));
+    return { x: p.x + side * Math.sqrt(r * r - y * y), y: p.y + y };
   }
-  const hw = p.w / 2;
-  const hh = p.h / 2;
-  const scale = Math.min(dx === 0 ? Infinity : hw / Math.abs(dx), dy === 0 ? Infinity : hh / Math.abs(dy));
-  return { x: p.x + dx * scale, y: p.y + dy * scale };
+  const hh = p.h / 2 - 3;
+  return { x: p.x + (side * p.w) / 2, y: p.y + Math.max(-hh, Math.min(hh, dy)) };
+}
+
+/** Spreads the edges meeting one side of a shape over its height, in the order they arrive. */
+function spread(edges: { node: PlacedNode; y: number; set: (dy: number) => void }[]): void {
+  const byNode = new Map<PlacedNode, typeof edges>();
+  for (const e of edges) byNode.set(e.node, [...(byNode.get(e.node) ?? []), e]);
+  for (const [node, list] of byNode) {
+    list.sort((a, b) => a.y - b.y);
+    const gap = Math.min(10, (node.h * 0.8) / Math.max(1, list.length));
+    list.forEach((e, k) => e.set((k - (list.length - 1) / 2) * gap));
+  }
 }
 
 export function layoutGraph(view: GraphViewModel, measure: Measure): GraphLayout {
@@ -118,6 +127,8 @@ export function layoutGraph(view: GraphViewModel, measure: Measure): GraphLayout
     p.y = n.y ?? 0;
   }
   const edges: PlacedEdge[] = [];
+  const ins: { node: PlacedNode; y: number; set: (dy: number) => void }[] = [];
+  const outs: { node: PlacedNode; y: number; set: (dy: number) => void }[] = [];
   view.edges.forEach((e, i) => {
     const from = placed.get(e.from);
     const to = placed.get(e.to);
@@ -133,9 +144,13 @@ export function layoutGraph(view: GraphViewModel, measure: Measure): GraphLayout
     const half = (label.width ?? 0) / 2;
     inner.splice(k, 1, { x: at.x - half, y: at.y }, { x: at.x + half, y: at.y });
     // dagre ends edges on the layout box (caption room included): end them on the drawn shape instead.
-    const points = [clip(from, inner[0]), ...inner, clip(to, inner[inner.length - 1])];
+    const points = [port(from, 1, 0), ...inner, port(to, -1, 0)];
+    outs.push({ node: from, y: inner[0].y, set: (dy) => (points[0] = port(from, 1, dy)) });
+    ins.push({ node: to, y: inner[inner.length - 1].y, set: (dy) => (points[points.length - 1] = port(to, -1, dy)) });
     edges.push({ edge: e, text: texts[i], points, label: at, labelSegment: k + 1 });
   });
+  spread(ins);
+  spread(outs);
 
   const graph = g.graph();
   let width = graph.width ?? 0;
