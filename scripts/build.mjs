@@ -29,7 +29,7 @@ const worker = join(root, 'src/extension/worker.ts');
 if (existsSync(worker)) entries.push({ ...node, entryPoints: [worker], outfile: join(root, 'dist/worker.js') });
 const webview = join(root, 'webview/main.ts');
 if (existsSync(webview)) {
-  entries.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [webview], outfile: join(root, 'dist/webview.js'), loader: { '.css': 'text' } });
+  entries.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [webview], outfile: join(root, 'dist/webview/webview.js'), loader: { '.css': 'text' } });
 }
 
 // The wasm kernels first: the bundles inline their generated modules.

@@ -7,12 +7,17 @@ import { fmt, VERDICT_MARK } from './format';
 import { deriveEdit } from './providers/codeActions';
 import { readConfig } from './config';
 import { gateAt } from './symbols';
+import type { WebviewController } from './dashboard/controller';
 
 export interface CommandContext {
   service: AnalysisService;
   extensionUri: vscode.Uri;
+  /** `publisher.name`, for the walkthrough's id. */
+  extensionId: string;
   log: vscode.OutputChannel;
   showInGraph(uri: vscode.Uri, name?: string): Promise<void>;
+  /** Opens the dashboard for a file and returns its controller (to start long tasks). */
+  dashboard(uri: vscode.Uri): WebviewController;
 }
 
 function activeGradEditor(): vscode.TextEditor | undefined {
@@ -159,15 +164,44 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await vscode.window.showTextDocument(doc);
       return doc;
     }),
+    reg('gradlens.openTutorial', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ctx.extensionId}#tutorial`, false)),
     reg('gradlens.revealNode', async (uri: vscode.Uri, range: vscode.Range) => {
       const doc = await vscode.workspace.openTextDocument(uri);
       const editor = await vscode.window.showTextDocument(doc, { preserveFocus: false });
       editor.selection = new vscode.Selection(range.start, range.end);
       editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }),
+    reg('gradlens.plotLandscape', async (uri?: vscode.Uri, grid?: number, span?: number) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      ctx.dashboard(doc.uri).tasks.landscape(doc, typeof grid === 'number' ? grid : 41, typeof span === 'number' ? span : 1);
+    }),
+    reg('gradlens.trainSGD', async (uri?: vscode.Uri, opts?: { steps: number; lr: number; momentum: number }) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      let o = opts;
+      if (!o) {
+        const input = await vscode.window.showInputBox({
+          prompt: 'SGD: steps, learning rate, momentum',
+          value: '100, 0.1, 0.9',
+          validateInput: (v) => (parseTraining(v) ? null : 'three numbers: steps (1–10000), learning rate (> 0), momentum (0–0.999)'),
+        });
+        if (input === undefined) return;
+        o = parseTraining(input) ?? undefined;
+      }
+      if (o) ctx.dashboard(doc.uri).tasks.training(doc, o.steps, o.lr, o.momentum);
+    }),
     reg('gradlens.showInGraph', async (uri?: vscode.Uri, name?: string) => {
       const doc = await documentFor(uri);
       if (doc) await ctx.showInGraph(doc.uri, name);
     }),
   ];
+}
+
+function parseTraining(v: string): { steps: number; lr: number; momentum: number } | null {
+  const parts = v.split(',').map((x) => Number(x.trim()));
+  if (parts.length < 2 || parts.length > 3 || parts.some((x) => !Number.isFinite(x))) return null;
+  const [steps, lr, momentum = 0] = parts;
+  if (!Number.isInteger(steps) || steps < 1 || steps > 10_000 || !(lr > 0 && lr <= 10) || momentum < 0 || momentum > 0.999) return null;
+  return { steps, lr, momentum };
 }

@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import { AnalysisService, LANGUAGE_ID, type DocumentAnalysis } from './analysisService';
 import { registerCommands } from './commands';
+import { DashboardPanel } from './dashboard/panel';
+import { SIDEBAR_VIEW_ID, SidebarDashboard } from './dashboard/sidebarView';
 import { CodeActionProvider } from './providers/codeActions';
 import { CodeLensProvider } from './providers/codeLens';
 import { DiagnosticsPublisher } from './providers/diagnostics';
@@ -60,14 +62,21 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
       if (d.languageId === LANGUAGE_ID) diagnostics.clear(d.uri);
     }),
     vscode.commands.registerCommand('gradlens.showOutput', () => log.show()),
-    vscode.commands.registerCommand('gradlens.openDashboard', () => vscode.commands.executeCommand('gradlens.graph.focus')),
+    DashboardPanel.registerSerializer(context.extensionUri, service, log),
+    vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, new SidebarDashboard(context.extensionUri, service, log)),
+    vscode.commands.registerCommand('gradlens.openDashboard', (uri?: vscode.Uri) => {
+      DashboardPanel.show(context.extensionUri, service, log, uri instanceof vscode.Uri ? uri : undefined);
+    }),
     ...registerCommands({
       service,
       extensionUri: context.extensionUri,
+      extensionId: context.extension.id,
       log,
-      showInGraph: async () => {
-        await vscode.commands.executeCommand('gradlens.graph.focus');
+      showInGraph: async (uri, name) => {
+        const panel = DashboardPanel.show(context.extensionUri, service, log, uri);
+        if (name) panel.controller.post({ type: 'focus', name });
       },
+      dashboard: (uri) => DashboardPanel.show(context.extensionUri, service, log, uri).controller,
     }),
   );
   followEditor(vscode.window.activeTextEditor);

@@ -1,5 +1,5 @@
 // Runs the dashboard webview in a real Chromium: a tiny HTTP server serves the page exactly as the
-// extension builds it (dashboardHtml, same CSP) and dist/webview.js; an init script stubs
+// extension builds it (dashboardHtml, same CSP) and dist/webview/webview.js; an init script stubs
 // acquireVsCodeApi (recording posted messages, keeping setState across reloads) and records CSP
 // violations; messages are posted into the page as the extension would.
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,7 @@ import { THEMES, type ThemeName } from './themes';
 
 export const ROOT = join(__dirname, '..', '..');
 export const CHROMIUM = process.env.GRADLENS_CHROMIUM ?? '/usr/bin/chromium';
-const BUNDLE = join(ROOT, 'dist', 'webview.js');
+const BUNDLE = join(ROOT, 'dist', 'webview', 'webview.js');
 
 export function example(path: string): string {
   return readFileSync(join(ROOT, 'examples', path), 'utf8');

@@ -1,0 +1,33 @@
+// The compact dashboard in the GradLens sidebar: the headline charts of the active file.
+import * as vscode from 'vscode';
+import { LANGUAGE_ID, type AnalysisService } from '../analysisService';
+import { WebviewController } from './controller';
+import { renderHtml, webviewOptions } from './html';
+
+export const SIDEBAR_VIEW_ID = 'gradlens.dashboardView';
+
+export class SidebarDashboard implements vscode.WebviewViewProvider, vscode.Disposable {
+  private controller: WebviewController | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly service: AnalysisService,
+    private readonly log: vscode.OutputChannel,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    view.webview.options = webviewOptions(this.extensionUri);
+    view.webview.html = renderHtml(view.webview, this.extensionUri, 'compact');
+    const d = vscode.window.activeTextEditor?.document;
+    this.controller?.dispose();
+    this.controller = new WebviewController(view.webview, this.service, this.log, d?.languageId === LANGUAGE_ID ? d.uri : undefined);
+    view.onDidDispose(() => {
+      this.controller?.dispose();
+      this.controller = undefined;
+    });
+  }
+
+  dispose(): void {
+    this.controller?.dispose();
+  }
+}
