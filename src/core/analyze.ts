@@ -36,6 +36,8 @@ export interface AnalyzeOptions {
   maxFlops?: number;
   /** Skip running (parse, names and shapes only). */
   staticOnly?: boolean;
+  /** Stop after shape inference: no graph and no values, only the diagnostics (the cheapest pass). */
+  shapesOnly?: boolean;
   /** Gradient checks: false to skip them, or settings (h, sample sizes). Default: on. */
   gradcheck?: boolean | Partial<GradCheckOptions>;
   /**
@@ -180,6 +182,10 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
     });
   }
   analysis.root = root && rootType && rootType.shape.length === 0 ? root.name : null;
+  if (options.shapesOnly) {
+    marks.analysed = performance.now();
+    return;
+  }
 
   // The graph.
   const builder = new GraphBuilder(sink, res.gates, (g) => sink.hasErrorWithin(g.decl.span));

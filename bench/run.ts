@@ -1,0 +1,371 @@
+// `npm run bench`: times each reference workload of issue 7 in GradLens (in this process) and in
+// PyTorch (bench/torch_peer.py, float64 CPU, on the same leaf values) in one run, and writes
+// bench/results.json and bench/results.md. Not a test: it asserts nothing, it measures.
+//
+// Method: per workload, warm-up on both sides, then rounds that alternate GradLens and the peer
+// (so background load hits both alike), medians over every timed repetition. Peak memory is the
+// maximum resident set of a fresh process that prepares the workload and runs it three times.
+// bench/bench.mjs bundles this file with esbuild first, so the timed core is the shipped code.
+//
+// Options: --only a,b  (workload names)   --quick  (fewer repetitions)   --no-peer
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { analyzeSession } from '../src/core/analyze';
+import type { Tensor } from '../src/core/tensor/tensor';
+import { gemmBackend } from '../src/core/tensor/matmul';
+import { writeNpy } from './npy';
+import { prepare, WORKLOADS, type Prepared, type WorkloadDef } from './workloads';
+import { measureEditLatency, type EditLatency } from './editLatency';
+
+// bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is; under tsx it is here.
+const HERE = process.env.GRADLENS_BENCH_DIR ?? __dirname;
+const ROOT = join(HERE, '..');
+const TMP = join(HERE, 'tmp');
+const PYTHON = process.env.GRADLENS_PYTHON ?? '/usr/bin/python3';
+const PEAK_LIMIT_MB = 500;
+
+interface Args {
+  only: string[] | null;
+  quick: boolean;
+  peer: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { only: null, quick: false, peer: true };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--only') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (argv[i] === '--quick') a.quick = true;
+    else if (argv[i] === '--no-peer') a.peer = false;
+    else throw new Error(`bench: unknown option ${argv[i]} (use --only a,b, --quick, --no-peer)`);
+  }
+  return a;
+}
+
+// ------------------------------------------------------------------ the PyTorch peer
+
+function torchInstalled(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
+}
+
+/** PyTorch from Debian when missing (scripts/setup-tools.sh needs root for apt-get). */
+function ensureTorch(): string | null {
+  if (torchInstalled()) return null;
+  console.log('bench: PyTorch is missing; installing it with scripts/setup-tools.sh');
+  spawnSync('bash', [join(ROOT, 'scripts', 'setup-tools.sh'), '--no-code-server'], { stdio: 'inherit' });
+  return torchInstalled() ? null : `PyTorch is not installed and could not be installed (${PYTHON} cannot import torch and numpy; as root: apt-get install python3-torch python3-numpy)`;
+}
+
+type PeerAnswer = Record<string, unknown> & { error?: string };
+
+class Peer {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly waiting: ((a: PeerAnswer) => void)[] = [];
+
+  constructor() {
+    this.proc = spawn(PYTHON, [join(HERE, 'torch_peer.py')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr.on('data', (d: Buffer) => process.stderr.write(`torch_peer: ${d.toString()}`));
+    createInterface({ input: this.proc.stdout }).on('line', (line) => this.waiting.shift()?.(JSON.parse(line) as PeerAnswer));
+  }
+
+  ask(req: Record<string, unknown>): Promise<PeerAnswer> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.proc.stdin.write(JSON.stringify(req) + '\n');
+    });
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
+}
+
+/** Writes every named leaf of the program as .npy plus a manifest: the peer's inputs. */
+function exportLeaves(def: WorkloadDef, p: Prepared): string {
+  const s = p.session;
+  if (!s?.graph || !s.execution) throw new Error(`${def.name}: nothing to export`);
+  const dir = join(TMP, def.name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const leaves: Record<string, { int: boolean; grad: boolean }> = {};
+  const manifest: Record<string, unknown> = { family: def.family === 'gradcheck-full' ? 'mlp2' : def.family, leaves, ...(def.manifest ?? {}) };
+  for (const [name, id] of s.graph.named) {
+    const n = s.graph.nodes[id];
+    if (n.kind === 'op' || n.kind === 'dout') continue;
+    const v = s.execution.values[id] as Tensor;
+    if (n.kind === 'const' && v.size === 1) {
+      manifest[name] = v.item();
+      continue;
+    }
+    writeNpy(join(dir, `${name}.npy`), v.shape, v.data);
+    leaves[name] = { int: n.type.isInt, grad: n.requiresGrad };
+  }
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 1));
+  return dir;
+}
+
+// ------------------------------------------------------------------ timing
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function timeOnce(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+/** Repetitions per round so that one round takes about `budgetMs`, within [lo, hi]. */
+function repsFor(estimateMs: number, budgetMs: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, Math.round(budgetMs / Math.max(estimateMs, 1e-3))));
+}
+
+interface Measured {
+  gradlens: number[];
+  peer: number[];
+  peerInfo: PeerAnswer | null;
+  loss: number | null;
+  facts: Record<string, number | string>;
+  peak_mb: number | null;
+}
+
+async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise<Measured> {
+  const p = prepare(def);
+  const rounds = args.quick ? 2 : 5;
+  const budget = args.quick ? 150 : 400;
+  // Warm-up: the JIT, the wasm tier-up, the allocator.
+  const est = Math.min(...[0, 1, 2].map(() => timeOnce(p.run)));
+  const gReps = repsFor(est, budget, 2, 200);
+  const dir = peer && def.peer ? exportLeaves(def, p) : null;
+  let pReps = 0;
+  let peerInfo: PeerAnswer | null = null;
+  if (peer && dir) {
+    const warm = await peer.ask({ cmd: 'time', workload: def.name, dir, reps: 3, warmup: 2 });
+    if (warm.error) throw new Error(`${def.name}: torch peer: ${warm.error}`);
+    pReps = repsFor(Math.min(...(warm.times_ms as number[])), budget, 2, 200);
+  }
+  const g: number[] = [];
+  const q: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < gReps; i++) g.push(timeOnce(p.run));
+    if (peer && dir) {
+      const a = await peer.ask({ cmd: 'time', workload: def.name, dir, reps: pReps, warmup: 1 });
+      if (a.error) throw new Error(`${def.name}: torch peer: ${a.error}`);
+      q.push(...(a.times_ms as number[]));
+      peerInfo = a;
+    }
+  }
+  return { gradlens: g, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name) };
+}
+
+/** Peak RSS of a fresh process (this script again, in --peak mode) running the workload. */
+function peakOf(name: string): number | null {
+  const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1], '--peak', name], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GRADLENS_BENCH_DIR: HERE } });
+  if (r.status !== 0) {
+    console.error(`bench: peak memory of ${name} failed: ${r.stderr}`);
+    return null;
+  }
+  return (JSON.parse(r.stdout.trim().split('\n').pop() as string) as { peak_mb: number }).peak_mb;
+}
+
+/** --peak <name>: prepare the workload, run it three times, print the maximum resident set. */
+function peakMode(name: string): void {
+  if (name === '--baseline') analyzeSession('input x = 1\nf = x * x\n');
+  else {
+    const p = prepare(WORKLOADS.find((w) => w.name === name) ?? WORKLOADS[0]);
+    for (let i = 0; i < 3; i++) p.run();
+  }
+  // maxRSS is in kilobytes.
+  process.stdout.write(JSON.stringify({ peak_mb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+}
+
+// ------------------------------------------------------------------ results
+
+interface Row {
+  name: string;
+  gradlens_ms: number | null;
+  peer: string | null;
+  peer_ms: number | null;
+  ratio: number | null;
+  target: number | null;
+  met: boolean;
+  peak_mb: number | null;
+}
+
+interface Extra {
+  def: WorkloadDef;
+  note: string;
+}
+
+function round(x: number | null, digits: number): number | null {
+  return x === null ? null : Number(x.toFixed(digits));
+}
+
+function metOf(def: WorkloadDef, ms: number | null, ratio: number | null, peak: number | null): boolean {
+  const memOk = peak !== null && peak < PEAK_LIMIT_MB;
+  if (def.target === null) return ms !== null && memOk;
+  const timeOk = def.peer ? ratio !== null && ratio <= def.target : ms !== null && ms < def.target;
+  return timeOk && memOk;
+}
+
+function targetText(def: WorkloadDef): string {
+  if (def.target === null) return '— (peak < 500 MB)';
+  if (def.peer && def.target < 1) return `≥ ${Math.round(1 / def.target)}× faster (ratio ≤ ${def.target})`;
+  if (def.peer) return `≤ ${def.target.toFixed(1)}× PyTorch`;
+  return `< ${def.target} ms`;
+}
+
+function fmtMs(x: number | null): string {
+  if (x === null) return '—';
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function fmtRatio(r: number | null): string {
+  if (r === null) return '—';
+  return r < 1 ? `${r.toFixed(3)}× (${(1 / r).toFixed(1)}× faster)` : `${r.toFixed(2)}×`;
+}
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  memory_gb: number;
+  os: string;
+  node: string;
+  gemm: string;
+  torch: string | null;
+  torch_threads: number | null;
+  python: string | null;
+  load_average: number[];
+  date: string;
+}
+
+function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: string[]): void {
+  writeFileSync(join(HERE, 'results.json'), JSON.stringify({ machine, workloads: rows }, null, 2) + '\n');
+  const md: string[] = [];
+  md.push('# GradLens benchmark results', '');
+  md.push(`Written by \`npm run bench\` on ${machine.date}. Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.os}; Node ${machine.node} (GEMM: ${machine.gemm}); ` +
+    (machine.torch ? `PyTorch ${machine.torch} (${machine.torch_threads} thread${machine.torch_threads === 1 ? '' : 's'}, its default here), Python ${machine.python}.` : 'PyTorch: not available.') +
+    ` Load average at the start: ${machine.load_average.map((x) => x.toFixed(2)).join(' / ')}.`, '');
+  md.push('| workload | GradLens ms | peer | peer ms | ratio | target | met | peak MB | notes |', '| --- | ---: | --- | ---: | ---: | --- | --- | ---: | --- |');
+  rows.forEach((r, i) => {
+    const { def, note } = extras[i];
+    md.push(`| ${r.name} | ${fmtMs(r.gradlens_ms)} | ${r.peer ?? '—'} | ${fmtMs(r.peer_ms)} | ${fmtRatio(r.ratio)} | ${targetText(def)} | ${r.met ? 'yes' : '**no**'} | ${r.peak_mb === null ? '—' : r.peak_mb.toFixed(0)} | ${note} |`);
+  });
+  md.push('', '## Scaling', '', 'Time per unit of work (medians of the same run); flat per-unit times mean the cost grows linearly.', '');
+  md.push(...scaling);
+  md.push('', '## What is measured', '');
+  for (const { def } of extras) md.push(`- **${def.name}**: ${def.what}.`);
+  md.push(
+    '',
+    'GradLens runs in the bench process, bundled by esbuild as the CLI and the extension are (`Execution.forward()` + `backward(root)` on the analysed program; gradient checks through `checkTensors`), ' +
+      'PyTorch in a separate Python process (`bench/torch_peer.py`) on the leaf values GradLens exported (`.npy`), float64 on the CPU. ' +
+      'Both sides differentiate every float input as well as the params (`requires_grad` on the PyTorch inputs), so they do the same work; ' +
+      'the loss of both sides is compared (agreement to 1e-9 is noted as "same loss"). ' +
+      'Rounds alternate the two sides; times are medians over all timed repetitions after a warm-up. ' +
+      `Peak MB is the maximum resident set of a fresh Node process that prepares the workload and runs it three times (it includes Node itself, about ${baselineMb === null ? '?' : baselineMb.toFixed(0)} MB for a trivial file). ` +
+      '`met` is the target of the row and peak < 500 MB; rows without a target (scaling, gradcheck-sampled) have only the memory target.',
+    '',
+  );
+  writeFileSync(join(HERE, 'results.md'), md.join('\n'));
+}
+
+let baselineMb: number | null = null;
+
+function baseline(): number | null {
+  return peakOf('--baseline');
+}
+
+function scalingTable(rows: Row[]): string[] {
+  const out = ['| workload | units | GradLens ms | ms per unit | per unit vs smallest | PyTorch ms per unit |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+  for (const group of ['mlp2', 'deep'] as const) {
+    const ws = WORKLOADS.filter((w) => w.unit?.group === group).sort((a, b) => (a.unit?.count ?? 0) - (b.unit?.count ?? 0));
+    let first: number | null = null;
+    for (const w of ws) {
+      const r = rows.find((x) => x.name === w.name);
+      if (!r || r.gradlens_ms === null || !w.unit) continue;
+      const per = r.gradlens_ms / w.unit.count;
+      first ??= per;
+      const peerPer = r.peer_ms === null ? '—' : (r.peer_ms / w.unit.count).toFixed(4);
+      out.push(`| ${w.name} | ${w.unit.count} ${w.unit.name}s | ${fmtMs(r.gradlens_ms)} | ${per.toFixed(4)} | ${(per / first).toFixed(2)} | ${peerPer} |`);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--peak') {
+    peakMode(process.argv[3]);
+    return;
+  }
+  const args = parseArgs(process.argv.slice(2));
+  mkdirSync(TMP, { recursive: true });
+  const load = loadavg();
+  const torchProblem = args.peer ? ensureTorch() : 'the peer was switched off (--no-peer)';
+  const peer = torchProblem ? null : new Peer();
+  const info = peer ? await peer.ask({ cmd: 'info' }) : null;
+  const machine: Machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
+    node: process.versions.node,
+    gemm: gemmBackend(),
+    torch: (info?.torch as string | undefined) ?? null,
+    torch_threads: (info?.threads as number | undefined) ?? null,
+    python: (info?.python as string | undefined) ?? null,
+    load_average: load,
+    date: new Date().toISOString(),
+  };
+  if (torchProblem) console.log(`bench: no PyTorch peer: ${torchProblem}`);
+  baselineMb = baseline();
+
+  const selected = WORKLOADS.filter((w) => !args.only || args.only.includes(w.name));
+  const rows: Row[] = [];
+  const extras: Extra[] = [];
+  for (const def of selected) {
+    process.stdout.write(`bench: ${def.name} … `);
+    let row: Row;
+    const notes: string[] = [];
+    if (def.family === 'edit-latency') {
+      const e: EditLatency = await measureEditLatency();
+      row = { name: def.name, gradlens_ms: round(e.medianMs, 1), peer: null, peer_ms: null, ratio: null, target: def.target, met: false, peak_mb: round(e.peakMb, 1) };
+      row.met = metOf(def, row.gradlens_ms, null, row.peak_mb) && e.maxBlockedMs !== null && e.maxBlockedMs <= 16;
+      notes.push(e.note);
+    } else {
+      const m = await measure(def, args, def.peer ? peer : null);
+      const g = median(m.gradlens);
+      const q = m.peer.length ? median(m.peer) : null;
+      const ratio = q !== null ? g / q : null;
+      row = { name: def.name, gradlens_ms: round(g, 3), peer: q !== null ? 'torch' : null, peer_ms: round(q, 3), ratio: round(ratio, 4), target: def.target, met: false, peak_mb: round(m.peak_mb, 1) };
+      row.met = metOf(def, g, ratio, m.peak_mb);
+      const peerLoss = m.peerInfo?.loss as number | undefined;
+      if (m.loss !== null && peerLoss !== undefined) {
+        const rel = Math.abs(m.loss - peerLoss) / Math.max(1, Math.abs(peerLoss));
+        notes.push(rel <= 1e-9 ? 'same loss' : `**loss differs** (${m.loss} vs ${peerLoss})`);
+      }
+      if (def.family === 'gradcheck-full' || def.family === 'gradcheck-sampled') notes.push(`${m.facts.entries} entries, verdict ${m.facts.verdicts}`);
+      if (def.family === 'gradcheck-full' && m.peerInfo) notes.push(`torch gradcheck ${m.peerInfo.passed ? 'passed' : 'failed'} on ${m.peerInfo.entries} entries`);
+      if (def.family === 'parse-shapes') notes.push(`${m.facts.statements} statements, ${(g / (Number(m.facts.lines) / 1000)).toFixed(2)} ms per 1,000 lines, ${m.facts.errors} errors`);
+      if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
+      if (def.peer && !peer) notes.push('no PyTorch peer');
+    }
+    rows.push(row);
+    extras.push({ def, note: notes.join('; ') });
+    console.log(`${fmtMs(row.gradlens_ms)} ms${row.peer_ms !== null ? ` vs torch ${fmtMs(row.peer_ms)} ms (${fmtRatio(row.ratio)})` : ''}, peak ${row.peak_mb ?? '—'} MB, ${row.met ? 'met' : 'NOT met'}`);
+  }
+  peer?.close();
+  writeResults(machine, rows, extras, scalingTable(rows));
+  console.log(`\nbench: wrote bench/results.md and bench/results.json\n`);
+  const md = (await import('node:fs')).readFileSync(join(HERE, 'results.md'), 'utf8');
+  console.log(md.split('\n## Scaling')[0]);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});

@@ -1,0 +1,233 @@
+// The reference workloads of issue 7 as .grad programs, and what exactly is timed for each. Each
+// program is what a user would write; the PyTorch peer (bench/torch_peer.py) computes the same
+// function from the same leaf values.
+import { analyzeSession, type AnalysisSession } from '../src/core/analyze';
+import { checkTensors, DEFAULT_GRADCHECK, type GradCheckOptions, type SpanCheck } from '../src/core/checks/gradcheck';
+import type { Graph } from '../src/core/engine/graph';
+import type { Execution } from '../src/core/engine/run';
+import type { Tensor } from '../src/core/tensor/tensor';
+import type { Span } from '../src/core/text';
+
+/** The cs231n two-layer net: affine → relu → affine → softmax loss + L2 on both weights. */
+export function mlp2(N: number, D = 3072, H = 100, C = 10, opts: { constX?: boolean } = {}): string {
+  return `seed 1
+dims N = ${N}, D = ${D}, H = ${H}, C = ${C}
+${opts.constX ? 'const' : 'input'} X: [N, D]
+input y: int[N] in 0..C
+param W1: [D, H] ~ he
+param b1: [H] ~ normal(0.01)
+param W2: [H, C] ~ xavier
+param b2: [C] ~ normal(0.01)
+const reg = 1e-3
+
+h1     = relu(X @ W1 + b1)
+scores = h1 @ W2 + b2
+loss   = softmax_ce(scores, y) + reg * (l2(W1) + l2(W2))
+`;
+}
+
+/** conv 16 3×3 pad 1 → relu → pool → conv 32 3×3 pad 1 → relu → pool → affine → softmax loss. */
+export function convnet(N = 8): string {
+  return `seed 2
+dims N = ${N}, C = 3, S = 32, F1 = 16, F2 = 32, M = 2048, Y = 10
+
+input x: [N, C, S, S]
+input y: int[N] in 0..Y
+param w1: [F1, C, 3, 3] ~ he
+param c1: [F1] ~ normal(0.01)
+param w2: [F2, F1, 3, 3] ~ he
+param c2: [F2] ~ normal(0.01)
+param W: [M, Y] ~ xavier
+param b: [Y] ~ normal(0.01)
+
+a1     = relu(conv2d(x, w1, c1, stride=1, pad=1))
+p1     = max_pool2d(a1, size=2, stride=2)
+a2     = relu(conv2d(p1, w2, c2, stride=1, pad=1))
+p2     = max_pool2d(a2, size=2, stride=2)
+scores = reshape(p2, [N, M]) @ W + b
+loss   = softmax_ce(scores, y)
+`;
+}
+
+/** A vanilla RNN over T steps with a softmax loss on the last hidden state. */
+export function rnn(T = 32, N = 8, D = 32, H = 64, C = 10): string {
+  return `seed 3
+dims T = ${T}, N = ${N}, D = ${D}, H = ${H}, C = ${C}
+
+input x: [T, N, D]
+input y: int[N] in 0..C
+param h0: [N, H] ~ normal(0.1)
+param Wx: [D, H] ~ xavier
+param Wh: [H, H] ~ xavier
+param b: [H] ~ normal(0.01)
+param Wy: [H, C] ~ xavier
+
+hs     = rnn(x, h0, Wx, Wh, b)
+scores = hs[-1] @ Wy
+loss   = softmax_ce(scores, y)
+`;
+}
+
+/** `layers` affine+relu layers of width W on a batch of N, then a softmax loss over the W units. */
+export function deep(layers = 50, N = 32, W = 64): string {
+  const lines = [`seed 4`, `dims N = ${N}, W = ${W}`, ``, `input X: [N, W]`, `input y: int[N] in 0..W`];
+  for (let i = 1; i <= layers; i++) lines.push(`param W${i}: [W, W] ~ he`, `param b${i}: [W] ~ normal(0.01)`);
+  lines.push('');
+  for (let i = 1; i <= layers; i++) lines.push(`h${i} = relu(${i === 1 ? 'X' : `h${i - 1}`} @ W${i} + b${i})`);
+  lines.push(`loss = softmax_ce(h${layers}, y)`, '');
+  return lines.join('\n');
+}
+
+/**
+ * A generated file of `statements` statements for parse + shape inference: blocks of a small
+ * two-layer net with its own dims-derived shapes, so every line is inferred.
+ */
+export function parseShapes(statements = 5000): string {
+  const lines = ['seed 0', 'dims N = 4, D = 8, H = 6, C = 3', ''];
+  let count = 2;
+  let block = 0;
+  // Each block: 5 declarations + 4 assignments + 1 expect = 10 statements.
+  while (count + 10 <= statements - 1) {
+    const s = `_${block}`;
+    lines.push(
+      `input X${s}: [N, D]`,
+      `param W${s}: [D, H] ~ he`,
+      `param b${s}: [H] = 0`,
+      `param V${s}: [H, C] ~ xavier`,
+      `param c${s}: [C] = 0`,
+      `h${s} = relu(X${s} @ W${s} + b${s})`,
+      `s${s} = h${s} @ V${s} + c${s}`,
+      `p${s} = softmax(s${s}, axis=1)`,
+      `r${s} = sum(p${s} * s${s}) + mean(h${s}.T @ h${s})`,
+      `expect shape s${s} == [N, C]`,
+    );
+    count += 10;
+    block++;
+  }
+  while (count < statements - 1) {
+    lines.push(`const k${count} = ${count}`);
+    count++;
+  }
+  // The backward root must be the last assignment.
+  lines.push(block > 0 ? 'total = r_0' : 'total = 0');
+  return lines.join('\n') + '\n';
+}
+
+/** Number of statements in a generated parse-shapes file (every non-blank line is one). */
+export function statementCount(text: string): number {
+  return text.split('\n').filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#')).length;
+}
+
+// ------------------------------------------------------------------ the suite
+
+export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency';
+
+export interface WorkloadDef {
+  name: string;
+  family: Family;
+  /** What is timed, in words (results.md). */
+  what: string;
+  /** The .grad program (none for edit-latency, which edits examples/two-layer-net.grad). */
+  text: string | null;
+  /** 'torch' when PyTorch runs the same workload. */
+  peer: 'torch' | null;
+  /** With a peer: the largest allowed ratio GradLens/peer; without: the largest allowed ms. */
+  target: number | null;
+  /** For the scaling table: the unit of work and how many of them this workload does. */
+  unit?: { name: string; count: number; group: 'mlp2' | 'deep' };
+  /** Extra fields for the peer's manifest. */
+  manifest?: Record<string, number | string>;
+}
+
+export const GRADCHECK_H = 1e-5;
+
+export const WORKLOADS: WorkloadDef[] = [
+  { name: 'mlp2', family: 'mlp2', what: 'forward+backward, N=64 D=3072 H=100 C=10, softmax loss + L2', text: mlp2(64), peer: 'torch', target: 1, unit: { name: 'example', count: 64, group: 'mlp2' } },
+  { name: 'convnet', family: 'convnet', what: 'forward+backward, N=8 3×32×32, conv16-relu-pool-conv32-relu-pool-affine, softmax loss', text: convnet(8), peer: 'torch', target: 1 },
+  { name: 'rnn', family: 'rnn', what: 'forward+backward, T=32 N=8 D=32 H=64, softmax loss on the last state', text: rnn(), peer: 'torch', target: 1 },
+  { name: 'deep', family: 'deep', what: 'forward+backward, 50 affine+relu layers of width 64, N=32, softmax loss', text: deep(50), peer: 'torch', target: 1, unit: { name: 'layer', count: 50, group: 'deep' }, manifest: { layers: 50 } },
+  {
+    name: 'gradcheck-full',
+    family: 'gradcheck-full',
+    what: 'every entry of every param (421) of a 2-layer net N=8 D=20 H=16 C=5, h=1e-5; torch.autograd.gradcheck on the same function',
+    text: mlp2(8, 20, 16, 5, { constX: true }),
+    peer: 'torch',
+    target: 1 / 20,
+    manifest: { h: GRADCHECK_H },
+  },
+  { name: 'gradcheck-sampled', family: 'gradcheck-sampled', what: 'forward+backward and the default sampled check of mlp2 (≤1000 entries whole, else 40 samples; every tensor)', text: mlp2(64), peer: null, target: null },
+  { name: 'parse-shapes', family: 'parse-shapes', what: 'parse + names + shape inference of a generated 5,000-statement file', text: parseShapes(5000), peer: null, target: 50 },
+  { name: 'edit-latency', family: 'edit-latency', what: 'keystroke → updated code lenses in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
+  { name: 'mlp2-N8', family: 'mlp2', what: 'mlp2 at N=8 (scaling)', text: mlp2(8), peer: 'torch', target: null, unit: { name: 'example', count: 8, group: 'mlp2' } },
+  { name: 'mlp2-N512', family: 'mlp2', what: 'mlp2 at N=512 (scaling)', text: mlp2(512), peer: 'torch', target: null, unit: { name: 'example', count: 512, group: 'mlp2' } },
+  { name: 'deep-10', family: 'deep', what: 'deep with 10 layers (scaling)', text: deep(10), peer: 'torch', target: null, unit: { name: 'layer', count: 10, group: 'deep' }, manifest: { layers: 10 } },
+  { name: 'deep-200', family: 'deep', what: 'deep with 200 layers (scaling)', text: deep(200), peer: 'torch', target: null, unit: { name: 'layer', count: 200, group: 'deep' }, manifest: { layers: 200 } },
+];
+
+export function workload(name: string): WorkloadDef {
+  const w = WORKLOADS.find((x) => x.name === name);
+  if (!w) throw new Error(`unknown workload ${name} (known: ${WORKLOADS.map((x) => x.name).join(', ')})`);
+  return w;
+}
+
+/** A workload ready to time: `run` does one repetition of exactly what is measured. */
+export interface Prepared {
+  run(): void;
+  session: AnalysisSession | null;
+  /** The root's value after `run` (null when the workload has no single loss). */
+  loss(): number | null;
+  /** Facts about the last run for the notes (entries checked, verdicts). */
+  facts(): Record<string, number | string>;
+}
+
+export function prepare(def: WorkloadDef): Prepared {
+  const text = def.text;
+  if (text === null) throw new Error(`${def.name} is not run in-process`);
+  if (def.family === 'parse-shapes') {
+    let last: AnalysisSession | null = null;
+    return {
+      run: () => {
+        last = analyzeSession(text, { shapesOnly: true });
+      },
+      session: null,
+      loss: () => null,
+      facts: () => ({ statements: statementCount(text), lines: text.split('\n').length - 1, errors: last ? last.analysis.diagnostics.filter((d) => d.severity === 'error').length : -1 }),
+    };
+  }
+  const session = analyzeSession(text, { gradcheck: false });
+  const errors = session.analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`${def.name}: the program has errors: ${errors.map((d) => d.message).join('; ')}`);
+  const graph = session.graph as Graph;
+  const ex = session.execution as Execution;
+  const root = graph.root as number;
+  const loss = () => (ex.values[root] as Tensor).item();
+  if (def.family === 'gradcheck-full' || def.family === 'gradcheck-sampled') {
+    const opts: GradCheckOptions = def.family === 'gradcheck-full' ? { ...DEFAULT_GRADCHECK, h: GRADCHECK_H, fullLimit: Infinity } : { ...DEFAULT_GRADCHECK, h: GRADCHECK_H };
+    const spans = new Map<string, Span>();
+    let checks: SpanCheck[] = [];
+    return {
+      run: () => {
+        ex.forward();
+        ex.backward(root);
+        checks = checkTensors(graph, ex, session.analysis.seed, opts, spans);
+      },
+      session,
+      loss,
+      facts: () => ({
+        entries: checks.reduce((a, c) => a + c.checked, 0),
+        tensors: checks.length,
+        verdicts: [...new Set(checks.map((c) => c.verdict))].join('/'),
+        maxRelError: Math.max(...checks.map((c) => c.maxRelError)),
+      }),
+    };
+  }
+  return {
+    run: () => {
+      ex.forward();
+      ex.backward(root);
+    },
+    session,
+    loss,
+    facts: () => ({}),
+  };
+}
