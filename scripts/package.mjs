@@ -29,7 +29,7 @@ const allowed = [
   /^CHANGELOG\.md$/,
   /^LICENSE$/,
   /^language-configuration\.json$/,
-  /^dist\/[\w-]+\.js$/,
+  /^dist\/[\w/-]+\.(js|css|wasm)$/,
   /^syntaxes\/[\w.-]+\.json$/,
   /^snippets\/[\w.-]+\.json$/,
   /^media\/[\w./-]+\.(svg|png|gif|jpg|css|md)$/,

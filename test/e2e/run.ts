@@ -20,6 +20,9 @@ async function main(): Promise<number> {
     console.error(`e2e: ${relative(ROOT, vsix)} not found: run \`npm run package\` first`);
     return 1;
   }
+  // Screenshots of an earlier run would be mistaken for this one's.
+  const shots = join(RESULTS, 'screenshots');
+  if (existsSync(shots)) for (const f of readdirSync(shots)) if (!f.startsWith('integration-') && !f.startsWith('start-')) rmSync(join(shots, f));
   const tmp = mkdtempSync(join(tmpdir(), 'gradlens-e2e-'));
   const dataDir = join(tmp, 'code-server');
   installVsix(vsix, dataDir);

@@ -60,7 +60,11 @@ describe('GradLens in the VS Code workbench', () => {
     await wb.waitForText(sidebar, /Gradient Checks/i, 'the Gradient Checks view');
     // The graph tree follows the active editor (two-layer-net.grad).
     await wb.waitForText(sidebar, 'Parameters', 'the graph tree to list the parameters group');
-    // Every contributed view has a provider (VS Code says so in the view when one is missing).
+    // The compact dashboard (a webview view) renders; VS Code shows "An error occurred while
+    // loading view" instead when its provider is missing or throws.
+    await wb.webviewFrame('#app.mode-compact', 'the sidebar dashboard webview to render').catch(async (e: Error) => {
+      throw new Error(`${e.message}; the sidebar shows: ${(await sidebar.innerText()).slice(0, 300)}`);
+    });
     const text = await sidebar.innerText();
     assert.doesNotMatch(text, /An error occurred while loading view/, `a GradLens view failed to load: ${text.slice(0, 300)}`);
   });
@@ -94,5 +98,16 @@ describe('GradLens in the VS Code workbench', () => {
     await wb.setTheme('light');
   });
 
-  it('opens the dashboard webview', { skip: 'TODO(dashboard): enable when `GradLens: Open Dashboard` opens a webview panel — assert its iframe (`iframe.webview`) renders the graph of the active file' }, () => undefined);
+  step('opens the dashboard webview with the graph of the active file', async () => {
+    await wb.quickOpen('two-layer-net.grad');
+    await wb.runCommand('GradLens: Open Dashboard');
+    await wb.waitForText(wb.page.locator('.tabs-container'), 'GradLens Dashboard', 'the dashboard editor tab');
+    // The panel's header names the file and the loss; the sidebar's compact view has no header.
+    const frame = await wb.webviewFrame('.header .hdr-file', 'the dashboard panel webview');
+    await wb.waitForText(frame.locator('.header .hdr-file'), 'two-layer-net.grad', 'the dashboard header to name the file');
+    await wb.waitForText(frame.locator('.header .hdr-root'), /loss = 2\.71/, 'the dashboard header to show the loss');
+    // The computational graph is drawn (SVG) with the parameters as nodes.
+    await wb.waitForText(frame.locator('.graph-svg'), 'W1', 'the graph to draw the node W1');
+    await wb.screenshot('dashboard-light');
+  });
 });

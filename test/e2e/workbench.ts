@@ -3,7 +3,7 @@
 // screenshot and the visible text of a failing test and puts their paths in the error.
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { ROOT, launchChromium } from '../../scripts/codeServer';
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -152,6 +152,22 @@ export class Workbench {
     await input.fill(`:${line}:${column}`);
     await this.page.keyboard.press('Enter');
     await this.waitForText(this.page.locator('.statusbar'), `Ln ${line}, Col ${column}`, `the cursor at ${line}:${column}`);
+  }
+
+  /**
+   * The webview frame whose document has `selector` (webviews are nested iframes outside the
+   * editor's DOM; several can be open, e.g. a panel and a sidebar view).
+   */
+  async webviewFrame(selector: string, what: string, timeoutMs = 30_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const f of this.page.frames()) {
+        if (f === this.page.mainFrame()) continue;
+        if ((await f.locator(selector).count().catch(() => 0)) > 0) return f;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (no webview frame has ${selector}; ${this.page.frames().length - 1} frames open)`);
+      await this.page.waitForTimeout(250);
+    }
   }
 
   /** Switches the colour theme with "Preferences: Color Theme", as a user would. */

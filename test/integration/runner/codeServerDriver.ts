@@ -38,6 +38,7 @@ async function main(): Promise<number> {
   if (!existsSync(join(ROOT, 'dist', 'extension.js'))) fail('dist/extension.js is missing: run `npm run build` first');
   if (!existsSync(runnerJs)) fail('out/integration is missing: run `node scripts/build-tests.mjs` first');
 
+  rmSync(join(RESULTS, 'screenshots', 'integration-failure.png'), { force: true });
   const tmp = mkdtempSync(join(tmpdir(), 'gradlens-integration-'));
   const workspace = join(tmp, 'workspace');
   // A copy, so a test that saves cannot change the repository's examples.
