@@ -7,6 +7,7 @@
 import type { GradCheckEntry, GradCheckResult, StepSweep, SweepPoint, Verdict } from '../analysis';
 import type { Graph } from '../engine/graph';
 import { Prng } from '../engine/prng';
+import { BatchedRegion, type Perturbation } from './batched';
 import type { Execution } from '../engine/run';
 import { Tensor, unravel } from '../tensor/tensor';
 import type { Span } from '../text';
@@ -81,20 +82,28 @@ export function entriesToCheck(size: number, opts: GradCheckOptions, seed: numbe
   return [...picked].sort((a, b) => a - b);
 }
 
-/** Estimated operations of one evaluation of `region`. */
-export function regionCost(graph: Graph, region: number[]): number {
+/**
+ * Estimated operations of one evaluation of `region`. With the perturbed node `target`, a 2-D
+ * product that reads it directly costs one row or column (the batched check recomputes only that).
+ */
+export function regionCost(graph: Graph, region: number[], target?: number): number {
   let c = 0;
   for (const id of region) {
     const n = graph.nodes[id];
     const size = n.sizes.reduce((a, b) => a * b, 1);
-    c += n.op?.cost ? n.op.cost(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes) : size;
+    let cost = n.op?.cost ? n.op.cost(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes) : size;
+    if (target !== undefined && n.op?.id === 'matmul' && n.sizes.length === 2 && graph.nodes[target].sizes.length === 2) {
+      if (n.inputs[0] === target && n.inputs[1] !== target) cost = size + cost / n.sizes[0];
+      else if (n.inputs[1] === target && n.inputs[0] !== target) cost = size + cost / n.sizes[1];
+    }
+    c += cost;
   }
   return Math.max(1, c);
 }
 
 /** How many entries fit in the per-target budget (two evaluations each). */
-function affordable(graph: Graph, region: number[], opts: GradCheckOptions): number {
-  return Math.floor(opts.maxFlopsPerTarget / (2 * regionCost(graph, region)));
+function affordable(graph: Graph, region: number[], opts: GradCheckOptions, target?: number): number {
+  return Math.floor(opts.maxFlopsPerTarget / (2 * regionCost(graph, region, target)));
 }
 
 interface Evaluator {
@@ -174,6 +183,34 @@ function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: numb
   return out;
 }
 
+/** checkEntries with the region run for many perturbations at once (same f, bit for bit). */
+function checkEntriesBatched(base: Tensor, indices: number[], analytic: Tensor, h: number, region: BatchedRegion): GradCheckEntry[] {
+  const out: GradCheckEntry[] = [];
+  const per = Math.max(1, Math.floor(region.batchSize() / 2));
+  for (let start = 0; start < indices.length; start += per) {
+    const chunk = indices.slice(start, start + per);
+    const perts: Perturbation[] = [];
+    for (const i of chunk) perts.push({ index: i, value: base.data[i] + h }, { index: i, value: base.data[i] - h });
+    const r = region.evaluate(base, perts);
+    chunk.forEach((i, k) => {
+      const plus = r.f[2 * k];
+      const minus = r.f[2 * k + 1];
+      const numeric = (plus - minus) / (2 * h);
+      const a = analytic.data[i];
+      out.push({
+        roundOff: (10 * Number.EPSILON * (Math.abs(plus) + Math.abs(minus))) / (2 * h),
+        index: unravel(i, base.shape),
+        analytic: a,
+        numeric,
+        absError: Math.abs(a - numeric),
+        relError: relativeError(a, numeric),
+        kinkCrossed: r.kinksDiffer(2 * k, 2 * k + 1),
+      });
+    });
+  }
+  return out;
+}
+
 function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOptions, hasKinks: boolean): Omit<SpanCheck, 'span' | 'kind'> {
   // Kink crossings are not errors, and neither are differences below the round-off of f.
   const counted = entries.filter((e) => !e.kinkCrossed && !(e.absError <= e.roundOff));
@@ -244,10 +281,18 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
     if (!grad) continue; // does not affect the root (reported as unused)
     const base = ex.values[id] as Tensor;
     const region = downstreamOf(graph, [id]);
-    const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-    const entries = checkEntries(base, entriesToCheck(base.size, opts, seed, name, affordable(graph, region, opts)), grad, opts.h, (t) => (ex.values[id] = t), runner);
-    ex.values[id] = base;
-    runner.restore();
+    const batched = new BatchedRegion(graph, ex, id, region, root);
+    // GRADLENS_GRADCHECK_UNBATCHED=1 forces one evaluation per perturbation (tests compare the two).
+    const useBatches = batched.applies() && batched.batchSize() >= 2 && process.env.GRADLENS_GRADCHECK_UNBATCHED !== '1';
+    const indices = entriesToCheck(base.size, opts, seed, name, affordable(graph, region, opts, useBatches ? id : undefined));
+    let entries: GradCheckEntry[];
+    if (useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, batched);
+    else {
+      const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+      entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner);
+      ex.values[id] = base;
+      runner.restore();
+    }
     out.push({ ...summarise(name, entries, opts, regionHasKinks(graph, region)), span: spans.get(name) ?? n.span, kind: 'tensor' });
   }
   return out;

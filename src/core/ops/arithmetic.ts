@@ -181,6 +181,11 @@ function forEachBatch(plan: MatmulPlan, f: (aOff: number, bOff: number, outIndex
   }
 }
 
+/** a is [..., M, K] with batch dimensions and b a plain [K, N]: the batches stack as rows. */
+function stacksRows(a: Tensor, b: Tensor): boolean {
+  return a.rank >= 3 && b.rank === 2;
+}
+
 function matmulShape(label: string, a: Shape, b: Shape): ReturnType<typeof ok> | ReturnType<typeof fail> {
   if (a.length === 0 || b.length === 0) {
     return fail(`${label} needs operands of rank 1 or more, found ${formatShape(a)} ${label} ${formatShape(b)}; use * to scale by a scalar`, a.length === 0 ? 0 : 1, 'matmul-shape');
@@ -238,7 +243,9 @@ export const matmul: OpDef = {
     const p = planMatmul(a.shape, b.shape);
     const out = new Tensor(p.outShape);
     const mn = p.M * p.N;
-    forEachBatch(p, (aOff, bOff, t) => gemmNN(p.M, p.N, p.K, a.data, aOff, b.data, bOff, out.data, t * mn, false));
+    // A batch of matrices times one matrix is one product over all the rows (same sums, one call).
+    if (stacksRows(a, b)) gemmNN(out.size / p.N, p.N, p.K, a.data, 0, b.data, 0, out.data, 0, false);
+    else forEachBatch(p, (aOff, bOff, t) => gemmNN(p.M, p.N, p.K, a.data, aOff, b.data, bOff, out.data, t * mn, false));
     return { value: out };
   },
   backward({ inputs: [a, b], grad, needs }) {
@@ -246,6 +253,12 @@ export const matmul: OpDef = {
     const mn = p.M * p.N;
     const da = needs[0] ? new Tensor(a.shape) : null;
     const db = needs[1] ? new Tensor(b.shape) : null;
+    if (da && stacksRows(a, b)) {
+      // dA's rows each belong to one batch: one product. dB sums over batches, kept in batch order.
+      gemmNT(a.size / p.K, p.K, p.N, grad.data, 0, b.data, 0, da.data, 0, false);
+      if (db) forEachBatch(p, (aOff, bOff, t) => gemmTN(p.K, p.N, p.M, a.data, aOff, grad.data, t * mn, db.data, bOff, true));
+      return [da, db];
+    }
     forEachBatch(p, (aOff, bOff, t) => {
       // dA[M,K] += G[M,N] · B[K,N]ᵀ ;  dB[K,N] += A[M,K]ᵀ · G[M,N]
       if (da) gemmNT(p.M, p.K, p.N, grad.data, t * mn, b.data, bOff, da.data, aOff, true);

@@ -45,11 +45,12 @@ export const softmaxCe: OpDef = {
     'Each score receives (softmax − onehot(y)) / N times the upstream gradient: the correct class is pushed up by 1 − p, every other class pushed down by its probability p. ' +
     'A confident correct row (p ≈ onehot) passes almost nothing.',
   shape: classLossShape,
-  forward([s, y]) {
+  forward([s, y], _attrs, ctx) {
     const { N, C } = rowsOf(s);
     const error = labelProblem('softmax_ce', y, C);
     if (error) return { value: Tensor.scalar(0), error };
-    const probs = new Float64Array(s.size);
+    // The probabilities are only for the backward pass.
+    const probs = ctx?.forwardOnly ? null : new Float64Array(s.size);
     let loss = 0;
     for (let i = 0; i < N; i++) {
       const row = i * C;
@@ -59,9 +60,9 @@ export const softmaxCe: OpDef = {
       for (let j = 0; j < C; j++) sum += Math.exp(s.data[row + j] - m);
       const lse = m + Math.log(sum);
       loss += lse - s.data[row + y.data[i]];
-      for (let j = 0; j < C; j++) probs[row + j] = Math.exp(s.data[row + j] - lse);
+      if (probs) for (let j = 0; j < C; j++) probs[row + j] = Math.exp(s.data[row + j] - lse);
     }
-    return { value: Tensor.scalar(loss / N), saved: probs };
+    return { value: Tensor.scalar(loss / N), saved: probs ?? undefined };
   },
   backward({ inputs: [s, y], grad, saved, needs }) {
     if (!needs[0]) return [null, null];

@@ -69,6 +69,8 @@ export interface ForwardContext {
   trackKinks: boolean;
   /** Deterministic uniform [0, 1) numbers for this node (dropout masks). */
   random(count: number): Float64Array;
+  /** No backward pass will read this evaluation (gradient checks): `saved` may be left out. */
+  forwardOnly?: boolean;
 }
 
 export interface ForwardResult {

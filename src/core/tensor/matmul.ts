@@ -75,6 +75,17 @@ export function gemmScalar(
   cOff: number,
   accumulate: boolean,
 ): void {
+  if (N === 1) {
+    // One column: plain dot products, the same order as below without the row of accumulators.
+    for (let i = 0; i < M; i++) {
+      const ai = aOff + i * ars;
+      let acc = 0;
+      for (let k = 0; k < K; k++) acc += A[ai + k * acs] * B[bOff + k * brs];
+      if (accumulate) C[cOff + i] += acc;
+      else C[cOff + i] = acc;
+    }
+    return;
+  }
   if (rowScratch.length < N) rowScratch = new Float64Array(N);
   const acc = rowScratch;
   for (let i = 0; i < M; i++) {
