@@ -18,7 +18,7 @@ import type { Tensor } from '../src/core/tensor/tensor';
 import { gemmBackend } from '../src/core/tensor/matmul';
 import { writeNpy } from './npy';
 import { prepare, WORKLOADS, type Prepared, type WorkloadDef } from './workloads';
-import { measureEditLatency, type EditLatency } from './editLatency';
+import type { EditLatency } from './editLatency';
 
 // bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is; under tsx it is here.
 const HERE = process.env.GRADLENS_BENCH_DIR ?? __dirname;
@@ -274,6 +274,17 @@ function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: s
   writeFileSync(join(HERE, 'results.md'), md.join('\n'));
 }
 
+/** The editor harness runs in its own process under tsx (see bench/editLatency.ts). */
+function editLatency(): EditLatency {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'editLatency.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 15 * 60_000 });
+  const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as EditLatency;
+  } catch {
+    return { medianMs: null, maxBlockedMs: null, peakMb: null, note: `not measured: the harness process failed (${(r.stderr ?? '').trim().split('\n').pop() ?? r.status})` };
+  }
+}
+
 let baselineMb: number | null = null;
 
 function baseline(): number | null {
@@ -332,7 +343,7 @@ async function main(): Promise<void> {
     let row: Row;
     const notes: string[] = [];
     if (def.family === 'edit-latency') {
-      const e: EditLatency = await measureEditLatency();
+      const e = editLatency();
       row = { name: def.name, gradlens_ms: round(e.medianMs, 1), peer: null, peer_ms: null, ratio: null, target: def.target, met: false, peak_mb: round(e.peakMb, 1) };
       row.met = metOf(def, row.gradlens_ms, null, row.peak_mb) && e.maxBlockedMs !== null && e.maxBlockedMs <= 16;
       notes.push(e.note);
