@@ -37,7 +37,8 @@ export function dashboardHtml(options: DashboardHtmlOptions): string {
   const { scriptUri, cspSource, nonce } = options;
   // A nonce or source with quotes or spaces would let a caller widen the policy by accident.
   if (!/^[A-Za-z0-9+/=_-]{8,}$/.test(nonce)) throw new Error('dashboardHtml: the nonce must be at least 8 base64/hex characters');
-  if (/[\s;'"]/.test(cspSource)) throw new Error('dashboardHtml: cspSource must be a single source expression');
+  // VS Code's cspSource is a list: `'self' https://*.vscode-cdn.net` (seen in code-server 1.100).
+  if (cspSource.split(/\s+/).some((src) => src !== "'self'" && /[;'",]/.test(src))) throw new Error('dashboardHtml: cspSource must be source expressions');
   const mode: DashboardMode = options.mode === 'compact' ? 'compact' : 'panel';
   const title = escapeHtml(options.title ?? 'GradLens');
   return `<!DOCTYPE html>
