@@ -89,7 +89,9 @@ export class Workbench {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
-      last = plain((await locator.allInnerTexts().catch(() => [])).join('\n'));
+      // innerText is what is rendered; SVG elements have only textContent.
+      last = plain((await locator.allInnerTexts().catch(() => [] as string[])).join('\n'));
+      if (!last.trim()) last = plain((await locator.allTextContents().catch(() => [] as string[])).join('\n'));
       if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; it showed: ${JSON.stringify(last.slice(0, 800))}`);
       await this.page.waitForTimeout(150);
