@@ -5,10 +5,11 @@
 //   VSCODE_EXECUTABLE=/path/to/code   use this VS Code instead of downloading
 //   VSCODE_VERSION=1.100.3            version to download (default: stable)
 import { runTests } from '@vscode/test-electron';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../../scripts/codeServer';
+import type { ReportEvent } from './index';
 
 async function main(): Promise<number> {
   const extensionTestsPath = join(ROOT, 'out', 'integration', 'runner', 'index.js');
@@ -20,14 +21,23 @@ async function main(): Promise<number> {
   const workspace = join(tmp, 'workspace');
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
   const executable = process.env.VSCODE_EXECUTABLE;
+  const reportFile = join(tmp, 'report.jsonl');
   try {
     const code = await runTests({
       ...(executable ? { vscodeExecutablePath: executable } : { version: process.env.VSCODE_VERSION ?? 'stable' }),
       extensionDevelopmentPath: ROOT,
       extensionTestsPath,
-      extensionTestsEnv: { GRADLENS_TEST_REPORT: join(tmp, 'report.jsonl') },
+      extensionTestsEnv: { GRADLENS_TEST_REPORT: reportFile },
       launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--user-data-dir', join(tmp, 'user'), '--extensions-dir', join(tmp, 'extensions')],
     });
+    // Exit 0 is not enough: the runner must have reported tests that ran and passed.
+    const events = existsSync(reportFile) ? readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ReportEvent) : [];
+    const end = events.find((e) => e.event === 'end');
+    if (!end || !end.passes || end.failures) {
+      console.error(`test:vscode: VS Code exited ${code} but the suite reported ${end ? `${end.passes} passed, ${end.failures} failed` : 'nothing'}`);
+      return 1;
+    }
+    console.log(`test:vscode: ${end.passes} passed, ${end.failures} failed, ${end.pending} skipped`);
     return code;
   } catch (e) {
     // runTests rejects when VS Code exits non-zero (a failed test) or cannot be downloaded or started.
