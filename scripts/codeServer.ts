@@ -191,9 +191,10 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     process: child,
     remoteUri: (path) => `vscode-remote://${host}${encodeURI(path)}`,
     workbenchUrl: (folder, payload) => {
-      const q = new URLSearchParams({ folder });
-      if (payload) q.set('payload', JSON.stringify(payload));
-      return `${url}/?${q.toString()}`;
+      // Slashes left readable: the URL is printed for people to open.
+      let q = `folder=${encodeURIComponent(folder).replace(/%2F/g, '/')}`;
+      if (payload) q += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      return `${url}/?${q}`;
     },
     stop,
   };
