@@ -11,12 +11,31 @@ export interface CheckArgs {
   maxElements?: number;
 }
 
-export type ParsedArgs = CheckArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
+export interface ExportArgs {
+  command: 'export';
+  target: 'torch' | 'numpy';
+  file: string;
+  /** -o: the script's path (or a directory for the default name); default: the current directory. */
+  out?: string;
+  seed?: number;
+  dims: Record<string, number>;
+}
+
+export type ParsedArgs = CheckArgs | ExportArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
 
 export const USAGE = `Usage: gradlens check FILE.grad [options]
+       gradlens export --torch FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
+       gradlens export --numpy FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
 
-Analyses a .grad file: parses it, infers shapes, runs the forward and backward
-passes, checks gradients and prints what it found.
+check analyses a .grad file: parses it, infers shapes, runs the forward and
+backward passes, checks gradients and prints what it found.
+
+export writes a runnable Python script of the network with the values GradLens
+used: --torch a PyTorch script (each hand-written backward as an
+autograd.Function, checked with torch.autograd.gradcheck), --numpy a cs231n-style
+NumPy script (<gate>_forward / <gate>_backward with numeric gradient checks).
+By default it writes <name>_torch.py or <name>_numpy.py into the current
+directory (large tensors go to a .npz beside it) and prints the paths written.
 
 Options:
   --json              print one JSON object (spec section 8) instead of tables
@@ -25,11 +44,14 @@ Options:
   --h STEP            finite-difference step for gradient checks (default 1e-5)
   --samples K         entries sampled per large tensor in gradient checks
   --max-elements N    limit on tensor elements per run (default 50000000)
+  -o, --output PATH   export: the script to write (a directory: the default
+                      name inside it)
   -h, --help          show this help
   --version           print the version
 
 Exit status: 0 no errors, 1 an error was reported (parse, shape, failed
-gradient check, failed expect), 2 bad usage or unreadable file.`;
+gradient check, failed expect; for export: the file has errors or cannot be
+exported), 2 bad usage, unreadable file or unwritable output.`;
 
 function intArg(name: string, v: string | undefined, min: number): number | string {
   if (v === undefined) return `${name} needs a value`;
@@ -42,7 +64,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (argv.length === 0 || argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return { command: 'help' };
   if (argv.includes('--version') || argv[0] === 'version') return { command: 'version' };
   const [cmd, ...rest] = argv;
-  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\`)` };
+  if (cmd === 'export') return parseExportArgs(rest);
+  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\` or \`export\`)` };
   const out: CheckArgs = { command: 'check', file: '', json: false, dims: {} };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -93,5 +116,42 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
   }
   if (!out.file) return { command: 'error', message: 'missing FILE.grad' };
+  return out;
+}
+
+function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; message: string } {
+  let target: ExportArgs['target'] | null = null;
+  const out: ExportArgs = { command: 'export', target: 'torch', file: '', dims: {} };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 && !a.startsWith('--dim=') ? a.slice(0, eq) : a;
+    const value = () => (eq > 0 && !a.startsWith('--dim=') ? a.slice(eq + 1) : rest[++i]);
+    if (flag === '--torch' || flag === '--numpy') {
+      const t = flag === '--torch' ? 'torch' : 'numpy';
+      if (target && target !== t) return { command: 'error', message: 'export takes one of --torch and --numpy, not both' };
+      target = t;
+    } else if (flag === '-o' || flag === '--output') {
+      const v = value();
+      if (!v) return { command: 'error', message: `${flag} needs a path` };
+      out.out = v;
+    } else if (flag === '--seed') {
+      const n = intArg('--seed', value(), 0);
+      if (typeof n === 'string') return { command: 'error', message: n };
+      out.seed = n;
+    } else if (flag === '--dim' || a.startsWith('--dim=')) {
+      const v = a.startsWith('--dim=') ? a.slice(6) : rest[++i];
+      const m = v === undefined ? null : /^([A-Za-z_]\w*)=(\d+)$/.exec(v);
+      if (!m || Number(m[2]) < 1) return { command: 'error', message: `--dim expects NAME=SIZE with a positive size, got \`${v ?? ''}\`` };
+      out.dims[m[1]] = Number(m[2]);
+    } else if (a.startsWith('-')) {
+      return { command: 'error', message: `unknown option \`${a}\` for export` };
+    } else if (out.file) {
+      return { command: 'error', message: `only one file can be exported at a time (got \`${out.file}\` and \`${a}\`)` };
+    } else out.file = a;
+  }
+  if (!target) return { command: 'error', message: 'export needs --torch or --numpy' };
+  if (!out.file) return { command: 'error', message: 'missing FILE.grad' };
+  out.target = target;
   return out;
 }

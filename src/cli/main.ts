@@ -2,11 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { analyze } from '../core/analyze';
 import { parseArgs, USAGE } from './args';
+import { runExport } from './export';
 import { formatHuman, toSpecJson } from './format';
 
 declare const GRADLENS_VERSION: string;
 
-export function main(argv: string[], io: { out: (s: string) => void; err: (s: string) => void } = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): number {
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): number {
   const args = parseArgs(argv);
   if (args.command === 'help') {
     io.out(`${USAGE}\n`);
@@ -20,18 +26,24 @@ export function main(argv: string[], io: { out: (s: string) => void; err: (s: st
     io.err(`gradlens: ${args.message}\nRun \`gradlens --help\` for usage.\n`);
     return 2;
   }
-  let text: string;
-  try {
-    text = readFileSync(args.file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    io.err(`gradlens: cannot read ${args.file}: ${why}\n`);
-    return 2;
-  }
+  const text = readSource(args.file, io);
+  if (text === null) return 2;
+  if (args.command === 'export') return runExport(args, text, io);
   const gradcheck = { ...(args.h !== undefined ? { h: args.h } : {}), ...(args.samples !== undefined ? { samples: args.samples } : {}) };
   const analysis = analyze(text, { fileName: args.file, seed: args.seed, dims: args.dims, maxElements: args.maxElements, gradcheck });
   if (args.json) io.out(`${JSON.stringify(toSpecJson(analysis))}\n`);
   else io.out(`${formatHuman(analysis, args.file)}\n`);
   return analysis.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+/** The file's text, or null after printing one clear line about why it cannot be read. */
+function readSource(file: string, io: Io): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    io.err(`gradlens: cannot read ${file}: ${why}\n`);
+    return null;
+  }
 }
