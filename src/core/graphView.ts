@@ -49,7 +49,12 @@ export interface ViewEdge {
 export interface GraphViewModel {
   nodes: ViewNode[];
   edges: ViewEdge[];
+  /** Set when the graph is too large to draw (the nodes and edges are then empty). */
+  omitted?: string;
 }
+
+/** Graphs with more operations than this are not drawn (nobody can read them; building them costs). */
+export const MAX_VIEW_NODES = 3000;
 
 function scalarOf(t: Tensor | null | undefined): number | null {
   return t && t.size === 1 && t.rank === 0 ? t.data[0] : null;
@@ -61,6 +66,9 @@ function normOf(t: Tensor | null | undefined): number | null {
 
 export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: Diagnostic[], checks: GradCheckResult[], lineMap: LineMap): GraphViewModel {
   const { nodes, gateCalls } = graph;
+  if (graph.order.length > MAX_VIEW_NODES) {
+    return { nodes: [], edges: [], omitted: `the graph has ${graph.order.length} nodes; the dashboard draws graphs of up to ${MAX_VIEW_NODES}` };
+  }
   // The top-level gate call a node belongs to (nested gates collapse into their outermost call).
   const topCall = (gcIndex: number): number => {
     let cur = gcIndex;

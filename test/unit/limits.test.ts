@@ -23,7 +23,7 @@ test('a 10^5-line file analyses in bounded time', () => {
   const { a, ms } = timed(`${lines.join('\n')}\n`, { gradcheck: false });
   assert.equal(a.root, 'x99999');
   assert.equal(a.diagnostics.filter((d) => d.severity === 'error').length, 0);
-  assert.ok(ms < 20_000, `${ms} ms`);
+  assert.ok(ms < 60_000, `${ms} ms`); // a guard against hangs; the speed goals are in `npm run bench`
 });
 
 test('huge declared shapes: a diagnostic naming the tensor, nothing allocated', () => {

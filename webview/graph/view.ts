@@ -123,7 +123,8 @@ export class GraphView {
       this.layout = null;
       this.nodes.clear();
       this.summary.textContent = '';
-      replace(this.empty, h('strong', {}, 'No graph yet.'), ' Declare an input or a param and assign a result (', h('code', {}, 'f = q * z'), ') — the graph appears as you type.');
+      if (view?.omitted) replace(this.empty, h('strong', {}, 'Graph too large to draw: '), `${view.omitted}. The charts still cover every tensor.`);
+      else replace(this.empty, h('strong', {}, 'No graph yet.'), ' Declare an input or a param and assign a result (', h('code', {}, 'f = q * z'), ') — the graph appears as you type.');
       show(this.empty, true);
       return;
     }

@@ -190,7 +190,13 @@ function activationAfter(graph: Graph, consumers: Map<number, number[]>, id: num
 
 export function checkInits(program: Program, graph: Graph, text: string): HealthFinding[] {
   const consumers = new Map<number, number[]>();
-  for (const id of graph.order) for (const i of graph.nodes[id].inputs) consumers.set(i, [...(consumers.get(i) ?? []), id]);
+  for (const id of graph.order) {
+    for (const i of graph.nodes[id].inputs) {
+      const list = consumers.get(i);
+      if (list) list.push(id);
+      else consumers.set(i, [id]);
+    }
+  }
   const out: HealthFinding[] = [];
   for (const s of program.statements) {
     if (s.kind !== 'decl' || s.declKind !== 'param') continue;
