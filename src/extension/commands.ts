@@ -6,6 +6,7 @@ import { LANGUAGE_ID } from './analysisService';
 import { fmt, VERDICT_MARK } from './format';
 import { deriveEdit } from './providers/codeActions';
 import { readConfig } from './config';
+import { defaultScriptName, type ExportTarget } from '../core/export';
 import { gateAt } from './symbols';
 import type { WebviewController } from './dashboard/controller';
 
@@ -164,6 +165,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await vscode.window.showTextDocument(doc);
       return doc;
     }),
+    reg('gradlens.exportTorch', (uri?: vscode.Uri, target?: vscode.Uri) => exportTo(ctx, 'torch', uri, target)),
+    reg('gradlens.exportNumpy', (uri?: vscode.Uri, target?: vscode.Uri) => exportTo(ctx, 'numpy', uri, target)),
     reg('gradlens.openTutorial', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ctx.extensionId}#tutorial`, false)),
     reg('gradlens.revealNode', async (uri: vscode.Uri, range: vscode.Range) => {
       const doc = await vscode.workspace.openTextDocument(uri);
@@ -196,6 +199,44 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (doc) await ctx.showInGraph(doc.uri, name);
     }),
   ];
+}
+
+/**
+ * Exports the file to a Python script where the user chooses (a save dialog, or `target` from a
+ * test); companion files (.npz) go beside it. Nothing is written anywhere else.
+ */
+async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Uri, target?: vscode.Uri): Promise<vscode.Uri[] | undefined> {
+  const doc = await documentFor(uri);
+  if (!doc) return;
+  const fileName = doc.uri.path.split('/').pop() ?? 'network.grad';
+  let dest = target instanceof vscode.Uri ? target : undefined;
+  if (!dest) {
+    const folder = doc.uri.scheme === 'file' ? vscode.Uri.joinPath(doc.uri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const suggestion = defaultScriptName(kind, fileName);
+    dest = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, suggestion) : undefined, filters: { Python: ['py'] }, title: `Export to ${kind === 'torch' ? 'PyTorch' : 'NumPy'}` });
+    if (!dest) return;
+  }
+  const scriptName = dest.path.split('/').pop() ?? defaultScriptName(kind, fileName);
+  const seed = ctx.service.seedOverrides.get(doc.uri.toString());
+  const dims = ctx.service.dimOverrides.get(doc.uri.toString());
+  const r = await ctx.service.worker.request('export', { target: kind, text: doc.getText(), fileName, scriptName, seed, dims }, readConfig().workerTimeoutMs);
+  if (!r.ok) {
+    void vscode.window.showWarningMessage(`GradLens: cannot export ${fileName}: ${r.error}`);
+    return;
+  }
+  const folder = vscode.Uri.joinPath(dest, '..');
+  const written: vscode.Uri[] = [];
+  for (const f of r.files) {
+    const name = f.path.split(/[\\/]/).pop() as string;
+    const out = name === scriptName ? dest : vscode.Uri.joinPath(folder, name);
+    await vscode.workspace.fs.writeFile(out, 'content' in f ? new TextEncoder().encode(f.content) : f.bytes);
+    written.push(out);
+  }
+  const open = 'Open';
+  void vscode.window.showInformationMessage(`GradLens: wrote ${written.map((w) => w.path.split('/').pop()).join(', ')}${r.warnings.length ? ` (${r.warnings.join('; ')})` : ''}`, open).then((c) => {
+    if (c === open) void vscode.window.showTextDocument(dest as vscode.Uri);
+  });
+  return written;
 }
 
 function parseTraining(v: string): { steps: number; lr: number; momentum: number } | null {

@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { analyze, analyzeSession } from '../core/analyze';
 import { deriveGateInText } from '../core/checks/derive';
+import { exportScript } from '../core/export';
 import { stepSweep } from '../core/checks/gradcheck';
 import { lossLandscape } from '../core/explore/landscape';
 import { train } from '../core/explore/training';
@@ -26,6 +27,10 @@ async function handle(req: Exclude<WorkerRequest, { kind: 'cancel' }>): Promise<
       return analyze(req.params.text, { ...req.params.options, fileName: req.params.fileName });
     case 'derive':
       return deriveGateInText(req.params.text, req.params.gate);
+    case 'export': {
+      const { target, text, ...options } = req.params;
+      return exportScript(target, text, options);
+    }
     case 'sweep': {
       const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false });
       const id = s.graph?.named.get(req.params.target);

@@ -4,6 +4,7 @@
 import type { Analysis, StepSweep } from '../core/analysis';
 import type { AnalyzeOptions } from '../core/analyze';
 import type { DeriveResult } from '../core/checks/derive';
+import type { ExportResult, ExportTarget } from '../core/export';
 import type { LandscapeResult, TrainingResult } from '../protocol';
 
 interface FileParams {
@@ -15,6 +16,7 @@ interface FileParams {
 export interface WorkerCalls {
   analyze: { params: FileParams; result: Analysis };
   derive: { params: { text: string; gate: string }; result: DeriveResult };
+  export: { params: { target: ExportTarget; text: string; fileName: string; scriptName: string; seed?: number; dims?: Record<string, number> }; result: ExportResult };
   sweep: { params: FileParams & { target: string; index: number[] }; result: StepSweep | null };
   landscape: { params: FileParams & { grid: number; span: number }; result: LandscapeResult | 'cancelled' | string };
   train: {
