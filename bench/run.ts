@@ -342,6 +342,8 @@ async function main(): Promise<void> {
     process.stdout.write(`bench: ${def.name} … `);
     let row: Row;
     const notes: string[] = [];
+    // Other work on the machine slows both sides; the 1-minute load average says how much there was.
+    const loadNow = loadavg()[0];
     if (def.family === 'edit-latency') {
       const e = editLatency();
       row = { name: def.name, gradlens_ms: round(e.medianMs, 1), peer: null, peer_ms: null, ratio: null, target: def.target, met: false, peak_mb: round(e.peakMb, 1) };
@@ -365,6 +367,7 @@ async function main(): Promise<void> {
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
       if (def.peer && !peer) notes.push('no PyTorch peer');
     }
+    notes.push(`load ${loadNow.toFixed(1)}`);
     rows.push(row);
     extras.push({ def, note: notes.join('; ') });
     console.log(`${fmtMs(row.gradlens_ms)} ms${row.peer_ms !== null ? ` vs torch ${fmtMs(row.peer_ms)} ms (${fmtRatio(row.ratio)})` : ''}, peak ${row.peak_mb ?? '—'} MB, ${row.met ? 'met' : 'NOT met'}`);

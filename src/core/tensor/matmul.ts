@@ -109,6 +109,9 @@ export function gemmScalar(
 const MR = 4;
 const NR = 6;
 const PAGE = 65536;
+/** Cache blocking: k steps per block, and row panels per block (256 × 256 float64 = 512 KB of A). */
+const KC = 256;
+const MC_PANELS = 64;
 /** Operands larger than this stay on the scalar path (wasm32 addresses, and memory we keep). */
 const MAX_WORKSPACE = 1 << 30;
 
@@ -123,7 +126,7 @@ interface WasmApi {
 }
 
 interface Kernel {
-  tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number): void;
+  tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
   memory: WasmMemory;
   f64: Float64Array;
 }
@@ -217,7 +220,16 @@ function gemmWasm(
   else f.set(Y.subarray(yOff, yOff + yExt), y0);
   const bps = packY ? NR * K * 8 : NR * 8;
   const brsBytes = packY ? NR * 8 : yrs * 8;
-  k.tiles(x0 * 8, xrs * 8, xcs * 8, y0 * 8, bps, brsBytes, c0 * 8, ldc, K, mp, 0, mp * np);
+  // Blocks of KC steps of k and MC rows keep the A block in L2 while every column panel passes
+  // over it; later k blocks continue each entry's sum from the stored tile (same order, same bits).
+  const yk = packY ? NR : yrs;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    for (let p0 = 0; p0 < mp; p0 += MC_PANELS) {
+      const mpb = Math.min(MC_PANELS, mp - p0);
+      k.tiles((x0 + p0 * MR * xrs + k0 * xcs) * 8, xrs * 8, xcs * 8, (y0 + k0 * yk) * 8, bps, brsBytes, (c0 + p0 * MR * ldc) * 8, ldc, kc, mpb, 0, mpb * np, k0 > 0 ? 1 : 0);
+    }
+  }
   if (!swap) {
     for (let i = 0; i < M; i++) {
       const ci = cOff + i * N;
@@ -226,12 +238,19 @@ function gemmWasm(
       else for (let j = 0; j < N; j++) C[ci + j] = f[ti + j];
     }
   } else {
-    // The tiles hold Cᵀ: entry (i, j) of C is at row j, column i.
-    for (let i = 0; i < M; i++) {
-      const ci = cOff + i * N;
-      const ti = c0 + i;
-      if (accumulate) for (let j = 0; j < N; j++) C[ci + j] += f[ti + j * ldc];
-      else for (let j = 0; j < N; j++) C[ci + j] = f[ti + j * ldc];
+    // The tiles hold Cᵀ: entry (i, j) of C is at row j, column i. Copied in 32×32 blocks so that
+    // neither side walks a long stride.
+    for (let i0 = 0; i0 < M; i0 += 32) {
+      const i1 = Math.min(M, i0 + 32);
+      for (let j0 = 0; j0 < N; j0 += 32) {
+        const j1 = Math.min(N, j0 + 32);
+        for (let i = i0; i < i1; i++) {
+          const ci = cOff + i * N;
+          const ti = c0 + i;
+          if (accumulate) for (let j = j0; j < j1; j++) C[ci + j] += f[ti + j * ldc];
+          else for (let j = j0; j < j1; j++) C[ci + j] = f[ti + j * ldc];
+        }
+      }
     }
   }
   return true;

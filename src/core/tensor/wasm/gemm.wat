@@ -5,6 +5,8 @@
 ;;   B(k, j) is at b + (j/6)*bps + k*brs + (j%6)*8   (6 consecutive columns are contiguous:
 ;;     row-major B has bps = 48, brs = 8N; a panel-packed B has bps = 48K, brs = 48)
 ;; (all strides in bytes) and C is stored row-major at pc with ldc columns (ldc >= 6 * panels).
+;; With $load = 1 the accumulators start from the stored C tile instead of +0, so a long k range can
+;; run in blocks (for the cache) and still add its products to each entry in ascending k.
 ;; Rows past M and columns past N compute garbage that the caller drops; it keeps the reads in
 ;; bounds with slack after each operand.
 ;;
@@ -20,7 +22,7 @@
   (func (export "tiles")
     (param $a i32) (param $ars i32) (param $acs i32)
     (param $b i32) (param $bps i32) (param $brs i32)
-    (param $pc i32) (param $ldc i32) (param $K i32) (param $mp i32) (param $t0 i32) (param $t1 i32)
+    (param $pc i32) (param $ldc i32) (param $K i32) (param $mp i32) (param $t0 i32) (param $t1 i32) (param $load i32)
     (local $t i32) (local $p i32) (local $q i32) (local $k i32) (local $c i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $bk i32)
     (local $av v128) (local $b0 v128) (local $b1 v128) (local $b2 v128)
@@ -38,10 +40,21 @@
       (local.set $a2 (i32.add (local.get $a1) (local.get $ars)))
       (local.set $a3 (i32.add (local.get $a2) (local.get $ars)))
       (local.set $bk (i32.add (local.get $b) (i32.mul (local.get $q) (local.get $bps))))
-      (local.set $c00 (v128.const f64x2 0 0)) (local.set $c01 (v128.const f64x2 0 0)) (local.set $c02 (v128.const f64x2 0 0))
-      (local.set $c10 (v128.const f64x2 0 0)) (local.set $c11 (v128.const f64x2 0 0)) (local.set $c12 (v128.const f64x2 0 0))
-      (local.set $c20 (v128.const f64x2 0 0)) (local.set $c21 (v128.const f64x2 0 0)) (local.set $c22 (v128.const f64x2 0 0))
-      (local.set $c30 (v128.const f64x2 0 0)) (local.set $c31 (v128.const f64x2 0 0)) (local.set $c32 (v128.const f64x2 0 0))
+      (local.set $c (i32.add (local.get $pc)
+        (i32.shl (i32.add (i32.mul (i32.mul (local.get $p) (i32.const 4)) (local.get $ldc)) (i32.mul (local.get $q) (i32.const 6))) (i32.const 3))))
+      (if (local.get $load)
+        (then
+          (local.set $c00 (v128.load offset=0 (local.get $c))) (local.set $c01 (v128.load offset=16 (local.get $c))) (local.set $c02 (v128.load offset=32 (local.get $c)))
+          (local.set $c10 (v128.load offset=0 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 8))))) (local.set $c11 (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 8))))) (local.set $c12 (v128.load offset=32 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 8)))))
+          (local.set $c20 (v128.load offset=0 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 16))))) (local.set $c21 (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 16))))) (local.set $c22 (v128.load offset=32 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 16)))))
+          (local.set $c30 (v128.load offset=0 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 24))))) (local.set $c31 (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 24))))) (local.set $c32 (v128.load offset=32 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 24)))))
+        )
+        (else
+          (local.set $c00 (v128.const f64x2 0 0)) (local.set $c01 (v128.const f64x2 0 0)) (local.set $c02 (v128.const f64x2 0 0))
+          (local.set $c10 (v128.const f64x2 0 0)) (local.set $c11 (v128.const f64x2 0 0)) (local.set $c12 (v128.const f64x2 0 0))
+          (local.set $c20 (v128.const f64x2 0 0)) (local.set $c21 (v128.const f64x2 0 0)) (local.set $c22 (v128.const f64x2 0 0))
+          (local.set $c30 (v128.const f64x2 0 0)) (local.set $c31 (v128.const f64x2 0 0)) (local.set $c32 (v128.const f64x2 0 0))
+        ))
       (local.set $k (local.get $K))
       (block $kdone (loop $ks
         (br_if $kdone (i32.eqz (local.get $k)))
@@ -71,8 +84,6 @@
         (local.set $bk (i32.add (local.get $bk) (local.get $brs)))
         (local.set $k (i32.sub (local.get $k) (i32.const 1)))
         (br $ks)))
-      (local.set $c (i32.add (local.get $pc)
-        (i32.shl (i32.add (i32.mul (i32.mul (local.get $p) (i32.const 4)) (local.get $ldc)) (i32.mul (local.get $q) (i32.const 6))) (i32.const 3))))
       (v128.store offset=0 (local.get $c) (local.get $c00)) (v128.store offset=16 (local.get $c) (local.get $c01)) (v128.store offset=32 (local.get $c) (local.get $c02))
       (local.set $c (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 3))))
       (v128.store offset=0 (local.get $c) (local.get $c10)) (v128.store offset=16 (local.get $c) (local.get $c11)) (v128.store offset=32 (local.get $c) (local.get $c12))
