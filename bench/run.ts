@@ -9,7 +9,7 @@
 //
 // Options: --only a,b  (workload names)   --quick  (fewer repetitions)   --no-peer
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -173,6 +173,43 @@ function peakOf(name: string): number | null {
   return (JSON.parse(r.stdout.trim().split('\n').pop() as string) as { peak_mb: number }).peak_mb;
 }
 
+/** --profile <name>: run the workload for about two seconds (under --cpu-prof, see profileOf). */
+function profileMode(name: string): void {
+  const p = prepare(WORKLOADS.find((w) => w.name === name) ?? WORKLOADS[0]);
+  const until = performance.now() + 2000;
+  do p.run();
+  while (performance.now() < until);
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** The functions with the most self time in a CPU profile of the workload (a fresh process). */
+function profileOf(name: string): string[] {
+  const dir = join(TMP, `profile-${name}`);
+  rmSync(dir, { recursive: true, force: true });
+  const r = spawnSync(process.execPath, [...process.execArgv, `--cpu-prof`, `--cpu-prof-dir=${dir}`, process.argv[1], '--profile', name], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GRADLENS_BENCH_DIR: HERE } });
+  if (r.status !== 0) return [];
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return [];
+  const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  prof.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    const fn = n?.callFrame.functionName || '(anonymous)';
+    if (!n || fn === '(idle)' || fn === '(program)') return;
+    const dt = prof.timeDeltas[i] ?? 0;
+    const key = n.callFrame.url.includes('wasm') ? 'wasm GEMM kernel' : fn;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, t]) => `${k} ${((100 * t) / total).toFixed(0)}%`);
+}
+
 /** --peak <name>: prepare the workload, run it three times, print the maximum resident set. */
 function peakMode(name: string): void {
   if (name === '--baseline') analyzeSession('input x = 1\nf = x * x\n');
@@ -227,7 +264,7 @@ function fmtMs(x: number | null): string {
 
 function fmtRatio(r: number | null): string {
   if (r === null) return '—';
-  return r < 1 ? `${r.toFixed(3)}× (${(1 / r).toFixed(1)}× faster)` : `${r.toFixed(2)}×`;
+  return r < 1 ? `${r.toFixed(3)}× (${(1 / r).toFixed(1)}× faster)` : `${r.toFixed(3)}×`;
 }
 
 interface Machine {
@@ -244,7 +281,7 @@ interface Machine {
   date: string;
 }
 
-function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: string[]): void {
+function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: string[], profiles: string[]): void {
   writeFileSync(join(HERE, 'results.json'), JSON.stringify({ machine, workloads: rows }, null, 2) + '\n');
   const md: string[] = [];
   md.push('# GradLens benchmark results', '');
@@ -258,6 +295,10 @@ function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: s
   });
   md.push('', '## Scaling', '', 'Time per unit of work (medians of the same run); flat per-unit times mean the cost grows linearly.', '');
   md.push(...scaling);
+  if (profiles.length) {
+    md.push('', '## Where the time goes in the workloads that miss their target', '', 'Self time per function over about two seconds of the workload in a fresh process (`node --cpu-prof`, the bundled core):', '');
+    md.push(...profiles);
+  }
   md.push('', '## What is measured', '');
   for (const { def } of extras) md.push(`- **${def.name}**: ${def.what}.`);
   md.push(
@@ -313,6 +354,10 @@ async function main(): Promise<void> {
     peakMode(process.argv[3]);
     return;
   }
+  if (process.argv[2] === '--profile') {
+    profileMode(process.argv[3]);
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   mkdirSync(TMP, { recursive: true });
   const load = loadavg();
@@ -338,6 +383,7 @@ async function main(): Promise<void> {
   const selected = WORKLOADS.filter((w) => !args.only || args.only.includes(w.name));
   const rows: Row[] = [];
   const extras: Extra[] = [];
+  const profiles: string[] = [];
   for (const def of selected) {
     process.stdout.write(`bench: ${def.name} … `);
     let row: Row;
@@ -370,10 +416,12 @@ async function main(): Promise<void> {
     notes.push(`load ${loadNow.toFixed(1)}`);
     rows.push(row);
     extras.push({ def, note: notes.join('; ') });
+    // A target not met: say where the time goes (self time per function, node --cpu-prof).
+    if (!row.met && def.text !== null) profiles.push(`- **${def.name}**: ${profileOf(def.name).join(', ') || 'no profile'}`);
     console.log(`${fmtMs(row.gradlens_ms)} ms${row.peer_ms !== null ? ` vs torch ${fmtMs(row.peer_ms)} ms (${fmtRatio(row.ratio)})` : ''}, peak ${row.peak_mb ?? '—'} MB, ${row.met ? 'met' : 'NOT met'}`);
   }
   peer?.close();
-  writeResults(machine, rows, extras, scalingTable(rows));
+  writeResults(machine, rows, extras, scalingTable(rows), profiles);
   console.log(`\nbench: wrote bench/results.md and bench/results.json\n`);
   const md = (await import('node:fs')).readFileSync(join(HERE, 'results.md'), 'utf8');
   console.log(md.split('\n## Scaling')[0]);
