@@ -80,6 +80,9 @@ export class Workbench {
   async screenshot(name: string): Promise<string> {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const png = join(SCREENSHOTS, `${name}.png`);
+    // Park the mouse on empty space so no tooltip from an earlier click covers the picture.
+    await this.page.mouse.move(700, 820);
+    await this.page.waitForTimeout(300);
     await this.page.screenshot({ path: png });
     return png;
   }
