@@ -1,4 +1,5 @@
-// `npm test`: every test layer, in order — unit (node:test), integration (mocha in code-server's
+// `npm test`: every test layer, in order — unit (node:test), webview (the dashboard in Chromium),
+// integration (mocha in code-server's
 // extension host), end-to-end (Chromium against code-server with the packaged .vsix installed).
 // Installs the missing tools first (scripts/setup-tools.sh: quick when present). Runs every layer
 // even after one fails, prints a table and a closing `N passed, N failed, N skipped` line, writes
@@ -26,6 +27,12 @@ function run(cmd, args) {
   });
 }
 
+/** Counts from node:test's spec reporter summary. */
+function nodeTestCounts(out) {
+  const n = (k) => Number(new RegExp(`^ℹ ${k} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+  return { passed: n('pass'), failed: n('fail') + n('cancelled'), skipped: n('skipped') + n('todo') };
+}
+
 function must(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
@@ -39,8 +46,16 @@ const layers = [
     name: 'unit',
     async run() {
       const { code, out } = await run(node, [join(root, 'scripts', 'run-unit-tests.mjs')]);
-      const n = (k) => Number(new RegExp(`^ℹ ${k} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
-      return { code, passed: n('pass'), failed: n('fail') + n('cancelled'), skipped: n('skipped') + n('todo') };
+      return { code, ...nodeTestCounts(out) };
+    },
+  },
+  {
+    // The dashboard webview in Chromium, on its own page with the extension's CSP.
+    name: 'webview',
+    async run() {
+      const files = ['html.test.ts', 'dashboard.test.ts'].map((f) => join(root, 'test', 'webview', f));
+      const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+      return { code, ...nodeTestCounts(out) };
     },
   },
   {
