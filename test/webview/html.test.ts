@@ -16,6 +16,15 @@ describe('dashboardHtml', () => {
     assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i, 'no inline styles or handlers');
   });
 
+  it("accepts VS Code's real webview.cspSource ('self' plus the CDN host) and keeps both in the policy", () => {
+    const real = "'self' https://*.vscode-cdn.net";
+    const csp = dashboardCsp(real, base.nonce);
+    assert.match(csp, /img-src 'self' https:\/\/\*\.vscode-cdn\.net data:/);
+    assert.match(csp, /script-src 'nonce-/);
+    assert.doesNotMatch(csp, /script-src[^;]*'self'/, 'scripts still need the nonce');
+    assert.doesNotThrow(() => dashboardHtml({ ...base, cspSource: real }));
+  });
+
   it('writes the mode on <body> (compact for the sidebar) and nothing else', () => {
     assert.match(dashboardHtml({ ...base, mode: 'compact' }), /<body data-mode="compact">/);
     assert.match(dashboardHtml(base), /<body data-mode="panel">/);
