@@ -121,7 +121,9 @@ export class AnalysisService implements vscode.Disposable {
    */
   analyzeNow(doc: vscode.TextDocument, opts: { forceChecks?: boolean } = {}): Promise<DocumentAnalysis> {
     const s = this.state(doc.uri);
-    if (!opts.forceChecks && s.result && s.result.version === doc.version && !s.running && !s.timer) return Promise.resolve(s.result);
+    // The cached result stands only for the same text *and* settings (seed and dims overrides included).
+    const fresh = s.result && s.lastKey === this.optionsKey(doc.uri, doc.getText()) && !s.running && !s.timer;
+    if (!opts.forceChecks && s.result && fresh) return Promise.resolve(s.result);
     const p = new Promise<DocumentAnalysis>((resolve) => s.waiters.push(resolve));
     if (s.timer) clearTimeout(s.timer);
     s.timer = undefined;

@@ -1,0 +1,138 @@
+// The broken-gate examples inside VS Code: each classic mistake is a diagnostic with the right
+// code on the right line, the gate's lens shows its verdict, hovers explain ops and failing
+// checks, and "Derive backward" writes a block that passes.
+import * as assert from 'node:assert/strict';
+import { suite, suiteSetup, teardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import { activateExtension, closeAllEditors, codeOf, describeDiagnostics, hasCodeOnLine, openExample, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
+
+function lineOf(doc: vscode.TextDocument, needle: string): number {
+  for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.includes(needle)) return i;
+  assert.fail(`no line containing "${needle}" in ${doc.uri.path}`);
+}
+
+function hoverText(hovers: vscode.Hover[] | undefined): string {
+  return (hovers ?? []).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
+async function lensTitles(doc: vscode.TextDocument, line: number): Promise<string[]> {
+  const lenses = await waitFor(
+    `code lenses on line ${line}`,
+    () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100),
+    (l) => (l ?? []).some((x) => x.range.start.line === line),
+    {},
+    (l) => (l ?? []).map((x) => `${x.range.start.line}: ${x.command?.title}`).join('; ') || 'no lenses',
+  );
+  return lenses.filter((x) => x.range.start.line === line).map((x) => x.command?.title ?? '');
+}
+
+/** The classic mistakes: file, the line that is wrong, and the diagnostic it must get there. */
+const MISTAKES: [string, string, string][] = [
+  ['broken/missing-transpose.grad', 'dW = dout @ X', 'backward-shape'],
+  ['broken/forgotten-bias-sum.grad', 'db = dout', 'backward-shape'],
+  ['broken/swapped-order.grad', 'dW = dout.T @ X', 'gradcheck-failed'],
+  ['broken/wrong-sign.grad', 'db = dout', 'gradcheck-failed'],
+  ['broken/sigmoid-input.grad', 'dx = sigmoid(x) * (1 - x) * dout', 'gradcheck-failed'],
+  ['broken/relu-mask.grad', 'dx = dout * (dout > 0)', 'gradcheck-failed'],
+  ['broken/softmax-overflow.grad', 'p = exp(s) / sum(exp(s)', 'unstable-softmax'],
+];
+
+suite('gates and their checks', () => {
+  let api: GradLensApi;
+
+  suiteSetup(async () => {
+    api = await activateExtension();
+  });
+
+  teardown(async () => {
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.isDirty) {
+        await vscode.window.showTextDocument(editor.document);
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      }
+    }
+    await closeAllEditors();
+  });
+
+  for (const [file, needle, code] of MISTAKES) {
+    test(`${file}: ${code} on the line \`${needle}\``, async () => {
+      const { document: doc } = await openExample(file);
+      const line = lineOf(doc, needle);
+      const diags = await waitForDiagnostics(doc.uri, `${code} on line ${line}`, hasCodeOnLine(code, line));
+      const d = diags.find((x) => codeOf(x) === code && x.range.start.line === line);
+      assert.ok(d);
+      assert.equal(d.source, 'GradLens');
+      if (code === 'gradcheck-failed') {
+        assert.match(d.message, /gradient check failed for `d\w+` of `\w+`: relative error [\d.e+-]+ at \[[\d, ]*\]/);
+        assert.ok(d.relatedInformation?.length, 'points at the call the gate was checked at');
+      }
+    });
+  }
+
+  test('the gate lens shows the failing gradient, the correct gate lens shows ✓ gradcheck', async () => {
+    const { document: bad } = await openExample('broken/wrong-sign.grad');
+    await api.service.analyzeNow(bad);
+    const titles = await lensTitles(bad, lineOf(bad, 'gate difference'));
+    assert.ok(titles.some((t) => /^✗ db rel err [\d.e+-]+ at \[\d+\]$/.test(t)), titles.join(' | '));
+    for (const action of ['Check', 'Derive backward', 'Show in graph']) assert.ok(titles.includes(action), `missing ${action}: ${titles.join(' | ')}`);
+    await closeAllEditors();
+    const { document: good } = await openExample('affine-gate.grad');
+    await api.service.analyzeNow(good);
+    const ok = await lensTitles(good, lineOf(good, 'gate affine'));
+    assert.ok(ok.some((t) => /^✓ gradcheck /.test(t)), ok.join(' | '));
+  });
+
+  test('a scalar lens gives value and gradient, as in the lecture', async () => {
+    const { document: doc } = await openExample('circuit.grad');
+    await api.service.analyzeNow(doc);
+    assert.deepEqual(await lensTitles(doc, lineOf(doc, 'f = q * z')), ['value -12 · ∂f 1']);
+    assert.deepEqual(await lensTitles(doc, lineOf(doc, 'input x = -2')), ['value -2 · ∂f -4']);
+    assert.deepEqual(await lensTitles(doc, lineOf(doc, 'input z = -4')), ['value -4 · ∂f 3']);
+  });
+
+  test('hovers explain how an op routes gradients, and show a failing check\'s worst entries', async () => {
+    const { document: doc } = await openExample('broken/wrong-sign.grad');
+    await api.service.analyzeNow(doc);
+    const callLine = lineOf(doc, 'out = a - b');
+    const minus = doc.lineAt(callLine).text.indexOf('-');
+    const op = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(callLine, minus)));
+    assert.match(op, /Passes the upstream gradient to the left input and its negation to the right/);
+    const dbLine = lineOf(doc, 'db = dout');
+    const check = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(dbLine, 5)));
+    assert.match(check, /gradient check of `difference\.db`: fail/);
+    assert.match(check, /\| index \| analytic \| numeric \| abs err \| rel err \|/);
+    const { document: affine } = await openExample('affine-gate.grad');
+    await api.service.analyzeNow(affine);
+    const reluLine = lineOf(affine, 'out = relu(x)');
+    const relu = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', affine.uri, new vscode.Position(reluLine, affine.lineAt(reluLine).text.indexOf('relu') + 1)));
+    assert.match(relu, /A gate: passes the upstream gradient where x > 0/);
+  });
+
+  test('"Derive backward" writes a backward block that passes its gradient check', async () => {
+    const { document: doc } = await openExample('broken/wrong-sign.grad');
+    await vscode.commands.executeCommand('gradlens.deriveBackward', doc.uri, 'difference');
+    await waitFor('the derived line `db = -dout`', () => doc.getText(), (t) => /^\s*db = -dout$/m.test(t), {}, (t) => t);
+    const r = await api.service.analyzeNow(doc);
+    const checks = (r.analysis as unknown as { gradchecks: { target: string; verdict: string }[] }).gradchecks;
+    assert.ok(checks.filter((c) => c.target.startsWith('difference.')).every((c) => c.verdict === 'pass'), JSON.stringify(checks));
+    await waitForDiagnostics(doc.uri, 'no errors after deriving', (l) => l.every((x) => x.severity !== vscode.DiagnosticSeverity.Error));
+  });
+
+  test('a gate without a backward block offers "Derive backward" as a code action', async () => {
+    const doc = await vscode.workspace.openTextDocument({ language: 'grad', content: 'dims N = 3, D = 4, M = 2\ninput X: [N, D]\nparam W: [D, M]\ngate f(X: [N, D], W: [D, M]) -> out: [N, M] {\n  out = tanh(X @ W)\n}\nloss = sum(f(X, W))\n' });
+    await vscode.window.showTextDocument(doc);
+    await api.service.analyzeNow(doc);
+    const actions = await waitFor(
+      'the "Derive backward for `f`" action',
+      () => vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, new vscode.Range(4, 2, 4, 2)),
+      (a) => (a ?? []).some((x) => x.title === 'Derive backward for `f`'),
+      {},
+      (a) => (a ?? []).map((x) => x.title).join('; ') || 'no actions',
+    );
+    const a = actions.find((x) => x.title === 'Derive backward for `f`');
+    assert.ok(a?.edit && (await vscode.workspace.applyEdit(a.edit)));
+    assert.match(doc.getText(), /backward \{\n\s+dz = dout \* \(1 - out \* out\)\n\s+dX = dz @ W\.T\n\s+dW = X\.T @ dz\n\s+\}/);
+    await api.service.analyzeNow(doc);
+    assert.equal(describeDiagnostics(vscode.languages.getDiagnostics(doc.uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error)), 'no diagnostics');
+  });
+});
