@@ -16,13 +16,15 @@ export interface DocumentAnalysis {
 }
 
 interface DocState {
+  /** When the latest edit arrived (for the edit → result latency). */
+  editedAt?: number;
   timer?: NodeJS.Timeout;
   running: boolean;
   /** Text waiting for the running analysis to finish (the latest edit wins). */
   queued?: { text: string; version: number };
   lastKey?: string;
   result?: DocumentAnalysis;
-  waiters: ((r: DocumentAnalysis) => void)[];
+  waiters: { resolve(r: DocumentAnalysis): void; reject(e: Error): void }[];
   /** The next run checks gradients whatever the settings say. */
   forceChecks?: boolean;
 }
@@ -41,14 +43,15 @@ export class AnalysisService implements vscode.Disposable {
   /** Per-document seed overrides set with "Re-seed". */
   readonly seedOverrides = new Map<string, number>();
   private failureReported = false;
+  /** Recent edit → result latencies (ms), newest last. */
+  readonly latencies: number[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     workerScript: string,
     private readonly log: vscode.OutputChannel,
   ) {
-    const cfg = readConfig();
-    this.worker = new WorkerClient(workerScript, (e) => this.onWorkerFailure(e), { maxOldGenerationSizeMb: cfg.workerMemoryMb });
+    this.worker = new WorkerClient(workerScript, (e) => this.onWorkerFailure(e), () => ({ maxOldGenerationSizeMb: readConfig().workerMemoryMb }));
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.onOpen(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.onChange(e.document)),
@@ -87,6 +90,7 @@ export class AnalysisService implements vscode.Disposable {
 
   private onChange(doc: vscode.TextDocument): void {
     if (doc.languageId !== LANGUAGE_ID) return;
+    this.state(doc.uri).editedAt = performance.now();
     const cfg = readConfig();
     if (cfg.run === 'onType') this.schedule(doc, cfg.debounceMs);
   }
@@ -124,7 +128,7 @@ export class AnalysisService implements vscode.Disposable {
     // The cached result stands only for the same text *and* settings (seed and dims overrides included).
     const fresh = s.result && s.lastKey === this.optionsKey(doc.uri, doc.getText()) && !s.running && !s.timer;
     if (!opts.forceChecks && s.result && fresh) return Promise.resolve(s.result);
-    const p = new Promise<DocumentAnalysis>((resolve) => s.waiters.push(resolve));
+    const p = new Promise<DocumentAnalysis>((resolve, reject) => s.waiters.push({ resolve, reject }));
     if (s.timer) clearTimeout(s.timer);
     s.timer = undefined;
     s.lastKey = undefined;
@@ -135,6 +139,30 @@ export class AnalysisService implements vscode.Disposable {
 
   get(uri: vscode.Uri): DocumentAnalysis | undefined {
     return this.states.get(uri.toString())?.result;
+  }
+
+  /**
+   * The analysis of the document's current text: at once if it is there, else when the pending
+   * run finishes (at most `timeoutMs`, then whatever is there). Providers use it so that the
+   * editor's first request after an edit already gets the new values.
+   */
+  whenCurrent(doc: vscode.TextDocument, timeoutMs: number): Promise<DocumentAnalysis | undefined> {
+    const s = this.states.get(doc.uri.toString());
+    if (!s) return Promise.resolve(undefined);
+    const pending = s.running || s.timer !== undefined || s.queued !== undefined;
+    if (!pending || (s.result && s.result.version >= doc.version)) return Promise.resolve(s.result);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        resolve(s.result);
+      }, timeoutMs);
+      const sub = this.onDidAnalyze((r) => {
+        if (r.uri.toString() !== doc.uri.toString() || r.version < doc.version) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(r);
+      });
+    });
   }
 
   private optionsKey(uri: vscode.Uri, text: string): string {
@@ -169,6 +197,11 @@ export class AnalysisService implements vscode.Disposable {
       .request('analyze', { text, fileName: uri.path.split('/').pop() ?? 'file.grad', options }, cfg.workerTimeoutMs)
       .then((analysis) => {
         const result: DocumentAnalysis = { uri, version, text, analysis, ms: Date.now() - started };
+        if (!s.queued && s.editedAt !== undefined) {
+          this.latencies.push(performance.now() - s.editedAt);
+          if (this.latencies.length > 200) this.latencies.shift();
+          s.editedAt = undefined;
+        }
         if (!s.queued) {
           s.result = result;
           this.emitter.fire(result);
@@ -178,6 +211,8 @@ export class AnalysisService implements vscode.Disposable {
       .catch((e: Error) => {
         s.lastKey = undefined;
         this.log.appendLine(`[analysis] ${uri.fsPath}: ${e.message}`);
+        // Callers waiting for this text learn that it failed (a newer text may still succeed).
+        if (!s.queued) for (const w of s.waiters.splice(0)) w.reject(e);
       })
       .finally(() => {
         clearTimeout(progressTimer);
@@ -192,8 +227,7 @@ export class AnalysisService implements vscode.Disposable {
   private resolveWaiters(s: DocState): void {
     const r = s.result;
     if (!r) return;
-    const w = s.waiters.splice(0);
-    for (const f of w) f(r);
+    for (const w of s.waiters.splice(0)) w.resolve(r);
   }
 
   private showProgress(s: DocState): void {

@@ -21,7 +21,7 @@ export function readConfig(): GradLensConfig {
   const c = vscode.workspace.getConfiguration('gradlens');
   return {
     run: c.get<RunMode>('run', 'onType'),
-    debounceMs: c.get<number>('debounceMs', 150),
+    debounceMs: c.get<number>('debounceMs', 75),
     gradientCheck: {
       enabled: c.get<boolean>('gradientCheck.enabled', true),
       h: c.get<number>('gradientCheck.h', 1e-5),

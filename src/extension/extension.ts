@@ -1,5 +1,6 @@
 // Extension entry point: starts the analysis service (a worker) and registers the thin adapters
 // that turn its results into diagnostics, lenses, hovers, hints, fixes, views and commands.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { AnalysisService, LANGUAGE_ID, type DocumentAnalysis } from './analysisService';
 import { registerCommands } from './commands';
@@ -16,6 +17,17 @@ import { StatusBar } from './views/statusBar';
 
 export interface GradLensApi {
   service: AnalysisService;
+  /** Figures for tests and benchmarks: how long the main thread stalled, edit → result latencies. */
+  stats(): RuntimeStats;
+}
+
+export interface RuntimeStats {
+  /** Longest event-loop delay of the extension host since activation (or the last reset), ms. */
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+  /** Median time from an edit to its analysis result, ms (the editor's own debounce included). */
+  editToResultMedianMs: number | null;
+  workerRestarts: number;
 }
 
 const SELECTOR: vscode.DocumentSelector = { language: LANGUAGE_ID };
@@ -81,7 +93,31 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
   );
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  return { service };
+  // The analysis runs in a worker; this watches that the extension host's own thread stays free.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  context.subscriptions.push({ dispose: () => loop.disable() });
+  const stats = (): RuntimeStats => {
+    const sorted = [...service.latencies].sort((a, b) => a - b);
+    return {
+      loopDelayMaxMs: loop.max / 1e6,
+      loopDelayP99Ms: loop.percentile(99) / 1e6,
+      editToResultMedianMs: sorted.length ? sorted[Math.floor(sorted.length / 2)] : null,
+      workerRestarts: service.worker.restarts,
+    };
+  };
+  // Not contributed (not in the palette): for tests and benchmarks.
+  context.subscriptions.push(
+    vscode.commands.registerCommand('gradlens._stats', (reset?: boolean) => {
+      const s = stats();
+      if (reset === true) {
+        loop.reset();
+        service.latencies.length = 0;
+      }
+      return s;
+    }),
+  );
+  return { service, stats };
 }
 
 export function deactivate(): void {}

@@ -35,14 +35,18 @@ export class WorkerClient {
   constructor(
     private readonly scriptPath: string,
     private readonly onFailure: (e: WorkerFailure) => void,
-    private readonly resourceLimits: { maxOldGenerationSizeMb: number } = { maxOldGenerationSizeMb: 2048 },
+    /** Read at each (re)start, so a changed memory setting applies to the next worker. */
+    private readonly resourceLimits: () => { maxOldGenerationSizeMb: number } = () => ({ maxOldGenerationSizeMb: 2048 }),
   ) {}
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.scriptPath, { resourceLimits: this.resourceLimits });
+    const w = new Worker(this.scriptPath, { resourceLimits: this.resourceLimits() });
     w.on('message', (res: WorkerResponse) => this.settle(res));
-    w.on('error', (err) => this.fail(new WorkerFailure(`the analysis worker crashed: ${err.message}`, 'crash')));
+    w.on('error', (err) => {
+      const oom = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.fail(new WorkerFailure(oom ? `the analysis worker ran out of memory (limit: the gradlens.worker.memoryLimitMb setting)` : `the analysis worker crashed: ${err.message}`, 'crash'));
+    });
     w.on('exit', (code) => {
       if (this.worker === w && code !== 0) this.fail(new WorkerFailure(`the analysis worker exited with code ${code}`, 'crash'));
     });

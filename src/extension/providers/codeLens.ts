@@ -43,10 +43,10 @@ export class CodeLensProvider implements vscode.CodeLensProvider {
     service.onDidAnalyze(() => this.changed.fire());
   }
 
-  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const cfg = readConfig();
     if (cfg.codeLensDetail === 'off') return [];
-    const r = this.service.get(doc.uri);
+    const r = await this.service.whenCurrent(doc, 1000);
     if (!r) return [];
     const a = r.analysis;
     const lenses: vscode.CodeLens[] = [];

@@ -16,9 +16,9 @@ export class InlayHintsProvider implements vscode.InlayHintsProvider {
     });
   }
 
-  provideInlayHints(doc: vscode.TextDocument, range: vscode.Range): vscode.InlayHint[] {
+  async provideInlayHints(doc: vscode.TextDocument, range: vscode.Range): Promise<vscode.InlayHint[]> {
     if (!readConfig().inlayHints) return [];
-    const r = this.service.get(doc.uri);
+    const r = await this.service.whenCurrent(doc, 1000);
     if (!r) return [];
     const hints: vscode.InlayHint[] = [];
     const add = (at: vscode.Position, dims: string[], shape: number[] | null) => {

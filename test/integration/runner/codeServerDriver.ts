@@ -44,12 +44,13 @@ async function main(): Promise<number> {
   // A copy, so a test that saves cannot change the repository's examples.
   cpSync(join(ROOT, 'examples'), workspace, { recursive: true });
   const reportFile = join(tmp, 'report.jsonl');
+  mkdirSync(join(RESULTS, 'summary'), { recursive: true }); // tests write their figures there
   const consoleLog: string[] = [];
   const port = await freePort();
   const server = await startCodeServer({
     dataDir: join(tmp, 'code-server'),
     port,
-    env: { GRADLENS_TEST_REPORT: reportFile },
+    env: { GRADLENS_TEST_REPORT: reportFile, GRADLENS_RESULTS_DIR: join(RESULTS, 'summary') },
     settings: QUIET_SETTINGS,
   });
   console.log(`integration: code-server ${relative(ROOT, CODE_SERVER_ENTRY)} on ${server.url} (data in ${tmp})`);

@@ -10,6 +10,7 @@ export const EXTENSION_ID = 'gradlens.gradlens';
 export interface GradLensApi {
   service: {
     analyzeNow(document: vscode.TextDocument): Promise<{ analysis: { diagnostics: { code: string; severity: string }[] } }>;
+    get(uri: vscode.Uri): { version: number; analysis: unknown } | undefined;
     worker: { kill(): void; restarts: number };
   };
 }

@@ -1,0 +1,111 @@
+// Fault tolerance in the editor: a worker that is killed mid-analysis, hangs past its time limit
+// or runs out of memory is replaced and the editor recovers with correct results; a burst of
+// typing (100 edits per second for 10 s) ends with the results of the final text.
+import * as assert from 'node:assert/strict';
+import { suite, suiteSetup, teardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import { analyze } from '../../../src/core/analyze';
+import { activateExtension, closeAllEditors, codeOf, sleep, waitForDiagnostics, type GradLensApi } from './helpers';
+
+interface Stats {
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+  editToResultMedianMs: number | null;
+  workerRestarts: number;
+}
+
+async function untitled(content: string): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument({ language: 'grad', content });
+  return vscode.window.showTextDocument(doc);
+}
+
+const rootValue = (a: { nodes: { name: string; value: number[] | null }[]; root: string | null }) => a.nodes.find((n) => n.name === a.root)?.value?.[0];
+
+suite('resilience', () => {
+  let api: GradLensApi;
+
+  suiteSetup(async () => {
+    api = await activateExtension();
+  });
+
+  teardown(async () => {
+    const cfg = vscode.workspace.getConfiguration('gradlens');
+    await cfg.update('worker.timeoutSeconds', undefined, vscode.ConfigurationTarget.Global);
+    await cfg.update('worker.memoryLimitMb', undefined, vscode.ConfigurationTarget.Global);
+    await closeAllEditors();
+  });
+
+  test('killing the worker mid-analysis: the editor recovers with correct results', async () => {
+    const editor = await untitled('dims N = 300\ninput X: [N, N]\nparam W: [N, N] ~ xavier\nloss = sum(tanh(X @ W) @ X)\n');
+    const before = api.service.worker.restarts;
+    const pending = api.service.analyzeNow(editor.document);
+    await sleep(20); // the worker is busy with the analysis now
+    api.service.worker.kill();
+    await editor.edit((e) => e.insert(new vscode.Position(4, 0), 'expect value loss == 12345\n'));
+    const diags = await waitForDiagnostics(editor.document.uri, 'the expect-failed of the edited text', (l) => l.some((d) => codeOf(d) === 'expect-failed'));
+    const msg = diags.find((d) => codeOf(d) === 'expect-failed')?.message ?? '';
+    const truth = analyze(editor.document.getText(), { gradcheck: false });
+    assert.ok(msg.includes(String(rootValue(truth))), `the reported value is the right one: ${msg} vs ${rootValue(truth)}`);
+    assert.ok(api.service.worker.restarts > before, 'the worker was restarted');
+    void pending;
+  });
+
+  test('a worker that hangs past its time limit is stopped and replaced', async () => {
+    await vscode.workspace.getConfiguration('gradlens').update('worker.timeoutSeconds', 1, vscode.ConfigurationTarget.Global);
+    const before = api.service.worker.restarts;
+    // Expensive but within the resource limits: many convolution layers on large images.
+    const slow = await untitled('dims N = 8, S = 128\ninput x: [N, 8, S, S]\nparam w: [8, 8, 5, 5] ~ he\nparam b: [8] = 0\nloss = sum(conv2d(conv2d(conv2d(x, w, b, pad=2), w, b, pad=2), w, b, pad=2))\n');
+    await api.service.analyzeNow(slow.document).catch(() => undefined);
+    await waitForDiagnostics(slow.document.uri, 'nothing (the run was stopped)', () => api.service.worker.restarts > before, { timeoutMs: 60_000 });
+    await vscode.workspace.getConfiguration('gradlens').update('worker.timeoutSeconds', undefined, vscode.ConfigurationTarget.Global);
+    const ok = await untitled('input x = 3\ny = x * x\nexpect grad x == 7\n');
+    const d = await waitForDiagnostics(ok.document.uri, 'expect-failed from the new worker', (l) => l.some((x) => codeOf(x) === 'expect-failed'));
+    assert.match(d.find((x) => codeOf(x) === 'expect-failed')?.message ?? '', /found 6/);
+  });
+
+  test('a worker that runs out of memory is replaced', async () => {
+    await vscode.workspace.getConfiguration('gradlens').update('worker.memoryLimitMb', 64, vscode.ConfigurationTarget.Global);
+    api.service.worker.kill(); // the next worker starts with the new limit
+    const before = api.service.worker.restarts;
+    const big = await untitled('dims N = 4000\ninput X: [N, N]\nparam W: [N, N]\nloss = sum(X * W)\n');
+    await api.service.analyzeNow(big.document).catch(() => undefined);
+    await waitForDiagnostics(big.document.uri, 'a restart after running out of memory', () => api.service.worker.restarts > before, { timeoutMs: 60_000 });
+    await vscode.workspace.getConfiguration('gradlens').update('worker.memoryLimitMb', undefined, vscode.ConfigurationTarget.Global);
+    api.service.worker.kill();
+    const ok = await untitled('input x = 2\ny = x * 5\nexpect value y == 11\n');
+    const d = await waitForDiagnostics(ok.document.uri, 'results again', (l) => l.some((x) => codeOf(x) === 'expect-failed'));
+    assert.match(d.find((x) => codeOf(x) === 'expect-failed')?.message ?? '', /found 10/);
+  });
+
+  test('100 edits per second for 10 s: the final results match the final text, the main thread stays free', async () => {
+    const text = (await vscode.workspace.fs.readFile(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'two-layer-net.grad'))).toString();
+    const editor = await untitled(text);
+    await api.service.analyzeNow(editor.document);
+    await vscode.commands.executeCommand('gradlens._stats', true);
+    const line = editor.document.lineCount - 1;
+    const started = Date.now();
+    let k = 0;
+    while (Date.now() - started < 10_000) {
+      // type and erase a comment, then finally change the seed
+      const ch = k % 2 === 0 ? '#' : '';
+      if (ch) await editor.edit((e) => e.insert(new vscode.Position(line, 0), ch), { undoStopBefore: false, undoStopAfter: false });
+      else await editor.edit((e) => e.delete(new vscode.Range(line, 0, line, 1)), { undoStopBefore: false, undoStopAfter: false });
+      k++;
+      await sleep(10);
+    }
+    const seedLine = [...Array(editor.document.lineCount).keys()].find((i) => editor.document.lineAt(i).text.startsWith('seed '));
+    assert.ok(seedLine !== undefined);
+    await editor.edit((e) => e.replace(editor.document.lineAt(seedLine).range, 'seed 17'));
+    const truth = analyze(editor.document.getText(), { gradcheck: false });
+    const final = await waitForDiagnostics(editor.document.uri, 'the analysis of the final text', () => {
+      const r = api.service.get(editor.document.uri);
+      return r !== undefined && r.version === editor.document.version && rootValue(r.analysis as never) === rootValue(truth);
+    });
+    void final;
+    const stats = await vscode.commands.executeCommand<Stats>('gradlens._stats');
+    // The figures go to the test results (speed goals live in the benchmarks, not in assertions).
+    const out = vscode.Uri.joinPath(vscode.Uri.file(process.env.GRADLENS_RESULTS_DIR ?? '/tmp'), 'editor-stats.json');
+    await vscode.workspace.fs.writeFile(out, new TextEncoder().encode(JSON.stringify({ edits: k, seconds: 10, ...stats }, null, 2)));
+    assert.ok(k > 300, `only ${k} edits went through in 10 s`);
+  });
+});
