@@ -171,3 +171,16 @@ test('a label outside its range is a diagnostic at the call, not a crash', () =>
   assert.equal(e.length, 1);
   assert.match(e[0], /bad-argument: .*5/);
 });
+
+test('division by zero and log(0) are reported at their node, and no check passes through them', () => {
+  const a = run('input x: [2] = [1, 0]\ny = 1 / x\nloss = sum(y)\n');
+  const d = a.diagnostics.find((x) => x.code === 'non-finite');
+  assert.ok(d);
+  assert.equal(d.range.start.line, 1);
+  assert.match(d.message, /`\/` produced Inf in 1 of 2 entries \(first at \[1\]\)/);
+  assert.equal(a.gradchecks.length, 0, 'no gradient check runs on NaN/Inf values');
+  const l = run('input p: [2] = [0.5, 0]\nloss = -sum(log(p))\n');
+  assert.equal(l.diagnostics.find((x) => x.code === 'non-finite')?.range.start.line, 1);
+  const nan = run('input x = 0\ny = x / x\n');
+  assert.match(nan.diagnostics.find((x) => x.code === 'non-finite')?.message ?? '', /produced NaN/);
+});
