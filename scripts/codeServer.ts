@@ -79,6 +79,8 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
   /** Print the server's output instead of writing it to dataDir/code-server.log. */
   inheritOutput?: boolean;
+  /** Keep workspace trust on (a folder opens in Restricted Mode until trusted). */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -125,7 +127,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     '--bind-addr', `127.0.0.1:${o.port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--user-data-dir', userDataDir,

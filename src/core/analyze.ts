@@ -503,7 +503,8 @@ function gateSummaries(session: AnalysisSession, ex: Execution | null): GateSumm
     };
     const locals: GateLocal[] = [
       ...s.params.map((p) => local(p.name, p.nameSpan, 'input', true)),
-      ...s.body.map((a) => local(a.name, a.nameSpan, a.name === s.output.name ? 'output' : 'intermediate', false)),
+      // The output's shape is written in the header (`-> out: [N, M]`): no hint for it.
+      ...s.body.map((a) => (a.name === s.output.name ? local(a.name, a.nameSpan, 'output', true) : local(a.name, a.nameSpan, 'intermediate', false))),
     ];
     if (s.backward) {
       locals.push(local(info.doutName, s.output.nameSpan, 'upstream', true));
