@@ -69,3 +69,84 @@ loss = softmax_ce(s, y) + 0.01 * l2(W1) + mean(abs(W2.T @ W1.T))
 `,
   );
 });
+
+/** Every entry of every tensor's check (the worst list holds them all), batched and one at a time. */
+function sameEveryEntry(name: string, text: string, h: number, clean = false): number {
+  const opts = { ...DEFAULT_GRADCHECK, fullLimit: 400, samples: 25, worstCount: Number.MAX_SAFE_INTEGER, h };
+  const run = (unbatched: boolean) => {
+    const s = analyzeSession(text, { gradcheck: false });
+    assert.ok(s.graph && s.execution, `${name}: the program runs`);
+    if (clean) assert.deepEqual(s.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [], name);
+    const prev = process.env.GRADLENS_GRADCHECK_UNBATCHED;
+    process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
+    try {
+      return checkTensors(s.graph, s.execution, s.analysis.seed, opts, new Map<string, Span>());
+    } finally {
+      if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
+      else process.env.GRADLENS_GRADCHECK_UNBATCHED = prev;
+    }
+  };
+  const a = run(false);
+  const b = run(true);
+  assert.equal(a.length, b.length, name);
+  let crossed = 0;
+  a.forEach((x, k) => {
+    const y = b[k];
+    assert.equal(x.target, y.target);
+    assert.equal(x.verdict, y.verdict, `${name} ${x.target}`);
+    assert.equal(x.worst.length, x.checked, `${name} ${x.target}: every entry is listed`);
+    const byIndex = new Map(y.worst.map((e) => [e.index.join(','), e]));
+    for (const e of x.worst) {
+      const f = byIndex.get(e.index.join(','));
+      assert.ok(f, `${name} ${x.target}[${e.index}] is checked one at a time too`);
+      assert.ok(Object.is(e.numeric, f.numeric), `${name} h=${h} ${x.target}[${e.index}]: ${e.numeric} vs ${f.numeric}`);
+      assert.ok(Object.is(e.roundOff, f.roundOff), `${name} h=${h} ${x.target}[${e.index}]: round-off`);
+      assert.equal(e.kinkCrossed, f.kinkCrossed, `${name} h=${h} ${x.target}[${e.index}]: kink crossing`);
+      if (e.kinkCrossed) crossed++;
+    }
+  });
+  return crossed;
+}
+
+for (const dir of ['', 'broken']) {
+  for (const file of readdirSync(join(examples, dir)).filter((f) => f.endsWith('.grad'))) {
+    const path = join(dir, file);
+    test(`every entry of the batched checks equals the unbatched one, small and large steps: examples/${path}`, () => {
+      const text = readFileSync(join(examples, path), 'utf8');
+      for (const h of [1e-5, 0.05]) sameEveryEntry(path, text, h);
+    });
+  }
+}
+
+test('every entry equal on a net using every rule of the batched check, with steps that cross kinks', () => {
+  // A changed operand on both sides (x * x, g - g / 3), a broadcast operand that changes (bias),
+  // products with the changed operand on the left and on the right, kinked elementwise ops (relu,
+  // leaky_relu, abs, clip, max of two changed operands), sums of terms (softmax_ce on [N, C] and
+  // on [C], l2), reshape and a gate's identity markers, and ops run whole (sum with an axis,
+  // mean, svm, l1, tanh of a transpose, a product of a vector).
+  const text = `seed 11
+dims N = 5, D = 6, H = 4, C = 3
+input X: [N, D]
+input y: int[N] in 0..C
+input y0: int[] in 0..C
+param W1: [D, H] ~ he
+param b1: [H] ~ normal(0.2)
+param W2: [H, C] ~ xavier
+param v: [H] ~ normal(1)
+param u: [C] ~ normal(0.5)
+gate affine(x: [B, K], W: [K, M]) -> out: [B, M] {
+  out = x @ W
+}
+a = X @ W1 + b1
+h = relu(a) + 0.1 * leaky_relu(a * a - 0.5, alpha=0.2)
+g = max(abs(h), clip(h.T.T, lo=-0.3, hi=0.4))
+k = g - g / 3
+s = affine(tanh(k.T).T, W2) + u
+r = reshape(s, [C, N])
+loss = softmax_ce(s, y) + softmax_ce(s[0], y0) + 0.01 * l2(W1) + 0.1 * svm(s, y) + 0.01 * l1(W2) + mean(sum(r, axis=1)) + sum(h @ v) / N
+`;
+  for (const h of [1e-5, 1e-3, 0.05, 0.3]) {
+    const crossed = sameEveryEntry('every rule', text, h, true);
+    if (h >= 0.05) assert.ok(crossed > 0, `a step of ${h} crosses some kink (${crossed})`);
+  }
+});

@@ -26,8 +26,25 @@ export interface UnarySpec {
   derive?: OpDef['derive'];
 }
 
+/**
+ * The buffer kernels of the elementwise ops built here. Gradient checks run them on just the
+ * entries a perturbation changed (checks/batched.ts): the same arithmetic as forward, without
+ * allocating an output per call.
+ */
+export interface ElementwiseKernels {
+  unary?: Pick<UnarySpec, 'forward' | 'kinkSide'>;
+  binary?: Pick<BinarySpec, 'run' | 'kinkSide'>;
+}
+
+const kernels = new WeakMap<OpDef, ElementwiseKernels>();
+
+/** The kernels of an op made by defineUnary or defineBinary (every output entry from its operand entries alone). */
+export function elementwiseKernels(op: OpDef): ElementwiseKernels | undefined {
+  return kernels.get(op);
+}
+
 export function defineUnary(s: UnarySpec): OpDef {
-  return {
+  const op: OpDef = {
     id: s.id,
     name: s.name ?? s.id,
     group: s.group ?? 'elementwise',
@@ -59,6 +76,8 @@ export function defineUnary(s: UnarySpec): OpDef {
     },
     cost: (shapes) => 4 * sizeOf(shapes[0]),
   };
+  kernels.set(op, { unary: s });
+  return op;
 }
 
 export interface BinarySpec {
@@ -78,7 +97,7 @@ export interface BinarySpec {
 }
 
 export function defineBinary(s: BinarySpec): OpDef {
-  return {
+  const op: OpDef = {
     id: s.id,
     name: s.name,
     group: s.group ?? 'arithmetic',
@@ -108,6 +127,8 @@ export function defineBinary(s: BinarySpec): OpDef {
     },
     cost: (_shapes, outShape) => sizeOf(outShape),
   };
+  kernels.set(op, { binary: s });
+  return op;
 }
 
 /** Elementwise map over two same-shape tensors (after broadcasting to `shape`). */

@@ -26,6 +26,15 @@ function rowsOf(s: Tensor): { N: number; C: number } {
 
 // ------------------------------------------------------------------ softmax_ce
 
+/** log Σ exp(s[row … row+C)), stably (max subtracted; a NaN entry makes it NaN). */
+function logSumExp(s: Float64Array, row: number, C: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < C; j++) if (s[row + j] > m || s[row + j] !== s[row + j]) m = s[row + j];
+  let sum = 0;
+  for (let j = 0; j < C; j++) sum += Math.exp(s[row + j] - m);
+  return m + Math.log(sum);
+}
+
 export const softmaxCe: OpDef = {
   id: 'softmax_ce',
   // (softmax(s) − one_hot(y)) · g / N
@@ -54,15 +63,21 @@ export const softmaxCe: OpDef = {
     let loss = 0;
     for (let i = 0; i < N; i++) {
       const row = i * C;
-      let m = -Infinity;
-      for (let j = 0; j < C; j++) if (s.data[row + j] > m || s.data[row + j] !== s.data[row + j]) m = s.data[row + j];
-      let sum = 0;
-      for (let j = 0; j < C; j++) sum += Math.exp(s.data[row + j] - m);
-      const lse = m + Math.log(sum);
+      const lse = logSumExp(s.data, row, C);
       loss += lse - s.data[row + y.data[i]];
       if (probs) for (let j = 0; j < C; j++) probs[row + j] = Math.exp(s.data[row + j] - lse);
     }
     return { value: Tensor.scalar(loss / N), saved: probs ?? undefined };
+  },
+  // The forward loop above, one row per block.
+  termSum: {
+    block: ([s]) => rowsOf(s).C,
+    term([s, y], i) {
+      // The class count without rowsOf's object: this runs once per changed row in a check.
+      const C = s.shape[s.shape.length - 1];
+      return logSumExp(s.data, i * C, C) - s.data[i * C + y.data[i]];
+    },
+    finish: (acc, [s]) => acc / rowsOf(s).N,
   },
   backward({ inputs: [s, y], grad, saved, needs }) {
     if (!needs[0]) return [null, null];

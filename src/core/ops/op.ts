@@ -136,6 +136,13 @@ export interface OpDef {
   shape(ctx: ShapeContext, attrs: Attrs): ShapeResult;
   forward(inputs: Tensor[], attrs: Attrs, ctx: ForwardContext): ForwardResult;
   backward(args: BackwardArgs): (Tensor | null)[];
+  /**
+   * For a scalar output that is a sum of independent per-block terms of the first input (a row's
+   * loss, a weight's square): forward computes exactly finish(((+0 + term(0)) + term(1)) + …), in
+   * ascending block order. Gradient checks then recompute only the blocks a perturbation changed.
+   * Only for ops without kinks.
+   */
+  termSum?: TermSum;
   /** Rough floating-point operation count, for the resource limits. */
   cost?(inputShapes: readonly (readonly number[])[], outShape: readonly number[]): number;
   /**
@@ -146,6 +153,15 @@ export interface OpDef {
   derive?(ctx: DeriveContext): (Expr | null)[] | string;
   /** Computes a gradient from a backward rule: only allowed inside `backward { … }`. */
   backwardOnly?: boolean;
+}
+
+export interface TermSum {
+  /** Entries of the first input per block. */
+  block(inputs: Tensor[]): number;
+  /** Block k's term; it reads only block k of the first input (and the other inputs). */
+  term(inputs: Tensor[], k: number, attrs: Attrs): number;
+  /** The output from the sum of all terms. */
+  finish(acc: number, inputs: Tensor[], attrs: Attrs): number;
 }
 
 export function attrNum(attrs: Attrs, name: string): number {

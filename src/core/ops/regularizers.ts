@@ -34,9 +34,16 @@ export const l2: OpDef = {
   explain: 'Each weight receives 2·W·g: weight decay, pulling every weight toward 0 in proportion to its size, so large weights shrink fastest and none become exactly 0.',
   shape: () => ok([]),
   forward([W]) {
+    const w = W.data;
     let acc = 0;
-    for (let i = 0; i < W.size; i++) acc += W.data[i] * W.data[i];
+    for (let i = 0; i < w.length; i++) acc += w[i] * w[i];
     return { value: Tensor.scalar(acc) };
+  },
+  // The forward loop above, one weight per block.
+  termSum: {
+    block: () => 1,
+    term: ([W], i) => W.data[i] * W.data[i],
+    finish: (acc) => acc,
   },
   backward({ inputs: [W], grad }) {
     const k = 2 * grad.item();
