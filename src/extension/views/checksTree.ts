@@ -1,7 +1,8 @@
 // Sidebar "Gradient Checks": every check with its verdict; expand for the worst entries.
 import * as vscode from 'vscode';
 import type { GradCheckEntry, GradCheckResult } from '../../core/analysis';
-import type { AnalysisService, DocumentAnalysis } from '../analysisService';
+import type { DocumentAnalysis } from '../analysisService';
+import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
 import { fmt, VERDICT_MARK } from '../format';
 import { checkMarkdown } from '../providers/hover';
@@ -16,21 +17,7 @@ const ICONS: Record<GradCheckResult['verdict'], [string, string]> = {
   fail: ['error', 'testing.iconFailed'],
 };
 
-export class ChecksTree implements vscode.TreeDataProvider<Item> {
-  private readonly changed = new vscode.EventEmitter<Item | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private current: DocumentAnalysis | undefined;
-
-  constructor(service: AnalysisService) {
-    service.onDidAnalyze((r) => {
-      if (vscode.window.activeTextEditor?.document.uri.toString() === r.uri.toString()) this.show(r);
-    });
-  }
-
-  show(r: DocumentAnalysis | undefined): void {
-    this.current = r;
-    this.changed.fire(undefined);
-  }
+export class ChecksTree extends AnalysisTree<Item> {
 
   getChildren(item?: Item): Item[] {
     const a = this.current?.analysis;

@@ -2,7 +2,8 @@
 // and gradient norm, an icon for its health or check status; a click reveals the line.
 import * as vscode from 'vscode';
 import type { Analysis, GateLocal, NodeResult } from '../../core/analysis';
-import type { AnalysisService, DocumentAnalysis } from '../analysisService';
+import type { DocumentAnalysis } from '../analysisService';
+import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
 import { fmt, shapeText, VERDICT_MARK, worstVerdict } from '../format';
 import { nodeMarkdown } from '../providers/hover';
@@ -21,21 +22,7 @@ const GROUPS: [string, NodeResult['kind']][] = [
   ['Nodes', 'node'],
 ];
 
-export class GraphTree implements vscode.TreeDataProvider<Item> {
-  private readonly changed = new vscode.EventEmitter<Item | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private current: DocumentAnalysis | undefined;
-
-  constructor(service: AnalysisService) {
-    service.onDidAnalyze((r) => {
-      if (vscode.window.activeTextEditor?.document.uri.toString() === r.uri.toString()) this.show(r);
-    });
-  }
-
-  show(r: DocumentAnalysis | undefined): void {
-    this.current = r;
-    this.changed.fire(undefined);
-  }
+export class GraphTree extends AnalysisTree<Item> {
 
   get analysis(): DocumentAnalysis | undefined {
     return this.current;

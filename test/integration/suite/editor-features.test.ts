@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
-import { activateExtension, closeAllEditors, codeOf, hasCodeOnLine, openExample, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
+import { activateExtension, resetEditors, codeOf, hasCodeOnLine, openExample, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
 
 function lineOf(doc: vscode.TextDocument, startsWith: string): number {
   for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.trimStart().startsWith(startsWith)) return i;
@@ -25,15 +25,8 @@ suite('editor features', () => {
     api = await activateExtension();
   });
 
-  teardown(async () => {
-    for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document.isDirty) {
-        await vscode.window.showTextDocument(editor.document);
-        await vscode.commands.executeCommand('workbench.action.files.revert');
-      }
-    }
-    await closeAllEditors();
-  });
+  // Edits are never saved: revert them so the next test sees the files as on disk.
+  teardown(resetEditors);
 
   test('code lenses show each statement\'s shape, value norm and gradient norm', async () => {
     const { document: doc } = await openExample('two-layer-net.grad');

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
-import { activateExtension, closeAllEditors, codeOf, describeDiagnostics, hasCodeOnLine, openExample, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
+import { activateExtension, closeAllEditors, resetEditors, codeOf, describeDiagnostics, hasCodeOnLine, openExample, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
 
 function lineOf(doc: vscode.TextDocument, needle: string): number {
   for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.includes(needle)) return i;
@@ -44,15 +44,8 @@ suite('gates and their checks', () => {
     api = await activateExtension();
   });
 
-  teardown(async () => {
-    for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document.isDirty) {
-        await vscode.window.showTextDocument(editor.document);
-        await vscode.commands.executeCommand('workbench.action.files.revert');
-      }
-    }
-    await closeAllEditors();
-  });
+  // Edits are never saved: revert them so the next test sees the files as on disk.
+  teardown(resetEditors);
 
   for (const [file, needle, code] of MISTAKES) {
     test(`${file}: ${code} on the line \`${needle}\``, async () => {

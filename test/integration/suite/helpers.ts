@@ -106,3 +106,14 @@ export const gradlensOnly = (list: readonly vscode.Diagnostic[]) => list.filter(
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
+
+/** Reverts unsaved edits (tests never save) and closes every editor: the teardown of each test. */
+export async function resetEditors(): Promise<void> {
+  for (const editor of vscode.window.visibleTextEditors) {
+    if (editor.document.isDirty) {
+      await vscode.window.showTextDocument(editor.document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+  }
+  await closeAllEditors();
+}

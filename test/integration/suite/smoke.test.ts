@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import {
   EXTENSION_ID,
   activateExtension,
-  closeAllEditors,
+  resetEditors,
   codeOf,
   describeDiagnostics,
   gradlensOnly,
@@ -32,16 +32,8 @@ suite('smoke', () => {
     api = await activateExtension();
   });
 
-  teardown(async () => {
-    // Edits are never saved: revert them so the next test sees the file as on disk.
-    for (const editor of vscode.window.visibleTextEditors) {
-      if (editor.document.isDirty) {
-        await vscode.window.showTextDocument(editor.document);
-        await vscode.commands.executeCommand('workbench.action.files.revert');
-      }
-    }
-    await closeAllEditors();
-  });
+  // Edits are never saved: revert them so the next test sees the files as on disk.
+  teardown(resetEditors);
 
   test('the extension is active once a .grad file is open', async () => {
     await openExample(WRONG_SIGN);
