@@ -211,6 +211,27 @@ function checkEntriesBatched(base: Tensor, indices: number[], analytic: Tensor, 
   return out;
 }
 
+/**
+ * The `count` entries with the largest relative error (NaN first), ties in entry order: what a
+ * stable sort would put first, without sorting every entry of a large check.
+ */
+function worstOf(entries: GradCheckEntry[], count: number): GradCheckEntry[] {
+  const key = (e: GradCheckEntry) => (Number.isNaN(e.relError) ? Infinity : e.relError);
+  if (count <= 0) return [];
+  if (count >= entries.length) return [...entries].sort((a, b) => key(b) - key(a));
+  const top: GradCheckEntry[] = [];
+  for (const e of entries) {
+    const k = key(e);
+    if (top.length === count && !(k > key(top[count - 1]))) continue;
+    // After every kept entry with a key ≥ k: equal keys stay in entry order.
+    let at = top.length;
+    while (at > 0 && key(top[at - 1]) < k) at--;
+    top.splice(at, 0, e);
+    if (top.length > count) top.pop();
+  }
+  return top;
+}
+
 function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOptions, hasKinks: boolean): Omit<SpanCheck, 'span' | 'kind'> {
   const maxOf = (list: GradCheckEntry[]) => list.reduce((m, e) => (e.relError > m || Number.isNaN(e.relError) ? e.relError : m), 0);
   // Kink crossings are not errors, and neither are differences below the round-off of f: the
@@ -218,7 +239,7 @@ function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOpt
   const plain = entries.filter((e) => !e.kinkCrossed);
   const counted = plain.filter((e) => !(e.absError <= e.roundOff));
   const failing = counted.filter((e) => !(e.relError <= THRESHOLDS.warn)).length;
-  const worst = [...entries].sort((a, b) => (Number.isNaN(b.relError) ? Infinity : b.relError) - (Number.isNaN(a.relError) ? Infinity : a.relError)).slice(0, opts.worstCount);
+  const worst = worstOf(entries, opts.worstCount);
   return { target, maxRelError: maxOf(plain), verdict: verdictOf(maxOf(counted), hasKinks), checked: entries.length, failing, h: opts.h, worst, hasKinks };
 }
 

@@ -348,27 +348,37 @@ export const maxPool2d: OpDef = {
   shape: (ctx, attrs) => poolShape(ctx.label, ctx.types[0].shape, attrs),
   forward([x], attrs, ctx) {
     const g = poolGeometry(x.shape, attrs);
-    const { size, W } = g;
-    const out = new Tensor([x.shape[0], x.shape[1], g.Ho, g.Wo]);
+    const { planes, H, W, size, stride, Ho, Wo } = g;
+    const out = new Tensor([x.shape[0], x.shape[1], Ho, Wo]);
     const argmax = new Int32Array(out.size);
     const src = x.data;
-    forEachWindow(g, (base, o) => {
-      let best = src[base];
-      let at = base;
-      for (let i = 0; i < size; i++) {
-        const row = base + i * W;
-        for (let j = 0; j < size; j++) {
-          const v = src[row + j];
-          // Strict > keeps the first maximum; a NaN wins (and stays) so it propagates.
-          if (v > best || (v !== v && best === best)) {
-            best = v;
-            at = row + j;
+    const dst = out.data;
+    // Branch-free: which element of a window wins is a coin flip, and a branch on it mispredicts
+    // (several times slower). pick[take] and at += (e − at)·take select without one.
+    const pick = new Float64Array(2);
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      for (let oy = 0; oy < Ho; oy++) {
+        for (let ox = 0; ox < Wo; ox++, o++) {
+          const base = p * H * W + oy * stride * W + ox * stride;
+          let best = src[base];
+          let at = base;
+          for (let i = 0; i < size; i++) {
+            for (let j = 0, e = base + i * W; j < size; j++, e++) {
+              const v = src[e];
+              // Strict > keeps the first maximum; a NaN wins (and stays) so it propagates.
+              const take = Number(v > best) | (Number(v !== v) & Number(best === best));
+              pick[0] = best;
+              pick[1] = v;
+              best = pick[take];
+              at += (e - at) * take;
+            }
           }
+          dst[o] = best;
+          argmax[o] = at;
         }
       }
-      out.data[o] = best;
-      argmax[o] = at;
-    });
+    }
     return { value: out, saved: argmax, kinks: ctx.trackKinks ? argmax.slice() : undefined };
   },
   backward({ inputs: [x], grad, saved }) {

@@ -235,6 +235,9 @@ function gemmWasm(
       const ci = cOff + i * N;
       const ti = c0 + i * ldc;
       if (accumulate) for (let j = 0; j < N; j++) C[ci + j] += f[ti + j];
+      // Long rows as block copies: an element loop reading the wasm memory is several times slower
+      // (short ones would pay more for the view than they save).
+      else if (N >= 64) C.set(f.subarray(ti, ti + N), ci);
       else for (let j = 0; j < N; j++) C[ci + j] = f[ti + j];
     }
   } else {
