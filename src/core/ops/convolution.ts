@@ -3,7 +3,7 @@
 // pooling walks its windows directly.
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, dimWindow, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
-import { gemmNN } from '../tensor/matmul';
+import { gemmNN, gemmNT } from '../tensor/matmul';
 import { Tensor, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
 import { attrOr, type Attrs, type OpDef, type ParamSpec } from './op';
@@ -14,6 +14,9 @@ function dimNote(d: Dim): string {
 }
 
 // ------------------------------------------------------------------ conv2d
+
+/** Most patch entries (floats) a forward pass keeps for its backward pass: 64 MB. */
+const SAVED_PATCHES_LIMIT = 1 << 23;
 
 interface ConvGeometry {
   N: number;
@@ -71,7 +74,9 @@ function im2col(src: Float64Array, off: number, g: ConvGeometry, cols: Float64Ar
           for (let ox = 0; ox < lo; ox++) cols[dst + ox * ps] = 0;
           for (let ox = hi; ox < Wo; ox++) cols[dst + ox * ps] = 0;
           const s0 = off + (c * H + iy) * W + j - pad;
-          for (let ox = lo; ox < hi; ox++) cols[dst + ox * ps] = src[s0 + ox * stride];
+          // The common case (stride 1 into rows of the patch matrix) as a plain run copy.
+          if (ps === 1 && stride === 1) for (let d = dst + lo, e = s0 + lo, end = dst + hi; d < end; d++, e++) cols[d] = src[e];
+          else for (let ox = lo; ox < hi; ox++) cols[dst + ox * ps] = src[s0 + ox * stride];
         }
       }
     }
@@ -191,27 +196,35 @@ export const conv2d: OpDef = {
     'Each input pixel is reused by every window that covers it, and copies add: its gradient sums upstream × weight over those windows; padding receives nothing. ' +
     'The bias is added everywhere, so db is the upstream summed over the batch and all positions.',
   shape: (ctx, attrs) => convShape(ctx.label, ctx.types[0].shape, ctx.types[1].shape, ctx.types[2].shape, attrs),
-  forward([x, w, b], attrs) {
+  forward([x, w, b], attrs, ctx) {
     const g = convGeometry(x.shape, w.shape, attrs);
     const { N, C, H, W, F, kh, kw, Ho, Wo } = g;
     const P = Ho * Wo;
     const K = C * kh * kw;
     const out = new Tensor([N, F, Ho, Wo]);
-    const cols = new Float64Array(K * P);
-    for (let n = 0; n < N; n++) {
-      im2col(x.data, n * C * H * W, g, cols, P, 1);
-      // out[n] (F×P) = w (F×K) · cols (K×P)
-      const o = n * F * P;
-      gemmNN(F, P, K, w.data, 0, cols, 0, out.data, o, false);
-      for (let f = 0; f < F; f++) {
-        const bf = b.data[f];
-        const row = o + f * P;
-        for (let p = 0; p < P; p++) out.data[row + p] += bf;
-      }
+    // The bias rides in the product as one more term: [w | b] (F×(K+1)) · [patches; ones], whose
+    // sum ends with + b·1 = + b, exactly the bits of adding b to the product afterwards.
+    const wb = new Float64Array(F * (K + 1));
+    for (let f = 0; f < F; f++) {
+      wb.set(w.data.subarray(f * K, (f + 1) * K), f * (K + 1));
+      wb[f * (K + 1) + K] = b.data[f];
     }
-    return { value: out };
+    // Every image's patches are kept for the backward pass (dw needs them again) when they are
+    // not too many; rebuilding them, transposed, cost about as much as the product itself.
+    const R = (K + 1) * P;
+    const keep = !ctx?.forwardOnly && N * R <= SAVED_PATCHES_LIMIT;
+    const all = keep ? new Float64Array(N * R) : null;
+    const one = keep ? null : new Float64Array(R);
+    for (let n = 0; n < N; n++) {
+      const cols = all ? all.subarray(n * R, (n + 1) * R) : (one as Float64Array);
+      im2col(x.data, n * C * H * W, g, cols, P, 1);
+      cols.fill(1, K * P, R);
+      // out[n] (F×P) = [w | b] (F×(K+1)) · [cols; 1] ((K+1)×P)
+      gemmNN(F, P, K + 1, wb, 0, cols, 0, out.data, n * F * P, false);
+    }
+    return { value: out, saved: all ?? undefined };
   },
-  backward({ inputs: [x, w], grad, attrs, needs }) {
+  backward({ inputs: [x, w], grad, attrs, needs, saved }) {
     const g = convGeometry(x.shape, w.shape, attrs);
     const { N, C, H, W, F, kh, kw, Ho, Wo } = g;
     const P = Ho * Wo;
@@ -220,9 +233,10 @@ export const conv2d: OpDef = {
     const dx = needs[0] ? new Tensor(x.shape) : null;
     const dw = needs[1] ? new Tensor(w.shape) : null;
     const db = needs[2] ? new Tensor([F]) : null;
-    // Patches are rebuilt per image rather than saved: saving them all costs N·C·kh·kw·Ho·Wo floats.
-    // They are built transposed, [P, K], so that dw = G[n] · patches runs on gemmNN, faster than gemmNT.
-    const colsT = dw ? new Float64Array(P * K) : null;
+    // The forward pass's patches [K, P] per image (each followed by its row of ones), or (too many to keep) rebuilt here per image,
+    // transposed [P, K] so that dw = G[n] · patches runs on gemmNN, faster than gemmNT.
+    const kept = saved instanceof Float64Array && saved.length === N * (K + 1) * P ? saved : null;
+    const colsT = dw && !kept ? new Float64Array(P * K) : null;
     const dcols = dx ? new Float64Array(K * P) : null;
     // wᵀ (K×F) once, so dcols = wᵀ · G[n] also runs on gemmNN (gemmTN is slower here).
     let wT: Float64Array | null = null;
@@ -232,9 +246,10 @@ export const conv2d: OpDef = {
     }
     for (let n = 0; n < N; n++) {
       const o = n * F * P;
-      if (dw && colsT) {
+      // dw (F×K) += G[n] (F×P) · colsᵀ (P×K)
+      if (dw && kept) gemmNT(F, K, P, gd, o, kept, n * (K + 1) * P, dw.data, 0, true);
+      else if (dw && colsT) {
         im2col(x.data, n * C * H * W, g, colsT, 1, K);
-        // dw (F×K) += G[n] (F×P) · colsᵀ (P×K)
         gemmNN(F, K, P, gd, o, colsT, 0, dw.data, 0, true);
       }
       if (dx && dcols && wT) {
@@ -333,6 +348,33 @@ function poolCost(shapes: readonly (readonly number[])[], out: readonly number[]
   return 2 * (sizeOf(shapes[0]) + sizeOf(out));
 }
 
+/** Whether v takes over from the current best: strictly larger, or a NaN over a number (0 or 1). */
+function takes(v: number, best: number): number {
+  return Number(v > best) | (Number(v !== v) & Number(best === best));
+}
+
+/**
+ * 2×2 windows as a small tournament of indices: the first maximum of each row pair, then of the
+ * two (the left one on a tie), which is the first maximum in row-major order, as the general loop.
+ * Independent comparisons and no value selects keep the windows from waiting on each other.
+ */
+function maxPool2x2(g: PoolGeometry, src: Float64Array, dst: Float64Array, argmax: Int32Array): void {
+  const { planes, H, W, stride, Ho, Wo } = g;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    for (let oy = 0; oy < Ho; oy++) {
+      for (let ox = 0, e = p * H * W + oy * stride * W; ox < Wo; ox++, o++, e += stride) {
+        const f = e + W;
+        const top = e + takes(src[e + 1], src[e]);
+        const bottom = f + takes(src[f + 1], src[f]);
+        const at = top + (bottom - top) * takes(src[bottom], src[top]);
+        dst[o] = src[at];
+        argmax[o] = at;
+      }
+    }
+  }
+}
+
 export const maxPool2d: OpDef = {
   id: 'max_pool2d',
   name: 'max_pool2d',
@@ -356,6 +398,10 @@ export const maxPool2d: OpDef = {
     // Branch-free: which element of a window wins is a coin flip, and a branch on it mispredicts
     // (several times slower). pick[take] and at += (e − at)·take select without one.
     const pick = new Float64Array(2);
+    if (size === 2) {
+      maxPool2x2(g, src, dst, argmax);
+      return { value: out, saved: argmax, kinks: ctx.trackKinks ? argmax.slice() : undefined };
+    }
     let o = 0;
     for (let p = 0; p < planes; p++) {
       for (let oy = 0; oy < Ho; oy++) {
