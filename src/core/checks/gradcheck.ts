@@ -75,7 +75,11 @@ export function downstreamOf(graph: Graph, starts: number[]): number[] {
 export function entriesToCheck(size: number, opts: GradCheckOptions, seed: number, stream: string, affordable = Infinity): number[] {
   const wanted = size <= opts.fullLimit ? size : Math.min(opts.samples, size);
   const count = Math.max(1, Math.min(wanted, affordable));
-  if (count === size) return Array.from({ length: size }, (_, i) => i);
+  if (count === size) {
+    const all = new Array<number>(size);
+    for (let i = 0; i < size; i++) all[i] = i;
+    return all;
+  }
   const rng = new Prng(seed, `gradcheck:${stream}`);
   const picked = new Set<number>();
   while (picked.size < count) picked.add(rng.int(0, size));
