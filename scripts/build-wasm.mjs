@@ -11,12 +11,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WASM_DIR = join(root, 'src', 'core', 'tensor', 'wasm');
 
-/** The .wat text compiled to wasm bytes (SIMD enabled, no names section: reproducible). */
+/** The .wat text compiled to wasm bytes (SIMD and shared memory enabled, no names section: reproducible). */
 export async function compileWat(name, text) {
   const wabt = await (await import('wabt')).default();
-  const mod = wabt.parseWat(name, text, { simd: true });
+  const features = { simd: true, threads: true };
+  const mod = wabt.parseWat(name, text, features);
   try {
-    mod.validate();
+    mod.validate(features);
     return Buffer.from(mod.toBinary({ log: false, write_debug_names: false }).buffer);
   } finally {
     mod.destroy();

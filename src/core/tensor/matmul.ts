@@ -117,7 +117,8 @@ const MAX_WORKSPACE = 1 << 30;
 
 /** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
 interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  /** A SharedArrayBuffer (the memory is shared): growing gives a new, longer one and detaches none. */
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 interface WasmApi {

@@ -15,7 +15,10 @@
 ;; both give the same bits, whatever the tiling or the number of tiles a call covers.
 ;; 12 accumulators + 3 B vectors + 1 broadcast A value = 16 vector registers (x64 has 16 xmm).
 (module
-  (memory (export "memory") 1)
+  ;; Shared, so that growing it never detaches an ArrayBuffer: one detached buffer makes V8 drop a
+  ;; fast path of every typed array in the process (about 12% slower elementwise code after the
+  ;; first large product). The maximum is the workspace limit of matmul.ts (1 GB).
+  (memory (export "memory") 1 16384 shared)
 
   ;; Tiles t0 .. t1-1, with mp row blocks: tile t is row block t mod mp and column block t div mp,
   ;; so consecutive tiles reuse one block of B columns while it is in cache.
