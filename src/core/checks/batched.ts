@@ -443,7 +443,7 @@ export class BatchedRegion {
       let acc = 0;
       for (let k = 0; k < nb; k++) {
         before[k] = acc;
-        terms[k] = form.term(inputs, k, node.attrs);
+        terms[k] = form.term(inputs[0].data, k * bs, inputs, k, node.attrs);
         acc += terms[k];
       }
       before[nb] = acc;
@@ -452,7 +452,6 @@ export class BatchedRegion {
     }
     const src = this.scratchOf(node.inputs[0]);
     const base = inputs[0].data;
-    const perturbed = [new Tensor(inputs[0].shape, src), ...inputs.slice(1)];
     // Per perturbation b: its changed blocks in ascending order, with their recomputed terms,
     // at [cs[b], cs[b+1]).
     const cb = arena.ints(d.n);
@@ -463,29 +462,29 @@ export class BatchedRegion {
     let m = 0;
     for (let b = 0; b < B; b++) {
       const m0 = m;
-      // Entries of one block tend to come together: the block is only worked out on leaving it.
-      let lo = 0;
-      let hi = 0;
-      for (let t = d.start[b], end = d.start[b + 1]; t < end; t++) {
+      const t0 = d.start[b];
+      const t1 = d.start[b + 1];
+      // When b changes whole blocks, each as a run of its entries in order (rows of a product, a
+      // single weight), a term reads its block straight from the changed values; otherwise from
+      // the perturbed copy of the input.
+      const whole = wholeBlocks(d.idx, t0, t1, bs);
+      if (!whole) apply(src, d, b);
+      for (let t = t0; t < t1; t += whole ? bs : 1) {
         const e = d.idx[t];
-        src[e] = d.val[t];
-        if (e >= lo && e < hi) continue;
         const k = bs === 1 ? e : Math.floor(e / bs);
-        lo = k * bs;
-        hi = lo + bs;
-        if (tag[k] !== b) {
-          tag[k] = b;
-          // Insertion into the sorted list: there are few changed blocks per perturbation.
-          let u = m++;
-          while (u > m0 && cb[u - 1] > k) {
-            cb[u] = cb[u - 1];
-            u--;
-          }
-          cb[u] = k;
+        if (tag[k] === b) continue;
+        tag[k] = b;
+        // Insertion into the sorted list: there are few changed blocks per perturbation.
+        let u = m++;
+        while (u > m0 && cb[u - 1] > k) {
+          cb[u] = cb[u - 1];
+          cv[u] = cv[u - 1];
+          u--;
         }
+        cb[u] = k;
+        cv[u] = whole ? form.term(d.val, t, inputs, k, node.attrs) : form.term(src, k * bs, inputs, k, node.attrs);
       }
-      for (let u = m0; u < m; u++) cv[u] = form.term(perturbed, cb[u], node.attrs);
-      restore(src, base, d, b);
+      if (!whole) restore(src, base, d, b);
       cs[b + 1] = m;
     }
     const sums = arena.floats(B);
@@ -493,7 +492,7 @@ export class BatchedRegion {
     const out = Sparse.make(B, B);
     const baseOut = (this.ex.values[node.id] as Tensor).data[0];
     for (let b = 0; b < B; b++) {
-      const y = form.finish(sums[b], perturbed, node.attrs);
+      const y = form.finish(sums[b], inputs, node.attrs);
       if (!same(y, baseOut)) out.push(0, y);
       out.close(b);
     }
@@ -681,6 +680,17 @@ function sumTerms(terms: Float64Array, before: Float64Array, nb: number, cb: Int
     if (g + 2 < B) sums[g + 2] = a2;
     if (g + 3 < B) sums[g + 3] = a3;
   }
+}
+
+/** Whether positions idx[t0 … t1) are whole blocks of `bs`, each as the run k·bs, k·bs+1, … in order. */
+function wholeBlocks(idx: Int32Array, t0: number, t1: number, bs: number): boolean {
+  if ((t1 - t0) % bs !== 0) return false;
+  for (let t = t0; t < t1; t += bs) {
+    const e = idx[t];
+    if (e % bs !== 0) return false;
+    for (let q = 1; q < bs; q++) if (idx[t + q] !== e + q) return false;
+  }
+  return true;
 }
 
 /** Changed entries of A [M, K] in `d`: the rows they touch of A·B, one product for every perturbation. */

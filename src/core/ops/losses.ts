@@ -72,10 +72,9 @@ export const softmaxCe: OpDef = {
   // The forward loop above, one row per block.
   termSum: {
     block: ([s]) => rowsOf(s).C,
-    term([s, y], i) {
+    term(v, at, [s, y], i) {
       // The class count without rowsOf's object: this runs once per changed row in a check.
-      const C = s.shape[s.shape.length - 1];
-      return logSumExp(s.data, i * C, C) - s.data[i * C + y.data[i]];
+      return logSumExp(v, at, s.shape[s.shape.length - 1]) - v[at + y.data[i]];
     },
     finish: (acc, [s]) => acc / rowsOf(s).N,
   },

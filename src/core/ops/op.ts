@@ -158,9 +158,13 @@ export interface OpDef {
 export interface TermSum {
   /** Entries of the first input per block. */
   block(inputs: Tensor[]): number;
-  /** Block k's term; it reads only block k of the first input (and the other inputs). */
-  term(inputs: Tensor[], k: number, attrs: Attrs): number;
-  /** The output from the sum of all terms. */
+  /**
+   * Block k's term from its entries of the first input, read at values[at … at+block): the
+   * input's data (or a perturbed copy) at k·block, or just the block's new entries. Other inputs
+   * as they are.
+   */
+  term(values: Float64Array, at: number, inputs: Tensor[], k: number, attrs: Attrs): number;
+  /** The output from the sum of all terms (reads the inputs' shapes and the other inputs only). */
   finish(acc: number, inputs: Tensor[], attrs: Attrs): number;
 }
 

@@ -42,7 +42,7 @@ export const l2: OpDef = {
   // The forward loop above, one weight per block.
   termSum: {
     block: () => 1,
-    term: ([W], i) => W.data[i] * W.data[i],
+    term: (v, at) => v[at] * v[at],
     finish: (acc) => acc,
   },
   backward({ inputs: [W], grad }) {
