@@ -31,14 +31,6 @@ const SAME_ENTRIES = new Set(['identity', 'reshape']);
 
 /** Stacked values kept at once (floats); beyond it the perturbations are split into batches. */
 const BATCH_BUDGET = 1 << 22;
-/**
- * Smaller batches keep a batch's working memory in the core's cache: the 2-layer net's full check
- * runs 10% faster with 64 perturbations of W1 per batch than with all 640 at once. At least
- * MIN_BATCH, so that the products over a batch's rows stay large enough for the GEMM kernel.
- */
-const CACHE_BATCH = 1 << 15;
-const MIN_BATCH = 32;
-
 export interface Perturbation {
   index: number;
   value: number;
@@ -184,7 +176,7 @@ export class BatchedRegion {
     this.targetSize = sizeOf(graph.nodes[target].sizes);
   }
 
-  /** How many perturbations to run in one batch (below 2, batching does not pay). */
+  /** How many perturbations fit in one batch (below 2, batching does not pay). */
   batchSize(): number {
     // The perturbed tensor is only stacked when an op other than a 2-D product reads it.
     const readers = this.region.filter((id) => this.graph.nodes[id].inputs.includes(this.target));
@@ -194,9 +186,7 @@ export class BatchedRegion {
     });
     let perSlice = rowsOrColumns ? 0 : this.targetSize;
     for (const id of this.region) perSlice += sizeOf(this.graph.nodes[id].sizes);
-    perSlice = Math.max(1, perSlice);
-    const fits = Math.floor(BATCH_BUDGET / perSlice);
-    return fits < 2 ? fits : Math.min(fits, Math.max(MIN_BATCH, Math.floor(CACHE_BATCH / perSlice)));
+    return Math.floor(BATCH_BUDGET / Math.max(1, perSlice));
   }
 
   /** Whether the root is read from this region (otherwise the caller's unbatched path applies). */
