@@ -138,16 +138,24 @@ async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise
   const p = prepare(def);
   const rounds = args.quick ? 2 : 5;
   const budget = args.quick ? 150 : 400;
-  // Warm-up: the JIT, the wasm tier-up, the allocator.
-  const est = Math.min(...[0, 1, 2].map(() => timeOnce(p.run)));
+  // Warm-up: the JIT, the wasm tier-up, the allocator. By time, on both sides: V8 needs hundreds of
+  // runs of a fast workload before its optimizing tier has all of it (three runs left the 1 ms
+  // gradient check measuring partly unoptimized code in its first round).
+  const warmMs = args.quick ? 200 : 500;
+  let est = Infinity;
+  const warmUntil = performance.now() + warmMs;
+  for (let n = 0; n < 3 || performance.now() < warmUntil; n++) est = Math.min(est, timeOnce(p.run));
   const gReps = repsFor(est, budget, 2, 200);
   const dir = peer && def.peer ? exportLeaves(def, p) : null;
   let pReps = 0;
   let peerInfo: PeerAnswer | null = null;
   if (peer && dir) {
-    const warm = await peer.ask({ cmd: 'time', workload: def.name, dir, reps: 3, warmup: 2 });
+    const first = await peer.ask({ cmd: 'time', workload: def.name, dir, reps: 3, warmup: 2 });
+    if (first.error) throw new Error(`${def.name}: torch peer: ${first.error}`);
+    const pEst = Math.min(...(first.times_ms as number[]));
+    const warm = await peer.ask({ cmd: 'time', workload: def.name, dir, reps: 1, warmup: repsFor(pEst, warmMs, 1, 1000) });
     if (warm.error) throw new Error(`${def.name}: torch peer: ${warm.error}`);
-    pReps = repsFor(Math.min(...(warm.times_ms as number[])), budget, 2, 200);
+    pReps = repsFor(pEst, budget, 2, 200);
   }
   const g: number[] = [];
   const q: number[] = [];
@@ -307,7 +315,7 @@ function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: s
       'PyTorch in a separate Python process (`bench/torch_peer.py`) on the leaf values GradLens exported (`.npy`), float64 on the CPU. ' +
       'Both sides differentiate every float input as well as the params (`requires_grad` on the PyTorch inputs), so they do the same work; ' +
       'the loss of both sides is compared (agreement to 1e-9 is noted as "same loss"). ' +
-      'Rounds alternate the two sides; times are medians over all timed repetitions after a warm-up. ' +
+      'Rounds alternate the two sides; times are medians over all timed repetitions after a warm-up of half a second on each side. ' +
       `Peak MB is the maximum resident set of a fresh Node process that prepares the workload and runs it three times (it includes Node itself, about ${baselineMb === null ? '?' : baselineMb.toFixed(0)} MB for a trivial file). ` +
       '`met` is the target of the row and peak < 500 MB; rows without a target (scaling, gradcheck-sampled) have only the memory target.',
     '',
