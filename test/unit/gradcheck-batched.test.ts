@@ -123,7 +123,7 @@ test('every entry equal on a net using every rule of the batched check, with ste
   // products with the changed operand on the left and on the right, kinked elementwise ops (relu,
   // leaky_relu, abs, clip, max of two changed operands), sums of terms (softmax_ce on [N, C] and
   // on [C], l2), reshape and a gate's identity markers, and ops run whole (sum with an axis,
-  // mean, svm, l1, tanh of a transpose, a product of a vector).
+  // mean, svm, l1, tanh of a transpose, a product of a vector), a comparison (a mask).
   const text = `seed 11
 dims N = 5, D = 6, H = 4, C = 3
 input X: [N, D]
@@ -143,7 +143,7 @@ g = max(abs(h), clip(h.T.T, lo=-0.3, hi=0.4))
 k = g - g / 3
 s = affine(tanh(k.T).T, W2) + u
 r = reshape(s, [C, N])
-loss = softmax_ce(s, y) + softmax_ce(s[0], y0) + 0.01 * l2(W1) + 0.1 * svm(s, y) + 0.01 * l1(W2) + mean(sum(r, axis=1)) + sum(h @ v) / N
+loss = softmax_ce(s, y) + softmax_ce(s[0], y0) + 0.01 * l2(W1) + 0.1 * svm(s, y) + 0.01 * l1(W2) + mean(sum(r, axis=1)) + sum(h @ v) / N + 0.05 * sum(h * (a > 0.1))
 `;
   for (const h of [1e-5, 1e-3, 0.05, 0.3]) {
     const crossed = sameEveryEntry('every rule', text, h, true);
