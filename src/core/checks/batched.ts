@@ -89,8 +89,8 @@ class Arena {
   }
 }
 
-/** Above this many elements the arena is not kept for the next check. */
-const ARENA_KEEP = 1 << 23;
+/** Above this many elements (8–16 MB) the arena is not kept for the next check. */
+const ARENA_KEEP = 1 << 21;
 let arena = new Arena();
 
 /**
