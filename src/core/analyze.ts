@@ -5,7 +5,7 @@ import type { Analysis, GateLocal, GateSummary, NodeKindOut, NodeResult, StepSwe
 import { checkExpectShape, checkExpectValue } from './checks/expect';
 import { checkActivations, checkGradientFlow, checkInits, reportHealth } from './checks/health';
 import { checkStability } from './checks/stability';
-import { checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type GradCheckOptions, type SpanCheck } from './checks/gradcheck';
+import { checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type GradCheckOptions, type SpanCheck, type Thresholds } from './checks/gradcheck';
 import { buildGraphView } from './graphView';
 import { ravel, Tensor } from './tensor/tensor';
 import { DiagnosticSink, type Diagnostic, type SpanDiagnostic } from './diagnostics';
@@ -250,7 +250,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
     const spans = new Map<string, Span>();
     for (const s of program.statements) if (s.kind === 'decl') spans.set(s.name, s.nameSpan);
     const checks = [...checkGates(graph, ex, res.seed, opts), ...checkTensors(graph, ex, res.seed, opts, spans)];
-    reportChecks(checks, graph, sink);
+    reportChecks(checks, graph, sink, opts.thresholds);
     session.checks = checks;
     analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }) => ({ ...rest, range: session.lineMap.range(span) }));
     analysis.sweep = defaultSweep(checks, graph, ex);
@@ -277,7 +277,7 @@ function fmt(v: number): string {
 }
 
 /** Failing and suspicious checks become diagnostics where the wrong gradient was written. */
-function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink): void {
+function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink, thresholds: Thresholds): void {
   const failedGates = checks.filter((c) => c.kind === 'gate' && c.verdict === 'fail').map((c) => c.target.split('.')[0]);
   for (const c of checks) {
     if (c.verdict === 'pass' || c.verdict === 'ok-if-kinked') continue;
@@ -285,7 +285,7 @@ function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink): 
     if (!w) continue;
     const at = w.index.length ? ` at [${w.index.join(', ')}]` : '';
     const entry = `relative error ${fmt(w.relError)}${at} (analytic ${fmt(w.analytic)}, numeric ${fmt(w.numeric)}, h = ${c.h})`;
-    const count = `${c.failing} of ${c.checked} checked entr${c.checked === 1 ? 'y' : 'ies'} off by more than 1e-4`;
+    const count = `${c.failing} of ${c.checked} checked entr${c.checked === 1 ? 'y' : 'ies'} off by more than ${thresholds.warn}`;
     let message: string;
     if (c.kind === 'gate') {
       const [gate, d] = c.target.split('.');

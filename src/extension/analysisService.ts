@@ -3,7 +3,7 @@
 // over 300 ms show progress. Providers read results from here and listen to its event.
 import * as vscode from 'vscode';
 import type { Analysis } from '../core/analysis';
-import { analyzeOptions, readConfig } from './config';
+import { analyzeOptions, checkOptions, readConfig } from './config';
 import { WorkerClient, type WorkerFailure } from './workerClient';
 
 export interface DocumentAnalysis {
@@ -187,7 +187,7 @@ export class AnalysisService implements vscode.Disposable {
     this.busyEmitter.fire(true);
     const cfg = readConfig();
     const options = analyzeOptions(cfg, this.dimOverrides.get(uri.toString()));
-    if (s.forceChecks && options.gradcheck === false) options.gradcheck = { h: cfg.gradientCheck.h, samples: cfg.gradientCheck.samples, fullLimit: cfg.gradientCheck.fullLimit };
+    if (s.forceChecks && options.gradcheck === false) options.gradcheck = checkOptions(cfg);
     s.forceChecks = undefined;
     const seed = this.seedOverrides.get(uri.toString());
     if (seed !== undefined) options.seed = seed;

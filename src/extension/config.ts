@@ -8,7 +8,7 @@ export type LensDetail = 'off' | 'minimal' | 'full';
 export interface GradLensConfig {
   run: RunMode;
   debounceMs: number;
-  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number };
+  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number; thresholds: { fail: number; warn: number; kinked: number } };
   seed: number | null;
   maxElements: number;
   inlayHints: boolean;
@@ -27,6 +27,7 @@ export function readConfig(): GradLensConfig {
       h: c.get<number>('gradientCheck.h', 1e-5),
       samples: c.get<number>('gradientCheck.samples', 40),
       fullLimit: c.get<number>('gradientCheck.fullLimit', 1000),
+      thresholds: { fail: 1e-2, warn: 1e-4, kinked: 1e-7, ...c.get<Partial<{ fail: number; warn: number; kinked: number }>>('gradientCheck.thresholds', {}) },
     },
     seed: c.get<number | null>('seed', null),
     maxElements: c.get<number>('maxElements', 50_000_000),
@@ -43,7 +44,13 @@ export function analyzeOptions(cfg: GradLensConfig, dims: Record<string, number>
     seed: cfg.seed ?? undefined,
     dims,
     maxElements: cfg.maxElements,
-    gradcheck: cfg.gradientCheck.enabled ? { h: cfg.gradientCheck.h, samples: cfg.gradientCheck.samples, fullLimit: cfg.gradientCheck.fullLimit } : false,
+    gradcheck: cfg.gradientCheck.enabled ? checkOptions(cfg) : false,
     maxValuesPerNode: 4096,
   };
+}
+
+/** The gradient-check settings as core options. */
+export function checkOptions(cfg: GradLensConfig): NonNullable<Exclude<AnalyzeOptions['gradcheck'], boolean>> {
+  const g = cfg.gradientCheck;
+  return { h: g.h, samples: g.samples, fullLimit: g.fullLimit, thresholds: g.thresholds };
 }

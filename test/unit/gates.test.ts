@@ -193,6 +193,10 @@ test('verdicts follow the cs231n thresholds', () => {
   assert.ok(slightly.maxRelError > 1e-4 && slightly.maxRelError < 1e-2);
   const wrong = check(run('input x: [3]\ngate f(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = dout * 3\n  }\n}\nloss = sum(f(x) ** 2)\n'), 'f.dx');
   assert.equal(wrong.verdict, 'fail');
+  // the thresholds are settings: a stricter fail threshold turns the suspicious gradient into a failure
+  const strict = run('input x: [3]\ngate f(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = dout * 2.001\n  }\n}\nloss = sum(f(x) ** 2)\n', { gradcheck: { thresholds: { fail: 1e-4, warn: 1e-5, kinked: 1e-7 } } });
+  assert.equal(check(strict, 'f.dx').verdict, 'fail');
+  assert.ok(strict.diagnostics.some((d) => d.code === 'gradcheck-failed' && d.message.includes('off by more than 0.00001')));
 });
 
 test('large tensors are checked on a seeded sample that covers every tensor', () => {

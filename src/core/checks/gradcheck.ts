@@ -26,11 +26,22 @@ export interface GradCheckOptions {
    * region per entry); beyond it fewer entries are checked and the result says so.
    */
   maxFlopsPerTarget: number;
+  /** Verdict thresholds on the relative error (cs231n's by default). */
+  thresholds: Thresholds;
 }
 
-export const DEFAULT_GRADCHECK: GradCheckOptions = { h: 1e-5, fullLimit: 1000, samples: 40, worstCount: 5, maxFlopsPerTarget: 5e8 };
+export interface Thresholds {
+  /** Above: fail. */
+  fail: number;
+  /** Above: warn. */
+  warn: number;
+  /** Above: ok if the function has kinks, warn if it is smooth; below: pass. */
+  kinked: number;
+}
 
-export const THRESHOLDS = { fail: 1e-2, warn: 1e-4, kinked: 1e-7 } as const;
+export const THRESHOLDS: Thresholds = { fail: 1e-2, warn: 1e-4, kinked: 1e-7 };
+
+export const DEFAULT_GRADCHECK: GradCheckOptions = { h: 1e-5, fullLimit: 1000, samples: 40, worstCount: 5, maxFlopsPerTarget: 5e8, thresholds: THRESHOLDS };
 
 /** A check's result with the source location it maps back to (converted to a range later). */
 export interface SpanCheck extends Omit<GradCheckResult, 'range'> {
@@ -48,10 +59,10 @@ export function relativeError(a: number, n: number): number {
   return Math.abs(a - n) / Math.max(1e-8, Math.abs(a) + Math.abs(n));
 }
 
-export function verdictOf(maxRel: number, hasKinks: boolean): Verdict {
-  if (!(maxRel <= THRESHOLDS.fail)) return 'fail'; // NaN fails too
-  if (maxRel > THRESHOLDS.warn) return 'warn';
-  if (maxRel > THRESHOLDS.kinked) return hasKinks ? 'ok-if-kinked' : 'warn';
+export function verdictOf(maxRel: number, hasKinks: boolean, t: Thresholds = THRESHOLDS): Verdict {
+  if (!(maxRel <= t.fail)) return 'fail'; // NaN fails too
+  if (maxRel > t.warn) return 'warn';
+  if (maxRel > t.kinked) return hasKinks ? 'ok-if-kinked' : 'warn';
   return 'pass';
 }
 
@@ -242,9 +253,9 @@ function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOpt
   // verdict is about the rest. The reported maximum is the plain one (without kink crossings).
   const plain = entries.filter((e) => !e.kinkCrossed);
   const counted = plain.filter((e) => !(e.absError <= e.roundOff));
-  const failing = counted.filter((e) => !(e.relError <= THRESHOLDS.warn)).length;
+  const failing = counted.filter((e) => !(e.relError <= opts.thresholds.warn)).length;
   const worst = worstOf(entries, opts.worstCount);
-  return { target, maxRelError: maxOf(plain), verdict: verdictOf(maxOf(counted), hasKinks), checked: entries.length, failing, h: opts.h, worst, hasKinks };
+  return { target, maxRelError: maxOf(plain), verdict: verdictOf(maxOf(counted), hasKinks, opts.thresholds), checked: entries.length, failing, h: opts.h, worst, hasKinks };
 }
 
 function regionHasKinks(graph: Graph, ids: number[]): boolean {
