@@ -87,33 +87,7 @@ param b: [H] ~ normal(0.1)
 hs = rnn(x, h0, Wx, Wh, b)
 loss = mse(hs, target) + 0.5 * mean(hs[-1])
 `,
-  'every other op': `seed 8
-dims N = 5, D = 4, K = 3
-input a: [N, D]
-input c: [N, D] ~ uniform(0.5, 2)
-input t: [N, D] ~ uniform(0, 1)
-input lab: int[N] in 0..D
-param W1: [D, K] ~ xavier
-param W2: [D, K] ~ xavier
-param b1: [K] ~ normal(0.1)
-param b2: [K] ~ normal(0.1)
-param g: [D] ~ uniform(0.5, 1.5)
-param be: [D] ~ normal(0.1)
-e1 = exp(a * 0.3) + log(c) + sqrt(c) + abs(a) + square(a) - a / c + c ** 1.5
-e2 = leaky_relu(a, alpha=0.1) + elu(a, alpha=0.7) + clip(a, -0.5, 0.5) + sigmoid(a) * tanh(a)
-e3 = max(a, c * 0.5) + min(a, t) + a * (a > 0) + sign(a) * a
-r1 = sum(e1, axis=0) + mean(e2, axis=0) + max(e3, axis=0) + min(e3, axis=0) + logsumexp(e3, axis=0)
-s1 = softmax(a, axis=1) * log_softmax(e2, axis=0)
-m  = maxout(a, W1, b1, W2, b2)
-bn = batchnorm(e1, g, be)
-d  = dropout(e2, p=0.3)
-j  = concat([a, c], axis=1) @ concat([W1, W2], axis=0)
-st = stack([a, t], axis=0)
-p  = pick(e1, lab)
-o  = one_hot(lab, D) * a
-tr = transpose(st, [2, 1, 0])
-loss = sum(r1) + sum(s1) + sum(m * m) + mean(bn ** 2) + sum(d) + mean(j) + sum(tr[0] * tr[1]) + sum(p) + sum(o) + mse(a, t) + sigmoid_bce(a, t) + l1(W1) + elastic(W2, 0.3) + svm(a, lab) + softmax_ce(e2, lab) + max_margin(a, t) + sum(a[1:3, 0]) + sum(a.T @ a)
-`,
+  'every other op': readFileSync(join(__dirname, '..', 'fixtures', 'every-op.grad'), 'utf8'),
 };
 
 for (const [name, text] of Object.entries(PROGRAMS)) {
