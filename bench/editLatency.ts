@@ -1,4 +1,5 @@
-// edit-latency: keystroke → updated code lenses in code-server, median of 20 edits, through the
+// edit-latency: keystroke → updated code lenses (and, second, → updated inline values) in
+// code-server, median of 20 edits each, through the
 // end-to-end harness (scripts/codeServer.ts, test/e2e/workbench.ts): the packaged .vsix in a
 // throwaway code-server, Debian's Chromium driven by playwright-core.
 //
@@ -20,11 +21,54 @@ export interface EditLatency {
   maxBlockedMs: number | null;
   peakMb: number | null;
   note: string;
+  /** The same edits, timed to the inline values (setting gradlens.inlineValues.enabled). */
+  inline: { medianMs: number | null; note: string };
 }
 
 const EDITS = 20;
-/** Analysis on every keystroke without the quiet-time wait, so the figure is the pipeline's own. */
-const DEBOUNCE_MS = 0;
+
+type Surface = 'lenses' | 'inline';
+
+/**
+ * Types EDITS + 2 digits over the seed (the cursor must be after it) and times each, in the page,
+ * from the keydown to the first animation frame whose `surface` differs from before the key.
+ */
+async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ median: number; summary: string }> {
+  // What the surface shows: the code lenses' text, or the inline values' text (decorations drawn
+  // as CSS ::after content on spans whose class starts with ced-).
+  const read = (which: Surface): string => {
+    const d = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } }).document;
+    if (which === 'lenses') return Array.from(d.querySelectorAll('.codelens-decoration'), (e) => e.textContent ?? '').join('|');
+    const style = (globalThis as unknown as { getComputedStyle(e: unknown, pseudo: string): { content: string } }).getComputedStyle;
+    return Array.from(d.querySelectorAll('.view-lines [class*="ced-"]'), (e) => style(e, '::after').content)
+      .filter((c) => c && c !== 'none' && c !== 'normal')
+      .join('|');
+  };
+  // Installed as a page global (through the debugger protocol, which the page's CSP does not govern).
+  await page.evaluate(`globalThis.__readSurface = ${read.toString()}`);
+  const times: number[] = [];
+  for (let i = 0; i < EDITS + 2; i++) {
+    const before = await page.evaluate(read, surface);
+    await page.keyboard.press('Shift+ArrowLeft');
+    const wait = page.waitForFunction(
+      ([which, prev]: [Surface, string]) => {
+        const g = globalThis as unknown as { __keyAt: number; __readSurface(w: Surface): string };
+        const now = g.__readSurface(which);
+        return now !== prev && now.length > 0 ? performance.now() - g.__keyAt : false;
+      },
+      [surface, before] as [Surface, string],
+      { polling: 'raf', timeout: 30_000 },
+    );
+    await page.keyboard.type(String(((i + (surface === 'inline' ? 4 : 0)) % 9) + 1));
+    const ms = (await (await wait).jsonValue()) as number;
+    // The first two edits warm the worker up.
+    if (i >= 2) times.push(ms);
+    await page.waitForTimeout(surface === 'lenses' ? 200 : 700);
+  }
+  times.sort((a, b) => a - b);
+  const median = (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2;
+  return { median, summary: `median of ${times.length} edits (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)} ms)` };
+}
 
 interface HostFigures {
   edits: number;
@@ -44,7 +88,8 @@ function hostFigures(): HostFigures | null {
 }
 
 function unmeasured(why: string): EditLatency {
-  return { medianMs: null, maxBlockedMs: null, peakMb: null, note: `not measured: ${why}; the end-to-end harness measures it (npm run test:e2e machinery)` };
+  const note = `not measured: ${why}; the end-to-end harness measures it (npm run test:e2e machinery)`;
+  return { medianMs: null, maxBlockedMs: null, peakMb: null, note, inline: { medianMs: null, note } };
 }
 
 export async function measureEditLatency(): Promise<EditLatency> {
@@ -59,13 +104,12 @@ export async function measureEditLatency(): Promise<EditLatency> {
   try {
     const dataDir = join(tmp, 'code-server');
     installVsix(vsix, dataDir);
-    server = await startCodeServer({ dataDir, port: await freePort(), settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS, 'gradlens.debounceMs': DEBOUNCE_MS } });
+    server = await startCodeServer({ dataDir, port: await freePort(), settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS, 'gradlens.inlineValues.enabled': true } });
     process.env.GRADLENS_E2E_TMP = tmp;
     process.env.GRADLENS_E2E_URL = server.url;
     wb = await Workbench.open('bench-edit-latency');
     await wb.quickOpen('two-layer-net.grad');
-    const lenses = wb.editor.locator('.codelens-decoration');
-    await wb.waitForCount(lenses, (n) => n >= 3, 'the code lenses of two-layer-net.grad', 60_000);
+    await wb.waitForCount(wb.editor.locator('.codelens-decoration'), (n) => n >= 3, 'the code lenses of two-layer-net.grad', 60_000);
     const page = wb.page;
     // Cursor after the 0 of `seed 0` (line 9).
     await page.keyboard.press('Control+G');
@@ -77,39 +121,24 @@ export async function measureEditLatency(): Promise<EditLatency> {
       w.__keyAt = 0;
       w.addEventListener('keydown', () => (w.__keyAt = performance.now()), true);
     });
-    const lensText = () => page.evaluate(() => Array.from((globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } }).document.querySelectorAll('.codelens-decoration'), (e) => e.textContent ?? '').join('|'));
-    const times: number[] = [];
-    for (let i = 0; i < EDITS + 2; i++) {
-      const before = await lensText();
-      await page.keyboard.press('Shift+ArrowLeft');
-      const wait = page.waitForFunction(
-        (prev: string) => {
-          const g = globalThis as unknown as { __keyAt: number; document: { querySelectorAll(s: string): ArrayLike<{ textContent: string | null }> } };
-          const now = Array.from(g.document.querySelectorAll('.codelens-decoration'), (e) => e.textContent ?? '').join('|');
-          return now !== prev && now.length > 0 ? performance.now() - g.__keyAt : false;
-        },
-        before,
-        { polling: 'raf', timeout: 30_000 },
-      );
-      await page.keyboard.type(String((i % 9) + 1));
-      const ms = (await (await wait).jsonValue()) as number;
-      // The first two edits warm the worker up.
-      if (i >= 2) times.push(ms);
-      await page.waitForTimeout(200);
-    }
-    times.sort((a, b) => a - b);
-    const median = (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2;
+    const lenses = await timeEdits(page, 'lenses');
+    const inline = await timeEdits(page, 'inline');
     const host = hostFigures();
+    const hostNote = host
+      ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
+      : 'the extension-host figures (event-loop delay, edit → result) come from the integration suite (npm run test:integration), which has not run here';
     return {
-      medianMs: median,
+      medianMs: lenses.median,
       maxBlockedMs: host?.loopDelayMaxMs ?? null,
       peakMb: null,
       note:
-        `median of ${times.length} edits (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)} ms), keydown → changed lenses, with gradlens.debounceMs = ${DEBOUNCE_MS} (the default 75 ms quiet time comes on top). ` +
+        `${lenses.summary}, keydown → changed lenses, with the default settings (gradlens.debounceMs 75). ` +
         "VS Code 1.100's code-lens controller waits at least 250 ms after an edit before it asks for lenses (CodeLensProvide debounce, min 250) and at least 250 ms more before it renders them (CodeLensResolve debounce, min 250), so < 150 ms cannot be reached through code lenses; " +
-        (host
-          ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
-          : 'the extension-host figures (event-loop delay, edit → result) come from the integration suite (npm run test:integration), which has not run here'),
+        hostNote,
+      inline: {
+        medianMs: inline.median,
+        note: `${inline.summary}, keydown → changed inline values (gradlens.inlineValues.enabled, decorations the extension sets when the analysis arrives), default debounce 75 ms included; ${hostNote}`,
+      },
     };
   } catch (e) {
     return unmeasured(`the harness failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200)}`);

@@ -158,6 +158,7 @@ export const WORKLOADS: WorkloadDef[] = [
   { name: 'gradcheck-sampled', family: 'gradcheck-sampled', what: 'forward+backward and the default sampled check of mlp2 (≤1000 entries whole, else 40 samples; every tensor)', text: mlp2(64), peer: null, target: null },
   { name: 'parse-shapes', family: 'parse-shapes', what: 'parse + names + shape inference of a generated 5,000-statement file', text: parseShapes(5000), peer: null, target: 50 },
   { name: 'edit-latency', family: 'edit-latency', what: 'keystroke → updated code lenses in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
+  { name: 'edit-latency-inline', family: 'edit-latency', what: 'keystroke → updated inline values (setting gradlens.inlineValues.enabled) in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
   { name: 'mlp2-N8', family: 'mlp2', what: 'mlp2 at N=8 (scaling)', text: mlp2(8), peer: 'torch', target: null, unit: { name: 'example', count: 8, group: 'mlp2' } },
   { name: 'mlp2-N512', family: 'mlp2', what: 'mlp2 at N=512 (scaling)', text: mlp2(512), peer: 'torch', target: null, unit: { name: 'example', count: 512, group: 'mlp2' } },
   { name: 'deep-10', family: 'deep', what: 'deep with 10 layers (scaling)', text: deep(10), peer: 'torch', target: null, unit: { name: 'layer', count: 10, group: 'deep' }, manifest: { layers: 10 } },

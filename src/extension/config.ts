@@ -12,6 +12,7 @@ export interface GradLensConfig {
   seed: number | null;
   maxElements: number;
   inlayHints: boolean;
+  inlineValues: boolean;
   codeLensDetail: LensDetail;
   workerTimeoutMs: number;
   workerMemoryMb: number;
@@ -32,6 +33,7 @@ export function readConfig(): GradLensConfig {
     seed: c.get<number | null>('seed', null),
     maxElements: c.get<number>('maxElements', 50_000_000),
     inlayHints: c.get<boolean>('inlayHints.enabled', true),
+    inlineValues: c.get<boolean>('inlineValues.enabled', false),
     codeLensDetail: c.get<LensDetail>('codeLens.detail', 'full'),
     workerTimeoutMs: c.get<number>('worker.timeoutSeconds', 30) * 1000,
     workerMemoryMb: c.get<number>('worker.memoryLimitMb', 2048),

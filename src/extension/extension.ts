@@ -11,12 +11,14 @@ import { CodeLensProvider } from './providers/codeLens';
 import { DiagnosticsPublisher } from './providers/diagnostics';
 import { HoverProvider } from './providers/hover';
 import { InlayHintsProvider } from './providers/inlayHints';
+import { InlineValues } from './providers/inlineValues';
 import { ChecksTree } from './views/checksTree';
 import { GraphTree } from './views/graphTree';
 import { StatusBar } from './views/statusBar';
 
 export interface GradLensApi {
   service: AnalysisService;
+  inlineValues: InlineValues;
   /** Figures for tests and benchmarks: how long the main thread stalled, edit → result latencies. */
   stats(): RuntimeStats;
 }
@@ -39,6 +41,9 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
   const graphTree = new GraphTree(service);
   const checksTree = new ChecksTree(service);
   const statusBar = new StatusBar(service);
+  const inlineValues = new InlineValues(service);
+  const codeLenses = new CodeLensProvider(service);
+  const inlayHints = new InlayHintsProvider(service);
   const graphView = vscode.window.createTreeView('gradlens.graph', { treeDataProvider: graphTree, showCollapseAll: true });
   const checksView = vscode.window.createTreeView('gradlens.checks', { treeDataProvider: checksTree, showCollapseAll: true });
 
@@ -59,12 +64,15 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
     log,
     service,
     diagnostics,
+    inlineValues,
     statusBar,
     graphView,
     checksView,
-    vscode.languages.registerCodeLensProvider(SELECTOR, new CodeLensProvider(service)),
+    codeLenses,
+    vscode.languages.registerCodeLensProvider(SELECTOR, codeLenses),
     vscode.languages.registerHoverProvider(SELECTOR, new HoverProvider(service)),
-    vscode.languages.registerInlayHintsProvider(SELECTOR, new InlayHintsProvider(service)),
+    inlayHints,
+    vscode.languages.registerInlayHintsProvider(SELECTOR, inlayHints),
     vscode.languages.registerCodeActionsProvider(SELECTOR, new CodeActionProvider(service, diagnostics), { providedCodeActionKinds: CodeActionProvider.kinds }),
     vscode.window.onDidChangeActiveTextEditor(followEditor),
     service.onDidAnalyze((r) => {
@@ -117,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
       return s;
     }),
   );
-  return { service, stats };
+  return { service, inlineValues, stats };
 }
 
 export function deactivate(): void {}

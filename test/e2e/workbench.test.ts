@@ -42,6 +42,27 @@ describe('GradLens in the VS Code workbench', () => {
     await wb.waitForText(lenses, /\[D, H\] = 10×5 · ‖v‖ [\d.e+-]+ · ‖∂loss‖ [\d.e+-]+/, 'the lens of W1 with shape and norms');
   });
 
+  step('typing a new seed redraws the lenses with the new values, unsaved', async () => {
+    const lenses = wb.editor.locator('.codelens-decoration');
+    const w1 = /\[D, H\] = 10×5 · ‖v‖ [\d.e+-]+ · ‖∂loss‖ [\d.e+-]+/;
+    const w1Lens = async () => (await wb.waitForText(lenses, w1, 'the lens of W1')).match(w1)?.[0];
+    const before = await w1Lens();
+    await wb.goTo(9, 1); // `seed 0`
+    await wb.page.keyboard.press('End');
+    await wb.page.keyboard.press('Backspace');
+    await wb.page.keyboard.type('7');
+    const deadline = Date.now() + 20_000;
+    let after = await w1Lens();
+    while (after === before && Date.now() < deadline) {
+      await wb.page.waitForTimeout(150);
+      after = await w1Lens();
+    }
+    assert.notEqual(after, before, `the lens of W1 still reads ${before} after the seed changed`);
+    await wb.page.keyboard.press('Control+Z');
+    await wb.page.keyboard.press('Control+Z');
+    await wb.waitForText(lenses, before ?? w1, "W1's lens back to the seed-0 values after undo");
+  });
+
   step('shows a hover with the shape and statistics of a tensor', async () => {
     await wb.goTo(20, 1); // `h1     = relu(X @ W1 + b1)`
     await wb.page.keyboard.press('Control+K');

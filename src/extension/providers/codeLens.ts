@@ -5,6 +5,7 @@ import type { Analysis, GateSummary, NodeResult } from '../../core/analysis';
 import type { AnalysisService } from '../analysisService';
 import { readConfig, type LensDetail } from '../config';
 import { toRange } from '../convert';
+import { ProviderRefresh } from './providerRefresh';
 import { fmt, percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from '../format';
 
 export function nodeLensTitle(n: NodeResult, root: string | null, detail: LensDetail): string {
@@ -35,18 +36,23 @@ export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   return `${VERDICT_MARK[worst.verdict]} ${worst.target.split('.')[1]} rel err ${fmt(worst.maxRelError)}${at}`;
 }
 
-export class CodeLensProvider implements vscode.CodeLensProvider {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeCodeLenses = this.changed.event;
+export class CodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly refresh: ProviderRefresh;
+  readonly onDidChangeCodeLenses: vscode.Event<void>;
 
   constructor(private readonly service: AnalysisService) {
-    service.onDidAnalyze(() => this.changed.fire());
+    this.refresh = new ProviderRefresh(service);
+    this.onDidChangeCodeLenses = this.refresh.onDidChange;
+  }
+
+  dispose(): void {
+    this.refresh.dispose();
   }
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const cfg = readConfig();
     if (cfg.codeLensDetail === 'off') return [];
-    const r = await this.service.whenCurrent(doc, 1000);
+    const r = await this.refresh.serve(doc, () => this.service.whenCurrent(doc, 1000));
     if (!r) return [];
     const a = r.analysis;
     const lenses: vscode.CodeLens[] = [];

@@ -4,21 +4,29 @@ import type { AnalysisService } from '../analysisService';
 import { readConfig } from '../config';
 import { toRange } from '../convert';
 import { shapeText, sizesText } from '../format';
+import { ProviderRefresh } from './providerRefresh';
 
-export class InlayHintsProvider implements vscode.InlayHintsProvider {
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChangeInlayHints = this.changed.event;
+export class InlayHintsProvider implements vscode.InlayHintsProvider, vscode.Disposable {
+  private readonly refresh: ProviderRefresh;
+  readonly onDidChangeInlayHints: vscode.Event<void>;
+  private readonly configListener: vscode.Disposable;
 
   constructor(private readonly service: AnalysisService) {
-    service.onDidAnalyze(() => this.changed.fire());
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('gradlens.inlayHints')) this.changed.fire();
+    this.refresh = new ProviderRefresh(service);
+    this.onDidChangeInlayHints = this.refresh.onDidChange;
+    this.configListener = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('gradlens.inlayHints')) this.refresh.fire();
     });
+  }
+
+  dispose(): void {
+    this.refresh.dispose();
+    this.configListener.dispose();
   }
 
   async provideInlayHints(doc: vscode.TextDocument, range: vscode.Range): Promise<vscode.InlayHint[]> {
     if (!readConfig().inlayHints) return [];
-    const r = await this.service.whenCurrent(doc, 1000);
+    const r = await this.refresh.serve(doc, () => this.service.whenCurrent(doc, 1000));
     if (!r) return [];
     const hints: vscode.InlayHint[] = [];
     const add = (at: vscode.Position, dims: string[], shape: number[] | null) => {

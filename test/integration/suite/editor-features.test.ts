@@ -43,6 +43,29 @@ suite('editor features', () => {
     assert.ok(titles.some((t) => /^\[D, H\] = 10×5 · ‖v‖ [\d.]+ · ‖∂loss‖ [\d.]+/.test(t)), `W1's lens: ${titles.join(' | ')}`);
   });
 
+  test('inline values (setting) follow each edit: the circuit\'s f reads -12, then -6 after z = -2', async () => {
+    const config = vscode.workspace.getConfiguration('gradlens');
+    await config.update('inlineValues.enabled', true, vscode.ConfigurationTarget.Global);
+    try {
+      const editor = await openExample('circuit.grad');
+      const doc = editor.document;
+      const fLine = lineOf(doc, 'f = ');
+      const textOn = (line: number) => api.inlineValues.rendered(doc.uri)?.lines.find((l) => l.line === line)?.text;
+      const show = () => JSON.stringify(api.inlineValues.rendered(doc.uri) ?? null).slice(0, 400);
+      await waitFor('the inline value of f', () => textOn(fLine), (t) => t === 'f: value -12 · ∂f 1', {}, show);
+      const zLine = lineOf(doc, 'input z');
+      await editor.edit((e) => e.replace(doc.lineAt(zLine).range, 'input z = -2'));
+      const version = doc.version;
+      await waitFor('the inline value of f for the edited text', () => api.inlineValues.rendered(doc.uri), (r) => r?.version === version && textOn(fLine) === 'f: value -6 · ∂f 1', {}, show);
+      assert.equal(textOn(lineOf(doc, 'q = ')), 'q: value 3 · ∂f -2');
+      // Turned off, they are cleared.
+      await config.update('inlineValues.enabled', undefined, vscode.ConfigurationTarget.Global);
+      await waitFor('the inline values to be cleared', () => api.inlineValues.rendered(doc.uri), (r) => r === undefined, {}, show);
+    } finally {
+      await config.update('inlineValues.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('a hover gives a tensor\'s shape and statistics', async () => {
     const { document: doc } = await openExample('two-layer-net.grad');
     await api.service.analyzeNow(doc);

@@ -13,6 +13,7 @@ export interface GradLensApi {
     get(uri: vscode.Uri): { version: number; analysis: unknown } | undefined;
     worker: { kill(): void; restarts: number };
   };
+  inlineValues: { rendered(uri: vscode.Uri): { version: number; lines: { line: number; text: string }[] } | undefined };
 }
 
 /** The extension, activated; fails if it is not installed or activation throws. */
