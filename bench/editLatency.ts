@@ -9,7 +9,7 @@
 // Run as its own process under tsx (`node --import tsx bench/editLatency.ts`, by bench/run.ts): the
 // harness reads its own location, which a bundle would not keep. Prints one JSON line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, CODE_SERVER_ENTRY, PACKAGE, QUIET_SETTINGS, ROOT, freePort, installVsix, startCodeServer, type CodeServer } from '../scripts/codeServer';
@@ -17,8 +17,9 @@ import { E2E_SETTINGS, Workbench } from '../test/e2e/workbench';
 
 export interface EditLatency {
   medianMs: number | null;
-  /** Longest time the extension host's main thread was blocked by analysis (not measured yet). */
+  /** Longest event-loop delay of the extension host's main thread (from the integration suite's typing burst). */
   maxBlockedMs: number | null;
+  /** Peak resident memory of the extension host (GradLens, its worker and VS Code's own share). */
   peakMb: number | null;
   note: string;
   /** The same edits, timed to the inline values (setting gradlens.inlineValues.enabled). */
@@ -87,6 +88,40 @@ function hostFigures(): HostFigures | null {
   return { ...stats, when: `measured ${statSync(f).mtime.toISOString()}` };
 }
 
+/**
+ * Peak resident memory (VmHWM) of the extension host under `rootPid`: the process GradLens and
+ * its analysis worker (a thread) live in, VS Code's own extension-host baseline included. Linux only.
+ */
+function extensionHostPeakMb(rootPid: number): number | null {
+  if (!existsSync('/proc/self/status')) return null;
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, …
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let peakKb: number | null = null;
+  const queue = [...(children.get(rootPid) ?? [])];
+  while (queue.length) {
+    const pid = queue.shift() as number;
+    queue.push(...(children.get(pid) ?? []));
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('extensionHost')) continue;
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (hwm) peakKb = Math.max(peakKb ?? 0, Number(hwm[1]));
+    } catch {
+      // ended
+    }
+  }
+  return peakKb === null ? null : peakKb / 1024;
+}
+
 function unmeasured(why: string): EditLatency {
   const note = `not measured: ${why}; the end-to-end harness measures it (npm run test:e2e machinery)`;
   return { medianMs: null, maxBlockedMs: null, peakMb: null, note, inline: { medianMs: null, note } };
@@ -123,6 +158,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     });
     const lenses = await timeEdits(page, 'lenses');
     const inline = await timeEdits(page, 'inline');
+    const peakMb = server.process.pid !== undefined ? extensionHostPeakMb(server.process.pid) : null;
     const host = hostFigures();
     const hostNote = host
       ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
@@ -130,7 +166,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     return {
       medianMs: lenses.median,
       maxBlockedMs: host?.loopDelayMaxMs ?? null,
-      peakMb: null,
+      peakMb,
       note:
         `${lenses.summary}, keydown → changed lenses, with the default settings (gradlens.debounceMs 75). ` +
         "VS Code 1.100's code-lens controller waits at least 250 ms after an edit before it asks for lenses (CodeLensProvide debounce, min 250) and at least 250 ms more before it renders them (CodeLensResolve debounce, min 250), so < 150 ms cannot be reached through code lenses; " +
