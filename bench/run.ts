@@ -427,6 +427,7 @@ async function main(): Promise<void> {
       if (def.family === 'gradcheck-full' || def.family === 'gradcheck-sampled') notes.push(`${m.facts.entries} entries, verdict ${m.facts.verdicts}`);
       if (def.family === 'gradcheck-full' && m.peerInfo) notes.push(`torch gradcheck ${m.peerInfo.passed ? 'passed' : 'failed'} on ${m.peerInfo.entries} entries`);
       if (def.family === 'parse-shapes') notes.push(`${m.facts.statements} statements, ${(g / (Number(m.facts.lines) / 1000)).toFixed(2)} ms per 1,000 lines, ${m.facts.errors} errors`);
+      if (def.family === 'reanalysis') notes.push(`${Number(m.facts.uncachedMs).toFixed(1)} ms without the check cache (${(Number(m.facts.uncachedMs) / g).toFixed(1)}× longer); per edit ${m.facts.reused} cached check results reused, ${m.facts.rerun} computed; ${m.facts.checks} checks reported, ${m.facts.errors} errors`);
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
       if (def.peer && !peer) notes.push('no PyTorch peer');
     }

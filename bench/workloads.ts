@@ -1,7 +1,10 @@
 // The reference workloads of issue 7 as .grad programs, and what exactly is timed for each. Each
 // program is what a user would write; the PyTorch peer (bench/torch_peer.py) computes the same
 // function from the same leaf values.
-import { analyzeSession, type AnalysisSession } from '../src/core/analyze';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyze, analyzeSession, type AnalysisSession } from '../src/core/analyze';
+import { CheckCache } from '../src/core/checks/checkCache';
 import { checkTensors, DEFAULT_GRADCHECK, type GradCheckOptions, type SpanCheck } from '../src/core/checks/gradcheck';
 import type { Graph } from '../src/core/engine/graph';
 import type { Execution } from '../src/core/engine/run';
@@ -120,7 +123,18 @@ export function statementCount(text: string): number {
 
 // ------------------------------------------------------------------ the suite
 
-export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency';
+export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis';
+
+/** An example file (bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is). */
+function example(name: string): string {
+  return readFileSync(join(process.env.GRADLENS_BENCH_DIR ?? __dirname, '..', 'examples', name), 'utf8');
+}
+
+/** How each repetition of a reanalysis workload edits the file (a new text every time). */
+const REANALYSIS_EDITS: Record<string, (text: string, i: number) => string> = {
+  'reanalysis-comment': (text, i) => `# note ${i}\n${text}`,
+  'reanalysis-loss-edit': (text, i) => text.replace('@ W2, y)', `@ W2, y) + ${i + 1}e-9 * l2(W2)`),
+};
 
 export interface WorkloadDef {
   name: string;
@@ -159,6 +173,22 @@ export const WORKLOADS: WorkloadDef[] = [
   { name: 'parse-shapes', family: 'parse-shapes', what: 'parse + names + shape inference of a generated 5,000-statement file', text: parseShapes(5000), peer: null, target: 50 },
   { name: 'edit-latency', family: 'edit-latency', what: 'keystroke → updated code lenses in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
   { name: 'edit-latency-inline', family: 'edit-latency', what: 'keystroke → updated inline values (setting gradlens.inlineValues.enabled) in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
+  {
+    name: 'reanalysis-comment',
+    family: 'reanalysis',
+    what: 'the whole analysis (parse … gradient checks) of examples/conv-gate.grad after a comment is typed, with the check cache the editor\'s worker keeps (a new edit per repetition)',
+    text: example('conv-gate.grad'),
+    peer: null,
+    target: null,
+  },
+  {
+    name: 'reanalysis-loss-edit',
+    family: 'reanalysis',
+    what: 'the same after the loss line (below the gate) is edited: the gate\'s check is reused, the param/input checks re-run',
+    text: example('conv-gate.grad'),
+    peer: null,
+    target: null,
+  },
   { name: 'mlp2-N8', family: 'mlp2', what: 'mlp2 at N=8 (scaling)', text: mlp2(8), peer: 'torch', target: null, unit: { name: 'example', count: 8, group: 'mlp2' } },
   { name: 'mlp2-N512', family: 'mlp2', what: 'mlp2 at N=512 (scaling)', text: mlp2(512), peer: 'torch', target: null, unit: { name: 'example', count: 512, group: 'mlp2' } },
   { name: 'deep-10', family: 'deep', what: 'deep with 10 layers (scaling)', text: deep(10), peer: 'torch', target: null, unit: { name: 'layer', count: 10, group: 'deep' }, manifest: { layers: 10 } },
@@ -195,6 +225,7 @@ export function prepare(def: WorkloadDef): Prepared {
       facts: () => ({ statements: statementCount(text), lines: text.split('\n').length - 1, errors: last ? last.analysis.diagnostics.filter((d) => d.severity === 'error').length : -1 }),
     };
   }
+  if (def.family === 'reanalysis') return prepareReanalysis(def.name, text);
   const session = analyzeSession(text, { gradcheck: false });
   const errors = session.analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`${def.name}: the program has errors: ${errors.map((d) => d.message).join('; ')}`);
@@ -230,5 +261,39 @@ export function prepare(def: WorkloadDef): Prepared {
     session,
     loss,
     facts: () => ({}),
+  };
+}
+
+/**
+ * Incremental analysis as the editor runs it: each repetition analyses a newly edited text with
+ * the check cache warm from the previous ones. The facts compare with no cache on the same edits.
+ */
+function prepareReanalysis(name: string, text: string): Prepared {
+  const edit = REANALYSIS_EDITS[name];
+  const cache = new CheckCache();
+  analyze(text, { checkCache: cache });
+  let i = 0;
+  let last: AnalysisSession | null = null;
+  let perEdit = { hits: 0, misses: 0 };
+  return {
+    run: () => {
+      const before = { hits: cache.hits, misses: cache.misses };
+      last = analyzeSession(edit(text, i++), { checkCache: cache });
+      perEdit = { hits: cache.hits - before.hits, misses: cache.misses - before.misses };
+    },
+    session: null,
+    loss: () => null,
+    facts: () => {
+      const times: number[] = [];
+      for (let k = 0; k < 7; k++) {
+        const edited = edit(text, i++);
+        const t0 = performance.now();
+        analyze(edited);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const errors = last ? last.analysis.diagnostics.filter((d) => d.severity === 'error').length : -1;
+      return { uncachedMs: times[3], reused: perEdit.hits, rerun: perEdit.misses, checks: last ? last.analysis.gradchecks.length : 0, errors };
+    },
   };
 }

@@ -5,7 +5,9 @@ import type { Analysis, GateLocal, GateSummary, NodeKindOut, NodeResult, StepSwe
 import { checkExpectShape, checkExpectValue } from './checks/expect';
 import { checkActivations, checkGradientFlow, checkInits, reportHealth } from './checks/health';
 import { checkStability } from './checks/stability';
-import { checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type GradCheckOptions, type SpanCheck, type Thresholds } from './checks/gradcheck';
+import type { CheckCache } from './checks/checkCache';
+import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GradCheckOptions, type SpanCheck, type Thresholds } from './checks/gradcheck';
+import { Fingerprints } from './engine/fingerprint';
 import { buildGraphView } from './graphView';
 import { ravel, Tensor } from './tensor/tensor';
 import { DiagnosticSink, type Diagnostic, type SpanDiagnostic } from './diagnostics';
@@ -47,6 +49,11 @@ export interface AnalyzeOptions {
   maxValuesPerNode?: number;
   /** Values for params instead of their initial values (checks after a few training steps). */
   paramValues?: Record<string, number[]>;
+  /**
+   * Gradient-check results kept from earlier analyses (the editor passes one per worker): checks
+   * whose inputs did not change are not re-run. Results are identical with or without it.
+   */
+  checkCache?: CheckCache;
 }
 
 export const DEFAULT_MAX_ELEMENTS = 50_000_000;
@@ -249,25 +256,28 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
     const opts: GradCheckOptions = { ...DEFAULT_GRADCHECK, ...(typeof options.gradcheck === 'object' ? options.gradcheck : {}) };
     const spans = new Map<string, Span>();
     for (const s of program.statements) if (s.kind === 'decl') spans.set(s.name, s.nameSpan);
-    const checks = [...checkGates(graph, ex, res.seed, opts), ...checkTensors(graph, ex, res.seed, opts, spans)];
+    const memo: CheckMemo | undefined = options.checkCache ? { cache: options.checkCache, fingerprints: new Fingerprints(graph) } : undefined;
+    const checks = [...checkGates(graph, ex, res.seed, opts, memo), ...checkTensors(graph, ex, res.seed, opts, spans, memo)];
     reportChecks(checks, graph, sink, opts.thresholds);
     session.checks = checks;
     analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }) => ({ ...rest, range: session.lineMap.range(span) }));
-    analysis.sweep = defaultSweep(checks, graph, ex);
+    analysis.sweep = defaultSweep(checks, graph, ex, memo);
   }
   analysis.nodes = nodeResults(session, ex, types);
   analysis.graphView = buildGraphView(graph, ex, toDiagnostics(sink.items, session.lineMap), analysis.gradchecks, session.lineMap);
 }
 
 /** The h sweep of the worst entry of the worst param/input check. */
-function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution): StepSweep | null {
+function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, memo?: CheckMemo): StepSweep | null {
   const tensorChecks = checks.filter((c) => c.kind === 'tensor' && c.worst.length > 0);
   if (!tensorChecks.length) return null;
   const worst = tensorChecks.reduce((a, b) => (b.maxRelError > a.maxRelError ? b : a));
   const id = graph.named.get(worst.target);
   const entry = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
   if (id === undefined) return null;
-  return stepSweep(graph, ex, worst.target, ravel(entry.index, graph.nodes[id].sizes));
+  const flat = ravel(entry.index, graph.nodes[id].sizes);
+  const run = () => stepSweep(graph, ex, worst.target, flat);
+  return memo ? memo.cache.getOrCompute(`sweep|${worst.target}|${flat}|${analyticKey(graph, memo.fingerprints)}`, run) : run();
 }
 
 function fmt(v: number): string {

@@ -3,6 +3,7 @@
 // cancel message can stop them.
 import { parentPort } from 'node:worker_threads';
 import { analyze, analyzeSession } from '../core/analyze';
+import { CheckCache } from '../core/checks/checkCache';
 import { deriveGateInText } from '../core/checks/derive';
 import { exportScript } from '../core/export';
 import { stepSweep } from '../core/checks/gradcheck';
@@ -12,6 +13,9 @@ import { ravel } from '../core/tensor/tensor';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 
 const cancelled = new Set<number>();
+// Gradient checks kept across keystrokes (and documents: keys are content, not files), so an
+// edit re-runs only the checks it can change.
+const checkCache = new CheckCache();
 
 function post(res: WorkerResponse): void {
   parentPort?.postMessage(res);
@@ -24,7 +28,7 @@ async function handle(req: Exclude<WorkerRequest, { kind: 'cancel' }>): Promise<
   };
   switch (req.kind) {
     case 'analyze':
-      return analyze(req.params.text, { ...req.params.options, fileName: req.params.fileName });
+      return analyze(req.params.text, { ...req.params.options, fileName: req.params.fileName, checkCache });
     case 'derive':
       return deriveGateInText(req.params.text, req.params.gate);
     case 'export': {

@@ -5,7 +5,9 @@
 //  2. every param and float input against the root, all entries or a seeded covering sample.
 // Only the part of the graph downstream of the perturbed tensor is re-run.
 import type { GradCheckEntry, GradCheckResult, StepSweep, SweepPoint, Verdict } from '../analysis';
-import type { Graph } from '../engine/graph';
+import type { GateBackward, GateCall, Graph } from '../engine/graph';
+import type { Fingerprints } from '../engine/fingerprint';
+import type { CheckCache } from './checkCache';
 import { Prng } from '../engine/prng';
 import { BatchedRegion, type Perturbation } from './batched';
 import type { Execution } from '../engine/run';
@@ -262,80 +264,123 @@ function regionHasKinks(graph: Graph, ids: number[]): boolean {
   return ids.some((id) => graph.nodes[id].op?.kinks !== undefined);
 }
 
+/**
+ * Reuses checks across analyses: results keyed by the structural fingerprints of what they read
+ * (see checkCache.ts). Without it every check runs.
+ */
+export interface CheckMemo {
+  cache: CheckCache;
+  fingerprints: Fingerprints;
+}
+
+type GateCallResult = { input: number; summary: Omit<SpanCheck, 'span' | 'kind' | 'gateCall'> }[];
+
 /** Checks every hand-written backward block in isolation, at the inputs each call received. */
-export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions): SpanCheck[] {
+export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, memo?: CheckMemo): SpanCheck[] {
   const results = new Map<string, SpanCheck>();
   for (const gc of graph.gateCalls) {
     const bw = gc.backward;
     if (!bw) continue;
-    const outVal = ex.values[gc.outputNode];
-    if (!outVal || gc.inputNodes.some((i) => !ex.values[i])) continue;
-    const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
-    const last = graph.order.indexOf(gc.outputNode);
-    const region = graph.order.slice(first + 1, last + 1);
-    const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
-    const dout = new Tensor(outVal.shape);
-    for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
-    const analytic = ex.runBackwardBlock(gc, dout);
-    const hasKinks = regionHasKinks(graph, region);
-    gc.inputNodes.forEach((inp, k) => {
-      const grad = analytic[k];
-      const param = gc.gate.decl.params[k];
-      if (param.type.isInt || bw.grads[k] === null) return;
-      const base = ex.values[inp] as Tensor;
-      const runner = new RegionRunner(ex, region, () => {
-        const y = ex.values[gc.outputNode] as Tensor;
-        let s = 0;
-        for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
-        return s;
-      });
-      const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
-      let entries: GradCheckEntry[];
-      if (grad) entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner);
-      else entries = [];
-      ex.values[inp] = base;
-      runner.restore();
-      const target = `${gc.gate.decl.name}.d${param.name}`;
-      const summary = summarise(target, entries, opts, hasKinks);
-      const prev = results.get(target);
+    if (!ex.values[gc.outputNode] || gc.inputNodes.some((i) => !ex.values[i])) continue;
+    const run = () => checkGateCall(graph, ex, gc, seed, opts);
+    const perInput = memo ? memo.cache.getOrCompute(gateCallKey(gc, seed, opts, memo.fingerprints), run) : run();
+    for (const { input, summary } of perInput) {
+      const prev = results.get(summary.target);
       // Several calls of one gate: keep the worst.
       if (!prev || summary.maxRelError > prev.maxRelError) {
-        results.set(target, { ...summary, span: bw.gradSpans[k] ?? gc.gate.decl.nameSpan, kind: 'gate', gateCall: gc.index });
+        results.set(summary.target, { ...summary, span: bw.gradSpans[input] ?? gc.gate.decl.nameSpan, kind: 'gate', gateCall: gc.index });
       }
-    });
+    }
   }
   return [...results.values()];
 }
 
+/** What one call's check reads: the gate's forward and backward nodes at these inputs. */
+function gateCallKey(gc: GateCall, seed: number, opts: GradCheckOptions, fp: Fingerprints): string {
+  const bw = gc.backward as GateBackward;
+  const params = gc.gate.decl.params.map((p) => `${p.name}:${p.type.isInt ? 'i' : 'f'}`).join(',');
+  const grads = bw.grads.map((g) => (g === null ? '-' : fp.of(g))).join(',');
+  return `gate|${seed}|${JSON.stringify(opts)}|${gc.gate.decl.name}#${gc.index}|${params}|${fp.of(gc.outputNode)}|${grads}`;
+}
+
+function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, opts: GradCheckOptions): GateCallResult {
+  const bw = gc.backward as GateBackward;
+  const outVal = ex.values[gc.outputNode] as Tensor;
+  const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
+  const last = graph.order.indexOf(gc.outputNode);
+  const region = graph.order.slice(first + 1, last + 1);
+  const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
+  const dout = new Tensor(outVal.shape);
+  for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
+  const analytic = ex.runBackwardBlock(gc, dout);
+  const hasKinks = regionHasKinks(graph, region);
+  const out: GateCallResult = [];
+  gc.inputNodes.forEach((inp, k) => {
+    const grad = analytic[k];
+    const param = gc.gate.decl.params[k];
+    if (param.type.isInt || bw.grads[k] === null) return;
+    const base = ex.values[inp] as Tensor;
+    const runner = new RegionRunner(ex, region, () => {
+      const y = ex.values[gc.outputNode] as Tensor;
+      let s = 0;
+      for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
+      return s;
+    });
+    const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
+    const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner) : [];
+    ex.values[inp] = base;
+    runner.restore();
+    out.push({ input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) });
+  });
+  return out;
+}
+
+/**
+ * What every param/input check reads: the whole forward graph under the root, and the analytic
+ * gradients, which also depend on every hand-written backward block.
+ */
+export function analyticKey(graph: Graph, fp: Fingerprints): string {
+  if (graph.root === null) return '-';
+  const blocks = graph.gateCalls.map((gc) => (gc.backward ? gc.backward.grads.map((g) => (g === null ? '-' : fp.of(g))).join(',') : '-'));
+  return `${fp.of(graph.root)}|${blocks.join(';')}`;
+}
+
 /** Checks the gradient of every param and float input against the root. */
-export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>): SpanCheck[] {
+export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>, memo?: CheckMemo): SpanCheck[] {
   const root = graph.root;
   if (root === null) return [];
   const out: SpanCheck[] = [];
+  // GRADLENS_GRADCHECK_UNBATCHED=1 forces one evaluation per perturbation (tests compare the two).
+  const unbatched = process.env.GRADLENS_GRADCHECK_UNBATCHED === '1';
+  const sharedKey = memo ? `tensor|${seed}|${JSON.stringify(opts)}|${unbatched ? 'u' : 'b'}|${analyticKey(graph, memo.fingerprints)}` : '';
   for (const [name, id] of graph.named) {
     const n = graph.nodes[id];
     if ((n.kind !== 'param' && n.kind !== 'input') || !n.requiresGrad) continue;
-    const grad = ex.grads[id];
-    if (!grad) continue; // does not affect the root (reported as unused)
-    const base = ex.values[id] as Tensor;
-    const region = downstreamOf(graph, [id]);
-    const batched = new BatchedRegion(graph, ex, id, region, root);
-    // GRADLENS_GRADCHECK_UNBATCHED=1 forces one evaluation per perturbation (tests compare the two).
-    const useBatches = batched.applies() && batched.batchSize() >= 2 && process.env.GRADLENS_GRADCHECK_UNBATCHED !== '1';
-    const indices = entriesToCheck(base.size, opts, seed, name, affordable(graph, region, opts, useBatches ? id : undefined));
-    let entries: GradCheckEntry[];
-    if (useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, batched);
-    else {
-      const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-      entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner);
-      ex.values[id] = base;
-      runner.restore();
-    }
-    out.push({ ...summarise(name, entries, opts, regionHasKinks(graph, region)), span: spans.get(name) ?? n.span, kind: 'tensor' });
+    if (!ex.grads[id]) continue; // does not affect the root (reported as unused)
+    const run = () => checkTensor(graph, ex, seed, opts, name, id, root, unbatched);
+    const summary = memo ? memo.cache.getOrCompute(`${sharedKey}|${name}`, run) : run();
+    out.push({ ...summary, span: spans.get(name) ?? n.span, kind: 'tensor' });
   }
   return out;
 }
 
+function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, name: string, id: number, root: number, unbatched: boolean): ReturnType<typeof summarise> {
+  const grad = ex.grads[id] as Tensor;
+  const base = ex.values[id] as Tensor;
+  const region = downstreamOf(graph, [id]);
+  const batched = new BatchedRegion(graph, ex, id, region, root);
+  const useBatches = batched.applies() && batched.batchSize() >= 2 && !unbatched;
+  const indices = entriesToCheck(base.size, opts, seed, name, affordable(graph, region, opts, useBatches ? id : undefined));
+  let entries: GradCheckEntry[];
+  if (useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, batched);
+  else {
+    const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+    entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner);
+    ex.values[id] = base;
+    runner.restore();
+  }
+  return summarise(name, entries, opts, regionHasKinks(graph, region));
+}
 
 export const SWEEP_STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
 
