@@ -109,6 +109,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await vscode.workspace.applyEdit(deriveEdit(doc, r));
       return r;
     }),
+    reg('gradlens.toggleInlineValues', async () => {
+      // Where the user set it (folder, workspace), else for the user: like rust-analyzer's toggles.
+      const config = vscode.workspace.getConfiguration('gradlens', vscode.window.activeTextEditor?.document.uri);
+      const info = config.inspect<boolean>('inlineValues.enabled');
+      const target =
+        info?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder : info?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+      await config.update('inlineValues.enabled', !config.get<boolean>('inlineValues.enabled', false), target);
+    }),
     reg('gradlens.reseed', async (uri?: vscode.Uri, seed?: number) => {
       const doc = await documentFor(uri);
       if (!doc) return;

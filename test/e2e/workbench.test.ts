@@ -63,6 +63,28 @@ describe('GradLens in the VS Code workbench', () => {
     await wb.waitForText(lenses, before ?? w1, "W1's lens back to the seed-0 values after undo");
   });
 
+  step('"GradLens: Toggle Inline Values" draws values at the ends of the lines, and removes them', async () => {
+    // Decorations are CSS ::after content on spans whose class starts with ced-.
+    const inlineTexts = () =>
+      wb.page.evaluate(() => {
+        const g = globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<unknown> }; getComputedStyle(e: unknown, pseudo: string): { content: string } };
+        return Array.from(g.document.querySelectorAll('.view-lines [class*="ced-"]'), (e) => g.getComputedStyle(e, '::after').content).filter((c) => c && c !== 'none' && c !== 'normal');
+      });
+    const waitInline = async (ok: (texts: string[]) => boolean, what: string) => {
+      const deadline = Date.now() + 20_000;
+      let texts = await inlineTexts();
+      while (!ok(texts) && Date.now() < deadline) {
+        await wb.page.waitForTimeout(150);
+        texts = await inlineTexts();
+      }
+      assert.ok(ok(texts), `${what}; the editor shows: ${texts.join(' | ').slice(0, 400) || 'nothing'}`);
+    };
+    await wb.runCommand('GradLens: Toggle Inline Values');
+    await waitInline((t) => t.some((c) => /loss: value [\d.e+-]+ · ∂loss 1/.test(c)), 'the inline value of loss');
+    await wb.runCommand('GradLens: Toggle Inline Values');
+    await waitInline((t) => !t.some((c) => c.includes('value')), 'the inline values to be gone');
+  });
+
   step('shows a hover with the shape and statistics of a tensor', async () => {
     await wb.goTo(20, 1); // `h1     = relu(X @ W1 + b1)`
     await wb.page.keyboard.press('Control+K');

@@ -43,10 +43,12 @@ suite('editor features', () => {
     assert.ok(titles.some((t) => /^\[D, H\] = 10×5 · ‖v‖ [\d.]+ · ‖∂loss‖ [\d.]+/.test(t)), `W1's lens: ${titles.join(' | ')}`);
   });
 
-  test('inline values (setting) follow each edit: the circuit\'s f reads -12, then -6 after z = -2', async () => {
+  test('inline values (Toggle Inline Values) follow each edit: the circuit\'s f reads -12, then -6 after z = -2', async () => {
     const config = vscode.workspace.getConfiguration('gradlens');
-    await config.update('inlineValues.enabled', true, vscode.ConfigurationTarget.Global);
+    assert.equal(config.get('inlineValues.enabled'), false, 'off by default');
+    await vscode.commands.executeCommand('gradlens.toggleInlineValues');
     try {
+      assert.equal(vscode.workspace.getConfiguration('gradlens').inspect('inlineValues.enabled')?.globalValue, true, 'the toggle writes the user setting');
       const editor = await openExample('circuit.grad');
       const doc = editor.document;
       const fLine = lineOf(doc, 'f = ');
@@ -58,8 +60,9 @@ suite('editor features', () => {
       const version = doc.version;
       await waitFor('the inline value of f for the edited text', () => api.inlineValues.rendered(doc.uri), (r) => r?.version === version && textOn(fLine) === 'f: value -6 · ∂f 1', {}, show);
       assert.equal(textOn(lineOf(doc, 'q = ')), 'q: value 3 · ∂f -2');
-      // Turned off, they are cleared.
-      await config.update('inlineValues.enabled', undefined, vscode.ConfigurationTarget.Global);
+      // Toggled off, they are cleared.
+      await vscode.commands.executeCommand('gradlens.toggleInlineValues');
+      assert.equal(vscode.workspace.getConfiguration('gradlens').get('inlineValues.enabled'), false);
       await waitFor('the inline values to be cleared', () => api.inlineValues.rendered(doc.uri), (r) => r === undefined, {}, show);
     } finally {
       await config.update('inlineValues.enabled', undefined, vscode.ConfigurationTarget.Global);
