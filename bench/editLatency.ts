@@ -77,6 +77,9 @@ interface HostFigures {
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
   editToResultMedianMs: number | null;
+  /** Absent in figures written before these were recorded. */
+  workerRestartsSinceReset?: number;
+  gcMaxPauseMs?: number;
   when: string;
 }
 
@@ -161,7 +164,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     const peakMb = server.process.pid !== undefined ? extensionHostPeakMb(server.process.pid) : null;
     const host = hostFigures();
     const hostNote = host
-      ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
+      ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms${host.gcMaxPauseMs !== undefined ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms, ${host.workerRestartsSinceReset ?? 0} worker restarts` : ''}) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
       : 'the extension-host figures (event-loop delay, edit → result) come from the integration suite (npm run test:integration), which has not run here';
     return {
       medianMs: lenses.median,

@@ -1,6 +1,6 @@
 // Extension entry point: starts the analysis service (a worker) and registers the thin adapters
 // that turn its results into diagnostics, lenses, hovers, hints, fixes, views and commands.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { AnalysisService, LANGUAGE_ID, type DocumentAnalysis } from './analysisService';
 import { registerCommands } from './commands';
@@ -30,6 +30,10 @@ export interface RuntimeStats {
   /** Median time from an edit to its analysis result, ms (the editor's own debounce included). */
   editToResultMedianMs: number | null;
   workerRestarts: number;
+  /** Worker restarts since the last reset (a restart in a timed window explains a slow result). */
+  workerRestartsSinceReset: number;
+  /** Longest garbage-collection pause of the extension host since the last reset, ms (all of its code, not only GradLens'). */
+  gcMaxPauseMs: number;
 }
 
 const SELECTOR: vscode.DocumentSelector = { language: LANGUAGE_ID };
@@ -105,6 +109,14 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   context.subscriptions.push({ dispose: () => loop.disable() });
+  // Garbage collection pauses the whole extension host: when the loop delay spikes, this tells whether GC did it.
+  let gcMaxPauseMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMaxPauseMs = Math.max(gcMaxPauseMs, e.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  context.subscriptions.push({ dispose: () => gc.disconnect() });
+  let restartsAtReset = 0;
   const stats = (): RuntimeStats => {
     const sorted = [...service.latencies].sort((a, b) => a - b);
     return {
@@ -112,6 +124,8 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
       loopDelayP99Ms: loop.percentile(99) / 1e6,
       editToResultMedianMs: sorted.length ? sorted[Math.floor(sorted.length / 2)] : null,
       workerRestarts: service.worker.restarts,
+      workerRestartsSinceReset: service.worker.restarts - restartsAtReset,
+      gcMaxPauseMs,
     };
   };
   // Not contributed (not in the palette): for tests and benchmarks.
@@ -121,6 +135,8 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
       if (reset === true) {
         loop.reset();
         service.latencies.length = 0;
+        restartsAtReset = service.worker.restarts;
+        gcMaxPauseMs = 0;
       }
       return s;
     }),

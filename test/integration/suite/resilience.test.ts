@@ -12,6 +12,8 @@ interface Stats {
   loopDelayP99Ms: number;
   editToResultMedianMs: number | null;
   workerRestarts: number;
+  workerRestartsSinceReset: number;
+  gcMaxPauseMs: number;
 }
 
 async function untitled(content: string): Promise<vscode.TextEditor> {
