@@ -1,6 +1,7 @@
 // Quick fixes: every fix the core attached to a diagnostic (the dimension-analysis arrangement,
 // max subtraction in a softmax, he/xavier inits, a misspelt gradient name), plus "Derive
-// backward" for a gate and "Add the missing gradients" for an incomplete backward block.
+// backward" for a gate, "Add the missing gradients" for an incomplete backward block, and
+// "Replace … with the derived one" where a hand-written gradient fails its check.
 // All are workspace edits, so they undo like typing.
 import * as vscode from 'vscode';
 import type { DeriveResult } from '../../core/checks/derive';
@@ -13,8 +14,12 @@ import type { DiagnosticsPublisher } from './diagnostics';
 /** Converts a core edit (offsets) of a derive result into a workspace edit. */
 export function deriveEdit(doc: vscode.TextDocument, r: Extract<DeriveResult, { ok: true }>): vscode.WorkspaceEdit {
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, new vscode.Range(doc.positionAt(r.edit.span.start), doc.positionAt(r.edit.span.end)), r.edit.newText);
+  edit.replace(doc.uri, toRangeOfSpan(doc, r.edit.span), r.edit.newText);
   return edit;
+}
+
+function toRangeOfSpan(doc: vscode.TextDocument, span: { start: number; end: number }): vscode.Range {
+  return new vscode.Range(doc.positionAt(span.start), doc.positionAt(span.end));
 }
 
 export class CodeActionProvider implements vscode.CodeActionProvider {
@@ -41,8 +46,12 @@ export class CodeActionProvider implements vscode.CodeActionProvider {
     const r = this.service.get(doc.uri);
     const gate = r ? gateAt(r.analysis, range.start) : undefined;
     if (!r || !gate || r.version !== doc.version) return actions;
-    const missing = vscode.languages.getDiagnostics(doc.uri).find((d) => codeOf(d) === 'gate-missing-gradient' && d.range.intersection(toRange(gate.range)));
-    if (!gate.backwardRange || missing) {
+    const all = vscode.languages.getDiagnostics(doc.uri);
+    const missing = all.find((d) => codeOf(d) === 'gate-missing-gradient' && d.range.intersection(toRange(gate.range)));
+    // A failing check of this gate, at the cursor (it sits on the `d<input> = …` line).
+    const backward = gate.backwardRange ? toRange(gate.backwardRange) : null;
+    const failing = backward ? all.find((d) => codeOf(d) === 'gradcheck-failed' && backward.contains(d.range) && (ctx.diagnostics.includes(d) || d.range.intersection(range))) : undefined;
+    if (!gate.backwardRange || missing || failing) {
       const derived = await this.service.worker.request('derive', { text: doc.getText(), gate: gate.name }, readConfig().workerTimeoutMs).catch(() => null);
       if (derived?.ok) {
         if (!gate.backwardRange) {
@@ -55,6 +64,12 @@ export class CodeActionProvider implements vscode.CodeActionProvider {
             a.diagnostics = [missing];
             actions.push(a);
           }
+        } else if (failing && doc.getText(toRangeOfSpan(doc, derived.edit.span)) !== derived.edit.newText) {
+          // Not preferred: it replaces the user's own derivation (one undo brings it back).
+          const a = new vscode.CodeAction(`Replace the backward block of \`${gate.name}\` with the derived one`, vscode.CodeActionKind.QuickFix);
+          a.diagnostics = [failing];
+          a.edit = deriveEdit(doc, derived);
+          actions.push(a);
         }
       }
     }

@@ -111,6 +111,33 @@ suite('gates and their checks', () => {
     await waitForDiagnostics(doc.uri, 'no errors after deriving', (l) => l.every((x) => x.severity !== vscode.DiagnosticSeverity.Error));
   });
 
+  test('a failing gate check offers to replace the backward block with the derived one; undo restores it', async () => {
+    const { document: doc } = await openExample('broken/relu-mask.grad');
+    const original = doc.getText();
+    const line = lineOf(doc, 'dx = dout * (dout > 0)');
+    const diags = await waitForDiagnostics(doc.uri, `gradcheck-failed on line ${line}`, hasCodeOnLine('gradcheck-failed', line));
+    const failing = diags.find((x) => codeOf(x) === 'gradcheck-failed' && x.range.start.line === line);
+    assert.ok(failing);
+    const title = 'Replace the backward block of `relu_gate` with the derived one';
+    const actions = await waitFor(
+      `the "${title}" action`,
+      () => vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, new vscode.Range(line, 6, line, 6), vscode.CodeActionKind.QuickFix.value),
+      (a) => (a ?? []).some((x) => x.title === title),
+      {},
+      (a) => (a ?? []).map((x) => x.title).join('; ') || 'no actions',
+    );
+    const a = actions.find((x) => x.title === title);
+    assert.ok(a?.edit && (await vscode.workspace.applyEdit(a.edit)));
+    assert.doesNotMatch(doc.getText(), /dout > 0/, 'the wrong mask is gone');
+    const r = await api.service.analyzeNow(doc);
+    const checks = (r.analysis as unknown as { gradchecks: { target: string; verdict: string }[] }).gradchecks;
+    const gateCheck = checks.find((c) => c.target === 'relu_gate.dx');
+    assert.ok(gateCheck && (gateCheck.verdict === 'pass' || gateCheck.verdict === 'ok-if-kinked'), JSON.stringify(checks));
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(doc.getText(), original, 'one undo restores the hand-written block');
+  });
+
   test('a gate without a backward block offers "Derive backward" as a code action', async () => {
     const doc = await vscode.workspace.openTextDocument({ language: 'grad', content: 'dims N = 3, D = 4, M = 2\ninput X: [N, D]\nparam W: [D, M]\ngate f(X: [N, D], W: [D, M]) -> out: [N, M] {\n  out = tanh(X @ W)\n}\nloss = sum(f(X, W))\n' });
     await vscode.window.showTextDocument(doc);
