@@ -8,6 +8,8 @@ export interface CheckArgs {
   dims: Record<string, number>;
   h?: number;
   samples?: number;
+  /** Operations the param/input checks of the run may spend together. */
+  checkFlops?: number;
   maxElements?: number;
 }
 
@@ -43,6 +45,9 @@ Options:
   --dim NAME=SIZE     override a dimension size (repeatable)
   --h STEP            finite-difference step for gradient checks (default 1e-5)
   --samples K         entries sampled per large tensor in gradient checks
+  --check-flops N     operations the checks of params and inputs may spend
+                      together (default 2e9); past it fewer entries are
+                      checked, and tensors too costly for even one are named
   --max-elements N    limit on tensor elements per run (default 50000000)
   -o, --output PATH   export: the script to write (a directory: the default
                       name inside it)
@@ -91,6 +96,13 @@ export function parseArgs(argv: string[]): ParsedArgs {
         const n = intArg('--max-elements', value(), 1);
         if (typeof n === 'string') return { command: 'error', message: n };
         out.maxElements = n;
+        break;
+      }
+      case '--check-flops': {
+        const v = value();
+        const n = Number(v);
+        if (v === undefined || !(n >= 1)) return { command: 'error', message: `--check-flops expects a number of operations ≥ 1 (e.g. 1e10 or Infinity), got \`${v ?? ''}\`` };
+        out.checkFlops = n;
         break;
       }
       case '--h': {

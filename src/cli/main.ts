@@ -29,7 +29,11 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
   const text = readSource(args.file, io);
   if (text === null) return 2;
   if (args.command === 'export') return runExport(args, text, io);
-  const gradcheck = { ...(args.h !== undefined ? { h: args.h } : {}), ...(args.samples !== undefined ? { samples: args.samples } : {}) };
+  const gradcheck = {
+    ...(args.h !== undefined ? { h: args.h } : {}),
+    ...(args.samples !== undefined ? { samples: args.samples } : {}),
+    ...(args.checkFlops !== undefined ? { maxFlopsTotal: args.checkFlops } : {}),
+  };
   const analysis = analyze(text, { fileName: args.file, seed: args.seed, dims: args.dims, maxElements: args.maxElements, gradcheck });
   if (args.json) io.out(`${JSON.stringify(toSpecJson(analysis))}\n`);
   else io.out(`${formatHuman(analysis, args.file)}\n`);

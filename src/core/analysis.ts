@@ -141,4 +141,6 @@ export interface Analysis {
   /** The h sweep of the worst entry of the worst parameter check (when checks ran). */
   sweep: StepSweep | null;
   timings: Timings;
+  /** Set when the run was stopped by its cancel callback: the rest of the object is incomplete. */
+  cancelled?: true;
 }

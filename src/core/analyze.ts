@@ -5,8 +5,9 @@ import type { Analysis, GateLocal, GateSummary, NodeKindOut, NodeResult, StepSwe
 import { checkExpectShape, checkExpectValue } from './checks/expect';
 import { checkActivations, checkGradientFlow, checkInits, reportHealth } from './checks/health';
 import { checkStability } from './checks/stability';
+import { AnalysisCancelled, throwIfCancelled, type CancelCheck } from './cancel';
 import type { CheckCache } from './checks/checkCache';
-import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GradCheckOptions, type SpanCheck, type Thresholds } from './checks/gradcheck';
+import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GradCheckOptions, type SpanCheck, type TensorChecks, type Thresholds } from './checks/gradcheck';
 import { Fingerprints } from './engine/fingerprint';
 import { buildGraphView } from './graphView';
 import { ravel, Tensor } from './tensor/tensor';
@@ -54,6 +55,8 @@ export interface AnalyzeOptions {
    * whose inputs did not change are not re-run. Results are identical with or without it.
    */
   checkCache?: CheckCache;
+  /** Asked between steps of long loops; when it answers true the run stops (`analysis.cancelled`). */
+  isCancelled?: CancelCheck;
 }
 
 export const DEFAULT_MAX_ELEMENTS = 50_000_000;
@@ -102,14 +105,20 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
     marks.analysed = marks.parsed;
     runStages(session, options, marks);
   } catch (e) {
-    const msg = e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);
-    sink.error('internal-error', `GradLens hit an internal error while analysing this file: ${msg}`, { start: 0, end: 0 });
+    if (e instanceof AnalysisCancelled) session.analysis.cancelled = true;
+    else reportInternalError(e, sink);
   }
   const t1 = performance.now();
   const a = session.analysis;
   a.diagnostics = toDiagnostics(sink.items, lineMap);
   a.timings = { parseMs: marks.parsed - t0, analyzeMs: Math.max(0, marks.analysed - marks.parsed), runMs: Math.max(0, t1 - marks.analysed), totalMs: t1 - t0 };
   return session;
+}
+
+/** An exception from inside the core is a bug: it becomes a diagnostic, never an escape. */
+function reportInternalError(e: unknown, sink: DiagnosticSink): void {
+  const msg = e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);
+  sink.error('internal-error', `GradLens hit an internal error while analysing this file: ${msg}`, { start: 0, end: 0 });
 }
 
 function emptyAnalysis(options: AnalyzeOptions): Analysis {
@@ -228,7 +237,9 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
   // Forward, backward.
   const ex = new Execution(graph, res.seed);
   session.execution = ex;
-  const issues = ex.forward({ detectNonFinite: true });
+  const cancelled = options.isCancelled;
+  throwIfCancelled(cancelled);
+  const issues = ex.forward({ detectNonFinite: true, cancelled });
   let canBackward = rootId !== null && !sink.hasErrors;
   for (const issue of issues) {
     const node = graph.nodes[issue.node];
@@ -238,7 +249,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
     canBackward = false; // gradients through NaN/Inf would only repeat the problem
   }
   if (canBackward && rootId !== null) {
-    for (const issue of ex.backward(rootId)) {
+    for (const issue of ex.backward(rootId, cancelled)) {
       const node = graph.nodes[issue.node];
       sink.error(issue.kind === 'non-finite' ? 'non-finite' : 'bad-argument', issue.message, node.span);
     }
@@ -257,10 +268,14 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
     const spans = new Map<string, Span>();
     for (const s of program.statements) if (s.kind === 'decl') spans.set(s.name, s.nameSpan);
     const memo: CheckMemo | undefined = options.checkCache ? { cache: options.checkCache, fingerprints: new Fingerprints(graph) } : undefined;
-    const checks = [...checkGates(graph, ex, res.seed, opts, memo), ...checkTensors(graph, ex, res.seed, opts, spans, memo)];
+    const ctx = { memo, cancelled };
+    const tensors = checkTensors(graph, ex, res.seed, opts, spans, ctx);
+    const checks = [...checkGates(graph, ex, res.seed, opts, ctx), ...tensors.checks];
     reportChecks(checks, graph, sink, opts.thresholds);
+    reportSkipped(tensors, opts, sink);
     session.checks = checks;
     analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }) => ({ ...rest, range: session.lineMap.range(span) }));
+    throwIfCancelled(cancelled);
     analysis.sweep = defaultSweep(checks, graph, ex, memo);
   }
   analysis.nodes = nodeResults(session, ex, types);
@@ -314,6 +329,18 @@ function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink, t
     if (c.verdict === 'fail') sink.error('gradcheck-failed', message, c.span, related ? { related } : undefined);
     else sink.warning('gradcheck-warning', message, c.span, related ? { related } : undefined);
   }
+}
+
+/** Params/inputs whose check did not fit in the budget: one note, where the first of them is declared. */
+function reportSkipped({ checks, skipped, minimumOps }: TensorChecks, opts: GradCheckOptions, sink: DiagnosticSink): void {
+  if (!skipped.length) return;
+  const names = skipped.slice(0, 5).map((s) => `\`${s.name}\``).join(', ') + (skipped.length > 5 ? ` and ${skipped.length - 5} more` : '');
+  sink.info(
+    'gradcheck-skipped',
+    `not checked against the root: ${names} — even one entry each would exceed the gradient-check budget of ${opts.maxFlopsTotal.toExponential(1)} operations per analysis. ` +
+      `${checks.length ? `The cheaper ones (${checks.length}) were checked. ` : ''}To check every tensor, raise the budget to at least ${minimumOps.toExponential(1)} (setting gradlens.gradientCheck.maxFlops, or gradlens check --check-flops).`,
+    skipped[0].span,
+  );
 }
 
 function sliceText(session: AnalysisSession, s: Span): string {

@@ -217,6 +217,12 @@ export const DIAGNOSTIC_CODES = {
     example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = dout * 2.001\n  }\n}\nloss = sum(double(x) ** 2)\n',
     fix: 'A relative error between 1e-4 and 1e-2 (or above 1e-7 for a smooth function) is usually a small mistake or a numerical problem. Try other step sizes (the h sweep) and check kinks.',
   },
+  'gradcheck-skipped': {
+    severity: 'info',
+    title: 'Gradient checks skipped (budget)',
+    example: 'dims N = 400\ninput X: [N, N]\nparam W: [N, N] ~ xavier\nh = X @ W @ W @ W @ W @ W @ W @ W @ W @ W\nloss = mean(h * h)\n',
+    fix: 'Each checked entry re-runs everything downstream of its tensor twice, and one analysis may spend a bounded number of operations on the checks of params and inputs (default 2e9, about half a second). When even one entry of each tensor would exceed it, the costliest tensors are skipped and named here. Raise `gradlens.gradientCheck.maxFlops` (or `gradlens check --check-flops`) to the figure in the message, lower the dimension sizes while you debug, or rely on the gates\' own checks, which run in isolation.',
+  },
   // ---- health ----
   'dead-relu': {
     severity: 'warning',

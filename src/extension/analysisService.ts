@@ -22,6 +22,10 @@ interface DocState {
   running: boolean;
   /** Text waiting for the running analysis to finish (the latest edit wins). */
   queued?: { text: string; version: number };
+  /** Stops the running analysis (its text is stale once a newer one is queued). */
+  cancelRunning?: () => void;
+  /** The document version the running analysis will be published as. */
+  runningVersion?: number;
   lastKey?: string;
   result?: DocumentAnalysis;
   waiters: { resolve(r: DocumentAnalysis): void; reject(e: Error): void }[];
@@ -45,6 +49,8 @@ export class AnalysisService implements vscode.Disposable {
   private failureReported = false;
   /** Recent edit → result latencies (ms), newest last. */
   readonly latencies: number[] = [];
+  /** Runs stopped because a newer text arrived (tests and the editor stats read it). */
+  cancelledRuns = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -172,7 +178,16 @@ export class AnalysisService implements vscode.Disposable {
   private start(uri: vscode.Uri, text: string, version: number): void {
     const s = this.state(uri);
     if (s.running) {
+      if (this.optionsKey(uri, text) === s.lastKey) {
+        // The running text is the latest again (an edit undone): its result will do.
+        s.queued = undefined;
+        s.runningVersion = version;
+        return;
+      }
       s.queued = { text, version };
+      // The running text is stale: stop it between steps (the checks it finished stay in the
+      // worker's cache).
+      s.cancelRunning?.();
       return;
     }
     const key = this.optionsKey(uri, text);
@@ -193,10 +208,19 @@ export class AnalysisService implements vscode.Disposable {
     if (seed !== undefined) options.seed = seed;
     const started = Date.now();
     const progressTimer = setTimeout(() => this.showProgress(s), 300);
-    this.worker
-      .request('analyze', { text, fileName: uri.path.split('/').pop() ?? 'file.grad', options }, cfg.workerTimeoutMs)
+    const task = this.worker.task('analyze', { text, fileName: uri.path.split('/').pop() ?? 'file.grad', options }, cfg.workerTimeoutMs);
+    s.cancelRunning = task.cancel;
+    s.runningVersion = version;
+    task.promise
       .then((analysis) => {
-        const result: DocumentAnalysis = { uri, version, text, analysis, ms: Date.now() - started };
+        if (analysis.cancelled) {
+          this.cancelledRuns++;
+          s.lastKey = undefined;
+          // Stopped, but its text came back (an undo) before it stopped: run it again.
+          if (!s.queued) s.queued = { text, version: s.runningVersion ?? version };
+          return;
+        }
+        const result: DocumentAnalysis = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started };
         if (!s.queued && s.editedAt !== undefined) {
           this.latencies.push(performance.now() - s.editedAt);
           if (this.latencies.length > 200) this.latencies.shift();
@@ -217,6 +241,7 @@ export class AnalysisService implements vscode.Disposable {
       .finally(() => {
         clearTimeout(progressTimer);
         s.running = false;
+        s.cancelRunning = undefined;
         this.busyEmitter.fire(false);
         const next = s.queued;
         s.queued = undefined;

@@ -8,7 +8,7 @@ export type LensDetail = 'off' | 'minimal' | 'full';
 export interface GradLensConfig {
   run: RunMode;
   debounceMs: number;
-  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number; thresholds: { fail: number; warn: number; kinked: number } };
+  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number; maxFlops: number; thresholds: { fail: number; warn: number; kinked: number } };
   seed: number | null;
   maxElements: number;
   inlayHints: boolean;
@@ -28,6 +28,7 @@ export function readConfig(): GradLensConfig {
       h: c.get<number>('gradientCheck.h', 1e-5),
       samples: c.get<number>('gradientCheck.samples', 40),
       fullLimit: c.get<number>('gradientCheck.fullLimit', 1000),
+      maxFlops: c.get<number>('gradientCheck.maxFlops', 2e9),
       thresholds: { fail: 1e-2, warn: 1e-4, kinked: 1e-7, ...c.get<Partial<{ fail: number; warn: number; kinked: number }>>('gradientCheck.thresholds', {}) },
     },
     seed: c.get<number | null>('seed', null),
@@ -54,5 +55,5 @@ export function analyzeOptions(cfg: GradLensConfig, dims: Record<string, number>
 /** The gradient-check settings as core options. */
 export function checkOptions(cfg: GradLensConfig): NonNullable<Exclude<AnalyzeOptions['gradcheck'], boolean>> {
   const g = cfg.gradientCheck;
-  return { h: g.h, samples: g.samples, fullLimit: g.fullLimit, thresholds: g.thresholds };
+  return { h: g.h, samples: g.samples, fullLimit: g.fullLimit, maxFlopsTotal: g.maxFlops, thresholds: g.thresholds };
 }

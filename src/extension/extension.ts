@@ -34,6 +34,8 @@ export interface RuntimeStats {
   workerRestartsSinceReset: number;
   /** Longest garbage-collection pause of the extension host since the last reset, ms (all of its code, not only GradLens'). */
   gcMaxPauseMs: number;
+  /** Analyses stopped mid-way because a newer text arrived, since activation. */
+  cancelledRuns: number;
 }
 
 const SELECTOR: vscode.DocumentSelector = { language: LANGUAGE_ID };
@@ -126,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
       workerRestarts: service.worker.restarts,
       workerRestartsSinceReset: service.worker.restarts - restartsAtReset,
       gcMaxPauseMs,
+      cancelledRuns: service.cancelledRuns,
     };
   };
   // Not contributed (not in the palette): for tests and benchmarks.

@@ -1,7 +1,7 @@
 // The analysis worker: runs the core off the extension host's main thread, so typing never waits
 // for a forward/backward pass or a gradient check. Long tasks yield between chunks so that a
 // cancel message can stop them.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { analyze, analyzeSession } from '../core/analyze';
 import { CheckCache } from '../core/checks/checkCache';
 import { deriveGateInText } from '../core/checks/derive';
@@ -13,6 +13,9 @@ import { ravel } from '../core/tensor/tensor';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 
 const cancelled = new Set<number>();
+// Cancellation that reaches a synchronous analysis: the extension writes the id of a cancelled
+// request into slot id % length of this shared memory (a message would wait for the run to end).
+const cancelSlots = (workerData as { cancelSlots?: Int32Array } | null)?.cancelSlots;
 // Gradient checks kept across keystrokes (and documents: keys are content, not files), so an
 // edit re-runs only the checks it can change.
 const checkCache = new CheckCache();
@@ -24,11 +27,11 @@ function post(res: WorkerResponse): void {
 async function handle(req: Exclude<WorkerRequest, { kind: 'cancel' }>): Promise<unknown> {
   const control = {
     progress: (done: number, total: number) => post({ id: req.id, progress: { done, total } }),
-    cancelled: () => cancelled.has(req.id),
+    cancelled: () => cancelled.has(req.id) || (cancelSlots !== undefined && Atomics.load(cancelSlots, req.id % cancelSlots.length) === req.id),
   };
   switch (req.kind) {
     case 'analyze':
-      return analyze(req.params.text, { ...req.params.options, fileName: req.params.fileName, checkCache });
+      return analyze(req.params.text, { ...req.params.options, fileName: req.params.fileName, checkCache, isCancelled: control.cancelled });
     case 'derive':
       return deriveGateInText(req.params.text, req.params.gate);
     case 'export': {

@@ -31,6 +31,8 @@ export class WorkerClient {
   /** Times the worker was restarted after a failure (shown in the output channel). */
   restarts = 0;
   lastDurationMs = 0;
+  /** Shared with the worker: a cancelled request's id in slot id % 64 (see worker.ts). */
+  private readonly cancelSlots = new Int32Array(new SharedArrayBuffer(64 * Int32Array.BYTES_PER_ELEMENT));
 
   constructor(
     private readonly scriptPath: string,
@@ -41,7 +43,7 @@ export class WorkerClient {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.scriptPath, { resourceLimits: this.resourceLimits() });
+    const w = new Worker(this.scriptPath, { resourceLimits: this.resourceLimits(), workerData: { cancelSlots: this.cancelSlots } });
     w.on('message', (res: WorkerResponse) => this.settle(res));
     w.on('error', (err) => {
       const oom = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -107,7 +109,11 @@ export class WorkerClient {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, onProgress });
       worker.postMessage({ id, kind, params } as WorkerRequest);
     });
-    return { promise, cancel: () => this.worker?.postMessage({ id: this.nextId++, kind: 'cancel', target: id } satisfies WorkerRequest) };
+    const cancel = () => {
+      Atomics.store(this.cancelSlots, id % this.cancelSlots.length, id);
+      this.worker?.postMessage({ id: this.nextId++, kind: 'cancel', target: id } satisfies WorkerRequest);
+    };
+    return { promise, cancel };
   }
 
   /** Kills the worker (tests use it to prove recovery). */

@@ -72,6 +72,18 @@ test('argument parsing: --seed, repeated --dim, --h, --samples, --json', () => {
   assert.deepEqual(a, { command: 'check', file: 'f.grad', json: true, seed: 3, dims: { N: 8, D: 2 }, h: 1e-6, samples: 20 });
 });
 
+test('--check-flops sets the gradient-check budget: a small one names what it skipped', () => {
+  assert.deepEqual(parseArgs(['check', 'f.grad', '--check-flops', '1e10']), { command: 'check', file: 'f.grad', json: false, dims: {}, checkFlops: 1e10 });
+  assert.equal((parseArgs(['check', 'f.grad', '--check-flops', 'Infinity']) as { checkFlops: number }).checkFlops, Infinity);
+  assert.equal(parseArgs(['check', 'f.grad', '--check-flops', '0']).command, 'error');
+  assert.equal(parseArgs(['check', 'f.grad', '--check-flops', 'lots']).command, 'error');
+  const file = join(examples, 'two-layer-net.grad');
+  const tight = cli('check', file, '--check-flops', '1');
+  assert.equal(tight.code, 0, 'a note, not an error');
+  assert.match(tight.out, /info: not checked against the root: `X`, `W1`, `b1`, `W2`, `b2` — even one entry each would exceed the gradient-check budget of 1\.0e\+0 operations per analysis\. To check every tensor, raise the budget to at least [\d.]+e\+\d+ .*\[gradcheck-skipped\]/);
+  assert.doesNotMatch(cli('check', file).out, /gradcheck-skipped/);
+});
+
 test('--json matches spec section 8 field for field', () => {
   const r = cli('check', join(examples, 'two-layer-net.grad'), '--json', '--dim', 'N=6', '--seed', '9');
   assert.equal(r.code, 0);

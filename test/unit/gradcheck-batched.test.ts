@@ -17,7 +17,7 @@ function checks(text: string, unbatched: boolean): SpanCheck[] {
   const prev = process.env.GRADLENS_GRADCHECK_UNBATCHED;
   process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
   try {
-    return checkTensors(s.graph, s.execution, s.analysis.seed, { ...DEFAULT_GRADCHECK, fullLimit: 400, samples: 25 }, new Map<string, Span>());
+    return checkTensors(s.graph, s.execution, s.analysis.seed, { ...DEFAULT_GRADCHECK, fullLimit: 400, samples: 25 }, new Map<string, Span>()).checks;
   } finally {
     if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
     else process.env.GRADLENS_GRADCHECK_UNBATCHED = prev;
@@ -80,7 +80,7 @@ function sameEveryEntry(name: string, text: string, h: number, clean = false): n
     const prev = process.env.GRADLENS_GRADCHECK_UNBATCHED;
     process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
     try {
-      return checkTensors(s.graph, s.execution, s.analysis.seed, opts, new Map<string, Span>());
+      return checkTensors(s.graph, s.execution, s.analysis.seed, opts, new Map<string, Span>()).checks;
     } finally {
       if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
       else process.env.GRADLENS_GRADCHECK_UNBATCHED = prev;

@@ -8,6 +8,7 @@ import type { GradCheckEntry, GradCheckResult, StepSweep, SweepPoint, Verdict } 
 import type { GateBackward, GateCall, Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import type { CheckCache } from './checkCache';
+import { throwIfCancelled, type CancelCheck } from '../cancel';
 import { Prng } from '../engine/prng';
 import { BatchedRegion, type Perturbation } from './batched';
 import type { Execution } from '../engine/run';
@@ -28,6 +29,12 @@ export interface GradCheckOptions {
    * region per entry); beyond it fewer entries are checked and the result says so.
    */
   maxFlopsPerTarget: number;
+  /**
+   * Floating-point operations the param/input checks of one analysis may spend together. Past
+   * it each tensor gets fewer sampled entries (at least one: every tensor stays covered), the
+   * cheapest checks keeping all they wanted first. Keeps a deep network's analysis short.
+   */
+  maxFlopsTotal: number;
   /** Verdict thresholds on the relative error (cs231n's by default). */
   thresholds: Thresholds;
 }
@@ -43,7 +50,7 @@ export interface Thresholds {
 
 export const THRESHOLDS: Thresholds = { fail: 1e-2, warn: 1e-4, kinked: 1e-7 };
 
-export const DEFAULT_GRADCHECK: GradCheckOptions = { h: 1e-5, fullLimit: 1000, samples: 40, worstCount: 5, maxFlopsPerTarget: 5e8, thresholds: THRESHOLDS };
+export const DEFAULT_GRADCHECK: GradCheckOptions = { h: 1e-5, fullLimit: 1000, samples: 40, worstCount: 5, maxFlopsPerTarget: 5e8, maxFlopsTotal: 2e9, thresholds: THRESHOLDS };
 
 /** A check's result with the source location it maps back to (converted to a range later). */
 export interface SpanCheck extends Omit<GradCheckResult, 'range'> {
@@ -84,9 +91,14 @@ export function downstreamOf(graph: Graph, starts: number[]): number[] {
   return out;
 }
 
+/** How many entries a tensor of `size` would have checked with no budget. */
+function wantedCount(size: number, opts: GradCheckOptions): number {
+  return size <= opts.fullLimit ? size : Math.min(opts.samples, size);
+}
+
 /** Entries to check: all of them for small tensors, else a seeded sample without repeats. */
 export function entriesToCheck(size: number, opts: GradCheckOptions, seed: number, stream: string, affordable = Infinity): number[] {
-  const wanted = size <= opts.fullLimit ? size : Math.min(opts.samples, size);
+  const wanted = wantedCount(size, opts);
   const count = Math.max(1, Math.min(wanted, affordable));
   if (count === size) {
     const all = new Array<number>(size);
@@ -104,18 +116,51 @@ export function entriesToCheck(size: number, opts: GradCheckOptions, seed: numbe
  * product that reads it directly costs one row or column (the batched check recomputes only that).
  */
 export function regionCost(graph: Graph, region: number[], target?: number): number {
+  const changed = new Set(region);
   let c = 0;
   for (const id of region) {
     const n = graph.nodes[id];
     const size = n.sizes.reduce((a, b) => a * b, 1);
     let cost = n.op?.cost ? n.op.cost(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes) : size;
+    // Only when the other operand is unchanged: then a perturbation moves one row or column.
     if (target !== undefined && n.op?.id === 'matmul' && n.sizes.length === 2 && graph.nodes[target].sizes.length === 2) {
-      if (n.inputs[0] === target && n.inputs[1] !== target) cost = size + cost / n.sizes[0];
-      else if (n.inputs[1] === target && n.inputs[0] !== target) cost = size + cost / n.sizes[1];
+      const [a, b] = n.inputs;
+      if (a === target && b !== target && !changed.has(b)) cost = size + cost / n.sizes[0];
+      else if (b === target && a !== target && !changed.has(a)) cost = size + cost / n.sizes[1];
     }
     c += cost;
   }
   return Math.max(1, c);
+}
+
+/**
+ * Shares `total` operations among checks that want `wanted` entries at `perEntry` operations each.
+ * First one entry for each check, cheapest first, while it fits: every tensor is covered unless
+ * even that is over the budget (then the costliest get 0: skipped, and reported). Then the rest is
+ * water-filled: the smallest remaining needs are met in full, the others share what is left
+ * equally. Deterministic: the same graph always gets the same plan.
+ */
+export function shareBudget(items: readonly { wanted: number; perEntry: number }[], total: number): number[] {
+  if (items.reduce((a, i) => a + i.wanted * i.perEntry, 0) <= total) return items.map((i) => i.wanted);
+  const out = items.map(() => 0);
+  let left = total;
+  const byEntryCost = items.map((_, k) => k).sort((a, b) => items[a].perEntry - items[b].perEntry || a - b);
+  for (const k of byEntryCost) {
+    if (items[k].perEntry > left) break;
+    out[k] = 1;
+    left -= items[k].perEntry;
+  }
+  const extra = (k: number) => (items[k].wanted - out[k]) * items[k].perEntry;
+  const open = byEntryCost.filter((k) => out[k] === 1 && items[k].wanted > 1).sort((a, b) => extra(a) - extra(b) || a - b);
+  let remaining = open.length;
+  for (const k of open) {
+    const share = left / remaining;
+    const more = extra(k) <= share ? items[k].wanted - 1 : Math.floor(share / items[k].perEntry);
+    out[k] += more;
+    left -= more * items[k].perEntry;
+    remaining--;
+  }
+  return out;
 }
 
 /** How many entries fit in the per-target budget (two evaluations each). */
@@ -173,11 +218,13 @@ function kinksDiffer(a: (Int32Array | undefined)[], b: (Int32Array | undefined)[
  * Central differences for the chosen entries of `base` (written into `slot` while evaluating).
  * Returns one entry per index with the analytic value from `analytic`.
  */
-function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: number, setSlot: (t: Tensor) => void, ev: Evaluator): GradCheckEntry[] {
+function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: number, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck): GradCheckEntry[] {
   const work = base.clone();
   setSlot(work);
   const out: GradCheckEntry[] = [];
   for (const i of indices) {
+    // A cancelled run is thrown away whole, so the perturbed slot need not be restored.
+    throwIfCancelled(cancelled);
     const x0 = base.data[i];
     work.data[i] = x0 + h;
     const plus = ev.evaluate(true);
@@ -201,10 +248,11 @@ function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: numb
 }
 
 /** checkEntries with the region run for many perturbations at once (same f, bit for bit). */
-function checkEntriesBatched(base: Tensor, indices: number[], analytic: Tensor, h: number, region: BatchedRegion): GradCheckEntry[] {
+function checkEntriesBatched(base: Tensor, indices: number[], analytic: Tensor, h: number, region: BatchedRegion, cancelled?: CancelCheck): GradCheckEntry[] {
   const out: GradCheckEntry[] = [];
   const per = Math.max(1, Math.floor(region.batchSize() / 2));
   for (let start = 0; start < indices.length; start += per) {
+    throwIfCancelled(cancelled);
     const chunk = indices.slice(start, start + per);
     const perts: Perturbation[] = [];
     for (const i of chunk) perts.push({ index: i, value: base.data[i] + h }, { index: i, value: base.data[i] - h });
@@ -273,16 +321,23 @@ export interface CheckMemo {
   fingerprints: Fingerprints;
 }
 
+/** How a run of checks is carried out: with reuse across analyses, and stoppable between entries. */
+export interface CheckContext {
+  memo?: CheckMemo;
+  cancelled?: CancelCheck;
+}
+
 type GateCallResult = { input: number; summary: Omit<SpanCheck, 'span' | 'kind' | 'gateCall'> }[];
 
 /** Checks every hand-written backward block in isolation, at the inputs each call received. */
-export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, memo?: CheckMemo): SpanCheck[] {
+export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, ctx: CheckContext = {}): SpanCheck[] {
+  const { memo, cancelled } = ctx;
   const results = new Map<string, SpanCheck>();
   for (const gc of graph.gateCalls) {
     const bw = gc.backward;
     if (!bw) continue;
     if (!ex.values[gc.outputNode] || gc.inputNodes.some((i) => !ex.values[i])) continue;
-    const run = () => checkGateCall(graph, ex, gc, seed, opts);
+    const run = () => checkGateCall(graph, ex, gc, seed, opts, cancelled);
     const perInput = memo ? memo.cache.getOrCompute(gateCallKey(gc, seed, opts, memo.fingerprints), run) : run();
     for (const { input, summary } of perInput) {
       const prev = results.get(summary.target);
@@ -303,7 +358,7 @@ function gateCallKey(gc: GateCall, seed: number, opts: GradCheckOptions, fp: Fin
   return `gate|${seed}|${JSON.stringify(opts)}|${gc.gate.decl.name}#${gc.index}|${params}|${fp.of(gc.outputNode)}|${grads}`;
 }
 
-function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, opts: GradCheckOptions): GateCallResult {
+function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, opts: GradCheckOptions, cancelled?: CancelCheck): GateCallResult {
   const bw = gc.backward as GateBackward;
   const outVal = ex.values[gc.outputNode] as Tensor;
   const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
@@ -327,7 +382,7 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
       return s;
     });
     const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
-    const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner) : [];
+    const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner, cancelled) : [];
     ex.values[inp] = base;
     runner.restore();
     out.push({ input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) });
@@ -345,37 +400,80 @@ export function analyticKey(graph: Graph, fp: Fingerprints): string {
   return `${fp.of(graph.root)}|${blocks.join(';')}`;
 }
 
+/** One param/input check, planned before any runs so that they can share the budget. */
+interface TensorPlan {
+  name: string;
+  id: number;
+  region: number[];
+  batched: BatchedRegion;
+  useBatches: boolean;
+  /** Entries wanted (all or the sample), within the per-target budget. */
+  wanted: number;
+  /** Operations per entry (two evaluations of the region). */
+  perEntry: number;
+}
+
 /** Checks the gradient of every param and float input against the root. */
-export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>, memo?: CheckMemo): SpanCheck[] {
+export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>, ctx: CheckContext = {}): TensorChecks {
+  const { memo, cancelled } = ctx;
   const root = graph.root;
-  if (root === null) return [];
-  const out: SpanCheck[] = [];
+  if (root === null) return { checks: [], skipped: [], minimumOps: 0 };
   // GRADLENS_GRADCHECK_UNBATCHED=1 forces one evaluation per perturbation (tests compare the two).
   const unbatched = process.env.GRADLENS_GRADCHECK_UNBATCHED === '1';
-  const sharedKey = memo ? `tensor|${seed}|${JSON.stringify(opts)}|${unbatched ? 'u' : 'b'}|${analyticKey(graph, memo.fingerprints)}` : '';
+  const plans: TensorPlan[] = [];
   for (const [name, id] of graph.named) {
     const n = graph.nodes[id];
     if ((n.kind !== 'param' && n.kind !== 'input') || !n.requiresGrad) continue;
     if (!ex.grads[id]) continue; // does not affect the root (reported as unused)
-    const run = () => checkTensor(graph, ex, seed, opts, name, id, root, unbatched);
-    const summary = memo ? memo.cache.getOrCompute(`${sharedKey}|${name}`, run) : run();
-    out.push({ ...summary, span: spans.get(name) ?? n.span, kind: 'tensor' });
+    const region = downstreamOf(graph, [id]);
+    const batched = new BatchedRegion(graph, ex, id, region, root);
+    const useBatches = batched.applies() && batched.batchSize() >= 2 && !unbatched;
+    const size = (ex.values[id] as Tensor).size;
+    const wanted = Math.max(1, Math.min(wantedCount(size, opts), affordable(graph, region, opts, useBatches ? id : undefined)));
+    plans.push({ name, id, region, batched, useBatches, wanted, perEntry: 2 * regionCost(graph, region, useBatches ? id : undefined) });
   }
-  return out;
+  const allowed = shareBudget(plans, opts.maxFlopsTotal);
+  const sharedKey = memo ? `tensor|${seed}|${JSON.stringify(opts)}|${unbatched ? 'u' : 'b'}|${analyticKey(graph, memo.fingerprints)}` : '';
+  const checks: SpanCheck[] = [];
+  const skipped: Skipped[] = [];
+  plans.forEach((plan, k) => {
+    const span = spans.get(plan.name) ?? graph.nodes[plan.id].span;
+    if (allowed[k] === 0) {
+      skipped.push({ name: plan.name, span, perEntry: plan.perEntry });
+      return;
+    }
+    const run = () => checkTensor(graph, ex, seed, opts, plan, allowed[k], root, cancelled);
+    const summary = memo ? memo.cache.getOrCompute(`${sharedKey}|${plan.name}`, run) : run();
+    checks.push({ ...summary, span, kind: 'tensor' });
+  });
+  return { checks, skipped, minimumOps: plans.reduce((a, p) => a + p.perEntry, 0) };
 }
 
-function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, name: string, id: number, root: number, unbatched: boolean): ReturnType<typeof summarise> {
+/** A param/input whose check did not fit in the budget even at one entry. */
+export interface Skipped {
+  name: string;
+  span: Span;
+  perEntry: number;
+}
+
+export interface TensorChecks {
+  checks: SpanCheck[];
+  /** In declaration order. */
+  skipped: Skipped[];
+  /** Operations one entry of every check would take (what the budget must be to cover all). */
+  minimumOps: number;
+}
+
+function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, plan: TensorPlan, count: number, root: number, cancelled?: CancelCheck): ReturnType<typeof summarise> {
+  const { id, name, region } = plan;
   const grad = ex.grads[id] as Tensor;
   const base = ex.values[id] as Tensor;
-  const region = downstreamOf(graph, [id]);
-  const batched = new BatchedRegion(graph, ex, id, region, root);
-  const useBatches = batched.applies() && batched.batchSize() >= 2 && !unbatched;
-  const indices = entriesToCheck(base.size, opts, seed, name, affordable(graph, region, opts, useBatches ? id : undefined));
+  const indices = entriesToCheck(base.size, opts, seed, name, count);
   let entries: GradCheckEntry[];
-  if (useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, batched);
+  if (plan.useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, plan.batched, cancelled);
   else {
     const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-    entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner);
+    entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner, cancelled);
     ex.values[id] = base;
     runner.restore();
   }

@@ -1,6 +1,7 @@
 // Runs a graph: the forward pass in topological order, then reverse-mode backward from the root.
 // Gradients add up where a value is used more than once ("copy adds"); a gate with a hand-written
 // backward block gets the user's gradients instead of automatic ones.
+import { throwIfCancelled, type CancelCheck } from '../cancel';
 import { isLabelArgument, type ForwardContext, type OpDef } from '../ops/op';
 import { Tensor, sameShape, broadcastTo, unravel } from '../tensor/tensor';
 import type { GateCall, Graph, GraphNode } from './graph';
@@ -80,11 +81,12 @@ export class Execution {
    * The forward pass over `ids` (default: the whole forward order). Stops at the first run-time
    * error; reports the first node that turned finite inputs into NaN/Inf.
    */
-  forward(opts: { trackKinks?: boolean; ids?: readonly number[]; detectNonFinite?: boolean } = {}): RunIssue[] {
+  forward(opts: { trackKinks?: boolean; ids?: readonly number[]; detectNonFinite?: boolean; cancelled?: CancelCheck } = {}): RunIssue[] {
     const issues: RunIssue[] = [];
     let nonFiniteReported = false;
     this.finite.clear();
     for (const id of opts.ids ?? this.graph.order) {
+      throwIfCancelled(opts.cancelled);
       const err = this.evalNode(id, opts.trackKinks ?? false);
       if (err) {
         issues.push(err);
@@ -122,7 +124,7 @@ export class Execution {
   }
 
   /** Reverse-mode backward from the root. Returns issues found in hand-written backward blocks. */
-  backward(root: number): RunIssue[] {
+  backward(root: number, cancelled?: CancelCheck): RunIssue[] {
     const { nodes, gateCalls } = this.graph;
     const grads = new Array<Tensor | null>(nodes.length).fill(null);
     this.grads = grads;
@@ -133,6 +135,7 @@ export class Execution {
     let nonFiniteSeen = false;
     const order = this.graph.order;
     for (let k = order.length - 1; k >= 0; k--) {
+      throwIfCancelled(cancelled);
       const id = order[k];
       const g = grads[id];
       if (!g) continue;

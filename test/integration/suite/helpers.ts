@@ -12,6 +12,8 @@ export interface GradLensApi {
     analyzeNow(document: vscode.TextDocument): Promise<{ analysis: { diagnostics: { code: string; severity: string }[] } }>;
     get(uri: vscode.Uri): { version: number; analysis: unknown } | undefined;
     worker: { kill(): void; restarts: number };
+    /** Analyses stopped mid-way because a newer text arrived. */
+    cancelledRuns: number;
   };
   inlineValues: { rendered(uri: vscode.Uri): { version: number; lines: { line: number; text: string }[] } | undefined };
 }

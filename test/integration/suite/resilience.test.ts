@@ -79,6 +79,27 @@ suite('resilience', () => {
     assert.match(d.find((x) => codeOf(x) === 'expect-failed')?.message ?? '', /found 10/);
   });
 
+  test('a newer text stops the running analysis of a stale one mid-way', async () => {
+    // 50 affine+relu layers with an unlimited check budget: the param checks take seconds.
+    const lines = ['dims N = 32, D = 64', 'input X: [N, D]', 'input y: int[N] in 0..D'];
+    for (let l = 1; l <= 50; l++) lines.push(`param W${l}: [D, D] ~ he`, `param b${l}: [D] = 0`, `h${l} = relu(${l === 1 ? 'X' : `h${l - 1}`} @ W${l} + b${l})`);
+    lines.push('loss = softmax_ce(h50, y)');
+    await vscode.workspace.getConfiguration('gradlens').update('gradientCheck.maxFlops', 1e13, vscode.ConfigurationTarget.Global);
+    try {
+      const editor = await untitled(lines.join('\n') + '\n');
+      const before = api.service.cancelledRuns;
+      void api.service.analyzeNow(editor.document).catch(() => undefined);
+      await sleep(500); // in the middle of the checks now
+      const doc = editor.document;
+      await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), 'input x = 3\ny = x * x\nexpect grad x == 7\n'));
+      const d = await waitForDiagnostics(doc.uri, 'the result of the new text', (l) => l.some((x) => codeOf(x) === 'expect-failed'));
+      assert.match(d.find((x) => codeOf(x) === 'expect-failed')?.message ?? '', /found 6/);
+      assert.ok(api.service.cancelledRuns > before, 'the stale run was stopped, not waited for');
+    } finally {
+      await vscode.workspace.getConfiguration('gradlens').update('gradientCheck.maxFlops', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('100 edits per second for 10 s: the final results match the final text, the main thread stays free', async () => {
     const text = (await vscode.workspace.fs.readFile(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'two-layer-net.grad'))).toString();
     const editor = await untitled(text);

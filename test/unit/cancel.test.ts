@@ -1,0 +1,51 @@
+// Cooperative cancellation (src/core/cancel.ts): a run whose callback says "stop" ends early with
+// `analysis.cancelled`, never with an exception or an internal error; checks finished before the
+// stop stay cached, and nothing else changes.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Analysis } from '../../src/core/analysis';
+import { analyze } from '../../src/core/analyze';
+import { CheckCache } from '../../src/core/checks/checkCache';
+
+const text = readFileSync(join(__dirname, '..', '..', 'examples', 'conv-gate.grad'), 'utf8');
+const comparable = (a: Analysis) => ({ ...a, timings: null });
+
+/** A callback that answers true from its `n`-th question on, and counts the questions. */
+function stopAfter(n: number): { cancelled: () => boolean; asked: () => number } {
+  let asked = 0;
+  return { cancelled: () => ++asked >= n, asked: () => asked };
+}
+
+test('a callback that never stops changes nothing; it is asked many times during the checks', () => {
+  const probe = stopAfter(Infinity);
+  const a = analyze(text, { isCancelled: probe.cancelled });
+  assert.equal(a.cancelled, undefined);
+  assert.deepEqual(comparable(a), comparable(analyze(text)));
+  assert.ok(probe.asked() > 100, `asked only ${probe.asked()} times`);
+});
+
+test('stopping at any point ends the run as cancelled, without an exception or an internal error', () => {
+  const total = stopAfter(Infinity);
+  analyze(text, { isCancelled: total.cancelled });
+  for (const n of [1, 2, 10, Math.floor(total.asked() / 2), total.asked() - 1]) {
+    const a = analyze(text, { isCancelled: stopAfter(n).cancelled });
+    assert.equal(a.cancelled, true, `stopped at question ${n}`);
+    assert.ok(!a.diagnostics.some((d) => d.code === 'internal-error'), `stopped at question ${n}: ${JSON.stringify(a.diagnostics)}`);
+  }
+});
+
+test('checks finished before a stop are reused by the next run, whose result equals a fresh one', () => {
+  const cache = new CheckCache();
+  const total = stopAfter(Infinity);
+  analyze(text, { isCancelled: total.cancelled });
+  // Stopped at the last question (just before the h sweep): every check is done by then.
+  const stopped = analyze(text, { checkCache: cache, isCancelled: stopAfter(total.asked()).cancelled });
+  assert.equal(stopped.cancelled, true);
+  assert.ok(cache.size > 0, 'the checks done before the stop were kept');
+  const hitsBefore = cache.hits;
+  const resumed = analyze(text, { checkCache: cache });
+  assert.ok(cache.hits > hitsBefore, 'the next run reused them');
+  assert.deepEqual(comparable(resumed), comparable(analyze(text)));
+});
