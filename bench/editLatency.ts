@@ -8,8 +8,12 @@
 // event to the first animation frame whose code lenses differ from before the key.
 // Run as its own process under tsx (`node --import tsx bench/editLatency.ts`, by bench/run.ts): the
 // harness reads its own location, which a bundle would not keep. Prints one JSON line.
+//
+// The control: bench/lens-probe, a code-lens provider for plain text that answers at once with
+// the document's version, installed beside GradLens. The same keystrokes in a .txt file time VS
+// Code's own keystroke → lens delay, with no analysis behind it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, CODE_SERVER_ENTRY, PACKAGE, QUIET_SETTINGS, ROOT, freePort, installVsix, startCodeServer, type CodeServer } from '../scripts/codeServer';
@@ -24,6 +28,8 @@ export interface EditLatency {
   note: string;
   /** The same edits, timed to the inline values (setting gradlens.inlineValues.enabled). */
   inline: { medianMs: number | null; note: string };
+  /** The same keystrokes in a plain-text file whose only lens provider answers at once. */
+  probe?: { medianMs: number; summary: string };
 }
 
 const EDITS = 20;
@@ -69,6 +75,25 @@ async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ m
   times.sort((a, b) => a - b);
   const median = (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2;
   return { median, summary: `median of ${times.length} edits (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)} ms)` };
+}
+
+/** Packages bench/lens-probe (the control) into `dir` with vsce; returns the .vsix path. */
+function packProbe(dir: string): string {
+  const out = join(dir, 'lens-probe.vsix');
+  const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: join(ROOT, 'bench', 'lens-probe'), encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(out)) throw new Error(`packaging bench/lens-probe failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+  return out;
+}
+
+/** The control: the same keystrokes in a plain-text file whose only lens is the probe's. */
+async function timeProbe(wb: Workbench): Promise<{ median: number; summary: string }> {
+  writeFileSync(join(wb.folder, 'probe.txt'), '0\n');
+  await wb.quickOpen('probe.txt');
+  await wb.waitForText(wb.editor.locator('.codelens-decoration'), /probe v\d+/, 'the lens of bench/lens-probe', 60_000);
+  await wb.page.keyboard.press('Control+Home');
+  await wb.page.keyboard.press('End');
+  return timeEdits(wb.page, 'lenses');
 }
 
 interface HostFigures {
@@ -142,6 +167,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
   try {
     const dataDir = join(tmp, 'code-server');
     installVsix(vsix, dataDir);
+    installVsix(packProbe(tmp), dataDir);
     server = await startCodeServer({ dataDir, port: await freePort(), settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS, 'gradlens.inlineValues.enabled': true } });
     process.env.GRADLENS_E2E_TMP = tmp;
     process.env.GRADLENS_E2E_URL = server.url;
@@ -161,6 +187,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     });
     const lenses = await timeEdits(page, 'lenses');
     const inline = await timeEdits(page, 'inline');
+    const probe = await timeProbe(wb);
     const peakMb = server.process.pid !== undefined ? extensionHostPeakMb(server.process.pid) : null;
     const host = hostFigures();
     const hostNote = host
@@ -173,7 +200,9 @@ export async function measureEditLatency(): Promise<EditLatency> {
       note:
         `${lenses.summary}, keydown → changed lenses, with the default settings (gradlens.debounceMs 75). ` +
         "VS Code 1.100's code-lens controller waits at least 250 ms after an edit before it asks for lenses (CodeLensProvide debounce, min 250) and at least 250 ms more before it renders them (CodeLensResolve debounce, min 250), so < 150 ms cannot be reached through code lenses; " +
+        `control: a lens provider that answers at once (bench/lens-probe, plain text) shows its new lens ${probe.median.toFixed(0)} ms after the keystroke (${probe.summary}); ` +
         hostNote,
+      probe: { medianMs: probe.median, summary: probe.summary },
       inline: {
         medianMs: inline.median,
         note: `${inline.summary}, keydown → changed inline values (gradlens.inlineValues.enabled, decorations the extension sets when the analysis arrives), default debounce 75 ms included; ${hostNote}`,

@@ -408,9 +408,14 @@ async function main(): Promise<void> {
     const loadNow = loadavg()[0];
     if (def.family === 'edit-latency') {
       const e = editLatency();
-      const figure = def.name === 'edit-latency-inline' ? e.inline : e;
+      const figure =
+        def.name === 'edit-latency-inline'
+          ? e.inline
+          : def.name === 'edit-latency-control'
+            ? { medianMs: e.probe?.medianMs ?? null, note: e.probe ? `${e.probe.summary}; not GradLens: a lens provider with no work behind it, to show what VS Code itself takes` : e.note }
+            : e;
       row = { name: def.name, gradlens_ms: round(figure.medianMs, 1), peer: null, peer_ms: null, ratio: null, target: def.target, met: false, peak_mb: round(e.peakMb, 1) };
-      row.met = metOf(def, row.gradlens_ms, null, row.peak_mb) && e.maxBlockedMs !== null && e.maxBlockedMs <= 16;
+      row.met = metOf(def, row.gradlens_ms, null, row.peak_mb) && (def.target === null || (e.maxBlockedMs !== null && e.maxBlockedMs <= 16));
       notes.push(figure.note);
     } else {
       const m = await measure(def, args, def.peer ? peer : null);

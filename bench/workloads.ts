@@ -174,6 +174,14 @@ export const WORKLOADS: WorkloadDef[] = [
   { name: 'edit-latency', family: 'edit-latency', what: 'keystroke → updated code lenses in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
   { name: 'edit-latency-inline', family: 'edit-latency', what: 'keystroke → updated inline values (setting gradlens.inlineValues.enabled) in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
   {
+    name: 'edit-latency-control',
+    family: 'edit-latency',
+    what: "control for edit-latency: keystroke → updated code lens of a provider that answers at once (bench/lens-probe, in a plain-text file, same harness and keystrokes) — VS Code's own floor",
+    text: null,
+    peer: null,
+    target: null,
+  },
+  {
     name: 'reanalysis-comment',
     family: 'reanalysis',
     what: 'the whole analysis (parse … gradient checks) of examples/conv-gate.grad after a comment is typed, with the check cache the editor\'s worker keeps (a new edit per repetition)',
