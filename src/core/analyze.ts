@@ -7,7 +7,7 @@ import { checkActivations, checkGradientFlow, checkInits, reportHealth } from '.
 import { checkStability } from './checks/stability';
 import { AnalysisCancelled, throwIfCancelled, type CancelCheck } from './cancel';
 import type { CheckCache } from './checks/checkCache';
-import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GradCheckOptions, type SpanCheck, type TensorChecks, type Thresholds } from './checks/gradcheck';
+import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GateChecks, type GradCheckOptions, type SpanCheck, type TensorChecks, type Thresholds } from './checks/gradcheck';
 import { Fingerprints } from './engine/fingerprint';
 import { buildGraphView } from './graphView';
 import { ravel, Tensor } from './tensor/tensor';
@@ -270,9 +270,11 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, marks: { a
     const memo: CheckMemo | undefined = options.checkCache ? { cache: options.checkCache, fingerprints: new Fingerprints(graph) } : undefined;
     const ctx = { memo, cancelled };
     const tensors = checkTensors(graph, ex, res.seed, opts, spans, ctx);
-    const checks = [...checkGates(graph, ex, res.seed, opts, ctx), ...tensors.checks];
+    const gates = checkGates(graph, ex, res.seed, opts, ctx);
+    const checks = [...gates.checks, ...tensors.checks];
     reportChecks(checks, graph, sink, opts.thresholds);
     reportSkipped(tensors, opts, sink);
+    reportSkippedCalls(gates, opts, sink);
     session.checks = checks;
     analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }) => ({ ...rest, range: session.lineMap.range(span) }));
     throwIfCancelled(cancelled);
@@ -341,6 +343,18 @@ function reportSkipped({ checks, skipped, minimumOps }: TensorChecks, opts: Grad
       `${checks.length ? `The cheaper ones (${checks.length}) were checked. ` : ''}To check every tensor, raise the budget to at least ${minimumOps.toExponential(1)} (setting gradlens.gradientCheck.maxFlops, or gradlens check --check-flops).`,
     skipped[0].span,
   );
+}
+
+/** Gates called more often than the budget allowed to check: one note per gate, on its name. */
+function reportSkippedCalls({ skippedCalls }: GateChecks, opts: GradCheckOptions, sink: DiagnosticSink): void {
+  for (const g of skippedCalls) {
+    sink.info(
+      'gradcheck-skipped',
+      `\`${g.gate}\` is called ${g.calls} times; its backward block was checked at the inputs of ${g.checked} of the calls (the first, then as far as the gradient-check budget of ${opts.maxFlopsTotal.toExponential(1)} operations allowed). ` +
+        `To check every call, raise the budget (setting gradlens.gradientCheck.maxFlops, or gradlens check --check-flops).`,
+      g.span,
+    );
+  }
 }
 
 function sliceText(session: AnalysisSession, s: Span): string {

@@ -221,7 +221,7 @@ export const DIAGNOSTIC_CODES = {
     severity: 'info',
     title: 'Gradient checks skipped (budget)',
     example: 'dims N = 400\ninput X: [N, N]\nparam W: [N, N] ~ xavier\nh = X @ W @ W @ W @ W @ W @ W @ W @ W @ W\nloss = mean(h * h)\n',
-    fix: 'Each checked entry re-runs everything downstream of its tensor twice, and one analysis may spend a bounded number of operations on the checks of params and inputs (default 2e9, about half a second). When even one entry of each tensor would exceed it, the costliest tensors are skipped and named here. Raise `gradlens.gradientCheck.maxFlops` (or `gradlens check --check-flops`) to the figure in the message, lower the dimension sizes while you debug, or rely on the gates\' own checks, which run in isolation.',
+    fix: 'Each checked entry re-runs everything downstream of its tensor twice, and one analysis may spend a bounded number of operations on the checks of params and inputs (default 2e9, about half a second). When even one entry of each tensor would exceed it, the costliest tensors are skipped and named here. Raise `gradlens.gradientCheck.maxFlops` (or `gradlens check --check-flops`) to the figure in the message, lower the dimension sizes while you debug, or rely on the gates\' own checks, which run in isolation. A gate called many times (once per layer) is checked at its first call and then at as many further calls as the same budget allows; the note on its name says how many.',
   },
   // ---- health ----
   'dead-relu': {

@@ -80,3 +80,36 @@ test('past the point where one entry each fits, the costliest tensors are skippe
   assert.ok(!a.gradchecks.some((c) => c.target === 'W1'));
   assert.equal(note.range.start.line, 2, 'on the declaration of the first skipped tensor (X)');
 });
+
+function gatedNet(layers: number): string {
+  const lines = [
+    'seed 3',
+    'dims N = 8, D = 16',
+    'input X: [N, D]',
+    'gate layer(x: [N, D], W: [D, D]) -> out: [N, D] {',
+    '  out = tanh(x @ W)',
+    '  backward {',
+    '    dz = dout * (1 - out * out)',
+    '    dx = dz @ W.T',
+    '    dW = x.T @ dz',
+    '  }',
+    '}',
+  ];
+  for (let l = 1; l <= layers; l++) lines.push(`param W${l}: [D, D] ~ xavier`, `h${l} = layer(${l === 1 ? 'X' : `h${l - 1}`}, W${l})`);
+  lines.push(`loss = sum(h${layers} * h${layers})`);
+  return lines.join('\n') + '\n';
+}
+
+test('a gate called in every layer: its first call is always checked, the others as the budget allows', () => {
+  const text = gatedNet(30);
+  const all = analyze(text, { gradcheck: { maxFlopsTotal: Infinity } });
+  assert.ok(!all.diagnostics.some((d) => d.code === 'gradcheck-skipped'));
+  const tight = analyze(text, { gradcheck: { maxFlopsTotal: 2e5 } });
+  const notes = tight.diagnostics.filter((d) => d.code === 'gradcheck-skipped');
+  const gateNote = notes.find((d) => d.message.startsWith('`layer` is called 30 times'));
+  assert.ok(gateNote, notes.map((d) => d.message).join('\n'));
+  const checked = Number(/of (\d+) of the calls/.exec(gateNote.message)?.[1]);
+  assert.ok(checked >= 1 && checked < 30, gateNote.message);
+  assert.equal(gateNote.range.start.line, 3, 'on the gate\'s name');
+  for (const t of ['layer.dx', 'layer.dW']) assert.ok(tight.gradchecks.some((c) => c.target === t && c.verdict === 'pass'), t);
+});

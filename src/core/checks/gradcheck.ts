@@ -329,14 +329,43 @@ export interface CheckContext {
 
 type GateCallResult = { input: number; summary: Omit<SpanCheck, 'span' | 'kind' | 'gateCall'> }[];
 
-/** Checks every hand-written backward block in isolation, at the inputs each call received. */
-export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, ctx: CheckContext = {}): SpanCheck[] {
+/** A gate some of whose calls were not checked: the budget ran out after its first ones. */
+export interface SkippedCalls {
+  gate: string;
+  checked: number;
+  calls: number;
+  span: Span;
+}
+
+export interface GateChecks {
+  checks: SpanCheck[];
+  skippedCalls: SkippedCalls[];
+}
+
+/**
+ * Checks every hand-written backward block in isolation, at the inputs each call received. The
+ * first call of every gate is always checked; further calls share `maxFlopsTotal` (in call
+ * order), so a gate called in every layer of a deep network cannot make the analysis unbounded.
+ */
+export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, ctx: CheckContext = {}): GateChecks {
   const { memo, cancelled } = ctx;
   const results = new Map<string, SpanCheck>();
+  const calls = new Map<string, { checked: number; calls: number; span: Span }>();
+  let extraSpent = 0;
   for (const gc of graph.gateCalls) {
     const bw = gc.backward;
     if (!bw) continue;
     if (!ex.values[gc.outputNode] || gc.inputNodes.some((i) => !ex.values[i])) continue;
+    const name = gc.gate.decl.name;
+    const seen = calls.get(name) ?? { checked: 0, calls: 0, span: gc.gate.decl.nameSpan };
+    calls.set(name, seen);
+    seen.calls++;
+    if (seen.checked > 0) {
+      const cost = gateCallCost(graph, ex, gc, opts);
+      if (extraSpent + cost > opts.maxFlopsTotal) continue;
+      extraSpent += cost;
+    }
+    seen.checked++;
     const run = () => checkGateCall(graph, ex, gc, seed, opts, cancelled);
     const perInput = memo ? memo.cache.getOrCompute(gateCallKey(gc, seed, opts, memo.fingerprints), run) : run();
     for (const { input, summary } of perInput) {
@@ -347,7 +376,29 @@ export function checkGates(graph: Graph, ex: Execution, seed: number, opts: Grad
       }
     }
   }
-  return [...results.values()];
+  const skippedCalls = [...calls].filter(([, c]) => c.checked < c.calls).map(([gate, c]) => ({ gate, ...c }));
+  return { checks: [...results.values()], skippedCalls };
+}
+
+/** The forward nodes of one gate call, between its input and output markers. */
+function gateRegion(graph: Graph, gc: GateCall): number[] {
+  const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
+  const last = graph.order.indexOf(gc.outputNode);
+  return graph.order.slice(first + 1, last + 1);
+}
+
+/** Estimated operations of checking one gate call (as checkGateCall will do it). */
+function gateCallCost(graph: Graph, ex: Execution, gc: GateCall, opts: GradCheckOptions): number {
+  const bw = gc.backward as GateBackward;
+  const region = gateRegion(graph, gc);
+  const perEntry = 2 * regionCost(graph, region);
+  let cost = 0;
+  gc.inputNodes.forEach((inp, k) => {
+    if (gc.gate.decl.params[k].type.isInt || bw.grads[k] === null) return;
+    const size = (ex.values[inp] as Tensor).size;
+    cost += Math.max(1, Math.min(wantedCount(size, opts), affordable(graph, region, opts))) * perEntry;
+  });
+  return cost;
 }
 
 /** What one call's check reads: the gate's forward and backward nodes at these inputs. */
@@ -361,9 +412,7 @@ function gateCallKey(gc: GateCall, seed: number, opts: GradCheckOptions, fp: Fin
 function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, opts: GradCheckOptions, cancelled?: CancelCheck): GateCallResult {
   const bw = gc.backward as GateBackward;
   const outVal = ex.values[gc.outputNode] as Tensor;
-  const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
-  const last = graph.order.indexOf(gc.outputNode);
-  const region = graph.order.slice(first + 1, last + 1);
+  const region = gateRegion(graph, gc);
   const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
   const dout = new Tensor(outVal.shape);
   for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
