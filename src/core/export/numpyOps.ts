@@ -2,7 +2,7 @@
 // (softmax_ce, conv2d, pooling, rnn, the gradient functions, …) call small helper functions that
 // the script defines in its prelude only when they are used.
 import { call, py, PREC, pyTuple, wrap } from './pyExpr';
-import { expr, helperCall, listText, OPERATORS } from './opKit';
+import { expr, gradientFunctions, helperCall, listText, OPERATORS } from './opKit';
 import type { ExprTemplate, HelperDef, OpTemplate, TargetOps } from './templates';
 import { axesOf } from './translate';
 
@@ -83,37 +83,23 @@ const TEMPLATES: Record<string, OpTemplate> = {
 
 // ------------------------------------------------------------------ gradient functions
 
-/** Per op differentiated through gradient functions: its tensor params, attributes, and backward helper. */
-const GRADIENT_OF: Record<string, { params: string[]; attrs: [string, string][]; backward: string }> = {
-  conv2d: { params: ['x', 'w', 'b'], attrs: [['stride', '1'], ['pad', '0']], backward: 'conv2d_backward' },
-  max_pool2d: { params: ['x'], attrs: [['size', '2'], ['stride', '2']], backward: 'max_pool2d_backward' },
-  avg_pool2d: { params: ['x'], attrs: [['size', '2'], ['stride', '2']], backward: 'avg_pool2d_backward' },
-  rnn: { params: ['x', 'h0', 'Wx', 'Wh', 'b'], attrs: [], backward: 'rnn_backward' },
-  batchnorm: { params: ['x', 'gamma', 'beta'], attrs: [['eps', '1e-05']], backward: 'batchnorm_backward' },
-  maxout: { params: ['x', 'W1', 'b1', 'W2', 'b2'], attrs: [], backward: 'maxout_backward' },
+/** The cs231n-style backward helper each op's gradient functions call. */
+const BACKWARD_OF: Record<string, string> = {
+  conv2d: 'conv2d_backward',
+  max_pool2d: 'max_pool2d_backward',
+  avg_pool2d: 'avg_pool2d_backward',
+  rnn: 'rnn_backward',
+  batchnorm: 'batchnorm_backward',
+  maxout: 'maxout_backward',
 };
 
-function gradientFunctions(): { templates: Record<string, OpTemplate>; helpers: Record<string, HelperDef> } {
-  const templates: Record<string, OpTemplate> = {};
-  const helpers: Record<string, HelperDef> = {};
-  for (const [opName, g] of Object.entries(GRADIENT_OF)) {
-    g.params.forEach((p, k) => {
-      const id = `${opName}_d${p}`;
-      templates[id] = helperCall(id, g.attrs.map(([a]) => a));
-      const sig = [...g.params, ...g.attrs.map(([a, d]) => `${a}=${d}`)].join(', ');
-      const pass = [...g.params, ...g.attrs.map(([a]) => `${a}=${a}`)].join(', ');
-      const single = g.params.length === 1;
-      helpers[id] = {
-        needs: [g.backward],
-        code: `def ${id}(dout, ${sig}):
-    """The gradient of ${opName} with respect to ${p}, given the upstream gradient dout."""
-    return ${g.backward}(dout, ${pass})${single ? '' : `[${k}]`}
+const GRADIENTS = gradientFunctions((g) => ({
+  needs: [BACKWARD_OF[g.op]],
+  code: `def ${g.id}(dout, ${g.signature}):
+    """The gradient of ${g.op} with respect to ${g.param}, given the upstream gradient dout."""
+    return ${BACKWARD_OF[g.op]}(dout, ${[...g.params, ...g.passAttrs].join(', ')})${g.params.length === 1 ? '' : `[${g.index}]`}
 `,
-      };
-    });
-  }
-  return { templates, helpers };
-}
+}));
 
 const HELPERS: Record<string, HelperDef> = {
   sigmoid: {
@@ -328,8 +314,6 @@ const HELPERS: Record<string, HelperDef> = {
 `,
   },
 };
-
-const GRADIENTS = gradientFunctions();
 
 export const NUMPY_OPS: TargetOps = {
   templates: { ...TEMPLATES, ...GRADIENTS.templates },

@@ -1,9 +1,10 @@
 // Pieces shared by the PyTorch and NumPy template tables: the operators (the same Python syntax
 // in both), indexing, and small builders for calls of functions and prelude helpers.
 import { ALL_OPS } from '../ops/registry';
-import type { IndexSpec, OpDef } from '../ops/op';
-import { binary, call, py, PREC, wrap, type Py } from './pyExpr';
-import type { ExprTemplate, OpTemplate, TargetOps } from './templates';
+import type { IndexSpec, OpDef, ParamSpec } from '../ops/op';
+import { THROUGH_FUNCTIONS, vjpName } from '../ops/vjp';
+import { binary, call, py, pyFloat, PREC, wrap, type Py } from './pyExpr';
+import type { ExprTemplate, HelperDef, OpTemplate, TargetOps } from './templates';
 
 export function expr(render: ExprTemplate['render'], numbers: 'keep' | 'tensor' = 'tensor'): ExprTemplate {
   return { kind: 'expr', numbers, render };
@@ -29,6 +30,50 @@ export const fn = (name: string) => expr(({ args }) => call(name, args));
 /** A call of a prelude helper with the op's arguments and the named attributes as keywords. */
 export function helperCall(name: string, attrs: string[] = []): ExprTemplate {
   return expr((t) => call(t.helper(name), [...t.args, ...attrs.map((a) => `${a}=${t.attr(a).code}`)]));
+}
+
+/** One `<op>_d<param>` gradient function, as both scripts define it. */
+export interface GradientFunction {
+  /** The op's name, e.g. `conv2d`. */
+  op: string;
+  /** `conv2d_dw`. */
+  id: string;
+  param: string;
+  /** Position of `param` among the op's tensor params. */
+  index: number;
+  /** The op's tensor params, in order. */
+  params: string[];
+  /** The Python parameter list after `dout`: the tensor params, then the attributes with their defaults. */
+  signature: string;
+  /** The attributes passed on by keyword: `stride=stride, pad=pad`. */
+  passAttrs: string[];
+}
+
+/** An attribute's default as Python writes it (`1`, `1e-05`). */
+function pyDefault(p: ParamSpec): string {
+  const v = p.default as number;
+  if (p.kind === 'int') return String(v);
+  return v !== 0 && Math.abs(v) < 1e-4 ? v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2') : pyFloat(v);
+}
+
+/**
+ * The gradient functions of every op differentiated through them (ops/vjp.ts), read from the op's
+ * own signature; `define` writes a target's Python for one of them.
+ */
+export function gradientFunctions(define: (g: GradientFunction) => HelperDef): { templates: Record<string, OpTemplate>; helpers: Record<string, HelperDef> } {
+  const templates: Record<string, OpTemplate> = {};
+  const helpers: Record<string, HelperDef> = {};
+  for (const op of THROUGH_FUNCTIONS) {
+    const params = op.signature.filter((p) => p.kind === 'tensor').map((p) => p.name);
+    const attrs = op.signature.filter((p) => p.kind !== 'tensor');
+    params.forEach((param, index) => {
+      const id = vjpName(op, param);
+      templates[id] = helperCall(id, attrs.map((a) => a.name));
+      const signature = [...params, ...attrs.map((a) => `${a.name}=${pyDefault(a)}`)].join(', ');
+      helpers[id] = define({ op: op.name, id, param, index, params, signature, passAttrs: attrs.map((a) => `${a.name}=${a.name}`) });
+    });
+  }
+  return { templates, helpers };
 }
 
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);

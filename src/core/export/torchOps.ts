@@ -2,7 +2,7 @@
 // write, with the semantics test/torch/reference.py cross-checks against the engine (svm is
 // cs231n's sum over wrong classes, l2 = Σ W², dropout's p drops, with the engine's own mask).
 import { call, method, py, PREC, pyTuple, wrap } from './pyExpr';
-import { expr, fn, helperCall, listText, OPERATORS, range, shapeItems } from './opKit';
+import { expr, fn, gradientFunctions, helperCall, listText, OPERATORS, range, shapeItems } from './opKit';
 import type { ExprTemplate, HelperDef, OpTemplate, TargetOps } from './templates';
 import { axesOf } from './translate';
 
@@ -93,37 +93,23 @@ const TEMPLATES: Record<string, OpTemplate> = {
 
 // ------------------------------------------------------------------ gradient functions
 
-/** The forward op of each `<op>_d<arg>` gradient function, as a torch lambda body. */
-const GRADIENT_OF: Record<string, { params: string[]; attrs: [string, string][]; body: string }> = {
-  conv2d: { params: ['x', 'w', 'b'], attrs: [['stride', '1'], ['pad', '0']], body: 'F.conv2d(x, w, b, stride=stride, padding=pad)' },
-  max_pool2d: { params: ['x'], attrs: [['size', '2'], ['stride', '2']], body: 'F.max_pool2d(x, kernel_size=size, stride=stride)' },
-  avg_pool2d: { params: ['x'], attrs: [['size', '2'], ['stride', '2']], body: 'F.avg_pool2d(x, kernel_size=size, stride=stride)' },
-  rnn: { params: ['x', 'h0', 'Wx', 'Wh', 'b'], attrs: [], body: 'rnn(x, h0, Wx, Wh, b)' },
-  batchnorm: { params: ['x', 'gamma', 'beta'], attrs: [['eps', '1e-05']], body: 'batchnorm(x, gamma, beta, eps=eps)' },
-  maxout: { params: ['x', 'W1', 'b1', 'W2', 'b2'], attrs: [], body: 'torch.maximum(x @ W1 + b1, x @ W2 + b2)' },
+/** The forward op of each op's gradient functions, as the body of a torch lambda of its tensor params. */
+const BODY_OF: Record<string, string> = {
+  conv2d: 'F.conv2d(x, w, b, stride=stride, padding=pad)',
+  max_pool2d: 'F.max_pool2d(x, kernel_size=size, stride=stride)',
+  avg_pool2d: 'F.avg_pool2d(x, kernel_size=size, stride=stride)',
+  rnn: 'rnn(x, h0, Wx, Wh, b)',
+  batchnorm: 'batchnorm(x, gamma, beta, eps=eps)',
+  maxout: 'torch.maximum(x @ W1 + b1, x @ W2 + b2)',
 };
 
-function gradientFunctions(): { templates: Record<string, OpTemplate>; helpers: Record<string, HelperDef> } {
-  const templates: Record<string, OpTemplate> = {};
-  const helpers: Record<string, HelperDef> = {};
-  for (const [opName, g] of Object.entries(GRADIENT_OF)) {
-    g.params.forEach((p, k) => {
-      const id = `${opName}_d${p}`;
-      const attrNames = g.attrs.map(([a]) => a);
-      templates[id] = helperCall(id, attrNames);
-      const sig = [...g.params, ...g.attrs.map(([a, d]) => `${a}=${d}`)].join(', ');
-      const needs = ['vjp', ...(['rnn', 'batchnorm'].includes(opName) ? [opName] : [])];
-      helpers[id] = {
-        needs,
-        code: `def ${id}(dout, ${sig}):
-    """The gradient of ${opName} with respect to ${p}, given the upstream gradient dout."""
-    return vjp(lambda ${g.params.join(', ')}: ${g.body}, ${pyTuple(g.params)}, dout, ${k})
+const GRADIENTS = gradientFunctions((g) => ({
+  needs: ['vjp', ...(['rnn', 'batchnorm'].includes(g.op) ? [g.op] : [])],
+  code: `def ${g.id}(dout, ${g.signature}):
+    """The gradient of ${g.op} with respect to ${g.param}, given the upstream gradient dout."""
+    return vjp(lambda ${g.params.join(', ')}: ${BODY_OF[g.op]}, ${pyTuple(g.params)}, dout, ${g.index})
 `,
-      };
-    });
-  }
-  return { templates, helpers };
-}
+}));
 
 const HELPERS: Record<string, HelperDef> = {
   dropout: {
@@ -185,8 +171,6 @@ const HELPERS: Record<string, HelperDef> = {
 `,
   },
 };
-
-const GRADIENTS = gradientFunctions();
 
 export const TORCH_OPS: TargetOps = {
   templates: { ...TEMPLATES, ...GRADIENTS.templates },

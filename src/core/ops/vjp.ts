@@ -47,8 +47,8 @@ function gradientFunction(op: OpDef, k: number): OpDef {
   };
 }
 
-/** Ops differentiated through gradient functions rather than a formula. */
-const THROUGH_FUNCTIONS: OpDef[] = [conv2d, maxPool2d, avgPool2d, rnn, batchnorm, maxout];
+/** Ops differentiated through gradient functions rather than a formula (the exporters define them too). */
+export const THROUGH_FUNCTIONS: OpDef[] = [conv2d, maxPool2d, avgPool2d, rnn, batchnorm, maxout];
 
 /** The gradient of `x[i, j]`: dout placed at the indexed position of x, zeros elsewhere. */
 export const indexGrad: OpDef = {
