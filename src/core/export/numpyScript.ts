@@ -6,31 +6,16 @@
 import type { Assign, GateDecl } from '../lang/ast';
 import { gradName, type GateInfo } from '../lang/resolve';
 import type { ValueType } from '../ops/op';
-import { differentiable, firstCall, gates, gradOf, prepare, DEFAULT_EMBED_LIMIT, type ExportModel, type ExportOptions, type ExportResult } from './model';
-import { npzBytes } from './npz';
+import { differentiable, firstCall, gates, gradOf, DEFAULT_EMBED_LIMIT, type ExportModel, type ExportOptions, type ExportResult } from './model';
 import { NUMPY_OPS } from './numpyOps';
 import { PyCode } from './pyCode';
 import { call, py, PREC, pyFloat, pyString, type Py } from './pyExpr';
 import type { PyNames } from './pyNames';
-import { ArrayStore, CommentPlacer, dimBindings, gateLocalNames, gateScope, inputsBinding, namesIn, RandomNumbers, sourceLine, topNames, topScope, writeValues, zeroGradients } from './scriptKit';
+import { ArrayStore, CommentPlacer, dimBindings, exportedFiles, gateLocalNames, gateScope, inputsBinding, namesIn, RandomNumbers, runExporter, scriptFileNames, sourceLine, tensorTarget, topNames, topScope, writeValues, zeroGradients } from './scriptKit';
 import { orderHelpers } from './templates';
-import { ExportProblem, Translator, type Scope, type Target } from './translate';
+import { ExportProblem, Translator, type Scope } from './translate';
 
-const NUMPY: Target = {
-  ops: NUMPY_OPS,
-  asTensor: (e) => (e.kind !== 'number' ? e : /^-?[\d.]+([eE][+-]?\d+)?$/.test(e.code) ? call('np.array', [pyFloat(Number(e.code))]) : call('np.array', [`float(${e.code})`])),
-  boolToFloat: (e) => py(`${e.prec < PREC.POSTFIX ? `(${e.code})` : e.code}.astype(float)`, PREC.POSTFIX),
-  listLiteral: (values, shape) => call('np.array', [nested(values, shape)]),
-};
-
-function nested(values: number[], shape: number[]): string {
-  const render = (axis: number, offset: number): string => {
-    if (axis === shape.length) return pyFloat(values[offset]);
-    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-    return `[${Array.from({ length: shape[axis] }, (_, i) => render(axis + 1, offset + i * stride)).join(', ')}]`;
-  };
-  return render(0, 0);
-}
+const NUMPY = tensorTarget(NUMPY_OPS, 'np.array', 'astype(float)');
 
 const MODULE_NAMES = ['ARRAYS', 'GRADLENS_GRADS', 'GRADLENS_ROOT', 'forward', 'eval_numerical_gradient', 'eval_numerical_gradient_array', 'rel_error', 'crossed_kink', 'check', 'check_gradients', 'sample', 'finite', 'main', 'CHECKED'];
 
@@ -39,14 +24,7 @@ const FULL_CHECK_LIMIT = 1000;
 const SAMPLES = 40;
 
 export function exportNumpy(text: string, options: ExportOptions = {}): ExportResult {
-  try {
-    const m = prepare(text, options);
-    if ('error' in m) return { ok: false, reason: m.reason, error: m.error, warnings: [] };
-    return new NumpyScript(m, options).build();
-  } catch (e) {
-    if (e instanceof ExportProblem) return { ok: false, reason: 'unsupported', error: e.message, warnings: [] };
-    return { ok: false, reason: 'internal', error: `internal error while exporting to NumPy: ${e instanceof Error ? e.message : String(e)}`, warnings: [] };
-  }
+  return runExporter('NumPy', text, options, (m) => new NumpyScript(m, options).build());
 }
 
 interface GateNames {
@@ -74,8 +52,7 @@ class NumpyScript {
     this.store = new ArrayStore(options.embedLimit ?? DEFAULT_EMBED_LIMIT);
     this.comments = new CommentPlacer(m);
     this.randoms = new RandomNumbers(m, this.names);
-    this.scriptName = options.scriptName ?? `${m.stem}_numpy.py`;
-    this.npzName = `${this.scriptName.replace(/\.py$/i, '')}.npz`;
+    ({ scriptName: this.scriptName, npzName: this.npzName } = scriptFileNames(m, options, 'numpy'));
     for (const { decl } of gates(m)) {
       this.gateNames.set(decl.name, {
         forward: this.names.fresh(`${decl.name}_forward`),
@@ -119,9 +96,7 @@ class NumpyScript {
     out.comments(['# ------------------------------------------------------------------ the network (forward pass)']).blank();
     out.raw(network.toString()).blank(2);
     out.raw(checks);
-    const files: ExportResult & { ok: true } = { ok: true, files: [{ path: this.scriptName, content: out.toString() }], warnings: this.warnings };
-    if (this.store.used) files.files.push({ path: this.npzName, bytes: npzBytes(this.store.entries) });
-    return files;
+    return exportedFiles({ name: this.scriptName, content: out.toString() }, this.npzName, this.store, this.warnings);
   }
 
   private docstring(): string {

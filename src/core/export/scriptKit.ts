@@ -1,18 +1,71 @@
 // Machinery both scripts share: Python names for the file's names, translation scopes for the top
 // level and for gate bodies, tensors embedded as literals or stored in the .npz, the dimensions a
-// gate function binds from its inputs' shapes, and the user's comments around statements.
+// gate function binds from its inputs' shapes, the user's comments around statements, and the
+// frame of an export: its file names, its target's tensor constructors, failures as data.
 import type { Call, Expr, GateDecl, Statement } from '../lang/ast';
 import type { GateInfo } from '../lang/resolve';
 import type { ValueType } from '../ops/op';
 import { named } from '../shapes/shape';
 import { ShapeInference, type TypeEnv } from '../shapes/infer';
 import type { Tensor } from '../tensor/tensor';
-import type { ExportModel } from './model';
-import type { NpyArray } from './npz';
+import { prepare, type ExportModel, type ExportOptions, type ExportResult } from './model';
+import { npzBytes, type NpyArray } from './npz';
 import type { PyCode } from './pyCode';
-import { nestedList, py, pyFloat, pyInt, type Py } from './pyExpr';
+import { call, nestedList, py, PREC, pyFloat, pyInt, type Py } from './pyExpr';
 import { PYTHON_RESERVED, PyNames } from './pyNames';
-import type { Scope } from './translate';
+import type { TargetOps } from './templates';
+import { ExportProblem, type Scope, type Target } from './translate';
+
+/**
+ * Runs one exporter on a .grad text: a file with errors or a construct the target cannot express
+ * becomes a failed result with the reason, never an exception.
+ */
+export function runExporter(library: string, text: string, options: ExportOptions, build: (m: ExportModel) => ExportResult): ExportResult {
+  try {
+    const m = prepare(text, options);
+    if ('error' in m) return { ok: false, reason: m.reason, error: m.error, warnings: [] };
+    return build(m);
+  } catch (e) {
+    if (e instanceof ExportProblem) return { ok: false, reason: 'unsupported', error: e.message, warnings: [] };
+    return { ok: false, reason: 'internal', error: `internal error while exporting to ${library}: ${e instanceof Error ? e.message : String(e)}`, warnings: [] };
+  }
+}
+
+/** The script's name (`<stem>_<suffix>.py` unless given) and the .npz's beside it. */
+export function scriptFileNames(m: ExportModel, options: ExportOptions, suffix: string): { scriptName: string; npzName: string } {
+  const scriptName = options.scriptName ?? `${m.stem}_${suffix}.py`;
+  return { scriptName, npzName: `${scriptName.replace(/\.py$/i, '')}.npz` };
+}
+
+/** The script, and the .npz beside it when some arrays went there. */
+export function exportedFiles(script: { name: string; content: string }, npzName: string, store: ArrayStore, warnings: string[]): ExportResult {
+  const files: ExportResult & { ok: true } = { ok: true, files: [{ path: script.name, content: script.content }], warnings };
+  if (store.used) files.files.push({ path: npzName, bytes: npzBytes(store.entries) });
+  return files;
+}
+
+/** A one-line nested list literal of a row-major array (lists written inside an expression). */
+function inlineList(values: number[], shape: number[]): string {
+  const render = (axis: number, offset: number): string => {
+    if (axis === shape.length) return pyFloat(values[offset]);
+    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    return `[${Array.from({ length: shape[axis] }, (_, i) => render(axis + 1, offset + i * stride)).join(', ')}]`;
+  };
+  return render(0, 0);
+}
+
+/**
+ * The translation target of a tensor library: `tensor` builds a tensor from a number or a list
+ * (`np.array`, `torch.tensor`), `toFloat` the method that turns a boolean mask into 0/1 floats.
+ */
+export function tensorTarget(ops: TargetOps, tensor: string, toFloat: string): Target {
+  return {
+    ops,
+    asTensor: (e) => (e.kind !== 'number' ? e : /^-?[\d.]+([eE][+-]?\d+)?$/.test(e.code) ? call(tensor, [pyFloat(Number(e.code))]) : call(tensor, [`float(${e.code})`])),
+    boolToFloat: (e) => py(`${e.prec < PREC.POSTFIX ? `(${e.code})` : e.code}.${toFloat}`, PREC.POSTFIX),
+    listLiteral: (values, shape) => call(tensor, [inlineList(values, shape)]),
+  };
+}
 
 /** Every .grad name of the top level: dimensions, tensors and gates. */
 function topLevelNames(m: ExportModel): Set<string> {

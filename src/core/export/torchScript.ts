@@ -6,44 +6,22 @@
 import type { Assign, GateDecl } from '../lang/ast';
 import { gradName, type GateInfo } from '../lang/resolve';
 import type { ValueType } from '../ops/op';
-import { differentiable, gates, prepare, DEFAULT_EMBED_LIMIT, type ExportModel, type ExportOptions, type ExportResult } from './model';
-import { npzBytes } from './npz';
+import { differentiable, gates, DEFAULT_EMBED_LIMIT, type ExportModel, type ExportOptions, type ExportResult } from './model';
 import { PyCode } from './pyCode';
-import { call, py, PREC, pyFloat, pyString, type Py } from './pyExpr';
+import { call, pyString, type Py } from './pyExpr';
 import type { PyNames } from './pyNames';
-import { ArrayStore, className, CommentPlacer, dimBindings, gateLocalNames, gateScope, inputsBinding, namesIn, RandomNumbers, sourceLine, topNames, topScope, writeValues, zeroGradients } from './scriptKit';
+import { ArrayStore, className, CommentPlacer, dimBindings, exportedFiles, gateLocalNames, gateScope, inputsBinding, namesIn, RandomNumbers, runExporter, scriptFileNames, sourceLine, tensorTarget, topNames, topScope, writeValues, zeroGradients } from './scriptKit';
 import { orderHelpers } from './templates';
 import { TORCH_OPS } from './torchOps';
-import { ExportProblem, Translator, type Scope, type Target } from './translate';
+import { Translator, type Scope } from './translate';
 
-const TORCH: Target = {
-  ops: TORCH_OPS,
-  asTensor: (e) => (e.kind !== 'number' ? e : /^-?[\d.]+([eE][+-]?\d+)?$/.test(e.code) ? call('torch.tensor', [pyFloat(Number(e.code))]) : call('torch.tensor', [`float(${e.code})`])),
-  boolToFloat: (e) => py(`${e.prec < PREC.POSTFIX ? `(${e.code})` : e.code}.double()`, PREC.POSTFIX),
-  listLiteral: (values, shape) => call('torch.tensor', [nested(values, shape)]),
-};
-
-function nested(values: number[], shape: number[]): string {
-  const render = (axis: number, offset: number): string => {
-    if (axis === shape.length) return pyFloat(values[offset]);
-    const stride = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-    return `[${Array.from({ length: shape[axis] }, (_, i) => render(axis + 1, offset + i * stride)).join(', ')}]`;
-  };
-  return render(0, 0);
-}
+const TORCH = tensorTarget(TORCH_OPS, 'torch.tensor', 'double()');
 
 /** Names the script defines at module level besides the user's. */
 const MODULE_NAMES = ['ARRAYS', 'ROOT', 'LEAVES', 'GATES', 'gradcheck_gate', 'finite', 'main'];
 
 export function exportTorch(text: string, options: ExportOptions = {}): ExportResult {
-  try {
-    const m = prepare(text, options);
-    if ('error' in m) return { ok: false, reason: m.reason, error: m.error, warnings: [] };
-    return new TorchScript(m, options).build();
-  } catch (e) {
-    if (e instanceof ExportProblem) return { ok: false, reason: 'unsupported', error: e.message, warnings: [] };
-    return { ok: false, reason: 'internal', error: `internal error while exporting to PyTorch: ${e instanceof Error ? e.message : String(e)}`, warnings: [] };
-  }
+  return runExporter('PyTorch', text, options, (m) => new TorchScript(m, options).build());
 }
 
 class TorchScript {
@@ -66,8 +44,7 @@ class TorchScript {
     this.store = new ArrayStore(options.embedLimit ?? DEFAULT_EMBED_LIMIT);
     this.comments = new CommentPlacer(m);
     this.randoms = new RandomNumbers(m, this.names);
-    this.scriptName = options.scriptName ?? `${m.stem}_torch.py`;
-    this.npzName = `${this.scriptName.replace(/\.py$/i, '')}.npz`;
+    ({ scriptName: this.scriptName, npzName: this.npzName } = scriptFileNames(m, options, 'torch'));
     for (const { decl } of gates(m)) {
       this.names.get(decl.name);
       if (decl.backward) this.classes.set(decl.name, this.names.fresh(className(decl.name)));
@@ -107,9 +84,7 @@ class TorchScript {
     out.comments(['# ------------------------------------------------------------------ the network']).blank();
     out.raw(network.toString()).blank(2);
     out.raw(this.driver());
-    const files: ExportResult & { ok: true } = { ok: true, files: [{ path: this.scriptName, content: out.toString() }], warnings: this.warnings };
-    if (this.store.used) files.files.push({ path: this.npzName, bytes: npzBytes(this.store.entries) });
-    return files;
+    return exportedFiles({ name: this.scriptName, content: out.toString() }, this.npzName, this.store, this.warnings);
   }
 
   private docstring(): string {
