@@ -91,15 +91,15 @@ export function downstreamOf(graph: Graph, starts: number[]): number[] {
   return out;
 }
 
-/** How many entries a tensor of `size` would have checked with no budget. */
-function wantedCount(size: number, opts: GradCheckOptions): number {
-  return size <= opts.fullLimit ? size : Math.min(opts.samples, size);
+/** How many entries of a tensor of `size` are checked: all or the sample, within what is affordable, at least one. */
+function entryCount(size: number, opts: GradCheckOptions, affordable = Infinity): number {
+  const wanted = size <= opts.fullLimit ? size : Math.min(opts.samples, size);
+  return Math.max(1, Math.min(wanted, affordable));
 }
 
 /** Entries to check: all of them for small tensors, else a seeded sample without repeats. */
 export function entriesToCheck(size: number, opts: GradCheckOptions, seed: number, stream: string, affordable = Infinity): number[] {
-  const wanted = wantedCount(size, opts);
-  const count = Math.max(1, Math.min(wanted, affordable));
+  const count = entryCount(size, opts, affordable);
   if (count === size) {
     const all = new Array<number>(size);
     for (let i = 0; i < size; i++) all[i] = i;
@@ -389,16 +389,16 @@ function gateRegion(graph: Graph, gc: GateCall): number[] {
 
 /** Estimated operations of checking one gate call (as checkGateCall will do it). */
 function gateCallCost(graph: Graph, ex: Execution, gc: GateCall, opts: GradCheckOptions): number {
-  const bw = gc.backward as GateBackward;
   const region = gateRegion(graph, gc);
   const perEntry = 2 * regionCost(graph, region);
-  let cost = 0;
-  gc.inputNodes.forEach((inp, k) => {
-    if (gc.gate.decl.params[k].type.isInt || bw.grads[k] === null) return;
-    const size = (ex.values[inp] as Tensor).size;
-    cost += Math.max(1, Math.min(wantedCount(size, opts), affordable(graph, region, opts))) * perEntry;
-  });
-  return cost;
+  const each = affordable(graph, region, opts);
+  return checkedInputs(gc).reduce((cost, k) => cost + entryCount((ex.values[gc.inputNodes[k]] as Tensor).size, opts, each) * perEntry, 0);
+}
+
+/** The inputs of a gate call whose hand-written gradient is checked (not int labels, not unassigned). */
+function checkedInputs(gc: GateCall): number[] {
+  const bw = gc.backward as GateBackward;
+  return gc.inputNodes.map((_, k) => k).filter((k) => !gc.gate.decl.params[k].type.isInt && bw.grads[k] !== null);
 }
 
 /** What one call's check reads: the gate's forward and backward nodes at these inputs. */
@@ -410,7 +410,6 @@ function gateCallKey(gc: GateCall, seed: number, opts: GradCheckOptions, fp: Fin
 }
 
 function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, opts: GradCheckOptions, cancelled?: CancelCheck): GateCallResult {
-  const bw = gc.backward as GateBackward;
   const outVal = ex.values[gc.outputNode] as Tensor;
   const region = gateRegion(graph, gc);
   const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
@@ -418,11 +417,10 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
   for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
   const analytic = ex.runBackwardBlock(gc, dout);
   const hasKinks = regionHasKinks(graph, region);
-  const out: GateCallResult = [];
-  gc.inputNodes.forEach((inp, k) => {
+  return checkedInputs(gc).map((k) => {
+    const inp = gc.inputNodes[k];
     const grad = analytic[k];
     const param = gc.gate.decl.params[k];
-    if (param.type.isInt || bw.grads[k] === null) return;
     const base = ex.values[inp] as Tensor;
     const runner = new RegionRunner(ex, region, () => {
       const y = ex.values[gc.outputNode] as Tensor;
@@ -434,9 +432,8 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
     const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner, cancelled) : [];
     ex.values[inp] = base;
     runner.restore();
-    out.push({ input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) });
+    return { input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) };
   });
-  return out;
 }
 
 /**
@@ -478,7 +475,7 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
     const batched = new BatchedRegion(graph, ex, id, region, root);
     const useBatches = batched.applies() && batched.batchSize() >= 2 && !unbatched;
     const size = (ex.values[id] as Tensor).size;
-    const wanted = Math.max(1, Math.min(wantedCount(size, opts), affordable(graph, region, opts, useBatches ? id : undefined)));
+    const wanted = entryCount(size, opts, affordable(graph, region, opts, useBatches ? id : undefined));
     plans.push({ name, id, region, batched, useBatches, wanted, perEntry: 2 * regionCost(graph, region, useBatches ? id : undefined) });
   }
   const allowed = shareBudget(plans, opts.maxFlopsTotal);
