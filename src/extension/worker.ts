@@ -1,6 +1,6 @@
 // The analysis worker: runs the core off the extension host's main thread, so typing never waits
-// for a forward/backward pass or a gradient check. Long tasks yield between chunks so that a
-// cancel message can stop them.
+// for a forward/backward pass or a gradient check. Every task can be cancelled mid-way: it asks
+// `cancelled()` between steps.
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyze, analyzeSession } from '../core/analyze';
 import { CheckCache } from '../core/checks/checkCache';
@@ -12,9 +12,8 @@ import { train } from '../core/explore/training';
 import { ravel } from '../core/tensor/tensor';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 
-const cancelled = new Set<number>();
-// Cancellation that reaches a synchronous analysis: the extension writes the id of a cancelled
-// request into slot id % length of this shared memory (a message would wait for the run to end).
+// The extension writes the id of a cancelled request into slot id % length of this shared
+// memory: it reaches a synchronous analysis, which a message would reach only after it ended.
 const cancelSlots = (workerData as { cancelSlots?: Int32Array } | null)?.cancelSlots;
 // Gradient checks kept across keystrokes (and documents: keys are content, not files), so an
 // edit re-runs only the checks it can change.
@@ -24,10 +23,10 @@ function post(res: WorkerResponse): void {
   parentPort?.postMessage(res);
 }
 
-async function handle(req: Exclude<WorkerRequest, { kind: 'cancel' }>): Promise<unknown> {
+async function handle(req: WorkerRequest): Promise<unknown> {
   const control = {
     progress: (done: number, total: number) => post({ id: req.id, progress: { done, total } }),
-    cancelled: () => cancelled.has(req.id) || (cancelSlots !== undefined && Atomics.load(cancelSlots, req.id % cancelSlots.length) === req.id),
+    cancelled: () => cancelSlots !== undefined && Atomics.load(cancelSlots, req.id % cancelSlots.length) === req.id,
   };
   switch (req.kind) {
     case 'analyze':
@@ -56,13 +55,8 @@ async function handle(req: Exclude<WorkerRequest, { kind: 'cancel' }>): Promise<
 }
 
 parentPort?.on('message', (req: WorkerRequest) => {
-  if (req.kind === 'cancel') {
-    cancelled.add(req.target);
-    return;
-  }
   const started = performance.now();
   handle(req)
     .then((result) => post({ id: req.id, ok: true, result, ms: performance.now() - started }))
-    .catch((e: unknown) => post({ id: req.id, ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) }))
-    .finally(() => cancelled.delete(req.id));
+    .catch((e: unknown) => post({ id: req.id, ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) }));
 });

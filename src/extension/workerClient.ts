@@ -109,11 +109,7 @@ export class WorkerClient {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, onProgress });
       worker.postMessage({ id, kind, params } as WorkerRequest);
     });
-    const cancel = () => {
-      Atomics.store(this.cancelSlots, id % this.cancelSlots.length, id);
-      this.worker?.postMessage({ id: this.nextId++, kind: 'cancel', target: id } satisfies WorkerRequest);
-    };
-    return { promise, cancel };
+    return { promise, cancel: () => Atomics.store(this.cancelSlots, id % this.cancelSlots.length, id) };
   }
 
   /** Kills the worker (tests use it to prove recovery). */

@@ -1,6 +1,7 @@
 // Messages between the extension host and the analysis worker (worker_threads). A request gets
-// one response, matched by id; long tasks (landscape, training) also send progress messages and
-// can be cancelled. Each kind names its parameters and result type.
+// one response, matched by id; long tasks (landscape, training) also send progress messages. A
+// request is cancelled through shared memory, not a message (see workerClient.ts). Each kind names
+// its parameters and result type.
 import type { Analysis, StepSweep } from '../core/analysis';
 import type { AnalyzeOptions } from '../core/analyze';
 import type { DeriveResult } from '../core/checks/derive';
@@ -27,9 +28,7 @@ export interface WorkerCalls {
 
 export type WorkerKind = keyof WorkerCalls;
 
-export type WorkerRequest =
-  | { [K in WorkerKind]: { id: number; kind: K; params: WorkerCalls[K]['params'] } }[WorkerKind]
-  | { id: number; kind: 'cancel'; target: number };
+export type WorkerRequest = { [K in WorkerKind]: { id: number; kind: K; params: WorkerCalls[K]['params'] } }[WorkerKind];
 
 export type WorkerResponse =
   | { id: number; ok: true; result: unknown; ms: number }

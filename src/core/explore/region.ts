@@ -36,7 +36,7 @@ export function paramRegion(graph: Graph, params: ParamSlot[]): number[] {
   );
 }
 
-/** Lets the event loop breathe (cancellation messages arrive) during a long computation. */
+/** Lets the event loop run other callbacks during a long computation (a caller on the same thread may cancel from one). */
 export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

@@ -11,7 +11,11 @@ export interface GradLensApi {
   service: {
     analyzeNow(document: vscode.TextDocument): Promise<{ analysis: { diagnostics: { code: string; severity: string }[] } }>;
     get(uri: vscode.Uri): { version: number; analysis: unknown } | undefined;
-    worker: { kill(): void; restarts: number };
+    worker: {
+      kill(): void;
+      restarts: number;
+      task(kind: 'landscape', params: { text: string; fileName: string; options: object; grid: number; span: number }, timeoutMs: number): { promise: Promise<unknown>; cancel(): void };
+    };
     /** Analyses stopped mid-way because a newer text arrived. */
     cancelledRuns: number;
   };

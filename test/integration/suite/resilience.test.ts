@@ -100,6 +100,15 @@ suite('resilience', () => {
     }
   });
 
+  test('a long loss landscape in the worker stops when cancelled', async () => {
+    const text = (await vscode.workspace.fs.readFile(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'two-layer-net.grad'))).toString();
+    // 601 × 601 losses: seconds of work, cancelled after 300 ms.
+    const task = api.service.worker.task('landscape', { text, fileName: 'two-layer-net.grad', options: {}, grid: 601, span: 1 }, 0);
+    await sleep(300);
+    task.cancel();
+    assert.equal(await task.promise, 'cancelled');
+  });
+
   test('100 edits per second for 10 s: the final results match the final text, the main thread stays free', async () => {
     const text = (await vscode.workspace.fs.readFile(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'two-layer-net.grad'))).toString();
     const editor = await untitled(text);
