@@ -45,11 +45,23 @@ export interface InitContext {
   sink: DiagnosticSink;
 }
 
+/** Builds a leaf's value when called: nothing of the tensor's size is allocated before. */
+export type InitRecipe = () => Tensor;
+
 /**
  * The initial value of a declaration whose shape resolved to `sizes`, or null after reporting
  * why it cannot be built.
  */
 export function initialValue(decl: TensorDecl, sizes: number[], ctx: InitContext): Tensor | null {
+  return initRecipe(decl, sizes, ctx)?.() ?? null;
+}
+
+/**
+ * How to build a declaration's initial value, validated now (every problem is reported here) and
+ * allocated later, once the plan has counted it against the budget; null after reporting why it
+ * cannot be built. A literal is already a tensor: its size is the size of the source text.
+ */
+export function initRecipe(decl: TensorDecl, sizes: number[], ctx: InitContext): InitRecipe | null {
   const { sink } = ctx;
   const init = decl.init;
   const rng = () => new Prng(ctx.seed, `init:${decl.name}`);
@@ -61,12 +73,14 @@ export function initialValue(decl: TensorDecl, sizes: number[], ctx: InitContext
       sink.error('bad-init', `the label range ${lo}..${hi} is empty: the upper end is exclusive, so write e.g. \`in 0..C\``, decl.range.span);
       return null;
     }
-    const t = new Tensor(sizes);
-    const r = rng();
-    for (let i = 0; i < t.size; i++) t.data[i] = r.int(lo, hi);
-    return t;
+    return () => {
+      const t = new Tensor(sizes);
+      const r = rng();
+      for (let i = 0; i < t.size; i++) t.data[i] = r.int(lo, hi);
+      return t;
+    };
   }
-  if (!init) return randomFill(sizes, 'randn', [], rng);
+  if (!init) return () => randomFill(sizes, 'randn', [], rng);
   if (init.kind === 'literal') {
     const v = literalValue(init.expr);
     if (v === null) {
@@ -82,13 +96,13 @@ export function initialValue(decl: TensorDecl, sizes: number[], ctx: InitContext
       sink.error('bad-init', `\`${decl.name}\` holds integer labels, but the literal has non-integers`, init.span);
       return null;
     }
-    if (lit.size === 1 && lit.rank === 0) return Tensor.full(sizes, lit.item());
-    if (!decl.type?.shape) return lit; // shape comes from the literal
+    if (lit.size === 1 && lit.rank === 0) return () => Tensor.full(sizes, lit.item());
+    if (!decl.type?.shape) return () => lit; // shape comes from the literal
     if (lit.shape.length !== sizes.length || lit.shape.some((d, i) => d !== sizes[i])) {
       sink.error('bad-init', `\`${decl.name}\` is declared ${formatSizes(sizes)} but the literal is ${formatSizes([...lit.shape])}; write a list of that shape or a single number`, init.span);
       return null;
     }
-    return lit;
+    return () => lit;
   }
   const spec = RANDOM_INITS[init.dist];
   if (!spec) {
@@ -130,7 +144,7 @@ export function initialValue(decl: TensorDecl, sizes: number[], ctx: InitContext
     sink.error('bad-init', `\`${decl.name}\` holds integer labels: give a range (\`in 0..C\`) instead of \`~ ${init.dist}\``, init.span);
     return null;
   }
-  return randomFill(sizes, init.dist, args, rng);
+  return () => randomFill(sizes, init.dist, args, rng);
 }
 
 function randomFill(sizes: number[], dist: string, args: number[], rng: () => Prng): Tensor {

@@ -1,0 +1,41 @@
+// Stage 2, build: the graph, one node per operation or leaf, with gates inlined between markers.
+// Nothing of a tensor's size is allocated here: leaves get a recipe, materialised by `execute`
+// once `plan` has counted the whole run against the budget.
+import { Tensor } from '../tensor/tensor';
+import { initRecipe, type InitRecipe } from '../engine/init';
+import { GraphBuilder } from '../engine/lower';
+import { elementsOf, withinElementLimit } from './plan';
+import type { AnalysisSession, AnalyzeOptions } from './session';
+import type { Typed } from './typecheck';
+
+/** The leaves' initial values, by node id, built when the run starts. */
+export type LeafInits = Map<number, InitRecipe>;
+
+export function build(session: AnalysisSession, typed: Typed, options: AnalyzeOptions): LeafInits {
+  const { program, sink } = session;
+  const res = session.resolution;
+  if (!res) throw new Error('internal: build before typecheck');
+  const leaves: LeafInits = new Map();
+  const builder = new GraphBuilder(sink, res.gates, (g) => sink.hasErrorWithin(g.decl.span));
+  for (const s of program.statements) {
+    if (s.kind === 'decl') {
+      const t = typed.declTypes.get(s);
+      if (!t) continue;
+      const sizes = t.shape.map((d) => d.size ?? 0);
+      if (!withinElementLimit(s, sizes, options, sink)) continue;
+      const given = s.declKind === 'param' ? options.paramValues?.[s.name] : undefined;
+      const init = given && given.length === elementsOf(sizes) ? () => new Tensor(sizes, Float64Array.from(given)) : initRecipe(s, sizes, { seed: res.seed, dimSize: (n) => res.dims.get(n)?.size, sink });
+      if (!init) continue;
+      const kind = s.declKind;
+      const requiresGrad = kind === 'param' || (kind === 'input' && !t.isInt);
+      const id = builder.addLeaf(kind, s.name, t, s.span, null, requiresGrad);
+      builder.named.set(s.name, id);
+      leaves.set(id, init);
+    } else if (s.kind === 'assign' && typed.types.has(s.name) && !builder.named.has(s.name)) {
+      builder.lowerAssign(s, typed.infer, typed.env);
+    }
+  }
+  const root = session.analysis.root;
+  session.graph = builder.graph(root ? (builder.named.get(root) ?? null) : null);
+  return leaves;
+}

@@ -1,0 +1,47 @@
+// Stage 5, checks: every gate's backward block at the inputs it received, every param and input
+// against the root (within the gradient-check budget, reusing cached results), and the h sweep of
+// the worst entry. Their verdicts become diagnostics in `report`.
+import type { StepSweep } from '../analysis';
+import { throwIfCancelled } from '../cancel';
+import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
+import { Fingerprints } from '../engine/fingerprint';
+import type { Graph } from '../engine/graph';
+import type { Execution } from '../engine/run';
+import { ravel } from '../tensor/tensor';
+import type { Span } from '../text';
+import { reportChecks, reportSkipped, reportSkippedCalls } from './report';
+import type { AnalysisSession, AnalyzeOptions } from './session';
+
+export function runChecks(session: AnalysisSession, ex: Execution, options: AnalyzeOptions): void {
+  const { program, sink, analysis, graph } = session;
+  const res = session.resolution;
+  if (!graph || !res) throw new Error('internal: checks before execute');
+  const opts: GradCheckOptions = { ...DEFAULT_GRADCHECK, ...(typeof options.gradcheck === 'object' ? options.gradcheck : {}) };
+  const spans = new Map<string, Span>();
+  for (const s of program.statements) if (s.kind === 'decl') spans.set(s.name, s.nameSpan);
+  const memo: CheckMemo | undefined = options.checkCache ? { cache: options.checkCache, fingerprints: new Fingerprints(graph) } : undefined;
+  const ctx = { memo, cancelled: options.isCancelled };
+  const tensors = checkTensors(graph, ex, res.seed, opts, spans, ctx);
+  const gates = checkGates(graph, ex, res.seed, opts, ctx);
+  const checks = [...gates.checks, ...tensors.checks];
+  reportChecks(checks, graph, sink, opts.thresholds);
+  reportSkipped(tensors, opts, sink);
+  reportSkippedCalls(gates, opts, sink);
+  session.checks = checks;
+  analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }) => ({ ...rest, range: session.lineMap.range(span) }));
+  throwIfCancelled(options.isCancelled);
+  analysis.sweep = defaultSweep(checks, graph, ex, memo);
+}
+
+/** The h sweep of the worst entry of the worst param/input check. */
+function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, memo?: CheckMemo): StepSweep | null {
+  const tensorChecks = checks.filter((c) => c.kind === 'tensor' && c.worst.length > 0);
+  if (!tensorChecks.length) return null;
+  const worst = tensorChecks.reduce((a, b) => (b.maxRelError > a.maxRelError ? b : a));
+  const id = graph.named.get(worst.target);
+  const entry = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
+  if (id === undefined) return null;
+  const flat = ravel(entry.index, graph.nodes[id].sizes);
+  const run = () => stepSweep(graph, ex, worst.target, flat);
+  return memo ? memo.cache.getOrCompute(`sweep|${worst.target}|${flat}|${analyticKey(graph, memo.fingerprints)}`, run) : run();
+}

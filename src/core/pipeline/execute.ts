@@ -1,0 +1,75 @@
+// Stage 4, execute: the leaves' values are built (the plan allowed them), then the forward pass,
+// the backward pass from the root, and what only a run can tell: NaN/Inf origins, run-time
+// errors, params that get no gradient, the health of activations and gradients, `expect` lines.
+import { checkExpectValue } from '../checks/expect';
+import { checkActivations, checkGradientFlow, checkInits, reportHealth } from '../checks/health';
+import { throwIfCancelled } from '../cancel';
+import type { DiagnosticSink } from '../diagnostics';
+import type { Graph } from '../engine/graph';
+import { Execution } from '../engine/run';
+import type { Expect, Program } from '../lang/ast';
+import type { LeafInits } from './build';
+import type { AnalysisSession, AnalyzeOptions } from './session';
+
+export interface Run {
+  ex: Execution;
+  /** Whether the backward pass ran (no errors anywhere, finite values). */
+  backwardRan: boolean;
+}
+
+export function execute(session: AnalysisSession, leaves: LeafInits, options: AnalyzeOptions): Run {
+  const { graph, sink, program } = session;
+  const res = session.resolution;
+  if (!graph || !res) throw new Error('internal: execute before build');
+  for (const [id, init] of leaves) graph.nodes[id].init = init();
+  const ex = new Execution(graph, res.seed);
+  session.execution = ex;
+  const cancelled = options.isCancelled;
+  throwIfCancelled(cancelled);
+  const issues = ex.forward({ detectNonFinite: true, cancelled });
+  let backwardRan = graph.root !== null && !sink.hasErrors;
+  for (const issue of issues) {
+    const node = graph.nodes[issue.node];
+    // Inside a gate: at the gate's line that did it, with the call it happened in.
+    const related = node.gateCall !== null ? { related: [{ message: 'in this call of the gate', span: graph.gateCalls[node.gateCall].span }] } : undefined;
+    sink.error(issue.kind === 'error' ? 'bad-argument' : 'non-finite', issue.message, node.span, related);
+    backwardRan = false; // gradients through NaN/Inf would only repeat the problem
+  }
+  if (backwardRan && graph.root !== null) {
+    for (const issue of ex.backward(graph.root, cancelled)) {
+      const node = graph.nodes[issue.node];
+      sink.error(issue.kind === 'non-finite' ? 'non-finite' : 'bad-argument', issue.message, node.span);
+    }
+    reportUnused(program, graph, ex, session.analysis.root as string, sink);
+    reportHealth([...checkActivations(graph, ex), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)], sink);
+  }
+  for (const s of program.statements) {
+    if (s.kind === 'expect' && s.what !== 'shape') checkExpectRun(s, graph, ex, backwardRan, sink);
+  }
+  return { ex, backwardRan };
+}
+
+function reportUnused(program: Program, graph: Graph, ex: Execution, root: string, sink: DiagnosticSink): void {
+  for (const s of program.statements) {
+    if (s.kind !== 'decl' || s.declKind !== 'param') continue;
+    const id = graph.named.get(s.name);
+    if (id === undefined || ex.grads[id]) continue;
+    sink.warning('unused', `\`${s.name}\` does not affect \`${root}\`, so it gets no gradient; use it or remove it`, s.nameSpan);
+  }
+}
+
+function checkExpectRun(s: Expect, graph: Graph, ex: Execution, ranBackward: boolean, sink: DiagnosticSink): void {
+  const id = graph.named.get(s.target);
+  if (id === undefined) return; // undefined or failed statements are reported elsewhere
+  const node = graph.nodes[id];
+  if (s.what === 'value') {
+    checkExpectValue(s, ex.values[id], null, sink);
+    return;
+  }
+  if (!ranBackward) return; // errors elsewhere prevent the backward pass
+  let reason: string | null = null;
+  if (node.kind === 'const') reason = `\`${s.target}\` is a const: consts never receive gradients`;
+  else if (node.type.isInt) reason = `\`${s.target}\` holds integer labels: they never receive gradients`;
+  else if (!ex.grads[id]) reason = `\`${s.target}\` gets no gradient: the backward root does not depend on it`;
+  checkExpectValue(s, reason ? null : ex.grads[id], reason, sink);
+}

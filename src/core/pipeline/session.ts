@@ -1,0 +1,62 @@
+// What the stages of one analysis share: the options they read and the session they fill in. Each
+// stage (typecheck → build → plan → execute → checks → results) takes the session and adds its part.
+import type { Analysis } from '../analysis';
+import type { CancelCheck } from '../cancel';
+import type { CheckCache } from '../checks/checkCache';
+import type { GradCheckOptions, SpanCheck } from '../checks/gradcheck';
+import type { DiagnosticSink } from '../diagnostics';
+import type { Graph } from '../engine/graph';
+import type { Execution } from '../engine/run';
+import type { Program } from '../lang/ast';
+import type { Resolution } from '../lang/resolve';
+import type { ValueType } from '../ops/op';
+import type { LineMap } from '../text';
+
+export interface AnalyzeOptions {
+  /** File name reported in the Analysis. */
+  fileName?: string;
+  /** Overrides the file's `seed`. */
+  seed?: number;
+  /** Overrides dimension sizes. */
+  dims?: Record<string, number>;
+  /** Most tensor elements (values and gradients of every node) a run may hold. */
+  maxElements?: number;
+  /** Most floating-point operations one forward+backward may cost. */
+  maxFlops?: number;
+  /** Skip running (parse, names and shapes only). */
+  staticOnly?: boolean;
+  /** Stop after shape inference: no graph and no values, only the diagnostics (the cheapest pass). */
+  shapesOnly?: boolean;
+  /** Gradient checks: false to skip them, or settings (h, sample sizes). Default: on. */
+  gradcheck?: boolean | Partial<GradCheckOptions>;
+  /**
+   * Tensors with more elements than this get statistics but no value/grad arrays in the Analysis
+   * (the editor does not need 200,000 numbers per keystroke). Default: all values.
+   */
+  maxValuesPerNode?: number;
+  /** Values for params instead of their initial values (checks after a few training steps). */
+  paramValues?: Record<string, number[]>;
+  /**
+   * Gradient-check results kept from earlier analyses (the editor passes one per worker): checks
+   * whose inputs did not change are not re-run. Results are identical with or without it.
+   */
+  checkCache?: CheckCache;
+  /** Asked between steps of long loops; when it answers true the run stops (`analysis.cancelled`). */
+  isCancelled?: CancelCheck;
+}
+
+/** Everything the stages produced, for callers that need more than the Analysis (gradient checks). */
+export interface AnalysisSession {
+  analysis: Analysis;
+  program: Program;
+  resolution: Resolution | null;
+  graph: Graph | null;
+  execution: Execution | null;
+  /** Gradient checks with their source spans (when they ran). */
+  checks: SpanCheck[];
+  /** Types of every gate's local names, at the gate's declared (symbolic) shapes. */
+  gateTypes: Map<string, Map<string, ValueType>>;
+  maxValuesPerNode?: number;
+  lineMap: LineMap;
+  sink: DiagnosticSink;
+}
