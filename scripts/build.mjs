@@ -1,5 +1,5 @@
 // Bundles every entry point with esbuild: the extension host bundle (vscode external), the CLI,
-// and (as they arrive) the analysis worker and the webview. `--production` minifies, `--watch` rebuilds.
+// the language server, its analysis worker and the webview. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,8 +25,9 @@ const entries = [
   { ...node, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js'), external: ['vscode'] },
   { ...node, entryPoints: [join(root, 'src/cli/index.ts')], outfile: join(root, 'dist/cli.js') },
 ];
-const worker = join(root, 'src/extension/worker.ts');
-if (existsSync(worker)) entries.push({ ...node, entryPoints: [worker], outfile: join(root, 'dist/worker.js') });
+// The language server (a worker thread of the extension host) and its analysis worker.
+entries.push({ ...node, entryPoints: [join(root, 'src/server/main.ts')], outfile: join(root, 'dist/server.js') });
+entries.push({ ...node, entryPoints: [join(root, 'src/server/analysis/worker.ts')], outfile: join(root, 'dist/worker.js') });
 const webview = join(root, 'webview/main.ts');
 if (existsSync(webview)) {
   entries.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [webview], outfile: join(root, 'dist/webview/webview.js'), loader: { '.css': 'text' } });

@@ -23,11 +23,17 @@ export interface ExportArgs {
   dims: Record<string, number>;
 }
 
-export type ParsedArgs = CheckArgs | ExportArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
+/** `gradlens lsp --stdio`: the language server over standard input and output. */
+export interface LspArgs {
+  command: 'lsp';
+}
+
+export type ParsedArgs = CheckArgs | ExportArgs | LspArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
 
 export const USAGE = `Usage: gradlens check FILE.grad [options]
        gradlens export --torch FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
        gradlens export --numpy FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
+       gradlens lsp --stdio
 
 check analyses a .grad file: parses it, infers shapes, runs the forward and
 backward passes, checks gradients and prints what it found.
@@ -38,6 +44,9 @@ autograd.Function, checked with torch.autograd.gradcheck), --numpy a cs231n-styl
 NumPy script (<gate>_forward / <gate>_backward with numeric gradient checks).
 By default it writes <name>_torch.py or <name>_numpy.py into the current
 directory (large tensors go to a .npz beside it) and prints the paths written.
+
+lsp runs the GradLens language server over standard input and output, for
+Neovim, Helix, Emacs and any other LSP client (see the README).
 
 Options:
   --json              print one JSON object (spec section 8) instead of tables
@@ -70,7 +79,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (argv.includes('--version') || argv[0] === 'version') return { command: 'version' };
   const [cmd, ...rest] = argv;
   if (cmd === 'export') return parseExportArgs(rest);
-  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\` or \`export\`)` };
+  if (cmd === 'lsp') return parseLspArgs(rest);
+  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\`, \`export\` or \`lsp\`)` };
   const out: CheckArgs = { command: 'check', file: '', json: false, dims: {} };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -129,6 +139,13 @@ export function parseArgs(argv: string[]): ParsedArgs {
   }
   if (!out.file) return { command: 'error', message: 'missing FILE.grad' };
   return out;
+}
+
+function parseLspArgs(rest: string[]): LspArgs | { command: 'error'; message: string } {
+  // Standard input and output is the one transport; --stdio is accepted because clients pass it.
+  const unknown = rest.find((a) => a !== '--stdio');
+  if (unknown !== undefined) return { command: 'error', message: `unknown option \`${unknown}\` for lsp (the server speaks LSP over standard input and output: \`gradlens lsp --stdio\`)` };
+  return { command: 'lsp' };
 }
 
 function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; message: string } {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { analyze } from '../core/analyze';
 import { parseArgs, USAGE } from './args';
+import { runStdioServer } from '../server/stdio';
 import { runExport } from './export';
 import { formatHuman, toSpecJson } from './format';
 
@@ -20,6 +21,11 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
   }
   if (args.command === 'version') {
     io.out(`${typeof GRADLENS_VERSION === 'string' ? GRADLENS_VERSION : 'dev'}\n`);
+    return 0;
+  }
+  if (args.command === 'lsp') {
+    // Long-running: the server keeps the process alive until its client says exit.
+    runStdioServer();
     return 0;
   }
   if (args.command === 'error') {

@@ -1,17 +1,16 @@
-// The commands of the palette, code lenses and views. Each is a thin wrapper: ask the analysis
-// service (or the worker) and show the answer.
+// The commands of the palette, code lenses and views. Each is a thin wrapper: ask the language
+// server and show the answer.
 import * as vscode from 'vscode';
-import type { AnalysisService } from './analysisService';
-import { LANGUAGE_ID } from './analysisService';
-import { fmt, VERDICT_MARK } from './format';
-import { deriveEdit } from './providers/codeActions';
-import { readConfig } from './config';
+import type { DeriveResult } from '../core/checks/derive';
 import { defaultScriptName, type ExportTarget } from '../core/export';
-import { gateAt } from './symbols';
+import { gateAt } from '../shared/present/symbolAt';
+import { fmt, VERDICT_MARK } from '../shared/present/text';
+import type { AnalysisClient } from './client/analysisClient';
+import { LANGUAGE_ID } from './client/startClient';
 import type { WebviewController } from './dashboard/controller';
 
 export interface CommandContext {
-  service: AnalysisService;
+  service: AnalysisClient;
   extensionUri: vscode.Uri;
   /** `publisher.name`, for the walkthrough's id. */
   extensionId: string;
@@ -26,8 +25,10 @@ function activeGradEditor(): vscode.TextEditor | undefined {
   return e && e.document.languageId === LANGUAGE_ID ? e : undefined;
 }
 
-async function documentFor(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+/** A command's document: the URI it was given (code lenses from the server pass a string), else the active editor's. */
+async function documentFor(uri?: vscode.Uri | string): Promise<vscode.TextDocument | undefined> {
   if (uri instanceof vscode.Uri) return vscode.workspace.openTextDocument(uri);
+  if (typeof uri === 'string' && uri) return vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
   const e = activeGradEditor();
   if (!e) void vscode.window.showInformationMessage('GradLens: open a .grad file first.');
   return e?.document;
@@ -39,7 +40,7 @@ async function pickGate(ctx: CommandContext, doc: vscode.TextDocument, name?: st
   const r = await ctx.service.analyzeNow(doc);
   const editor = vscode.window.activeTextEditor;
   if (editor && editor.document === doc) {
-    const g = gateAt(r.analysis, editor.selection.active);
+    const g = gateAt(r.analysis, { line: editor.selection.active.line, character: editor.selection.active.character });
     if (g) return g.name;
   }
   if (r.analysis.gates.length === 0) {
@@ -53,11 +54,18 @@ async function pickGate(ctx: CommandContext, doc: vscode.TextDocument, name?: st
   );
 }
 
+/** The derived backward block as a workspace edit of the document. */
+function deriveEdit(doc: vscode.TextDocument, r: Extract<DeriveResult, { ok: true }>): vscode.WorkspaceEdit {
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(doc.uri, new vscode.Range(doc.positionAt(r.edit.span.start), doc.positionAt(r.edit.span.end)), r.edit.newText);
+  return edit;
+}
+
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const { service } = ctx;
   const reg = (id: string, f: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, f);
   return [
-    reg('gradlens.run', async (uri?: vscode.Uri) => {
+    reg('gradlens.run', async (uri?: vscode.Uri | string) => {
       const doc = await documentFor(uri);
       if (!doc) return;
       const r = await service.analyzeNow(doc);
@@ -68,7 +76,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       void vscode.window.showInformationMessage(`GradLens: ${msg} — forward and backward in ${Math.round(a.timings.totalMs)} ms.`);
       return a;
     }),
-    reg('gradlens.checkGradients', async (uri?: vscode.Uri) => {
+    reg('gradlens.checkGradients', async (uri?: vscode.Uri | string) => {
       const doc = await documentFor(uri);
       if (!doc) return;
       const r = await service.analyzeNow(doc, { forceChecks: true });
@@ -79,7 +87,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       void vscode.window.showInformationMessage(`GradLens: ${c.length} gradient checks — ${failed} failed, ${warned} suspicious, ${c.length - failed - warned} passed.`);
       return r.analysis.gradchecks;
     }),
-    reg('gradlens.checkGate', async (uri?: vscode.Uri, name?: string) => {
+    reg('gradlens.checkGate', async (uri?: vscode.Uri | string, name?: string) => {
       const doc = await documentFor(uri);
       if (!doc) return;
       const gate = await pickGate(ctx, doc, name);
@@ -96,12 +104,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       (failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(`GradLens: gate \`${gate}\`: ${text}`);
       return checks;
     }),
-    reg('gradlens.deriveBackward', async (uri?: vscode.Uri, name?: string) => {
+    reg('gradlens.deriveBackward', async (uri?: vscode.Uri | string, name?: string) => {
       const doc = await documentFor(uri);
       if (!doc) return;
       const gate = await pickGate(ctx, doc, name);
       if (!gate) return;
-      const r = await service.worker.request('derive', { text: doc.getText(), gate }, readConfig().workerTimeoutMs);
+      const r = await service.derive(doc, gate);
       if (!r.ok) {
         void vscode.window.showWarningMessage(`GradLens: cannot derive the backward pass of \`${gate}\`: ${r.message}`);
         return r;
@@ -115,9 +123,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const info = config.inspect<boolean>('inlineValues.enabled');
       const target =
         info?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder : info?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-      await config.update('inlineValues.enabled', !config.get<boolean>('inlineValues.enabled', false), target);
+      await config.update('inlineValues.enabled', !config.get<boolean>('inlineValues.enabled', true), target);
     }),
-    reg('gradlens.reseed', async (uri?: vscode.Uri, seed?: number) => {
+    reg('gradlens.reseed', async (uri?: vscode.Uri | string, seed?: number) => {
       const doc = await documentFor(uri);
       if (!doc) return;
       let value = seed;
@@ -127,10 +135,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         if (input === undefined) return;
         value = Number(input.trim());
       }
-      service.seedOverrides.set(doc.uri.toString(), value);
-      return service.analyzeNow(doc);
+      return service.setOverrides(doc, { seed: value });
     }),
-    reg('gradlens.setDims', async (uri?: vscode.Uri, dims?: Record<string, number>) => {
+    reg('gradlens.setDims', async (uri?: vscode.Uri | string, dims?: Record<string, number>) => {
       const doc = await documentFor(uri);
       if (!doc) return;
       let value = dims;
@@ -153,9 +160,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
             .map(([k, v]) => [k, Number(v)]),
         );
       }
-      if (Object.keys(value).length === 0) service.dimOverrides.delete(doc.uri.toString());
-      else service.dimOverrides.set(doc.uri.toString(), value);
-      return service.analyzeNow(doc);
+      return service.setOverrides(doc, { dims: Object.keys(value).length === 0 ? null : value });
     }),
     reg('gradlens.newFromExample', async (file?: string) => {
       const dir = vscode.Uri.joinPath(ctx.extensionUri, 'examples');
@@ -173,8 +178,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await vscode.window.showTextDocument(doc);
       return doc;
     }),
-    reg('gradlens.exportTorch', (uri?: vscode.Uri, target?: vscode.Uri) => exportTo(ctx, 'torch', uri, target)),
-    reg('gradlens.exportNumpy', (uri?: vscode.Uri, target?: vscode.Uri) => exportTo(ctx, 'numpy', uri, target)),
+    reg('gradlens.exportTorch', (uri?: vscode.Uri | string, target?: vscode.Uri) => exportTo(ctx, 'torch', uri, target)),
+    reg('gradlens.exportNumpy', (uri?: vscode.Uri | string, target?: vscode.Uri) => exportTo(ctx, 'numpy', uri, target)),
     reg('gradlens.openTutorial', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ctx.extensionId}#tutorial`, false)),
     reg('gradlens.revealNode', async (uri: vscode.Uri, range: vscode.Range) => {
       const doc = await vscode.workspace.openTextDocument(uri);
@@ -182,12 +187,12 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       editor.selection = new vscode.Selection(range.start, range.end);
       editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }),
-    reg('gradlens.plotLandscape', async (uri?: vscode.Uri, grid?: number, span?: number) => {
+    reg('gradlens.plotLandscape', async (uri?: vscode.Uri | string, grid?: number, span?: number) => {
       const doc = await documentFor(uri);
       if (!doc) return;
       ctx.dashboard(doc.uri).tasks.landscape(doc, typeof grid === 'number' ? grid : 41, typeof span === 'number' ? span : 1);
     }),
-    reg('gradlens.trainSGD', async (uri?: vscode.Uri, opts?: { steps: number; lr: number; momentum: number }) => {
+    reg('gradlens.trainSGD', async (uri?: vscode.Uri | string, opts?: { steps: number; lr: number; momentum: number }) => {
       const doc = await documentFor(uri);
       if (!doc) return;
       let o = opts;
@@ -202,7 +207,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       }
       if (o) ctx.dashboard(doc.uri).tasks.training(doc, o.steps, o.lr, o.momentum);
     }),
-    reg('gradlens.showInGraph', async (uri?: vscode.Uri, name?: string) => {
+    reg('gradlens.showInGraph', async (uri?: vscode.Uri | string, name?: string) => {
       const doc = await documentFor(uri);
       if (doc) await ctx.showInGraph(doc.uri, name);
     }),
@@ -213,7 +218,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
  * Exports the file to a Python script where the user chooses (a save dialog, or `target` from a
  * test); companion files (.npz) go beside it. Nothing is written anywhere else.
  */
-async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Uri, target?: vscode.Uri): Promise<vscode.Uri[] | undefined> {
+async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Uri | string, target?: vscode.Uri): Promise<vscode.Uri[] | undefined> {
   const doc = await documentFor(uri);
   if (!doc) return;
   const fileName = doc.uri.path.split('/').pop() ?? 'network.grad';
@@ -225,9 +230,7 @@ async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Ur
     if (!dest) return;
   }
   const scriptName = dest.path.split('/').pop() ?? defaultScriptName(kind, fileName);
-  const seed = ctx.service.seedOverrides.get(doc.uri.toString());
-  const dims = ctx.service.dimOverrides.get(doc.uri.toString());
-  const r = await ctx.service.worker.request('export', { target: kind, text: doc.getText(), fileName, scriptName, seed, dims }, readConfig().workerTimeoutMs);
+  const r = await ctx.service.export(doc, kind, scriptName);
   if (!r.ok) {
     void vscode.window.showWarningMessage(`GradLens: cannot export ${fileName}: ${r.error}`);
     return;

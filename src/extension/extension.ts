@@ -1,95 +1,91 @@
-// Extension entry point: starts the analysis service (a worker) and registers the thin adapters
-// that turn its results into diagnostics, lenses, hovers, hints, fixes, views and commands.
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+// Extension entry point: starts the GradLens language server (in a worker thread) with
+// vscode-languageclient — diagnostics, lenses, hovers, hints, fixes and every language feature come
+// through it — and wires what only VS Code has: the values at the line ends, the sidebar views,
+// the status bar, the dashboard and the commands.
 import * as vscode from 'vscode';
-import { AnalysisService, LANGUAGE_ID, type DocumentAnalysis } from './analysisService';
+import { AnalysisClient, type DocumentAnalysis } from './client/analysisClient';
+import { createClient, LANGUAGE_ID } from './client/startClient';
 import { registerCommands } from './commands';
 import { DashboardPanel } from './dashboard/panel';
 import { SIDEBAR_VIEW_ID, SidebarDashboard } from './dashboard/sidebarView';
-import { CodeActionProvider } from './providers/codeActions';
-import { CodeLensProvider } from './providers/codeLens';
-import { DiagnosticsPublisher } from './providers/diagnostics';
-import { HoverProvider } from './providers/hover';
-import { InlayHintsProvider } from './providers/inlayHints';
-import { InlineValues } from './providers/inlineValues';
+import { InlineValues } from './inlineValues';
+import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
 import { ChecksTree } from './views/checksTree';
 import { GraphTree } from './views/graphTree';
 import { StatusBar } from './views/statusBar';
+import type { AnalysisSummary } from '../shared/serverProtocol';
 
 export interface GradLensApi {
-  service: AnalysisService;
+  service: AnalysisClient;
   inlineValues: InlineValues;
   /** Figures for tests and benchmarks: how long the main thread stalled, edit → result latencies. */
-  stats(): RuntimeStats;
+  stats(reset?: boolean): Promise<RuntimeStats>;
 }
 
-export interface RuntimeStats {
-  /** Longest event-loop delay of the extension host since activation (or the last reset), ms. */
-  loopDelayMaxMs: number;
-  loopDelayP99Ms: number;
-  /** Median time from an edit to its analysis result, ms (the editor's own debounce included). */
-  editToResultMedianMs: number | null;
-  workerRestarts: number;
-  /** Worker restarts since the last reset (a restart in a timed window explains a slow result). */
-  workerRestartsSinceReset: number;
-  /** Longest garbage-collection pause of the extension host since the last reset, ms (all of its code, not only GradLens'). */
-  gcMaxPauseMs: number;
-  /** Analyses stopped mid-way because a newer text arrived, since activation. */
-  cancelledRuns: number;
-}
+let stopClient: (() => Promise<void>) | undefined;
 
-const SELECTOR: vscode.DocumentSelector = { language: LANGUAGE_ID };
-
-export function activate(context: vscode.ExtensionContext): GradLensApi {
-  const log = vscode.window.createOutputChannel('GradLens');
-  const service = new AnalysisService(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
-  const diagnostics = new DiagnosticsPublisher(service, vscode.Uri.joinPath(context.extensionUri, 'docs', 'troubleshooting.md'));
+export async function activate(context: vscode.ExtensionContext): Promise<GradLensApi> {
+  const log = vscode.window.createOutputChannel('GradLens', { log: true });
+  const { client } = createClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath, log);
+  const service = new AnalysisClient(client, log);
   const graphTree = new GraphTree(service);
   const checksTree = new ChecksTree(service);
-  const statusBar = new StatusBar(service);
-  const inlineValues = new InlineValues(service);
-  const codeLenses = new CodeLensProvider(service);
-  const inlayHints = new InlayHintsProvider(service);
+  const statusBar = new StatusBar();
+  const inlineValues = new InlineValues(service, () => vscode.workspace.getConfiguration('gradlens').get<boolean>('inlineValues.enabled', true));
   const graphView = vscode.window.createTreeView('gradlens.graph', { treeDataProvider: graphTree, showCollapseAll: true });
   const checksView = vscode.window.createTreeView('gradlens.checks', { treeDataProvider: checksTree, showCollapseAll: true });
+  const stats = new RuntimeStatsMonitor(service);
+  const summaries = new Map<string, AnalysisSummary>();
+  const sidebar = new SidebarDashboard(context.extensionUri, service, log);
+
+  // The whole Analysis crosses to this thread only for a document a view shows.
+  const activeUri = () => {
+    const d = vscode.window.activeTextEditor?.document;
+    return d?.languageId === LANGUAGE_ID ? d.uri.toString() : undefined;
+  };
+  service.isShown = (uri) => {
+    const key = uri.toString();
+    if ((graphView.visible || checksView.visible) && activeUri() === key) return true;
+    return DashboardPanel.active?.controller.shownUri?.toString() === key || sidebar.shownUri?.toString() === key;
+  };
 
   const followEditor = (editor: vscode.TextEditor | undefined) => {
     const isGrad = editor?.document.languageId === LANGUAGE_ID;
     void vscode.commands.executeCommand('setContext', 'gradlens.activeGrad', isGrad);
     if (!isGrad || !editor) {
-      statusBar.show(undefined, false);
+      statusBar.show(undefined, undefined, false);
       return;
     }
+    const key = editor.document.uri.toString();
+    statusBar.show(editor.document.fileName.split(/[\\/]/).pop(), summaries.get(key), true);
     const r: DocumentAnalysis | undefined = service.get(editor.document.uri);
     graphTree.show(r);
     checksTree.show(r);
-    statusBar.show(r, true);
+    if (service.isShown(editor.document.uri)) void service.analyzeNow(editor.document).catch(() => undefined);
   };
+  const refreshViews = () => followEditor(vscode.window.activeTextEditor);
 
   context.subscriptions.push(
     log,
     service,
-    diagnostics,
     inlineValues,
     statusBar,
     graphView,
     checksView,
-    codeLenses,
-    vscode.languages.registerCodeLensProvider(SELECTOR, codeLenses),
-    vscode.languages.registerHoverProvider(SELECTOR, new HoverProvider(service)),
-    inlayHints,
-    vscode.languages.registerInlayHintsProvider(SELECTOR, inlayHints),
-    vscode.languages.registerCodeActionsProvider(SELECTOR, new CodeActionProvider(service, diagnostics), { providedCodeActionKinds: CodeActionProvider.kinds }),
+    stats,
+    sidebar,
+    graphView.onDidChangeVisibility(refreshViews),
+    checksView.onDidChangeVisibility(refreshViews),
     vscode.window.onDidChangeActiveTextEditor(followEditor),
-    service.onDidAnalyze((r) => {
-      if (vscode.window.activeTextEditor?.document.uri.toString() === r.uri.toString()) statusBar.show(r, true);
+    service.onDidPublish((p) => {
+      summaries.set(p.uri, p.summary);
+      const active = vscode.window.activeTextEditor?.document;
+      if (active?.uri.toString() === p.uri) statusBar.show(active.fileName.split(/[\\/]/).pop(), p.summary, true);
     }),
-    vscode.workspace.onDidCloseTextDocument((d) => {
-      if (d.languageId === LANGUAGE_ID) diagnostics.clear(d.uri);
-    }),
+    vscode.workspace.onDidCloseTextDocument((d) => summaries.delete(d.uri.toString())),
     vscode.commands.registerCommand('gradlens.showOutput', () => log.show()),
     DashboardPanel.registerSerializer(context.extensionUri, service, log),
-    vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, new SidebarDashboard(context.extensionUri, service, log)),
+    vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
     vscode.commands.registerCommand('gradlens.openDashboard', (uri?: vscode.Uri) => {
       DashboardPanel.show(context.extensionUri, service, log, uri instanceof vscode.Uri ? uri : undefined);
     }),
@@ -104,47 +100,16 @@ export function activate(context: vscode.ExtensionContext): GradLensApi {
       },
       dashboard: (uri) => DashboardPanel.show(context.extensionUri, service, log, uri).controller,
     }),
+    // Not contributed (not in the palette): for tests and benchmarks.
+    vscode.commands.registerCommand('gradlens._stats', (reset?: boolean) => stats.read(reset === true)),
   );
+  await client.start();
+  stopClient = () => client.stop();
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  // The analysis runs in a worker; this watches that the extension host's own thread stays free.
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  context.subscriptions.push({ dispose: () => loop.disable() });
-  // Garbage collection pauses the whole extension host: when the loop delay spikes, this tells whether GC did it.
-  let gcMaxPauseMs = 0;
-  const gc = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcMaxPauseMs = Math.max(gcMaxPauseMs, e.duration);
-  });
-  gc.observe({ entryTypes: ['gc'] });
-  context.subscriptions.push({ dispose: () => gc.disconnect() });
-  let restartsAtReset = 0;
-  const stats = (): RuntimeStats => {
-    const sorted = [...service.latencies].sort((a, b) => a - b);
-    return {
-      loopDelayMaxMs: loop.max / 1e6,
-      loopDelayP99Ms: loop.percentile(99) / 1e6,
-      editToResultMedianMs: sorted.length ? sorted[Math.floor(sorted.length / 2)] : null,
-      workerRestarts: service.worker.restarts,
-      workerRestartsSinceReset: service.worker.restarts - restartsAtReset,
-      gcMaxPauseMs,
-      cancelledRuns: service.cancelledRuns,
-    };
-  };
-  // Not contributed (not in the palette): for tests and benchmarks.
-  context.subscriptions.push(
-    vscode.commands.registerCommand('gradlens._stats', (reset?: boolean) => {
-      const s = stats();
-      if (reset === true) {
-        loop.reset();
-        service.latencies.length = 0;
-        restartsAtReset = service.worker.restarts;
-        gcMaxPauseMs = 0;
-      }
-      return s;
-    }),
-  );
-  return { service, inlineValues, stats };
+  return { service, inlineValues, stats: (reset) => stats.read(reset) };
 }
 
-export function deactivate(): void {}
+export function deactivate(): Promise<void> | undefined {
+  return stopClient?.();
+}

@@ -6,7 +6,7 @@ import type { AttrValue, Attrs, OpDef, ParamSpec } from '../ops/op';
 import { lit, named, type Dim } from '../shapes/shape';
 import type { Span } from '../text';
 import type { Assign, Call, DimRef, Expr, GateDecl, Program, Statement, TensorDecl } from './ast';
-import { didYouMean } from './suggest';
+import { didYouMean, suggestion } from './suggest';
 
 export const MAX_DIM_SIZE = 1 << 30;
 
@@ -102,7 +102,8 @@ export function resolve(program: Program, options: ResolveOptions, sink: Diagnos
       });
       return;
     }
-    sink.error('undefined-name', `\`${name}\` is not defined.${didYouMean(name, [...definitions.keys(), ...dims.keys()])}`, at);
+    const hint = suggestion(name, [...definitions.keys(), ...dims.keys()], at);
+    sink.error('undefined-name', `\`${name}\` is not defined.${hint.text}`, at, hint.fixes ? { fixes: hint.fixes } : undefined);
   };
 
   for (const s of program.statements) {
@@ -180,7 +181,8 @@ function collectDims(program: Program, options: ResolveOptions, sink: Diagnostic
 
 function checkDimRef(d: DimRef, known: (n: string) => boolean, candidates: string[], sink: DiagnosticSink): void {
   if (d.kind === 'name' && !known(d.name)) {
-    sink.error('undefined-dim', `dimension \`${d.name}\` is not defined: add it to a \`dims\` line (e.g. \`dims ${d.name} = 4\`) or write a number.${didYouMean(d.name, candidates)}`, d.span);
+    const hint = suggestion(d.name, candidates, d.span);
+    sink.error('undefined-dim', `dimension \`${d.name}\` is not defined: add it to a \`dims\` line (e.g. \`dims ${d.name} = 4\`) or write a number.${hint.text}`, d.span, hint.fixes ? { fixes: hint.fixes } : undefined);
   }
 }
 
@@ -244,7 +246,8 @@ function resolveGate(g: GateDecl, globalDims: Map<string, DimInfo>, outer: BindS
       return;
     }
     const pool = [...forwardNames, ...backwardNames, ...(inBackward ? [doutName] : [])];
-    sink.error('gate-scope', `\`${name}\` is not defined in gate \`${g.name}\`: a gate sees only its inputs, its own intermediates${inBackward ? ' and the upstream gradient' : ''}; pass \`${name}\` as an input.${didYouMean(name, pool)}`, at);
+    const hint = suggestion(name, pool, at);
+    sink.error('gate-scope', `\`${name}\` is not defined in gate \`${g.name}\`: a gate sees only its inputs, its own intermediates${inBackward ? ' and the upstream gradient' : ''}; pass \`${name}\` as an input.${hint.text}`, at, hint.fixes ? { fixes: hint.fixes } : undefined);
   };
 
   let outputAssigned = false;
@@ -365,7 +368,8 @@ export function bindCall(call: Call, scope: BindScope, sink: DiagnosticSink | nu
       if (allGates?.has(call.callee)) {
         sink.error('use-before-definition', `gate \`${call.callee}\` is used before its definition; move the gate above this line`, call.calleeSpan);
       } else {
-        sink.error('unknown-function', `unknown function \`${call.callee}\`.${didYouMean(call.callee, [...FUNCTIONS.keys(), ...scope.gates.keys()])}`, call.calleeSpan);
+        const hint = suggestion(call.callee, [...FUNCTIONS.keys(), ...scope.gates.keys()], call.calleeSpan);
+        sink.error('unknown-function', `unknown function \`${call.callee}\`.${hint.text}`, call.calleeSpan, hint.fixes ? { fixes: hint.fixes } : undefined);
       }
     }
     return null;

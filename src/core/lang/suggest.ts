@@ -1,4 +1,6 @@
 // "Did you mean …?" suggestions by edit distance (with transpositions, so `rleu` finds `relu`).
+import type { SpanFix } from '../diagnostics';
+import type { Span } from '../text';
 
 export function editDistance(a: string, b: string): number {
   const m = a.length;
@@ -40,4 +42,14 @@ export function closest(word: string, candidates: Iterable<string>): string | nu
 export function didYouMean(word: string, candidates: Iterable<string>): string {
   const c = closest(word, candidates);
   return c ? ` Did you mean \`${c}\`?` : '';
+}
+
+/**
+ * The suggestion as a message suffix and as a fix that replaces the misspelt name (the editor's
+ * quick fix, and the JSON's `fixes` for every other client).
+ */
+export function suggestion(word: string, candidates: Iterable<string>, span: Span): { text: string; fixes?: SpanFix[] } {
+  const c = closest(word, candidates);
+  if (!c) return { text: '' };
+  return { text: ` Did you mean \`${c}\`?`, fixes: [{ title: `Change to \`${c}\``, edits: [{ span, newText: c }] }] };
 }

@@ -2,7 +2,8 @@
 // analysis, validates every message that comes back, and runs what it asks for.
 import * as vscode from 'vscode';
 import { parseFromWebview, type ToWebview } from '../../protocol';
-import { LANGUAGE_ID, type AnalysisService, type DocumentAnalysis } from '../analysisService';
+import type { AnalysisClient, DocumentAnalysis } from '../client/analysisClient';
+import { LANGUAGE_ID } from '../client/startClient';
 import { toRange } from '../convert';
 import { DashboardTasks } from './tasks';
 
@@ -15,7 +16,7 @@ export class WebviewController implements vscode.Disposable {
 
   constructor(
     private readonly webview: vscode.Webview,
-    private readonly service: AnalysisService,
+    private readonly service: AnalysisClient,
     private readonly log: vscode.OutputChannel,
     initial?: vscode.Uri,
   ) {
@@ -103,7 +104,7 @@ export class WebviewController implements vscode.Disposable {
       case 'recheck': {
         const params = this.tasks.trainedParams;
         if (!params) return;
-        const a = await this.service.worker.request('analyze', { text: doc.getText(), fileName: doc.uri.path, options: { paramValues: params } }, 60_000);
+        const a = await this.service.recheck(doc, params);
         this.post({ type: 'update', state: { uri: doc.uri.toString(), version: doc.version, analysis: a } });
         const failed = a.gradchecks.filter((c) => c.verdict === 'fail').length;
         void vscode.window.showInformationMessage(`GradLens: gradient checks after training: ${a.gradchecks.length - failed} passed, ${failed} failed.`);

@@ -1,7 +1,8 @@
 // The dashboard panel: one per window, beside the editor, restored after a reload by a
 // serializer (the webview keeps its own view state with getState/setState).
 import * as vscode from 'vscode';
-import { LANGUAGE_ID, type AnalysisService } from '../analysisService';
+import type { AnalysisClient } from '../client/analysisClient';
+import { LANGUAGE_ID } from '../client/startClient';
 import { WebviewController } from './controller';
 import { renderHtml, webviewOptions } from './html';
 
@@ -19,7 +20,7 @@ export class DashboardPanel implements vscode.Disposable {
   private constructor(
     readonly panel: vscode.WebviewPanel,
     extensionUri: vscode.Uri,
-    service: AnalysisService,
+    service: AnalysisClient,
     log: vscode.OutputChannel,
     uri: vscode.Uri | undefined,
   ) {
@@ -35,7 +36,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /** Opens (or reveals) the dashboard for a file. */
-  static show(extensionUri: vscode.Uri, service: AnalysisService, log: vscode.OutputChannel, uri?: vscode.Uri): DashboardPanel {
+  static show(extensionUri: vscode.Uri, service: AnalysisClient, log: vscode.OutputChannel, uri?: vscode.Uri): DashboardPanel {
     const target = uri ?? activeGradUri();
     const existing = DashboardPanel.current;
     if (existing) {
@@ -49,7 +50,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /** Restores a panel after a reload. */
-  static registerSerializer(extensionUri: vscode.Uri, service: AnalysisService, log: vscode.OutputChannel): vscode.Disposable {
+  static registerSerializer(extensionUri: vscode.Uri, service: AnalysisClient, log: vscode.OutputChannel): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: SavedState | undefined) => {
         const uri = state?.uri ? vscode.Uri.parse(state.uri) : activeGradUri();

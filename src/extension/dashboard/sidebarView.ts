@@ -1,6 +1,7 @@
 // The compact dashboard in the GradLens sidebar: the headline charts of the active file.
 import * as vscode from 'vscode';
-import { LANGUAGE_ID, type AnalysisService } from '../analysisService';
+import type { AnalysisClient } from '../client/analysisClient';
+import { LANGUAGE_ID } from '../client/startClient';
 import { WebviewController } from './controller';
 import { renderHtml, webviewOptions } from './html';
 
@@ -11,9 +12,14 @@ export class SidebarDashboard implements vscode.WebviewViewProvider, vscode.Disp
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly service: AnalysisService,
+    private readonly service: AnalysisClient,
     private readonly log: vscode.OutputChannel,
   ) {}
+
+  /** The file the sidebar dashboard shows, if it is open. */
+  get shownUri(): vscode.Uri | undefined {
+    return this.controller?.shownUri;
+  }
 
   resolveWebviewView(view: vscode.WebviewView): void {
     view.webview.options = webviewOptions(this.extensionUri);

@@ -1,10 +1,9 @@
-// Runs the dashboard's long tasks (landscape, training, the h sweep) in the worker and relays
-// progress, results and cancellation to a webview. One task of each kind at a time per webview.
+// Runs the dashboard's long tasks (landscape, training, the h sweep) through the language server,
+// and relays progress, results and cancellation to a webview. One task of each kind at a time per
+// webview.
 import * as vscode from 'vscode';
-import type { TaskKind, ToWebview, TrainingResult } from '../../protocol';
-import type { AnalysisService } from '../analysisService';
-import { analyzeOptions, readConfig } from '../config';
-import type { Task } from '../workerClient';
+import type { TaskKind, ToWebview } from '../../protocol';
+import type { AnalysisClient, Task } from '../client/analysisClient';
 
 export class DashboardTasks implements vscode.Disposable {
   private readonly running = new Map<TaskKind, Task<unknown>>();
@@ -12,20 +11,13 @@ export class DashboardTasks implements vscode.Disposable {
   trainedParams: Record<string, number[]> | null = null;
 
   constructor(
-    private readonly service: AnalysisService,
+    private readonly analyses: AnalysisClient,
     private readonly post: (m: ToWebview) => void,
   ) {}
 
-  private fileParams(doc: vscode.TextDocument) {
-    const options = analyzeOptions(readConfig(), this.service.dimOverrides.get(doc.uri.toString()));
-    const seed = this.service.seedOverrides.get(doc.uri.toString());
-    if (seed !== undefined) options.seed = seed;
-    return { text: doc.getText(), fileName: doc.uri.path.split('/').pop() ?? 'file.grad', options };
-  }
-
   landscape(doc: vscode.TextDocument, grid: number, span: number): void {
     this.cancel('landscape');
-    const task = this.service.worker.task('landscape', { ...this.fileParams(doc), grid, span }, 0, (done, total) => this.post({ type: 'progress', task: 'landscape', done, total }));
+    const task = this.analyses.landscape(doc, grid, span, (done, total) => this.post({ type: 'progress', task: 'landscape', done, total }));
     this.running.set('landscape', task);
     void this.withProgress('landscape', 'Plotting the loss landscape', task, (r) => {
       if (r === 'cancelled') this.post({ type: 'taskCancelled', task: 'landscape' });
@@ -36,9 +28,9 @@ export class DashboardTasks implements vscode.Disposable {
 
   training(doc: vscode.TextDocument, steps: number, lr: number, momentum: number): void {
     this.cancel('training');
-    const task = this.service.worker.task('train', { ...this.fileParams(doc), steps, lr, momentum }, 0, (done, total, partial) => {
+    const task = this.analyses.train(doc, { steps, lr, momentum }, (done, total, partial) => {
       this.post({ type: 'progress', task: 'training', done, total });
-      if (partial) this.post({ type: 'training', result: partial as TrainingResult, final: false });
+      if (partial) this.post({ type: 'training', result: partial, final: false });
     });
     this.running.set('training', task);
     void this.withProgress('training', `Training ${steps} steps of SGD`, task, (r) => {
@@ -52,7 +44,7 @@ export class DashboardTasks implements vscode.Disposable {
   }
 
   async sweep(doc: vscode.TextDocument, target: string, index: number[]): Promise<void> {
-    const sweep = await this.service.worker.request('sweep', { ...this.fileParams(doc), target, index }, readConfig().workerTimeoutMs).catch(() => null);
+    const sweep = await this.analyses.sweep(doc, target, index).catch(() => null);
     this.post({ type: 'sweep', sweep });
   }
 

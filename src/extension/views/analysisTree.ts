@@ -1,15 +1,15 @@
 // What the sidebar's trees share: they show the analysis of the active .grad editor and redraw
 // when it changes.
 import * as vscode from 'vscode';
-import type { AnalysisService, DocumentAnalysis } from '../analysisService';
+import type { AnalysisClient, DocumentAnalysis } from '../client/analysisClient';
 
 export abstract class AnalysisTree<T> implements vscode.TreeDataProvider<T> {
   private readonly changed = new vscode.EventEmitter<T | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   protected current: DocumentAnalysis | undefined;
 
-  constructor(service: AnalysisService) {
-    service.onDidAnalyze((r) => {
+  constructor(analyses: AnalysisClient) {
+    analyses.onDidAnalyze((r) => {
       if (vscode.window.activeTextEditor?.document.uri.toString() === r.uri.toString()) this.show(r);
     });
   }

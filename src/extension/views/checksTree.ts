@@ -1,11 +1,11 @@
 // Sidebar "Gradient Checks": every check with its verdict; expand for the worst entries.
 import * as vscode from 'vscode';
 import type { GradCheckEntry, GradCheckResult } from '../../core/analysis';
-import type { DocumentAnalysis } from '../analysisService';
+import type { DocumentAnalysis } from '../client/analysisClient';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
-import { fmt, VERDICT_MARK } from '../format';
-import { checkMarkdown } from '../providers/hover';
+import { fmt, VERDICT_MARK } from '../../shared/present/text';
+import { checkMarkdown } from '../../shared/present/hoverText';
 import { reveal } from './graphTree';
 
 type Item = { kind: 'check'; check: GradCheckResult } | { kind: 'entry'; check: GradCheckResult; entry: GradCheckEntry };

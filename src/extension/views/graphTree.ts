@@ -2,11 +2,11 @@
 // and gradient norm, an icon for its health or check status; a click reveals the line.
 import * as vscode from 'vscode';
 import type { Analysis, GateLocal, NodeResult } from '../../core/analysis';
-import type { DocumentAnalysis } from '../analysisService';
+import type { DocumentAnalysis } from '../client/analysisClient';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
-import { fmt, shapeText, VERDICT_MARK, worstVerdict } from '../format';
-import { nodeMarkdown } from '../providers/hover';
+import { fmt, shapeText, VERDICT_MARK, worstVerdict } from '../../shared/present/text';
+import { nodeMarkdown } from '../../shared/present/hoverText';
 
 type Item =
   | { kind: 'group'; label: string; nodes: NodeResult[] }
@@ -61,7 +61,7 @@ export class GraphTree extends AnalysisTree<Item> {
         const t = new vscode.TreeItem(n.name, vscode.TreeItemCollapsibleState.None);
         const grad = n.gradStats ? ` · ‖∂‖ ${fmt(n.gradStats.norm)}` : '';
         t.description = `${shapeText(n.dims)}${n.shape.length === 0 && n.value ? ` = ${fmt(n.value[0])}` : ''}${grad}`;
-        t.tooltip = nodeMarkdown(n, a);
+        t.tooltip = new vscode.MarkdownString(nodeMarkdown(n, a));
         t.iconPath = this.statusIcon(a, toRange(n.statementRange), n.kind === 'param' ? 'symbol-field' : n.kind === 'node' ? 'symbol-variable' : 'symbol-constant');
         t.command = reveal(r as DocumentAnalysis, toRange(n.range));
         t.id = `node:${n.name}`;

@@ -1,52 +1,43 @@
-// Status bar: the root's value and the overall gradient-check verdict of the active file; a click
-// opens the dashboard. A spinner while an analysis runs.
+// Status bar: the root's value and the overall gradient-check verdict of the active file, from
+// the summary the server sends with every analysis; a click opens the dashboard.
 import * as vscode from 'vscode';
-import type { AnalysisService, DocumentAnalysis } from '../analysisService';
-import { fmt, VERDICT_MARK, worstVerdict } from '../format';
+import type { AnalysisSummary } from '../../shared/serverProtocol';
+import { fmt, VERDICT_MARK } from '../../shared/present/text';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('gradlens.status', vscode.StatusBarAlignment.Left, 100);
-  private current: DocumentAnalysis | undefined;
-  private busy = false;
 
-  constructor(service: AnalysisService) {
+  constructor() {
     this.item.name = 'GradLens';
     this.item.command = 'gradlens.openDashboard';
-    service.onDidChangeBusy((b) => {
-      this.busy = b;
-      this.render();
-    });
   }
 
-  show(r: DocumentAnalysis | undefined, active: boolean): void {
-    this.current = r;
+  /** The active file's summary (undefined: not analysed yet); hidden when the active editor is not a .grad file. */
+  show(file: string | undefined, s: AnalysisSummary | undefined, active: boolean): void {
     if (!active) {
       this.item.hide();
       return;
     }
-    this.render();
+    this.render(file ?? '', s);
     this.item.show();
   }
 
-  private render(): void {
-    const r = this.current;
-    const spin = this.busy ? '$(sync~spin) ' : '';
-    if (!r) {
-      this.item.text = `${spin}GradLens`;
+  private render(file: string, s: AnalysisSummary | undefined): void {
+    if (!s) {
+      this.item.text = '$(sync~spin) GradLens';
       this.item.tooltip = 'GradLens: analysing…';
+      this.item.backgroundColor = undefined;
       return;
     }
-    const a = r.analysis;
-    const root = a.root ? a.nodes.find((n) => n.name === a.root) : undefined;
-    const errors = a.diagnostics.filter((d) => d.severity === 'error').length;
-    const v = worstVerdict(a.gradchecks);
-    const value = root?.value ? `${a.root} ${fmt(root.value[0])}` : errors ? `${errors} error${errors > 1 ? 's' : ''}` : 'no root';
-    const verdict = v ? ` · ${VERDICT_MARK[v]} ${v === 'ok-if-kinked' ? 'pass' : v}` : '';
-    this.item.text = `${spin}$(pulse) ${value}${verdict}`;
+    const total = s.checks.fail + s.checks.warn + s.checks.pass;
+    const v = s.checks.fail ? 'fail' : s.checks.warn ? 'warn' : total ? 'pass' : null;
+    const value = s.rootValue !== null ? `${s.root} ${fmt(s.rootValue)}` : s.errors ? `${s.errors} error${s.errors > 1 ? 's' : ''}` : 'no root';
+    const verdict = v ? ` · ${VERDICT_MARK[v]} ${v}` : '';
+    this.item.text = `$(pulse) ${value}${verdict}`;
     this.item.tooltip = new vscode.MarkdownString(
-      `**GradLens** · ${a.file}\n\n${root?.value ? `\`${a.root}\` = ${fmt(root.value[0])}\n\n` : ''}${a.gradchecks.length} gradient checks${v ? `, worst: ${v}` : ''} · ${errors} errors · analysed in ${Math.round(a.timings.totalMs)} ms\n\nClick to open the dashboard.`,
+      `**GradLens** · ${file}\n\n${s.rootValue !== null ? `\`${s.root}\` = ${fmt(s.rootValue)}\n\n` : ''}${total} gradient checks${v ? `, worst: ${v}` : ''} · ${s.errors} errors · analysed in ${Math.round(s.totalMs)} ms\n\nClick to open the dashboard.`,
     );
-    this.item.backgroundColor = v === 'fail' || errors ? new vscode.ThemeColor('statusBarItem.errorBackground') : v === 'warn' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor = v === 'fail' || s.errors ? new vscode.ThemeColor('statusBarItem.errorBackground') : v === 'warn' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 
   dispose(): void {

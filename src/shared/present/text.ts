@@ -1,5 +1,5 @@
 // Text for lenses, hovers, hints and views: numbers, shapes, sparklines, verdicts.
-import type { GradCheckResult, NodeResult, TensorStats, Verdict } from '../core/analysis';
+import type { GradCheckResult, NodeResult, TensorStats, Verdict } from '../../core/analysis';
 
 export function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';

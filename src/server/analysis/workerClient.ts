@@ -1,4 +1,4 @@
-// Talks to the analysis worker. A worker that crashes, exits or overruns its time limit is
+// Talks to the analysis worker (from the language server). A worker that crashes, exits or overruns its time limit is
 // killed and replaced; callers get a rejected promise, and the problem is reported once.
 import { Worker } from 'node:worker_threads';
 import type { WorkerCalls, WorkerKind, WorkerRequest, WorkerResponse } from './workerProtocol';
@@ -6,6 +6,8 @@ import type { WorkerCalls, WorkerKind, WorkerRequest, WorkerResponse } from './w
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
+  /** The time limit (0: none); its timer starts when the worker starts the request. */
+  timeoutMs: number;
   timer: NodeJS.Timeout | undefined;
   onProgress?(done: number, total: number, partial: unknown): void;
 }
@@ -59,6 +61,10 @@ export class WorkerClient {
   private settle(res: WorkerResponse): void {
     const p = this.pending.get(res.id);
     if (!p) return;
+    if ('started' in res) {
+      if (p.timeoutMs > 0) p.timer = setTimeout(() => this.fail(new WorkerFailure(`the analysis took longer than ${Math.round(p.timeoutMs / 1000)} s and was stopped`, 'timeout')), p.timeoutMs);
+      return;
+    }
     if ('progress' in res) {
       p.onProgress?.(res.progress.done, res.progress.total, res.progress.partial);
       return;
@@ -100,13 +106,7 @@ export class WorkerClient {
     const worker = this.ensure();
     const id = this.nextId++;
     const promise = new Promise<WorkerCalls[K]['result']>((resolve, reject) => {
-      const timer =
-        timeoutMs > 0
-          ? setTimeout(() => {
-              this.fail(new WorkerFailure(`the analysis took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`, 'timeout'));
-            }, timeoutMs)
-          : undefined;
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, onProgress });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timeoutMs, timer: undefined, onProgress });
       worker.postMessage({ id, kind, params } as WorkerRequest);
     });
     return { promise, cancel: () => Atomics.store(this.cancelSlots, id % this.cancelSlots.length, id) };

@@ -1,15 +1,16 @@
-// The analysis worker: runs the core off the extension host's main thread, so typing never waits
-// for a forward/backward pass or a gradient check. Every task can be cancelled mid-way: it asks
+// The analysis worker: runs the core off the language server's thread (and so off the extension
+// host's), so typing, completion and hovers never wait for a forward/backward pass or a gradient
+// check. Every task can be cancelled mid-way: it asks
 // `cancelled()` between steps.
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyze, analyzeSession } from '../core/analyze';
-import { CheckCache } from '../core/checks/checkCache';
-import { deriveGateInText } from '../core/checks/derive';
-import { exportScript } from '../core/export';
-import { stepSweep } from '../core/checks/gradcheck';
-import { lossLandscape } from '../core/explore/landscape';
-import { train } from '../core/explore/training';
-import { ravel } from '../core/tensor/tensor';
+import { analyze, analyzeSession } from '../../core/analyze';
+import { CheckCache } from '../../core/checks/checkCache';
+import { deriveGateInText } from '../../core/checks/derive';
+import { exportScript } from '../../core/export';
+import { stepSweep } from '../../core/checks/gradcheck';
+import { lossLandscape } from '../../core/explore/landscape';
+import { train } from '../../core/explore/training';
+import { ravel } from '../../core/tensor/tensor';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 
 // The extension writes the id of a cancelled request into slot id % length of this shared
@@ -55,6 +56,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
 }
 
 parentPort?.on('message', (req: WorkerRequest) => {
+  // The time limit counts from here, not from when the request was queued behind another.
+  post({ id: req.id, started: true });
   const started = performance.now();
   handle(req)
     .then((result) => post({ id: req.id, ok: true, result, ms: performance.now() - started }))

@@ -1,12 +1,12 @@
-// Messages between the extension host and the analysis worker (worker_threads). A request gets
+// Messages between the language server and its analysis worker (worker_threads). A request gets
 // one response, matched by id; long tasks (landscape, training) also send progress messages. A
 // request is cancelled through shared memory, not a message (see workerClient.ts). Each kind names
 // its parameters and result type.
-import type { Analysis, StepSweep } from '../core/analysis';
-import type { AnalyzeOptions } from '../core/analyze';
-import type { DeriveResult } from '../core/checks/derive';
-import type { ExportResult, ExportTarget } from '../core/export';
-import type { LandscapeResult, TrainingResult } from '../protocol';
+import type { Analysis, StepSweep } from '../../core/analysis';
+import type { AnalyzeOptions } from '../../core/analyze';
+import type { DeriveResult } from '../../core/checks/derive';
+import type { ExportResult, ExportTarget } from '../../core/export';
+import type { LandscapeResult, TrainingResult } from '../../protocol';
 
 interface FileParams {
   text: string;
@@ -31,6 +31,7 @@ export type WorkerKind = keyof WorkerCalls;
 export type WorkerRequest = { [K in WorkerKind]: { id: number; kind: K; params: WorkerCalls[K]['params'] } }[WorkerKind];
 
 export type WorkerResponse =
+  | { id: number; started: true }
   | { id: number; ok: true; result: unknown; ms: number }
   | { id: number; ok: false; error: string }
   | { id: number; progress: { done: number; total: number; partial?: unknown } };

@@ -1,0 +1,29 @@
+// Starts the GradLens language server in a worker thread of the extension host and connects
+// vscode-languageclient to it over the worker's MessagePort: standard LSP, no second process,
+// never on the extension host's main thread.
+import { Worker } from 'node:worker_threads';
+import * as vscode from 'vscode';
+import { LanguageClient, PortMessageReader, PortMessageWriter, type LanguageClientOptions, type MessageTransports } from 'vscode-languageclient/node';
+
+export const LANGUAGE_ID = 'grad';
+
+export function createClient(serverScript: string, log: vscode.LogOutputChannel): { client: LanguageClient; worker(): Worker | undefined } {
+  let current: Worker | undefined;
+  const serverOptions = async (): Promise<MessageTransports> => {
+    // A restart after a crash gets a fresh worker; the old one is gone or ends here.
+    void current?.terminate();
+    const worker = new Worker(serverScript, { name: 'GradLens language server' });
+    current = worker;
+    worker.on('error', (e) => log.appendLine(`[server] ${e.message}`));
+    return { reader: new PortMessageReader(worker), writer: new PortMessageWriter(worker) };
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: LANGUAGE_ID }],
+    outputChannel: log,
+    // The server pulls `gradlens` with workspace/configuration (Restricted Mode applies there).
+    synchronize: { configurationSection: 'gradlens' },
+    markdown: { isTrusted: false, supportHtml: false },
+  };
+  const client = new LanguageClient('gradlens', 'GradLens', serverOptions, clientOptions);
+  return { client, worker: () => current };
+}

@@ -1,0 +1,62 @@
+// Figures for tests and benchmarks: how long the extension host's main thread stalled (the
+// analyses run elsewhere; this watches that it stays free), garbage-collection pauses that explain
+// a stall, and the server's edit → result latencies, worker restarts and cancelled runs.
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import type * as vscode from 'vscode';
+import type { AnalysisClient } from './client/analysisClient';
+
+export interface RuntimeStats {
+  /** Longest event-loop delay of the extension host since activation (or the last reset), ms. */
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+  /** Median time from an edit to its analysis result in the server, ms (the debounce included). */
+  editToResultMedianMs: number | null;
+  workerRestarts: number;
+  /** Worker restarts since the last reset (a restart in a timed window explains a slow result). */
+  workerRestartsSinceReset: number;
+  /** Longest garbage-collection pause of the extension host since the last reset, ms (all of its code, not only GradLens'). */
+  gcMaxPauseMs: number;
+  /** Analyses stopped mid-way because a newer text arrived, since the server started. */
+  cancelledRuns: number;
+}
+
+export class RuntimeStatsMonitor implements vscode.Disposable {
+  private readonly loop = monitorEventLoopDelay({ resolution: 5 });
+  private readonly gc: PerformanceObserver;
+  private gcMaxPauseMs = 0;
+  private restartsAtReset = 0;
+
+  constructor(private readonly analyses: AnalysisClient) {
+    this.loop.enable();
+    this.gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) this.gcMaxPauseMs = Math.max(this.gcMaxPauseMs, e.duration);
+    });
+    this.gc.observe({ entryTypes: ['gc'] });
+  }
+
+  /** The figures since the last reset; `reset` starts a new window after reading them. */
+  async read(reset = false): Promise<RuntimeStats> {
+    const server = await this.analyses.stats(reset);
+    const sorted = [...server.latencies].sort((a, b) => a - b);
+    const stats: RuntimeStats = {
+      loopDelayMaxMs: this.loop.max / 1e6,
+      loopDelayP99Ms: this.loop.percentile(99) / 1e6,
+      editToResultMedianMs: sorted.length ? sorted[Math.floor(sorted.length / 2)] : null,
+      workerRestarts: server.workerRestarts,
+      workerRestartsSinceReset: server.workerRestarts - this.restartsAtReset,
+      gcMaxPauseMs: this.gcMaxPauseMs,
+      cancelledRuns: server.cancelledRuns,
+    };
+    if (reset) {
+      this.loop.reset();
+      this.restartsAtReset = server.workerRestarts;
+      this.gcMaxPauseMs = 0;
+    }
+    return stats;
+  }
+
+  dispose(): void {
+    this.loop.disable();
+    this.gc.disconnect();
+  }
+}

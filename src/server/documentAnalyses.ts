@@ -1,0 +1,267 @@
+// Keeps an up-to-date Analysis for every open .grad document: debounced on edits, the latest text
+// always wins (a run for stale text is stopped between steps through shared memory, and its
+// finished checks stay in the worker's cache), unchanged text and options are not re-run. The
+// LSP features read results from here and listen to `onDidAnalyze`.
+import type { Analysis } from '../core/analysis';
+import type { Task, WorkerClient } from './analysis/workerClient';
+import { analyzeOptions, type Settings } from './settings';
+
+export interface DocumentAnalysis {
+  uri: string;
+  version: number;
+  text: string;
+  analysis: Analysis;
+  /** Wall-clock time of the run in the worker. */
+  ms: number;
+  /** Edit → result time, when an edit started this run. */
+  latencyMs: number | null;
+}
+
+/** The text of a document as the server holds it (vscode-languageserver's TextDocument fits). */
+export interface DocumentText {
+  uri: string;
+  version: number;
+  getText(): string;
+}
+
+interface DocState {
+  /** When the latest edit arrived (for the edit → result latency). */
+  editedAt?: number;
+  timer?: NodeJS.Timeout;
+  running: boolean;
+  /** Text waiting for the running analysis to finish (the latest edit wins). */
+  queued?: { text: string; version: number };
+  cancelRunning?: () => void;
+  /** The document version the running analysis will be published as. */
+  runningVersion?: number;
+  lastKey?: string;
+  result?: DocumentAnalysis;
+  waiters: { resolve(r: DocumentAnalysis): void; reject(e: Error): void }[];
+  forceChecks?: boolean;
+  seed: number | null;
+  dims: Record<string, number> | null;
+}
+
+type Listener = (r: DocumentAnalysis) => void;
+
+export class DocumentAnalyses {
+  private readonly states = new Map<string, DocState>();
+  private readonly listeners = new Set<Listener>();
+  private readonly busyListeners = new Set<(busy: boolean) => void>();
+  /** Recent edit → result latencies (ms), newest last. */
+  readonly latencies: number[] = [];
+  /** Runs stopped because a newer text arrived. */
+  cancelledRuns = 0;
+
+  constructor(
+    private readonly worker: WorkerClient,
+    private readonly settings: () => Settings,
+    private readonly log: (line: string) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  onDidAnalyze(f: Listener): { dispose(): void } {
+    this.listeners.add(f);
+    return { dispose: () => this.listeners.delete(f) };
+  }
+
+  onDidChangeBusy(f: (busy: boolean) => void): { dispose(): void } {
+    this.busyListeners.add(f);
+    return { dispose: () => this.busyListeners.delete(f) };
+  }
+
+  private state(uri: string): DocState {
+    let s = this.states.get(uri);
+    if (!s) {
+      s = { running: false, waiters: [], seed: null, dims: null };
+      this.states.set(uri, s);
+    }
+    return s;
+  }
+
+  opened(doc: DocumentText): void {
+    if (this.settings().run !== 'off') this.schedule(doc, 0);
+  }
+
+  changed(doc: DocumentText): void {
+    this.state(doc.uri).editedAt = this.now();
+    const s = this.settings();
+    if (s.run === 'onType') this.schedule(doc, s.debounceMs);
+  }
+
+  saved(doc: DocumentText): void {
+    if (this.settings().run === 'onSave') this.schedule(doc, 0);
+  }
+
+  closed(uri: string): void {
+    const s = this.states.get(uri);
+    if (s?.timer) clearTimeout(s.timer);
+    s?.cancelRunning?.();
+    this.states.delete(uri);
+  }
+
+  /** Settings changed: every open document runs again. */
+  rerunAll(docs: Iterable<DocumentText>): void {
+    for (const d of docs) {
+      const s = this.state(d.uri);
+      s.lastKey = undefined;
+      this.schedule(d, 0);
+    }
+  }
+
+  overrides(uri: string): { seed: number | null; dims: Record<string, number> | null } {
+    const s = this.state(uri);
+    return { seed: s.seed, dims: s.dims };
+  }
+
+  setOverrides(uri: string, o: { seed?: number | null; dims?: Record<string, number> | null }): void {
+    const s = this.state(uri);
+    if (o.seed !== undefined) s.seed = o.seed;
+    if (o.dims !== undefined) s.dims = o.dims;
+  }
+
+  /** Runs after `delayMs` of quiet; each new edit restarts the wait. */
+  schedule(doc: DocumentText, delayMs: number): void {
+    const s = this.state(doc.uri);
+    if (s.timer) clearTimeout(s.timer);
+    const text = doc.getText();
+    const version = doc.version;
+    s.timer = setTimeout(() => {
+      s.timer = undefined;
+      this.start(doc.uri, text, version);
+    }, delayMs);
+  }
+
+  /** The analysis of the document's current text (runs it now if needed). */
+  analyzeNow(doc: DocumentText, opts: { forceChecks?: boolean } = {}): Promise<DocumentAnalysis> {
+    const s = this.state(doc.uri);
+    const fresh = s.result && s.lastKey === this.optionsKey(doc.uri, doc.getText()) && !s.running && !s.timer;
+    if (!opts.forceChecks && s.result && fresh) return Promise.resolve(s.result.version === doc.version ? s.result : { ...s.result, version: doc.version });
+    const p = new Promise<DocumentAnalysis>((resolve, reject) => s.waiters.push({ resolve, reject }));
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = undefined;
+    s.lastKey = undefined;
+    s.forceChecks = opts.forceChecks;
+    this.start(doc.uri, doc.getText(), doc.version);
+    return p;
+  }
+
+  get(uri: string): DocumentAnalysis | undefined {
+    return this.states.get(uri)?.result;
+  }
+
+  /**
+   * The analysis of version `version` or newer: at once if it is there, else when the pending run
+   * finishes (at most `timeoutMs`, then whatever is there).
+   */
+  whenCurrent(uri: string, version: number, timeoutMs: number): Promise<DocumentAnalysis | undefined> {
+    const s = this.states.get(uri);
+    if (!s) return Promise.resolve(undefined);
+    const pending = s.running || s.timer !== undefined || s.queued !== undefined;
+    if (!pending || (s.result && s.result.version >= version)) return Promise.resolve(s.result);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        resolve(s.result);
+      }, timeoutMs);
+      const sub = this.onDidAnalyze((r) => {
+        if (r.uri !== uri || r.version < version) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(r);
+      });
+    });
+  }
+
+  private optionsKey(uri: string, text: string): string {
+    const s = this.state(uri);
+    return JSON.stringify([text, this.settings(), s.seed, s.dims]);
+  }
+
+  private start(uri: string, text: string, version: number): void {
+    const s = this.state(uri);
+    if (s.running) {
+      if (this.optionsKey(uri, text) === s.lastKey) {
+        // The running text is the latest again (an edit undone): its result will do.
+        s.queued = undefined;
+        s.runningVersion = version;
+        return;
+      }
+      s.queued = { text, version };
+      // The running text is stale: stop it between steps.
+      s.cancelRunning?.();
+      return;
+    }
+    const key = this.optionsKey(uri, text);
+    if (key === s.lastKey && s.result) {
+      // Unchanged text and settings: the cached result stands (with the new version number).
+      s.result = { ...s.result, version };
+      this.resolveWaiters(s);
+      return;
+    }
+    s.running = true;
+    s.lastKey = key;
+    this.fireBusy(true);
+    const settings = this.settings();
+    const options = analyzeOptions(settings, { seed: s.seed, dims: s.dims }, s.forceChecks);
+    s.forceChecks = undefined;
+    const started = Date.now();
+    const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: uri.split('/').pop() ?? 'file.grad', options }, settings.workerTimeoutMs);
+    s.cancelRunning = task.cancel;
+    s.runningVersion = version;
+    task.promise
+      .then((analysis) => {
+        if (analysis.cancelled) {
+          this.cancelledRuns++;
+          s.lastKey = undefined;
+          // Stopped, but its text came back (an undo) before it stopped: run it again.
+          if (!s.queued) s.queued = { text, version: s.runningVersion ?? version };
+          return;
+        }
+        if (s.queued || this.states.get(uri) !== s) return;
+        let latencyMs: number | null = null;
+        if (s.editedAt !== undefined) {
+          latencyMs = this.now() - s.editedAt;
+          this.latencies.push(latencyMs);
+          if (this.latencies.length > 200) this.latencies.shift();
+          s.editedAt = undefined;
+        }
+        s.result = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs };
+        for (const f of this.listeners) f(s.result);
+        this.resolveWaiters(s);
+      })
+      .catch((e: Error) => {
+        s.lastKey = undefined;
+        this.log(`[analysis] ${uri}: ${e.message}`);
+        // Callers waiting for this text learn that it failed (a newer text may still succeed).
+        if (!s.queued) for (const w of s.waiters.splice(0)) w.reject(e);
+      })
+      .finally(() => {
+        s.running = false;
+        s.cancelRunning = undefined;
+        this.fireBusy(false);
+        const next = s.queued;
+        s.queued = undefined;
+        if (next && this.states.get(uri) === s) this.start(uri, next.text, next.version);
+      });
+  }
+
+  private fireBusy(busy: boolean): void {
+    for (const f of this.busyListeners) f(busy);
+  }
+
+  private resolveWaiters(s: DocState): void {
+    const r = s.result;
+    if (!r) return;
+    for (const w of s.waiters.splice(0)) w.resolve(r);
+  }
+
+  dispose(): void {
+    for (const s of this.states.values()) {
+      if (s.timer) clearTimeout(s.timer);
+      s.cancelRunning?.();
+    }
+    this.states.clear();
+    this.listeners.clear();
+  }
+}

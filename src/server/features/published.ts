@@ -1,0 +1,66 @@
+// What the server sends by itself when an analysis arrives: the diagnostics, the small
+// `gradlens/didAnalyze` notification (values at the line ends, a summary for a status bar), the
+// lens and hint refreshes the client would not ask for, and progress for runs over 300 ms.
+import type { Analysis } from '../../core/analysis';
+import { didAnalyzeNotification, type AnalysisSummary } from '../../shared/serverProtocol';
+import type { ServerContext } from '../context';
+import type { DocumentAnalysis } from '../documentAnalyses';
+import { lineValues } from '../../shared/present/titles';
+import { publishDiagnostics } from './diagnostics';
+import type { RefreshPolicy } from './refreshPolicy';
+
+export function summaryOf(a: Analysis): AnalysisSummary {
+  const root = a.nodes.find((n) => n.name === a.root);
+  const count = (s: string) => a.diagnostics.filter((d) => d.severity === s).length;
+  const verdicts = (v: string[]) => a.gradchecks.filter((c) => v.includes(c.verdict)).length;
+  return {
+    root: a.root,
+    rootValue: root?.value && root.value.length === 1 ? root.value[0] : null,
+    errors: count('error'),
+    warnings: count('warning'),
+    checks: { fail: verdicts(['fail']), warn: verdicts(['warn']), pass: verdicts(['pass', 'ok-if-kinked']) },
+    totalMs: a.timings.totalMs,
+  };
+}
+
+export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]): void {
+  ctx.analyses.onDidAnalyze((r: DocumentAnalysis) => {
+    publishDiagnostics(ctx, r);
+    void ctx.connection.sendNotification(didAnalyzeNotification, {
+      uri: r.uri,
+      version: r.version,
+      summary: summaryOf(r.analysis),
+      lineValues: ctx.settings().inlineValues ? lineValues(r.analysis) : [],
+      latencyMs: r.latencyMs,
+    });
+    for (const p of refreshes) p.onAnalysis(r);
+  });
+  showProgressOfLongRuns(ctx);
+}
+
+/** A work-done progress in the client's status area while an analysis runs longer than 300 ms. */
+function showProgressOfLongRuns(ctx: ServerContext): void {
+  if (!ctx.client.workDoneProgress) return;
+  let running = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let progress: Promise<{ done(): void }> | undefined;
+  ctx.analyses.onDidChangeBusy((busy) => {
+    running += busy ? 1 : -1;
+    if (running > 0 && !timer && !progress) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (running <= 0) return;
+        progress = ctx.connection.window.createWorkDoneProgress().then((p) => {
+          p.begin('GradLens: analysing');
+          return p;
+        });
+        progress.catch(() => (progress = undefined));
+      }, 300);
+    } else if (running <= 0) {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      void progress?.then((p) => p.done());
+      progress = undefined;
+    }
+  });
+}

@@ -1,0 +1,79 @@
+// Hover texts (Markdown): a tensor's shape with its dimension values, value and gradient
+// statistics and a text histogram; an operation's explanation of how it routes gradients (from the
+// op table); a gradient check's worst entries.
+import type { Analysis, GateLocal, GateSummary, GradCheckResult, NodeResult } from '../../core/analysis';
+import type { OpDef } from '../../core/ops/op';
+import { fmt, shapeText, sizesText, sparkline, statsRow, VERDICT_MARK, worstTable } from './text';
+
+function dimValues(dims: string[], a: Analysis): string {
+  const known = dims.filter((d) => d in a.dims).map((d) => `${d}=${a.dims[d]}`);
+  return known.length ? ` (${known.join(', ')})` : '';
+}
+
+function codeBlock(code: string): string {
+  return `\`\`\`grad\n${code}\n\`\`\`\n`;
+}
+
+function statsTable(root: string | null, valueStats: NodeResult['valueStats'], gradStats: NodeResult['gradStats']): string {
+  const g = root ? `∂${root}` : '∂';
+  const lines = ['| | min | max | mean | ‖·‖ | zeros |', '| --- | --- | --- | --- | --- | --- |', statsRow('value', valueStats), statsRow(g, gradStats)];
+  const spark: string[] = [];
+  if (valueStats && valueStats.count > 1) spark.push(`value \`${sparkline(valueStats.histogram)}\``);
+  if (gradStats && gradStats.count > 1) spark.push(`${g} \`${sparkline(gradStats.histogram)}\``);
+  return `${lines.join('\n')}${spark.length ? `\n\n${spark.join(' · ')}` : ''}`;
+}
+
+export function nodeMarkdown(n: NodeResult, a: Analysis): string {
+  let md = `**${n.name}** · ${n.kind}${n.isInt ? ' (int labels)' : ''} · \`${shapeText(n.dims)}\` = ${sizesText(n.shape)}${dimValues(n.dims, a)}\n\n`;
+  if (n.shape.length === 0 && n.value) {
+    md += `value **${fmt(n.value[0])}**${n.grad ? ` · ∂${a.root ?? ''}/∂${n.name} **${fmt(n.grad[0])}**` : ' · no gradient'}\n\n`;
+  } else if (n.valueStats) {
+    md += `${statsTable(a.root, n.valueStats, n.gradStats)}\n\n`;
+  } else md += 'not computed (see the diagnostics)\n\n';
+  if (!n.gradStats && n.valueStats) md += noGradientReason(n, a);
+  const check = a.gradchecks.find((c) => c.target === n.name);
+  if (check) md += checkMarkdown(check);
+  return md;
+}
+
+function noGradientReason(n: NodeResult, a: Analysis): string {
+  if (n.kind === 'const') return '_consts never receive gradients_\n\n';
+  if (n.isInt) return '_integer labels never receive gradients_\n\n';
+  return a.root ? `_\`${a.root}\` does not depend on it: no gradient_\n\n` : '_no backward root: no gradients_\n\n';
+}
+
+export function localMarkdown(l: GateLocal, gateName: string, a: Analysis): string {
+  const role = { input: 'input', intermediate: 'intermediate', output: 'output', upstream: 'upstream gradient', backward: 'backward' }[l.role];
+  let md = `**${l.name}** · ${role} of gate \`${gateName}\` · \`${shapeText(l.dims)}\`${l.shape ? ` = ${sizesText(l.shape)} at the first call` : ''}\n\n`;
+  if (l.valueStats) md += `${statsTable(a.root, l.valueStats, l.gradStats)}\n\n`;
+  const check = a.gradchecks.find((c) => c.target === `${gateName}.${l.name}`);
+  if (check) md += checkMarkdown(check);
+  return md;
+}
+
+export function gateMarkdown(g: GateSummary, a: Analysis): string {
+  let md = codeBlock(`gate ${g.name}(${g.inputs.join(', ')}) -> ${g.output}`);
+  md += `${g.backwardRange ? 'hand-written backward pass' : 'differentiated automatically'} · called ${g.calls}×\n\n`;
+  for (const c of a.gradchecks.filter((x) => x.target.startsWith(`${g.name}.`))) md += checkMarkdown(c);
+  return md;
+}
+
+export function checkMarkdown(c: GradCheckResult): string {
+  return (
+    `---\n\n${VERDICT_MARK[c.verdict]} **gradient check of \`${c.target}\`: ${c.verdict}** · max rel error ${fmt(c.maxRelError)} · ` +
+    `${c.failing}/${c.checked} off by > 1e-4 · h = ${c.h}\n\n${worstTable(c)}\n\n`
+  );
+}
+
+/** The usage line of an op, as the language reference prints it: `sum(x, axis=none, keepdims=false)`. */
+export function opUsage(op: OpDef): string {
+  const sig = op.signature.map((p) => (p.default !== undefined ? `${p.name}=${p.default === null ? 'none' : String(p.default)}` : p.name)).join(', ');
+  return /^[A-Za-z_]/.test(op.name) ? `${op.name}(${sig})` : op.name;
+}
+
+export function opMarkdown(op: OpDef): string {
+  let md = codeBlock(opUsage(op));
+  md += `${op.summary}\n\n**Gradient:** ${op.explain}\n\n`;
+  if (op.kinks) md += `**At kinks:** ${op.kinks}\n\n`;
+  return md;
+}

@@ -1,0 +1,56 @@
+// One-line texts about a statement or a gate: its value and gradient (line ends, value lenses) and
+// a gate's check verdict (lenses, line ends).
+import type { Analysis, GateSummary, NodeResult } from '../../core/analysis';
+import type { LineValue } from '../serverProtocol';
+import { fmt, percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from './text';
+
+/** How much a value lens says: shape only, or norms and % zeros too. */
+export type LensDetail = 'off' | 'minimal' | 'full';
+
+export function nodeLensTitle(n: NodeResult, root: string | null, detail: LensDetail): string {
+  const d = root ? `∂${root}` : '∂';
+  if (!n.value && !n.valueStats) return `${shapeText(n.dims)} · not computed`;
+  if (n.shape.length === 0 && n.value) {
+    const grad = n.grad ? `${d} ${fmt(n.grad[0])}` : n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient';
+    return `value ${fmt(n.value[0])} · ${grad}`;
+  }
+  const shape = `${shapeText(n.dims)} = ${sizesText(n.shape)}`;
+  if (detail === 'minimal') return shape;
+  const parts = [shape, `‖v‖ ${fmt(n.valueStats?.norm)}`];
+  if (n.gradStats) parts.push(`‖${d}‖ ${fmt(n.gradStats.norm)}`);
+  else parts.push(n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient');
+  if (n.valueStats && n.valueStats.zeros > 0) parts.push(`${percent(n.valueStats.zeros)} zeros`);
+  return parts.join(' · ');
+}
+
+export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
+  const checks = a.gradchecks.filter((c) => c.target.startsWith(`${g.name}.`));
+  if (!g.backwardRange) return 'autodiff (no backward block)';
+  if (checks.length === 0) return g.calls === 0 ? 'not called' : 'not checked';
+  const v = worstVerdict(checks);
+  if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${fmt(Math.max(...checks.map((c) => c.maxRelError)))}`;
+  const worst = checks.filter((c) => c.verdict === v).sort((x, y) => y.maxRelError - x.maxRelError)[0];
+  const w = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
+  const at = w && w.index.length ? ` at [${w.index.join(',')}]` : '';
+  return `${VERDICT_MARK[worst.verdict]} ${worst.target.split('.')[1]} rel err ${fmt(worst.maxRelError)}${at}`;
+}
+
+/** One text per line: a statement's values at the end of its last line, a gate's verdict after its header. */
+export function lineValues(a: Analysis): LineValue[] {
+  const byLine = new Map<number, string[]>();
+  const add = (line: number, text: string) => {
+    const texts = byLine.get(line) ?? [];
+    texts.push(text);
+    byLine.set(line, texts);
+  };
+  for (const n of a.nodes) {
+    // Lines whose value could not be computed carry a diagnostic already; a placeholder would be noise.
+    if (!n.value && !n.valueStats) continue;
+    add(n.statementRange.end.line, `${n.name}: ${nodeLensTitle(n, a.root, 'full')}`);
+  }
+  for (const g of a.gates) {
+    const verdict = gateVerdictTitle(g, a);
+    if (verdict) add(g.headerRange.start.line, verdict);
+  }
+  return [...byLine.entries()].sort((x, y) => x[0] - y[0]).map(([line, texts]) => ({ line, text: texts.join('   ') }));
+}
