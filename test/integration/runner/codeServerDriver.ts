@@ -51,7 +51,8 @@ async function main(): Promise<number> {
     dataDir: join(tmp, 'code-server'),
     port,
     env: { GRADLENS_TEST_REPORT: reportFile, GRADLENS_RESULTS_DIR: join(RESULTS, 'summary') },
-    settings: QUIET_SETTINGS,
+    // VS Code for the Web saves after a second by default: edits of the examples must stay unsaved.
+    settings: { ...QUIET_SETTINGS, 'files.autoSave': 'off' },
   });
   console.log(`integration: code-server ${relative(ROOT, CODE_SERVER_ENTRY)} on ${server.url} (data in ${tmp})`);
 

@@ -28,27 +28,30 @@ suite('editor features', () => {
   // Edits are never saved: revert them so the next test sees the files as on disk.
   teardown(resetEditors);
 
-  test('code lenses show each statement\'s shape, value norm and gradient norm', async () => {
+  test('value lenses are opt-in (gradlens.codeLens.values): then they show each statement\'s shape, value norm and gradient norm', async () => {
     const { document: doc } = await openExample('two-layer-net.grad');
     await api.service.analyzeNow(doc);
     const line = lineOf(doc, 'param W1');
-    const lenses = await waitFor(
-      `a code lens on line ${line} (param W1)`,
-      () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100),
-      (l) => (l ?? []).some((x) => x.range.start.line === line),
-      {},
-      (l) => (l ?? []).map((x) => `${x.range.start.line}: ${x.command?.title}`).join('; ') || 'no lenses',
-    );
-    const titles = lenses.filter((x) => x.range.start.line === line).map((x) => x.command?.title ?? '');
-    assert.ok(titles.some((t) => /^\[D, H\] = 10×5 · ‖v‖ [\d.]+ · ‖∂loss‖ [\d.]+/.test(t)), `W1's lens: ${titles.join(' | ')}`);
+    const lensesOn = () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100);
+    const describe = (l: vscode.CodeLens[] | undefined) => (l ?? []).map((x) => `${x.range.start.line}: ${x.command?.title}`).join('; ') || 'no lenses';
+    // By default the values are at the line ends: no lens repeats them.
+    const byDefault = await lensesOn();
+    assert.ok(!(byDefault ?? []).some((x) => x.range.start.line === line), `no value lens by default: ${describe(byDefault)}`);
+    const config = vscode.workspace.getConfiguration('gradlens');
+    await config.update('codeLens.values', true, vscode.ConfigurationTarget.Global);
+    try {
+      const lenses = await waitFor(`a code lens on line ${line} (param W1)`, lensesOn, (l) => (l ?? []).some((x) => x.range.start.line === line), {}, describe);
+      const titles = lenses.filter((x) => x.range.start.line === line).map((x) => x.command?.title ?? '');
+      assert.ok(titles.some((t) => /^\[D, H\] = 10×5 · ‖v‖ [\d.]+ · ‖∂loss‖ [\d.]+/.test(t)), `W1's lens: ${titles.join(' | ')}`);
+    } finally {
+      await config.update('codeLens.values', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
-  test('inline values (Toggle Inline Values) follow each edit: the circuit\'s f reads -12, then -6 after z = -2', async () => {
+  test('values at the line ends follow each edit (the circuit\'s f reads -12, then -6 after z = -2); Toggle Inline Values clears them', async () => {
     const config = vscode.workspace.getConfiguration('gradlens');
-    assert.equal(config.get('inlineValues.enabled'), false, 'off by default');
-    await vscode.commands.executeCommand('gradlens.toggleInlineValues');
+    assert.equal(config.get('inlineValues.enabled'), true, 'on by default');
     try {
-      assert.equal(vscode.workspace.getConfiguration('gradlens').inspect('inlineValues.enabled')?.globalValue, true, 'the toggle writes the user setting');
       const editor = await openExample('circuit.grad');
       const doc = editor.document;
       const fLine = lineOf(doc, 'f = ');
@@ -60,10 +63,12 @@ suite('editor features', () => {
       const version = doc.version;
       await waitFor('the inline value of f for the edited text', () => api.inlineValues.rendered(doc.uri), (r) => r?.version === version && textOn(fLine) === 'f: value -6 · ∂f 1', {}, show);
       assert.equal(textOn(lineOf(doc, 'q = ')), 'q: value 3 · ∂f -2');
-      // Toggled off, they are cleared.
+      // Toggled off, they are cleared; on again, they are back.
       await vscode.commands.executeCommand('gradlens.toggleInlineValues');
-      assert.equal(vscode.workspace.getConfiguration('gradlens').get('inlineValues.enabled'), false);
+      assert.equal(vscode.workspace.getConfiguration('gradlens').inspect('inlineValues.enabled')?.globalValue, false, 'the toggle writes the user setting');
       await waitFor('the inline values to be cleared', () => api.inlineValues.rendered(doc.uri), (r) => r === undefined, {}, show);
+      await vscode.commands.executeCommand('gradlens.toggleInlineValues');
+      await waitFor('the inline values to come back', () => textOn(fLine), (t) => t === 'f: value -6 · ∂f 1', {}, show);
     } finally {
       await config.update('inlineValues.enabled', undefined, vscode.ConfigurationTarget.Global);
     }

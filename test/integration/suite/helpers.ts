@@ -9,16 +9,14 @@ export const EXTENSION_ID = 'gradlens.gradlens';
 /** What `activate()` returns (kept structural so the suite does not import the extension's code). */
 export interface GradLensApi {
   service: {
-    analyzeNow(document: vscode.TextDocument): Promise<{ analysis: { diagnostics: { code: string; severity: string }[] } }>;
+    analyzeNow(document: vscode.TextDocument): Promise<{ version: number; analysis: { diagnostics: { code: string; severity: string }[] } }>;
     get(uri: vscode.Uri): { version: number; analysis: unknown } | undefined;
-    worker: {
-      kill(): void;
-      restarts: number;
-      task(kind: 'landscape', params: { text: string; fileName: string; options: object; grid: number; span: number }, timeoutMs: number): { promise: Promise<unknown>; cancel(): void };
-    };
-    /** Analyses stopped mid-way because a newer text arrived. */
-    cancelledRuns: number;
+    /** Kills the language server's analysis worker (it is replaced on the next request). */
+    killWorker(): Promise<void>;
+    landscape(doc: vscode.TextDocument, grid: number, span: number, onProgress: (done: number, total: number) => void): { promise: Promise<unknown>; cancel(): void };
   };
+  /** The language server's and the extension host's figures (worker restarts, cancelled runs, loop delay). */
+  stats(reset?: boolean): Promise<{ workerRestarts: number; cancelledRuns: number; loopDelayMaxMs: number }>;
   inlineValues: { rendered(uri: vscode.Uri): { version: number; lines: { line: number; text: string }[] } | undefined };
 }
 
@@ -116,9 +114,11 @@ export async function closeAllEditors(): Promise<void> {
 
 /** Reverts unsaved edits (tests never save) and closes every editor: the teardown of each test. */
 export async function resetEditors(): Promise<void> {
-  for (const editor of vscode.window.visibleTextEditors) {
-    if (editor.document.isDirty) {
-      await vscode.window.showTextDocument(editor.document);
+  // Every open document, not only the visible ones: a dirty file left behind would be saved by the
+  // "save changes?" answer when its editor is closed, and change the examples for later tests.
+  for (const document of vscode.workspace.textDocuments) {
+    if (document.isDirty && document.uri.scheme === 'file') {
+      await vscode.window.showTextDocument(document);
       await vscode.commands.executeCommand('workbench.action.files.revert');
     }
   }

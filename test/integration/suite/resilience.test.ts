@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { analyze } from '../../../src/core/analyze';
-import { activateExtension, closeAllEditors, codeOf, sleep, waitForDiagnostics, type GradLensApi } from './helpers';
+import { activateExtension, closeAllEditors, codeOf, openExample, sleep, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
 
 interface Stats {
   loopDelayMaxMs: number;
@@ -39,26 +39,26 @@ suite('resilience', () => {
 
   test('killing the worker mid-analysis: the editor recovers with correct results', async () => {
     const editor = await untitled('dims N = 300\ninput X: [N, N]\nparam W: [N, N] ~ xavier\nloss = sum(tanh(X @ W) @ X)\n');
-    const before = api.service.worker.restarts;
-    const pending = api.service.analyzeNow(editor.document);
+    const before = (await api.stats()).workerRestarts;
+    const pending = api.service.analyzeNow(editor.document).catch(() => undefined);
     await sleep(20); // the worker is busy with the analysis now
-    api.service.worker.kill();
+    await api.service.killWorker();
     await editor.edit((e) => e.insert(new vscode.Position(4, 0), 'expect value loss == 12345\n'));
     const diags = await waitForDiagnostics(editor.document.uri, 'the expect-failed of the edited text', (l) => l.some((d) => codeOf(d) === 'expect-failed'));
     const msg = diags.find((d) => codeOf(d) === 'expect-failed')?.message ?? '';
     const truth = analyze(editor.document.getText(), { gradcheck: false });
     assert.ok(msg.includes(String(rootValue(truth))), `the reported value is the right one: ${msg} vs ${rootValue(truth)}`);
-    assert.ok(api.service.worker.restarts > before, 'the worker was restarted');
+    assert.ok((await api.stats()).workerRestarts > before, 'the worker was restarted');
     void pending;
   });
 
   test('a worker that hangs past its time limit is stopped and replaced', async () => {
     await vscode.workspace.getConfiguration('gradlens').update('worker.timeoutSeconds', 1, vscode.ConfigurationTarget.Global);
-    const before = api.service.worker.restarts;
+    const before = (await api.stats()).workerRestarts;
     // Expensive but within the resource limits: many convolution layers on large images.
     const slow = await untitled('dims N = 8, S = 128\ninput x: [N, 8, S, S]\nparam w: [8, 8, 5, 5] ~ he\nparam b: [8] = 0\nloss = sum(conv2d(conv2d(conv2d(x, w, b, pad=2), w, b, pad=2), w, b, pad=2))\n');
     await api.service.analyzeNow(slow.document).catch(() => undefined);
-    await waitForDiagnostics(slow.document.uri, 'nothing (the run was stopped)', () => api.service.worker.restarts > before, { timeoutMs: 60_000 });
+    await waitFor('the hung worker to be replaced', () => api.stats().then((x) => x.workerRestarts), (n) => n > before, { timeoutMs: 60_000 });
     await vscode.workspace.getConfiguration('gradlens').update('worker.timeoutSeconds', undefined, vscode.ConfigurationTarget.Global);
     const ok = await untitled('input x = 3\ny = x * x\nexpect grad x == 7\n');
     const d = await waitForDiagnostics(ok.document.uri, 'expect-failed from the new worker', (l) => l.some((x) => codeOf(x) === 'expect-failed'));
@@ -67,13 +67,13 @@ suite('resilience', () => {
 
   test('a worker that runs out of memory is replaced', async () => {
     await vscode.workspace.getConfiguration('gradlens').update('worker.memoryLimitMb', 64, vscode.ConfigurationTarget.Global);
-    api.service.worker.kill(); // the next worker starts with the new limit
-    const before = api.service.worker.restarts;
+    await api.service.killWorker(); // the next worker starts with the new limit
+    const before = (await api.stats()).workerRestarts;
     const big = await untitled('dims N = 4000\ninput X: [N, N]\nparam W: [N, N]\nloss = sum(X * W)\n');
     await api.service.analyzeNow(big.document).catch(() => undefined);
-    await waitForDiagnostics(big.document.uri, 'a restart after running out of memory', () => api.service.worker.restarts > before, { timeoutMs: 60_000 });
+    await waitFor('a restart after running out of memory', () => api.stats().then((x) => x.workerRestarts), (n) => n > before, { timeoutMs: 60_000 });
     await vscode.workspace.getConfiguration('gradlens').update('worker.memoryLimitMb', undefined, vscode.ConfigurationTarget.Global);
-    api.service.worker.kill();
+    await api.service.killWorker();
     const ok = await untitled('input x = 2\ny = x * 5\nexpect value y == 11\n');
     const d = await waitForDiagnostics(ok.document.uri, 'results again', (l) => l.some((x) => codeOf(x) === 'expect-failed'));
     assert.match(d.find((x) => codeOf(x) === 'expect-failed')?.message ?? '', /found 10/);
@@ -87,23 +87,23 @@ suite('resilience', () => {
     await vscode.workspace.getConfiguration('gradlens').update('gradientCheck.maxFlops', 1e13, vscode.ConfigurationTarget.Global);
     try {
       const editor = await untitled(lines.join('\n') + '\n');
-      const before = api.service.cancelledRuns;
+      const before = (await api.stats()).cancelledRuns;
       void api.service.analyzeNow(editor.document).catch(() => undefined);
       await sleep(500); // in the middle of the checks now
       const doc = editor.document;
       await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), 'input x = 3\ny = x * x\nexpect grad x == 7\n'));
       const d = await waitForDiagnostics(doc.uri, 'the result of the new text', (l) => l.some((x) => codeOf(x) === 'expect-failed'));
       assert.match(d.find((x) => codeOf(x) === 'expect-failed')?.message ?? '', /found 6/);
-      assert.ok(api.service.cancelledRuns > before, 'the stale run was stopped, not waited for');
+      assert.ok((await api.stats()).cancelledRuns > before, 'the stale run was stopped, not waited for');
     } finally {
       await vscode.workspace.getConfiguration('gradlens').update('gradientCheck.maxFlops', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 
   test('a long loss landscape in the worker stops when cancelled', async () => {
-    const text = (await vscode.workspace.fs.readFile(vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'two-layer-net.grad'))).toString();
-    // 601 × 601 losses: seconds of work, cancelled after 300 ms.
-    const task = api.service.worker.task('landscape', { text, fileName: 'two-layer-net.grad', options: {}, grid: 601, span: 1 }, 0);
+    const editor = await openExample('two-layer-net.grad');
+    // 601 × 601 losses: seconds of work, cancelled after 300 ms (a $/cancelRequest to the server).
+    const task = api.service.landscape(editor.document, 601, 1, () => undefined);
     await sleep(300);
     task.cancel();
     assert.equal(await task.promise, 'cancelled');
@@ -129,11 +129,13 @@ suite('resilience', () => {
     assert.ok(seedLine !== undefined);
     await editor.edit((e) => e.replace(editor.document.lineAt(seedLine).range, 'seed 17'));
     const truth = analyze(editor.document.getText(), { gradcheck: false });
-    const final = await waitForDiagnostics(editor.document.uri, 'the analysis of the final text', () => {
-      const r = api.service.get(editor.document.uri);
-      return r !== undefined && r.version === editor.document.version && rootValue(r.analysis as never) === rootValue(truth);
-    });
-    void final;
+    await waitFor(
+      'the analysis of the final text',
+      () => api.service.analyzeNow(editor.document),
+      (r) => r.version === editor.document.version && rootValue(r.analysis as never) === rootValue(truth),
+      {},
+      (r) => `v${r.version} root ${rootValue(r.analysis as never)}`,
+    );
     const stats = await vscode.commands.executeCommand<Stats>('gradlens._stats');
     // The figures go to the test results (speed goals live in the benchmarks, not in assertions).
     const out = vscode.Uri.joinPath(vscode.Uri.file(process.env.GRADLENS_RESULTS_DIR ?? '/tmp'), 'editor-stats.json');

@@ -67,9 +67,9 @@ suite('smoke', () => {
     const line = lineOf(doc, 'db = dout');
     await waitForDiagnostics(doc.uri, 'the initial gradcheck-failed', hasCodeOnLine('gradcheck-failed', line));
 
-    const restartsBefore = api.service.worker.restarts;
-    api.service.worker.kill();
-    await waitFor('the worker to be reported dead and restarted', () => api.service.worker.restarts, (n) => n > restartsBefore);
+    const restartsBefore = (await api.stats()).workerRestarts;
+    await api.service.killWorker();
+    await waitFor('the worker to be reported dead and restarted', () => api.stats().then((x) => x.workerRestarts), (n) => n > restartsBefore);
 
     // Fix the sign: the error on that line must go away, computed by a new worker.
     const fixed = new vscode.WorkspaceEdit();
