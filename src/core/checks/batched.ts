@@ -26,9 +26,6 @@ import type { ForwardContext, OpDef } from '../ops/op';
 import { gemm } from '../tensor/matmul';
 import { broadcastStrides, sizeOf, Tensor } from '../tensor/tensor';
 
-/** Ops whose output holds the input's entries in the same flat order. */
-const SAME_ENTRIES = new Set(['identity', 'reshape']);
-
 /** Stacked values kept at once (floats); beyond it the perturbations are split into batches. */
 const BATCH_BUDGET = 1 << 22;
 
@@ -184,7 +181,7 @@ export class BatchedRegion {
     const readers = this.region.filter((id) => this.graph.nodes[id].inputs.includes(this.target));
     const rowsOrColumns = readers.every((id) => {
       const n = this.graph.nodes[id];
-      return n.op?.id === 'matmul' && n.sizes.length === 2 && n.inputs.filter((i) => i === this.target).length === 1 && n.inputs.every((i) => this.graph.nodes[i].sizes.length === 2);
+      return n.op?.matrixProduct === true && n.sizes.length === 2 && n.inputs.filter((i) => i === this.target).length === 1 && n.inputs.every((i) => this.graph.nodes[i].sizes.length === 2);
     });
     let perSlice = rowsOrColumns ? 0 : this.targetSize;
     for (const id of this.region) perSlice += sizeOf(this.graph.nodes[id].sizes);
@@ -228,7 +225,7 @@ export class BatchedRegion {
       // Ops made by defineUnary / defineBinary are elementwise by construction.
       const kern = elementwiseKernels(op);
       let out: Sparse;
-      if (SAME_ENTRIES.has(op.id) && changed.length === 1) out = changed[0] as Sparse;
+      if (op.sameEntries && changed.length === 1) out = changed[0] as Sparse;
       else if (kern?.unary && changed.length === 1) out = this.unary(node, kern.unary, changed[0] as Sparse, B, kinks);
       else if (kern?.binary && changed.length === 2) out = this.binary(node, kern.binary, changed, B, kinks);
       else out = this.terms(node, op, changed, B) ?? this.product(node, op, changed, B) ?? this.whole(node, op, changed, B, kinks);
@@ -497,7 +494,7 @@ export class BatchedRegion {
    * one column. The changed rows (columns) of every perturbation go through one product.
    */
   private product(node: GraphNode, op: OpDef, changed: (Sparse | null)[], B: number): Sparse | null {
-    if (op.id !== 'matmul' || node.inputs.length !== 2 || node.inputs[0] === node.inputs[1]) return null;
+    if (!op.matrixProduct || node.inputs.length !== 2 || node.inputs[0] === node.inputs[1]) return null;
     const [ia, ib] = node.inputs;
     const sa = this.graph.nodes[ia].sizes;
     const sb = this.graph.nodes[ib].sizes;
