@@ -82,7 +82,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
     const n = nodes[id];
     if (n.kind === 'dout') return null;
     if (n.gateCall !== null) return `g${topCall(n.gateCall)}`;
-    if (n.op?.id === 'identity' && n.name === null) return viewId(n.inputs[0]);
+    if (n.op?.marker && n.name === null) return viewId(n.inputs[0]);
     return `n${id}`;
   };
   const problems = (span: Span): { status: ViewStatus; problem: string | null } => {
@@ -141,7 +141,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
       out.set(vid, describe(n, vid, kind, n.label, id, n.span));
       continue;
     }
-    out.set(vid, describe(n, vid, 'op', n.op?.id === 'identity' ? '=' : n.label, id, n.span));
+    out.set(vid, describe(n, vid, 'op', n.op?.marker ? '=' : n.label, id, n.span));
     n.inputs.forEach((src, j) => addEdge(src, vid, `${id}:${j}`));
   }
 

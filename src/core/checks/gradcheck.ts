@@ -123,7 +123,7 @@ export function regionCost(graph: Graph, region: number[], target?: number): num
     const size = n.sizes.reduce((a, b) => a * b, 1);
     let cost = n.op?.cost ? n.op.cost(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes) : size;
     // Only when the other operand is unchanged: then a perturbation moves one row or column.
-    if (target !== undefined && n.op?.id === 'matmul' && n.sizes.length === 2 && graph.nodes[target].sizes.length === 2) {
+    if (target !== undefined && n.op?.matrixProduct && n.sizes.length === 2 && graph.nodes[target].sizes.length === 2) {
       const [a, b] = n.inputs;
       if (a === target && b !== target && !changed.has(b)) cost = size + cost / n.sizes[0];
       else if (b === target && a !== target && !changed.has(a)) cost = size + cost / n.sizes[1];

@@ -6,6 +6,7 @@ import type { DiagnosticSink } from '../diagnostics';
 import type { Graph, GraphNode } from '../engine/graph';
 import type { Execution } from '../engine/run';
 import type { Program, TensorDecl } from '../lang/ast';
+import type { ActivationTrait, OpDef } from '../ops/op';
 import type { Tensor } from '../tensor/tensor';
 import { norm } from '../tensor/tensor';
 import type { Span } from '../text';
@@ -65,14 +66,22 @@ function deadUnits(out: Tensor): { dead: number; units: number } | null {
   return { dead, units };
 }
 
-function saturatedFraction(op: 'sigmoid' | 'tanh', out: Tensor): number {
-  const t = HEALTH_THRESHOLDS.saturation;
+/** Outputs within 1 − saturation of either value the activation saturates towards. */
+function saturatedFraction([low, high]: readonly [number, number], out: Tensor): number {
+  // No rounding anywhere: 1 − 0.99 is exact (Sterbenz), so high − margin is 0.99 itself for high = 1.
+  const margin = 1 - HEALTH_THRESHOLDS.saturation;
+  const above = high - margin;
+  const below = low + margin;
   let s = 0;
   for (let i = 0; i < out.size; i++) {
     const v = out.data[i];
-    if (op === 'tanh' ? Math.abs(v) > t : v > t || v < 1 - t) s++;
+    if (v > above || v < below) s++;
   }
   return out.size ? s / out.size : 0;
+}
+
+function saturationEdges([low, high]: readonly [number, number]): string {
+  return low === -high ? `±${high}` : `${low} or ${high}`;
 }
 
 export function checkActivations(graph: Graph, ex: Execution): HealthFinding[] {
@@ -80,8 +89,10 @@ export function checkActivations(graph: Graph, ex: Execution): HealthFinding[] {
   for (const id of graph.order) {
     const n = graph.nodes[id];
     const v = ex.values[id];
-    if (!v || !n.op) continue;
-    if (n.op.id === 'relu') {
+    const op = n.op;
+    if (!v || !op?.activation) continue;
+    const act = op.activation;
+    if (act.dies) {
       const d = deadUnits(v);
       if (!d || d.dead === 0) continue;
       const frac = d.dead / d.units;
@@ -91,19 +102,19 @@ export function checkActivations(graph: Graph, ex: Execution): HealthFinding[] {
       out.push({
         kind: 'dead-relu',
         severity: frac >= HEALTH_THRESHOLDS.deadWarn ? 'warning' : 'info',
-        message: `${d.dead} of ${d.units} units of this relu (${percent(frac)}) are dead: ≤ 0 for every one of the ${v.shape[0]} examples, so they pass no gradient and never learn. Check the init (he for relu layers), the bias, the learning rate, or use leaky_relu.`,
+        message: `${d.dead} of ${d.units} units of this ${op.name} (${percent(frac)}) are dead: ≤ 0 for every one of the ${v.shape[0]} examples, so they pass no gradient and never learn. Check the init (he for relu layers), the bias, the learning rate, or use leaky_relu.`,
         node: id,
         value: frac,
         ...located(graph, n),
       });
-    } else if (n.op.id === 'sigmoid' || n.op.id === 'tanh') {
-      const frac = saturatedFraction(n.op.id, v);
+    } else if (act.saturatesAt) {
+      const frac = saturatedFraction(act.saturatesAt, v);
       if (frac < HEALTH_THRESHOLDS.saturatedInfo) continue;
-      const edge = n.op.id === 'tanh' ? '±1' : '0 or 1';
+      const edge = saturationEdges(act.saturatesAt);
       out.push({
         kind: 'saturated',
         severity: frac >= HEALTH_THRESHOLDS.saturatedWarn ? 'warning' : 'info',
-        message: `${percent(frac)} of this ${n.op.id}'s outputs are saturated (within 0.01 of ${edge}), where its local gradient is nearly 0: the units barely learn. Scale the input down (xavier init, normalised data) or use relu.`,
+        message: `${percent(frac)} of this ${op.name}'s outputs are saturated (within 0.01 of ${edge}), where its local gradient is nearly 0: the units barely learn. Scale the input down (xavier init, normalised data) or use relu.`,
         node: id,
         value: frac,
         ...located(graph, n),
@@ -113,20 +124,20 @@ export function checkActivations(graph: Graph, ex: Execution): HealthFinding[] {
   return out;
 }
 
-/** Weights: params of rank ≥ 2 used by a matrix product, in declaration order. */
+/** Weights: params of rank ≥ 2 used by a layer (an op with weights), in declaration order. */
 function layerWeights(graph: Graph): GraphNode[] {
   const used = new Set<number>();
   for (const n of graph.nodes) {
-    if (n.op?.id !== 'matmul' && n.op?.id !== 'conv2d' && n.op?.id !== 'rnn' && n.op?.id !== 'maxout') continue;
-    for (const i of n.inputs) used.add(throughIdentity(graph, i));
+    if (!n.op?.weighted) continue;
+    for (const i of n.inputs) used.add(throughMarkers(graph, i));
   }
   return [...graph.named.values()].map((id) => graph.nodes[id]).filter((n) => n.kind === 'param' && n.sizes.length >= 2 && used.has(n.id));
 }
 
-/** The node a gate-input marker (identity) stands for. */
-function throughIdentity(graph: Graph, id: number): number {
+/** The node a gate-input marker stands for. */
+function throughMarkers(graph: Graph, id: number): number {
   let n = graph.nodes[id];
-  while (n.op?.id === 'identity') n = graph.nodes[n.inputs[0]];
+  while (n.op?.marker) n = graph.nodes[n.inputs[0]];
   return n.id;
 }
 
@@ -173,16 +184,16 @@ export function checkGradientFlow(graph: Graph, ex: Execution): HealthFinding[] 
 }
 
 /** The activation a weight feeds: matmul → (+ bias) → activation, following gate markers. */
-function activationAfter(graph: Graph, consumers: Map<number, number[]>, id: number): { op: string; node: number } | null {
+function activationAfter(graph: Graph, consumers: Map<number, number[]>, id: number): { op: OpDef; activation: ActivationTrait; node: number } | null {
   let cur = id;
   for (let step = 0; step < 6; step++) {
     const next = consumers.get(cur) ?? [];
     if (next.length !== 1) return null;
     const n = graph.nodes[next[0]];
-    const op = n.op?.id;
+    const op = n.op;
     if (!op) return null;
-    if (op === 'relu' || op === 'tanh' || op === 'sigmoid' || op === 'leaky_relu' || op === 'elu') return { op, node: n.id };
-    if (op !== 'identity' && op !== 'add' && op !== 'matmul') return null;
+    if (op.activation) return { op, activation: op.activation, node: n.id };
+    if (!op.marker && !op.affine) return null;
     cur = n.id;
   }
   return null;
@@ -207,24 +218,24 @@ export function checkInits(program: Program, graph: Graph, text: string): Health
     const n = graph.nodes[id];
     if (n.sizes.length !== 2) continue;
     const fanIn = n.sizes[0];
-    const users = (consumers.get(id) ?? []).filter((c) => graph.nodes[c].op?.id === 'matmul' || graph.nodes[c].op?.id === 'identity');
+    const users = (consumers.get(id) ?? []).filter((c) => graph.nodes[c].op?.matrixProduct || graph.nodes[c].op?.marker);
     for (const u of users) {
       const act = activationAfter(graph, consumers, u);
       if (!act) continue;
-      const he = act.op === 'relu' || act.op === 'leaky_relu' || act.op === 'elu';
-      const want = he ? 'he' : 'xavier';
+      const want = act.activation.init;
+      const he = want === 'he';
       const std = he ? Math.sqrt(2 / fanIn) : Math.sqrt(1 / fanIn);
       if (1 / std < 2) break; // randn is close enough for a small fan-in
       const fix = initFix(s, want, text);
       out.push({
         kind: 'init-scale',
         severity: 'warning',
-        message: `\`${s.name}\` starts as randn (std 1) but feeds a ${act.op} with fan-in ${fanIn}: its pre-activations have a std of about √${fanIn} ≈ ${Math.sqrt(fanIn).toFixed(1)}, ${he ? 'so the variance grows layer after layer' : 'which saturates it'}. Use \`~ ${want}\` (std ${std.toPrecision(2)}).`,
+        message: `\`${s.name}\` starts as randn (std 1) but feeds a ${act.op.name} with fan-in ${fanIn}: its pre-activations have a std of about √${fanIn} ≈ ${Math.sqrt(fanIn).toFixed(1)}, ${he ? 'so the variance grows layer after layer' : 'which saturates it'}. Use \`~ ${want}\` (std ${std.toPrecision(2)}).`,
         node: id,
         value: 1 / std,
         span: s.init?.span ?? s.nameSpan,
         fix,
-        related: [{ message: `the ${act.op} it feeds`, span: graph.nodes[act.node].span }],
+        related: [{ message: `the ${act.op.name} it feeds`, span: graph.nodes[act.node].span }],
       });
       break;
     }

@@ -304,7 +304,7 @@ export class RandomNumbers {
 
   ref(c: Call): Py | null {
     const m = this.m;
-    const node = m.graph.nodes.find((n) => n.op?.id === 'dropout' && n.gateCall === null && n.span.start === c.span.start && n.span.end === c.span.end);
+    const node = m.graph.nodes.find((n) => n.op?.stochastic && n.gateCall === null && n.span.start === c.span.start && n.span.end === c.span.end);
     const v = node ? m.ex.values[node.id] : null;
     if (!node || !v) return null;
     const key = `random/${node.id}`;

@@ -121,7 +121,7 @@ export class Translator {
     const raw = argExprs.map((a) => this.expr(a));
     const args = raw.map((a, i) => {
       // A mask multiplying a float tensor stays a mask (`dout * (x > 0)` reads as the user wrote it).
-      if (a.kind === 'bool' && !(op.id === 'mul' && raw[1 - i]?.kind === 'tensor')) return this.target.boolToFloat(a);
+      if (a.kind === 'bool' && !(op.acceptsMask && raw[1 - i]?.kind === 'tensor')) return this.target.boolToFloat(a);
       if (a.kind === 'number' && tpl.numbers === 'tensor') return this.target.asTensor(a);
       return a;
     });

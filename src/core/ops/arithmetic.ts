@@ -11,6 +11,7 @@ import type { Attrs, IndexSpec, OpDef } from './op';
 
 export const add = defineBinary({
   id: 'add',
+  traits: { affine: true },
   derive: ({ grad }) => [grad, grad],
   name: '+',
   summary: 'Elementwise sum, broadcasting like numpy.',
@@ -37,6 +38,7 @@ function negate(g: Tensor, shape: readonly number[]): Tensor {
 
 export const mul = defineBinary({
   id: 'mul',
+  traits: { acceptsMask: true },
   derive: ({ grad, args: [a, b] }) => [E.bin('*', grad, b), E.bin('*', grad, a)],
   name: '*',
   summary: 'Elementwise product, broadcasting like numpy.',
@@ -217,6 +219,9 @@ function matmulShape(label: string, a: Shape, b: Shape): ReturnType<typeof ok> |
 
 export const matmul: OpDef = {
   id: 'matmul',
+  matrixProduct: true,
+  affine: true,
+  weighted: true,
   derive({ grad, args: [a, b], types: [ta, tb] }) {
     const ra = ta.shape.length;
     const rb = tb.shape.length;

@@ -181,6 +181,7 @@ function convShape(label: string, x: Shape, w: Shape, b: Shape, attrs: Attrs): S
 
 export const conv2d: OpDef = {
   id: 'conv2d',
+  weighted: true,
   name: 'conv2d',
   group: 'convolution',
   signature: [

@@ -77,6 +77,7 @@ export const square = defineUnary({
 
 export const tanh = defineUnary({
   id: 'tanh',
+  traits: { activation: { init: 'xavier', saturatesAt: [-1, 1] } },
   derive: ({ grad, out }) => [E.bin('*', grad, E.bin('-', E.num(1), E.bin('*', out, out)))],
   summary: 'Hyperbolic tangent, elementwise.',
   explain: 'Scales the upstream gradient by 1 − tanh²(x), computed from the output. Where |x| is large the output saturates at ±1 and the gradient vanishes.',
@@ -90,6 +91,7 @@ export const tanh = defineUnary({
 
 export const sigmoid = defineUnary({
   id: 'sigmoid',
+  traits: { activation: { init: 'xavier', saturatesAt: [0, 1] } },
   derive: ({ grad, out }) => [E.bin('*', E.bin('*', grad, out), E.bin('-', E.num(1), out))],
   summary: 'σ(x) = 1/(1+e⁻ˣ), elementwise (computed without overflow).',
   explain: 'Scales the upstream gradient by σ(x)(1 − σ(x)), computed from the output — at most 1/4, so stacked sigmoids shrink gradients. Saturated units (σ near 0 or 1) pass almost nothing.',
@@ -110,6 +112,7 @@ export const sigmoid = defineUnary({
 
 export const relu = defineUnary({
   id: 'relu',
+  traits: { activation: { init: 'he', dies: true } },
   derive: ({ grad, args: [x] }) => [E.bin('*', grad, E.bin('>', x, E.num(0)))],
   summary: 'max(0, x), elementwise.',
   explain: 'A gate: passes the upstream gradient where x > 0 and blocks it where x ≤ 0. A unit that is ≤ 0 for every example never learns (a dead ReLU).',
@@ -138,6 +141,7 @@ export const relu = defineUnary({
 
 export const leakyRelu = defineUnary({
   id: 'leaky_relu',
+  traits: { activation: { init: 'he' } },
   derive: ({ grad, args: [x], attrExprs }) => [E.bin('*', grad, E.bin('+', E.bin('>', x, E.num(0)), E.bin('*', attrExprs.alpha ?? E.num(0.01), E.bin('<=', x, E.num(0)))))],
   summary: 'x where x > 0, alpha·x elsewhere.',
   explain: 'Passes the upstream gradient where x > 0 and scales it by alpha elsewhere, so units never die completely.',
@@ -158,6 +162,7 @@ export const leakyRelu = defineUnary({
 
 export const elu = defineUnary({
   id: 'elu',
+  traits: { activation: { init: 'he' } },
   derive: ({ grad, args: [x], out, attrExprs }) => [E.bin('*', grad, E.bin('+', E.bin('>', x, E.num(0)), E.bin('*', E.bin('+', out, attrExprs.alpha ?? E.num(1)), E.bin('<=', x, E.num(0)))))],
   summary: 'x where x > 0, alpha·(eˣ − 1) elsewhere.',
   explain: 'Passes the upstream gradient where x > 0; elsewhere scales it by alpha·eˣ (= output + alpha), which fades smoothly to 0.',

@@ -5,6 +5,8 @@ import type { OpDef } from './op';
 /** Marks the boundary of a gate (its inputs and its output), so a gate can be run in isolation. */
 export const identity: OpDef = {
   id: 'identity',
+  marker: true,
+  sameEntries: true,
   name: 'identity',
   group: 'arithmetic',
   signature: [{ name: 'x', kind: 'tensor', doc: 'value' }],

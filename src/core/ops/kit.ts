@@ -3,7 +3,7 @@
 import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { formatShape, normAxis, type Dim, type Shape } from '../shapes/shape';
 import { aroundAxis, binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, type BinaryRun, sizeOf } from '../tensor/tensor';
-import type { Attrs, BackwardArgs, OpDef, OpGroup, ParamSpec, ShapeContext } from './op';
+import type { Attrs, BackwardArgs, OpDef, OpGroup, OpTraits, ParamSpec, ShapeContext } from './op';
 
 export const X_PARAM: ParamSpec = { name: 'x', kind: 'tensor', doc: 'input tensor' };
 
@@ -24,6 +24,8 @@ export interface UnarySpec {
   kinkSide?(x: Float64Array, k: Int32Array, attrs: Attrs): void;
   validate?(attrs: Attrs): string | null;
   derive?: OpDef['derive'];
+  /** Copied onto the op as they are. */
+  traits?: OpTraits;
 }
 
 /**
@@ -54,6 +56,7 @@ export function defineUnary(s: UnarySpec): OpDef {
     kinks: s.kinks,
     noGrad: s.noGrad,
     derive: s.derive,
+    ...s.traits,
     shape(ctx, attrs) {
       const err = s.validate?.(attrs);
       if (err) return fail(`${ctx.label}: ${err}`);
@@ -94,6 +97,8 @@ export interface BinarySpec {
   grads?(a: Tensor, b: Tensor, out: Tensor, g: Tensor, needs: boolean[]): [Tensor | null, Tensor | null];
   kinkSide?(a: Tensor, b: Tensor, out: Tensor): Int32Array;
   derive?: OpDef['derive'];
+  /** Copied onto the op as they are. */
+  traits?: OpTraits;
 }
 
 export function defineBinary(s: BinarySpec): OpDef {
@@ -110,6 +115,7 @@ export function defineBinary(s: BinarySpec): OpDef {
     kinks: s.kinks,
     noGrad: s.noGrad,
     derive: s.derive,
+    ...s.traits,
     shape(ctx: ShapeContext) {
       return broadcastShapes(ctx.label, ctx.types.map((t) => t.shape));
     },

@@ -2,11 +2,12 @@
 // losses). Their backward passes start the chain: the upstream gradient is the scalar dL/dloss,
 // and each score, prediction or logit receives its share divided by the count averaged over.
 import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
-import { dimsEqual, formatDimValues, formatShape, type Shape } from '../shapes/shape';
+import { dimsEqual, formatDimValues, formatShape, shapesSymbolicallyEqual, type Shape } from '../shapes/shape';
 import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, sizeOf } from '../tensor/tensor';
 import { subRun } from './kit';
 import { labelProblem, scoresAndLabelsRule } from './networks';
-import { attrOr, type OpDef, type ParamSpec, type ShapeContext } from './op';
+import { attrOr, type OpDef, type ParamSpec, type ShapeContext, type ValueType } from './op';
+import type { Expr } from '../lang/ast';
 import { E } from '../lang/print';
 import { countExpr, dimExpr } from './deriveKit';
 
@@ -161,14 +162,27 @@ export const svm: OpDef = {
   cost: (s) => 4 * sizeOf(s[0]),
 };
 
+/**
+ * The number of elements a two-operand loss averages over, as an expression: that of the operands'
+ * broadcast shape ([N, 1] against [N, K] averages N·K terms), or null if a dimension has no name.
+ */
+function broadcastCount(types: ValueType[]): Expr | null {
+  const shape = broadcastShape(types);
+  return shape ? countExpr(shape) : null;
+}
+
+function broadcastShape(types: ValueType[]): Shape | null {
+  const r = broadcastShapes('', types.map((t) => t.shape));
+  return r.ok ? r.shape : null;
+}
+
 // ------------------------------------------------------------------ max_margin
 
 export const maxMargin: OpDef = {
   id: 'max_margin',
   // mean(max(0, δ − s + s_c)): where the hinge is active, −g/n to s and +g/n to s_c
   derive({ grad, args: [s, sc], attrExprs, let: bind, types }) {
-    const shape = types[0].shape.length >= types[1].shape.length ? types[0].shape : types[1].shape;
-    const n = countExpr(shape);
+    const n = broadcastCount(types);
     if (!n) return 'the number of elements has no name here';
     const active = bind('active', E.bin('>', E.bin('+', E.bin('-', attrExprs.delta ?? E.num(1), s), sc), E.num(0)));
     const g = E.bin('/', E.bin('*', active, grad), n);
@@ -250,8 +264,7 @@ export const mse: OpDef = {
   id: 'mse',
   // 2(pred − target)·g / n
   derive({ grad, args: [p, q], types }) {
-    const shape = types[0].shape.length >= types[1].shape.length ? types[0].shape : types[1].shape;
-    const n = countExpr(shape);
+    const n = broadcastCount(types);
     if (!n) return 'the number of elements has no name here';
     const d = E.bin('/', E.bin('*', E.bin('*', E.num(2), E.bin('-', p, q)), grad), n);
     return [d, E.neg(d)];
@@ -293,10 +306,12 @@ export const sigmoidBce: OpDef = {
   id: 'sigmoid_bce',
   // logits: (σ(x) − t)·g / n; target: −x·g / n
   derive({ grad, args: [x, t], types }) {
-    const shape = types[0].shape.length >= types[1].shape.length ? types[0].shape : types[1].shape;
-    const n = countExpr(shape);
+    const n = broadcastCount(types);
     if (!n) return 'the number of elements has no name here';
-    return [E.bin('/', E.bin('*', E.bin('-', E.call('sigmoid', [x]), t), grad), n), E.bin('/', E.bin('*', E.neg(x), grad), n)];
+    // Logits smaller than the target (x [N, 1], t [N, K]): −x is spread over the target's entries.
+    const spread = types[0].shape.length > 0 && !shapesSymbolicallyEqual(types[0].shape, broadcastShape(types) ?? []);
+    const negX = spread ? E.bin('*', E.neg(x), E.call('ones_like', [t])) : E.neg(x);
+    return [E.bin('/', E.bin('*', E.bin('-', E.call('sigmoid', [x]), t), grad), n), E.bin('/', E.bin('*', negX, grad), n)];
   },
   name: 'sigmoid_bce',
   group: 'losses',

@@ -268,6 +268,7 @@ interface MaxoutSaved {
 
 export const maxout: OpDef = {
   id: 'maxout',
+  weighted: true,
   name: 'maxout',
   group: 'networks',
   signature: [
@@ -336,6 +337,7 @@ export const maxout: OpDef = {
 
 export const dropout: OpDef = {
   id: 'dropout',
+  stochastic: true,
   derive: () => "dropout's mask is drawn at run time and a backward block cannot see it: derive the gate without the dropout and apply dropout outside it",
   name: 'dropout',
   group: 'networks',

@@ -116,7 +116,58 @@ export interface DeriveContext {
   let(hint: string, e: Expr): Expr;
 }
 
-export interface OpDef {
+/**
+ * What the checks and the exporters need to know about an op beyond its maths. Declared on the op
+ * so that no code outside ops/ decides anything by comparing op ids: a new op states its traits in
+ * its own file and is handled everywhere. All are optional; an op without them takes the general path.
+ */
+export interface OpTraits {
+  /** A nonlinearity that follows a layer: the health checks read how its units fail and which init suits it. */
+  activation?: ActivationTrait;
+  /**
+   * The matrix product of 2-D operands A [M, K] · B [K, N] through `gemm` (tensor/matmul), whose
+   * output row i reads only row i of A and column j only column j of B. Batched gradient checks
+   * recompute just the rows (columns) a perturbation changed and budget one row (column) per entry;
+   * the init-scale check takes the first axis of a weight it multiplies as the fan-in.
+   */
+  matrixProduct?: true;
+  /** Part of an affine map x @ W + b: the init-scale check follows a weight through it to the activation it feeds. */
+  affine?: true;
+  /**
+   * Applies learned weights (a layer): its params of rank ≥ 2 are layer weights, whose gradient
+   * norms the vanishing/exploding-gradient check compares from the first layer to the last.
+   */
+  weighted?: true;
+  /**
+   * A pass-through the engine inserts (gate inputs and outputs, renames): views and checks look
+   * through it to the value it stands for.
+   */
+  marker?: true;
+  /** The output holds the input's entries in the same flat order: batched checks pass the input's changed entries on as they are. */
+  sameEntries?: true;
+  /**
+   * Draws one uniform random number per output entry (`ForwardContext.random`): exporters embed
+   * the numbers GradLens drew, so a script applies the same mask.
+   */
+  stochastic?: true;
+  /**
+   * Multiplies entrywise, so a 0/1 mask operand means what it says: exporters keep a mask times a
+   * float tensor as written (`dout * (x > 0)`) instead of converting the mask to floats.
+   */
+  acceptsMask?: true;
+}
+
+/** How an activation's units fail, for the health checks (dead units, saturation, init scale). */
+export interface ActivationTrait {
+  /** The init that keeps pre-activations at unit variance: he for relu-like units, xavier for saturating ones. */
+  init: 'he' | 'xavier';
+  /** Outputs exactly 0, passing no gradient, for every input ≤ 0: a unit at 0 for a whole batch is dead. */
+  dies?: true;
+  /** The output values it saturates towards, where its local gradient vanishes. */
+  saturatesAt?: readonly [low: number, high: number];
+}
+
+export interface OpDef extends OpTraits {
   /** Unique id; `name` may be shared by overloads (max(a, b) vs max(x, axis=k)). */
   id: string;
   /** How it is written: a function name, or the operator symbol. */

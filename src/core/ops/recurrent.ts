@@ -95,6 +95,7 @@ function rnnShape(label: string, shapes: Shape[]): ShapeResult {
 
 export const rnn: OpDef = {
   id: 'rnn',
+  weighted: true,
   name: 'rnn',
   group: 'recurrent',
   signature: [

@@ -179,6 +179,7 @@ function reshapeShape(ctx: ShapeContext, attrs: Attrs): ShapeResult {
 
 export const reshape: OpDef = {
   id: 'reshape',
+  sameEntries: true,
   // Reshape the gradient back to x's shape (one unnamed dimension may be written -1).
   derive({ grad, types: [t] }) {
     const dims = t.shape.map((d) => dimExpr(d));

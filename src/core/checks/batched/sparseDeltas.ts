@@ -1,0 +1,101 @@
+// The bookkeeping of batched evaluations: per perturbation, the entries of a value (or the kink
+// sides) that differ from the unperturbed ones.
+import { arena } from './arena';
+
+/**
+ * Per perturbation b, the entries idx[start[b] … start[b+1]) with values val[…]: for a node's
+ * value, the entries that differ from the unperturbed value; for kinks, the positions whose side
+ * differs from the unperturbed side. Filled perturbation by perturbation.
+ */
+export class Sparse {
+  constructor(
+    readonly start: Int32Array,
+    public idx: Int32Array,
+    public val: Float64Array,
+    public n: number,
+  ) {}
+
+  /** Empty, with room for `capacity` entries (more grow it). */
+  static make(B: number, capacity: number): Sparse {
+    const start = arena.ints(B + 1);
+    start[0] = 0;
+    return new Sparse(start, arena.ints(Math.max(16, capacity)), arena.floats(Math.max(16, capacity)), 0);
+  }
+
+  push(i: number, v: number): void {
+    if (this.n === this.idx.length) this.grow();
+    this.idx[this.n] = i;
+    this.val[this.n++] = v;
+  }
+
+  private grow(): void {
+    const idx = arena.ints(2 * this.n);
+    idx.set(this.idx);
+    this.idx = idx;
+    const val = arena.floats(2 * this.n);
+    val.set(this.val);
+    this.val = val;
+  }
+
+  /** Ends perturbation b's entries. */
+  close(b: number): void {
+    this.start[b + 1] = this.n;
+  }
+}
+
+/** Kinks of one node: the unperturbed sides and, per perturbation, the sides that differ. */
+export interface NodeKinks {
+  base: Int32Array;
+  d: Sparse;
+  /** A perturbation whose kink array had another length than the unperturbed one. */
+  odd: Set<number> | null;
+}
+
+/** Bitwise equality of two float64 values (0 and −0 differ; NaN counts as changed). */
+export function same(a: number, b: number): boolean {
+  return a === b && (a !== 0 || 1 / a === 1 / b);
+}
+
+/** Writes perturbation b's changed entries into `s`. */
+export function apply(s: Float64Array, d: Sparse, b: number): void {
+  const idx = d.idx;
+  const val = d.val;
+  for (let t = d.start[b], end = d.start[b + 1]; t < end; t++) s[idx[t]] = val[t];
+}
+
+/** Puts back the unperturbed values of perturbation b's changed entries. */
+export function restore(s: Float64Array, base: Float64Array, d: Sparse, b: number): void {
+  const idx = d.idx;
+  for (let t = d.start[b], end = d.start[b + 1]; t < end; t++) s[idx[t]] = base[idx[t]];
+}
+
+/** Whether the kink sides of perturbations p and q differ anywhere in this node. */
+export function sidesDiffer(k: NodeKinks, p: number, q: number): boolean {
+  if (k.odd && (k.odd.has(p) || k.odd.has(q))) return true;
+  const { start, idx, val } = k.d;
+  const p0 = start[p];
+  const p1 = start[p + 1];
+  const q0 = start[q];
+  const q1 = start[q + 1];
+  // Both lists hold distinct positions whose side differs from the unperturbed one: the sides
+  // agree everywhere exactly when the two lists hold the same (position, side) pairs.
+  if (p1 - p0 !== q1 - q0) return true;
+  if (p1 - p0 > 32) {
+    const sides = new Map<number, number>();
+    for (let u = q0; u < q1; u++) sides.set(idx[u], val[u]);
+    for (let s = p0; s < p1; s++) if (sides.get(idx[s]) !== val[s]) return true;
+    return false;
+  }
+  for (let s = p0; s < p1; s++) {
+    let found = false;
+    for (let u = q0; u < q1; u++) {
+      if (idx[u] === idx[s]) {
+        if (val[u] !== val[s]) return true;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return true;
+  }
+  return false;
+}
