@@ -47,6 +47,7 @@ const required = [
   ...(c.viewsContainers?.activitybar ?? []).map((v) => v.icon),
   ...(c.walkthroughs ?? []).flatMap((w) => w.steps.flatMap((st) => [st.media?.markdown, st.media?.image, st.media?.svg].filter((m) => typeof m === 'string'))),
   'dist/worker.js',
+  'dist/server.js',
   'README.md',
   'CHANGELOG.md',
   'LICENSE',
