@@ -7,8 +7,10 @@ import { checkActivations, checkGradientFlow, checkInits, reportHealth } from '.
 import { checkStability } from './checks/stability';
 import { AnalysisCancelled, throwIfCancelled, type CancelCheck } from './cancel';
 import type { CheckCache } from './checks/checkCache';
+import { CORE_DEFAULTS, NUMBER_SETTINGS } from './defaults';
 import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GateChecks, type GradCheckOptions, type SpanCheck, type TensorChecks, type Thresholds } from './checks/gradcheck';
 import { Fingerprints } from './engine/fingerprint';
+import { formatNumber } from './format/number';
 import { buildGraphView } from './graphView';
 import { ravel, Tensor } from './tensor/tensor';
 import { DiagnosticSink, type Diagnostic, type SpanDiagnostic } from './diagnostics';
@@ -59,8 +61,8 @@ export interface AnalyzeOptions {
   isCancelled?: CancelCheck;
 }
 
-export const DEFAULT_MAX_ELEMENTS = 50_000_000;
-export const DEFAULT_MAX_FLOPS = 20_000_000_000;
+export const DEFAULT_MAX_ELEMENTS: number = NUMBER_SETTINGS.maxElements.default;
+export const DEFAULT_MAX_FLOPS: number = CORE_DEFAULTS.maxFlops;
 
 /** Everything the stages produced, for callers that need more than the Analysis (gradient checks). */
 export interface AnalysisSession {
@@ -297,12 +299,6 @@ function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, memo?: C
   return memo ? memo.cache.getOrCompute(`sweep|${worst.target}|${flat}|${analyticKey(graph, memo.fingerprints)}`, run) : run();
 }
 
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(2);
-}
-
 /** Failing and suspicious checks become diagnostics where the wrong gradient was written. */
 function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink, thresholds: Thresholds): void {
   const failedGates = checks.filter((c) => c.kind === 'gate' && c.verdict === 'fail').map((c) => c.target.split('.')[0]);
@@ -311,7 +307,7 @@ function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink, t
     const w = c.worst.find((e) => !e.kinkCrossed) ?? c.worst[0];
     if (!w) continue;
     const at = w.index.length ? ` at [${w.index.join(', ')}]` : '';
-    const entry = `relative error ${fmt(w.relError)}${at} (analytic ${fmt(w.analytic)}, numeric ${fmt(w.numeric)}, h = ${c.h})`;
+    const entry = `relative error ${formatNumber(w.relError)}${at} (analytic ${formatNumber(w.analytic)}, numeric ${formatNumber(w.numeric)}, h = ${c.h})`;
     const count = `${c.failing} of ${c.checked} checked entr${c.checked === 1 ? 'y' : 'ies'} off by more than ${thresholds.warn}`;
     let message: string;
     if (c.kind === 'gate') {

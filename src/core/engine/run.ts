@@ -2,6 +2,7 @@
 // Gradients add up where a value is used more than once ("copy adds"); a gate with a hand-written
 // backward block gets the user's gradients instead of automatic ones.
 import { throwIfCancelled, type CancelCheck } from '../cancel';
+import { formatNumber } from '../format/number';
 import { isLabelArgument, type ForwardContext, type OpDef } from '../ops/op';
 import { Tensor, sameShape, broadcastTo, unravel } from '../tensor/tensor';
 import type { GateCall, Graph, GraphNode } from './graph';
@@ -286,11 +287,7 @@ function describeRange(node: GraphNode, v: Tensor): string {
     if (x > hi) hi = x;
   }
   const name = node.name ?? node.label;
-  if (v.size === 1) return `${name} = ${fmt(v.data[0])}`;
-  return `${name} in [${fmt(lo)}, ${fmt(hi)}]`;
+  if (v.size === 1) return `${name} = ${formatNumber(v.data[0])}`;
+  return `${name} in [${formatNumber(lo)}, ${formatNumber(hi)}]`;
 }
 
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  return String(Number(v.toPrecision(4)));
-}
