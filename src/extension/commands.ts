@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import type { AnalysisService } from './analysisService';
 import { LANGUAGE_ID } from './analysisService';
-import { fmt, VERDICT_MARK } from './format';
+import { formatNumber } from '../core/format/number';
+import { VERDICT_MARK } from './format';
 import { deriveEdit } from './providers/codeActions';
 import { readConfig } from './config';
 import { defaultScriptName, type ExportTarget } from '../core/export';
@@ -64,7 +65,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const a = r.analysis;
       const root = a.nodes.find((n) => n.name === a.root);
       const errors = a.diagnostics.filter((d) => d.severity === 'error').length;
-      const msg = root?.value ? `${a.root} = ${fmt(root.value[0])}` : errors ? `${errors} error${errors > 1 ? 's' : ''} (see Problems)` : 'nothing to differentiate';
+      const msg = root?.value ? `${a.root} = ${formatNumber(root.value[0])}` : errors ? `${errors} error${errors > 1 ? 's' : ''} (see Problems)` : 'nothing to differentiate';
       void vscode.window.showInformationMessage(`GradLens: ${msg} — forward and backward in ${Math.round(a.timings.totalMs)} ms.`);
       return a;
     }),
@@ -91,7 +92,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         void vscode.window.showInformationMessage(`GradLens: \`${gate}\` ${g?.backwardRange ? 'was not checked (it is not called, or the file has errors)' : 'has no backward block: it is differentiated automatically'}.`);
         return checks;
       }
-      const text = checks.map((c) => `${VERDICT_MARK[c.verdict]} ${c.target.split('.')[1]} ${fmt(c.maxRelError)}`).join('  ');
+      const text = checks.map((c) => `${VERDICT_MARK[c.verdict]} ${c.target.split('.')[1]} ${formatNumber(c.maxRelError)}`).join('  ');
       const failed = checks.some((c) => c.verdict === 'fail');
       (failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(`GradLens: gate \`${gate}\`: ${text}`);
       return checks;

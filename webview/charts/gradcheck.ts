@@ -1,7 +1,7 @@
 // Gradient-check results: the largest relative error of each target on a log axis, over the
 // threshold bands of the cs231n notes (< 1e-7 fine, < 1e-4 fine with kinks, < 1e-2 suspicious, else wrong).
 import type { Analysis, GradCheckResult, Verdict } from '../../src/core/analysis';
-import { sci } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, logTicks, type Built } from './setup';
 
@@ -47,8 +47,8 @@ export function gradcheckChart(a: Analysis, p: Palette, selected: string | null,
       callbacks: {
         label: (item) => {
           const c = checks[item.dataIndex];
-          const beyond = c.maxRelError === 0 ? '0 (the rest is round-off)' : sci(c.maxRelError);
-          return [`${verdictText(c)} · worst relative error ${sci(raw[item.dataIndex])}`, `beyond round-off: ${beyond}`, `${c.failing} of ${c.checked} entries off · h = ${sci(c.h)}`];
+          const beyond = c.maxRelError === 0 ? '0 (the rest is round-off)' : formatNumber(c.maxRelError);
+          return [`${verdictText(c)} · worst relative error ${formatNumber(raw[item.dataIndex])}`, `beyond round-off: ${beyond}`, `${c.failing} of ${c.checked} entries off · h = ${c.h}`];
         },
       },
     },

@@ -6,7 +6,7 @@ import { gradcheckChart, verdictText } from '../charts/gradcheck';
 import { ChartBox } from '../charts/setup';
 import { sweepChart } from '../charts/sweep';
 import { h, on, replace } from '../dom';
-import { fmt, sci } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 import type { Store } from '../state';
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -113,11 +113,11 @@ export class ChecksView {
     const rows = c.worst.map((e) => {
       const cells = [
         h('td', { class: 'num' }, `[${e.index.join(', ')}]`),
-        h('td', { class: 'num' }, fmt(e.analytic)),
-        h('td', { class: 'num' }, fmt(e.numeric)),
-        h('td', { class: 'num' }, sci(e.absError)),
-        h('td', { class: 'num' }, sci(e.relError)),
-        h('td', { class: 'num muted' }, sci(e.roundOff)),
+        h('td', { class: 'num' }, formatNumber(e.analytic)),
+        h('td', { class: 'num' }, formatNumber(e.numeric)),
+        h('td', { class: 'num' }, formatNumber(e.absError)),
+        h('td', { class: 'num' }, formatNumber(e.relError)),
+        h('td', { class: 'num muted' }, formatNumber(e.roundOff)),
       ];
       const action = h('td', {}, e.kinkCrossed ? h('span', { class: 'tag', title: 'the ± h step crossed a kink (relu, max, abs): the numeric gradient is unreliable here' }, 'kink') : null);
       if (sweepable) {
@@ -133,7 +133,7 @@ export class ChecksView {
       if (e.relError > 1e-4 && e.absError > e.roundOff) tr.classList.add('bad');
       return tr;
     });
-    const caption = h('caption', {}, `${c.target}: ${verdictText(c)} · ${c.failing} of ${c.checked} checked entries off · h = ${sci(c.h)}`);
+    const caption = h('caption', {}, `${c.target}: ${verdictText(c)} · ${c.failing} of ${c.checked} checked entries off · h = ${c.h}`);
     replace(this.table, h('table', { class: 'data-table' }, caption, h('thead', {}, head), h('tbody', {}, ...rows)));
   }
 

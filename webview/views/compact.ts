@@ -5,7 +5,7 @@ import { gradcheckChart } from '../charts/gradcheck';
 import { gradNormsChart } from '../charts/gradNorms';
 import { ChartBox } from '../charts/setup';
 import { h, replace } from '../dom';
-import { fmt } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 import { checkSummary, fileName, rootValue } from './header';
 
 export class CompactView {
@@ -30,7 +30,7 @@ export class CompactView {
     replace(
       this.headline,
       h('div', { class: 'headline-file muted' }, fileName(uri)),
-      a.root === null ? h('div', { class: 'headline-value muted' }, 'no backward root') : h('div', { class: 'headline-value' }, h('span', { class: 'muted' }, `${a.root} = `), h('strong', { class: 'num' }, fmt(v))),
+      a.root === null ? h('div', { class: 'headline-value muted' }, 'no backward root') : h('div', { class: 'headline-value' }, h('span', { class: 'muted' }, `${a.root} = `), h('strong', { class: 'num' }, formatNumber(v))),
       h('div', { class: `headline-checks status-${cs.status}` }, cs.text),
       errors ? h('div', { class: 'status-error' }, `${errors} error${errors === 1 ? '' : 's'} — see the Problems panel`) : null,
     );

@@ -6,19 +6,20 @@ import type { AnalysisService } from '../analysisService';
 import { readConfig, type LensDetail } from '../config';
 import { toRange } from '../convert';
 import { ProviderRefresh } from './providerRefresh';
-import { fmt, percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from '../format';
+import { formatNumber } from '../../core/format/number';
+import { percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from '../format';
 
 export function nodeLensTitle(n: NodeResult, root: string | null, detail: LensDetail): string {
   const d = root ? `∂${root}` : '∂';
   if (!n.value && !n.valueStats) return `${shapeText(n.dims)} · not computed`;
   if (n.shape.length === 0 && n.value) {
-    const grad = n.grad ? `${d} ${fmt(n.grad[0])}` : n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient';
-    return `value ${fmt(n.value[0])} · ${grad}`;
+    const grad = n.grad ? `${d} ${formatNumber(n.grad[0])}` : n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient';
+    return `value ${formatNumber(n.value[0])} · ${grad}`;
   }
   const shape = `${shapeText(n.dims)} = ${sizesText(n.shape)}`;
   if (detail === 'minimal') return shape;
-  const parts = [shape, `‖v‖ ${fmt(n.valueStats?.norm)}`];
-  if (n.gradStats) parts.push(`‖${d}‖ ${fmt(n.gradStats.norm)}`);
+  const parts = [shape, `‖v‖ ${formatNumber(n.valueStats?.norm)}`];
+  if (n.gradStats) parts.push(`‖${d}‖ ${formatNumber(n.gradStats.norm)}`);
   else parts.push(n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient');
   if (n.valueStats && n.valueStats.zeros > 0) parts.push(`${percent(n.valueStats.zeros)} zeros`);
   return parts.join(' · ');
@@ -29,11 +30,11 @@ export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   if (!g.backwardRange) return 'autodiff (no backward block)';
   if (checks.length === 0) return g.calls === 0 ? 'not called' : 'not checked';
   const v = worstVerdict(checks);
-  if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${fmt(Math.max(...checks.map((c) => c.maxRelError)))}`;
+  if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${formatNumber(Math.max(...checks.map((c) => c.maxRelError)))}`;
   const worst = checks.filter((c) => c.verdict === v).sort((x, y) => y.maxRelError - x.maxRelError)[0];
   const w = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
   const at = w && w.index.length ? ` at [${w.index.join(',')}]` : '';
-  return `${VERDICT_MARK[worst.verdict]} ${worst.target.split('.')[1]} rel err ${fmt(worst.maxRelError)}${at}`;
+  return `${VERDICT_MARK[worst.verdict]} ${worst.target.split('.')[1]} rel err ${formatNumber(worst.maxRelError)}${at}`;
 }
 
 export class CodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
@@ -72,7 +73,7 @@ export class CodeLensProvider implements vscode.CodeLensProvider, vscode.Disposa
       for (const l of g.locals) {
         if (l.role === 'input' || l.role === 'upstream' || !l.valueStats || !l.shape) continue;
         const v = l.valueStats;
-        const title = l.shape.length === 0 ? `value ${fmt(v.mean)} (first call)` : `${shapeText(l.dims)} · ‖v‖ ${fmt(v.norm)}${l.gradStats ? ` · ‖∂‖ ${fmt(l.gradStats.norm)}` : ''} (first call)`;
+        const title = l.shape.length === 0 ? `value ${formatNumber(v.mean)} (first call)` : `${shapeText(l.dims)} · ‖v‖ ${formatNumber(v.norm)}${l.gradStats ? ` · ‖∂‖ ${formatNumber(l.gradStats.norm)}` : ''} (first call)`;
         lenses.push(new vscode.CodeLens(toRange(l.range), { title, command: '' }));
       }
     }

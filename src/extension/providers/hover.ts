@@ -6,7 +6,8 @@ import type { Analysis, GateLocal, GradCheckResult, NodeResult } from '../../cor
 import type { OpDef } from '../../core/ops/op';
 import type { AnalysisService } from '../analysisService';
 import { toRange } from '../convert';
-import { fmt, shapeText, sizesText, sparkline, statsRow, VERDICT_MARK, worstTable } from '../format';
+import { formatNumber } from '../../core/format/number';
+import { shapeText, sizesText, sparkline, statsRow, VERDICT_MARK, worstTable } from '../format';
 import { symbolAt } from '../symbols';
 
 function dimValues(dims: string[], a: Analysis): string {
@@ -27,7 +28,7 @@ export function nodeMarkdown(n: NodeResult, a: Analysis): vscode.MarkdownString 
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`**${n.name}** · ${n.kind}${n.isInt ? ' (int labels)' : ''} · \`${shapeText(n.dims)}\` = ${sizesText(n.shape)}${dimValues(n.dims, a)}\n\n`);
   if (n.shape.length === 0 && n.value) {
-    md.appendMarkdown(`value **${fmt(n.value[0])}**${n.grad ? ` · ∂${a.root ?? ''}/∂${n.name} **${fmt(n.grad[0])}**` : ' · no gradient'}\n\n`);
+    md.appendMarkdown(`value **${formatNumber(n.value[0])}**${n.grad ? ` · ∂${a.root ?? ''}/∂${n.name} **${formatNumber(n.grad[0])}**` : ' · no gradient'}\n\n`);
   } else if (n.valueStats) {
     md.appendMarkdown(`${statsTable(a.root, n.valueStats, n.gradStats)}\n\n`);
   } else md.appendMarkdown('not computed (see the diagnostics)\n\n');
@@ -55,7 +56,7 @@ function localMarkdown(l: GateLocal, gateName: string, a: Analysis): vscode.Mark
 
 export function checkMarkdown(c: GradCheckResult): string {
   return (
-    `---\n\n${VERDICT_MARK[c.verdict]} **gradient check of \`${c.target}\`: ${c.verdict}** · max rel error ${fmt(c.maxRelError)} · ` +
+    `---\n\n${VERDICT_MARK[c.verdict]} **gradient check of \`${c.target}\`: ${c.verdict}** · max rel error ${formatNumber(c.maxRelError)} · ` +
     `${c.failing}/${c.checked} off by > 1e-4 · h = ${c.h}\n\n${worstTable(c)}\n\n`
   );
 }

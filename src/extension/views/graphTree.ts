@@ -5,7 +5,8 @@ import type { Analysis, GateLocal, NodeResult } from '../../core/analysis';
 import type { DocumentAnalysis } from '../analysisService';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
-import { fmt, shapeText, VERDICT_MARK, worstVerdict } from '../format';
+import { formatNumber } from '../../core/format/number';
+import { shapeText, VERDICT_MARK, worstVerdict } from '../format';
 import { nodeMarkdown } from '../providers/hover';
 
 type Item =
@@ -59,8 +60,8 @@ export class GraphTree extends AnalysisTree<Item> {
       case 'node': {
         const n = item.node;
         const t = new vscode.TreeItem(n.name, vscode.TreeItemCollapsibleState.None);
-        const grad = n.gradStats ? ` · ‖∂‖ ${fmt(n.gradStats.norm)}` : '';
-        t.description = `${shapeText(n.dims)}${n.shape.length === 0 && n.value ? ` = ${fmt(n.value[0])}` : ''}${grad}`;
+        const grad = n.gradStats ? ` · ‖∂‖ ${formatNumber(n.gradStats.norm)}` : '';
+        t.description = `${shapeText(n.dims)}${n.shape.length === 0 && n.value ? ` = ${formatNumber(n.value[0])}` : ''}${grad}`;
         t.tooltip = nodeMarkdown(n, a);
         t.iconPath = this.statusIcon(a, toRange(n.statementRange), n.kind === 'param' ? 'symbol-field' : n.kind === 'node' ? 'symbol-variable' : 'symbol-constant');
         t.command = reveal(r as DocumentAnalysis, toRange(n.range));
@@ -82,7 +83,7 @@ export class GraphTree extends AnalysisTree<Item> {
       case 'local': {
         const l = item.local;
         const t = new vscode.TreeItem(l.name, vscode.TreeItemCollapsibleState.None);
-        t.description = `${shapeText(l.dims)}${l.gradStats ? ` · ‖∂‖ ${fmt(l.gradStats.norm)}` : ''}`;
+        t.description = `${shapeText(l.dims)}${l.gradStats ? ` · ‖∂‖ ${formatNumber(l.gradStats.norm)}` : ''}`;
         t.iconPath = this.statusIcon(a, toRange(l.range), l.role === 'backward' || l.role === 'upstream' ? 'arrow-left' : 'symbol-variable');
         t.command = reveal(r as DocumentAnalysis, toRange(l.range));
         t.id = `local:${item.gate}:${l.name}`;
