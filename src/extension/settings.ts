@@ -1,0 +1,103 @@
+// The extension's settings as a plain object: raw values (whatever VS Code's configuration holds,
+// user or workspace, well-formed or not) → a config within the limits of src/core/defaults.ts. No
+// `vscode` import, so the unit tests run it on hostile values; config.ts feeds it the real
+// configuration.
+import type { AnalyzeOptions } from '../core/analyze';
+import {
+  clampNumber,
+  CORE_DEFAULTS,
+  DEFAULT_THRESHOLDS,
+  LENS_DETAILS,
+  NUMBER_SETTINGS,
+  OTHER_DEFAULTS,
+  RUN_MODES,
+  SEED_RANGE,
+  THRESHOLD_RANGE,
+  type GradCheckThresholds,
+  type LensDetail,
+  type NumberSettingKey,
+  type RunMode,
+} from '../core/defaults';
+
+export type { LensDetail, RunMode } from '../core/defaults';
+
+export interface GradLensConfig {
+  run: RunMode;
+  debounceMs: number;
+  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number; maxFlops: number; thresholds: GradCheckThresholds };
+  seed: number | null;
+  maxElements: number;
+  inlayHints: boolean;
+  inlineValues: boolean;
+  codeLensDetail: LensDetail;
+  workerTimeoutMs: number;
+  workerMemoryMb: number;
+}
+
+/** Reads one setting by its key under `gradlens.` (undefined when unset). */
+export type RawSettings = (key: string) => unknown;
+
+function oneOf<T extends string>(raw: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof raw === 'string' && (allowed as readonly string[]).includes(raw) ? (raw as T) : fallback;
+}
+
+function bool(raw: unknown, fallback: boolean): boolean {
+  return typeof raw === 'boolean' ? raw : fallback;
+}
+
+/** Each threshold a number in [0, 1]; a missing or malformed one keeps its default. */
+export function resolveThresholds(raw: unknown): GradCheckThresholds {
+  const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const one = (k: keyof GradCheckThresholds) => clampNumber(given[k], { default: DEFAULT_THRESHOLDS[k], ...THRESHOLD_RANGE, integer: false });
+  return { fail: one('fail'), warn: one('warn'), kinked: one('kinked') };
+}
+
+/** `gradlens.seed`: null, or a whole number in range (anything else: null, each file's own seed). */
+export function resolveSeed(raw: unknown): number | null {
+  if (typeof raw !== 'number' || !Number.isInteger(raw)) return null;
+  return Math.min(SEED_RANGE.maximum, Math.max(SEED_RANGE.minimum, raw));
+}
+
+/**
+ * The config from raw setting values. Numbers are clamped to their range (so a user value above a
+ * resource limit's maximum is lowered to it too); a value of the wrong type is the default.
+ */
+export function resolveConfig(get: RawSettings): GradLensConfig {
+  const n = (key: NumberSettingKey) => clampNumber(get(key), NUMBER_SETTINGS[key]);
+  return {
+    run: oneOf(get('run'), RUN_MODES, OTHER_DEFAULTS.run),
+    debounceMs: n('debounceMs'),
+    gradientCheck: {
+      enabled: bool(get('gradientCheck.enabled'), OTHER_DEFAULTS['gradientCheck.enabled']),
+      h: n('gradientCheck.h'),
+      samples: n('gradientCheck.samples'),
+      fullLimit: n('gradientCheck.fullLimit'),
+      maxFlops: n('gradientCheck.maxFlops'),
+      thresholds: resolveThresholds(get('gradientCheck.thresholds')),
+    },
+    seed: resolveSeed(get('seed')),
+    maxElements: n('maxElements'),
+    inlayHints: bool(get('inlayHints.enabled'), OTHER_DEFAULTS['inlayHints.enabled']),
+    inlineValues: bool(get('inlineValues.enabled'), OTHER_DEFAULTS['inlineValues.enabled']),
+    codeLensDetail: oneOf(get('codeLens.detail'), LENS_DETAILS, OTHER_DEFAULTS['codeLens.detail']),
+    workerTimeoutMs: n('worker.timeoutSeconds') * 1000,
+    workerMemoryMb: n('worker.memoryLimitMb'),
+  };
+}
+
+/** Core options for one run (dimension overrides come from the Set Dimension Sizes command). */
+export function analyzeOptions(cfg: GradLensConfig, dims: Record<string, number> | undefined): AnalyzeOptions {
+  return {
+    seed: cfg.seed ?? undefined,
+    dims,
+    maxElements: cfg.maxElements,
+    gradcheck: cfg.gradientCheck.enabled ? checkOptions(cfg) : false,
+    maxValuesPerNode: CORE_DEFAULTS.maxValuesPerNode,
+  };
+}
+
+/** The gradient-check settings as core options. */
+export function checkOptions(cfg: GradLensConfig): NonNullable<Exclude<AnalyzeOptions['gradcheck'], boolean>> {
+  const g = cfg.gradientCheck;
+  return { h: g.h, samples: g.samples, fullLimit: g.fullLimit, maxFlopsTotal: g.maxFlops, thresholds: { ...g.thresholds } };
+}
