@@ -3,6 +3,7 @@
 // over 300 ms show progress. Providers read results from here and listen to its event.
 import * as vscode from 'vscode';
 import type { Analysis } from '../core/analysis';
+import type { GradCheckThresholds } from '../core/defaults';
 import { analyzeOptions, checkOptions, readConfig } from './config';
 import { WorkerClient, type WorkerFailure } from './workerClient';
 
@@ -13,6 +14,8 @@ export interface DocumentAnalysis {
   analysis: Analysis;
   /** Wall-clock time of the run in the worker. */
   ms: number;
+  /** The verdict thresholds the gradient checks ran with (the hover, sidebar and dashboard show them). */
+  thresholds: GradCheckThresholds;
 }
 
 interface DocState {
@@ -220,7 +223,7 @@ export class AnalysisService implements vscode.Disposable {
           if (!s.queued) s.queued = { text, version: s.runningVersion ?? version };
           return;
         }
-        const result: DocumentAnalysis = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started };
+        const result: DocumentAnalysis = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, thresholds: cfg.gradientCheck.thresholds };
         if (!s.queued && s.editedAt !== undefined) {
           this.latencies.push(performance.now() - s.editedAt);
           if (this.latencies.length > 200) this.latencies.shift();

@@ -1,6 +1,7 @@
 // The sidebar view: the headline numbers and charts only — the root value, gradient norms and
 // gradient-check results. Everything else lives in the dashboard panel.
 import type { Analysis } from '../../src/core/analysis';
+import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/defaults';
 import { gradcheckChart } from '../charts/gradcheck';
 import { gradNormsChart } from '../charts/gradNorms';
 import { ChartBox } from '../charts/setup';
@@ -14,16 +15,18 @@ export class CompactView {
   readonly checks: ChartBox;
   private readonly headline: HTMLElement;
   private analysis: Analysis | null = null;
+  private thresholds: GradCheckThresholds = DEFAULT_THRESHOLDS;
 
   constructor() {
     this.headline = h('div', { class: 'headline' });
     this.norms = new ChartBox('Gradient norms', (p) => (this.analysis ? gradNormsChart(this.analysis, p, () => undefined) : { empty: '' }), { id: 'grad-norms' });
-    this.checks = new ChartBox('Gradient checks', (p) => (this.analysis ? gradcheckChart(this.analysis, p, null, () => undefined) : { empty: '' }), { id: 'gradcheck' });
+    this.checks = new ChartBox('Gradient checks', (p) => (this.analysis ? gradcheckChart(this.analysis, this.thresholds, p, null, () => undefined) : { empty: '' }), { id: 'gradcheck' });
     this.el = h('section', { class: 'view compact' }, this.headline, this.norms.el, this.checks.el);
   }
 
-  update(a: Analysis, uri: string): void {
+  update(a: Analysis, uri: string, thresholds: GradCheckThresholds): void {
     this.analysis = a;
+    this.thresholds = thresholds;
     const v = rootValue(a);
     const cs = checkSummary(a);
     const errors = a.diagnostics.filter((d) => d.severity === 'error').length;

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { parseFromWebview, type ToWebview } from '../../protocol';
 import { LANGUAGE_ID, type AnalysisService, type DocumentAnalysis } from '../analysisService';
+import { checkOptions, readConfig } from '../config';
 import { toRange } from '../convert';
 import { DashboardTasks } from './tasks';
 
@@ -46,7 +47,7 @@ export class WebviewController implements vscode.Disposable {
   }
 
   private send(r: DocumentAnalysis): void {
-    this.post({ type: 'update', state: { uri: r.uri.toString(), version: r.version, analysis: r.analysis } });
+    this.post({ type: 'update', state: { uri: r.uri.toString(), version: r.version, analysis: r.analysis, thresholds: r.thresholds } });
   }
 
   /** Shows a file's analysis (running it if needed). */
@@ -103,8 +104,12 @@ export class WebviewController implements vscode.Disposable {
       case 'recheck': {
         const params = this.tasks.trainedParams;
         if (!params) return;
-        const a = await this.service.worker.request('analyze', { text: doc.getText(), fileName: doc.uri.path, options: { paramValues: params } }, 60_000);
-        this.post({ type: 'update', state: { uri: doc.uri.toString(), version: doc.version, analysis: a } });
+        // The settings' checks (thresholds, h, samples, budget) and limits, at the trained parameters.
+        const cfg = readConfig();
+        const file = this.tasks.fileParams(doc);
+        const options = { ...file.options, gradcheck: checkOptions(cfg), paramValues: params };
+        const a = await this.service.worker.request('analyze', { text: file.text, fileName: file.fileName, options }, cfg.workerTimeoutMs);
+        this.post({ type: 'update', state: { uri: doc.uri.toString(), version: doc.version, analysis: a, thresholds: cfg.gradientCheck.thresholds } });
         const failed = a.gradchecks.filter((c) => c.verdict === 'fail').length;
         void vscode.window.showInformationMessage(`GradLens: gradient checks after training: ${a.gradchecks.length - failed} passed, ${failed} failed.`);
         return;

@@ -16,7 +16,8 @@ export class DashboardTasks implements vscode.Disposable {
     private readonly post: (m: ToWebview) => void,
   ) {}
 
-  private fileParams(doc: vscode.TextDocument) {
+  /** The document's text and analysis options under the current settings and overrides. */
+  fileParams(doc: vscode.TextDocument) {
     const options = analyzeOptions(readConfig(), this.service.dimOverrides.get(doc.uri.toString()));
     const seed = this.service.seedOverrides.get(doc.uri.toString());
     if (seed !== undefined) options.seed = seed;

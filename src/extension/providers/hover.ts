@@ -3,6 +3,7 @@
 // gradient check's worst entries.
 import * as vscode from 'vscode';
 import type { Analysis, GateLocal, GradCheckResult, NodeResult } from '../../core/analysis';
+import type { GradCheckThresholds } from '../../core/defaults';
 import type { OpDef } from '../../core/ops/op';
 import type { AnalysisService } from '../analysisService';
 import { toRange } from '../convert';
@@ -24,7 +25,7 @@ function statsTable(root: string | null, valueStats: NodeResult['valueStats'], g
   return `${lines.join('\n')}${spark.length ? `\n\n${spark.join(' · ')}` : ''}`;
 }
 
-export function nodeMarkdown(n: NodeResult, a: Analysis): vscode.MarkdownString {
+export function nodeMarkdown(n: NodeResult, a: Analysis, t: GradCheckThresholds): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`**${n.name}** · ${n.kind}${n.isInt ? ' (int labels)' : ''} · \`${shapeText(n.dims)}\` = ${sizesText(n.shape)}${dimValues(n.dims, a)}\n\n`);
   if (n.shape.length === 0 && n.value) {
@@ -34,7 +35,7 @@ export function nodeMarkdown(n: NodeResult, a: Analysis): vscode.MarkdownString 
   } else md.appendMarkdown('not computed (see the diagnostics)\n\n');
   if (!n.gradStats && n.valueStats) md.appendMarkdown(noGradientReason(n, a));
   const check = a.gradchecks.find((c) => c.target === n.name);
-  if (check) md.appendMarkdown(checkMarkdown(check));
+  if (check) md.appendMarkdown(checkMarkdown(check, t));
   return md;
 }
 
@@ -44,20 +45,21 @@ function noGradientReason(n: NodeResult, a: Analysis): string {
   return a.root ? `_\`${a.root}\` does not depend on it: no gradient_\n\n` : '_no backward root: no gradients_\n\n';
 }
 
-function localMarkdown(l: GateLocal, gateName: string, a: Analysis): vscode.MarkdownString {
+function localMarkdown(l: GateLocal, gateName: string, a: Analysis, t: GradCheckThresholds): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   const role = { input: 'input', intermediate: 'intermediate', output: 'output', upstream: 'upstream gradient', backward: 'backward' }[l.role];
   md.appendMarkdown(`**${l.name}** · ${role} of gate \`${gateName}\` · \`${shapeText(l.dims)}\`${l.shape ? ` = ${sizesText(l.shape)} at the first call` : ''}\n\n`);
   if (l.valueStats) md.appendMarkdown(`${statsTable(a.root, l.valueStats, l.gradStats)}\n\n`);
   const check = a.gradchecks.find((c) => c.target === `${gateName}.${l.name}`);
-  if (check) md.appendMarkdown(checkMarkdown(check));
+  if (check) md.appendMarkdown(checkMarkdown(check, t));
   return md;
 }
 
-export function checkMarkdown(c: GradCheckResult): string {
+/** A check's verdict and worst entries; `t`: the thresholds it ran with (the setting, printed as set). */
+export function checkMarkdown(c: GradCheckResult, t: GradCheckThresholds): string {
   return (
     `---\n\n${VERDICT_MARK[c.verdict]} **gradient check of \`${c.target}\`: ${c.verdict}** · max rel error ${formatNumber(c.maxRelError)} · ` +
-    `${c.failing}/${c.checked} off by > 1e-4 · h = ${c.h}\n\n${worstTable(c)}\n\n`
+    `${c.failing}/${c.checked} off by > ${t.warn} · h = ${c.h}\n\n${worstTable(c)}\n\n`
   );
 }
 
@@ -82,9 +84,9 @@ export class HoverProvider implements vscode.HoverProvider {
     if (sym) {
       switch (sym.kind) {
         case 'node':
-          return new vscode.Hover(nodeMarkdown(sym.node, a), sym.range);
+          return new vscode.Hover(nodeMarkdown(sym.node, a, r.thresholds), sym.range);
         case 'local':
-          return new vscode.Hover(localMarkdown(sym.local, sym.gate.name, a), sym.range);
+          return new vscode.Hover(localMarkdown(sym.local, sym.gate.name, a, r.thresholds), sym.range);
         case 'op':
           return new vscode.Hover(opMarkdown(sym.op), sym.range);
         case 'dim':
@@ -93,14 +95,14 @@ export class HoverProvider implements vscode.HoverProvider {
           const md = new vscode.MarkdownString();
           md.appendCodeblock(`gate ${sym.gate.name}(${sym.gate.inputs.join(', ')}) -> ${sym.gate.output}`, 'grad');
           md.appendMarkdown(`${sym.gate.backwardRange ? 'hand-written backward pass' : 'differentiated automatically'} · called ${sym.gate.calls}×\n\n`);
-          for (const c of a.gradchecks.filter((x) => x.target.startsWith(`${sym.gate.name}.`))) md.appendMarkdown(checkMarkdown(c));
+          for (const c of a.gradchecks.filter((x) => x.target.startsWith(`${sym.gate.name}.`))) md.appendMarkdown(checkMarkdown(c, r.thresholds));
           return new vscode.Hover(md, sym.range);
         }
       }
     }
     // Anywhere on a line a failing check points at: its worst entries.
     const check = a.gradchecks.find((c) => c.verdict !== 'pass' && c.verdict !== 'ok-if-kinked' && toRange(c.range).start.line === pos.line);
-    if (check) return new vscode.Hover(new vscode.MarkdownString(checkMarkdown(check)));
+    if (check) return new vscode.Hover(new vscode.MarkdownString(checkMarkdown(check, r.thresholds)));
     return undefined;
   }
 }

@@ -1,6 +1,7 @@
 // Sidebar "Gradient Checks": every check with its verdict; expand for the worst entries.
 import * as vscode from 'vscode';
 import type { GradCheckEntry, GradCheckResult } from '../../core/analysis';
+import { entryIsOff } from '../../core/checks/thresholds';
 import type { DocumentAnalysis } from '../analysisService';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
@@ -42,7 +43,7 @@ export class ChecksTree extends AnalysisTree<Item> {
       t.description = `${VERDICT_MARK[c.verdict]} ${c.verdict} · ${formatNumber(c.maxRelError)} · ${c.failing}/${c.checked}`;
       const [icon, color] = ICONS[c.verdict];
       t.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-      t.tooltip = new vscode.MarkdownString(checkMarkdown(c));
+      t.tooltip = new vscode.MarkdownString(checkMarkdown(c, r.thresholds));
       t.command = reveal(r, toRange(c.range));
       t.id = `check:${c.target}`;
       return t;
@@ -50,7 +51,7 @@ export class ChecksTree extends AnalysisTree<Item> {
     const e = item.entry;
     const t = new vscode.TreeItem(`[${e.index.join(', ')}]`, vscode.TreeItemCollapsibleState.None);
     t.description = `analytic ${formatNumber(e.analytic)} · numeric ${formatNumber(e.numeric)} · rel ${formatNumber(e.relError)}${e.kinkCrossed ? ' · kink crossed' : ''}`;
-    t.iconPath = new vscode.ThemeIcon(e.kinkCrossed ? 'debug-breakpoint-conditional-unverified' : e.relError > 1e-4 ? 'circle-filled' : 'circle-outline');
+    t.iconPath = new vscode.ThemeIcon(e.kinkCrossed ? 'debug-breakpoint-conditional-unverified' : entryIsOff(e, r.thresholds) ? 'circle-filled' : 'circle-outline');
     t.command = reveal(r, toRange(item.check.range));
     return t;
   }

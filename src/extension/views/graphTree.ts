@@ -62,7 +62,7 @@ export class GraphTree extends AnalysisTree<Item> {
         const t = new vscode.TreeItem(n.name, vscode.TreeItemCollapsibleState.None);
         const grad = n.gradStats ? ` · ‖∂‖ ${formatNumber(n.gradStats.norm)}` : '';
         t.description = `${shapeText(n.dims)}${n.shape.length === 0 && n.value ? ` = ${formatNumber(n.value[0])}` : ''}${grad}`;
-        t.tooltip = nodeMarkdown(n, a);
+        t.tooltip = nodeMarkdown(n, a, (r as DocumentAnalysis).thresholds);
         t.iconPath = this.statusIcon(a, toRange(n.statementRange), n.kind === 'param' ? 'symbol-field' : n.kind === 'node' ? 'symbol-variable' : 'symbol-constant');
         t.command = reveal(r as DocumentAnalysis, toRange(n.range));
         t.id = `node:${n.name}`;
