@@ -1,12 +1,15 @@
 // Generates the parts of the documentation that must not drift from the code: the operation
-// table of docs/language-reference.md (from the op table) and docs/troubleshooting.md (from the
-// diagnostic codes). `npm run docs` writes them; a unit test fails when they are stale.
+// table of docs/language-reference.md (from the op table), docs/troubleshooting.md (from the
+// diagnostic codes), and the settings' defaults and limits in package.json and docs/user-guide.md
+// (from src/core/defaults.ts, scripts/settings.ts). `npm run docs` writes them; unit tests fail
+// when they are stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../src/core/diagnosticCodes';
 import type { OpDef, OpGroup, ParamSpec } from '../src/core/ops/op';
 import { ALL_OPS } from '../src/core/ops/registry';
 import { grammarText } from './grammar';
+import { PACKAGE_JSON, renderPackageJson, renderUserGuide, USER_GUIDE } from './settings';
 
 export const ROOT = join(__dirname, '..');
 export const REFERENCE = join(ROOT, 'docs', 'language-reference.md');
@@ -99,5 +102,7 @@ if (require.main === module) {
   writeFileSync(REFERENCE, renderReference(readFileSync(REFERENCE, 'utf8')));
   writeFileSync(TROUBLESHOOTING, renderTroubleshooting());
   writeFileSync(GRAMMAR, grammarText());
-  console.log('docs: wrote docs/language-reference.md (operations), docs/troubleshooting.md and syntaxes/grad.tmLanguage.json');
+  writeFileSync(PACKAGE_JSON, renderPackageJson(readFileSync(PACKAGE_JSON, 'utf8')));
+  writeFileSync(USER_GUIDE, renderUserGuide(readFileSync(USER_GUIDE, 'utf8')));
+  console.log('docs: wrote docs/language-reference.md (operations), docs/troubleshooting.md, syntaxes/grad.tmLanguage.json, package.json (settings) and docs/user-guide.md (settings)');
 }

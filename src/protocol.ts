@@ -2,6 +2,7 @@
 // sidebar view), shared by both bundles. Messages are discriminated unions both ways; everything
 // that comes from a webview is validated with `parseFromWebview` before the extension acts on it.
 import type { Analysis, StepSweep } from './core/analysis';
+import type { GradCheckThresholds } from './core/defaults';
 import type { Range } from './core/text';
 
 /** The result of "Plot Loss Landscape": L(θ + a·d1 + b·d2) on a grid (filter-normalised directions). */
@@ -39,6 +40,8 @@ export interface DashboardState {
   uri: string;
   version: number;
   analysis: Analysis;
+  /** The verdict thresholds the checks ran with (gradlens.gradientCheck.thresholds): the bands and tables use them. */
+  thresholds: GradCheckThresholds;
 }
 
 export type ToWebview =

@@ -123,13 +123,13 @@ export class App {
     const a = state.analysis;
     this.header.update(a, state.uri, state.version);
     if (this.compact) {
-      this.compact.update(a, state.uri);
+      this.compact.update(a, state.uri, state.thresholds);
       this.compact.shown();
       return;
     }
     this.graph?.update(a, state.uri);
     this.gradients?.update(a);
-    this.checks?.update(a);
+    this.checks?.update(a, state.thresholds);
     this.landscape?.update(a, state.version);
     this.training?.update(a);
     if (this.tabs) this.shown(this.tabs.active);

@@ -1,24 +1,6 @@
-// Number and shape formatting for labels, tooltips and tables. Integers print as written in the
-// lecture (-12, not -1.200e+1); everything else with 4 significant digits.
-
-export function fmt(x: number | null | undefined): string {
-  if (x === null || x === undefined) return '—';
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞';
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (Number.isInteger(x) && a < 1e6) return String(x);
-  if (a >= 1e-3 && a < 1e5) return String(Number(x.toPrecision(4)));
-  return x.toExponential(2).replace('e+', 'e');
-}
-
-/** Scientific, for errors and norms on log axes: 1.2e-7. */
-export function sci(x: number | null | undefined): string {
-  if (x === null || x === undefined) return '—';
-  if (x === 0) return '0';
-  if (!Number.isFinite(x)) return fmt(x);
-  return x.toExponential(1).replace('e+', 'e');
-}
+// Shape, percentage and duration text for labels, tooltips and tables. Numbers go through the
+// core's formatNumber (src/core/format/number.ts): the dashboard prints a value exactly as the
+// editor, the Problems panel and the CLI do.
 
 export function pct(fraction: number): string {
   const p = fraction * 100;

@@ -1,5 +1,6 @@
 // Messages from the extension are checked for their shape before use: a malformed one is dropped
 // instead of breaking the page halfway through a render.
+import { isThresholds } from '../src/core/checks/thresholds';
 import type { ToWebview } from '../src/protocol';
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -14,7 +15,7 @@ export function parseToWebview(msg: unknown): ToWebview | null {
   switch (msg.type) {
     case 'update': {
       const st = msg.state;
-      if (!isObject(st) || typeof st.uri !== 'string' || typeof st.version !== 'number' || !isObject(st.analysis)) return null;
+      if (!isObject(st) || typeof st.uri !== 'string' || typeof st.version !== 'number' || !isObject(st.analysis) || !isThresholds(st.thresholds)) return null;
       const a = st.analysis;
       if (!Array.isArray(a.nodes) || !Array.isArray(a.diagnostics) || !Array.isArray(a.gradchecks)) return null;
       if (a.graphView !== null && !(isObject(a.graphView) && Array.isArray(a.graphView.nodes) && Array.isArray(a.graphView.edges))) return null;

@@ -1,4 +1,7 @@
-// Command-line parsing for `gradlens`. Returns a usage error as data instead of exiting.
+// Command-line parsing for `gradlens`. Returns a usage error as data instead of exiting. The
+// numeric flags have the ranges of the matching settings (src/core/defaults.ts): below the minimum
+// or not a number is a usage error; above the maximum the flag is lowered to it, with a warning.
+import { limitText, NUMBER_SETTINGS, SEED_RANGE } from '../core/defaults';
 
 export interface CheckArgs {
   command: 'check';
@@ -11,6 +14,8 @@ export interface CheckArgs {
   /** Operations the param/input checks of the run may spend together. */
   checkFlops?: number;
   maxElements?: number;
+  /** One line each: flags lowered to their maximum. */
+  warnings?: string[];
 }
 
 export interface ExportArgs {
@@ -21,6 +26,8 @@ export interface ExportArgs {
   out?: string;
   seed?: number;
   dims: Record<string, number>;
+  /** One line each: flags lowered to their maximum. */
+  warnings?: string[];
 }
 
 /** `gradlens lsp --stdio`: the language server over standard input and output. */
@@ -29,6 +36,18 @@ export interface LspArgs {
 }
 
 export type ParsedArgs = CheckArgs | ExportArgs | LspArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
+
+const S = NUMBER_SETTINGS;
+
+interface Range {
+  minimum: number;
+  maximum: number;
+  integer: boolean;
+}
+
+function range(r: Range & { default: number }): string {
+  return `${limitText(r.default)}; ${limitText(r.minimum)} to ${limitText(r.maximum)}`;
+}
 
 export const USAGE = `Usage: gradlens check FILE.grad [options]
        gradlens export --torch FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
@@ -52,12 +71,16 @@ Options:
   --json              print one JSON object (spec section 8) instead of tables
   --seed N            override the file's seed
   --dim NAME=SIZE     override a dimension size (repeatable)
-  --h STEP            finite-difference step for gradient checks (default 1e-5)
+  --h STEP            finite-difference step for gradient checks
+                      (default ${range(S['gradientCheck.h'])})
   --samples K         entries sampled per large tensor in gradient checks
+                      (default ${range(S['gradientCheck.samples'])})
   --check-flops N     operations the checks of params and inputs may spend
-                      together (default 2e9); past it fewer entries are
-                      checked, and tensors too costly for even one are named
-  --max-elements N    limit on tensor elements per run (default 50000000)
+                      together (default ${range(S['gradientCheck.maxFlops'])});
+                      past it fewer entries are checked, and tensors too
+                      costly for even one are named
+  --max-elements N    limit on tensor elements per run
+                      (default ${range(S.maxElements)})
   -o, --output PATH   export: the script to write (a directory: the default
                       name inside it)
   -h, --help          show this help
@@ -67,12 +90,33 @@ Exit status: 0 no errors, 1 an error was reported (parse, shape, failed
 gradient check, failed expect; for export: the file has errors or cannot be
 exported), 2 bad usage, unreadable file or unwritable output.`;
 
-function intArg(name: string, v: string | undefined, min: number): number | string {
-  if (v === undefined) return `${name} needs a value`;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) return `${name} expects an integer ≥ ${min}, got \`${v}\``;
+/**
+ * A numeric flag within its range: a usage error (a string) when missing, not a number, a fraction
+ * where a whole number is expected, or below the minimum; above the maximum (Infinity included) the
+ * maximum, with one warning line.
+ */
+function rangedArg(flag: string, v: string | undefined, r: Range, warnings: string[]): number | string {
+  if (v === undefined) return `${flag} needs a value`;
+  const n = v.trim() === '' ? Number.NaN : Number(v);
+  if (Number.isNaN(n) || n < r.minimum || (r.integer && Number.isFinite(n) && !Number.isInteger(n))) {
+    return `${flag} expects ${r.integer ? 'a whole number' : 'a number'} from ${limitText(r.minimum)} to ${limitText(r.maximum)}, got \`${v}\``;
+  }
+  if (n > r.maximum) {
+    warnings.push(`${flag} ${v} is above its maximum; using ${limitText(r.maximum)}`);
+    return r.maximum;
+  }
   return n;
 }
+
+const SEED: Range = { ...SEED_RANGE, integer: true };
+
+/** The setting each gradient-check and limit flag shares its range with. */
+const CHECK_FLAGS = {
+  '--samples': 'gradientCheck.samples',
+  '--max-elements': 'maxElements',
+  '--check-flops': 'gradientCheck.maxFlops',
+  '--h': 'gradientCheck.h',
+} as const;
 
 export function parseArgs(argv: string[]): ParsedArgs {
   if (argv.length === 0 || argv.includes('-h') || argv.includes('--help') || argv[0] === 'help') return { command: 'help' };
@@ -82,6 +126,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (cmd === 'lsp') return parseLspArgs(rest);
   if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\`, \`export\` or \`lsp\`)` };
   const out: CheckArgs = { command: 'check', file: '', json: false, dims: {} };
+  const warnings: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') && !a.startsWith('--dim=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -90,36 +135,19 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case '--json':
         out.json = true;
         break;
-      case '--seed': {
-        const n = intArg('--seed', value(), 0);
-        if (typeof n === 'string') return { command: 'error', message: n };
-        out.seed = n;
-        break;
-      }
-      case '--samples': {
-        const n = intArg('--samples', value(), 1);
-        if (typeof n === 'string') return { command: 'error', message: n };
-        out.samples = n;
-        break;
-      }
-      case '--max-elements': {
-        const n = intArg('--max-elements', value(), 1);
-        if (typeof n === 'string') return { command: 'error', message: n };
-        out.maxElements = n;
-        break;
-      }
-      case '--check-flops': {
-        const v = value();
-        const n = Number(v);
-        if (v === undefined || !(n >= 1)) return { command: 'error', message: `--check-flops expects a number of operations ≥ 1 (e.g. 1e10 or Infinity), got \`${v ?? ''}\`` };
-        out.checkFlops = n;
-        break;
-      }
+      case '--seed':
+      case '--samples':
+      case '--max-elements':
+      case '--check-flops':
       case '--h': {
-        const v = value();
-        const n = Number(v);
-        if (v === undefined || !(n > 0) || !Number.isFinite(n)) return { command: 'error', message: `--h expects a positive number, got \`${v ?? ''}\`` };
-        out.h = n;
+        const r = flag === '--seed' ? SEED : S[CHECK_FLAGS[flag]];
+        const n = rangedArg(flag, value(), r, warnings);
+        if (typeof n === 'string') return { command: 'error', message: n };
+        if (flag === '--seed') out.seed = n;
+        else if (flag === '--samples') out.samples = n;
+        else if (flag === '--max-elements') out.maxElements = n;
+        else if (flag === '--check-flops') out.checkFlops = n;
+        else out.h = n;
         break;
       }
       case '--dim':
@@ -138,6 +166,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
   }
   if (!out.file) return { command: 'error', message: 'missing FILE.grad' };
+  if (warnings.length) out.warnings = warnings;
   return out;
 }
 
@@ -151,6 +180,7 @@ function parseLspArgs(rest: string[]): LspArgs | { command: 'error'; message: st
 function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; message: string } {
   let target: ExportArgs['target'] | null = null;
   const out: ExportArgs = { command: 'export', target: 'torch', file: '', dims: {} };
+  const warnings: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -165,7 +195,7 @@ function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; messa
       if (!v) return { command: 'error', message: `${flag} needs a path` };
       out.out = v;
     } else if (flag === '--seed') {
-      const n = intArg('--seed', value(), 0);
+      const n = rangedArg('--seed', value(), SEED, warnings);
       if (typeof n === 'string') return { command: 'error', message: n };
       out.seed = n;
     } else if (flag === '--dim' || a.startsWith('--dim=')) {
@@ -182,5 +212,6 @@ function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; messa
   if (!target) return { command: 'error', message: 'export needs --torch or --numpy' };
   if (!out.file) return { command: 'error', message: 'missing FILE.grad' };
   out.target = target;
+  if (warnings.length) out.warnings = warnings;
   return out;
 }

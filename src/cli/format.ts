@@ -1,5 +1,6 @@
 // Output of `gradlens check`: the human-readable report and the JSON of spec section 8.
 import type { Analysis, NodeResult } from '../core/analysis';
+import { formatNumber } from '../core/format/number';
 
 /** JSON numbers cannot be NaN/Inf: those become null. */
 function num(v: number): number | null {
@@ -36,15 +37,6 @@ export function toSpecJson(a: Analysis) {
       })),
     })),
   };
-}
-
-export function formatNumber(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '—';
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e6) return String(Number(v.toPrecision(5)));
-  return v.toExponential(2);
 }
 
 function cellValue(n: NodeResult, which: 'value' | 'grad'): string {

@@ -32,6 +32,7 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
     io.err(`gradlens: ${args.message}\nRun \`gradlens --help\` for usage.\n`);
     return 2;
   }
+  for (const w of args.warnings ?? []) io.err(`gradlens: ${w}\n`);
   const text = readSource(args.file, io);
   if (text === null) return 2;
   if (args.command === 'export') return runExport(args, text, io);

@@ -190,7 +190,7 @@ export const DIAGNOSTIC_CODES = {
     severity: 'error',
     title: 'Tensors too large to run',
     example: 'dims N = 100000, D = 100000\ninput X: [N, D]\nloss = sum(X)\n',
-    fix: 'Lower the dimension sizes in `dims` (or with --dim); the limit on elements is a setting (default 50 million).',
+    fix: 'Lower the dimension sizes in `dims` (or with --dim). The limit on elements is the setting `gradlens.maxElements` (`--max-elements`; default 50 million, at most 250 million); in an untrusted workspace only your user setting counts, not the workspace\'s.',
   },
   'non-finite': {
     severity: 'error',
@@ -209,19 +209,19 @@ export const DIAGNOSTIC_CODES = {
     severity: 'error',
     title: 'Gradient check failed',
     example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = -dout * 2\n  }\n}\nloss = sum(double(x) ** 2)\n',
-    fix: 'The analytic gradient disagrees with central differences (relative error > 1e-2). On a gate, the diagnostic sits on the `d<input> = …` line that produced it and names the worst entry; compare it with the derivation, or use "Derive backward".',
+    fix: 'The analytic gradient disagrees with central differences (relative error above `gradlens.gradientCheck.thresholds.fail`, 1e-2 by default). On a gate, the diagnostic sits on the `d<input> = …` line that produced it and names the worst entry; compare it with the derivation, or use "Derive backward".',
   },
   'gradcheck-warning': {
     severity: 'warning',
     title: 'Gradient check is suspicious',
     example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = dout * 2.001\n  }\n}\nloss = sum(double(x) ** 2)\n',
-    fix: 'A relative error between 1e-4 and 1e-2 (or above 1e-7 for a smooth function) is usually a small mistake or a numerical problem. Try other step sizes (the h sweep) and check kinks.',
+    fix: 'A relative error between the `warn` and `fail` thresholds (`gradlens.gradientCheck.thresholds`, 1e-4 and 1e-2 by default), or above `kinked` (1e-7) for a smooth function, is usually a small mistake or a numerical problem. Try other step sizes (the h sweep) and check kinks.',
   },
   'gradcheck-skipped': {
     severity: 'info',
     title: 'Gradient checks skipped (budget)',
     example: 'dims N = 400\ninput X: [N, N]\nparam W: [N, N] ~ xavier\nh = X @ W @ W @ W @ W @ W @ W @ W @ W @ W\nloss = mean(h * h)\n',
-    fix: 'Each checked entry re-runs everything downstream of its tensor twice, and one analysis may spend a bounded number of operations on the checks of params and inputs (default 2e9, about half a second). When even one entry of each tensor would exceed it, the costliest tensors are skipped and named here. Raise `gradlens.gradientCheck.maxFlops` (or `gradlens check --check-flops`) to the figure in the message, lower the dimension sizes while you debug, or rely on the gates\' own checks, which run in isolation. A gate called many times (once per layer) is checked at its first call and then at as many further calls as the same budget allows; the note on its name says how many.',
+    fix: 'Each checked entry re-runs everything downstream of its tensor twice, and one analysis may spend a bounded number of operations on the checks of params and inputs (default 2e9, about half a second). When even one entry of each tensor would exceed it, the costliest tensors are skipped and named here. Raise `gradlens.gradientCheck.maxFlops` (or `gradlens check --check-flops`; at most 1e12, and in an untrusted workspace only your user setting counts) to the figure in the message, lower the dimension sizes while you debug, or rely on the gates\' own checks, which run in isolation. A gate called many times (once per layer) is checked at its first call and then at as many further calls as the same budget allows; the note on its name says how many.',
   },
   // ---- health ----
   'dead-relu': {

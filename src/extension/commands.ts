@@ -1,10 +1,11 @@
 // The commands of the palette, code lenses and views. Each is a thin wrapper: ask the language
 // server and show the answer.
+import { formatNumber } from '../core/format/number';
 import * as vscode from 'vscode';
 import type { DeriveResult } from '../core/checks/derive';
 import { defaultScriptName, type ExportTarget } from '../core/export';
 import { gateAt } from '../shared/present/symbolAt';
-import { fmt, VERDICT_MARK } from '../shared/present/text';
+import { VERDICT_MARK } from '../shared/present/text';
 import type { AnalysisClient } from './client/analysisClient';
 import { LANGUAGE_ID } from './client/startClient';
 import type { WebviewController } from './dashboard/controller';
@@ -72,7 +73,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const a = r.analysis;
       const root = a.nodes.find((n) => n.name === a.root);
       const errors = a.diagnostics.filter((d) => d.severity === 'error').length;
-      const msg = root?.value ? `${a.root} = ${fmt(root.value[0])}` : errors ? `${errors} error${errors > 1 ? 's' : ''} (see Problems)` : 'nothing to differentiate';
+      const msg = root?.value ? `${a.root} = ${formatNumber(root.value[0])}` : errors ? `${errors} error${errors > 1 ? 's' : ''} (see Problems)` : 'nothing to differentiate';
       void vscode.window.showInformationMessage(`GradLens: ${msg} — forward and backward in ${Math.round(a.timings.totalMs)} ms.`);
       return a;
     }),
@@ -99,7 +100,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         void vscode.window.showInformationMessage(`GradLens: \`${gate}\` ${g?.backwardRange ? 'was not checked (it is not called, or the file has errors)' : 'has no backward block: it is differentiated automatically'}.`);
         return checks;
       }
-      const text = checks.map((c) => `${VERDICT_MARK[c.verdict]} ${c.target.split('.')[1]} ${fmt(c.maxRelError)}`).join('  ');
+      const text = checks.map((c) => `${VERDICT_MARK[c.verdict]} ${c.target.split('.')[1]} ${formatNumber(c.maxRelError)}`).join('  ');
       const failed = checks.some((c) => c.verdict === 'fail');
       (failed ? vscode.window.showWarningMessage : vscode.window.showInformationMessage)(`GradLens: gate \`${gate}\`: ${text}`);
       return checks;

@@ -5,7 +5,7 @@ import type { TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { WorkerClient } from './analysis/workerClient';
 import type { DocumentAnalyses } from './documentAnalyses';
-import type { Settings } from './settings';
+import type { GradLensConfig } from './settings';
 
 /** What the client said it can do (LSP client capabilities that change what the server sends). */
 export interface ClientSupport {
@@ -22,7 +22,7 @@ export interface ServerContext {
   documents: TextDocuments<TextDocument>;
   analyses: DocumentAnalyses;
   worker: WorkerClient;
-  settings(): Settings;
+  settings(): GradLensConfig;
   client: ClientSupport;
   log(line: string): void;
   /** The troubleshooting page a diagnostic code links to (with the code as fragment). */

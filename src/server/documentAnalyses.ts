@@ -3,8 +3,9 @@
 // finished checks stay in the worker's cache), unchanged text and options are not re-run. The
 // LSP features read results from here and listen to `onDidAnalyze`.
 import type { Analysis } from '../core/analysis';
+import type { GradCheckThresholds } from '../core/defaults';
 import type { Task, WorkerClient } from './analysis/workerClient';
-import { analyzeOptions, type Settings } from './settings';
+import { analyzeOptions, type GradLensConfig } from './settings';
 
 export interface DocumentAnalysis {
   uri: string;
@@ -15,6 +16,8 @@ export interface DocumentAnalysis {
   ms: number;
   /** Edit → result time, when an edit started this run. */
   latencyMs: number | null;
+  /** The verdict thresholds the gradient checks ran with (hovers, trees and the dashboard show them). */
+  thresholds: GradCheckThresholds;
 }
 
 /** The text of a document as the server holds it (vscode-languageserver's TextDocument fits). */
@@ -55,7 +58,7 @@ export class DocumentAnalyses {
 
   constructor(
     private readonly worker: WorkerClient,
-    private readonly settings: () => Settings,
+    private readonly settings: () => GradLensConfig,
     private readonly log: (line: string) => void,
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -100,7 +103,7 @@ export class DocumentAnalyses {
     this.states.delete(uri);
   }
 
-  /** Settings changed: every open document runs again. */
+  /** The settings changed: every open document runs again. */
   rerunAll(docs: Iterable<DocumentText>): void {
     for (const d of docs) {
       const s = this.state(d.uri);
@@ -226,7 +229,7 @@ export class DocumentAnalyses {
           if (this.latencies.length > 200) this.latencies.shift();
           s.editedAt = undefined;
         }
-        s.result = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs };
+        s.result = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs, thresholds: settings.gradientCheck.thresholds };
         for (const f of this.listeners) f(s.result);
         this.resolveWaiters(s);
       })

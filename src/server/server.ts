@@ -17,7 +17,7 @@ import { registerCustomRequests } from './features/custom';
 import { registerHover } from './features/hover';
 import { registerInlayHints } from './features/inlayHints';
 import { publishAnalyses } from './features/published';
-import { settingsFrom, type Settings } from './settings';
+import { settingsFrom, type GradLensConfig } from './settings';
 
 declare const GRADLENS_VERSION: string;
 
@@ -41,7 +41,7 @@ function clientSupport(c: ClientCapabilities): ClientSupport {
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const root = options.extensionRoot ?? join(__dirname, '..');
   const documents = new TextDocuments(TextDocument);
-  let settings: Settings = settingsFrom({});
+  let settings: GradLensConfig = settingsFrom({});
   let failureReported = false;
   const log = (line: string) => connection.console.log(line);
   const worker = new WorkerClient(

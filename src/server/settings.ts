@@ -1,18 +1,30 @@
-// The server's view of the `gradlens` settings: pulled from the client with
-// `workspace/configuration` (so VS Code's Restricted Mode and scopes apply) and read once here,
-// with the defaults for anything missing or of the wrong type.
+// The language server's settings as a plain object: raw values (whatever the client's
+// `workspace/configuration` answer holds — in VS Code the user's or the workspace's, with Restricted
+// Mode applied — well-formed or not) → a config within the limits of src/core/defaults.ts. The unit
+// tests run it on hostile values.
 import type { AnalyzeOptions } from '../core/analyze';
-import type { GradCheckOptions } from '../core/checks/gradcheck';
-import type { LensDetail } from '../shared/present/titles';
+import {
+  clampNumber,
+  CORE_DEFAULTS,
+  DEFAULT_THRESHOLDS,
+  LENS_DETAILS,
+  NUMBER_SETTINGS,
+  OTHER_DEFAULTS,
+  RUN_MODES,
+  SEED_RANGE,
+  THRESHOLD_RANGE,
+  type GradCheckThresholds,
+  type LensDetail,
+  type NumberSettingKey,
+  type RunMode,
+} from '../core/defaults';
 
-export type { LensDetail };
+export type { LensDetail, RunMode } from '../core/defaults';
 
-export type RunMode = 'onType' | 'onSave' | 'off';
-
-export interface Settings {
+export interface GradLensConfig {
   run: RunMode;
   debounceMs: number;
-  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number; maxFlops: number; thresholds: { fail: number; warn: number; kinked: number } };
+  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number; maxFlops: number; thresholds: GradCheckThresholds };
   seed: number | null;
   maxElements: number;
   inlayHints: boolean;
@@ -24,71 +36,93 @@ export interface Settings {
   workerMemoryMb: number;
 }
 
-type Raw = Record<string, unknown>;
+/** Reads one setting by its key under `gradlens.` (undefined when unset). */
+export type RawSettings = (key: string) => unknown;
 
-function section(raw: unknown, key: string): Raw {
-  const v = raw && typeof raw === 'object' ? (raw as Raw)[key] : undefined;
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {};
+function oneOf<T extends string>(raw: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof raw === 'string' && (allowed as readonly string[]).includes(raw) ? (raw as T) : fallback;
 }
 
-function num(raw: Raw, key: string, fallback: number): number {
-  const v = raw[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+function bool(raw: unknown, fallback: boolean): boolean {
+  return typeof raw === 'boolean' ? raw : fallback;
 }
 
-function bool(raw: Raw, key: string, fallback: boolean): boolean {
-  const v = raw[key];
-  return typeof v === 'boolean' ? v : fallback;
+/** Each threshold a number in [0, 1]; a missing or malformed one keeps its default. */
+export function resolveThresholds(raw: unknown): GradCheckThresholds {
+  const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const one = (k: keyof GradCheckThresholds) => clampNumber(given[k], { default: DEFAULT_THRESHOLDS[k], ...THRESHOLD_RANGE, integer: false });
+  return { fail: one('fail'), warn: one('warn'), kinked: one('kinked') };
 }
 
-function oneOf<T extends string>(raw: Raw, key: string, values: readonly T[], fallback: T): T {
-  const v = raw[key];
-  return typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fallback;
+/** `gradlens.seed`: null, or a whole number in range (anything else: null, each file's own seed). */
+export function resolveSeed(raw: unknown): number | null {
+  if (typeof raw !== 'number' || !Number.isInteger(raw)) return null;
+  return Math.min(SEED_RANGE.maximum, Math.max(SEED_RANGE.minimum, raw));
 }
 
-/** Settings from the `gradlens` section as the client sent it (nested objects, as VS Code gives them). */
-export function settingsFrom(raw: unknown): Settings {
-  const r: Raw = raw && typeof raw === 'object' ? (raw as Raw) : {};
-  const gc = section(r, 'gradientCheck');
-  const t = section(gc, 'thresholds');
-  const seed = r.seed;
+/**
+ * The config from raw setting values. Numbers are clamped to their range (so a user value above a
+ * resource limit's maximum is lowered to it too); a value of the wrong type is the default.
+ */
+export function resolveConfig(get: RawSettings): GradLensConfig {
+  const n = (key: NumberSettingKey) => clampNumber(get(key), NUMBER_SETTINGS[key]);
   return {
-    run: oneOf(r, 'run', ['onType', 'onSave', 'off'] as const, 'onType'),
-    debounceMs: num(r, 'debounceMs', 75),
+    run: oneOf(get('run'), RUN_MODES, OTHER_DEFAULTS.run),
+    debounceMs: n('debounceMs'),
     gradientCheck: {
-      enabled: bool(gc, 'enabled', true),
-      h: num(gc, 'h', 1e-5),
-      samples: num(gc, 'samples', 40),
-      fullLimit: num(gc, 'fullLimit', 1000),
-      maxFlops: num(gc, 'maxFlops', 2e9),
-      thresholds: { fail: num(t, 'fail', 1e-2), warn: num(t, 'warn', 1e-4), kinked: num(t, 'kinked', 1e-7) },
+      enabled: bool(get('gradientCheck.enabled'), OTHER_DEFAULTS['gradientCheck.enabled']),
+      h: n('gradientCheck.h'),
+      samples: n('gradientCheck.samples'),
+      fullLimit: n('gradientCheck.fullLimit'),
+      maxFlops: n('gradientCheck.maxFlops'),
+      thresholds: resolveThresholds(get('gradientCheck.thresholds')),
     },
-    seed: typeof seed === 'number' && Number.isInteger(seed) ? seed : null,
-    maxElements: num(r, 'maxElements', 50_000_000),
-    inlayHints: bool(section(r, 'inlayHints'), 'enabled', true),
-    inlineValues: bool(section(r, 'inlineValues'), 'enabled', true),
-    codeLensDetail: oneOf(section(r, 'codeLens'), 'detail', ['off', 'minimal', 'full'] as const, 'full'),
-    codeLensValues: bool(section(r, 'codeLens'), 'values', false),
-    workerTimeoutMs: num(section(r, 'worker'), 'timeoutSeconds', 30) * 1000,
-    workerMemoryMb: num(section(r, 'worker'), 'memoryLimitMb', 2048),
+    seed: resolveSeed(get('seed')),
+    maxElements: n('maxElements'),
+    inlayHints: bool(get('inlayHints.enabled'), OTHER_DEFAULTS['inlayHints.enabled']),
+    inlineValues: bool(get('inlineValues.enabled'), OTHER_DEFAULTS['inlineValues.enabled']),
+    codeLensDetail: oneOf(get('codeLens.detail'), LENS_DETAILS, OTHER_DEFAULTS['codeLens.detail']),
+    codeLensValues: bool(get('codeLens.values'), OTHER_DEFAULTS['codeLens.values']),
+    workerTimeoutMs: n('worker.timeoutSeconds') * 1000,
+    workerMemoryMb: n('worker.memoryLimitMb'),
+  };
+}
+
+/**
+ * The config from the `gradlens` section as a client sends it: nested objects, as VS Code gives them
+ * (`{ gradientCheck: { h: 1e-5 } }`), or dotted keys (`{ "gradientCheck.h": 1e-5 }`).
+ */
+export function settingsFrom(section: unknown): GradLensConfig {
+  const root = typeof section === 'object' && section !== null && !Array.isArray(section) ? (section as Record<string, unknown>) : {};
+  return resolveConfig((key) => {
+    if (key in root) return root[key];
+    let v: unknown = root;
+    for (const part of key.split('.')) v = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)[part] : undefined;
+    return v;
+  });
+}
+
+/** Per-document overrides of the seed and the dimension sizes (Re-seed, Set Dimension Sizes). */
+export interface DocumentOverrides {
+  seed: number | null;
+  dims: Record<string, number> | null;
+}
+
+/** Core options for one run of a document, with its overrides; `forceChecks` runs the checks whatever the setting. */
+export function analyzeOptions(cfg: GradLensConfig, overrides: DocumentOverrides = { seed: null, dims: null }, forceChecks = false): AnalyzeOptions {
+  const seed = overrides.seed ?? cfg.seed;
+  return {
+    ...(seed !== null ? { seed } : {}),
+    ...(overrides.dims ? { dims: overrides.dims } : {}),
+    maxElements: cfg.maxElements,
+    gradcheck: cfg.gradientCheck.enabled || forceChecks ? checkOptions(cfg) : false,
+    // The editor does not need 200,000 numbers per keystroke: statistics stand for larger tensors.
+    maxValuesPerNode: CORE_DEFAULTS.maxValuesPerNode,
   };
 }
 
 /** The gradient-check settings as core options. */
-export function checkOptions(s: Settings): Partial<GradCheckOptions> {
-  const g = s.gradientCheck;
-  return { h: g.h, samples: g.samples, fullLimit: g.fullLimit, maxFlopsTotal: g.maxFlops, thresholds: g.thresholds };
-}
-
-/** Core options for one run of a document, with its overrides. */
-export function analyzeOptions(s: Settings, overrides: { seed: number | null; dims: Record<string, number> | null }, forceChecks = false): AnalyzeOptions {
-  const seed = overrides.seed ?? s.seed;
-  return {
-    ...(seed !== null ? { seed } : {}),
-    ...(overrides.dims ? { dims: overrides.dims } : {}),
-    maxElements: s.maxElements,
-    gradcheck: s.gradientCheck.enabled || forceChecks ? checkOptions(s) : false,
-    // The editor does not need 200,000 numbers per keystroke: statistics stand for larger tensors.
-    maxValuesPerNode: 4096,
-  };
+export function checkOptions(cfg: GradLensConfig): NonNullable<Exclude<AnalyzeOptions['gradcheck'], boolean>> {
+  const g = cfg.gradientCheck;
+  return { h: g.h, samples: g.samples, fullLimit: g.fullLimit, maxFlopsTotal: g.maxFlops, thresholds: { ...g.thresholds } };
 }

@@ -6,6 +6,7 @@
 // them (Neovim, Helix, Emacs) still gets every standard feature.
 import { NotificationType, ProgressType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { Analysis, StepSweep } from '../core/analysis';
+import type { GradCheckThresholds } from '../core/defaults';
 import type { DeriveResult } from '../core/checks/derive';
 import type { ExportResult, ExportTarget } from '../core/export';
 import type { LandscapeResult, TrainingResult } from '../protocol';
@@ -27,6 +28,8 @@ export interface AnalysisReply {
   analysis: Analysis;
   /** Wall-clock time of the run in the analysis worker. */
   ms: number;
+  /** The verdict thresholds the checks ran with (gradlens.gradientCheck.thresholds). */
+  thresholds: GradCheckThresholds;
 }
 
 export const analysisRequest = new RequestType<AnalysisParams, AnalysisReply | null, void>('gradlens/analysis');
@@ -136,4 +139,4 @@ export const killWorkerRequest = new RequestType0<void, void>('gradlens/_killWor
 export const workerFailureNotification = new NotificationType<{ message: string; restarts: number }>('gradlens/workerFailure');
 
 /** The gradient checks at other parameter values (after training in the dashboard), with the document's overrides. */
-export const recheckRequest = new RequestType<DocumentParams & { paramValues: Record<string, number[]> }, Analysis, void>('gradlens/recheck');
+export const recheckRequest = new RequestType<DocumentParams & { paramValues: Record<string, number[]> }, { analysis: Analysis; thresholds: GradCheckThresholds }, void>('gradlens/recheck');

@@ -4,8 +4,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseArgs } from '../../src/cli/args';
+import { parseArgs, type CheckArgs } from '../../src/cli/args';
 import { main } from '../../src/cli/main';
+import { NUMBER_SETTINGS } from '../../src/core/defaults';
 
 const root = join(__dirname, '..', '..');
 const examples = join(root, 'examples');
@@ -74,7 +75,15 @@ test('argument parsing: --seed, repeated --dim, --h, --samples, --json', () => {
 
 test('--check-flops sets the gradient-check budget: a small one names what it skipped', () => {
   assert.deepEqual(parseArgs(['check', 'f.grad', '--check-flops', '1e10']), { command: 'check', file: 'f.grad', json: false, dims: {}, checkFlops: 1e10 });
-  assert.equal((parseArgs(['check', 'f.grad', '--check-flops', 'Infinity']) as { checkFlops: number }).checkFlops, Infinity);
+  // Above the maximum of gradlens.gradientCheck.maxFlops: lowered to it, with a warning.
+  assert.deepEqual(parseArgs(['check', 'f.grad', '--check-flops', 'Infinity']), {
+    command: 'check',
+    file: 'f.grad',
+    json: false,
+    dims: {},
+    checkFlops: NUMBER_SETTINGS['gradientCheck.maxFlops'].maximum,
+    warnings: ['--check-flops Infinity is above its maximum; using 1,000,000,000,000'],
+  });
   assert.equal(parseArgs(['check', 'f.grad', '--check-flops', '0']).command, 'error');
   assert.equal(parseArgs(['check', 'f.grad', '--check-flops', 'lots']).command, 'error');
   const file = join(examples, 'two-layer-net.grad');
@@ -82,6 +91,27 @@ test('--check-flops sets the gradient-check budget: a small one names what it sk
   assert.equal(tight.code, 0, 'a note, not an error');
   assert.match(tight.out, /info: not checked against the root: `X`, `W1`, `b1`, `W2`, `b2` — even one entry each would exceed the gradient-check budget of 1\.0e\+0 operations per analysis\. To check every tensor, raise the budget to at least [\d.]+e\+\d+ .*\[gradcheck-skipped\]/);
   assert.doesNotMatch(cli('check', file).out, /gradcheck-skipped/);
+});
+
+test('numeric flags have the ranges of their settings: below the minimum an error, above the maximum clamped with one line', () => {
+  const ranges = { '--samples': 'gradientCheck.samples', '--max-elements': 'maxElements', '--check-flops': 'gradientCheck.maxFlops', '--h': 'gradientCheck.h' } as const;
+  for (const [flag, key] of Object.entries(ranges)) {
+    const s = NUMBER_SETTINGS[key];
+    const high = parseArgs(['check', 'f.grad', flag, String(s.maximum * 10)]);
+    assert.equal(high.command, 'check', flag);
+    assert.equal((high as CheckArgs).warnings?.length, 1, flag);
+    const field = { '--samples': 'samples', '--max-elements': 'maxElements', '--check-flops': 'checkFlops', '--h': 'h' }[flag] as 'samples' | 'maxElements' | 'checkFlops' | 'h';
+    assert.equal((high as CheckArgs)[field], s.maximum, flag);
+    assert.equal(parseArgs(['check', 'f.grad', flag, String(s.maximum)]).command, 'check', flag);
+    for (const bad of [String(s.minimum / 10 - 1), 'NaN', 'x', '']) assert.equal(parseArgs(['check', 'f.grad', flag, bad]).command, 'error', `${flag} ${bad}`);
+  }
+  assert.deepEqual(parseArgs(['check', 'f.grad', '--samples', '2.5']), { command: 'error', message: '--samples expects a whole number from 1 to 10,000, got `2.5`' });
+  assert.equal(parseArgs(['check', 'f.grad', '--seed', '-1']).command, 'error');
+  assert.equal((parseArgs(['export', '--torch', 'f.grad', '--seed', '1e300']) as { seed: number }).seed, Number.MAX_SAFE_INTEGER);
+  const r = cli('check', join(examples, 'circuit.grad'), '--samples', '1e9', '--json');
+  assert.equal(r.code, 0);
+  assert.equal(r.err, 'gradlens: --samples 1e9 is above its maximum; using 10,000\n');
+  assert.doesNotThrow(() => JSON.parse(r.out), 'stdout stays one JSON object');
 });
 
 test('--json matches spec section 8 field for field', () => {

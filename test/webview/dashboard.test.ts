@@ -183,6 +183,11 @@ describe('dashboard webview', () => {
     assert.ok((await chartPoints(d, 'gradcheck')) >= 4);
     await d.page.selectOption('#check-target', 'difference.db');
     assert.match((await d.page.textContent('.data-table caption')) ?? '', /difference\.db: FAIL/);
+    assert.ok((await d.page.$$eval('.data-table tbody tr.bad', (r) => r.length)) > 0, 'entries off by more than warn are marked');
+    // The rows marked off follow the thresholds the checks ran with (the setting), not the defaults.
+    await d.send(update(a, 'file:///work/examples/broken/wrong-sign.grad', 2, { fail: 1, warn: 1, kinked: 1 }));
+    await d.page.selectOption('#check-target', 'difference.db');
+    assert.equal(await d.page.$$eval('.data-table tbody tr.bad', (r) => r.length), 0);
     await assertClean(d);
     await d.close();
   });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { analyze, analyzeSession } from '../../src/core/analyze';
 import type { Analysis } from '../../src/core/analysis';
+import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/defaults';
 import { lossLandscape } from '../../src/core/explore/landscape';
 import { train } from '../../src/core/explore/training';
 import type { FromWebview, LandscapeResult, ToWebview, TrainingResult } from '../../src/protocol';
@@ -28,8 +29,8 @@ export function analysisOf(path: string): Analysis {
   return analyze(example(path));
 }
 
-export function update(analysis: Analysis, uri = 'file:///work/example.grad', version = 1): ToWebview {
-  return { type: 'update', state: { uri, version, analysis } };
+export function update(analysis: Analysis, uri = 'file:///work/example.grad', version = 1, thresholds: GradCheckThresholds = DEFAULT_THRESHOLDS): ToWebview {
+  return { type: 'update', state: { uri, version, analysis, thresholds } };
 }
 
 export async function landscapeOf(path: string, grid = 41, span = 1): Promise<LandscapeResult> {

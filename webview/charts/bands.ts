@@ -1,5 +1,5 @@
 // A small chart.js plugin that shades value ranges behind the data (vanishing/exploding norms, the
-// 1e-7 / 1e-4 / 1e-2 gradient-check thresholds, the healthy update ratio) and draws reference lines.
+// gradient-check thresholds, the healthy update ratio) and draws reference lines.
 import type { Chart, ChartType, Plugin } from 'chart.js';
 
 export interface Band {

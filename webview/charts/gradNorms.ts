@@ -1,6 +1,7 @@
 // ‖∂L/∂x‖ of every named tensor, log scale, with the vanishing and exploding ranges shaded.
 import type { Analysis, NodeResult } from '../../src/core/analysis';
-import { fmt, shapeText } from '../format';
+import { formatNumber } from '../../src/core/format/number';
+import { shapeText } from '../format';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, decadeTicks, logTicks, type Built } from './setup';
 
@@ -55,7 +56,7 @@ export function gradNormsChart(a: Analysis, p: Palette, onPick: (name: string) =
         label: (item) => {
           const n = nodes[item.dataIndex];
           const v = norms[item.dataIndex];
-          return `‖∂L/∂${n.name}‖ = ${v === 0 ? '0 (no gradient reaches it)' : fmt(v)} · ${n.kind} ${shapeText(n.dims, n.shape)}`;
+          return `‖∂L/∂${n.name}‖ = ${v === 0 ? '0 (no gradient reaches it)' : formatNumber(v)} · ${n.kind} ${shapeText(n.dims, n.shape)}`;
         },
       },
     },

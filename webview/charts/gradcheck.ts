@@ -1,13 +1,17 @@
-// Gradient-check results: the largest relative error of each target on a log axis, over the
-// threshold bands of the cs231n notes (< 1e-7 fine, < 1e-4 fine with kinks, < 1e-2 suspicious, else wrong).
+// Gradient-check results: the largest relative error of each target on a log axis, over the bands
+// of the thresholds the checks ran with (gradlens.gradientCheck.thresholds; by default cs231n's:
+// < 1e-7 fine, < 1e-4 fine with kinks, < 1e-2 suspicious, else wrong).
 import type { Analysis, GradCheckResult, Verdict } from '../../src/core/analysis';
-import { sci } from '../format';
+import { thresholdBands } from '../../src/core/checks/thresholds';
+import type { GradCheckThresholds } from '../../src/core/defaults';
+import { formatNumber } from '../../src/core/format/number';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, logTicks, type Built } from './setup';
 
 /** A relative error of 0 (agreement within round-off) sits on the floor of the axis. */
 export const REL_FLOOR = 1e-16;
-export const THRESHOLDS = [1e-7, 1e-4, 1e-2] as const;
+/** The top of the axis (a relative error is at most 1). */
+const REL_CEILING = 10;
 
 export function verdictColor(v: Verdict, p: Palette): string {
   return v === 'pass' ? p.green : v === 'ok-if-kinked' ? p.yellow : v === 'warn' ? p.orange : p.red;
@@ -26,11 +30,11 @@ export function verdictText(c: GradCheckResult): string {
   }
 }
 
-export function gradcheckChart(a: Analysis, p: Palette, selected: string | null, onPick: (target: string) => void): Built {
+export function gradcheckChart(a: Analysis, thresholds: GradCheckThresholds, p: Palette, selected: string | null, onPick: (target: string) => void): Built {
   const checks = a.gradchecks;
   if (checks.length === 0) return { empty: a.root === null ? 'No gradient checks: the file has no backward root.' : 'No gradient checks ran. Enable them with the setting gradlens.gradientCheck.enabled, or run "GradLens: Check Gradients".' };
   // The bar is the raw relative error of the worst entry; the core's maxRelError leaves out entries
-  // that agree within round-off (often 0), so the verdict (the colour) can be "pass" above 1e-7.
+  // that agree within round-off (often 0), so the verdict (the colour) can be "pass" above `kinked`.
   const raw = checks.map((c) => Math.max(c.maxRelError, ...c.worst.map((e) => e.relError)));
   const data = raw.map((v) => Math.max(REL_FLOOR, v));
   const options = baseOptions<'bar'>(p);
@@ -39,7 +43,7 @@ export function gradcheckChart(a: Analysis, p: Palette, selected: string | null,
   };
   options.scales = {
     x: { ticks: { autoSkip: true, maxRotation: 60 } },
-    y: { type: 'logarithmic', min: REL_FLOOR, max: 10, title: { display: true, text: 'worst relative error' }, ticks: { callback: logTicks } },
+    y: { type: 'logarithmic', min: REL_FLOOR, max: REL_CEILING, title: { display: true, text: 'worst relative error' }, ticks: { callback: logTicks } },
   };
   options.plugins = {
     ...options.plugins,
@@ -47,19 +51,14 @@ export function gradcheckChart(a: Analysis, p: Palette, selected: string | null,
       callbacks: {
         label: (item) => {
           const c = checks[item.dataIndex];
-          const beyond = c.maxRelError === 0 ? '0 (the rest is round-off)' : sci(c.maxRelError);
-          return [`${verdictText(c)} · worst relative error ${sci(raw[item.dataIndex])}`, `beyond round-off: ${beyond}`, `${c.failing} of ${c.checked} entries off · h = ${sci(c.h)}`];
+          const beyond = c.maxRelError === 0 ? '0 (the rest is round-off)' : formatNumber(c.maxRelError);
+          return [`${verdictText(c)} · worst relative error ${formatNumber(raw[item.dataIndex])}`, `beyond round-off: ${beyond}`, `${c.failing} of ${c.checked} entries off · h = ${c.h}`];
         },
       },
     },
     bands: {
       labelAlign: 'left',
-      bands: [
-        { from: REL_FLOOR, to: THRESHOLDS[0], color: withAlpha(p.green, 0.1), label: 'pass < 1e-7' },
-        { from: THRESHOLDS[0], to: THRESHOLDS[1], color: withAlpha(p.yellow, 0.1), label: 'ok if kinked' },
-        { from: THRESHOLDS[1], to: THRESHOLDS[2], color: withAlpha(p.orange, 0.12), label: 'suspicious' },
-        { from: THRESHOLDS[2], to: 10, color: withAlpha(p.red, 0.12), label: 'wrong > 1e-2' },
-      ],
+      bands: thresholdBands(thresholds, REL_FLOOR, REL_CEILING).map((b) => ({ from: b.from, to: b.to, label: b.label, color: withAlpha(verdictColor(b.verdict, p), b.verdict === 'warn' || b.verdict === 'fail' ? 0.12 : 0.1) })),
     },
   };
   return {

@@ -2,7 +2,7 @@
 // colour bar, the centre (the current parameters) marked, and a readout under the pointer.
 import type { LandscapeResult } from '../../src/protocol';
 import { h, on, replace, show } from '../dom';
-import { fmt } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 import { palette } from '../theme';
 
 // Viridis (perceptually uniform, readable for colour-blind users and in every theme): data, not chrome.
@@ -121,7 +121,7 @@ export class Heatmap {
     this.drawBar(scale);
     const a0 = r.alphas[0];
     const a1 = r.alphas[cols - 1];
-    replace(this.axisX, h('span', {}, fmt(a0)), h('span', {}, 'α (direction 1)'), h('span', {}, fmt(a1)));
+    replace(this.axisX, h('span', {}, formatNumber(a0)), h('span', {}, 'α (direction 1)'), h('span', {}, formatNumber(a1)));
     this.describe();
   }
 
@@ -137,7 +137,7 @@ export class Heatmap {
       replace(this.barLabels);
       return;
     }
-    const ticks = [1, 0.75, 0.5, 0.25, 0].map((t) => h('span', {}, fmt(scale.at(t))));
+    const ticks = [1, 0.75, 0.5, 0.25, 0].map((t) => h('span', {}, formatNumber(scale.at(t))));
     replace(this.barLabels, ...ticks);
     this.barLabels.title = scale.log ? 'log colour scale' : 'linear colour scale';
   }
@@ -148,9 +148,9 @@ export class Heatmap {
     const finite = r.losses.flat().filter(Number.isFinite);
     const min = finite.length ? Math.min(...finite) : NaN;
     let at = '';
-    r.losses.forEach((row, i) => row.forEach((v, j) => (v === min ? (at = `α = ${fmt(r.alphas[j])}, β = ${fmt(r.betas[i])}`) : null)));
+    r.losses.forEach((row, i) => row.forEach((v, j) => (v === min ? (at = `α = ${formatNumber(r.alphas[j])}, β = ${formatNumber(r.betas[i])}`) : null)));
     const nonFinite = r.losses.flat().length - finite.length;
-    const text = `Centre (current parameters, ringed): L = ${fmt(r.center)}. Lowest L = ${fmt(min)} at ${at || '—'}. ${r.alphas.length}×${r.betas.length} grid over ${r.params.join(', ')} in ${Math.round(r.ms)} ms.${nonFinite ? ` ${nonFinite} points not finite (red).` : ''}`;
+    const text = `Centre (current parameters, ringed): L = ${formatNumber(r.center)}. Lowest L = ${formatNumber(min)} at ${at || '—'}. ${r.alphas.length}×${r.betas.length} grid over ${r.params.join(', ')} in ${Math.round(r.ms)} ms.${nonFinite ? ` ${nonFinite} points not finite (red).` : ''}`;
     this.readout.textContent = text;
     this.canvas.setAttribute('aria-label', `Loss landscape heatmap. ${text}`);
   }
@@ -163,6 +163,6 @@ export class Heatmap {
     const row = r.betas.length - 1 - Math.floor(((ev.clientY - box.top) / box.height) * r.betas.length);
     const v = r.losses[row]?.[col];
     if (v === undefined) return;
-    this.readout.textContent = `α = ${fmt(r.alphas[col])}, β = ${fmt(r.betas[row])}: L = ${fmt(v)} (centre ${fmt(r.center)})`;
+    this.readout.textContent = `α = ${formatNumber(r.alphas[col])}, β = ${formatNumber(r.betas[row])}: L = ${formatNumber(v)} (centre ${formatNumber(r.center)})`;
   }
 }

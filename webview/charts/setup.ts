@@ -21,7 +21,6 @@ import {
   type Tick,
 } from 'chart.js';
 import { h, replace, show } from '../dom';
-import { sci } from '../format';
 import { palette, type Palette } from '../theme';
 import { bandsPlugin } from './bands';
 
@@ -52,7 +51,7 @@ export function logTicks(value: number | string): string {
   const v = Number(value);
   if (!(v > 0)) return '';
   const l = Math.log10(v);
-  return Math.abs(l - Math.round(l)) < 1e-6 ? sci(10 ** Math.round(l)).replace('1.0e', '1e') : '';
+  return Math.abs(l - Math.round(l)) < 1e-6 ? `1e${Math.round(l)}` : '';
 }
 
 /** Keeps every power of ten on a log axis, however few chart.js would pick. */

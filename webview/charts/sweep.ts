@@ -1,7 +1,7 @@
 // The h sweep: relative error of the central difference against the step h, log–log. Too large
 // an h is truncation error, too small is round-off: the V shows where h should be.
 import type { StepSweep } from '../../src/core/analysis';
-import { fmt, sci } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, decadeTicks, logTicks, type Built } from './setup';
 
@@ -21,11 +21,11 @@ export function sweepChart(sweep: StepSweep | null, usedH: number | null, p: Pal
       callbacks: {
         label: (item) => {
           const q = sweep.points[item.dataIndex];
-          return `h = ${sci(q.h)}: numeric ${fmt(q.numeric)} vs analytic ${fmt(sweep.analytic)}, relative error ${sci(q.relError)}`;
+          return `h = ${q.h}: numeric ${formatNumber(q.numeric)} vs analytic ${formatNumber(sweep.analytic)}, relative error ${formatNumber(q.relError)}`;
         },
       },
     },
-    bands: usedH ? { scale: 'x', lines: [{ at: usedH, color: p.muted, label: `h used ${sci(usedH)}` }] } : {},
+    bands: usedH ? { scale: 'x', lines: [{ at: usedH, color: p.muted, label: `h used ${usedH}` }] } : {},
   };
   return {
     config: {

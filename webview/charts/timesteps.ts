@@ -1,7 +1,7 @@
 // Backprop through time: ‖∂L/∂h_t‖ per time step of every rnn, log scale. A line falling towards
 // t = 0 is the vanishing gradient; rising is the exploding one.
 import type { Analysis } from '../../src/core/analysis';
-import { fmt } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 import type { Palette } from '../theme';
 import { baseOptions, decadeTicks, logTicks, type Built } from './setup';
 
@@ -22,7 +22,7 @@ export function timestepChart(a: Analysis, p: Palette): Built {
   options.plugins = {
     ...options.plugins,
     legend: { display: series.length > 1 },
-    tooltip: { callbacks: { label: (item) => `${series[item.datasetIndex].name}: ‖∂L/∂h_${item.dataIndex}‖ = ${fmt(item.parsed.y)}` } },
+    tooltip: { callbacks: { label: (item) => `${series[item.datasetIndex].name}: ‖∂L/∂h_${item.dataIndex}‖ = ${formatNumber(item.parsed.y)}` } },
   };
   return {
     config: {

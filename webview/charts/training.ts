@@ -1,7 +1,7 @@
 // Training charts: loss per step, per-parameter gradient norms (log) and the update/weight ratio
 // (log, healthy near 1e-3: much lower learns too slowly, much higher is unstable).
 import type { TrainingResult } from '../../src/protocol';
-import { fmt, sci } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, decadeTicks, logTicks, type Built } from './setup';
 
@@ -15,7 +15,7 @@ export function lossChart(r: TrainingResult | null, p: Palette): Built {
   if (!r || r.losses.length === 0) return { empty: 'Press "Train (SGD)" to run gradient descent on this file; the loss appears here step by step.' };
   const options = baseOptions<'line'>(p);
   options.scales = { x: { title: { display: true, text: 'step' }, ticks: { maxTicksLimit: 10 } }, y: { title: { display: true, text: 'loss' } } };
-  options.plugins = { ...options.plugins, tooltip: { callbacks: { label: (item) => `loss ${fmt(item.parsed.y)}` } } };
+  options.plugins = { ...options.plugins, tooltip: { callbacks: { label: (item) => `loss ${formatNumber(item.parsed.y)}` } } };
   return {
     config: {
       type: 'line',
@@ -39,7 +39,7 @@ function perParam(series: Record<string, number[]>, p: Palette, title: string, r
   options.plugins = {
     ...options.plugins,
     legend: { display: true, position: 'bottom', labels: { color: p.fg, boxWidth: 10, boxHeight: 2 } },
-    tooltip: { callbacks: { label: (item) => `${names[item.datasetIndex]}: ${sci(item.parsed.y)}` } },
+    tooltip: { callbacks: { label: (item) => `${names[item.datasetIndex]}: ${formatNumber(item.parsed.y)}` } },
     bands: ratio ? { bands: [{ from: 1e-4, to: 1e-2, color: withAlpha(p.green, 0.12), label: 'healthy ≈ 1e-3' }], lines: [{ at: 1e-3, color: p.green }] } : {},
   };
   return {

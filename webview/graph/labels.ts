@@ -2,7 +2,8 @@
 // forward value above, the gradient below, as in the lecture figures). Pure, so layout can size
 // boxes before anything is drawn.
 import type { ViewEdge, ViewNode } from '../../src/core/graphView';
-import { fmt, shapeText } from '../format';
+import { formatNumber } from '../../src/core/format/number';
+import { shapeText } from '../format';
 
 export type BoxShape = 'circle' | 'pill' | 'rect';
 
@@ -40,20 +41,20 @@ export interface EdgeText {
 }
 
 export function edgeText(e: ViewEdge): EdgeText {
-  if (e.dims.length === 0) return { value: e.value === null ? '' : fmt(e.value), grad: e.grad === null ? '' : fmt(e.grad) };
+  if (e.dims.length === 0) return { value: e.value === null ? '' : formatNumber(e.value), grad: e.grad === null ? '' : formatNumber(e.grad) };
   const shape = `[${e.dims.join(', ')}]`;
   return {
-    value: e.valueNorm === null ? shape : `${shape} ‖v‖ ${fmt(e.valueNorm)}`,
-    grad: e.gradNorm === null ? '' : `‖∂‖ ${fmt(e.gradNorm)}`,
+    value: e.valueNorm === null ? shape : `${shape} ‖v‖ ${formatNumber(e.valueNorm)}`,
+    grad: e.gradNorm === null ? '' : `‖∂‖ ${formatNumber(e.gradNorm)}`,
   };
 }
 
 /** Labels of the root's outgoing stub: its own value and the seed gradient (1). */
 export function rootText(n: ViewNode): EdgeText {
-  if (n.shape.length === 0) return { value: n.value === null ? '' : fmt(n.value), grad: n.grad === null ? '' : fmt(n.grad) };
+  if (n.shape.length === 0) return { value: n.value === null ? '' : formatNumber(n.value), grad: n.grad === null ? '' : formatNumber(n.grad) };
   return {
-    value: n.valueStats ? `‖v‖ ${fmt(n.valueStats.norm)}` : '',
-    grad: n.gradStats ? `‖∂‖ ${fmt(n.gradStats.norm)}` : '',
+    value: n.valueStats ? `‖v‖ ${formatNumber(n.valueStats.norm)}` : '',
+    grad: n.gradStats ? `‖∂‖ ${formatNumber(n.gradStats.norm)}` : '',
   };
 }
 
@@ -63,10 +64,10 @@ export function nodeAriaLabel(n: ViewNode): string {
   const parts = [n.kind === 'op' ? `operation ${n.label}` : `${n.kind} ${t.title}`];
   if (n.name && n.kind !== 'input' && n.kind !== 'param' && n.kind !== 'const') parts.push(`named ${n.name}`);
   parts.push(shapeText(n.dims, n.shape));
-  if (n.value !== null) parts.push(`value ${fmt(n.value)}`);
-  else if (n.valueStats) parts.push(`value norm ${fmt(n.valueStats.norm)}`);
-  if (n.grad !== null) parts.push(`gradient ${fmt(n.grad)}`);
-  else if (n.gradStats) parts.push(`gradient norm ${fmt(n.gradStats.norm)}`);
+  if (n.value !== null) parts.push(`value ${formatNumber(n.value)}`);
+  else if (n.valueStats) parts.push(`value norm ${formatNumber(n.valueStats.norm)}`);
+  if (n.grad !== null) parts.push(`gradient ${formatNumber(n.grad)}`);
+  else if (n.gradStats) parts.push(`gradient norm ${formatNumber(n.gradStats.norm)}`);
   if (n.problem) parts.push(`${n.status}: ${n.problem}`);
   return parts.join(', ');
 }

@@ -2,12 +2,13 @@
 import type { TensorStats } from '../../src/core/analysis';
 import type { ViewNode } from '../../src/core/graphView';
 import { h } from '../dom';
-import { fmt, pct, shapeText } from '../format';
+import { formatNumber } from '../../src/core/format/number';
+import { pct, shapeText } from '../format';
 
 function statsRow(label: string, st: TensorStats | null, scalar: number | null): HTMLTableRowElement {
   if (!st) return h('tr', {}, h('th', { scope: 'row' }, label), h('td', { colspan: 5, class: 'muted' }, label === 'gradient' ? 'no gradient flows here' : 'not computed'));
-  if (st.count === 1) return h('tr', {}, h('th', { scope: 'row' }, label), h('td', { colspan: 5, class: 'num' }, fmt(scalar ?? st.mean)));
-  const cells = [fmt(st.min), fmt(st.max), fmt(st.mean), fmt(st.norm), pct(st.zeros)];
+  if (st.count === 1) return h('tr', {}, h('th', { scope: 'row' }, label), h('td', { colspan: 5, class: 'num' }, formatNumber(scalar ?? st.mean)));
+  const cells = [formatNumber(st.min), formatNumber(st.max), formatNumber(st.mean), formatNumber(st.norm), pct(st.zeros)];
   const row = h('tr', {}, h('th', { scope: 'row' }, label), ...cells.map((c) => h('td', { class: 'num' }, c)));
   if (st.nonFinite > 0) row.classList.add('bad');
   return row;

@@ -1,12 +1,14 @@
 // The Checks tab: relative error of every gradient check against the thresholds, the worst entries
 // of the selected check, and the h sweep of one entry (asked of the extension with `sweep`).
 import type { Analysis, GradCheckResult, StepSweep } from '../../src/core/analysis';
+import { entryIsOff } from '../../src/core/checks/thresholds';
+import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/defaults';
 import type { FromWebview } from '../../src/protocol';
 import { gradcheckChart, verdictText } from '../charts/gradcheck';
 import { ChartBox } from '../charts/setup';
 import { sweepChart } from '../charts/sweep';
 import { h, on, replace } from '../dom';
-import { fmt, sci } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 import type { Store } from '../state';
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -21,13 +23,15 @@ export class ChecksView {
   private readonly sweepIndex: HTMLElement;
   private readonly sweepStatus: HTMLElement;
   private analysis: Analysis | null = null;
+  /** The thresholds the checks ran with (the setting), for the bands and the rows marked off. */
+  private thresholds: GradCheckThresholds = DEFAULT_THRESHOLDS;
   private sweep: StepSweep | null = null;
 
   constructor(
     private readonly store: Store,
     private readonly post: (m: FromWebview) => void,
   ) {
-    this.chart = new ChartBox('Gradient checks', (p) => (this.analysis ? gradcheckChart(this.analysis, p, this.selected()?.target ?? null, (t) => this.select(t)) : { empty: '' }), {
+    this.chart = new ChartBox('Gradient checks', (p) => (this.analysis ? gradcheckChart(this.analysis, this.thresholds, p, this.selected()?.target ?? null, (t) => this.select(t)) : { empty: '' }), {
       id: 'gradcheck',
       description: 'worst relative error |a − n| / max(|a|, |n|) per checked tensor, coloured by the verdict (which allows for round-off) · click a bar for its worst entries',
     });
@@ -55,8 +59,9 @@ export class ChecksView {
     );
   }
 
-  update(a: Analysis): void {
+  update(a: Analysis, thresholds: GradCheckThresholds): void {
     this.analysis = a;
+    this.thresholds = thresholds;
     this.sweep = a.sweep;
     replace(this.targetPicker, ...a.gradchecks.map((c) => h('option', { value: c.target }, `${c.target} · ${verdictText(c)}`)));
     const want = this.store.state.checkTarget;
@@ -113,11 +118,11 @@ export class ChecksView {
     const rows = c.worst.map((e) => {
       const cells = [
         h('td', { class: 'num' }, `[${e.index.join(', ')}]`),
-        h('td', { class: 'num' }, fmt(e.analytic)),
-        h('td', { class: 'num' }, fmt(e.numeric)),
-        h('td', { class: 'num' }, sci(e.absError)),
-        h('td', { class: 'num' }, sci(e.relError)),
-        h('td', { class: 'num muted' }, sci(e.roundOff)),
+        h('td', { class: 'num' }, formatNumber(e.analytic)),
+        h('td', { class: 'num' }, formatNumber(e.numeric)),
+        h('td', { class: 'num' }, formatNumber(e.absError)),
+        h('td', { class: 'num' }, formatNumber(e.relError)),
+        h('td', { class: 'num muted' }, formatNumber(e.roundOff)),
       ];
       const action = h('td', {}, e.kinkCrossed ? h('span', { class: 'tag', title: 'the ± h step crossed a kink (relu, max, abs): the numeric gradient is unreliable here' }, 'kink') : null);
       if (sweepable) {
@@ -130,10 +135,10 @@ export class ChecksView {
         action.appendChild(b);
       }
       const tr = h('tr', {}, ...cells, action);
-      if (e.relError > 1e-4 && e.absError > e.roundOff) tr.classList.add('bad');
+      if (entryIsOff(e, this.thresholds)) tr.classList.add('bad');
       return tr;
     });
-    const caption = h('caption', {}, `${c.target}: ${verdictText(c)} · ${c.failing} of ${c.checked} checked entries off · h = ${sci(c.h)}`);
+    const caption = h('caption', {}, `${c.target}: ${verdictText(c)} · ${c.failing} of ${c.checked} checked entries off · h = ${c.h}`);
     replace(this.table, h('table', { class: 'data-table' }, caption, h('thead', {}, head), h('tbody', {}, ...rows)));
   }
 

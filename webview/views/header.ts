@@ -4,7 +4,7 @@ import type { Analysis } from '../../src/core/analysis';
 import type { Diagnostic } from '../../src/core/diagnostics';
 import type { FromWebview } from '../../src/protocol';
 import { h, on, replace, show } from '../dom';
-import { fmt } from '../format';
+import { formatNumber } from '../../src/core/format/number';
 
 export function fileName(uri: string): string {
   const path = uri.split(/[?#]/)[0];
@@ -53,7 +53,7 @@ export class Header {
     this.file.textContent = fileName(uri);
     this.file.title = `${uri} (version ${version})`;
     const v = rootValue(a);
-    replace(this.root, a.root === null ? h('span', { class: 'muted' }, 'no backward root') : h('span', {}, h('span', { class: 'muted' }, `${a.root} = `), h('strong', { class: 'num' }, fmt(v))));
+    replace(this.root, a.root === null ? h('span', { class: 'muted' }, 'no backward root') : h('span', {}, h('span', { class: 'muted' }, `${a.root} = `), h('strong', { class: 'num' }, formatNumber(v))));
     const cs = checkSummary(a);
     this.checks.textContent = cs.text;
     this.checks.className = `hdr-checks status-${cs.status}`;

@@ -6,7 +6,8 @@ import { LIMITS, type FromWebview, type TrainingResult } from '../../src/protoco
 import { ChartBox } from '../charts/setup';
 import { lossChart, ratioChart, trainGradChart } from '../charts/training';
 import { h, on, show } from '../dom';
-import { duration, fmt } from '../format';
+import { formatNumber } from '../../src/core/format/number';
+import { duration } from '../format';
 import type { Store } from '../state';
 import { NumberField } from './numberField';
 import { TaskStatus } from './task';
@@ -75,7 +76,7 @@ export class TrainingView {
     if (final) {
       const first = r.losses[0];
       const last = r.losses[r.losses.length - 1];
-      this.status.done(`${r.losses.length} steps in ${duration(r.ms)}: loss ${fmt(first)} → ${fmt(last)}. Gradient checks at initialisation can mislead; re-run them at the trained parameters.`);
+      this.status.done(`${r.losses.length} steps in ${duration(r.ms)}: loss ${formatNumber(first)} → ${formatNumber(last)}. Gradient checks at initialisation can mislead; re-run them at the trained parameters.`);
       show(this.recheck, true);
     } else if (this.status.phase !== 'running') this.status.start('Training…');
     for (const c of [this.loss, this.grads, this.ratios]) c.invalidate();

@@ -9,6 +9,7 @@ import type { GateBackward, GateCall, Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import type { CheckCache } from './checkCache';
 import { throwIfCancelled, type CancelCheck } from '../cancel';
+import { DEFAULT_GRADCHECK_OPTIONS, DEFAULT_THRESHOLDS } from '../defaults';
 import { Prng } from '../engine/prng';
 import { BatchedRegion, type Perturbation } from './batched';
 import type { Execution } from '../engine/run';
@@ -48,9 +49,9 @@ export interface Thresholds {
   kinked: number;
 }
 
-export const THRESHOLDS: Thresholds = { fail: 1e-2, warn: 1e-4, kinked: 1e-7 };
+export const THRESHOLDS: Thresholds = DEFAULT_THRESHOLDS;
 
-export const DEFAULT_GRADCHECK: GradCheckOptions = { h: 1e-5, fullLimit: 1000, samples: 40, worstCount: 5, maxFlopsPerTarget: 5e8, maxFlopsTotal: 2e9, thresholds: THRESHOLDS };
+export const DEFAULT_GRADCHECK: GradCheckOptions = DEFAULT_GRADCHECK_OPTIONS;
 
 /** A check's result with the source location it maps back to (converted to a range later). */
 export interface SpanCheck extends Omit<GradCheckResult, 'range'> {

@@ -1,6 +1,7 @@
 // Where a NaN or an Inf first appears: the node of origin in the forward pass (finite inputs, a
 // non-finite value) and the first backward rule that turned a finite gradient into NaN/Inf. An
 // observer of the passes (see ExecutionObserver in run.ts): the passes themselves stay short.
+import { formatNumber } from '../format/number';
 import { Tensor, unravel } from '../tensor/tensor';
 import type { Graph, GraphNode } from './graph';
 
@@ -120,11 +121,6 @@ function describeRange(node: GraphNode, v: Tensor): string {
     if (x > hi) hi = x;
   }
   const name = node.name ?? node.label;
-  if (v.size === 1) return `${name} = ${fmt(v.data[0])}`;
-  return `${name} in [${fmt(lo)}, ${fmt(hi)}]`;
-}
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  return String(Number(v.toPrecision(4)));
+  if (v.size === 1) return `${name} = ${formatNumber(v.data[0])}`;
+  return `${name} in [${formatNumber(lo)}, ${formatNumber(hi)}]`;
 }

@@ -1,14 +1,15 @@
 // Stage 3, plan: what the run will cost — every tensor it will hold and every operation it will
 // do — counted against the budget before anything of that size is allocated. A file over the
 // budget gets a `too-large` diagnostic, never an out-of-memory.
+import { CORE_DEFAULTS, NUMBER_SETTINGS } from '../defaults';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
 import type { TensorDecl } from '../lang/ast';
 import { formatShape } from '../shapes/shape';
 import type { AnalyzeOptions } from './session';
 
-export const DEFAULT_MAX_ELEMENTS = 50_000_000;
-export const DEFAULT_MAX_FLOPS = 20_000_000_000;
+export const DEFAULT_MAX_ELEMENTS: number = NUMBER_SETTINGS.maxElements.default;
+export const DEFAULT_MAX_FLOPS: number = CORE_DEFAULTS.maxFlops;
 
 export function elementsOf(sizes: readonly number[]): number {
   return sizes.reduce((a, b) => a * b, 1);

@@ -4,12 +4,7 @@
 import type { GateChecks, GradCheckOptions, SpanCheck, TensorChecks, Thresholds } from '../checks/gradcheck';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  return Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : v.toExponential(2);
-}
+import { formatNumber } from '../format/number';
 
 /** Failing and suspicious checks become diagnostics where the wrong gradient was written. */
 export function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink, thresholds: Thresholds): void {
@@ -19,7 +14,7 @@ export function reportChecks(checks: SpanCheck[], graph: Graph, sink: Diagnostic
     const w = c.worst.find((e) => !e.kinkCrossed) ?? c.worst[0];
     if (!w) continue;
     const at = w.index.length ? ` at [${w.index.join(', ')}]` : '';
-    const entry = `relative error ${fmt(w.relError)}${at} (analytic ${fmt(w.analytic)}, numeric ${fmt(w.numeric)}, h = ${c.h})`;
+    const entry = `relative error ${formatNumber(w.relError)}${at} (analytic ${formatNumber(w.analytic)}, numeric ${formatNumber(w.numeric)}, h = ${c.h})`;
     const count = `${c.failing} of ${c.checked} checked entr${c.checked === 1 ? 'y' : 'ies'} off by more than ${thresholds.warn}`;
     let message: string;
     if (c.kind === 'gate') {

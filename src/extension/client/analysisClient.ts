@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Analysis, StepSweep } from '../../core/analysis';
 import type { DeriveResult } from '../../core/checks/derive';
+import type { GradCheckThresholds } from '../../core/defaults';
 import type { ExportResult, ExportTarget } from '../../core/export';
 import type { LandscapeResult, TrainingResult } from '../../protocol';
 import {
@@ -35,6 +36,8 @@ export interface DocumentAnalysis {
   analysis: Analysis;
   /** Wall-clock time of the run in the analysis worker. */
   ms: number;
+  /** The verdict thresholds the gradient checks ran with (the hover, sidebar and dashboard show them). */
+  thresholds: GradCheckThresholds;
 }
 
 export interface Task<T> {
@@ -76,7 +79,7 @@ export class AnalysisClient implements vscode.Disposable {
   private async fetch(uri: vscode.Uri, forceChecks = false): Promise<DocumentAnalysis> {
     const r = await this.client.sendRequest(analysisRequest, { uri: uri.toString(), forceChecks });
     if (!r) throw new Error(`${uri.toString()} is not open in the GradLens server`);
-    const result: DocumentAnalysis = { uri, version: r.version, analysis: r.analysis, ms: r.ms };
+    const result: DocumentAnalysis = { uri, version: r.version, analysis: r.analysis, ms: r.ms, thresholds: r.thresholds };
     this.results.set(uri.toString(), result);
     this.analyzed.fire(result);
     return result;
@@ -115,7 +118,7 @@ export class AnalysisClient implements vscode.Disposable {
     return this.client.sendRequest(sweepRequest, { uri: doc.uri.toString(), target, index });
   }
 
-  recheck(doc: vscode.TextDocument, paramValues: Record<string, number[]>): Promise<Analysis> {
+  recheck(doc: vscode.TextDocument, paramValues: Record<string, number[]>): Promise<{ analysis: Analysis; thresholds: GradCheckThresholds }> {
     return this.client.sendRequest(recheckRequest, { uri: doc.uri.toString(), paramValues });
   }
 

@@ -47,7 +47,7 @@ export class WebviewController implements vscode.Disposable {
   }
 
   private send(r: DocumentAnalysis): void {
-    this.post({ type: 'update', state: { uri: r.uri.toString(), version: r.version, analysis: r.analysis } });
+    this.post({ type: 'update', state: { uri: r.uri.toString(), version: r.version, analysis: r.analysis, thresholds: r.thresholds } });
   }
 
   /** Shows a file's analysis (running it if needed). */
@@ -104,8 +104,8 @@ export class WebviewController implements vscode.Disposable {
       case 'recheck': {
         const params = this.tasks.trainedParams;
         if (!params) return;
-        const a = await this.service.recheck(doc, params);
-        this.post({ type: 'update', state: { uri: doc.uri.toString(), version: doc.version, analysis: a } });
+        const { analysis: a, thresholds } = await this.service.recheck(doc, params);
+        this.post({ type: 'update', state: { uri: doc.uri.toString(), version: doc.version, analysis: a, thresholds } });
         const failed = a.gradchecks.filter((c) => c.verdict === 'fail').length;
         void vscode.window.showInformationMessage(`GradLens: gradient checks after training: ${a.gradchecks.length - failed} passed, ${failed} failed.`);
         return;

@@ -1,10 +1,12 @@
 // Sidebar "Gradient Checks": every check with its verdict; expand for the worst entries.
+import { formatNumber } from '../../core/format/number';
 import * as vscode from 'vscode';
 import type { GradCheckEntry, GradCheckResult } from '../../core/analysis';
+import { entryIsOff } from '../../core/checks/thresholds';
 import type { DocumentAnalysis } from '../client/analysisClient';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
-import { fmt, VERDICT_MARK } from '../../shared/present/text';
+import { VERDICT_MARK } from '../../shared/present/text';
 import { checkMarkdown } from '../../shared/present/hoverText';
 import { reveal } from './graphTree';
 
@@ -38,18 +40,18 @@ export class ChecksTree extends AnalysisTree<Item> {
     if (item.kind === 'check') {
       const c = item.check;
       const t = new vscode.TreeItem(c.target, c.worst.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-      t.description = `${VERDICT_MARK[c.verdict]} ${c.verdict} · ${fmt(c.maxRelError)} · ${c.failing}/${c.checked}`;
+      t.description = `${VERDICT_MARK[c.verdict]} ${c.verdict} · ${formatNumber(c.maxRelError)} · ${c.failing}/${c.checked}`;
       const [icon, color] = ICONS[c.verdict];
       t.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-      t.tooltip = new vscode.MarkdownString(checkMarkdown(c));
+      t.tooltip = new vscode.MarkdownString(checkMarkdown(c, r.thresholds));
       t.command = reveal(r, toRange(c.range));
       t.id = `check:${c.target}`;
       return t;
     }
     const e = item.entry;
     const t = new vscode.TreeItem(`[${e.index.join(', ')}]`, vscode.TreeItemCollapsibleState.None);
-    t.description = `analytic ${fmt(e.analytic)} · numeric ${fmt(e.numeric)} · rel ${fmt(e.relError)}${e.kinkCrossed ? ' · kink crossed' : ''}`;
-    t.iconPath = new vscode.ThemeIcon(e.kinkCrossed ? 'debug-breakpoint-conditional-unverified' : e.relError > 1e-4 ? 'circle-filled' : 'circle-outline');
+    t.description = `analytic ${formatNumber(e.analytic)} · numeric ${formatNumber(e.numeric)} · rel ${formatNumber(e.relError)}${e.kinkCrossed ? ' · kink crossed' : ''}`;
+    t.iconPath = new vscode.ThemeIcon(e.kinkCrossed ? 'debug-breakpoint-conditional-unverified' : entryIsOff(e, r.thresholds) ? 'circle-filled' : 'circle-outline');
     t.command = reveal(r, toRange(item.check.range));
     return t;
   }

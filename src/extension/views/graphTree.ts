@@ -1,11 +1,12 @@
 // Sidebar "Graph": the active file's inputs, params, consts, nodes and gates, each with its shape
 // and gradient norm, an icon for its health or check status; a click reveals the line.
+import { formatNumber } from '../../core/format/number';
 import * as vscode from 'vscode';
 import type { Analysis, GateLocal, NodeResult } from '../../core/analysis';
 import type { DocumentAnalysis } from '../client/analysisClient';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
-import { fmt, shapeText, VERDICT_MARK, worstVerdict } from '../../shared/present/text';
+import { shapeText, VERDICT_MARK, worstVerdict } from '../../shared/present/text';
 import { nodeMarkdown } from '../../shared/present/hoverText';
 
 type Item =
@@ -59,9 +60,9 @@ export class GraphTree extends AnalysisTree<Item> {
       case 'node': {
         const n = item.node;
         const t = new vscode.TreeItem(n.name, vscode.TreeItemCollapsibleState.None);
-        const grad = n.gradStats ? ` · ‖∂‖ ${fmt(n.gradStats.norm)}` : '';
-        t.description = `${shapeText(n.dims)}${n.shape.length === 0 && n.value ? ` = ${fmt(n.value[0])}` : ''}${grad}`;
-        t.tooltip = new vscode.MarkdownString(nodeMarkdown(n, a));
+        const grad = n.gradStats ? ` · ‖∂‖ ${formatNumber(n.gradStats.norm)}` : '';
+        t.description = `${shapeText(n.dims)}${n.shape.length === 0 && n.value ? ` = ${formatNumber(n.value[0])}` : ''}${grad}`;
+        t.tooltip = new vscode.MarkdownString(nodeMarkdown(n, a, (r as DocumentAnalysis).thresholds));
         t.iconPath = this.statusIcon(a, toRange(n.statementRange), n.kind === 'param' ? 'symbol-field' : n.kind === 'node' ? 'symbol-variable' : 'symbol-constant');
         t.command = reveal(r as DocumentAnalysis, toRange(n.range));
         t.id = `node:${n.name}`;
@@ -82,7 +83,7 @@ export class GraphTree extends AnalysisTree<Item> {
       case 'local': {
         const l = item.local;
         const t = new vscode.TreeItem(l.name, vscode.TreeItemCollapsibleState.None);
-        t.description = `${shapeText(l.dims)}${l.gradStats ? ` · ‖∂‖ ${fmt(l.gradStats.norm)}` : ''}`;
+        t.description = `${shapeText(l.dims)}${l.gradStats ? ` · ‖∂‖ ${formatNumber(l.gradStats.norm)}` : ''}`;
         t.iconPath = this.statusIcon(a, toRange(l.range), l.role === 'backward' || l.role === 'upstream' ? 'arrow-left' : 'symbol-variable');
         t.command = reveal(r as DocumentAnalysis, toRange(l.range));
         t.id = `local:${item.gate}:${l.name}`;

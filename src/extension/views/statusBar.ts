@@ -1,8 +1,9 @@
 // Status bar: the root's value and the overall gradient-check verdict of the active file, from
 // the summary the server sends with every analysis; a click opens the dashboard.
+import { formatNumber } from '../../core/format/number';
 import * as vscode from 'vscode';
 import type { AnalysisSummary } from '../../shared/serverProtocol';
-import { fmt, VERDICT_MARK } from '../../shared/present/text';
+import { VERDICT_MARK } from '../../shared/present/text';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('gradlens.status', vscode.StatusBarAlignment.Left, 100);
@@ -31,11 +32,11 @@ export class StatusBar implements vscode.Disposable {
     }
     const total = s.checks.fail + s.checks.warn + s.checks.pass;
     const v = s.checks.fail ? 'fail' : s.checks.warn ? 'warn' : total ? 'pass' : null;
-    const value = s.rootValue !== null ? `${s.root} ${fmt(s.rootValue)}` : s.errors ? `${s.errors} error${s.errors > 1 ? 's' : ''}` : 'no root';
+    const value = s.rootValue !== null ? `${s.root} ${formatNumber(s.rootValue)}` : s.errors ? `${s.errors} error${s.errors > 1 ? 's' : ''}` : 'no root';
     const verdict = v ? ` · ${VERDICT_MARK[v]} ${v}` : '';
     this.item.text = `$(pulse) ${value}${verdict}`;
     this.item.tooltip = new vscode.MarkdownString(
-      `**GradLens** · ${file}\n\n${s.rootValue !== null ? `\`${s.root}\` = ${fmt(s.rootValue)}\n\n` : ''}${total} gradient checks${v ? `, worst: ${v}` : ''} · ${s.errors} errors · analysed in ${Math.round(s.totalMs)} ms\n\nClick to open the dashboard.`,
+      `**GradLens** · ${file}\n\n${s.rootValue !== null ? `\`${s.root}\` = ${formatNumber(s.rootValue)}\n\n` : ''}${total} gradient checks${v ? `, worst: ${v}` : ''} · ${s.errors} errors · analysed in ${Math.round(s.totalMs)} ms\n\nClick to open the dashboard.`,
     );
     this.item.backgroundColor = v === 'fail' || s.errors ? new vscode.ThemeColor('statusBarItem.errorBackground') : v === 'warn' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }

@@ -1,6 +1,7 @@
 // Talks to the analysis worker (from the language server). A worker that crashes, exits or overruns its time limit is
 // killed and replaced; callers get a rejected promise, and the problem is reported once.
 import { Worker } from 'node:worker_threads';
+import { NUMBER_SETTINGS } from '../../core/defaults';
 import type { WorkerCalls, WorkerKind, WorkerRequest, WorkerResponse } from './workerProtocol';
 
 interface Pending {
@@ -40,7 +41,7 @@ export class WorkerClient {
     private readonly scriptPath: string,
     private readonly onFailure: (e: WorkerFailure) => void,
     /** Read at each (re)start, so a changed memory setting applies to the next worker. */
-    private readonly resourceLimits: () => { maxOldGenerationSizeMb: number } = () => ({ maxOldGenerationSizeMb: 2048 }),
+    private readonly resourceLimits: () => { maxOldGenerationSizeMb: number } = () => ({ maxOldGenerationSizeMb: NUMBER_SETTINGS['worker.memoryLimitMb'].default }),
   ) {}
 
   private ensure(): Worker {

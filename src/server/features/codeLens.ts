@@ -2,10 +2,11 @@
 // in graph; above each statement its value and gradient only when `gradlens.codeLens.values` asks
 // for them (by default the values are at the line ends). The commands are the extension's; other
 // clients show the titles.
+import { formatNumber } from '../../core/format/number';
 import { CodeLensRefreshRequest, type CodeLens } from 'vscode-languageserver';
 import type { ServerContext } from '../context';
 import { gateVerdictTitle, nodeLensTitle } from '../../shared/present/titles';
-import { fmt, shapeText } from '../../shared/present/text';
+import { shapeText } from '../../shared/present/text';
 import { RefreshPolicy } from './refreshPolicy';
 
 export function registerCodeLenses(ctx: ServerContext): RefreshPolicy {
@@ -36,7 +37,7 @@ export function registerCodeLenses(ctx: ServerContext): RefreshPolicy {
       for (const l of g.locals) {
         if (l.role === 'input' || l.role === 'upstream' || !l.valueStats || !l.shape) continue;
         const v = l.valueStats;
-        const title = l.shape.length === 0 ? `value ${fmt(v.mean)} (first call)` : `${shapeText(l.dims)} · ‖v‖ ${fmt(v.norm)}${l.gradStats ? ` · ‖∂‖ ${fmt(l.gradStats.norm)}` : ''} (first call)`;
+        const title = l.shape.length === 0 ? `value ${formatNumber(v.mean)} (first call)` : `${shapeText(l.dims)} · ‖v‖ ${formatNumber(v.norm)}${l.gradStats ? ` · ‖∂‖ ${formatNumber(l.gradStats.norm)}` : ''} (first call)`;
         lens(l.range, title, '');
       }
     }

@@ -20,7 +20,7 @@ import {
 } from '../../shared/serverProtocol';
 import type { TrainingResult } from '../../protocol';
 import type { ServerContext } from '../context';
-import { analyzeOptions } from '../settings';
+import { analyzeOptions, checkOptions } from '../settings';
 
 /** Error code of a request about a document the server does not have open. */
 const UNKNOWN_DOCUMENT = -32001;
@@ -43,7 +43,7 @@ export function registerCustomRequests(ctx: ServerContext): void {
     const doc = ctx.documents.get(p.uri);
     if (!doc) return null;
     const r = await analyses.analyzeNow(doc, { forceChecks: p.forceChecks });
-    return { uri: r.uri, version: r.version, analysis: r.analysis, ms: r.ms };
+    return { uri: r.uri, version: r.version, analysis: r.analysis, ms: r.ms, thresholds: r.thresholds };
   });
 
   connection.onRequest(setOverridesRequest, (p) => {
@@ -88,12 +88,16 @@ export function registerCustomRequests(ctx: ServerContext): void {
   connection.onRequest(recheckRequest, (p, token) => {
     const doc = documentOf(p);
     rechecks.get(doc.uri)?.();
+    // The settings' checks (thresholds, h, samples, budget) and limits, with the document's overrides, at the trained parameters.
+    const settings = ctx.settings();
     const params = fileParams(doc);
-    const task = worker.task('analyze', { ...params, options: { ...params.options, paramValues: p.paramValues, maxValuesPerNode: params.options.maxValuesPerNode } }, timeoutMs());
+    const task = worker.task('analyze', { ...params, options: { ...params.options, gradcheck: checkOptions(settings), paramValues: p.paramValues } }, timeoutMs());
     rechecks.set(doc.uri, task.cancel);
-    return cancellable(task, token).finally(() => {
-      if (rechecks.get(doc.uri) === task.cancel) rechecks.delete(doc.uri);
-    });
+    return cancellable(task, token)
+      .then((analysis) => ({ analysis, thresholds: settings.gradientCheck.thresholds }))
+      .finally(() => {
+        if (rechecks.get(doc.uri) === task.cancel) rechecks.delete(doc.uri);
+      });
   });
 
   connection.onRequest(statsRequest, (p) => {

@@ -17,18 +17,18 @@ export function registerHover(ctx: ServerContext): void {
     if (sym) {
       switch (sym.kind) {
         case 'node':
-          return markdown(nodeMarkdown(sym.node, a), sym.range);
+          return markdown(nodeMarkdown(sym.node, a, r.thresholds), sym.range);
         case 'local':
-          return markdown(localMarkdown(sym.local, sym.gate.name, a), sym.range);
+          return markdown(localMarkdown(sym.local, sym.gate.name, a, r.thresholds), sym.range);
         case 'op':
           return markdown(opMarkdown(sym.op), sym.range);
         case 'dim':
           return markdown(`dimension **${sym.name}** = ${sym.size}`, sym.range);
         case 'gate':
-          return markdown(gateMarkdown(sym.gate, a), sym.range);
+          return markdown(gateMarkdown(sym.gate, a, r.thresholds), sym.range);
       }
     }
     const check = a.gradchecks.find((c) => c.verdict !== 'pass' && c.verdict !== 'ok-if-kinked' && c.range.start.line === position.line);
-    return check ? markdown(checkMarkdown(check)) : null;
+    return check ? markdown(checkMarkdown(check, r.thresholds)) : null;
   });
 }

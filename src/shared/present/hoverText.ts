@@ -1,9 +1,11 @@
 // Hover texts (Markdown): a tensor's shape with its dimension values, value and gradient
 // statistics and a text histogram; an operation's explanation of how it routes gradients (from the
 // op table); a gradient check's worst entries.
+import { formatNumber } from '../../core/format/number';
 import type { Analysis, GateLocal, GateSummary, GradCheckResult, NodeResult } from '../../core/analysis';
+import type { GradCheckThresholds } from '../../core/defaults';
 import type { OpDef } from '../../core/ops/op';
-import { fmt, shapeText, sizesText, sparkline, statsRow, VERDICT_MARK, worstTable } from './text';
+import { shapeText, sizesText, sparkline, statsRow, VERDICT_MARK, worstTable } from './text';
 
 function dimValues(dims: string[], a: Analysis): string {
   const known = dims.filter((d) => d in a.dims).map((d) => `${d}=${a.dims[d]}`);
@@ -23,16 +25,16 @@ function statsTable(root: string | null, valueStats: NodeResult['valueStats'], g
   return `${lines.join('\n')}${spark.length ? `\n\n${spark.join(' · ')}` : ''}`;
 }
 
-export function nodeMarkdown(n: NodeResult, a: Analysis): string {
+export function nodeMarkdown(n: NodeResult, a: Analysis, t: GradCheckThresholds): string {
   let md = `**${n.name}** · ${n.kind}${n.isInt ? ' (int labels)' : ''} · \`${shapeText(n.dims)}\` = ${sizesText(n.shape)}${dimValues(n.dims, a)}\n\n`;
   if (n.shape.length === 0 && n.value) {
-    md += `value **${fmt(n.value[0])}**${n.grad ? ` · ∂${a.root ?? ''}/∂${n.name} **${fmt(n.grad[0])}**` : ' · no gradient'}\n\n`;
+    md += `value **${formatNumber(n.value[0])}**${n.grad ? ` · ∂${a.root ?? ''}/∂${n.name} **${formatNumber(n.grad[0])}**` : ' · no gradient'}\n\n`;
   } else if (n.valueStats) {
     md += `${statsTable(a.root, n.valueStats, n.gradStats)}\n\n`;
   } else md += 'not computed (see the diagnostics)\n\n';
   if (!n.gradStats && n.valueStats) md += noGradientReason(n, a);
   const check = a.gradchecks.find((c) => c.target === n.name);
-  if (check) md += checkMarkdown(check);
+  if (check) md += checkMarkdown(check, t);
   return md;
 }
 
@@ -42,26 +44,27 @@ function noGradientReason(n: NodeResult, a: Analysis): string {
   return a.root ? `_\`${a.root}\` does not depend on it: no gradient_\n\n` : '_no backward root: no gradients_\n\n';
 }
 
-export function localMarkdown(l: GateLocal, gateName: string, a: Analysis): string {
+export function localMarkdown(l: GateLocal, gateName: string, a: Analysis, t: GradCheckThresholds): string {
   const role = { input: 'input', intermediate: 'intermediate', output: 'output', upstream: 'upstream gradient', backward: 'backward' }[l.role];
   let md = `**${l.name}** · ${role} of gate \`${gateName}\` · \`${shapeText(l.dims)}\`${l.shape ? ` = ${sizesText(l.shape)} at the first call` : ''}\n\n`;
   if (l.valueStats) md += `${statsTable(a.root, l.valueStats, l.gradStats)}\n\n`;
   const check = a.gradchecks.find((c) => c.target === `${gateName}.${l.name}`);
-  if (check) md += checkMarkdown(check);
+  if (check) md += checkMarkdown(check, t);
   return md;
 }
 
-export function gateMarkdown(g: GateSummary, a: Analysis): string {
+export function gateMarkdown(g: GateSummary, a: Analysis, t: GradCheckThresholds): string {
   let md = codeBlock(`gate ${g.name}(${g.inputs.join(', ')}) -> ${g.output}`);
   md += `${g.backwardRange ? 'hand-written backward pass' : 'differentiated automatically'} · called ${g.calls}×\n\n`;
-  for (const c of a.gradchecks.filter((x) => x.target.startsWith(`${g.name}.`))) md += checkMarkdown(c);
+  for (const c of a.gradchecks.filter((x) => x.target.startsWith(`${g.name}.`))) md += checkMarkdown(c, t);
   return md;
 }
 
-export function checkMarkdown(c: GradCheckResult): string {
+/** A check's verdict and worst entries; `t`: the thresholds it ran with (the setting, printed as set). */
+export function checkMarkdown(c: GradCheckResult, t: GradCheckThresholds): string {
   return (
-    `---\n\n${VERDICT_MARK[c.verdict]} **gradient check of \`${c.target}\`: ${c.verdict}** · max rel error ${fmt(c.maxRelError)} · ` +
-    `${c.failing}/${c.checked} off by > 1e-4 · h = ${c.h}\n\n${worstTable(c)}\n\n`
+    `---\n\n${VERDICT_MARK[c.verdict]} **gradient check of \`${c.target}\`: ${c.verdict}** · max rel error ${formatNumber(c.maxRelError)} · ` +
+    `${c.failing}/${c.checked} off by > ${t.warn} · h = ${c.h}\n\n${worstTable(c)}\n\n`
   );
 }
 

@@ -1,14 +1,8 @@
-// Text for lenses, hovers, hints and views: numbers, shapes, sparklines, verdicts.
+// Text for lenses, hovers, hints and views: shapes, sparklines, verdicts. Numbers go through the
+// core's formatNumber (src/core/format/number.ts), like the CLI, the dashboard and the messages.
 import type { GradCheckResult, NodeResult, TensorStats, Verdict } from '../../core/analysis';
+import { formatNumber } from '../../core/format/number';
 
-export function fmt(v: number | null | undefined): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '—';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e-3 && a < 1e5) return String(Number(v.toPrecision(4)));
-  return v.toExponential(2);
-}
 
 export function percent(x: number): string {
   return `${Math.round(x * 100)}%`;
@@ -40,13 +34,13 @@ export function isScalar(n: NodeResult): boolean {
 
 export function statsRow(label: string, s: TensorStats | null): string {
   if (!s) return `| ${label} | — | — | — | — | — |`;
-  return `| ${label} | ${fmt(s.min)} | ${fmt(s.max)} | ${fmt(s.mean)} | ${fmt(s.norm)} | ${percent(s.zeros)} |`;
+  return `| ${label} | ${formatNumber(s.min)} | ${formatNumber(s.max)} | ${formatNumber(s.mean)} | ${formatNumber(s.norm)} | ${percent(s.zeros)} |`;
 }
 
 /** Worst entries of a check as a markdown table. */
 export function worstTable(c: GradCheckResult): string {
   const rows = c.worst.map(
-    (w) => `| [${w.index.join(', ')}] | ${fmt(w.analytic)} | ${fmt(w.numeric)} | ${fmt(w.absError)} | ${fmt(w.relError)} | ${w.kinkCrossed ? 'kink crossed' : ''} |`,
+    (w) => `| [${w.index.join(', ')}] | ${formatNumber(w.analytic)} | ${formatNumber(w.numeric)} | ${formatNumber(w.absError)} | ${formatNumber(w.relError)} | ${w.kinkCrossed ? 'kink crossed' : ''} |`,
   );
   return ['| index | analytic | numeric | abs err | rel err | |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -1,8 +1,9 @@
 // One-line texts about a statement or a gate: its value and gradient (line ends, value lenses) and
 // a gate's check verdict (lenses, line ends).
+import { formatNumber } from '../../core/format/number';
 import type { Analysis, GateSummary, NodeResult } from '../../core/analysis';
 import type { LineValue } from '../serverProtocol';
-import { fmt, percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from './text';
+import { percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from './text';
 
 /** How much a value lens says: shape only, or norms and % zeros too. */
 export type LensDetail = 'off' | 'minimal' | 'full';
@@ -11,13 +12,13 @@ export function nodeLensTitle(n: NodeResult, root: string | null, detail: LensDe
   const d = root ? `∂${root}` : '∂';
   if (!n.value && !n.valueStats) return `${shapeText(n.dims)} · not computed`;
   if (n.shape.length === 0 && n.value) {
-    const grad = n.grad ? `${d} ${fmt(n.grad[0])}` : n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient';
-    return `value ${fmt(n.value[0])} · ${grad}`;
+    const grad = n.grad ? `${d} ${formatNumber(n.grad[0])}` : n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient';
+    return `value ${formatNumber(n.value[0])} · ${grad}`;
   }
   const shape = `${shapeText(n.dims)} = ${sizesText(n.shape)}`;
   if (detail === 'minimal') return shape;
-  const parts = [shape, `‖v‖ ${fmt(n.valueStats?.norm)}`];
-  if (n.gradStats) parts.push(`‖${d}‖ ${fmt(n.gradStats.norm)}`);
+  const parts = [shape, `‖v‖ ${formatNumber(n.valueStats?.norm)}`];
+  if (n.gradStats) parts.push(`‖${d}‖ ${formatNumber(n.gradStats.norm)}`);
   else parts.push(n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient');
   if (n.valueStats && n.valueStats.zeros > 0) parts.push(`${percent(n.valueStats.zeros)} zeros`);
   return parts.join(' · ');
@@ -28,11 +29,11 @@ export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   if (!g.backwardRange) return 'autodiff (no backward block)';
   if (checks.length === 0) return g.calls === 0 ? 'not called' : 'not checked';
   const v = worstVerdict(checks);
-  if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${fmt(Math.max(...checks.map((c) => c.maxRelError)))}`;
+  if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${formatNumber(Math.max(...checks.map((c) => c.maxRelError)))}`;
   const worst = checks.filter((c) => c.verdict === v).sort((x, y) => y.maxRelError - x.maxRelError)[0];
   const w = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
   const at = w && w.index.length ? ` at [${w.index.join(',')}]` : '';
-  return `${VERDICT_MARK[worst.verdict]} ${worst.target.split('.')[1]} rel err ${fmt(worst.maxRelError)}${at}`;
+  return `${VERDICT_MARK[worst.verdict]} ${worst.target.split('.')[1]} rel err ${formatNumber(worst.maxRelError)}${at}`;
 }
 
 /** One text per line: a statement's values at the end of its last line, a gate's verdict after its header. */

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { analyze } from '../../../src/core/analyze';
+import { limitText, NUMBER_SETTINGS } from '../../../src/core/defaults';
 import { activateExtension, closeAllEditors, codeOf, openExample, sleep, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
 
 interface Stats {
@@ -34,7 +35,16 @@ suite('resilience', () => {
     const cfg = vscode.workspace.getConfiguration('gradlens');
     await cfg.update('worker.timeoutSeconds', undefined, vscode.ConfigurationTarget.Global);
     await cfg.update('worker.memoryLimitMb', undefined, vscode.ConfigurationTarget.Global);
+    await cfg.update('maxElements', undefined, vscode.ConfigurationTarget.Global);
     await closeAllEditors();
+  });
+
+  test('a resource limit set above its maximum, even in the user settings, is clamped to the maximum', async () => {
+    await vscode.workspace.getConfiguration('gradlens').update('maxElements', 1e12, vscode.ConfigurationTarget.Global);
+    // 20000 × 20000 = 4e8 elements: under the 1e12 asked for, over the maximum.
+    const big = await untitled('dims N = 20000\ninput X: [N, N]\nloss = sum(X)\n');
+    const d = await waitForDiagnostics(big.document.uri, 'too-large at the maximum', (l) => l.some((x) => codeOf(x) === 'too-large'));
+    assert.match(d.find((x) => codeOf(x) === 'too-large')?.message ?? '', new RegExp(`over the limit of ${limitText(NUMBER_SETTINGS.maxElements.maximum)}`));
   });
 
   test('killing the worker mid-analysis: the editor recovers with correct results', async () => {
@@ -80,11 +90,11 @@ suite('resilience', () => {
   });
 
   test('a newer text stops the running analysis of a stale one mid-way', async () => {
-    // 50 affine+relu layers with an unlimited check budget: the param checks take seconds.
+    // 50 affine+relu layers with the largest check budget: the param checks take seconds.
     const lines = ['dims N = 32, D = 64', 'input X: [N, D]', 'input y: int[N] in 0..D'];
     for (let l = 1; l <= 50; l++) lines.push(`param W${l}: [D, D] ~ he`, `param b${l}: [D] = 0`, `h${l} = relu(${l === 1 ? 'X' : `h${l - 1}`} @ W${l} + b${l})`);
     lines.push('loss = softmax_ce(h50, y)');
-    await vscode.workspace.getConfiguration('gradlens').update('gradientCheck.maxFlops', 1e13, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('gradlens').update('gradientCheck.maxFlops', NUMBER_SETTINGS['gradientCheck.maxFlops'].maximum, vscode.ConfigurationTarget.Global);
     try {
       const editor = await untitled(lines.join('\n') + '\n');
       const before = (await api.stats()).cancelledRuns;

@@ -1,0 +1,43 @@
+// What the gradient-check thresholds mean for everything that shows a check after the fact — the
+// hover, the sidebar's icons, the dashboard's bands and tables — so each of them follows the
+// thresholds the check ran with (gradlens.gradientCheck.thresholds), not the defaults. Pure: the
+// webview imports it.
+import type { GradCheckEntry } from '../analysis';
+import type { GradCheckThresholds } from '../defaults';
+
+/**
+ * An entry a check counts in `failing` (the rule of gradcheck.ts): it did not cross a kink, its
+ * difference is beyond the round-off of the central difference, and its relative error is above
+ * `warn` (NaN included).
+ */
+export function entryIsOff(e: Pick<GradCheckEntry, 'kinkCrossed' | 'absError' | 'roundOff' | 'relError'>, t: GradCheckThresholds): boolean {
+  return !e.kinkCrossed && !(e.absError <= e.roundOff) && !(e.relError <= t.warn);
+}
+
+export interface ThresholdBand {
+  from: number;
+  to: number;
+  verdict: 'pass' | 'ok-if-kinked' | 'warn' | 'fail';
+  label: string;
+}
+
+/**
+ * The verdict bands of the relative-error axis from `floor` to `ceiling`: pass below `kinked`, ok if
+ * kinked up to `warn`, suspicious up to `fail`, wrong above. Thresholds are printed as set.
+ */
+export function thresholdBands(t: GradCheckThresholds, floor: number, ceiling: number): ThresholdBand[] {
+  const bands: ThresholdBand[] = [
+    { from: floor, to: t.kinked, verdict: 'pass', label: `pass < ${t.kinked}` },
+    { from: t.kinked, to: t.warn, verdict: 'ok-if-kinked', label: 'ok if kinked' },
+    { from: t.warn, to: t.fail, verdict: 'warn', label: 'suspicious' },
+    { from: t.fail, to: ceiling, verdict: 'fail', label: `wrong > ${t.fail}` },
+  ];
+  return bands.map((b) => ({ ...b, from: Math.min(ceiling, Math.max(floor, b.from)), to: Math.min(ceiling, Math.max(floor, b.to)) })).filter((b) => b.to > b.from);
+}
+
+/** A well-formed thresholds object (three finite numbers), for validating messages. */
+export function isThresholds(v: unknown): v is GradCheckThresholds {
+  if (typeof v !== 'object' || v === null) return false;
+  const t = v as Record<string, unknown>;
+  return ['fail', 'warn', 'kinked'].every((k) => typeof t[k] === 'number' && Number.isFinite(t[k]));
+}

@@ -1,0 +1,112 @@
+// Every default and limit of GradLens in one place: the settings (with the range each is clamped
+// to), the command line's flags and the core's own options. Read by the core (analyze.ts,
+// checks/gradcheck.ts), the CLI (src/cli/args.ts) and the extension (src/extension/settings.ts);
+// package.json's `contributes.configuration` (defaults, minimum, maximum) and
+// `capabilities.untrustedWorkspaces.restrictedConfigurations` are generated from it by
+// `npm run docs` (scripts/settings.ts), and a unit test fails when they disagree.
+//
+// Pure data and two small functions: no vscode, no Node, no DOM (the webview may import it).
+
+/** A numeric setting: its default and the range a value is clamped to (also above any user value). */
+export interface NumberSpec {
+  default: number;
+  minimum: number;
+  maximum: number;
+  /** Whole numbers only (a fraction is rounded). */
+  integer: boolean;
+}
+
+export interface SettingSpec extends NumberSpec {
+  /**
+   * A resource limit: in Restricted Mode (an untrusted workspace) VS Code ignores the workspace's
+   * value and uses the user's (`restrictedConfigurations`), so a repository's .vscode/settings.json
+   * cannot raise it.
+   */
+  restricted: boolean;
+}
+
+/** The numeric settings, by key under `gradlens.`. */
+export const NUMBER_SETTINGS = {
+  debounceMs: { default: 75, minimum: 0, maximum: 5000, integer: true, restricted: true },
+  'gradientCheck.h': { default: 1e-5, minimum: 1e-10, maximum: 1, integer: false, restricted: false },
+  'gradientCheck.samples': { default: 40, minimum: 1, maximum: 10_000, integer: true, restricted: true },
+  'gradientCheck.fullLimit': { default: 1000, minimum: 0, maximum: 100_000, integer: true, restricted: true },
+  'gradientCheck.maxFlops': { default: 2e9, minimum: 1, maximum: 1e12, integer: false, restricted: true },
+  maxElements: { default: 50_000_000, minimum: 1, maximum: 250_000_000, integer: true, restricted: true },
+  'worker.timeoutSeconds': { default: 30, minimum: 1, maximum: 600, integer: false, restricted: true },
+  'worker.memoryLimitMb': { default: 2048, minimum: 64, maximum: 16_384, integer: true, restricted: true },
+} as const satisfies Record<string, SettingSpec>;
+
+export type NumberSettingKey = keyof typeof NUMBER_SETTINGS;
+
+/** `gradlens.seed` and `--seed`: null (each file's own `seed`, the default) or a whole number in this range. */
+export const SEED_RANGE = { minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
+
+/** Verdict thresholds on the relative error (cs231n): above `fail` fail, above `warn` warn, above `kinked` ok-if-kinked. */
+export interface GradCheckThresholds {
+  fail: number;
+  warn: number;
+  kinked: number;
+}
+
+export const DEFAULT_THRESHOLDS: Readonly<GradCheckThresholds> = Object.freeze({ fail: 1e-2, warn: 1e-4, kinked: 1e-7 });
+
+/** Each threshold's range (a relative error lies in [0, 1]). */
+export const THRESHOLD_RANGE = { minimum: 0, maximum: 1 } as const;
+
+export type RunMode = 'onType' | 'onSave' | 'off';
+export type LensDetail = 'off' | 'minimal' | 'full';
+
+export const RUN_MODES: readonly RunMode[] = ['onType', 'onSave', 'off'];
+export const LENS_DETAILS: readonly LensDetail[] = ['off', 'minimal', 'full'];
+
+/** Defaults of the settings that are not numbers, by key under `gradlens.`. */
+export const OTHER_DEFAULTS = {
+  run: 'onType' as RunMode,
+  'gradientCheck.enabled': true,
+  'gradientCheck.thresholds': DEFAULT_THRESHOLDS,
+  seed: null as number | null,
+  'inlayHints.enabled': true,
+  'inlineValues.enabled': true,
+  'codeLens.detail': 'full' as LensDetail,
+  'codeLens.values': false,
+} as const;
+
+/** The core's own defaults (no setting). */
+export const CORE_DEFAULTS = {
+  /** Floating-point operations one forward and backward pass may cost (a `too-large` error above). */
+  maxFlops: 20_000_000_000,
+  /** Worst entries a gradient check keeps. */
+  worstCount: 5,
+  /** Operations one gradient check may spend. */
+  maxFlopsPerTarget: 5e8,
+  /** The editor's analyses keep value/grad arrays only for tensors up to this many elements. */
+  maxValuesPerNode: 4096,
+} as const;
+
+/** The gradient-check options of an analysis when nothing overrides them (gradcheck.ts: DEFAULT_GRADCHECK). */
+export const DEFAULT_GRADCHECK_OPTIONS = Object.freeze({
+  h: NUMBER_SETTINGS['gradientCheck.h'].default,
+  fullLimit: NUMBER_SETTINGS['gradientCheck.fullLimit'].default,
+  samples: NUMBER_SETTINGS['gradientCheck.samples'].default,
+  worstCount: CORE_DEFAULTS.worstCount,
+  maxFlopsPerTarget: CORE_DEFAULTS.maxFlopsPerTarget,
+  maxFlopsTotal: NUMBER_SETTINGS['gradientCheck.maxFlops'].default,
+  thresholds: DEFAULT_THRESHOLDS,
+});
+
+/**
+ * A raw setting value as a number within the spec's range: a number outside it is clamped (±Infinity
+ * and 1e308 included), a fraction of a whole-number setting rounded; anything else (NaN, a string,
+ * an object, null) is the default.
+ */
+export function clampNumber(raw: unknown, spec: NumberSpec): number {
+  if (typeof raw !== 'number' || Number.isNaN(raw)) return spec.default;
+  const v = Math.min(spec.maximum, Math.max(spec.minimum, raw));
+  return spec.integer ? Math.min(spec.maximum, Math.max(spec.minimum, Math.round(v))) : v;
+}
+
+/** A limit as the messages and the docs print it: whole numbers with thousands separators. */
+export function limitText(v: number): string {
+  return Number.isInteger(v) && Math.abs(v) < 1e21 ? v.toLocaleString('en-US') : String(v);
+}
