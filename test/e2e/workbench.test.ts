@@ -4,6 +4,9 @@ import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Workbench } from './workbench';
 
+/** The line-end text of `param W1: [D, H] ~ he`: shape, sizes, value norm and gradient norm. */
+const W1 = /^W1: \[D, H\] = 10×5 · ‖v‖ [\d.e+-]+ · ‖∂loss‖ [\d.e+-]+/;
+
 describe('GradLens in the VS Code workbench', () => {
   let wb: Workbench;
   const step = (name: string, fn: () => Promise<void>) => it(name, () => wb.guard(name, fn));
@@ -33,56 +36,40 @@ describe('GradLens in the VS Code workbench', () => {
     await wb.waitForText(wb.page.locator('.part.panel'), /GradLens \d+\.\d+\.\d+ activated/, 'the GradLens output channel to show its activation line');
   });
 
-  step('renders code lenses with values and gradients on the two-layer net', async () => {
+  step('shows every statement\'s value and gradient at the end of its line on the two-layer net', async () => {
     await wb.runCommand('View: Hide Panel'); // room for the whole file
     await wb.quickOpen('two-layer-net.grad');
-    const lenses = wb.editor.locator('.codelens-decoration');
-    await wb.waitForCount(lenses, (n) => n >= 5, 'code lenses above the statements of two-layer-net.grad', 30_000);
     // param W1: [D, H] ~ he: its shape, sizes, value norm and gradient norm with respect to the loss.
-    await wb.waitForText(lenses, /\[D, H\] = 10×5 · ‖v‖ [\d.e+-]+ · ‖∂loss‖ [\d.e+-]+/, 'the lens of W1 with shape and norms');
+    await wb.waitForLineEnds((t) => t.some((c) => W1.test(c)), 'the values of W1 at its line end', 30_000);
+    await wb.waitForLineEnds((t) => t.some((c) => /^loss: value [\d.e+-]+ · ∂loss 1$/.test(c)), 'the value of the loss at its line end');
   });
 
-  step('typing a new seed redraws the lenses with the new values, unsaved', async () => {
-    const lenses = wb.editor.locator('.codelens-decoration');
-    const w1 = /\[D, H\] = 10×5 · ‖v‖ [\d.e+-]+ · ‖∂loss‖ [\d.e+-]+/;
-    const w1Lens = async () => (await wb.waitForText(lenses, w1, 'the lens of W1')).match(w1)?.[0];
-    const before = await w1Lens();
+  step('typing a new seed redraws the values at the line ends, unsaved', async () => {
+    const w1 = async () => (await wb.waitForLineEnds((t) => t.some((c) => W1.test(c)), 'the values of W1')).find((c) => W1.test(c));
+    const before = await w1();
     await wb.goTo(9, 1); // `seed 0`
     await wb.page.keyboard.press('End');
     await wb.page.keyboard.press('Backspace');
     await wb.page.keyboard.type('7');
-    const deadline = Date.now() + 20_000;
-    let after = await w1Lens();
-    while (after === before && Date.now() < deadline) {
-      await wb.page.waitForTimeout(150);
-      after = await w1Lens();
-    }
-    assert.notEqual(after, before, `the lens of W1 still reads ${before} after the seed changed`);
+    await wb.waitForLineEnds((t) => t.some((c) => W1.test(c) && c !== before), `W1's values to change from ${before} after the seed changed`);
     await wb.page.keyboard.press('Control+Z');
     await wb.page.keyboard.press('Control+Z');
-    await wb.waitForText(lenses, before ?? w1, "W1's lens back to the seed-0 values after undo");
+    await wb.waitForLineEnds((t) => t.includes(before ?? ''), "W1's values back to the seed-0 ones after undo");
   });
 
-  step('"GradLens: Toggle Inline Values" draws values at the ends of the lines, and removes them', async () => {
-    // Decorations are CSS ::after content on spans whose class starts with ced-.
-    const inlineTexts = () =>
-      wb.page.evaluate(() => {
-        const g = globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<unknown> }; getComputedStyle(e: unknown, pseudo: string): { content: string } };
-        return Array.from(g.document.querySelectorAll('.view-lines [class*="ced-"]'), (e) => g.getComputedStyle(e, '::after').content).filter((c) => c && c !== 'none' && c !== 'normal');
-      });
-    const waitInline = async (ok: (texts: string[]) => boolean, what: string) => {
-      const deadline = Date.now() + 20_000;
-      let texts = await inlineTexts();
-      while (!ok(texts) && Date.now() < deadline) {
-        await wb.page.waitForTimeout(150);
-        texts = await inlineTexts();
-      }
-      assert.ok(ok(texts), `${what}; the editor shows: ${texts.join(' | ').slice(0, 400) || 'nothing'}`);
-    };
+  step('"GradLens: Toggle Inline Values" removes the values at the line ends, and brings them back', async () => {
     await wb.runCommand('GradLens: Toggle Inline Values');
-    await waitInline((t) => t.some((c) => /loss: value [\d.e+-]+ · ∂loss 1/.test(c)), 'the inline value of loss');
+    await wb.waitForLineEnds((t) => !t.some((c) => c.includes('value')), 'the values at the line ends to be gone');
     await wb.runCommand('GradLens: Toggle Inline Values');
-    await waitInline((t) => !t.some((c) => c.includes('value')), 'the inline values to be gone');
+    await wb.waitForLineEnds((t) => t.some((c) => /loss: value [\d.e+-]+ · ∂loss 1/.test(c)), 'the value of loss back at its line end');
+  });
+
+  step('a gate\'s code lens shows its check verdict and its actions', async () => {
+    await wb.quickOpen('affine-gate.grad');
+    const lenses = wb.editor.locator('.codelens-decoration');
+    await wb.waitForText(lenses, /✓ gradcheck [\d.e+-]+/, 'the verdict lens of a correct gate', 30_000);
+    await wb.waitForText(lenses, 'Derive backward', 'the Derive backward action');
+    await wb.quickOpen('two-layer-net.grad');
   });
 
   step('shows a hover with the shape and statistics of a tensor', async () => {
@@ -133,11 +120,11 @@ describe('GradLens in the VS Code workbench', () => {
 
   step('screenshots of the two-layer net in light and dark themes', async () => {
     await wb.quickOpen('two-layer-net.grad');
-    await wb.waitForCount(wb.editor.locator('.codelens-decoration'), (n) => n >= 5, 'code lenses before the screenshot', 30_000);
+    await wb.waitForLineEnds((t) => t.length >= 5, 'the values at the line ends before the screenshot', 30_000);
     await wb.setTheme('light');
     await wb.screenshot('two-layer-net-light');
     await wb.setTheme('dark');
-    await wb.waitForCount(wb.editor.locator('.codelens-decoration'), (n) => n >= 5, 'code lenses in the dark theme', 30_000);
+    await wb.waitForLineEnds((t) => t.length >= 5, 'the values at the line ends in the dark theme', 30_000);
     await wb.screenshot('two-layer-net-dark');
     await wb.setTheme('light');
   });

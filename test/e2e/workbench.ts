@@ -112,6 +112,27 @@ export class Workbench {
     }
   }
 
+  /** The texts drawn after the ends of lines (GradLens' values: CSS ::after content on spans whose class starts with ced-). */
+  lineEndTexts(): Promise<string[]> {
+    return this.page.evaluate(() => {
+      const g = globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<unknown> }; getComputedStyle(e: unknown, pseudo: string): { content: string } };
+      return Array.from(g.document.querySelectorAll('.view-lines [class*="ced-"]'), (e) => g.getComputedStyle(e, '::after').content)
+        .filter((c) => c && c !== 'none' && c !== 'normal')
+        .map((c) => c.replace(/^"|"$/g, ''));
+    });
+  }
+
+  /** Waits until the line-end texts satisfy `ok`; returns them. */
+  async waitForLineEnds(ok: (texts: string[]) => boolean, what: string, timeoutMs = 20_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const texts = await this.lineEndTexts();
+      if (ok(texts)) return texts;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the line ends show: ${texts.join(' | ').slice(0, 400) || 'nothing'}`);
+      await this.page.waitForTimeout(150);
+    }
+  }
+
   get editor(): Locator {
     return this.page.locator('.part.editor .editor-instance .monaco-editor').first();
   }
