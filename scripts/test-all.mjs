@@ -1,5 +1,5 @@
 // `npm test`: every test layer, in order — unit (node:test), webview (the dashboard in Chromium),
-// integration (mocha in code-server's
+// lsp (the language server over stdio, from a plain client and from Neovim), integration (mocha in code-server's
 // extension host), end-to-end (Chromium against code-server with the packaged .vsix installed).
 // Installs the missing tools first (scripts/setup-tools.sh: quick when present). Runs every layer
 // even after one fails, prints a table and a closing `N passed, N failed, N skipped` line, writes
@@ -54,6 +54,16 @@ const layers = [
     name: 'webview',
     async run() {
       const files = ['html.test.ts', 'dashboard.test.ts'].map((f) => join(root, 'test', 'webview', f));
+      const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+      return { code, ...nodeTestCounts(out) };
+    },
+  },
+  {
+    // The language server over stdio, as every editor but VS Code runs it: a plain LSP client
+    // (test/lsp/) and Neovim's built-in client (test/neovim/).
+    name: 'lsp',
+    async run() {
+      const files = [join(root, 'test', 'lsp', 'server.test.ts'), join(root, 'test', 'neovim', 'neovim.test.ts')];
       const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
       return { code, ...nodeTestCounts(out) };
     },
