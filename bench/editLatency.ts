@@ -1,6 +1,6 @@
-// edit-latency: keystroke → updated code lenses (and, second, → updated inline values) in
-// code-server, median of 20 edits each, through the
-// end-to-end harness (scripts/codeServer.ts, test/e2e/workbench.ts): the packaged .vsix in a
+// edit-latency: keystroke → the new values at the line ends (the default display), and, second,
+// → updated value lenses (setting gradlens.codeLens.values), in code-server, median of 20 edits
+// each, through the end-to-end harness (scripts/codeServer.ts, test/e2e/workbench.ts): the packaged .vsix in a
 // throwaway code-server, Debian's Chromium driven by playwright-core.
 //
 // Each edit replaces the digit of `seed 0` in examples/two-layer-net.grad (one keystroke that
@@ -20,14 +20,15 @@ import { CHROMIUM, CODE_SERVER_ENTRY, PACKAGE, QUIET_SETTINGS, ROOT, freePort, i
 import { E2E_SETTINGS, Workbench } from '../test/e2e/workbench';
 
 export interface EditLatency {
+  /** Keystroke → the new values at the line ends, with the default settings. */
   medianMs: number | null;
   /** Longest event-loop delay of the extension host's main thread (from the integration suite's typing burst). */
   maxBlockedMs: number | null;
   /** Peak resident memory of the extension host (GradLens, its worker and VS Code's own share). */
   peakMb: number | null;
   note: string;
-  /** The same edits, timed to the inline values (setting gradlens.inlineValues.enabled). */
-  inline: { medianMs: number | null; note: string };
+  /** The same edits, timed to the value lenses (setting gradlens.codeLens.values). */
+  lenses: { medianMs: number | null; note: string };
   /** The same keystrokes in a plain-text file whose only lens provider answers at once. */
   probe?: { medianMs: number; summary: string };
 }
@@ -88,7 +89,6 @@ function packProbe(dir: string): string {
 
 /** The control: the same keystrokes in a plain-text file whose only lens is the probe's. */
 async function timeProbe(wb: Workbench): Promise<{ median: number; summary: string }> {
-  writeFileSync(join(wb.folder, 'probe.txt'), '0\n');
   await wb.quickOpen('probe.txt');
   await wb.waitForText(wb.editor.locator('.codelens-decoration'), /probe v\d+/, 'the lens of bench/lens-probe', 60_000);
   await wb.page.keyboard.press('Control+Home');
@@ -152,7 +152,7 @@ function extensionHostPeakMb(rootPid: number): number | null {
 
 function unmeasured(why: string): EditLatency {
   const note = `not measured: ${why}; the end-to-end harness measures it (npm run test:e2e machinery)`;
-  return { medianMs: null, maxBlockedMs: null, peakMb: null, note, inline: { medianMs: null, note } };
+  return { medianMs: null, maxBlockedMs: null, peakMb: null, note, lenses: { medianMs: null, note } };
 }
 
 export async function measureEditLatency(): Promise<EditLatency> {
@@ -168,12 +168,15 @@ export async function measureEditLatency(): Promise<EditLatency> {
     const dataDir = join(tmp, 'code-server');
     installVsix(vsix, dataDir);
     installVsix(packProbe(tmp), dataDir);
-    server = await startCodeServer({ dataDir, port: await freePort(), settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS, 'gradlens.inlineValues.enabled': true } });
+    // The default settings first: the values at the line ends, no value lenses.
+    server = await startCodeServer({ dataDir, port: await freePort(), settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS } });
     process.env.GRADLENS_E2E_TMP = tmp;
     process.env.GRADLENS_E2E_URL = server.url;
     wb = await Workbench.open('bench-edit-latency');
+    // Before the first Quick Open, which caches the folder's file list.
+    writeFileSync(join(wb.folder, 'probe.txt'), '0\n');
     await wb.quickOpen('two-layer-net.grad');
-    await wb.waitForCount(wb.editor.locator('.codelens-decoration'), (n) => n >= 3, 'the code lenses of two-layer-net.grad', 60_000);
+    await wb.waitForLineEnds((t) => t.length >= 5, 'the values at the line ends of two-layer-net.grad', 60_000);
     const page = wb.page;
     // Cursor after the 0 of `seed 0` (line 9).
     await page.keyboard.press('Control+G');
@@ -185,8 +188,11 @@ export async function measureEditLatency(): Promise<EditLatency> {
       w.__keyAt = 0;
       w.addEventListener('keydown', () => (w.__keyAt = performance.now()), true);
     });
-    const lenses = await timeEdits(page, 'lenses');
     const inline = await timeEdits(page, 'inline');
+    // Then the value lenses, switched on as a user would.
+    await wb.runCommand('GradLens: Toggle Value Lenses');
+    await wb.waitForCount(wb.editor.locator('.codelens-decoration'), (n) => n >= 5, 'the value lenses of two-layer-net.grad', 60_000);
+    const lenses = await timeEdits(page, 'lenses');
     const probe = await timeProbe(wb);
     const peakMb = server.process.pid !== undefined ? extensionHostPeakMb(server.process.pid) : null;
     const host = hostFigures();
@@ -194,18 +200,17 @@ export async function measureEditLatency(): Promise<EditLatency> {
       ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms${host.gcMaxPauseMs !== undefined ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms, ${host.workerRestartsSinceReset ?? 0} worker restarts` : ''}) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
       : 'the extension-host figures (event-loop delay, edit → result) come from the integration suite (npm run test:integration), which has not run here';
     return {
-      medianMs: lenses.median,
+      medianMs: inline.median,
       maxBlockedMs: host?.loopDelayMaxMs ?? null,
       peakMb,
-      note:
-        `${lenses.summary}, keydown → changed lenses, with the default settings (gradlens.debounceMs 75). ` +
-        "VS Code 1.100's code-lens controller waits at least 250 ms after an edit before it asks for lenses (CodeLensProvide debounce, min 250) and at least 250 ms more before it renders them (CodeLensResolve debounce, min 250), so < 150 ms cannot be reached through code lenses; " +
-        `control: a lens provider that answers at once (bench/lens-probe, plain text) shows its new lens ${probe.median.toFixed(0)} ms after the keystroke (${probe.summary}); ` +
-        hostNote,
+      note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce 75 ms included); ${hostNote}`,
       probe: { medianMs: probe.median, summary: probe.summary },
-      inline: {
-        medianMs: inline.median,
-        note: `${inline.summary}, keydown → changed inline values (gradlens.inlineValues.enabled, decorations the extension sets when the analysis arrives), default debounce 75 ms included; ${hostNote}`,
+      lenses: {
+        medianMs: lenses.median,
+        note:
+          `${lenses.summary}, keydown → changed value lenses (gradlens.codeLens.values on). ` +
+          "VS Code 1.100's code-lens controller waits at least 250 ms after an edit before it asks for lenses (CodeLensProvide debounce, min 250) and at least 250 ms more before it renders them (CodeLensResolve debounce, min 250), so < 150 ms cannot be reached through code lenses; " +
+          `control: a lens provider that answers at once (bench/lens-probe, plain text) shows its new lens ${probe.median.toFixed(0)} ms after the keystroke (${probe.summary})`,
       },
     };
   } catch (e) {

@@ -338,7 +338,7 @@ function runEditLatency(): EditLatency {
     return JSON.parse(line) as EditLatency;
   } catch {
     const note = `not measured: the harness process failed (${(r.stderr ?? '').trim().split('\n').pop() ?? r.status})`;
-    return { medianMs: null, maxBlockedMs: null, peakMb: null, note, inline: { medianMs: null, note } };
+    return { medianMs: null, maxBlockedMs: null, peakMb: null, note, lenses: { medianMs: null, note } };
   }
 }
 
@@ -409,8 +409,8 @@ async function main(): Promise<void> {
     if (def.family === 'edit-latency') {
       const e = editLatency();
       const figure =
-        def.name === 'edit-latency-inline'
-          ? e.inline
+        def.name === 'edit-latency-lens'
+          ? e.lenses
           : def.name === 'edit-latency-control'
             ? { medianMs: e.probe?.medianMs ?? null, note: e.probe ? `${e.probe.summary}; not GradLens: a lens provider with no work behind it, to show what VS Code itself takes` : e.note }
             : e;

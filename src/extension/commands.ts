@@ -55,6 +55,14 @@ async function pickGate(ctx: CommandContext, doc: vscode.TextDocument, name?: st
   );
 }
 
+/** Flips a boolean setting where the user set it (folder, workspace), else for the user: like rust-analyzer's toggles. */
+async function toggleSetting(key: string, byDefault: boolean): Promise<void> {
+  const config = vscode.workspace.getConfiguration('gradlens', vscode.window.activeTextEditor?.document.uri);
+  const info = config.inspect<boolean>(key);
+  const target = info?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder : info?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await config.update(key, !config.get<boolean>(key, byDefault), target);
+}
+
 /** The derived backward block as a workspace edit of the document. */
 function deriveEdit(doc: vscode.TextDocument, r: Extract<DeriveResult, { ok: true }>): vscode.WorkspaceEdit {
   const edit = new vscode.WorkspaceEdit();
@@ -118,14 +126,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       await vscode.workspace.applyEdit(deriveEdit(doc, r));
       return r;
     }),
-    reg('gradlens.toggleInlineValues', async () => {
-      // Where the user set it (folder, workspace), else for the user: like rust-analyzer's toggles.
-      const config = vscode.workspace.getConfiguration('gradlens', vscode.window.activeTextEditor?.document.uri);
-      const info = config.inspect<boolean>('inlineValues.enabled');
-      const target =
-        info?.workspaceFolderValue !== undefined ? vscode.ConfigurationTarget.WorkspaceFolder : info?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-      await config.update('inlineValues.enabled', !config.get<boolean>('inlineValues.enabled', true), target);
-    }),
+    reg('gradlens.toggleInlineValues', () => toggleSetting('inlineValues.enabled', true)),
+    reg('gradlens.toggleValueLenses', () => toggleSetting('codeLens.values', false)),
     reg('gradlens.reseed', async (uri?: vscode.Uri | string, seed?: number) => {
       const doc = await documentFor(uri);
       if (!doc) return;

@@ -28,7 +28,7 @@ suite('editor features', () => {
   // Edits are never saved: revert them so the next test sees the files as on disk.
   teardown(resetEditors);
 
-  test('value lenses are opt-in (gradlens.codeLens.values): then they show each statement\'s shape, value norm and gradient norm', async () => {
+  test('value lenses are opt-in (Toggle Value Lenses, gradlens.codeLens.values): then they show each statement\'s shape, value norm and gradient norm', async () => {
     const { document: doc } = await openExample('two-layer-net.grad');
     await api.service.analyzeNow(doc);
     const line = lineOf(doc, 'param W1');
@@ -38,8 +38,9 @@ suite('editor features', () => {
     const byDefault = await lensesOn();
     assert.ok(!(byDefault ?? []).some((x) => x.range.start.line === line), `no value lens by default: ${describe(byDefault)}`);
     const config = vscode.workspace.getConfiguration('gradlens');
-    await config.update('codeLens.values', true, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('gradlens.toggleValueLenses');
     try {
+      assert.equal(vscode.workspace.getConfiguration('gradlens').inspect('codeLens.values')?.globalValue, true, 'Toggle Value Lenses writes the user setting');
       const lenses = await waitFor(`a code lens on line ${line} (param W1)`, lensesOn, (l) => (l ?? []).some((x) => x.range.start.line === line), {}, describe);
       const titles = lenses.filter((x) => x.range.start.line === line).map((x) => x.command?.title ?? '');
       assert.ok(titles.some((t) => /^\[D, H\] = 10×5 · ‖v‖ [\d.]+ · ‖∂loss‖ [\d.]+/.test(t)), `W1's lens: ${titles.join(' | ')}`);
