@@ -212,8 +212,15 @@ export class DocumentAnalyses {
     const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: uri.split('/').pop() ?? 'file.grad', options }, settings.workerTimeoutMs);
     s.cancelRunning = task.cancel;
     s.runningVersion = version;
+    // Not running any more as soon as the result is in, before anyone hears of it: a caller that
+    // asks again in reaction gets this result instead of a second run.
+    const settle = () => {
+      s.running = false;
+      s.cancelRunning = undefined;
+    };
     task.promise
       .then((analysis) => {
+        settle();
         if (analysis.cancelled) {
           this.cancelledRuns++;
           s.lastKey = undefined;
@@ -234,14 +241,13 @@ export class DocumentAnalyses {
         this.resolveWaiters(s);
       })
       .catch((e: Error) => {
+        settle();
         s.lastKey = undefined;
         this.log(`[analysis] ${uri}: ${e.message}`);
         // Callers waiting for this text learn that it failed (a newer text may still succeed).
         if (!s.queued) for (const w of s.waiters.splice(0)) w.reject(e);
       })
       .finally(() => {
-        s.running = false;
-        s.cancelRunning = undefined;
         this.fireBusy(false);
         const next = s.queued;
         s.queued = undefined;

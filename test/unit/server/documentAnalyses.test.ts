@@ -1,0 +1,146 @@
+// The language server's scheduling of analyses, with a fake analysis worker: debounce, the latest
+// text wins (a stale run is cancelled), unchanged text is not re-run, overrides reach the options,
+// and a failed run rejects only the callers waiting for that text.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Analysis } from '../../../src/core/analysis';
+import { analyze } from '../../../src/core/analyze';
+import type { AnalyzeOptions } from '../../../src/core/analyze';
+import type { WorkerClient } from '../../../src/server/analysis/workerClient';
+import { DocumentAnalyses, type DocumentText } from '../../../src/server/documentAnalyses';
+import { settingsFrom } from '../../../src/server/settings';
+
+interface Call {
+  text: string;
+  options: AnalyzeOptions;
+  cancelled: boolean;
+  finish(): void;
+  fail(e: Error): void;
+}
+
+/** A worker whose analyses finish when the test says so (or at once with `auto`). */
+function fakeWorker(auto = false): { worker: WorkerClient; calls: Call[] } {
+  const calls: Call[] = [];
+  const worker = {
+    task(_kind: string, params: { text: string; options: AnalyzeOptions }) {
+      let resolve!: (a: Analysis) => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<Analysis>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const call: Call = {
+        text: params.text,
+        options: params.options,
+        cancelled: false,
+        finish: () => {
+          const a = analyze(params.text, { ...params.options, gradcheck: false });
+          resolve(call.cancelled ? { ...a, cancelled: true } : a);
+        },
+        fail: (e) => reject(e),
+      };
+      calls.push(call);
+      if (auto) queueMicrotask(call.finish);
+      return { promise, cancel: () => (call.cancelled = true) };
+    },
+  } as unknown as WorkerClient;
+  return { worker, calls };
+}
+
+function doc(text: string, version: number, uri = 'file:///a.grad'): DocumentText {
+  return { uri, version, getText: () => text };
+}
+
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('edits are debounced: only the text after the last keystroke is analysed', async () => {
+  const { worker, calls } = fakeWorker(true);
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 30 }), () => undefined);
+  analyses.changed(doc('input x = 1\ny = x * 2\n', 2));
+  analyses.changed(doc('input x = 2\ny = x * 2\n', 3));
+  analyses.changed(doc('input x = 3\ny = x * 2\n', 4));
+  const r = await analyses.whenCurrent('file:///a.grad', 4, 1000);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].text, 'input x = 3\ny = x * 2\n');
+  assert.equal(r?.version, 4);
+  assert.deepEqual(r?.analysis.nodes.find((n) => n.name === 'y')?.value, [6]);
+  analyses.dispose();
+});
+
+test('a newer text cancels the running analysis of a stale one, and only the newer result is published', async () => {
+  const { worker, calls } = fakeWorker();
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 0 }), () => undefined);
+  const published: number[] = [];
+  analyses.onDidAnalyze((r) => published.push(r.version));
+  analyses.opened(doc('input x = 1\ny = x\n', 1));
+  await tick(5);
+  assert.equal(calls.length, 1);
+  analyses.changed(doc('input x = 5\ny = x\n', 2));
+  await tick(5);
+  assert.equal(calls[0].cancelled, true, 'the stale run was told to stop');
+  calls[0].finish();
+  await tick(5);
+  assert.equal(calls.length, 2, 'the newer text runs once the stale run stopped');
+  calls[1].finish();
+  await tick(5);
+  assert.deepEqual(published, [2]);
+  assert.equal(analyses.cancelledRuns, 1);
+  analyses.dispose();
+});
+
+test('unchanged text and settings are not analysed again; overrides are part of what changes', async () => {
+  const { worker, calls } = fakeWorker(true);
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({}), () => undefined);
+  const d = doc('seed 0\ninput x: [2] ~ randn\ny = sum(x)\n', 1);
+  await analyses.analyzeNow(d);
+  await analyses.analyzeNow(d);
+  assert.equal(calls.length, 1);
+  analyses.setOverrides(d.uri, { seed: 7, dims: null });
+  const r = await analyses.analyzeNow(d);
+  assert.equal(calls.length, 2);
+  assert.equal(calls[1].options.seed, 7);
+  assert.equal(r.analysis.seed, 7);
+  analyses.dispose();
+});
+
+test('forceChecks runs the gradient checks when the setting turns them off', async () => {
+  const { worker, calls } = fakeWorker(true);
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ gradientCheck: { enabled: false } }), () => undefined);
+  const d = doc('input x = 2\ny = x * x\n', 1);
+  await analyses.analyzeNow(d);
+  assert.equal(calls[0].options.gradcheck, false);
+  await analyses.analyzeNow(d, { forceChecks: true });
+  assert.notEqual(calls[1].options.gradcheck, false);
+  analyses.dispose();
+});
+
+test('a failed run rejects the callers waiting for that text; the next edit runs again', async () => {
+  const { worker, calls } = fakeWorker();
+  const log: string[] = [];
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 0 }), (l) => log.push(l));
+  const d = doc('input x = 2\n', 1);
+  const p = analyses.analyzeNow(d);
+  calls[0].fail(new Error('the analysis worker crashed'));
+  await assert.rejects(p, /crashed/);
+  assert.match(log.join('\n'), /crashed/);
+  const q = analyses.analyzeNow(doc('input x = 3\n', 2));
+  calls[1].finish();
+  assert.equal((await q).version, 2);
+  analyses.dispose();
+});
+
+test('a closed document stops its pending work and publishes nothing', async () => {
+  const { worker, calls } = fakeWorker();
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 0 }), () => undefined);
+  let published = 0;
+  analyses.onDidAnalyze(() => published++);
+  analyses.opened(doc('input x = 1\n', 1));
+  await tick(5);
+  analyses.closed('file:///a.grad');
+  assert.equal(calls[0].cancelled, true);
+  calls[0].finish();
+  await tick(5);
+  assert.equal(published, 0);
+  assert.equal(analyses.get('file:///a.grad'), undefined);
+  analyses.dispose();
+});
