@@ -1,0 +1,165 @@
+// One parsed document shared by every IDE feature: tokens, syntax tree, symbol index, block
+// structure and (lazily) static types. Built once per text and kept in a small cache, so a burst
+// of requests on the same text (completion, then signature help, then highlights) parses once.
+// Nothing here runs the engine.
+import type { Analysis } from '../analysis';
+import { DiagnosticSink, type SpanDiagnostic } from '../diagnostics';
+import type { GateDecl, Program } from '../lang/ast';
+import { lex } from '../lang/lexer';
+import { parseTokens } from '../lang/parser';
+import type { Token } from '../lang/tokens';
+import type { ValueType } from '../ops/op';
+import { typecheck } from '../pipeline/typecheck';
+import { formatShape } from '../shapes/shape';
+import { LineMap, type Position, type Span } from '../text';
+import { buildIndex, type SymbolIndex } from './binder';
+
+/** A `{ … }` block: a gate body or a backward block. `close` is null while it is unclosed. */
+export interface Block {
+  kind: 'gate' | 'backward';
+  open: Span;
+  close: Span | null;
+  /** The gate it belongs to (null if the header did not parse). */
+  gate: GateDecl | null;
+}
+
+export interface DocumentTypes {
+  /** Top-level names (first definition). */
+  top: Map<string, ValueType>;
+  /** Gate name → its local names at the gate's declared (symbolic) shapes. */
+  gates: Map<string, Map<string, ValueType>>;
+}
+
+export class IdeDocument {
+  readonly lineMap: LineMap;
+  readonly tokens: Token[];
+  readonly program: Program;
+  /** Lexer and parser diagnostics. */
+  readonly syntaxErrors: SpanDiagnostic[];
+  private indexCache: SymbolIndex | null = null;
+  private blocksCache: Block[] | null = null;
+  private typesCache: DocumentTypes | null = null;
+
+  constructor(readonly text: string) {
+    this.lineMap = new LineMap(text);
+    const sink = new DiagnosticSink();
+    this.tokens = lex(text, sink);
+    this.program = parseTokens(this.tokens, sink);
+    this.syntaxErrors = sink.items;
+  }
+
+  get index(): SymbolIndex {
+    return (this.indexCache ??= buildIndex(this.program));
+  }
+
+  get blocks(): Block[] {
+    return (this.blocksCache ??= findBlocks(this.tokens, this.program));
+  }
+
+  /** Static types, from the analysis' own typecheck stage (names and shapes only, no engine). */
+  get types(): DocumentTypes {
+    return (this.typesCache ??= computeTypes(this));
+  }
+
+  position(offset: number): Position {
+    return this.lineMap.position(offset);
+  }
+
+  range(s: Span) {
+    return this.lineMap.range(s);
+  }
+
+  /** Index of the first token that starts at or after `offset`. */
+  tokenIndexAt(offset: number): number {
+    let lo = 0;
+    let hi = this.tokens.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.tokens[mid].span.start < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The innermost block holding `offset` (strictly after its `{`, at or before its `}`). */
+  blockAt(offset: number): Block | null {
+    let best: Block | null = null;
+    for (const b of this.blocks) {
+      if (offset >= b.open.end && (b.close === null || offset <= b.close.start)) {
+        if (!best || b.open.start > best.open.start) best = b;
+      }
+    }
+    return best;
+  }
+
+  /** The gate whose declaration holds `offset` (header or body), if any. */
+  gateAt(offset: number): GateDecl | null {
+    const block = this.blockAt(offset);
+    if (block?.gate) return block.gate;
+    for (const s of this.program.statements) {
+      if (s.kind === 'gate' && offset >= s.span.start && offset <= s.headerSpan.end) return s;
+    }
+    return null;
+  }
+}
+
+function findBlocks(tokens: Token[], program: Program): Block[] {
+  const gates = program.statements.filter((s): s is GateDecl => s.kind === 'gate');
+  const blocks: Block[] = [];
+  const open: Block[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind !== 'punct') continue;
+    if (t.text === '{') {
+      const isBackward = tokens[i - 1]?.text === 'backward' && tokens[i - 1].kind === 'keyword';
+      const outer = open[open.length - 1];
+      const gate = isBackward ? (outer?.gate ?? null) : (gates.find((g) => g.headerSpan.end <= t.span.start && t.span.start <= g.span.end) ?? null);
+      const b: Block = { kind: isBackward ? 'backward' : 'gate', open: t.span, close: null, gate };
+      blocks.push(b);
+      open.push(b);
+    } else if (t.text === '}') {
+      const b = open.pop();
+      if (b) b.close = t.span;
+    }
+  }
+  return blocks;
+}
+
+function computeTypes(doc: IdeDocument): DocumentTypes {
+  const sink = new DiagnosticSink();
+  const analysis = { version: 1, file: '<ide>', dims: {}, seed: 0, root: null, diagnostics: [], nodes: [], gradchecks: [], gates: [], graphView: null, sweep: null } as unknown as Analysis;
+  const session = { analysis, program: doc.program, resolution: null, graph: null, execution: null, checks: [], gateTypes: new Map<string, Map<string, ValueType>>(), lineMap: doc.lineMap, sink };
+  try {
+    const typed = typecheck(session, {});
+    return { top: typed.types, gates: session.gateTypes };
+  } catch {
+    // Types only decorate details; a failure here must never cost a completion.
+    return { top: new Map(), gates: session.gateTypes };
+  }
+}
+
+/** `[N, D]`, `int[N]`, `[]` for a scalar. */
+export function typeText(t: ValueType): string {
+  return `${t.isInt ? 'int' : ''}${formatShape(t.shape)}`;
+}
+
+const CACHE_SIZE = 4;
+const cache: IdeDocument[] = [];
+
+/** The document for `text`, from the cache when the same text was seen recently. */
+export function ideDocument(text: string): IdeDocument {
+  for (let i = 0; i < cache.length; i++) {
+    if (cache[i].text === text) {
+      const doc = cache[i];
+      if (i > 0) {
+        cache.splice(i, 1);
+        cache.unshift(doc);
+      }
+      return doc;
+    }
+  }
+  const doc = new IdeDocument(text);
+  cache.unshift(doc);
+  if (cache.length > CACHE_SIZE) cache.pop();
+  return doc;
+}
