@@ -23,11 +23,20 @@ export interface ExportArgs {
   dims: Record<string, number>;
 }
 
-export type ParsedArgs = CheckArgs | ExportArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
+export interface FmtArgs {
+  command: 'fmt';
+  /** Only report the files that would change. */
+  check: boolean;
+  /** Files and directories (searched for .grad files). */
+  files: string[];
+}
+
+export type ParsedArgs = CheckArgs | ExportArgs | FmtArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
 
 export const USAGE = `Usage: gradlens check FILE.grad [options]
        gradlens export --torch FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
        gradlens export --numpy FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
+       gradlens fmt [--check] FILE.grad|DIR ...
 
 check analyses a .grad file: parses it, infers shapes, runs the forward and
 backward passes, checks gradients and prints what it found.
@@ -38,6 +47,11 @@ autograd.Function, checked with torch.autograd.gradcheck), --numpy a cs231n-styl
 NumPy script (<gate>_forward / <gate>_backward with numeric gradient checks).
 By default it writes <name>_torch.py or <name>_numpy.py into the current
 directory (large tensors go to a .npz beside it) and prints the paths written.
+
+fmt rewrites .grad files (directories are searched) in the canonical layout —
+whitespace only, never a token — and prints the files it changed; --check
+writes nothing and prints the files that would change. A file with syntax
+errors is reported and left alone.
 
 Options:
   --json              print one JSON object (spec section 8) instead of tables
@@ -51,12 +65,14 @@ Options:
   --max-elements N    limit on tensor elements per run (default 50000000)
   -o, --output PATH   export: the script to write (a directory: the default
                       name inside it)
+  --check             fmt: write nothing, list the files that would change
   -h, --help          show this help
   --version           print the version
 
 Exit status: 0 no errors, 1 an error was reported (parse, shape, failed
 gradient check, failed expect; for export: the file has errors or cannot be
-exported), 2 bad usage, unreadable file or unwritable output.`;
+exported; for fmt: a file would change with --check, or has syntax errors),
+2 bad usage, unreadable file or unwritable output.`;
 
 function intArg(name: string, v: string | undefined, min: number): number | string {
   if (v === undefined) return `${name} needs a value`;
@@ -70,7 +86,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (argv.includes('--version') || argv[0] === 'version') return { command: 'version' };
   const [cmd, ...rest] = argv;
   if (cmd === 'export') return parseExportArgs(rest);
-  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\` or \`export\`)` };
+  if (cmd === 'fmt') return parseFmtArgs(rest);
+  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\`, \`export\` or \`fmt\`)` };
   const out: CheckArgs = { command: 'check', file: '', json: false, dims: {} };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -165,5 +182,16 @@ function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; messa
   if (!target) return { command: 'error', message: 'export needs --torch or --numpy' };
   if (!out.file) return { command: 'error', message: 'missing FILE.grad' };
   out.target = target;
+  return out;
+}
+
+function parseFmtArgs(rest: string[]): FmtArgs | { command: 'error'; message: string } {
+  const out: FmtArgs = { command: 'fmt', check: false, files: [] };
+  for (const a of rest) {
+    if (a === '--check') out.check = true;
+    else if (a.startsWith('-')) return { command: 'error', message: `unknown option \`${a}\` for fmt` };
+    else out.files.push(a);
+  }
+  if (!out.files.length) return { command: 'error', message: 'fmt needs at least one FILE.grad or directory' };
   return out;
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { analyze } from '../core/analyze';
 import { parseArgs, USAGE } from './args';
 import { runExport } from './export';
+import { runFmt } from './fmt';
 import { formatHuman, toSpecJson } from './format';
 
 declare const GRADLENS_VERSION: string;
@@ -26,6 +27,7 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
     io.err(`gradlens: ${args.message}\nRun \`gradlens --help\` for usage.\n`);
     return 2;
   }
+  if (args.command === 'fmt') return runFmt(args, io);
   const text = readSource(args.file, io);
   if (text === null) return 2;
   if (args.command === 'export') return runExport(args, text, io);
