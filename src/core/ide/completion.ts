@@ -155,14 +155,24 @@ function initItems(): Item[] {
 function dimItems(doc: IdeDocument, ctx: CursorContext): Item[] {
   const items = new Map<string, Item>();
   const gate = ctx.gate;
-  if (gate) {
+  if (ctx.before[0]?.text === 'gate' && ctx.before[0].kind === 'keyword') {
+    // A header being typed rarely parses: its dimensions so far are the names inside its brackets.
+    const name = ctx.before[1]?.text ?? 'this gate';
+    let depth = 0;
+    for (const t of ctx.before.slice(2)) {
+      if (t.text === '[' && t.kind === 'punct') depth++;
+      else if (t.text === ']' && t.kind === 'punct') depth--;
+      else if (depth > 0 && t.kind === 'ident') items.set(t.text, { label: t.text, kind: 'dim', detail: `dimension of ${name}`, insertText: t.text, snippet: false, group: G_NAME });
+    }
+  } else if (gate) {
     const scope = doc.index.scopes.get(gate);
     for (const [name] of scope?.dims ?? []) items.set(name, { label: name, kind: 'dim', detail: `dimension of ${gate.name}`, insertText: name, snippet: false, group: G_NAME });
     if (ctx.block) return [...items.values()]; // inside the body only the gate's own dimensions exist
   }
+  const group = items.size > 0 || gate ? G_DIM : G_NAME; // the gate's own first
   for (const s of doc.program.statements) {
     if (s.kind !== 'dims') continue;
-    for (const d of s.items) if (!items.has(d.name)) items.set(d.name, { label: d.name, kind: 'dim', detail: `dimension = ${d.value}`, insertText: d.name, snippet: false, group: gate ? G_DIM : G_NAME });
+    for (const d of s.items) if (!items.has(d.name)) items.set(d.name, { label: d.name, kind: 'dim', detail: `dimension = ${d.value}`, insertText: d.name, snippet: false, group });
   }
   return [...items.values()];
 }
@@ -337,6 +347,7 @@ function callItems(doc: IdeDocument, ctx: CursorContext, call: CallSite): Item[]
     sig.forEach((p, i) => {
       const givenPositionally = i < call.positionalBefore && !call.keywordBefore;
       if (givenPositionally || call.keywordsGiven.has(p.name)) return;
+      if (p === slot && p.default === undefined) return; // the slot the cursor is in: written positionally
       if ((p.kind === 'tensor' || p.kind === 'tensors') && p.default === undefined) return; // passed positionally
       if (!kwargs.has(p.name)) kwargs.set(p.name, { label: `${p.name}=`, kind: 'kwarg', detail: paramUsage(p), documentation: paramDocumentation(p), insertText: `${p.name}=`, snippet: false, group: G_KWARG_FIRST });
     });
