@@ -110,7 +110,7 @@ function statementStart(doc: IdeDocument, ctx: CursorContext): Item[] {
   }
   const gate = block.gate;
   if (!gate) return [];
-  const scope = doc.index.scopes.get(gate);
+  const scope = doc.declarations.scopes.get(gate);
   if (block.kind === 'gate') {
     const items: Item[] = [];
     if (!gate.body.some((a) => a.name === gate.output.name)) {
@@ -165,7 +165,7 @@ function dimItems(doc: IdeDocument, ctx: CursorContext): Item[] {
       else if (depth > 0 && t.kind === 'ident') items.set(t.text, { label: t.text, kind: 'dim', detail: `dimension of ${name}`, insertText: t.text, snippet: false, group: G_NAME });
     }
   } else if (gate) {
-    const scope = doc.index.scopes.get(gate);
+    const scope = doc.declarations.scopes.get(gate);
     for (const [name] of scope?.dims ?? []) items.set(name, { label: name, kind: 'dim', detail: `dimension of ${gate.name}`, insertText: name, snippet: false, group: G_NAME });
     if (ctx.block) return [...items.values()]; // inside the body only the gate's own dimensions exist
   }
@@ -182,7 +182,7 @@ function symbolType(doc: IdeDocument, s: IdeSymbol): string | null {
   if (def && 'kind' in def && def.kind === 'decl' && def.type?.shape) {
     return `${def.type.isInt ? 'int' : ''}[${def.type.shape.map((d) => (d.kind === 'name' ? d.name : d.value)).join(', ')}]`;
   }
-  const t = s.gate ? doc.types.gates.get(s.gate.name)?.get(s.name) : doc.types.top.get(s.name);
+  const t = s.gate ? doc.typesForDetails.gates.get(s.gate.name)?.get(s.name) : doc.typesForDetails.top.get(s.name);
   return t ? typeText(t) : null;
 }
 
@@ -198,7 +198,19 @@ const KIND_WORD: Partial<Record<IdeSymbol['kind'], string>> = {
   upstream: 'upstream gradient',
 };
 
+// Items of names are built once per symbol and set of types (a large file has thousands).
+const nameItems = new WeakMap<object, WeakMap<IdeSymbol, Item>>();
+
 function nameItem(doc: IdeDocument, s: IdeSymbol): Item {
+  const types = doc.typesForDetails;
+  let memo = nameItems.get(types);
+  if (!memo) nameItems.set(types, (memo = new WeakMap()));
+  let item = memo.get(s);
+  if (!item) memo.set(s, (item = buildNameItem(doc, s)));
+  return item;
+}
+
+function buildNameItem(doc: IdeDocument, s: IdeSymbol): Item {
   const t = symbolType(doc, s);
   const gradient = s.kind === 'gradient' || s.kind === 'upstream';
   const what = s.gradientOf ? `${s.kind === 'upstream' ? 'upstream gradient' : 'gradient'} of ${s.gradientOf.name}` : (KIND_WORD[s.kind] ?? s.kind);
@@ -208,13 +220,29 @@ function nameItem(doc: IdeDocument, s: IdeSymbol): Item {
 /** Top-level tensors defined before `limit` (a file is read top to bottom). */
 function topNames(doc: IdeDocument, limit: number): Item[] {
   const items: Item[] = [];
-  for (const s of doc.index.tensors.values()) if (s.decls[0].start < limit) items.push(nameItem(doc, s));
+  for (const s of doc.declarations.tensors.values()) if (s.decls[0].start < limit) items.push(nameItem(doc, s));
   return items;
 }
 
 function requiredSnippet(name: string, params: { name: string; list: boolean }[]): string {
   if (params.length === 0) return `${name}($0)`;
   return `${name}(${params.map((p, i) => (p.list ? `[\${${i + 1}:${p.name}}]` : `\${${i + 1}:${p.name}}`)).join(', ')})`;
+}
+
+const opItemCache = new Map<boolean, Item[]>();
+
+/** Every callable op (gradient functions only inside backward blocks); built once. */
+function opItems(inBackward: boolean): Item[] {
+  let items = opItemCache.get(inBackward);
+  if (!items) {
+    items = [];
+    for (const [name, overloads] of FUNCTIONS) {
+      const usable = overloads.filter((op) => inBackward || !op.backwardOnly);
+      if (usable.length) items.push(opItem(name, usable));
+    }
+    opItemCache.set(inBackward, items);
+  }
+  return items;
 }
 
 function opItem(name: string, overloads: readonly OpDef[]): Item {
@@ -239,7 +267,7 @@ function valueItems(doc: IdeDocument, ctx: CursorContext): Item[] {
   const inBackward = ctx.block?.kind === 'backward';
   const visibleGatesBefore = gate ? gate.span.start : ctx.statementStart;
   if (gate) {
-    const scope = doc.index.scopes.get(gate);
+    const scope = doc.declarations.scopes.get(gate);
     if (scope) {
       for (const s of scope.names.values()) {
         const at = s.decls[0]?.start ?? Infinity;
@@ -275,10 +303,7 @@ function valueItems(doc: IdeDocument, ctx: CursorContext): Item[] {
     const sig = gateSignature(s);
     items.push({ label: s.name, kind: 'gate', detail: sig.label, documentation: sig.documentation, insertText: requiredSnippet(s.name, s.params.map((p) => ({ name: p.name, list: false }))), snippet: true, group: G_GATE });
   }
-  for (const [name, overloads] of FUNCTIONS) {
-    const usable = overloads.filter((op) => inBackward || !op.backwardOnly);
-    if (usable.length) items.push(opItem(name, usable));
-  }
+  items.push(...opItems(inBackward));
   return dedupe(items);
 }
 
@@ -324,7 +349,7 @@ function dimValueItems(doc: IdeDocument, ctx: CursorContext): Item[] {
 
 function callItems(doc: IdeDocument, ctx: CursorContext, call: CallSite): Item[] {
   const inList = call.nested.length > 0;
-  const gateSymbol = FUNCTIONS.has(call.callee) ? undefined : doc.index.gates.get(call.callee);
+  const gateSymbol = FUNCTIONS.has(call.callee) ? undefined : doc.declarations.gates.get(call.callee);
   if (gateSymbol) return inList ? [] : valueItems(doc, ctx); // every gate input is a tensor
   const overloads = FUNCTIONS.get(call.callee);
   if (!overloads) return initSpec(call.callee) ? [] : valueItems(doc, ctx);

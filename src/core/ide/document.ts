@@ -12,7 +12,8 @@ import type { ValueType } from '../ops/op';
 import { typecheck } from '../pipeline/typecheck';
 import { formatShape } from '../shapes/shape';
 import { LineMap, type Position, type Span } from '../text';
-import { buildIndex, type SymbolIndex } from './binder';
+import { buildDeclarations, buildIndex, type SymbolIndex } from './binder';
+import { relex } from './incremental';
 
 /** A `{ … }` block: a gate body or a backward block. `close` is null while it is unclosed. */
 export interface Block {
@@ -37,19 +38,39 @@ export class IdeDocument {
   /** Lexer and parser diagnostics. */
   readonly syntaxErrors: SpanDiagnostic[];
   private indexCache: SymbolIndex | null = null;
+  private declarationsCache: SymbolIndex | null = null;
   private blocksCache: Block[] | null = null;
   private typesCache: DocumentTypes | null = null;
 
-  constructor(readonly text: string) {
+  /** The lexer's diagnostics (the first of `syntaxErrors`). */
+  readonly lexErrors: SpanDiagnostic[];
+
+  /** `base`: a recent document whose tokens can be reused around the edit that led to `text`. */
+  constructor(
+    readonly text: string,
+    base: IdeDocument | null = null,
+  ) {
     this.lineMap = new LineMap(text);
+    let lexed = base ? relex(base.text, { tokens: base.tokens, errors: base.lexErrors }, text) : null;
+    if (!lexed) {
+      const lexSink = new DiagnosticSink();
+      lexed = { tokens: lex(text, lexSink), errors: lexSink.items };
+    }
+    this.tokens = lexed.tokens;
+    this.lexErrors = lexed.errors;
     const sink = new DiagnosticSink();
-    this.tokens = lex(text, sink);
+    for (const e of lexed.errors) sink.add(e);
     this.program = parseTokens(this.tokens, sink);
     this.syntaxErrors = sink.items;
   }
 
   get index(): SymbolIndex {
     return (this.indexCache ??= buildIndex(this.program));
+  }
+
+  /** Symbols with their declarations but not their uses (cheaper; the full index when built). */
+  get declarations(): SymbolIndex {
+    return this.indexCache ?? (this.declarationsCache ??= buildDeclarations(this.program));
   }
 
   get blocks(): Block[] {
@@ -59,6 +80,17 @@ export class IdeDocument {
   /** Static types, from the analysis' own typecheck stage (names and shapes only, no engine). */
   get types(): DocumentTypes {
     return (this.typesCache ??= computeTypes(this));
+  }
+
+  /**
+   * Types for details that must come fast (completion while typing): this text's when known or
+   * cheap to get. A large file is not typechecked for a completion (tens of milliseconds per
+   * keystroke): its nodes then show no shape until a feature that needs the types (document
+   * symbols) has computed them for the text. Declared shapes are read from the source anyway.
+   */
+  get typesForDetails(): DocumentTypes {
+    if (this.typesCache || this.program.statements.length <= CHEAP_TYPECHECK_STATEMENTS) return this.types;
+    return NO_TYPES;
   }
 
   position(offset: number): Position {
@@ -143,8 +175,32 @@ export function typeText(t: ValueType): string {
   return `${t.isInt ? 'int' : ''}${formatShape(t.shape)}`;
 }
 
+/** Up to this many statements typecheck in a few milliseconds. */
+const CHEAP_TYPECHECK_STATEMENTS = 1000;
+const NO_TYPES: DocumentTypes = { top: new Map(), gates: new Map() };
+
 const CACHE_SIZE = 4;
 const cache: IdeDocument[] = [];
+
+/** The cached document that differs least from `text` (a small edit from it ends the search). */
+function closest(text: string): IdeDocument | null {
+  let best: IdeDocument | null = null;
+  let bestSame = -1;
+  for (const doc of cache) {
+    const t = doc.text;
+    const n = Math.min(t.length, text.length);
+    let p = 0;
+    while (p < n && t.charCodeAt(p) === text.charCodeAt(p)) p++;
+    let s = 0;
+    while (s < n - p && t.charCodeAt(t.length - 1 - s) === text.charCodeAt(text.length - 1 - s)) s++;
+    if (p + s > bestSame) {
+      best = doc;
+      bestSame = p + s;
+    }
+    if (text.length - bestSame < 256) break;
+  }
+  return best;
+}
 
 /** The document for `text`, from the cache when the same text was seen recently. */
 export function ideDocument(text: string): IdeDocument {
@@ -158,7 +214,8 @@ export function ideDocument(text: string): IdeDocument {
       return doc;
     }
   }
-  const doc = new IdeDocument(text);
+  // Most requests follow a keystroke: a recent document shares all but a line or two.
+  const doc = new IdeDocument(text, closest(text));
   cache.unshift(doc);
   if (cache.length > CACHE_SIZE) cache.pop();
   return doc;
