@@ -118,6 +118,12 @@ test('expect targets are references: renaming q renames `expect value q`', () =>
   assert.equal(findReferences(circuit, nth(circuit, 'grad x', 0, 5), true).length, 3);
 });
 
+test('a parenthesised name is renamed inside its parentheses', () => {
+  const text = 'input x = 2\ny = (x) * ((x) + 1)\n';
+  assert.equal(renamed(text, 6, 'z'), 'input z = 2\ny = (z) * ((z) + 1)\n');
+  assert.deepEqual(findReferences(text, nth(text, '((x)', 0, 2), true).map((r) => r.start.character), [6, 5, 12]);
+});
+
 test('a gate input passed by name (`W=W1`) is a reference of the input', () => {
   const text = affineGate.replace('scores = affine(h1, W2, b2)', 'scores = affine(h1, W=W2, b=b2)');
   const out = renamed(text, nth(text, 'W: [K, M]'), 'V');

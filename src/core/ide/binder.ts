@@ -6,6 +6,7 @@
 // reports: diagnostics are the analysis' job.
 import type { Call, DimRef, Expr, GateDecl, GateParam, KwArg, Program, Statement, TensorDecl, Assign } from '../lang/ast';
 import { gateHeaderScope } from '../lang/resolve';
+import type { Token } from '../lang/tokens';
 import { FUNCTIONS } from '../ops/registry';
 import type { Span } from '../text';
 
@@ -81,19 +82,21 @@ export interface SymbolIndex {
 
 const TENSOR_KINDS: Record<TensorDecl['declKind'], SymbolKind> = { input: 'input', param: 'param', const: 'const' };
 
-export function buildIndex(program: Program): SymbolIndex {
-  return new Binder().run(program, true);
+export function buildIndex(program: Program, tokens: Token[]): SymbolIndex {
+  return new Binder(tokens).run(program, true);
 }
 
 /**
  * The symbols and their declarations only, without binding the uses: what completion needs,
  * at a fraction of the cost on a large file (`occurrences` then holds declaration sites only).
  */
-export function buildDeclarations(program: Program): SymbolIndex {
-  return new Binder().run(program, false);
+export function buildDeclarations(program: Program, tokens: Token[]): SymbolIndex {
+  return new Binder(tokens).run(program, false);
 }
 
 class Binder {
+  constructor(private readonly tokens: Token[]) {}
+
   private readonly symbols: IdeSymbol[] = [];
   private readonly occurrences: Occurrence[] = [];
   private readonly mentions: Mention[] = [];
@@ -225,6 +228,21 @@ class Binder {
     }
   }
 
+  /** A parenthesised name's span holds its parentheses, `(x)`: the name's own token is inside. */
+  private identSpan(name: string, span: Span): Span {
+    if (span.end - span.start === name.length) return span;
+    const toks = this.tokens;
+    let lo = 0;
+    let hi = toks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (toks[mid].span.start < span.start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < toks.length && toks[i].span.start < span.end; i++) if (toks[i].kind === 'ident' && toks[i].text === name) return toks[i].span;
+    return span;
+  }
+
   private ref(name: string, span: Span, symbol: IdeSymbol | undefined): void {
     if (symbol) this.occurrences.push({ span, symbol, role: 'read' });
     else this.mentions.push({ kind: 'unresolved', name, span });
@@ -257,7 +275,7 @@ class Binder {
     for (;;) {
       switch (e.kind) {
         case 'name':
-          this.ref(e.name, e.span, lookup(e.name));
+          this.ref(e.name, this.identSpan(e.name, e.span), lookup(e.name));
           return;
         case 'call':
           this.call(e, lookup);

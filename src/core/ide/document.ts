@@ -65,12 +65,12 @@ export class IdeDocument {
   }
 
   get index(): SymbolIndex {
-    return (this.indexCache ??= buildIndex(this.program));
+    return (this.indexCache ??= buildIndex(this.program, this.tokens));
   }
 
   /** Symbols with their declarations but not their uses (cheaper; the full index when built). */
   get declarations(): SymbolIndex {
-    return this.indexCache ?? (this.declarationsCache ??= buildDeclarations(this.program));
+    return this.indexCache ?? (this.declarationsCache ??= buildDeclarations(this.program, this.tokens));
   }
 
   get blocks(): Block[] {
