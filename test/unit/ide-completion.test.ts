@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RANDOM_INITS } from '../../src/core/engine/init';
 import { complete, type CompletionItem } from '../../src/core/ide';
+import { ideDocument } from '../../src/core/ide/document';
 import { FUNCTIONS } from '../../src/core/ops/registry';
 import { cursor, example } from './helpers/ide';
 
@@ -133,4 +134,17 @@ test('a gate call offers the values its inputs take, and the gate itself with a 
   assert.equal(gate?.kind, 'gate');
   assert.equal(gate?.insertText, 'affine(${1:X}, ${2:W}, ${3:b})');
   assert.equal(gate?.detail, 'affine(X: [B, K], W: [K, M], b: [M]) -> out: [B, M]');
+});
+
+test('on a text not seen yet completion reads up to the cursor\'s line, and answers as with the whole text', () => {
+  let k = 0;
+  for (const name of ['two-layer-net.grad', 'affine-gate.grad', 'conv-gate.grad', 'rnn.grad', 'softmax-loss.grad']) {
+    const base = example(name);
+    for (let offset = 0; offset < base.length; offset += 7) {
+      const text = `${base}# variant ${k++}\n`; // a new text each time, so nothing is cached
+      const fromPrefix = complete(text, offset);
+      ideDocument(text);
+      assert.deepEqual(fromPrefix, complete(text, offset), `${name} at ${offset}`);
+    }
+  }
 });

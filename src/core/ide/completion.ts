@@ -8,7 +8,7 @@ import { FUNCTIONS } from '../ops/registry';
 import type { Range } from '../text';
 import type { IdeSymbol } from './binder';
 import { cursorContext, isOperandEnd, type CallSite, type CursorContext } from './context';
-import { ideDocument, typeText, type IdeDocument } from './document';
+import { completionDocument, typeText, type IdeDocument } from './document';
 import { gateSignature, initSpec, opMarkdown, opUsage, paramDocumentation, paramUsage } from './signatures';
 
 export type CompletionKind = 'op' | 'gate' | 'tensor' | 'dim' | 'keyword' | 'kwarg' | 'init' | 'gradient';
@@ -50,7 +50,7 @@ const STATEMENT_KEYWORDS: Record<string, string> = {
 };
 
 export function complete(text: string, offset: number): CompletionItem[] {
-  const doc = ideDocument(text);
+  const doc = completionDocument(text, offset);
   const ctx = cursorContext(doc, offset);
   if (ctx.inComment || /^[0-9]/.test(ctx.word)) return [];
   const range = doc.lineMap.range({ start: ctx.wordStart, end: offset });
@@ -86,7 +86,7 @@ function collect(doc: IdeDocument, ctx: CursorContext): Item[] {
         return [];
       case 'expect':
         if (before.length === 1) return ['shape', 'value', 'grad'].map((w) => keywordItem(w, `expect ${w} …`));
-        if (before.length === 2) return topNames(doc, Infinity);
+        if (before.length === 2) return topNames(doc, ctx.statementStart); // defined above, as every use
         return [];
       default:
         return [];

@@ -186,7 +186,7 @@ const cache: IdeDocument[] = [];
 function closest(text: string): IdeDocument | null {
   let best: IdeDocument | null = null;
   let bestSame = -1;
-  for (const doc of cache) {
+  for (const doc of [...cache, ...prefixCache]) {
     const t = doc.text;
     const n = Math.min(t.length, text.length);
     let p = 0;
@@ -219,4 +219,32 @@ export function ideDocument(text: string): IdeDocument {
   cache.unshift(doc);
   if (cache.length > CACHE_SIZE) cache.pop();
   return doc;
+}
+
+const prefixCache: IdeDocument[] = [];
+
+/**
+ * The document completion reads for a text not seen yet: the text up to the end of the cursor's
+ * line, built from a cached document by lexing only from the edited statement on and parsing the
+ * part before the cursor — a keystroke in a large file then costs a fraction of a whole document
+ * (whose tokens after the edit must all be moved). Completion needs what lies before the cursor
+ * (names are used below their definition) and the rest of its line; inside a gate, whose lines
+ * below matter (the backward block, the gradients already written), the whole text is used.
+ * A `seed` or `dims` line below the cursor also calls for the whole text.
+ */
+export function completionDocument(text: string, offset: number): IdeDocument {
+  const known = cache.find((d) => d.text === text);
+  if (known) return known;
+  let cut = offset;
+  while (cut < text.length && text[cut] !== '\n' && text[cut] !== '\r') cut++;
+  // `seed` and `dims` lines hold for the whole file wherever they stand.
+  if (cut >= text.length || /^[ \t]*(seed|dims)\b/m.test(text.slice(cut))) return ideDocument(text);
+  const prefix = text.slice(0, cut);
+  let doc = prefixCache.find((d) => d.text === prefix);
+  if (!doc) {
+    doc = new IdeDocument(prefix, closest(prefix));
+    prefixCache.unshift(doc);
+    if (prefixCache.length > 2) prefixCache.pop();
+  }
+  return doc.blockAt(offset) ? ideDocument(text) : doc;
 }

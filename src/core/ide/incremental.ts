@@ -41,7 +41,11 @@ function shiftedDiagnostic(d: SpanDiagnostic, delta: number): SpanDiagnostic {
   return { ...d, span: { start: d.span.start + delta, end: d.span.end + delta } };
 }
 
-/** Tokens of `text` from those of `prev` (the tokens of `prevText`), or null when it must be lexed whole. */
+/**
+ * Tokens of `text` from those of `prev` (the tokens of `prevText`), or null when it must be lexed
+ * whole. `text` may also be a prefix of an edited `prevText` (completion reads only up to the
+ * cursor's line): then only the lines from the edit to the end are lexed.
+ */
 export function relex(prevText: string, prev: Lexed, text: string): Lexed | null {
   const n0 = prevText.length;
   const n1 = text.length;
@@ -69,8 +73,8 @@ export function relex(prevText: string, prev: Lexed, text: string): Lexed | null
       break;
     }
   }
-  if (b < 0) return null;
   const from = a >= 0 ? toks[a].span.end : 0;
+  if (b < 0) return lexTail(text, from, toks.slice(0, a + 1), prev.errors);
   const to = toks[b].span.start + delta;
   if (to < from) return null;
   const sink = new DiagnosticSink();
@@ -93,4 +97,12 @@ export function relex(prevText: string, prev: Lexed, text: string): Lexed | null
     ...prev.errors.filter((d) => d.span.start >= seamStart).map((d) => shiftedDiagnostic(d, delta)),
   ];
   return { tokens, errors };
+}
+
+/** No seam after the edit (it reaches the end, or the text was cut there): lex from `from` to the end. */
+function lexTail(text: string, from: number, head: Token[], prevErrors: SpanDiagnostic[]): Lexed {
+  const sink = new DiagnosticSink();
+  const tail = lex(text.slice(from), sink);
+  for (const t of tail) head.push(shifted(t, from));
+  return { tokens: head, errors: [...prevErrors.filter((d) => d.span.end <= from), ...sink.items.map((d) => shiftedDiagnostic(d, from))] };
 }
