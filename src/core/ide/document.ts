@@ -41,7 +41,6 @@ export class IdeDocument {
   private declarationsCache: SymbolIndex | null = null;
   private blocksCache: Block[] | null = null;
   private typesCache: DocumentTypes | null = null;
-
   /** The lexer's diagnostics (the first of `syntaxErrors`). */
   readonly lexErrors: SpanDiagnostic[];
 
@@ -157,8 +156,10 @@ function findBlocks(tokens: Token[], program: Program): Block[] {
   return blocks;
 }
 
+/** Runs the analysis' typecheck stage on this document's tree, in a session of its own. */
 function computeTypes(doc: IdeDocument): DocumentTypes {
   const sink = new DiagnosticSink();
+  // typecheck records the seed, dims and root in the Analysis; nothing here reads them.
   const analysis = { version: 1, file: '<ide>', dims: {}, seed: 0, root: null, diagnostics: [], nodes: [], gradchecks: [], gates: [], graphView: null, sweep: null } as unknown as Analysis;
   const session = { analysis, program: doc.program, resolution: null, graph: null, execution: null, checks: [], gateTypes: new Map<string, Map<string, ValueType>>(), lineMap: doc.lineMap, sink };
   try {
