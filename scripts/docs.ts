@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../src/core/diagnosticCodes';
-import type { OpDef, OpGroup, ParamSpec } from '../src/core/ops/op';
+import { opUsage } from '../src/core/ide/signatures';
+import type { OpDef, OpGroup } from '../src/core/ops/op';
 import { ALL_OPS } from '../src/core/ops/registry';
 import { grammarText } from './grammar';
 import { PACKAGE_JSON, renderPackageJson, renderUserGuide, USER_GUIDE } from './settings';
@@ -31,12 +32,6 @@ const GROUP_TITLES: Record<OpGroup, string> = {
   regularizers: 'Regularizers (scalar)',
 };
 
-function formatDefault(p: ParamSpec): string {
-  if (p.default === undefined) return p.name;
-  const v = p.default;
-  return `${p.name}=${v === null ? 'none' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`;
-}
-
 export function usage(op: OpDef): string {
   const sig = op.signature;
   const tensors = sig.filter((p) => p.kind === 'tensor').map((p) => p.name);
@@ -49,7 +44,8 @@ export function usage(op: OpDef): string {
       return op.id === 'neg' ? '-x' : 'a - b';
   }
   if (!/^[A-Za-z_]/.test(op.name)) return tensors.length === 2 ? `a ${op.name} b` : `${op.name}x`;
-  return `${op.name}(${sig.map((p) => (p.kind === 'tensors' ? `[${p.name}…]` : formatDefault(p))).join(', ')})`;
+  // The same text as signature help in the editor.
+  return opUsage(op);
 }
 
 function cell(s: string): string {

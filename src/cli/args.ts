@@ -30,12 +30,20 @@ export interface ExportArgs {
   warnings?: string[];
 }
 
+export interface FmtArgs {
+  command: 'fmt';
+  /** Only report the files that would change. */
+  check: boolean;
+  /** Files and directories (searched for .grad files). */
+  files: string[];
+}
+
 /** `gradlens lsp --stdio`: the language server over standard input and output. */
 export interface LspArgs {
   command: 'lsp';
 }
 
-export type ParsedArgs = CheckArgs | ExportArgs | LspArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
+export type ParsedArgs = CheckArgs | ExportArgs | LspArgs | FmtArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
 
 const S = NUMBER_SETTINGS;
 
@@ -53,6 +61,7 @@ export const USAGE = `Usage: gradlens check FILE.grad [options]
        gradlens export --torch FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
        gradlens export --numpy FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
        gradlens lsp --stdio
+       gradlens fmt [--check] FILE.grad|DIR ...
 
 check analyses a .grad file: parses it, infers shapes, runs the forward and
 backward passes, checks gradients and prints what it found.
@@ -66,6 +75,11 @@ directory (large tensors go to a .npz beside it) and prints the paths written.
 
 lsp runs the GradLens language server over standard input and output, for
 Neovim, Helix, Emacs and any other LSP client (see the README).
+
+fmt rewrites .grad files (directories are searched) in the canonical layout —
+whitespace only, never a token — and prints the files it changed; --check
+writes nothing and prints the files that would change. A file with syntax
+errors is reported and left alone.
 
 Options:
   --json              print one JSON object (spec section 8) instead of tables
@@ -83,12 +97,14 @@ Options:
                       (default ${range(S.maxElements)})
   -o, --output PATH   export: the script to write (a directory: the default
                       name inside it)
+  --check             fmt: write nothing, list the files that would change
   -h, --help          show this help
   --version           print the version
 
 Exit status: 0 no errors, 1 an error was reported (parse, shape, failed
 gradient check, failed expect; for export: the file has errors or cannot be
-exported), 2 bad usage, unreadable file or unwritable output.`;
+exported; for fmt: a file would change with --check, or has syntax errors),
+2 bad usage, unreadable file or unwritable output.`;
 
 /**
  * A numeric flag within its range: a usage error (a string) when missing, not a number, a fraction
@@ -123,8 +139,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (argv.includes('--version') || argv[0] === 'version') return { command: 'version' };
   const [cmd, ...rest] = argv;
   if (cmd === 'export') return parseExportArgs(rest);
+  if (cmd === 'fmt') return parseFmtArgs(rest);
   if (cmd === 'lsp') return parseLspArgs(rest);
-  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\`, \`export\` or \`lsp\`)` };
+  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\`, \`export\`, \`fmt\` or \`lsp\`)` };
   const out: CheckArgs = { command: 'check', file: '', json: false, dims: {} };
   const warnings: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -213,5 +230,16 @@ function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; messa
   if (!out.file) return { command: 'error', message: 'missing FILE.grad' };
   out.target = target;
   if (warnings.length) out.warnings = warnings;
+  return out;
+}
+
+function parseFmtArgs(rest: string[]): FmtArgs | { command: 'error'; message: string } {
+  const out: FmtArgs = { command: 'fmt', check: false, files: [] };
+  for (const a of rest) {
+    if (a === '--check') out.check = true;
+    else if (a.startsWith('-')) return { command: 'error', message: `unknown option \`${a}\` for fmt` };
+    else out.files.push(a);
+  }
+  if (!out.files.length) return { command: 'error', message: 'fmt needs at least one FILE.grad or directory' };
   return out;
 }

@@ -4,6 +4,7 @@ import { analyze } from '../core/analyze';
 import { parseArgs, USAGE } from './args';
 import { runStdioServer } from '../server/stdio';
 import { runExport } from './export';
+import { runFmt } from './fmt';
 import { formatHuman, toSpecJson } from './format';
 
 declare const GRADLENS_VERSION: string;
@@ -32,6 +33,7 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
     io.err(`gradlens: ${args.message}\nRun \`gradlens --help\` for usage.\n`);
     return 2;
   }
+  if (args.command === 'fmt') return runFmt(args, io);
   for (const w of args.warnings ?? []) io.err(`gradlens: ${w}\n`);
   const text = readSource(args.file, io);
   if (text === null) return 2;

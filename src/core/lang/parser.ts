@@ -43,7 +43,12 @@ class ParseError extends Error {
 const COMPARISON_OPS = new Set(['>', '<', '>=', '<=', '==']);
 
 export function parse(text: string, sink: DiagnosticSink): Program {
-  return new Parser(lex(text, sink), sink).parseProgram();
+  return parseTokens(lex(text, sink), sink);
+}
+
+/** Parses tokens already produced by `lex` (for callers that need both, e.g. the IDE features). */
+export function parseTokens(tokens: Token[], sink: DiagnosticSink): Program {
+  return new Parser(tokens, sink).parseProgram();
 }
 
 class Parser {

@@ -201,21 +201,28 @@ function checkDeclTypes(s: TensorDecl, dims: Map<string, DimInfo>, sink: Diagnos
 
 // ------------------------------------------------------------------ gates
 
-function resolveGate(g: GateDecl, globalDims: Map<string, DimInfo>, outer: BindScope, sink: DiagnosticSink, allGates: Set<string>): GateInfo {
+/** What a gate's header alone defines: its local dimensions, the `d<input>` names and `d<out>`. */
+export function gateHeaderScope(g: GateDecl): Pick<GateInfo, 'localDims' | 'gradNames' | 'doutName'> {
   const localDims = new Set<string>();
   for (const p of [...g.params, g.output]) for (const d of p.type.shape ?? []) if (d.kind === 'name') localDims.add(d.name);
   const gradNames = new Map<string, number>();
-  const doutName = gradName(g.output.name);
+  g.params.forEach((p, i) => {
+    if (!p.type.isInt) gradNames.set(gradName(p.name), i);
+  });
+  return { localDims, gradNames, doutName: gradName(g.output.name) };
+}
+
+function resolveGate(g: GateDecl, globalDims: Map<string, DimInfo>, outer: BindScope, sink: DiagnosticSink, allGates: Set<string>): GateInfo {
+  const { localDims, gradNames, doutName } = gateHeaderScope(g);
   const info: GateInfo = { decl: g, localDims, gradNames, doutName, valid: true };
 
   const locals = new Map<string, Span>();
-  g.params.forEach((p, i) => {
+  g.params.forEach((p) => {
     if (locals.has(p.name)) {
       sink.error('duplicate-definition', `gate \`${g.name}\` has two inputs named \`${p.name}\``, p.nameSpan);
       info.valid = false;
     }
     locals.set(p.name, p.nameSpan);
-    if (!p.type.isInt) gradNames.set(gradName(p.name), i);
   });
   if (locals.has(g.output.name)) {
     sink.error('duplicate-definition', `the output \`${g.output.name}\` of gate \`${g.name}\` has the name of an input`, g.output.nameSpan);
