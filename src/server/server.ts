@@ -16,6 +16,7 @@ import { registerCodeLenses } from './features/codeLens';
 import { registerCustomRequests } from './features/custom';
 import { registerHover } from './features/hover';
 import { registerInlayHints } from './features/inlayHints';
+import { LANGUAGE_CAPABILITIES, registerLanguageFeatures } from './features/language';
 import { publishAnalyses } from './features/published';
 import { settingsFrom, type GradLensConfig } from './settings';
 
@@ -79,6 +80,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         codeLensProvider: { resolveProvider: false },
         inlayHintProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
+        ...LANGUAGE_CAPABILITIES,
       },
       serverInfo: { name: 'gradlens', version: typeof GRADLENS_VERSION === 'string' ? GRADLENS_VERSION : 'dev' },
     };
@@ -88,6 +90,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   registerHover(ctx);
   registerCodeActions(ctx);
   registerCustomRequests(ctx);
+  registerLanguageFeatures(ctx);
   publishAnalyses(ctx, refreshes);
 
   const pullSettings = async () => {

@@ -2,7 +2,27 @@
 // editor gets from `gradlens lsp --stdio`.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CodeActionRequest, CodeLensRequest, HoverRequest, InlayHintRequest, type CodeAction, type Hover } from 'vscode-languageserver-protocol/node';
+import {
+  CodeActionRequest,
+  CodeLensRequest,
+  CompletionRequest,
+  DefinitionRequest,
+  DocumentFormattingRequest,
+  DocumentSymbolRequest,
+  FoldingRangeRequest,
+  HoverRequest,
+  InlayHintRequest,
+  PrepareRenameRequest,
+  ReferencesRequest,
+  RenameRequest,
+  SemanticTokensRequest,
+  SignatureHelpRequest,
+  type CodeAction,
+  type CompletionItem,
+  type DocumentSymbol,
+  type Hover,
+  type Location,
+} from 'vscode-languageserver-protocol/node';
 import { exampleUri, TestClient } from './client';
 
 let client: TestClient;
@@ -76,4 +96,63 @@ test('gradlens/didAnalyze carries the values at the line ends', async () => {
   );
   const fLine = edited.split('\n').findIndex((l) => l.startsWith('f = '));
   assert.equal(p.lineValues.find((l) => l.line === fLine)?.text, 'f: value -6 · ∂f 1');
+});
+
+test('completion offers ops with their summary and a snippet; signature help names the active parameter', async () => {
+  const uri = 'file:///tmp/gradlens-complete.grad';
+  const text = 'dims N = 4, D = 3\ninput x: [N, D]\nh = rel\n';
+  await client.open(uri, text);
+  const items = (await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 2, character: 7 } })) as CompletionItem[];
+  const relu = items.find((i) => i.label === 'relu');
+  assert.ok(relu, items.map((i) => i.label).join(', '));
+  assert.equal(relu.insertTextFormat, 2, 'a snippet');
+  const sig = await client.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: { line: 2, character: 7 } });
+  assert.equal(sig, null, 'no call here yet');
+  await client.change(uri, 'dims N = 4, D = 3\ninput x: [N, D]\nh = sum(x, \n', 2);
+  const help = await client.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri }, position: { line: 2, character: 11 } });
+  assert.ok(help, 'signature help inside sum(');
+  assert.match(help.signatures[0].label, /^sum\(x, axis=/);
+  assert.equal(help.activeParameter, 1);
+});
+
+test('definition, references and rename: renaming a gate input renames its d<input>', async () => {
+  const { uri, text } = exampleUri('affine-gate.grad');
+  const lines = text.split('\n');
+  const header = lines.findIndex((l) => l.startsWith('gate affine('));
+  const wAt = lines[header].indexOf('W:');
+  const refs = (await client.connection.sendRequest(ReferencesRequest.type, { textDocument: { uri }, position: { line: header, character: wAt }, context: { includeDeclaration: true } })) ?? [];
+  assert.ok(refs.length >= 3, JSON.stringify(refs));
+  const useLine = lines.findIndex((l) => l.includes('out = X @ W + b'));
+  const def = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: { line: useLine, character: lines[useLine].indexOf('W +') } })) as Location;
+  assert.equal(def.range.start.line, header);
+  const edit = await client.connection.sendRequest(RenameRequest.type, { textDocument: { uri }, position: { line: header, character: wAt }, newName: 'Wx' });
+  const change = edit?.documentChanges?.[0];
+  assert.ok(change && 'edits' in change);
+  const renamed = change.edits.map((e) => text.split('\n')[e.range.start.line].slice(e.range.start.character, e.range.end.character));
+  assert.ok(renamed.includes('dW'), `dW is renamed too: ${renamed.join(', ')}`);
+  assert.ok(change.edits.some((e) => 'newText' in e && e.newText === 'dWx'));
+  // An operation cannot be renamed: the refusal comes back as an error with the reason.
+  const reluLine = lines.findIndex((l) => l.includes('out = relu(x)'));
+  await assert.rejects(
+    client.connection.sendRequest(PrepareRenameRequest.type, { textDocument: { uri }, position: { line: reluLine, character: lines[reluLine].indexOf('relu') + 1 } }),
+    /`relu` is an operation/,
+  );
+});
+
+test('outline, semantic tokens, folding and formatting', async () => {
+  const { uri } = exampleUri('affine-gate.grad');
+  const symbols = ((await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) ?? []) as DocumentSymbol[];
+  const gate = symbols.find((s) => s.name === 'affine');
+  assert.ok(gate, symbols.map((s) => s.name).join(', '));
+  const backward = (gate.children ?? []).find((c) => c.name === 'backward');
+  assert.ok((backward?.children ?? []).some((c) => c.name === 'dW' && c.detail === '[K, M]'), 'the backward lines are in the gate, with their shapes');
+  const tokens = await client.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } });
+  assert.ok(tokens && tokens.data.length > 0 && tokens.data.length % 5 === 0);
+  const folds = (await client.connection.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } })) ?? [];
+  assert.ok(folds.length >= 2);
+  const messy = 'file:///tmp/gradlens-fmt.grad';
+  await client.open(messy, 'input   x=2\ny=x*x   # square\n');
+  const edits = (await client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri: messy }, options: { tabSize: 2, insertSpaces: true } })) ?? [];
+  assert.equal(edits.length, 1);
+  assert.equal(edits[0].newText, 'input x = 2\ny = x * x # square\n');
 });

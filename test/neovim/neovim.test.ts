@@ -54,11 +54,24 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'gradlens-nvim-'));
   cpSync(join(root, 'examples'), dir, { recursive: true });
   writeFileSync(join(dir, 'typo.grad'), 'input x = 2\ninput y = 3\nq = x * yy\n');
+  writeFileSync(join(dir, 'typing.grad'), 'dims N = 4, C = 3\ninput s: [N, C]\ninput y: int[N] in 0..C\nh = rel\nloss = softmax_ce(s, \n');
+  writeFileSync(join(dir, 'messy.grad'), 'input   x=2\ny=x*x\n');
 
   step('broken gate', { action: 'diagnostics', file: join(dir, 'broken', 'wrong-sign.grad') });
   step('typo', { action: 'diagnostics', file: join(dir, 'typo.grad') });
   step('clean', { action: 'diagnostics', file: join(dir, 'circuit.grad'), expect_empty: true });
   step('hover q', { action: 'hover', file: join(dir, 'circuit.grad'), line: lineOf('circuit.grad', 'q = '), character: 0 });
+  step('complete rel', { action: 'completion', file: join(dir, 'typing.grad'), line: 3, character: 7 });
+  step('signature softmax_ce', { action: 'signatureHelp', file: join(dir, 'typing.grad'), line: 4, character: 21 });
+  const net = 'two-layer-net.grad';
+  const useW1 = lineOf(net, 'h1 ');
+  const w1Col = readFileSync(join(dir, net), 'utf8').split('\n')[useW1].indexOf('W1');
+  step('definition W1', { action: 'definition', file: join(dir, net), line: useW1, character: w1Col });
+  step('references W1', { action: 'references', file: join(dir, net), line: useW1, character: w1Col, includeDeclaration: true });
+  step('outline', { action: 'documentSymbol', file: join(dir, net) });
+  const gateHeader = lineOf('affine-gate.grad', 'gate affine(');
+  step('rename W', { action: 'rename', file: join(dir, 'affine-gate.grad'), line: gateHeader, character: readFileSync(join(dir, 'affine-gate.grad'), 'utf8').split('\n')[gateHeader].indexOf('W:'), newName: 'Wt' });
+  step('format', { action: 'formatting', file: join(dir, 'messy.grad') });
 
   const planFile = join(dir, 'plan.json');
   const outFile = join(dir, 'out.json');
@@ -99,4 +112,44 @@ test('hover: the value and gradient of q in the lecture circuit', () => {
   const h = result<{ result: { contents: { value: string } } }>('hover q').result;
   assert.match(h.contents.value, /value \*\*3\*\*/);
   assert.match(h.contents.value, /∂f\/∂q \*\*-4\*\*/);
+});
+
+test('completion: typing `rel` offers relu', () => {
+  const r = result<{ labels: string[]; error?: string }>('complete rel');
+  assert.ok(r.labels.includes('relu'), `${r.error ?? ''} ${r.labels.slice(0, 30).join(', ')}`);
+});
+
+test('signature help inside softmax_ce( names the active parameter', () => {
+  const r = result<{ result: { signatures: { label: string }[]; activeParameter: number } }>('signature softmax_ce').result;
+  assert.match(r.signatures[0].label, /^softmax_ce\(/);
+  assert.equal(r.activeParameter, 1);
+});
+
+test('definition and references of W1', () => {
+  const def = result<{ result: { range: { start: { line: number } } } | { range: { start: { line: number } } }[] }>('definition W1').result;
+  const first = Array.isArray(def) ? def[0] : def;
+  assert.equal(first.range.start.line, lineOf('two-layer-net.grad', 'param W1'));
+  const refs = result<{ result: { range: { start: { line: number } } }[] }>('references W1').result;
+  const lines = new Set(refs.map((r) => r.range.start.line));
+  assert.ok(lines.has(lineOf('two-layer-net.grad', 'param W1')) && lines.has(lineOf('two-layer-net.grad', 'h1 ')), JSON.stringify(refs));
+  assert.ok(refs.length >= 3, 'the declaration, the product and the L2 term');
+});
+
+test('document symbols: the outline of the two-layer net', () => {
+  const names = result<{ result: { name: string }[] }>('outline').result.map((s) => s.name);
+  for (const n of ['X', 'y', 'W1', 'b1', 'W2', 'b2', 'h1', 'scores', 'loss']) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+});
+
+test('rename: the gate input W and its dW become Wt and dWt in Neovim\'s buffer', () => {
+  const r = result<{ text: string; error?: string }>('rename W');
+  assert.equal(r.error, undefined);
+  assert.match(r.text, /gate affine\(X: \[B, K\], Wt: \[K, M\]/);
+  assert.match(r.text, /out = X @ Wt \+ b/);
+  assert.match(r.text, /dWt = X\.T @ dout/);
+  assert.match(r.text, /dX = dout @ Wt\.T/);
+  assert.match(r.text, /param W1: \[D, H\]/, 'file-level names are left alone');
+});
+
+test('formatting: the canonical layout, applied by Neovim', () => {
+  assert.equal(result<{ text: string }>('format').text, 'input x = 2\ny = x * x');
 });

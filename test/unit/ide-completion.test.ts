@@ -148,3 +148,11 @@ test('on a text not seen yet completion reads up to the cursor\'s line, and answ
     }
   }
 });
+
+test('a half-written line above (ending in `~`, which continues on the next line) does not stop completion on a new statement below', () => {
+  const text = 'dims N = 4, D = 3\ninput x: [N, D]\nparam W: [D, D] ~ \nh = rel\n';
+  const labels = complete(text, text.indexOf('rel') + 3).map((i) => i.label);
+  assert.deepEqual(labels, ['relu']);
+  const kw = 'dims N = 4\ninput x: [N]\nq = x +\ninput y: [N] ~ ';
+  assert.ok(complete(kw, kw.length).some((i) => i.label === 'randn'), 'a keyword line starts a statement too');
+});

@@ -88,6 +88,7 @@ export function cursorContext(doc: IdeDocument, offset: number): CursorContext {
   const k = doc.tokenIndexAt(wordStart);
   let first = k;
   while (first > 0 && !isBoundary(tokens[first - 1])) first--;
+  first = lineStatementStart(doc, tokens, first, k, wordStart);
   const before = tokens.slice(first, k).filter((t) => t.span.end <= wordStart);
   const stack = bracketStack(tokens, first, k, before);
   const block = doc.blockAt(offset);
@@ -103,6 +104,26 @@ export function cursorContext(doc: IdeDocument, offset: number): CursorContext {
     block,
     gate: block?.gate ?? doc.gateAt(offset),
   };
+}
+
+const STATEMENT_KEYWORDS = new Set(['input', 'param', 'const', 'dims', 'seed', 'gate', 'expect', 'backward']);
+
+/**
+ * A line that ends in an operator continues on the next (`~`, `+`, `=`…), so while the user is
+ * half-way through one line and types on the next, the lexer joins the two. A line that begins
+ * with a statement keyword or with `name =` cannot continue an expression: completion takes the
+ * statement to start there.
+ */
+function lineStatementStart(doc: IdeDocument, tokens: Token[], first: number, k: number, wordStart: number): number {
+  const lineStart = doc.lineMap.lineStart(wordStart);
+  for (let j = first + 1; j <= k && j < tokens.length; j++) {
+    const t = tokens[j];
+    if (t.span.start < lineStart) continue;
+    const startsStatement = (t.kind === 'keyword' && STATEMENT_KEYWORDS.has(t.text)) || (t.kind === 'ident' && isPunct(tokens[j + 1], '=') && j + 1 <= k);
+    // Only the first token of the cursor's line decides.
+    return startsStatement && tokens[j - 1].span.end <= lineStart ? j : first;
+  }
+  return first;
 }
 
 function bracketStack(tokens: Token[], first: number, k: number, before: Token[]): OpenBracket[] {
