@@ -4,6 +4,8 @@
 // selection ranges and formatting.
 import * as assert from 'node:assert/strict';
 import { suite, suiteSetup, teardown, test } from 'mocha';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { activateExtension, openExample, resetEditors, waitFor } from './helpers';
 
@@ -20,8 +22,17 @@ function at(doc: vscode.TextDocument, line: string, word: string): vscode.Positi
   return new vscode.Position(l, c);
 }
 
-async function untitled(content: string): Promise<vscode.TextDocument> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'grad', content });
+let scratchCount = 0;
+
+/**
+ * A new .grad file with `content`, open in an editor. Not an untitled document: VS Code reuses the
+ * name Untitled-1 as soon as one is closed, and the close of the old one can reach the server after
+ * the open of the new one.
+ */
+async function scratch(content: string): Promise<vscode.TextDocument> {
+  const uri = vscode.Uri.file(join(tmpdir(), `gradlens-language-${process.pid}-${++scratchCount}.grad`));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
+  const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc);
   return doc;
 }
@@ -38,7 +49,7 @@ suite('language features', () => {
   teardown(resetEditors);
 
   test('completion: typing `rel` offers relu as a snippet with its summary; `~ ` offers the inits', async () => {
-    const doc = await untitled('dims N = 4, D = 3\ninput x: [N, D]\nparam W: [D, D] ~ \nh = rel\n');
+    const doc = await scratch('dims N = 4, D = 3\ninput x: [N, D]\nparam W: [D, D] ~ \nh = rel\n');
     const list = await waitFor(
       'completion items for `rel`',
       () => vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(3, 7)),
@@ -47,6 +58,7 @@ suite('language features', () => {
       (l) => (l?.items ?? []).map(labelOf).slice(0, 20).join(', '),
     );
     const relu = list.items.find((i) => labelOf(i) === 'relu') as vscode.CompletionItem;
+    assert.deepEqual(list.items.filter((i) => labelOf(i).startsWith('rel')).map(labelOf), ['relu'], 'no word-based suggestions beside the server\'s');
     assert.ok(relu.insertText instanceof vscode.SnippetString, 'relu is inserted as a snippet of its arguments');
     assert.equal(relu.kind, vscode.CompletionItemKind.Function);
     const inits = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(2, 18));
@@ -54,9 +66,15 @@ suite('language features', () => {
   });
 
   test('signature help inside softmax_ce( shows its parameters, the second one active after a comma', async () => {
-    const doc = await untitled('dims N = 4, C = 3\ninput s: [N, C]\ninput y: int[N] in 0..C\nloss = softmax_ce(s, \n');
-    const help = await vscode.commands.executeCommand<vscode.SignatureHelp>('vscode.executeSignatureHelpProvider', doc.uri, new vscode.Position(3, 21));
-    assert.ok(help?.signatures.length, 'signature help');
+    const doc = await scratch('dims N = 4, C = 3\ninput s: [N, C]\ninput y: int[N] in 0..C\nloss = softmax_ce(s, \n');
+    // The first request may reach the server before the new document does: ask until it answers.
+    const help = await waitFor(
+      'signature help inside softmax_ce(',
+      () => vscode.commands.executeCommand<vscode.SignatureHelp | undefined>('vscode.executeSignatureHelpProvider', doc.uri, new vscode.Position(3, 21)),
+      (h) => (h?.signatures.length ?? 0) > 0,
+      {},
+      (h) => JSON.stringify(h ?? null),
+    ) as vscode.SignatureHelp;
     assert.match(help.signatures[0].label, /^softmax_ce\(/);
     assert.equal(help.activeParameter, 1);
     assert.ok(help.signatures[0].parameters.length >= 2);
@@ -129,7 +147,7 @@ suite('language features', () => {
   });
 
   test('formatting: the canonical layout of a whole document and of a range, whitespace only', async () => {
-    const doc = await untitled('input   x=2\ninput y =3\nq=x*y   # the product\n');
+    const doc = await scratch('input   x=2\ninput y =3\nq=x*y   # the product\n');
     const edits = await vscode.commands.executeCommand<vscode.TextEdit[]>('vscode.executeFormatDocumentProvider', doc.uri, { tabSize: 2, insertSpaces: true });
     const edit = new vscode.WorkspaceEdit();
     edit.set(doc.uri, edits);
@@ -137,7 +155,7 @@ suite('language features', () => {
     assert.equal(doc.getText(), 'input x = 2\ninput y = 3\nq = x * y # the product\n');
     const again = await vscode.commands.executeCommand<vscode.TextEdit[]>('vscode.executeFormatDocumentProvider', doc.uri, { tabSize: 2, insertSpaces: true });
     assert.equal(again?.length ?? 0, 0, 'formatting is idempotent');
-    const messy = await untitled('input   a=1\ninput   b=2\n');
+    const messy = await scratch('input   a=1\ninput   b=2\n');
     const rangeEdits = await vscode.commands.executeCommand<vscode.TextEdit[]>('vscode.executeFormatRangeProvider', messy.uri, new vscode.Range(1, 0, 1, 5), { tabSize: 2, insertSpaces: true });
     const e2 = new vscode.WorkspaceEdit();
     e2.set(messy.uri, rangeEdits);
