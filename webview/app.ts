@@ -1,6 +1,6 @@
 // The dashboard: routes messages from the extension to the views, and keeps the empty, loading
 // and error states. One App per page, in panel or compact (sidebar) mode.
-import type { FromWebview, ToWebview } from '../src/protocol';
+import type { FromWebview, ToWebview } from '../src/shared/webviewProtocol';
 import { rethemeCharts } from './charts/setup';
 import { h, replace, show } from './dom';
 import { GraphView } from './graph/view';
@@ -14,7 +14,7 @@ import { LandscapeView } from './views/landscape';
 import { Tabs } from './views/tabs';
 import { TrainingView } from './views/training';
 import type { WebviewApi } from './vscode';
-import type { DashboardState } from '../src/protocol';
+import type { DashboardState } from '../src/shared/webviewProtocol';
 
 export type Mode = 'panel' | 'compact';
 

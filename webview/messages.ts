@@ -1,7 +1,7 @@
 // Messages from the extension are checked for their shape before use: a malformed one is dropped
 // instead of breaking the page halfway through a render.
-import { isThresholds } from '../src/core/checks/thresholds';
-import type { ToWebview } from '../src/protocol';
+import { isThresholds } from '../src/core/browser';
+import type { ToWebview } from '../src/shared/webviewProtocol';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,5 +1,5 @@
 // The VS Code webview API, typed. acquireVsCodeApi may be called once per page.
-import type { FromWebview } from '../src/protocol';
+import type { FromWebview } from '../src/shared/webviewProtocol';
 
 export interface WebviewApi<S> {
   postMessage(message: FromWebview): void;

@@ -1,7 +1,7 @@
 // Command-line parsing for `gradlens`. Returns a usage error as data instead of exiting. The
 // numeric flags have the ranges of the matching settings (src/core/defaults.ts): below the minimum
 // or not a number is a usage error; above the maximum the flag is lowered to it, with a warning.
-import { limitText, NUMBER_SETTINGS, SEED_RANGE } from '../core/defaults';
+import { limitText, NUMBER_SETTINGS, SEED_RANGE } from '../core';
 
 export interface CheckArgs {
   command: 'check';

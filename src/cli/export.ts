@@ -3,9 +3,9 @@
 // prints the paths written.
 import { statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { defaultScriptName, exportScript } from '../core/export';
+import { defaultScriptName, exportScript } from '../core';
 import type { ExportArgs } from './args';
-import type { Io } from './main';
+import type { Io } from './io';
 
 export function runExport(args: ExportArgs, text: string, io: Io, cwd: string = process.cwd()): number {
   const script = scriptPath(args, cwd);

@@ -5,12 +5,12 @@
 // file would change (--check) or has syntax errors, else 0.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiagnosticSink } from '../core/diagnostics';
-import { formatDocument } from '../core/format';
-import { parse } from '../core/lang/parser';
-import { LineMap } from '../core/text';
+import { DiagnosticSink } from '../core';
+import { formatDocument } from '../core';
+import { parse } from '../core';
+import { LineMap } from '../core';
 import type { FmtArgs } from './args';
-import type { Io } from './main';
+import type { Io } from './io';
 
 function why(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;

@@ -1,6 +1,6 @@
 // Output of `gradlens check`: the human-readable report and the JSON of spec section 8.
-import type { Analysis, NodeResult } from '../core/analysis';
-import { formatNumber } from '../core/format/number';
+import type { Analysis, NodeResult } from '../core';
+import { formatNumber } from '../core';
 
 /** JSON numbers cannot be NaN/Inf: those become null. */
 function num(v: number): number | null {

@@ -1,18 +1,17 @@
 // `gradlens` command line: a thin front on src/core.
 import { readFileSync } from 'node:fs';
-import { analyze } from '../core/analyze';
+import { analyze } from '../core';
 import { parseArgs, USAGE } from './args';
 import { runStdioServer } from '../server/stdio';
 import { runExport } from './export';
 import { runFmt } from './fmt';
 import { formatHuman, toSpecJson } from './format';
+import type { Io } from './io';
+
+export type { Io } from './io';
 
 declare const GRADLENS_VERSION: string;
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 export function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): number {
   const args = parseArgs(argv);

@@ -4,7 +4,7 @@
 //   parse → typecheck → build → plan → execute → checks (+ report) → results
 //
 // Nothing here throws on bad input; an unexpected exception becomes an `internal-error` diagnostic.
-import type { Analysis } from './analysis';
+import type { Analysis } from './model';
 import { AnalysisCancelled } from './cancel';
 import { DiagnosticSink } from './diagnostics';
 import { parse } from './lang/parser';

@@ -1,7 +1,8 @@
 // Every diagnostic the core can report, in one table. The troubleshooting page is generated
 // from it and a unit test analyses each `example` and asserts that it yields its code, so the
 // documentation cannot drift from the behaviour.
-import type { Severity } from './diagnostics';
+/** How serious a diagnostic is (LSP's four levels). */
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
 export interface DiagnosticCodeInfo {
   severity: Severity;

@@ -1,8 +1,8 @@
 // Errors are data: every problem the core finds becomes a Diagnostic with a precise span.
-import type { DiagnosticCode } from './diagnosticCodes';
+import type { DiagnosticCode, Severity } from './diagnosticCodes';
 import type { Range, Span } from './text';
 
-export type Severity = 'error' | 'warning' | 'info' | 'hint';
+export type { Severity } from './diagnosticCodes';
 
 export interface SpanEdit {
   span: Span;

@@ -1,57 +1,13 @@
 // The computational graph as the dashboard draws it: leaves, operations and gates (a gate call is
 // one box), and edges carrying the forward value above and the gradient that flowed back along
 // that edge below — the picture of the lecture, for the user's own network.
-import type { Range } from './text';
 import type { Diagnostic } from './diagnostics';
-import type { GradCheckResult, TensorStats } from './analysis';
+import type { GradCheckResult, GraphViewModel, ViewEdge, ViewNode, ViewNodeKind, ViewStatus } from './model';
 import type { Graph, GraphNode } from './engine/graph';
 import type { Execution } from './engine/run';
 import type { LineMap, Span } from './text';
 import { statsOf } from './stats';
 import type { Tensor } from './tensor/tensor';
-
-export type ViewNodeKind = 'input' | 'param' | 'const' | 'literal' | 'op' | 'gate';
-export type ViewStatus = 'ok' | 'warning' | 'error';
-
-export interface ViewNode {
-  id: string;
-  kind: ViewNodeKind;
-  /** What the box shows: an operator, a function or gate name, a leaf's name, a literal. */
-  label: string;
-  /** The user's name for the value, if any (`q`, `h1`). */
-  name: string | null;
-  dims: string[];
-  shape: number[];
-  /** The value for scalars; null for tensors (see valueStats). */
-  value: number | null;
-  grad: number | null;
-  valueStats: TensorStats | null;
-  gradStats: TensorStats | null;
-  range: Range;
-  status: ViewStatus;
-  /** Why it is highlighted: the first error or warning on it. */
-  problem: string | null;
-  isRoot: boolean;
-}
-
-export interface ViewEdge {
-  from: string;
-  to: string;
-  /** Forward value (scalars) or its norm (tensors). */
-  value: number | null;
-  valueNorm: number | null;
-  /** The gradient that came back along this edge (scalars), or its norm. */
-  grad: number | null;
-  gradNorm: number | null;
-  dims: string[];
-}
-
-export interface GraphViewModel {
-  nodes: ViewNode[];
-  edges: ViewEdge[];
-  /** Set when the graph is too large to draw (the nodes and edges are then empty). */
-  omitted?: string;
-}
 
 /** Graphs with more operations than this are not drawn (nobody can read them; building them costs). */
 export const MAX_VIEW_NODES = 3000;

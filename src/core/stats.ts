@@ -1,5 +1,5 @@
 // Summary statistics of a tensor, for lenses, hovers and charts.
-import type { TensorStats } from './analysis';
+import type { TensorStats } from './model';
 
 export const HISTOGRAM_BINS = 16;
 

@@ -1,9 +1,9 @@
 // The commands of the palette, code lenses and views. Each is a thin wrapper: ask the language
 // server and show the answer.
-import { formatNumber } from '../core/format/number';
+import { formatNumber } from '../core';
 import * as vscode from 'vscode';
-import type { DeriveResult } from '../core/checks/derive';
-import { defaultScriptName, type ExportTarget } from '../core/export';
+import type { DeriveResult } from '../core';
+import { defaultScriptName, type ExportTarget } from '../core';
 import { gateAt } from '../shared/present/symbolAt';
 import { VERDICT_MARK } from '../shared/present/text';
 import type { AnalysisClient } from './client/analysisClient';

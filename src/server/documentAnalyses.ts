@@ -2,8 +2,8 @@
 // always wins (a run for stale text is stopped between steps through shared memory, and its
 // finished checks stay in the worker's cache), unchanged text and options are not re-run. The
 // LSP features read results from here and listen to `onDidAnalyze`.
-import type { Analysis } from '../core/analysis';
-import type { GradCheckThresholds } from '../core/defaults';
+import type { Analysis } from '../core';
+import type { GradCheckThresholds } from '../core';
 import type { Task, WorkerClient } from './analysis/workerClient';
 import { analyzeOptions, type GradLensConfig } from './settings';
 

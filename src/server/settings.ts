@@ -2,7 +2,7 @@
 // `workspace/configuration` answer holds — in VS Code the user's or the workspace's, with Restricted
 // Mode applied — well-formed or not) → a config within the limits of src/core/defaults.ts. The unit
 // tests run it on hostile values.
-import type { AnalyzeOptions } from '../core/analyze';
+import type { AnalyzeOptions } from '../core';
 import {
   clampNumber,
   CORE_DEFAULTS,
@@ -17,9 +17,9 @@ import {
   type LensDetail,
   type NumberSettingKey,
   type RunMode,
-} from '../core/defaults';
+} from '../core';
 
-export type { LensDetail, RunMode } from '../core/defaults';
+export type { LensDetail, RunMode } from '../core';
 
 export interface GradLensConfig {
   run: RunMode;

@@ -5,11 +5,11 @@
 // and per-document overrides of the seed and the dimension sizes. A client that knows none of
 // them (Neovim, Helix, Emacs) still gets every standard feature.
 import { NotificationType, ProgressType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import type { Analysis, StepSweep } from '../core/analysis';
-import type { GradCheckThresholds } from '../core/defaults';
-import type { DeriveResult } from '../core/checks/derive';
-import type { ExportResult, ExportTarget } from '../core/export';
-import type { LandscapeResult, TrainingResult } from '../protocol';
+import type { Analysis, StepSweep } from '../core';
+import type { GradCheckThresholds } from '../core';
+import type { DeriveResult } from '../core';
+import type { ExportResult, ExportTarget } from '../core';
+import type { LandscapeResult, TrainingResult } from './webviewProtocol';
 
 /** A document by its URI (as LSP spells it). */
 export interface DocumentParams {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Analysis } from '../../src/core/analysis';
+import type { Analysis } from '../../src/core/model';
 import { analyze } from '../../src/core/analyze';
 import { CheckCache } from '../../src/core/checks/checkCache';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Analysis } from '../../src/core/analysis';
+import type { Analysis } from '../../src/core/model';
 import { analyze, analyzeSession } from '../../src/core/analyze';
 import { CheckCache } from '../../src/core/checks/checkCache';
 import { Fingerprints } from '../../src/core/engine/fingerprint';

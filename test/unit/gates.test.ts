@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Analysis, GradCheckResult } from '../../src/core/analysis';
+import type { Analysis, GradCheckResult } from '../../src/core/model';
 import { analyzeSession } from '../../src/core/analyze';
 import { deriveGateInText } from '../../src/core/checks/derive';
 import { stepSweep } from '../../src/core/checks/gradcheck';

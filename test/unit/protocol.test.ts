@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { LIMITS, parseFromWebview } from '../../src/protocol';
+import { LIMITS, parseFromWebview } from '../../src/shared/webviewProtocol';
 
 test('valid messages pass through unchanged', () => {
   const valid = [

@@ -1,7 +1,7 @@
 // Name resolution, shape inference and their diagnostics through the whole pipeline, with ranges.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Analysis } from '../../src/core/analysis';
+import type { Analysis } from '../../src/core/model';
 import { assertClose, codes, errors, grad, node, run, value } from './helpers/program';
 
 function only(a: Analysis, code: string) {

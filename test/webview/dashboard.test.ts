@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { analyze } from '../../src/core/analyze';
-import type { Analysis } from '../../src/core/analysis';
-import type { FromWebview } from '../../src/protocol';
+import type { Analysis } from '../../src/core/model';
+import type { FromWebview } from '../../src/shared/webviewProtocol';
 import { analysisOf, deepNet, landscapeOf, launchBrowser, openDashboard, ROOT, startServer, trainingOf, update, type Dashboard, type DashboardServer } from './harness';
 import type { ThemeName } from './themes';
 

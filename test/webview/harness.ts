@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { analyze, analyzeSession } from '../../src/core/analyze';
-import type { Analysis } from '../../src/core/analysis';
+import type { Analysis } from '../../src/core/model';
 import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/defaults';
 import { lossLandscape } from '../../src/core/explore/landscape';
 import { train } from '../../src/core/explore/training';
-import type { FromWebview, LandscapeResult, ToWebview, TrainingResult } from '../../src/protocol';
-import { dashboardHtml, type DashboardMode } from '../../webview/html';
+import type { FromWebview, LandscapeResult, ToWebview, TrainingResult } from '../../src/shared/webviewProtocol';
+import { dashboardHtml, type DashboardMode } from '../../src/shared/dashboardHtml';
 import { THEMES, type ThemeName } from './themes';
 
 export const ROOT = join(__dirname, '..', '..');

@@ -1,7 +1,7 @@
 // dashboardHtml: the page the extension serves (pure, no browser needed).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dashboardCsp, dashboardHtml } from '../../webview/html';
+import { dashboardCsp, dashboardHtml } from '../../src/shared/dashboardHtml';
 
 const base = { scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview.js', cspSource: 'https://*.vscode-cdn.net', nonce: 'AbCdEf0123456789+/==', mode: 'panel' as const };
 

@@ -1,6 +1,6 @@
 // ‖∂L/∂x‖ of every named tensor, log scale, with the vanishing and exploding ranges shaded.
-import type { Analysis, NodeResult } from '../../src/core/analysis';
-import { formatNumber } from '../../src/core/format/number';
+import type { Analysis, NodeResult } from '../../src/core/browser';
+import { formatNumber } from '../../src/core/browser';
 import { shapeText } from '../format';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, decadeTicks, logTicks, type Built } from './setup';

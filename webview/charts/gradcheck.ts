@@ -1,10 +1,10 @@
 // Gradient-check results: the largest relative error of each target on a log axis, over the bands
 // of the thresholds the checks ran with (gradlens.gradientCheck.thresholds; by default cs231n's:
 // < 1e-7 fine, < 1e-4 fine with kinks, < 1e-2 suspicious, else wrong).
-import type { Analysis, GradCheckResult, Verdict } from '../../src/core/analysis';
-import { thresholdBands } from '../../src/core/checks/thresholds';
-import type { GradCheckThresholds } from '../../src/core/defaults';
-import { formatNumber } from '../../src/core/format/number';
+import type { Analysis, GradCheckResult, Verdict } from '../../src/core/browser';
+import { thresholdBands } from '../../src/core/browser';
+import type { GradCheckThresholds } from '../../src/core/browser';
+import { formatNumber } from '../../src/core/browser';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, logTicks, type Built } from './setup';
 

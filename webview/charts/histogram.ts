@@ -1,6 +1,6 @@
 // The 16-bin histogram of a tensor's values or gradients (bins between its min and max).
-import type { TensorStats } from '../../src/core/analysis';
-import { formatNumber } from '../../src/core/format/number';
+import type { TensorStats } from '../../src/core/browser';
+import { formatNumber } from '../../src/core/browser';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, type Built } from './setup';
 

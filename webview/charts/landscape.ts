@@ -1,8 +1,8 @@
 // The loss landscape L(θ + α·d1 + β·d2) as a heatmap on a canvas (chart.js has no heatmap), with a
 // colour bar, the centre (the current parameters) marked, and a readout under the pointer.
-import type { LandscapeResult } from '../../src/protocol';
+import type { LandscapeResult } from '../../src/shared/webviewProtocol';
 import { h, on, replace, show } from '../dom';
-import { formatNumber } from '../../src/core/format/number';
+import { formatNumber } from '../../src/core/browser';
 import { palette } from '../theme';
 
 // Viridis (perceptually uniform, readable for colour-blind users and in every theme): data, not chrome.

@@ -1,7 +1,7 @@
 // The h sweep: relative error of the central difference against the step h, log–log. Too large
 // an h is truncation error, too small is round-off: the V shows where h should be.
-import type { StepSweep } from '../../src/core/analysis';
-import { formatNumber } from '../../src/core/format/number';
+import type { StepSweep } from '../../src/core/browser';
+import { formatNumber } from '../../src/core/browser';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, decadeTicks, logTicks, type Built } from './setup';
 

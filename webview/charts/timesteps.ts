@@ -1,7 +1,7 @@
 // Backprop through time: ‖∂L/∂h_t‖ per time step of every rnn, log scale. A line falling towards
 // t = 0 is the vanishing gradient; rising is the exploding one.
-import type { Analysis } from '../../src/core/analysis';
-import { formatNumber } from '../../src/core/format/number';
+import type { Analysis } from '../../src/core/browser';
+import { formatNumber } from '../../src/core/browser';
 import type { Palette } from '../theme';
 import { baseOptions, decadeTicks, logTicks, type Built } from './setup';
 

@@ -1,7 +1,7 @@
 // Training charts: loss per step, per-parameter gradient norms (log) and the update/weight ratio
 // (log, healthy near 1e-3: much lower learns too slowly, much higher is unstable).
-import type { TrainingResult } from '../../src/protocol';
-import { formatNumber } from '../../src/core/format/number';
+import type { TrainingResult } from '../../src/shared/webviewProtocol';
+import { formatNumber } from '../../src/core/browser';
 import { withAlpha, type Palette } from '../theme';
 import { baseOptions, decadeTicks, logTicks, type Built } from './setup';
 

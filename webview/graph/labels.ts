@@ -1,8 +1,8 @@
 // What the graph shows as text: the lines inside each box and the two labels of each edge (the
 // forward value above, the gradient below, as in the lecture figures). Pure, so layout can size
 // boxes before anything is drawn.
-import type { ViewEdge, ViewNode } from '../../src/core/graphView';
-import { formatNumber } from '../../src/core/format/number';
+import type { ViewEdge, ViewNode } from '../../src/core/browser';
+import { formatNumber } from '../../src/core/browser';
 import { shapeText } from '../format';
 
 export type BoxShape = 'circle' | 'pill' | 'rect';

@@ -3,7 +3,7 @@
 // the value above and the gradient below each edge get their own space and never overlap boxes.
 // Pure (text widths come from `measure`), so it can run and be tested anywhere.
 import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
-import type { GraphViewModel, ViewEdge, ViewNode } from '../../src/core/graphView';
+import type { GraphViewModel, ViewEdge, ViewNode } from '../../src/core/browser';
 import { edgeText, nodeText, rootText, type EdgeText, type NodeText } from './labels';
 
 export type TextRole = 'title' | 'detail' | 'caption' | 'edge';

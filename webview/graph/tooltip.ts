@@ -1,8 +1,8 @@
 // The hover/focus card of a graph node: kind, shape, its problem, and value/gradient statistics.
-import type { TensorStats } from '../../src/core/analysis';
-import type { ViewNode } from '../../src/core/graphView';
+import type { TensorStats } from '../../src/core/browser';
+import type { ViewNode } from '../../src/core/browser';
 import { h } from '../dom';
-import { formatNumber } from '../../src/core/format/number';
+import { formatNumber } from '../../src/core/browser';
 import { pct, shapeText } from '../format';
 
 function statsRow(label: string, st: TensorStats | null, scalar: number | null): HTMLTableRowElement {

@@ -1,7 +1,7 @@
 // The Graph tab: toolbar, the SVG canvas with zoom/pan, the tooltip, selection and reveal.
-import type { Analysis } from '../../src/core/analysis';
-import type { ViewNode } from '../../src/core/graphView';
-import type { FromWebview } from '../../src/protocol';
+import type { Analysis } from '../../src/core/browser';
+import type { ViewNode } from '../../src/core/browser';
+import type { FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, s, show } from '../dom';
 import { palette } from '../theme';
 import type { Store } from '../state';

@@ -1,14 +1,14 @@
 // The Checks tab: relative error of every gradient check against the thresholds, the worst entries
 // of the selected check, and the h sweep of one entry (asked of the extension with `sweep`).
-import type { Analysis, GradCheckResult, StepSweep } from '../../src/core/analysis';
-import { entryIsOff } from '../../src/core/checks/thresholds';
-import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/defaults';
-import type { FromWebview } from '../../src/protocol';
+import type { Analysis, GradCheckResult, StepSweep } from '../../src/core/browser';
+import { entryIsOff } from '../../src/core/browser';
+import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/browser';
+import type { FromWebview } from '../../src/shared/webviewProtocol';
 import { gradcheckChart, verdictText } from '../charts/gradcheck';
 import { ChartBox } from '../charts/setup';
 import { sweepChart } from '../charts/sweep';
 import { h, on, replace } from '../dom';
-import { formatNumber } from '../../src/core/format/number';
+import { formatNumber } from '../../src/core/browser';
 import type { Store } from '../state';
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,12 +1,12 @@
 // The sidebar view: the headline numbers and charts only — the root value, gradient norms and
 // gradient-check results. Everything else lives in the dashboard panel.
-import type { Analysis } from '../../src/core/analysis';
-import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/defaults';
+import type { Analysis } from '../../src/core/browser';
+import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/browser';
 import { gradcheckChart } from '../charts/gradcheck';
 import { gradNormsChart } from '../charts/gradNorms';
 import { ChartBox } from '../charts/setup';
 import { h, replace } from '../dom';
-import { formatNumber } from '../../src/core/format/number';
+import { formatNumber } from '../../src/core/browser';
 import { checkSummary, fileName, rootValue } from './header';
 
 export class CompactView {

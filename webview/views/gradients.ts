@@ -1,6 +1,6 @@
 // The Gradients tab: gradient norms per tensor, the value and gradient histograms of a chosen
 // tensor, and (for an rnn) the gradient norm per time step.
-import type { Analysis } from '../../src/core/analysis';
+import type { Analysis } from '../../src/core/browser';
 import { gradNormsChart } from '../charts/gradNorms';
 import { histogramChart } from '../charts/histogram';
 import { ChartBox } from '../charts/setup';

@@ -1,10 +1,10 @@
 // The summary line above the dashboard (file, root value, checks, problems) and the list of errors
 // with what to do about them; each problem reveals its line when clicked.
-import type { Analysis } from '../../src/core/analysis';
-import type { Diagnostic } from '../../src/core/diagnostics';
-import type { FromWebview } from '../../src/protocol';
+import type { Analysis } from '../../src/core/browser';
+import type { Diagnostic } from '../../src/core/browser';
+import type { FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, show } from '../dom';
-import { formatNumber } from '../../src/core/format/number';
+import { formatNumber } from '../../src/core/browser';
 
 export function fileName(uri: string): string {
   const path = uri.split(/[?#]/)[0];

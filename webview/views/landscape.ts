@@ -1,7 +1,7 @@
 // The Landscape tab: "Plot loss landscape" asks the extension for L(θ + α·d1 + β·d2) on a grid,
 // shows progress with Cancel, and draws the heatmap.
-import type { Analysis } from '../../src/core/analysis';
-import { LIMITS, type FromWebview, type LandscapeResult } from '../../src/protocol';
+import type { Analysis } from '../../src/core/browser';
+import { LIMITS, type FromWebview, type LandscapeResult } from '../../src/shared/webviewProtocol';
 import { Heatmap } from '../charts/landscape';
 import { h, on, show } from '../dom';
 import { duration } from '../format';

@@ -1,6 +1,6 @@
 // Progress, cancellation and outcome of a long task (landscape, training): a progress bar fed by
 // `progress` messages, a Cancel button that posts `cancel`, and a status line that says what next.
-import type { FromWebview, TaskKind } from '../../src/protocol';
+import type { FromWebview, TaskKind } from '../../src/shared/webviewProtocol';
 import { h, on, show } from '../dom';
 
 export type TaskPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'error';

@@ -1,12 +1,12 @@
 // The Training tab: "Train (SGD)" runs N steps in the extension; the loss, per-parameter gradient
 // norms and update/weight ratios arrive step by step; afterwards the gradient check can be re-run
 // at the trained parameters (a check at initialisation can mislead).
-import type { Analysis } from '../../src/core/analysis';
-import { LIMITS, type FromWebview, type TrainingResult } from '../../src/protocol';
+import type { Analysis } from '../../src/core/browser';
+import { LIMITS, type FromWebview, type TrainingResult } from '../../src/shared/webviewProtocol';
 import { ChartBox } from '../charts/setup';
 import { lossChart, ratioChart, trainGradChart } from '../charts/training';
 import { h, on, show } from '../dom';
-import { formatNumber } from '../../src/core/format/number';
+import { formatNumber } from '../../src/core/browser';
 import { duration } from '../format';
 import type { Store } from '../state';
 import { NumberField } from './numberField';

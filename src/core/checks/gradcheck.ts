@@ -4,7 +4,7 @@
 //     against a random upstream gradient;
 //  2. every param and float input against the root, all entries or a seeded covering sample.
 // Only the part of the graph downstream of the perturbed tensor is re-run.
-import type { GradCheckEntry, GradCheckResult, StepSweep, SweepPoint, Verdict } from '../analysis';
+import type { GradCheckEntry, GradCheckResult, StepSweep, SweepPoint, Verdict } from '../model';
 import type { GateBackward, GateCall, Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import type { CheckCache } from './checkCache';

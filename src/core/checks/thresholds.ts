@@ -2,7 +2,7 @@
 // hover, the sidebar's icons, the dashboard's bands and tables — so each of them follows the
 // thresholds the check ran with (gradlens.gradientCheck.thresholds), not the defaults. Pure: the
 // webview imports it.
-import type { GradCheckEntry } from '../analysis';
+import type { GradCheckEntry } from '../model';
 import type { GradCheckThresholds } from '../defaults';
 
 /**

@@ -5,7 +5,7 @@
 import type { AnalysisSession } from '../analyze';
 import { Prng } from '../engine/prng';
 import { Tensor } from '../tensor/tensor';
-import type { LandscapeResult } from '../../protocol';
+import type { LandscapeResult } from '../model';
 import { paramRegion, rootWith, tick, trainableParams } from './region';
 
 export interface LandscapeOptions {

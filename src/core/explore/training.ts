@@ -4,7 +4,7 @@
 // burn-in is one click away.
 import type { AnalysisSession } from '../analyze';
 import { norm, Tensor } from '../tensor/tensor';
-import type { TrainingResult } from '../../protocol';
+import type { TrainingResult } from '../model';
 import { trainableParams, tick } from './region';
 import type { TaskControl } from './landscape';
 

@@ -2,7 +2,7 @@
 // structure and (lazily) static types. Built once per text and kept in a small cache, so a burst
 // of requests on the same text (completion, then signature help, then highlights) parses once.
 // Nothing here runs the engine.
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../model';
 import { DiagnosticSink, type SpanDiagnostic } from '../diagnostics';
 import type { GateDecl, Program } from '../lang/ast';
 import { lex } from '../lang/lexer';

@@ -1,7 +1,7 @@
 // Stage 5, checks: every gate's backward block at the inputs it received, every param and input
 // against the root (within the gradient-check budget, reusing cached results), and the h sweep of
 // the worst entry. Their verdicts become diagnostics in `report`.
-import type { StepSweep } from '../analysis';
+import type { StepSweep } from '../model';
 import { throwIfCancelled } from '../cancel';
 import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
 import { Fingerprints } from '../engine/fingerprint';

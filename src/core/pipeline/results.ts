@@ -1,7 +1,7 @@
 // Stage 7, results: what the editor, the CLI and the dashboard read — each statement's value and
 // gradient (with statistics), each gate's local names, the diagnostics with line/column ranges and
 // the graph view.
-import type { GateLocal, GateSummary, NodeKindOut, NodeResult } from '../analysis';
+import type { GateLocal, GateSummary, NodeKindOut, NodeResult } from '../model';
 import type { Diagnostic, SpanDiagnostic } from '../diagnostics';
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';

@@ -1,6 +1,6 @@
 // What the stages of one analysis share: the options they read and the session they fill in. Each
 // stage (typecheck → build → plan → execute → checks → results) takes the session and adds its part.
-import type { Analysis } from '../analysis';
+import type { Analysis } from '../model';
 import type { CancelCheck } from '../cancel';
 import type { CheckCache } from '../checks/checkCache';
 import type { GradCheckOptions, SpanCheck } from '../checks/gradcheck';

@@ -5,11 +5,11 @@
 // (the dashboard, the sidebar trees), never on every keystroke of every file.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { Analysis, StepSweep } from '../../core/analysis';
-import type { DeriveResult } from '../../core/checks/derive';
-import type { GradCheckThresholds } from '../../core/defaults';
-import type { ExportResult, ExportTarget } from '../../core/export';
-import type { LandscapeResult, TrainingResult } from '../../protocol';
+import type { Analysis, StepSweep } from '../../core';
+import type { DeriveResult } from '../../core';
+import type { GradCheckThresholds } from '../../core';
+import type { ExportResult, ExportTarget } from '../../core';
+import type { LandscapeResult, TrainingResult } from '../../shared/webviewProtocol';
 import {
   analysisRequest,
   deriveRequest,

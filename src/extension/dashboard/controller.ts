@@ -1,7 +1,7 @@
 // Connects one webview (panel or sidebar view) to the analysis: sends the active file's
 // analysis, validates every message that comes back, and runs what it asks for.
 import * as vscode from 'vscode';
-import { parseFromWebview, type ToWebview } from '../../protocol';
+import { parseFromWebview, type ToWebview } from '../../shared/webviewProtocol';
 import type { AnalysisClient, DocumentAnalysis } from '../client/analysisClient';
 import { LANGUAGE_ID } from '../client/startClient';
 import { toRange } from '../convert';

@@ -1,7 +1,7 @@
 // The webview's HTML: the bundle from dist/webview with a strict CSP and a fresh nonce.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { dashboardHtml } from '../../../webview/html';
+import { dashboardHtml } from '../../shared/dashboardHtml';
 
 export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {
   return vscode.Uri.joinPath(extensionUri, 'dist', 'webview');

@@ -2,7 +2,7 @@
 // and relays progress, results and cancellation to a webview. One task of each kind at a time per
 // webview.
 import * as vscode from 'vscode';
-import type { TaskKind, ToWebview } from '../../protocol';
+import type { TaskKind, ToWebview } from '../../shared/webviewProtocol';
 import type { AnalysisClient, Task } from '../client/analysisClient';
 
 export class DashboardTasks implements vscode.Disposable {

@@ -1,8 +1,8 @@
 // Sidebar "Gradient Checks": every check with its verdict; expand for the worst entries.
-import { formatNumber } from '../../core/format/number';
+import { formatNumber } from '../../core';
 import * as vscode from 'vscode';
-import type { GradCheckEntry, GradCheckResult } from '../../core/analysis';
-import { entryIsOff } from '../../core/checks/thresholds';
+import type { GradCheckEntry, GradCheckResult } from '../../core';
+import { entryIsOff } from '../../core';
 import type { DocumentAnalysis } from '../client/analysisClient';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';

@@ -1,8 +1,8 @@
 // Sidebar "Graph": the active file's inputs, params, consts, nodes and gates, each with its shape
 // and gradient norm, an icon for its health or check status; a click reveals the line.
-import { formatNumber } from '../../core/format/number';
+import { formatNumber } from '../../core';
 import * as vscode from 'vscode';
-import type { Analysis, GateLocal, NodeResult } from '../../core/analysis';
+import type { Analysis, GateLocal, NodeResult } from '../../core';
 import type { DocumentAnalysis } from '../client/analysisClient';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';

@@ -1,6 +1,6 @@
 // Status bar: the root's value and the overall gradient-check verdict of the active file, from
 // the summary the server sends with every analysis; a click opens the dashboard.
-import { formatNumber } from '../../core/format/number';
+import { formatNumber } from '../../core';
 import * as vscode from 'vscode';
 import type { AnalysisSummary } from '../../shared/serverProtocol';
 import { VERDICT_MARK } from '../../shared/present/text';

@@ -3,14 +3,14 @@
 // check. Every task can be cancelled mid-way: it asks
 // `cancelled()` between steps.
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyze, analyzeSession } from '../../core/analyze';
-import { CheckCache } from '../../core/checks/checkCache';
-import { deriveGateInText } from '../../core/checks/derive';
-import { exportScript } from '../../core/export';
-import { stepSweep } from '../../core/checks/gradcheck';
-import { lossLandscape } from '../../core/explore/landscape';
-import { train } from '../../core/explore/training';
-import { ravel } from '../../core/tensor/tensor';
+import { analyze, analyzeSession } from '../../core';
+import { CheckCache } from '../../core';
+import { deriveGateInText } from '../../core';
+import { exportScript } from '../../core';
+import { stepSweep } from '../../core';
+import { lossLandscape } from '../../core';
+import { train } from '../../core';
+import { ravel } from '../../core';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 
 // The extension writes the id of a cancelled request into slot id % length of this shared

@@ -1,7 +1,7 @@
 // Talks to the analysis worker (from the language server). A worker that crashes, exits or overruns its time limit is
 // killed and replaced; callers get a rejected promise, and the problem is reported once.
 import { Worker } from 'node:worker_threads';
-import { NUMBER_SETTINGS } from '../../core/defaults';
+import { NUMBER_SETTINGS } from '../../core';
 import type { WorkerCalls, WorkerKind, WorkerRequest, WorkerResponse } from './workerProtocol';
 
 interface Pending {

@@ -2,11 +2,11 @@
 // one response, matched by id; long tasks (landscape, training) also send progress messages. A
 // request is cancelled through shared memory, not a message (see workerClient.ts). Each kind names
 // its parameters and result type.
-import type { Analysis, StepSweep } from '../../core/analysis';
-import type { AnalyzeOptions } from '../../core/analyze';
-import type { DeriveResult } from '../../core/checks/derive';
-import type { ExportResult, ExportTarget } from '../../core/export';
-import type { LandscapeResult, TrainingResult } from '../../protocol';
+import type { Analysis, StepSweep } from '../../core';
+import type { AnalyzeOptions } from '../../core';
+import type { DeriveResult } from '../../core';
+import type { ExportResult, ExportTarget } from '../../core';
+import type { LandscapeResult, TrainingResult } from '../../shared/webviewProtocol';
 
 interface FileParams {
   text: string;

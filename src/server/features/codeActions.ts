@@ -5,9 +5,9 @@
 // tied to the document version it was computed for: a client refuses to apply it to newer text.
 import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type TextEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Diagnostic } from '../../core/diagnostics';
-import type { DeriveResult } from '../../core/checks/derive';
-import type { Range } from '../../core/text';
+import type { Diagnostic } from '../../core';
+import type { DeriveResult } from '../../core';
+import type { Range } from '../../core';
 import type { ServerContext } from '../context';
 import { contains, gateAt } from '../../shared/present/symbolAt';
 import { toLspDiagnostic } from './diagnostics';

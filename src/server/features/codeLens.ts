@@ -2,7 +2,7 @@
 // in graph; above each statement its value and gradient only when `gradlens.codeLens.values` asks
 // for them (by default the values are at the line ends). The commands are the extension's; other
 // clients show the titles.
-import { formatNumber } from '../../core/format/number';
+import { formatNumber } from '../../core';
 import { CodeLensRefreshRequest, type CodeLens } from 'vscode-languageserver';
 import type { ServerContext } from '../context';
 import { gateVerdictTitle, nodeLensTitle } from '../../shared/present/titles';

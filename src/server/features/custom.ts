@@ -18,7 +18,7 @@ import {
   trainRequest,
   type DocumentParams,
 } from '../../shared/serverProtocol';
-import type { TrainingResult } from '../../protocol';
+import type { TrainingResult } from '../../shared/webviewProtocol';
 import type { ServerContext } from '../context';
 import { analyzeOptions, checkOptions } from '../settings';
 

@@ -2,7 +2,7 @@
 // related locations (the call a gate check ran at), `unused` faded, and the fixes as data, so a
 // code action request can turn them into edits.
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
-import type { Diagnostic } from '../../core/diagnostics';
+import type { Diagnostic } from '../../core';
 import type { ServerContext } from '../context';
 import type { DocumentAnalysis } from '../documentAnalyses';
 

@@ -1,6 +1,6 @@
 // Inlay hints: the inferred shape after every name that was not given one.
 import { InlayHintKind, InlayHintRefreshRequest, type InlayHint } from 'vscode-languageserver';
-import type { Position, Range } from '../../core/text';
+import type { Position, Range } from '../../core';
 import type { ServerContext } from '../context';
 import { contains } from '../../shared/present/symbolAt';
 import { shapeText, sizesText } from '../../shared/present/text';

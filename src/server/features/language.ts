@@ -18,8 +18,8 @@ import {
   type TextEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { formatRange, formatText } from '../../core/format';
-import * as ide from '../../core/ide';
+import { formatRange, formatText } from '../../core';
+import { ide } from '../../core';
 import type { ServerContext } from '../context';
 import { isGradDocument } from '../context';
 

@@ -1,7 +1,7 @@
 // What the server sends by itself when an analysis arrives: the diagnostics, the small
 // `gradlens/didAnalyze` notification (values at the line ends, a summary for a status bar), the
 // lens and hint refreshes the client would not ask for, and progress for runs over 300 ms.
-import type { Analysis } from '../../core/analysis';
+import type { Analysis } from '../../core';
 import { didAnalyzeNotification, type AnalysisSummary } from '../../shared/serverProtocol';
 import type { ServerContext } from '../context';
 import type { DocumentAnalysis } from '../documentAnalyses';

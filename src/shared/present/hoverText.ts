@@ -1,10 +1,10 @@
 // Hover texts (Markdown): a tensor's shape with its dimension values, value and gradient
 // statistics and a text histogram; an operation's explanation of how it routes gradients (from the
 // op table); a gradient check's worst entries.
-import { formatNumber } from '../../core/format/number';
-import type { Analysis, GateLocal, GateSummary, GradCheckResult, NodeResult } from '../../core/analysis';
-import type { GradCheckThresholds } from '../../core/defaults';
-import type { OpDef } from '../../core/ops/op';
+import { formatNumber } from '../../core';
+import type { Analysis, GateLocal, GateSummary, GradCheckResult, NodeResult } from '../../core';
+import type { GradCheckThresholds } from '../../core';
+import type { OpDef } from '../../core';
 import { shapeText, sizesText, sparkline, statsRow, VERDICT_MARK, worstTable } from './text';
 
 function dimValues(dims: string[], a: Analysis): string {

@@ -1,11 +1,11 @@
 // What the cursor is on, in terms of the Analysis: a tensor (top-level or inside a gate), a gate,
 // an operation (a function, an operator or `.T`), a dimension. Hovers read it.
-import type { Analysis, GateLocal, GateSummary, NodeResult } from '../../core/analysis';
-import type { BinaryOp } from '../../core/lang/ast';
-import { transposeT } from '../../core/ops/arithmetic';
-import type { OpDef } from '../../core/ops/op';
-import { binaryOpDef, chooseOverload, FUNCTIONS } from '../../core/ops/registry';
-import type { Position, Range } from '../../core/text';
+import type { Analysis, GateLocal, GateSummary, NodeResult } from '../../core';
+import type { BinaryOp } from '../../core';
+import { transposeT } from '../../core';
+import type { OpDef } from '../../core';
+import { binaryOpDef, chooseOverload, FUNCTIONS } from '../../core';
+import type { Position, Range } from '../../core';
 
 export type SymbolAt =
   | { kind: 'node'; node: NodeResult; range: Range }

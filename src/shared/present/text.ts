@@ -1,7 +1,7 @@
 // Text for lenses, hovers, hints and views: shapes, sparklines, verdicts. Numbers go through the
 // core's formatNumber (src/core/format/number.ts), like the CLI, the dashboard and the messages.
-import type { GradCheckResult, NodeResult, TensorStats, Verdict } from '../../core/analysis';
-import { formatNumber } from '../../core/format/number';
+import type { GradCheckResult, NodeResult, TensorStats, Verdict } from '../../core';
+import { formatNumber } from '../../core';
 
 
 export function percent(x: number): string {

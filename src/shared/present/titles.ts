@@ -1,7 +1,7 @@
 // One-line texts about a statement or a gate: its value and gradient (line ends, value lenses) and
 // a gate's check verdict (lenses, line ends).
-import { formatNumber } from '../../core/format/number';
-import type { Analysis, GateSummary, NodeResult } from '../../core/analysis';
+import { formatNumber } from '../../core';
+import type { Analysis, GateSummary, NodeResult } from '../../core';
 import type { LineValue } from '../serverProtocol';
 import { percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from './text';
 

@@ -1,7 +1,7 @@
 // Test helpers for whole programs: analyse text, read values and gradients, and compare the
 // engine's gradients with central finite differences of the root.
 import assert from 'node:assert/strict';
-import type { Analysis } from '../../../src/core/analysis';
+import type { Analysis } from '../../../src/core/model';
 import { analyzeSession, type AnalyzeOptions, type AnalysisSession } from '../../../src/core/analyze';
 import { Execution } from '../../../src/core/engine/run';
 import type { Tensor } from '../../../src/core/tensor/tensor';

@@ -3,7 +3,7 @@
 // and a failed run rejects only the callers waiting for that text.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Analysis } from '../../../src/core/analysis';
+import type { Analysis } from '../../../src/core/model';
 import { analyze } from '../../../src/core/analyze';
 import type { AnalyzeOptions } from '../../../src/core/analyze';
 import type { WorkerClient } from '../../../src/server/analysis/workerClient';

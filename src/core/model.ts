@@ -2,7 +2,6 @@
 // It is the only thing that crosses from the worker to the extension, and from there to the
 // webview; the CLI prints it.
 import type { Diagnostic } from './diagnostics';
-import type { GraphViewModel } from './graphView';
 import type { Range } from './text';
 
 export interface TensorStats {
@@ -143,4 +142,77 @@ export interface Analysis {
   timings: Timings;
   /** Set when the run was stopped by its cancel callback: the rest of the object is incomplete. */
   cancelled?: true;
+}
+
+/** The result of "Plot Loss Landscape": L(θ + a·d1 + b·d2) on a grid (filter-normalised directions). */
+export interface LandscapeResult {
+  /** Grid coordinates along d1 (columns) and d2 (rows). */
+  alphas: number[];
+  betas: number[];
+  /** losses[row][col] = L at (alphas[col], betas[row]); NaN where the loss was not finite. */
+  losses: number[][];
+  /** Loss at the centre (the current parameters). */
+  center: number;
+  /** Parameters the directions perturb. */
+  params: string[];
+  ms: number;
+}
+
+/** The result (or progress) of "Train (SGD)". */
+export interface TrainingResult {
+  steps: number;
+  lr: number;
+  momentum: number;
+  /** Loss before each step. */
+  losses: number[];
+  /** Per parameter: gradient norm at each step. */
+  gradNorms: Record<string, number[]>;
+  /** Per parameter: ‖update‖/‖value‖ at each step (healthy near 1e-3). */
+  updateRatios: Record<string, number[]>;
+  ms: number;
+}
+
+// The computational graph as the dashboard draws it (built by graphView.ts).
+
+export type ViewNodeKind = 'input' | 'param' | 'const' | 'literal' | 'op' | 'gate';
+export type ViewStatus = 'ok' | 'warning' | 'error';
+
+export interface ViewNode {
+  id: string;
+  kind: ViewNodeKind;
+  /** What the box shows: an operator, a function or gate name, a leaf's name, a literal. */
+  label: string;
+  /** The user's name for the value, if any (`q`, `h1`). */
+  name: string | null;
+  dims: string[];
+  shape: number[];
+  /** The value for scalars; null for tensors (see valueStats). */
+  value: number | null;
+  grad: number | null;
+  valueStats: TensorStats | null;
+  gradStats: TensorStats | null;
+  range: Range;
+  status: ViewStatus;
+  /** Why it is highlighted: the first error or warning on it. */
+  problem: string | null;
+  isRoot: boolean;
+}
+
+export interface ViewEdge {
+  from: string;
+  to: string;
+  /** Forward value (scalars) or its norm (tensors). */
+  value: number | null;
+  valueNorm: number | null;
+  /** The gradient that came back along this edge (scalars), or its norm. */
+  grad: number | null;
+  gradNorm: number | null;
+  dims: string[];
+}
+
+export interface GraphViewModel {
+  nodes: ViewNode[];
+  edges: ViewEdge[];
+  /** Set when the graph is too large to draw (the nodes and edges are then empty). */
+  omitted?: string;
 }

@@ -1,37 +1,11 @@
 // The one message protocol between the extension and its webviews (the dashboard panel and the
 // sidebar view), shared by both bundles. Messages are discriminated unions both ways; everything
 // that comes from a webview is validated with `parseFromWebview` before the extension acts on it.
-import type { Analysis, StepSweep } from './core/analysis';
-import type { GradCheckThresholds } from './core/defaults';
-import type { Range } from './core/text';
+import type { GradCheckThresholds } from '../core/browser';
+import type { Analysis, LandscapeResult, StepSweep, TrainingResult } from '../core/browser';
+import type { Range } from '../core/browser';
 
-/** The result of "Plot Loss Landscape": L(θ + a·d1 + b·d2) on a grid (filter-normalised directions). */
-export interface LandscapeResult {
-  /** Grid coordinates along d1 (columns) and d2 (rows). */
-  alphas: number[];
-  betas: number[];
-  /** losses[row][col] = L at (alphas[col], betas[row]); NaN where the loss was not finite. */
-  losses: number[][];
-  /** Loss at the centre (the current parameters). */
-  center: number;
-  /** Parameters the directions perturb. */
-  params: string[];
-  ms: number;
-}
-
-/** The result (or progress) of "Train (SGD)". */
-export interface TrainingResult {
-  steps: number;
-  lr: number;
-  momentum: number;
-  /** Loss before each step. */
-  losses: number[];
-  /** Per parameter: gradient norm at each step. */
-  gradNorms: Record<string, number[]>;
-  /** Per parameter: ‖update‖/‖value‖ at each step (healthy near 1e-3). */
-  updateRatios: Record<string, number[]>;
-  ms: number;
-}
+export type { LandscapeResult, TrainingResult } from '../core/browser';
 
 export type TaskKind = 'landscape' | 'training';
 

@@ -1,0 +1,21 @@
+// The core's public face: what the CLI, the language server, the debug adapter and the extension
+// use. Outside src/core, code imports the core only through this file (or ./browser.ts in a browser
+// bundle), so the core's inside can move without touching its users (eslint enforces it).
+export * from './browser';
+export { analyze, analyzeSession, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_FLOPS, type AnalysisSession, type AnalyzeOptions } from './analyze';
+export { LineMap, span } from './text';
+export { DiagnosticSink } from './diagnostics';
+export { CheckCache } from './checks/checkCache';
+export { deriveGateInText, type DeriveResult } from './checks/derive';
+export { stepSweep } from './checks/gradcheck';
+export { lossLandscape } from './explore/landscape';
+export { train } from './explore/training';
+export * from './export';
+export { formatDocument, formatRange, formatText, type FormatOptions, type FormatResult } from './format';
+export * as ide from './ide';
+export { parse } from './lang/parser';
+export type { BinaryOp } from './lang/ast';
+export { transposeT } from './ops/arithmetic';
+export type { OpDef } from './ops/op';
+export { binaryOpDef, chooseOverload, FUNCTIONS } from './ops/registry';
+export { ravel } from './tensor/tensor';
