@@ -70,6 +70,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     service,
     inlineValues,
     statusBar,
+    graphTree,
+    checksTree,
     graphView,
     checksView,
     stats,

@@ -7,27 +7,27 @@
 import * as vscode from 'vscode';
 import type { DidAnalyzeParams, LineValue } from '../shared/serverProtocol';
 import type { AnalysisClient } from './client/analysisClient';
+import { Disposable } from './disposable';
 
 /** Lines drawn beyond the visible ones, above and below, so scrolling a little shows values at once. */
 const MARGIN_LINES = 100;
 
-export class InlineValues implements vscode.Disposable {
-  private readonly decoration = vscode.window.createTextEditorDecorationType({
+export class InlineValues extends Disposable {
+  private readonly decoration = this.register(vscode.window.createTextEditorDecorationType({
     after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
+  }));
   /** The latest texts per document, with the version they are for. */
   private readonly latest = new Map<string, { version: number; lines: LineValue[] }>();
   /** What was last drawn per document (for tests: decorations cannot be read back through the API). */
   private readonly drawn = new Map<string, { version: number; lines: LineValue[] }>();
-  private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     analyses: AnalysisClient,
     private readonly enabled: () => boolean,
   ) {
-    this.disposables.push(
-      this.decoration,
+    super();
+    for (const d of [
       analyses.onDidPublish((p) => this.receive(p)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.redrawAll()),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.draw(e.textEditor)),
@@ -38,7 +38,8 @@ export class InlineValues implements vscode.Disposable {
         this.latest.delete(d.uri.toString());
         this.drawn.delete(d.uri.toString());
       }),
-    );
+    ])
+      this.register(d);
   }
 
   rendered(uri: vscode.Uri): { version: number; lines: LineValue[] } | undefined {
@@ -74,9 +75,5 @@ export class InlineValues implements vscode.Disposable {
     });
     editor.setDecorations(this.decoration, options);
     this.drawn.set(key, { version: latest.version, lines });
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -2,8 +2,8 @@
 // analyses run elsewhere; this watches that it stays free), garbage-collection pauses that explain
 // a stall, and the server's edit → result latencies, worker restarts and cancelled runs.
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import type * as vscode from 'vscode';
 import type { AnalysisClient } from './client/analysisClient';
+import { Disposable } from './disposable';
 
 export interface RuntimeStats {
   /** Longest event-loop delay of the extension host since activation (or the last reset), ms. */
@@ -20,18 +20,21 @@ export interface RuntimeStats {
   cancelledRuns: number;
 }
 
-export class RuntimeStatsMonitor implements vscode.Disposable {
+export class RuntimeStatsMonitor extends Disposable {
   private readonly loop = monitorEventLoopDelay({ resolution: 5 });
   private readonly gc: PerformanceObserver;
   private gcMaxPauseMs = 0;
   private restartsAtReset = 0;
 
   constructor(private readonly analyses: AnalysisClient) {
+    super();
     this.loop.enable();
+    this.register({ dispose: () => this.loop.disable() });
     this.gc = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) this.gcMaxPauseMs = Math.max(this.gcMaxPauseMs, e.duration);
     });
     this.gc.observe({ entryTypes: ['gc'] });
+    this.register({ dispose: () => this.gc.disconnect() });
   }
 
   /** The figures since the last reset; `reset` starts a new window after reading them. */
@@ -53,10 +56,5 @@ export class RuntimeStatsMonitor implements vscode.Disposable {
       this.gcMaxPauseMs = 0;
     }
     return stats;
-  }
-
-  dispose(): void {
-    this.loop.disable();
-    this.gc.disconnect();
   }
 }

@@ -4,12 +4,12 @@
 import { call, py, PREC, pyTuple, wrap } from './pyExpr';
 import { expr, gradientFunctions, helperCall, listText, OPERATORS } from './opKit';
 import type { ExprTemplate, HelperDef, OpTemplate, TargetOps } from './templates';
-import { axesOf } from './translate';
+import { axesAttr } from '../shapes/axes';
 
 /** `np.sum(x)`, `np.sum(x, axis=0)`, `np.max(x, axis=(0, 1), keepdims=True)`. */
 function reduction(name: string): ExprTemplate {
   return expr(({ args: [x], attr }) => {
-    const axes = axesOf(attr('axis').value);
+    const axes = axesAttr(attr('axis').value);
     const keep = attr('keepdims').value === true;
     const axis = axes === null ? [] : [`axis=${axes.length === 1 ? String(axes[0]) : pyTuple(axes.map(String))}`];
     return call(name, [x, ...axis, ...(keep ? ['keepdims=True'] : [])]);
@@ -22,7 +22,7 @@ const TEMPLATES: Record<string, OpTemplate> = {
   ...OPERATORS,
   T: expr(({ args: [x], types: [t] }) => (t.shape.length < 2 ? x : py(`${wrap(x, PREC.POSTFIX)}.T`, PREC.POSTFIX)), 'keep'),
   transpose: expr(({ args: [x], attr }) => {
-    const axes = axesOf(attr('axes').value);
+    const axes = axesAttr(attr('axes').value);
     return call('np.transpose', axes === null ? [x] : [x, pyTuple(axes.map(String))]);
   }, 'keep'),
   exp: np('exp'),
@@ -44,7 +44,7 @@ const TEMPLATES: Record<string, OpTemplate> = {
   max_reduce: reduction('np.max'),
   min_reduce: reduction('np.min'),
   logsumexp: expr((t) => {
-    const axes = axesOf(t.attr('axis').value);
+    const axes = axesAttr(t.attr('axis').value);
     const keep = t.attr('keepdims').value === true;
     const axis = axes === null ? [] : [`axis=${axes.length === 1 ? String(axes[0]) : pyTuple(axes.map(String))}`];
     return call(t.helper('logsumexp'), [t.args[0], ...axis, ...(keep ? ['keepdims=True'] : [])]);

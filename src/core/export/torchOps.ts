@@ -4,7 +4,7 @@
 import { call, method, py, PREC, pyTuple, wrap } from './pyExpr';
 import { expr, fn, gradientFunctions, helperCall, listText, OPERATORS, range, shapeItems } from './opKit';
 import type { ExprTemplate, HelperDef, OpTemplate, TargetOps } from './templates';
-import { axesOf } from './translate';
+import { axesAttr } from '../shapes/axes';
 
 /**
  * `x.sum()`, `x.sum(dim=0)`, `x.amax(dim=(0, 1), keepdim=True)`; amax, amin and logsumexp need
@@ -13,7 +13,7 @@ import { axesOf } from './translate';
 function reduction(name: string, needsDims: boolean): ExprTemplate {
   return expr(({ args: [x], types: [t], attr }) => {
     const rank = t.shape.length;
-    const axes = axesOf(attr('axis').value);
+    const axes = axesAttr(attr('axis').value);
     const keep = attr('keepdims').value === true;
     if (rank === 0 && axes === null) return x; // reducing a scalar leaves it as it is
     if (axes === null && !keep && !needsDims) return method(x, name);
@@ -32,7 +32,7 @@ const TEMPLATES: Record<string, OpTemplate> = {
     return method(x, 'permute', range(rank).reverse().map(String));
   }, 'keep'),
   transpose: expr(({ args: [x], types: [t], attr }) => {
-    const axes = axesOf(attr('axes').value) ?? range(t.shape.length).reverse();
+    const axes = axesAttr(attr('axes').value) ?? range(t.shape.length).reverse();
     return method(x, 'permute', axes.map(String));
   }),
   exp: fn('torch.exp'),

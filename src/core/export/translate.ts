@@ -4,7 +4,7 @@
 import type { Call, Expr } from '../lang/ast';
 import { printExpr } from '../lang/print';
 import { bindCall, literalNumber, type GateInfo } from '../lang/resolve';
-import type { AttrValue, OpDef, ParamSpec, ValueType } from '../ops/op';
+import type { OpDef, ParamSpec, ValueType } from '../ops/op';
 import { indexSpecs, opOfExpr, type ShapeInference } from '../shapes/infer';
 import type { BindScope } from '../lang/resolve';
 import { py, PREC, type Py } from './pyExpr';
@@ -182,10 +182,3 @@ function defaultCode(v: ParamSpec['default']): string {
   return String(v);
 }
 
-/** A resolved axis attribute: null (all axes), or the list of axes. */
-export function axesOf(v: AttrValue | undefined): number[] | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
-  return null;
-}

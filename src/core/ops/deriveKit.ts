@@ -52,8 +52,3 @@ export function attrExpr(v: AttrValue): Expr | null {
   return null;
 }
 
-/** The axes an `axis` attribute names, normalised (all axes when absent). */
-export function axesOf(v: AttrValue, rank: number): number[] {
-  const raw = v === null || v === undefined ? Array.from({ length: rank }, (_, i) => i) : typeof v === 'number' ? [v] : (v as number[]);
-  return raw.map((a) => (a < 0 ? a + rank : a)).sort((x, y) => x - y);
-}

@@ -1,7 +1,9 @@
 // Builders shared by the op families: elementwise unary ops, broadcasting binary ops, and the
 // shape arithmetic of reductions. Each op still states its own forward/backward/explanation.
 import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
-import { formatShape, normAxis, type Dim, type Shape } from '../shapes/shape';
+import { resolveAxes } from '../shapes/axes';
+import { formatShape, type Dim, type Shape } from '../shapes/shape';
+
 import { aroundAxis, binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, type BinaryRun, sizeOf } from '../tensor/tensor';
 import type { Attrs, BackwardArgs, OpDef, OpGroup, OpTraits, ParamSpec, ShapeContext } from './op';
 
@@ -144,18 +146,6 @@ export function zip(a: Tensor, b: Tensor, shape: readonly number[], run: BinaryR
 
 // ------------------------------------------------------------------ reductions
 
-/** Normalised, sorted, de-duplicated axes; or a message when one is out of range. */
-export function resolveAxes(axes: number[] | null, rank: number): number[] | string {
-  if (axes === null) return Array.from({ length: rank }, (_, i) => i);
-  const out: number[] = [];
-  for (const a of axes) {
-    const n = normAxis(a, rank);
-    if (n === null) return `axis ${a} is out of range for a tensor of rank ${rank} (valid: ${rank === 0 ? 'none' : `-${rank}…${rank - 1}`})`;
-    if (out.includes(n)) return `axis ${a} is repeated`;
-    out.push(n);
-  }
-  return out.sort((x, y) => x - y);
-}
 
 export function reducedShape(shape: Shape, axes: number[], keepdims: boolean): Shape {
   const out: Dim[] = [];

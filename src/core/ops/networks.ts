@@ -3,7 +3,8 @@
 // batchnorm over the batch) send every upstream gradient through the whole group, so their
 // backward passes subtract a group sum; maxout routes like max; dropout gates like relu.
 import { fail, ok, type ShapeFail, type ShapeResult } from '../shapes/broadcast';
-import { dimsEqual, formatDimValues, formatShape, lit, namesConflict, normAxis, type Dim } from '../shapes/shape';
+import { normAxis } from '../shapes/axes';
+import { dimsEqual, formatDimValues, formatShape, lit, namesConflict, type Dim } from '../shapes/shape';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { aroundAxis, Tensor, unravel, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';

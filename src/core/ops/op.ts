@@ -235,14 +235,6 @@ export function attrBool(attrs: Attrs, name: string): boolean {
   return attrs[name] === true;
 }
 
-/** Reduction axes: null means all axes. */
-export function attrAxes(attrs: Attrs, name: string): number[] | null {
-  const v = attrs[name];
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number') return [v];
-  if (Array.isArray(v)) return v as number[];
-  throw new Error(`internal: attribute ${name} is not an axis list`);
-}
 
 /** True if tensor argument `k` of `op` holds integer labels (it never gets a gradient). */
 export function isLabelArgument(op: OpDef, k: number): boolean {

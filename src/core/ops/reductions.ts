@@ -3,17 +3,16 @@
 import type { Expr } from '../lang/ast';
 import { E } from '../lang/print';
 import { Tensor, aroundAxis, stridesOf } from '../tensor/tensor';
-import { axesOf as deriveAxes, countExpr, unreduce } from './deriveKit';
-import { attrAxes, attrBool, type OpDef, type ParamSpec } from './op';
-import { expandTo, keptSizes, reduceShapeRule, reducedSizes, resolveAxes, sumAxes, X_PARAM } from './kit';
+import { axesAttr, axesOfAttr } from '../shapes/axes';
+import { countExpr, unreduce } from './deriveKit';
+import { attrBool, type Attrs, type OpDef, type ParamSpec } from './op';
+import { expandTo, keptSizes, reduceShapeRule, reducedSizes, sumAxes, X_PARAM } from './kit';
 
 const AXIS: ParamSpec = { name: 'axis', kind: 'axes', default: null, doc: 'axis or list of axes to reduce (default: all)' };
 const KEEPDIMS: ParamSpec = { name: 'keepdims', kind: 'bool', default: false, doc: 'keep reduced axes with size 1' };
 
-function axesOf(x: Tensor, attrs: Record<string, unknown>): number[] {
-  const r = resolveAxes(attrAxes(attrs as never, 'axis'), x.rank);
-  if (typeof r === 'string') throw new Error(`internal: ${r}`);
-  return r;
+function axesOf(x: Tensor, attrs: Attrs): number[] {
+  return axesOfAttr(attrs.axis, x.rank);
 }
 
 function countOf(shape: readonly number[], axes: number[]): number {
@@ -27,9 +26,9 @@ export const sum: OpDef = {
   signature: [X_PARAM, AXIS, KEEPDIMS],
   summary: 'Sum over all elements, or over `axis` (keepdims=true keeps it with size 1).',
   explain: 'A distributor: every summed element receives the upstream gradient unchanged (broadcast back over the reduced axes).',
-  shape: (ctx, attrs) => reduceShapeRule(ctx, attrAxes(attrs, 'axis'), attrBool(attrs, 'keepdims')),
+  shape: (ctx, attrs) => reduceShapeRule(ctx, axesAttr(attrs.axis), attrBool(attrs, 'keepdims')),
   derive({ grad, args: [x], attrs, types: [t] }) {
-    const axes = deriveAxes(attrs.axis, t.shape.length);
+    const axes = axesOfAttr(attrs.axis, t.shape.length);
     return [E.bin('*', unreduce(grad, axes, attrBool(attrs, 'keepdims'), t.shape.length), E.call('ones_like', [x]))];
   },
   forward([x], attrs) {
@@ -48,9 +47,9 @@ export const mean: OpDef = {
   signature: [X_PARAM, AXIS, KEEPDIMS],
   summary: 'Mean over all elements, or over `axis`.',
   explain: 'Every averaged element receives the upstream gradient divided by the number of elements averaged.',
-  shape: (ctx, attrs) => reduceShapeRule(ctx, attrAxes(attrs, 'axis'), attrBool(attrs, 'keepdims')),
+  shape: (ctx, attrs) => reduceShapeRule(ctx, axesAttr(attrs.axis), attrBool(attrs, 'keepdims')),
   derive({ grad, args: [x], attrs, types: [t] }) {
-    const axes = deriveAxes(attrs.axis, t.shape.length);
+    const axes = axesOfAttr(attrs.axis, t.shape.length);
     const count = countExpr(t.shape, axes);
     if (!count) return 'the number of averaged elements has no name here; write the mean as sum(…) / N';
     return [E.bin('/', E.bin('*', unreduce(grad, axes, attrBool(attrs, 'keepdims'), t.shape.length), E.call('ones_like', [x])), count)];
@@ -131,10 +130,10 @@ function extremeOp(id: 'max' | 'min', sign: 1 | -1): OpDef {
     summary: `${id === 'max' ? 'Maximum' : 'Minimum'} over all elements, or over \`axis\` (with one tensor argument; two tensors mean the elementwise ${id}).`,
     explain: `A router: the upstream gradient goes to the ${word} element of each group; the others get 0.`,
     kinks: `On ties the gradient is split evenly among the tied elements (as torch.amax/amin).`,
-    shape: (ctx, attrs) => reduceShapeRule(ctx, attrAxes(attrs, 'axis'), attrBool(attrs, 'keepdims')),
+    shape: (ctx, attrs) => reduceShapeRule(ctx, axesAttr(attrs.axis), attrBool(attrs, 'keepdims')),
     // The winners (ties share) take the gradient: mask = (x == max(x, keepdims)), g·mask/Σmask.
     derive({ grad, args: [x], attrs, attrExprs, types: [t], let: bind }) {
-      const axes = deriveAxes(attrs.axis, t.shape.length);
+      const axes = axesOfAttr(attrs.axis, t.shape.length);
       const kw: Record<string, Expr> = { ...(attrExprs.axis ? { axis: attrExprs.axis } : {}), keepdims: E.bool(true) };
       const mask = bind('mask', E.bin('==', x, E.call(id, [x], kw)));
       return [E.bin('/', E.bin('*', unreduce(grad, axes, attrBool(attrs, 'keepdims'), t.shape.length), mask), E.call('sum', [mask], kw))];
@@ -169,9 +168,9 @@ export const logsumexp: OpDef = {
   signature: [X_PARAM, AXIS, KEEPDIMS],
   summary: 'log Σ eˣ over all elements or `axis`, computed stably by subtracting the max first.',
   explain: 'Each element receives the upstream gradient times its softmax weight e^(x − logsumexp).',
-  shape: (ctx, attrs) => reduceShapeRule(ctx, attrAxes(attrs, 'axis'), attrBool(attrs, 'keepdims')),
+  shape: (ctx, attrs) => reduceShapeRule(ctx, axesAttr(attrs.axis), attrBool(attrs, 'keepdims')),
   derive({ grad, args: [x], out, attrs, types: [t] }) {
-    const axes = deriveAxes(attrs.axis, t.shape.length);
+    const axes = axesOfAttr(attrs.axis, t.shape.length);
     const keep = attrBool(attrs, 'keepdims');
     return [E.bin('*', unreduce(grad, axes, keep, t.shape.length), E.call('exp', [E.bin('-', x, unreduce(out, axes, keep, t.shape.length))]))];
   },

@@ -1,7 +1,8 @@
 // Shape operations: reshape, concat and stack move elements without changing them, so their
 // backward passes move the upstream gradient back: reshape reshapes it, concat and stack slice it.
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
-import { derived, dimsEqual, formatDimValues, formatShape, lit, namesConflict, normAxis, type Dim, type Shape } from '../shapes/shape';
+import { normAxis } from '../shapes/axes';
+import { derived, dimsEqual, formatDimValues, formatShape, lit, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { Tensor, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
 import { attrOr, type Attrs, type OpDef, type ParamSpec, type ShapeArg, type ShapeContext } from './op';

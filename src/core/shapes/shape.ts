@@ -140,8 +140,3 @@ export function dimWindow(n: Dim, k: number, stride: number, pad: number): Dim {
   return derived(sym, size);
 }
 
-/** Normalises a possibly negative axis; null when out of range. */
-export function normAxis(axis: number, rank: number): number | null {
-  const a = axis < 0 ? axis + rank : axis;
-  return a >= 0 && a < rank ? a : null;
-}

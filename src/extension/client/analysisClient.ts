@@ -5,6 +5,7 @@
 // (the dashboard, the sidebar trees), never on every keystroke of every file.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { Disposable } from '../disposable';
 import type { Analysis, StepSweep } from '../../core';
 import type { DeriveResult } from '../../core';
 import type { GradCheckThresholds } from '../../core';
@@ -47,16 +48,15 @@ export interface Task<T> {
 
 let nextToken = 1;
 
-export class AnalysisClient implements vscode.Disposable {
+export class AnalysisClient extends Disposable {
   private readonly results = new Map<string, DocumentAnalysis>();
   private readonly overrideValues = new Map<string, Overrides>();
-  private readonly analyzed = new vscode.EventEmitter<DocumentAnalysis>();
+  private readonly analyzed = this.register(new vscode.EventEmitter<DocumentAnalysis>());
   /** A full Analysis arrived for a document a view shows. */
   readonly onDidAnalyze = this.analyzed.event;
-  private readonly published = new vscode.EventEmitter<DidAnalyzeParams>();
+  private readonly published = this.register(new vscode.EventEmitter<DidAnalyzeParams>());
   /** Any document's analysis is ready (values at the line ends, summary): every keystroke. */
   readonly onDidPublish = this.published.event;
-  private readonly disposables: vscode.Disposable[] = [this.analyzed, this.published];
   /** Whether a view shows this document now (its Analysis is fetched when it changes). */
   isShown: (uri: vscode.Uri) => boolean = () => false;
 
@@ -64,12 +64,15 @@ export class AnalysisClient implements vscode.Disposable {
     readonly client: LanguageClient,
     log: vscode.OutputChannel,
   ) {
-    this.disposables.push(
+    super();
+    this.register(
       client.onNotification(didAnalyzeNotification, (p) => {
         this.published.fire(p);
         const uri = vscode.Uri.parse(p.uri);
         if (this.isShown(uri)) void this.fetch(uri).catch((e: Error) => log.appendLine(`[client] ${e.message}`));
       }),
+    );
+    this.register(
       client.onNotification(workerFailureNotification, (p) => {
         void vscode.window.showWarningMessage(`GradLens: ${p.message}. The analysis worker was restarted; see "GradLens: Show Output" for details.`);
       }),
@@ -164,9 +167,5 @@ export class AnalysisClient implements vscode.Disposable {
   /** Kills the analysis worker (tests use it to prove recovery). */
   killWorker(): Promise<void> {
     return this.client.sendRequest(killWorkerRequest);
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -5,10 +5,10 @@ import { parseFromWebview, type ToWebview } from '../../shared/webviewProtocol';
 import type { AnalysisClient, DocumentAnalysis } from '../client/analysisClient';
 import { LANGUAGE_ID } from '../client/startClient';
 import { toRange } from '../convert';
+import { Disposable } from '../disposable';
 import { DashboardTasks } from './tasks';
 
-export class WebviewController implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+export class WebviewController extends Disposable {
   readonly tasks: DashboardTasks;
   private uri: vscode.Uri | undefined;
   private ready = false;
@@ -20,9 +20,10 @@ export class WebviewController implements vscode.Disposable {
     private readonly log: vscode.OutputChannel,
     initial?: vscode.Uri,
   ) {
-    this.tasks = new DashboardTasks(service, (m) => this.post(m));
+    super();
+    this.tasks = this.register(new DashboardTasks(service, (m) => this.post(m)));
     this.uri = initial;
-    this.disposables.push(
+    for (const d of [
       webview.onDidReceiveMessage((raw) => this.receive(raw)),
       service.onDidAnalyze((r) => {
         if (this.uri && r.uri.toString() === this.uri.toString()) this.send(r);
@@ -31,7 +32,8 @@ export class WebviewController implements vscode.Disposable {
         // Follow the active .grad editor; keep the last one when focus moves elsewhere.
         if (e?.document.languageId === LANGUAGE_ID) this.show(e.document.uri);
       }),
-    );
+    ])
+      this.register(d);
   }
 
   get shownUri(): vscode.Uri | undefined {
@@ -111,10 +113,5 @@ export class WebviewController implements vscode.Disposable {
         return;
       }
     }
-  }
-
-  dispose(): void {
-    this.tasks.dispose();
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { AnalysisClient } from '../client/analysisClient';
 import { LANGUAGE_ID } from '../client/startClient';
+import { Disposable } from '../disposable';
 import { WebviewController } from './controller';
 import { renderHtml, webviewOptions } from './html';
 
@@ -12,10 +13,9 @@ interface SavedState {
   uri?: string;
 }
 
-export class DashboardPanel implements vscode.Disposable {
+export class DashboardPanel extends Disposable {
   private static current: DashboardPanel | undefined;
   readonly controller: WebviewController;
-  private readonly disposables: vscode.Disposable[] = [];
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
@@ -24,11 +24,13 @@ export class DashboardPanel implements vscode.Disposable {
     log: vscode.OutputChannel,
     uri: vscode.Uri | undefined,
   ) {
+    super();
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = renderHtml(panel.webview, extensionUri, 'panel');
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    this.controller = new WebviewController(panel.webview, service, log, uri);
-    this.disposables.push(this.controller, panel.onDidDispose(() => this.dispose()));
+    this.controller = this.register(new WebviewController(panel.webview, service, log, uri));
+    this.register(panel.onDidDispose(() => this.dispose()));
+    this.register(panel);
   }
 
   static get active(): DashboardPanel | undefined {
@@ -60,10 +62,9 @@ export class DashboardPanel implements vscode.Disposable {
     });
   }
 
-  dispose(): void {
+  override dispose(): void {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
+    super.dispose();
   }
 }
 

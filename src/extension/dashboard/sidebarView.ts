@@ -2,19 +2,23 @@
 import * as vscode from 'vscode';
 import type { AnalysisClient } from '../client/analysisClient';
 import { LANGUAGE_ID } from '../client/startClient';
+import { Disposable } from '../disposable';
 import { WebviewController } from './controller';
 import { renderHtml, webviewOptions } from './html';
 
 export const SIDEBAR_VIEW_ID = 'gradlens.dashboardView';
 
-export class SidebarDashboard implements vscode.WebviewViewProvider, vscode.Disposable {
+export class SidebarDashboard extends Disposable implements vscode.WebviewViewProvider {
   private controller: WebviewController | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly service: AnalysisClient,
     private readonly log: vscode.OutputChannel,
-  ) {}
+  ) {
+    super();
+    this.register({ dispose: () => this.controller?.dispose() });
+  }
 
   /** The file the sidebar dashboard shows, if it is open. */
   get shownUri(): vscode.Uri | undefined {
@@ -31,9 +35,5 @@ export class SidebarDashboard implements vscode.WebviewViewProvider, vscode.Disp
       this.controller?.dispose();
       this.controller = undefined;
     });
-  }
-
-  dispose(): void {
-    this.controller?.dispose();
   }
 }

@@ -4,8 +4,9 @@
 import * as vscode from 'vscode';
 import type { TaskKind, ToWebview } from '../../shared/webviewProtocol';
 import type { AnalysisClient, Task } from '../client/analysisClient';
+import { Disposable } from '../disposable';
 
-export class DashboardTasks implements vscode.Disposable {
+export class DashboardTasks extends Disposable {
   private readonly running = new Map<TaskKind, Task<unknown>>();
   /** Parameters after the last training, to re-run the gradient checks at them. */
   trainedParams: Record<string, number[]> | null = null;
@@ -13,7 +14,11 @@ export class DashboardTasks implements vscode.Disposable {
   constructor(
     private readonly analyses: AnalysisClient,
     private readonly post: (m: ToWebview) => void,
-  ) {}
+  ) {
+    super();
+    // Tasks still running when the webview goes stop.
+    this.register({ dispose: () => this.running.forEach((t) => t.cancel()) });
+  }
 
   landscape(doc: vscode.TextDocument, grid: number, span: number): void {
     this.cancel('landscape');
@@ -63,10 +68,5 @@ export class DashboardTasks implements vscode.Disposable {
 
   cancel(kind: TaskKind): void {
     this.running.get(kind)?.cancel();
-  }
-
-  dispose(): void {
-    for (const t of this.running.values()) t.cancel();
-    this.running.clear();
   }
 }

@@ -2,16 +2,20 @@
 // when it changes.
 import * as vscode from 'vscode';
 import type { AnalysisClient, DocumentAnalysis } from '../client/analysisClient';
+import { Disposable } from '../disposable';
 
-export abstract class AnalysisTree<T> implements vscode.TreeDataProvider<T> {
-  private readonly changed = new vscode.EventEmitter<T | undefined>();
+export abstract class AnalysisTree<T> extends Disposable implements vscode.TreeDataProvider<T> {
+  private readonly changed = this.register(new vscode.EventEmitter<T | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   protected current: DocumentAnalysis | undefined;
 
   constructor(analyses: AnalysisClient) {
-    analyses.onDidAnalyze((r) => {
-      if (vscode.window.activeTextEditor?.document.uri.toString() === r.uri.toString()) this.show(r);
-    });
+    super();
+    this.register(
+      analyses.onDidAnalyze((r) => {
+        if (vscode.window.activeTextEditor?.document.uri.toString() === r.uri.toString()) this.show(r);
+      }),
+    );
   }
 
   show(r: DocumentAnalysis | undefined): void {

@@ -2,13 +2,15 @@
 // the summary the server sends with every analysis; a click opens the dashboard.
 import { formatNumber } from '../../core';
 import * as vscode from 'vscode';
+import { Disposable } from '../disposable';
 import type { AnalysisSummary } from '../../shared/serverProtocol';
 import { VERDICT_MARK } from '../../shared/present/text';
 
-export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('gradlens.status', vscode.StatusBarAlignment.Left, 100);
+export class StatusBar extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('gradlens.status', vscode.StatusBarAlignment.Left, 100));
 
   constructor() {
+    super();
     this.item.name = 'GradLens';
     this.item.command = 'gradlens.openDashboard';
   }
@@ -39,9 +41,5 @@ export class StatusBar implements vscode.Disposable {
       `**GradLens** · ${file}\n\n${s.rootValue !== null ? `\`${s.root}\` = ${formatNumber(s.rootValue)}\n\n` : ''}${total} gradient checks${v ? `, worst: ${v}` : ''} · ${s.errors} errors · analysed in ${Math.round(s.totalMs)} ms\n\nClick to open the dashboard.`,
     );
     this.item.backgroundColor = v === 'fail' || s.errors ? new vscode.ThemeColor('statusBarItem.errorBackground') : v === 'warn' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-  }
-
-  dispose(): void {
-    this.item.dispose();
   }
 }
