@@ -82,7 +82,8 @@ writes nothing and prints the files that would change. A file with syntax
 errors is reported and left alone.
 
 Options:
-  --json              print one JSON object (spec section 8) instead of tables
+  --json              print one JSON object instead of tables (its fields:
+                      docs/language-reference.md, section 10)
   --seed N            override the file's seed
   --dim NAME=SIZE     override a dimension size (repeatable)
   --h STEP            finite-difference step for gradient checks

@@ -1,4 +1,5 @@
-// Output of `gradlens check`: the human-readable report and the JSON of spec section 8.
+// Output of `gradlens check`: the human-readable report and the JSON object described in
+// docs/language-reference.md, section 10.
 import type { Analysis, NodeResult } from '../core';
 import { formatNumber } from '../core';
 
@@ -11,7 +12,7 @@ function nums(v: number[] | null): (number | null)[] | null {
   return v ? v.map(num) : null;
 }
 
-/** Exactly the object of spec section 8. */
+/** The `--json` object (docs/language-reference.md, section 10): stable, field for field. */
 export function toSpecJson(a: Analysis) {
   return {
     version: 1 as const,

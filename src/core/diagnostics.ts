@@ -45,7 +45,7 @@ export interface RelatedInformation {
   range: Range;
 }
 
-/** A diagnostic as it leaves the core: 0-based line/character ranges (spec section 8). */
+/** A diagnostic as it leaves the core: 0-based line/character ranges (as LSP and the CLI's --json have them). */
 export interface Diagnostic {
   severity: Severity;
   code: DiagnosticCode;
