@@ -7,7 +7,7 @@ export { LineMap, span } from './text';
 export { DiagnosticSink } from './diagnostics';
 export { CheckCache } from './checks/checkCache';
 export { deriveGateInText, type DeriveResult } from './checks/derive';
-export { stepSweep } from './checks/gradcheck';
+export { stepSweep } from './checks/stepSweep';
 export { lossLandscape } from './explore/landscape';
 export { train } from './explore/training';
 export * from './export';

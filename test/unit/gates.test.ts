@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { Analysis, GradCheckResult } from '../../src/core/model';
 import { analyzeSession } from '../../src/core/analyze';
 import { deriveGateInText } from '../../src/core/checks/derive';
-import { stepSweep } from '../../src/core/checks/gradcheck';
+import { stepSweep } from '../../src/core/checks/stepSweep';
 import { errors, run } from './helpers/program';
 
 const examples = join(__dirname, '..', '..', 'examples');

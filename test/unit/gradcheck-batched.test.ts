@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeSession } from '../../src/core/analyze';
-import { checkTensors, DEFAULT_GRADCHECK, type SpanCheck } from '../../src/core/checks/gradcheck';
+import { DEFAULT_GRADCHECK, type SpanCheck } from '../../src/core/checks/gradcheck';
+import { checkTensors } from '../../src/core/checks/tensorChecks';
 import type { Span } from '../../src/core/text';
 
 const examples = join(__dirname, '..', '..', 'examples');

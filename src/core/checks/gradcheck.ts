@@ -1,11 +1,13 @@
-// Numeric gradient checks (spec section 7): central differences in float64, compared entry by
-// entry with the analytic gradient, with the cs231n verdicts and kink tracking.
+// Numeric gradient checks: central differences in float64, compared entry by entry with the
+// analytic gradient, with the cs231n verdicts and kink tracking. This file holds what every check
+// shares (options, verdicts, sampling, budget, the entry loop); the checks themselves are
+// gateChecks.ts, tensorChecks.ts and stepSweep.ts.
 //  1. every gate with a hand-written backward, in isolation, at the inputs it really received,
 //     against a random upstream gradient;
 //  2. every param and float input against the root, all entries or a seeded covering sample.
 // Only the part of the graph downstream of the perturbed tensor is re-run.
-import type { GradCheckEntry, GradCheckResult, StepSweep, SweepPoint, Verdict } from '../model';
-import type { GateBackward, GateCall, Graph } from '../engine/graph';
+import type { GradCheckEntry, GradCheckResult, Verdict } from '../model';
+import type { Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import type { CheckCache } from './checkCache';
 import { throwIfCancelled, type CancelCheck } from '../cancel';
@@ -93,7 +95,7 @@ export function downstreamOf(graph: Graph, starts: number[]): number[] {
 }
 
 /** How many entries of a tensor of `size` are checked: all or the sample, within what is affordable, at least one. */
-function entryCount(size: number, opts: GradCheckOptions, affordable = Infinity): number {
+export function entryCount(size: number, opts: GradCheckOptions, affordable = Infinity): number {
   const wanted = size <= opts.fullLimit ? size : Math.min(opts.samples, size);
   return Math.max(1, Math.min(wanted, affordable));
 }
@@ -165,17 +167,17 @@ export function shareBudget(items: readonly { wanted: number; perEntry: number }
 }
 
 /** How many entries fit in the per-target budget (two evaluations each). */
-function affordable(graph: Graph, region: number[], opts: GradCheckOptions, target?: number): number {
+export function affordable(graph: Graph, region: number[], opts: GradCheckOptions, target?: number): number {
   return Math.floor(opts.maxFlopsPerTarget / (2 * regionCost(graph, region, target)));
 }
 
-interface Evaluator {
+export interface Evaluator {
   /** f at the current values (after the perturbation was written). */
   evaluate(trackKinks: boolean): { f: number; kinks: (Int32Array | undefined)[] };
 }
 
 /** Re-runs `ids` and reads a scalar from them. Saves and restores everything it overwrites. */
-class RegionRunner implements Evaluator {
+export class RegionRunner implements Evaluator {
   private readonly savedValues: (Tensor | null)[];
   private readonly savedState: unknown[];
   private readonly savedKinks: (Int32Array | undefined)[];
@@ -204,7 +206,7 @@ class RegionRunner implements Evaluator {
   }
 }
 
-function kinksDiffer(a: (Int32Array | undefined)[], b: (Int32Array | undefined)[]): boolean {
+export function kinksDiffer(a: (Int32Array | undefined)[], b: (Int32Array | undefined)[]): boolean {
   for (let k = 0; k < a.length; k++) {
     const x = a[k];
     const y = b[k];
@@ -219,7 +221,7 @@ function kinksDiffer(a: (Int32Array | undefined)[], b: (Int32Array | undefined)[
  * Central differences for the chosen entries of `base` (written into `slot` while evaluating).
  * Returns one entry per index with the analytic value from `analytic`.
  */
-function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: number, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck): GradCheckEntry[] {
+export function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: number, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck): GradCheckEntry[] {
   const work = base.clone();
   setSlot(work);
   const out: GradCheckEntry[] = [];
@@ -249,7 +251,7 @@ function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: numb
 }
 
 /** checkEntries with the region run for many perturbations at once (same f, bit for bit). */
-function checkEntriesBatched(base: Tensor, indices: number[], analytic: Tensor, h: number, region: BatchedRegion, cancelled?: CancelCheck): GradCheckEntry[] {
+export function checkEntriesBatched(base: Tensor, indices: number[], analytic: Tensor, h: number, region: BatchedRegion, cancelled?: CancelCheck): GradCheckEntry[] {
   const out: GradCheckEntry[] = [];
   const per = Math.max(1, Math.floor(region.batchSize() / 2));
   for (let start = 0; start < indices.length; start += per) {
@@ -281,7 +283,7 @@ function checkEntriesBatched(base: Tensor, indices: number[], analytic: Tensor, 
  * The `count` entries with the largest relative error (NaN first), ties in entry order: what a
  * stable sort would put first, without sorting every entry of a large check.
  */
-function worstOf(entries: GradCheckEntry[], count: number): GradCheckEntry[] {
+export function worstOf(entries: GradCheckEntry[], count: number): GradCheckEntry[] {
   const key = (e: GradCheckEntry) => (Number.isNaN(e.relError) ? Infinity : e.relError);
   if (count <= 0) return [];
   if (count >= entries.length) return [...entries].sort((a, b) => key(b) - key(a));
@@ -298,7 +300,7 @@ function worstOf(entries: GradCheckEntry[], count: number): GradCheckEntry[] {
   return top;
 }
 
-function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOptions, hasKinks: boolean): Omit<SpanCheck, 'span' | 'kind'> {
+export function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOptions, hasKinks: boolean): Omit<SpanCheck, 'span' | 'kind'> {
   const maxOf = (list: GradCheckEntry[]) => list.reduce((m, e) => (e.relError > m || Number.isNaN(e.relError) ? e.relError : m), 0);
   // Kink crossings are not errors, and neither are differences below the round-off of f: the
   // verdict is about the rest. The reported maximum is the plain one (without kink crossings).
@@ -309,7 +311,7 @@ function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOpt
   return { target, maxRelError: maxOf(plain), verdict: verdictOf(maxOf(counted), hasKinks, opts.thresholds), checked: entries.length, failing, h: opts.h, worst, hasKinks };
 }
 
-function regionHasKinks(graph: Graph, ids: number[]): boolean {
+export function regionHasKinks(graph: Graph, ids: number[]): boolean {
   return ids.some((id) => graph.nodes[id].op?.kinks !== undefined);
 }
 
@@ -326,227 +328,4 @@ export interface CheckMemo {
 export interface CheckContext {
   memo?: CheckMemo;
   cancelled?: CancelCheck;
-}
-
-type GateCallResult = { input: number; summary: Omit<SpanCheck, 'span' | 'kind' | 'gateCall'> }[];
-
-/** A gate some of whose calls were not checked: the budget ran out after its first ones. */
-export interface SkippedCalls {
-  gate: string;
-  checked: number;
-  calls: number;
-  span: Span;
-}
-
-export interface GateChecks {
-  checks: SpanCheck[];
-  skippedCalls: SkippedCalls[];
-}
-
-/**
- * Checks every hand-written backward block in isolation, at the inputs each call received. The
- * first call of every gate is always checked; further calls share `maxFlopsTotal` (in call
- * order), so a gate called in every layer of a deep network cannot make the analysis unbounded.
- */
-export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, ctx: CheckContext = {}): GateChecks {
-  const { memo, cancelled } = ctx;
-  const results = new Map<string, SpanCheck>();
-  const calls = new Map<string, { checked: number; calls: number; span: Span }>();
-  let extraSpent = 0;
-  for (const gc of graph.gateCalls) {
-    const bw = gc.backward;
-    if (!bw) continue;
-    if (!ex.values[gc.outputNode] || gc.inputNodes.some((i) => !ex.values[i])) continue;
-    const name = gc.gate.decl.name;
-    const seen = calls.get(name) ?? { checked: 0, calls: 0, span: gc.gate.decl.nameSpan };
-    calls.set(name, seen);
-    seen.calls++;
-    if (seen.checked > 0) {
-      const cost = gateCallCost(graph, ex, gc, opts);
-      if (extraSpent + cost > opts.maxFlopsTotal) continue;
-      extraSpent += cost;
-    }
-    seen.checked++;
-    const run = () => checkGateCall(graph, ex, gc, seed, opts, cancelled);
-    const perInput = memo ? memo.cache.getOrCompute(gateCallKey(gc, seed, opts, memo.fingerprints), run) : run();
-    for (const { input, summary } of perInput) {
-      const prev = results.get(summary.target);
-      // Several calls of one gate: keep the worst.
-      if (!prev || summary.maxRelError > prev.maxRelError) {
-        results.set(summary.target, { ...summary, span: bw.gradSpans[input] ?? gc.gate.decl.nameSpan, kind: 'gate', gateCall: gc.index });
-      }
-    }
-  }
-  const skippedCalls = [...calls].filter(([, c]) => c.checked < c.calls).map(([gate, c]) => ({ gate, ...c }));
-  return { checks: [...results.values()], skippedCalls };
-}
-
-/** The forward nodes of one gate call, between its input and output markers. */
-function gateRegion(graph: Graph, gc: GateCall): number[] {
-  const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
-  const last = graph.order.indexOf(gc.outputNode);
-  return graph.order.slice(first + 1, last + 1);
-}
-
-/** Estimated operations of checking one gate call (as checkGateCall will do it). */
-function gateCallCost(graph: Graph, ex: Execution, gc: GateCall, opts: GradCheckOptions): number {
-  const region = gateRegion(graph, gc);
-  const perEntry = 2 * regionCost(graph, region);
-  const each = affordable(graph, region, opts);
-  return checkedInputs(gc).reduce((cost, k) => cost + entryCount((ex.values[gc.inputNodes[k]] as Tensor).size, opts, each) * perEntry, 0);
-}
-
-/** The inputs of a gate call whose hand-written gradient is checked (not int labels, not unassigned). */
-function checkedInputs(gc: GateCall): number[] {
-  const bw = gc.backward as GateBackward;
-  return gc.inputNodes.map((_, k) => k).filter((k) => !gc.gate.decl.params[k].type.isInt && bw.grads[k] !== null);
-}
-
-/** What one call's check reads: the gate's forward and backward nodes at these inputs. */
-function gateCallKey(gc: GateCall, seed: number, opts: GradCheckOptions, fp: Fingerprints): string {
-  const bw = gc.backward as GateBackward;
-  const params = gc.gate.decl.params.map((p) => `${p.name}:${p.type.isInt ? 'i' : 'f'}`).join(',');
-  const grads = bw.grads.map((g) => (g === null ? '-' : fp.of(g))).join(',');
-  return `gate|${seed}|${JSON.stringify(opts)}|${gc.gate.decl.name}#${gc.index}|${params}|${fp.of(gc.outputNode)}|${grads}`;
-}
-
-function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, opts: GradCheckOptions, cancelled?: CancelCheck): GateCallResult {
-  const outVal = ex.values[gc.outputNode] as Tensor;
-  const region = gateRegion(graph, gc);
-  const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
-  const dout = new Tensor(outVal.shape);
-  for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
-  const analytic = ex.runBackwardBlock(gc, dout);
-  const hasKinks = regionHasKinks(graph, region);
-  return checkedInputs(gc).map((k) => {
-    const inp = gc.inputNodes[k];
-    const grad = analytic[k];
-    const param = gc.gate.decl.params[k];
-    const base = ex.values[inp] as Tensor;
-    const runner = new RegionRunner(ex, region, () => {
-      const y = ex.values[gc.outputNode] as Tensor;
-      let s = 0;
-      for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
-      return s;
-    });
-    const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
-    const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner, cancelled) : [];
-    ex.values[inp] = base;
-    runner.restore();
-    return { input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) };
-  });
-}
-
-/**
- * What every param/input check reads: the whole forward graph under the root, and the analytic
- * gradients, which also depend on every hand-written backward block.
- */
-export function analyticKey(graph: Graph, fp: Fingerprints): string {
-  if (graph.root === null) return '-';
-  const blocks = graph.gateCalls.map((gc) => (gc.backward ? gc.backward.grads.map((g) => (g === null ? '-' : fp.of(g))).join(',') : '-'));
-  return `${fp.of(graph.root)}|${blocks.join(';')}`;
-}
-
-/** One param/input check, planned before any runs so that they can share the budget. */
-interface TensorPlan {
-  name: string;
-  id: number;
-  region: number[];
-  batched: BatchedRegion;
-  useBatches: boolean;
-  /** Entries wanted (all or the sample), within the per-target budget. */
-  wanted: number;
-  /** Operations per entry (two evaluations of the region). */
-  perEntry: number;
-}
-
-/** Checks the gradient of every param and float input against the root. */
-export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>, ctx: CheckContext = {}): TensorChecks {
-  const { memo, cancelled } = ctx;
-  const root = graph.root;
-  if (root === null) return { checks: [], skipped: [], minimumOps: 0 };
-  // GRADLENS_GRADCHECK_UNBATCHED=1 forces one evaluation per perturbation (tests compare the two).
-  const unbatched = process.env.GRADLENS_GRADCHECK_UNBATCHED === '1';
-  const plans: TensorPlan[] = [];
-  for (const [name, id] of graph.named) {
-    const n = graph.nodes[id];
-    if ((n.kind !== 'param' && n.kind !== 'input') || !n.requiresGrad) continue;
-    if (!ex.grads[id]) continue; // does not affect the root (reported as unused)
-    const region = downstreamOf(graph, [id]);
-    const batched = new BatchedRegion(graph, ex, id, region, root);
-    const useBatches = batched.applies() && batched.batchSize() >= 2 && !unbatched;
-    const size = (ex.values[id] as Tensor).size;
-    const wanted = entryCount(size, opts, affordable(graph, region, opts, useBatches ? id : undefined));
-    plans.push({ name, id, region, batched, useBatches, wanted, perEntry: 2 * regionCost(graph, region, useBatches ? id : undefined) });
-  }
-  const allowed = shareBudget(plans, opts.maxFlopsTotal);
-  const sharedKey = memo ? `tensor|${seed}|${JSON.stringify(opts)}|${unbatched ? 'u' : 'b'}|${analyticKey(graph, memo.fingerprints)}` : '';
-  const checks: SpanCheck[] = [];
-  const skipped: Skipped[] = [];
-  plans.forEach((plan, k) => {
-    const span = spans.get(plan.name) ?? graph.nodes[plan.id].span;
-    if (allowed[k] === 0) {
-      skipped.push({ name: plan.name, span, perEntry: plan.perEntry });
-      return;
-    }
-    const run = () => checkTensor(graph, ex, seed, opts, plan, allowed[k], root, cancelled);
-    const summary = memo ? memo.cache.getOrCompute(`${sharedKey}|${plan.name}`, run) : run();
-    checks.push({ ...summary, span, kind: 'tensor' });
-  });
-  return { checks, skipped, minimumOps: plans.reduce((a, p) => a + p.perEntry, 0) };
-}
-
-/** A param/input whose check did not fit in the budget even at one entry. */
-export interface Skipped {
-  name: string;
-  span: Span;
-  perEntry: number;
-}
-
-export interface TensorChecks {
-  checks: SpanCheck[];
-  /** In declaration order. */
-  skipped: Skipped[];
-  /** Operations one entry of every check would take (what the budget must be to cover all). */
-  minimumOps: number;
-}
-
-function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, plan: TensorPlan, count: number, root: number, cancelled?: CancelCheck): ReturnType<typeof summarise> {
-  const { id, name, region } = plan;
-  const grad = ex.grads[id] as Tensor;
-  const base = ex.values[id] as Tensor;
-  const indices = entriesToCheck(base.size, opts, seed, name, count);
-  let entries: GradCheckEntry[];
-  if (plan.useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, plan.batched, cancelled);
-  else {
-    const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-    entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner, cancelled);
-    ex.values[id] = base;
-    runner.restore();
-  }
-  return summarise(name, entries, opts, regionHasKinks(graph, region));
-}
-
-export const SWEEP_STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
-
-/**
- * Relative error against the step size for one entry of a param/input (truncation error falls
- * with h, round-off grows as h shrinks): the data of the h-sweep chart.
- */
-export function stepSweep(graph: Graph, ex: Execution, target: string, flatIndex: number): StepSweep | null {
-  const id = graph.named.get(target);
-  const root = graph.root;
-  if (id === undefined || root === null) return null;
-  const grad = ex.grads[id];
-  const base = ex.values[id];
-  if (!grad || !base || flatIndex < 0 || flatIndex >= base.size) return null;
-  const region = downstreamOf(graph, [id]);
-  const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-  const points: SweepPoint[] = SWEEP_STEPS.map((h) => {
-    const [e] = checkEntries(base, [flatIndex], grad, h, (t) => (ex.values[id] = t), runner);
-    return { h, numeric: e.numeric, relError: e.relError };
-  });
-  ex.values[id] = base;
-  runner.restore();
-  return { target, index: unravel(flatIndex, base.shape), analytic: grad.data[flatIndex], points };
 }

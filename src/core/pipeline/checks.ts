@@ -3,7 +3,10 @@
 // the worst entry. Their verdicts become diagnostics in `report`.
 import type { StepSweep } from '../model';
 import { throwIfCancelled } from '../cancel';
-import { analyticKey, checkGates, checkTensors, DEFAULT_GRADCHECK, stepSweep, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
+import { checkGates } from '../checks/gateChecks';
+import { DEFAULT_GRADCHECK, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
+import { stepSweep } from '../checks/stepSweep';
+import { analyticKey, checkTensors } from '../checks/tensorChecks';
 import { Fingerprints } from '../engine/fingerprint';
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';

@@ -1,7 +1,9 @@
 // Stage 6, report: gradient-check verdicts become diagnostics where the wrong gradient was
 // written (a gate's `d<input>` line, a param's declaration), and what the budget left unchecked
 // becomes a note.
-import type { GateChecks, GradCheckOptions, SpanCheck, TensorChecks, Thresholds } from '../checks/gradcheck';
+import type { GateChecks } from '../checks/gateChecks';
+import type { GradCheckOptions, SpanCheck, Thresholds } from '../checks/gradcheck';
+import type { TensorChecks } from '../checks/tensorChecks';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
 import { formatNumber } from '../format/number';

@@ -1,0 +1,120 @@
+// Gate checks: every gate with a hand-written backward block, in isolation, at the inputs each
+// call really received, against a random upstream gradient; the first call always, further calls
+// within the budget.
+import type { GateBackward, GateCall, Graph } from '../engine/graph';
+import type { Fingerprints } from '../engine/fingerprint';
+import { type CancelCheck } from '../cancel';
+import { Prng } from '../engine/prng';
+import type { Execution } from '../engine/run';
+import { Tensor } from '../tensor/tensor';
+import type { Span } from '../text';
+import { affordable, RegionRunner, checkEntries, entriesToCheck, entryCount, regionCost, regionHasKinks, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
+
+type GateCallResult = { input: number; summary: Omit<SpanCheck, 'span' | 'kind' | 'gateCall'> }[];
+
+/** A gate some of whose calls were not checked: the budget ran out after its first ones. */
+export interface SkippedCalls {
+  gate: string;
+  checked: number;
+  calls: number;
+  span: Span;
+}
+
+export interface GateChecks {
+  checks: SpanCheck[];
+  skippedCalls: SkippedCalls[];
+}
+
+/**
+ * Checks every hand-written backward block in isolation, at the inputs each call received. The
+ * first call of every gate is always checked; further calls share `maxFlopsTotal` (in call
+ * order), so a gate called in every layer of a deep network cannot make the analysis unbounded.
+ */
+export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, ctx: CheckContext = {}): GateChecks {
+  const { memo, cancelled } = ctx;
+  const results = new Map<string, SpanCheck>();
+  const calls = new Map<string, { checked: number; calls: number; span: Span }>();
+  let extraSpent = 0;
+  for (const gc of graph.gateCalls) {
+    const bw = gc.backward;
+    if (!bw) continue;
+    if (!ex.values[gc.outputNode] || gc.inputNodes.some((i) => !ex.values[i])) continue;
+    const name = gc.gate.decl.name;
+    const seen = calls.get(name) ?? { checked: 0, calls: 0, span: gc.gate.decl.nameSpan };
+    calls.set(name, seen);
+    seen.calls++;
+    if (seen.checked > 0) {
+      const cost = gateCallCost(graph, ex, gc, opts);
+      if (extraSpent + cost > opts.maxFlopsTotal) continue;
+      extraSpent += cost;
+    }
+    seen.checked++;
+    const run = () => checkGateCall(graph, ex, gc, seed, opts, cancelled);
+    const perInput = memo ? memo.cache.getOrCompute(gateCallKey(gc, seed, opts, memo.fingerprints), run) : run();
+    for (const { input, summary } of perInput) {
+      const prev = results.get(summary.target);
+      // Several calls of one gate: keep the worst.
+      if (!prev || summary.maxRelError > prev.maxRelError) {
+        results.set(summary.target, { ...summary, span: bw.gradSpans[input] ?? gc.gate.decl.nameSpan, kind: 'gate', gateCall: gc.index });
+      }
+    }
+  }
+  const skippedCalls = [...calls].filter(([, c]) => c.checked < c.calls).map(([gate, c]) => ({ gate, ...c }));
+  return { checks: [...results.values()], skippedCalls };
+}
+
+/** The forward nodes of one gate call, between its input and output markers. */
+function gateRegion(graph: Graph, gc: GateCall): number[] {
+  const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
+  const last = graph.order.indexOf(gc.outputNode);
+  return graph.order.slice(first + 1, last + 1);
+}
+
+/** Estimated operations of checking one gate call (as checkGateCall will do it). */
+function gateCallCost(graph: Graph, ex: Execution, gc: GateCall, opts: GradCheckOptions): number {
+  const region = gateRegion(graph, gc);
+  const perEntry = 2 * regionCost(graph, region);
+  const each = affordable(graph, region, opts);
+  return checkedInputs(gc).reduce((cost, k) => cost + entryCount((ex.values[gc.inputNodes[k]] as Tensor).size, opts, each) * perEntry, 0);
+}
+
+/** The inputs of a gate call whose hand-written gradient is checked (not int labels, not unassigned). */
+function checkedInputs(gc: GateCall): number[] {
+  const bw = gc.backward as GateBackward;
+  return gc.inputNodes.map((_, k) => k).filter((k) => !gc.gate.decl.params[k].type.isInt && bw.grads[k] !== null);
+}
+
+/** What one call's check reads: the gate's forward and backward nodes at these inputs. */
+function gateCallKey(gc: GateCall, seed: number, opts: GradCheckOptions, fp: Fingerprints): string {
+  const bw = gc.backward as GateBackward;
+  const params = gc.gate.decl.params.map((p) => `${p.name}:${p.type.isInt ? 'i' : 'f'}`).join(',');
+  const grads = bw.grads.map((g) => (g === null ? '-' : fp.of(g))).join(',');
+  return `gate|${seed}|${JSON.stringify(opts)}|${gc.gate.decl.name}#${gc.index}|${params}|${fp.of(gc.outputNode)}|${grads}`;
+}
+
+function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, opts: GradCheckOptions, cancelled?: CancelCheck): GateCallResult {
+  const outVal = ex.values[gc.outputNode] as Tensor;
+  const region = gateRegion(graph, gc);
+  const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
+  const dout = new Tensor(outVal.shape);
+  for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
+  const analytic = ex.runBackwardBlock(gc, dout);
+  const hasKinks = regionHasKinks(graph, region);
+  return checkedInputs(gc).map((k) => {
+    const inp = gc.inputNodes[k];
+    const grad = analytic[k];
+    const param = gc.gate.decl.params[k];
+    const base = ex.values[inp] as Tensor;
+    const runner = new RegionRunner(ex, region, () => {
+      const y = ex.values[gc.outputNode] as Tensor;
+      let s = 0;
+      for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
+      return s;
+    });
+    const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
+    const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner, cancelled) : [];
+    ex.values[inp] = base;
+    runner.restore();
+    return { input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) };
+  });
+}

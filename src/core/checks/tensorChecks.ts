@@ -1,0 +1,101 @@
+// Param and input checks: every param and float input against the root, all entries or a seeded
+// covering sample, sharing one budget per analysis.
+import type { GradCheckEntry } from '../model';
+import type { Graph } from '../engine/graph';
+import type { Fingerprints } from '../engine/fingerprint';
+import { type CancelCheck } from '../cancel';
+import { BatchedRegion } from './batched';
+import type { Execution } from '../engine/run';
+import { Tensor } from '../tensor/tensor';
+import type { Span } from '../text';
+import { affordable, RegionRunner, checkEntries, checkEntriesBatched, downstreamOf, entriesToCheck, entryCount, regionCost, regionHasKinks, shareBudget, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
+
+/**
+ * What every param/input check reads: the whole forward graph under the root, and the analytic
+ * gradients, which also depend on every hand-written backward block.
+ */
+export function analyticKey(graph: Graph, fp: Fingerprints): string {
+  if (graph.root === null) return '-';
+  const blocks = graph.gateCalls.map((gc) => (gc.backward ? gc.backward.grads.map((g) => (g === null ? '-' : fp.of(g))).join(',') : '-'));
+  return `${fp.of(graph.root)}|${blocks.join(';')}`;
+}
+
+/** One param/input check, planned before any runs so that they can share the budget. */
+interface TensorPlan {
+  name: string;
+  id: number;
+  region: number[];
+  batched: BatchedRegion;
+  useBatches: boolean;
+  /** Entries wanted (all or the sample), within the per-target budget. */
+  wanted: number;
+  /** Operations per entry (two evaluations of the region). */
+  perEntry: number;
+}
+
+/** Checks the gradient of every param and float input against the root. */
+export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>, ctx: CheckContext = {}): TensorChecks {
+  const { memo, cancelled } = ctx;
+  const root = graph.root;
+  if (root === null) return { checks: [], skipped: [], minimumOps: 0 };
+  // GRADLENS_GRADCHECK_UNBATCHED=1 forces one evaluation per perturbation (tests compare the two).
+  const unbatched = process.env.GRADLENS_GRADCHECK_UNBATCHED === '1';
+  const plans: TensorPlan[] = [];
+  for (const [name, id] of graph.named) {
+    const n = graph.nodes[id];
+    if ((n.kind !== 'param' && n.kind !== 'input') || !n.requiresGrad) continue;
+    if (!ex.grads[id]) continue; // does not affect the root (reported as unused)
+    const region = downstreamOf(graph, [id]);
+    const batched = new BatchedRegion(graph, ex, id, region, root);
+    const useBatches = batched.applies() && batched.batchSize() >= 2 && !unbatched;
+    const size = (ex.values[id] as Tensor).size;
+    const wanted = entryCount(size, opts, affordable(graph, region, opts, useBatches ? id : undefined));
+    plans.push({ name, id, region, batched, useBatches, wanted, perEntry: 2 * regionCost(graph, region, useBatches ? id : undefined) });
+  }
+  const allowed = shareBudget(plans, opts.maxFlopsTotal);
+  const sharedKey = memo ? `tensor|${seed}|${JSON.stringify(opts)}|${unbatched ? 'u' : 'b'}|${analyticKey(graph, memo.fingerprints)}` : '';
+  const checks: SpanCheck[] = [];
+  const skipped: Skipped[] = [];
+  plans.forEach((plan, k) => {
+    const span = spans.get(plan.name) ?? graph.nodes[plan.id].span;
+    if (allowed[k] === 0) {
+      skipped.push({ name: plan.name, span, perEntry: plan.perEntry });
+      return;
+    }
+    const run = () => checkTensor(graph, ex, seed, opts, plan, allowed[k], root, cancelled);
+    const summary = memo ? memo.cache.getOrCompute(`${sharedKey}|${plan.name}`, run) : run();
+    checks.push({ ...summary, span, kind: 'tensor' });
+  });
+  return { checks, skipped, minimumOps: plans.reduce((a, p) => a + p.perEntry, 0) };
+}
+
+/** A param/input whose check did not fit in the budget even at one entry. */
+export interface Skipped {
+  name: string;
+  span: Span;
+  perEntry: number;
+}
+
+export interface TensorChecks {
+  checks: SpanCheck[];
+  /** In declaration order. */
+  skipped: Skipped[];
+  /** Operations one entry of every check would take (what the budget must be to cover all). */
+  minimumOps: number;
+}
+
+function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, plan: TensorPlan, count: number, root: number, cancelled?: CancelCheck): ReturnType<typeof summarise> {
+  const { id, name, region } = plan;
+  const grad = ex.grads[id] as Tensor;
+  const base = ex.values[id] as Tensor;
+  const indices = entriesToCheck(base.size, opts, seed, name, count);
+  let entries: GradCheckEntry[];
+  if (plan.useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, plan.batched, cancelled);
+  else {
+    const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+    entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner, cancelled);
+    ex.values[id] = base;
+    runner.restore();
+  }
+  return summarise(name, entries, opts, regionHasKinks(graph, region));
+}
