@@ -7,7 +7,7 @@ import { ideDocument } from './document';
 
 export { complete, type CompletionItem, type CompletionKind } from './completion';
 export { signatureHelp, type SignatureHelp } from './signatureHelp';
-export type { SignatureInfo, SignatureParameter } from './signatures';
+export { opMarkdown, opUsage, type SignatureInfo, type SignatureParameter } from './signatures';
 export { definition, documentHighlights, findReferences, symbolAt, type DocumentHighlight, type HighlightKind, type SymbolAtResult } from './references';
 export { prepareRename, rename, type PrepareRenameResult } from './rename';
 export { documentSymbols, LSP_SYMBOL_KIND, workspaceSymbols, type DocumentSymbol, type OutlineKind, type WorkspaceSymbol } from './symbols';

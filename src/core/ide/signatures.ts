@@ -3,7 +3,7 @@
 // documentation — all read from the op table and the gate's header, never restated.
 import { RANDOM_INITS } from '../engine/init';
 import type { GateDecl, GateParam } from '../lang/ast';
-import type { OpDef, ParamSpec } from '../ops/op';
+import { formatParamDefault as formatDefault, type OpDef, type ParamSpec } from '../ops/op';
 
 export interface SignatureParameter {
   /** The parameter as it appears in the signature label (`axis=none`). */
@@ -19,12 +19,6 @@ export interface SignatureInfo {
   parameters: SignatureParameter[];
 }
 
-/** A default as the reference prints it: `none`, `[0, 1]`, `0.00001`, `false`. */
-export function formatDefault(v: ParamSpec['default']): string {
-  if (v === null) return 'none';
-  if (Array.isArray(v)) return `[${v.join(', ')}]`;
-  return String(v);
-}
 
 /** One parameter of an op's usage: `x`, `[xs…]` for a list of tensors, `axis=none`. */
 export function paramUsage(p: ParamSpec): string {

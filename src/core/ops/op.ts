@@ -236,6 +236,13 @@ export function attrBool(attrs: Attrs, name: string): boolean {
 }
 
 
+/** A parameter's default as the language reference prints it: `none`, `[0, 1]`, `0.00001`, `false`. */
+export function formatParamDefault(v: ParamSpec['default']): string {
+  if (v === null) return 'none';
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  return String(v);
+}
+
 /** True if tensor argument `k` of `op` holds integer labels (it never gets a gradient). */
 export function isLabelArgument(op: OpDef, k: number): boolean {
   const tensorParams = op.signature.filter((p) => p.kind === 'tensor' || p.kind === 'tensors');

@@ -2,7 +2,7 @@
 // size; anywhere on a line a failing check points at, its worst entries.
 import { MarkupKind, type Hover } from 'vscode-languageserver';
 import type { ServerContext } from '../context';
-import { checkMarkdown, gateMarkdown, localMarkdown, nodeMarkdown, opMarkdown } from '../../shared/present/hoverText';
+import { checkMarkdown, gateMarkdown, localMarkdown, nodeMarkdown, opHoverMarkdown } from '../../shared/present/hoverText';
 import { symbolAt } from '../../shared/present/symbolAt';
 
 export function registerHover(ctx: ServerContext): void {
@@ -21,7 +21,7 @@ export function registerHover(ctx: ServerContext): void {
         case 'local':
           return markdown(localMarkdown(sym.local, sym.gate.name, a, r.thresholds), sym.range);
         case 'op':
-          return markdown(opMarkdown(sym.op), sym.range);
+          return markdown(opHoverMarkdown(sym.op), sym.range);
         case 'dim':
           return markdown(`dimension **${sym.name}** = ${sym.size}`, sym.range);
         case 'gate':

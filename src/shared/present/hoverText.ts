@@ -1,10 +1,7 @@
 // Hover texts (Markdown): a tensor's shape with its dimension values, value and gradient
 // statistics and a text histogram; an operation's explanation of how it routes gradients (from the
 // op table); a gradient check's worst entries.
-import { formatNumber } from '../../core';
-import type { Analysis, GateLocal, GateSummary, GradCheckResult, NodeResult } from '../../core';
-import type { GradCheckThresholds } from '../../core';
-import type { OpDef } from '../../core';
+import { formatNumber, ide, type Analysis, type GateLocal, type GateSummary, type GradCheckResult, type GradCheckThresholds, type NodeResult, type OpDef } from '../../core';
 import { shapeText, sizesText, sparkline, statsRow, VERDICT_MARK, worstTable } from './text';
 
 function dimValues(dims: string[], a: Analysis): string {
@@ -68,15 +65,7 @@ export function checkMarkdown(c: GradCheckResult, t: GradCheckThresholds): strin
   );
 }
 
-/** The usage line of an op, as the language reference prints it: `sum(x, axis=none, keepdims=false)`. */
-export function opUsage(op: OpDef): string {
-  const sig = op.signature.map((p) => (p.default !== undefined ? `${p.name}=${p.default === null ? 'none' : String(p.default)}` : p.name)).join(', ');
-  return /^[A-Za-z_]/.test(op.name) ? `${op.name}(${sig})` : op.name;
-}
-
-export function opMarkdown(op: OpDef): string {
-  let md = codeBlock(opUsage(op));
-  md += `${op.summary}\n\n**Gradient:** ${op.explain}\n\n`;
-  if (op.kinks) md += `**At kinks:** ${op.kinks}\n\n`;
-  return md;
+/** An op's hover: its usage as the language reference prints it, what it computes, how it routes gradients. */
+export function opHoverMarkdown(op: OpDef): string {
+  return `${codeBlock(ide.opUsage(op))}${ide.opMarkdown(op)}\n\n`;
 }

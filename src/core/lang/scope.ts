@@ -1,0 +1,67 @@
+// What name resolution hands on: dimensions, gates with their local scope rules, calls bound to
+// an op or a gate, and the scope a call is bound in. Types only (and the `d<name>` rule), read by
+// the binder (bind.ts), the resolver (resolve.ts) and every later stage.
+import type { Attrs, OpDef } from '../ops/op';
+import type { Dim } from '../shapes/shape';
+import type { Span } from '../text';
+import type { Assign, Expr, GateDecl, TensorDecl } from './ast';
+
+export const MAX_DIM_SIZE = 1 << 30;
+
+export interface DimInfo {
+  name: string;
+  size: number;
+  span: Span | null;
+}
+
+export interface GateInfo {
+  decl: GateDecl;
+  /** Dimension names declared by the gate's input and output types: local to the gate. */
+  localDims: Set<string>;
+  /** `d<input>` name → input index, for inputs that take a gradient. */
+  gradNames: Map<string, number>;
+  /** The upstream gradient's name, `d<out>`. */
+  doutName: string;
+  /** False when the header has errors: calls to it are not analysed further. */
+  valid: boolean;
+}
+
+export type CallTarget = { kind: 'op'; op: OpDef } | { kind: 'gate'; gate: GateInfo };
+
+export interface BoundCall {
+  target: CallTarget;
+  /** The callee as written. */
+  label: string;
+  /** Tensor arguments in signature order (a `tensors` list flattened in place). */
+  args: Expr[];
+  attrs: Attrs;
+}
+
+export interface Resolution {
+  seed: number;
+  dims: Map<string, DimInfo>;
+  gates: Map<string, GateInfo>;
+  /** Top-level tensor definitions by name (first definition wins). */
+  definitions: Map<string, TensorDecl | Assign>;
+  /** The backward root: the last top-level assignment. */
+  root: Assign | null;
+}
+
+export interface ResolveOptions {
+  seed?: number;
+  dims?: Record<string, number>;
+}
+
+/** How names and dimensions are looked up while binding a call. */
+export interface BindScope {
+  gates: Map<string, GateInfo>;
+  dim(name: string): Dim | undefined;
+  /** Gates declared so far (calls may only use those). */
+  gateVisible(name: string): boolean;
+  /** Set by name resolution: whether the call is inside a backward block (gradient functions are allowed). */
+  inBackward?: boolean;
+}
+
+export function gradName(name: string): string {
+  return `d${name}`;
+}
