@@ -124,7 +124,7 @@ export function statementCount(text: string): number {
 
 // ------------------------------------------------------------------ the suite
 
-export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis';
+export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion';
 
 /** An example file (bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is). */
 function example(name: string): string {
@@ -172,6 +172,14 @@ export const WORKLOADS: WorkloadDef[] = [
   },
   { name: 'gradcheck-sampled', family: 'gradcheck-sampled', what: 'forward+backward and the default sampled check of mlp2 (≤1000 entries whole, else 40 samples; every tensor)', text: mlp2(64), peer: null, target: null },
   { name: 'parse-shapes', family: 'parse-shapes', what: 'parse + names + shape inference of a generated 5,000-statement file', text: parseShapes(5000), peer: null, target: 50 },
+  {
+    name: 'completion',
+    family: 'completion',
+    what: 'completion p95 on a generated 5,000-statement file, 200 requests at random offsets, each after a keystroke (a text the server has not parsed yet): src/core/ide as the language server runs it',
+    text: null,
+    peer: null,
+    target: 50,
+  },
   { name: 'edit-latency', family: 'edit-latency', what: 'keystroke → the new values at the line ends (the default display) in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
   { name: 'edit-latency-lens', family: 'edit-latency', what: 'keystroke → updated value lenses (setting gradlens.codeLens.values) in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
   {
