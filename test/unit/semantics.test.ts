@@ -20,7 +20,7 @@ function covered(text: string, a: Analysis, code: string): string {
 test('undefined names get a "did you mean" from the names in scope', () => {
   const text = 'dims N = 3\ninput hidden: [N]\nloss = sum(hiden)\n';
   const a = run(text);
-  assert.match(only(a, 'undefined-name').message, /`hiden` is not defined\. Did you mean `hidden`\?/);
+  assert.match(only(a, 'undefined-name').message, /`hiden` is not defined; did you mean `hidden`\?/);
   assert.equal(covered(text, a, 'undefined-name'), 'hiden');
   assert.equal(a.diagnostics.length, 1, 'no cascade from the failed statement');
 });

@@ -47,7 +47,7 @@ export function resolve(program: Program, options: ResolveOptions, sink: Diagnos
       return;
     }
     const hint = suggestion(name, [...definitions.keys(), ...dims.keys()], at);
-    sink.error('undefined-name', `\`${name}\` is not defined.${hint.text}`, at, hint.fixes ? { fixes: hint.fixes } : undefined);
+    sink.error('undefined-name', `\`${name}\` is not defined${hint.clause}`, at, hint.fixes ? { fixes: hint.fixes } : undefined);
   };
 
   for (const s of program.statements) {

@@ -48,8 +48,9 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
  * The suggestion as a message suffix and as a fix that replaces the misspelt name (the editor's
  * quick fix, and the JSON's `fixes` for every other client).
  */
-export function suggestion(word: string, candidates: Iterable<string>, span: Span): { text: string; fixes?: SpanFix[] } {
+export function suggestion(word: string, candidates: Iterable<string>, span: Span): { text: string; clause: string; fixes?: SpanFix[] } {
   const c = closest(word, candidates);
-  if (!c) return { text: '' };
-  return { text: ` Did you mean \`${c}\`?`, fixes: [{ title: `Change to \`${c}\``, edits: [{ span, newText: c }] }] };
+  if (!c) return { text: '', clause: '.' };
+  // `text` follows a full stop; `clause` ends a sentence itself ("… is not defined; did you mean `q`?").
+  return { text: ` Did you mean \`${c}\`?`, clause: `; did you mean \`${c}\`?`, fixes: [{ title: `Change to \`${c}\``, edits: [{ span, newText: c }] }] };
 }
