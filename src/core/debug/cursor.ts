@@ -221,7 +221,8 @@ export class TraceCursor {
   private condition(bp: Breakpoint): { holds: boolean; error: string | null } {
     if (!bp.condition) return { holds: true, error: null };
     const r = this.evaluateAt(this.trace.stops[this.at], this.depth(), bp.condition);
-    if (!r.ok) return { holds: false, error: r.message };
+    // A name this step has not computed yet (a gradient in the forward pass): not yet true.
+    if (!r.ok) return { holds: false, error: r.pending ? null : r.message };
     if (r.value.size !== 1) return { holds: false, error: `a condition must be a single number, this is ${r.value.shape.join('×')}; reduce it, e.g. max(…) > 0` };
     return { holds: r.value.data[0] !== 0 && !Number.isNaN(r.value.data[0]), error: null };
   }

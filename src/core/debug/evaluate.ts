@@ -14,7 +14,8 @@ import { ShapeInference, type TypeEnv } from '../shapes/infer';
 import { named } from '../shapes/shape';
 import type { Tensor } from '../tensor/tensor';
 
-export type EvalResult = { ok: true; value: Tensor; type: ValueType } | { ok: false; message: string };
+/** `pending`: the expression uses a name (or gradient) this step has not computed yet. */
+export type EvalResult = { ok: true; value: Tensor; type: ValueType } | { ok: false; message: string; pending?: true };
 
 export interface EvalScope {
   /** The frame's names with their values and types. */
@@ -47,15 +48,19 @@ function evaluate(text: string, scope: EvalScope): EvalResult {
   };
   const bindScope: BindScope = { gates: res.gates, dim, gateVisible: () => true, inBackward: true };
   const used = new Set<string>();
+  let pending = false;
   walkNames(
     expr,
     (name, at) => {
       if (scope.bindings.has(name)) used.add(name);
-      else if (!dim(name)) sink.error('undefined-name', undefinedMessage(name, scope), at);
+      else if (!dim(name)) {
+        pending ||= scope.pending?.has(name) === true;
+        sink.error('undefined-name', undefinedMessage(name, scope), at);
+      }
     },
     (call) => bindCall(call, bindScope, sink),
   );
-  if (sink.hasErrors) return firstError();
+  if (sink.hasErrors) return pending ? { ...firstError(), pending: true } : firstError();
   const env: TypeEnv = { ...bindScope, value: (n) => scope.bindings.get(n)?.type };
   const infer = new ShapeInference(env, sink);
   const type = infer.infer(expr);

@@ -66,8 +66,9 @@ export function frameView(trace: Trace, state: TraceState, stop: TraceStop, dept
   const innermost = depth === stop.frames.length - 1;
   const event = trace.events[stop.event];
   if (innermost && event.kind === 'backward' && event.upstream) view.step = stepView(trace, event.node, event.upstream, event.sent);
-  // d<name> and dout only where the program has no such name.
+  // d<name> and dout only where the program has no such name; a gradient not computed yet is pending.
   for (const g of view.gradients) if (!view.bindings.has(g.name) && !view.pending.has(g.name)) view.bindings.set(g.name, { value: g.value, type: g.type });
+  for (const [name] of names) if (!view.bindings.has(`d${name}`)) view.pending.add(`d${name}`);
   if (view.step && !view.bindings.has('dout') && !view.pending.has('dout')) view.bindings.set('dout', { value: view.step.upstream, type: graph.nodes[stop.node].type });
   return view;
 }
