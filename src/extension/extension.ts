@@ -8,11 +8,13 @@ import { createClient, LANGUAGE_ID } from './client/startClient';
 import { registerCommands } from './commands';
 import { DashboardPanel } from './dashboard/panel';
 import { SIDEBAR_VIEW_ID, SidebarDashboard } from './dashboard/sidebarView';
+import { registerDebugger } from './debug/register';
 import { InlineValues } from './inlineValues';
 import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
 import { ChecksTree } from './views/checksTree';
 import { GraphTree } from './views/graphTree';
 import { StatusBar } from './views/statusBar';
+import type { DebugView } from '../shared/debugProtocol';
 import type { AnalysisSummary } from '../shared/serverProtocol';
 
 export interface GradLensApi {
@@ -20,6 +22,8 @@ export interface GradLensApi {
   inlineValues: InlineValues;
   /** Figures for tests and benchmarks: how long the main thread stalled, edit → result latencies. */
   stats(reset?: boolean): Promise<RuntimeStats>;
+  /** Where the dashboards were last told the debugger is (null: no session stopped). */
+  debugView(): DebugView | null;
 }
 
 let stopClient: (() => Promise<void>) | undefined;
@@ -37,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   const stats = new RuntimeStatsMonitor(service);
   const summaries = new Map<string, AnalysisSummary>();
   const sidebar = new SidebarDashboard(context.extensionUri, service, log);
+  let lastDebugView: DebugView | null = null;
 
   // The whole Analysis crosses to this thread only for a document a view shows.
   const activeUri = () => {
@@ -100,6 +105,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
       },
       dashboard: (uri) => DashboardPanel.show(context.extensionUri, service, log, uri).controller,
     }),
+    ...registerDebugger({
+      extensionUri: context.extensionUri,
+      storageUri: context.globalStorageUri,
+      log,
+      follow: (view) => {
+        lastDebugView = view;
+        DashboardPanel.active?.controller.followDebugger(view);
+        sidebar.current?.followDebugger(view);
+      },
+    }),
     // Not contributed (not in the palette): for tests and benchmarks.
     vscode.commands.registerCommand('gradlens._stats', (reset?: boolean) => stats.read(reset === true)),
   );
@@ -107,7 +122,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   stopClient = () => client.stop();
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  return { service, inlineValues, stats: (reset) => stats.read(reset) };
+  return { service, inlineValues, stats: (reset) => stats.read(reset), debugView: () => lastDebugView };
 }
 
 export function deactivate(): Promise<void> | undefined {
