@@ -35,7 +35,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   const graphTree = new GraphTree(service);
   const checksTree = new ChecksTree(service);
   const statusBar = new StatusBar();
-  const inlineValues = new InlineValues(service, () => vscode.workspace.getConfiguration('gradlens').get<boolean>('inlineValues.enabled', true));
+  // While the debugger is stopped in a file, its values at the line ends are the ones at the stop.
+  const debugged = (uri: vscode.Uri) => vscode.debug.activeDebugSession?.type === 'grad' && vscode.debug.activeDebugSession.configuration.program === uri.fsPath;
+  const inlineValues = new InlineValues(service, () => vscode.workspace.getConfiguration('gradlens').get<boolean>('inlineValues.enabled', true), debugged);
   const graphView = vscode.window.createTreeView('gradlens.graph', { treeDataProvider: graphTree, showCollapseAll: true });
   const checksView = vscode.window.createTreeView('gradlens.checks', { treeDataProvider: checksTree, showCollapseAll: true });
   const stats = new RuntimeStatsMonitor(service);
@@ -82,6 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     graphView.onDidChangeVisibility(refreshViews),
     checksView.onDidChangeVisibility(refreshViews),
     vscode.window.onDidChangeActiveTextEditor(followEditor),
+    vscode.debug.onDidChangeActiveDebugSession(() => inlineValues.redrawAll()),
     service.onDidPublish((p) => {
       summaries.set(p.uri, p.summary);
       const active = vscode.window.activeTextEditor?.document;

@@ -25,6 +25,8 @@ export class InlineValues implements vscode.Disposable {
   constructor(
     analyses: AnalysisClient,
     private readonly enabled: () => boolean,
+    /** Whether a debug session shows its own values in this document (then these would contradict them). */
+    private readonly debugging: (uri: vscode.Uri) => boolean = () => false,
   ) {
     this.disposables.push(
       this.decoration,
@@ -50,7 +52,8 @@ export class InlineValues implements vscode.Disposable {
     for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === p.uri) this.draw(e);
   }
 
-  private redrawAll(): void {
+  /** Draws again in every visible editor (a setting or a debug session changed). */
+  redrawAll(): void {
     for (const e of vscode.window.visibleTextEditors) this.draw(e);
   }
 
@@ -58,7 +61,7 @@ export class InlineValues implements vscode.Disposable {
     const key = editor.document.uri.toString();
     const latest = this.latest.get(key);
     if (!latest) return;
-    if (!this.enabled()) {
+    if (!this.enabled() || this.debugging(editor.document.uri)) {
       editor.setDecorations(this.decoration, []);
       this.drawn.delete(key);
       return;
