@@ -41,10 +41,10 @@ export class GradDebugSession extends LoggingDebugSession {
   private breakpointRequests: DebugProtocol.SourceBreakpoint[] = [];
   private filters: string[] = [];
 
-  constructor() {
-    super();
-    // The logger queues every message until it is set up: set it up now (off until `trace`).
-    logger.setup(Logger.LogLevel.Stop, false);
+  /** Over streams (`gradlens dap`): DAP's Content-Length framing on stdin/stdout. */
+  override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
+    super.start(inStream, outStream);
+    quietLogger();
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse, _args: DebugProtocol.InitializeRequestArguments): void {
@@ -282,6 +282,14 @@ export class GradDebugSession extends LoggingDebugSession {
   private fail(response: DebugProtocol.Response, id: number, message: string, showUser = true): void {
     this.sendErrorResponse(response, { id, format: message, showUser });
   }
+}
+
+/**
+ * The logger queues every message until it is set up after its `init`: set it up at once, off
+ * until a launch asks for `trace`.
+ */
+export function quietLogger(): void {
+  logger.setup(Logger.LogLevel.Stop, false);
 }
 
 function samePath(a: string, b: string): boolean {

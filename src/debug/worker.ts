@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { logger } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { GradDebugSession } from './gradDebugSession';
+import { GradDebugSession, quietLogger } from './gradDebugSession';
 
 const port = parentPort;
 if (!port) throw new Error('the GradLens debug adapter bundle runs in a worker thread (use `gradlens dap` elsewhere)');
@@ -13,4 +13,5 @@ const session = new GradDebugSession();
 session.onDidSendMessage((m) => port.postMessage(m));
 // Trace output (launch `trace: true`) goes to the debug console, as with `start()`.
 logger.init((e) => session.sendEvent(e));
+quietLogger();
 port.on('message', (m: DebugProtocol.ProtocolMessage) => session.handleMessage(m));
