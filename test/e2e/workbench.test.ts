@@ -184,8 +184,15 @@ describe('GradLens in the VS Code workbench', () => {
     await waitCurrent('f', 'the dashboard highlight to move to f');
     assert.ok((await greyGrads()) < forwardGrey, 'the root has sent its gradients back');
     await wb.waitForText(debugView.locator('.debug-variables'), /dz\s*=?\s*3/, 'the gradient dz = 3 in the Variables view');
+    // The values at the line ends are the debugger's, at this stop (VS Code draws them as text in
+    // the line): q has the gradient f sent it, x none yet; the analysis' final values give way.
+    await wb.waitForText(wb.editor.locator('.view-lines'), 'q = 3 · ∂ -4', "the debugger's value of q at its line end");
+    assert.match(await wb.editorText(), /input x = -2\s+x = -2\n/, 'x has no gradient yet at this stop');
+    const ends = await wb.lineEndTexts();
+    assert.ok(!ends.some((c) => /: value /.test(c)), `the analysis' line-end values give way while stopped: ${ends.join(' | ')}`);
     await wb.screenshot('debug-circuit-backward');
     await wb.page.keyboard.press('Shift+F5');
     await wb.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 20_000 });
+    await wb.waitForLineEnds((t) => t.some((c) => /^q: value 3/.test(c)), "the analysis' values back at the line ends after the session");
   });
 });
