@@ -1,7 +1,7 @@
 // How a stop reads in a debugger: frame names that say the phase and the gate, the exception
 // filters' labels, and the values at the line ends.
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { formatNumber, norm, shortText, type FrameView, type Tensor, type Trace, type TraceStop } from '../core';
+import { formatNumber, norm, type FrameView, type Tensor, type Trace, type TraceStop } from '../core';
 
 export const EXCEPTION_FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = [
   { filter: 'nonfinite', label: 'NaN or Inf produced', description: 'Stop where a value or a gradient first becomes NaN or Inf (forward or backward), with the op, its inputs’ ranges and the fix when one is known.', default: false },
@@ -39,5 +39,3 @@ export function inlineValues(trace: Trace, view: FrameView): { line: number; tex
 export function exceptionText(e: { title: string; message: string }): string {
   return `${e.title}: ${e.message}`;
 }
-
-export { shortText };

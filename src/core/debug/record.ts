@@ -2,8 +2,7 @@
 // one), the budget (every value and every partial gradient is kept, so a step back is exact), then
 // the forward and backward passes walked once, each step becoming an event with the tensors it
 // wrote. The tensors are kept by reference: the engine never writes into a tensor it handed out.
-import { analyzeSession } from '../analyze';
-import { DEFAULT_MAX_ELEMENTS } from '../analyze';
+import { analyzeSession, DEFAULT_MAX_ELEMENTS } from '../analyze';
 import { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
 import { NonFiniteWatch } from '../engine/nonFinite';
