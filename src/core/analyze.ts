@@ -48,6 +48,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, analysed: 
   const typed = typecheck(session, options);
   if (options.shapesOnly) return void analysed();
   const leaves = build(session, typed, options);
+  session.leafInits = leaves;
   analysed();
   const graph = session.graph;
   if (!graph || options.staticOnly || !planRun(graph, options, session.sink)) {
@@ -67,6 +68,7 @@ function newSession(text: string, options: AnalyzeOptions): AnalysisSession {
     program: { statements: [] },
     resolution: null,
     graph: null,
+    leafInits: null,
     execution: null,
     checks: [],
     gateTypes: new Map(),
