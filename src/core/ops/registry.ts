@@ -5,6 +5,7 @@ import { CONVOLUTION_OPS } from './convolution';
 import { ELEMENTWISE_OPS } from './elementwise';
 import { LOSS_OPS } from './losses';
 import { NETWORK_OPS } from './networks';
+import { NORMALIZATION_OPS } from './normalization';
 import type { OpDef } from './op';
 import { RECURRENT_OPS } from './recurrent';
 import { REDUCTION_OPS } from './reductions';
@@ -18,6 +19,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...REDUCTION_OPS,
   ...SHAPE_OPS,
   ...NETWORK_OPS,
+  ...NORMALIZATION_OPS,
   ...CONVOLUTION_OPS,
   ...RECURRENT_OPS,
   ...LOSS_OPS,
