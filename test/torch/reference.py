@@ -134,6 +134,7 @@ OPS = {
     "layernorm": lambda a, at: F.layer_norm(a[0], a[1].shape, a[1], a[2], eps=at["eps"]),
     "batchnorm2d": lambda a, at: F.batch_norm(a[0], None, None, a[1], a[2], training=True, eps=at["eps"]),
     "groupnorm": lambda a, at: F.group_norm(a[0], at["G"], a[1], a[2], eps=at["eps"]),
+    "embedding": lambda a, at: F.embedding(a[1].long(), a[0]),
     "one_hot": lambda a, at: F.one_hot(a[0].long(), at["C"]).double(),
     "pick": lambda a, at: a[0].gather(-1, a[1].long().unsqueeze(-1)).squeeze(-1),
     "conv2d": lambda a, at: F.conv2d(a[0], a[1], a[2], stride=at["stride"], padding=at["pad"]),

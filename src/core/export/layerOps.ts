@@ -2,7 +2,7 @@
 // PyTorch calls its own functional layers (F.layer_norm, F.batch_norm, F.group_norm, F.embedding),
 // NumPy gets cs231n-style helpers. Kept apart from torchOps/numpyOps so each layer's two
 // translations read together; those tables spread these in.
-import { call } from './pyExpr';
+import { call, py, PREC, wrap } from './pyExpr';
 import { expr, helperCall } from './opKit';
 import type { HelperDef, OpTemplate } from './templates';
 
@@ -10,6 +10,7 @@ export const TORCH_LAYER_TEMPLATES: Record<string, OpTemplate> = {
   layernorm: helperCall('layernorm', ['eps']),
   batchnorm2d: expr(({ args: [x, g, b], attr }) => call('F.batch_norm', [x, 'None', 'None', g, b, 'training=True', `eps=${attr('eps').code}`])),
   groupnorm: expr(({ args: [x, g, b], attr }) => call('F.group_norm', [x, attr('G').code, g, b, `eps=${attr('eps').code}`])),
+  embedding: expr(({ args: [W, idx] }) => call('F.embedding', [idx, W])),
 };
 
 /** The forward of each op differentiated through gradient functions, as a torch lambda body. */
@@ -30,6 +31,7 @@ export const NUMPY_LAYER_TEMPLATES: Record<string, OpTemplate> = {
   layernorm: helperCall('layernorm', ['eps']),
   batchnorm2d: helperCall('batchnorm2d', ['eps']),
   groupnorm: helperCall('groupnorm', ['G', 'eps']),
+  embedding: expr(({ args: [W, idx] }) => py(`${wrap(W, PREC.POSTFIX)}[${idx.code}]`, PREC.POSTFIX), 'keep'),
 };
 
 /** The cs231n-style backward helper of each op differentiated through gradient functions. */

@@ -3,6 +3,7 @@ import type { BinaryOp } from '../lang/ast';
 import { ARITHMETIC_OPS, add, div, eq, ge, gt, le, lt, matmul, mul, pow, sub } from './arithmetic';
 import { CONVOLUTION_OPS } from './convolution';
 import { ELEMENTWISE_OPS } from './elementwise';
+import { EMBEDDING_OPS } from './embedding';
 import { LOSS_OPS } from './losses';
 import { NETWORK_OPS } from './networks';
 import { NORMALIZATION_OPS } from './normalization';
@@ -20,6 +21,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...SHAPE_OPS,
   ...NETWORK_OPS,
   ...NORMALIZATION_OPS,
+  ...EMBEDDING_OPS,
   ...CONVOLUTION_OPS,
   ...RECURRENT_OPS,
   ...LOSS_OPS,
