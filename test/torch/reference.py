@@ -135,6 +135,8 @@ OPS = {
     "batchnorm2d": lambda a, at: F.batch_norm(a[0], None, None, a[1], a[2], training=True, eps=at["eps"]),
     "groupnorm": lambda a, at: F.group_norm(a[0], at["G"], a[1], a[2], eps=at["eps"]),
     "embedding": lambda a, at: F.embedding(a[1].long(), a[0]),
+    "naive_softmax_loss": lambda a, at: -torch.log_softmax(a[1] @ a[0], dim=0)[a[2].long()].sum(),
+    "neg_sampling_loss": lambda a, at: -F.logsigmoid(a[1][a[2].long()] @ a[0]) - F.logsigmoid(-(a[1][a[3].long()] @ a[0])).sum(),
     "one_hot": lambda a, at: F.one_hot(a[0].long(), at["C"]).double(),
     "pick": lambda a, at: a[0].gather(-1, a[1].long().unsqueeze(-1)).squeeze(-1),
     "conv2d": lambda a, at: F.conv2d(a[0], a[1], a[2], stride=at["stride"], padding=at["pad"]),

@@ -1,4 +1,4 @@
-// Export templates of the newer layers (ops/normalization.ts, ops/embedding.ts), for both targets:
+// Export templates of the newer layers (ops/normalization.ts, embedding.ts, word2vec.ts), for both targets:
 // PyTorch calls its own functional layers (F.layer_norm, F.batch_norm, F.group_norm, F.embedding),
 // NumPy gets cs231n-style helpers. Kept apart from torchOps/numpyOps so each layer's two
 // translations read together; those tables spread these in.
@@ -11,6 +11,8 @@ export const TORCH_LAYER_TEMPLATES: Record<string, OpTemplate> = {
   batchnorm2d: expr(({ args: [x, g, b], attr }) => call('F.batch_norm', [x, 'None', 'None', g, b, 'training=True', `eps=${attr('eps').code}`])),
   groupnorm: expr(({ args: [x, g, b], attr }) => call('F.group_norm', [x, attr('G').code, g, b, `eps=${attr('eps').code}`])),
   embedding: expr(({ args: [W, idx] }) => call('F.embedding', [idx, W])),
+  naive_softmax_loss: helperCall('naive_softmax_loss'),
+  neg_sampling_loss: helperCall('neg_sampling_loss'),
 };
 
 /** The forward of each op differentiated through gradient functions, as a torch lambda body. */
@@ -19,6 +21,18 @@ export const TORCH_LAYER_BODIES: Record<string, string> = {
 };
 
 export const TORCH_LAYER_HELPERS: Record<string, HelperDef> = {
+  naive_softmax_loss: {
+    code: `def naive_softmax_loss(v_c, U, o):
+    """cs224n's naive-softmax word2vec loss: -log softmax(U v_c)[o], summed over the outside words o."""
+    return -torch.log_softmax(U @ v_c, dim=0)[o].sum()
+`,
+  },
+  neg_sampling_loss: {
+    code: `def neg_sampling_loss(v_c, U, o, negatives):
+    """cs224n's negative-sampling word2vec loss: -log sigmoid(u_o . v_c) - sum_k log sigmoid(-u_k . v_c)."""
+    return -F.logsigmoid(U[o] @ v_c) - F.logsigmoid(-(U[negatives] @ v_c)).sum()
+`,
+  },
   layernorm: {
     code: `def layernorm(x, gamma, beta, eps=1e-05):
     """Layer normalisation over the last axis (gamma and beta are [D])."""
@@ -32,6 +46,8 @@ export const NUMPY_LAYER_TEMPLATES: Record<string, OpTemplate> = {
   batchnorm2d: helperCall('batchnorm2d', ['eps']),
   groupnorm: helperCall('groupnorm', ['G', 'eps']),
   embedding: expr(({ args: [W, idx] }) => py(`${wrap(W, PREC.POSTFIX)}[${idx.code}]`, PREC.POSTFIX), 'keep'),
+  naive_softmax_loss: helperCall('naive_softmax_loss'),
+  neg_sampling_loss: helperCall('neg_sampling_loss'),
 };
 
 /** The cs231n-style backward helper of each op differentiated through gradient functions. */
@@ -40,6 +56,21 @@ export const NUMPY_LAYER_BACKWARDS: Record<string, string> = {
 };
 
 export const NUMPY_LAYER_HELPERS: Record<string, HelperDef> = {
+  naive_softmax_loss: {
+    code: `def naive_softmax_loss(v_c, U, o):
+    """cs224n's naive-softmax word2vec loss: -log softmax(U v_c)[o], summed over the outside words o."""
+    s = U @ v_c
+    m = np.max(s)
+    log_p = s - m - np.log(np.sum(np.exp(s - m)))
+    return -np.sum(log_p[o])
+`,
+  },
+  neg_sampling_loss: {
+    code: `def neg_sampling_loss(v_c, U, o, negatives):
+    """cs224n's negative-sampling word2vec loss: -log sigmoid(u_o . v_c) - sum_k log sigmoid(-u_k . v_c), stably."""
+    return np.logaddexp(0, -(U[o] @ v_c)) + np.sum(np.logaddexp(0, U[negatives] @ v_c))
+`,
+  },
   layernorm: {
     code: `def layernorm(x, gamma, beta, eps=1e-05):
     """Layer normalisation: each row (the last axis) to zero mean and unit biased variance, then gamma and beta (cs231n layernorm_forward)."""

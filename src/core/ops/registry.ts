@@ -13,6 +13,7 @@ import { REDUCTION_OPS } from './reductions';
 import { REGULARIZER_OPS } from './regularizers';
 import { SHAPE_OPS } from './shapeOps';
 import { GRADIENT_OPS } from './vjp';
+import { WORD2VEC_OPS } from './word2vec';
 
 export const ALL_OPS: readonly OpDef[] = [
   ...ARITHMETIC_OPS,
@@ -25,6 +26,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...CONVOLUTION_OPS,
   ...RECURRENT_OPS,
   ...LOSS_OPS,
+  ...WORD2VEC_OPS,
   ...REGULARIZER_OPS,
   ...GRADIENT_OPS,
 ];
