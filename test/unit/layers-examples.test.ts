@@ -12,7 +12,7 @@ import { errors, run } from './helpers/program';
 const examples = join(__dirname, '..', '..', 'examples');
 const read = (f: string) => readFileSync(join(examples, f), 'utf8');
 
-const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad'];
+const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad'];
 
 function lineOf(text: string, needle: string): number {
   const i = text.split('\n').findIndex((l) => l.includes(needle));
@@ -84,5 +84,34 @@ test('broken/layernorm-mean-term.grad: the missing mean term is caught at dx, wi
   assert.equal(check(a, 'ln.dbeta').verdict, 'pass');
   // The dropped term is the row mean of dx̂ times 1/σ: adding it back fixes the gate.
   const fixed = text.replace('(dxhat - xhat', '(dxhat - mean(dxhat, axis=1, keepdims=true) - xhat');
+  assert.deepEqual(notPassing(run(fixed)), []);
+});
+
+test('word2vec.grad: the naive-softmax gate by hand and the built-in loss agree', () => {
+  const a = run(read('word2vec.grad'));
+  const [byHand] = a.nodes.find((n) => n.name === 'by_hand')?.value ?? [];
+  const [builtIn] = a.nodes.find((n) => n.name === 'built_in')?.value ?? [];
+  assert.ok(Number.isFinite(byHand) && Math.abs(byHand - builtIn) < 1e-12, `${byHand} vs ${builtIn}`);
+});
+
+test('broken/embedding-assigned.grad: assigning instead of adding is caught at dW, worst at a repeated word', () => {
+  const text = read('broken/embedding-assigned.grad');
+  const a = run(text);
+  const c = check(a, 'bag.dW');
+  assert.equal(c.verdict, 'fail');
+  const w = c.worst[0];
+  assert.equal(w.relError, c.maxRelError);
+  const line = lineOf(text, 'dW = expand_dims(used');
+  const d = a.diagnostics.find((x) => x.code === 'gradcheck-failed' && x.range.start.line + 1 === line);
+  assert.ok(d, `no gradcheck-failed on line ${line}`);
+  assert.match(d.message, new RegExp(`gradient check failed for \`dW\` of \`bag\`: relative error .* at \\[${w.index.join(', ')}\\]`));
+  // The worst row is a word that occurs more than once; the hand gradient is 1/count of the true one.
+  const idx = a.nodes.find((n) => n.name === 'idx')?.value ?? [];
+  const count = idx.filter((k) => k === w.index[0]).length;
+  assert.ok(count >= 2, `row ${w.index[0]} occurs ${count} times`);
+  assert.ok(Math.abs(w.analytic * count - w.numeric) < 1e-6 * Math.abs(w.numeric));
+  // Rows used once are right: only repeated words fail.
+  for (const e of c.worst) assert.ok(idx.filter((k) => k === e.index[0]).length >= 2 || e.relError < 1e-6);
+  const fixed = text.replace('used = max(one_hot(idx, M), axis=0)', 'used = sum(one_hot(idx, M), axis=0)');
   assert.deepEqual(notPassing(run(fixed)), []);
 });
