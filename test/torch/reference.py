@@ -74,6 +74,16 @@ def rnn(x, h0, wx, wh, b):
     return torch.stack(hs, 0)
 
 
+def lstm(x, h0, c0, wx, wh, b):
+    h, c, hs = h0, c0, []
+    for t in range(x.shape[0]):
+        i, f, g, o = (x[t] @ wx + h @ wh + b).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        hs.append(h)
+    return torch.stack(hs, 0)
+
+
 def reshape(x, at):
     return x.reshape(at["sizes"])
 
@@ -143,6 +153,7 @@ OPS = {
     "max_pool2d": lambda a, at: F.max_pool2d(a[0], at["size"], at["stride"]),
     "avg_pool2d": lambda a, at: F.avg_pool2d(a[0], at["size"], at["stride"]),
     "rnn": lambda a, at: rnn(*a),
+    "lstm": lambda a, at: lstm(*a),
     "softmax_ce": lambda a, at: softmax_ce(a[0], a[1]),
     "svm": lambda a, at: svm(a[0], a[1], at["delta"]),
     "max_margin": lambda a, at: torch.clamp(at["delta"] - a[0] + a[1], min=0).mean(),

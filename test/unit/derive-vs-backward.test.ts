@@ -87,6 +87,7 @@ const CASES: Case[] = [
   { op: 'max_pool2d', params: 'x: [N, K, S, S]', out: '[N, K, 4, 4]', body: 'max_pool2d(x, size=2, stride=1)' },
   { op: 'avg_pool2d', params: 'x: [N, K, S, S]', out: '[N, K, 2, 2]', body: 'avg_pool2d(x, size=2, stride=2)' },
   { op: 'rnn', params: 'x: [T, N, D], h0: [N, H], Wx: [D, H], Wh: [H, H], b: [H]', out: '[T, N, H]', body: 'rnn(x, h0, Wx, Wh, b)' },
+  { op: 'lstm', params: 'x: [T, N, D], h0: [N, H], c0: [N, H], Wx: [D, 8], Wh: [H, 8], b: [8]', out: '[T, N, H]', body: 'lstm(x, h0, c0, Wx, Wh, b)' },
   { op: 'softmax_ce', params: 's: [N, C], y: int[N]', out: '[]', body: 'softmax_ce(s, y)' },
   { op: 'svm', params: 's: [N, C], y: int[N]', out: '[]', body: 'svm(s, y, delta=1)' },
   { op: 'max_margin', params: 's: [N, 1], sc: [N, K]', out: '[]', body: 'max_margin(s, sc, delta=1)' },

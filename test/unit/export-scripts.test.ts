@@ -139,6 +139,20 @@ gate norms(x: [N, C, H, H], g: [C], be: [C], gl: [H], bl: [H]) -> out: [] {
 }
 loss = norms(x, g, be, gl, bl)
 `,
+  'derived: lstm with BPTT': `seed 9
+dims T = 4, N = 2, D = 3, H = 2, G = 8
+input x: [T, N, D]
+param h0: [N, H] ~ normal(0.5)
+param c0: [N, H] ~ normal(0.5)
+param Wx: [D, G] ~ xavier
+param Wh: [H, G] ~ xavier
+param b: [G] ~ normal(0.3)
+gate l(x: [T, N, D], h0: [N, H], c0: [N, H], Wx: [D, G], Wh: [H, G], b: [G]) -> out: [] {
+  hs = lstm(x, h0, c0, Wx, Wh, b)
+  out = sum(hs * hs)
+}
+loss = l(x, h0, c0, Wx, Wh, b)
+`,
   'derived: sigmoid neuron with index_grad': `param w: [3] = [2, -3, -3]
 input x: [2] = [-1, -2]
 gate neuron(w: [K], x: [J]) -> f: [] {

@@ -1,4 +1,4 @@
-// Export templates of the newer layers (ops/normalization.ts, embedding.ts, word2vec.ts), for both targets:
+// Export templates of the newer layers (ops/normalization.ts, embedding.ts, word2vec.ts, lstm.ts), for both targets:
 // PyTorch calls its own functional layers (F.layer_norm, F.batch_norm, F.group_norm, F.embedding),
 // NumPy gets cs231n-style helpers. Kept apart from torchOps/numpyOps so each layer's two
 // translations read together; those tables spread these in.
@@ -13,14 +13,28 @@ export const TORCH_LAYER_TEMPLATES: Record<string, OpTemplate> = {
   embedding: expr(({ args: [W, idx] }) => call('F.embedding', [idx, W])),
   naive_softmax_loss: helperCall('naive_softmax_loss'),
   neg_sampling_loss: helperCall('neg_sampling_loss'),
+  lstm: helperCall('lstm'),
 };
 
 /** The forward of each op differentiated through gradient functions, as a torch lambda body. */
 export const TORCH_LAYER_BODIES: Record<string, string> = {
   groupnorm: 'F.group_norm(x, G, gamma, beta, eps=eps)',
+  lstm: 'lstm(x, h0, c0, Wx, Wh, b)',
 };
 
 export const TORCH_LAYER_HELPERS: Record<string, HelperDef> = {
+  lstm: {
+    code: `def lstm(x, h0, c0, Wx, Wh, b):
+    """LSTM with gates i, f, g, o (PyTorch's order) side by side in Wx [D, 4H], Wh [H, 4H], b [4H]; every hidden state, [T, N, H]."""
+    h, c, hs = h0, c0, []
+    for t in range(x.shape[0]):
+        i, f, g, o = (x[t] @ Wx + h @ Wh + b).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        hs.append(h)
+    return torch.stack(hs)
+`,
+  },
   naive_softmax_loss: {
     code: `def naive_softmax_loss(v_c, U, o):
     """cs224n's naive-softmax word2vec loss: -log softmax(U v_c)[o], summed over the outside words o."""
@@ -48,14 +62,55 @@ export const NUMPY_LAYER_TEMPLATES: Record<string, OpTemplate> = {
   embedding: expr(({ args: [W, idx] }) => py(`${wrap(W, PREC.POSTFIX)}[${idx.code}]`, PREC.POSTFIX), 'keep'),
   naive_softmax_loss: helperCall('naive_softmax_loss'),
   neg_sampling_loss: helperCall('neg_sampling_loss'),
+  lstm: helperCall('lstm'),
 };
 
 /** The cs231n-style backward helper of each op differentiated through gradient functions. */
 export const NUMPY_LAYER_BACKWARDS: Record<string, string> = {
   groupnorm: 'groupnorm_backward',
+  lstm: 'lstm_backward',
 };
 
 export const NUMPY_LAYER_HELPERS: Record<string, HelperDef> = {
+  lstm: {
+    needs: ['sigmoid'],
+    code: `def lstm(x, h0, c0, Wx, Wh, b, cache=None):
+    """LSTM with gates i, f, g, o (PyTorch's order) side by side in Wx [D, 4H], Wh [H, 4H], b [4H]; every hidden state, [T, N, H]."""
+    h, c, hs = h0, c0, []
+    for t in range(x.shape[0]):
+        i, f, g, o = np.split(x[t] @ Wx + h @ Wh + b, 4, axis=1)
+        i, f, g, o = sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o)
+        c_prev, c = c, f * c + i * g
+        h = o * np.tanh(c)
+        hs.append(h)
+        if cache is not None:
+            cache.append((i, f, g, o, c_prev, c))
+    return np.stack(hs)
+`,
+  },
+  lstm_backward: {
+    needs: ['lstm'],
+    code: `def lstm_backward(dout, x, h0, c0, Wx, Wh, b):
+    """(dx, dh0, dc0, dWx, dWh, db) of lstm by backpropagation through time (cs231n lstm_backward)."""
+    cache = []
+    hs = lstm(x, h0, c0, Wx, Wh, b, cache)
+    dx, dWx, dWh, db = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    dh, dc = np.zeros_like(h0), np.zeros_like(c0)
+    for t in reversed(range(x.shape[0])):
+        i, f, g, o, c_prev, c = cache[t]
+        dh = dh + dout[t]
+        tc = np.tanh(c)
+        dc = dc + dh * o * (1 - tc ** 2)
+        da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2), dh * tc * o * (1 - o)], axis=1)
+        h_prev = hs[t - 1] if t > 0 else h0
+        dx[t] = da @ Wx.T
+        dWx += x[t].T @ da
+        dWh += h_prev.T @ da
+        db += np.sum(da, axis=0)
+        dh, dc = da @ Wh.T, dc * f
+    return dx, dh, dc, dWx, dWh, db
+`,
+  },
   naive_softmax_loss: {
     code: `def naive_softmax_loss(v_c, U, o):
     """cs224n's naive-softmax word2vec loss: -log softmax(U v_c)[o], summed over the outside words o."""

@@ -107,7 +107,7 @@ const BODY_OF: Record<string, string> = {
 };
 
 const GRADIENTS = gradientFunctions((g) => ({
-  needs: ['vjp', ...(['rnn', 'batchnorm'].includes(g.op) ? [g.op] : [])],
+  needs: ['vjp', ...(['rnn', 'batchnorm', 'lstm'].includes(g.op) ? [g.op] : [])],
   code: `def ${g.id}(dout, ${g.signature}):
     """The gradient of ${g.op} with respect to ${g.param}, given the upstream gradient dout."""
     return vjp(lambda ${g.params.join(', ')}: ${BODY_OF[g.op]}, ${pyTuple(g.params)}, dout, ${g.index})

@@ -5,6 +5,7 @@ import { CONVOLUTION_OPS } from './convolution';
 import { ELEMENTWISE_OPS } from './elementwise';
 import { EMBEDDING_OPS } from './embedding';
 import { LOSS_OPS } from './losses';
+import { LSTM_OPS } from './lstm';
 import { NETWORK_OPS } from './networks';
 import { NORMALIZATION_OPS } from './normalization';
 import type { OpDef } from './op';
@@ -25,6 +26,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...EMBEDDING_OPS,
   ...CONVOLUTION_OPS,
   ...RECURRENT_OPS,
+  ...LSTM_OPS,
   ...LOSS_OPS,
   ...WORD2VEC_OPS,
   ...REGULARIZER_OPS,
