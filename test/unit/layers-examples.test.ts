@@ -12,7 +12,7 @@ import { errors, run } from './helpers/program';
 const examples = join(__dirname, '..', '..', 'examples');
 const read = (f: string) => readFileSync(join(examples, f), 'utf8');
 
-const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad'];
+const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad', 'lstm.grad'];
 
 function lineOf(text: string, needle: string): number {
   const i = text.split('\n').findIndex((l) => l.includes(needle));
@@ -113,5 +113,22 @@ test('broken/embedding-assigned.grad: assigning instead of adding is caught at d
   // Rows used once are right: only repeated words fail.
   for (const e of c.worst) assert.ok(idx.filter((k) => k === e.index[0]).length >= 2 || e.relError < 1e-6);
   const fixed = text.replace('used = max(one_hot(idx, M), axis=0)', 'used = sum(one_hot(idx, M), axis=0)');
+  assert.deepEqual(notPassing(run(fixed)), []);
+});
+
+test('broken/lstm-forget-gate.grad: σ′ of the forget gate taken at the output is caught at daf, the other gates pass', () => {
+  const text = read('broken/lstm-forget-gate.grad');
+  const a = run(text);
+  const c = check(a, 'cell.daf');
+  assert.equal(c.verdict, 'fail');
+  const w = c.worst[0];
+  assert.equal(w.relError, c.maxRelError);
+  assert.ok(w.relError > 1e-2 && !w.kinkCrossed);
+  const line = lineOf(text, 'daf = dcn * c * h * (1 - h)');
+  const d = a.diagnostics.find((x) => x.code === 'gradcheck-failed' && x.range.start.line + 1 === line);
+  assert.ok(d, `no gradcheck-failed on line ${line}`);
+  assert.match(d.message, new RegExp(`gradient check failed for \`daf\` of \`cell\`: relative error .* at \\[${w.index.join(', ')}\\]`));
+  for (const other of ['dai', 'dag', 'dao', 'dc']) assert.equal(check(a, `cell.${other}`).verdict, 'pass', other);
+  const fixed = text.replace('daf = dcn * c * h * (1 - h)', 'daf = dcn * c * f * (1 - f)');
   assert.deepEqual(notPassing(run(fixed)), []);
 });
