@@ -22,7 +22,7 @@ export function exampleTexts(): string[] {
 const DIMS = ['N', 'D', 'H', 'C', 'K'];
 const NAMES = ['x', 'y', 'W', 'b', 'h', 'z', 's', 'loss', 'dout', 'dX', 'out'];
 const UNARY = ['exp', 'log', 'sqrt', 'abs', 'square', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'elu', 'sign', 'softmax', 'log_softmax', 'sum', 'mean', 'max', 'min', 'logsumexp', 'l2', 'l1', 'transpose', 'ones_like'];
-const BINARY_FN = ['max', 'min', 'mse', 'sigmoid_bce', 'max_margin', 'softmax_ce', 'svm', 'pick', 'one_hot', 'concat', 'stack', 'reshape', 'dropout', 'clip', 'elastic', 'expand_dims', 'conv2d', 'max_pool2d', 'rnn', 'batchnorm', 'maxout', 'conv2d_dx'];
+const BINARY_FN = ['max', 'min', 'mse', 'sigmoid_bce', 'max_margin', 'softmax_ce', 'svm', 'pick', 'one_hot', 'concat', 'stack', 'reshape', 'dropout', 'clip', 'elastic', 'expand_dims', 'conv2d', 'max_pool2d', 'rnn', 'batchnorm', 'maxout', 'conv2d_dx', 'layernorm', 'batchnorm2d', 'groupnorm', 'groupnorm_dx', 'embedding', 'naive_softmax_loss', 'neg_sampling_loss', 'lstm', 'lstm_dWx'];
 const OPS = ['+', '-', '*', '/', '@', '**', '>', '==', '<='];
 const KWARGS = ['axis=0', 'axis=-1', 'axis=1', 'keepdims=true', 'p=0.5', 'alpha=0.1', 'delta=1', 'stride=2', 'pad=1', 'size=2', 'eps=1e-5', 'axs=0'];
 const NUMBERS = ['0', '1', '-2', '0.5', '.5', '1e-3', '3', '1e400', '1e', '7'];

@@ -74,6 +74,16 @@ def rnn(x, h0, wx, wh, b):
     return torch.stack(hs, 0)
 
 
+def lstm(x, h0, c0, wx, wh, b):
+    h, c, hs = h0, c0, []
+    for t in range(x.shape[0]):
+        i, f, g, o = (x[t] @ wx + h @ wh + b).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        hs.append(h)
+    return torch.stack(hs, 0)
+
+
 def reshape(x, at):
     return x.reshape(at["sizes"])
 
@@ -131,12 +141,19 @@ OPS = {
     "maxout": lambda a, at: torch.maximum(a[0] @ a[1] + a[2], a[0] @ a[3] + a[4]),
     "dropout": lambda a, at: dropout(a[0], at),
     "batchnorm": lambda a, at: batchnorm(a[0], a[1], a[2], at["eps"]),
+    "layernorm": lambda a, at: F.layer_norm(a[0], a[1].shape, a[1], a[2], eps=at["eps"]),
+    "batchnorm2d": lambda a, at: F.batch_norm(a[0], None, None, a[1], a[2], training=True, eps=at["eps"]),
+    "groupnorm": lambda a, at: F.group_norm(a[0], at["G"], a[1], a[2], eps=at["eps"]),
+    "embedding": lambda a, at: F.embedding(a[1].long(), a[0]),
+    "naive_softmax_loss": lambda a, at: -torch.log_softmax(a[1] @ a[0], dim=0)[a[2].long()].sum(),
+    "neg_sampling_loss": lambda a, at: -F.logsigmoid(a[1][a[2].long()] @ a[0]) - F.logsigmoid(-(a[1][a[3].long()] @ a[0])).sum(),
     "one_hot": lambda a, at: F.one_hot(a[0].long(), at["C"]).double(),
     "pick": lambda a, at: a[0].gather(-1, a[1].long().unsqueeze(-1)).squeeze(-1),
     "conv2d": lambda a, at: F.conv2d(a[0], a[1], a[2], stride=at["stride"], padding=at["pad"]),
     "max_pool2d": lambda a, at: F.max_pool2d(a[0], at["size"], at["stride"]),
     "avg_pool2d": lambda a, at: F.avg_pool2d(a[0], at["size"], at["stride"]),
     "rnn": lambda a, at: rnn(*a),
+    "lstm": lambda a, at: lstm(*a),
     "softmax_ce": lambda a, at: softmax_ce(a[0], a[1]),
     "svm": lambda a, at: svm(a[0], a[1], at["delta"]),
     "max_margin": lambda a, at: torch.clamp(at["delta"] - a[0] + a[1], min=0).mean(),

@@ -125,6 +125,34 @@ gate bm(x: [N, D], g: [D], be: [D], W1: [D, H], b1: [H], W2: [D, H], b2: [H]) ->
 }
 loss = bm(x, g, be, W1, b1, W2, b2)
 `,
+  'derived: layernorm, batchnorm2d and groupnorm': `seed 8
+dims N = 3, C = 4, H = 2
+input x: [N, C, H, H]
+param g: [C] ~ uniform(0.5, 1.5)
+param be: [C] ~ normal(0.1)
+param gl: [H] ~ uniform(0.5, 1.5)
+param bl: [H] ~ normal(0.1)
+gate norms(x: [N, C, H, H], g: [C], be: [C], gl: [H], bl: [H]) -> out: [] {
+  a = groupnorm(x, g, be, 2)
+  b = batchnorm2d(a * a, g, be, eps=0.001)
+  out = sum(layernorm(b, gl, bl) ** 3)
+}
+loss = norms(x, g, be, gl, bl)
+`,
+  'derived: lstm with BPTT': `seed 9
+dims T = 4, N = 2, D = 3, H = 2, G = 8
+input x: [T, N, D]
+param h0: [N, H] ~ normal(0.5)
+param c0: [N, H] ~ normal(0.5)
+param Wx: [D, G] ~ xavier
+param Wh: [H, G] ~ xavier
+param b: [G] ~ normal(0.3)
+gate l(x: [T, N, D], h0: [N, H], c0: [N, H], Wx: [D, G], Wh: [H, G], b: [G]) -> out: [] {
+  hs = lstm(x, h0, c0, Wx, Wh, b)
+  out = sum(hs * hs)
+}
+loss = l(x, h0, c0, Wx, Wh, b)
+`,
   'derived: sigmoid neuron with index_grad': `param w: [3] = [2, -3, -3]
 input x: [2] = [-1, -2]
 gate neuron(w: [K], x: [J]) -> f: [] {

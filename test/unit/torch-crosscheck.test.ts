@@ -87,6 +87,18 @@ param b: [H] ~ normal(0.1)
 hs = rnn(x, h0, Wx, Wh, b)
 loss = mse(hs, target) + 0.5 * mean(hs[-1])
 `,
+  'LSTM with BPTT over 7 steps, a loss on every state and the initial states learned': `seed 9
+dims T = 7, N = 3, D = 4, H = 5, G = 20
+input x: [T, N, D]
+input target: [T, N, H]
+param h0: [N, H] ~ normal(0.5)
+param c0: [N, H] ~ normal(0.5)
+param Wx: [D, G] ~ xavier
+param Wh: [H, G] ~ xavier
+param b: [G] ~ normal(0.3)
+hs = lstm(x, h0, c0, Wx, Wh, b)
+loss = mse(hs, target) + 0.5 * mean(hs[-1])
+`,
   'every other op': readFileSync(join(__dirname, '..', 'fixtures', 'every-op.grad'), 'utf8'),
 };
 

@@ -69,7 +69,8 @@ export function gradientFunctions(define: (g: GradientFunction) => HelperDef): {
     params.forEach((param, index) => {
       const id = vjpName(op, param);
       templates[id] = helperCall(id, attrs.map((a) => a.name));
-      const signature = [...params, ...attrs.map((a) => `${a.name}=${pyDefault(a)}`)].join(', ');
+      // A required attribute (groupnorm's G) comes before those with defaults in every signature.
+      const signature = [...params, ...attrs.map((a) => (a.default === undefined ? a.name : `${a.name}=${pyDefault(a)}`))].join(', ');
       helpers[id] = define({ op: op.name, id, param, index, params, signature, passAttrs: attrs.map((a) => `${a.name}=${a.name}`) });
     });
   }

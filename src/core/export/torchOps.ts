@@ -5,6 +5,7 @@ import { call, method, py, PREC, pyTuple, wrap } from './pyExpr';
 import { expr, fn, gradientFunctions, helperCall, listText, OPERATORS, range, shapeItems } from './opKit';
 import type { ExprTemplate, HelperDef, OpTemplate, TargetOps } from './templates';
 import { axesAttr } from '../shapes/axes';
+import { TORCH_LAYER_BODIES, TORCH_LAYER_HELPERS, TORCH_LAYER_TEMPLATES } from './layerOps';
 
 /**
  * `x.sum()`, `x.sum(dim=0)`, `x.amax(dim=(0, 1), keepdim=True)`; amax, amin and logsumexp need
@@ -89,6 +90,7 @@ const TEMPLATES: Record<string, OpTemplate> = {
   l1: expr(({ args: [W] }) => method(method(W, 'abs'), 'sum')),
   elastic: expr(({ args: [W], attr }) => py(`${attr('beta').code} * ${method(py(`${wrap(W, PREC.POSTFIX)} ** 2`, PREC.POW), 'sum').code} + ${method(method(W, 'abs'), 'sum').code}`, PREC.ADD)),
   index_grad: expr(({ args: [dout, x], attr, helper }) => call(helper('index_grad'), [dout, x, `at=${listText(attr('at').value)}`])),
+  ...TORCH_LAYER_TEMPLATES,
 };
 
 // ------------------------------------------------------------------ gradient functions
@@ -101,10 +103,11 @@ const BODY_OF: Record<string, string> = {
   rnn: 'rnn(x, h0, Wx, Wh, b)',
   batchnorm: 'batchnorm(x, gamma, beta, eps=eps)',
   maxout: 'torch.maximum(x @ W1 + b1, x @ W2 + b2)',
+  ...TORCH_LAYER_BODIES,
 };
 
 const GRADIENTS = gradientFunctions((g) => ({
-  needs: ['vjp', ...(['rnn', 'batchnorm'].includes(g.op) ? [g.op] : [])],
+  needs: ['vjp', ...(['rnn', 'batchnorm', 'lstm'].includes(g.op) ? [g.op] : [])],
   code: `def ${g.id}(dout, ${g.signature}):
     """The gradient of ${g.op} with respect to ${g.param}, given the upstream gradient dout."""
     return vjp(lambda ${g.params.join(', ')}: ${BODY_OF[g.op]}, ${pyTuple(g.params)}, dout, ${g.index})
@@ -174,5 +177,5 @@ const HELPERS: Record<string, HelperDef> = {
 
 export const TORCH_OPS: TargetOps = {
   templates: { ...TEMPLATES, ...GRADIENTS.templates },
-  helpers: { ...HELPERS, ...GRADIENTS.helpers },
+  helpers: { ...HELPERS, ...TORCH_LAYER_HELPERS, ...GRADIENTS.helpers },
 };

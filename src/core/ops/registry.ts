@@ -3,14 +3,18 @@ import type { BinaryOp } from '../lang/ast';
 import { ARITHMETIC_OPS, add, div, eq, ge, gt, le, lt, matmul, mul, pow, sub } from './arithmetic';
 import { CONVOLUTION_OPS } from './convolution';
 import { ELEMENTWISE_OPS } from './elementwise';
+import { EMBEDDING_OPS } from './embedding';
 import { LOSS_OPS } from './losses';
+import { LSTM_OPS } from './lstm';
 import { NETWORK_OPS } from './networks';
+import { NORMALIZATION_OPS } from './normalization';
 import type { OpDef } from './op';
 import { RECURRENT_OPS } from './recurrent';
 import { REDUCTION_OPS } from './reductions';
 import { REGULARIZER_OPS } from './regularizers';
 import { SHAPE_OPS } from './shapeOps';
 import { GRADIENT_OPS } from './vjp';
+import { WORD2VEC_OPS } from './word2vec';
 
 export const ALL_OPS: readonly OpDef[] = [
   ...ARITHMETIC_OPS,
@@ -18,9 +22,13 @@ export const ALL_OPS: readonly OpDef[] = [
   ...REDUCTION_OPS,
   ...SHAPE_OPS,
   ...NETWORK_OPS,
+  ...NORMALIZATION_OPS,
+  ...EMBEDDING_OPS,
   ...CONVOLUTION_OPS,
   ...RECURRENT_OPS,
+  ...LSTM_OPS,
   ...LOSS_OPS,
+  ...WORD2VEC_OPS,
   ...REGULARIZER_OPS,
   ...GRADIENT_OPS,
 ];

@@ -8,6 +8,8 @@ import { formatShape, shapesEqual } from '../shapes/shape';
 import { Tensor } from '../tensor/tensor';
 import { conv2d, avgPool2d, maxPool2d } from './convolution';
 import { batchnorm, maxout } from './networks';
+import { groupnorm } from './normalization';
+import { lstm } from './lstm';
 import { index } from './arithmetic';
 import type { IndexSpec, OpDef } from './op';
 import { rnn } from './recurrent';
@@ -48,7 +50,7 @@ function gradientFunction(op: OpDef, k: number): OpDef {
 }
 
 /** Ops differentiated through gradient functions rather than a formula (the exporters define them too). */
-export const THROUGH_FUNCTIONS: OpDef[] = [conv2d, maxPool2d, avgPool2d, rnn, batchnorm, maxout];
+export const THROUGH_FUNCTIONS: OpDef[] = [conv2d, maxPool2d, avgPool2d, rnn, batchnorm, maxout, groupnorm, lstm];
 
 /** The gradient of `x[i, j]`: dout placed at the indexed position of x, zeros elsewhere. */
 export const indexGrad: OpDef = {
