@@ -5,13 +5,30 @@
 import type { GradCheckEntry } from '../model';
 import type { GradCheckThresholds } from '../defaults';
 
+type Judged = Pick<GradCheckEntry, 'kinkCrossed' | 'absError' | 'roundOff' | 'relError' | 'budget'>;
+
+/**
+ * The relative error a verdict judges an entry by: the confirmed estimate's when the entry was
+ * confirmed at more steps (checks/confirm.ts), and 0 when its error budget (truncation,
+ * round-off) explains the disagreement at h.
+ */
+export function judgedError(e: Pick<GradCheckEntry, 'relError' | 'budget'>): number {
+  if (!e.budget) return e.relError;
+  return e.budget.cause === 'genuine' ? e.budget.relError : 0;
+}
+
+/** Whether an entry counts in a verdict at all: it crossed no kink or step, and its difference is beyond the round-off at h. */
+export function entryCounts(e: Judged): boolean {
+  return !e.kinkCrossed && !(e.absError <= e.roundOff);
+}
+
 /**
  * An entry a check counts in `failing` (the rule of gradcheck.ts): it did not cross a kink, its
- * difference is beyond the round-off of the central difference, and its relative error is above
- * `warn` (NaN included).
+ * difference is beyond the round-off of the central difference, and its judged relative error is
+ * above `warn` (NaN included).
  */
-export function entryIsOff(e: Pick<GradCheckEntry, 'kinkCrossed' | 'absError' | 'roundOff' | 'relError'>, t: GradCheckThresholds): boolean {
-  return !e.kinkCrossed && !(e.absError <= e.roundOff) && !(e.relError <= t.warn);
+export function entryIsOff(e: Judged, t: GradCheckThresholds): boolean {
+  return entryCounts(e) && !(judgedError(e) <= t.warn);
 }
 
 export interface ThresholdBand {
