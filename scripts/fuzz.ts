@@ -16,7 +16,6 @@ const minutes = Number(args[args.indexOf('--minutes') + 1] ?? 5) || 5;
 const seed = Number(args[args.indexOf('--seed') + 1] ?? Date.now() % 1e9) || 1;
 // The verdict property (issue 18) runs over this many well-typed programs before the time-boxed part.
 const verdictRuns = args.includes('--verdicts') ? Number(args[args.indexOf('--verdicts') + 1]) : 2000;
-const deadline = Date.now() + minutes * 60_000;
 const regressions = join(__dirname, '..', 'test', 'fuzz', 'regressions');
 mkdirSync(regressions, { recursive: true });
 
@@ -35,6 +34,7 @@ for (const text of verdictRuns > 0 ? fc.sample(wellTyped, { seed, numRuns: verdi
 }
 console.log(JSON.stringify({ verdicts }));
 
+const deadline = Date.now() + minutes * 60_000;
 const sources = [program, mutation(exampleTexts()), wellTyped];
 let tried = 0;
 let crashes = 0;
