@@ -170,7 +170,12 @@ test('no true alarm is lost: every broken example and classic mistake is caught 
 });
 
 test('property: on random well-typed programs whose gradients agree, no false alarm (200 programs)', () => {
-  const texts = fc.sample(wellTyped, { seed: 18, numRuns: 200 });
+  // Plus every false alarm the long fuzz (npm run fuzz) once saved.
+  const saved = join(__dirname, '..', 'fuzz', 'regressions');
+  const regressions = readdirSync(saved)
+    .filter((f) => f.startsWith('verdict-') && f.endsWith('.grad'))
+    .map((f) => readFileSync(join(saved, f), 'utf8'));
+  const texts = [...fc.sample(wellTyped, { seed: 18, numRuns: 200 }), ...regressions];
   const falseAlarms: string[] = [];
   const wrong: string[] = [];
   let agreed = 0;
@@ -183,5 +188,5 @@ test('property: on random well-typed programs whose gradients agree, no false al
   }
   assert.deepEqual(wrong, [], 'GradLens’ analytic gradients agree with central differences at several steps');
   assert.deepEqual(falseAlarms, []);
-  assert.ok(agreed >= 150, `only ${agreed} of 200 programs ran to the checks`);
+  assert.ok(agreed >= 150, `only ${agreed} of ${texts.length} programs ran to the checks`);
 });
