@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Analysis, GradCheckEntry } from '../../src/core/model';
 import { analyze } from '../../src/core/analyze';
-import { confirmEntries } from '../../src/core/checks/confirm';
+import { confirmEntries, confirmLimit } from '../../src/core/checks/confirm';
 import { relativeError, THRESHOLDS } from '../../src/core/checks/gradcheck';
 import type { Probe } from '../../src/core/checks/differences';
 import { wellTyped } from '../fuzz/generators';
@@ -131,16 +131,26 @@ test('confirmation classifies truncation (∝ h²), round-off (∝ 1/h) and genu
   assert.ok(slightly.budget.relError > 1e-4);
 });
 
-test('only suspicious entries are confirmed, within the limit', () => {
-  const good = entryFor((x) => x * x, 0.5, 1);
-  let calls = 0;
+test('only suspicious entries are confirmed, and at most confirmLimit of them (the worst)', () => {
+  const f = (x: number) => x ** 3;
+  let probed = 0;
   const probe: Probe = (indices, s) => {
-    calls += indices.length;
-    return probeOf((x) => x * x, 0.5)(indices, s);
+    probed += indices.length;
+    return probeOf(f, 1e-9)(indices, s);
   };
-  const out = confirmEntries([good], [0], probe, 1e-5, THRESHOLDS);
-  assert.equal(calls, 0);
-  assert.equal(out[0].budget, undefined);
+  // A passing entry costs nothing more.
+  const good = entryFor((x) => x * x, 0.5, 1);
+  assert.equal(confirmEntries([good], [0], probe, 1e-5, THRESHOLDS)[0].budget, undefined);
+  assert.equal(probed, 0);
+  // 100 suspicious entries (truncation against a true gradient of ~0), the relative error growing with k.
+  const entries = Array.from({ length: 100 }, (_, k) => ({ ...entryFor(f, 1e-9, 3e-18), relError: 0.01 + k * 1e-4 }));
+  const out = confirmEntries(entries, entries.map((_, k) => k), probe, 1e-5, THRESHOLDS);
+  const limit = confirmLimit(100);
+  assert.ok(limit < 100 && limit >= 4);
+  assert.equal(probed, 2 * limit, 'one probe per extra step (h/4, 4h) per confirmed entry');
+  const confirmed = out.map((e, k) => (e.budget ? k : -1)).filter((k) => k >= 0);
+  assert.deepEqual(confirmed, Array.from({ length: limit }, (_, j) => 100 - limit + j), 'the worst ones');
+  assert.ok(out.every((e) => !e.budget || e.budget.cause === 'truncation'));
 });
 
 /** Every gradient-check alarm of an analysis: code, line and the worst entry the message names. */

@@ -3,13 +3,22 @@
 // extrapolations, (16·D(h/4) − D(h))/15 and (16·D(h) − D(4h))/15, remove the h² term; the
 // analytic value is judged against them. An error that shrinks like h² was truncation, one that
 // grows like 1/h round-off, and one stable across the steps is genuine. Only the entries that
-// would otherwise warn or fail are confirmed (the worst CONFIRM_LIMIT of them): 4 evaluations each.
+// would otherwise warn or fail are confirmed (the worst of them, see confirmLimit): 4 evaluations each.
 import type { ErrorBudget, GradCheckEntry, KinkCrossing } from '../model';
 import { relativeError, type Thresholds } from './gradcheck';
 import { roundOffOf, type KinkHit, type Probe } from './differences';
 
 /** Entries of one check confirmed at most (worst first); the others keep their verdict at h. */
 export const CONFIRM_LIMIT = 32;
+
+/**
+ * How many of a check's `checked` entries may be confirmed: at 4 evaluations each against the
+ * check's 2 per entry, confirmation at most doubles a check's cost (plus 16 evaluations for a
+ * check of a handful of entries), so it stays within a small factor of the budget it was planned in.
+ */
+export function confirmLimit(checked: number): number {
+  return Math.min(CONFIRM_LIMIT, Math.max(4, Math.floor(checked / 2)));
+}
 /** A disagreement counts only beyond this many times the estimate's own uncertainty. */
 const MARGIN = 2;
 
@@ -29,7 +38,7 @@ export function confirmEntries(entries: GradCheckEntry[], indices: number[], pro
     .map((_, k) => k)
     .filter((k) => suspicious(entries[k], t))
     .sort((a, b) => entries[b].relError - entries[a].relError || a - b)
-    .slice(0, CONFIRM_LIMIT);
+    .slice(0, confirmLimit(entries.length));
   if (!picked.length) return entries;
   const at = picked.map((k) => indices[k]);
   const small = probe(at, h / 4);
