@@ -13,6 +13,8 @@ import { relativeError, THRESHOLDS } from '../../src/core/checks/gradcheck';
 import type { Probe } from '../../src/core/checks/differences';
 import { wellTyped } from '../fuzz/generators';
 import { verdictOutcome } from '../fuzz/verdicts';
+import { ALL_OPS } from '../../src/core/ops/registry';
+import { Tensor } from '../../src/core/tensor/tensor';
 
 const examples = join(__dirname, '..', '..', 'examples');
 
@@ -36,6 +38,18 @@ function withConfirmation<T>(on: boolean, fn: () => T): T {
     else process.env.GRADLENS_GRADCHECK_UNCONFIRMED = prev;
   }
 }
+
+test('every op with steps records which side each element took, and the sides change exactly where the output jumps', () => {
+  const stepped = ALL_OPS.filter((op) => op.steps !== undefined);
+  assert.deepEqual(stepped.map((op) => op.id).sort(), ['eq', 'ge', 'gt', 'le', 'lt', 'sign']);
+  const ctx = { trackKinks: true, random: (n: number) => new Float64Array(n) };
+  for (const op of stepped) {
+    const args = op.signature.filter((p) => p.kind === 'tensor').map((_, k) => (k === 0 ? new Tensor([5], Float64Array.from([-1, -1e-12, 0, 1e-12, 1])) : Tensor.scalar(0)));
+    const r = op.forward(args, {}, ctx);
+    assert.ok(r.kinks && r.kinks.length === r.value.size, `${op.id} records its sides`);
+    for (let i = 1; i < r.value.size; i++) assert.equal(r.kinks[i] !== r.kinks[i - 1], r.value.data[i] !== r.value.data[i - 1], `${op.id} [${i}]`);
+  }
+});
 
 const STEP = 'input x: [3] = [0.3, -0.000001, 2]\nm = x > 0\nloss = sum(x * x * m)\n';
 const TRUNCATION = 'param w: [2] = [0.5, 1e-9]\nloss = sum(exp(w) * w ** 3)\n';
