@@ -10,6 +10,7 @@ import type { Analysis, GradCheckEntry } from '../../src/core/model';
 import { analyze } from '../../src/core/analyze';
 import { confirmEntries, confirmLimit } from '../../src/core/checks/confirm';
 import { relativeError, THRESHOLDS } from '../../src/core/checks/gradcheck';
+import { reportedEntry } from '../../src/core/checks/thresholds';
 import type { Probe } from '../../src/core/checks/differences';
 import { wellTyped } from '../fuzz/generators';
 import { verdictOutcome } from '../fuzz/verdicts';
@@ -213,4 +214,13 @@ test('property: on random well-typed programs whose gradients agree, no false al
   assert.deepEqual(wrong, [], 'GradLens’ analytic gradients agree with central differences at several steps');
   assert.deepEqual(falseAlarms, []);
   assert.ok(agreed >= 150, `only ${agreed} of ${texts.length} programs ran to the checks`);
+});
+
+test('a verdict names the worst entry its budget does not explain', () => {
+  const trunc = confirmOne((x) => x ** 3, 1e-9, 3e-18);
+  const wrong = confirmOne((x) => Math.sin(x), 0.7, 2 * Math.cos(0.7));
+  const kink = { ...entryFor((x) => x * x, 0.5, 1), kinkCrossed: true, relError: 1 };
+  assert.equal(reportedEntry([kink, trunc, wrong]), wrong);
+  assert.equal(reportedEntry([kink, trunc]), trunc, 'nothing unexplained: the worst without a kink');
+  assert.equal(reportedEntry([kink]), kink);
 });

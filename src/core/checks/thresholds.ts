@@ -31,6 +31,14 @@ export function entryIsOff(e: Judged, t: GradCheckThresholds): boolean {
   return entryCounts(e) && !(judgedError(e) <= t.warn);
 }
 
+/**
+ * The entry a verdict's message names: the worst (by relative error at h) that counts and is not
+ * explained by its error budget; else the worst that crossed no kink; else the worst.
+ */
+export function reportedEntry<E extends Judged>(worst: readonly E[]): E | undefined {
+  return worst.find((e) => entryCounts(e) && !(judgedError(e) === 0 && e.budget)) ?? worst.find((e) => !e.kinkCrossed) ?? worst[0];
+}
+
 export interface ThresholdBand {
   from: number;
   to: number;
