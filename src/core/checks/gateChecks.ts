@@ -66,7 +66,7 @@ export function checkGates(graph: Graph, ex: Execution, seed: number, opts: Grad
 }
 
 /** The forward nodes of one gate call, between its input and output markers. */
-export function gateRegion(graph: Graph, gc: GateCall): number[] {
+function gateRegion(graph: Graph, gc: GateCall): number[] {
   const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
   const last = graph.order.indexOf(gc.outputNode);
   return graph.order.slice(first + 1, last + 1);
@@ -121,4 +121,9 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
     runner.restore();
     return { input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) };
   });
+}
+
+/** The nodes a gate call's check re-evaluates (where a kink it reports sits). */
+export function gateCallRegion(graph: Graph, gc: GateCall): number[] {
+  return gateRegion(graph, gc);
 }

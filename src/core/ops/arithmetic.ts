@@ -118,12 +118,12 @@ function comparison(id: string, name: string, words: string, test: (x: number, y
     id,
     name,
     group: 'comparison',
-    summary: `1 where a ${name} b, else 0 (broadcasting); ${words}.`,
-    explain: 'Piecewise constant, so no gradient flows through it. Use it to build masks in a backward block, e.g. `dx = dout * (x > 0)`.',
-    noGrad: true,
     steps: `Where a = b the output jumps between 0 and 1: a perturbation across it is a step crossing (reported as a kink), not a gradient to check.`,
     // The side of the step is the output itself.
     kinkSide: (_a, _b, out) => Int32Array.from(out.data),
+    summary: `1 where a ${name} b, else 0 (broadcasting); ${words}.`,
+    explain: 'Piecewise constant, so no gradient flows through it. Use it to build masks in a backward block, e.g. `dx = dout * (x > 0)`.',
+    noGrad: true,
     run(a, ai, as, b, bi, bs, o, oi, n) {
       for (let k = 0; k < n; k++) o[oi + k] = test(a[ai + k * as], b[bi + k * bs]) ? 1 : 0;
     },

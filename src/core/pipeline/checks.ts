@@ -3,7 +3,7 @@
 // the worst entry. Their verdicts become diagnostics in `report`.
 import type { GradCheckEntry, StepSweep } from '../model';
 import { throwIfCancelled } from '../cancel';
-import { checkGates, gateRegion } from '../checks/gateChecks';
+import { checkGates, gateCallRegion } from '../checks/gateChecks';
 import { DEFAULT_GRADCHECK, downstreamOf, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
 import { stepSweep } from '../checks/stepSweep';
 import { analyticKey, checkTensors } from '../checks/tensorChecks';
@@ -44,7 +44,7 @@ export function runChecks(session: AnalysisSession, ex: Execution, options: Anal
 function locateKinks(c: SpanCheck, graph: Graph, lines: LineMap): GradCheckEntry[] {
   if (!c.worst.some((e) => e.kink)) return c.worst;
   let region: number[] = [];
-  if (c.kind === 'gate' && c.gateCall !== undefined) region = gateRegion(graph, graph.gateCalls[c.gateCall]);
+  if (c.kind === 'gate' && c.gateCall !== undefined) region = gateCallRegion(graph, graph.gateCalls[c.gateCall]);
   else {
     const id = graph.named.get(c.target);
     if (id !== undefined) region = downstreamOf(graph, [id]);
