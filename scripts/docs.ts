@@ -56,9 +56,9 @@ export function renderOps(): string {
   const out: string[] = [BEGIN, ''];
   const groups = [...new Set(ALL_OPS.map((o) => o.group))];
   for (const g of groups) {
-    out.push(`### ${GROUP_TITLES[g]}`, '', '| operation | what it computes | how it routes gradients | at kinks |', '| --- | --- | --- | --- |');
+    out.push(`### ${GROUP_TITLES[g]}`, '', '| operation | what it computes | how it routes gradients | at kinks and steps |', '| --- | --- | --- | --- |');
     for (const op of ALL_OPS.filter((o) => o.group === g)) {
-      out.push(`| \`${cell(usage(op))}\` | ${cell(op.summary)} | ${cell(op.explain)} | ${cell(op.kinks ?? '—')} |`);
+      out.push(`| \`${cell(usage(op))}\` | ${cell(op.summary)} | ${cell(op.explain)} | ${cell([op.kinks, op.steps].filter((x) => x !== undefined).join(' ') || '—')} |`);
     }
     out.push('');
   }

@@ -1,4 +1,5 @@
-// The long fuzz run (`npm run fuzz [-- --minutes 5]`): random programs and mutated examples for a
+// The long fuzz run (`npm run fuzz [-- --minutes 5] [--verdicts 2000]`): first the verdict property
+// over 2,000 well-typed programs (test/fuzz/verdicts.ts), then random programs and mutated examples for a
 // fixed time; reports inputs tried, crashes, hangs, the slowest input and peak memory, and saves
 // every failing input under test/fuzz/regressions (the quick fuzz in `npm test` re-runs them).
 import fc from 'fast-check';
@@ -8,14 +9,32 @@ import { join } from 'node:path';
 import { analyze } from '../src/core/analyze';
 import { exampleTexts, mutation, program, wellTyped } from '../test/fuzz/generators';
 import { FUZZ_OPTIONS, fuzzOne } from '../test/fuzz/harness';
+import { verdictOutcome } from '../test/fuzz/verdicts';
 
 const args = process.argv.slice(2);
 const minutes = Number(args[args.indexOf('--minutes') + 1] ?? 5) || 5;
 const seed = Number(args[args.indexOf('--seed') + 1] ?? Date.now() % 1e9) || 1;
-const deadline = Date.now() + minutes * 60_000;
+// The verdict property (issue 18) runs over this many well-typed programs before the time-boxed part.
+const verdictRuns = args.includes('--verdicts') ? Number(args[args.indexOf('--verdicts') + 1]) : 2000;
 const regressions = join(__dirname, '..', 'test', 'fuzz', 'regressions');
 mkdirSync(regressions, { recursive: true });
 
+// The verdict property: programs whose gradients agree with central differences at several steps
+// must raise no gradcheck-failed/warning (a false alarm); analytic gradients must agree.
+const verdicts = { programs: verdictRuns, agree: 0, skipped: 0, disagree: 0, falseAlarms: 0 };
+for (const text of verdictRuns > 0 ? fc.sample(wellTyped, { seed, numRuns: verdictRuns }) : []) {
+  const o = verdictOutcome(text);
+  verdicts[o.kind]++;
+  const bad = o.kind === 'disagree' ? `DISAGREE ${o.entry}` : o.kind === 'agree' && o.alarms.length ? `FALSE ALARM ${o.alarms[0].split('\n')[0]}` : null;
+  if (!bad) continue;
+  if (o.kind === 'agree') verdicts.falseAlarms++;
+  const file = join(regressions, `verdict-${createHash('sha1').update(text).digest('hex').slice(0, 10)}.grad`);
+  writeFileSync(file, text);
+  console.log(`${bad} → ${file}`);
+}
+console.log(JSON.stringify({ verdicts }));
+
+const deadline = Date.now() + minutes * 60_000;
 const sources = [program, mutation(exampleTexts()), wellTyped];
 let tried = 0;
 let crashes = 0;
@@ -63,10 +82,11 @@ console.log(
       peakRssMb: Math.round(peak / 2 ** 20),
       ranForwardPct: sampled ? Math.round((100 * ran) / sampled) : 0,
       gradCheckedPct: sampled ? Math.round((100 * checked) / sampled) : 0,
+      verdicts,
     },
     null,
     2,
   ),
 );
 console.log(`slowest input (${slowest.ms.toFixed(0)} ms):\n${slowest.text.slice(0, 800)}`);
-process.exitCode = crashes + hangs > 0 ? 1 : 0;
+process.exitCode = crashes + hangs + verdicts.falseAlarms + verdicts.disagree > 0 ? 1 : 0;

@@ -2,6 +2,7 @@
 // docs/language-reference.md, section 10.
 import type { Analysis, NodeResult } from '../core';
 import { formatNumber } from '../core';
+import { entryNote } from '../shared/present/text';
 
 /** JSON numbers cannot be NaN/Inf: those become null. */
 function num(v: number): number | null {
@@ -35,6 +36,8 @@ export function toSpecJson(a: Analysis) {
         absError: num(w.absError),
         relError: num(w.relError),
         kinkCrossed: w.kinkCrossed,
+        ...(w.kink ? { kink: { op: w.kink.op, index: w.kink.index, line: w.kink.range ? w.kink.range.start.line + 1 : null } } : {}),
+        ...(w.budget ? { budget: { ...w.budget, estimate: num(w.budget.estimate), relError: num(w.budget.relError), numerics: w.budget.numerics.map(num) } } : {}),
       })),
     })),
   };
@@ -75,7 +78,8 @@ export function formatHuman(a: Analysis, displayName: string): string {
     const rows = [['gradient check', 'verdict', 'max rel error', 'failing', 'worst entry']];
     for (const g of a.gradchecks) {
       const w = g.worst[0];
-      const worst = w ? `[${w.index.join(', ')}] analytic ${formatNumber(w.analytic)} numeric ${formatNumber(w.numeric)}${w.kinkCrossed ? ' (kink crossed)' : ''}` : '';
+      const note = w ? entryNote(w) : '';
+      const worst = w ? `[${w.index.join(', ')}] analytic ${formatNumber(w.analytic)} numeric ${formatNumber(w.numeric)}${note ? ` (${note})` : ''}` : '';
       rows.push([g.target, g.verdict, formatNumber(g.maxRelError), `${g.failing}/${g.checked}`, worst]);
     }
     out.push('', table(rows));

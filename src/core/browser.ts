@@ -5,6 +5,6 @@
 export type * from './model';
 export { formatNumber, PLAIN_MAX, PLAIN_MIN, SIGNIFICANT_DIGITS, type NumberFormat } from './format/number';
 export * from './defaults';
-export { entryIsOff, isThresholds, thresholdBands, type ThresholdBand } from './checks/thresholds';
+export { entryIsOff, isThresholds, reportedEntry, thresholdBands, type ThresholdBand } from './checks/thresholds';
 export type { Position, Range, Span } from './text';
 export type { Diagnostic, Fix, RelatedInformation, Severity, TextEdit } from './diagnostics';

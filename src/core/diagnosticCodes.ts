@@ -210,13 +210,13 @@ export const DIAGNOSTIC_CODES = {
     severity: 'error',
     title: 'Gradient check failed',
     example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = -dout * 2\n  }\n}\nloss = sum(double(x) ** 2)\n',
-    fix: 'The analytic gradient disagrees with central differences (relative error above `gradlens.gradientCheck.thresholds.fail`, 1e-2 by default). On a gate, the diagnostic sits on the `d<input> = …` line that produced it and names the worst entry; compare it with the derivation, or use "Derive backward".',
+    fix: 'The analytic gradient disagrees with central differences (relative error above `gradlens.gradientCheck.thresholds.fail`, 1e-2 by default) at every step tried: before an entry counts, GradLens takes its difference again at h/4 and 4h and judges the Richardson extrapolation, so a failure is not truncation, round-off or a kink or step crossed by the perturbation (those are reported as such and pass). On a gate, the diagnostic sits on the `d<input> = …` line that produced it and names the worst entry; compare it with the derivation, or use "Derive backward".',
   },
   'gradcheck-warning': {
     severity: 'warning',
     title: 'Gradient check is suspicious',
     example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = dout * 2.001\n  }\n}\nloss = sum(double(x) ** 2)\n',
-    fix: 'A relative error between the `warn` and `fail` thresholds (`gradlens.gradientCheck.thresholds`, 1e-4 and 1e-2 by default), or above `kinked` (1e-7) for a smooth function, is usually a small mistake or a numerical problem. Try other step sizes (the h sweep) and check kinks.',
+    fix: 'A relative error between the `warn` and `fail` thresholds (`gradlens.gradientCheck.thresholds`, 1e-4 and 1e-2 by default), or above `kinked` (1e-7) for a smooth function, that stays at every step tried: usually a small mistake. What is not a mistake is not reported. A perturbation that crosses a kink or a step is a kink crossing, named with its op, line and element (`m = x > 0` at `x = -0.000001` with h = 1e-5: the entry shows `kink: > [1] line 2`). A disagreement that shrinks like h² (truncation) or grows like 1/h (round-off) is within the entry\'s error budget (`sum(exp(w) * w ** 3)` at `w = 1e-9`: analytic 3e-18, numeric 1e-10 at h = 1e-5, 16 times more at 4h; the extrapolation gives ~0: truncation, pass). The hover\'s table and `gradlens check --json` show each confirmed entry\'s budget (truncation, round-off, the extrapolated estimate and the cause); look at the h sweep on the dashboard for the rest.',
   },
   'gradcheck-skipped': {
     severity: 'info',

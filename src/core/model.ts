@@ -59,6 +59,48 @@ export interface GradCheckEntry {
    * a smaller |analytic − numeric| is agreement, however large the relative error of two tiny numbers.
    */
   roundOff: number;
+  /** The kink or step the perturbation crossed (when `kinkCrossed`): the first one met in forward order. */
+  kink?: KinkCrossing;
+  /**
+   * Present when the entry was confirmed at more steps (it would otherwise have warned or
+   * failed): its error budget and what its disagreement at h turned out to be.
+   */
+  budget?: ErrorBudget;
+}
+
+export interface KinkCrossing {
+  /** The op as written: `>`, `sign`, `relu`, `max`. */
+  op: string;
+  /** The element of the op's output whose side changed. */
+  index: number[];
+  /** Where the op is written (absent when it could not be located). */
+  range?: Range;
+  /** The op's position among the nodes the check re-evaluated (how `range` is found again after a cached check). */
+  at: number;
+}
+
+/**
+ * What a disagreement at the step h is made of, from central differences at h/4, h and 4h: the
+ * truncation error (falls like h²) and the round-off (grows like 1/h) of the difference at h, and
+ * how far the analytic value is from the Richardson extrapolation of the differences.
+ */
+export interface ErrorBudget {
+  /** The extra steps tried (h/4, 4h; fewer when a step crossed a kink). */
+  steps: number[];
+  /** The central differences at those steps. */
+  numerics: number[];
+  /** The confirmed numeric estimate: the Richardson extrapolation, free of the h² term. */
+  estimate: number;
+  /** Relative error of the analytic value against the estimate: what the thresholds judge. */
+  relError: number;
+  /** Estimated truncation error of the difference at h, |D(h) − estimate|. */
+  truncation: number;
+  /** Estimated round-off of the difference at h. */
+  roundOff: number;
+  /** Uncertainty of the estimate itself: its round-off plus the spread of two extrapolations. */
+  uncertainty: number;
+  /** truncation or round-off: the disagreement at h is explained by them (pass); genuine: it is stable across steps. */
+  cause: 'truncation' | 'round-off' | 'genuine';
 }
 
 export type Verdict = 'pass' | 'ok-if-kinked' | 'warn' | 'fail';

@@ -397,7 +397,10 @@ test('the CLI reports gate checks and exits 1 on a failed one', async () => {
   const j = JSON.parse(out);
   const g = j.gradchecks.find((x: { target: string }) => x.target === 'difference.db');
   assert.deepEqual(Object.keys(g), ['target', 'maxRelError', 'verdict', 'checked', 'failing', 'h', 'worst']);
-  assert.deepEqual(Object.keys(g.worst[0]), ['index', 'analytic', 'numeric', 'absError', 'relError', 'kinkCrossed']);
+  // A failing entry was confirmed at more steps: its error budget says the disagreement is genuine.
+  assert.deepEqual(Object.keys(g.worst[0]), ['index', 'analytic', 'numeric', 'absError', 'relError', 'kinkCrossed', 'budget']);
+  assert.deepEqual(Object.keys(g.worst[0].budget), ['steps', 'numerics', 'estimate', 'relError', 'truncation', 'roundOff', 'uncertainty', 'cause']);
+  assert.equal(g.worst[0].budget.cause, 'genuine');
   assert.equal(g.verdict, 'fail');
   assert.equal(main(['check', join(examples, 'affine-gate.grad')], { out: () => {}, err: () => {} }), 0);
 });

@@ -39,6 +39,9 @@ function same(name: string, text: string): void {
       assert.deepEqual(e.index, y.worst[i].index);
       assert.ok(Object.is(e.numeric, y.worst[i].numeric), `${name} ${x.target}[${e.index}]: ${e.numeric} vs ${y.worst[i].numeric}`);
       assert.equal(e.kinkCrossed, y.worst[i].kinkCrossed);
+      // The same kink or step named (op, element, position in the region) and the same error budget.
+      assert.deepEqual(e.kink, y.worst[i].kink, `${name} ${x.target}[${e.index}] kink`);
+      assert.deepEqual(e.budget, y.worst[i].budget, `${name} ${x.target}[${e.index}] budget`);
     });
   });
 }
@@ -150,4 +153,20 @@ loss = softmax_ce(s, y) + softmax_ce(s[0], y0) + 0.01 * l2(W1) + 0.1 * svm(s, y)
     const crossed = sameEveryEntry('every rule', text, h, true);
     if (h >= 0.05) assert.ok(crossed > 0, `a step of ${h} crosses some kink (${crossed})`);
   }
+});
+
+test('batched checks equal unbatched ones where steps are crossed and entries are confirmed at more steps', () => {
+  // Comparisons and sign near 0 (steps crossed at h), a true gradient of ~0 beside truncation
+  // error (confirmed at h/4 and 4h), and a mask computed from a matrix product.
+  same(
+    'steps',
+    `seed 3
+dims N = 4, D = 3, H = 2
+input X: [N, D] ~ normal(0.000001)
+param W: [D, H] ~ xavier
+param w: [2] = [0.5, 1e-9]
+h = X @ W
+loss = sum(h * (h > 0)) + sum(X * X * sign(X)) + sum(exp(w) * w ** 3) + sum(h * h * (X @ W <= 0.000001))
+`,
+  );
 });

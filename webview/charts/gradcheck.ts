@@ -34,7 +34,8 @@ export function gradcheckChart(a: Analysis, thresholds: GradCheckThresholds, p: 
   const checks = a.gradchecks;
   if (checks.length === 0) return { empty: a.root === null ? 'No gradient checks: the file has no backward root.' : 'No gradient checks ran. Enable them with the setting gradlens.gradientCheck.enabled, or run "GradLens: Check Gradients".' };
   // The bar is the raw relative error of the worst entry; the core's maxRelError leaves out entries
-  // that agree within round-off (often 0), so the verdict (the colour) can be "pass" above `kinked`.
+  // that agree within round-off or within their error budget (often 0) and kink crossings, so the
+  // verdict (the colour) can be "pass" above `kinked`.
   const raw = checks.map((c) => Math.max(c.maxRelError, ...c.worst.map((e) => e.relError)));
   const data = raw.map((v) => Math.max(REL_FLOOR, v));
   const options = baseOptions<'bar'>(p);
@@ -51,8 +52,8 @@ export function gradcheckChart(a: Analysis, thresholds: GradCheckThresholds, p: 
       callbacks: {
         label: (item) => {
           const c = checks[item.dataIndex];
-          const beyond = c.maxRelError === 0 ? '0 (the rest is round-off)' : formatNumber(c.maxRelError);
-          return [`${verdictText(c)} · worst relative error ${formatNumber(raw[item.dataIndex])}`, `beyond round-off: ${beyond}`, `${c.failing} of ${c.checked} entries off · h = ${c.h}`];
+          const beyond = c.maxRelError === 0 ? '0 (the rest is round-off, truncation or kinks)' : formatNumber(c.maxRelError);
+          return [`${verdictText(c)} · worst relative error ${formatNumber(raw[item.dataIndex])}`, `beyond the error budget: ${beyond}`, `${c.failing} of ${c.checked} entries off · h = ${c.h}`];
         },
       },
     },

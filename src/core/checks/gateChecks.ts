@@ -8,7 +8,9 @@ import { Prng } from '../engine/prng';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
 import type { Span } from '../text';
-import { affordable, RegionRunner, checkEntries, entriesToCheck, entryCount, regionCost, regionHasKinks, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
+import { affordable, entriesToCheck, entryCount, regionCost, regionHasKinks, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
+import { entriesAt, evaluatorProbe, kinkNamer, RegionRunner } from './differences';
+import { confirmEntries } from './confirm';
 
 type GateCallResult = { input: number; summary: Omit<SpanCheck, 'span' | 'kind' | 'gateCall'> }[];
 
@@ -112,9 +114,16 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
       return s;
     });
     const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
-    const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner, cancelled) : [];
+    const probe = evaluatorProbe(base, (t) => (ex.values[inp] = t), runner, cancelled);
+    const name = kinkNamer(graph, region);
+    const entries = grad ? confirmEntries(entriesAt(probe, base, indices, grad, opts.h, name), indices, probe, opts.h, opts.thresholds, name) : [];
     ex.values[inp] = base;
     runner.restore();
     return { input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) };
   });
+}
+
+/** The nodes a gate call's check re-evaluates (where a kink it reports sits). */
+export function gateCallRegion(graph: Graph, gc: GateCall): number[] {
+  return gateRegion(graph, gc);
 }

@@ -10,13 +10,11 @@ import type { GradCheckEntry, GradCheckResult, Verdict } from '../model';
 import type { Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import type { CheckCache } from './checkCache';
-import { throwIfCancelled, type CancelCheck } from '../cancel';
+import type { CancelCheck } from '../cancel';
 import { DEFAULT_GRADCHECK_OPTIONS, DEFAULT_THRESHOLDS } from '../defaults';
 import { Prng } from '../engine/prng';
-import { BatchedRegion, type Perturbation } from './batched';
-import type { Execution } from '../engine/run';
-import { Tensor, unravel } from '../tensor/tensor';
 import type { Span } from '../text';
+import { entryCounts, entryIsOff, judgedError } from './thresholds';
 
 export interface GradCheckOptions {
   /** Step of the central differences. */
@@ -62,7 +60,7 @@ export interface SpanCheck extends Omit<GradCheckResult, 'range'> {
   kind: 'gate' | 'tensor';
   /** For gate checks: the gate call (index into graph.gateCalls). */
   gateCall?: number;
-  /** True when the checked function contains kinks (relu, max, abs, hinge, …). */
+  /** True when the checked function contains kinks (relu, max, abs, hinge, …) or steps (comparisons, sign). */
   hasKinks: boolean;
 }
 
@@ -171,114 +169,6 @@ export function affordable(graph: Graph, region: number[], opts: GradCheckOption
   return Math.floor(opts.maxFlopsPerTarget / (2 * regionCost(graph, region, target)));
 }
 
-export interface Evaluator {
-  /** f at the current values (after the perturbation was written). */
-  evaluate(trackKinks: boolean): { f: number; kinks: (Int32Array | undefined)[] };
-}
-
-/** Re-runs `ids` and reads a scalar from them. Saves and restores everything it overwrites. */
-export class RegionRunner implements Evaluator {
-  private readonly savedValues: (Tensor | null)[];
-  private readonly savedState: unknown[];
-  private readonly savedKinks: (Int32Array | undefined)[];
-
-  constructor(
-    private readonly ex: Execution,
-    private readonly ids: number[],
-    private readonly read: () => number,
-  ) {
-    this.savedValues = ids.map((i) => ex.values[i]);
-    this.savedState = ids.map((i) => ex.saved[i]);
-    this.savedKinks = ids.map((i) => ex.kinks[i]);
-  }
-
-  evaluate(trackKinks: boolean): { f: number; kinks: (Int32Array | undefined)[] } {
-    for (const id of this.ids) this.ex.evalNode(id, trackKinks);
-    return { f: this.read(), kinks: this.ids.map((i) => this.ex.kinks[i]) };
-  }
-
-  restore(): void {
-    this.ids.forEach((id, k) => {
-      this.ex.values[id] = this.savedValues[k];
-      this.ex.saved[id] = this.savedState[k];
-      this.ex.kinks[id] = this.savedKinks[k];
-    });
-  }
-}
-
-export function kinksDiffer(a: (Int32Array | undefined)[], b: (Int32Array | undefined)[]): boolean {
-  for (let k = 0; k < a.length; k++) {
-    const x = a[k];
-    const y = b[k];
-    if (!x || !y) continue;
-    if (x.length !== y.length) return true;
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return true;
-  }
-  return false;
-}
-
-/**
- * Central differences for the chosen entries of `base` (written into `slot` while evaluating).
- * Returns one entry per index with the analytic value from `analytic`.
- */
-export function checkEntries(base: Tensor, indices: number[], analytic: Tensor, h: number, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck): GradCheckEntry[] {
-  const work = base.clone();
-  setSlot(work);
-  const out: GradCheckEntry[] = [];
-  for (const i of indices) {
-    // A cancelled run is thrown away whole, so the perturbed slot need not be restored.
-    throwIfCancelled(cancelled);
-    const x0 = base.data[i];
-    work.data[i] = x0 + h;
-    const plus = ev.evaluate(true);
-    work.data[i] = x0 - h;
-    const minus = ev.evaluate(true);
-    work.data[i] = x0;
-    const numeric = (plus.f - minus.f) / (2 * h);
-    const a = analytic.data[i];
-    out.push({
-      roundOff: (10 * Number.EPSILON * (Math.abs(plus.f) + Math.abs(minus.f))) / (2 * h),
-      index: unravel(i, base.shape),
-      analytic: a,
-      numeric,
-      absError: Math.abs(a - numeric),
-      relError: relativeError(a, numeric),
-      kinkCrossed: kinksDiffer(plus.kinks, minus.kinks),
-    });
-  }
-  setSlot(base);
-  return out;
-}
-
-/** checkEntries with the region run for many perturbations at once (same f, bit for bit). */
-export function checkEntriesBatched(base: Tensor, indices: number[], analytic: Tensor, h: number, region: BatchedRegion, cancelled?: CancelCheck): GradCheckEntry[] {
-  const out: GradCheckEntry[] = [];
-  const per = Math.max(1, Math.floor(region.batchSize() / 2));
-  for (let start = 0; start < indices.length; start += per) {
-    throwIfCancelled(cancelled);
-    const chunk = indices.slice(start, start + per);
-    const perts: Perturbation[] = [];
-    for (const i of chunk) perts.push({ index: i, value: base.data[i] + h }, { index: i, value: base.data[i] - h });
-    const r = region.evaluate(base, perts);
-    chunk.forEach((i, k) => {
-      const plus = r.f[2 * k];
-      const minus = r.f[2 * k + 1];
-      const numeric = (plus - minus) / (2 * h);
-      const a = analytic.data[i];
-      out.push({
-        roundOff: (10 * Number.EPSILON * (Math.abs(plus) + Math.abs(minus))) / (2 * h),
-        index: unravel(i, base.shape),
-        analytic: a,
-        numeric,
-        absError: Math.abs(a - numeric),
-        relError: relativeError(a, numeric),
-        kinkCrossed: r.kinksDiffer(2 * k, 2 * k + 1),
-      });
-    });
-  }
-  return out;
-}
-
 /**
  * The `count` entries with the largest relative error (NaN first), ties in entry order: what a
  * stable sort would put first, without sorting every entry of a large check.
@@ -301,18 +191,23 @@ export function worstOf(entries: GradCheckEntry[], count: number): GradCheckEntr
 }
 
 export function summarise(target: string, entries: GradCheckEntry[], opts: GradCheckOptions, hasKinks: boolean): Omit<SpanCheck, 'span' | 'kind'> {
-  const maxOf = (list: GradCheckEntry[]) => list.reduce((m, e) => (e.relError > m || Number.isNaN(e.relError) ? e.relError : m), 0);
-  // Kink crossings are not errors, and neither are differences below the round-off of f: the
-  // verdict is about the rest. The reported maximum is the plain one (without kink crossings).
+  const maxOf = (list: GradCheckEntry[]) =>
+    list.reduce((m, e) => {
+      const r = judgedError(e);
+      return r > m || Number.isNaN(r) ? r : m;
+    }, 0);
+  // Kink (and step) crossings are not errors, and neither are differences below the round-off
+  // of f or within an entry's confirmed error budget: the verdict is about the rest, judged by
+  // the confirmed estimate where there is one. The reported maximum leaves out kink crossings only.
   const plain = entries.filter((e) => !e.kinkCrossed);
-  const counted = plain.filter((e) => !(e.absError <= e.roundOff));
-  const failing = counted.filter((e) => !(e.relError <= opts.thresholds.warn)).length;
+  const counted = entries.filter(entryCounts);
+  const failing = counted.filter((e) => entryIsOff(e, opts.thresholds)).length;
   const worst = worstOf(entries, opts.worstCount);
   return { target, maxRelError: maxOf(plain), verdict: verdictOf(maxOf(counted), hasKinks, opts.thresholds), checked: entries.length, failing, h: opts.h, worst, hasKinks };
 }
 
 export function regionHasKinks(graph: Graph, ids: number[]): boolean {
-  return ids.some((id) => graph.nodes[id].op?.kinks !== undefined);
+  return ids.some((id) => graph.nodes[id].op?.kinks !== undefined || graph.nodes[id].op?.steps !== undefined);
 }
 
 /**

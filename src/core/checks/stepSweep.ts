@@ -3,7 +3,8 @@ import type { StepSweep, SweepPoint } from '../model';
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';
 import { Tensor, unravel } from '../tensor/tensor';
-import { RegionRunner, checkEntries, downstreamOf } from './gradcheck';
+import { downstreamOf } from './gradcheck';
+import { checkEntries, RegionRunner } from './differences';
 
 export const SWEEP_STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
 

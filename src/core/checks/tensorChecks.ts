@@ -1,6 +1,5 @@
 // Param and input checks: every param and float input against the root, all entries or a seeded
 // covering sample, sharing one budget per analysis.
-import type { GradCheckEntry } from '../model';
 import type { Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import { type CancelCheck } from '../cancel';
@@ -8,7 +7,9 @@ import { BatchedRegion } from './batched';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
 import type { Span } from '../text';
-import { affordable, RegionRunner, checkEntries, checkEntriesBatched, downstreamOf, entriesToCheck, entryCount, regionCost, regionHasKinks, shareBudget, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
+import { affordable, downstreamOf, entriesToCheck, entryCount, regionCost, regionHasKinks, shareBudget, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
+import { batchedProbe, entriesAt, evaluatorProbe, kinkNamer, RegionRunner, type Probe } from './differences';
+import { confirmEntries } from './confirm';
 
 /**
  * What every param/input check reads: the whole forward graph under the root, and the analytic
@@ -89,13 +90,14 @@ function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckO
   const grad = ex.grads[id] as Tensor;
   const base = ex.values[id] as Tensor;
   const indices = entriesToCheck(base.size, opts, seed, name, count);
-  let entries: GradCheckEntry[];
-  if (plan.useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, plan.batched, cancelled);
-  else {
-    const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-    entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner, cancelled);
+  const name_ = kinkNamer(graph, region);
+  const run = (probe: Probe) => confirmEntries(entriesAt(probe, base, indices, grad, opts.h, name_), indices, probe, opts.h, opts.thresholds, name_);
+  if (plan.useBatches) return summarise(name, run(batchedProbe(base, plan.batched, region, cancelled)), opts, regionHasKinks(graph, region));
+  const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+  try {
+    return summarise(name, run(evaluatorProbe(base, (t) => (ex.values[id] = t), runner, cancelled)), opts, regionHasKinks(graph, region));
+  } finally {
     ex.values[id] = base;
     runner.restore();
   }
-  return summarise(name, entries, opts, regionHasKinks(graph, region));
 }

@@ -5,13 +5,38 @@
 import type { GradCheckEntry } from '../model';
 import type { GradCheckThresholds } from '../defaults';
 
+type Judged = Pick<GradCheckEntry, 'kinkCrossed' | 'absError' | 'roundOff' | 'relError' | 'budget'>;
+
+/**
+ * The relative error a verdict judges an entry by: the confirmed estimate's when the entry was
+ * confirmed at more steps (checks/confirm.ts), and 0 when its error budget (truncation,
+ * round-off) explains the disagreement at h.
+ */
+export function judgedError(e: Pick<GradCheckEntry, 'relError' | 'budget'>): number {
+  if (!e.budget) return e.relError;
+  return e.budget.cause === 'genuine' ? e.budget.relError : 0;
+}
+
+/** Whether an entry counts in a verdict at all: it crossed no kink or step, and its difference is beyond the round-off at h. */
+export function entryCounts(e: Judged): boolean {
+  return !e.kinkCrossed && !(e.absError <= e.roundOff);
+}
+
 /**
  * An entry a check counts in `failing` (the rule of gradcheck.ts): it did not cross a kink, its
- * difference is beyond the round-off of the central difference, and its relative error is above
- * `warn` (NaN included).
+ * difference is beyond the round-off of the central difference, and its judged relative error is
+ * above `warn` (NaN included).
  */
-export function entryIsOff(e: Pick<GradCheckEntry, 'kinkCrossed' | 'absError' | 'roundOff' | 'relError'>, t: GradCheckThresholds): boolean {
-  return !e.kinkCrossed && !(e.absError <= e.roundOff) && !(e.relError <= t.warn);
+export function entryIsOff(e: Judged, t: GradCheckThresholds): boolean {
+  return entryCounts(e) && !(judgedError(e) <= t.warn);
+}
+
+/**
+ * The entry a verdict's message names: the worst (by relative error at h) that counts and is not
+ * explained by its error budget; else the worst that crossed no kink; else the worst.
+ */
+export function reportedEntry<E extends Judged>(worst: readonly E[]): E | undefined {
+  return worst.find((e) => entryCounts(e) && !(judgedError(e) === 0 && e.budget)) ?? worst.find((e) => !e.kinkCrossed) ?? worst[0];
 }
 
 export interface ThresholdBand {

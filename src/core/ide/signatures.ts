@@ -64,6 +64,7 @@ export function paramDocumentation(p: ParamSpec): string {
 export function opMarkdown(op: OpDef): string {
   const parts = [op.summary, `**Gradient:** ${op.explain}`];
   if (op.kinks) parts.push(`**At kinks:** ${op.kinks}`);
+  if (op.steps) parts.push(`**At steps:** ${op.steps}`);
   if (op.backwardOnly) parts.push('_Only inside `backward { … }`._');
   return parts.join('\n\n');
 }

@@ -118,6 +118,9 @@ function comparison(id: string, name: string, words: string, test: (x: number, y
     id,
     name,
     group: 'comparison',
+    steps: `Where a = b the output jumps between 0 and 1: a perturbation across it is a step crossing (reported as a kink), not a gradient to check.`,
+    // The side of the step is the output itself.
+    kinkSide: (_a, _b, out) => Int32Array.from(out.data),
     summary: `1 where a ${name} b, else 0 (broadcasting); ${words}.`,
     explain: 'Piecewise constant, so no gradient flows through it. Use it to build masks in a backward block, e.g. `dx = dout * (x > 0)`.',
     noGrad: true,

@@ -216,8 +216,12 @@ export const sign = defineUnary({
   summary: '−1, 0 or 1 by the sign of x (an extension to spec v1, handy for l1 backward passes).',
   explain: 'Piecewise constant: its gradient is 0 everywhere, so nothing flows through it.',
   noGrad: true,
+  steps: 'At x = 0 the output jumps from −1 to 0 to 1: a perturbation across it is a step crossing (reported as a kink).',
   forward(x, o) {
     for (let i = 0; i < x.length; i++) o[i] = Math.sign(x[i]);
+  },
+  kinkSide(x, k) {
+    for (let i = 0; i < x.length; i++) k[i] = Math.sign(x[i]);
   },
   backward(_x, _out, g, dx) {
     dx.fill(0, 0, g.length);

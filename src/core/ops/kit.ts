@@ -15,6 +15,8 @@ export interface UnarySpec {
   summary: string;
   explain: string;
   kinks?: string;
+  /** Where a piecewise-constant op jumps (OpDef.steps); kinkSide then records the sides. */
+  steps?: string;
   group?: OpGroup;
   extraParams?: ParamSpec[];
   noGrad?: boolean;
@@ -56,6 +58,7 @@ export function defineUnary(s: UnarySpec): OpDef {
     summary: s.summary,
     explain: s.explain,
     kinks: s.kinks,
+    steps: s.steps,
     noGrad: s.noGrad,
     derive: s.derive,
     ...s.traits,
@@ -92,6 +95,8 @@ export interface BinarySpec {
   summary: string;
   explain: string;
   kinks?: string;
+  /** Where a piecewise-constant op jumps (OpDef.steps); kinkSide then records the sides. */
+  steps?: string;
   noGrad?: boolean;
   params?: [ParamSpec, ParamSpec];
   run: BinaryRun;
@@ -115,6 +120,7 @@ export function defineBinary(s: BinarySpec): OpDef {
     summary: s.summary,
     explain: s.explain,
     kinks: s.kinks,
+    steps: s.steps,
     noGrad: s.noGrad,
     derive: s.derive,
     ...s.traits,

@@ -180,6 +180,13 @@ export interface OpDef extends OpTraits {
   explain: string;
   /** The subgradient used at kinks, for ops that have them. */
   kinks?: string;
+  /**
+   * Where a piecewise-constant op jumps (comparisons, sign), for ops that have steps. Declared
+   * next to `kinks` because the gradient check treats them alike: forward records which side
+   * each element took (`ForwardResult.kinks`, when `ctx.trackKinks`), and a perturbation that
+   * changes a side is reported as a kink crossing, not as a disagreement.
+   */
+  steps?: string;
   /** True if the output never carries a gradient (comparisons, sign, one_hot). */
   noGrad?: boolean;
   /** True if the output holds integer labels whenever the first input does (indexing, reshapes). */

@@ -1,17 +1,17 @@
 // Stage 5, checks: every gate's backward block at the inputs it received, every param and input
 // against the root (within the gradient-check budget, reusing cached results), and the h sweep of
 // the worst entry. Their verdicts become diagnostics in `report`.
-import type { StepSweep } from '../model';
+import type { GradCheckEntry, StepSweep } from '../model';
 import { throwIfCancelled } from '../cancel';
-import { checkGates } from '../checks/gateChecks';
-import { DEFAULT_GRADCHECK, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
+import { checkGates, gateCallRegion } from '../checks/gateChecks';
+import { DEFAULT_GRADCHECK, downstreamOf, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
 import { stepSweep } from '../checks/stepSweep';
 import { analyticKey, checkTensors } from '../checks/tensorChecks';
 import { Fingerprints } from '../engine/fingerprint';
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';
 import { ravel } from '../tensor/tensor';
-import type { Span } from '../text';
+import type { LineMap, Span } from '../text';
 import { reportChecks, reportSkipped, reportSkippedCalls } from './report';
 import type { AnalysisSession, AnalyzeOptions } from './session';
 
@@ -31,9 +31,29 @@ export function runChecks(session: AnalysisSession, ex: Execution, options: Anal
   reportSkipped(tensors, opts, sink);
   reportSkippedCalls(gates, opts, sink);
   session.checks = checks;
-  analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }) => ({ ...rest, range: session.lineMap.range(span) }));
+  analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }, k) => ({ ...rest, worst: locateKinks(checks[k], graph, session.lineMap), range: session.lineMap.range(span) }));
   throwIfCancelled(options.isCancelled);
   analysis.sweep = defaultSweep(checks, graph, ex, memo);
+}
+
+/**
+ * The worst entries with the line of each kink or step they crossed. Found from the op's
+ * position in the region the check re-ran, after the cache (which never holds source positions);
+ * new objects, since a cached check is shared between analyses.
+ */
+function locateKinks(c: SpanCheck, graph: Graph, lines: LineMap): GradCheckEntry[] {
+  if (!c.worst.some((e) => e.kink)) return c.worst;
+  let region: number[] = [];
+  if (c.kind === 'gate' && c.gateCall !== undefined) region = gateCallRegion(graph, graph.gateCalls[c.gateCall]);
+  else {
+    const id = graph.named.get(c.target);
+    if (id !== undefined) region = downstreamOf(graph, [id]);
+  }
+  return c.worst.map((e) => {
+    if (!e.kink) return e;
+    const node = graph.nodes[region[e.kink.at]];
+    return node && node.label === e.kink.op ? { ...e, kink: { ...e.kink, range: lines.range(node.span) } } : e;
+  });
 }
 
 /** The h sweep of the worst entry of the worst param/input check. */

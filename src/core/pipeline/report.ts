@@ -7,13 +7,14 @@ import type { TensorChecks } from '../checks/tensorChecks';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
 import { formatNumber } from '../format/number';
+import { reportedEntry } from '../checks/thresholds';
 
 /** Failing and suspicious checks become diagnostics where the wrong gradient was written. */
 export function reportChecks(checks: SpanCheck[], graph: Graph, sink: DiagnosticSink, thresholds: Thresholds): void {
   const failedGates = checks.filter((c) => c.kind === 'gate' && c.verdict === 'fail').map((c) => c.target.split('.')[0]);
   for (const c of checks) {
     if (c.verdict === 'pass' || c.verdict === 'ok-if-kinked') continue;
-    const w = c.worst.find((e) => !e.kinkCrossed) ?? c.worst[0];
+    const w = reportedEntry(c.worst);
     if (!w) continue;
     const at = w.index.length ? ` at [${w.index.join(', ')}]` : '';
     const entry = `relative error ${formatNumber(w.relError)}${at} (analytic ${formatNumber(w.analytic)}, numeric ${formatNumber(w.numeric)}, h = ${c.h})`;

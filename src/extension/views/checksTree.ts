@@ -6,7 +6,7 @@ import { entryIsOff } from '../../core';
 import type { DocumentAnalysis } from '../client/analysisClient';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
-import { VERDICT_MARK } from '../../shared/present/text';
+import { entryNote, VERDICT_MARK } from '../../shared/present/text';
 import { checkMarkdown } from '../../shared/present/hoverText';
 import { reveal } from './graphTree';
 
@@ -50,7 +50,7 @@ export class ChecksTree extends AnalysisTree<Item> {
     }
     const e = item.entry;
     const t = new vscode.TreeItem(`[${e.index.join(', ')}]`, vscode.TreeItemCollapsibleState.None);
-    t.description = `analytic ${formatNumber(e.analytic)} · numeric ${formatNumber(e.numeric)} · rel ${formatNumber(e.relError)}${e.kinkCrossed ? ' · kink crossed' : ''}`;
+    t.description = `analytic ${formatNumber(e.analytic)} · numeric ${formatNumber(e.numeric)} · rel ${formatNumber(e.relError)}${entryNote(e) ? ` · ${entryNote(e)}` : ''}`;
     t.iconPath = new vscode.ThemeIcon(e.kinkCrossed ? 'debug-breakpoint-conditional-unverified' : entryIsOff(e, r.thresholds) ? 'circle-filled' : 'circle-outline');
     t.command = reveal(r, toRange(item.check.range));
     return t;

@@ -1,6 +1,6 @@
 // One-line texts about a statement or a gate: its value and gradient (line ends, value lenses) and
 // a gate's check verdict (lenses, line ends).
-import { formatNumber } from '../../core';
+import { formatNumber, reportedEntry } from '../../core';
 import type { Analysis, GateSummary, NodeResult } from '../../core';
 import type { LineValue } from '../serverProtocol';
 import { percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from './text';
@@ -31,7 +31,7 @@ export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   const v = worstVerdict(checks);
   if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${formatNumber(Math.max(...checks.map((c) => c.maxRelError)))}`;
   const worst = checks.filter((c) => c.verdict === v).sort((x, y) => y.maxRelError - x.maxRelError)[0];
-  const w = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
+  const w = reportedEntry(worst.worst);
   const at = w && w.index.length ? ` at [${w.index.join(',')}]` : '';
   return `${VERDICT_MARK[worst.verdict]} ${worst.target.split('.')[1]} rel err ${formatNumber(worst.maxRelError)}${at}`;
 }

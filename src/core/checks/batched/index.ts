@@ -33,7 +33,7 @@ import { arena } from './arena';
 import { binaryEntries, unaryEntries } from './elementwise';
 import { matrixProductEntries } from './matrixProduct';
 import { RegionState } from './regionState';
-import { sidesDiffer, Sparse, type NodeKinks } from './sparseDeltas';
+import { sideDifference, Sparse, type NodeKinks } from './sparseDeltas';
 import { termSumEntries } from './termSum';
 import { wholeOpEntries } from './wholeOp';
 
@@ -49,6 +49,8 @@ export interface BatchOutcome {
   f: Float64Array;
   /** Whether perturbations p and q took different sides of some kink in the region. */
   kinksDiffer(p: number, q: number): boolean;
+  /** Where they did: the node (a graph id) and the element of its output; null if nowhere. */
+  kinkAt(p: number, q: number): { node: number; element: number } | null;
 }
 
 export class BatchedRegion {
@@ -128,7 +130,16 @@ export class BatchedRegion {
     const f = arena.floats(B).fill((this.ex.values[this.root] as Tensor).data[0]);
     const rd = deltas.get(this.root);
     if (rd) for (let b = 0; b < B; b++) if (rd.start[b + 1] > rd.start[b]) f[b] = rd.val[rd.start[b]];
-    const recs = [...kinks.values()];
-    return { f, kinksDiffer: (p, q) => recs.some((k) => sidesDiffer(k, p, q)) };
+    const recs = [...kinks];
+    const kinkAt = (p: number, q: number) => {
+      // In region order, so the first crossing reported is the first the forward pass meets.
+      for (const id of this.region) {
+        const k = kinks.get(id);
+        const at = k ? sideDifference(k, p, q) : -1;
+        if (at >= 0) return { node: id, element: at };
+      }
+      return null;
+    };
+    return { f, kinksDiffer: (p, q) => recs.some(([, k]) => sideDifference(k, p, q) >= 0), kinkAt };
   }
 }

@@ -69,9 +69,12 @@ export function restore(s: Float64Array, base: Float64Array, d: Sparse, b: numbe
   for (let t = d.start[b], end = d.start[b + 1]; t < end; t++) s[idx[t]] = base[idx[t]];
 }
 
-/** Whether the kink sides of perturbations p and q differ anywhere in this node. */
-export function sidesDiffer(k: NodeKinks, p: number, q: number): boolean {
-  if (k.odd && (k.odd.has(p) || k.odd.has(q))) return true;
+/**
+ * A position of this node's output where perturbations p and q took different sides of a kink
+ * (or step), or −1 where they agree everywhere (0 when a kink array changed length).
+ */
+export function sideDifference(k: NodeKinks, p: number, q: number): number {
+  if (k.odd && (k.odd.has(p) || k.odd.has(q))) return 0;
   const { start, idx, val } = k.d;
   const p0 = start[p];
   const p1 = start[p + 1];
@@ -79,23 +82,32 @@ export function sidesDiffer(k: NodeKinks, p: number, q: number): boolean {
   const q1 = start[q + 1];
   // Both lists hold distinct positions whose side differs from the unperturbed one: the sides
   // agree everywhere exactly when the two lists hold the same (position, side) pairs.
-  if (p1 - p0 !== q1 - q0) return true;
-  if (p1 - p0 > 32) {
+  if (p1 - p0 > 32 || q1 - q0 > 32) {
     const sides = new Map<number, number>();
     for (let u = q0; u < q1; u++) sides.set(idx[u], val[u]);
-    for (let s = p0; s < p1; s++) if (sides.get(idx[s]) !== val[s]) return true;
-    return false;
+    for (let s = p0; s < p1; s++) if (sides.get(idx[s]) !== val[s]) return idx[s];
+    if (p1 - p0 === q1 - q0) return -1;
+    const inP = new Set<number>();
+    for (let s = p0; s < p1; s++) inP.add(idx[s]);
+    for (let u = q0; u < q1; u++) if (!inP.has(idx[u])) return idx[u];
+    return -1;
   }
   for (let s = p0; s < p1; s++) {
     let found = false;
     for (let u = q0; u < q1; u++) {
       if (idx[u] === idx[s]) {
-        if (val[u] !== val[s]) return true;
+        if (val[u] !== val[s]) return idx[s];
         found = true;
         break;
       }
     }
-    if (!found) return true;
+    if (!found) return idx[s];
   }
-  return false;
+  // Every pair of p is in q: q differs only if it holds more.
+  for (let u = q0; u < q1; u++) {
+    let found = false;
+    for (let s = p0; s < p1 && !found; s++) found = idx[s] === idx[u];
+    if (!found) return idx[u];
+  }
+  return -1;
 }
