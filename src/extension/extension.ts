@@ -88,6 +88,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     vscode.window.onDidChangeActiveTextEditor(followEditor),
     vscode.debug.onDidChangeActiveDebugSession(() => inlineValues.redrawAll()),
     service.onDidPublish((p) => {
+      // Shapes alone have no root value yet: the older summary stands until the values come.
+      if (p.phase === 'shapes') return;
       summaries.set(p.uri, p.summary);
       const active = vscode.window.activeTextEditor?.document;
       if (active?.uri.toString() === p.uri) statusBar.show(active.fileName.split(/[\\/]/).pop(), p.summary, true);

@@ -69,7 +69,8 @@ export class AnalysisClient extends Disposable {
       client.onNotification(didAnalyzeNotification, (p) => {
         this.published.fire(p);
         const uri = vscode.Uri.parse(p.uri);
-        if (this.isShown(uri)) void this.fetch(uri).catch((e: Error) => log.appendLine(`[client] ${e.message}`));
+        // The views that show the whole Analysis wait for the finished one (the checks included).
+        if (!p.phase && this.isShown(uri)) void this.fetch(uri).catch((e: Error) => log.appendLine(`[client] ${e.message}`));
       }),
     );
     this.register(

@@ -27,6 +27,8 @@ export function nodeLensTitle(n: NodeResult, root: string | null, detail: LensDe
 export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   const checks = a.gradchecks.filter((c) => c.target.startsWith(`${g.name}.`));
   if (!g.backwardRange) return 'autodiff (no backward block)';
+  // An early phase: the checks are still running.
+  if (a.phase) return g.calls === 0 ? 'not called' : 'checking…';
   if (checks.length === 0) return g.calls === 0 ? 'not called' : 'not checked';
   const v = worstVerdict(checks);
   if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${formatNumber(Math.max(...checks.map((c) => c.maxRelError)))}`;
