@@ -1,0 +1,94 @@
+// Feedback on a real file that is fast and honest (issue 21): an analysis is published in phases —
+// shapes, values before the gradient checks end, then the checks — and values of an older text
+// stay marked as stale until the new ones arrive. On a 30-layer net whose checks take seconds.
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { suite, suiteSetup, teardown, test } from 'mocha';
+import * as vscode from 'vscode';
+import { deepNetText } from '../../fixtures/deepNet';
+import { activateExtension, exampleUri, resetEditors, waitFor, type GradLensApi } from './helpers';
+
+interface Published {
+  uri: string;
+  version: number;
+  phase?: 'shapes' | 'values';
+  lineValues: { line: number; text: string }[];
+}
+
+interface Rendered {
+  version: number;
+  lines: { line: number; text: string }[];
+  stale?: boolean;
+}
+
+suite('feedback: phases and stale values', () => {
+  let api: GradLensApi;
+  let onDidPublish: vscode.Event<Published>;
+  let rendered: (uri: vscode.Uri) => Rendered | undefined;
+
+  suiteSetup(async () => {
+    api = await activateExtension();
+    onDidPublish = (api.service as unknown as { onDidPublish: vscode.Event<Published> }).onDidPublish;
+    rendered = (uri) => (api.inlineValues as unknown as { rendered(u: vscode.Uri): Rendered | undefined }).rendered(uri);
+  });
+
+  teardown(resetEditors);
+
+  test('on a 30-layer net the phases arrive in order (shapes, values, checks) and the values are drawn before the checks finish', async () => {
+    const uri = exampleUri('deep-net-phases.grad');
+    writeFileSync(uri.fsPath, deepNetText(30));
+    const seen: Published[] = [];
+    const drawnAt: Record<string, Rendered | undefined> = {};
+    const sub = onDidPublish((p) => {
+      if (p.uri !== uri.toString()) return;
+      seen.push(p);
+      // What the line ends show once the values phase arrived (the inline values, which subscribed
+      // at activation, drew it already): the checks have not finished yet, their phase comes later.
+      if (p.phase === 'values') drawnAt[`values ${p.version}`] = structuredClone(rendered(uri));
+    });
+    try {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc, { preview: false });
+      const describe = () => seen.map((p) => `${p.version}:${p.phase ?? 'done'}`).join(' ');
+      await waitFor('the finished analysis of the 30-layer net', () => seen.some((p) => p.version === doc.version && !p.phase), (x) => x, { timeoutMs: 120_000 }, describe);
+      const phases = seen.filter((p) => p.version === doc.version).map((p) => p.phase ?? 'done');
+      assert.deepEqual(phases, ['shapes', 'values', 'done'], `the phases of version ${doc.version}: ${describe()}`);
+      const values = seen.find((p) => p.phase === 'values');
+      assert.ok(values && values.lineValues.some((l) => /^h30: \[N, W\] = 16×64 · ‖v‖/.test(l.text)), `the values phase carries h30's value: ${JSON.stringify(values?.lineValues.slice(-3))}`);
+      const before = drawnAt[`values ${doc.version}`];
+      assert.ok(before && before.version === doc.version && !before.stale && before.lines.length >= 30, `the values were drawn before the checks finished: ${JSON.stringify(before)?.slice(0, 300)}`);
+    } finally {
+      sub.dispose();
+    }
+  });
+
+  test('after an edit the values of the older text stay, moved with their lines and marked stale, until the new ones arrive', async () => {
+    const uri = exampleUri('deep-net-stale.grad');
+    writeFileSync(uri.fsPath, deepNetText(30));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    const show = () => JSON.stringify(rendered(uri) ?? null).slice(0, 300);
+    const fresh = await waitFor('the values of the 30-layer net', () => rendered(uri), (r) => r !== undefined && !r.stale && r.version === doc.version && r.lines.length >= 30, { timeoutMs: 120_000 }, show);
+    const w1 = fresh?.lines.find((l) => l.text.startsWith('W1:'));
+    assert.ok(w1, show());
+    // A comment line at the top: every line moves down by one; the seed changes every value.
+    const ok = await editor.edit((e) => {
+      e.insert(new vscode.Position(0, 0), '# edited\n');
+      // (positions in the text before the edit)
+      e.replace(doc.lineAt(2).range, 'seed 5');
+    });
+    assert.ok(ok);
+    // Synchronously after the edit event: the older values, marked.
+    const now = rendered(uri);
+    assert.ok(now?.stale, `marked stale at once: ${show()}`);
+    assert.equal(now?.version, doc.version);
+    assert.deepEqual(
+      now?.lines.find((l) => l.text === w1.text),
+      { line: w1.line + 1, text: w1.text },
+      'the older value of W1 moved down with its line',
+    );
+    const next = await waitFor('the values of the edited text', () => rendered(uri), (r) => r !== undefined && !r.stale && r.version === doc.version, { timeoutMs: 60_000 }, show);
+    const newW1 = next?.lines.find((l) => l.text.startsWith('W1:'));
+    assert.ok(newW1 && newW1.line === w1.line + 1 && newW1.text !== w1.text, `W1's new value (seed 5) on its moved line: ${JSON.stringify(newW1)} vs ${JSON.stringify(w1)}`);
+  });
+});
