@@ -165,6 +165,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       }
       return service.setOverrides(doc, { dims: Object.keys(value).length === 0 ? null : value });
     }),
+    reg('gradlens.resetOverrides', async (uri?: vscode.Uri | string) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      return service.setOverrides(doc, { seed: null, dims: null });
+    }),
     reg('gradlens.newFromExample', async (file?: string) => {
       const dir = vscode.Uri.joinPath(ctx.extensionUri, 'examples');
       const entries = (await vscode.workspace.fs.readDirectory(dir)).filter(([n, t]) => t === vscode.FileType.File && n.endsWith('.grad')).map(([n]) => n);

@@ -13,6 +13,7 @@ import { InlineValues } from './inlineValues';
 import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
 import { ChecksTree } from './views/checksTree';
 import { GraphTree } from './views/graphTree';
+import { OverridesView } from './views/overrides';
 import { StatusBar } from './views/statusBar';
 import type { DebugView } from '../shared/debugProtocol';
 import type { AnalysisSummary } from '../shared/serverProtocol';
@@ -20,6 +21,8 @@ import type { AnalysisSummary } from '../shared/serverProtocol';
 export interface GradLensApi {
   service: AnalysisClient;
   inlineValues: InlineValues;
+  /** The notes and status bar item of Re-seed / Set Dimension Sizes. */
+  overrides: OverridesView;
   /** Figures for tests and benchmarks: how long the main thread stalled, edit → result latencies. */
   stats(reset?: boolean): Promise<RuntimeStats>;
   /** Where the dashboards were last told the debugger is (null: no session stopped). */
@@ -35,6 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   const graphTree = new GraphTree(service);
   const checksTree = new ChecksTree(service);
   const statusBar = new StatusBar();
+  const overrides = new OverridesView(service);
   // While the debugger is stopped in a file, its values at the line ends are the ones at the stop.
   const debugged = (uri: vscode.Uri) => vscode.debug.activeDebugSession?.type === 'grad' && vscode.debug.activeDebugSession.configuration.program === uri.fsPath;
   const inlineValues = new InlineValues(service, () => vscode.workspace.getConfiguration('gradlens').get<boolean>('inlineValues.enabled', true), debugged);
@@ -76,6 +80,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     log,
     service,
     inlineValues,
+    overrides,
     statusBar,
     graphTree,
     checksTree,
@@ -129,7 +134,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   stopClient = () => client.stop();
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  return { service, inlineValues, stats: (reset) => stats.read(reset), debugView: () => lastDebugView };
+  return { service, inlineValues, overrides, stats: (reset) => stats.read(reset), debugView: () => lastDebugView };
 }
 
 export function deactivate(): Promise<void> | undefined {

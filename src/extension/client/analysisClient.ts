@@ -57,6 +57,9 @@ export class AnalysisClient extends Disposable {
   private readonly published = this.register(new vscode.EventEmitter<DidAnalyzeParams>());
   /** Any document's analysis is ready (values at the line ends, summary): every keystroke. */
   readonly onDidPublish = this.published.event;
+  private readonly overridesChanged = this.register(new vscode.EventEmitter<vscode.Uri>());
+  /** Re-seed, Set Dimension Sizes or a reset changed a document's overrides. */
+  readonly onDidChangeOverrides = this.overridesChanged.event;
   /** Whether a view shows this document now (its Analysis is fetched when it changes). */
   isShown: (uri: vscode.Uri) => boolean = () => false;
 
@@ -73,6 +76,8 @@ export class AnalysisClient extends Disposable {
         if (!p.phase && this.isShown(uri)) void this.fetch(uri).catch((e: Error) => log.appendLine(`[client] ${e.message}`));
       }),
     );
+    // The server forgets a closed document's overrides.
+    this.register(vscode.workspace.onDidCloseTextDocument((d) => this.overrideValues.delete(d.uri.toString())));
     this.register(
       client.onNotification(workerFailureNotification, (p) => {
         void vscode.window.showWarningMessage(`GradLens: ${p.message}. The analysis worker was restarted; see "GradLens: Show Output" for details.`);
@@ -107,6 +112,7 @@ export class AnalysisClient extends Disposable {
   async setOverrides(doc: vscode.TextDocument, o: { seed?: number | null; dims?: Record<string, number> | null }): Promise<DocumentAnalysis> {
     const now = await this.client.sendRequest(setOverridesRequest, { uri: doc.uri.toString(), ...o });
     this.overrideValues.set(doc.uri.toString(), now);
+    this.overridesChanged.fire(doc.uri);
     return this.analyzeNow(doc);
   }
 

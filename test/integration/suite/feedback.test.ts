@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { deepNetText } from '../../fixtures/deepNet';
-import { activateExtension, exampleUri, resetEditors, waitFor, type GradLensApi } from './helpers';
+import { activateExtension, exampleUri, openExample, resetEditors, waitFor, type GradLensApi } from './helpers';
 
 interface Published {
   uri: string;
@@ -25,11 +25,13 @@ suite('feedback: phases and stale values', () => {
   let api: GradLensApi;
   let onDidPublish: vscode.Event<Published>;
   let rendered: (uri: vscode.Uri) => Rendered | undefined;
+  let overrides: (uri: vscode.Uri) => { notes: { line: number; text: string }[]; status: string | null; tooltip: string | null };
 
   suiteSetup(async () => {
     api = await activateExtension();
     onDidPublish = (api.service as unknown as { onDidPublish: vscode.Event<Published> }).onDidPublish;
     rendered = (uri) => (api.inlineValues as unknown as { rendered(u: vscode.Uri): Rendered | undefined }).rendered(uri);
+    overrides = (uri) => (api as unknown as { overrides: { rendered: typeof overrides } }).overrides.rendered(uri);
   });
 
   teardown(resetEditors);
@@ -90,5 +92,29 @@ suite('feedback: phases and stale values', () => {
     const next = await waitFor('the values of the edited text', () => rendered(uri), (r) => r !== undefined && !r.stale && r.version === doc.version, { timeoutMs: 60_000 }, show);
     const newW1 = next?.lines.find((l) => l.text.startsWith('W1:'));
     assert.ok(newW1 && newW1.line === w1.line + 1 && newW1.text !== w1.text, `W1's new value (seed 5) on its moved line: ${JSON.stringify(newW1)} vs ${JSON.stringify(w1)}`);
+  });
+
+  test('Re-seed and Set Dimension Sizes are visible in the editor (notes on the seed and dims lines, a status bar item with the CLI command) and reset', async () => {
+    const editor = await openExample('two-layer-net.grad');
+    const doc = editor.document;
+    const seedLine = doc.getText().split('\n').indexOf('seed 0');
+    const show = () => JSON.stringify(overrides(doc.uri));
+    const xText = () => rendered(doc.uri)?.lines.find((l) => l.text.startsWith('X:'))?.text ?? '';
+    await waitFor('the values of two-layer-net.grad', xText, (t) => t.includes('4×10'), {}, (t) => t);
+    await vscode.commands.executeCommand('gradlens.reseed', doc.uri, 7);
+    await vscode.commands.executeCommand('gradlens.setDims', doc.uri, { N: 12, D: 10, H: 5, C: 3 });
+    const o = overrides(doc.uri);
+    assert.deepEqual(o.notes, [
+      { line: seedLine, text: 'overridden: seed = 7 — reset' },
+      { line: seedLine + 1, text: 'overridden: N = 12 — reset' },
+    ], show());
+    assert.match(o.status ?? '', /seed = 7, N = 12/, show());
+    assert.match(o.tooltip ?? '', /gradlens check two-layer-net\.grad --seed 7 --dim N=12 --dim D=10 --dim H=5 --dim C=3/, show());
+    // The values shown are the overridden ones.
+    await waitFor('X at N = 12 at the line end', xText, (t) => t.includes('12×10'), {}, (t) => t);
+    assert.equal(doc.isDirty, false, 'the file itself is unchanged');
+    await vscode.commands.executeCommand('gradlens.resetOverrides', doc.uri);
+    assert.deepEqual(overrides(doc.uri), { notes: [], status: null, tooltip: null });
+    await waitFor('X back at N = 4', xText, (t) => t.includes('4×10'), {}, (t) => t);
   });
 });
