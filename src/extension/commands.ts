@@ -198,7 +198,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     reg('gradlens.plotLandscape', async (uri?: vscode.Uri | string, grid?: number, span?: number) => {
       const doc = await documentFor(uri);
       if (!doc) return;
-      ctx.dashboard(doc.uri).tasks.landscape(doc, typeof grid === 'number' ? grid : 41, typeof span === 'number' ? span : 1);
+      const dashboard = ctx.dashboard(doc.uri);
+      // From the palette the dashboard may be on another tab: show the one the result goes to.
+      dashboard.post({ type: 'showTask', task: 'landscape' });
+      dashboard.tasks.landscape(doc, typeof grid === 'number' ? grid : 41, typeof span === 'number' ? span : 1);
     }),
     reg('gradlens.trainSGD', async (uri?: vscode.Uri | string, opts?: { steps: number; lr: number; momentum: number }) => {
       const doc = await documentFor(uri);
@@ -213,7 +216,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         if (input === undefined) return;
         o = parseTraining(input) ?? undefined;
       }
-      if (o) ctx.dashboard(doc.uri).tasks.training(doc, o.steps, o.lr, o.momentum);
+      if (!o) return;
+      const dashboard = ctx.dashboard(doc.uri);
+      dashboard.post({ type: 'showTask', task: 'training' });
+      dashboard.tasks.training(doc, o.steps, o.lr, o.momentum);
     }),
     reg('gradlens.showInGraph', async (uri?: vscode.Uri | string, name?: string) => {
       const doc = await documentFor(uri);

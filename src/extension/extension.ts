@@ -27,6 +27,8 @@ export interface GradLensApi {
   stats(reset?: boolean): Promise<RuntimeStats>;
   /** Where the dashboards were last told the debugger is (null: no session stopped). */
   debugView(): DebugView | null;
+  /** The task tab the dashboard panel was last asked to show (palette Train / Plot Loss Landscape). */
+  dashboardShownTask(): string | null;
 }
 
 let stopClient: (() => Promise<void>) | undefined;
@@ -134,7 +136,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   stopClient = () => client.stop();
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  return { service, inlineValues, overrides, stats: (reset) => stats.read(reset), debugView: () => lastDebugView };
+  return { service, inlineValues, overrides, stats: (reset) => stats.read(reset), debugView: () => lastDebugView, dashboardShownTask: () => DashboardPanel.active?.controller.shownTask ?? null };
 }
 
 export function deactivate(): Promise<void> | undefined {

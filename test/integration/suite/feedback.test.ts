@@ -117,4 +117,13 @@ suite('feedback: phases and stale values', () => {
     assert.deepEqual(overrides(doc.uri), { notes: [], status: null, tooltip: null });
     await waitFor('X back at N = 4', xText, (t) => t.includes('4×10'), {}, (t) => t);
   });
+
+  test('Train (SGD) and Plot Loss Landscape from the palette switch the dashboard to their tab', async () => {
+    const { document: doc } = await openExample('two-layer-net.grad');
+    const shown = () => (api as unknown as { dashboardShownTask(): string | null }).dashboardShownTask();
+    await vscode.commands.executeCommand('gradlens.trainSGD', doc.uri, { steps: 5, lr: 0.1, momentum: 0 });
+    assert.equal(shown(), 'training');
+    await vscode.commands.executeCommand('gradlens.plotLandscape', doc.uri, 5, 1);
+    assert.equal(shown(), 'landscape');
+  });
 });
