@@ -42,6 +42,8 @@ export interface AnalyzeOptions {
    * whose inputs did not change are not re-run. Results are identical with or without it.
    */
   checkCache?: CheckCache;
+  /** Dead-unit thresholds of the health notes (settings gradlens.health.deadRelu.info / .warn). */
+  deadRelu?: { info: number; warn: number };
   /** Asked between steps of long loops; when it answers true the run stops (`analysis.cancelled`). */
   isCancelled?: CancelCheck;
   /**
