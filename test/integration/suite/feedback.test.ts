@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
 import { deepNetText } from '../../fixtures/deepNet';
-import { activateExtension, exampleUri, openExample, resetEditors, waitFor, type GradLensApi } from './helpers';
+import { activateExtension, codeOf, exampleUri, openExample, resetEditors, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
 
 interface Published {
   uri: string;
@@ -125,5 +125,17 @@ suite('feedback: phases and stale values', () => {
     assert.equal(shown(), 'training');
     await vscode.commands.executeCommand('gradlens.plotLandscape', doc.uri, 5, 1);
     assert.equal(shown(), 'landscape');
+  });
+
+  test('a net with dead ReLUs gets one note per layer, not one per unit', async () => {
+    const uri = exampleUri('dead-relu-layers.grad');
+    // h1's ten units are all dead (bias -100), and so are h2's (their input is all zeros).
+    writeFileSync(uri.fsPath, 'seed 0\ndims N = 8, D = 6, H = 10\ninput X: [N, D]\nparam W1: [D, H] ~ he\nparam b1: [H] = -100\nparam W2: [H, H] ~ he\nparam b2: [H] = 0\nh1 = relu(X @ W1 + b1)\nh2 = relu(h1 @ W2 + b2)\nloss = sum(h2)\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: false });
+    const list = await waitForDiagnostics(uri, 'the dead-relu notes', (l) => l.some((d) => codeOf(d) === 'dead-relu'), { timeoutMs: 60_000 });
+    const notes = list.filter((d) => codeOf(d) === 'dead-relu');
+    assert.deepEqual(notes.map((d) => d.range.start.line), [7, 8], 'one note on each relu line');
+    assert.ok(notes.every((d) => d.severity === vscode.DiagnosticSeverity.Warning && /^10 of 10 units/.test(d.message)));
   });
 });
