@@ -15,6 +15,7 @@ import { ChecksTree } from './views/checksTree';
 import { GraphTree } from './views/graphTree';
 import { OverridesView } from './views/overrides';
 import { StatusBar } from './views/statusBar';
+import { OPEN_TROUBLESHOOTING, openTroubleshooting } from './troubleshooting';
 import type { DebugView } from '../shared/debugProtocol';
 import type { AnalysisSummary } from '../shared/serverProtocol';
 
@@ -103,6 +104,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     }),
     vscode.workspace.onDidCloseTextDocument((d) => summaries.delete(d.uri.toString())),
     vscode.commands.registerCommand('gradlens.showOutput', () => log.show()),
+    vscode.commands.registerCommand(OPEN_TROUBLESHOOTING, (file: string, code: string) => openTroubleshooting(file, code)),
     DashboardPanel.registerSerializer(context.extensionUri, service, log),
     vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
     vscode.commands.registerCommand('gradlens.openDashboard', (uri?: vscode.Uri) => {

@@ -138,4 +138,27 @@ suite('feedback: phases and stale values', () => {
     assert.deepEqual(notes.map((d) => d.range.start.line), [7, 8], 'one note on each relu line');
     assert.ok(notes.every((d) => d.severity === vscode.DiagnosticSeverity.Warning && /^10 of 10 units/.test(d.message)));
   });
+
+  test("a diagnostic code's link opens the rendered troubleshooting section (the Markdown preview at its heading)", async () => {
+    const uri = exampleUri('typo-name.grad');
+    writeFileSync(uri.fsPath, 'input x = 2\ny = x * z\n');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: false });
+    const list = await waitForDiagnostics(uri, 'undefined-name', (l) => l.some((d) => codeOf(d) === 'undefined-name'), { timeoutMs: 60_000 });
+    const code = list.find((d) => codeOf(d) === 'undefined-name')?.code;
+    assert.ok(typeof code === 'object' && code.target.scheme === 'command', `a command link: ${JSON.stringify(code)}`);
+    assert.equal(code.target.path, 'gradlens.openTroubleshooting');
+    const [file, anchor] = JSON.parse(decodeURIComponent(code.target.query)) as [string, string];
+    assert.match(file, /docs\/troubleshooting\.md$/);
+    assert.equal(anchor, 'undefined-name');
+    const how = await vscode.commands.executeCommand<string>('gradlens.openTroubleshooting', file, anchor);
+    assert.equal(how, 'preview');
+    await waitFor(
+      'the Markdown preview of troubleshooting.md',
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label),
+      (labels) => labels.some((l) => /Preview troubleshooting\.md/.test(l)),
+      {},
+      (l) => l.join(', '),
+    );
+  });
 });
