@@ -1,7 +1,7 @@
 // One-line texts about a statement or a gate: its value and gradient (line ends, value lenses) and
 // a gate's check verdict (lenses, line ends).
 import { formatNumber } from '../../core';
-import type { Analysis, GateSummary, NodeResult } from '../../core';
+import type { Analysis, GateSummary, GradCheckEntry, GradCheckResult, NodeResult } from '../../core';
 import type { LineValue } from '../serverProtocol';
 import { percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from './text';
 
@@ -56,4 +56,24 @@ export function lineValues(a: Analysis): LineValue[] {
     if (verdict) add(g.headerRange.start.line, verdict);
   }
   return [...byLine.entries()].sort((x, y) => x[0] - y[0]).map(([line, texts]) => ({ line, text: texts.join('   ') }));
+}
+
+/**
+ * A check's row in the sidebar: short enough for the default sidebar width next to its name (the
+ * icon says the verdict; the tooltip has the rest): the error, and how many entries are off when
+ * any are.
+ */
+export function checkRowText(c: GradCheckResult): string {
+  const err = `err ${formatNumber(c.maxRelError, { digits: 2 })}`;
+  return c.failing > 0 ? `${c.failing}/${c.checked} off · ${err}` : err;
+}
+
+/** An entry's row under its check: its relative error (analytic and numeric are in the tooltip). */
+export function entryRowText(e: GradCheckEntry): string {
+  return `rel ${formatNumber(e.relError, { digits: 2 })}${e.kinkCrossed ? ' · kink' : ''}`;
+}
+
+/** An entry's tooltip: every figure, at full precision. */
+export function entryTooltip(e: GradCheckEntry, h: number): string {
+  return `[${e.index.join(', ')}]: analytic ${formatNumber(e.analytic)} · numeric ${formatNumber(e.numeric)} · relative error ${formatNumber(e.relError)} (h = ${h})${e.kinkCrossed ? ' · the step crossed a kink: the numeric gradient is not to be trusted here' : ''}`;
 }
