@@ -258,10 +258,34 @@ async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Ur
     written.push(out);
   }
   const open = 'Open';
-  void vscode.window.showInformationMessage(`GradLens: wrote ${written.map((w) => w.path.split('/').pop()).join(', ')}${r.warnings.length ? ` (${r.warnings.join('; ')})` : ''}`, open).then((c) => {
+  const python = pythonInterpreter();
+  const run = `Run with ${python.label}`;
+  const offers = dest.scheme === 'file' ? [open, run] : [open];
+  void vscode.window.showInformationMessage(`GradLens: wrote ${written.map((w) => w.path.split('/').pop()).join(', ')}${r.warnings.length ? ` (${r.warnings.join('; ')})` : ''}`, ...offers).then((c) => {
     if (c === open) void vscode.window.showTextDocument(dest as vscode.Uri);
+    // In a terminal: the script's own output, including its one line when torch or NumPy is missing.
+    if (c === run) runInTerminal(python.command, (dest as vscode.Uri).fsPath);
   });
   return written;
+}
+
+/**
+ * The Python the user has configured: the Python extension's `python.defaultInterpreterPath` when
+ * that extension is installed, else `python3` from the PATH.
+ */
+export function pythonInterpreter(): { command: string; label: string } {
+  if (vscode.extensions.getExtension('ms-python.python')) {
+    const configured = vscode.workspace.getConfiguration('python').get<string>('defaultInterpreterPath');
+    if (configured && configured.trim()) return { command: configured.trim(), label: configured.trim() === 'python' ? 'python' : configured.trim().split(/[\\/]/).slice(-3).join('/') };
+  }
+  return { command: 'python3', label: 'python3' };
+}
+
+function runInTerminal(python: string, script: string): void {
+  const quote = (s: string) => (process.platform === 'win32' ? `& "${s}"` : `'${s.replace(/'/g, `'\\''`)}'`);
+  const terminal = vscode.window.createTerminal({ name: 'GradLens export', cwd: vscode.Uri.file(script.replace(/[\\/][^\\/]*$/, '')) });
+  terminal.show();
+  terminal.sendText(process.platform === 'win32' ? `${quote(python)} "${script}"` : `${quote(python)} ${quote(script)}`);
 }
 
 function parseTraining(v: string): { steps: number; lr: number; momentum: number } | null {
