@@ -161,4 +161,28 @@ suite('feedback: phases and stale values', () => {
       (l) => l.join(', '),
     );
   });
+
+  test('a typo\'d `b` with b1 declared suggests b1 first, and its quick fix applies', async () => {
+    const editor = await openExample('two-layer-net.grad');
+    const doc = editor.document;
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('relu(X @ W1 + b1)'));
+    const at = doc.lineAt(line).text.indexOf('+ b1') + 2;
+    assert.ok(await editor.edit((e) => e.replace(new vscode.Range(line, at, line, at + 2), 'b')));
+    const list = await waitForDiagnostics(doc.uri, 'undefined-name for b', (l) => l.some((d) => codeOf(d) === 'undefined-name'), { timeoutMs: 60_000 });
+    const d = list.find((x) => codeOf(x) === 'undefined-name');
+    assert.ok(d);
+    assert.match(d.message, /`b` is not defined; did you mean `b1`\?/);
+    const actions = await waitFor(
+      'the quick fix "Change to `b1`"',
+      () => vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value),
+      (a) => (a ?? []).some((x) => x.title === 'Change to `b1`'),
+      {},
+      (a) => (a ?? []).map((x) => x.title).join('; ') || 'no actions',
+    );
+    const fix = actions.find((x) => x.title === 'Change to `b1`');
+    assert.ok(fix?.edit);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(doc.lineAt(line).text, /relu\(X @ W1 \+ b1\)/);
+    await waitForDiagnostics(doc.uri, 'no errors after the fix', (l) => l.every((x) => x.severity !== vscode.DiagnosticSeverity.Error), { timeoutMs: 60_000 });
+  });
 });
