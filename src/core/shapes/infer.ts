@@ -167,8 +167,8 @@ export class ShapeInference {
   }
 
   /**
-   * When an argument that is a plain name has the wrong shape and exactly one of the candidate names
-   * (the params in scope) would make the op well-typed, that one (the quick fix of a shape error:
+   * When an argument that is one of the candidate names (the params in scope) has the wrong shape
+   * and exactly one other candidate would make the op well-typed, that one (the quick fix of a shape error:
    * `h1 @ W1` → `W2`).
    */
   private onlyFit(op: OpDef, label: string, types: ValueType[], attrs: Record<string, unknown>, args: readonly Expr[], argIndex: number | undefined): { name: string; was: string; span: Span } | null {
@@ -176,7 +176,8 @@ export class ShapeInference {
     if (!names.length) return null;
     const fits: { name: string; was: string; span: Span }[] = [];
     args.forEach((arg, k) => {
-      if (arg.kind !== 'name' || (argIndex !== undefined && argIndex !== k) || k >= types.length) return;
+      // Only a candidate standing in for another (one param mixed up with another).
+      if (arg.kind !== 'name' || !names.includes(arg.name) || (argIndex !== undefined && argIndex !== k) || k >= types.length) return;
       for (const name of names) {
         const t = this.env.value(name);
         if (name === arg.name || !t || t.shape.length !== types[k].shape.length || t.isInt !== types[k].isInt) continue;
