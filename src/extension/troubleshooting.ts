@@ -26,10 +26,12 @@ export function withTroubleshootingLinks(diagnostics: vscode.Diagnostic[]): vsco
 /** Opens the section: the rendered preview at the heading, else the Markdown text at it. */
 export async function openTroubleshooting(file: string, code: string): Promise<'preview' | 'text'> {
   const uri = vscode.Uri.parse(file);
-  const commands = await vscode.commands.getCommands(true);
-  if (commands.includes('markdown.showPreview')) {
+  try {
+    // The Markdown extension activates on its command (it is not in getCommands before that).
     await vscode.commands.executeCommand('markdown.showPreview', uri.with({ fragment: code }));
     return 'preview';
+  } catch {
+    // no Markdown extension: the text at the heading
   }
   const doc = await vscode.workspace.openTextDocument(uri);
   const line = Math.max(0, doc.getText().split('\n').findIndex((l) => l.trim() === `## ${code}`));

@@ -50,15 +50,19 @@ suite('feedback: phases and stale values', () => {
     });
     try {
       const doc = await vscode.workspace.openTextDocument(uri);
-      await vscode.window.showTextDocument(doc, { preview: false });
+      const editor = await vscode.window.showTextDocument(doc, { preview: false });
       const describe = () => seen.map((p) => `${p.version}:${p.phase ?? 'done'}`).join(' ');
-      await waitFor('the finished analysis of the 30-layer net', () => seen.some((p) => p.version === doc.version && !p.phase), (x) => x, { timeoutMs: 120_000 }, describe);
-      const phases = seen.filter((p) => p.version === doc.version).map((p) => p.phase ?? 'done');
-      assert.deepEqual(phases, ['shapes', 'values', 'done'], `the phases of version ${doc.version}: ${describe()}`);
-      const values = seen.find((p) => p.phase === 'values');
+      await waitFor('the values of the 30-layer net', () => rendered(uri), (r) => r !== undefined && r.lines.length >= 30, { timeoutMs: 120_000 }, () => describe());
+      // An edit in the visible editor: its phases are drawn as they come.
+      assert.ok(await editor.edit((e) => e.replace(doc.lineAt(2).range, 'seed 3')));
+      const version = doc.version;
+      await waitFor('the finished analysis of the edited net', () => seen.some((p) => p.version === version && !p.phase), (x) => x, { timeoutMs: 120_000 }, describe);
+      const phases = seen.filter((p) => p.version === version).map((p) => p.phase ?? 'done');
+      assert.deepEqual(phases, ['shapes', 'values', 'done'], `the phases of version ${version}: ${describe()}`);
+      const values = seen.find((p) => p.version === version && p.phase === 'values');
       assert.ok(values && values.lineValues.some((l) => /^h30: \[N, W\] = 16×64 · ‖v‖/.test(l.text)), `the values phase carries h30's value: ${JSON.stringify(values?.lineValues.slice(-3))}`);
-      const before = drawnAt[`values ${doc.version}`];
-      assert.ok(before && before.version === doc.version && !before.stale && before.lines.length >= 30, `the values were drawn before the checks finished: ${JSON.stringify(before)?.slice(0, 300)}`);
+      const before = drawnAt[`values ${version}`];
+      assert.ok(before && before.version === version && !before.stale && before.lines.length >= 30, `the values were drawn before the checks finished: ${JSON.stringify(before)?.slice(0, 300)}`);
     } finally {
       sub.dispose();
     }
