@@ -9,6 +9,10 @@
 // Run as its own process under tsx (`node --import tsx bench/editLatency.ts`, by bench/run.ts): the
 // harness reads its own location, which a bundle would not keep. Prints one JSON line.
 //
+// Third, the same keystrokes on the seed of a 30-layer affine+relu net (test/fixtures/deepNet.ts),
+// whose gradient checks take seconds: the values come from the analysis' values phase, before the
+// checks (edit-latency-deep). Values of the older text, marked "updating…" meanwhile, do not count.
+//
 // The control: bench/lens-probe, a code-lens provider for plain text that answers at once with
 // the document's version, installed beside GradLens. The same keystrokes in a .txt file time VS
 // Code's own keystroke → lens delay, with no analysis behind it.
@@ -18,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, CODE_SERVER_ENTRY, PACKAGE, QUIET_SETTINGS, ROOT, freePort, installVsix, startCodeServer, type CodeServer } from '../scripts/codeServer';
 import { E2E_SETTINGS, Workbench } from '../test/e2e/workbench';
+import { DEEP_NET_SEED_LINE, deepNetText } from '../test/fixtures/deepNet';
 
 export interface EditLatency {
   /** Keystroke → the new values at the line ends, with the default settings. */
@@ -31,6 +36,8 @@ export interface EditLatency {
   lenses: { medianMs: number | null; note: string };
   /** The same keystrokes in a plain-text file whose only lens provider answers at once. */
   probe?: { medianMs: number; summary: string };
+  /** Keystroke → new values at the line ends on the 30-layer net (its checks take seconds). */
+  deep?: { medianMs: number | null; note: string };
 }
 
 const EDITS = 20;
@@ -62,7 +69,8 @@ async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ m
       ([which, prev]: [Surface, string]) => {
         const g = globalThis as unknown as { __keyAt: number; __readSurface(w: Surface): string };
         const now = g.__readSurface(which);
-        return now !== prev && now.length > 0 ? performance.now() - g.__keyAt : false;
+        // Values of the older text, marked while the new ones are computed, are not the new values.
+        return now !== prev && now.length > 0 && !now.includes('updating…') ? performance.now() - g.__keyAt : false;
       },
       [surface, before] as [Surface, string],
       { polling: 'raf', timeout: 30_000 },
@@ -76,6 +84,17 @@ async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ m
   times.sort((a, b) => a - b);
   const median = (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2;
   return { median, summary: `median of ${times.length} edits (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)} ms)` };
+}
+
+/** The same keystrokes on the seed of the 30-layer net, timed to its new values at the line ends. */
+async function timeDeep(wb: Workbench): Promise<{ median: number; summary: string }> {
+  await wb.quickOpen('deep-net.grad');
+  await wb.waitForLineEnds((t) => t.length >= 10, 'the values at the line ends of deep-net.grad', 120_000);
+  await wb.page.keyboard.press('Control+G');
+  await wb.page.keyboard.type(String(DEEP_NET_SEED_LINE + 1));
+  await wb.page.keyboard.press('Enter');
+  await wb.page.keyboard.press('End');
+  return timeEdits(wb.page, 'inline');
 }
 
 /** Packages bench/lens-probe (the control) into `dir` with vsce; returns the .vsix path. */
@@ -175,6 +194,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     wb = await Workbench.open('bench-edit-latency');
     // Before the first Quick Open, which caches the folder's file list.
     writeFileSync(join(wb.folder, 'probe.txt'), '0\n');
+    writeFileSync(join(wb.folder, 'deep-net.grad'), deepNetText(30));
     await wb.quickOpen('two-layer-net.grad');
     await wb.waitForLineEnds((t) => t.length >= 5, 'the values at the line ends of two-layer-net.grad', 60_000);
     const page = wb.page;
@@ -194,6 +214,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     await wb.waitForCount(wb.editor.locator('.codelens-decoration'), (n) => n >= 5, 'the value lenses of two-layer-net.grad', 60_000);
     const lenses = await timeEdits(page, 'lenses');
     const probe = await timeProbe(wb);
+    const deep = await timeDeep(wb);
     const peakMb = server.process.pid !== undefined ? extensionHostPeakMb(server.process.pid) : null;
     const host = hostFigures();
     const hostNote = host
@@ -205,6 +226,10 @@ export async function measureEditLatency(): Promise<EditLatency> {
       peakMb,
       note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce 75 ms included); ${hostNote}`,
       probe: { medianMs: probe.median, summary: probe.summary },
+      deep: {
+        medianMs: deep.median,
+        note: `${deep.summary}, keydown → the changed values at the line ends of a 30-layer affine+relu net (N = 16, width 64; test/fixtures/deepNet.ts) whose gradient checks take seconds: the values come with the analysis' values phase, before the checks; default settings (debounce 75 ms included)`,
+      },
       lenses: {
         medianMs: lenses.median,
         note:

@@ -436,7 +436,9 @@ async function main(): Promise<void> {
       const figure =
         def.name === 'edit-latency-lens'
           ? e.lenses
-          : def.name === 'edit-latency-control'
+          : def.name === 'edit-latency-deep'
+            ? (e.deep ?? { medianMs: null, note: e.note })
+            : def.name === 'edit-latency-control'
             ? { medianMs: e.probe?.medianMs ?? null, note: e.probe ? `${e.probe.summary}; not GradLens: a lens provider with no work behind it, to show what VS Code itself takes` : e.note }
             : e;
       row = { name: def.name, gradlens_ms: round(figure.medianMs, 1), peer: null, peer_ms: null, ratio: null, target: def.target, met: false, peak_mb: round(e.peakMb, 1) };

@@ -182,6 +182,14 @@ export const WORKLOADS: WorkloadDef[] = [
     target: 50,
   },
   { name: 'edit-latency', family: 'edit-latency', what: 'keystroke → the new values at the line ends (the default display) in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
+  {
+    name: 'edit-latency-deep',
+    family: 'edit-latency',
+    what: 'keystroke → the new values at the line ends in code-server on a 30-layer affine+relu net whose gradient checks take seconds (test/fixtures/deepNet.ts; median of 20 edits)',
+    text: null,
+    peer: null,
+    target: 150,
+  },
   { name: 'edit-latency-lens', family: 'edit-latency', what: 'keystroke → updated value lenses (setting gradlens.codeLens.values) in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
   {
     name: 'edit-latency-control',

@@ -113,6 +113,10 @@ export class App {
       case 'sweep':
         this.checks?.setSweep(msg.sweep);
         return;
+      case 'showTask':
+        this.tabs?.select(msg.task);
+        this.shown(msg.task);
+        return;
       case 'debug':
         this.graph?.follow(msg.view);
         return;

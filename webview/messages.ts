@@ -40,6 +40,7 @@ export function parseToWebview(msg: unknown): ToWebview | null {
     case 'taskError':
       return isTask(msg.task) && typeof msg.message === 'string' ? (msg as ToWebview) : null;
     case 'taskCancelled':
+    case 'showTask':
       return isTask(msg.task) ? (msg as ToWebview) : null;
     case 'sweep':
       return msg.sweep === null || (isObject(msg.sweep) && Array.isArray(msg.sweep.points)) ? (msg as ToWebview) : null;

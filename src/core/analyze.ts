@@ -4,7 +4,7 @@
 //   parse → typecheck → build → plan → execute → checks (+ report) → results
 //
 // Nothing here throws on bad input; an unexpected exception becomes an `internal-error` diagnostic.
-import type { Analysis } from './model';
+import type { Analysis, AnalysisPhase } from './model';
 import { AnalysisCancelled } from './cancel';
 import { DiagnosticSink } from './diagnostics';
 import { parse } from './lang/parser';
@@ -31,7 +31,7 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
   try {
     session.program = parse(text, session.sink);
     marks.parsed = marks.analysed = performance.now();
-    runStages(session, options, () => (marks.analysed = performance.now()));
+    runStages(session, options, t0, () => (marks.analysed = performance.now()));
   } catch (e) {
     if (e instanceof AnalysisCancelled) session.analysis.cancelled = true;
     else reportInternalError(e, session.sink);
@@ -44,7 +44,7 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
 }
 
 /** The stages after parsing; `analysed` marks the end of the static part (for the timings). */
-function runStages(session: AnalysisSession, options: AnalyzeOptions, analysed: () => void): void {
+function runStages(session: AnalysisSession, options: AnalyzeOptions, t0: number, analysed: () => void): void {
   const typed = typecheck(session, options);
   if (options.shapesOnly) return void analysed();
   const leaves = build(session, typed, options);
@@ -55,11 +55,33 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, analysed: 
     session.analysis.gates = gateSummaries(session, null);
     return publishResults(session, null, typed.types);
   }
+  const checks = options.gradcheck !== false;
+  if (checks) {
+    snapshot(session, 'shapes', options, t0, () => {
+      session.analysis.gates = gateSummaries(session, null);
+      publishResults(session, null, typed.types);
+    });
+  }
   const run = execute(session, leaves, options);
   // Before the gradient checks, which re-run backward blocks with random upstream gradients.
   session.analysis.gates = gateSummaries(session, run.ex);
-  if (run.backwardRan && options.gradcheck !== false) runChecks(session, run.ex, options);
+  if (run.backwardRan && checks) {
+    snapshot(session, 'values', options, t0, () => publishResults(session, run.ex, typed.types));
+    runChecks(session, run.ex, options);
+  }
   publishResults(session, run.ex, typed.types);
+}
+
+/**
+ * Hands `onPhase` a copy of the Analysis as it stands, after `fill` published the results so far.
+ * Only when the checks will follow: without them the finished Analysis comes at once anyway.
+ */
+function snapshot(session: AnalysisSession, phase: AnalysisPhase, options: AnalyzeOptions, t0: number, fill: () => void): void {
+  if (!options.onPhase) return;
+  fill();
+  const a = session.analysis;
+  const ms = performance.now() - t0;
+  options.onPhase(phase, { ...a, phase, diagnostics: toDiagnostics(session.sink.items, session.lineMap), timings: { ...a.timings, runMs: ms, totalMs: ms } });
 }
 
 function newSession(text: string, options: AnalyzeOptions): AnalysisSession {

@@ -35,6 +35,10 @@ export const NUMBER_SETTINGS = {
   maxElements: { default: 50_000_000, minimum: 1, maximum: 250_000_000, integer: true, restricted: true },
   'worker.timeoutSeconds': { default: 30, minimum: 1, maximum: 600, integer: false, restricted: true },
   'worker.memoryLimitMb': { default: 2048, minimum: 64, maximum: 16_384, integer: true, restricted: true },
+  // The share of a relu layer's units dead for every example from which a note is shown (information),
+  // and from which it is a warning.
+  'health.deadRelu.info': { default: 0.25, minimum: 0, maximum: 1, integer: false, restricted: false },
+  'health.deadRelu.warn': { default: 0.5, minimum: 0, maximum: 1, integer: false, restricted: false },
 } as const satisfies Record<string, SettingSpec>;
 
 export type NumberSettingKey = keyof typeof NUMBER_SETTINGS;

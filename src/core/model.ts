@@ -184,7 +184,16 @@ export interface Analysis {
   timings: Timings;
   /** Set when the run was stopped by its cancel callback: the rest of the object is incomplete. */
   cancelled?: true;
+  /**
+   * Set on the early snapshots `onPhase` hands out while the run goes on: 'shapes' (diagnostics and
+   * shapes, no values yet), 'values' (values and gradients, the gradient checks still running).
+   * Absent on the finished Analysis.
+   */
+  phase?: AnalysisPhase;
 }
+
+/** How far an early snapshot of an analysis got (see `Analysis.phase`). */
+export type AnalysisPhase = 'shapes' | 'values';
 
 /** The result of "Plot Loss Landscape": L(θ + a·d1 + b·d2) on a grid (filter-normalised directions). */
 export interface LandscapeResult {

@@ -165,6 +165,11 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       }
       return service.setOverrides(doc, { dims: Object.keys(value).length === 0 ? null : value });
     }),
+    reg('gradlens.resetOverrides', async (uri?: vscode.Uri | string) => {
+      const doc = await documentFor(uri);
+      if (!doc) return;
+      return service.setOverrides(doc, { seed: null, dims: null });
+    }),
     reg('gradlens.newFromExample', async (file?: string) => {
       const dir = vscode.Uri.joinPath(ctx.extensionUri, 'examples');
       const entries = (await vscode.workspace.fs.readDirectory(dir)).filter(([n, t]) => t === vscode.FileType.File && n.endsWith('.grad')).map(([n]) => n);
@@ -193,7 +198,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     reg('gradlens.plotLandscape', async (uri?: vscode.Uri | string, grid?: number, span?: number) => {
       const doc = await documentFor(uri);
       if (!doc) return;
-      ctx.dashboard(doc.uri).tasks.landscape(doc, typeof grid === 'number' ? grid : 41, typeof span === 'number' ? span : 1);
+      const dashboard = ctx.dashboard(doc.uri);
+      // From the palette the dashboard may be on another tab: show the one the result goes to.
+      dashboard.post({ type: 'showTask', task: 'landscape' });
+      dashboard.tasks.landscape(doc, typeof grid === 'number' ? grid : 41, typeof span === 'number' ? span : 1);
     }),
     reg('gradlens.trainSGD', async (uri?: vscode.Uri | string, opts?: { steps: number; lr: number; momentum: number }) => {
       const doc = await documentFor(uri);
@@ -208,7 +216,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         if (input === undefined) return;
         o = parseTraining(input) ?? undefined;
       }
-      if (o) ctx.dashboard(doc.uri).tasks.training(doc, o.steps, o.lr, o.momentum);
+      if (!o) return;
+      const dashboard = ctx.dashboard(doc.uri);
+      dashboard.post({ type: 'showTask', task: 'training' });
+      dashboard.tasks.training(doc, o.steps, o.lr, o.momentum);
     }),
     reg('gradlens.showInGraph', async (uri?: vscode.Uri | string, name?: string) => {
       const doc = await documentFor(uri);
@@ -247,10 +258,34 @@ async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Ur
     written.push(out);
   }
   const open = 'Open';
-  void vscode.window.showInformationMessage(`GradLens: wrote ${written.map((w) => w.path.split('/').pop()).join(', ')}${r.warnings.length ? ` (${r.warnings.join('; ')})` : ''}`, open).then((c) => {
+  const python = pythonInterpreter();
+  const run = `Run with ${python.label}`;
+  const offers = dest.scheme === 'file' ? [open, run] : [open];
+  void vscode.window.showInformationMessage(`GradLens: wrote ${written.map((w) => w.path.split('/').pop()).join(', ')}${r.warnings.length ? ` (${r.warnings.join('; ')})` : ''}`, ...offers).then((c) => {
     if (c === open) void vscode.window.showTextDocument(dest as vscode.Uri);
+    // In a terminal: the script's own output, including its one line when torch or NumPy is missing.
+    if (c === run) runInTerminal(python.command, (dest as vscode.Uri).fsPath);
   });
   return written;
+}
+
+/**
+ * The Python the user has configured: the Python extension's `python.defaultInterpreterPath` when
+ * that extension is installed, else `python3` from the PATH.
+ */
+export function pythonInterpreter(): { command: string; label: string } {
+  if (vscode.extensions.getExtension('ms-python.python')) {
+    const configured = vscode.workspace.getConfiguration('python').get<string>('defaultInterpreterPath');
+    if (configured && configured.trim()) return { command: configured.trim(), label: configured.trim() === 'python' ? 'python' : configured.trim().split(/[\\/]/).slice(-3).join('/') };
+  }
+  return { command: 'python3', label: 'python3' };
+}
+
+function runInTerminal(python: string, script: string): void {
+  const quote = (s: string) => (process.platform === 'win32' ? `& "${s}"` : `'${s.replace(/'/g, `'\\''`)}'`);
+  const terminal = vscode.window.createTerminal({ name: 'GradLens export', cwd: vscode.Uri.file(script.replace(/[\\/][^\\/]*$/, '')) });
+  terminal.show();
+  terminal.sendText(process.platform === 'win32' ? `${quote(python)} "${script}"` : `${quote(python)} ${quote(script)}`);
 }
 
 function parseTraining(v: string): { steps: number; lr: number; momentum: number } | null {

@@ -13,17 +13,23 @@ import { InlineValues } from './inlineValues';
 import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
 import { ChecksTree } from './views/checksTree';
 import { GraphTree } from './views/graphTree';
+import { OverridesView } from './views/overrides';
 import { StatusBar } from './views/statusBar';
+import { OPEN_TROUBLESHOOTING, openTroubleshooting } from './troubleshooting';
 import type { DebugView } from '../shared/debugProtocol';
 import type { AnalysisSummary } from '../shared/serverProtocol';
 
 export interface GradLensApi {
   service: AnalysisClient;
   inlineValues: InlineValues;
+  /** The notes and status bar item of Re-seed / Set Dimension Sizes. */
+  overrides: OverridesView;
   /** Figures for tests and benchmarks: how long the main thread stalled, edit → result latencies. */
   stats(reset?: boolean): Promise<RuntimeStats>;
   /** Where the dashboards were last told the debugger is (null: no session stopped). */
   debugView(): DebugView | null;
+  /** The task tab the dashboard panel was last asked to show (palette Train / Plot Loss Landscape). */
+  dashboardShownTask(): string | null;
 }
 
 let stopClient: (() => Promise<void>) | undefined;
@@ -35,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   const graphTree = new GraphTree(service);
   const checksTree = new ChecksTree(service);
   const statusBar = new StatusBar();
+  const overrides = new OverridesView(service);
   // While the debugger is stopped in a file, its values at the line ends are the ones at the stop.
   const debugged = (uri: vscode.Uri) => vscode.debug.activeDebugSession?.type === 'grad' && vscode.debug.activeDebugSession.configuration.program === uri.fsPath;
   const inlineValues = new InlineValues(service, () => vscode.workspace.getConfiguration('gradlens').get<boolean>('inlineValues.enabled', true), debugged);
@@ -76,6 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     log,
     service,
     inlineValues,
+    overrides,
     statusBar,
     graphTree,
     checksTree,
@@ -88,12 +96,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     vscode.window.onDidChangeActiveTextEditor(followEditor),
     vscode.debug.onDidChangeActiveDebugSession(() => inlineValues.redrawAll()),
     service.onDidPublish((p) => {
+      // Shapes alone have no root value yet: the older summary stands until the values come.
+      if (p.phase === 'shapes') return;
       summaries.set(p.uri, p.summary);
       const active = vscode.window.activeTextEditor?.document;
       if (active?.uri.toString() === p.uri) statusBar.show(active.fileName.split(/[\\/]/).pop(), p.summary, true);
     }),
     vscode.workspace.onDidCloseTextDocument((d) => summaries.delete(d.uri.toString())),
     vscode.commands.registerCommand('gradlens.showOutput', () => log.show()),
+    vscode.commands.registerCommand(OPEN_TROUBLESHOOTING, (file: string, code: string) => openTroubleshooting(file, code)),
     DashboardPanel.registerSerializer(context.extensionUri, service, log),
     vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, sidebar),
     vscode.commands.registerCommand('gradlens.openDashboard', (uri?: vscode.Uri) => {
@@ -127,7 +138,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   stopClient = () => client.stop();
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  return { service, inlineValues, stats: (reset) => stats.read(reset), debugView: () => lastDebugView };
+  return { service, inlineValues, overrides, stats: (reset) => stats.read(reset), debugView: () => lastDebugView, dashboardShownTask: () => DashboardPanel.active?.controller.shownTask ?? null };
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -1,26 +1,44 @@
 // Values at the line ends: each statement's value and gradient after its line, and each gate's
 // check verdict after its header, like a debugger's inline values (setting
 // gradlens.inlineValues.enabled, on by default). The server sends the texts with every analysis
-// (`gradlens/didAnalyze`); they are drawn as decorations at once, so they follow the keystroke by
-// the debounce and the analysis time alone — code lenses wait for VS Code's own lens schedule. On a
-// large file only the visible lines and a margin are drawn, and scrolling draws the rest.
+// (`gradlens/didAnalyze`) and again with its early phases (values before the gradient checks
+// end); they are drawn as decorations at once, so they follow the keystroke by the debounce and
+// the forward/backward time alone — code lenses wait for VS Code's own lens schedule. After an
+// edit the values on screen belong to the older text: they stay, moved with their lines, dimmed and
+// marked "updating…" until the new text's values arrive. On a large file only the visible lines
+// and a margin are drawn, and scrolling draws the rest.
 import * as vscode from 'vscode';
 import type { DidAnalyzeParams, LineValue } from '../shared/serverProtocol';
+import { moveLineValues, staleText } from '../shared/present/staleLines';
 import type { AnalysisClient } from './client/analysisClient';
 import { Disposable } from './disposable';
 
 /** Lines drawn beyond the visible ones, above and below, so scrolling a little shows values at once. */
 const MARGIN_LINES = 100;
 
+/** What a document shows at its line ends: fresh texts for its current version, or stale ones. */
+interface Shown {
+  /** The document version the lines are placed for. */
+  version: number;
+  lines: LineValue[];
+  /** The texts belong to an older text (an analysis of the current one is on its way). */
+  stale: boolean;
+}
+
 export class InlineValues extends Disposable {
   private readonly decoration = this.register(vscode.window.createTextEditorDecorationType({
     after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   }));
-  /** The latest texts per document, with the version they are for. */
-  private readonly latest = new Map<string, { version: number; lines: LineValue[] }>();
+  // Dimmed: decorations have no opacity option, the CSS rides on textDecoration (a known idiom).
+  private readonly staleDecoration = this.register(vscode.window.createTextEditorDecorationType({
+    after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic', textDecoration: 'none; opacity: 0.5' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  }));
+  /** What each document shows (all lines; only those near the visible ones are drawn). */
+  private readonly shown = new Map<string, Shown>();
   /** What was last drawn per document (for tests: decorations cannot be read back through the API). */
-  private readonly drawn = new Map<string, { version: number; lines: LineValue[] }>();
+  private readonly drawn = new Map<string, Shown>();
 
   constructor(
     analyses: AnalysisClient,
@@ -31,26 +49,44 @@ export class InlineValues extends Disposable {
     super();
     for (const d of [
       analyses.onDidPublish((p) => this.receive(p)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.edited(e)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.redrawAll()),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.draw(e.textEditor)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('gradlens.inlineValues')) this.redrawAll();
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
-        this.latest.delete(d.uri.toString());
+        this.shown.delete(d.uri.toString());
         this.drawn.delete(d.uri.toString());
       }),
     ])
       this.register(d);
   }
 
-  rendered(uri: vscode.Uri): { version: number; lines: LineValue[] } | undefined {
+  rendered(uri: vscode.Uri): Shown | undefined {
     return this.drawn.get(uri.toString());
   }
 
   private receive(p: DidAnalyzeParams): void {
-    this.latest.set(p.uri, { version: p.version, lines: p.lineValues });
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === p.uri);
+    // Shapes alone carry no values: the older ones stay, marked, until the values come. Values
+    // for an older text than the document's would sit on the wrong lines.
+    if (p.phase === 'shapes' || (doc && doc.version !== p.version)) return;
+    this.shown.set(p.uri, { version: p.version, lines: p.lineValues, stale: false });
     for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === p.uri) this.draw(e);
+  }
+
+  /** An edit: what is shown moves with its lines and is marked stale. */
+  private edited(e: vscode.TextDocumentChangeEvent): void {
+    const key = e.document.uri.toString();
+    const now = this.shown.get(key);
+    if (!now || e.contentChanges.length === 0) return;
+    // VS Code reports the changes of one event each in the coordinates of the text before the event, last first.
+    const edits = [...e.contentChanges]
+      .sort((a, b) => b.range.start.line - a.range.start.line)
+      .map((c) => ({ startLine: c.range.start.line, endLine: c.range.end.line, insertedBreaks: c.text.split('\n').length - 1 }));
+    this.shown.set(key, { version: e.document.version, lines: moveLineValues(now.lines, edits), stale: true });
+    for (const ed of vscode.window.visibleTextEditors) if (ed.document.uri.toString() === key) this.draw(ed);
   }
 
   /** Draws again in every visible editor (a setting or a debug session changed). */
@@ -60,23 +96,23 @@ export class InlineValues extends Disposable {
 
   private draw(editor: vscode.TextEditor): void {
     const key = editor.document.uri.toString();
-    const latest = this.latest.get(key);
-    if (!latest) return;
+    const shown = this.shown.get(key);
+    if (!shown) return;
     if (!this.enabled() || this.debugging(editor.document.uri)) {
       editor.setDecorations(this.decoration, []);
+      editor.setDecorations(this.staleDecoration, []);
       this.drawn.delete(key);
       return;
     }
-    // Values for older text would sit on the wrong lines; the newer analysis is on its way.
-    if (editor.document.version !== latest.version) return;
-    const shown = editor.visibleRanges;
-    const near = (line: number) => shown.length === 0 || shown.some((r) => line >= r.start.line - MARGIN_LINES && line <= r.end.line + MARGIN_LINES);
-    const lines = latest.lines.filter((l) => l.line < editor.document.lineCount && near(l.line));
+    const visible = editor.visibleRanges;
+    const near = (line: number) => visible.length === 0 || visible.some((r) => line >= r.start.line - MARGIN_LINES && line <= r.end.line + MARGIN_LINES);
+    const lines = shown.lines.filter((l) => l.line < editor.document.lineCount && near(l.line));
     const options = lines.map((l): vscode.DecorationOptions => {
       const end = editor.document.lineAt(l.line).range.end;
-      return { range: new vscode.Range(end, end), renderOptions: { after: { contentText: l.text } } };
+      return { range: new vscode.Range(end, end), renderOptions: { after: { contentText: shown.stale ? staleText(l.text) : l.text } } };
     });
-    editor.setDecorations(this.decoration, options);
-    this.drawn.set(key, { version: latest.version, lines });
+    editor.setDecorations(shown.stale ? this.decoration : this.staleDecoration, []);
+    editor.setDecorations(shown.stale ? this.staleDecoration : this.decoration, options);
+    this.drawn.set(key, { version: shown.version, lines, stale: shown.stale });
   }
 }

@@ -1,7 +1,8 @@
 // Keeps an up-to-date Analysis for every open .grad document: debounced on edits, the latest text
 // always wins (a run for stale text is stopped between steps through shared memory, and its
 // finished checks stay in the worker's cache), unchanged text and options are not re-run. The
-// LSP features read results from here and listen to `onDidAnalyze`.
+// LSP features read results from here and listen to `onDidAnalyze`, which fires for each phase of
+// a run: shapes, values (before the gradient checks) and the finished analysis (`analysis.phase`).
 import type { Analysis } from '../core';
 import type { GradCheckThresholds } from '../core';
 import type { Task, WorkerClient } from './analysis/workerClient';
@@ -168,7 +169,7 @@ export class DocumentAnalyses {
         resolve(s.result);
       }, timeoutMs);
       const sub = this.onDidAnalyze((r) => {
-        if (r.uri !== uri || r.version < version) return;
+        if (r.uri !== uri || r.version < version || r.analysis.phase === 'shapes') return;
         clearTimeout(timer);
         sub.dispose();
         resolve(r);
@@ -209,7 +210,18 @@ export class DocumentAnalyses {
     const options = analyzeOptions(settings, { seed: s.seed, dims: s.dims }, s.forceChecks);
     s.forceChecks = undefined;
     const started = Date.now();
-    const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: uri.split('/').pop() ?? 'file.grad', options }, settings.workerTimeoutMs);
+    const thresholds = settings.gradientCheck.thresholds;
+    // The early phases (shapes, then values before the checks) are published as they come, unless
+    // a newer text is already waiting.
+    const early = (partial: unknown) => {
+      const analysis = partial as Analysis;
+      if (s.queued || this.states.get(uri) !== s || !s.running) return;
+      const r: DocumentAnalysis = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs: analysis.phase === 'values' ? this.takeLatency(s) : null, thresholds };
+      // Hovers and lenses may answer from values; shapes alone would take the old values away.
+      if (analysis.phase === 'values') s.result = r;
+      for (const f of this.listeners) f(r);
+    };
+    const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: uri.split('/').pop() ?? 'file.grad', options }, settings.workerTimeoutMs, (_d, _t, partial) => early(partial));
     s.cancelRunning = task.cancel;
     s.runningVersion = version;
     // Not running any more as soon as the result is in, before anyone hears of it: a caller that
@@ -229,14 +241,8 @@ export class DocumentAnalyses {
           return;
         }
         if (s.queued || this.states.get(uri) !== s) return;
-        let latencyMs: number | null = null;
-        if (s.editedAt !== undefined) {
-          latencyMs = this.now() - s.editedAt;
-          this.latencies.push(latencyMs);
-          if (this.latencies.length > 200) this.latencies.shift();
-          s.editedAt = undefined;
-        }
-        s.result = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs, thresholds: settings.gradientCheck.thresholds };
+        const latencyMs = this.takeLatency(s);
+        s.result = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs, thresholds };
         for (const f of this.listeners) f(s.result);
         this.resolveWaiters(s);
       })
@@ -253,6 +259,16 @@ export class DocumentAnalyses {
         s.queued = undefined;
         if (next && this.states.get(uri) === s) this.start(uri, next.text, next.version);
       });
+  }
+
+  /** Edit → result time of the first result (early or final) after an edit. */
+  private takeLatency(s: DocState): number | null {
+    if (s.editedAt === undefined) return null;
+    const latencyMs = this.now() - s.editedAt;
+    this.latencies.push(latencyMs);
+    if (this.latencies.length > 200) this.latencies.shift();
+    s.editedAt = undefined;
+    return latencyMs;
   }
 
   private fireBusy(busy: boolean): void {

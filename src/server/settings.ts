@@ -34,6 +34,8 @@ export interface GradLensConfig {
   codeLensValues: boolean;
   workerTimeoutMs: number;
   workerMemoryMb: number;
+  /** Dead-unit shares from which a relu layer gets a note (info) and a warning. */
+  deadRelu: { info: number; warn: number };
 }
 
 /** Reads one setting by its key under `gradlens.` (undefined when unset). */
@@ -85,6 +87,7 @@ export function resolveConfig(get: RawSettings): GradLensConfig {
     codeLensValues: bool(get('codeLens.values'), OTHER_DEFAULTS['codeLens.values']),
     workerTimeoutMs: n('worker.timeoutSeconds') * 1000,
     workerMemoryMb: n('worker.memoryLimitMb'),
+    deadRelu: { info: n('health.deadRelu.info'), warn: n('health.deadRelu.warn') },
   };
 }
 
@@ -115,6 +118,7 @@ export function analyzeOptions(cfg: GradLensConfig, overrides: DocumentOverrides
     ...(seed !== null ? { seed } : {}),
     ...(overrides.dims ? { dims: overrides.dims } : {}),
     maxElements: cfg.maxElements,
+    deadRelu: cfg.deadRelu,
     gradcheck: cfg.gradientCheck.enabled || forceChecks ? checkOptions(cfg) : false,
     // The editor does not need 200,000 numbers per keystroke: statistics stand for larger tensors.
     maxValuesPerNode: CORE_DEFAULTS.maxValuesPerNode,

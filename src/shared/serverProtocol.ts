@@ -5,7 +5,7 @@
 // and per-document overrides of the seed and the dimension sizes. A client that knows none of
 // them (Neovim, Helix, Emacs) still gets every standard feature.
 import { NotificationType, ProgressType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import type { Analysis, StepSweep } from '../core';
+import type { Analysis, AnalysisPhase, StepSweep } from '../core';
 import type { GradCheckThresholds } from '../core';
 import type { DeriveResult } from '../core';
 import type { ExportResult, ExportTarget } from '../core';
@@ -49,6 +49,8 @@ export interface AnalysisSummary {
   errors: number;
   warnings: number;
   checks: { fail: number; warn: number; pass: number };
+  /** Set while the gradient checks still run (an early phase): `checks` counts none yet. */
+  checking?: true;
   totalMs: number;
 }
 
@@ -64,6 +66,12 @@ export interface DidAnalyzeParams {
   lineValues: LineValue[];
   /** Edit → result latency for this text (ms), when an edit started it. */
   latencyMs: number | null;
+  /**
+   * An early phase of the analysis of this text: 'shapes' (diagnostics so far, no values: the
+   * values shown are still the older text's), 'values' (values and gradients; the gradient checks
+   * still run). Absent when the analysis is finished.
+   */
+  phase?: AnalysisPhase;
 }
 
 export const didAnalyzeNotification = new NotificationType<DidAnalyzeParams>('gradlens/didAnalyze');

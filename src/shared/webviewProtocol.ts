@@ -30,6 +30,8 @@ export type ToWebview =
   | { type: 'taskError'; task: TaskKind; message: string }
   | { type: 'taskCancelled'; task: TaskKind }
   | { type: 'sweep'; sweep: StepSweep | null }
+  /** Show the tab of a task (started from the palette, not from the tab itself). */
+  | { type: 'showTask'; task: TaskKind }
   /** Where the debugger is (null: no debug session stopped in this file any more). */
   | { type: 'debug'; view: DebugView | null };
 

@@ -80,6 +80,7 @@ const DEFAULT_CONFIG: GradLensConfig = {
   codeLensValues: false,
   workerTimeoutMs: 30_000,
   workerMemoryMb: 2048,
+  deadRelu: { info: 0.25, warn: 0.5 },
 };
 
 test('defaults: nothing set and package.json defaults give the same config', () => {

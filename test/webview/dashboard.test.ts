@@ -396,6 +396,18 @@ describe('dashboard webview', () => {
     await d.close();
   });
 
+  it('showTask (Train / Plot Loss Landscape from the palette) switches to the task\'s tab', async () => {
+    const d = await openDashboard(browser, server);
+    await d.send(update(analysisOf('two-layer-net.grad')));
+    assert.equal(await d.page.getAttribute('[data-tab="graph"]', 'aria-selected'), 'true');
+    await d.send({ type: 'showTask', task: 'training' });
+    assert.equal(await d.page.getAttribute('[data-tab="training"]', 'aria-selected'), 'true');
+    await d.send({ type: 'showTask', task: 'landscape' });
+    assert.equal(await d.page.getAttribute('[data-tab="landscape"]', 'aria-selected'), 'true');
+    await assertClean(d);
+    await d.close();
+  });
+
   it('redraws the charts in the new colours when the theme changes', async () => {
     const d = await openDashboard(browser, server);
     await d.send(update(analysisOf('two-layer-net.grad')));

@@ -10,11 +10,12 @@ import type { ActivationTrait, OpDef } from '../ops/op';
 import type { Tensor } from '../tensor/tensor';
 import { norm } from '../tensor/tensor';
 import type { Span } from '../text';
+import { NUMBER_SETTINGS } from '../defaults';
 
 export const HEALTH_THRESHOLDS = {
-  /** Fraction of dead units that is reported as a warning (info from `deadInfo`). */
-  deadWarn: 0.5,
-  deadInfo: 0.25,
+  /** Fraction of dead units that is reported as a warning (info from `deadInfo`); settings gradlens.health.deadRelu.*. */
+  deadWarn: NUMBER_SETTINGS['health.deadRelu.warn'].default,
+  deadInfo: NUMBER_SETTINGS['health.deadRelu.info'].default,
   /** Smallest batch in which "zero for every example" means anything. */
   deadMinBatch: 4,
   /** Fraction of saturated outputs reported as a warning (info from `saturatedInfo`). */
@@ -84,7 +85,14 @@ function saturationEdges([low, high]: readonly [number, number]): string {
   return low === -high ? `±${high}` : `${low} or ${high}`;
 }
 
-export function checkActivations(graph: Graph, ex: Execution): HealthFinding[] {
+/** The dead-unit thresholds an analysis runs with (the settings; the defaults otherwise). */
+export interface DeadReluThresholds {
+  info: number;
+  warn: number;
+}
+
+/** One finding per activation node (a layer), never per unit. */
+export function checkActivations(graph: Graph, ex: Execution, dead: DeadReluThresholds = { info: HEALTH_THRESHOLDS.deadInfo, warn: HEALTH_THRESHOLDS.deadWarn }): HealthFinding[] {
   const out: HealthFinding[] = [];
   for (const id of graph.order) {
     const n = graph.nodes[id];
@@ -98,10 +106,10 @@ export function checkActivations(graph: Graph, ex: Execution): HealthFinding[] {
       const frac = d.dead / d.units;
       // A healthy unit looks dead in a batch of N by chance 2^-N: too small a batch says nothing.
       const batch = v.shape[0];
-      if (batch < HEALTH_THRESHOLDS.deadMinBatch || frac < Math.max(HEALTH_THRESHOLDS.deadInfo, 4 * 2 ** -batch)) continue;
+      if (batch < HEALTH_THRESHOLDS.deadMinBatch || frac < Math.max(dead.info, 4 * 2 ** -batch)) continue;
       out.push({
         kind: 'dead-relu',
-        severity: frac >= HEALTH_THRESHOLDS.deadWarn ? 'warning' : 'info',
+        severity: frac >= dead.warn ? 'warning' : 'info',
         message: `${d.dead} of ${d.units} units of this ${op.name} (${percent(frac)}) are dead: ≤ 0 for every one of the ${v.shape[0]} examples, so they pass no gradient and never learn. Check the init (he for relu layers), the bias, the learning rate, or use leaky_relu.`,
         node: id,
         value: frac,

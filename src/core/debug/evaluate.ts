@@ -61,7 +61,9 @@ function evaluate(text: string, scope: EvalScope): EvalResult {
     (call) => bindCall(call, bindScope, sink),
   );
   if (sink.hasErrors) return pending ? { ...firstError(), pending: true } : firstError();
-  const env: TypeEnv = { ...bindScope, value: (n) => scope.bindings.get(n)?.type };
+  // The file's params in this frame, as the file's own shape errors suggest them (same messages).
+  const params = [...res.definitions.values()].filter((d) => d.kind === 'decl' && d.declKind === 'param' && scope.bindings.has(d.name)).map((d) => d.name);
+  const env: TypeEnv = { ...bindScope, value: (n) => scope.bindings.get(n)?.type, names: () => params };
   const infer = new ShapeInference(env, sink);
   const type = infer.infer(expr);
   if (!type || sink.hasErrors) return firstError();

@@ -8,7 +8,7 @@ import { gradName, type GateInfo } from '../lang/resolve';
 import type { ValueType } from '../ops/op';
 import { differentiable, firstCall, gates, gradOf, DEFAULT_EMBED_LIMIT, type ExportModel, type ExportOptions, type ExportResult } from './model';
 import { NUMPY_OPS } from './numpyOps';
-import { PyCode } from './pyCode';
+import { PyCode, requiredImports } from './pyCode';
 import { call, py, PREC, pyFloat, pyString, type Py } from './pyExpr';
 import type { PyNames } from './pyNames';
 import { ArrayStore, CommentPlacer, dimBindings, exportedFiles, gateLocalNames, gateScope, inputsBinding, namesIn, RandomNumbers, runExporter, scriptFileNames, sourceLine, tensorTarget, topNames, topScope, writeValues, zeroGradients } from './scriptKit';
@@ -78,7 +78,7 @@ class NumpyScript {
     out.raw(this.docstring());
     out.line('import json').line('import math').line('import sys');
     if (this.store.used) out.line('from pathlib import Path');
-    out.blank().line('import numpy as np').blank(2);
+    requiredImports(out.blank(), ['import numpy as np'], { name: 'NumPy', pip: 'numpy' }).blank(2);
     const header = this.comments.header();
     if (header.length) out.comments(header).blank(2);
     const helperNames = orderHelpers(this.helpers, NUMPY_OPS.helpers);

@@ -74,3 +74,20 @@ export class PyCode {
     this.pending = [];
   }
 }
+
+/**
+ * Imports a script cannot run without, guarded: when the interpreter running the script lacks the
+ * package, the script stops with one line saying which package and how to install it for this very
+ * interpreter (not a traceback). `sys` must be imported before.
+ */
+export function requiredImports(out: PyCode, imports: readonly string[], pkg: { name: string; pip: string }): PyCode {
+  out.line('try:');
+  out.indent(() => {
+    for (const i of imports) out.line(i);
+  });
+  out.line('except ImportError:');
+  out.indent(() => {
+    out.line(`sys.exit(f"this script needs ${pkg.name}, which {sys.executable} cannot import; install it with: {sys.executable} -m pip install ${pkg.pip}")`);
+  });
+  return out;
+}

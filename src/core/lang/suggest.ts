@@ -22,17 +22,24 @@ export function editDistance(a: string, b: string): number {
   return d[m][n];
 }
 
-/** The closest candidate within a distance that scales with the word's length, or null. */
+/**
+ * The closest candidate within a distance that scales with the word's length, or null. Between
+ * candidates as close, one that extends the word or that it extends (`b` → `b1`: a dropped suffix,
+ * the usual slip) comes first; then the earlier candidate.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | null {
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | null = null;
-  let bestD = Infinity;
+  let bestScore = Infinity;
   for (const c of candidates) {
     if (c === word) continue;
     const dist = editDistance(word, c);
-    if (dist <= limit && dist < bestD) {
+    if (dist > limit) continue;
+    const prefix = c.startsWith(word) || word.startsWith(c);
+    const score = dist - (prefix ? 0.75 : 0);
+    if (score < bestScore) {
       best = c;
-      bestD = dist;
+      bestScore = score;
     }
   }
   return best;

@@ -41,7 +41,7 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
       sink.error(issue.kind === 'non-finite' ? 'non-finite' : 'bad-argument', issue.message, node.span);
     }
     reportUnused(program, graph, ex, session.analysis.root as string, sink);
-    reportHealth([...checkActivations(graph, ex), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)], sink);
+    reportHealth([...checkActivations(graph, ex, options.deadRelu), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)], sink);
   }
   for (const s of program.statements) {
     if (s.kind === 'expect' && s.what !== 'shape') checkExpectRun(s, graph, ex, backwardRan, sink);

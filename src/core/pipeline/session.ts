@@ -1,6 +1,6 @@
 // What the stages of one analysis share: the options they read and the session they fill in. Each
 // stage (typecheck → build → plan → execute → checks → results) takes the session and adds its part.
-import type { Analysis } from '../model';
+import type { Analysis, AnalysisPhase } from '../model';
 import type { CancelCheck } from '../cancel';
 import type { CheckCache } from '../checks/checkCache';
 import type { GradCheckOptions, SpanCheck } from '../checks/gradcheck';
@@ -42,8 +42,17 @@ export interface AnalyzeOptions {
    * whose inputs did not change are not re-run. Results are identical with or without it.
    */
   checkCache?: CheckCache;
+  /** Dead-unit thresholds of the health notes (settings gradlens.health.deadRelu.info / .warn). */
+  deadRelu?: { info: number; warn: number };
   /** Asked between steps of long loops; when it answers true the run stops (`analysis.cancelled`). */
   isCancelled?: CancelCheck;
+  /**
+   * Early snapshots while the run goes on, so an editor can show shapes and values before the
+   * gradient checks finish: 'shapes' once the graph is built and the run will go ahead, 'values'
+   * once forward and backward ran (with every diagnostic so far). Each is a complete Analysis of its
+   * own (a copy: the run goes on filling in the session's); the finished one is the return value.
+   */
+  onPhase?: (phase: AnalysisPhase, snapshot: Analysis) => void;
 }
 
 /** Everything the stages produced, for callers that need more than the Analysis (gradient checks). */

@@ -48,7 +48,9 @@ export function typecheck(session: AnalysisSession, options: AnalyzeOptions): Ty
     return d ? named(name, d.size) : undefined;
   };
   const visibleGates = new Set<string>();
-  const env: TypeEnv = { value: (n) => types.get(n), dim: dimOf, gates: res.gates, gateVisible: (n) => visibleGates.has(n) };
+  // A shape error's suggestion picks among the params declared so far: weights and biases are what gets mixed up.
+  const params: string[] = [];
+  const env: TypeEnv = { value: (n) => types.get(n), names: () => params, dim: dimOf, gates: res.gates, gateVisible: (n) => visibleGates.has(n) };
   const infer = new ShapeInference(env, sink);
   const declTypes = new Map<TensorDecl, ValueType>();
   for (const s of program.statements) {
@@ -58,6 +60,7 @@ export function typecheck(session: AnalysisSession, options: AnalyzeOptions): Ty
       if (t && !types.has(s.name)) {
         types.set(s.name, t);
         declTypes.set(s, t);
+        if (s.declKind === 'param') params.push(s.name);
       }
     } else if (s.kind === 'assign') {
       const t = infer.infer(s.expr);

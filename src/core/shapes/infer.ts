@@ -15,6 +15,8 @@ import { dimsEqual, formatDimValues, formatShape, lit, type Dim, type Shape } fr
 export interface TypeEnv extends BindScope {
   /** The type of a tensor name in scope. */
   value(name: string): ValueType | undefined;
+  /** The names a shape error may suggest instead of an argument (the params in scope; none when absent). */
+  names?(): Iterable<string>;
 }
 
 export const SCALAR_FLOAT: ValueType = { shape: [], isInt: false };
@@ -120,7 +122,7 @@ export class ShapeInference {
         const l = this.infer(e.left);
         const r = this.infer(e.right);
         if (!l || !r) return null;
-        return this.applyOp(binaryOpDef(e.op), e.op, [l, r], {}, e.span);
+        return this.applyOp(binaryOpDef(e.op), e.op, [l, r], {}, e.span, [e.left, e.right]);
       }
       case 'call':
         return this.inferCall(e);
@@ -141,12 +143,19 @@ export class ShapeInference {
     if (!ok) return null;
     if (b.target.kind === 'gate') return this.inferGateCall(call, b.target.gate, types);
     const op = b.target.op;
-    return this.applyOp(op, b.label, types, b.attrs, call.span);
+    return this.applyOp(op, b.label, types, b.attrs, call.span, b.args);
   }
 
-  private applyOp(op: OpDef, label: string, types: ValueType[], attrs: Record<string, unknown>, at: Span): ValueType | null {
+  private applyOp(op: OpDef, label: string, types: ValueType[], attrs: Record<string, unknown>, at: Span, args: readonly Expr[] = []): ValueType | null {
     const r: ShapeResult = op.shape({ label, types }, attrs as never);
-    if (!r.ok) return this.error(r.code ?? 'shape-mismatch', r.message, at);
+    if (!r.ok) {
+      const fit = this.onlyFit(op, label, types, attrs, args, r.argIndex);
+      if (!fit) return this.error(r.code ?? 'shape-mismatch', r.message, at);
+      this.sink?.error(r.code ?? 'shape-mismatch', `${r.message}; did you mean \`${fit.name}\` (the one param whose shape fits here)?`, at, {
+        fixes: [{ title: `Change \`${fit.was}\` to \`${fit.name}\``, edits: [{ span: fit.span, newText: fit.name }] }],
+      });
+      return null;
+    }
     for (const [a, b] of r.conflicts ?? []) {
       this.sink?.warning(
         'dim-name-mismatch',
@@ -155,6 +164,29 @@ export class ShapeInference {
       );
     }
     return { shape: r.shape, isInt: !!op.preservesInt && types[0]?.isInt === true };
+  }
+
+  /**
+   * When an argument that is one of the candidate names (the params in scope) has the wrong shape
+   * and exactly one other candidate would make the op well-typed, that one (the quick fix of a shape error:
+   * `h1 @ W1` → `W2`).
+   */
+  private onlyFit(op: OpDef, label: string, types: ValueType[], attrs: Record<string, unknown>, args: readonly Expr[], argIndex: number | undefined): { name: string; was: string; span: Span } | null {
+    const names = this.env.names ? [...this.env.names()] : [];
+    if (!names.length) return null;
+    const fits: { name: string; was: string; span: Span }[] = [];
+    args.forEach((arg, k) => {
+      // Only a candidate standing in for another (one param mixed up with another).
+      if (arg.kind !== 'name' || !names.includes(arg.name) || (argIndex !== undefined && argIndex !== k) || k >= types.length) return;
+      for (const name of names) {
+        const t = this.env.value(name);
+        if (name === arg.name || !t || t.shape.length !== types[k].shape.length || t.isInt !== types[k].isInt) continue;
+        const tried = [...types];
+        tried[k] = t;
+        if (op.shape({ label, types: tried }, attrs as never).ok) fits.push({ name, was: arg.name, span: arg.span });
+      }
+    });
+    return fits.length === 1 ? fits[0] : null;
   }
 
   /** Unifies a gate's declared input shapes with the arguments, binding its local dimensions. */

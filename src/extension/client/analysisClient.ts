@@ -57,6 +57,9 @@ export class AnalysisClient extends Disposable {
   private readonly published = this.register(new vscode.EventEmitter<DidAnalyzeParams>());
   /** Any document's analysis is ready (values at the line ends, summary): every keystroke. */
   readonly onDidPublish = this.published.event;
+  private readonly overridesChanged = this.register(new vscode.EventEmitter<vscode.Uri>());
+  /** Re-seed, Set Dimension Sizes or a reset changed a document's overrides. */
+  readonly onDidChangeOverrides = this.overridesChanged.event;
   /** Whether a view shows this document now (its Analysis is fetched when it changes). */
   isShown: (uri: vscode.Uri) => boolean = () => false;
 
@@ -69,9 +72,12 @@ export class AnalysisClient extends Disposable {
       client.onNotification(didAnalyzeNotification, (p) => {
         this.published.fire(p);
         const uri = vscode.Uri.parse(p.uri);
-        if (this.isShown(uri)) void this.fetch(uri).catch((e: Error) => log.appendLine(`[client] ${e.message}`));
+        // The views that show the whole Analysis wait for the finished one (the checks included).
+        if (!p.phase && this.isShown(uri)) void this.fetch(uri).catch((e: Error) => log.appendLine(`[client] ${e.message}`));
       }),
     );
+    // The server forgets a closed document's overrides.
+    this.register(vscode.workspace.onDidCloseTextDocument((d) => this.overrideValues.delete(d.uri.toString())));
     this.register(
       client.onNotification(workerFailureNotification, (p) => {
         void vscode.window.showWarningMessage(`GradLens: ${p.message}. The analysis worker was restarted; see "GradLens: Show Output" for details.`);
@@ -106,6 +112,7 @@ export class AnalysisClient extends Disposable {
   async setOverrides(doc: vscode.TextDocument, o: { seed?: number | null; dims?: Record<string, number> | null }): Promise<DocumentAnalysis> {
     const now = await this.client.sendRequest(setOverridesRequest, { uri: doc.uri.toString(), ...o });
     this.overrideValues.set(doc.uri.toString(), now);
+    this.overridesChanged.fire(doc.uri);
     return this.analyzeNow(doc);
   }
 

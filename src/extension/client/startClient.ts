@@ -3,6 +3,7 @@
 // never on the extension host's main thread.
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
+import { withTroubleshootingLinks } from '../troubleshooting';
 import { LanguageClient, PortMessageReader, PortMessageWriter, type LanguageClientOptions, type MessageTransports } from 'vscode-languageclient/node';
 
 export const LANGUAGE_ID = 'grad';
@@ -23,6 +24,8 @@ export function createClient(serverScript: string, log: vscode.LogOutputChannel)
     // The server pulls `gradlens` with workspace/configuration (Restricted Mode applies there).
     synchronize: { configurationSection: 'gradlens' },
     markdown: { isTrusted: false, supportHtml: false },
+    // A code's link opens its rendered section of the troubleshooting page (not the raw file).
+    middleware: { handleDiagnostics: (uri, diagnostics, next) => next(uri, withTroubleshootingLinks(diagnostics)) },
   };
   const client = new LanguageClient('gradlens', 'GradLens', serverOptions, clientOptions);
   return { client, worker: () => current };

@@ -1,7 +1,7 @@
 // Connects one webview (panel or sidebar view) to the analysis: sends the active file's
 // analysis, validates every message that comes back, and runs what it asks for.
 import * as vscode from 'vscode';
-import { parseFromWebview, type DebugView, type ToWebview } from '../../shared/webviewProtocol';
+import { parseFromWebview, type DebugView, type TaskKind, type ToWebview } from '../../shared/webviewProtocol';
 import type { AnalysisClient, DocumentAnalysis } from '../client/analysisClient';
 import { LANGUAGE_ID } from '../client/startClient';
 import { toRange } from '../convert';
@@ -46,7 +46,11 @@ export class WebviewController extends Disposable {
     this.post({ type: 'debug', view });
   }
 
+  /** The task whose tab was last shown on request (tests read it: the webview's tabs are not readable from the host). */
+  shownTask: TaskKind | null = null;
+
   post(m: ToWebview): void {
+    if (m.type === 'showTask') this.shownTask = m.task;
     if (!this.ready) {
       this.queue.push(m);
       return;

@@ -1,12 +1,11 @@
 // Sidebar "Gradient Checks": every check with its verdict; expand for the worst entries.
-import { formatNumber } from '../../core';
 import * as vscode from 'vscode';
 import type { GradCheckEntry, GradCheckResult } from '../../core';
 import { entryIsOff } from '../../core';
 import type { DocumentAnalysis } from '../client/analysisClient';
 import { AnalysisTree } from './analysisTree';
 import { toRange } from '../convert';
-import { entryNote, VERDICT_MARK } from '../../shared/present/text';
+import { checkRowText, entryRowText, entryTooltip } from '../../shared/present/titles';
 import { checkMarkdown } from '../../shared/present/hoverText';
 import { reveal } from './graphTree';
 
@@ -40,7 +39,8 @@ export class ChecksTree extends AnalysisTree<Item> {
     if (item.kind === 'check') {
       const c = item.check;
       const t = new vscode.TreeItem(c.target, c.worst.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-      t.description = `${VERDICT_MARK[c.verdict]} ${c.verdict} · ${formatNumber(c.maxRelError)} · ${c.failing}/${c.checked}`;
+      // Fits the default sidebar width beside the name; the icon is the verdict, the tooltip the details.
+      t.description = checkRowText(c);
       const [icon, color] = ICONS[c.verdict];
       t.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
       t.tooltip = new vscode.MarkdownString(checkMarkdown(c, r.thresholds));
@@ -50,7 +50,8 @@ export class ChecksTree extends AnalysisTree<Item> {
     }
     const e = item.entry;
     const t = new vscode.TreeItem(`[${e.index.join(', ')}]`, vscode.TreeItemCollapsibleState.None);
-    t.description = `analytic ${formatNumber(e.analytic)} · numeric ${formatNumber(e.numeric)} · rel ${formatNumber(e.relError)}${entryNote(e) ? ` · ${entryNote(e)}` : ''}`;
+    t.description = entryRowText(e);
+    t.tooltip = entryTooltip(e, item.check.h);
     t.iconPath = new vscode.ThemeIcon(e.kinkCrossed ? 'debug-breakpoint-conditional-unverified' : entryIsOff(e, r.thresholds) ? 'circle-filled' : 'circle-outline');
     t.command = reveal(r, toRange(item.check.range));
     return t;

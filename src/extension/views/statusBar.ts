@@ -35,10 +35,10 @@ export class StatusBar extends Disposable {
     const total = s.checks.fail + s.checks.warn + s.checks.pass;
     const v = s.checks.fail ? 'fail' : s.checks.warn ? 'warn' : total ? 'pass' : null;
     const value = s.rootValue !== null ? `${s.root} ${formatNumber(s.rootValue)}` : s.errors ? `${s.errors} error${s.errors > 1 ? 's' : ''}` : 'no root';
-    const verdict = v ? ` · ${VERDICT_MARK[v]} ${v}` : '';
+    const verdict = s.checking ? ' · $(sync~spin) checking' : v ? ` · ${VERDICT_MARK[v]} ${v}` : '';
     this.item.text = `$(pulse) ${value}${verdict}`;
     this.item.tooltip = new vscode.MarkdownString(
-      `**GradLens** · ${file}\n\n${s.rootValue !== null ? `\`${s.root}\` = ${formatNumber(s.rootValue)}\n\n` : ''}${total} gradient checks${v ? `, worst: ${v}` : ''} · ${s.errors} errors · analysed in ${Math.round(s.totalMs)} ms\n\nClick to open the dashboard.`,
+      `**GradLens** · ${file}\n\n${s.rootValue !== null ? `\`${s.root}\` = ${formatNumber(s.rootValue)}\n\n` : ''}${s.checking ? 'gradient checks running' : `${total} gradient checks${v ? `, worst: ${v}` : ''}`} · ${s.errors} errors · analysed in ${Math.round(s.totalMs)} ms\n\nClick to open the dashboard.`,
     );
     this.item.backgroundColor = v === 'fail' || s.errors ? new vscode.ThemeColor('statusBarItem.errorBackground') : v === 'warn' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }

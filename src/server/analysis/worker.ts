@@ -31,7 +31,14 @@ async function handle(req: WorkerRequest): Promise<unknown> {
   };
   switch (req.kind) {
     case 'analyze':
-      return analyze(req.params.text, { ...req.params.options, fileName: req.params.fileName, checkCache, isCancelled: control.cancelled });
+      // The early phases go out as progress (done 0 / 1, partial: the snapshot), before the checks end.
+      return analyze(req.params.text, {
+        ...req.params.options,
+        fileName: req.params.fileName,
+        checkCache,
+        isCancelled: control.cancelled,
+        onPhase: (_phase, snapshot) => post({ id: req.id, progress: { done: 0, total: 1, partial: snapshot } }),
+      });
     case 'derive':
       return deriveGateInText(req.params.text, req.params.gate);
     case 'export': {

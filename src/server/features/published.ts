@@ -1,4 +1,4 @@
-// What the server sends by itself when an analysis arrives: the diagnostics, the small
+// What the server sends by itself when an analysis (or an early phase of one) arrives: the diagnostics, the small
 // `gradlens/didAnalyze` notification (values at the line ends, a summary for a status bar), the
 // lens and hint refreshes the client would not ask for, and progress for runs over 300 ms.
 import type { Analysis } from '../../core';
@@ -19,6 +19,7 @@ export function summaryOf(a: Analysis): AnalysisSummary {
     errors: count('error'),
     warnings: count('warning'),
     checks: { fail: verdicts(['fail']), warn: verdicts(['warn']), pass: verdicts(['pass', 'ok-if-kinked']) },
+    ...(a.phase ? { checking: true as const } : {}),
     totalMs: a.timings.totalMs,
   };
 }
@@ -32,8 +33,10 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
       summary: summaryOf(r.analysis),
       lineValues: ctx.settings().inlineValues ? lineValues(r.analysis) : [],
       latencyMs: r.latencyMs,
+      ...(r.analysis.phase ? { phase: r.analysis.phase } : {}),
     });
-    for (const p of refreshes) p.onAnalysis(r);
+    // Lenses and hints wait for values: shapes alone would blank them for a few milliseconds.
+    if (r.analysis.phase !== 'shapes') for (const p of refreshes) p.onAnalysis(r);
   });
   showProgressOfLongRuns(ctx);
 }

@@ -1,9 +1,9 @@
 // One-line texts about a statement or a gate: its value and gradient (line ends, value lenses) and
 // a gate's check verdict (lenses, line ends).
 import { formatNumber, reportedEntry } from '../../core';
-import type { Analysis, GateSummary, NodeResult } from '../../core';
+import type { Analysis, GateSummary, GradCheckEntry, GradCheckResult, NodeResult } from '../../core';
 import type { LineValue } from '../serverProtocol';
-import { percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from './text';
+import { entryNote, percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } from './text';
 
 /** How much a value lens says: shape only, or norms and % zeros too. */
 export type LensDetail = 'off' | 'minimal' | 'full';
@@ -27,6 +27,8 @@ export function nodeLensTitle(n: NodeResult, root: string | null, detail: LensDe
 export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   const checks = a.gradchecks.filter((c) => c.target.startsWith(`${g.name}.`));
   if (!g.backwardRange) return 'autodiff (no backward block)';
+  // An early phase: the checks are still running.
+  if (a.phase) return g.calls === 0 ? 'not called' : 'checking…';
   if (checks.length === 0) return g.calls === 0 ? 'not called' : 'not checked';
   const v = worstVerdict(checks);
   if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${formatNumber(Math.max(...checks.map((c) => c.maxRelError)))}`;
@@ -54,4 +56,24 @@ export function lineValues(a: Analysis): LineValue[] {
     if (verdict) add(g.headerRange.start.line, verdict);
   }
   return [...byLine.entries()].sort((x, y) => x[0] - y[0]).map(([line, texts]) => ({ line, text: texts.join('   ') }));
+}
+
+/**
+ * A check's row in the sidebar: short enough for the default sidebar width next to its name (the
+ * icon says the verdict; the tooltip has the rest): the error, and how many entries are off when
+ * any are.
+ */
+export function checkRowText(c: GradCheckResult): string {
+  const err = `err ${formatNumber(c.maxRelError, { digits: 2 })}`;
+  return c.failing > 0 ? `${c.failing}/${c.checked} off · ${err}` : err;
+}
+
+/** An entry's row under its check: its relative error (analytic and numeric are in the tooltip). */
+export function entryRowText(e: GradCheckEntry): string {
+  return `rel ${formatNumber(e.relError, { digits: 2 })}${e.kinkCrossed ? ' · kink' : ''}`;
+}
+
+/** An entry's tooltip: every figure, at full precision. */
+export function entryTooltip(e: GradCheckEntry, h: number): string {
+  return `[${e.index.join(', ')}]: analytic ${formatNumber(e.analytic)} · numeric ${formatNumber(e.numeric)} · relative error ${formatNumber(e.relError)} (h = ${h})${entryNote(e) ? ` · ${entryNote(e)}` : ''}${e.kinkCrossed ? ' (the step crossed it: the numeric gradient is not to be trusted here)' : ''}`;
 }

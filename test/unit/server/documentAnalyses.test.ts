@@ -16,13 +16,15 @@ interface Call {
   cancelled: boolean;
   finish(): void;
   fail(e: Error): void;
+  /** Sends the run's early snapshot of `phase` as the worker does (a progress message). */
+  early(phase: 'shapes' | 'values'): void;
 }
 
 /** A worker whose analyses finish when the test says so (or at once with `auto`). */
 function fakeWorker(auto = false): { worker: WorkerClient; calls: Call[] } {
   const calls: Call[] = [];
   const worker = {
-    task(_kind: string, params: { text: string; options: AnalyzeOptions }) {
+    task(_kind: string, params: { text: string; options: AnalyzeOptions }, _timeoutMs: number, onProgress?: (done: number, total: number, partial: unknown) => void) {
       let resolve!: (a: Analysis) => void;
       let reject!: (e: Error) => void;
       const promise = new Promise<Analysis>((res, rej) => {
@@ -38,6 +40,12 @@ function fakeWorker(auto = false): { worker: WorkerClient; calls: Call[] } {
           resolve(call.cancelled ? { ...a, cancelled: true } : a);
         },
         fail: (e) => reject(e),
+        early: (phase) => {
+          let snapshot: Analysis | undefined;
+          analyze(params.text, { ...params.options, onPhase: (p, a) => (snapshot ??= p === phase ? a : undefined) });
+          if (!snapshot) throw new Error(`no ${phase} phase`);
+          onProgress?.(0, 1, snapshot);
+        },
       };
       calls.push(call);
       if (auto) queueMicrotask(call.finish);
@@ -142,5 +150,57 @@ test('a closed document stops its pending work and publishes nothing', async () 
   await tick(5);
   assert.equal(published, 0);
   assert.equal(analyses.get('file:///a.grad'), undefined);
+  analyses.dispose();
+});
+
+test('the early phases are published as they come; a request for values answers from the values phase', async () => {
+  const { worker, calls } = fakeWorker();
+  let clock = 0;
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, () => clock);
+  const published: string[] = [];
+  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}:${r.latencyMs ?? '-'}`));
+  const text = 'seed 1\ninput x: [3] ~ randn\nparam w: [3] ~ randn\nloss = sum(x * w)\n';
+  analyses.opened(doc(text, 1));
+  await tick(5);
+  calls[0].finish();
+  await tick(5);
+  analyses.changed(doc(text.replace('seed 1', 'seed 2'), 2));
+  await tick(5);
+  const current = analyses.whenCurrent('file:///a.grad', 2, 5000);
+  let answered = false;
+  void current.then(() => (answered = true));
+  clock = 30;
+  calls[1].early('shapes');
+  await tick(5);
+  assert.equal(answered, false, 'shapes alone do not answer a request for values');
+  calls[1].early('values');
+  const early = await current;
+  assert.equal(early?.analysis.phase, 'values', 'a request for version 2 is answered by its values, before the checks');
+  assert.ok(early?.analysis.nodes.find((n) => n.name === 'loss')?.value, 'the values phase carries values');
+  assert.equal(analyses.get('file:///a.grad')?.analysis.phase, 'values');
+  calls[1].finish();
+  await tick(5);
+  assert.equal(analyses.get('file:///a.grad')?.analysis.phase, undefined, 'the finished analysis replaces the values phase');
+  // The edit → result latency is counted once, when the values arrived (clock 30 − edit at 0).
+  assert.deepEqual(published, ['1:done:-', '2:shapes:-', '2:values:30', '2:done:-']);
+  analyses.dispose();
+});
+
+test('an early phase of a stale text is not published when a newer text is waiting', async () => {
+  const { worker, calls } = fakeWorker();
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 0 }), () => undefined);
+  const published: string[] = [];
+  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  analyses.opened(doc('input x = 1\ny = x * x\n', 1));
+  await tick(5);
+  analyses.changed(doc('input x = 2\ny = x * x\n', 2));
+  await tick(5);
+  calls[0].early('values');
+  calls[0].finish();
+  await tick(5);
+  calls[1].early('values');
+  calls[1].finish();
+  await tick(5);
+  assert.deepEqual(published, ['2:values', '2:done']);
   analyses.dispose();
 });

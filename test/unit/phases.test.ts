@@ -1,0 +1,84 @@
+// An analysis hands out early snapshots while it runs (the editor publishes values before the
+// gradient checks end): shapes, then values, then the finished Analysis; each snapshot stays as
+// it was handed out. And the values at the line ends of an older text move with their lines.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyze } from '../../src/core/analyze';
+import type { Analysis, AnalysisPhase } from '../../src/core/model';
+import { lineValues } from '../../src/shared/present/titles';
+import { moveLineValues, staleText } from '../../src/shared/present/staleLines';
+
+const example = (name: string) => readFileSync(join(__dirname, '..', '..', 'examples', name), 'utf8');
+
+function withPhases(text: string, gradcheck = true): { phases: [AnalysisPhase, Analysis][]; final: Analysis } {
+  const phases: [AnalysisPhase, Analysis][] = [];
+  const final = analyze(text, { gradcheck, onPhase: (p, a) => phases.push([p, structuredClone(a)]) });
+  return { phases, final };
+}
+
+test('shapes, then values before any gradient check, then the finished analysis', () => {
+  const { phases, final } = withPhases(example('affine-gate.grad'));
+  assert.deepEqual(phases.map(([p]) => p), ['shapes', 'values']);
+  const [shapes, values] = phases.map(([, a]) => a);
+  assert.ok(shapes.nodes.length > 0 && shapes.nodes.every((n) => n.value === null && n.shape.length === final.nodes.find((f) => f.name === n.name)?.shape.length), 'shapes without values');
+  assert.deepEqual(values.gradchecks, [], 'no check has run at the values phase');
+  assert.ok(final.gradchecks.length > 0, 'the finished analysis has the checks');
+  assert.deepEqual(
+    values.nodes.map((n) => [n.name, n.value, n.grad]),
+    final.nodes.map((n) => [n.name, n.value, n.grad]),
+    'the values phase has the final values and gradients',
+  );
+  assert.equal(final.phase, undefined);
+  // The gate's verdict at the line ends says the checks are still running.
+  assert.ok(lineValues(values).some((l) => l.text === 'checking…'));
+  assert.ok(!lineValues(final).some((l) => l.text === 'checking…'));
+});
+
+test('a snapshot handed out is not changed by the rest of the run', () => {
+  const kept: Analysis[] = [];
+  analyze(example('affine-gate.grad'), { onPhase: (_p, a) => kept.push(a) });
+  assert.equal(kept[1].gradchecks.length, 0);
+  assert.equal(kept[1].phase, 'values');
+});
+
+test('no early phases when the checks are off (the finished analysis comes at once); no values phase when backward cannot run', () => {
+  assert.deepEqual(withPhases(example('two-layer-net.grad'), false).phases, []);
+  const broken = withPhases('input x: [2] ~ randn\ny = sum(x + nope)\n');
+  assert.deepEqual(broken.phases.map(([p]) => p).filter((p) => p === 'values'), []);
+  assert.ok(broken.final.diagnostics.some((d) => d.severity === 'error'));
+});
+
+test('stale line values move with their lines and lose the lines an edit replaced', () => {
+  const lines = [
+    { line: 1, text: 'a' },
+    { line: 4, text: 'b' },
+    { line: 6, text: 'c' },
+  ];
+  // Typing inside line 4 keeps everything where it is.
+  assert.deepEqual(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }]), lines);
+  // Two lines inserted at line 2: the texts below move down by two.
+  assert.deepEqual(moveLineValues(lines, [{ startLine: 2, endLine: 2, insertedBreaks: 2 }]), [
+    { line: 1, text: 'a' },
+    { line: 6, text: 'b' },
+    { line: 8, text: 'c' },
+  ]);
+  // Lines 3–5 joined into one: line 4's text goes, line 6's moves up by two.
+  assert.deepEqual(moveLineValues(lines, [{ startLine: 3, endLine: 5, insertedBreaks: 0 }]), [
+    { line: 1, text: 'a' },
+    { line: 4, text: 'c' },
+  ]);
+  // Edits applied in order (the later one in the first one's lines).
+  assert.deepEqual(
+    moveLineValues(lines, [
+      { startLine: 5, endLine: 5, insertedBreaks: 1 },
+      { startLine: 0, endLine: 1, insertedBreaks: 0 },
+    ]),
+    [
+      { line: 3, text: 'b' },
+      { line: 6, text: 'c' },
+    ],
+  );
+  assert.match(staleText('h1: [N, H] = 4×5'), /^h1: \[N, H\] = 4×5 · updating…$/);
+});
