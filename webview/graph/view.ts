@@ -1,12 +1,18 @@
-// The Graph tab: toolbar, the SVG canvas with zoom/pan, the tooltip, selection and reveal.
-import type { Analysis } from '../../src/core/browser';
+// The Graph tab: toolbar (zoom, fold, search), the SVG canvas with zoom/pan and its overview, the
+// tooltip, selection both ways with the editor. The layout's direction follows the panel's shape
+// and the view opens readable: fitted when the graph fits at a readable size, else at that size
+// around the selection or the loss.
+import type { Analysis, GraphViewModel, Range } from '../../src/core/browser';
 import type { ViewNode } from '../../src/core/browser';
 import type { DebugView, FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, s, show } from '../dom';
 import { palette } from '../theme';
-import type { Store } from '../state';
-import { layoutGraph, type GraphLayout, type Measure } from './layout';
+import type { Store, Viewport } from '../state';
+import { layoutGraph, type Align, type Direction, type GraphLayout, type Measure } from './layout';
 import { markDebug } from './debugMarks';
+import { findNodes, nodeAtSelection } from './find';
+import { foldGraph, type FoldedGraph } from './fold';
+import { Minimap } from './minimap';
 import { graphDefs, renderGraph, type RenderedGraph } from './render';
 import { tooltipContent } from './tooltip';
 import { PanZoom } from './viewport';
@@ -24,7 +30,7 @@ function measurer(): Measure {
   const p = palette();
   const fonts = {
     title: `600 12px ${p.fontFamily}`,
-    detail: `10px ${p.monoFamily}`,
+    detail: `11px ${p.monoFamily}`,
     caption: `italic 11px ${p.fontFamily}`,
     edge: `11px ${p.monoFamily}`,
   };
@@ -37,6 +43,24 @@ function measurer(): Measure {
 }
 
 const KEY_PAN = 48;
+/**
+ * The smallest zoom the view opens at: every text is then at least its CSS size (titles 12 px,
+ * edge values, shapes and names 11 px). A graph that does not fit at this zoom opens at it, around
+ * the selection or the loss, with the overview in the corner.
+ */
+export const READABLE_K = 1;
+/** Fitting never magnifies beyond this (a three-node graph would fill the panel). */
+const MAX_FIT_K = 1.5;
+/** Above this many nodes the direction comes from the panel's shape alone (no trial layouts). */
+const TRY_BOTH_MAX = 400;
+/** Up to this many nodes each direction also tries every alignment (8 layouts of a small graph). */
+const TRY_ALIGN_MAX = 80;
+const ALIGNS: Align[] = ['UL', 'UR', 'DL', 'DR'];
+
+/** The scale at which a layout fits a view of w × h. */
+function fitScale(l: GraphLayout, w: number, h: number): number {
+  return Math.min(w / l.width, h / l.height);
+}
 
 export class GraphView {
   readonly el: HTMLElement;
@@ -49,6 +73,24 @@ export class GraphView {
   private layout: GraphLayout | null = null;
   private nodes = new Map<string, ViewNode>();
   private needsInitialView = false;
+  /** The analysis' graph, before folding. */
+  private source: GraphViewModel | null = null;
+  private folded: FoldedGraph | null = null;
+  private fold = true;
+  private readonly expanded = new Set<string>();
+  /** True while the view is where the dashboard put it (not moved by the user): a resize re-fits it. */
+  private auto = true;
+  private placing = false;
+  private readonly search: HTMLInputElement;
+  private readonly searchCount: HTMLElement;
+  private matches: ViewNode[] = [];
+  private matchIndex = -1;
+  private readonly minimap: Minimap;
+  private readonly foldButton: HTMLButtonElement;
+  private readonly legendValue: HTMLElement;
+  private readonly legendGrad: HTMLElement;
+  private resizeTimer: number | undefined;
+  private lastSize = { w: 0, h: 0 };
   /** Where the debugger is, while a session is stopped in this file. */
   private debugView: DebugView | null = null;
 
@@ -59,6 +101,18 @@ export class GraphView {
       return b;
     };
     this.summary = h('span', { class: 'graph-summary muted' });
+    this.search = h('input', { type: 'search', class: 'graph-search-input', placeholder: 'Find node', 'aria-label': 'Find a node by name (Enter: next match)', spellcheck: 'false' });
+    this.searchCount = h('span', { class: 'graph-search-count muted', 'aria-live': 'polite' });
+    on(this.search, 'input', () => this.runSearch(false));
+    on(this.search, 'keydown', (ev) => {
+      if (ev.key === 'Enter') {
+        ev.preventDefault();
+        this.runSearch(true);
+      } else if (ev.key === 'Escape') {
+        this.search.value = '';
+        this.runSearch(false);
+      }
+    });
     const toolbar = h(
       'div',
       { class: 'toolbar', role: 'toolbar', 'aria-label': 'Graph view' },
@@ -66,12 +120,14 @@ export class GraphView {
       btn('+', 'Zoom in (+)', () => this.pz.zoomBy(1.25)),
       btn('Fit', 'Fit the whole graph (0)', () => this.fit()),
       btn('1:1', 'Actual size (1)', () => this.pz.zoomBy(1 / this.pz.t.k)),
+      (this.foldButton = btn('Unfold', 'Show every node: constants, literals and regularisation branches (F)', () => this.toggleFold())),
+      h('span', { class: 'graph-search' }, this.search, this.searchCount),
       this.summary,
       h(
         'span',
         { class: 'legend' },
-        h('span', { class: 'legend-value' }, 'value ▲'),
-        h('span', { class: 'legend-grad' }, 'gradient ▼'),
+        (this.legendValue = h('span', { class: 'legend-value' }, 'value ▲')),
+        (this.legendGrad = h('span', { class: 'legend-grad' }, 'gradient ▼')),
         h('span', { class: 'legend-kind kind-input' }, 'input'),
         h('span', { class: 'legend-kind kind-param' }, 'param'),
         h('span', { class: 'legend-kind kind-gate' }, 'gate'),
@@ -86,18 +142,31 @@ export class GraphView {
     this.svg.appendChild(graphDefs());
     this.tooltip = h('div', { class: 'tooltip', role: 'tooltip', id: 'graph-tooltip', hidden: true });
     this.empty = h('div', { class: 'state-message', hidden: true });
-    const canvas = h('div', { class: 'graph-canvas' }, this.svg, this.tooltip, this.empty);
+    this.minimap = new Minimap((x, y) => {
+      this.auto = false;
+      this.pz.centerOn(x, y);
+    });
+    const canvas = h('div', { class: 'graph-canvas' }, this.svg, this.minimap.el, this.tooltip, this.empty);
     this.el = h('section', { class: 'graph-view' }, toolbar, canvas);
 
     this.pz = new PanZoom(this.svg, () => this.rendered?.layer ?? null, (t) => {
       this.hideTooltip();
-      if (this.layout) host.store.set('viewport', { ...t });
+      if (!this.placing) this.auto = false;
+      this.minimap.update(t, this.pz.size());
+      if (this.layout) host.store.set('viewport', { ...t, auto: this.auto });
     });
+    // Maximising, restoring or dragging the panel's edge: re-layout if the shape calls for the other
+    // direction, and re-fit unless the user has moved the view.
+    new ResizeObserver(() => {
+      if (this.resizeTimer !== undefined) clearTimeout(this.resizeTimer);
+      this.resizeTimer = window.setTimeout(() => this.resized(), 80);
+    }).observe(canvas);
     on(canvas, 'keydown', (ev) => this.onKey(ev));
     on(this.svg, 'click', (ev) => {
       const g = this.nodeOf(ev.target);
       if (!g || this.pz.dragged) return;
-      this.activate(g, true);
+      if (this.folded?.groups.has(g.dataset.id ?? '')) this.openGroup(g.dataset.id ?? '');
+      else this.activate(g, true);
     });
     on(this.svg, 'pointerover', (ev) => {
       const g = this.nodeOf(ev.target);
@@ -132,25 +201,186 @@ export class GraphView {
       return;
     }
     show(this.empty, false);
-    this.layout = layoutGraph(view, measurer());
-    const rendered = renderGraph(this.layout);
-    this.rendered?.layer.remove();
-    this.svg.appendChild(rendered.layer);
-    this.rendered = rendered;
-    this.nodes = new Map(view.nodes.map((n) => [n.id, n]));
-    const errors = view.nodes.filter((n) => n.status === 'error').length;
-    const warnings = view.nodes.filter((n) => n.status === 'warning').length;
-    this.summary.textContent = `${view.nodes.length} nodes${errors ? ` · ${errors} failing` : ''}${warnings ? ` · ${warnings} unhealthy` : ''}`;
-
+    this.source = view;
     const sameFile = store.state.uri === uri;
     if (!sameFile) {
       store.set('uri', uri);
       store.set('selected', null);
+      this.expanded.clear();
+      this.auto = true;
+    } else if (store.state.viewport && this.layout === null) {
+      // Reopened (a reload): the saved view wins unless the dashboard had placed it.
+      this.auto = store.state.viewport.auto !== false;
     }
-    if (store.state.selected && this.nodes.has(store.state.selected)) this.markSelected(store.state.selected);
-    if (sameFile && store.state.viewport) this.pz.set(store.state.viewport);
+    this.relayout();
+    const errors = view.nodes.filter((n) => n.status === 'error').length;
+    const warnings = view.nodes.filter((n) => n.status === 'warning').length;
+    this.summary.textContent = `${view.nodes.length} nodes${errors ? ` · ${errors} failing` : ''}${warnings ? ` · ${warnings} unhealthy` : ''}`;
+    if (!this.auto && store.state.viewport) this.place(() => this.pz.set(store.state.viewport as Viewport), false);
     else this.initialView();
+  }
+
+  /** Folds, lays out (in the direction that reads best in the panel now) and draws the graph. */
+  private relayout(dir?: Direction): void {
+    const view = this.source;
+    if (!view) return;
+    this.folded = foldGraph(view, { fold: this.fold, expanded: this.expanded });
+    this.foldButton.textContent = this.fold ? 'Unfold' : 'Fold';
+    this.foldButton.setAttribute('aria-pressed', String(!this.fold));
+    const measure = measurer();
+    const shown = this.folded.view;
+    this.layout = dir ? layoutGraph(shown, measure, dir) : this.bestLayout(shown, measure);
+    // Where each number sits: above and below a level edge, left and right of an upright one.
+    this.legendValue.textContent = this.layout.dir === 'LR' ? 'value ▲' : '◀ value';
+    this.legendGrad.textContent = this.layout.dir === 'LR' ? 'gradient ▼' : 'gradient ▶';
+    const rendered = renderGraph(this.layout);
+    this.rendered?.layer.remove();
+    this.svg.appendChild(rendered.layer);
+    this.rendered = rendered;
+    this.minimap.setLayout(this.layout);
+    this.nodes = new Map(shown.nodes.map((n) => [n.id, n]));
+    const selected = this.host.store.state.selected;
+    const box = selected ? this.boxOf(selected) : null;
+    if (box) this.markSelected(box);
+    this.place(() => this.pz.set(this.pz.t), this.auto);
     if (this.debugView) this.follow(this.debugView);
+  }
+
+  /**
+   * Top-to-bottom in a tall panel, left-to-right in a wide one, unless the other direction shows
+   * the graph clearly larger; a small graph also tries dagre's four alignments (one keeps the main
+   * chain straight where another drifts it sideways) and keeps the one that fits best.
+   */
+  private bestLayout(view: GraphViewModel, measure: Measure): GraphLayout {
+    const { w, h: hgt } = this.pz.size();
+    const byShape: Direction = w >= hgt ? 'LR' : 'TB';
+    const first = layoutGraph(view, measure, byShape);
+    if (w === 0 || hgt === 0 || view.nodes.length > TRY_BOTH_MAX) return first;
+    const best = (dir: Direction): GraphLayout => {
+      let top = dir === byShape ? first : layoutGraph(view, measure, dir);
+      if (view.nodes.length > TRY_ALIGN_MAX) return top;
+      for (const align of ALIGNS) {
+        const l = layoutGraph(view, measure, dir, align);
+        if (fitScale(l, w, hgt) > fitScale(top, w, hgt) * 1.01) top = l;
+      }
+      return top;
+    };
+    const mine = best(byShape);
+    const other = best(byShape === 'LR' ? 'TB' : 'LR');
+    // The panel's own shape wins unless the other direction shows the graph clearly larger.
+    return fitScale(other, w, hgt) > fitScale(mine, w, hgt) * 1.15 ? other : mine;
+  }
+
+  private resized(): void {
+    const size = this.pz.size();
+    if (size.w === 0 || size.h === 0 || !this.layout) return;
+    if (Math.abs(size.w - this.lastSize.w) < 2 && Math.abs(size.h - this.lastSize.h) < 2) return;
+    this.lastSize = size;
+    if (this.needsInitialView) {
+      this.relayout();
+      this.initialView();
+      return;
+    }
+    const t = this.pz.t;
+    this.relayout();
+    if (this.auto) this.initialView();
+    else this.place(() => this.pz.set(t), false);
+  }
+
+  /** Moves the view programmatically; `auto` says whether it counts as the dashboard's placement. */
+  private place(fn: () => void, auto: boolean): void {
+    this.placing = true;
+    try {
+      fn();
+    } finally {
+      this.placing = false;
+    }
+    this.auto = auto;
+    this.host.store.set('viewport', { ...this.pz.t, auto });
+  }
+
+  /** The drawn box of a node: itself, or the closed group that holds it. */
+  private boxOf(id: string): string | null {
+    if (this.nodes.has(id)) return id;
+    const group = this.folded?.groupOf.get(id);
+    return group && this.nodes.has(group) ? group : null;
+  }
+
+  private toggleFold(): void {
+    this.fold = !this.fold;
+    this.expanded.clear();
+    this.relayout();
+    if (this.auto) this.initialView();
+  }
+
+  private openGroup(id: string): void {
+    this.expanded.add(id);
+    const sink = id.slice(id.indexOf(':') + 1);
+    this.relayout();
+    if (this.auto) this.initialView();
+    const node = this.nodes.get(sink);
+    if (node) this.select(node, true);
+  }
+
+  private runSearch(next: boolean): void {
+    const q = this.search.value;
+    if (!next) {
+      // Every node of the file, folded or not: a folded one is found through its box.
+      const all = this.source?.nodes ?? [];
+      this.matches = findNodes(all, q);
+      this.matchIndex = -1;
+    }
+    for (const g of this.rendered?.nodes.values() ?? []) g.classList.remove('match');
+    if (!q.trim()) {
+      this.searchCount.textContent = '';
+      return;
+    }
+    if (this.matches.length === 0) {
+      this.searchCount.textContent = 'no match';
+      return;
+    }
+    this.matchIndex = (this.matchIndex + 1) % this.matches.length;
+    this.searchCount.textContent = `${this.matchIndex + 1}/${this.matches.length}`;
+    for (const m of this.matches) {
+      const box = this.boxOf(m.id);
+      if (box) this.rendered?.nodes.get(box)?.classList.add('match');
+    }
+    this.select(this.matches[this.matchIndex], false);
+  }
+
+  /** Selects a node (or the box that holds it) and brings it into view at a readable size. */
+  private select(node: ViewNode, reveal: boolean): void {
+    const box = this.boxOf(node.id);
+    if (!box || !this.layout) return;
+    this.markSelected(box);
+    this.host.selected(node);
+    const p = this.layout.nodes.find((q) => q.node.id === box);
+    if (p) this.bringIntoView(p.x, p.y);
+    if (reveal) this.host.post({ type: 'reveal', range: node.range });
+  }
+
+  /** Centres a point if it is out of view or the view is too small to read. */
+  private bringIntoView(x: number, y: number): void {
+    const { w, h: hgt } = this.pz.size();
+    const t = this.pz.t;
+    const sx = t.x + x * t.k;
+    const sy = t.y + y * t.k;
+    const margin = 40;
+    if (t.k >= READABLE_K * 0.99 && sx > margin && sx < w - margin && sy > margin && sy < hgt - margin) return;
+    this.place(() => {
+      if (t.k < READABLE_K) this.pz.set({ ...t, k: READABLE_K });
+      this.pz.centerOn(x, y);
+    }, this.auto);
+  }
+
+  /** The editor's selection moved: select the node under it (no reveal, the focus stays in the editor). */
+  selectAtRange(range: Range): void {
+    if (!this.source) return;
+    const node = nodeAtSelection(this.source.nodes, range);
+    if (!node) return;
+    const box = this.boxOf(node.id);
+    if (!box || box === this.host.store.state.selected) return;
+    this.select(node, false);
   }
 
   /** Follows the debugger: the current node marked, values and gradients not computed yet greyed. */
@@ -163,20 +393,18 @@ export class GraphView {
 
   /** Called when the tab becomes visible (a hidden SVG has no size to fit into). */
   shown(): void {
-    if (this.needsInitialView) this.initialView();
+    if (!this.needsInitialView) return;
+    this.relayout();
+    this.initialView();
   }
 
   /** Selects, centres and focuses the node with this name (the "Show in graph" command). */
   focusName(name: string): boolean {
-    const node = [...this.nodes.values()].find((n) => n.name === name) ?? [...this.nodes.values()].find((n) => n.label === name);
-    const g = node && this.rendered?.nodes.get(node.id);
+    const node = findNodes(this.source?.nodes ?? [], name)[0];
+    const box = node ? this.boxOf(node.id) : null;
+    const g = box ? this.rendered?.nodes.get(box) : undefined;
     if (!node || !g || !this.layout) return false;
-    this.markSelected(node.id);
-    const p = this.layout.nodes.find((q) => q.node.id === node.id);
-    if (p) {
-      if (this.pz.t.k < 0.8) this.pz.set({ ...this.pz.t, k: 1 });
-      this.pz.centerOn(p.x, p.y);
-    }
+    this.select(node, false);
     g.focus({ preventScroll: true });
     g.classList.add('flash');
     setTimeout(() => g.classList.remove('flash'), 1200);
@@ -184,10 +412,16 @@ export class GraphView {
   }
 
   fit(): void {
-    if (this.layout) this.pz.fit(this.layout.width, this.layout.height);
+    if (this.layout) {
+      const layout = this.layout;
+      this.place(() => this.pz.fit(layout.width, layout.height, MAX_FIT_K), true);
+    }
   }
 
-  /** A small graph is fitted; a large one starts readable (not below 0.7) at its left end. */
+  /**
+   * A graph that fits at a readable size is fitted; a larger one opens at the readable size around
+   * the selection, else the loss (the root), with the overview showing where that is.
+   */
   private initialView(): void {
     const layout = this.layout;
     const { w, h: hgt } = this.pz.size();
@@ -196,15 +430,20 @@ export class GraphView {
       return;
     }
     this.needsInitialView = false;
-    const k = Math.min(w / layout.width, hgt / layout.height, 1.5);
-    if (k >= 0.7) {
-      this.pz.fit(layout.width, layout.height);
+    this.lastSize = { w, h: hgt };
+    if (fitScale(layout, w, hgt) >= READABLE_K) {
+      this.place(() => this.pz.fit(layout.width, layout.height, MAX_FIT_K), true);
       return;
     }
-    // Start at the inputs (the leftmost node), level with it.
-    const k0 = 0.8;
-    const first = layout.nodes.reduce((a, b) => (b.x < a.x ? b : a), layout.nodes[0]);
-    this.pz.set({ k: k0, x: 0, y: hgt / 2 - first.y * k0 });
+    const selected = this.host.store.state.selected;
+    const at = layout.nodes.find((p) => p.node.id === selected) ?? layout.nodes.find((p) => p.node.isRoot) ?? layout.nodes[layout.nodes.length - 1];
+    this.place(() => {
+      this.pz.set({ k: READABLE_K, x: 0, y: 0 });
+      // Centred on it, but never past the graph's edges (no empty half-panel beside the loss).
+      const x = Math.min(0, Math.max(w - layout.width * READABLE_K, w / 2 - at.x * READABLE_K));
+      const y = Math.min(0, Math.max(hgt - layout.height * READABLE_K, hgt / 2 - at.y * READABLE_K));
+      this.pz.set({ k: READABLE_K, x: layout.width * READABLE_K < w ? (w - layout.width * READABLE_K) / 2 : x, y: layout.height * READABLE_K < hgt ? (hgt - layout.height * READABLE_K) / 2 : y });
+    }, true);
   }
 
   private nodeOf(target: EventTarget | null): SVGGElement | null {
@@ -218,7 +457,12 @@ export class GraphView {
   }
 
   private activate(g: SVGGElement, reveal: boolean): void {
-    const node = this.nodes.get(g.dataset.id ?? '');
+    const id = g.dataset.id ?? '';
+    if (this.folded?.groups.has(id)) {
+      this.openGroup(id);
+      return;
+    }
+    const node = this.nodes.get(id);
     if (!node) return;
     this.markSelected(node.id);
     this.host.selected(node);
@@ -275,6 +519,10 @@ export class GraphView {
         break;
       case '0':
         this.fit();
+        break;
+      case 'f':
+      case 'F':
+        this.toggleFold();
         break;
       case '1':
         this.pz.zoomBy(1 / this.pz.t.k);
