@@ -8,7 +8,8 @@ import type { DebugView, FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, s, show } from '../dom';
 import { palette } from '../theme';
 import type { Store, Viewport } from '../state';
-import { layoutGraph, type Align, type Direction, type GraphLayout, type Measure } from './layout';
+import { layoutGraph, type Direction, type GraphLayout, type Measure } from './layout';
+import { chooseLayout, MAX_FIT_K, openingView, READABLE_K } from './placement';
 import { markDebug } from './debugMarks';
 import { findNodes, nodeAtSelection } from './find';
 import { foldGraph, type FoldedGraph } from './fold';
@@ -43,24 +44,6 @@ function measurer(): Measure {
 }
 
 const KEY_PAN = 48;
-/**
- * The smallest zoom the view opens at: every text is then at least its CSS size (titles 12 px,
- * edge values, shapes and names 11 px). A graph that does not fit at this zoom opens at it, around
- * the selection or the loss, with the overview in the corner.
- */
-export const READABLE_K = 1;
-/** Fitting never magnifies beyond this (a three-node graph would fill the panel). */
-const MAX_FIT_K = 1.5;
-/** Above this many nodes the direction comes from the panel's shape alone (no trial layouts). */
-const TRY_BOTH_MAX = 400;
-/** Up to this many nodes each direction also tries every alignment (8 layouts of a small graph). */
-const TRY_ALIGN_MAX = 80;
-const ALIGNS: Align[] = ['UL', 'UR', 'DL', 'DR'];
-
-/** The scale at which a layout fits a view of w × h. */
-function fitScale(l: GraphLayout, w: number, h: number): number {
-  return Math.min(w / l.width, h / l.height);
-}
 
 export class GraphView {
   readonly el: HTMLElement;
@@ -246,29 +229,8 @@ export class GraphView {
     if (this.debugView) this.follow(this.debugView);
   }
 
-  /**
-   * Top-to-bottom in a tall panel, left-to-right in a wide one, unless the other direction shows
-   * the graph clearly larger; a small graph also tries dagre's four alignments (one keeps the main
-   * chain straight where another drifts it sideways) and keeps the one that fits best.
-   */
   private bestLayout(view: GraphViewModel, measure: Measure): GraphLayout {
-    const { w, h: hgt } = this.pz.size();
-    const byShape: Direction = w >= hgt ? 'LR' : 'TB';
-    const first = layoutGraph(view, measure, byShape);
-    if (w === 0 || hgt === 0 || view.nodes.length > TRY_BOTH_MAX) return first;
-    const best = (dir: Direction): GraphLayout => {
-      let top = dir === byShape ? first : layoutGraph(view, measure, dir);
-      if (view.nodes.length > TRY_ALIGN_MAX) return top;
-      for (const align of ALIGNS) {
-        const l = layoutGraph(view, measure, dir, align);
-        if (fitScale(l, w, hgt) > fitScale(top, w, hgt) * 1.01) top = l;
-      }
-      return top;
-    };
-    const mine = best(byShape);
-    const other = best(byShape === 'LR' ? 'TB' : 'LR');
-    // The panel's own shape wins unless the other direction shows the graph clearly larger.
-    return fitScale(other, w, hgt) > fitScale(mine, w, hgt) * 1.15 ? other : mine;
+    return chooseLayout(view, measure, this.pz.size());
   }
 
   private resized(): void {
@@ -431,19 +393,9 @@ export class GraphView {
     }
     this.needsInitialView = false;
     this.lastSize = { w, h: hgt };
-    if (fitScale(layout, w, hgt) >= READABLE_K) {
-      this.place(() => this.pz.fit(layout.width, layout.height, MAX_FIT_K), true);
-      return;
-    }
     const selected = this.host.store.state.selected;
-    const at = layout.nodes.find((p) => p.node.id === selected) ?? layout.nodes.find((p) => p.node.isRoot) ?? layout.nodes[layout.nodes.length - 1];
-    this.place(() => {
-      this.pz.set({ k: READABLE_K, x: 0, y: 0 });
-      // Centred on it, but never past the graph's edges (no empty half-panel beside the loss).
-      const x = Math.min(0, Math.max(w - layout.width * READABLE_K, w / 2 - at.x * READABLE_K));
-      const y = Math.min(0, Math.max(hgt - layout.height * READABLE_K, hgt / 2 - at.y * READABLE_K));
-      this.pz.set({ k: READABLE_K, x: layout.width * READABLE_K < w ? (w - layout.width * READABLE_K) / 2 : x, y: layout.height * READABLE_K < hgt ? (hgt - layout.height * READABLE_K) / 2 : y });
-    }, true);
+    const at = layout.nodes.find((p) => p.node.id === selected) ?? null;
+    this.place(() => this.pz.set(openingView(layout, { w, h: hgt }, at)), true);
   }
 
   private nodeOf(target: EventTarget | null): SVGGElement | null {
