@@ -36,11 +36,11 @@ export class Workbench {
   ) {}
 
   /** A browser on a fresh copy of examples/ (a new folder, so no editors are restored). */
-  static async open(name: string, serverUrl = env('GRADLENS_E2E_URL')): Promise<Workbench> {
+  static async open(name: string, serverUrl = env('GRADLENS_E2E_URL'), viewport = { width: 1440, height: 900 }): Promise<Workbench> {
     const folder = join(env('GRADLENS_E2E_TMP'), `workspace-${slug(name)}`);
     cpSync(join(ROOT, 'examples'), folder, { recursive: true });
     const browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await browser.newPage({ viewport });
     const wb = new Workbench(browser, page, folder);
     await page.goto(`${serverUrl}/?folder=${encodeURIComponent(folder)}`);
     await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: 90_000 });
