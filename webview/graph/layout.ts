@@ -1,7 +1,7 @@
 // Layered layout of the computational graph with dagre, in either direction: left to right like the
 // lecture figures (inputs on the left, the root on the right; for a wide panel) or top to bottom
 // (for a tall one). Edge labels are laid out as dagre label nodes, so the value and the gradient of
-// each edge (above and below a level edge, left and right of an upright one) get their own space
+// each edge (above and below a level edge, stacked beside an upright one) get their own space
 // and never overlap boxes. Pure (text widths come from `measure`), so it can run and be tested anywhere.
 import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
 import type { GraphViewModel, ViewEdge, ViewNode } from '../../src/core/browser';
@@ -117,14 +117,20 @@ function spread(edges: PortUse[], dir: Direction): void {
   }
 }
 
-/** Room for an edge's two labels: stacked (LR: above and below) or side by side (TB: left and right). */
+/** The lines of an edge's labels beside an upright edge: shape, value, gradient (those there are). */
+export function stackedLines(t: EdgeText): string[] {
+  return [t.shape, t.value, t.grad].filter(Boolean);
+}
+
+/**
+ * Room for an edge's labels: the value above a level edge and the gradient below it (LR); beside
+ * an upright edge, stacked on its right (TB; the edge runs along the room's left side, so a fan of
+ * edges into one node needs only one label's width each).
+ */
 function labelBox(t: EdgeText, measure: Measure, dir: Direction): { width: number; height: number } {
-  const gr = measure(t.grad, 'edge');
-  if (dir === 'LR') return { width: Math.max(measure(valueLine(t), 'edge'), gr, 16) + 8, height: 2 * METRICS.lineHeight + 2 * METRICS.labelGap };
-  // Centred on the edge: each side holds the wider label; a tensor's shape goes on a line of its own.
-  const v = Math.max(measure(t.value, 'edge'), measure(t.shape, 'edge'));
-  const lines = t.shape && t.value ? 2 : 1;
-  return { width: 2 * Math.max(v, gr, 8) + 2 * METRICS.labelGap + 4, height: lines * METRICS.lineHeight + 8 };
+  if (dir === 'LR') return { width: Math.max(measure(valueLine(t), 'edge'), measure(t.grad, 'edge'), 16) + 8, height: 2 * METRICS.lineHeight + 2 * METRICS.labelGap };
+  const lines = stackedLines(t);
+  return { width: Math.max(8, ...lines.map((l) => measure(l, 'edge'))) + METRICS.labelGap + 6, height: Math.max(1, lines.length) * METRICS.lineHeight + 6 };
 }
 
 export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Direction = 'LR', align: Align = dir === 'LR' ? 'UR' : 'UL'): GraphLayout {
@@ -188,7 +194,9 @@ export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Directi
       const half = (label.width ?? 0) / 2;
       inner.splice(k, 1, { x: at.x - half, y: at.y }, { x: at.x + half, y: at.y });
     } else {
+      // The edge runs down the left side of its label room, the labels to its right.
       const half = (label.height ?? 0) / 2;
+      at.x -= (label.width ?? 0) / 2 - 2;
       inner.splice(k, 1, { x: at.x, y: at.y - half }, { x: at.x, y: at.y + half });
     }
     // dagre ends edges on the layout box (caption room included): end them on the drawn shape instead.
@@ -214,7 +222,7 @@ export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Directi
       width = Math.max(width, stub.to.x + METRICS.margin);
     } else {
       const from = { x: root.x, y: root.y + root.h / 2 };
-      stub = { from, to: { x: root.x, y: from.y + METRICS.lineHeight + 24 }, text };
+      stub = { from, to: { x: root.x, y: from.y + 2 * METRICS.lineHeight + 12 }, text };
       height = Math.max(height, stub.to.y + METRICS.margin);
       const side = Math.max(measure(text.value, 'edge'), measure(text.grad, 'edge')) + METRICS.labelGap + METRICS.margin;
       width = Math.max(width, root.x + side);

@@ -2,7 +2,7 @@
 // gradient below (red), the root's stub, and error/warning borders. Text goes in as text nodes.
 import { s } from '../dom';
 import type { Direction, GraphLayout, PlacedEdge, PlacedNode, Point } from './layout';
-import { METRICS } from './layout';
+import { METRICS, stackedLines } from './layout';
 import { GROUP_PREFIX } from './fold';
 import { nodeAriaLabel, valueLine, type EdgeText } from './labels';
 
@@ -48,20 +48,22 @@ function edgeLabels(at: Point, t: EdgeText, dir: Direction): SVGElement[] {
     if (t.grad) out.push(s('text', { class: 'edge-grad', x: r1(at.x), y: r1(at.y + gap + METRICS.lineHeight - 3), 'text-anchor': 'middle' }, t.grad));
     return out;
   }
-  const base = r1(at.y + 4);
-  if (t.shape && t.value) {
-    // Two lines on the left: the shape, then the norm (one <text>, so it reads as one label).
-    const x = r1(at.x - gap);
+  // Stacked to the right of the upright edge, centred on `at`: shape, value, then gradient.
+  const lines = stackedLines(t);
+  const x = r1(at.x + gap);
+  let y = at.y - (lines.length * METRICS.lineHeight) / 2 + METRICS.lineHeight - 3.5;
+  if (t.shape || t.value) {
+    const parts = [t.shape, t.value].filter(Boolean);
     out.push(
       s(
         'text',
-        { class: 'edge-value', x, y: r1(base - METRICS.lineHeight / 2), 'text-anchor': 'end' },
-        s('tspan', { x, class: 'edge-shape' }, t.shape),
-        s('tspan', { x, dy: METRICS.lineHeight }, t.value),
+        { class: 'edge-value', x, y: r1(y), 'text-anchor': 'start' },
+        ...parts.map((p, i) => s('tspan', { x, dy: i === 0 ? null : METRICS.lineHeight, class: p === t.shape ? 'edge-shape' : null }, p)),
       ),
     );
-  } else if (value) out.push(s('text', { class: 'edge-value', x: r1(at.x - gap), y: base, 'text-anchor': 'end' }, value));
-  if (t.grad) out.push(s('text', { class: 'edge-grad', x: r1(at.x + gap), y: base, 'text-anchor': 'start' }, t.grad));
+    y += parts.length * METRICS.lineHeight;
+  }
+  if (t.grad) out.push(s('text', { class: 'edge-grad', x, y: r1(y), 'text-anchor': 'start' }, t.grad));
   return out;
 }
 
@@ -121,7 +123,7 @@ export function renderGraph(layout: GraphLayout): RenderedGraph {
         'g',
         { class: 'edge stub', 'data-from': 'root' },
         s('path', { class: 'edge-line', d: pathOf([st.from, st.to], layout.dir), 'marker-end': 'url(#gl-arrow)' }),
-        ...edgeLabels(layout.dir === 'LR' ? { x: (st.from.x + st.to.x) / 2 + 4, y: st.from.y } : { x: st.from.x, y: (st.from.y + st.to.y) / 2 }, st.text, layout.dir),
+        ...edgeLabels(layout.dir === 'LR' ? { x: (st.from.x + st.to.x) / 2 + 4, y: st.from.y } : { x: st.from.x + 2, y: (st.from.y + st.to.y) / 2 }, st.text, layout.dir),
       ),
     );
   }

@@ -12,7 +12,8 @@ import { layoutGraph, type Direction, type GraphLayout, type Measure } from './l
 import { chooseLayout, MAX_FIT_K, openingView, READABLE_K } from './placement';
 import { markDebug } from './debugMarks';
 import { findNodes, nodeAtSelection } from './find';
-import { foldGraph, type FoldedGraph } from './fold';
+import { GraphSearch } from './search';
+import { foldGraph, GROUP_PREFIX, type FoldedGraph } from './fold';
 import { Minimap } from './minimap';
 import { graphDefs, renderGraph, type RenderedGraph } from './render';
 import { tooltipContent } from './tooltip';
@@ -64,14 +65,9 @@ export class GraphView {
   /** True while the view is where the dashboard put it (not moved by the user): a resize re-fits it. */
   private auto = true;
   private placing = false;
-  private readonly search: HTMLInputElement;
-  private readonly searchCount: HTMLElement;
-  private matches: ViewNode[] = [];
-  private matchIndex = -1;
+  private readonly search: GraphSearch;
   private readonly minimap: Minimap;
   private readonly foldButton: HTMLButtonElement;
-  private readonly legendValue: HTMLElement;
-  private readonly legendGrad: HTMLElement;
   private resizeTimer: number | undefined;
   private lastSize = { w: 0, h: 0 };
   /** Where the debugger is, while a session is stopped in this file. */
@@ -84,17 +80,13 @@ export class GraphView {
       return b;
     };
     this.summary = h('span', { class: 'graph-summary muted' });
-    this.search = h('input', { type: 'search', class: 'graph-search-input', placeholder: 'Find node', 'aria-label': 'Find a node by name (Enter: next match)', spellcheck: 'false' });
-    this.searchCount = h('span', { class: 'graph-search-count muted', 'aria-live': 'polite' });
-    on(this.search, 'input', () => this.runSearch(false));
-    on(this.search, 'keydown', (ev) => {
-      if (ev.key === 'Enter') {
-        ev.preventDefault();
-        this.runSearch(true);
-      } else if (ev.key === 'Escape') {
-        this.search.value = '';
-        this.runSearch(false);
-      }
+    this.search = new GraphSearch({
+      nodes: () => this.source?.nodes ?? [],
+      mark: (nodes) => {
+        const boxes = new Set(nodes.map((n) => this.boxOf(n.id)));
+        for (const g of this.rendered?.nodes.values() ?? []) g.classList.toggle('match', boxes.has(g.dataset.id ?? ''));
+      },
+      select: (node) => this.select(node, false),
     });
     const toolbar = h(
       'div',
@@ -104,13 +96,13 @@ export class GraphView {
       btn('Fit', 'Fit the whole graph (0)', () => this.fit()),
       btn('1:1', 'Actual size (1)', () => this.pz.zoomBy(1 / this.pz.t.k)),
       (this.foldButton = btn('Unfold', 'Show every node: constants, literals and regularisation branches (F)', () => this.toggleFold())),
-      h('span', { class: 'graph-search' }, this.search, this.searchCount),
+      this.search.el,
       this.summary,
       h(
         'span',
         { class: 'legend' },
-        (this.legendValue = h('span', { class: 'legend-value' }, 'value ▲')),
-        (this.legendGrad = h('span', { class: 'legend-grad' }, 'gradient ▼')),
+        h('span', { class: 'legend-value' }, 'value ▲'),
+        h('span', { class: 'legend-grad' }, 'gradient ▼'),
         h('span', { class: 'legend-kind kind-input' }, 'input'),
         h('span', { class: 'legend-kind kind-param' }, 'param'),
         h('span', { class: 'legend-kind kind-gate' }, 'gate'),
@@ -213,9 +205,6 @@ export class GraphView {
     const measure = measurer();
     const shown = this.folded.view;
     this.layout = dir ? layoutGraph(shown, measure, dir) : this.bestLayout(shown, measure);
-    // Where each number sits: above and below a level edge, left and right of an upright one.
-    this.legendValue.textContent = this.layout.dir === 'LR' ? 'value ▲' : '◀ value';
-    this.legendGrad.textContent = this.layout.dir === 'LR' ? 'gradient ▼' : 'gradient ▶';
     const rendered = renderGraph(this.layout);
     this.rendered?.layer.remove();
     this.svg.appendChild(rendered.layer);
@@ -284,32 +273,6 @@ export class GraphView {
     if (node) this.select(node, true);
   }
 
-  private runSearch(next: boolean): void {
-    const q = this.search.value;
-    if (!next) {
-      // Every node of the file, folded or not: a folded one is found through its box.
-      const all = this.source?.nodes ?? [];
-      this.matches = findNodes(all, q);
-      this.matchIndex = -1;
-    }
-    for (const g of this.rendered?.nodes.values() ?? []) g.classList.remove('match');
-    if (!q.trim()) {
-      this.searchCount.textContent = '';
-      return;
-    }
-    if (this.matches.length === 0) {
-      this.searchCount.textContent = 'no match';
-      return;
-    }
-    this.matchIndex = (this.matchIndex + 1) % this.matches.length;
-    this.searchCount.textContent = `${this.matchIndex + 1}/${this.matches.length}`;
-    for (const m of this.matches) {
-      const box = this.boxOf(m.id);
-      if (box) this.rendered?.nodes.get(box)?.classList.add('match');
-    }
-    this.select(this.matches[this.matchIndex], false);
-  }
-
   /** Selects a node (or the box that holds it) and brings it into view at a readable size. */
   private select(node: ViewNode, reveal: boolean): void {
     const box = this.boxOf(node.id);
@@ -349,7 +312,10 @@ export class GraphView {
   follow(view: DebugView | null): void {
     this.debugView = view;
     if (!this.rendered) return;
-    const current = markDebug(this.rendered, view);
+    // A stop inside a folded box marks the box; the box has a value (a gradient) once its output has.
+    const boxed = (ids: string[]) => [...ids, ...ids.flatMap((id) => (this.folded?.groups.has(`${GROUP_PREFIX}${id}`) ? [`${GROUP_PREFIX}${id}`] : []))];
+    const mapped = view && { ...view, current: view.current && (this.boxOf(view.current) ?? view.current), values: boxed(view.values), grads: boxed(view.grads), done: boxed(view.done) };
+    const current = markDebug(this.rendered, mapped);
     if (current) this.ensureVisible(current);
   }
 
