@@ -38,7 +38,7 @@ export function nodeText(n: ViewNode): NodeText {
 export interface EdgeText {
   /** A tensor's shape ('' for a scalar), drawn with the value. */
   shape: string;
-  /** Forward value (scalar) or norm (tensor), drawn above the edge (or left of it) in green. */
+  /** Forward value (scalar) or norm (tensor), drawn above the edge (or beside it, above the gradient) in green. */
   value: string;
   /** Gradient that flowed back along the edge (or its norm), below in red; '' when none flows. */
   grad: string;

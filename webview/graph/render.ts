@@ -38,7 +38,7 @@ function pathOf(pts: Point[], dir: Direction, straight = -1): string {
   return d;
 }
 
-/** The value above a level edge and the gradient below it; left and right of an upright one. */
+/** The value above a level edge and the gradient below it; stacked on the right of an upright one. */
 function edgeLabels(at: Point, t: EdgeText, dir: Direction): SVGElement[] {
   const out: SVGElement[] = [];
   const gap = METRICS.labelGap;

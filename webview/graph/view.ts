@@ -7,7 +7,7 @@ import type { ViewNode } from '../../src/core/browser';
 import type { DebugView, FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, s, show } from '../dom';
 import { palette } from '../theme';
-import type { Store, Viewport } from '../state';
+import type { Store } from '../state';
 import { layoutGraph, type Direction, type GraphLayout, type Measure } from './layout';
 import { chooseLayout, MAX_FIT_K, openingView, READABLE_K } from './placement';
 import { markDebug } from './debugMarks';
@@ -177,21 +177,23 @@ export class GraphView {
     }
     show(this.empty, false);
     this.source = view;
+    // Read before the layout redraws (which writes the current, maybe default, view back).
+    const saved = store.state.viewport;
     const sameFile = store.state.uri === uri;
     if (!sameFile) {
       store.set('uri', uri);
       store.set('selected', null);
       this.expanded.clear();
       this.auto = true;
-    } else if (store.state.viewport && this.layout === null) {
+    } else if (saved && this.layout === null) {
       // Reopened (a reload): the saved view wins unless the dashboard had placed it.
-      this.auto = store.state.viewport.auto !== false;
+      this.auto = saved.auto !== false;
     }
     this.relayout();
     const errors = view.nodes.filter((n) => n.status === 'error').length;
     const warnings = view.nodes.filter((n) => n.status === 'warning').length;
     this.summary.textContent = `${view.nodes.length} nodes${errors ? ` · ${errors} failing` : ''}${warnings ? ` · ${warnings} unhealthy` : ''}`;
-    if (!this.auto && store.state.viewport) this.place(() => this.pz.set(store.state.viewport as Viewport), false);
+    if (!this.auto && saved) this.place(() => this.pz.set(saved), false);
     else this.initialView();
   }
 
