@@ -3,8 +3,10 @@
 # checks (about a second).
 #   - Debian packages: chromium (the browser Playwright drives), ripgrep and libkrb5-dev (code-server's
 #     search binary and a header its native modules build against), python3-torch and python3-numpy
-#     (the reference of the PyTorch cross-checks), neovim (the second LSP client the tests drive). Needs root for apt-get; without root it prints
-#     what to install and carries on (the layers that need them then fail or skip, saying why).
+#     (the reference of the PyTorch cross-checks), neovim, emacs-nox and elpa-eglot (the other LSP
+#     clients the tests drive: Neovim's built-in client, Emacs' eglot). Needs root for apt-get;
+#     without root it prints what to install and carries on (the layers that need them then fail or
+#     skip, saying why).
 #   - code-server 4.100.3 (VS Code 1.100.3 with a Node extension host; newer ones need Node 22+), a
 #     pinned tool install in .tools/code-server (or $GRADLENS_TOOLS_DIR/code-server), never in the
 #     main node_modules. Its own install scripts download from GitHub, which is unreachable here, so
@@ -30,7 +32,7 @@ log() { echo "setup-tools: $*"; }
 
 # ---- Debian packages ---------------------------------------------------------------------------
 if [ "$do_apt" = 1 ]; then
-  wanted=(chromium ripgrep libkrb5-dev python3-torch python3-numpy neovim)
+  wanted=(chromium ripgrep libkrb5-dev python3-torch python3-numpy neovim emacs-nox elpa-eglot)
   missing=()
   for p in "${wanted[@]}"; do
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then missing+=("$p"); fi
@@ -89,6 +91,11 @@ fi
 have() { command -v "$1" >/dev/null 2>&1; }
 status=()
 if have chromium; then status+=("chromium $(chromium --version 2>/dev/null | awk '{print $2}')"); else status+=("chromium MISSING"); fi
+if have nvim; then status+=("neovim $(nvim --version 2>/dev/null | awk 'NR==1{print $2}')"); else status+=("neovim MISSING"); fi
+# eglot from Debian's elpa-eglot (Emacs 29+ has it built in): ask Emacs, as test/emacs/driver.el loads it.
+if have emacs; then
+  if emacs --batch --eval '(progn (package-activate-all) (require (quote eglot)))' >/dev/null 2>&1; then status+=("emacs $(emacs --version 2>/dev/null | awk 'NR==1{print $3}') + eglot"); else status+=("emacs $(emacs --version 2>/dev/null | awk 'NR==1{print $3}') eglot MISSING"); fi
+else status+=("emacs MISSING"); fi
 if [ -f "$tools/code-server/.installed" ]; then status+=("code-server $CODE_SERVER_VERSION"); else status+=("code-server MISSING"); fi
 if [ -n "${GRADLENS_PYTHON:-}" ]; then
   if "$PYTHON" -c 'import torch, numpy' >/dev/null 2>&1; then status+=("torch ok"); else status+=("torch MISSING"); fi

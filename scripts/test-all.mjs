@@ -1,5 +1,5 @@
 // `npm test`: every test layer, in order — unit (node:test), webview (the dashboard in Chromium),
-// lsp (the language server over stdio, from a plain client and from Neovim), dap (the debug adapter over
+// lsp (the language server over stdio, from a plain client, Neovim and Emacs), dap (the debug adapter over
 // stdio), integration (mocha in code-server's extension host), end-to-end (Chromium against code-server with the packaged .vsix installed).
 // Installs the missing tools first (scripts/setup-tools.sh: quick when present). Runs every layer
 // even after one fails, prints a table and a closing `N passed, N failed, N skipped` line, writes
@@ -60,10 +60,10 @@ const layers = [
   },
   {
     // The language server over stdio, as every editor but VS Code runs it: a plain LSP client
-    // (test/lsp/) and Neovim's built-in client (test/neovim/).
+    // (test/lsp/), Neovim's built-in client (test/neovim/) and Emacs' eglot (test/emacs/).
     name: 'lsp',
     async run() {
-      const files = [join(root, 'test', 'lsp', 'server.test.ts'), join(root, 'test', 'neovim', 'neovim.test.ts')];
+      const files = [join(root, 'test', 'lsp', 'server.test.ts'), join(root, 'test', 'neovim', 'neovim.test.ts'), join(root, 'test', 'emacs', 'emacs.test.ts')];
       const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
       return { code, ...nodeTestCounts(out) };
     },

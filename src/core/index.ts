@@ -11,7 +11,7 @@ export { stepSweep } from './checks/stepSweep';
 export { lossLandscape } from './explore/landscape';
 export { train } from './explore/training';
 export * from './export';
-export { formatDocument, formatRange, formatText, type FormatOptions, type FormatResult } from './format';
+export { formatDocument, formatOnType, formatRange, formatText, type FormatOptions, type FormatResult } from './format';
 export * as ide from './ide';
 export { parse } from './lang/parser';
 export type { BinaryOp } from './lang/ast';

@@ -16,7 +16,7 @@ describe('the dashboard graph in the VS Code workbench at 1600×1000', () => {
   const step = (name: string, fn: () => Promise<void>) => it(name, () => wb.guard(name, fn));
 
   before(async () => {
-    wb = await Workbench.open('graph', undefined, { width: 1600, height: 1000 });
+    wb = await Workbench.open('graph', undefined, {}, { width: 1600, height: 1000 });
   });
   after(async () => {
     await wb?.close();

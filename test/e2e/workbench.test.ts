@@ -1,8 +1,18 @@
 // End-to-end: GradLens installed from its .vsix in a real VS Code (code-server) in Chromium, used
 // through the keyboard and mouse. The steps run in order on one workbench, like a user's session.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Workbench } from './workbench';
+
+/** The README's gate example (its second `grad` block): a user types it in the editor below. */
+function readmeGateExample(): string {
+  const blocks = [...readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8').matchAll(/```grad\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const gate = blocks.find((b) => b.includes('backward {'));
+  assert.ok(gate, 'the README shows a gate with a backward block');
+  return gate;
+}
 
 /** The line-end text of `param W1: [D, H] ~ he`: shape, sizes, value norm and gradient norm. */
 const W1 = /^W1: \[D, H\] = 10×5 · ‖v‖ [\d.e+-]+ · ‖∂loss‖ [\d.e+-]+/;
@@ -12,7 +22,7 @@ describe('GradLens in the VS Code workbench', () => {
   const step = (name: string, fn: () => Promise<void>) => it(name, () => wb.guard(name, fn));
 
   before(async () => {
-    wb = await Workbench.open('workbench');
+    wb = await Workbench.open('workbench', undefined, { 'typed.grad': '' });
   });
   after(async () => {
     await wb?.close();
@@ -118,6 +128,35 @@ describe('GradLens in the VS Code workbench', () => {
     await wb.waitForCount(wb.editor.locator('.squiggly-error'), (n) => n === 0, 'no error squiggles after the fix', 30_000);
   });
 
+  step('typing the README\'s gate example line by line gives exactly that text (auto-indent, no stray `}`, Enter never accepts a suggestion)', async () => {
+    const expected = readmeGateExample();
+    await wb.quickOpen('typed.grad');
+    await wb.page.locator('.part.editor .monaco-editor textarea').first().focus();
+    const lines = expected.replace(/\n$/, '').split('\n');
+    for (const [i, line] of lines.entries()) {
+      // A user types what they see, at a fast typist's pace, and glances at where Enter put the
+      // cursor before the next line (VS Code's indentation rules read the line's tokens, which a
+      // machine-gun keyboard outruns on a loaded machine); the indentation is the editor's.
+      await wb.page.keyboard.type(line.trimStart(), { delay: 40 });
+      if (i < lines.length - 1) {
+        await wb.page.keyboard.press('Enter');
+        await wb.page.waitForTimeout(250);
+      }
+    }
+    await wb.page.keyboard.press('Escape');
+    // VS Code's indentation rules (language-configuration.json) place each `}`, and the server's
+    // on-type formatting of `}` backs them up.
+    const file = join(wb.folder, 'typed.grad');
+    await wb.page.keyboard.press('Control+S');
+    const deadline = Date.now() + 10_000;
+    let text = '';
+    do {
+      await wb.page.waitForTimeout(200);
+      text = readFileSync(file, 'utf8');
+    } while (text === '' && Date.now() < deadline);
+    assert.equal(text.trimEnd(), expected.trimEnd());
+  });
+
   step('screenshots of the two-layer net in light and dark themes', async () => {
     await wb.quickOpen('two-layer-net.grad');
     await wb.waitForLineEnds((t) => t.length >= 5, 'the values at the line ends before the screenshot', 30_000);
@@ -175,10 +214,15 @@ describe('GradLens in the VS Code workbench', () => {
     const greyGrads = () => frame.locator('g.edge.debug-no-grad').count();
     const forwardGrey = await greyGrads();
     assert.ok(forwardGrey > 0, 'in the forward pass no gradient is computed yet');
-    // Step over to the end of the forward pass, then into the backward pass (F10, as a user does).
-    for (let i = 0; i < 5; i++) {
+    // Step over to the end of the forward pass, then into the backward pass (F10, as a user does:
+    // one press per stop, the next once the Call Stack shows where the last one stopped, since
+    // VS Code ignores F10 while the adapter is still answering).
+    const stopName = async () => /Paused on \w+\n(.*)\n/.exec(await debugView.innerText())?.[1] ?? '';
+    for (let i = 0; i < 8 && (await stopName()) !== 'backward *: f = q * z'; i++) {
+      const before = await stopName();
       await wb.page.keyboard.press('F10');
-      await wb.page.waitForTimeout(300);
+      const deadline = Date.now() + 10_000;
+      while ((await stopName()) === before && Date.now() < deadline) await wb.page.waitForTimeout(100);
     }
     await wb.waitForText(debugView, 'backward *: f = q * z', 'the first backward stop in the Call Stack view', 30_000);
     await waitCurrent('f', 'the dashboard highlight to move to f');

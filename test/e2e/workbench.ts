@@ -2,7 +2,7 @@
 // clicks, then reading what is rendered. Every wait has a timeout and a message; `guard` saves a
 // screenshot and the visible text of a failing test and puts their paths in the error.
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { ROOT, launchChromium } from '../../scripts/codeServer';
 
@@ -35,10 +35,18 @@ export class Workbench {
     readonly folder: string,
   ) {}
 
-  /** A browser on a fresh copy of examples/ (a new folder, so no editors are restored). */
-  static async open(name: string, serverUrl = env('GRADLENS_E2E_URL'), viewport = { width: 1440, height: 900 }): Promise<Workbench> {
+  /**
+   * A browser on a fresh copy of examples/ (a new folder, so no editors are restored), plus
+   * `files` (name → content) written before the workbench lists the folder: Quick Open keeps the
+   * file list it saw first. `viewport` is the browser window's size.
+   */
+  static async open(name: string, serverUrl = env('GRADLENS_E2E_URL'), files: Record<string, string> = {}, viewport = { width: 1440, height: 900 }): Promise<Workbench> {
     const folder = join(env('GRADLENS_E2E_TMP'), `workspace-${slug(name)}`);
     cpSync(join(ROOT, 'examples'), folder, { recursive: true });
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(folder, file)), { recursive: true });
+      writeFileSync(join(folder, file), content);
+    }
     const browser = await launchChromium();
     const page = await browser.newPage({ viewport });
     const wb = new Workbench(browser, page, folder);

@@ -24,3 +24,15 @@ test('syntaxes/grad.tmLanguage.json is generated from the op table (run `npm run
   assert.equal(readFileSync(GRAMMAR, 'utf8'), grammarText());
   for (const op of ALL_OPS.filter((o) => /^[a-z_]+$/.test(o.name))) assert.ok(grammarText().includes(op.name), op.name);
 });
+
+test("the README's `grad` examples analyse with no error or warning and are in `gradlens fmt`'s layout", async () => {
+  const { analyze, formatText } = await import('../../src/core');
+  const readme = readFileSync(new URL('../../README.md', `file://${__filename}`), 'utf8');
+  const blocks = [...readme.matchAll(/```grad\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.length >= 2, 'the README shows the circuit and a gate');
+  for (const block of blocks) {
+    const found = analyze(block).diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning');
+    assert.deepEqual(found.map((d) => d.message), [], block);
+    assert.equal(formatText(block), block);
+  }
+});

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { DiagnosticSink } from '../../src/core/diagnostics';
-import { formatDocument, formatRange, formatText, sameMeaning, stripSpans, syntaxFingerprint, tokenTexts } from '../../src/core/format';
+import { formatDocument, formatOnType, formatRange, formatText, sameMeaning, stripSpans, syntaxFingerprint, tokenTexts } from '../../src/core/format';
 import { lex } from '../../src/core/lang/lexer';
 import { parse } from '../../src/core/lang/parser';
 import { exampleTexts, mutation, program, wellTyped } from '../fuzz/generators';
@@ -179,4 +179,16 @@ test('properties on 600 fuzz inputs: random programs, mutated examples, well-typ
   fc.assert(fc.property(wellTyped, seedArb, prop), { numRuns: 100, seed: 13 });
   assert.equal(count, 600);
   assert.ok(formatted > 300, `the respaced inputs should mostly need formatting (${formatted})`);
+});
+
+test('on type: a `}` alone on its line takes the indentation of the line that opened its block', () => {
+  const typed = 'gate g(x: [N]) -> out: [N] {\n  out = x\n  backward {\n    dx = dout\n    }';
+  assert.deepEqual(formatOnType(typed, typed.length, '}'), [{ range: { start: { line: 4, character: 0 }, end: { line: 4, character: 4 } }, newText: '  ' }]);
+  const outer = 'gate g(x: [N]) -> out: [N] {\n  out = x\n  }';
+  assert.deepEqual(formatOnType(outer, outer.length, '}'), [{ range: { start: { line: 2, character: 0 }, end: { line: 2, character: 2 } }, newText: '' }]);
+  // Already right, after other text, inside a comment's braces, or another character: nothing.
+  assert.deepEqual(formatOnType('a {\n}', 5, '}'), []);
+  assert.deepEqual(formatOnType('a {\n  x = {}', 11, '}'), []);
+  assert.deepEqual(formatOnType('a { # {\n  }', 11, '}'), [{ range: { start: { line: 1, character: 0 }, end: { line: 1, character: 2 } }, newText: '' }]);
+  assert.deepEqual(formatOnType('  x', 3, 'x'), []);
 });

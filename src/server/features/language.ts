@@ -18,7 +18,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { formatRange, formatText } from '../../core';
+import { formatOnType, formatRange, formatText } from '../../core';
 import { ide } from '../../core';
 import type { ServerContext } from '../context';
 import { isGradDocument } from '../context';
@@ -55,6 +55,7 @@ export const LANGUAGE_CAPABILITIES: ServerCapabilities = {
   selectionRangeProvider: true,
   documentFormattingProvider: true,
   documentRangeFormattingProvider: true,
+  documentOnTypeFormattingProvider: { firstTriggerCharacter: '}' },
 };
 
 function toDocumentSymbol(s: ide.DocumentSymbol): DocumentSymbol {
@@ -181,6 +182,11 @@ export function registerLanguageFeatures(ctx: ServerContext): void {
   connection.onDocumentFormatting(({ textDocument }) => {
     const doc = documents.get(textDocument.uri);
     return doc ? wholeDocumentEdit(doc, formatText(doc.getText())) : [];
+  });
+
+  connection.onDocumentOnTypeFormatting(({ textDocument, position, ch }) => {
+    const doc = documents.get(textDocument.uri);
+    return doc ? formatOnType(doc.getText(), doc.offsetAt(position), ch) : [];
   });
 
   connection.onDocumentRangeFormatting(({ textDocument, range }) => {
