@@ -447,8 +447,15 @@ describe('dashboard webview', () => {
     });
     assert.equal(overlaps, 0);
     console.log(`# 50-layer net: ${count} nodes laid out and drawn in ${ms} ms`);
+    // Too large to read whole: the overview shows where the view is, and a click there moves it.
+    assert.equal(await d.page.isVisible('.graph-minimap'), true, 'the overview is shown');
+    const before = await d.page.$eval('g.graph-layer', (g) => g.getAttribute('transform'));
+    const mini = await d.page.$eval('.graph-minimap', (m) => m.getBoundingClientRect().toJSON() as DOMRect);
+    await d.page.mouse.click(mini.x + 4, mini.y + 4);
+    assert.notEqual(await d.page.$eval('g.graph-layer', (g) => g.getAttribute('transform')), before, 'a click on the overview moves the view');
     await d.page.screenshot({ path: join(SHOTS, 'webview-graph-deep50-dark.png') });
     await d.page.click('text=Fit');
+    assert.equal(await d.page.isVisible('.graph-minimap'), false, 'no overview once the whole graph is in view');
     await d.page.screenshot({ path: join(SHOTS, 'webview-graph-deep50-fit-dark.png') });
     await assertClean(d);
     await d.close();
