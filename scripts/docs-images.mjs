@@ -20,6 +20,12 @@ const USED = [
   'webview-landscape-dark.png',
   'webview-training-light.png',
   'debug-circuit-backward.png',
+  'graph-two-layer-net-light.png',
+  'graph-two-layer-net-dark.png',
+  'graph-convnet-light.png',
+  'graph-convnet-dark.png',
+  'graph-rnn-light.png',
+  'graph-rnn-dark.png',
 ];
 mkdirSync(to, { recursive: true });
 const missing = USED.filter((f) => !existsSync(join(from, f)));

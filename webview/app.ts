@@ -120,6 +120,9 @@ export class App {
       case 'debug':
         this.graph?.follow(msg.view);
         return;
+      case 'cursor':
+        this.graph?.selectAtRange(msg.range);
+        return;
     }
   }
 

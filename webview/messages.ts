@@ -7,6 +7,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const isPosition = (v: unknown) => isObject(v) && Number.isInteger(v.line) && Number.isInteger(v.character);
+const isRange = (v: unknown) => isObject(v) && isPosition(v.start) && isPosition(v.end);
 const isTask = (v: unknown) => v === 'landscape' || v === 'training';
 const isNumArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
 
@@ -25,6 +27,8 @@ export function parseToWebview(msg: unknown): ToWebview | null {
       return typeof msg.reason === 'string' ? (msg as ToWebview) : null;
     case 'focus':
       return typeof msg.name === 'string' ? (msg as ToWebview) : null;
+    case 'cursor':
+      return isRange(msg.range) ? (msg as ToWebview) : null;
     case 'progress':
       return isTask(msg.task) && typeof msg.done === 'number' && typeof msg.total === 'number' ? (msg as ToWebview) : null;
     case 'landscape': {

@@ -15,6 +15,8 @@ export interface Viewport {
   k: number;
   x: number;
   y: number;
+  /** Placed by the dashboard (fitted or centred on open), not by the user: a resize may re-place it. */
+  auto?: boolean;
 }
 
 export interface UiState {

@@ -24,6 +24,8 @@ export type ToWebview =
   | { type: 'update'; state: DashboardState }
   | { type: 'empty'; reason: string }
   | { type: 'focus'; name: string }
+  /** The editor's selection in the shown file moved: the graph selects the node under it. */
+  | { type: 'cursor'; range: Range }
   | { type: 'progress'; task: TaskKind; done: number; total: number }
   | { type: 'landscape'; result: LandscapeResult }
   | { type: 'training'; result: TrainingResult; final: boolean }

@@ -39,6 +39,8 @@ async function main(): Promise<number> {
 
   const files = readdirSync(join(ROOT, 'test', process.env.GRADLENS_E2E_DIR ?? 'e2e'))
     .filter((f) => f.endsWith('.test.ts'))
+    // GRADLENS_E2E_FILES=graph,restricted runs only those files (while working on one of them).
+    .filter((f) => !process.env.GRADLENS_E2E_FILES || process.env.GRADLENS_E2E_FILES.split(',').some((n) => f === `${n.trim()}.test.ts`))
     .sort()
     .map((f) => join('test', process.env.GRADLENS_E2E_DIR ?? 'e2e', f));
   const counts = { passed: 0, failed: 0, skipped: 0 };

@@ -38,9 +38,9 @@ export class Workbench {
   /**
    * A browser on a fresh copy of examples/ (a new folder, so no editors are restored), plus
    * `files` (name → content) written before the workbench lists the folder: Quick Open keeps the
-   * file list it saw first.
+   * file list it saw first. `viewport` is the browser window's size.
    */
-  static async open(name: string, serverUrl = env('GRADLENS_E2E_URL'), files: Record<string, string> = {}): Promise<Workbench> {
+  static async open(name: string, serverUrl = env('GRADLENS_E2E_URL'), files: Record<string, string> = {}, viewport = { width: 1440, height: 900 }): Promise<Workbench> {
     const folder = join(env('GRADLENS_E2E_TMP'), `workspace-${slug(name)}`);
     cpSync(join(ROOT, 'examples'), folder, { recursive: true });
     for (const [file, content] of Object.entries(files)) {
@@ -48,7 +48,7 @@ export class Workbench {
       writeFileSync(join(folder, file), content);
     }
     const browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await browser.newPage({ viewport });
     const wb = new Workbench(browser, page, folder);
     await page.goto(`${serverUrl}/?folder=${encodeURIComponent(folder)}`);
     await page.locator('.monaco-workbench .part.editor').waitFor({ timeout: 90_000 });

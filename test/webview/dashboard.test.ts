@@ -11,6 +11,7 @@ import type { Analysis } from '../../src/core/model';
 import type { DebugView, FromWebview, ToWebview } from '../../src/shared/webviewProtocol';
 import { analysisOf, deepNet, example, landscapeOf, launchBrowser, openDashboard, ROOT, startServer, trainingOf, update, type Dashboard, type DashboardServer } from './harness';
 import type { ThemeName } from './themes';
+import { GRAPH_READABILITY_JS, type GraphReadability } from '../e2e/graphReadability';
 
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
 const EVIL = '<img src=x onerror="window.__pwned=1;alert(1)">';
@@ -67,6 +68,13 @@ async function chartPoints(d: Dashboard, id: string): Promise<number> {
 async function zoom(d: Dashboard): Promise<number> {
   const t = await d.page.$eval('g.graph-layer', (g) => g.getAttribute('transform') ?? '');
   return Number(/scale\(([\d.]+)\)/.exec(t)?.[1] ?? NaN);
+}
+
+/** Label sizes and places in the graph panel as drawn (test/e2e/graphReadability.ts). */
+async function readability(d: Dashboard): Promise<GraphReadability> {
+  const r = await d.page.evaluate<GraphReadability | null>(GRAPH_READABILITY_JS);
+  assert.ok(r, 'a graph is drawn');
+  return r;
 }
 
 describe('dashboard webview', () => {
@@ -138,14 +146,23 @@ describe('dashboard webview', () => {
     await d.page.keyboard.press('-');
     assert.ok((await zoom(d)) < k0, 'zoomed out by −');
     await d.page.keyboard.press('0');
-    assert.ok(Math.abs((await zoom(d)) - k0) < 1e-3, '0 fits again');
+    // 0 fits: the whole graph is in view (the view may have opened larger, at the readable size).
+    const whole = await d.page.evaluate(() => {
+      const svg = document.querySelector('svg.graph-svg')?.getBoundingClientRect();
+      const g = document.querySelector('g.graph-layer g.nodes')?.getBoundingClientRect();
+      return !!svg && !!g && g.left >= svg.left - 1 && g.right <= svg.right + 1 && g.top >= svg.top - 1 && g.bottom <= svg.bottom + 1;
+    });
+    assert.ok(whole, '0 fits the whole graph');
+    const kFit = await zoom(d);
+    assert.ok(kFit <= k0 + 1e-3, '0 never magnifies a view that opened at the readable size');
     await d.page.click('button[title^="Zoom in"]');
-    assert.ok((await zoom(d)) > k0);
+    const kIn = await zoom(d);
+    assert.ok(kIn > kFit);
     const box = await d.page.$eval('svg.graph-svg', (s) => s.getBoundingClientRect().toJSON() as DOMRect);
     await d.page.mouse.move(box.x + 20, box.y + 20);
     await d.page.mouse.wheel(0, 400);
     const k1 = await zoom(d);
-    assert.ok(k1 < k0, 'wheel zooms out');
+    assert.ok(k1 < kIn, 'wheel zooms out');
     const before = await d.page.$eval('g.graph-layer', (g) => g.getAttribute('transform'));
     await d.page.focus('svg.graph-svg');
     await d.page.keyboard.press('ArrowLeft');
@@ -442,9 +459,70 @@ describe('dashboard webview', () => {
     });
     assert.equal(overlaps, 0);
     console.log(`# 50-layer net: ${count} nodes laid out and drawn in ${ms} ms`);
+    // Too large to read whole: the overview shows where the view is, and a click there moves it.
+    assert.equal(await d.page.isVisible('.graph-minimap'), true, 'the overview is shown');
+    const before = await d.page.$eval('g.graph-layer', (g) => g.getAttribute('transform'));
+    const mini = await d.page.$eval('.graph-minimap', (m) => m.getBoundingClientRect().toJSON() as DOMRect);
+    await d.page.mouse.click(mini.x + 4, mini.y + 4);
+    assert.notEqual(await d.page.$eval('g.graph-layer', (g) => g.getAttribute('transform')), before, 'a click on the overview moves the view');
     await d.page.screenshot({ path: join(SHOTS, 'webview-graph-deep50-dark.png') });
     await d.page.click('text=Fit');
+    assert.equal(await d.page.isVisible('.graph-minimap'), false, 'no overview once the whole graph is in view');
     await d.page.screenshot({ path: join(SHOTS, 'webview-graph-deep50-fit-dark.png') });
+    await assertClean(d);
+    await d.close();
+  });
+
+  for (const file of ['two-layer-net.grad', 'convnet.grad', 'rnn.grad']) {
+    it(`the graph of ${file} reads at a glance in a tall side panel, in a wide one and back`, async () => {
+      const d = await openDashboard(browser, server, { width: 640, height: 900 });
+      await d.send(update(analysisOf(file), `file:///work/examples/${file}`));
+      const check = async (when: string) => {
+        const r = await readability(d);
+        assert.ok(r.medianHeight >= 11, `${when}: median label ${r.medianHeight} px high`);
+        assert.ok(r.inside >= 0.9, `${when}: ${Math.round(r.inside * 100)}% of the labels in view`);
+        assert.deepEqual(r.overlapping, [], `${when}: overlapping labels`);
+        assert.ok(r.minFontPx >= 10.9, `${when}: the smallest text is ${r.minFontPx} px`);
+        console.log(`# ${file} ${when} (${r.panel.w}×${r.panel.h}, ${r.dir}): median label ${r.medianHeight.toFixed(1)} px, smallest text ${r.minFontPx.toFixed(1)} px, ${Math.round(r.inside * 100)}% in view`);
+        return r;
+      };
+      assert.equal((await check('tall panel')).dir, 'TB', 'top to bottom in a tall panel');
+      await d.page.setViewportSize({ width: 1900, height: 700 });
+      await d.page.waitForTimeout(300);
+      await check('wide panel');
+      await d.page.setViewportSize({ width: 640, height: 900 });
+      await d.page.waitForTimeout(300);
+      assert.equal((await check('tall panel again')).dir, 'TB');
+      await assertClean(d);
+      await d.close();
+    });
+  }
+
+  it('finds a node by name, opens the regularisation box, follows the editor cursor, and folds back', async () => {
+    const d = await openDashboard(browser, server, { width: 640, height: 900 });
+    const a = analysisOf('two-layer-net.grad');
+    await d.send(update(a, 'file:///work/examples/two-layer-net.grad'));
+    const selectedName = () => d.page.$eval('g.node.selected', (g) => (g as SVGGElement).dataset.name ?? g.querySelector('.node-title')?.textContent ?? '').catch(() => null);
+    await d.page.fill('.graph-search-input', 'scor');
+    assert.equal(await selectedName(), 'scores');
+    assert.equal(await d.page.textContent('.graph-search-count'), '1/1');
+    await d.page.fill('.graph-search-input', 'W');
+    await d.page.press('.graph-search-input', 'Enter');
+    assert.equal(await selectedName(), 'W2', 'Enter goes to the next match');
+    // The const reg is folded into `* reg` inside the closed regularisation box.
+    assert.equal(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent === 'reg')), false);
+    await d.page.click('g.node.group');
+    assert.equal(await d.page.$$eval('g.node.group', (g) => g.length), 0, 'the box opened');
+    assert.ok(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent === '* reg')));
+    const lines = example('two-layer-net.grad').split('\n');
+    const h1 = lines.findIndex((l) => l.startsWith('h1'));
+    await d.send({ type: 'cursor', range: { start: { line: h1, character: 0 }, end: { line: h1, character: 0 } } });
+    assert.equal(await selectedName(), 'h1', 'the cursor on the h1 line selects h1');
+    assert.equal((await d.posted()).some((m) => m.type === 'reveal'), true, 'opening the box revealed its line');
+    await d.page.click('button:text-is("Unfold")');
+    assert.ok(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent === 'reg')), 'Unfold shows the const');
+    await d.page.click('button:text-is("Fold")');
+    assert.equal(await d.page.$$eval('g.node.group', (g) => g.length), 1);
     await assertClean(d);
     await d.close();
   });

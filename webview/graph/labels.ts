@@ -4,6 +4,7 @@
 import type { ViewEdge, ViewNode } from '../../src/core/browser';
 import { formatNumber } from '../../src/core/browser';
 import { shapeText } from '../format';
+import { GROUP_PREFIX } from './fold';
 
 export type BoxShape = 'circle' | 'pill' | 'rect';
 
@@ -19,6 +20,7 @@ export interface NodeText {
 
 export function nodeText(n: ViewNode): NodeText {
   const tensor = n.shape.length > 0;
+  if (n.id.startsWith(GROUP_PREFIX)) return { shape: 'rect', title: n.label, detail: '▸ click to open', caption: n.name };
   switch (n.kind) {
     case 'op': {
       const short = [...n.label].length <= 3;
@@ -34,25 +36,33 @@ export function nodeText(n: ViewNode): NodeText {
 }
 
 export interface EdgeText {
-  /** Forward value (scalar) or shape and norm (tensor), drawn above the edge in green. */
+  /** A tensor's shape ('' for a scalar), drawn with the value. */
+  shape: string;
+  /** Forward value (scalar) or norm (tensor), drawn above the edge (or beside it, above the gradient) in green. */
   value: string;
   /** Gradient that flowed back along the edge (or its norm), below in red; '' when none flows. */
   grad: string;
 }
 
 export function edgeText(e: ViewEdge): EdgeText {
-  if (e.dims.length === 0) return { value: e.value === null ? '' : formatNumber(e.value), grad: e.grad === null ? '' : formatNumber(e.grad) };
-  const shape = `[${e.dims.join(', ')}]`;
+  if (e.dims.length === 0) return { shape: '', value: e.value === null ? '' : formatNumber(e.value), grad: e.grad === null ? '' : formatNumber(e.grad) };
   return {
-    value: e.valueNorm === null ? shape : `${shape} ‖v‖ ${formatNumber(e.valueNorm)}`,
+    shape: `[${e.dims.join(', ')}]`,
+    value: e.valueNorm === null ? '' : `‖v‖ ${formatNumber(e.valueNorm)}`,
     grad: e.gradNorm === null ? '' : `‖∂‖ ${formatNumber(e.gradNorm)}`,
   };
 }
 
+/** The value side on one line (level edges): `[N, H] ‖v‖ 3.2`. */
+export function valueLine(t: EdgeText): string {
+  return [t.shape, t.value].filter(Boolean).join(' ');
+}
+
 /** Labels of the root's outgoing stub: its own value and the seed gradient (1). */
 export function rootText(n: ViewNode): EdgeText {
-  if (n.shape.length === 0) return { value: n.value === null ? '' : formatNumber(n.value), grad: n.grad === null ? '' : formatNumber(n.grad) };
+  if (n.shape.length === 0) return { shape: '', value: n.value === null ? '' : formatNumber(n.value), grad: n.grad === null ? '' : formatNumber(n.grad) };
   return {
+    shape: '',
     value: n.valueStats ? `‖v‖ ${formatNumber(n.valueStats.norm)}` : '',
     grad: n.gradStats ? `‖∂‖ ${formatNumber(n.gradStats.norm)}` : '',
   };

@@ -1,10 +1,11 @@
-// Layered layout of the computational graph with dagre, left to right like the lecture figures:
-// inputs on the left, the root on the right. Edge labels are laid out as dagre label nodes, so
-// the value above and the gradient below each edge get their own space and never overlap boxes.
-// Pure (text widths come from `measure`), so it can run and be tested anywhere.
+// Layered layout of the computational graph with dagre, in either direction: left to right like the
+// lecture figures (inputs on the left, the root on the right; for a wide panel) or top to bottom
+// (for a tall one). Edge labels are laid out as dagre label nodes, so the value and the gradient of
+// each edge (above and below a level edge, stacked beside an upright one) get their own space
+// and never overlap boxes. Pure (text widths come from `measure`), so it can run and be tested anywhere.
 import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
 import type { GraphViewModel, ViewEdge, ViewNode } from '../../src/core/browser';
-import { edgeText, nodeText, rootText, type EdgeText, type NodeText } from './labels';
+import { edgeText, nodeText, rootText, valueLine, type EdgeText, type NodeText } from './labels';
 
 export type TextRole = 'title' | 'detail' | 'caption' | 'edge';
 export type Measure = (text: string, role: TextRole) => number;
@@ -31,7 +32,7 @@ export interface PlacedEdge {
   points: Point[];
   /** Where the labels go: value above this point, gradient below. */
   label: Point;
-  /** Index in `points` where the straight, horizontal piece under the labels starts (-1: none). */
+  /** Index in `points` where the straight piece between the labels starts (-1: none). */
   labelSegment: number;
 }
 
@@ -41,7 +42,12 @@ export interface RootStub {
   text: EdgeText;
 }
 
+export type Direction = 'LR' | 'TB';
+/** dagre's alignment of each rank's nodes (which neighbour a node lines up with). */
+export type Align = 'UL' | 'UR' | 'DL' | 'DR';
+
 export interface GraphLayout {
+  dir: Direction;
   nodes: PlacedNode[];
   edges: PlacedEdge[];
   stub: RootStub | null;
@@ -58,6 +64,8 @@ export const METRICS = {
   padX: 12,
   labelGap: 4,
   margin: 24,
+  /** Between a shape and its caption beside it (top-to-bottom layouts). */
+  captionGap: 6,
 };
 
 function shapeSize(t: NodeText, measure: Measure): { w: number; h: number } {
@@ -71,34 +79,65 @@ function shapeSize(t: NodeText, measure: Measure): { w: number; h: number } {
 }
 
 /**
- * Where an edge meets a shape: on its left (incoming) or right (outgoing) side, at height `dy` from
- * the centre, so the level tangent of the edge's curve (and its arrow head) meets the shape square on.
+ * Where an edge meets a shape: on the side facing the flow (incoming: left or top, outgoing: right
+ * or bottom), `off` from the centre along that side, so the edge's level (or upright) tangent and
+ * its arrow head meet the shape square on.
  */
-function port(p: PlacedNode, side: -1 | 1, dy: number): Point {
+function port(p: PlacedNode, side: -1 | 1, off: number, dir: Direction): Point {
   if (p.text.shape === 'circle') {
     const r = p.w / 2;
-    const y = Math.max(-r * 0.8, Math.min(r * 0.8, dy));
-    return { x: p.x + side * Math.sqrt(r * r - y * y), y: p.y + y };
+    const o = Math.max(-r * 0.8, Math.min(r * 0.8, off));
+    const across = side * Math.sqrt(r * r - o * o);
+    return dir === 'LR' ? { x: p.x + across, y: p.y + o } : { x: p.x + o, y: p.y + across };
   }
-  const hh = p.h / 2 - 3;
-  return { x: p.x + (side * p.w) / 2, y: p.y + Math.max(-hh, Math.min(hh, dy)) };
+  if (dir === 'LR') {
+    const hh = p.h / 2 - 3;
+    return { x: p.x + (side * p.w) / 2, y: p.y + Math.max(-hh, Math.min(hh, off)) };
+  }
+  const hw = p.w / 2 - (p.text.shape === 'pill' ? p.h / 2 : 4);
+  return { x: p.x + Math.max(-hw, Math.min(hw, off)), y: p.y + (side * p.h) / 2 };
 }
 
-/** Spreads the edges meeting one side of a shape over its height, in the order they arrive. */
-function spread(edges: { node: PlacedNode; y: number; set: (dy: number) => void }[]): void {
-  const byNode = new Map<PlacedNode, typeof edges>();
+interface PortUse {
+  node: PlacedNode;
+  /** Where the edge comes from across the flow (y for LR, x for TB): ports are ordered by it. */
+  at: number;
+  set: (off: number) => void;
+}
+
+/** Spreads the edges meeting one side of a shape along it, in the order they arrive. */
+function spread(edges: PortUse[], dir: Direction): void {
+  const byNode = new Map<PlacedNode, PortUse[]>();
   for (const e of edges) byNode.set(e.node, [...(byNode.get(e.node) ?? []), e]);
   for (const [node, list] of byNode) {
-    list.sort((a, b) => a.y - b.y);
-    const gap = Math.min(10, (node.h * 0.8) / Math.max(1, list.length));
+    list.sort((a, b) => a.at - b.at);
+    const side = dir === 'LR' ? node.h : node.w;
+    const gap = Math.min(dir === 'LR' ? 10 : 16, (side * 0.8) / Math.max(1, list.length));
     list.forEach((e, k) => e.set((k - (list.length - 1) / 2) * gap));
   }
 }
 
-export function layoutGraph(view: GraphViewModel, measure: Measure): GraphLayout {
+/** The lines of an edge's labels beside an upright edge: shape, value, gradient (those there are). */
+export function stackedLines(t: EdgeText): string[] {
+  return [t.shape, t.value, t.grad].filter(Boolean);
+}
+
+/**
+ * Room for an edge's labels: the value above a level edge and the gradient below it (LR); beside
+ * an upright edge, stacked on its right (TB; the edge runs along the room's left side, so a fan of
+ * edges into one node needs only one label's width each).
+ */
+function labelBox(t: EdgeText, measure: Measure, dir: Direction): { width: number; height: number } {
+  if (dir === 'LR') return { width: Math.max(measure(valueLine(t), 'edge'), measure(t.grad, 'edge'), 16) + 8, height: 2 * METRICS.lineHeight + 2 * METRICS.labelGap };
+  const lines = stackedLines(t);
+  return { width: Math.max(8, ...lines.map((l) => measure(l, 'edge'))) + METRICS.labelGap + 6, height: Math.max(1, lines.length) * METRICS.lineHeight + 6 };
+}
+
+export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Direction = 'LR', align: Align = dir === 'LR' ? 'UR' : 'UL'): GraphLayout {
   const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({ multigraph: true });
-  // align 'UR' keeps a long chain of layers level (the default alignment lets it drift diagonally).
-  g.setGraph({ rankdir: 'LR', align: 'UR', nodesep: 16, ranksep: 32, edgesep: 12, marginx: METRICS.margin, marginy: METRICS.margin });
+  // An explicit alignment keeps a long chain of layers straight (the default lets it drift diagonally).
+  const seps = dir === 'LR' ? { nodesep: 16, ranksep: 32, edgesep: 12 } : { nodesep: 20, ranksep: 14, edgesep: 16 };
+  g.setGraph({ rankdir: dir, align, ...seps, marginx: METRICS.margin, marginy: METRICS.margin });
   g.setDefaultEdgeLabel(() => ({}));
 
   const placed = new Map<string, PlacedNode>();
@@ -106,18 +145,27 @@ export function layoutGraph(view: GraphViewModel, measure: Measure): GraphLayout
     const text = nodeText(n);
     const { w, h } = shapeSize(text, measure);
     placed.set(n.id, { node: n, text, x: 0, y: 0, w, h });
-    // The caption goes above the shape; the same room below keeps the shape at dagre's centre.
     const caption = text.caption ? measure(text.caption, 'caption') : 0;
-    const extra = text.caption ? 2 * METRICS.captionHeight : 0;
-    g.setNode(n.id, { width: Math.max(w, caption + 4), height: h + extra });
+    if (dir === 'LR') {
+      // The caption goes above the shape; the same room below keeps the shape at dagre's centre.
+      const extra = text.caption ? 2 * METRICS.captionHeight : 0;
+      g.setNode(n.id, { width: Math.max(w, caption + 4), height: h + extra });
+    } else {
+      // Above the shape it would sit on the incoming edges: it goes on the right, and the same room
+      // on the left keeps the shape centred.
+      const extra = text.caption ? 2 * (caption + METRICS.captionGap) : 0;
+      g.setNode(n.id, { width: w + extra, height: h });
+    }
   }
   const texts: EdgeText[] = [];
   view.edges.forEach((e, i) => {
     if (!placed.has(e.from) || !placed.has(e.to)) return;
     const t = edgeText(e);
+    // A leaf's box already shows its shape: its edges carry only the numbers.
+    const leaf = placed.get(e.from)?.node.kind;
+    if (leaf === 'input' || leaf === 'param' || leaf === 'const') t.shape = '';
     texts[i] = t;
-    const width = Math.max(measure(t.value, 'edge'), measure(t.grad, 'edge'), 16) + 8;
-    g.setEdge(e.from, e.to, { width, height: 2 * METRICS.lineHeight + 2 * METRICS.labelGap, labelpos: 'c' }, String(i));
+    g.setEdge(e.from, e.to, { ...labelBox(t, measure, dir), labelpos: 'c' }, String(i));
   });
   dagre.layout(g);
 
@@ -127,8 +175,9 @@ export function layoutGraph(view: GraphViewModel, measure: Measure): GraphLayout
     p.y = n.y ?? 0;
   }
   const edges: PlacedEdge[] = [];
-  const ins: { node: PlacedNode; y: number; set: (dy: number) => void }[] = [];
-  const outs: { node: PlacedNode; y: number; set: (dy: number) => void }[] = [];
+  const ins: PortUse[] = [];
+  const outs: PortUse[] = [];
+  const across = (q: Point) => (dir === 'LR' ? q.y : q.x);
   view.edges.forEach((e, i) => {
     const from = placed.get(e.from);
     const to = placed.get(e.to);
@@ -137,32 +186,47 @@ export function layoutGraph(view: GraphViewModel, measure: Measure): GraphLayout
     const pts = (label.points ?? []).map((p) => ({ x: p.x, y: p.y }));
     const at = { x: label.x ?? (from.x + to.x) / 2, y: label.y ?? (from.y + to.y) / 2 };
     const inner = pts.length > 2 ? pts.slice(1, -1) : [at];
-    // Under the labels the edge runs straight and level (text above and below it never touches the
-    // line); dagre reserved the label's width there.
+    // Between the labels the edge runs straight along the flow (text on either side never touches
+    // the line); dagre reserved the label's room there.
     let k = 0;
     inner.forEach((q, j) => (Math.hypot(q.x - at.x, q.y - at.y) < Math.hypot(inner[k].x - at.x, inner[k].y - at.y) ? (k = j) : 0));
-    const half = (label.width ?? 0) / 2;
-    inner.splice(k, 1, { x: at.x - half, y: at.y }, { x: at.x + half, y: at.y });
+    if (dir === 'LR') {
+      const half = (label.width ?? 0) / 2;
+      inner.splice(k, 1, { x: at.x - half, y: at.y }, { x: at.x + half, y: at.y });
+    } else {
+      // The edge runs down the left side of its label room, the labels to its right.
+      const half = (label.height ?? 0) / 2;
+      at.x -= (label.width ?? 0) / 2 - 2;
+      inner.splice(k, 1, { x: at.x, y: at.y - half }, { x: at.x, y: at.y + half });
+    }
     // dagre ends edges on the layout box (caption room included): end them on the drawn shape instead.
-    const points = [port(from, 1, 0), ...inner, port(to, -1, 0)];
-    outs.push({ node: from, y: inner[0].y, set: (dy) => (points[0] = port(from, 1, dy)) });
-    ins.push({ node: to, y: inner[inner.length - 1].y, set: (dy) => (points[points.length - 1] = port(to, -1, dy)) });
+    const points = [port(from, 1, 0, dir), ...inner, port(to, -1, 0, dir)];
+    outs.push({ node: from, at: across(inner[0]), set: (o) => (points[0] = port(from, 1, o, dir)) });
+    ins.push({ node: to, at: across(inner[inner.length - 1]), set: (o) => (points[points.length - 1] = port(to, -1, o, dir)) });
     edges.push({ edge: e, text: texts[i], points, label: at, labelSegment: k + 1 });
   });
-  spread(ins);
-  spread(outs);
+  spread(ins, dir);
+  spread(outs, dir);
 
   const graph = g.graph();
   let width = graph.width ?? 0;
-  const height = graph.height ?? 0;
+  let height = graph.height ?? 0;
   let stub: RootStub | null = null;
   const root = [...placed.values()].find((p) => p.node.isRoot);
   if (root) {
     const text = rootText(root.node);
-    const len = Math.max(measure(text.value, 'edge'), measure(text.grad, 'edge'), 16) + 36;
-    const from = { x: root.x + root.w / 2, y: root.y };
-    stub = { from, to: { x: from.x + len, y: root.y }, text };
-    width = Math.max(width, stub.to.x + METRICS.margin);
+    if (dir === 'LR') {
+      const len = Math.max(measure(text.value, 'edge'), measure(text.grad, 'edge'), 16) + 36;
+      const from = { x: root.x + root.w / 2, y: root.y };
+      stub = { from, to: { x: from.x + len, y: root.y }, text };
+      width = Math.max(width, stub.to.x + METRICS.margin);
+    } else {
+      const from = { x: root.x, y: root.y + root.h / 2 };
+      stub = { from, to: { x: root.x, y: from.y + 2 * METRICS.lineHeight + 12 }, text };
+      height = Math.max(height, stub.to.y + METRICS.margin);
+      const side = Math.max(measure(text.value, 'edge'), measure(text.grad, 'edge')) + METRICS.labelGap + METRICS.margin;
+      width = Math.max(width, root.x + side);
+    }
   }
-  return { nodes: [...placed.values()], edges, stub, width, height };
+  return { dir, nodes: [...placed.values()], edges, stub, width, height };
 }

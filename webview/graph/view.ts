@@ -1,12 +1,20 @@
-// The Graph tab: toolbar, the SVG canvas with zoom/pan, the tooltip, selection and reveal.
-import type { Analysis } from '../../src/core/browser';
+// The Graph tab: toolbar (zoom, fold, search), the SVG canvas with zoom/pan and its overview, the
+// tooltip, selection both ways with the editor. The layout's direction follows the panel's shape
+// and the view opens readable: fitted when the graph fits at a readable size, else at that size
+// around the selection or the loss.
+import type { Analysis, GraphViewModel, Range } from '../../src/core/browser';
 import type { ViewNode } from '../../src/core/browser';
 import type { DebugView, FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, s, show } from '../dom';
 import { palette } from '../theme';
 import type { Store } from '../state';
-import { layoutGraph, type GraphLayout, type Measure } from './layout';
+import { layoutGraph, type Direction, type GraphLayout, type Measure } from './layout';
+import { chooseLayout, MAX_FIT_K, openingView, READABLE_K } from './placement';
 import { markDebug } from './debugMarks';
+import { findNodes, nodeAtSelection } from './find';
+import { GraphSearch } from './search';
+import { foldGraph, GROUP_PREFIX, type FoldedGraph } from './fold';
+import { Minimap } from './minimap';
 import { graphDefs, renderGraph, type RenderedGraph } from './render';
 import { tooltipContent } from './tooltip';
 import { PanZoom } from './viewport';
@@ -24,7 +32,7 @@ function measurer(): Measure {
   const p = palette();
   const fonts = {
     title: `600 12px ${p.fontFamily}`,
-    detail: `10px ${p.monoFamily}`,
+    detail: `11px ${p.monoFamily}`,
     caption: `italic 11px ${p.fontFamily}`,
     edge: `11px ${p.monoFamily}`,
   };
@@ -49,6 +57,19 @@ export class GraphView {
   private layout: GraphLayout | null = null;
   private nodes = new Map<string, ViewNode>();
   private needsInitialView = false;
+  /** The analysis' graph, before folding. */
+  private source: GraphViewModel | null = null;
+  private folded: FoldedGraph | null = null;
+  private fold = true;
+  private readonly expanded = new Set<string>();
+  /** True while the view is where the dashboard put it (not moved by the user): a resize re-fits it. */
+  private auto = true;
+  private placing = false;
+  private readonly search: GraphSearch;
+  private readonly minimap: Minimap;
+  private readonly foldButton: HTMLButtonElement;
+  private resizeTimer: number | undefined;
+  private lastSize = { w: 0, h: 0 };
   /** Where the debugger is, while a session is stopped in this file. */
   private debugView: DebugView | null = null;
 
@@ -59,6 +80,14 @@ export class GraphView {
       return b;
     };
     this.summary = h('span', { class: 'graph-summary muted' });
+    this.search = new GraphSearch({
+      nodes: () => this.source?.nodes ?? [],
+      mark: (nodes) => {
+        const boxes = new Set(nodes.map((n) => this.boxOf(n.id)));
+        for (const g of this.rendered?.nodes.values() ?? []) g.classList.toggle('match', boxes.has(g.dataset.id ?? ''));
+      },
+      select: (node) => this.select(node, false),
+    });
     const toolbar = h(
       'div',
       { class: 'toolbar', role: 'toolbar', 'aria-label': 'Graph view' },
@@ -66,6 +95,8 @@ export class GraphView {
       btn('+', 'Zoom in (+)', () => this.pz.zoomBy(1.25)),
       btn('Fit', 'Fit the whole graph (0)', () => this.fit()),
       btn('1:1', 'Actual size (1)', () => this.pz.zoomBy(1 / this.pz.t.k)),
+      (this.foldButton = btn('Unfold', 'Show every node: constants, literals and regularisation branches (F)', () => this.toggleFold())),
+      this.search.el,
       this.summary,
       h(
         'span',
@@ -86,18 +117,31 @@ export class GraphView {
     this.svg.appendChild(graphDefs());
     this.tooltip = h('div', { class: 'tooltip', role: 'tooltip', id: 'graph-tooltip', hidden: true });
     this.empty = h('div', { class: 'state-message', hidden: true });
-    const canvas = h('div', { class: 'graph-canvas' }, this.svg, this.tooltip, this.empty);
+    this.minimap = new Minimap((x, y) => {
+      this.auto = false;
+      this.pz.centerOn(x, y);
+    });
+    const canvas = h('div', { class: 'graph-canvas' }, this.svg, this.minimap.el, this.tooltip, this.empty);
     this.el = h('section', { class: 'graph-view' }, toolbar, canvas);
 
     this.pz = new PanZoom(this.svg, () => this.rendered?.layer ?? null, (t) => {
       this.hideTooltip();
-      if (this.layout) host.store.set('viewport', { ...t });
+      if (!this.placing) this.auto = false;
+      this.minimap.update(t, this.pz.size());
+      if (this.layout) host.store.set('viewport', { ...t, auto: this.auto });
     });
+    // Maximising, restoring or dragging the panel's edge: re-layout if the shape calls for the other
+    // direction, and re-fit unless the user has moved the view.
+    new ResizeObserver(() => {
+      if (this.resizeTimer !== undefined) clearTimeout(this.resizeTimer);
+      this.resizeTimer = window.setTimeout(() => this.resized(), 80);
+    }).observe(canvas);
     on(canvas, 'keydown', (ev) => this.onKey(ev));
     on(this.svg, 'click', (ev) => {
       const g = this.nodeOf(ev.target);
       if (!g || this.pz.dragged) return;
-      this.activate(g, true);
+      if (this.folded?.groups.has(g.dataset.id ?? '')) this.openGroup(g.dataset.id ?? '');
+      else this.activate(g, true);
     });
     on(this.svg, 'pointerover', (ev) => {
       const g = this.nodeOf(ev.target);
@@ -132,51 +176,165 @@ export class GraphView {
       return;
     }
     show(this.empty, false);
-    this.layout = layoutGraph(view, measurer());
-    const rendered = renderGraph(this.layout);
-    this.rendered?.layer.remove();
-    this.svg.appendChild(rendered.layer);
-    this.rendered = rendered;
-    this.nodes = new Map(view.nodes.map((n) => [n.id, n]));
-    const errors = view.nodes.filter((n) => n.status === 'error').length;
-    const warnings = view.nodes.filter((n) => n.status === 'warning').length;
-    this.summary.textContent = `${view.nodes.length} nodes${errors ? ` · ${errors} failing` : ''}${warnings ? ` · ${warnings} unhealthy` : ''}`;
-
+    this.source = view;
+    // Read before the layout redraws (which writes the current, maybe default, view back).
+    const saved = store.state.viewport;
     const sameFile = store.state.uri === uri;
     if (!sameFile) {
       store.set('uri', uri);
       store.set('selected', null);
+      this.expanded.clear();
+      this.auto = true;
+    } else if (saved && this.layout === null) {
+      // Reopened (a reload): the saved view wins unless the dashboard had placed it.
+      this.auto = saved.auto !== false;
     }
-    if (store.state.selected && this.nodes.has(store.state.selected)) this.markSelected(store.state.selected);
-    if (sameFile && store.state.viewport) this.pz.set(store.state.viewport);
+    this.relayout();
+    const errors = view.nodes.filter((n) => n.status === 'error').length;
+    const warnings = view.nodes.filter((n) => n.status === 'warning').length;
+    this.summary.textContent = `${view.nodes.length} nodes${errors ? ` · ${errors} failing` : ''}${warnings ? ` · ${warnings} unhealthy` : ''}`;
+    if (!this.auto && saved) this.place(() => this.pz.set(saved), false);
     else this.initialView();
+  }
+
+  /** Folds, lays out (in the direction that reads best in the panel now) and draws the graph. */
+  private relayout(dir?: Direction): void {
+    const view = this.source;
+    if (!view) return;
+    this.folded = foldGraph(view, { fold: this.fold, expanded: this.expanded });
+    this.foldButton.textContent = this.fold ? 'Unfold' : 'Fold';
+    this.foldButton.setAttribute('aria-pressed', String(!this.fold));
+    const measure = measurer();
+    const shown = this.folded.view;
+    this.layout = dir ? layoutGraph(shown, measure, dir) : this.bestLayout(shown, measure);
+    const rendered = renderGraph(this.layout);
+    this.rendered?.layer.remove();
+    this.svg.appendChild(rendered.layer);
+    this.rendered = rendered;
+    this.minimap.setLayout(this.layout);
+    this.nodes = new Map(shown.nodes.map((n) => [n.id, n]));
+    const selected = this.host.store.state.selected;
+    const box = selected ? this.boxOf(selected) : null;
+    if (box) this.markSelected(box);
+    this.place(() => this.pz.set(this.pz.t), this.auto);
     if (this.debugView) this.follow(this.debugView);
+  }
+
+  private bestLayout(view: GraphViewModel, measure: Measure): GraphLayout {
+    return chooseLayout(view, measure, this.pz.size());
+  }
+
+  private resized(): void {
+    const size = this.pz.size();
+    if (size.w === 0 || size.h === 0 || !this.layout) return;
+    if (Math.abs(size.w - this.lastSize.w) < 2 && Math.abs(size.h - this.lastSize.h) < 2) return;
+    this.lastSize = size;
+    if (this.needsInitialView) {
+      this.relayout();
+      this.initialView();
+      return;
+    }
+    const t = this.pz.t;
+    this.relayout();
+    if (this.auto) this.initialView();
+    else this.place(() => this.pz.set(t), false);
+  }
+
+  /** Moves the view programmatically; `auto` says whether it counts as the dashboard's placement. */
+  private place(fn: () => void, auto: boolean): void {
+    this.placing = true;
+    try {
+      fn();
+    } finally {
+      this.placing = false;
+    }
+    this.auto = auto;
+    this.host.store.set('viewport', { ...this.pz.t, auto });
+  }
+
+  /** The drawn box of a node: itself, or the closed group that holds it. */
+  private boxOf(id: string): string | null {
+    if (this.nodes.has(id)) return id;
+    const group = this.folded?.groupOf.get(id);
+    return group && this.nodes.has(group) ? group : null;
+  }
+
+  private toggleFold(): void {
+    this.fold = !this.fold;
+    this.expanded.clear();
+    this.relayout();
+    if (this.auto) this.initialView();
+  }
+
+  private openGroup(id: string): void {
+    this.expanded.add(id);
+    const sink = id.slice(id.indexOf(':') + 1);
+    this.relayout();
+    if (this.auto) this.initialView();
+    const node = this.nodes.get(sink);
+    if (node) this.select(node, true);
+  }
+
+  /** Selects a node (or the box that holds it) and brings it into view at a readable size. */
+  private select(node: ViewNode, reveal: boolean): void {
+    const box = this.boxOf(node.id);
+    if (!box || !this.layout) return;
+    this.markSelected(box);
+    this.host.selected(node);
+    const p = this.layout.nodes.find((q) => q.node.id === box);
+    if (p) this.bringIntoView(p.x, p.y);
+    if (reveal) this.host.post({ type: 'reveal', range: node.range });
+  }
+
+  /** Centres a point if it is out of view or the view is too small to read. */
+  private bringIntoView(x: number, y: number): void {
+    const { w, h: hgt } = this.pz.size();
+    const t = this.pz.t;
+    const sx = t.x + x * t.k;
+    const sy = t.y + y * t.k;
+    const margin = 40;
+    if (t.k >= READABLE_K * 0.99 && sx > margin && sx < w - margin && sy > margin && sy < hgt - margin) return;
+    this.place(() => {
+      if (t.k < READABLE_K) this.pz.set({ ...t, k: READABLE_K });
+      this.pz.centerOn(x, y);
+    }, this.auto);
+  }
+
+  /** The editor's selection moved: select the node under it (no reveal, the focus stays in the editor). */
+  selectAtRange(range: Range): void {
+    if (!this.source) return;
+    const node = nodeAtSelection(this.source.nodes, range);
+    if (!node) return;
+    const box = this.boxOf(node.id);
+    if (!box || box === this.host.store.state.selected) return;
+    this.select(node, false);
   }
 
   /** Follows the debugger: the current node marked, values and gradients not computed yet greyed. */
   follow(view: DebugView | null): void {
     this.debugView = view;
     if (!this.rendered) return;
-    const current = markDebug(this.rendered, view);
+    // A stop inside a folded box marks the box; the box has a value (a gradient) once its output has.
+    const boxed = (ids: string[]) => [...ids, ...ids.flatMap((id) => (this.folded?.groups.has(`${GROUP_PREFIX}${id}`) ? [`${GROUP_PREFIX}${id}`] : []))];
+    const mapped = view && { ...view, current: view.current && (this.boxOf(view.current) ?? view.current), values: boxed(view.values), grads: boxed(view.grads), done: boxed(view.done) };
+    const current = markDebug(this.rendered, mapped);
     if (current) this.ensureVisible(current);
   }
 
   /** Called when the tab becomes visible (a hidden SVG has no size to fit into). */
   shown(): void {
-    if (this.needsInitialView) this.initialView();
+    if (!this.needsInitialView) return;
+    this.relayout();
+    this.initialView();
   }
 
   /** Selects, centres and focuses the node with this name (the "Show in graph" command). */
   focusName(name: string): boolean {
-    const node = [...this.nodes.values()].find((n) => n.name === name) ?? [...this.nodes.values()].find((n) => n.label === name);
-    const g = node && this.rendered?.nodes.get(node.id);
+    const node = findNodes(this.source?.nodes ?? [], name)[0];
+    const box = node ? this.boxOf(node.id) : null;
+    const g = box ? this.rendered?.nodes.get(box) : undefined;
     if (!node || !g || !this.layout) return false;
-    this.markSelected(node.id);
-    const p = this.layout.nodes.find((q) => q.node.id === node.id);
-    if (p) {
-      if (this.pz.t.k < 0.8) this.pz.set({ ...this.pz.t, k: 1 });
-      this.pz.centerOn(p.x, p.y);
-    }
+    this.select(node, false);
     g.focus({ preventScroll: true });
     g.classList.add('flash');
     setTimeout(() => g.classList.remove('flash'), 1200);
@@ -184,10 +342,16 @@ export class GraphView {
   }
 
   fit(): void {
-    if (this.layout) this.pz.fit(this.layout.width, this.layout.height);
+    if (this.layout) {
+      const layout = this.layout;
+      this.place(() => this.pz.fit(layout.width, layout.height, MAX_FIT_K), true);
+    }
   }
 
-  /** A small graph is fitted; a large one starts readable (not below 0.7) at its left end. */
+  /**
+   * A graph that fits at a readable size is fitted; a larger one opens at the readable size around
+   * the selection, else the loss (the root), with the overview showing where that is.
+   */
   private initialView(): void {
     const layout = this.layout;
     const { w, h: hgt } = this.pz.size();
@@ -196,15 +360,10 @@ export class GraphView {
       return;
     }
     this.needsInitialView = false;
-    const k = Math.min(w / layout.width, hgt / layout.height, 1.5);
-    if (k >= 0.7) {
-      this.pz.fit(layout.width, layout.height);
-      return;
-    }
-    // Start at the inputs (the leftmost node), level with it.
-    const k0 = 0.8;
-    const first = layout.nodes.reduce((a, b) => (b.x < a.x ? b : a), layout.nodes[0]);
-    this.pz.set({ k: k0, x: 0, y: hgt / 2 - first.y * k0 });
+    this.lastSize = { w, h: hgt };
+    const selected = this.host.store.state.selected;
+    const at = layout.nodes.find((p) => p.node.id === selected) ?? null;
+    this.place(() => this.pz.set(openingView(layout, { w, h: hgt }, at)), true);
   }
 
   private nodeOf(target: EventTarget | null): SVGGElement | null {
@@ -218,7 +377,12 @@ export class GraphView {
   }
 
   private activate(g: SVGGElement, reveal: boolean): void {
-    const node = this.nodes.get(g.dataset.id ?? '');
+    const id = g.dataset.id ?? '';
+    if (this.folded?.groups.has(id)) {
+      this.openGroup(id);
+      return;
+    }
+    const node = this.nodes.get(id);
     if (!node) return;
     this.markSelected(node.id);
     this.host.selected(node);
@@ -275,6 +439,10 @@ export class GraphView {
         break;
       case '0':
         this.fit();
+        break;
+      case 'f':
+      case 'F':
+        this.toggleFold();
         break;
       case '1':
         this.pz.zoomBy(1 / this.pz.t.k);

@@ -32,6 +32,12 @@ export class WebviewController extends Disposable {
         // Follow the active .grad editor; keep the last one when focus moves elsewhere.
         if (e?.document.languageId === LANGUAGE_ID) this.show(e.document.uri);
       }),
+      // The editor's cursor selects the node under it in the graph.
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (!this.uri || e.textEditor.document.uri.toString() !== this.uri.toString()) return;
+        const sel = e.selections[0];
+        this.post({ type: 'cursor', range: { start: { line: sel.start.line, character: sel.start.character }, end: { line: sel.end.line, character: sel.end.character } } });
+      }),
     ])
       this.register(d);
   }
