@@ -9,6 +9,7 @@ import { Tensor } from '../tensor/tensor';
 import { conv2d, avgPool2d, maxPool2d } from './convolution';
 import { batchnorm, maxout } from './networks';
 import { index } from './arithmetic';
+import { backwardCost, entries, forwardCost } from './cost';
 import type { IndexSpec, OpDef } from './op';
 import { rnn } from './recurrent';
 
@@ -43,7 +44,13 @@ function gradientFunction(op: OpDef, k: number): OpDef {
       return { value: grads[k] ?? new Tensor(args[k].shape) };
     },
     backward: () => [],
-    cost: (shapes, out) => 3 * (op.cost ? op.cost(shapes.slice(1), shapes[0]) : out.reduce((a, b) => a * b, 1)),
+    // The op's forward and backward passes, whose output and workspace live while it runs.
+    cost: (shapes, _out, attrs) => forwardCost(op, shapes.slice(1), shapes[0], attrs) + backwardCost(op, shapes.slice(1), shapes[0], attrs, shapes.slice(1).map((_, i) => i === k)),
+    backwardCost: () => 0,
+    workspace: (shapes, _out, attrs) => {
+      const ws = op.workspace?.(shapes.slice(1), shapes[0], attrs) ?? {};
+      return { scratch: entries(shapes[0]) + (ws.saved ?? 0) + (ws.scratch ?? 0) + shapes.slice(1).reduce((a, s, i) => a + (i === k ? 0 : entries(s)), 0) };
+    },
   };
 }
 
@@ -76,6 +83,8 @@ export const indexGrad: OpDef = {
     return { value: dx ?? new Tensor(x.shape) };
   },
   backward: () => [],
+  cost: ([dout, x]) => index.backwardCost?.([x], dout, {}) ?? entries(x),
+  backwardCost: () => 0,
 };
 
 function atItems(v: unknown): IndexSpec[] {
