@@ -11,6 +11,7 @@ import type { Graph } from '../src/core/engine/graph';
 import type { Execution } from '../src/core/engine/run';
 import type { Tensor } from '../src/core/tensor/tensor';
 import type { Span } from '../src/core/text';
+import { prepareDebugStep } from './debugStep';
 
 /** The cs231n two-layer net: affine → relu → affine → softmax loss + L2 on both weights. */
 export function mlp2(N: number, D = 3072, H = 100, C = 10, opts: { constX?: boolean } = {}): string {
@@ -124,7 +125,7 @@ export function statementCount(text: string): number {
 
 // ------------------------------------------------------------------ the suite
 
-export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion';
+export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step';
 
 /** An example file (bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is). */
 function example(name: string): string {
@@ -206,6 +207,14 @@ export const WORKLOADS: WorkloadDef[] = [
     peer: null,
     target: null,
   },
+  {
+    name: 'debug-step',
+    family: 'debug-step',
+    what: 'one debugger step on the 50-layer net (deep): a DAP `next` (or `stepBack`) answered by the adapter in process — response, dashboard event and stopped event — then the stackTrace, scopes and Locals variables a client asks at each stop',
+    text: deep(50),
+    peer: null,
+    target: 50,
+  },
   { name: 'mlp2-N8', family: 'mlp2', what: 'mlp2 at N=8 (scaling)', text: mlp2(8), peer: 'torch', target: null, unit: { name: 'example', count: 8, group: 'mlp2' } },
   { name: 'mlp2-N512', family: 'mlp2', what: 'mlp2 at N=512 (scaling)', text: mlp2(512), peer: 'torch', target: null, unit: { name: 'example', count: 512, group: 'mlp2' } },
   { name: 'deep-10', family: 'deep', what: 'deep with 10 layers (scaling)', text: deep(10), peer: 'torch', target: null, unit: { name: 'layer', count: 10, group: 'deep' }, manifest: { layers: 10 } },
@@ -243,6 +252,10 @@ export function prepare(def: WorkloadDef): Prepared {
     };
   }
   if (def.family === 'reanalysis') return prepareReanalysis(def.name, text);
+  if (def.family === 'debug-step') {
+    const d = prepareDebugStep(text);
+    return { run: d.run, session: null, loss: () => null, facts: d.facts };
+  }
   const session = analyzeSession(text, { gradcheck: false });
   const errors = session.analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`${def.name}: the program has errors: ${errors.map((d) => d.message).join('; ')}`);

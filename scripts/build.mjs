@@ -1,5 +1,5 @@
 // Bundles every entry point with esbuild: the extension host bundle (vscode external), the CLI,
-// the language server, its analysis worker and the webview. `--production` minifies, `--watch` rebuilds.
+// the language server, its analysis worker, the debug adapter and the webview. `--production` minifies, `--watch` rebuilds.
 import * as esbuild from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +28,8 @@ const entries = [
 // The language server (a worker thread of the extension host) and its analysis worker.
 entries.push({ ...node, entryPoints: [join(root, 'src/server/main.ts')], outfile: join(root, 'dist/server.js') });
 entries.push({ ...node, entryPoints: [join(root, 'src/server/analysis/worker.ts')], outfile: join(root, 'dist/worker.js') });
+// The debug adapter, in a worker thread of the extension host (`gradlens dap` is in the CLI bundle).
+entries.push({ ...node, entryPoints: [join(root, 'src/debug/worker.ts')], outfile: join(root, 'dist/debug.js') });
 const webview = join(root, 'webview/main.ts');
 if (existsSync(webview)) {
   entries.push({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [webview], outfile: join(root, 'dist/webview/webview.js'), loader: { '.css': 'text' } });

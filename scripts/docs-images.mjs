@@ -19,6 +19,7 @@ const USED = [
   'webview-checks-light.png',
   'webview-landscape-dark.png',
   'webview-training-light.png',
+  'debug-circuit-backward.png',
 ];
 mkdirSync(to, { recursive: true });
 const missing = USED.filter((f) => !existsSync(join(from, f)));

@@ -48,6 +48,7 @@ const required = [
   ...(c.walkthroughs ?? []).flatMap((w) => w.steps.flatMap((st) => [st.media?.markdown, st.media?.image, st.media?.svg].filter((m) => typeof m === 'string'))),
   'dist/worker.js',
   'dist/server.js',
+  'dist/debug.js',
   'README.md',
   'CHANGELOG.md',
   'LICENSE',

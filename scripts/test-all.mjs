@@ -1,6 +1,6 @@
 // `npm test`: every test layer, in order — unit (node:test), webview (the dashboard in Chromium),
-// lsp (the language server over stdio, from a plain client and from Neovim), integration (mocha in code-server's
-// extension host), end-to-end (Chromium against code-server with the packaged .vsix installed).
+// lsp (the language server over stdio, from a plain client and from Neovim), dap (the debug adapter over
+// stdio), integration (mocha in code-server's extension host), end-to-end (Chromium against code-server with the packaged .vsix installed).
 // Installs the missing tools first (scripts/setup-tools.sh: quick when present). Runs every layer
 // even after one fails, prints a table and a closing `N passed, N failed, N skipped` line, writes
 // test-results/summary/total.json, and exits non-zero if any layer failed.
@@ -65,6 +65,14 @@ const layers = [
     async run() {
       const files = [join(root, 'test', 'lsp', 'server.test.ts'), join(root, 'test', 'neovim', 'neovim.test.ts')];
       const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
+      return { code, ...nodeTestCounts(out) };
+    },
+  },
+  {
+    // The debug adapter over stdio (`gradlens dap`), driven by @vscode/debugadapter-testsupport's DebugClient.
+    name: 'dap',
+    async run() {
+      const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', join(root, 'test', 'dap', 'adapter.test.ts')]);
       return { code, ...nodeTestCounts(out) };
     },
   },

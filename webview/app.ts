@@ -113,6 +113,9 @@ export class App {
       case 'sweep':
         this.checks?.setSweep(msg.sweep);
         return;
+      case 'debug':
+        this.graph?.follow(msg.view);
+        return;
     }
   }
 

@@ -1,7 +1,7 @@
 // Messages from the extension are checked for their shape before use: a malformed one is dropped
 // instead of breaking the page halfway through a render.
 import { isThresholds } from '../src/core/browser';
-import type { ToWebview } from '../src/shared/webviewProtocol';
+import { parseDebugMessage, type ToWebview } from '../src/shared/webviewProtocol';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,6 +43,8 @@ export function parseToWebview(msg: unknown): ToWebview | null {
       return isTask(msg.task) ? (msg as ToWebview) : null;
     case 'sweep':
       return msg.sweep === null || (isObject(msg.sweep) && Array.isArray(msg.sweep.points)) ? (msg as ToWebview) : null;
+    case 'debug':
+      return parseDebugMessage(msg);
     default:
       return null;
   }

@@ -43,7 +43,12 @@ export interface LspArgs {
   command: 'lsp';
 }
 
-export type ParsedArgs = CheckArgs | ExportArgs | LspArgs | FmtArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
+/** `gradlens dap`: the debug adapter over standard input and output. */
+export interface DapArgs {
+  command: 'dap';
+}
+
+export type ParsedArgs = CheckArgs | ExportArgs | LspArgs | DapArgs | FmtArgs | { command: 'help' } | { command: 'version' } | { command: 'error'; message: string };
 
 const S = NUMBER_SETTINGS;
 
@@ -61,6 +66,7 @@ export const USAGE = `Usage: gradlens check FILE.grad [options]
        gradlens export --torch FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
        gradlens export --numpy FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
        gradlens lsp --stdio
+       gradlens dap
        gradlens fmt [--check] FILE.grad|DIR ...
 
 check analyses a .grad file: parses it, infers shapes, runs the forward and
@@ -75,6 +81,10 @@ directory (large tensors go to a .npz beside it) and prints the paths written.
 
 lsp runs the GradLens language server over standard input and output, for
 Neovim, Helix, Emacs and any other LSP client (see the README).
+
+dap runs the GradLens debug adapter over standard input and output, for
+nvim-dap and any other DAP client: launch with {"program": "FILE.grad"} and
+step the forward pass, then the backward pass (see the README).
 
 fmt rewrites .grad files (directories are searched) in the canonical layout —
 whitespace only, never a token — and prints the files it changed; --check
@@ -142,7 +152,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
   if (cmd === 'export') return parseExportArgs(rest);
   if (cmd === 'fmt') return parseFmtArgs(rest);
   if (cmd === 'lsp') return parseLspArgs(rest);
-  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\`, \`export\`, \`fmt\` or \`lsp\`)` };
+  if (cmd === 'dap') return rest.length ? { command: 'error', message: `dap takes no arguments (the adapter speaks DAP over standard input and output; the program comes in the launch request), got \`${rest[0]}\`` } : { command: 'dap' };
+  if (cmd !== 'check') return { command: 'error', message: `unknown command \`${cmd}\` (expected \`check\`, \`export\`, \`fmt\`, \`lsp\` or \`dap\`)` };
   const out: CheckArgs = { command: 'check', file: '', json: false, dims: {} };
   const warnings: string[] = [];
   for (let i = 0; i < rest.length; i++) {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { analyze } from '../core';
 import { parseArgs, USAGE } from './args';
+import { runStdioAdapter } from '../debug/stdio';
 import { runStdioServer } from '../server/stdio';
 import { runExport } from './export';
 import { runFmt } from './fmt';
@@ -26,6 +27,11 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
   if (args.command === 'lsp') {
     // Long-running: the server keeps the process alive until its client says exit.
     runStdioServer();
+    return 0;
+  }
+  if (args.command === 'dap') {
+    // Long-running: the adapter keeps the process alive until its client disconnects.
+    runStdioAdapter();
     return 0;
   }
   if (args.command === 'error') {

@@ -63,6 +63,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, analysed: 
   const typed = typecheck(session, options);
   if (options.shapesOnly) return void analysed();
   const leaves = build(session, typed, options);
+  session.leafInits = leaves;
   analysed();
   const graph = session.graph;
   const plan = graph && !options.staticOnly ? planRun(graph, options, session.sink) : null;
@@ -114,6 +115,7 @@ function newSession(text: string, options: AnalyzeOptions): AnalysisSession {
     program: { statements: [] },
     resolution: null,
     graph: null,
+    leafInits: null,
     execution: null,
     checks: [],
     gateTypes: new Map(),

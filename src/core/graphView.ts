@@ -20,13 +20,10 @@ function normOf(t: Tensor | null | undefined): number | null {
   return t ? statsOf(t).norm : null;
 }
 
-export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: Diagnostic[], checks: GradCheckResult[], lineMap: LineMap): GraphViewModel {
+/** The top-level gate call a call belongs to (nested gates collapse into their outermost call). */
+function topCallOf(graph: Graph): (gcIndex: number) => number {
   const { nodes, gateCalls } = graph;
-  if (graph.order.length > MAX_VIEW_NODES) {
-    return { nodes: [], edges: [], omitted: `the graph has ${graph.order.length} nodes; the dashboard draws graphs of up to ${MAX_VIEW_NODES}` };
-  }
-  // The top-level gate call a node belongs to (nested gates collapse into their outermost call).
-  const topCall = (gcIndex: number): number => {
+  return (gcIndex) => {
     let cur = gcIndex;
     for (;;) {
       const outer = nodes[gateCalls[cur].outerInputs[0]]?.gateCall ?? null;
@@ -34,6 +31,16 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
       cur = outer;
     }
   };
+}
+
+/**
+ * The id of the box that draws a node (`n<id>`, `g<call>` for everything inside a gate call, an
+ * unnamed marker's input's box); null for what is not drawn. The debugger names the boxes it
+ * follows with the same ids.
+ */
+export function viewIdsOf(graph: Graph): (id: number) => string | null {
+  const { nodes } = graph;
+  const topCall = topCallOf(graph);
   const viewId = (id: number): string | null => {
     const n = nodes[id];
     if (n.kind === 'dout') return null;
@@ -41,6 +48,16 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
     if (n.op?.marker && n.name === null) return viewId(n.inputs[0]);
     return `n${id}`;
   };
+  return viewId;
+}
+
+export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: Diagnostic[], checks: GradCheckResult[], lineMap: LineMap): GraphViewModel {
+  const { nodes, gateCalls } = graph;
+  if (graph.order.length > MAX_VIEW_NODES) {
+    return { nodes: [], edges: [], omitted: `the graph has ${graph.order.length} nodes; the dashboard draws graphs of up to ${MAX_VIEW_NODES}` };
+  }
+  const viewId = viewIdsOf(graph);
+  const topCall = topCallOf(graph);
   const problems = (span: Span): { status: ViewStatus; problem: string | null } => {
     const r = lineMap.range(span);
     const overlapping = diagnostics.filter((d) => d.range.start.line <= r.end.line && d.range.end.line >= r.start.line && (d.range.start.line !== r.end.line || d.range.start.character <= r.end.character) && (d.range.end.line !== r.start.line || d.range.end.character >= r.start.character));

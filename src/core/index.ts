@@ -19,3 +19,26 @@ export { transposeT } from './ops/arithmetic';
 export type { OpDef } from './ops/op';
 export { binaryOpDef, chooseOverload, FUNCTIONS } from './ops/registry';
 export { ravel } from './tensor/tensor';
+export {
+  debugFollowState,
+  recordTrace,
+  shortText,
+  TraceCursor,
+  type BreakpointRequest,
+  type CursorStop,
+  type DebugFollow,
+  type EvalResult,
+  type FrameEntry,
+  type FrameView,
+  type MoveResult,
+  type RecordOptions,
+  type StepView,
+  type Trace,
+  type TraceException,
+  type TraceFrame,
+  type TraceStop,
+} from './debug';
+export { formatShape } from './shapes/shape';
+export { norm } from './tensor/tensor';
+export type { Tensor } from './tensor/tensor';
+export type { ValueType } from './ops/op';

@@ -8,11 +8,13 @@ import { createClient, LANGUAGE_ID } from './client/startClient';
 import { registerCommands } from './commands';
 import { DashboardPanel } from './dashboard/panel';
 import { SIDEBAR_VIEW_ID, SidebarDashboard } from './dashboard/sidebarView';
+import { registerDebugger } from './debug/register';
 import { InlineValues } from './inlineValues';
 import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
 import { ChecksTree } from './views/checksTree';
 import { GraphTree } from './views/graphTree';
 import { StatusBar } from './views/statusBar';
+import type { DebugView } from '../shared/debugProtocol';
 import type { AnalysisSummary } from '../shared/serverProtocol';
 
 export interface GradLensApi {
@@ -20,6 +22,8 @@ export interface GradLensApi {
   inlineValues: InlineValues;
   /** Figures for tests and benchmarks: how long the main thread stalled, edit → result latencies. */
   stats(reset?: boolean): Promise<RuntimeStats>;
+  /** Where the dashboards were last told the debugger is (null: no session stopped). */
+  debugView(): DebugView | null;
 }
 
 let stopClient: (() => Promise<void>) | undefined;
@@ -31,12 +35,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   const graphTree = new GraphTree(service);
   const checksTree = new ChecksTree(service);
   const statusBar = new StatusBar();
-  const inlineValues = new InlineValues(service, () => vscode.workspace.getConfiguration('gradlens').get<boolean>('inlineValues.enabled', true));
+  // While the debugger is stopped in a file, its values at the line ends are the ones at the stop.
+  const debugged = (uri: vscode.Uri) => vscode.debug.activeDebugSession?.type === 'grad' && vscode.debug.activeDebugSession.configuration.program === uri.fsPath;
+  const inlineValues = new InlineValues(service, () => vscode.workspace.getConfiguration('gradlens').get<boolean>('inlineValues.enabled', true), debugged);
   const graphView = vscode.window.createTreeView('gradlens.graph', { treeDataProvider: graphTree, showCollapseAll: true });
   const checksView = vscode.window.createTreeView('gradlens.checks', { treeDataProvider: checksTree, showCollapseAll: true });
   const stats = new RuntimeStatsMonitor(service);
   const summaries = new Map<string, AnalysisSummary>();
   const sidebar = new SidebarDashboard(context.extensionUri, service, log);
+  let lastDebugView: DebugView | null = null;
 
   // The whole Analysis crosses to this thread only for a document a view shows.
   const activeUri = () => {
@@ -79,6 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     graphView.onDidChangeVisibility(refreshViews),
     checksView.onDidChangeVisibility(refreshViews),
     vscode.window.onDidChangeActiveTextEditor(followEditor),
+    vscode.debug.onDidChangeActiveDebugSession(() => inlineValues.redrawAll()),
     service.onDidPublish((p) => {
       summaries.set(p.uri, p.summary);
       const active = vscode.window.activeTextEditor?.document;
@@ -102,6 +110,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
       },
       dashboard: (uri) => DashboardPanel.show(context.extensionUri, service, log, uri).controller,
     }),
+    ...registerDebugger({
+      extensionUri: context.extensionUri,
+      storageUri: context.globalStorageUri,
+      log,
+      follow: (view) => {
+        lastDebugView = view;
+        DashboardPanel.active?.controller.followDebugger(view);
+        sidebar.current?.followDebugger(view);
+      },
+    }),
     // Not contributed (not in the palette): for tests and benchmarks.
     vscode.commands.registerCommand('gradlens._stats', (reset?: boolean) => stats.read(reset === true)),
   );
@@ -109,7 +127,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   stopClient = () => client.stop();
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  return { service, inlineValues, stats: (reset) => stats.read(reset) };
+  return { service, inlineValues, stats: (reset) => stats.read(reset), debugView: () => lastDebugView };
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -25,6 +25,8 @@ export class InlineValues extends Disposable {
   constructor(
     analyses: AnalysisClient,
     private readonly enabled: () => boolean,
+    /** Whether a debug session shows its own values in this document (then these would contradict them). */
+    private readonly debugging: (uri: vscode.Uri) => boolean = () => false,
   ) {
     super();
     for (const d of [
@@ -51,7 +53,8 @@ export class InlineValues extends Disposable {
     for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === p.uri) this.draw(e);
   }
 
-  private redrawAll(): void {
+  /** Draws again in every visible editor (a setting or a debug session changed). */
+  redrawAll(): void {
     for (const e of vscode.window.visibleTextEditors) this.draw(e);
   }
 
@@ -59,7 +62,7 @@ export class InlineValues extends Disposable {
     const key = editor.document.uri.toString();
     const latest = this.latest.get(key);
     if (!latest) return;
-    if (!this.enabled()) {
+    if (!this.enabled() || this.debugging(editor.document.uri)) {
       editor.setDecorations(this.decoration, []);
       this.drawn.delete(key);
       return;

@@ -4,8 +4,10 @@
 import type { GradCheckThresholds } from '../core/browser';
 import type { Analysis, LandscapeResult, StepSweep, TrainingResult } from '../core/browser';
 import type { Range } from '../core/browser';
+import { parseDebugView, type DebugView } from './debugProtocol';
 
 export type { LandscapeResult, TrainingResult } from '../core/browser';
+export type { DebugView } from './debugProtocol';
 
 export type TaskKind = 'landscape' | 'training';
 
@@ -27,7 +29,16 @@ export type ToWebview =
   | { type: 'training'; result: TrainingResult; final: boolean }
   | { type: 'taskError'; task: TaskKind; message: string }
   | { type: 'taskCancelled'; task: TaskKind }
-  | { type: 'sweep'; sweep: StepSweep | null };
+  | { type: 'sweep'; sweep: StepSweep | null }
+  /** Where the debugger is (null: no debug session stopped in this file any more). */
+  | { type: 'debug'; view: DebugView | null };
+
+/** Validates a `debug` message (the webview checks every message from the extension). */
+export function parseDebugMessage(msg: Record<string, unknown>): ToWebview | null {
+  if (msg.view === null) return { type: 'debug', view: null };
+  const view = parseDebugView(msg.view);
+  return view ? { type: 'debug', view } : null;
+}
 
 export type FromWebview =
   | { type: 'ready' }

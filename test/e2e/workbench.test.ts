@@ -148,4 +148,51 @@ describe('GradLens in the VS Code workbench', () => {
     await wb.waitForText(wb.page.locator('.gettingStartedContainer, .part.editor'), 'A circuit, forward and backward', 'the first step of the walkthrough');
     await wb.screenshot('walkthrough');
   });
+
+  step('F5 on circuit.grad stops in the editor and the Variables view; stepping moves the dashboard highlight', async () => {
+    await wb.quickOpen('circuit.grad');
+    await wb.runCommand('GradLens: Open Dashboard');
+    const frame = await wb.webviewFrame('.header .hdr-file', 'the dashboard panel webview');
+    await wb.waitForText(frame.locator('.header .hdr-file'), 'circuit.grad', 'the dashboard to show circuit.grad');
+    await wb.quickOpen('circuit.grad'); // the editor has the focus again
+    await wb.page.keyboard.press('F5');
+    // The stop: the top stack frame is drawn in the editor, the debug toolbar is up.
+    await wb.waitForCount(wb.editor.locator('.debug-top-stack-frame-line'), (n) => n > 0, 'the stopped line highlighted in the editor', 60_000);
+    await wb.page.locator('.debug-toolbar').waitFor({ timeout: 20_000 });
+    await wb.runCommand('View: Show Run and Debug');
+    const debugView = wb.page.locator('.part.sidebar');
+    await wb.waitForText(debugView, 'forward input x = -2', 'the Call Stack view to name the forward stop');
+    await wb.waitForText(debugView.locator('.debug-variables'), /x\s*=?\s*-2/, 'the Variables view to show x = -2');
+    const current = () => frame.locator('g.node.debug-current').getAttribute('data-name', { timeout: 5_000 }).catch(() => null);
+    const waitCurrent = async (name: string, what: string) => {
+      const deadline = Date.now() + 20_000;
+      while ((await current()) !== name) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the dashboard marks ${await current()}`);
+        await wb.page.waitForTimeout(200);
+      }
+    };
+    await waitCurrent('x', 'the dashboard to mark x');
+    const greyGrads = () => frame.locator('g.edge.debug-no-grad').count();
+    const forwardGrey = await greyGrads();
+    assert.ok(forwardGrey > 0, 'in the forward pass no gradient is computed yet');
+    // Step over to the end of the forward pass, then into the backward pass (F10, as a user does).
+    for (let i = 0; i < 5; i++) {
+      await wb.page.keyboard.press('F10');
+      await wb.page.waitForTimeout(300);
+    }
+    await wb.waitForText(debugView, 'backward *: f = q * z', 'the first backward stop in the Call Stack view', 30_000);
+    await waitCurrent('f', 'the dashboard highlight to move to f');
+    assert.ok((await greyGrads()) < forwardGrey, 'the root has sent its gradients back');
+    await wb.waitForText(debugView.locator('.debug-variables'), /dz\s*=?\s*3/, 'the gradient dz = 3 in the Variables view');
+    // The values at the line ends are the debugger's, at this stop (VS Code draws them as text in
+    // the line): q has the gradient f sent it, x none yet; the analysis' final values give way.
+    await wb.waitForText(wb.editor.locator('.view-lines'), 'q = 3 · ∂ -4', "the debugger's value of q at its line end");
+    assert.match(await wb.editorText(), /input x = -2\s+x = -2\n/, 'x has no gradient yet at this stop');
+    const ends = await wb.lineEndTexts();
+    assert.ok(!ends.some((c) => /: value /.test(c)), `the analysis' line-end values give way while stopped: ${ends.join(' | ')}`);
+    await wb.screenshot('debug-circuit-backward');
+    await wb.page.keyboard.press('Shift+F5');
+    await wb.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 20_000 });
+    await wb.waitForLineEnds((t) => t.some((c) => /^q: value 3/.test(c)), "the analysis' values back at the line ends after the session");
+  });
 });

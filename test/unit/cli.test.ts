@@ -166,3 +166,12 @@ test('the installed bin runs the built CLI', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^f\s+node\s+scalar\s+-12\s+1$/m);
 });
+
+test('dap takes no arguments (the program comes in the launch request) and is in the usage', async () => {
+  assert.deepEqual(parseArgs(['dap']), { command: 'dap' });
+  const extra = parseArgs(['dap', 'f.grad']);
+  assert.equal(extra.command, 'error');
+  assert.match((extra as { message: string }).message, /launch request/);
+  const { USAGE } = await import('../../src/cli/args');
+  assert.match(USAGE, /gradlens dap/);
+});

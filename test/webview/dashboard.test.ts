@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { analyze } from '../../src/core/analyze';
+import { debugFollowState, recordTrace, TraceCursor } from '../../src/core/debug';
 import type { Analysis } from '../../src/core/model';
-import type { FromWebview } from '../../src/shared/webviewProtocol';
-import { analysisOf, deepNet, landscapeOf, launchBrowser, openDashboard, ROOT, startServer, trainingOf, update, type Dashboard, type DashboardServer } from './harness';
+import type { DebugView, FromWebview, ToWebview } from '../../src/shared/webviewProtocol';
+import { analysisOf, deepNet, example, landscapeOf, launchBrowser, openDashboard, ROOT, startServer, trainingOf, update, type Dashboard, type DashboardServer } from './harness';
 import type { ThemeName } from './themes';
 
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -445,6 +446,49 @@ describe('dashboard webview', () => {
     assert.ok((await chartPoints(d, 'gradcheck')) > 0);
     assert.ok((await d.inkedPixels('[data-chart="gradcheck"] canvas')) > 300);
     await d.page.screenshot({ path: join(SHOTS, 'webview-compact-dark.png') });
+    await assertClean(d);
+    await d.close();
+  });
+
+  it('follows the debugger: the current node marked, the gradients not computed yet greyed, cleared at the end', async () => {
+    const d = await openDashboard(browser, server);
+    const file = '/work/examples/circuit.grad';
+    await d.send(update(analysisOf('circuit.grad'), `file://${file}`));
+    const r = recordTrace(example('circuit.grad'));
+    assert.ok(r.ok);
+    const cursor = new TraceCursor(r.trace);
+    const at = (): ToWebview => ({ type: 'debug', view: { program: file, ...debugFollowState(r.trace, cursor.state, cursor.current!.stop) } satisfies DebugView });
+    const marks = () =>
+      d.page.evaluate(() => ({
+        current: [...document.querySelectorAll('g.node.debug-current')].map((g) => (g as SVGGElement).dataset.name ?? g.querySelector('.node-title')?.textContent ?? ''),
+        greyGrads: document.querySelectorAll('g.edge.debug-no-grad').length,
+        greyValues: document.querySelectorAll('g.node.debug-no-value').length,
+        edges: document.querySelectorAll('g.edge').length,
+      }));
+    cursor.start(true);
+    await d.send(at());
+    let m = await marks();
+    assert.deepEqual(m.current, ['x']);
+    assert.equal(m.greyGrads, m.edges, 'forward: no gradient yet');
+    assert.ok(m.greyValues > 0, 'values not computed yet are greyed');
+    cursor.stepOut(); // the first backward stop: f = q * z
+    await d.send(at());
+    m = await marks();
+    assert.deepEqual(m.current, ['f']);
+    const afterRoot = m.greyGrads;
+    assert.ok(afterRoot < m.edges && afterRoot > 0, `the root's edges have their gradients: ${afterRoot} of ${m.edges} grey`);
+    cursor.next(); // q = x + y: every gradient computed
+    await d.send(at());
+    m = await marks();
+    assert.deepEqual(m.current, ['q']);
+    assert.equal(m.greyGrads, 0);
+    assert.equal(m.greyValues, 0);
+    await d.send({ type: 'debug', view: { program: file, phase: 'sideways', current: 1 } } as unknown as ToWebview);
+    assert.deepEqual((await marks()).current, ['q'], 'a malformed message is dropped');
+    await d.send({ type: 'debug', view: null });
+    m = await marks();
+    assert.deepEqual(m.current, []);
+    assert.equal(m.greyGrads + m.greyValues, 0);
     await assertClean(d);
     await d.close();
   });

@@ -1,11 +1,12 @@
 // The Graph tab: toolbar, the SVG canvas with zoom/pan, the tooltip, selection and reveal.
 import type { Analysis } from '../../src/core/browser';
 import type { ViewNode } from '../../src/core/browser';
-import type { FromWebview } from '../../src/shared/webviewProtocol';
+import type { DebugView, FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, s, show } from '../dom';
 import { palette } from '../theme';
 import type { Store } from '../state';
 import { layoutGraph, type GraphLayout, type Measure } from './layout';
+import { markDebug } from './debugMarks';
 import { graphDefs, renderGraph, type RenderedGraph } from './render';
 import { tooltipContent } from './tooltip';
 import { PanZoom } from './viewport';
@@ -48,6 +49,8 @@ export class GraphView {
   private layout: GraphLayout | null = null;
   private nodes = new Map<string, ViewNode>();
   private needsInitialView = false;
+  /** Where the debugger is, while a session is stopped in this file. */
+  private debugView: DebugView | null = null;
 
   constructor(private readonly host: GraphHost) {
     const btn = (label: string, title: string, fn: () => void) => {
@@ -147,6 +150,15 @@ export class GraphView {
     if (store.state.selected && this.nodes.has(store.state.selected)) this.markSelected(store.state.selected);
     if (sameFile && store.state.viewport) this.pz.set(store.state.viewport);
     else this.initialView();
+    if (this.debugView) this.follow(this.debugView);
+  }
+
+  /** Follows the debugger: the current node marked, values and gradients not computed yet greyed. */
+  follow(view: DebugView | null): void {
+    this.debugView = view;
+    if (!this.rendered) return;
+    const current = markDebug(this.rendered, view);
+    if (current) this.ensureVisible(current);
   }
 
   /** Called when the tab becomes visible (a hidden SVG has no size to fit into). */

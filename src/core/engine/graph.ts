@@ -49,6 +49,8 @@ export interface GateCall {
   gate: GateInfo;
   /** Span of the call expression. */
   span: Span;
+  /** The gate call whose body makes this call (null: a top-level statement makes it). */
+  caller: number | null;
   /** Caller's argument nodes. */
   outerInputs: number[];
   /** Identity nodes marking the gate's inputs. */

@@ -218,6 +218,7 @@ export class GraphBuilder {
       index,
       gate,
       span: call.span,
+      caller: outer.gateCall,
       outerInputs: args,
       inputNodes: [],
       outputNode: -1,

@@ -161,7 +161,7 @@ function computeTypes(doc: IdeDocument): DocumentTypes {
   const sink = new DiagnosticSink();
   // typecheck records the seed, dims and root in the Analysis; nothing here reads them.
   const analysis = { version: 1, file: '<ide>', dims: {}, seed: 0, root: null, diagnostics: [], nodes: [], gradchecks: [], gates: [], graphView: null, sweep: null } as unknown as Analysis;
-  const session = { analysis, program: doc.program, resolution: null, graph: null, execution: null, checks: [], gateTypes: new Map<string, Map<string, ValueType>>(), lineMap: doc.lineMap, sink };
+  const session = { analysis, program: doc.program, resolution: null, graph: null, leafInits: null, execution: null, checks: [], gateTypes: new Map<string, Map<string, ValueType>>(), lineMap: doc.lineMap, sink };
   try {
     const typed = typecheck(session, {});
     return { top: typed.types, gates: session.gateTypes };

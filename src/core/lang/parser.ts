@@ -52,6 +52,14 @@ export function parseTokens(tokens: Token[], sink: DiagnosticSink): Program {
   return new Parser(tokens, sink).parseProgram();
 }
 
+/**
+ * One expression on its own (a debugger's watch or condition): the statement grammar's expression,
+ * then the end of the text. Errors go to the sink; null when nothing usable was parsed.
+ */
+export function parseExpression(text: string, sink: DiagnosticSink): Expr | null {
+  return new Parser(lex(text, sink), sink).parseLoneExpression();
+}
+
 class Parser {
   private pos = 0;
   private depth = 0;
@@ -181,6 +189,21 @@ class Parser {
       if (this.pos === start) this.next(); // always make progress
     }
     return { statements };
+  }
+
+  parseLoneExpression(): Expr | null {
+    this.skipNewlines();
+    try {
+      const atEof = () => this.tok.kind === 'eof';
+      if (atEof()) throw this.errorHere('expected an expression');
+      const e = this.parseExpr();
+      this.skipNewlines();
+      if (!atEof()) throw this.errorHere('expected the end of the expression');
+      return e;
+    } catch (e) {
+      this.report(e);
+      return null;
+    }
   }
 
   private parseStatement(): Statement | null {

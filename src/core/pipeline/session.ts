@@ -7,6 +7,7 @@ import type { CheckCache } from '../checks/checkCache';
 import type { GradCheckOptions, SpanCheck } from '../checks/gradcheck';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
+import type { InitRecipe } from '../engine/init';
 import type { Execution } from '../engine/run';
 import type { Program } from '../lang/ast';
 import type { Resolution } from '../lang/resolve';
@@ -62,6 +63,8 @@ export interface AnalysisSession {
   program: Program;
   resolution: Resolution | null;
   graph: Graph | null;
+  /** The leaves' initial values, by node id, as recipes (built by `execute`; kept for a run started elsewhere: the debugger's). */
+  leafInits: Map<number, InitRecipe> | null;
   execution: Execution | null;
   /** Gradient checks with their source spans (when they ran). */
   checks: SpanCheck[];

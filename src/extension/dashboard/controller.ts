@@ -1,7 +1,7 @@
 // Connects one webview (panel or sidebar view) to the analysis: sends the active file's
 // analysis, validates every message that comes back, and runs what it asks for.
 import * as vscode from 'vscode';
-import { parseFromWebview, type ToWebview } from '../../shared/webviewProtocol';
+import { parseFromWebview, type DebugView, type ToWebview } from '../../shared/webviewProtocol';
 import type { AnalysisClient, DocumentAnalysis } from '../client/analysisClient';
 import { LANGUAGE_ID } from '../client/startClient';
 import { toRange } from '../convert';
@@ -38,6 +38,12 @@ export class WebviewController extends Disposable {
 
   get shownUri(): vscode.Uri | undefined {
     return this.uri;
+  }
+
+  /** Where the debugger is, when it debugs the file shown here (null: the session ended). */
+  followDebugger(view: DebugView | null): void {
+    if (view && this.uri?.fsPath !== view.program) return;
+    this.post({ type: 'debug', view });
   }
 
   post(m: ToWebview): void {

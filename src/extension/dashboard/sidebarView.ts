@@ -25,6 +25,11 @@ export class SidebarDashboard extends Disposable implements vscode.WebviewViewPr
     return this.controller?.shownUri;
   }
 
+  /** The view's controller, once VS Code has shown the view. */
+  get current(): WebviewController | undefined {
+    return this.controller;
+  }
+
   resolveWebviewView(view: vscode.WebviewView): void {
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = renderHtml(view.webview, this.extensionUri, 'compact');

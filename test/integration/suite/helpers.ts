@@ -18,6 +18,8 @@ export interface GradLensApi {
   /** The language server's and the extension host's figures (worker restarts, cancelled runs, loop delay). */
   stats(reset?: boolean): Promise<{ workerRestarts: number; cancelledRuns: number; loopDelayMaxMs: number }>;
   inlineValues: { rendered(uri: vscode.Uri): { version: number; lines: { line: number; text: string }[] } | undefined };
+  /** Where the dashboards were last told the debugger is. */
+  debugView(): { program: string; phase: string; current: string | null; line: number; grads: string[]; done: string[] } | null;
 }
 
 /** The extension, activated; fails if it is not installed or activation throws. */

@@ -18,9 +18,9 @@ function steps(): Step[] {
   return w.steps;
 }
 
-/** The example a step's "Open …" link opens: command:gradlens.newFromExample?["file.grad"]. */
+/** The example a step's link opens or debugs: command:gradlens.newFromExample?["file.grad"] (or debugExample). */
 function exampleOf(step: Step): string {
-  const m = /command:gradlens\.newFromExample\?([^)\s]+)/.exec(step.description);
+  const m = /command:gradlens\.(?:newFromExample|debugExample)\?([^)\s]+)/.exec(step.description);
   assert.ok(m, `step ${step.id} has no link to an example`);
   const [file] = JSON.parse(decodeURIComponent(m[1])) as string[];
   return file;
