@@ -14,9 +14,14 @@ export interface CheckArgs {
   /** Operations the param/input checks of the run may spend together. */
   checkFlops?: number;
   maxElements?: number;
+  /** Seconds the analysis may take before it is stopped (exit 2); default TIMEOUT_RANGE.default. */
+  timeout?: number;
   /** One line each: flags lowered to their maximum. */
   warnings?: string[];
 }
+
+/** --timeout: seconds one `gradlens check` may take (the editor has gradlens.worker.timeoutSeconds). */
+export const TIMEOUT_RANGE = { default: 60, minimum: 1, maximum: 86_400, integer: false } as const;
 
 export interface ExportArgs {
   command: 'export';
@@ -106,6 +111,8 @@ Options:
                       costly for even one are named
   --max-elements N    limit on tensor elements per run
                       (default ${range(S.maxElements)})
+  --timeout SECONDS   stop the analysis after this long, with exit status 2
+                      (default ${range(TIMEOUT_RANGE)})
   -o, --output PATH   export: the script to write (a directory: the default
                       name inside it)
   --check             fmt: write nothing, list the files that would change
@@ -115,7 +122,8 @@ Options:
 Exit status: 0 no errors, 1 an error was reported (parse, shape, failed
 gradient check, failed expect; for export: the file has errors or cannot be
 exported; for fmt: a file would change with --check, or has syntax errors),
-2 bad usage, unreadable file or unwritable output.`;
+2 bad usage, unreadable file, unwritable output, or the analysis took longer
+than --timeout.`;
 
 /**
  * A numeric flag within its range: a usage error (a string) when missing, not a number, a fraction
@@ -177,6 +185,12 @@ export function parseArgs(argv: string[]): ParsedArgs {
         else if (flag === '--max-elements') out.maxElements = n;
         else if (flag === '--check-flops') out.checkFlops = n;
         else out.h = n;
+        break;
+      }
+      case '--timeout': {
+        const n = rangedArg(flag, value(), TIMEOUT_RANGE, warnings);
+        if (typeof n === 'string') return { command: 'error', message: n };
+        out.timeout = n;
         break;
       }
       case '--dim':

@@ -4,6 +4,7 @@
 export * from './browser';
 export { analyze, analyzeSession, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_FLOPS, type AnalysisSession, type AnalyzeOptions } from './analyze';
 export { LineMap, span } from './text';
+export { GUARD_MARGIN_BYTES, MemoryBudgetExceeded, type MemoryProbe } from './memoryGuard';
 export { DiagnosticSink } from './diagnostics';
 export { CheckCache } from './checks/checkCache';
 export { deriveGateInText, type DeriveResult } from './checks/derive';

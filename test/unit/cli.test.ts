@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseArgs, type CheckArgs } from '../../src/cli/args';
+import { parseArgs, USAGE, type CheckArgs } from '../../src/cli/args';
+import { terminalSafe } from '../../src/cli/format';
 import { main } from '../../src/cli/main';
 import { NUMBER_SETTINGS } from '../../src/core/defaults';
 
@@ -174,4 +175,29 @@ test('dap takes no arguments (the program comes in the launch request) and is in
   assert.match((extra as { message: string }).message, /launch request/);
   const { USAGE } = await import('../../src/cli/args');
   assert.match(USAGE, /gradlens dap/);
+});
+
+test('--timeout: past it the analysis stops between steps and the CLI exits 2 with one line; the default is 60 s', () => {
+  assert.equal((parseArgs(['check', 'f.grad']) as CheckArgs).timeout, undefined);
+  assert.match(USAGE, /--timeout SECONDS[\s\S]*default 60;/);
+  assert.equal((parseArgs(['check', 'f.grad', '--timeout', '2.5']) as CheckArgs).timeout, 2.5);
+  for (const bad of ['0', '-1', 'x', '']) assert.equal(parseArgs(['check', 'f.grad', '--timeout', bad]).command, 'error', bad);
+  // About 3e9 operations (seconds of work on any machine): stopped after 1 s.
+  const f = tmpFile('dims N = 1000\ninput X: [N, N] ~ randn\nloss = sum(X @ X @ X @ X @ X @ X @ X @ X)\n');
+  const r = cli('check', f, '--timeout', '1');
+  assert.equal(r.code, 2, r.out + r.err);
+  assert.equal(r.out, '');
+  assert.equal(r.err, `gradlens: ${f}: stopped after 1 s (--timeout); lower the dimension sizes, or raise --timeout\n`);
+});
+
+test('text from the file reaches the terminal escaped: ESC, NUL, carriage returns, bidi overrides', () => {
+  const f = tmpFile('input x = 1\ny = x \u001b[31m\u0000 \u202e 2\r\n');
+  const r = cli('check', f);
+  assert.equal(r.code, 1);
+  assert.doesNotMatch(r.out, /[\u0000-\u0008\u000b-\u001f\u007f\u202e]/, JSON.stringify(r.out));
+  assert.match(r.out, /\\x1b/);
+  assert.equal(terminalSafe('a\u001bb\u0000c\u202ed\u2066e\tf\ng ‖·‖'), 'a\\x1bb\\x00c\\u202ed\\u2066e\tf\ng ‖·‖');
+  // The file's name too (it is printed in every diagnostic line and in errors).
+  const missing = cli('check', '/nonexistent/n\u001b]0;x\u0007.grad');
+  assert.equal(missing.err, 'gradlens: cannot read /nonexistent/n\\x1b]0;x\\x07.grad: no such file\n');
 });
