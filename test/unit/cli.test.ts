@@ -194,6 +194,7 @@ test('text from the file reaches the terminal escaped: ESC, NUL, carriage return
   const f = tmpFile('input x = 1\ny = x \u001b[31m\u0000 \u202e 2\r\n');
   const r = cli('check', f);
   assert.equal(r.code, 1);
+  // eslint-disable-next-line no-control-regex -- none may reach the terminal
   assert.doesNotMatch(r.out, /[\u0000-\u0008\u000b-\u001f\u007f\u202e]/, JSON.stringify(r.out));
   assert.match(r.out, /\\x1b/);
   assert.equal(terminalSafe('a\u001bb\u0000c\u202ed\u2066e\tf\ng ‖·‖'), 'a\\x1bb\\x00c\\u202ed\\u2066e\tf\ng ‖·‖');
