@@ -28,7 +28,7 @@ test('a 10^5-line file: the first 20,000 statements are analysed, a too-large er
   assert.equal(d[0].range.start.line, 20_000, 'on the first statement not analysed');
   assert.match(d[1].message, /more than 500,000 tokens/);
   assert.equal(a.root, 'x19999');
-  assert.ok(ms < 20_000, `${ms} ms`); // a guard against hangs; the speed goals are in `npm run bench`
+  assert.ok(ms < 60_000, `${ms} ms`); // a guard against hangs; the speed goals are in `npm run bench`
 });
 
 test('a million tokens: the lexer stops at its limit, with one diagnostic, in bounded memory', () => {
@@ -37,7 +37,7 @@ test('a million tokens: the lexer stops at its limit, with one diagnostic, in bo
   const d = a.diagnostics.filter((x) => x.code === 'too-large');
   assert.equal(d.length, 1, JSON.stringify(d));
   assert.match(d[0].message, /more than 500,000 tokens/);
-  assert.ok(ms < 20_000, `${ms} ms`);
+  assert.ok(ms < 60_000, `${ms} ms`); // a guard against hangs
 });
 
 test('a file of garbage: at most 1,000 diagnostics, and one more that counts the rest', () => {
@@ -55,7 +55,7 @@ test('gates that call the previous gate twice: the lowered graph stops at its no
   assert.ok(d, JSON.stringify(a.diagnostics));
   assert.match(d.message, /past 200,000 operations/);
   assert.equal(d.range.start.line, lines.length - 1, 'on the statement that calls the top gate');
-  assert.ok(ms < 20_000, `${ms} ms`);
+  assert.ok(ms < 60_000, `${ms} ms`); // a guard against hangs
 });
 
 test('huge declared shapes: a diagnostic naming the tensor, nothing allocated', () => {
