@@ -29,6 +29,8 @@ export interface ExportArgs {
   file: string;
   /** -o: the script's path (or a directory for the default name); default: the current directory. */
   out?: string;
+  /** --force: replace existing files (never the input). */
+  force?: boolean;
   seed?: number;
   dims: Record<string, number>;
   /** One line each: flags lowered to their maximum. */
@@ -68,8 +70,8 @@ function range(r: Range & { default: number }): string {
 }
 
 export const USAGE = `Usage: gradlens check FILE.grad [options]
-       gradlens export --torch FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
-       gradlens export --numpy FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
+       gradlens export --torch FILE.grad [-o OUT.py] [--force] [--seed N] [--dim NAME=SIZE ...]
+       gradlens export --numpy FILE.grad [-o OUT.py] [--force] [--seed N] [--dim NAME=SIZE ...]
        gradlens lsp --stdio
        gradlens dap
        gradlens fmt [--check] FILE.grad|DIR ...
@@ -83,6 +85,7 @@ autograd.Function, checked with torch.autograd.gradcheck), --numpy a cs231n-styl
 NumPy script (<gate>_forward / <gate>_backward with numeric gradient checks).
 By default it writes <name>_torch.py or <name>_numpy.py into the current
 directory (large tensors go to a .npz beside it) and prints the paths written.
+It never writes over the .grad file, nor over an existing file unless --force.
 
 lsp runs the GradLens language server over standard input and output, for
 Neovim, Helix, Emacs and any other LSP client (see the README).
@@ -115,6 +118,7 @@ Options:
                       (default ${range(TIMEOUT_RANGE)})
   -o, --output PATH   export: the script to write (a directory: the default
                       name inside it)
+  --force             export: replace existing files (never the input)
   --check             fmt: write nothing, list the files that would change
   -h, --help          show this help
   --version           print the version
@@ -233,6 +237,8 @@ function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; messa
       const t = flag === '--torch' ? 'torch' : 'numpy';
       if (target && target !== t) return { command: 'error', message: 'export takes one of --torch and --numpy, not both' };
       target = t;
+    } else if (flag === '--force') {
+      out.force = true;
     } else if (flag === '-o' || flag === '--output') {
       const v = value();
       if (!v) return { command: 'error', message: `${flag} needs a path` };

@@ -239,10 +239,35 @@ async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Ur
     return;
   }
   const folder = vscode.Uri.joinPath(dest, '..');
-  const written: vscode.Uri[] = [];
-  for (const f of r.files) {
+  const outs = r.files.map((f) => {
     const name = f.path.split(/[\\/]/).pop() as string;
-    const out = name === scriptName ? dest : vscode.Uri.joinPath(folder, name);
+    return name === scriptName ? dest : vscode.Uri.joinPath(folder, name);
+  });
+  // Never over the .grad file itself; a companion file (.npz) that exists only if the user says so
+  // (the save dialog asked about the script, not about what is written beside it).
+  if (outs.some((o) => o.toString() === doc.uri.toString())) {
+    void vscode.window.showWarningMessage(`GradLens: not exported: it would replace ${fileName} itself. Choose another name.`);
+    return;
+  }
+  const existing: vscode.Uri[] = [];
+  for (const o of outs) {
+    if (o.toString() === dest.toString()) continue;
+    try {
+      await vscode.workspace.fs.stat(o);
+      existing.push(o);
+    } catch {
+      // does not exist: nothing to ask
+    }
+  }
+  if (existing.length) {
+    const replace = 'Replace';
+    const names = existing.map((e) => e.path.split('/').pop()).join(', ');
+    const choice = await vscode.window.showWarningMessage(`GradLens: ${names} already exist${existing.length === 1 ? 's' : ''} beside the script. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, replace);
+    if (choice !== replace) return;
+  }
+  const written: vscode.Uri[] = [];
+  for (const [k, f] of r.files.entries()) {
+    const out = outs[k];
     await vscode.workspace.fs.writeFile(out, 'content' in f ? new TextEncoder().encode(f.content) : f.bytes);
     written.push(out);
   }
