@@ -1,7 +1,7 @@
 // Command-line parsing for `gradlens`. Returns a usage error as data instead of exiting. The
 // numeric flags have the ranges of the matching settings (src/core/defaults.ts): below the minimum
 // or not a number is a usage error; above the maximum the flag is lowered to it, with a warning.
-import { limitText, NUMBER_SETTINGS, SEED_RANGE } from '../core';
+import { limitText, NUMBER_SETTINGS, parseDimSize, SEED_RANGE } from '../core';
 
 export interface CheckArgs {
   command: 'check';
@@ -149,6 +149,14 @@ function rangedArg(flag: string, v: string | undefined, r: Range, warnings: stri
 
 const SEED: Range = { ...SEED_RANGE, integer: true };
 
+/** `--dim NAME=SIZE`: the pair, or a usage error saying what is wrong with it. */
+function dimArg(v: string | undefined): [string, number] | string {
+  const m = v === undefined ? null : /^([A-Za-z_]\w*)=(.*)$/.exec(v);
+  if (!m) return `--dim expects NAME=SIZE, got \`${v ?? ''}\``;
+  const size = parseDimSize(m[2]);
+  return 'size' in size ? [m[1], size.size] : `--dim ${m[1]}: ${size.problem}`;
+}
+
 /** The setting each gradient-check and limit flag shares its range with. */
 const CHECK_FLAGS = {
   '--samples': 'gradientCheck.samples',
@@ -200,10 +208,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case '--dim':
       default: {
         if (flag === '--dim' || a.startsWith('--dim=')) {
-          const v = a.startsWith('--dim=') ? a.slice(6) : rest[++i];
-          const m = v === undefined ? null : /^([A-Za-z_]\w*)=(\d+)$/.exec(v);
-          if (!m || Number(m[2]) < 1) return { command: 'error', message: `--dim expects NAME=SIZE with a positive size, got \`${v ?? ''}\`` };
-          out.dims[m[1]] = Number(m[2]);
+          const d = dimArg(a.startsWith('--dim=') ? a.slice(6) : rest[++i]);
+          if (typeof d === 'string') return { command: 'error', message: d };
+          out.dims[d[0]] = d[1];
           break;
         }
         if (a.startsWith('-')) return { command: 'error', message: `unknown option \`${a}\`` };
@@ -248,10 +255,9 @@ function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; messa
       if (typeof n === 'string') return { command: 'error', message: n };
       out.seed = n;
     } else if (flag === '--dim' || a.startsWith('--dim=')) {
-      const v = a.startsWith('--dim=') ? a.slice(6) : rest[++i];
-      const m = v === undefined ? null : /^([A-Za-z_]\w*)=(\d+)$/.exec(v);
-      if (!m || Number(m[2]) < 1) return { command: 'error', message: `--dim expects NAME=SIZE with a positive size, got \`${v ?? ''}\`` };
-      out.dims[m[1]] = Number(m[2]);
+      const d = dimArg(a.startsWith('--dim=') ? a.slice(6) : rest[++i]);
+      if (typeof d === 'string') return { command: 'error', message: d };
+      out.dims[d[0]] = d[1];
     } else if (a.startsWith('-')) {
       return { command: 'error', message: `unknown option \`${a}\` for export` };
     } else if (out.file) {

@@ -15,6 +15,7 @@ export * from './export';
 export { formatDocument, formatRange, formatText, type FormatOptions, type FormatResult } from './format';
 export * as ide from './ide';
 export { parse } from './lang/parser';
+export { MAX_DIM_SIZE, parseDimSize } from './lang/scope';
 export type { BinaryOp } from './lang/ast';
 export { transposeT } from './ops/arithmetic';
 export type { OpDef } from './ops/op';

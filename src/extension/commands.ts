@@ -1,6 +1,6 @@
 // The commands of the palette, code lenses and views. Each is a thin wrapper: ask the language
 // server and show the answer.
-import { formatNumber } from '../core';
+import { formatNumber, parseDimSize } from '../core';
 import * as vscode from 'vscode';
 import type { DeriveResult } from '../core';
 import { defaultScriptName, type ExportTarget } from '../core';
@@ -152,16 +152,15 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         const input = await vscode.window.showInputBox({
           prompt: 'Dimension sizes for this file (overrides its dims line until reset; empty to reset)',
           value: current,
-          validateInput: (v) => (v.trim() === '' || /^\s*[A-Za-z_]\w*\s*=\s*\d+\s*(,\s*[A-Za-z_]\w*\s*=\s*\d+\s*)*$/.test(v) ? null : 'write NAME=SIZE pairs, e.g. N=8, D=20'),
+          validateInput: (v) => {
+            const r = parseDimList(v);
+            return 'problem' in r ? r.problem : null;
+          },
         });
         if (input === undefined) return;
-        value = Object.fromEntries(
-          input
-            .split(',')
-            .filter((p) => p.trim())
-            .map((p) => p.split('=').map((x) => x.trim()))
-            .map(([k, v]) => [k, Number(v)]),
-        );
+        const parsed = parseDimList(input);
+        if ('problem' in parsed) return;
+        value = parsed.dims;
       }
       return service.setOverrides(doc, { dims: Object.keys(value).length === 0 ? null : value });
     }),
@@ -276,6 +275,19 @@ async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Ur
     if (c === open) void vscode.window.showTextDocument(dest as vscode.Uri);
   });
   return written;
+}
+
+/** `N=8, D=20` as typed in Set Dimension Sizes: the sizes, or what is wrong (the core's rule). */
+function parseDimList(v: string): { dims: Record<string, number> } | { problem: string } {
+  const dims: Record<string, number> = {};
+  for (const part of v.split(',').filter((p) => p.trim())) {
+    const m = /^\s*([A-Za-z_]\w*)\s*=(.*)$/.exec(part);
+    if (!m) return { problem: `write NAME=SIZE pairs, e.g. N=8, D=20 (found \`${part.trim()}\`)` };
+    const size = parseDimSize(m[2]);
+    if ('problem' in size) return { problem: `${m[1]}: ${size.problem}` };
+    dims[m[1]] = size.size;
+  }
+  return { dims };
 }
 
 function parseTraining(v: string): { steps: number; lr: number; momentum: number } | null {

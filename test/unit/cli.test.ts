@@ -8,6 +8,7 @@ import { parseArgs, USAGE, type CheckArgs } from '../../src/cli/args';
 import { terminalSafe } from '../../src/cli/format';
 import { main } from '../../src/cli/main';
 import { NUMBER_SETTINGS } from '../../src/core/defaults';
+import { analyze } from '../../src/core';
 
 const root = join(__dirname, '..', '..');
 const examples = join(root, 'examples');
@@ -201,4 +202,33 @@ test('text from the file reaches the terminal escaped: ESC, NUL, carriage return
   // The file's name too (it is printed in every diagnostic line and in errors).
   const missing = cli('check', '/nonexistent/n\u001b]0;x\u0007.grad');
   assert.equal(missing.err, 'gradlens: cannot read /nonexistent/n\\x1b]0;x\\x07.grad: no such file\n');
+});
+
+test('--dim sizes: -3, 2.5, 0, too large or not a number get one clear usage line (exit 2), never an internal error', () => {
+  const f = tmpFile('dims N = 4\ninput x: [N]\nloss = sum(x * x)\n');
+  for (const [v, why] of [
+    ['-3', 'not positive'],
+    ['2.5', 'not a whole number'],
+    ['0', 'not positive'],
+    ['1e12', 'too large'],
+    ['x', 'not a number'],
+    ['', 'not a number'],
+  ]) {
+    const r = cli('check', f, '--dim', `N=${v}`);
+    assert.equal(r.code, 2, v);
+    assert.equal(r.err, `gradlens: --dim N: a dimension size is a whole number from 1 to 1073741824, found \`${v}\` (${why})\nRun \`gradlens --help\` for usage.\n`);
+    assert.equal(parseArgs(['export', '--numpy', f, `--dim=N=${v}`]).command, 'error', v);
+  }
+  assert.deepEqual((parseArgs(['check', f, '--dim', 'N=1e3']) as CheckArgs).dims, { N: 1000 });
+});
+
+test('the core checks sizes given from outside the file too: a clear bad-dim-value error, the file\'s size kept', () => {
+  for (const size of [-3, 2.5, 0, Number.NaN, 2 ** 40]) {
+    const a = analyze('dims N = 4\ninput x: [N]\nloss = sum(x * x)\n', { dims: { N: size } });
+    assert.ok(!a.diagnostics.some((d) => d.code === 'internal-error'), String(size));
+    const d = a.diagnostics.find((x) => x.code === 'bad-dim-value');
+    assert.ok(d, `${size}: ${JSON.stringify(a.diagnostics)}`);
+    assert.match(d.message, /from outside the file .* must be a positive integer up to 1073741824, found .*; the file's N = 4 is used/);
+    assert.equal(a.dims.N, 4);
+  }
 });
