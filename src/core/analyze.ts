@@ -75,8 +75,16 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, analysed: 
   // Before the gradient checks, which re-run backward blocks with random upstream gradients.
   session.analysis.gates = gateSummaries(session, run.ex);
   if (run.backwardRan && options.gradcheck !== false) {
-    if (plan.checksFit) runChecks(session, run.ex, options);
-    else reportChecksOverMemory(session, plan, options);
+    if (!plan.checksFit) reportChecksOverMemory(session, plan, options);
+    else {
+      try {
+        runChecks(session, run.ex, options);
+      } catch (e) {
+        // The run's results are complete and within budget: past it, only the checks stop.
+        if (!(e instanceof MemoryBudgetExceeded)) throw e;
+        reportChecksStopped(session, e);
+      }
+    }
   }
   publishResults(session, run.ex, typed.types);
 }
@@ -93,6 +101,14 @@ function reportChecksOverMemory(session: AnalysisSession, plan: RunPlan, options
       `over the limit of ${limitText(limit)} (gradlens.maxElements, --max-elements). Lower the dimension sizes while you check gradients`,
     graph.nodes[root].span,
   );
+}
+
+/** The memory guard stopped the gradient checks (the run itself had finished): a note on the root. */
+function reportChecksStopped(session: AnalysisSession, e: MemoryBudgetExceeded): void {
+  const graph = session.graph;
+  const root = graph?.root;
+  if (!graph || root === null || root === undefined) return;
+  session.sink.info('gradcheck-skipped', `gradient checks stopped: ${e.message} (gradlens.maxElements float64s and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB). The values and gradients shown are complete; lower the dimension sizes to check them`, graph.nodes[root].span);
 }
 
 /** The memory guard stopped the run: a `too-large` error where it was when the budget ran out. */
