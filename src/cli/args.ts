@@ -1,7 +1,7 @@
 // Command-line parsing for `gradlens`. Returns a usage error as data instead of exiting. The
 // numeric flags have the ranges of the matching settings (src/core/defaults.ts): below the minimum
 // or not a number is a usage error; above the maximum the flag is lowered to it, with a warning.
-import { limitText, NUMBER_SETTINGS, SEED_RANGE } from '../core';
+import { limitText, NUMBER_SETTINGS, parseDimSize, SEED_RANGE } from '../core';
 
 export interface CheckArgs {
   command: 'check';
@@ -14,9 +14,14 @@ export interface CheckArgs {
   /** Operations the param/input checks of the run may spend together. */
   checkFlops?: number;
   maxElements?: number;
+  /** Seconds the analysis may take before it is stopped (exit 2); default TIMEOUT_RANGE.default. */
+  timeout?: number;
   /** One line each: flags lowered to their maximum. */
   warnings?: string[];
 }
+
+/** --timeout: seconds one `gradlens check` may take (the editor has gradlens.worker.timeoutSeconds). */
+export const TIMEOUT_RANGE = { default: 60, minimum: 1, maximum: 86_400, integer: false } as const;
 
 export interface ExportArgs {
   command: 'export';
@@ -24,6 +29,8 @@ export interface ExportArgs {
   file: string;
   /** -o: the script's path (or a directory for the default name); default: the current directory. */
   out?: string;
+  /** --force: replace existing files (never the input). */
+  force?: boolean;
   seed?: number;
   dims: Record<string, number>;
   /** One line each: flags lowered to their maximum. */
@@ -63,8 +70,8 @@ function range(r: Range & { default: number }): string {
 }
 
 export const USAGE = `Usage: gradlens check FILE.grad [options]
-       gradlens export --torch FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
-       gradlens export --numpy FILE.grad [-o OUT.py] [--seed N] [--dim NAME=SIZE ...]
+       gradlens export --torch FILE.grad [-o OUT.py] [--force] [--seed N] [--dim NAME=SIZE ...]
+       gradlens export --numpy FILE.grad [-o OUT.py] [--force] [--seed N] [--dim NAME=SIZE ...]
        gradlens lsp --stdio
        gradlens dap
        gradlens fmt [--check] FILE.grad|DIR ...
@@ -78,6 +85,7 @@ autograd.Function, checked with torch.autograd.gradcheck), --numpy a cs231n-styl
 NumPy script (<gate>_forward / <gate>_backward with numeric gradient checks).
 By default it writes <name>_torch.py or <name>_numpy.py into the current
 directory (large tensors go to a .npz beside it) and prints the paths written.
+It never writes over the .grad file, nor over an existing file unless --force.
 
 lsp runs the GradLens language server over standard input and output, for
 Neovim, Helix, Emacs and any other LSP client (see the README).
@@ -106,8 +114,11 @@ Options:
                       costly for even one are named
   --max-elements N    limit on tensor elements per run
                       (default ${range(S.maxElements)})
+  --timeout SECONDS   stop the analysis after this long, with exit status 2
+                      (default ${range(TIMEOUT_RANGE)})
   -o, --output PATH   export: the script to write (a directory: the default
                       name inside it)
+  --force             export: replace existing files (never the input)
   --check             fmt: write nothing, list the files that would change
   -h, --help          show this help
   --version           print the version
@@ -115,7 +126,8 @@ Options:
 Exit status: 0 no errors, 1 an error was reported (parse, shape, failed
 gradient check, failed expect; for export: the file has errors or cannot be
 exported; for fmt: a file would change with --check, or has syntax errors),
-2 bad usage, unreadable file or unwritable output.`;
+2 bad usage, unreadable file, unwritable output, or the analysis took longer
+than --timeout.`;
 
 /**
  * A numeric flag within its range: a usage error (a string) when missing, not a number, a fraction
@@ -136,6 +148,14 @@ function rangedArg(flag: string, v: string | undefined, r: Range, warnings: stri
 }
 
 const SEED: Range = { ...SEED_RANGE, integer: true };
+
+/** `--dim NAME=SIZE`: the pair, or a usage error saying what is wrong with it. */
+function dimArg(v: string | undefined): [string, number] | string {
+  const m = v === undefined ? null : /^([A-Za-z_]\w*)=(.*)$/.exec(v);
+  if (!m) return `--dim expects NAME=SIZE, got \`${v ?? ''}\``;
+  const size = parseDimSize(m[2]);
+  return 'size' in size ? [m[1], size.size] : `--dim ${m[1]}: ${size.problem}`;
+}
 
 /** The setting each gradient-check and limit flag shares its range with. */
 const CHECK_FLAGS = {
@@ -179,13 +199,18 @@ export function parseArgs(argv: string[]): ParsedArgs {
         else out.h = n;
         break;
       }
+      case '--timeout': {
+        const n = rangedArg(flag, value(), TIMEOUT_RANGE, warnings);
+        if (typeof n === 'string') return { command: 'error', message: n };
+        out.timeout = n;
+        break;
+      }
       case '--dim':
       default: {
         if (flag === '--dim' || a.startsWith('--dim=')) {
-          const v = a.startsWith('--dim=') ? a.slice(6) : rest[++i];
-          const m = v === undefined ? null : /^([A-Za-z_]\w*)=(\d+)$/.exec(v);
-          if (!m || Number(m[2]) < 1) return { command: 'error', message: `--dim expects NAME=SIZE with a positive size, got \`${v ?? ''}\`` };
-          out.dims[m[1]] = Number(m[2]);
+          const d = dimArg(a.startsWith('--dim=') ? a.slice(6) : rest[++i]);
+          if (typeof d === 'string') return { command: 'error', message: d };
+          out.dims[d[0]] = d[1];
           break;
         }
         if (a.startsWith('-')) return { command: 'error', message: `unknown option \`${a}\`` };
@@ -219,6 +244,8 @@ function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; messa
       const t = flag === '--torch' ? 'torch' : 'numpy';
       if (target && target !== t) return { command: 'error', message: 'export takes one of --torch and --numpy, not both' };
       target = t;
+    } else if (flag === '--force') {
+      out.force = true;
     } else if (flag === '-o' || flag === '--output') {
       const v = value();
       if (!v) return { command: 'error', message: `${flag} needs a path` };
@@ -228,10 +255,9 @@ function parseExportArgs(rest: string[]): ExportArgs | { command: 'error'; messa
       if (typeof n === 'string') return { command: 'error', message: n };
       out.seed = n;
     } else if (flag === '--dim' || a.startsWith('--dim=')) {
-      const v = a.startsWith('--dim=') ? a.slice(6) : rest[++i];
-      const m = v === undefined ? null : /^([A-Za-z_]\w*)=(\d+)$/.exec(v);
-      if (!m || Number(m[2]) < 1) return { command: 'error', message: `--dim expects NAME=SIZE with a positive size, got \`${v ?? ''}\`` };
-      out.dims[m[1]] = Number(m[2]);
+      const d = dimArg(a.startsWith('--dim=') ? a.slice(6) : rest[++i]);
+      if (typeof d === 'string') return { command: 'error', message: d };
+      out.dims[d[0]] = d[1];
     } else if (a.startsWith('-')) {
       return { command: 'error', message: `unknown option \`${a}\` for export` };
     } else if (out.file) {

@@ -1,10 +1,11 @@
 // `gradlens export --torch|--numpy FILE.grad [-o OUT.py]`: writes the script (and its .npz, when
 // large tensors need one) where the user chose — the -o path, or the current directory — and
 // prints the paths written.
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { defaultScriptName, exportScript } from '../core';
 import type { ExportArgs } from './args';
+import { terminalSafe } from './format';
 import type { Io } from './io';
 
 export function runExport(args: ExportArgs, text: string, io: Io, cwd: string = process.cwd()): number {
@@ -16,15 +17,28 @@ export function runExport(args: ExportArgs, text: string, io: Io, cwd: string = 
     io.err(r.reason === 'errors' ? `gradlens: ${r.error}\n` : `gradlens: cannot export ${args.file}: ${r.error}\n`);
     return 1;
   }
+  // Checked before anything is written: the input is never replaced, an existing file only with --force.
+  const paths = r.files.map((f) => join(dirname(script), f.path));
+  const input = canonical(resolve(cwd, args.file));
+  const overInput = paths.find((p) => canonical(p) === input);
+  if (overInput) {
+    io.err(`gradlens: refusing to write ${terminalSafe(display(overInput, cwd))}: it is the file being exported; choose another -o\n`);
+    return 2;
+  }
+  const existing = args.force ? [] : paths.filter((p) => existsSync(p));
+  if (existing.length) {
+    io.err(`gradlens: refusing to overwrite ${existing.map((p) => terminalSafe(display(p, cwd))).join(' and ')}; pass --force to replace ${existing.length === 1 ? 'it' : 'them'}, or choose another -o\n`);
+    return 2;
+  }
   const written: string[] = [];
-  for (const f of r.files) {
-    const path = join(dirname(script), f.path);
+  for (const [k, f] of r.files.entries()) {
+    const path = paths[k];
     try {
       writeFileSync(path, 'content' in f ? f.content : f.bytes);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-      io.err(`gradlens: cannot write ${display(path, cwd)}: ${why}\n`);
+      io.err(`gradlens: cannot write ${terminalSafe(display(path, cwd))}: ${why}\n`);
       return 2;
     }
     written.push(display(path, cwd));
@@ -39,6 +53,15 @@ function scriptPath(args: ExportArgs, cwd: string): string {
   if (!args.out) return join(cwd, name);
   const out = resolve(cwd, args.out);
   return /[\\/]$/.test(args.out) || isDirectory(out) ? join(out, name) : out;
+}
+
+/** The path with links resolved (a file that does not exist yet: as given). */
+function canonical(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 function isDirectory(p: string): boolean {

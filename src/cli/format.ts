@@ -56,7 +56,25 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => cell + ' '.repeat(widths[c] - [...cell].length)).join('  ').trimEnd()).join('\n');
 }
 
+/**
+ * Text from a file (its name, source quoted in messages) made safe for a terminal: control
+ * characters (ESC would start an escape sequence, NUL, carriage returns), C1 controls and the
+ * bidirectional overrides (which reorder what is shown) are written as escapes, `\x1b`, `\u202e`.
+ * Newlines and tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function formatHuman(a: Analysis, displayName: string): string {
+  return terminalSafe(formatReport(a, displayName));
+}
+
+function formatReport(a: Analysis, displayName: string): string {
   const out: string[] = [];
   for (const d of a.diagnostics) {
     out.push(`${displayName}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message} [${d.code}]`);

@@ -1,12 +1,13 @@
 // `gradlens` command line: a thin front on src/core.
 import { readFileSync } from 'node:fs';
-import { analyze } from '../core';
-import { parseArgs, USAGE } from './args';
+import { analyze, limitText } from '../core';
+import { parseArgs, TIMEOUT_RANGE, USAGE } from './args';
 import { runStdioAdapter } from '../debug/stdio';
+import { nodeMemoryProbe } from '../server/analysis/memoryProbe';
 import { runStdioServer } from '../server/stdio';
 import { runExport } from './export';
 import { runFmt } from './fmt';
-import { formatHuman, toSpecJson } from './format';
+import { formatHuman, terminalSafe, toSpecJson } from './format';
 import type { Io } from './io';
 
 export type { Io } from './io';
@@ -48,7 +49,23 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
     ...(args.samples !== undefined ? { samples: args.samples } : {}),
     ...(args.checkFlops !== undefined ? { maxFlopsTotal: args.checkFlops } : {}),
   };
-  const analysis = analyze(text, { fileName: args.file, seed: args.seed, dims: args.dims, maxElements: args.maxElements, gradcheck });
+  // The run stops between steps past the deadline (every long loop asks), and past its memory
+  // budget (what the process really holds in tensors, measured: a `too-large` error).
+  const timeout = args.timeout ?? TIMEOUT_RANGE.default;
+  const deadline = performance.now() + timeout * 1000;
+  const analysis = analyze(text, {
+    fileName: args.file,
+    seed: args.seed,
+    dims: args.dims,
+    maxElements: args.maxElements,
+    gradcheck,
+    memory: nodeMemoryProbe(),
+    isCancelled: () => performance.now() > deadline,
+  });
+  if (analysis.cancelled) {
+    io.err(`gradlens: ${terminalSafe(args.file)}: stopped after ${limitText(timeout)} s (--timeout); lower the dimension sizes, or raise --timeout\n`);
+    return 2;
+  }
   if (args.json) io.out(`${JSON.stringify(toSpecJson(analysis))}\n`);
   else io.out(`${formatHuman(analysis, args.file)}\n`);
   return analysis.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
@@ -61,7 +78,7 @@ function readSource(file: string, io: Io): string | null {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    io.err(`gradlens: cannot read ${file}: ${why}\n`);
+    io.err(`gradlens: cannot read ${terminalSafe(file)}: ${why}\n`);
     return null;
   }
 }

@@ -6,12 +6,14 @@
 // Nothing here throws on bad input; an unexpected exception becomes an `internal-error` diagnostic.
 import type { Analysis, AnalysisPhase } from './model';
 import { AnalysisCancelled } from './cancel';
+import { CORE_DEFAULTS, limitText } from './defaults';
+import { GUARD_MARGIN_BYTES, MemoryBudgetExceeded, MemoryGuard } from './memoryGuard';
 import { DiagnosticSink } from './diagnostics';
 import { parse } from './lang/parser';
 import { build } from './pipeline/build';
 import { runChecks } from './pipeline/checks';
 import { execute } from './pipeline/execute';
-import { planRun } from './pipeline/plan';
+import { DEFAULT_MAX_ELEMENTS, planRun, type RunPlan } from './pipeline/plan';
 import { gateSummaries, publishResults, toDiagnostics } from './pipeline/results';
 import type { AnalysisSession, AnalyzeOptions } from './pipeline/session';
 import { typecheck } from './pipeline/typecheck';
@@ -31,16 +33,29 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
   try {
     session.program = parse(text, session.sink);
     marks.parsed = marks.analysed = performance.now();
-    runStages(session, options, t0, () => (marks.analysed = performance.now()));
+    runStages(session, guarded(options), t0, () => (marks.analysed = performance.now()));
   } catch (e) {
     if (e instanceof AnalysisCancelled) session.analysis.cancelled = true;
+    else if (e instanceof MemoryBudgetExceeded) reportOverBudget(e, session);
     else reportInternalError(e, session.sink);
   }
   const t1 = performance.now();
   const a = session.analysis;
-  a.diagnostics = toDiagnostics(session.sink.items, session.lineMap);
+  a.diagnostics = toDiagnostics(session.sink.items, session.lineMap, session.sink.dropped);
   a.timings = { parseMs: marks.parsed - t0, analyzeMs: Math.max(0, marks.analysed - marks.parsed), runMs: Math.max(0, t1 - marks.analysed), totalMs: t1 - t0 };
   return session;
+}
+
+/**
+ * The options with the memory guard folded into the cancel check, which every long loop asks
+ * between steps: past the budget it throws MemoryBudgetExceeded, reported as `too-large`.
+ */
+function guarded(options: AnalyzeOptions): AnalyzeOptions {
+  const probe = options.memory;
+  if (!probe) return options;
+  const guard = new MemoryGuard(probe, (options.maxElements ?? DEFAULT_MAX_ELEMENTS) * Float64Array.BYTES_PER_ELEMENT + GUARD_MARGIN_BYTES);
+  const cancelled = options.isCancelled;
+  return { ...options, isCancelled: () => (guard.check(), cancelled?.() ?? false) };
 }
 
 /** The stages after parsing; `analysed` marks the end of the static part (for the timings). */
@@ -51,7 +66,8 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, t0: number
   session.leafInits = leaves;
   analysed();
   const graph = session.graph;
-  if (!graph || options.staticOnly || !planRun(graph, options, session.sink)) {
+  const plan = graph && !options.staticOnly ? planRun(graph, options, session.sink) : null;
+  if (!plan) {
     session.analysis.gates = gateSummaries(session, null);
     return publishResults(session, null, typed.types);
   }
@@ -67,7 +83,16 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, t0: number
   session.analysis.gates = gateSummaries(session, run.ex);
   if (run.backwardRan && checks) {
     snapshot(session, 'values', options, t0, () => publishResults(session, run.ex, typed.types));
-    runChecks(session, run.ex, options);
+    if (!plan.checksFit) reportChecksOverMemory(session, plan, options);
+    else {
+      try {
+        runChecks(session, run.ex, options);
+      } catch (e) {
+        // The run's results are complete and within budget: past it, only the checks stop.
+        if (!(e instanceof MemoryBudgetExceeded)) throw e;
+        reportChecksStopped(session, e);
+      }
+    }
   }
   publishResults(session, run.ex, typed.types);
 }
@@ -84,6 +109,42 @@ function snapshot(session: AnalysisSession, phase: AnalysisPhase, options: Analy
   options.onPhase(phase, { ...a, phase, diagnostics: toDiagnostics(session.sink.items, session.lineMap), timings: { ...a.timings, runMs: ms, totalMs: ms } });
 }
 
+/** The run fits in memory but its gradient checks would not: one note on the root says so. */
+function reportChecksOverMemory(session: AnalysisSession, plan: RunPlan, options: AnalyzeOptions): void {
+  const graph = session.graph;
+  const root = graph?.root;
+  if (!graph || root === null || root === undefined) return;
+  const limit = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  session.sink.info(
+    'gradcheck-skipped',
+    `gradient checks not run: the run holds about ${limitText(Math.ceil(plan.elements))} float64 elements and the checks would need about ${limitText(Math.ceil(plan.checkElements))} more, ` +
+      `over the limit of ${limitText(limit)} (gradlens.maxElements, --max-elements). Lower the dimension sizes while you check gradients`,
+    graph.nodes[root].span,
+  );
+}
+
+/** The memory guard stopped the gradient checks (the run itself had finished): a note on the root. */
+function reportChecksStopped(session: AnalysisSession, e: MemoryBudgetExceeded): void {
+  const graph = session.graph;
+  const root = graph?.root;
+  if (!graph || root === null || root === undefined) return;
+  session.sink.info('gradcheck-skipped', `gradient checks stopped: ${e.message} (gradlens.maxElements float64s and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB). The values and gradients shown are complete; lower the dimension sizes to check them`, graph.nodes[root].span);
+}
+
+/** The memory guard stopped the run: a `too-large` error where it was when the budget ran out. */
+function reportOverBudget(e: MemoryBudgetExceeded, session: AnalysisSession): void {
+  const ex = session.execution;
+  const node = ex && ex.current >= 0 ? session.graph?.nodes[ex.current] : undefined;
+  const first = session.program.statements[0];
+  const span = node?.span ?? first?.span ?? { start: 0, end: 0 };
+  session.sink.error(
+    'too-large',
+    `stopped: ${e.message} (gradlens.maxElements float64s and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB; the run had reached this operation). ` +
+      `Lower the dimension sizes`,
+    span,
+  );
+}
+
 function newSession(text: string, options: AnalyzeOptions): AnalysisSession {
   return {
     analysis: emptyAnalysis(options),
@@ -95,8 +156,9 @@ function newSession(text: string, options: AnalyzeOptions): AnalysisSession {
     checks: [],
     gateTypes: new Map(),
     maxValuesPerNode: options.maxValuesPerNode,
+    maxValuesPerAnalysis: options.maxValuesPerAnalysis ?? CORE_DEFAULTS.maxValuesPerAnalysis,
     lineMap: new LineMap(text),
-    sink: new DiagnosticSink(),
+    sink: new DiagnosticSink(CORE_DEFAULTS.maxDiagnostics),
   };
 }
 

@@ -76,10 +76,28 @@ export const OTHER_DEFAULTS = {
   'codeLens.values': false,
 } as const;
 
-/** The core's own defaults (no setting). */
+/** The core's own defaults and limits (no setting). */
 export const CORE_DEFAULTS = {
-  /** Floating-point operations one forward and backward pass may cost (a `too-large` error above). */
-  maxFlops: 20_000_000_000,
+  /**
+   * Operations one forward and backward pass may cost, in cost units of about a nanosecond
+   * (src/core/ops/cost.ts): about 10 s of work. A `too-large` error above.
+   */
+  maxFlops: 10_000_000_000,
+  /** Tokens the lexer reads from one file; the rest of a longer file is not read (`too-large`). */
+  maxTokens: 500_000,
+  /** Statements analysed in one file; later ones are not (`too-large`). */
+  maxStatements: 20_000,
+  /** Nodes of the lowered graph (gates inlined at every call); past it nothing runs (`too-large`). */
+  maxNodes: 200_000,
+  /** Diagnostics kept per analysis; one more says how many were left out. */
+  maxDiagnostics: 1000,
+  /**
+   * Numbers (value and gradient entries) one Analysis carries in all (the CLI's --json prints
+   * them): past it tensors keep their statistics only (`truncated`).
+   */
+  maxValuesPerAnalysis: 1_000_000,
+  /** The same for the editor's analyses, which cross to the extension host on request. */
+  editorValuesPerAnalysis: 20_000,
   /** Worst entries a gradient check keeps. */
   worstCount: 5,
   /** Operations one gradient check may spend. */

@@ -189,9 +189,15 @@ export const DIAGNOSTIC_CODES = {
   // ---- running ----
   'too-large': {
     severity: 'error',
-    title: 'Tensors too large to run',
+    title: 'Too large to run',
     example: 'dims N = 100000, D = 100000\ninput X: [N, D]\nloss = sum(X)\n',
-    fix: 'Lower the dimension sizes in `dims` (or with --dim). The limit on elements is the setting `gradlens.maxElements` (`--max-elements`; default 50 million, at most 250 million); in an untrusted workspace only your user setting counts, not the workspace\'s.',
+    fix:
+      'Before anything runs, GradLens counts what the run will hold and do, and refuses (at the operation that weighs most) a file that would not fit. ' +
+      'Memory: every float64 the run holds at once — the leaves, every value, the gradients sent back along each edge, what ops keep for their backward pass (conv2d\'s patches, masks, winners) and the largest temporary workspace — must stay within `gradlens.maxElements` ' +
+      '(`--max-elements`; default 50 million = 400 MB, at most 250 million; in the editor also within `gradlens.worker.memoryLimitMb`), and the analysis stops if it really holds more than that plus 64 MB. ' +
+      'Time: one forward and backward pass may cost about 1e10 operations (cost units of about a nanosecond: roughly 10 s). ' +
+      'Size of the file: at most 500,000 tokens and 20,000 statements are read, the graph with every gate call inlined may have at most 200,000 operations, and at most 1,000 problems are listed. ' +
+      'Lower the dimension sizes in `dims` (or with --dim), the window of a pooling, the number of gate calls, or split the file. In an untrusted workspace only your user settings count, not the workspace\'s.',
   },
   'non-finite': {
     severity: 'error',
@@ -221,8 +227,8 @@ export const DIAGNOSTIC_CODES = {
   'gradcheck-skipped': {
     severity: 'info',
     title: 'Gradient checks skipped (budget)',
-    example: 'dims N = 400\ninput X: [N, N]\nparam W: [N, N] ~ xavier\nh = X @ W @ W @ W @ W @ W @ W @ W @ W @ W\nloss = mean(h * h)\n',
-    fix: 'Each checked entry re-runs everything downstream of its tensor twice, and one analysis may spend a bounded number of operations on the checks of params and inputs (default 2e9, about half a second). When even one entry of each tensor would exceed it, the costliest tensors are skipped and named here. Raise `gradlens.gradientCheck.maxFlops` (or `gradlens check --check-flops`; at most 1e12, and in an untrusted workspace only your user setting counts) to the figure in the message, lower the dimension sizes while you debug, or rely on the gates\' own checks, which run in isolation. A gate called many times (once per layer) is checked at its first call and then at as many further calls as the same budget allows; the note on its name says how many.',
+    example: 'dims N = 4000\ninput X: [N, N]\nloss = sum(X)\n',
+    fix: 'Each checked entry re-runs everything downstream of its tensor twice, and one analysis may spend a bounded number of operations on the gradient checks (default 2e9 cost units, about 2 s): the checks of params and inputs share one such budget, the gates\' checks another (the first call of every gate first, then further calls). When even one entry of a tensor would exceed it, the costliest tensors are skipped and named here; a gate whose first call does not fit is named on its name, and a gate called many times says how many of its calls were checked. Raise `gradlens.gradientCheck.maxFlops` (or `gradlens check --check-flops`; at most 1e12, and in an untrusted workspace only your user setting counts) to the figure in the message, lower the dimension sizes while you debug, or rely on the gates\' own checks, which run in isolation. The checks also need working memory (a second copy of the values they re-run, a copy of the perturbed tensor, a batch of perturbations): when the run itself fits in `gradlens.maxElements` but the run and its checks together do not, the checks are skipped with a note on the root.',
   },
   // ---- health ----
   'dead-relu': {

@@ -55,12 +55,26 @@ export interface Diagnostic {
   fixes?: Fix[];
 }
 
-/** Collects diagnostics during one analysis; keeps at most one per (code, span) pair. */
+/**
+ * Collects diagnostics during one analysis; keeps at most one per (code, span) pair, and at most
+ * `limit` in all (a file of garbage would otherwise send the editor one per line): the rest are
+ * counted in `dropped`.
+ */
 export class DiagnosticSink {
   readonly items: SpanDiagnostic[] = [];
   private readonly seen = new Set<string>();
+  /** Diagnostics past the limit, not kept. */
+  dropped = 0;
+  private droppedErrors = 0;
+
+  constructor(private readonly limit = Infinity) {}
 
   add(d: SpanDiagnostic): void {
+    if (this.items.length >= this.limit) {
+      this.dropped++;
+      if (d.severity === 'error') this.droppedErrors++;
+      return;
+    }
     const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -80,7 +94,7 @@ export class DiagnosticSink {
   }
 
   get hasErrors(): boolean {
-    return this.items.some((d) => d.severity === 'error');
+    return this.droppedErrors > 0 || this.items.some((d) => d.severity === 'error');
   }
 
   /** True if an error was reported inside `s` (used to avoid cascades). */

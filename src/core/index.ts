@@ -4,6 +4,7 @@
 export * from './browser';
 export { analyze, analyzeSession, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_FLOPS, type AnalysisSession, type AnalyzeOptions } from './analyze';
 export { LineMap, span } from './text';
+export { GUARD_MARGIN_BYTES, MemoryBudgetExceeded, type MemoryProbe } from './memoryGuard';
 export { DiagnosticSink } from './diagnostics';
 export { CheckCache } from './checks/checkCache';
 export { deriveGateInText, type DeriveResult } from './checks/derive';
@@ -14,6 +15,7 @@ export * from './export';
 export { formatDocument, formatOnType, formatRange, formatText, type FormatOptions, type FormatResult } from './format';
 export * as ide from './ide';
 export { parse } from './lang/parser';
+export { MAX_DIM_SIZE, parseDimSize } from './lang/scope';
 export type { BinaryOp } from './lang/ast';
 export { transposeT } from './ops/arithmetic';
 export type { OpDef } from './ops/op';

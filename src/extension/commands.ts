@@ -1,6 +1,6 @@
 // The commands of the palette, code lenses and views. Each is a thin wrapper: ask the language
 // server and show the answer.
-import { formatNumber } from '../core';
+import { formatNumber, parseDimSize } from '../core';
 import * as vscode from 'vscode';
 import type { DeriveResult } from '../core';
 import { defaultScriptName, type ExportTarget } from '../core';
@@ -152,16 +152,15 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         const input = await vscode.window.showInputBox({
           prompt: 'Dimension sizes for this file (overrides its dims line until reset; empty to reset)',
           value: current,
-          validateInput: (v) => (v.trim() === '' || /^\s*[A-Za-z_]\w*\s*=\s*\d+\s*(,\s*[A-Za-z_]\w*\s*=\s*\d+\s*)*$/.test(v) ? null : 'write NAME=SIZE pairs, e.g. N=8, D=20'),
+          validateInput: (v) => {
+            const r = parseDimList(v);
+            return 'problem' in r ? r.problem : null;
+          },
         });
         if (input === undefined) return;
-        value = Object.fromEntries(
-          input
-            .split(',')
-            .filter((p) => p.trim())
-            .map((p) => p.split('=').map((x) => x.trim()))
-            .map(([k, v]) => [k, Number(v)]),
-        );
+        const parsed = parseDimList(input);
+        if ('problem' in parsed) return;
+        value = parsed.dims;
       }
       return service.setOverrides(doc, { dims: Object.keys(value).length === 0 ? null : value });
     }),
@@ -250,10 +249,35 @@ async function exportTo(ctx: CommandContext, kind: ExportTarget, uri?: vscode.Ur
     return;
   }
   const folder = vscode.Uri.joinPath(dest, '..');
-  const written: vscode.Uri[] = [];
-  for (const f of r.files) {
+  const outs = r.files.map((f) => {
     const name = f.path.split(/[\\/]/).pop() as string;
-    const out = name === scriptName ? dest : vscode.Uri.joinPath(folder, name);
+    return name === scriptName ? dest : vscode.Uri.joinPath(folder, name);
+  });
+  // Never over the .grad file itself; a companion file (.npz) that exists only if the user says so
+  // (the save dialog asked about the script, not about what is written beside it).
+  if (outs.some((o) => o.toString() === doc.uri.toString())) {
+    void vscode.window.showWarningMessage(`GradLens: not exported: it would replace ${fileName} itself. Choose another name.`);
+    return;
+  }
+  const existing: vscode.Uri[] = [];
+  for (const o of outs) {
+    if (o.toString() === dest.toString()) continue;
+    try {
+      await vscode.workspace.fs.stat(o);
+      existing.push(o);
+    } catch {
+      // does not exist: nothing to ask
+    }
+  }
+  if (existing.length) {
+    const replace = 'Replace';
+    const names = existing.map((e) => e.path.split('/').pop()).join(', ');
+    const choice = await vscode.window.showWarningMessage(`GradLens: ${names} already exist${existing.length === 1 ? 's' : ''} beside the script. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, replace);
+    if (choice !== replace) return;
+  }
+  const written: vscode.Uri[] = [];
+  for (const [k, f] of r.files.entries()) {
+    const out = outs[k];
     await vscode.workspace.fs.writeFile(out, 'content' in f ? new TextEncoder().encode(f.content) : f.bytes);
     written.push(out);
   }
@@ -286,6 +310,19 @@ function runInTerminal(python: string, script: string): void {
   const terminal = vscode.window.createTerminal({ name: 'GradLens export', cwd: vscode.Uri.file(script.replace(/[\\/][^\\/]*$/, '')) });
   terminal.show();
   terminal.sendText(process.platform === 'win32' ? `${quote(python)} "${script}"` : `${quote(python)} ${quote(script)}`);
+}
+
+/** `N=8, D=20` as typed in Set Dimension Sizes: the sizes, or what is wrong (the core's rule). */
+function parseDimList(v: string): { dims: Record<string, number> } | { problem: string } {
+  const dims: Record<string, number> = {};
+  for (const part of v.split(',').filter((p) => p.trim())) {
+    const m = /^\s*([A-Za-z_]\w*)\s*=(.*)$/.exec(part);
+    if (!m) return { problem: `write NAME=SIZE pairs, e.g. N=8, D=20 (found \`${part.trim()}\`)` };
+    const size = parseDimSize(m[2]);
+    if ('problem' in size) return { problem: `${m[1]}: ${size.problem}` };
+    dims[m[1]] = size.size;
+  }
+  return { dims };
 }
 
 function parseTraining(v: string): { steps: number; lr: number; momentum: number } | null {

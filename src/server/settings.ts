@@ -117,11 +117,15 @@ export function analyzeOptions(cfg: GradLensConfig, overrides: DocumentOverrides
   return {
     ...(seed !== null ? { seed } : {}),
     ...(overrides.dims ? { dims: overrides.dims } : {}),
-    maxElements: cfg.maxElements,
+    // Tensors are typed arrays, outside V8's heap limit: the run's float64s must fit in the worker's
+    // memory setting too (the guard stops a run past it plus a margin).
+    maxElements: Math.min(cfg.maxElements, Math.floor((cfg.workerMemoryMb * 2 ** 20) / Float64Array.BYTES_PER_ELEMENT)),
     deadRelu: cfg.deadRelu,
     gradcheck: cfg.gradientCheck.enabled || forceChecks ? checkOptions(cfg) : false,
     // The editor does not need 200,000 numbers per keystroke: statistics stand for larger tensors.
     maxValuesPerNode: CORE_DEFAULTS.maxValuesPerNode,
+    // Nor an unbounded number of them per analysis (it is copied to the extension host and views).
+    maxValuesPerAnalysis: CORE_DEFAULTS.editorValuesPerAnalysis,
   };
 }
 

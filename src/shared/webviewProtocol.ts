@@ -125,3 +125,22 @@ export function parseFromWebview(msg: unknown): FromWebview | null {
       return null;
   }
 }
+
+/**
+ * The document a restored dashboard shows: the URI saved in its state, only when it names a
+ * `.grad` file (a webview's state is data from disk; a crafted one must not make the extension
+ * open and analyse anything else). Null otherwise: the dashboard then follows the active editor.
+ */
+export function restoredGradUri(state: unknown): string | null {
+  const uri = typeof state === 'object' && state !== null ? (state as { uri?: unknown }).uri : undefined;
+  if (typeof uri !== 'string' || uri.length > 4096) return null;
+  const m = /^([a-z][a-z0-9+.-]*):([^?#]*)/i.exec(uri);
+  if (!m || !/^(file|untitled|vscode-remote|vscode-vfs)$/i.test(m[1])) return null;
+  let path: string;
+  try {
+    path = decodeURIComponent(m[2]);
+  } catch {
+    return null;
+  }
+  return /\.grad$/i.test(path) ? uri : null;
+}

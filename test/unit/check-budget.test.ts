@@ -100,11 +100,11 @@ function gatedNet(layers: number): string {
   return lines.join('\n') + '\n';
 }
 
-test('a gate called in every layer: its first call is always checked, the others as the budget allows', () => {
+test('a gate called in every layer: its first call is checked first, the others as the budget allows', () => {
   const text = gatedNet(30);
   const all = analyze(text, { gradcheck: { maxFlopsTotal: Infinity } });
   assert.ok(!all.diagnostics.some((d) => d.code === 'gradcheck-skipped'));
-  const tight = analyze(text, { gradcheck: { maxFlopsTotal: 2e5 } });
+  const tight = analyze(text, { gradcheck: { maxFlopsTotal: 1e7 } });
   const notes = tight.diagnostics.filter((d) => d.code === 'gradcheck-skipped');
   const gateNote = notes.find((d) => d.message.startsWith('`layer` is called 30 times'));
   assert.ok(gateNote, notes.map((d) => d.message).join('\n'));
@@ -112,4 +112,24 @@ test('a gate called in every layer: its first call is always checked, the others
   assert.ok(checked >= 1 && checked < 30, gateNote.message);
   assert.equal(gateNote.range.start.line, 3, 'on the gate\'s name');
   for (const t of ['layer.dx', 'layer.dW']) assert.ok(tight.gradchecks.some((c) => c.target === t && c.verdict === 'pass'), t);
+});
+
+test('the first calls of gates share the budget too: a budget too small even for one call leaves the gate unchecked, and says so', () => {
+  const a = analyze(gatedNet(30), { gradcheck: { maxFlopsTotal: 1e6 } });
+  const note = a.diagnostics.find((d) => d.code === 'gradcheck-skipped' && d.message.startsWith('the backward block of `layer` was not checked'));
+  assert.ok(note, a.diagnostics.map((d) => d.message).join('\n'));
+  assert.ok(!a.gradchecks.some((c) => c.target.startsWith('layer.')));
+});
+
+test('many gates, each called once: their checks stop at the budget', () => {
+  const lines = ['seed 3', 'dims N = 8, D = 16', 'input X: [N, D]'];
+  for (let g = 1; g <= 40; g++) {
+    lines.push(`gate layer${g}(x: [N, D], W: [D, D]) -> out: [N, D] {`, '  out = tanh(x @ W)', '  backward {', '    dz = dout * (1 - out * out)', '    dx = dz @ W.T', '    dW = x.T @ dz', '  }', '}');
+    lines.push(`param W${g}: [D, D] ~ xavier`, `h${g} = layer${g}(${g === 1 ? 'X' : `h${g - 1}`}, W${g})`);
+  }
+  lines.push('loss = sum(h40 * h40)');
+  const a = analyze(`${lines.join('\n')}\n`, { gradcheck: { maxFlopsTotal: 3e7 } });
+  const gates = new Set(a.gradchecks.filter((c) => c.target.startsWith('layer')).map((c) => c.target.split('.')[0]));
+  assert.ok(gates.size >= 1 && gates.size < 40, `${gates.size} gates checked`);
+  assert.equal(a.diagnostics.filter((d) => d.code === 'gradcheck-skipped' && / was not checked/.test(d.message)).length, 40 - gates.size);
 });

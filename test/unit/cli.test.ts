@@ -4,9 +4,11 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseArgs, type CheckArgs } from '../../src/cli/args';
+import { parseArgs, USAGE, type CheckArgs } from '../../src/cli/args';
+import { terminalSafe } from '../../src/cli/format';
 import { main } from '../../src/cli/main';
 import { NUMBER_SETTINGS } from '../../src/core/defaults';
+import { analyze } from '../../src/core';
 
 const root = join(__dirname, '..', '..');
 const examples = join(root, 'examples');
@@ -174,4 +176,59 @@ test('dap takes no arguments (the program comes in the launch request) and is in
   assert.match((extra as { message: string }).message, /launch request/);
   const { USAGE } = await import('../../src/cli/args');
   assert.match(USAGE, /gradlens dap/);
+});
+
+test('--timeout: past it the analysis stops between steps and the CLI exits 2 with one line; the default is 60 s', () => {
+  assert.equal((parseArgs(['check', 'f.grad']) as CheckArgs).timeout, undefined);
+  assert.match(USAGE, /--timeout SECONDS[\s\S]*default 60;/);
+  assert.equal((parseArgs(['check', 'f.grad', '--timeout', '2.5']) as CheckArgs).timeout, 2.5);
+  for (const bad of ['0', '-1', 'x', '']) assert.equal(parseArgs(['check', 'f.grad', '--timeout', bad]).command, 'error', bad);
+  // About 3e9 operations (seconds of work on any machine): stopped after 1 s.
+  const f = tmpFile('dims N = 1000\ninput X: [N, N] ~ randn\nloss = sum(X @ X @ X @ X @ X @ X @ X @ X)\n');
+  const r = cli('check', f, '--timeout', '1');
+  assert.equal(r.code, 2, r.out + r.err);
+  assert.equal(r.out, '');
+  assert.equal(r.err, `gradlens: ${f}: stopped after 1 s (--timeout); lower the dimension sizes, or raise --timeout\n`);
+});
+
+test('text from the file reaches the terminal escaped: ESC, NUL, carriage returns, bidi overrides', () => {
+  const f = tmpFile('input x = 1\ny = x \u001b[31m\u0000 \u202e 2\r\n');
+  const r = cli('check', f);
+  assert.equal(r.code, 1);
+  // eslint-disable-next-line no-control-regex -- none may reach the terminal
+  assert.doesNotMatch(r.out, /[\u0000-\u0008\u000b-\u001f\u007f\u202e]/, JSON.stringify(r.out));
+  assert.match(r.out, /\\x1b/);
+  assert.equal(terminalSafe('a\u001bb\u0000c\u202ed\u2066e\tf\ng ‖·‖'), 'a\\x1bb\\x00c\\u202ed\\u2066e\tf\ng ‖·‖');
+  // The file's name too (it is printed in every diagnostic line and in errors).
+  const missing = cli('check', '/nonexistent/n\u001b]0;x\u0007.grad');
+  assert.equal(missing.err, 'gradlens: cannot read /nonexistent/n\\x1b]0;x\\x07.grad: no such file\n');
+});
+
+test('--dim sizes: -3, 2.5, 0, too large or not a number get one clear usage line (exit 2), never an internal error', () => {
+  const f = tmpFile('dims N = 4\ninput x: [N]\nloss = sum(x * x)\n');
+  for (const [v, why] of [
+    ['-3', 'not positive'],
+    ['2.5', 'not a whole number'],
+    ['0', 'not positive'],
+    ['1e12', 'too large'],
+    ['x', 'not a number'],
+    ['', 'not a number'],
+  ]) {
+    const r = cli('check', f, '--dim', `N=${v}`);
+    assert.equal(r.code, 2, v);
+    assert.equal(r.err, `gradlens: --dim N: a dimension size is a whole number from 1 to 1073741824, found \`${v}\` (${why})\nRun \`gradlens --help\` for usage.\n`);
+    assert.equal(parseArgs(['export', '--numpy', f, `--dim=N=${v}`]).command, 'error', v);
+  }
+  assert.deepEqual((parseArgs(['check', f, '--dim', 'N=1e3']) as CheckArgs).dims, { N: 1000 });
+});
+
+test('the core checks sizes given from outside the file too: a clear bad-dim-value error, the file\'s size kept', () => {
+  for (const size of [-3, 2.5, 0, Number.NaN, 2 ** 40]) {
+    const a = analyze('dims N = 4\ninput x: [N]\nloss = sum(x * x)\n', { dims: { N: size } });
+    assert.ok(!a.diagnostics.some((d) => d.code === 'internal-error'), String(size));
+    const d = a.diagnostics.find((x) => x.code === 'bad-dim-value');
+    assert.ok(d, `${size}: ${JSON.stringify(a.diagnostics)}`);
+    assert.match(d.message, /from outside the file .* must be a positive integer up to 1073741824, found .*; the file's N = 4 is used/);
+    assert.equal(a.dims.N, 4);
+  }
 });

@@ -123,3 +123,29 @@ test('the built CLI exports into the directory it runs in, and the script runs',
   assert.equal(py.status, 0, py.stdout + py.stderr);
   assert.match(py.stdout, /^affine\.dW +[\d.e-]+ +pass$/m);
 });
+
+test('export never writes over the .grad file, and over an existing file only with --force', () => {
+  const cwd = tmp();
+  const src = join(cwd, 'net.grad');
+  const text = readFileSync(join(examples, 'convnet.grad'), 'utf8');
+  writeFileSync(src, text);
+  // Issue 15, finding 7: `export --torch net.grad -o net.grad` replaced the source with Python.
+  for (const args of [['-o', 'net.grad'], ['-o', 'net.grad', '--force'], ['-o', './net.grad']]) {
+    const r = exportIn(cwd, '--torch', src, ...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.err, 'gradlens: refusing to write net.grad: it is the file being exported; choose another -o\n');
+    assert.equal(readFileSync(src, 'utf8'), text, 'the source is untouched');
+  }
+  const first = exportIn(cwd, '--numpy', src);
+  assert.equal(first.code, 0, first.err);
+  assert.equal(first.out, 'net_numpy.py\nnet_numpy.npz\n');
+  writeFileSync(join(cwd, 'net_numpy.npz'), 'mine');
+  const again = exportIn(cwd, '--numpy', src);
+  assert.equal(again.code, 2);
+  assert.equal(again.err, 'gradlens: refusing to overwrite net_numpy.py and net_numpy.npz; pass --force to replace them, or choose another -o\n');
+  assert.equal(readFileSync(join(cwd, 'net_numpy.npz'), 'utf8'), 'mine', 'nothing was written');
+  const forced = exportIn(cwd, '--numpy', src, '--force');
+  assert.equal(forced.code, 0, forced.err);
+  assert.notEqual(readFileSync(join(cwd, 'net_numpy.npz'), 'utf8'), 'mine');
+  assert.match(USAGE, /--force/);
+});

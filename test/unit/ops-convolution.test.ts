@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { avgPool2d, conv2d, CONVOLUTION_OPS, maxPool2d } from '../../src/core/ops/convolution';
+import { avgPool2d, conv2d, CONVOLUTION_OPS, maxPool2d, PATCH_TILE } from '../../src/core/ops/convolution';
 import type { Attrs, OpDef } from '../../src/core/ops/op';
 import type { ShapeResult } from '../../src/core/shapes/broadcast';
 import { lit, named, type Shape } from '../../src/core/shapes/shape';
@@ -239,8 +239,41 @@ test('conv2d backward returns null for inputs that need no gradient', () => {
   assert.ok(Math.abs((all[2] as Tensor).data[0] - total) < 1e-12);
 });
 
-test('conv2d cost counts the multiply-adds', () => {
-  assert.equal(conv2d.cost?.([[8, 3, 32, 32], [16, 3, 3, 3], [16]], [8, 16, 32, 32]), 2 * 8 * 16 * 32 * 32 * 3 * 3 * 3);
+test('conv2d cost grows with the multiply-adds: taps × filters × positions', () => {
+  const at = (k: number, f: number) => conv2d.cost?.([[8, 3, 32, 32], [f, 3, k, k], [f]], [8, f, 33 - k, 33 - k], { stride: 1, pad: 0 }) ?? 0;
+  assert.ok(at(5, 16) > 2 * at(3, 16));
+  assert.ok(at(3, 64) > 2 * at(3, 16));
+});
+
+test('conv2d lowers large images a band of output rows at a time: bounded workspace, same values', () => {
+  // 2000×2000 pixels, a 10×10 kernel: the whole patch matrix would be 101 × 3.96e6 floats.
+  const ws = conv2d.workspace?.([[1, 1, 2000, 2000], [1, 1, 10, 10], [1]], [1, 1, 1991, 1991], { stride: 1, pad: 0 }) ?? {};
+  assert.ok((ws.scratch ?? 0) + (ws.saved ?? 0) < 3 * PATCH_TILE, JSON.stringify(ws));
+  // Banded and whole-image lowering agree: a 300×300 image and a 5×5 kernel lower in 3 bands when
+  // the patches are not kept (forwardOnly), in one piece when they are.
+  const x = new Tensor([1, 1, 300, 300]);
+  for (let i = 0; i < x.size; i++) x.data[i] = Math.sin(i);
+  const w = new Tensor([2, 1, 5, 5]);
+  for (let i = 0; i < w.size; i++) w.data[i] = Math.cos(i);
+  const b = Tensor.full([2], 0.5);
+  const attrs = { stride: 1, pad: 1 };
+  const ctx = { trackKinks: false, random: () => new Float64Array(0) };
+  const banded = conv2d.forward([x, w, b], attrs, { ...ctx, forwardOnly: true });
+  const whole = conv2d.forward([x, w, b], attrs, ctx);
+  assert.equal(banded.saved, undefined);
+  assert.ok(whole.saved instanceof Float64Array);
+  assert.deepEqual([...banded.value.data], [...whole.value.data]);
+  // Backward from kept patches and from patches rebuilt band by band: the same gradients (dw sums
+  // its bands in another order, so up to rounding).
+  const grad = new Tensor(whole.value.shape);
+  for (let i = 0; i < grad.size; i++) grad.data[i] = Math.sin(3 * i);
+  const args = { inputs: [x, w, b], out: whole.value, grad, attrs, needs: [true, true, true] };
+  const fromKept = conv2d.backward({ ...args, saved: whole.saved });
+  const rebuilt = conv2d.backward({ ...args, saved: undefined });
+  for (let k = 0; k < 3; k++) {
+    const [p, q] = [fromKept[k] as Tensor, rebuilt[k] as Tensor];
+    for (let i = 0; i < p.size; i++) assert.ok(Math.abs(p.data[i] - q.data[i]) <= 1e-9 * (1 + Math.abs(p.data[i])), `grad ${k}[${i}]: ${p.data[i]} vs ${q.data[i]}`);
+  }
 });
 
 // ------------------------------------------------------------------ pooling

@@ -246,6 +246,6 @@ test('rnn timestep norms show a gradient vanishing back through time', () => {
 });
 
 test('rnn cost grows with T·N·H·(D+H)', () => {
-  const c = rnn.cost?.([[10, 4, 3], [4, 5], [3, 5], [5, 5], [5]], [10, 4, 5]) ?? 0;
+  const c = rnn.cost?.([[10, 4, 3], [4, 5], [3, 5], [5, 5], [5]], [10, 4, 5], {}) ?? 0;
   assert.ok(c >= 2 * 10 * 4 * 5 * (3 + 5));
 });

@@ -29,27 +29,30 @@ export interface GateChecks {
 
 /**
  * Checks every hand-written backward block in isolation, at the inputs each call received. The
- * first call of every gate is always checked; further calls share `maxFlopsTotal` (in call
- * order), so a gate called in every layer of a deep network cannot make the analysis unbounded.
+ * checks share `maxFlopsTotal`: the first call of every gate first (in call order), then further
+ * calls, so neither many gates nor a gate called in every layer of a deep network can make the
+ * analysis unbounded. A call that does not fit is left out and counted.
  */
 export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, ctx: CheckContext = {}): GateChecks {
   const { memo, cancelled } = ctx;
   const results = new Map<string, SpanCheck>();
   const calls = new Map<string, { checked: number; calls: number; span: Span }>();
-  let extraSpent = 0;
-  for (const gc of graph.gateCalls) {
-    const bw = gc.backward;
-    if (!bw) continue;
-    if (!ex.values[gc.outputNode] || gc.inputNodes.some((i) => !ex.values[i])) continue;
+  const ready = graph.gateCalls.filter((gc) => gc.backward && ex.values[gc.outputNode] && gc.inputNodes.every((i) => ex.values[i]));
+  const firsts = new Set<GateCall>();
+  for (const gc of ready) {
     const name = gc.gate.decl.name;
     const seen = calls.get(name) ?? { checked: 0, calls: 0, span: gc.gate.decl.nameSpan };
-    calls.set(name, seen);
+    if (seen.calls === 0) firsts.add(gc);
     seen.calls++;
-    if (seen.checked > 0) {
-      const cost = gateCallCost(graph, ex, gc, opts);
-      if (extraSpent + cost > opts.maxFlopsTotal) continue;
-      extraSpent += cost;
-    }
+    calls.set(name, seen);
+  }
+  let spent = 0;
+  for (const gc of [...firsts, ...ready.filter((c) => !firsts.has(c))]) {
+    const bw = gc.backward as GateBackward;
+    const seen = calls.get(gc.gate.decl.name) as { checked: number };
+    const cost = gateCallCost(graph, ex, gc, opts);
+    if (spent + cost > opts.maxFlopsTotal) continue;
+    spent += cost;
     seen.checked++;
     const run = () => checkGateCall(graph, ex, gc, seed, opts, cancelled);
     const perInput = memo ? memo.cache.getOrCompute(gateCallKey(gc, seed, opts, memo.fingerprints), run) : run();
@@ -65,10 +68,18 @@ export function checkGates(graph: Graph, ex: Execution, seed: number, opts: Grad
   return { checks: [...results.values()], skippedCalls };
 }
 
+/** Each node's position in the forward order, computed once per graph (gate regions are slices of it). */
+const positions = new WeakMap<Graph, Map<number, number>>();
+
 /** The forward nodes of one gate call, between its input and output markers. */
 function gateRegion(graph: Graph, gc: GateCall): number[] {
-  const first = graph.order.indexOf(gc.inputNodes[gc.inputNodes.length - 1]);
-  const last = graph.order.indexOf(gc.outputNode);
+  let at = positions.get(graph);
+  if (!at) {
+    at = new Map(graph.order.map((id, k) => [id, k]));
+    positions.set(graph, at);
+  }
+  const first = at.get(gc.inputNodes[gc.inputNodes.length - 1]) ?? -1;
+  const last = at.get(gc.outputNode) ?? -1;
   return graph.order.slice(first + 1, last + 1);
 }
 

@@ -13,6 +13,7 @@ import type { CheckCache } from './checkCache';
 import type { CancelCheck } from '../cancel';
 import { DEFAULT_GRADCHECK_OPTIONS, DEFAULT_THRESHOLDS } from '../defaults';
 import { Prng } from '../engine/prng';
+import { COST, forwardCost } from '../ops/cost';
 import type { Span } from '../text';
 import { entryCounts, entryIsOff, judgedError } from './thresholds';
 
@@ -122,7 +123,7 @@ export function regionCost(graph: Graph, region: number[], target?: number): num
   for (const id of region) {
     const n = graph.nodes[id];
     const size = n.sizes.reduce((a, b) => a * b, 1);
-    let cost = n.op?.cost ? n.op.cost(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes) : size;
+    let cost = n.op ? COST.node + forwardCost(n.op, n.inputs.map((i) => graph.nodes[i].sizes), n.sizes, n.attrs) : size;
     // Only when the other operand is unchanged: then a perturbation moves one row or column.
     if (target !== undefined && n.op?.matrixProduct && n.sizes.length === 2 && graph.nodes[target].sizes.length === 2) {
       const [a, b] = n.inputs;

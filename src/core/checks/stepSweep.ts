@@ -3,10 +3,15 @@ import type { StepSweep, SweepPoint } from '../model';
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';
 import { Tensor, unravel } from '../tensor/tensor';
-import { downstreamOf } from './gradcheck';
+import { downstreamOf, regionCost } from './gradcheck';
 import { checkEntries, RegionRunner } from './differences';
 
 export const SWEEP_STEPS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10];
+
+/** Operations of a sweep of node `id`: two evaluations of everything downstream per step. */
+export function sweepCost(graph: Graph, id: number): number {
+  return 2 * SWEEP_STEPS.length * regionCost(graph, downstreamOf(graph, [id]));
+}
 
 /**
  * Relative error against the step size for one entry of a param/input (truncation error falls

@@ -39,8 +39,10 @@ export function recordTrace(text: string, options: RecordOptions = {}): RecordRe
   if (!graph || !inits || graph.order.length === 0) return { ok: false, message: `${fileName} has nothing to run: declare an input or a param and assign a result` };
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const sink = new DiagnosticSink();
-  if (!planRun(graph, { maxElements, maxFlops: options.maxFlops }, sink)) return { ok: false, message: sink.items[0]?.message ?? 'the run is over the limits' };
-  const elements = traceElements(graph);
+  const plan = planRun(graph, { maxElements, maxFlops: options.maxFlops }, sink);
+  if (!plan) return { ok: false, message: sink.items[0]?.message ?? 'the run is over the limits' };
+  // Every partial gradient is kept, beside what the run itself holds (what ops save, workspaces).
+  const elements = Math.max(traceElements(graph), Math.ceil(plan.elements));
   if (elements > maxElements) {
     return {
       ok: false,

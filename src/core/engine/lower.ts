@@ -1,5 +1,6 @@
 // Builds the graph from the resolved, shape-checked program: one node per operation, gates inlined
 // at each call between identity markers, hand-written backward blocks kept beside the forward order.
+import { CORE_DEFAULTS } from '../defaults';
 import { DiagnosticSink } from '../diagnostics';
 import type { Assign, Call, DimRef, Expr } from '../lang/ast';
 import { gradName, type GateInfo } from '../lang/resolve';
@@ -23,6 +24,16 @@ interface Scope {
   rng: { prefix: string; counter: number };
 }
 
+/**
+ * The lowered graph outgrew its limit (gates are inlined at every call, so gates calling gates can
+ * multiply the nodes exponentially): lowering stops, and `build` reports where.
+ */
+export class GraphTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the graph would have more than ${limit} nodes`);
+  }
+}
+
 export class GraphBuilder {
   readonly nodes: GraphNode[] = [];
   readonly order: number[] = [];
@@ -34,6 +45,7 @@ export class GraphBuilder {
     private readonly gates: Map<string, GateInfo>,
     /** Whether a gate's definition already has errors (then a call does not report them again). */
     private readonly definitionHasErrors: (gate: GateInfo) => boolean = () => false,
+    private readonly maxNodes: number = CORE_DEFAULTS.maxNodes,
   ) {}
 
   graph(root: number | null): Graph {
@@ -61,6 +73,7 @@ export class GraphBuilder {
 
   private push(n: Omit<GraphNode, 'id' | 'sizes'>): number {
     const id = this.nodes.length;
+    if (id >= this.maxNodes) throw new GraphTooLarge(this.maxNodes);
     const sizes = concreteSizes(n.type.shape) ?? [];
     this.nodes.push({ ...n, id, sizes });
     return id;

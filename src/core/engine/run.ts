@@ -53,6 +53,8 @@ export class Execution {
    */
   readonly edgeGrads = new Map<string, Tensor>();
   private readonly randomCache = new Map<number, Float64Array>();
+  /** The node evaluated or differentiated last (where a run that is stopped was). */
+  current = -1;
 
   constructor(
     readonly graph: Graph,
@@ -87,6 +89,7 @@ export class Execution {
   /** Evaluates one node from its inputs' current values. */
   evalNode(id: number, trackKinks = false): RunIssue | null {
     const node = this.graph.nodes[id];
+    this.current = id;
     if (node.kind !== 'op') {
       if (node.kind !== 'dout') this.values[id] = node.init;
       return null;
@@ -165,6 +168,7 @@ export class Execution {
   /** The op's backward rule at node `node`, with the gradient of each edge kept for the graph view. */
   private applyRule(node: GraphNode, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] {
     const op = node.op as OpDef;
+    this.current = node.id;
     const needs = node.inputs.map((i, j) => this.graph.nodes[i].requiresGrad && !isLabelArgument(op, j));
     const res = op.backward({
       inputs: node.inputs.map((i) => this.values[i] as Tensor),

@@ -9,7 +9,7 @@ import type { ValueType } from '../ops/op';
 import { differentiable, firstCall, gates, gradOf, DEFAULT_EMBED_LIMIT, type ExportModel, type ExportOptions, type ExportResult } from './model';
 import { NUMPY_OPS } from './numpyOps';
 import { PyCode, requiredImports } from './pyCode';
-import { call, py, PREC, pyFloat, pyString, type Py } from './pyExpr';
+import { call, py, PREC, pyEscape, pyFloat, pyString, type Py } from './pyExpr';
 import type { PyNames } from './pyNames';
 import { ArrayStore, CommentPlacer, dimBindings, exportedFiles, gateLocalNames, gateScope, inputsBinding, namesIn, RandomNumbers, runExporter, scriptFileNames, sourceLine, tensorTarget, topNames, topScope, writeValues, zeroGradients } from './scriptKit';
 import { orderHelpers } from './templates';
@@ -113,14 +113,14 @@ central differences of its forward pass (cs231n's eval_numerical_gradient_array)
 inputs of the gate's first call in GradLens.`
       : 'The file has no hand-written backward blocks: the script checks the gradients only.';
     return `#!/usr/bin/env python3
-"""${m.stem}.grad, exported by GradLens to NumPy.
+"""${pyEscape(m.stem)}.grad, exported by GradLens to NumPy.
 
 ${gatePart}
 forward() is the network with the values GradLens used (seed ${m.res.seed}${dims ? `; ${dims}` : ''}); GradLens'
 gradient of \`${m.root.name}\` for every param and float input is checked against central
 differences of forward().
 
-    python3 ${this.scriptName}
+    python3 ${pyEscape(this.scriptName)}
 
 Verdicts by the largest relative error |a - n| / max(1e-8, |a| + |n|), cs231n's thresholds:
 > 1e-2 fail (probably wrong), 1e-4 ... 1e-2 warn, 1e-7 ... 1e-4 ok for functions with kinks
@@ -159,8 +159,8 @@ GRADLENS_JSON followed by the results as JSON.
     code.line(`def ${names.forward}(${params.join(', ')}):`).indent(() => {
       code.line(
         backward
-          ? `"""${header}. Returns (${decl.output.name}, cache): cache holds what ${names.backward} needs."""`
-          : `"""${header}. Returns (${decl.output.name}, None): the .grad file has no backward block for it (GradLens differentiates it automatically)."""`,
+          ? `"""${pyEscape(header)}. Returns (${decl.output.name}, cache): cache holds what ${names.backward} needs."""`
+          : `"""${pyEscape(header)}. Returns (${decl.output.name}, None): the .grad file has no backward block for it (GradLens differentiates it automatically)."""`,
       );
       for (const l of dimBindings(decl, bodyDims, local)) code.line(l);
       this.lines(code, decl.body, tr, decl.headerSpan.end, scope);
@@ -212,7 +212,7 @@ GRADLENS_JSON followed by the results as JSON.
     const scope = topScope(m, this.names, (c) => this.randoms.ref(c), this.gateCall);
     const tr = new Translator(NUMPY, scope);
     code.line('def forward():').indent(() => {
-      code.line(`"""The network of ${m.stem}.grad with the values above; returns the backward root \`${m.root.name}\`."""`);
+      code.line(`"""The network of ${pyEscape(m.stem)}.grad with the values above; returns the backward root \`${m.root.name}\`."""`);
       for (const s of m.program.statements) {
         if (s.kind === 'assign' && m.res.definitions.get(s.name) === s) {
           this.comments.above(code, s);

@@ -1,5 +1,7 @@
 // Python source as lines: indentation, blank lines, and trailing comments lined up within a run of
-// consecutive lines, the way the .grad examples align theirs.
+// consecutive lines, the way the .grad examples align theirs. Every comment goes through pyEscape:
+// text from the .grad file cannot end its line or hide code.
+import { pyEscape } from './pyExpr';
 
 interface Pending {
   code: string;
@@ -19,14 +21,14 @@ export class PyCode {
 
   /** A line of code (may span several lines, e.g. a matrix literal), with an optional `# …`. */
   line(code: string, comment: string | null = null): this {
-    this.pending.push({ code: code.split('\n').map((l, i) => (i === 0 ? this.pad + l : l)).join('\n'), comment });
+    this.pending.push({ code: code.split('\n').map((l, i) => (i === 0 ? this.pad + l : l)).join('\n'), comment: comment === null ? null : pyEscape(comment, 'comment') });
     return this;
   }
 
   /** Full-line comments (each starting with `#`; '' for an empty comment line). */
   comments(lines: readonly string[]): this {
     this.flush();
-    for (const l of lines) this.out.push(l === '' ? `${this.pad}#` : `${this.pad}${l}`);
+    for (const l of lines) this.out.push(l === '' ? `${this.pad}#` : `${this.pad}${pyEscape(l, 'comment')}`);
     return this;
   }
 

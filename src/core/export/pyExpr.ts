@@ -60,8 +60,30 @@ export function pyInt(v: number): string {
 
 /** Python string literal (JSON's escaping is valid Python for the names we print). */
 export function pyString(s: string): string {
-  return JSON.stringify(s);
+  return `"${pyEscape(s)}"`;
 }
+
+/**
+ * The one escaping of text that reaches generated Python: file names, paths, names and comments
+ * (a file named `net\"\"\"; print("x"); \"\"\".grad` must not end a docstring and run code).
+ * `string`: inside a "…" or \"\"\"…\"\"\" literal — backslashes and quotes escaped, and every character
+ * that is not printable (controls, NUL, line and paragraph separators, bidirectional controls that
+ * reorder what an editor shows, lone surrogates) as a \\x, \\u or \\U escape; printable non-ASCII
+ * stays (the script is UTF-8). `comment`: after a `#` — only the non-printable characters, shown
+ * the same way, so a comment can neither end its line nor hide code.
+ */
+export function pyEscape(text: string, where: 'string' | 'comment' = 'string'): string {
+  return text.replace(where === 'string' ? UNSAFE_IN_STRING : UNSAFE_IN_COMMENT, (c) => {
+    if (c === '\\' || c === '"' || c === "'") return `\\${c}`;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Controls (C0, DEL, C1), line and paragraph separators, bidirectional controls, BOM; lone surrogates. */
+const NON_PRINTABLE = String.raw`[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]`;
+const UNSAFE_IN_STRING = new RegExp(String.raw`[\\"']|${NON_PRINTABLE}`, 'g');
+const UNSAFE_IN_COMMENT = new RegExp(NON_PRINTABLE, 'g');
 
 /** A tuple literal: `(a,)` for one item. */
 export function pyTuple(items: string[]): string {

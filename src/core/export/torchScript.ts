@@ -8,7 +8,7 @@ import { gradName, type GateInfo } from '../lang/resolve';
 import type { ValueType } from '../ops/op';
 import { differentiable, gates, DEFAULT_EMBED_LIMIT, type ExportModel, type ExportOptions, type ExportResult } from './model';
 import { PyCode, requiredImports } from './pyCode';
-import { call, pyString, type Py } from './pyExpr';
+import { call, pyEscape, pyString, type Py } from './pyExpr';
 import type { PyNames } from './pyNames';
 import { ArrayStore, className, CommentPlacer, dimBindings, exportedFiles, gateLocalNames, gateScope, inputsBinding, namesIn, RandomNumbers, runExporter, scriptFileNames, sourceLine, tensorTarget, topNames, topScope, writeValues, zeroGradients } from './scriptKit';
 import { orderHelpers } from './templates';
@@ -92,7 +92,7 @@ class TorchScript {
     const dims = [...m.res.dims.values()].map((d) => `${d.name}=${d.size}`).join(', ');
     const hasBackward = this.classes.size > 0;
     return `#!/usr/bin/env python3
-"""${m.stem}.grad, exported by GradLens to PyTorch.
+"""${pyEscape(m.stem)}.grad, exported by GradLens to PyTorch.
 
 Rebuilds the network in float64 with the values GradLens used (seed ${m.res.seed}${dims ? `; ${dims}` : ''}),
 runs the forward and backward pass with torch.autograd and prints every gradient.
@@ -103,7 +103,7 @@ that derivation; torch.autograd.gradcheck checks it at the inputs of the gate's 
     : 'The file has no hand-written backward blocks, so there is nothing to gradcheck.'
 }
 
-    python3 ${this.scriptName}
+    python3 ${pyEscape(this.scriptName)}
 
 Exit status: 0 when every check passes, 1 when one fails. The last line of the output is
 GRADLENS_JSON followed by the results as JSON (the root value, every gradient, the checks).
@@ -142,7 +142,7 @@ GRADLENS_JSON followed by the results as JSON (the root value, every gradient, t
     const fnName = this.names.get(decl.name);
     if (!decl.backward) {
       code.line(`def ${fnName}(${params.join(', ')}):`).indent(() => {
-        code.line(`"""${header}: no backward block, so autograd differentiates it."""`);
+        code.line(`"""${pyEscape(header)}: no backward block, so autograd differentiates it."""`);
         body(code);
         code.line(`return ${local.get(decl.output.name)}`);
       });
@@ -159,7 +159,7 @@ GRADLENS_JSON followed by the results as JSON (the root value, every gradient, t
     const saved = [...forwardNames].filter((n) => used.has(n) || bindFrom.has(n));
     const savedPy = saved.map((n) => local.get(n));
     code.line(`class ${cls}(torch.autograd.Function):`).indent(() => {
-      code.line(`"""${header}, with its hand-written backward."""`).blank();
+      code.line(`"""${pyEscape(header)}, with its hand-written backward."""`).blank();
       code.line('first_call = None', "# the inputs of the first call: gradcheck checks the backward there").blank();
       code.line('@staticmethod').line(`def forward(ctx, ${params.join(', ')}):`).indent(() => {
         body(code);

@@ -1,6 +1,7 @@
 // Hand-written lexer for .grad (spec section 1). It never throws: bad characters become
 // diagnostics and are skipped, so one typo costs one diagnostic.
 import type { DiagnosticSink } from '../diagnostics';
+import { CORE_DEFAULTS, limitText } from '../defaults';
 import { CONTINUATION_TEXTS, KEYWORDS, type Token } from './tokens';
 
 const THREE_CHAR: string[] = [];
@@ -32,6 +33,12 @@ function scan(text: string, sink: DiagnosticSink): Token[] {
   const n = text.length;
   let i = 0;
   while (i < n) {
+    if (tokens.length >= CORE_DEFAULTS.maxTokens) {
+      // Bounded memory per file (the editor lexes on every keystroke too): the rest is not read.
+      sink.error('too-large', `this file has more than ${limitText(CORE_DEFAULTS.maxTokens)} tokens; GradLens reads it up to here and ignores the rest. Split the file`, { start: i, end: Math.min(n, i + 1) });
+      tokens.push({ kind: 'eof', text: '', span: { start: i, end: i } });
+      return tokens;
+    }
     const c = text.charCodeAt(i);
     // whitespace (not newlines)
     if (c === 32 || c === 9 || c === 12 || c === 0xfeff) {

@@ -1,5 +1,6 @@
 // Recursive-descent parser with statement-level error recovery: a syntax error skips the rest of
 // its statement only, so one typo yields one diagnostic and the rest of the file still analyses.
+import { CORE_DEFAULTS, limitText } from '../defaults';
 import type { DiagnosticSink } from '../diagnostics';
 import { joinSpans, type Span } from '../text';
 import type {
@@ -166,6 +167,15 @@ class Parser {
         this.sink.error('syntax', 'unexpected `}` with no open gate or backward block', this.tok.span);
         this.next();
         continue;
+      }
+      if (statements.length === CORE_DEFAULTS.maxStatements) {
+        // Bounded work per file: everything later would be parsed, analysed and shipped to the editor.
+        this.sink.error(
+          'too-large',
+          `this file has more than ${limitText(CORE_DEFAULTS.maxStatements)} statements; GradLens analyses the first ${limitText(CORE_DEFAULTS.maxStatements)} and stops here. Split the file, or move repeated layers into a gate`,
+          this.tok.span,
+        );
+        break;
       }
       const start = this.pos;
       try {

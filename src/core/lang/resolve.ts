@@ -116,8 +116,17 @@ function collectDims(program: Program, options: ResolveOptions, sink: Diagnostic
       dims.set(item.name, { name: item.name, size: item.value, span: item.nameSpan });
     }
   }
+  // Overrides come from outside the file (--dim, Set Dimension Sizes, the dashboard): checked like
+  // the file's own values, and a bad one leaves the file's value in place.
   for (const [name, size] of Object.entries(options.dims ?? {})) {
     const cur = dims.get(name);
+    if (!/^[A-Za-z_]\w*$/.test(name)) continue;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_DIM_SIZE) {
+      const shown = typeof size === 'number' ? String(size) : JSON.stringify(size) ?? String(size);
+      const kept = cur ? `; the file's ${name} = ${cur.size} is used` : '';
+      sink.error('bad-dim-value', `the size given for dimension \`${name}\` from outside the file (--dim or Set Dimension Sizes) must be a positive integer up to ${MAX_DIM_SIZE}, found ${shown}${kept}`, cur?.span ?? { start: 0, end: 0 });
+      continue;
+    }
     dims.set(name, { name, size, span: cur?.span ?? null });
   }
   return dims;

@@ -8,6 +8,18 @@ import type { Assign, Expr, GateDecl, TensorDecl } from './ast';
 
 export const MAX_DIM_SIZE = 1 << 30;
 
+/**
+ * A dimension size given from outside the file (`--dim N=…`, Set Dimension Sizes), as typed: the
+ * size, or why it is not one. One rule for the CLI, the editor and the core's own check.
+ */
+export function parseDimSize(text: string): { size: number } | { problem: string } {
+  const t = text.trim();
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : Number.NaN;
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_DIM_SIZE) return { size: n };
+  const what = Number.isNaN(n) ? 'not a number' : !Number.isInteger(n) ? 'not a whole number' : n < 1 ? 'not positive' : 'too large';
+  return { problem: `a dimension size is a whole number from 1 to ${MAX_DIM_SIZE}, found \`${t}\` (${what})` };
+}
+
 export interface DimInfo {
   name: string;
   size: number;

@@ -3,14 +3,17 @@
 import { broadcastShapes, fail, ok } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, lit, namesConflict, derived, type Dim, type Shape } from '../shapes/shape';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
-import { broadcastSizes, broadcastStrides, inversePermutation, permute, stridesOf, Tensor } from '../tensor/tensor';
+import { broadcastSizes, broadcastStrides, inversePermutation, permute, stridesOf, Tensor, type BinaryRun } from '../tensor/tensor';
 import { addRun, defineBinary, divRun, mulRun, subRun, zip } from './kit';
 import type { Expr } from '../lang/ast';
 import { E } from '../lang/print';
+import { COST, entries, gemmCost, needed } from './cost';
 import type { Attrs, IndexSpec, OpDef } from './op';
 
 export const add = defineBinary({
   id: 'add',
+  // Backward passes the upstream gradient on as it is.
+  work: [3, 0],
   traits: { affine: true },
   derive: ({ grad }) => [grad, grad],
   name: '+',
@@ -22,6 +25,8 @@ export const add = defineBinary({
 
 export const sub = defineBinary({
   id: 'sub',
+  work: [3, 3],
+  temporaries: [0, 1],
   derive: ({ grad }) => [grad, E.neg(grad)],
   name: '-',
   summary: 'Elementwise difference, broadcasting like numpy.',
@@ -38,6 +43,8 @@ function negate(g: Tensor, shape: readonly number[]): Tensor {
 
 export const mul = defineBinary({
   id: 'mul',
+  work: [3, 6],
+  temporaries: [0, 1],
   traits: { acceptsMask: true },
   derive: ({ grad, args: [a, b] }) => [E.bin('*', grad, b), E.bin('*', grad, a)],
   name: '*',
@@ -49,6 +56,8 @@ export const mul = defineBinary({
 
 export const div = defineBinary({
   id: 'div',
+  work: [3, 11],
+  temporaries: [1, 1],
   derive: ({ grad, args: [a, b] }) => [E.bin('/', grad, b), E.neg(E.bin('/', E.bin('*', grad, a), E.bin('**', b, E.num(2))))],
   name: '/',
   summary: 'Elementwise quotient, broadcasting like numpy.',
@@ -108,12 +117,14 @@ export const pow: OpDef = {
     }
     return [dx, dp];
   },
-  cost: (shapes) => 20 * shapes[0].reduce((a, b) => a * b, 1),
+  // Math.pow of a general exponent, forward and back (an exponent of 2 is cheaper, not counted).
+  cost: (shapes) => 3 * COST.transcendental * entries(shapes[0]),
+  backwardCost: (shapes) => 3 * COST.transcendental * entries(shapes[0]),
 };
 
 // ------------------------------------------------------------------ comparisons
 
-function comparison(id: string, name: string, words: string, test: (x: number, y: number) => boolean): OpDef {
+function comparison(id: string, name: string, words: string, run: BinaryRun): OpDef {
   return defineBinary({
     id,
     name,
@@ -124,17 +135,29 @@ function comparison(id: string, name: string, words: string, test: (x: number, y
     summary: `1 where a ${name} b, else 0 (broadcasting); ${words}.`,
     explain: 'Piecewise constant, so no gradient flows through it. Use it to build masks in a backward block, e.g. `dx = dout * (x > 0)`.',
     noGrad: true,
-    run(a, ai, as, b, bi, bs, o, oi, n) {
-      for (let k = 0; k < n; k++) o[oi + k] = test(a[ai + k * as], b[bi + k * bs]) ? 1 : 0;
-    },
+    run,
+    work: [3, 0],
   });
 }
 
-export const gt = comparison('gt', '>', 'greater than', (x, y) => x > y);
-export const lt = comparison('lt', '<', 'less than', (x, y) => x < y);
-export const ge = comparison('ge', '>=', 'greater or equal', (x, y) => x >= y);
-export const le = comparison('le', '<=', 'less or equal', (x, y) => x <= y);
-export const eq = comparison('eq', '==', 'equal', (x, y) => x === y);
+// One loop per comparison (not one loop calling a comparator): a shared loop calling five
+// different comparators runs several times slower once it has seen more than one. `+(a > b)`
+// rather than `a > b ? 1 : 0`: no branch to mispredict on random data.
+export const gt = comparison('gt', '>', 'greater than', (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = +(a[ai + k * as] > b[bi + k * bs]);
+});
+export const lt = comparison('lt', '<', 'less than', (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = +(a[ai + k * as] < b[bi + k * bs]);
+});
+export const ge = comparison('ge', '>=', 'greater or equal', (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = +(a[ai + k * as] >= b[bi + k * bs]);
+});
+export const le = comparison('le', '<=', 'less or equal', (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = +(a[ai + k * as] <= b[bi + k * bs]);
+});
+export const eq = comparison('eq', '==', 'equal', (a, ai, as, b, bi, bs, o, oi, n) => {
+  for (let k = 0; k < n; k++) o[oi + k] = +(a[ai + k * as] === b[bi + k * bs]);
+});
 
 // ------------------------------------------------------------------ matrix product
 
@@ -274,12 +297,23 @@ export const matmul: OpDef = {
     });
     return [da, db];
   },
-  cost: (shapes, out) => {
-    const a = shapes[0];
-    const k = a[a.length - 1];
-    return 2 * k * out.reduce((x, y) => x * y, 1);
+  // One GEMM per batch forward, two back (dA and dB).
+  cost: ([a, b]) => {
+    const p = planMatmul(a, b);
+    return MATMUL_SETUP + batches(p) * gemmCost(p.M, p.N, p.K);
+  },
+  backwardCost: ([a, b], _out, _attrs, needs) => {
+    const p = planMatmul(a, b);
+    return MATMUL_SETUP + batches(p) * ((needed(needs, 0) ? gemmCost(p.M, p.K, p.N) : 0) + (needed(needs, 1) ? gemmCost(p.K, p.N, p.M) : 0));
   },
 };
+
+/** Planning a product (its batch dimensions and strides), whatever its size. */
+const MATMUL_SETUP = 1500;
+
+function batches(p: MatmulPlan): number {
+  return p.batch.reduce((x, y) => x * y, 1);
+}
 
 // ------------------------------------------------------------------ transposes
 
@@ -303,7 +337,14 @@ export const transposeT: OpDef = {
   backward({ inputs: [x], grad }) {
     return [x.rank < 2 ? grad : permute(grad, reversedAxes(x.rank))];
   },
+  cost: ([x]) => (x.length < 2 ? 0 : permuteCost(x)),
+  backwardCost: ([x]) => (x.length < 2 ? 0 : permuteCost(x)),
 };
+
+/** A permutation copies every entry: a blocked loop for a 2-D transpose, an index walk otherwise. */
+function permuteCost(shape: readonly number[]): number {
+  return (shape.length === 2 ? 1.3 * COST.entry : 2 * COST.entry) * entries(shape);
+}
 
 export const transpose: OpDef = {
   id: 'transpose',
@@ -334,6 +375,8 @@ export const transpose: OpDef = {
   backward({ inputs: [x], grad, attrs }) {
     return [permute(grad, inversePermutation(permAxes(attrs, x.rank)))];
   },
+  cost: ([x]) => permuteCost(x),
+  backwardCost: ([x]) => permuteCost(x),
 };
 
 function permAxes(attrs: Attrs, rank: number): number[] {
@@ -441,7 +484,15 @@ export const index: OpDef = {
     forEachPick(x.shape, sel, (o, s) => (dx.data[s] += grad.data[o]));
     return [dx];
   },
+  cost: ([x], out) => indexCost(x, out),
+  // A gradient the size of x, zero but for the picked entries.
+  backwardCost: ([x], out) => indexCost(x, out) + COST.zeros * entries(x),
 };
+
+/** Indexing walks the picked entries one callback each, after listing every axis' picks. */
+export function indexCost(x: readonly number[], out: readonly number[]): number {
+  return 5 * COST.entry * entries(out) + x.reduce((a, b) => a + b, 0);
+}
 
 export const ARITHMETIC_OPS: OpDef[] = [add, sub, mul, div, pow, matmul, transposeT, transpose, index, gt, lt, ge, le, eq];
 

@@ -3,7 +3,8 @@
 // pooling walks its windows directly.
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, dimWindow, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
-import { gemmNN, gemmNT } from '../tensor/matmul';
+import { gemm, gemmNN, gemmNT } from '../tensor/matmul';
+import { COST, needed } from './cost';
 import { Tensor, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
 import { attrOr, type Attrs, type OpDef, type ParamSpec } from './op';
@@ -17,6 +18,12 @@ function dimNote(d: Dim): string {
 
 /** Most patch entries (floats) a forward pass keeps for its backward pass: 64 MB. */
 const SAVED_PATCHES_LIMIT = 1 << 23;
+
+/**
+ * Most entries of a patch matrix built at once (8 MB): larger images are lowered a band of output
+ * rows at a time, so conv2d's working memory is bounded whatever the image and kernel sizes.
+ */
+export const PATCH_TILE = 1 << 20;
 
 interface ConvGeometry {
   N: number;
@@ -42,6 +49,26 @@ function convGeometry(xShape: readonly number[], wShape: readonly number[], attr
   return { N, C, H, W, F, kh, kw, stride, pad, Ho, Wo };
 }
 
+/** How conv2d lays out its work at these sizes: kept patches or bands of output rows. */
+interface ConvPlan {
+  /** Patch rows per image (taps), without the row of ones. */
+  K: number;
+  /** Output positions per image. */
+  P: number;
+  /** Whether forward keeps every image's patches (with their row of ones) for backward. */
+  keep: boolean;
+  /** Output rows lowered at once (Ho: the whole image). */
+  rows: number;
+}
+
+function convPlan(g: ConvGeometry, forwardOnly: boolean): ConvPlan {
+  const K = g.C * g.kh * g.kw;
+  const P = g.Ho * g.Wo;
+  const keep = !forwardOnly && g.N * (K + 1) * P <= SAVED_PATCHES_LIMIT;
+  const rows = Math.max(1, Math.min(g.Ho, Math.floor(PATCH_TILE / Math.max(1, (K + 1) * g.Wo))));
+  return { K, P, keep, rows };
+}
+
 /** Output columns [lo, hi) whose kernel tap j lands inside the input row (not in the padding). */
 function validRange(j: number, g: ConvGeometry): [number, number] {
   const { W, stride, pad, Wo } = g;
@@ -51,22 +78,22 @@ function validRange(j: number, g: ConvGeometry): [number, number] {
 }
 
 /**
- * Lays the receptive fields of one image out as a patch matrix: entry (r, p) with r = (c·kh + i)·kw + j
- * and p = oy·Wo + ox is the input pixel that kernel tap (c, i, j) sees at output position (oy, ox),
- * 0 in the padding. It is stored at cols[r·rs + p·ps]: rs = Ho·Wo, ps = 1 gives [C·kh·kw, Ho·Wo];
- * rs = 1, ps = C·kh·kw gives its transpose.
+ * Lays out the receptive fields of output rows [oy0, oy0 + rows) of one image as a patch matrix:
+ * entry (r, p) with r = (c·kh + i)·kw + j and p = (oy − oy0)·Wo + ox is the input pixel that kernel
+ * tap (c, i, j) sees at output position (oy, ox), 0 in the padding. It is stored at
+ * cols[r·rs + p·ps]: rs = rows·Wo, ps = 1 gives [C·kh·kw, rows·Wo]; rs = 1, ps = C·kh·kw its transpose.
  */
-function im2col(src: Float64Array, off: number, g: ConvGeometry, cols: Float64Array, rs: number, ps: number): void {
-  const { C, H, W, kh, kw, stride, pad, Ho, Wo } = g;
+function im2col(src: Float64Array, off: number, g: ConvGeometry, oy0: number, rows: number, cols: Float64Array, rs: number, ps: number): void {
+  const { C, H, W, kh, kw, stride, pad, Wo } = g;
   let row = 0;
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, row++) {
         // Hoisting the padding test out of the inner loop keeps it a branch-free strided copy.
         const [lo, hi] = validRange(j, g);
-        for (let oy = 0; oy < Ho; oy++) {
-          const dst = row * rs + oy * Wo * ps;
-          const iy = oy * stride - pad + i;
+        for (let t = 0; t < rows; t++) {
+          const dst = row * rs + t * Wo * ps;
+          const iy = (oy0 + t) * stride - pad + i;
           if (iy < 0 || iy >= H) {
             for (let ox = 0; ox < Wo; ox++) cols[dst + ox * ps] = 0;
             continue;
@@ -83,19 +110,19 @@ function im2col(src: Float64Array, off: number, g: ConvGeometry, cols: Float64Ar
   }
 }
 
-/** The adjoint of im2col: every column entry adds back into the pixel it was copied from. */
-function col2im(cols: Float64Array, g: ConvGeometry, dst: Float64Array, off: number): void {
-  const { C, H, W, kh, kw, stride, pad, Ho, Wo } = g;
-  const P = Ho * Wo;
+/** The adjoint of im2col (a band of `rows` output rows from oy0): every column entry adds back into the pixel it was copied from. */
+function col2im(cols: Float64Array, g: ConvGeometry, oy0: number, rows: number, dst: Float64Array, off: number): void {
+  const { C, H, W, kh, kw, stride, pad, Wo } = g;
+  const Pt = rows * Wo;
   let row = 0;
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, row++) {
         const [lo, hi] = validRange(j, g);
-        for (let oy = 0; oy < Ho; oy++) {
-          const iy = oy * stride - pad + i;
+        for (let t = 0; t < rows; t++) {
+          const iy = (oy0 + t) * stride - pad + i;
           if (iy < 0 || iy >= H) continue;
-          const src = row * P + oy * Wo;
+          const src = row * Pt + t * Wo;
           const d0 = off + (c * H + iy) * W + j - pad;
           for (let ox = lo; ox < hi; ox++) dst[d0 + ox * stride] += cols[src + ox];
         }
@@ -199,9 +226,8 @@ export const conv2d: OpDef = {
   shape: (ctx, attrs) => convShape(ctx.label, ctx.types[0].shape, ctx.types[1].shape, ctx.types[2].shape, attrs),
   forward([x, w, b], attrs, ctx) {
     const g = convGeometry(x.shape, w.shape, attrs);
-    const { N, C, H, W, F, kh, kw, Ho, Wo } = g;
-    const P = Ho * Wo;
-    const K = C * kh * kw;
+    const { N, C, H, W, F, Ho, Wo } = g;
+    const { K, P, keep, rows } = convPlan(g, ctx?.forwardOnly === true);
     const out = new Tensor([N, F, Ho, Wo]);
     // The bias rides in the product as one more term: [w | b] (F×(K+1)) · [patches; ones], whose
     // sum ends with + b·1 = + b, exactly the bits of adding b to the product afterwards.
@@ -213,33 +239,53 @@ export const conv2d: OpDef = {
     // Every image's patches are kept for the backward pass (dw needs them again) when they are
     // not too many; rebuilding them, transposed, cost about as much as the product itself.
     const R = (K + 1) * P;
-    const keep = !ctx?.forwardOnly && N * R <= SAVED_PATCHES_LIMIT;
     const all = keep ? new Float64Array(N * R) : null;
-    const one = keep ? null : new Float64Array(R);
-    for (let n = 0; n < N; n++) {
-      const cols = all ? all.subarray(n * R, (n + 1) * R) : (one as Float64Array);
-      im2col(x.data, n * C * H * W, g, cols, P, 1);
-      cols.fill(1, K * P, R);
-      // out[n] (F×P) = [w | b] (F×(K+1)) · [cols; 1] ((K+1)×P)
-      gemmNN(F, P, K + 1, wb, 0, cols, 0, out.data, n * F * P, false);
+    if (all) {
+      for (let n = 0; n < N; n++) {
+        const cols = all.subarray(n * R, (n + 1) * R);
+        im2col(x.data, n * C * H * W, g, 0, Ho, cols, P, 1);
+        cols.fill(1, K * P, R);
+        // out[n] (F×P) = [w | b] (F×(K+1)) · [cols; 1] ((K+1)×P)
+        gemmNN(F, P, K + 1, wb, 0, all, n * R, out.data, n * F * P, false);
+      }
+      return { value: out, saved: all };
     }
-    return { value: out, saved: all ?? undefined };
+    // A band of output rows at a time: every output entry is the same sum over the taps, so the
+    // bits do not depend on the band.
+    const cols = new Float64Array((K + 1) * rows * Wo);
+    const band = rows < Ho ? new Float64Array(F * rows * Wo) : null;
+    for (let n = 0; n < N; n++) {
+      for (let oy0 = 0; oy0 < Ho; oy0 += rows) {
+        const r = Math.min(rows, Ho - oy0);
+        const Pt = r * Wo;
+        im2col(x.data, n * C * H * W, g, oy0, r, cols, Pt, 1);
+        cols.fill(1, K * Pt, (K + 1) * Pt);
+        if (!band) {
+          gemmNN(F, P, K + 1, wb, 0, cols, 0, out.data, n * F * P, false);
+          continue;
+        }
+        gemmNN(F, Pt, K + 1, wb, 0, cols, 0, band, 0, false);
+        for (let f = 0; f < F; f++) out.data.set(band.subarray(f * Pt, (f + 1) * Pt), (n * F + f) * P + oy0 * Wo);
+      }
+    }
+    return { value: out };
   },
   backward({ inputs: [x, w], grad, attrs, needs, saved }) {
     const g = convGeometry(x.shape, w.shape, attrs);
-    const { N, C, H, W, F, kh, kw, Ho, Wo } = g;
-    const P = Ho * Wo;
-    const K = C * kh * kw;
+    const { N, C, H, W, F, Ho, Wo } = g;
+    const { K, P, rows } = convPlan(g, false);
     const gd = grad.data;
     const dx = needs[0] ? new Tensor(x.shape) : null;
     const dw = needs[1] ? new Tensor(w.shape) : null;
     const db = needs[2] ? new Tensor([F]) : null;
-    // The forward pass's patches [K, P] per image (each followed by its row of ones), or (too many to keep) rebuilt here per image,
-    // transposed [P, K] so that dw = G[n] · patches runs on gemmNN, faster than gemmNT.
+    // The forward pass's patches [K, P] per image (each followed by its row of ones), or (too many
+    // to keep) rebuilt here a band at a time, transposed [Pt, K] so that dw = G · patches is a
+    // product of row-major operands.
     const kept = saved instanceof Float64Array && saved.length === N * (K + 1) * P ? saved : null;
-    const colsT = dw && !kept ? new Float64Array(P * K) : null;
-    const dcols = dx ? new Float64Array(K * P) : null;
-    // wᵀ (K×F) once, so dcols = wᵀ · G[n] also runs on gemmNN (gemmTN is slower here).
+    const band = kept ? Ho : rows;
+    const colsT = dw && !kept ? new Float64Array(band * Wo * K) : null;
+    const dcols = dx ? new Float64Array(K * band * Wo) : null;
+    // wᵀ (K×F) once, so dcols = wᵀ · G also reads row-major operands.
     let wT: Float64Array | null = null;
     if (dx) {
       wT = new Float64Array(K * F);
@@ -247,16 +293,21 @@ export const conv2d: OpDef = {
     }
     for (let n = 0; n < N; n++) {
       const o = n * F * P;
-      // dw (F×K) += G[n] (F×P) · colsᵀ (P×K)
-      if (dw && kept) gemmNT(F, K, P, gd, o, kept, n * (K + 1) * P, dw.data, 0, true);
-      else if (dw && colsT) {
-        im2col(x.data, n * C * H * W, g, colsT, 1, K);
-        gemmNN(F, K, P, gd, o, colsT, 0, dw.data, 0, true);
-      }
-      if (dx && dcols && wT) {
-        // dcols (K×P) = wᵀ (K×F) · G[n] (F×P)
-        gemmNN(K, P, F, wT, 0, gd, o, dcols, 0, false);
-        col2im(dcols, g, dx.data, n * C * H * W);
+      for (let oy0 = 0; oy0 < Ho; oy0 += band) {
+        const r = Math.min(band, Ho - oy0);
+        const Pt = r * Wo;
+        const at = o + oy0 * Wo;
+        // dw (F×K) += G[n][:, band] (F×Pt, rows P apart) · colsᵀ (Pt×K)
+        if (dw && kept) gemmNT(F, K, P, gd, o, kept, n * (K + 1) * P, dw.data, 0, true);
+        else if (dw && colsT) {
+          im2col(x.data, n * C * H * W, g, oy0, r, colsT, 1, K);
+          gemm(F, K, Pt, gd, at, P, 1, colsT, 0, K, 1, dw.data, 0, true);
+        }
+        if (dx && dcols && wT) {
+          // dcols (K×Pt) = wᵀ (K×F) · G[n][:, band] (F×Pt, rows P apart)
+          gemm(K, Pt, F, wT, 0, F, 1, gd, at, P, 1, dcols, 0, false);
+          col2im(dcols, g, oy0, r, dx.data, n * C * H * W);
+        }
       }
       if (db) {
         for (let f = 0; f < F; f++) {
@@ -269,9 +320,31 @@ export const conv2d: OpDef = {
     }
     return [dx, dw, db];
   },
-  cost: (shapes, out) => {
-    const w = shapes[1];
-    return 2 * sizeOf(out) * w[1] * w[2] * w[3];
+  // Per image: the patches (one copy per tap and position) and one product, forward; backward
+  // the products for dw and for the patches' gradient, folded back into the pixels.
+  cost: ([x, w], _out, attrs) => {
+    const g = convGeometry(x, w, attrs);
+    const { K, P, rows } = convPlan(g, false);
+    const bands = Math.ceil(g.Ho / rows);
+    return g.N * (COST.entry * (K + 1) * P + COST.fma * g.F * P * (K + 1) + COST.entry * g.F * P + bands * COST.node);
+  },
+  backwardCost: ([x, w], _out, attrs, needs) => {
+    const g = convGeometry(x, w, attrs);
+    const { K, P, keep, rows } = convPlan(g, false);
+    const bands = Math.ceil(g.Ho / rows);
+    // dw: the product with the patches (rebuilt unless kept); dx: the product and its fold into pixels; db: a sum.
+    const dw = needed(needs, 1) ? COST.fma * g.F * K * P + (keep ? 0 : COST.entry * K * P) : 0;
+    const dx = needed(needs, 0) ? COST.fma * g.F * K * P + 2 * COST.entry * K * P : 0;
+    const db = needed(needs, 2) ? COST.entry * g.F * P : 0;
+    return g.N * (dw + dx + db + 2 * bands * COST.node);
+  },
+  workspace: ([x, w], _out, attrs) => {
+    const g = convGeometry(x, w, attrs);
+    const { K, P, keep, rows } = convPlan(g, false);
+    const band = rows * g.Wo;
+    const forward = keep ? 0 : (K + 1) * band + (rows < g.Ho ? g.F * band : 0);
+    const backward = (keep ? K * P : 2 * K * band) + K * g.F;
+    return { saved: keep ? g.N * (K + 1) * P : 0, scratch: g.F * (K + 1) + Math.max(forward, backward) };
   },
 };
 
@@ -343,10 +416,26 @@ function forEachWindow(g: PoolGeometry, f: (base: number, o: number) => void): v
   }
 }
 
-// cost() does not see the window size; reading each input once per covering window is ≈ the input
-// size when windows do not overlap (the default), which is close enough for the resource limit.
-function poolCost(shapes: readonly (readonly number[])[], out: readonly number[]): number {
-  return 2 * (sizeOf(shapes[0]) + sizeOf(out));
+/**
+ * Visiting every entry of every window: size² per output entry, however much windows overlap, at
+ * `perVisit` units each.
+ */
+function poolCost(out: readonly number[], attrs: Attrs, perVisit: number): number {
+  const size = attrOr(attrs, 'size', 2);
+  return sizeOf(out) * (size * size * perVisit + WINDOW_SETUP);
+}
+
+/** Starting a window (its top-left offset), beside its visits. */
+const WINDOW_SETUP = 4;
+
+/** max_pool2d's branch-free selection costs twice a sum's visit, but for its 2×2 special case. */
+function maxPoolCost(_shapes: readonly (readonly number[])[], out: readonly number[], attrs: Attrs): number {
+  return poolCost(out, attrs, attrOr(attrs, 'size', 2) === 2 ? COST.entry : 2 * COST.entry);
+}
+
+/** avg_pool2d adds each visit to one accumulator: a streaming sum. */
+function avgPoolCost(_shapes: readonly (readonly number[])[], out: readonly number[], attrs: Attrs): number {
+  return poolCost(out, attrs, (2 / 3) * COST.entry);
 }
 
 /** Whether v takes over from the current best: strictly larger, or a NaN over a number (0 or 1). */
@@ -434,7 +523,11 @@ export const maxPool2d: OpDef = {
     for (let o = 0; o < argmax.length; o++) dx.data[argmax[o]] += grad.data[o];
     return [dx];
   },
-  cost: poolCost,
+  cost: maxPoolCost,
+  // A gradient of zeros the size of x, then one add per window.
+  backwardCost: ([x], out) => COST.zeros * sizeOf(x) + COST.entry * sizeOf(out),
+  // The winner of each window (int32), kept for backward.
+  workspace: (_s, out) => ({ saved: sizeOf(out) / 2 }),
 };
 
 export const avgPool2d: OpDef = {
@@ -477,7 +570,9 @@ export const avgPool2d: OpDef = {
     });
     return [dx];
   },
-  cost: poolCost,
+  cost: avgPoolCost,
+  // Each window spreads its share over size² entries.
+  backwardCost: (shapes, out, attrs) => COST.zeros * sizeOf(shapes[0]) + avgPoolCost(shapes, out, attrs),
 };
 
 export const CONVOLUTION_OPS: OpDef[] = [conv2d, maxPool2d, avgPool2d];

@@ -8,6 +8,7 @@ import { defineBinary, defineUnary } from './kit';
 
 export const exp = defineUnary({
   id: 'exp',
+  work: [11, 3],
   derive: ({ grad, out }) => [E.bin('*', grad, out)],
   summary: 'eˣ, elementwise.',
   explain: 'Multiplies the upstream gradient by its own output: d(eˣ)/dx = eˣ. Large inputs overflow to Inf; subtract the max first (as softmax does).',
@@ -21,6 +22,7 @@ export const exp = defineUnary({
 
 export const log = defineUnary({
   id: 'log',
+  work: [10, 3],
   derive: ({ grad, args: [x] }) => [E.bin('/', grad, x)],
   summary: 'Natural logarithm, elementwise.',
   explain: 'Divides the upstream gradient by the input: d(ln x)/dx = 1/x. log(0) is -Inf and its gradient Inf; add a small epsilon when the input can reach 0.',
@@ -34,6 +36,7 @@ export const log = defineUnary({
 
 export const sqrt = defineUnary({
   id: 'sqrt',
+  work: [3, 3],
   derive: ({ grad, out }) => [E.bin('/', grad, E.bin('*', E.num(2), out))],
   summary: 'Square root, elementwise.',
   explain: 'Scales the upstream gradient by 1/(2√x). The gradient is infinite at 0.',
@@ -47,6 +50,7 @@ export const sqrt = defineUnary({
 
 export const abs = defineUnary({
   id: 'abs',
+  work: [3, 5],
   derive: ({ grad, args: [x] }) => [E.bin('*', grad, E.call('sign', [x]))],
   summary: '|x|, elementwise.',
   explain: 'A switch on the sign: passes the upstream gradient where x > 0, negates it where x < 0.',
@@ -64,6 +68,7 @@ export const abs = defineUnary({
 
 export const square = defineUnary({
   id: 'square',
+  work: [3, 3],
   derive: ({ grad, args: [x] }) => [E.bin('*', E.bin('*', grad, E.num(2)), x)],
   summary: 'x², elementwise.',
   explain: 'Scales the upstream gradient by 2x.',
@@ -77,6 +82,7 @@ export const square = defineUnary({
 
 export const tanh = defineUnary({
   id: 'tanh',
+  work: [20, 3],
   traits: { activation: { init: 'xavier', saturatesAt: [-1, 1] } },
   derive: ({ grad, out }) => [E.bin('*', grad, E.bin('-', E.num(1), E.bin('*', out, out)))],
   summary: 'Hyperbolic tangent, elementwise.',
@@ -91,6 +97,7 @@ export const tanh = defineUnary({
 
 export const sigmoid = defineUnary({
   id: 'sigmoid',
+  work: [16, 3],
   traits: { activation: { init: 'xavier', saturatesAt: [0, 1] } },
   derive: ({ grad, out }) => [E.bin('*', E.bin('*', grad, out), E.bin('-', E.num(1), out))],
   summary: 'σ(x) = 1/(1+e⁻ˣ), elementwise (computed without overflow).',
@@ -112,6 +119,7 @@ export const sigmoid = defineUnary({
 
 export const relu = defineUnary({
   id: 'relu',
+  work: [3, 4],
   traits: { activation: { init: 'he', dies: true } },
   derive: ({ grad, args: [x] }) => [E.bin('*', grad, E.bin('>', x, E.num(0)))],
   summary: 'max(0, x), elementwise.',
@@ -141,6 +149,7 @@ export const relu = defineUnary({
 
 export const leakyRelu = defineUnary({
   id: 'leaky_relu',
+  work: [5, 5],
   traits: { activation: { init: 'he' } },
   derive: ({ grad, args: [x], attrExprs }) => [E.bin('*', grad, E.bin('+', E.bin('>', x, E.num(0)), E.bin('*', attrExprs.alpha ?? E.num(0.01), E.bin('<=', x, E.num(0)))))],
   summary: 'x where x > 0, alpha·x elsewhere.',
@@ -162,6 +171,7 @@ export const leakyRelu = defineUnary({
 
 export const elu = defineUnary({
   id: 'elu',
+  work: [10, 11],
   traits: { activation: { init: 'he' } },
   derive: ({ grad, args: [x], out, attrExprs }) => [E.bin('*', grad, E.bin('+', E.bin('>', x, E.num(0)), E.bin('*', E.bin('+', out, attrExprs.alpha ?? E.num(1)), E.bin('<=', x, E.num(0)))))],
   summary: 'x where x > 0, alpha·(eˣ − 1) elsewhere.',
@@ -183,6 +193,7 @@ export const elu = defineUnary({
 
 export const clip = defineUnary({
   id: 'clip',
+  work: [8, 7],
   derive: ({ grad, args: [x], attrExprs }) => [E.bin('*', E.bin('*', grad, E.bin('>=', x, attrExprs.lo)), E.bin('<=', x, attrExprs.hi))],
   summary: 'Clamps x to [lo, hi], elementwise.',
   explain: 'A gate: passes the upstream gradient where lo ≤ x ≤ hi and blocks it where the value was clamped.',
@@ -213,6 +224,7 @@ export const clip = defineUnary({
 
 export const sign = defineUnary({
   id: 'sign',
+  work: [4, 1],
   summary: '−1, 0 or 1 by the sign of x (an extension to spec v1, handy for l1 backward passes).',
   explain: 'Piecewise constant: its gradient is 0 everywhere, so nothing flows through it.',
   noGrad: true,
@@ -230,6 +242,7 @@ export const sign = defineUnary({
 
 export const neg = defineUnary({
   id: 'neg',
+  work: [3, 3],
   derive: ({ grad }) => [E.neg(grad)],
   name: '-',
   group: 'arithmetic',
@@ -281,6 +294,9 @@ function extremeOf(sign: 1 | -1): OpDef {
     id,
     name,
     group: 'elementwise',
+    work: [8, 10],
+    // A broadcast operand is materialised at the output's shape, and so is its gradient.
+    temporaries: [0, 2],
     summary: `Elementwise ${id} of two tensors (broadcasting): ${name}(a, b).`,
     explain: `A router: sends the whole upstream gradient to whichever input was ${word} and nothing to the other.`,
     kinks: `On a tie the gradient is split evenly between both inputs (as torch.${id}).`,

@@ -16,5 +16,8 @@ export const identity: OpDef = {
   shape: (ctx) => ok(ctx.types[0].shape),
   forward: ([x]) => ({ value: x }),
   backward: ({ grad }) => [grad],
+  // The value itself: nothing to compute.
+  cost: () => 0,
+  backwardCost: () => 0,
   derive: ({ grad }) => [grad],
 };

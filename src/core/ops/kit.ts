@@ -5,6 +5,7 @@ import { resolveAxes } from '../shapes/axes';
 import { formatShape, type Dim, type Shape } from '../shapes/shape';
 
 import { aroundAxis, binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, type BinaryRun, sizeOf } from '../tensor/tensor';
+import { COST, runsOf } from './cost';
 import type { Attrs, BackwardArgs, OpDef, OpGroup, OpTraits, ParamSpec, ShapeContext } from './op';
 
 export const X_PARAM: ParamSpec = { name: 'x', kind: 'tensor', doc: 'input tensor' };
@@ -30,6 +31,8 @@ export interface UnarySpec {
   derive?: OpDef['derive'];
   /** Copied onto the op as they are. */
   traits?: OpTraits;
+  /** Cost units per entry of the forward and the backward kernel (ops/cost.ts), measured. */
+  work: readonly [forward: number, backward: number];
 }
 
 /**
@@ -82,7 +85,8 @@ export function defineUnary(s: UnarySpec): OpDef {
       s.backward(x.data, out.data, grad.data, dx.data, attrs);
       return [dx];
     },
-    cost: (shapes) => 4 * sizeOf(shapes[0]),
+    cost: (shapes) => s.work[0] * sizeOf(shapes[0]),
+    backwardCost: (shapes) => s.work[1] * sizeOf(shapes[0]),
   };
   kernels.set(op, { unary: s });
   return op;
@@ -106,6 +110,19 @@ export interface BinarySpec {
   derive?: OpDef['derive'];
   /** Copied onto the op as they are. */
   traits?: OpTraits;
+  /** Cost units per output entry of the forward kernel and of `grads` (ops/cost.ts), measured. */
+  work: readonly [forward: number, backward: number];
+  /**
+   * Temporaries of `grads` the size of the output beyond the gradients themselves: always, and
+   * per operand broadcast to the output's shape (before its gradient is summed back down).
+   * Default none (an add passes the upstream gradient on).
+   */
+  temporaries?: readonly [always: number, perBroadcast: number];
+}
+
+/** Whether the operand is stretched to the output's shape (its gradient is summed back down). */
+function isBroadcast(shape: readonly number[], out: readonly number[]): boolean {
+  return sizeOf(shape) !== sizeOf(out);
 }
 
 export function defineBinary(s: BinarySpec): OpDef {
@@ -139,7 +156,17 @@ export function defineBinary(s: BinarySpec): OpDef {
       const [ga, gb] = s.grads(a, b, out, grad, needs);
       return [ga && needs[0] ? unbroadcast(ga, a.shape) : null, gb && needs[1] ? unbroadcast(gb, b.shape) : null];
     },
-    cost: (_shapes, outShape) => sizeOf(outShape),
+    // A broadcast starts one strided run per row of the output's last axis.
+    cost: (shapes, out) => s.work[0] * sizeOf(out) + (shapes.every((x) => !isBroadcast(x, out)) ? 0 : COST.run * runsOf(out)),
+    backwardCost: (shapes, out) => {
+      if (s.noGrad) return 0;
+      const stretched = shapes.filter((x) => isBroadcast(x, out)).length;
+      return s.work[1] * sizeOf(out) + stretched * (COST.entry * sizeOf(out) + COST.run * runsOf(out));
+    },
+    workspace: (shapes, out) => {
+      const [always, perBroadcast] = s.temporaries ?? [0, 0];
+      return { scratch: (always + perBroadcast * shapes.filter((x) => isBroadcast(x, out)).length) * sizeOf(out) };
+    },
   };
   kernels.set(op, { binary: s });
   return op;

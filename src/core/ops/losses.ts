@@ -3,8 +3,9 @@
 // and each score, prediction or logit receives its share divided by the count averaged over.
 import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, shapesSymbolicallyEqual, type Shape } from '../shapes/shape';
-import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, sizeOf } from '../tensor/tensor';
+import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast } from '../tensor/tensor';
 import { subRun } from './kit';
+import { COST, entries, runsOf } from './cost';
 import { labelProblem, scoresAndLabelsRule } from './networks';
 import { attrOr, type OpDef, type ParamSpec, type ShapeContext, type ValueType } from './op';
 import type { Expr } from '../lang/ast';
@@ -89,7 +90,10 @@ export const softmaxCe: OpDef = {
     for (let i = 0; i < N; i++) ds.data[i * C + y.data[i]] -= k;
     return [ds, null];
   },
-  cost: (s) => 30 * sizeOf(s[0]),
+  // Per row a logsumexp (max, exps) and the probabilities (another exp per score).
+  cost: ([s]) => (2 * COST.entry + 2 * COST.transcendental) * entries(s),
+  backwardCost: ([s]) => COST.entry * entries(s),
+  workspace: ([s]) => ({ saved: entries(s) }),
 };
 
 // ------------------------------------------------------------------ svm
@@ -159,7 +163,11 @@ export const svm: OpDef = {
     }
     return [ds, null];
   },
-  cost: (s) => 4 * sizeOf(s[0]),
+  // A branch on each margin's sign: unpredictable on random scores.
+  cost: ([s]) => 2 * COST.entry * entries(s),
+  backwardCost: ([s]) => 1.5 * COST.entry * entries(s),
+  // Which margins were active (int32).
+  workspace: ([s]) => ({ saved: entries(s) / 2 }),
 };
 
 /**
@@ -233,8 +241,24 @@ export const maxMargin: OpDef = {
     }
     return [ds, needs[1] ? unbroadcast(gc, sc.shape) : null];
   },
-  cost: (s) => 4 * sizeOf(s[0]) + 4 * sizeOf(s[1]),
+  // Both operands meet at their broadcast shape, which may be far larger than either.
+  cost: ([s, sc]) => pairCost(s, sc, 2),
+  backwardCost: ([s, sc]) => pairCost(s, sc, 2),
+  // The margins (forward) and the active hinges (kept, int32); backward two gradients at the broadcast shape.
+  workspace: ([s, sc]) => ({ saved: pairEntries(s, sc) / 2, scratch: 2 * pairEntries(s, sc) }),
 };
+
+/** Entries of the broadcast of two operands (each operand's own size if they do not broadcast). */
+function pairEntries(a: readonly number[], b: readonly number[]): number {
+  const shape = broadcastSizes(a, b);
+  return shape ? entries(shape) : Math.max(entries(a), entries(b));
+}
+
+/** `passes` simple loops over the broadcast of two operands, in strided runs. */
+function pairCost(a: readonly number[], b: readonly number[], passes: number): number {
+  const shape = broadcastSizes(a, b) ?? [];
+  return passes * COST.entry * pairEntries(a, b) + COST.run * runsOf(shape);
+}
 
 // ------------------------------------------------------------------ mse and sigmoid_bce
 
@@ -299,7 +323,10 @@ export const mse: OpDef = {
     }
     return [needs[0] ? unbroadcast(gp, p.shape) : null, gt];
   },
-  cost: (s) => 3 * Math.max(sizeOf(s[0]), sizeOf(s[1])),
+  cost: ([p, t]) => pairCost(p, t, 2),
+  backwardCost: ([p, t]) => pairCost(p, t, 1.5),
+  // The differences, kept for backward; backward's negated copy.
+  workspace: ([p, t]) => ({ saved: pairEntries(p, t), scratch: pairEntries(p, t) }),
 };
 
 export const sigmoidBce: OpDef = {
@@ -360,7 +387,11 @@ export const sigmoidBce: OpDef = {
     }
     return [gx, gt];
   },
-  cost: (s) => 30 * Math.max(sizeOf(s[0]), sizeOf(s[1])),
+  // An exp and a log1p per entry forward, an exp back.
+  cost: ([x, t]) => pairCost(x, t, 2) + 2 * COST.transcendental * pairEntries(x, t),
+  backwardCost: ([x, t]) => pairCost(x, t, 3) + COST.transcendental * pairEntries(x, t),
+  // Both operands at the broadcast shape, and the gradients before they are summed back down.
+  workspace: ([x, t]) => ({ scratch: 4 * pairEntries(x, t) }),
 };
 
 export const LOSS_OPS: OpDef[] = [softmaxCe, svm, maxMargin, mse, sigmoidBce];

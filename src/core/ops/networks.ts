@@ -6,8 +6,9 @@ import { fail, ok, type ShapeFail, type ShapeResult } from '../shapes/broadcast'
 import { normAxis } from '../shapes/axes';
 import { dimsEqual, formatDimValues, formatShape, lit, namesConflict, type Dim } from '../shapes/shape';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
-import { aroundAxis, Tensor, unravel, sizeOf } from '../tensor/tensor';
+import { aroundAxis, Tensor, unravel } from '../tensor/tensor';
 import { X_PARAM } from './kit';
+import { COST, entries, gemmCost, needed } from './cost';
 import { attrOr, type AttrValue, type Attrs, type OpDef, type ShapeContext } from './op';
 import { E } from '../lang/print';
 import { dimExpr } from './deriveKit';
@@ -140,6 +141,18 @@ function softmaxAlong(x: Tensor, axis: number, log: boolean): Tensor {
 
 // ------------------------------------------------------------------ softmax / log_softmax
 
+/** The slices softmax normalises: one callback each. */
+function groupsOf(x: readonly number[], attrs: Attrs): number {
+  const axis = softmaxAxis(x.length, attrOr(attrs, 'axis', -1)) ?? 0;
+  const len = x.length ? x[axis] : 1;
+  return len > 0 ? entries(x) / len : 0;
+}
+
+/** The max, one exp per entry and the normalisation, per slice. */
+function softmaxCost(x: readonly number[], attrs: Attrs): number {
+  return (2 * COST.entry + COST.transcendental) * entries(x) + groupsOf(x, attrs) * COST.run;
+}
+
 const AXIS_PARAM = { name: 'axis', kind: 'int', default: -1, doc: 'axis to normalise over (default: the last)' } as const;
 
 export const softmax: OpDef = {
@@ -173,7 +186,8 @@ export const softmax: OpDef = {
     });
     return [dx];
   },
-  cost: (s) => 25 * sizeOf(s[0]),
+  cost: ([x], _out, attrs) => softmaxCost(x, attrs),
+  backwardCost: ([x], _out, attrs) => 2 * COST.entry * entries(x) + groupsOf(x, attrs) * COST.run,
 };
 
 export const logSoftmax: OpDef = {
@@ -205,7 +219,8 @@ export const logSoftmax: OpDef = {
     });
     return [dx];
   },
-  cost: (s) => 25 * sizeOf(s[0]),
+  cost: ([x], _out, attrs) => softmaxCost(x, attrs),
+  backwardCost: ([x], _out, attrs) => (2 * COST.entry + COST.transcendental) * entries(x) + groupsOf(x, attrs) * COST.run,
 };
 
 // ------------------------------------------------------------------ maxout
@@ -331,7 +346,20 @@ export const maxout: OpDef = {
     };
     return [dx, needs[1] ? weightGrad(g1) : null, needs[2] ? biasGrad(g1) : null, needs[3] ? weightGrad(g2) : null, needs[4] ? biasGrad(g2) : null];
   },
-  cost: (s, out) => 4 * sizeOf(out) * s[1][0] + 3 * sizeOf(out),
+  // Two affine layers and the max; backward two products for x, two for the weights.
+  cost: ([x, W1], out) => {
+    const [D, H] = W1;
+    const M = x.length === 1 ? 1 : x[0];
+    return 2 * gemmCost(M, H, D) + 3 * COST.entry * entries(out);
+  },
+  backwardCost: ([x, W1], out, _attrs, needs) => {
+    const [D, H] = W1;
+    const M = x.length === 1 ? 1 : x[0];
+    const weights = (k: number) => (needed(needs, k) ? gemmCost(D, H, M) : 0) + (needed(needs, k + 1) ? COST.entry * entries(out) : 0);
+    return (needed(needs, 0) ? 2 * gemmCost(M, D, H) : 0) + weights(1) + weights(3) + 3 * COST.entry * entries(out);
+  },
+  // Both pieces' outputs, kept for backward; backward splits the gradient between them.
+  workspace: (_s, out) => ({ saved: 2 * entries(out), scratch: 2 * entries(out) }),
 };
 
 // ------------------------------------------------------------------ dropout
@@ -380,7 +408,11 @@ export const dropout: OpDef = {
     for (let i = 0; i < dx.size; i++) dx.data[i] = grad.data[i] * mask[i];
     return [dx];
   },
-  cost: (s) => 3 * sizeOf(s[0]),
+  // The random numbers are drawn once per run (a PRNG step each, the costliest part), then cached.
+  cost: ([x]) => (2 * COST.entry + 3 * COST.transcendental) * entries(x),
+  backwardCost: ([x]) => COST.entry * entries(x),
+  // The mask, and the run's cache of the random numbers behind it.
+  workspace: ([x]) => ({ saved: 2 * entries(x) }),
 };
 
 // ------------------------------------------------------------------ batchnorm
@@ -499,7 +531,10 @@ export const batchnorm: OpDef = {
     }
     return [dx, dgamma, dbeta];
   },
-  cost: (s) => 10 * sizeOf(s[0]),
+  // Three passes down each feature's column (mean, variance, normalise); backward the sums, then dx.
+  cost: ([x]) => 3 * COST.entry * entries(x),
+  backwardCost: ([x], _out, _attrs, needs) => (needed(needs, 0) ? 2 : 1) * COST.entry * entries(x),
+  workspace: ([x]) => ({ saved: entries(x) }),
 };
 
 // ------------------------------------------------------------------ one_hot and pick
@@ -533,7 +568,9 @@ export const oneHot: OpDef = {
     return { value: out };
   },
   backward: ({ needs }) => needs.map(() => null),
-  cost: (_s, out) => sizeOf(out),
+  // The zeros, then one write per label.
+  cost: ([y], out) => 0.3 * entries(out) + COST.entry * entries(y),
+  backwardCost: () => 0,
 };
 
 export const pick: OpDef = {
@@ -569,7 +606,9 @@ export const pick: OpDef = {
     for (let i = 0; i < y.size; i++) dx.data[i * C + y.data[i]] += grad.data[i];
     return [dx, null];
   },
-  cost: (_s, out) => sizeOf(out),
+  cost: (_s, out) => 2 * COST.entry * entries(out),
+  // A gradient of zeros the size of x, but for the picked entries.
+  backwardCost: ([x], out) => COST.zeros * entries(x) + COST.entry * entries(out),
 };
 
 export const NETWORK_OPS: OpDef[] = [softmax, logSoftmax, maxout, dropout, batchnorm, oneHot, pick];

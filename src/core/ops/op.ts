@@ -201,8 +201,23 @@ export interface OpDef extends OpTraits {
    * Only for ops without kinks.
    */
   termSum?: TermSum;
-  /** Rough floating-point operation count, for the resource limits. */
-  cost?(inputShapes: readonly (readonly number[])[], outShape: readonly number[]): number;
+  /**
+   * The work of the forward pass in cost units (ops/cost.ts: about a nanosecond each), counted
+   * from what the kernel's loops really do at these sizes and attributes. The plan holds a run to
+   * its operation budget with it, and the gradient checks their budget. Default: the output's size.
+   */
+  cost?(inputShapes: readonly (readonly number[])[], outShape: readonly number[], attrs: Attrs): number;
+  /**
+   * The work of the backward pass, in the same units, when the inputs flagged in `needs` (default:
+   * all) take a gradient. Default: twice `cost`.
+   */
+  backwardCost?(inputShapes: readonly (readonly number[])[], outShape: readonly number[], attrs: Attrs, needs?: readonly boolean[]): number;
+  /**
+   * Memory the op needs besides its inputs, output and gradients, in float64 elements (an Int32
+   * array counts half): what forward keeps for backward and what a pass allocates for a while.
+   * The plan counts it before anything runs. Default: none.
+   */
+  workspace?(inputShapes: readonly (readonly number[])[], outShape: readonly number[], attrs: Attrs): Workspace;
   /**
    * The backward rule as .grad text: per tensor argument, the gradient expression at the shape of
    * the output (the deriver sums over broadcast axes), null for none, or a sentence saying why
@@ -211,6 +226,17 @@ export interface OpDef extends OpTraits {
   derive?(ctx: DeriveContext): (Expr | null)[] | string;
   /** Computes a gradient from a backward rule: only allowed inside `backward { … }`. */
   backwardOnly?: boolean;
+}
+
+/** An op's memory besides its operands and output, in float64 elements (see OpDef.workspace). */
+export interface Workspace {
+  /** Kept from the forward pass until the backward pass (im2col patches, masks, argmax indices). */
+  saved?: number;
+  /**
+   * Allocated during a pass and released after it: the larger of forward's and backward's
+   * temporaries (backward's beyond one gradient per input).
+   */
+  scratch?: number;
 }
 
 export interface TermSum {

@@ -4,6 +4,7 @@ import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { Tensor } from '../tensor/tensor';
+import { COST, gemmCost, needed } from './cost';
 import type { OpDef } from './op';
 
 /** Each argument's expected layout, and what its axes mean. */
@@ -169,11 +170,21 @@ export const rnn: OpDef = {
     const dh0 = needs[1] ? new Tensor(h0.shape, dhNext) : null;
     return [dx, dh0, dWx, dWh, db];
   },
+  // Per step: two products and a tanh per unit; backward four products and the tanh' per unit.
   cost: (shapes) => {
     const [T, N, D] = shapes[0];
     const H = shapes[3][0];
-    return T * N * H * (2 * (D + H) + 20);
+    return T * (gemmCost(N, H, D) + gemmCost(N, H, H) + (COST.transcendental + COST.entry) * N * H);
   },
+  backwardCost: (shapes, _out, _attrs, needs) => {
+    const [T, N, D] = shapes[0];
+    const H = shapes[3][0];
+    // Every step: the gradient through tanh and back into the previous state; then what is asked for.
+    const asked = (needed(needs, 0) ? gemmCost(N, D, H) : 0) + (needed(needs, 2) ? gemmCost(D, H, N) : 0) + (needed(needs, 3) ? gemmCost(H, H, N) : 0) + (needed(needs, 4) ? COST.entry * N * H : 0);
+    return T * (gemmCost(N, H, H) + 3 * COST.entry * N * H + asked);
+  },
+  // The gradient at the tanh inputs and the one flowing back from the next step.
+  workspace: (shapes) => ({ scratch: 2 * shapes[0][1] * shapes[3][0] }),
 };
 
 export const RECURRENT_OPS: OpDef[] = [rnn];

@@ -5,6 +5,7 @@ import { E } from '../lang/print';
 import { Tensor, aroundAxis, stridesOf } from '../tensor/tensor';
 import { axesAttr, axesOfAttr } from '../shapes/axes';
 import { countExpr, unreduce } from './deriveKit';
+import { COST, entries, runsOf } from './cost';
 import { attrBool, type Attrs, type OpDef, type ParamSpec } from './op';
 import { expandTo, keptSizes, reduceShapeRule, reducedSizes, sumAxes, X_PARAM } from './kit';
 
@@ -37,8 +38,14 @@ export const sum: OpDef = {
   backward({ inputs: [x], grad, attrs }) {
     return [expandTo(grad, x.shape, axesOf(x, attrs))];
   },
-  cost: (s) => s[0].reduce((a, b) => a * b, 1),
+  cost: ([x]) => COST.entry * entries(x),
+  backwardCost: ([x]) => expandCost(x),
 };
+
+/** Broadcasting a reduced tensor back over its input's shape: a copy in strided runs. */
+function expandCost(x: readonly number[]): number {
+  return COST.entry * entries(x) + COST.run * runsOf(x);
+}
 
 export const mean: OpDef = {
   id: 'mean',
@@ -68,7 +75,8 @@ export const mean: OpDef = {
     for (let i = 0; i < g.size; i++) g.data[i] /= n;
     return [g];
   },
-  cost: (s) => s[0].reduce((a, b) => a * b, 1),
+  cost: ([x]) => COST.entry * entries(x),
+  backwardCost: ([x]) => expandCost(x) + COST.entry * entries(x),
 };
 
 /** Max (sign = 1) or min (sign = -1) over axes, with keepdims shape. */
@@ -154,7 +162,11 @@ function extremeOp(id: 'max' | 'min', sign: 1 | -1): OpDef {
       for (let i = 0; i < g.size; i++) g.data[i] = mask[i] ? g.data[i] / c.data[i] : 0;
       return [g];
     },
-    cost: (s) => 2 * s[0].reduce((a, b) => a * b, 1),
+    // One pass per reduced axis; backward finds the winners entry by entry, then spreads.
+    cost: ([x], _out, attrs) => COST.entry * entries(x) * Math.max(1, axesOfAttr(attrs.axis, x.length).length),
+    backwardCost: ([x]) => 3 * COST.entry * entries(x) + 2 * expandCost(x),
+    // The kept extremes; backward's winner mask, tie counts and their broadcasts.
+    workspace: ([x], out) => ({ saved: entries(out), scratch: 2.5 * entries(x) }),
   };
 }
 
@@ -198,7 +210,10 @@ export const logsumexp: OpDef = {
     for (let i = 0; i < g.size; i++) g.data[i] *= Math.exp(x.data[i] - ob.data[i]);
     return [g];
   },
-  cost: (s) => 30 * s[0].reduce((a, b) => a * b, 1),
+  // The max, its broadcast, one exp per entry and the sum; backward two broadcasts and the exps.
+  cost: ([x]) => (2 * COST.entry + COST.transcendental) * entries(x) + expandCost(x),
+  backwardCost: ([x]) => COST.transcendental * entries(x) + 2 * expandCost(x),
+  workspace: ([x]) => ({ scratch: 2 * entries(x) }),
 };
 
 export { extremeKept };

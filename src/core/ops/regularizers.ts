@@ -1,7 +1,8 @@
 // Weight penalties: each sums over every element of a weight tensor and returns a scalar, so the
 // backward pass is elementwise: every weight receives the upstream gradient times the local slope.
 import { fail, ok } from '../shapes/broadcast';
-import { Tensor, sizeOf } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { COST, entries } from './cost';
 import type { Attrs, OpDef, ParamSpec } from './op';
 import { E } from '../lang/print';
 
@@ -21,7 +22,8 @@ function signKinks(W: Tensor): Int32Array {
 
 /** sign(w) with sign(0) = 0, as torch.sign and the subgradient of |w| PyTorch uses. */
 function sgn(w: number): number {
-  return w > 0 ? 1 : w < 0 ? -1 : 0;
+  // Without a branch: random weights' signs would mispredict one.
+  return +(w > 0) - +(w < 0);
 }
 
 export const l2: OpDef = {
@@ -51,7 +53,8 @@ export const l2: OpDef = {
     for (let i = 0; i < W.size; i++) dW.data[i] = k * W.data[i];
     return [dW];
   },
-  cost: (s) => 2 * sizeOf(s[0]),
+  cost: ([w]) => 0.4 * COST.entry * entries(w),
+  backwardCost: ([w]) => COST.entry * entries(w),
 };
 
 export const l1: OpDef = {
@@ -76,7 +79,8 @@ export const l1: OpDef = {
     for (let i = 0; i < W.size; i++) dW.data[i] = g * sgn(W.data[i]);
     return [dW];
   },
-  cost: (s) => 2 * sizeOf(s[0]),
+  cost: ([w]) => 0.4 * COST.entry * entries(w),
+  backwardCost: ([w]) => COST.entry * entries(w),
 };
 
 export const elastic: OpDef = {
@@ -110,7 +114,8 @@ export const elastic: OpDef = {
     for (let i = 0; i < W.size; i++) dW.data[i] = g * (b2 * W.data[i] + sgn(W.data[i]));
     return [dW];
   },
-  cost: (s) => 4 * sizeOf(s[0]),
+  cost: ([w]) => 0.5 * COST.entry * entries(w),
+  backwardCost: ([w]) => COST.entry * entries(w),
 };
 
 export const REGULARIZER_OPS: OpDef[] = [l2, l1, elastic];

@@ -5,6 +5,7 @@ import { normAxis } from '../shapes/axes';
 import { derived, dimsEqual, formatDimValues, formatShape, lit, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { Tensor, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
+import { COST, entries } from './cost';
 import { attrOr, type Attrs, type OpDef, type ParamSpec, type ShapeArg, type ShapeContext } from './op';
 import { E } from '../lang/print';
 import { dimExpr } from './deriveKit';
@@ -213,7 +214,9 @@ export const reshape: OpDef = {
   backward({ inputs: [x], grad }) {
     return [new Tensor(x.shape, grad.data.slice())];
   },
-  cost: (s) => sizeOf(s[0]),
+  // One copy each way (a block copy).
+  cost: ([x]) => 0.4 * entries(x),
+  backwardCost: ([x]) => 0.4 * entries(x),
 };
 
 // ------------------------------------------------------------------ concat / stack
@@ -340,8 +343,15 @@ export const concat: OpDef = {
       return g;
     });
   },
-  cost: (_s, out) => sizeOf(out),
+  cost: (shapes, out, attrs) => joinCost(shapes, out, normAxis(attrOr(attrs, 'axis', 0), out.length) ?? 0, 0.4),
+  // Slicing back allocates each part's gradient anew.
+  backwardCost: (shapes, out, attrs) => joinCost(shapes, out, normAxis(attrOr(attrs, 'axis', 0), out.length) ?? 0, 0.8),
 };
+
+/** Joining (or slicing back) copies one block per part and outer index: few long blocks or many short ones. */
+function joinCost(parts: readonly (readonly number[])[], out: readonly number[], axis: number, perEntry: number): number {
+  return perEntry * entries(out) + 4 * COST.run * parts.length * entries(out.slice(0, axis));
+}
 
 function stackShape(ctx: ShapeContext, attrs: Attrs): ShapeResult {
   const op = ctx.label;
@@ -403,7 +413,9 @@ export const stack: OpDef = {
     const axis = normAxis(attrOr(attrs, 'axis', 0), inputs[0].rank + 1) ?? 0;
     return inputs.map((t, k) => (needs[k] ? sliceAlong(grad, axis, k, 1).reshaped(t.shape) : null));
   },
-  cost: (_s, out) => sizeOf(out),
+  cost: (shapes, out, attrs) => joinCost(shapes, out, normAxis(attrOr(attrs, 'axis', 0), out.length) ?? 0, 0.4),
+  // Slicing back allocates each part's gradient anew.
+  backwardCost: (shapes, out, attrs) => joinCost(shapes, out, normAxis(attrOr(attrs, 'axis', 0), out.length) ?? 0, 0.8),
 };
 
 // ------------------------------------------------------------------ expand_dims, ones_like, zeros_like
@@ -430,6 +442,9 @@ export const expandDims: OpDef = {
   backward({ inputs: [x], grad }) {
     return [new Tensor(x.shape, grad.data)];
   },
+  // A view: the data is shared.
+  cost: () => 0,
+  backwardCost: () => 0,
 };
 
 function constantLike(id: 'ones_like' | 'zeros_like', v: number): OpDef {
@@ -444,6 +459,8 @@ function constantLike(id: 'ones_like' | 'zeros_like', v: number): OpDef {
     shape: (ctx) => ok(ctx.types[0].shape),
     forward: ([x]) => ({ value: Tensor.full(x.shape, v) }),
     backward: () => [null],
+    cost: ([x]) => (v === 0 ? COST.zeros : 0.4) * entries(x),
+    backwardCost: () => 0,
   };
 }
 

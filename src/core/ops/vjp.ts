@@ -11,6 +11,7 @@ import { batchnorm, maxout } from './networks';
 import { groupnorm } from './normalization';
 import { lstm } from './lstm';
 import { index } from './arithmetic';
+import { backwardCost, entries, forwardCost } from './cost';
 import type { IndexSpec, OpDef } from './op';
 import { rnn } from './recurrent';
 
@@ -45,7 +46,13 @@ function gradientFunction(op: OpDef, k: number): OpDef {
       return { value: grads[k] ?? new Tensor(args[k].shape) };
     },
     backward: () => [],
-    cost: (shapes, out) => 3 * (op.cost ? op.cost(shapes.slice(1), shapes[0]) : out.reduce((a, b) => a * b, 1)),
+    // The op's forward and backward passes, whose output and workspace live while it runs.
+    cost: (shapes, _out, attrs) => forwardCost(op, shapes.slice(1), shapes[0], attrs) + backwardCost(op, shapes.slice(1), shapes[0], attrs, shapes.slice(1).map((_, i) => i === k)),
+    backwardCost: () => 0,
+    workspace: (shapes, _out, attrs) => {
+      const ws = op.workspace?.(shapes.slice(1), shapes[0], attrs) ?? {};
+      return { scratch: entries(shapes[0]) + (ws.saved ?? 0) + (ws.scratch ?? 0) + shapes.slice(1).reduce((a, s, i) => a + (i === k ? 0 : entries(s)), 0) };
+    },
   };
 }
 
@@ -78,6 +85,8 @@ export const indexGrad: OpDef = {
     return { value: dx ?? new Tensor(x.shape) };
   },
   backward: () => [],
+  cost: ([dout, x]) => index.backwardCost?.([x], dout, {}) ?? entries(x),
+  backwardCost: () => 0,
 };
 
 function atItems(v: unknown): IndexSpec[] {

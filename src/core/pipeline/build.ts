@@ -3,7 +3,9 @@
 // once `plan` has counted the whole run against the budget.
 import { Tensor } from '../tensor/tensor';
 import { initRecipe, type InitRecipe } from '../engine/init';
-import { GraphBuilder } from '../engine/lower';
+import { GraphBuilder, GraphTooLarge } from '../engine/lower';
+import { CORE_DEFAULTS, limitText } from '../defaults';
+import type { Statement } from '../lang/ast';
 import { elementsOf, withinElementLimit } from './plan';
 import type { AnalysisSession, AnalyzeOptions } from './session';
 import type { Typed } from './typecheck';
@@ -16,16 +18,36 @@ export function build(session: AnalysisSession, typed: Typed, options: AnalyzeOp
   const res = session.resolution;
   if (!res) throw new Error('internal: build before typecheck');
   const leaves: LeafInits = new Map();
-  const builder = new GraphBuilder(sink, res.gates, (g) => sink.hasErrorWithin(g.decl.span));
+  const builder = new GraphBuilder(sink, res.gates, (g) => sink.hasErrorWithin(g.decl.span), options.maxNodes ?? CORE_DEFAULTS.maxNodes);
   for (const s of program.statements) {
+    try {
+      lowerStatement(s);
+    } catch (e) {
+      if (!(e instanceof GraphTooLarge)) throw e;
+      sink.error(
+        'too-large',
+        `lowering this statement takes the graph past ${limitText(e.limit)} operations, so nothing runs (a gate's body is inlined at every call, so gates that call gates multiply their operations); ` +
+          `split the network, or call fewer gates from gates`,
+        s.span,
+      );
+      session.graph = null;
+      return leaves;
+    }
+  }
+  const root = session.analysis.root;
+  session.graph = builder.graph(root ? (builder.named.get(root) ?? null) : null);
+  return leaves;
+
+  function lowerStatement(s: Statement): void {
+    if (!res) return;
     if (s.kind === 'decl') {
       const t = typed.declTypes.get(s);
-      if (!t) continue;
+      if (!t) return;
       const sizes = t.shape.map((d) => d.size ?? 0);
-      if (!withinElementLimit(s, sizes, options, sink)) continue;
+      if (!withinElementLimit(s, sizes, options, sink)) return;
       const given = s.declKind === 'param' ? options.paramValues?.[s.name] : undefined;
       const init = given && given.length === elementsOf(sizes) ? () => new Tensor(sizes, Float64Array.from(given)) : initRecipe(s, sizes, { seed: res.seed, dimSize: (n) => res.dims.get(n)?.size, sink });
-      if (!init) continue;
+      if (!init) return;
       const kind = s.declKind;
       const requiresGrad = kind === 'param' || (kind === 'input' && !t.isInt);
       const id = builder.addLeaf(kind, s.name, t, s.span, null, requiresGrad);
@@ -35,7 +57,4 @@ export function build(session: AnalysisSession, typed: Typed, options: AnalyzeOp
       builder.lowerAssign(s, typed.infer, typed.env);
     }
   }
-  const root = session.analysis.root;
-  session.graph = builder.graph(root ? (builder.named.get(root) ?? null) : null);
-  return leaves;
 }

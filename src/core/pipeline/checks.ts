@@ -5,7 +5,7 @@ import type { GradCheckEntry, StepSweep } from '../model';
 import { throwIfCancelled } from '../cancel';
 import { checkGates, gateCallRegion } from '../checks/gateChecks';
 import { DEFAULT_GRADCHECK, downstreamOf, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
-import { stepSweep } from '../checks/stepSweep';
+import { stepSweep, sweepCost } from '../checks/stepSweep';
 import { analyticKey, checkTensors } from '../checks/tensorChecks';
 import { Fingerprints } from '../engine/fingerprint';
 import type { Graph } from '../engine/graph';
@@ -33,7 +33,7 @@ export function runChecks(session: AnalysisSession, ex: Execution, options: Anal
   session.checks = checks;
   analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }, k) => ({ ...rest, worst: locateKinks(checks[k], graph, session.lineMap), range: session.lineMap.range(span) }));
   throwIfCancelled(options.isCancelled);
-  analysis.sweep = defaultSweep(checks, graph, ex, memo);
+  analysis.sweep = defaultSweep(checks, graph, ex, opts, memo);
 }
 
 /**
@@ -56,8 +56,8 @@ function locateKinks(c: SpanCheck, graph: Graph, lines: LineMap): GradCheckEntry
   });
 }
 
-/** The h sweep of the worst entry of the worst param/input check. */
-function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, memo?: CheckMemo): StepSweep | null {
+/** The h sweep of the worst entry of the worst param/input check (when it fits in one target's check budget). */
+function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, opts: GradCheckOptions, memo?: CheckMemo): StepSweep | null {
   const tensorChecks = checks.filter((c) => c.kind === 'tensor' && c.worst.length > 0);
   if (!tensorChecks.length) return null;
   const worst = tensorChecks.reduce((a, b) => (b.maxRelError > a.maxRelError ? b : a));
@@ -65,6 +65,7 @@ function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, memo?: C
   const entry = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
   if (id === undefined) return null;
   const flat = ravel(entry.index, graph.nodes[id].sizes);
+  if (sweepCost(graph, id) > opts.maxFlopsPerTarget) return null;
   const run = () => stepSweep(graph, ex, worst.target, flat);
   return memo ? memo.cache.getOrCompute(`sweep|${worst.target}|${flat}|${analyticKey(graph, memo.fingerprints)}`, run) : run();
 }

@@ -1,15 +1,23 @@
-// Stage 3, plan: what the run will cost — every tensor it will hold and every operation it will
-// do — counted against the budget before anything of that size is allocated. A file over the
-// budget gets a `too-large` diagnostic, never an out-of-memory.
-import { CORE_DEFAULTS, NUMBER_SETTINGS } from '../defaults';
+// Stage 3, plan: what the run will cost — every float64 it will hold (leaves, values, gradients,
+// what ops keep for their backward pass, the largest workspace) and every operation it will do —
+// counted against the budget before anything of that size is allocated. A file over the budget
+// gets a `too-large` diagnostic, never an out-of-memory or an hour-long run. The gradient checks'
+// working memory is planned too: when only the checks do not fit, they are skipped with a note.
+import { CORE_DEFAULTS, limitText, NUMBER_SETTINGS } from '../defaults';
 import type { DiagnosticSink } from '../diagnostics';
-import type { Graph } from '../engine/graph';
+import type { Graph, GraphNode } from '../engine/graph';
+import { formatNumber } from '../format/number';
 import type { TensorDecl } from '../lang/ast';
+import { backwardCost, COST, forwardCost } from '../ops/cost';
+import { isLabelArgument } from '../ops/op';
 import { formatShape } from '../shapes/shape';
 import type { AnalyzeOptions } from './session';
 
 export const DEFAULT_MAX_ELEMENTS: number = NUMBER_SETTINGS.maxElements.default;
 export const DEFAULT_MAX_FLOPS: number = CORE_DEFAULTS.maxFlops;
+
+/** Stacked values a batched gradient check may keep (checks/batched: BATCH_BUDGET), with its arena. */
+const BATCHED_CHECK_ELEMENTS = 2 * (1 << 22);
 
 export function elementsOf(sizes: readonly number[]): number {
   return sizes.reduce((a, b) => a * b, 1);
@@ -20,52 +28,126 @@ export function withinElementLimit(s: TensorDecl, sizes: number[], options: Anal
   const limit = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const n = elementsOf(sizes);
   if (n <= limit) return true;
-  sink.error('too-large', `\`${s.name}\` would hold ${sizes.join('×')} = ${n.toLocaleString('en-US')} elements, over the limit of ${limit.toLocaleString('en-US')}; lower the dimension sizes (dims or --dim)`, s.nameSpan);
+  sink.error('too-large', `\`${s.name}\` would hold ${sizes.join('×')} = ${limitText(n)} elements, over the limit of ${limitText(limit)}; lower the dimension sizes (dims or --dim)`, s.nameSpan);
   return false;
 }
 
-/** The whole run — values and gradients of every node, and one forward and backward pass — against the limits. */
-export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticSink): boolean {
+/** What a run will hold and do, counted before it starts. */
+export interface RunPlan {
+  /** Float64 elements held at the peak of the run (an int32 array counts half). */
+  elements: number;
+  /** What the gradient checks hold besides (re-evaluated values, the perturbed copy, batches). */
+  checkElements: number;
+  /** Cost units (≈ ns, ops/cost.ts) of the forward pass, the backward pass and the results. */
+  operations: number;
+  /** Whether the gradient checks fit in the memory budget beside the run. */
+  checksFit: boolean;
+}
+
+interface NodeTally {
+  node: GraphNode;
+  elements: number;
+  operations: number;
+}
+
+/**
+ * The whole run against the limits: every node's value, the gradients the backward pass sends
+ * along each edge (kept for the graph view) and their sums, what each op keeps for backward, the
+ * largest temporary workspace, and the operations of both passes. Null (with a `too-large`
+ * diagnostic on the node that weighs most) when it does not fit.
+ */
+export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticSink): RunPlan | null {
   const maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
-  const maxFlops = options.maxFlops ?? DEFAULT_MAX_FLOPS;
-  let total = 0;
-  let flops = 0;
-  let largest = -1;
-  let costliest = -1;
-  let costliestFlops = 0;
+  const maxOps = options.maxFlops ?? DEFAULT_MAX_FLOPS;
+  const tallies = graph.nodes.map((node) => ({ node, elements: 0, operations: 0 }));
+  const inOrder = new Set(graph.order);
+  // Gradient edges into each node: one tensor per edge, and a new sum for every edge after the first.
+  const edges = new Array<number>(graph.nodes.length).fill(0);
+  let values = 0;
+  let saved = 0;
+  let scratch = 0;
+  let scratchAt: NodeTally | null = null;
+  let forwardValues = 0;
+  let maxLeaf = 0;
   for (const n of graph.nodes) {
-    const count = elementsOf(n.sizes);
-    total += n.requiresGrad ? 2 * count : count;
-    if (largest < 0 || count > elementsOf(graph.nodes[largest].sizes)) largest = n.id;
-    if (n.op) {
-      const c = n.op.cost ? n.op.cost(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes) : count;
-      const withBackward = n.requiresGrad ? 3 * c : c;
-      flops += withBackward;
-      if (withBackward > costliestFlops) {
-        costliestFlops = withBackward;
-        costliest = n.id;
-      }
+    const t = tallies[n.id];
+    const size = elementsOf(n.sizes);
+    values += size;
+    t.elements += size;
+    if (n.kind === 'param' || n.kind === 'input') maxLeaf = Math.max(maxLeaf, size);
+    // A leaf's initial value is drawn when the run starts (counted as random, the costliest).
+    if (n.kind === 'param' || n.kind === 'input' || n.kind === 'const') t.operations += COST.init * size;
+    if (!n.op) continue;
+    const shapes = n.inputs.map((i) => graph.nodes[i].sizes);
+    const ws = n.op.workspace?.(shapes, n.sizes, n.attrs) ?? {};
+    saved += ws.saved ?? 0;
+    t.elements += ws.saved ?? 0;
+    if ((ws.scratch ?? 0) > scratch) {
+      scratch = ws.scratch ?? 0;
+      scratchAt = t;
+    }
+    // Forward nodes run once forward; backward-block nodes once in the backward pass.
+    t.operations += COST.node + forwardCost(n.op, shapes, n.sizes, n.attrs);
+    if (inOrder.has(n.id)) forwardValues += size + (ws.saved ?? 0);
+    if (n.requiresGrad) {
+      const op = n.op;
+      const needs = n.inputs.map((i, j) => graph.nodes[i].requiresGrad && !isLabelArgument(op, j));
+      t.operations += COST.node + backwardCost(op, shapes, n.sizes, n.attrs, needs);
+      n.inputs.forEach((i, j) => {
+        if (needs[j]) edges[i]++;
+      });
     }
   }
-  if (total > maxElements && largest >= 0) {
-    const n = graph.nodes[largest];
+  for (const gc of graph.gateCalls) if (gc.backward) gc.inputNodes.forEach((i) => edges[i]++);
+  let grads = 0;
+  for (const n of graph.nodes) {
+    if (!n.requiresGrad && n.id !== graph.root) continue;
+    const k = Math.max(1, edges[n.id]);
+    const size = elementsOf(n.sizes);
+    grads += (2 * k - 1) * size;
+    tallies[n.id].elements += (2 * k - 1) * size;
+    // Each sum past the first edge adds two gradients entry by entry.
+    tallies[n.id].operations += (k - 1) * COST.entry * size;
+  }
+  if (scratchAt) scratchAt.elements += scratch;
+  const elements = values + grads + saved + scratch;
+  // Statistics of every value and gradient for the views: two passes each.
+  const operations = tallies.reduce((a, t) => a + t.operations, 0) + 2 * COST.entry * (values + grads);
+  const heaviest = (key: 'elements' | 'operations') => tallies.reduce((a, b) => (b[key] > a[key] ? b : a));
+  if (elements > maxElements) {
+    const t = heaviest('elements');
     sink.error(
       'too-large',
-      `running this file needs ${total.toLocaleString('en-US')} tensor elements (values and gradients), over the limit of ${maxElements.toLocaleString('en-US')}; ` +
-        `the largest tensor here is ${formatShape(n.type.shape)} = ${elementsOf(n.sizes).toLocaleString('en-US')} elements. Lower the dimension sizes.`,
-      n.span,
+      `running this file needs about ${limitText(Math.ceil(elements))} float64 elements (values ${limitText(values)}, gradients ${limitText(grads)}, kept for the backward pass ${limitText(Math.ceil(saved))}, ` +
+        `working memory ${limitText(Math.ceil(scratch))}), over the limit of ${limitText(maxElements)} (gradlens.maxElements, --max-elements); ` +
+        `the most is held here: this ${describe(t.node)} (${limitText(Math.ceil(t.elements))}). Lower the dimension sizes.`,
+      t.node.span,
     );
-    return false;
+    return null;
   }
-  if (flops > maxFlops && costliest >= 0) {
-    const n = graph.nodes[costliest];
+  if (operations > maxOps) {
+    const t = heaviest('operations');
     sink.error(
       'too-large',
-      `one forward and backward pass would cost about ${flops.toExponential(1)} floating-point operations, over the limit of ${maxFlops.toExponential(1)}; ` +
-        `the costliest operation is this \`${n.label}\` (${costliestFlops.toExponential(1)}). Lower the dimension sizes.`,
-      n.span,
+      `one forward and backward pass would take about ${formatNumber(operations)} operations (≈ ${seconds(operations)}), over the limit of ${formatNumber(maxOps)} (≈ ${seconds(maxOps)}); ` +
+        `the costliest is this ${describe(t.node)} (${formatNumber(t.operations)}, ≈ ${seconds(t.operations)}). Lower the dimension sizes${t.node.op?.signature.some((p) => p.name === 'size') ? ' or the window size' : ''}.`,
+      t.node.span,
     );
-    return false;
+    return null;
   }
-  return true;
+  // While a check re-runs its region, the old values stay: at most a second copy of the forward
+  // values and what they keep, the perturbed tensor's copy, their kink sides, and a batch.
+  const checkElements = forwardValues * 1.5 + maxLeaf + BATCHED_CHECK_ELEMENTS;
+  return { elements, checkElements, operations, checksFit: elements + checkElements <= maxElements };
+}
+
+function describe(n: GraphNode): string {
+  const shape = formatShape(n.type.shape);
+  return n.op ? `\`${n.label}\` → ${shape}` : `${n.kind} \`${n.label}\` ${shape}`;
+}
+
+/** Cost units as the time they stand for (one unit ≈ 1 ns). */
+function seconds(units: number): string {
+  const s = units / 1e9;
+  return s < 1 ? `${formatNumber(s * 1000, { digits: 2 })} ms` : `${formatNumber(s, { digits: 2 })} s`;
 }

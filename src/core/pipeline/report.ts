@@ -54,11 +54,10 @@ export function reportSkipped({ checks, skipped, minimumOps }: TensorChecks, opt
 /** Gates called more often than the budget allowed to check: one note per gate, on its name. */
 export function reportSkippedCalls({ skippedCalls }: GateChecks, opts: GradCheckOptions, sink: DiagnosticSink): void {
   for (const g of skippedCalls) {
-    sink.info(
-      'gradcheck-skipped',
-      `\`${g.gate}\` is called ${g.calls} times; its backward block was checked at the inputs of ${g.checked} of the calls (the first, then as far as the gradient-check budget of ${opts.maxFlopsTotal.toExponential(1)} operations allowed). ` +
-        `To check every call, raise the budget (setting gradlens.gradientCheck.maxFlops, or gradlens check --check-flops).`,
-      g.span,
-    );
+    const what =
+      g.checked === 0
+        ? `the backward block of \`${g.gate}\` was not checked: checking even its first call would exceed what is left of the gradient-check budget of ${opts.maxFlopsTotal.toExponential(1)} operations (gates checked earlier in the file used it). `
+        : `\`${g.gate}\` is called ${g.calls} times; its backward block was checked at the inputs of ${g.checked} of the calls (the first, then as far as the gradient-check budget of ${opts.maxFlopsTotal.toExponential(1)} operations allowed). `;
+    sink.info('gradcheck-skipped', `${what}To check every call, raise the budget (setting gradlens.gradientCheck.maxFlops, or gradlens check --check-flops).`, g.span);
   }
 }

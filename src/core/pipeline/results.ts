@@ -10,6 +10,7 @@ import type { ValueType } from '../ops/op';
 import { buildGraphView } from '../graphView';
 import { statsOf } from '../stats';
 import type { LineMap, Span } from '../text';
+import { limitText } from '../defaults';
 import type { AnalysisSession } from './session';
 
 /** Fills the Analysis' nodes and graph view (values and gradients when the run happened). */
@@ -17,13 +18,20 @@ export function publishResults(session: AnalysisSession, ex: Execution | null, t
   const { analysis, graph } = session;
   if (!graph) return;
   analysis.nodes = nodeResults(session, ex, types);
-  analysis.graphView = buildGraphView(graph, ex, toDiagnostics(session.sink.items, session.lineMap), analysis.gradchecks, session.lineMap);
+  analysis.graphView = buildGraphView(graph, ex, toDiagnostics(session.sink.items, session.lineMap, session.sink.dropped), analysis.gradchecks, session.lineMap);
 }
 
 function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<string, ValueType>): NodeResult[] {
   const { program, graph, lineMap } = session;
   if (!graph) return [];
   const out: NodeResult[] = [];
+  // What the Analysis may still carry: a tensor's arrays come whole or not at all, in statement order.
+  let budget = session.maxValuesPerAnalysis ?? Infinity;
+  const take = (t: { size: number } | null): boolean => {
+    if (t === null || t.size > (session.maxValuesPerNode ?? Infinity) || t.size > budget) return false;
+    budget -= t.size;
+    return true;
+  };
   for (const s of program.statements) {
     if (s.kind !== 'decl' && s.kind !== 'assign') continue;
     const id = graph.named.get(s.name);
@@ -34,7 +42,8 @@ function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<
     const node = graph.nodes[id];
     const value = ex?.values[id] ?? null;
     const grad = ex?.grads[id] ?? null;
-    const include = (t: { size: number } | null) => t !== null && t.size <= (session.maxValuesPerNode ?? Infinity);
+    const withValue = take(value);
+    const withGrad = take(grad);
     const kind: NodeKindOut = s.kind === 'decl' ? s.declKind : 'node';
     const r: NodeResult = {
       name: s.name,
@@ -46,9 +55,9 @@ function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<
       range: lineMap.range(s.nameSpan),
       statementRange: lineMap.range(s.span),
       shapeWritten: s.kind === 'decl' ? !!s.type?.shape : false,
-      value: value && include(value) ? Array.from(value.data) : null,
-      grad: grad && include(grad) ? Array.from(grad.data) : null,
-      truncated: (value !== null && !include(value)) || (grad !== null && !include(grad)),
+      value: value && withValue ? Array.from(value.data) : null,
+      grad: grad && withGrad ? Array.from(grad.data) : null,
+      truncated: (value !== null && !withValue) || (grad !== null && !withGrad),
       valueStats: value ? statsOf(value) : null,
       gradStats: grad ? statsOf(grad) : null,
     };
@@ -69,14 +78,24 @@ function recordsInside(graph: Graph, ex: Execution | null, s: Assign | TensorDec
   return undefined;
 }
 
-export function toDiagnostics(items: SpanDiagnostic[], lineMap: LineMap): Diagnostic[] {
+export function toDiagnostics(items: SpanDiagnostic[], lineMap: LineMap, dropped = 0): Diagnostic[] {
   const sorted = [...items].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
-  return sorted.map((d) => {
+  const out = sorted.map((d) => {
     const out: Diagnostic = { severity: d.severity, code: d.code, message: d.message, range: lineMap.range(d.span) };
     if (d.related?.length) out.related = d.related.map((r) => ({ message: r.message, range: lineMap.range(r.span) }));
     if (d.fixes?.length) out.fixes = d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((e) => ({ range: lineMap.range(e.span), newText: e.newText })) }));
     return out;
   });
+  const last = out[out.length - 1];
+  if (dropped > 0 && last) {
+    out.push({
+      severity: 'warning',
+      code: 'too-large',
+      message: `${limitText(dropped)} more problem${dropped === 1 ? ' is' : 's are'} not listed: GradLens reports at most ${limitText(out.length)} per file. Fix these first`,
+      range: last.range,
+    });
+  }
+  return out;
 }
 
 /** What the editor shows about gates: ranges, local names with shapes, values at the first call. */

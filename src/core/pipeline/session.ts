@@ -2,6 +2,7 @@
 // stage (typecheck → build → plan → execute → checks → results) takes the session and adds its part.
 import type { Analysis, AnalysisPhase } from '../model';
 import type { CancelCheck } from '../cancel';
+import type { MemoryProbe } from '../memoryGuard';
 import type { CheckCache } from '../checks/checkCache';
 import type { GradCheckOptions, SpanCheck } from '../checks/gradcheck';
 import type { DiagnosticSink } from '../diagnostics';
@@ -35,6 +36,8 @@ export interface AnalyzeOptions {
    * (the editor does not need 200,000 numbers per keystroke). Default: all values.
    */
   maxValuesPerNode?: number;
+  /** Value and gradient entries the Analysis carries in all (default CORE_DEFAULTS.maxValuesPerAnalysis); later tensors keep statistics only. */
+  maxValuesPerAnalysis?: number;
   /** Values for params instead of their initial values (checks after a few training steps). */
   paramValues?: Record<string, number[]>;
   /**
@@ -53,6 +56,14 @@ export interface AnalyzeOptions {
    * own (a copy: the run goes on filling in the session's); the finished one is the return value.
    */
   onPhase?: (phase: AnalysisPhase, snapshot: Analysis) => void;
+  /**
+   * Measures what the thread holds while the run goes on (the CLI and the editor's worker pass
+   * one): past the memory budget (maxElements float64s and a fixed margin) the run stops with a
+   * `too-large` diagnostic. Without it only the plan bounds memory.
+   */
+  memory?: MemoryProbe;
+  /** Most nodes of the lowered graph (default CORE_DEFAULTS.maxNodes). */
+  maxNodes?: number;
 }
 
 /** Everything the stages produced, for callers that need more than the Analysis (gradient checks). */
@@ -69,6 +80,7 @@ export interface AnalysisSession {
   /** Types of every gate's local names, at the gate's declared (symbolic) shapes. */
   gateTypes: Map<string, Map<string, ValueType>>;
   maxValuesPerNode?: number;
+  maxValuesPerAnalysis?: number;
   lineMap: LineMap;
   sink: DiagnosticSink;
 }

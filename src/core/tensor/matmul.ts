@@ -46,8 +46,7 @@ export function gemm(
   accumulate: boolean,
 ): void {
   if (M <= 0 || N <= 0) return;
-  // Below this many multiply-adds, packing and the call into wasm cost more than they save.
-  if (M * N * K >= WASM_MIN_WORK && M >= 2 && N >= 4) {
+  if (usesPackedKernel(M, N, K)) {
     const k = kernel();
     if (k && gemmWasm(k, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
   }
@@ -55,6 +54,15 @@ export function gemm(
 }
 
 const WASM_MIN_WORK = 2048;
+
+/**
+ * Whether a product of these sizes runs on the packed WebAssembly kernel (when the machine has
+ * it): below this many multiply-adds, packing and the call into wasm cost more than they save.
+ * The cost model (ops/cost.ts) prices the two paths apart.
+ */
+export function usesPackedKernel(M: number, N: number, K: number): boolean {
+  return M * N * K >= WASM_MIN_WORK && M >= 2 && N >= 4;
+}
 
 let rowScratch = new Float64Array(256);
 

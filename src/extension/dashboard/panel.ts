@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { AnalysisClient } from '../client/analysisClient';
 import { LANGUAGE_ID } from '../client/startClient';
+import { restoredGradUri } from '../../shared/webviewProtocol';
 import { Disposable } from '../disposable';
 import { WebviewController } from './controller';
 import { renderHtml, webviewOptions } from './html';
@@ -55,7 +56,9 @@ export class DashboardPanel extends Disposable {
   static registerSerializer(extensionUri: vscode.Uri, service: AnalysisClient, log: vscode.OutputChannel): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: SavedState | undefined) => {
-        const uri = state?.uri ? vscode.Uri.parse(state.uri) : activeGradUri();
+        // Only a .grad document from the saved state; anything else follows the active editor.
+        const saved = restoredGradUri(state);
+        const uri = saved ? vscode.Uri.parse(saved) : activeGradUri();
         DashboardPanel.current?.dispose();
         DashboardPanel.current = new DashboardPanel(panel, extensionUri, service, log, uri);
       },

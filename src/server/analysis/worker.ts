@@ -11,6 +11,7 @@ import { stepSweep } from '../../core';
 import { lossLandscape } from '../../core';
 import { train } from '../../core';
 import { ravel } from '../../core';
+import { nodeMemoryProbe } from './memoryProbe';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 
 // The extension writes the id of a cancelled request into slot id % length of this shared
@@ -19,6 +20,9 @@ const cancelSlots = (workerData as { cancelSlots?: Int32Array } | null)?.cancelS
 // Gradient checks kept across keystrokes (and documents: keys are content, not files), so an
 // edit re-runs only the checks it can change.
 const checkCache = new CheckCache();
+// The worker's own typed arrays (Node counts them per isolate), which V8's heap limit does not
+// cover: past the budget a run stops with a `too-large` error instead of growing the process.
+const memory = nodeMemoryProbe();
 
 function post(res: WorkerResponse): void {
   parentPort?.postMessage(res);
@@ -37,6 +41,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         fileName: req.params.fileName,
         checkCache,
         isCancelled: control.cancelled,
+        memory,
         onPhase: (_phase, snapshot) => post({ id: req.id, progress: { done: 0, total: 1, partial: snapshot } }),
       });
     case 'derive':
@@ -46,17 +51,17 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return exportScript(target, text, options);
     }
     case 'sweep': {
-      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false });
+      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false, memory });
       const id = s.graph?.named.get(req.params.target);
       if (!s.graph || !s.execution || id === undefined) return null;
       return stepSweep(s.graph, s.execution, req.params.target, ravel(req.params.index, s.graph.nodes[id].sizes));
     }
     case 'landscape': {
-      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false });
+      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false, memory });
       return lossLandscape(s, { grid: req.params.grid, span: req.params.span }, control);
     }
     case 'train': {
-      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false });
+      const s = analyzeSession(req.params.text, { ...req.params.options, gradcheck: false, memory });
       return train(s, req.params, { ...control, partial: (r) => post({ id: req.id, progress: { done: r.losses.length, total: r.steps, partial: r } }) });
     }
   }

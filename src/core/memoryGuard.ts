@@ -1,0 +1,59 @@
+// The run's memory, measured: the plan counts every allocation before the run, and this guard
+// watches what the thread really holds while it runs, so an estimate that falls short still stops
+// cleanly (a `too-large` diagnostic) instead of growing the process — in the editor, the extension
+// host's — until the system kills it. The host measures (a Node worker or the CLI: the isolate's
+// array buffers); the core only compares.
+
+/** Bytes of typed arrays the analysing thread holds, and garbage collection when the host allows it. */
+export interface MemoryProbe {
+  heldBytes(): number;
+  /** Frees unreachable buffers now (so that garbage is not counted as held); optional. */
+  collect?(): void;
+}
+
+/** Memory past the budget while running: turned into a `too-large` diagnostic by analyzeSession. */
+export class MemoryBudgetExceeded extends Error {
+  constructor(
+    readonly heldBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(`the run holds ${Math.round(heldBytes / 2 ** 20)} MB of tensors, over its budget of ${Math.round(limitBytes / 2 ** 20)} MB`);
+  }
+}
+
+/** Slack above the planned budget before the guard stops a run: temporaries and the engine's own arrays. */
+export const GUARD_MARGIN_BYTES = 64 * 2 ** 20;
+
+/** Measure at most this often (ms): a measurement costs microseconds, a step may be shorter. */
+const INTERVAL_MS = 2;
+/** Collect garbage at most this often (ms) before deciding that the budget is really exceeded. */
+const COLLECT_INTERVAL_MS = 200;
+
+export class MemoryGuard {
+  private readonly base: number;
+  private lastCheck = -Infinity;
+  private lastCollect = -Infinity;
+
+  constructor(
+    private readonly probe: MemoryProbe,
+    /** Bytes the run may hold beyond what the thread held when it started. */
+    readonly limitBytes: number,
+  ) {
+    this.base = probe.heldBytes();
+  }
+
+  /** Throws MemoryBudgetExceeded when the run holds more than its budget (garbage collected first). */
+  check(): void {
+    const now = performance.now();
+    if (now - this.lastCheck < INTERVAL_MS) return;
+    this.lastCheck = now;
+    let held = this.probe.heldBytes() - this.base;
+    if (held <= this.limitBytes) return;
+    if (this.probe.collect && now - this.lastCollect >= COLLECT_INTERVAL_MS) {
+      this.probe.collect();
+      this.lastCollect = performance.now();
+      held = this.probe.heldBytes() - this.base;
+    }
+    if (held > this.limitBytes) throw new MemoryBudgetExceeded(held, this.limitBytes);
+  }
+}
