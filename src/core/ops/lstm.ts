@@ -5,6 +5,7 @@ import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, type Dim } from '../shapes/shape';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { Tensor } from '../tensor/tensor';
+import { COST, gemmCost, needed } from './cost';
 import type { OpDef, ShapeContext } from './op';
 
 const FORMS: [string, string][] = [
@@ -151,10 +152,27 @@ export const lstm: OpDef = {
     record?.('timestepGradNorms', norms);
     return [dx, needs[1] ? new Tensor(h0.shape, dhNext) : null, needs[2] ? new Tensor(c0.shape, dcNext) : null, dWx, dWh, db];
   },
+  // Per step: the two products into the 4H gate pre-activations, a σ or tanh per gate entry, then
+  // the cell update and tanh(c) per unit.
   cost: (shapes) => {
     const [T, N, D] = shapes[0];
     const H = shapes[1][1];
-    return T * N * 4 * H * (2 * (D + H) + 30);
+    return T * (gemmCost(N, 4 * H, D) + gemmCost(N, 4 * H, H) + (COST.transcendental + COST.entry) * N * 4 * H + (COST.transcendental + 4 * COST.entry) * N * H);
+  },
+  // Per step: the gate gradients (a few entry operations each), the product back into h_{t−1},
+  // then what is asked for (dx, the weight and bias sums over the steps).
+  backwardCost: (shapes, _out, _attrs, needs) => {
+    const [T, N, D] = shapes[0];
+    const H = shapes[1][1];
+    const asked = (needed(needs, 0) ? gemmCost(N, D, 4 * H) : 0) + (needed(needs, 3) ? gemmCost(D, 4 * H, N) : 0) + (needed(needs, 4) ? gemmCost(H, 4 * H, N) : 0) + (needed(needs, 5) ? COST.entry * N * 4 * H : 0);
+    return T * (gemmCost(N, H, 4 * H) + 6 * COST.entry * N * 4 * H + asked);
+  },
+  // Kept for backward: every step's gate activations (4H), cell states and tanh(c) (H each);
+  // backward's temporaries: one step's gate gradients and the two states flowing back.
+  workspace: (shapes) => {
+    const [T, N] = shapes[0];
+    const H = shapes[1][1];
+    return { saved: T * N * 6 * H, scratch: N * 6 * H };
   },
 };
 

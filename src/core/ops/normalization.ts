@@ -263,6 +263,9 @@ export const layernorm: OpDef = {
   },
   backward: ({ inputs: [x, gamma], grad, saved, needs }) => normBackward(x, gamma, grad, saved as NormSaved, needs),
   cost: (s) => 12 * sizeOf(s[0]),
+  // x̂ (one entry per input entry) and 1/σ per normalised set (counted as one per row of the last
+  // axis, never fewer than the sets) are kept for backward.
+  workspace: (s) => ({ saved: sizeOf(s[0]) + sizeOf(s[0]) / Math.max(1, s[0][s[0].length - 1] ?? 1) }),
   derive({ args: [x, gamma], grad, attrExprs, let: bind }) {
     const { xhat, dv } = normalizedBackward(bind, x, () => E.bin('*', grad, gamma), E.num(-1), attrExprs.eps ?? E.num(1e-5));
     // The deriver sums gamma's and beta's gradients over the leading axes.
@@ -285,6 +288,9 @@ export const batchnorm2d: OpDef = {
   },
   backward: ({ inputs: [x, gamma], grad, saved, needs }) => normBackward(x, gamma, grad, saved as NormSaved, needs),
   cost: (s) => 12 * sizeOf(s[0]),
+  // x̂ (one entry per input entry) and 1/σ per normalised set (counted as one per row of the last
+  // axis, never fewer than the sets) are kept for backward.
+  workspace: (s) => ({ saved: sizeOf(s[0]) + sizeOf(s[0]) / Math.max(1, s[0][s[0].length - 1] ?? 1) }),
   derive({ args: [x, gamma], grad, attrExprs, let: bind }) {
     const axes = allButChannel(4);
     const { xhat, dv } = normalizedBackward(bind, x, () => E.bin('*', grad, channelView(gamma, 4)), axes, attrExprs.eps ?? E.num(1e-5));
@@ -311,6 +317,9 @@ export const groupnorm: OpDef = {
   },
   backward: ({ inputs: [x, gamma], grad, saved, needs }) => normBackward(x, gamma, grad, saved as NormSaved, needs),
   cost: (s) => 12 * sizeOf(s[0]),
+  // x̂ (one entry per input entry) and 1/σ per normalised set (counted as one per row of the last
+  // axis, never fewer than the sets) are kept for backward.
+  workspace: (s) => ({ saved: sizeOf(s[0]) + sizeOf(s[0]) / Math.max(1, s[0][s[0].length - 1] ?? 1) }),
   // No derive rule: its backward reshapes x into groups of C/G channels, which .grad shapes cannot
   // follow for a named C; it is derived through groupnorm_dx, groupnorm_dgamma, groupnorm_dbeta (vjp.ts).
 };

@@ -136,6 +136,32 @@ export const OP_CASES: OpCase[] = [
       arg,
     ),
   ),
+  { op: 'layernorm', program: (n) => `${mat(n)}param g: [C] ~ randn\nparam be: [C] ~ randn\nloss = sum(layernorm(a, g, be) * b)\n` },
+  { op: 'batchnorm2d', program: (n) => `${img(n / 2, 2)}param g: [2] ~ randn\nparam be: [2] ~ randn\nloss = sum(batchnorm2d(x, g, be) * x)\n` },
+  { op: 'groupnorm', program: (n) => `${img(n / 4, 4)}param g: [4] ~ randn\nparam be: [4] ~ randn\nloss = sum(groupnorm(x, g, be, 2) * x)\n` },
+  { op: 'embedding', program: (n) => `dims V = ${side(n)}, D = ${side(n)}, K = ${side(n)}\nparam W: [V, D] ~ randn\ninput idx: int[K] in 0..V\nloss = sum(embedding(W, idx) * 2)\n` },
+  { op: 'naive_softmax_loss', program: (n) => `dims V = ${side(n)}, D = ${side(n)}\nparam v: [D] ~ randn\nparam U: [V, D] ~ randn\ninput o: int in 0..V\nloss = naive_softmax_loss(v, U, o)\n` },
+  { op: 'neg_sampling_loss', program: (n) => `dims V = ${side(n)}, D = ${side(n)}, K = ${side(n)}\nparam v: [D] ~ randn\nparam U: [V, D] ~ randn\ninput o: int in 0..V\ninput neg: int[K] in 0..V\nloss = neg_sampling_loss(v, U, o, neg)\n` },
+  {
+    op: 'lstm',
+    program: (n) => {
+      const m = cube(n);
+      return `dims T = ${m}, N = 4, D = ${m}, H = ${m}, G = ${4 * m}\ninput x: [T, N, D] ~ randn\nparam h0: [N, H] ~ randn\nparam c0: [N, H] ~ randn\nparam Wx: [D, G] ~ randn\nparam Wh: [H, G] ~ randn\nparam b: [G] ~ randn\nloss = sum(lstm(x, h0, c0, Wx, Wh, b))\n`;
+    },
+  },
+  ...['x', 'gamma', 'beta'].map((arg) =>
+    gradientCase(`groupnorm_d${arg}`, (n) => `dims S = ${side(n / 4)}`, [['x', '[1, 4, S, S]', 'randn'], ['gamma', '[4]', 'randn'], ['beta', '[4]', 'randn']], '[1, 4, S, S]', 'groupnorm(x, gamma, beta, 2)', arg, ', 2'),
+  ),
+  ...['x', 'h0', 'c0', 'Wx', 'Wh', 'b'].map((arg) =>
+    gradientCase(
+      `lstm_d${arg}`,
+      (n) => `dims T = ${cube(n)}, N = 4, D = ${cube(n)}, H = ${cube(n)}, G = ${4 * cube(n)}`,
+      [['x', '[T, N, D]', 'randn'], ['h0', '[N, H]', 'randn'], ['c0', '[N, H]', 'randn'], ['Wx', '[D, G]', 'randn'], ['Wh', '[H, G]', 'randn'], ['b', '[G]', 'randn']],
+      '[T, N, H]',
+      'lstm(x, h0, c0, Wx, Wh, b)',
+      arg,
+    ),
+  ),
   ...['x', 'gamma', 'beta'].map((arg) =>
     gradientCase(`batchnorm_d${arg}`, (n) => `dims R = ${side(n)}, C = ${side(n)}`, [['x', '[R, C]', 'randn'], ['gamma', '[C]', 'randn'], ['beta', '[C]', 'randn']], '[R, C]', 'batchnorm(x, gamma, beta)', arg),
   ),
