@@ -218,6 +218,12 @@ export const DIAGNOSTIC_CODES = {
     example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = dout * 2.001\n  }\n}\nloss = sum(double(x) ** 2)\n',
     fix: 'A relative error between the `warn` and `fail` thresholds (`gradlens.gradientCheck.thresholds`, 1e-4 and 1e-2 by default), or above `kinked` (1e-7) for a smooth function, is usually a small mistake or a numerical problem. Try other step sizes (the h sweep) and check kinks.',
   },
+  'autodiff-fallback': {
+    severity: 'info',
+    title: 'Broken backward block differentiated automatically',
+    example: 'dims N = 4, M = 3\ninput x: [N, M]\ninput b: [M]\ngate add(x: [N, M], b: [M]) -> out: [N, M] {\n  out = x + b\n  backward {\n    dx = dout\n    db = dout\n  }\n}\nloss = sum(add(x, b) ** 2)\n',
+    fix: 'A gate whose backward block has an error (here `db` has the wrong shape) is differentiated automatically from its forward pass instead, so the values and gradients of the rest of the file stay visible while you fix it. The gate\'s own gradient checks are marked as failing (not run) until the block is fixed; fix the error the block reports.',
+  },
   'gradcheck-skipped': {
     severity: 'info',
     title: 'Gradient checks skipped (budget)',

@@ -9,6 +9,7 @@ import { registerCommands } from './commands';
 import { DashboardPanel } from './dashboard/panel';
 import { SIDEBAR_VIEW_ID, SidebarDashboard } from './dashboard/sidebarView';
 import { registerDebugger } from './debug/register';
+import { GradEditors } from './gradEditors';
 import { InlineValues } from './inlineValues';
 import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
 import { ChecksTree } from './views/checksTree';
@@ -42,7 +43,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   const checksView = vscode.window.createTreeView('gradlens.checks', { treeDataProvider: checksTree, showCollapseAll: true });
   const stats = new RuntimeStatsMonitor(service);
   const summaries = new Map<string, AnalysisSummary>();
-  const sidebar = new SidebarDashboard(context.extensionUri, service, log);
+  const gradEditors = new GradEditors();
+  const sidebar = new SidebarDashboard(context.extensionUri, service, log, gradEditors);
   let lastDebugView: DebugView | null = null;
 
   // The whole Analysis crosses to this thread only for a document a view shows.
@@ -82,6 +84,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     graphView,
     checksView,
     stats,
+    gradEditors,
     sidebar,
     graphView.onDidChangeVisibility(refreshViews),
     checksView.onDidChangeVisibility(refreshViews),

@@ -16,7 +16,12 @@ export function build(session: AnalysisSession, typed: Typed, options: AnalyzeOp
   const res = session.resolution;
   if (!res) throw new Error('internal: build before typecheck');
   const leaves: LeafInits = new Map();
-  const builder = new GraphBuilder(sink, res.gates, (g) => sink.hasErrorWithin(g.decl.span));
+  const builder = new GraphBuilder(
+    sink,
+    res.gates,
+    (g) => sink.hasErrorWithin(g.decl.span),
+    (g) => g.decl.backward !== null && sink.hasErrorWithin(g.decl.backward.span),
+  );
   for (const s of program.statements) {
     if (s.kind === 'decl') {
       const t = typed.declTypes.get(s);

@@ -40,7 +40,7 @@ export class ChecksTree extends AnalysisTree<Item> {
     if (item.kind === 'check') {
       const c = item.check;
       const t = new vscode.TreeItem(c.target, c.worst.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-      t.description = `${VERDICT_MARK[c.verdict]} ${c.verdict} · ${formatNumber(c.maxRelError)} · ${c.failing}/${c.checked}`;
+      t.description = c.notRun ? `${VERDICT_MARK[c.verdict]} ${c.verdict} · ${c.notRun}` : `${VERDICT_MARK[c.verdict]} ${c.verdict} · ${formatNumber(c.maxRelError)} · ${c.failing}/${c.checked}`;
       const [icon, color] = ICONS[c.verdict];
       t.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
       t.tooltip = new vscode.MarkdownString(checkMarkdown(c, r.thresholds));

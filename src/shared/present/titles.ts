@@ -28,6 +28,7 @@ export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   const checks = a.gradchecks.filter((c) => c.target.startsWith(`${g.name}.`));
   if (!g.backwardRange) return 'autodiff (no backward block)';
   if (checks.length === 0) return g.calls === 0 ? 'not called' : 'not checked';
+  if (checks.some((c) => c.notRun)) return `${VERDICT_MARK.fail} backward has an error · autodiff in its place`;
   const v = worstVerdict(checks);
   if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${formatNumber(Math.max(...checks.map((c) => c.maxRelError)))}`;
   const worst = checks.filter((c) => c.verdict === v).sort((x, y) => y.maxRelError - x.maxRelError)[0];
