@@ -6,7 +6,7 @@ export { analyze, analyzeSession, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_FLOPS, type 
 export { LineMap, span } from './text';
 export { DiagnosticSink } from './diagnostics';
 export { CheckCache } from './checks/checkCache';
-export { deriveGateInText, type DeriveResult } from './checks/derive';
+export { deriveGateInText, type DeriveResult, type DerivedGradient } from './checks/derive';
 export { stepSweep } from './checks/stepSweep';
 export { lossLandscape } from './explore/landscape';
 export { train } from './explore/training';

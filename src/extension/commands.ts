@@ -4,6 +4,7 @@ import { formatNumber } from '../core';
 import * as vscode from 'vscode';
 import type { DeriveResult } from '../core';
 import { defaultScriptName, type ExportTarget } from '../core';
+import { deriveMessage } from '../shared/present/deriveText';
 import { gateAt } from '../shared/present/symbolAt';
 import { VERDICT_MARK } from '../shared/present/text';
 import type { AnalysisClient } from './client/analysisClient';
@@ -64,9 +65,10 @@ async function toggleSetting(key: string, byDefault: boolean): Promise<void> {
 }
 
 /** The derived backward block as a workspace edit of the document. */
-function deriveEdit(doc: vscode.TextDocument, r: Extract<DeriveResult, { ok: true }>): vscode.WorkspaceEdit {
+/** The derived block as an edit that VS Code shows in its Refactor Preview before it applies. */
+function deriveEdit(doc: vscode.TextDocument, range: vscode.Range, r: Extract<DeriveResult, { ok: true }>, gate: string, message: string): vscode.WorkspaceEdit {
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, new vscode.Range(doc.positionAt(r.edit.span.start), doc.positionAt(r.edit.span.end)), r.edit.newText);
+  edit.replace(doc.uri, range, r.edit.newText, { needsConfirmation: true, label: `Derived backward block of \`${gate}\``, description: message });
   return edit;
 }
 
@@ -118,13 +120,22 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (!doc) return;
       const gate = await pickGate(ctx, doc, name);
       if (!gate) return;
-      const r = await service.derive(doc, gate);
+      const [r, analysed] = await Promise.all([service.derive(doc, gate), service.analyzeNow(doc)]);
       if (!r.ok) {
         void vscode.window.showWarningMessage(`GradLens: cannot derive the backward pass of \`${gate}\`: ${r.message}`);
-        return r;
+        return { result: r, message: r.message, applied: false };
       }
-      await vscode.workspace.applyEdit(deriveEdit(doc, r));
-      return r;
+      const range = new vscode.Range(doc.positionAt(r.edit.span.start), doc.positionAt(r.edit.span.end));
+      const unchanged = doc.getText(range) === r.edit.newText;
+      const message = deriveMessage(gate, r.gradients, analysed.analysis.gradchecks, unchanged);
+      if (unchanged) {
+        void vscode.window.showInformationMessage(`GradLens: ${message}.`);
+        return { result: r, message, applied: false };
+      }
+      // Said while the preview is open, so the user knows what they are confirming.
+      void vscode.window.showInformationMessage(`GradLens: ${message}. Review the change in the Refactor Preview, then apply or discard it.`);
+      const applied = await vscode.workspace.applyEdit(deriveEdit(doc, range, r, gate, message));
+      return { result: r, message, applied };
     }),
     reg('gradlens.toggleInlineValues', () => toggleSetting('inlineValues.enabled', true)),
     reg('gradlens.toggleValueLenses', () => toggleSetting('codeLens.values', false)),
