@@ -76,7 +76,9 @@ export function formatHuman(a: Analysis, displayName: string): string {
     for (const g of a.gradchecks) {
       const w = g.worst[0];
       const worst = w ? `[${w.index.join(', ')}] analytic ${formatNumber(w.analytic)} numeric ${formatNumber(w.numeric)}${w.kinkCrossed ? ' (kink crossed)' : ''}` : '';
-      rows.push([g.target, g.verdict, formatNumber(g.maxRelError), `${g.failing}/${g.checked}`, worst]);
+      // A check that could not run (its backward block has an error) has no numbers to show.
+      if (g.notRun) rows.push([g.target, g.verdict, '—', '—', g.notRun]);
+      else rows.push([g.target, g.verdict, formatNumber(g.maxRelError), `${g.failing}/${g.checked}`, worst]);
     }
     out.push('', table(rows));
   }
