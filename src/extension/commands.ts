@@ -134,7 +134,10 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       }
       // Said while the preview is open, so the user knows what they are confirming.
       void vscode.window.showInformationMessage(`GradLens: ${message}. Review the change in the Refactor Preview, then apply or discard it.`);
-      const applied = await vscode.workspace.applyEdit(deriveEdit(doc, range, r, gate, message));
+      await vscode.workspace.applyEdit(deriveEdit(doc, range, r, gate, message));
+      // Whether the user applied the preview or discarded it: read from the document itself.
+      const start = doc.offsetAt(range.start);
+      const applied = doc.getText(new vscode.Range(range.start, doc.positionAt(start + r.edit.newText.length))) === r.edit.newText;
       return { result: r, message, applied };
     }),
     reg('gradlens.toggleInlineValues', () => toggleSetting('inlineValues.enabled', true)),

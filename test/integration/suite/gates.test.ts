@@ -173,9 +173,9 @@ suite('gates and their checks', () => {
     const pending = vscode.commands.executeCommand<DeriveOutcome>('gradlens.deriveBackward', doc.uri, 'difference');
     const outcome = await applyPreview(pending);
     assert.equal(outcome.message, 'derived 2 gradients of `difference`; db differs from yours');
-    assert.equal(outcome.applied, true);
-    assert.notEqual(doc.getText(), original);
+    assert.notEqual(doc.getText(), original, 'the preview was applied');
     assert.match(doc.getText(), /^\s*db = -dout$/m);
+    assert.equal(outcome.applied, true, 'the command says it was applied');
     const r = await api.service.analyzeNow(doc);
     const checks = (r.analysis as unknown as { gradchecks: { target: string; verdict: string }[] }).gradchecks;
     assert.ok(checks.filter((c) => c.target.startsWith('difference.')).every((c) => c.verdict === 'pass'), JSON.stringify(checks));
@@ -193,6 +193,7 @@ suite('gates and their checks', () => {
     const outcome = await applyPreview(pending, 'refactorPreview.discard');
     assert.equal(outcome.message, 'derived 2 gradients of `linear`; dW differs from yours');
     assert.equal(doc.getText(), original);
+    assert.equal(outcome.applied, false);
   });
 
   test('a failing gate check offers to replace the backward block with the derived one; undo restores it', async () => {
