@@ -2,9 +2,9 @@
 // server and show the answer.
 import { formatNumber } from '../core';
 import * as vscode from 'vscode';
-import type { DeriveResult } from '../core';
 import { defaultScriptName, type ExportTarget } from '../core';
 import { deriveMessage } from '../shared/present/deriveText';
+import { DerivePreview } from './derivePreview';
 import { gateAt } from '../shared/present/symbolAt';
 import { VERDICT_MARK } from '../shared/present/text';
 import type { AnalysisClient } from './client/analysisClient';
@@ -65,17 +65,12 @@ async function toggleSetting(key: string, byDefault: boolean): Promise<void> {
 }
 
 /** The derived backward block as a workspace edit of the document. */
-/** The derived block as an edit that VS Code shows in its Refactor Preview before it applies. */
-function deriveEdit(doc: vscode.TextDocument, range: vscode.Range, r: Extract<DeriveResult, { ok: true }>, gate: string, message: string): vscode.WorkspaceEdit {
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, range, r.edit.newText, { needsConfirmation: true, label: `Derived backward block of \`${gate}\``, description: message });
-  return edit;
-}
-
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const { service } = ctx;
   const reg = (id: string, f: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, f);
+  const derivePreview = new DerivePreview();
   return [
+    derivePreview,
     reg('gradlens.run', async (uri?: vscode.Uri | string) => {
       const doc = await documentFor(uri);
       if (!doc) return;
@@ -132,12 +127,8 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         void vscode.window.showInformationMessage(`GradLens: ${message}.`);
         return { result: r, message, applied: false };
       }
-      // Said while the preview is open, so the user knows what they are confirming.
-      void vscode.window.showInformationMessage(`GradLens: ${message}. Review the change in the Refactor Preview, then apply or discard it.`);
-      await vscode.workspace.applyEdit(deriveEdit(doc, range, r, gate, message));
-      // Whether the user applied the preview or discarded it: read from the document itself.
-      const start = doc.offsetAt(range.start);
-      const applied = doc.getText(new vscode.Range(range.start, doc.positionAt(start + r.edit.newText.length))) === r.edit.newText;
+      const applied = await derivePreview.offer(doc, r, gate, message);
+      if (applied) void vscode.window.showInformationMessage(`GradLens: ${message}; the derived block is in place (Ctrl+Z restores yours).`);
       return { result: r, message, applied };
     }),
     reg('gradlens.toggleInlineValues', () => toggleSetting('inlineValues.enabled', true)),

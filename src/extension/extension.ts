@@ -9,6 +9,7 @@ import { registerCommands } from './commands';
 import { DashboardPanel } from './dashboard/panel';
 import { SIDEBAR_VIEW_ID, SidebarDashboard } from './dashboard/sidebarView';
 import { registerDebugger } from './debug/register';
+import { prompts, type Prompts } from './derivePreview';
 import { GradEditors } from './gradEditors';
 import { InlineValues } from './inlineValues';
 import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
@@ -25,6 +26,8 @@ export interface GradLensApi {
   stats(reset?: boolean): Promise<RuntimeStats>;
   /** Where the dashboards were last told the debugger is (null: no session stopped). */
   debugView(): DebugView | null;
+  /** How questions reach the user (Derive Backward's Apply/Discard); tests answer them. */
+  prompts: Prompts;
 }
 
 let stopClient: (() => Promise<void>) | undefined;
@@ -130,7 +133,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   stopClient = () => client.stop();
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  return { service, inlineValues, stats: (reset) => stats.read(reset), debugView: () => lastDebugView };
+  return { service, inlineValues, stats: (reset) => stats.read(reset), debugView: () => lastDebugView, prompts };
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -31,17 +31,27 @@ interface DeriveOutcome {
   applied: boolean;
 }
 
-/** Confirms (or discards) the Refactor Preview that `pending` opened, once it is there; its outcome. */
-async function applyPreview(pending: Thenable<DeriveOutcome>, command = 'refactorPreview.apply'): Promise<DeriveOutcome> {
-  let done: DeriveOutcome | undefined;
-  void Promise.resolve(pending).then((o) => (done = o));
-  const deadline = Date.now() + 30_000;
-  while (!done) {
-    if (Date.now() > deadline) assert.fail(`the Refactor Preview never took ${command}`);
-    await vscode.commands.executeCommand(command).then(undefined, () => undefined);
-    await new Promise((r) => setTimeout(r, 200));
+/**
+ * Runs Derive Backward on `gate`, answering its Apply/Discard question with `answer` — after
+ * checking that the question comes while the diff of the file against the derived block is open.
+ */
+async function deriveAnswering(api: GradLensApi, doc: vscode.TextDocument, gate: string, answer: 'Apply' | 'Discard'): Promise<{ outcome: DeriveOutcome; asked: string[]; diffOpen: boolean }> {
+  const asked: string[] = [];
+  let diffOpen = false;
+  const original = api.prompts.confirm;
+  api.prompts.confirm = async (message: string, ...actions: string[]) => {
+    asked.push(`${message} [${actions.join('/')}]`);
+    diffOpen = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.toString() === doc.uri.toString() && t.input.modified.scheme === 'gradlens-derived');
+    return answer;
+  };
+  try {
+    const outcome = await vscode.commands.executeCommand<DeriveOutcome>('gradlens.deriveBackward', doc.uri, gate);
+    return { outcome, asked, diffOpen };
+  } finally {
+    api.prompts.confirm = original;
   }
-  return done;
 }
 
 /** The classic mistakes: file, the line that is wrong, and the diagnostic it must get there. */
@@ -166,31 +176,34 @@ suite('gates and their checks', () => {
     assert.match(relu, /A gate: passes the upstream gradient where x > 0/);
   });
 
-  test('"Derive backward" previews the block, says which gradients differ, and writes a block that passes', async () => {
+  test('"Derive backward" shows the change as a diff, says which gradients differ, and applies on Apply', async () => {
     const { document: doc } = await openExample('broken/wrong-sign.grad');
     const original = doc.getText();
-    // The edit waits in the Refactor Preview: nothing changes until it is applied.
-    const pending = vscode.commands.executeCommand<DeriveOutcome>('gradlens.deriveBackward', doc.uri, 'difference');
-    const outcome = await applyPreview(pending);
+    const { outcome, asked, diffOpen } = await deriveAnswering(api, doc, 'difference', 'Apply');
     assert.equal(outcome.message, 'derived 2 gradients of `difference`; db differs from yours');
-    assert.notEqual(doc.getText(), original, 'the preview was applied');
+    assert.deepEqual(asked, ['GradLens: derived 2 gradients of `difference`; db differs from yours. Apply the derived block? [Apply/Discard]']);
+    assert.ok(diffOpen, 'the diff of the file against the derived block is open while it asks');
+    assert.notEqual(doc.getText(), original, 'applied');
     assert.match(doc.getText(), /^\s*db = -dout$/m);
-    assert.equal(outcome.applied, true, 'the command says it was applied');
+    assert.equal(outcome.applied, true);
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    assert.ok(!tabs.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === 'gradlens-derived'), 'the diff is closed afterwards');
     const r = await api.service.analyzeNow(doc);
     const checks = (r.analysis as unknown as { gradchecks: { target: string; verdict: string }[] }).gradchecks;
     assert.ok(checks.filter((c) => c.target.startsWith('difference.')).every((c) => c.verdict === 'pass'), JSON.stringify(checks));
     await waitForDiagnostics(doc.uri, 'no errors after deriving', (l) => l.every((x) => x.severity !== vscode.DiagnosticSeverity.Error));
-    // Again, on the now correct gate: no preview, and it says so.
-    const again = await vscode.commands.executeCommand<DeriveOutcome>('gradlens.deriveBackward', doc.uri, 'difference');
-    assert.equal(again.applied, false);
-    assert.match(again.message, /nothing to change$/);
+    // Again, on the now correct gate: no question, and it says there is nothing to change.
+    const again = await deriveAnswering(api, doc, 'difference', 'Apply');
+    assert.deepEqual(again.asked, []);
+    assert.equal(again.outcome.applied, false);
+    assert.match(again.outcome.message, /nothing to change$/);
   });
 
-  test('"Derive backward" changes nothing when its preview is discarded', async () => {
+  test('"Derive backward" changes nothing on Discard', async () => {
     const { document: doc } = await openExample('broken/swapped-order.grad');
     const original = doc.getText();
-    const pending = vscode.commands.executeCommand<DeriveOutcome>('gradlens.deriveBackward', doc.uri, 'linear');
-    const outcome = await applyPreview(pending, 'refactorPreview.discard');
+    const { outcome, diffOpen } = await deriveAnswering(api, doc, 'linear', 'Discard');
+    assert.ok(diffOpen);
     assert.equal(outcome.message, 'derived 2 gradients of `linear`; dW differs from yours');
     assert.equal(doc.getText(), original);
     assert.equal(outcome.applied, false);
