@@ -34,7 +34,10 @@ describe('the sidebar dashboard while the dashboard panel has the focus', () => 
   }
 
   step('opens two-layer-net.grad and the dashboard beside it, then puts the focus in the dashboard', async () => {
-    await wb.quickOpen('two-layer-net.grad');
+    // From the explorer, as a new user would (and independent of Quick Open's file search warming up).
+    await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'two-layer-net.grad' }).first().dblclick();
+    await wb.waitForText(wb.page.locator('.tabs-container .tab.active'), 'two-layer-net.grad', 'the editor tab of two-layer-net.grad');
+    await wb.editor.locator('.view-lines').waitFor({ timeout: 10_000 });
     await wb.runCommand('GradLens: Open Dashboard');
     panel = await wb.webviewFrame('.header .hdr-file', 'the dashboard panel webview');
     await wb.waitForText(panel.locator('.header .hdr-file'), 'two-layer-net.grad', 'the dashboard header to name the file');
