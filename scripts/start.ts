@@ -1,16 +1,18 @@
 // `npm start`: GradLens in a real VS Code without installing VS Code. Installs the tools if
-// missing, builds and packages the extension, installs the .vsix into a local code-server (its
-// profile persists in .tools/start/), opens examples/ on 127.0.0.1 and prints the URL. Runs until
-// Ctrl+C.
+// missing, builds and packages the extension, installs the .vsix into a local code-server (one
+// profile per port, kept in .tools/start/port-N/: see startProfile.ts), opens examples/ on
+// 127.0.0.1 and prints the URL. Runs until Ctrl+C.
 //   --port=N          port (default 8357, or GRADLENS_PORT; the next free one if taken)
+//   --fresh           a new profile for this run only, removed when it stops
 //   --folder=PATH     folder to open (default examples/)
 //   --screenshot      also open the two-layer net in Chromium and save a screenshot of its lenses
 //                     to test-results/screenshots/start-two-layer-net.png
 //   --exit            stop after the screenshot (for checking `npm start` itself)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { PACKAGE, QUIET_SETTINGS, ROOT, TOOLS_DIR, ensureTools, freePort, installVsix, launchChromium, startCodeServer } from './codeServer';
+import { startProfileDir } from './startProfile';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const flag = (name: string) => process.argv.includes(`--${name}`);
@@ -44,13 +46,13 @@ async function main(): Promise<void> {
   const pack = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package.mjs')], { stdio: 'inherit' });
   if (pack.status !== 0) process.exit(pack.status ?? 1);
   const vsix = join(ROOT, `${PACKAGE.name}-${PACKAGE.version}.vsix`);
-  const dataDir = join(TOOLS_DIR, 'start');
-  installVsix(vsix, dataDir);
-  console.log(`start: installed ${relative(ROOT, vsix)} into ${relative(ROOT, dataDir)}/extensions`);
-
   const folder = resolve(arg('folder') ?? join(ROOT, 'examples'));
   if (!existsSync(folder)) throw new Error(`no folder ${folder}`);
   const port = await freePort(Number(arg('port') ?? process.env.GRADLENS_PORT ?? 8357));
+  const fresh = flag('fresh');
+  const dataDir = startProfileDir(TOOLS_DIR, port, fresh ? { pid: process.pid, time: Date.now() } : null);
+  installVsix(vsix, dataDir);
+  console.log(`start: installed ${relative(ROOT, vsix)} into ${relative(ROOT, dataDir)}/extensions (the profile of port ${port}${fresh ? ', for this run only' : ''})`);
   // Quiet defaults on first start only; later the profile is the user's own.
   const settingsExist = existsSync(join(dataDir, 'user', 'User', 'settings.json'));
   const server = await startCodeServer({ dataDir, port, ...(settingsExist ? {} : { settings: QUIET_SETTINGS }) });
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     stopping = true;
     await server.stop();
+    if (fresh) rmSync(dataDir, { recursive: true, force: true });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

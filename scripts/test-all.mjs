@@ -53,7 +53,7 @@ const layers = [
     // The dashboard webview in Chromium, on its own page with the extension's CSP.
     name: 'webview',
     async run() {
-      const files = ['html.test.ts', 'dashboard.test.ts'].map((f) => join(root, 'test', 'webview', f));
+      const files = ['html.test.ts', 'dashboard.test.ts', 'charts.test.ts'].map((f) => join(root, 'test', 'webview', f));
       const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
       return { code, ...nodeTestCounts(out) };
     },

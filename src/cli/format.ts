@@ -98,7 +98,9 @@ function formatReport(a: Analysis, displayName: string): string {
       const w = g.worst[0];
       const note = w ? entryNote(w) : '';
       const worst = w ? `[${w.index.join(', ')}] analytic ${formatNumber(w.analytic)} numeric ${formatNumber(w.numeric)}${note ? ` (${note})` : ''}` : '';
-      rows.push([g.target, g.verdict, formatNumber(g.maxRelError), `${g.failing}/${g.checked}`, worst]);
+      // A check that could not run (its backward block has an error) has no numbers to show.
+      if (g.notRun) rows.push([g.target, g.verdict, '—', '—', g.notRun]);
+      else rows.push([g.target, g.verdict, formatNumber(g.maxRelError), `${g.failing}/${g.checked}`, worst]);
     }
     out.push('', table(rows));
   }

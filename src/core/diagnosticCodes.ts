@@ -224,6 +224,12 @@ export const DIAGNOSTIC_CODES = {
     example: 'input x: [3]\ngate double(x: [N]) -> out: [N] {\n  out = x * 2\n  backward {\n    dx = dout * 2.001\n  }\n}\nloss = sum(double(x) ** 2)\n',
     fix: 'A relative error between the `warn` and `fail` thresholds (`gradlens.gradientCheck.thresholds`, 1e-4 and 1e-2 by default), or above `kinked` (1e-7) for a smooth function, that stays at every step tried: usually a small mistake. What is not a mistake is not reported. A perturbation that crosses a kink or a step is a kink crossing, named with its op, line and element (`m = x > 0` at `x = -0.000001` with h = 1e-5: the entry shows `kink: > [1] line 2`). A disagreement that shrinks like h² (truncation) or grows like 1/h (round-off) is within the entry\'s error budget (`sum(exp(w) * w ** 3)` at `w = 1e-9`: analytic 3e-18, numeric 1e-10 at h = 1e-5, 16 times more at 4h; the extrapolation gives ~0: truncation, pass). The hover\'s table and `gradlens check --json` show each confirmed entry\'s budget (truncation, round-off, the extrapolated estimate and the cause); look at the h sweep on the dashboard for the rest.',
   },
+  'autodiff-fallback': {
+    severity: 'info',
+    title: 'Broken backward block differentiated automatically',
+    example: 'dims N = 4, M = 3\ninput x: [N, M]\ninput b: [M]\ngate add(x: [N, M], b: [M]) -> out: [N, M] {\n  out = x + b\n  backward {\n    dx = dout\n    db = dout\n  }\n}\nloss = sum(add(x, b) ** 2)\n',
+    fix: 'A gate whose backward block has an error (here `db` has the wrong shape) is differentiated automatically from its forward pass instead, so the values and gradients of the rest of the file stay visible while you fix it. The gate\'s own gradient checks are marked as failing (not run) until the block is fixed; fix the error the block reports.',
+  },
   'gradcheck-skipped': {
     severity: 'info',
     title: 'Gradient checks skipped (budget)',

@@ -7,7 +7,7 @@ export { LineMap, span } from './text';
 export { GUARD_MARGIN_BYTES, MemoryBudgetExceeded, type MemoryProbe } from './memoryGuard';
 export { DiagnosticSink } from './diagnostics';
 export { CheckCache } from './checks/checkCache';
-export { deriveGateInText, type DeriveResult } from './checks/derive';
+export { deriveGateInText, type DeriveResult, type DerivedGradient } from './checks/derive';
 export { stepSweep } from './checks/stepSweep';
 export { lossLandscape } from './explore/landscape';
 export { train } from './explore/training';

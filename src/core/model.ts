@@ -114,6 +114,11 @@ export interface GradCheckResult {
   h: number;
   worst: GradCheckEntry[];
   range: Range;
+  /**
+   * Set when the check could not run and fails for that reason (the gate's backward block has an
+   * error): why, in a few words. No entry was compared, so `maxRelError` and the counts mean nothing.
+   */
+  notRun?: string;
 }
 
 export interface Timings {

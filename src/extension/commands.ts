@@ -2,8 +2,9 @@
 // server and show the answer.
 import { formatNumber, parseDimSize } from '../core';
 import * as vscode from 'vscode';
-import type { DeriveResult } from '../core';
 import { defaultScriptName, type ExportTarget } from '../core';
+import { deriveMessage } from '../shared/present/deriveText';
+import { DerivePreview } from './derivePreview';
 import { gateAt } from '../shared/present/symbolAt';
 import { VERDICT_MARK } from '../shared/present/text';
 import type { AnalysisClient } from './client/analysisClient';
@@ -64,16 +65,12 @@ async function toggleSetting(key: string, byDefault: boolean): Promise<void> {
 }
 
 /** The derived backward block as a workspace edit of the document. */
-function deriveEdit(doc: vscode.TextDocument, r: Extract<DeriveResult, { ok: true }>): vscode.WorkspaceEdit {
-  const edit = new vscode.WorkspaceEdit();
-  edit.replace(doc.uri, new vscode.Range(doc.positionAt(r.edit.span.start), doc.positionAt(r.edit.span.end)), r.edit.newText);
-  return edit;
-}
-
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
   const { service } = ctx;
   const reg = (id: string, f: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, f);
+  const derivePreview = new DerivePreview();
   return [
+    derivePreview,
     reg('gradlens.run', async (uri?: vscode.Uri | string) => {
       const doc = await documentFor(uri);
       if (!doc) return;
@@ -118,13 +115,21 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (!doc) return;
       const gate = await pickGate(ctx, doc, name);
       if (!gate) return;
-      const r = await service.derive(doc, gate);
+      const [r, analysed] = await Promise.all([service.derive(doc, gate), service.analyzeNow(doc)]);
       if (!r.ok) {
         void vscode.window.showWarningMessage(`GradLens: cannot derive the backward pass of \`${gate}\`: ${r.message}`);
-        return r;
+        return { result: r, message: r.message, applied: false };
       }
-      await vscode.workspace.applyEdit(deriveEdit(doc, r));
-      return r;
+      const range = new vscode.Range(doc.positionAt(r.edit.span.start), doc.positionAt(r.edit.span.end));
+      const unchanged = doc.getText(range) === r.edit.newText;
+      const message = deriveMessage(gate, r.gradients, analysed.analysis.gradchecks, unchanged);
+      if (unchanged) {
+        void vscode.window.showInformationMessage(`GradLens: ${message}.`);
+        return { result: r, message, applied: false };
+      }
+      const applied = await derivePreview.offer(doc, r, gate, message);
+      if (applied) void vscode.window.showInformationMessage(`GradLens: ${message}; the derived block is in place (Ctrl+Z restores yours).`);
+      return { result: r, message, applied };
     }),
     reg('gradlens.toggleInlineValues', () => toggleSetting('inlineValues.enabled', true)),
     reg('gradlens.toggleValueLenses', () => toggleSetting('codeLens.values', false)),

@@ -9,6 +9,8 @@ import { registerCommands } from './commands';
 import { DashboardPanel } from './dashboard/panel';
 import { SIDEBAR_VIEW_ID, SidebarDashboard } from './dashboard/sidebarView';
 import { registerDebugger } from './debug/register';
+import { prompts, type Prompts } from './derivePreview';
+import { GradEditors } from './gradEditors';
 import { InlineValues } from './inlineValues';
 import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
 import { ChecksTree } from './views/checksTree';
@@ -30,6 +32,8 @@ export interface GradLensApi {
   debugView(): DebugView | null;
   /** The task tab the dashboard panel was last asked to show (palette Train / Plot Loss Landscape). */
   dashboardShownTask(): string | null;
+  /** How questions reach the user (Derive Backward's Apply/Discard); tests answer them. */
+  prompts: Prompts;
 }
 
 let stopClient: (() => Promise<void>) | undefined;
@@ -49,7 +53,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   const checksView = vscode.window.createTreeView('gradlens.checks', { treeDataProvider: checksTree, showCollapseAll: true });
   const stats = new RuntimeStatsMonitor(service);
   const summaries = new Map<string, AnalysisSummary>();
-  const sidebar = new SidebarDashboard(context.extensionUri, service, log);
+  const gradEditors = new GradEditors();
+  const sidebar = new SidebarDashboard(context.extensionUri, service, log, gradEditors);
   let lastDebugView: DebugView | null = null;
 
   // The whole Analysis crosses to this thread only for a document a view shows.
@@ -90,6 +95,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
     graphView,
     checksView,
     stats,
+    gradEditors,
     sidebar,
     graphView.onDidChangeVisibility(refreshViews),
     checksView.onDidChangeVisibility(refreshViews),
@@ -138,7 +144,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   stopClient = () => client.stop();
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
-  return { service, inlineValues, overrides, stats: (reset) => stats.read(reset), debugView: () => lastDebugView, dashboardShownTask: () => DashboardPanel.active?.controller.shownTask ?? null };
+  return { service, inlineValues, overrides, stats: (reset) => stats.read(reset), debugView: () => lastDebugView, dashboardShownTask: () => DashboardPanel.active?.controller.shownTask ?? null, prompts };
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -1,6 +1,7 @@
 // A small chart.js plugin that shades value ranges behind the data (vanishing/exploding norms, the
 // gradient-check thresholds, the healthy update ratio) and draws reference lines.
 import type { Chart, ChartType, Plugin } from 'chart.js';
+import { placeLabel, type Box } from './labelPlacement';
 
 export interface Band {
   from: number;
@@ -59,17 +60,6 @@ export const bandsPlugin: Plugin = {
       ctx.fillStyle = b.color;
       if (vertical) ctx.fillRect(Math.min(p1, p2), top, Math.abs(p2 - p1), bottom - top);
       else ctx.fillRect(left, Math.min(p1, p2), right - left, Math.abs(p2 - p1));
-      if (b.label && Math.abs(p2 - p1) >= 12) {
-        ctx.fillStyle = b.labelColor ?? String(chart.options.color ?? '#888');
-        ctx.textBaseline = 'top';
-        if (vertical) {
-          ctx.textAlign = 'left';
-          ctx.fillText(b.label, Math.min(p1, p2) + 3, top + 3);
-        } else {
-          ctx.textAlign = opts.labelAlign === 'left' ? 'left' : 'right';
-          ctx.fillText(b.label, opts.labelAlign === 'left' ? left + 4 : right - 4, Math.min(p1, p2) + 2);
-        }
-      }
     }
     for (const l of lines) {
       const p = clampPixel(chart, scaleId, l.at);
@@ -96,4 +86,53 @@ export const bandsPlugin: Plugin = {
     }
     ctx.restore();
   },
+  // Labels after the bars, where no bar covers them (a label a bar would hide is left out: the
+  // chart's description names the bands).
+  afterDatasetsDraw(chart, _args, opts: BandsOptions) {
+    const bands = (opts?.bands ?? []).filter((b) => b.label);
+    if (bands.length === 0) return;
+    const scaleId = opts.scale ?? 'y';
+    const vertical = chart.scales[scaleId]?.axis === 'x';
+    const { left, right, top, bottom } = chart.chartArea;
+    const bars = barBoxes(chart);
+    const ctx = chart.ctx;
+    const drawn: { label: string; box: Box }[] = [];
+    ctx.save();
+    ctx.font = `10px ${String(chart.options.font?.family ?? 'sans-serif')}`;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'top';
+    for (const b of bands) {
+      const p1 = clampPixel(chart, scaleId, b.from);
+      const p2 = clampPixel(chart, scaleId, b.to);
+      if (p1 === null || p2 === null || p1 === p2) continue;
+      const band: Box = vertical ? { left: Math.min(p1, p2), top, right: Math.max(p1, p2), bottom } : { left, top: Math.min(p1, p2), right, bottom: Math.max(p1, p2) };
+      const width = ctx.measureText(b.label as string).width;
+      const spot = placeLabel(band, width, LABEL_HEIGHT, bars, opts.labelAlign === 'left' || vertical ? 'left' : 'right');
+      if (!spot) continue;
+      ctx.fillStyle = b.labelColor ?? String(chart.options.color ?? '#888');
+      ctx.fillText(b.label as string, spot.x, spot.y);
+      drawn.push({ label: b.label as string, box: { left: spot.x, top: spot.y, right: spot.x + width, bottom: spot.y + LABEL_HEIGHT } });
+    }
+    ctx.restore();
+    // Where the labels and bars are, for tests (a canvas has no DOM to query).
+    chart.canvas.dataset.bandLabels = JSON.stringify(drawn);
+    chart.canvas.dataset.bars = JSON.stringify(bars);
+  },
 };
+
+/** Height of a 10px label's box. */
+const LABEL_HEIGHT = 11;
+
+/** The boxes of the bars drawn (bar charts; points of other charts are not in the way of a band label). */
+function barBoxes(chart: Chart): Box[] {
+  const out: Box[] = [];
+  chart.data.datasets.forEach((_, i) => {
+    const meta = chart.getDatasetMeta(i);
+    if (meta.type !== 'bar' || meta.hidden) return;
+    for (const el of meta.data) {
+      const { x, y, base, width } = el.getProps(['x', 'y', 'base', 'width'], true) as { x: number; y: number; base: number; width: number };
+      out.push({ left: x - width / 2, right: x + width / 2, top: Math.min(y, base), bottom: Math.max(y, base) });
+    }
+  });
+  return out;
+}

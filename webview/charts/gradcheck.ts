@@ -26,7 +26,7 @@ export function verdictText(c: GradCheckResult): string {
     case 'warn':
       return 'suspicious';
     case 'fail':
-      return 'FAIL';
+      return c.notRun ? `FAIL (${c.notRun})` : 'FAIL';
   }
 }
 
@@ -53,6 +53,7 @@ export function gradcheckChart(a: Analysis, thresholds: GradCheckThresholds, p: 
         label: (item) => {
           const c = checks[item.dataIndex];
           const beyond = c.maxRelError === 0 ? '0 (the rest is round-off, truncation or kinks)' : formatNumber(c.maxRelError);
+          if (c.notRun) return [verdictText(c)];
           return [`${verdictText(c)} · worst relative error ${formatNumber(raw[item.dataIndex])}`, `beyond the error budget: ${beyond}`, `${c.failing} of ${c.checked} entries off · h = ${c.h}`];
         },
       },

@@ -152,6 +152,8 @@ export class ChartBox {
       this.chart = new Chart(this.canvas, cfg);
       this.type = cfg.type;
     }
+    // What the x axis reads, for tests and screen readers (a canvas has no text).
+    this.canvas.dataset.xTicks = (this.chart.scales.x?.ticks ?? []).map((t) => String(t.label ?? '')).join('|');
   }
 
   retheme(): void {

@@ -1,8 +1,9 @@
 // The Gradients tab: gradient norms per tensor, the value and gradient histograms of a chosen
-// tensor, and (for an rnn) the gradient norm per time step.
+// tensor, and (for an rnn) the gradient norm per time step — first, where an rnn's user looks.
 import type { Analysis } from '../../src/core/browser';
 import { gradNormsChart } from '../charts/gradNorms';
 import { histogramChart } from '../charts/histogram';
+import { defaultHistogramNode } from '../charts/histogramPick';
 import { ChartBox } from '../charts/setup';
 import { rnnSeries, timestepChart } from '../charts/timesteps';
 import { h, on, replace, show } from '../dom';
@@ -16,6 +17,8 @@ export class GradientsView {
   readonly grads: ChartBox;
   readonly steps: ChartBox;
   private readonly picker: HTMLSelectElement;
+  private readonly pickerRow: HTMLElement;
+  private readonly pair: HTMLElement;
   private analysis: Analysis | null = null;
 
   constructor(
@@ -36,14 +39,9 @@ export class GradientsView {
     on(this.picker, 'change', () => this.pick(this.picker.value));
     const showNode = h('button', { type: 'button', class: 'secondary', title: 'Select this tensor in the graph' }, 'Show in graph');
     on(showNode, 'click', () => focusNode(this.picker.value));
-    this.el = h(
-      'section',
-      { class: 'view gradients' },
-      this.norms.el,
-      h('div', { class: 'picker-row' }, h('label', { for: 'hist-node' }, 'Histograms of'), this.picker, showNode),
-      h('div', { class: 'chart-pair' }, this.values.el, this.grads.el),
-      this.steps.el,
-    );
+    this.pickerRow = h('div', { class: 'picker-row' }, h('label', { for: 'hist-node' }, 'Histograms of'), this.picker, showNode);
+    this.pair = h('div', { class: 'chart-pair' }, this.values.el, this.grads.el);
+    this.el = h('section', { class: 'view gradients' }, this.norms.el, this.pickerRow, this.pair, this.steps.el);
   }
 
   update(a: Analysis): void {
@@ -51,9 +49,13 @@ export class GradientsView {
     const named = a.nodes.filter((n) => n.valueStats !== null);
     replace(this.picker, ...named.map((n) => h('option', { value: n.name }, `${n.name} · ${n.kind} ${shapeText(n.dims, n.shape)}`)));
     const want = this.store.state.histogramNode;
-    const chosen = named.find((n) => n.name === want) ?? named.find((n) => n.kind === 'param') ?? named[0];
+    const chosen = named.find((n) => n.name === want) ?? defaultHistogramNode(named);
     if (chosen) this.picker.value = chosen.name;
-    show(this.steps.el, rnnSeries(a).length > 0);
+    const rnn = rnnSeries(a).length > 0;
+    show(this.steps.el, rnn);
+    // An rnn's question is whether the gradient vanishes through time: that chart comes first.
+    if (rnn && this.el.firstChild !== this.steps.el) this.el.prepend(this.steps.el);
+    else if (!rnn && this.el.lastChild !== this.steps.el) this.el.append(this.steps.el);
     for (const c of [this.norms, this.values, this.grads, this.steps]) c.invalidate();
   }
 

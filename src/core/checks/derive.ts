@@ -23,8 +23,17 @@ export interface DerivedLine {
   text: string;
 }
 
+/** One gradient of the derived block beside the user's line for it (what "Derive" tells them). */
+export interface DerivedGradient {
+  /** `d<input>`. */
+  name: string;
+  derived: string;
+  /** The expression of the user's `d<input> = …` line, printed as `derived` is, or null when there is none. */
+  yours: string | null;
+}
+
 export type DeriveResult =
-  | { ok: true; lines: DerivedLine[]; block: string; edit: SpanEdit }
+  | { ok: true; lines: DerivedLine[]; block: string; edit: SpanEdit; gradients: DerivedGradient[] }
   | { ok: false; message: string; span: Span };
 
 class Unsupported extends Error {
@@ -135,7 +144,13 @@ export function deriveBackward(gate: GateInfo, gates: Map<string, GateInfo>, tex
       const onOwnLine = /^\s*}$/.test(text.slice(close, g.span.end));
       edit = onOwnLine ? { span: { start: close, end: close }, newText: `${block}\n` } : { span: { start: g.span.end - 1, end: g.span.end - 1 }, newText: `\n${block}\n` };
     }
-    return { ok: true, lines, block, edit };
+    const gradients = g.params.flatMap((p): DerivedGradient[] => {
+      const line = lines.find((l) => l.name === gradName(p.name));
+      if (!line) return [];
+      const mine = g.backward?.body.find((a) => a.name === line.name);
+      return [{ name: line.name, derived: line.text, yours: mine ? printExpr(mine.expr) : null }];
+    });
+    return { ok: true, lines, block, edit, gradients };
   } catch (e) {
     if (e instanceof Unsupported) return { ok: false, message: e.message, span: e.span };
     throw e;

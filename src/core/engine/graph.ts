@@ -61,6 +61,11 @@ export interface GateCall {
   bodyNodes: number[];
   /** Null when the gate has no backward block (it is differentiated automatically). */
   backward: GateBackward | null;
+  /**
+   * True when the gate has a backward block with errors: it is differentiated automatically in
+   * its place, so one broken block does not take away every other gradient of the file.
+   */
+  autodiffFallback: boolean;
   /** Gate-local names → node ids (forward and backward). */
   names: Map<string, number>;
 }

@@ -45,6 +45,8 @@ export class GraphBuilder {
     private readonly gates: Map<string, GateInfo>,
     /** Whether a gate's definition already has errors (then a call does not report them again). */
     private readonly definitionHasErrors: (gate: GateInfo) => boolean = () => false,
+    /** Whether a gate's backward block has errors (then its forward is differentiated automatically). */
+    private readonly backwardHasErrors: (gate: GateInfo) => boolean = () => false,
     private readonly maxNodes: number = CORE_DEFAULTS.maxNodes,
   ) {}
 
@@ -224,6 +226,7 @@ export class GraphBuilder {
       outputNode: -1,
       bodyNodes: [],
       backward: null,
+      autodiffFallback: false,
       names: new Map(),
     };
     this.gateCalls.push(gc);
@@ -252,7 +255,8 @@ export class GraphBuilder {
     if (bodyOut === undefined) return null;
     gc.outputNode = this.addOp(identity, [bodyOut], {}, u.out, call.span, decl.name, { ...outer, collect: [] });
     this.nodes[gc.outputNode].gateCall = index;
-    if (decl.backward) {
+    if (decl.backward && this.backwardHasErrors(gate)) gc.autodiffFallback = true;
+    else if (decl.backward) {
       const doutType: ValueType = { shape: (decl.output.type.shape ?? []).map(declDim), isInt: false };
       const doutNode = this.push({
         kind: 'dout',

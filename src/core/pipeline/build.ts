@@ -18,7 +18,13 @@ export function build(session: AnalysisSession, typed: Typed, options: AnalyzeOp
   const res = session.resolution;
   if (!res) throw new Error('internal: build before typecheck');
   const leaves: LeafInits = new Map();
-  const builder = new GraphBuilder(sink, res.gates, (g) => sink.hasErrorWithin(g.decl.span), options.maxNodes ?? CORE_DEFAULTS.maxNodes);
+  const builder = new GraphBuilder(
+    sink,
+    res.gates,
+    (g) => sink.hasErrorWithin(g.decl.span),
+    (g) => g.decl.backward !== null && sink.hasErrorWithin(g.decl.backward.span),
+    options.maxNodes ?? CORE_DEFAULTS.maxNodes,
+  );
   for (const s of program.statements) {
     try {
       lowerStatement(s);

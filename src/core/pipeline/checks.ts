@@ -11,6 +11,8 @@ import { Fingerprints } from '../engine/fingerprint';
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';
 import { ravel } from '../tensor/tensor';
+import type { DiagnosticSink } from '../diagnostics';
+import { gradName } from '../lang/resolve';
 import type { LineMap, Span } from '../text';
 import { reportChecks, reportSkipped, reportSkippedCalls } from './report';
 import type { AnalysisSession, AnalyzeOptions } from './session';
@@ -26,7 +28,7 @@ export function runChecks(session: AnalysisSession, ex: Execution, options: Anal
   const ctx = { memo, cancelled: options.isCancelled };
   const tensors = checkTensors(graph, ex, res.seed, opts, spans, ctx);
   const gates = checkGates(graph, ex, res.seed, opts, ctx);
-  const checks = [...gates.checks, ...tensors.checks];
+  const checks = [...gates.checks, ...brokenBlockChecks(graph, opts, sink), ...tensors.checks];
   reportChecks(checks, graph, sink, opts.thresholds);
   reportSkipped(tensors, opts, sink);
   reportSkippedCalls(gates, opts, sink);
@@ -54,6 +56,43 @@ function locateKinks(c: SpanCheck, graph: Graph, lines: LineMap): GradCheckEntry
     const node = graph.nodes[region[e.kink.at]];
     return node && node.label === e.kink.op ? { ...e, kink: { ...e.kink, range: lines.range(node.span) } } : e;
   });
+}
+
+/**
+ * A gate whose backward block has an error was differentiated automatically (see execute.ts): the
+ * block's own checks fail without running — each `d<input>` line with an error, or every input when
+ * the error is on another line of the block.
+ */
+function brokenBlockChecks(graph: Graph, opts: GradCheckOptions, sink: DiagnosticSink): SpanCheck[] {
+  const out: SpanCheck[] = [];
+  const seen = new Set<string>();
+  for (const gc of graph.gateCalls) {
+    const decl = gc.gate.decl;
+    if (!gc.autodiffFallback || !decl.backward || seen.has(decl.name)) continue;
+    seen.add(decl.name);
+    const lines = decl.params.map((p) => (p.type.isInt ? undefined : decl.backward?.body.find((a) => a.name === gradName(p.name))));
+    const broken = lines.map((a) => a !== undefined && sink.hasErrorWithin(a.span));
+    const anyLine = broken.some((b) => b);
+    decl.params.forEach((p, k) => {
+      const line = lines[k];
+      if (p.type.isInt || !(anyLine ? broken[k] : true)) return;
+      out.push({
+        target: `${decl.name}.${gradName(p.name)}`,
+        maxRelError: 1,
+        verdict: 'fail',
+        checked: 0,
+        failing: 0,
+        h: opts.h,
+        worst: [],
+        span: line?.span ?? decl.backward?.keywordSpan ?? decl.nameSpan,
+        kind: 'gate',
+        gateCall: gc.index,
+        hasKinks: false,
+        notRun: anyLine ? 'not run: this line has an error' : 'not run: the backward block has an error',
+      });
+    });
+  }
+  return out;
 }
 
 /** The h sweep of the worst entry of the worst param/input check (when it fits in one target's check budget). */

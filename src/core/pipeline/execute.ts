@@ -8,6 +8,7 @@ import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
 import { Execution } from '../engine/run';
 import type { Expect, Program } from '../lang/ast';
+import type { Span } from '../text';
 import type { LeafInits } from './build';
 import type { AnalysisSession, AnalyzeOptions } from './session';
 
@@ -27,7 +28,11 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
   const cancelled = options.isCancelled;
   throwIfCancelled(cancelled);
   const issues = ex.forward({ detectNonFinite: true, cancelled });
-  let backwardRan = graph.root !== null && !sink.hasErrors;
+  // An error inside a gate's backward block does not stop the backward pass: the gate's forward is
+  // differentiated automatically in the block's place (lower.ts), so the rest of the file keeps
+  // its gradients. Any other error does.
+  const tolerated = brokenBackwardSpans(graph);
+  let backwardRan = graph.root !== null && !sink.items.some((d) => d.severity === 'error' && !tolerated.some((s) => d.span.start >= s.start && d.span.end <= s.end));
   for (const issue of issues) {
     const node = graph.nodes[issue.node];
     // Inside a gate: at the gate's line that did it, with the call it happened in.
@@ -40,6 +45,7 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
       const node = graph.nodes[issue.node];
       sink.error(issue.kind === 'non-finite' ? 'non-finite' : 'bad-argument', issue.message, node.span);
     }
+    reportFallbacks(graph, sink);
     reportUnused(program, graph, ex, session.analysis.root as string, sink);
     reportHealth([...checkActivations(graph, ex, options.deadRelu), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)], sink);
   }
@@ -47,6 +53,23 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
     if (s.kind === 'expect' && s.what !== 'shape') checkExpectRun(s, graph, ex, backwardRan, sink);
   }
   return { ex, backwardRan };
+}
+
+/** The backward blocks (with errors) of gates that are differentiated automatically instead. */
+function brokenBackwardSpans(graph: Graph): Span[] {
+  return [...new Set(graph.gateCalls.filter((gc) => gc.autodiffFallback).map((gc) => gc.gate.decl))].flatMap((d) => (d.backward ? [d.backward.span] : []));
+}
+
+/** A note on each gate whose backward block was replaced by automatic differentiation. */
+function reportFallbacks(graph: Graph, sink: DiagnosticSink): void {
+  for (const decl of new Set(graph.gateCalls.filter((gc) => gc.autodiffFallback).map((gc) => gc.gate.decl))) {
+    sink.info(
+      'autodiff-fallback',
+      `\`${decl.name}\`'s backward block has an error, so its forward pass was differentiated automatically in the block's place: the rest of the file keeps its values and gradients. ` +
+        `The gate's own gradient check fails until the block is fixed.`,
+      decl.nameSpan,
+    );
+  }
 }
 
 function reportUnused(program: Program, graph: Graph, ex: Execution, root: string, sink: DiagnosticSink): void {

@@ -1,8 +1,8 @@
 // The compact dashboard in the GradLens sidebar: the headline charts of the active file.
 import * as vscode from 'vscode';
 import type { AnalysisClient } from '../client/analysisClient';
-import { LANGUAGE_ID } from '../client/startClient';
 import { Disposable } from '../disposable';
+import type { GradEditors } from '../gradEditors';
 import { WebviewController } from './controller';
 import { renderHtml, webviewOptions } from './html';
 
@@ -15,6 +15,7 @@ export class SidebarDashboard extends Disposable implements vscode.WebviewViewPr
     private readonly extensionUri: vscode.Uri,
     private readonly service: AnalysisClient,
     private readonly log: vscode.OutputChannel,
+    private readonly gradEditors: GradEditors,
   ) {
     super();
     this.register({ dispose: () => this.controller?.dispose() });
@@ -33,9 +34,10 @@ export class SidebarDashboard extends Disposable implements vscode.WebviewViewPr
   resolveWebviewView(view: vscode.WebviewView): void {
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = renderHtml(view.webview, this.extensionUri, 'compact');
-    const d = vscode.window.activeTextEditor?.document;
     this.controller?.dispose();
-    this.controller = new WebviewController(view.webview, this.service, this.log, d?.languageId === LANGUAGE_ID ? d.uri : undefined);
+    // Not the focused editor: when the view is shown while focus is in the dashboard panel there
+    // is none, and the view would say "Open a .grad file" beside a dashboard showing one.
+    this.controller = new WebviewController(view.webview, this.service, this.log, this.gradEditors.current);
     view.onDidDispose(() => {
       this.controller?.dispose();
       this.controller = undefined;

@@ -40,7 +40,7 @@ export class ChecksTree extends AnalysisTree<Item> {
       const c = item.check;
       const t = new vscode.TreeItem(c.target, c.worst.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
       // Fits the default sidebar width beside the name; the icon is the verdict, the tooltip the details.
-      t.description = checkRowText(c);
+      t.description = c.notRun ? c.notRun : checkRowText(c);
       const [icon, color] = ICONS[c.verdict];
       t.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
       t.tooltip = new vscode.MarkdownString(checkMarkdown(c, r.thresholds));

@@ -59,6 +59,7 @@ export function gateMarkdown(g: GateSummary, a: Analysis, t: GradCheckThresholds
 
 /** A check's verdict and worst entries; `t`: the thresholds it ran with (the setting, printed as set). */
 export function checkMarkdown(c: GradCheckResult, t: GradCheckThresholds): string {
+  if (c.notRun) return `---\n\n${VERDICT_MARK.fail} **gradient check of \`${c.target}\`: fail** · ${c.notRun}; the gate is differentiated automatically until it is fixed\n\n`;
   return (
     `---\n\n${VERDICT_MARK[c.verdict]} **gradient check of \`${c.target}\`: ${c.verdict}** · max rel error ${formatNumber(c.maxRelError)} · ` +
     `${c.failing}/${c.checked} off by > ${t.warn} · h = ${c.h}\n\n${worstTable(c)}\n\n`

@@ -30,6 +30,7 @@ export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   // An early phase: the checks are still running.
   if (a.phase) return g.calls === 0 ? 'not called' : 'checking…';
   if (checks.length === 0) return g.calls === 0 ? 'not called' : 'not checked';
+  if (checks.some((c) => c.notRun)) return `${VERDICT_MARK.fail} backward has an error · autodiff in its place`;
   const v = worstVerdict(checks);
   if (v === 'pass' || v === 'ok-if-kinked') return `${VERDICT_MARK.pass} gradcheck ${formatNumber(Math.max(...checks.map((c) => c.maxRelError)))}`;
   const worst = checks.filter((c) => c.verdict === v).sort((x, y) => y.maxRelError - x.maxRelError)[0];
@@ -38,21 +39,61 @@ export function gateVerdictTitle(g: GateSummary, a: Analysis): string | null {
   return `${VERDICT_MARK[worst.verdict]} ${worst.target.split('.')[1]} rel err ${formatNumber(worst.maxRelError)}${at}`;
 }
 
-/** One text per line: a statement's values at the end of its last line, a gate's verdict after its header. */
-export function lineValues(a: Analysis): LineValue[] {
+/** What the code lenses above the lines show, so the values at the line ends can say something else. */
+export interface LensesShown {
+  /** Value lenses above statements (`gradlens.codeLens.values`), with their detail. */
+  values: boolean;
+  detail: LensDetail;
+}
+
+const NO_LENSES: LensesShown = { values: false, detail: 'off' };
+
+/**
+ * A statement's text at its line end when a value lens above it already shows `detail`: what the
+ * lens does not — the ranges of the value and the gradient under a full lens, the norms under a
+ * minimal one — and nothing for a scalar, whose lens says all there is.
+ */
+export function complementTitle(n: NodeResult, root: string | null, detail: LensDetail): string | null {
+  if (n.shape.length === 0 || !n.valueStats) return null;
+  const d = root ? `∂${root}` : '∂';
+  if (detail === 'minimal') {
+    const full = nodeLensTitle(n, root, 'full').split(' · ');
+    return full.slice(1).join(' · ');
+  }
+  const range = (s: { min: number; max: number }) => (s.min === s.max ? formatNumber(s.min) : `${formatNumber(s.min)} … ${formatNumber(s.max)}`);
+  const parts = [`v ∈ ${range(n.valueStats)}`];
+  if (n.gradStats) parts.push(`${d} ∈ ${range(n.gradStats)}`);
+  return parts.join(' · ');
+}
+
+/** Each gradient's verdict (`dW ✓ · db ✗`): the gate lens above the header names only the worst. */
+function gateChecksLine(g: GateSummary, a: Analysis): string | null {
+  const checks = a.gradchecks.filter((c) => c.target.startsWith(`${g.name}.`));
+  if (!checks.length) return null;
+  return checks.map((c) => `${c.target.split('.')[1]} ${VERDICT_MARK[c.verdict]}`).join(' · ');
+}
+
+/**
+ * One text per line: a statement's values at the end of its last line, a gate's verdict after its
+ * header. `lenses`: what the code lenses show, which the line ends then complement instead of repeat.
+ */
+export function lineValues(a: Analysis, lenses: LensesShown = NO_LENSES): LineValue[] {
   const byLine = new Map<number, string[]>();
   const add = (line: number, text: string) => {
     const texts = byLine.get(line) ?? [];
     texts.push(text);
     byLine.set(line, texts);
   };
+  const valueLenses = lenses.values && lenses.detail !== 'off';
   for (const n of a.nodes) {
     // Lines whose value could not be computed carry a diagnostic already; a placeholder would be noise.
     if (!n.value && !n.valueStats) continue;
-    add(n.statementRange.end.line, `${n.name}: ${nodeLensTitle(n, a.root, 'full')}`);
+    const text = valueLenses ? complementTitle(n, a.root, lenses.detail) : nodeLensTitle(n, a.root, 'full');
+    if (text) add(n.statementRange.end.line, `${n.name}: ${text}`);
   }
   for (const g of a.gates) {
-    const verdict = gateVerdictTitle(g, a);
+    // The gate's lens (shown unless lenses are off) has the worst verdict: the line end lists each gradient's.
+    const verdict = lenses.detail === 'off' ? gateVerdictTitle(g, a) : gateChecksLine(g, a);
     if (verdict) add(g.headerRange.start.line, verdict);
   }
   return [...byLine.entries()].sort((x, y) => x[0] - y[0]).map(([line, texts]) => ({ line, text: texts.join('   ') }));

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
-import { activateExtension, closeAllEditors, resetEditors, codeOf, describeDiagnostics, hasCodeOnLine, openExample, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
+import { activateExtension, closeAllEditors, exampleUri, resetEditors, codeOf, describeDiagnostics, hasCodeOnLine, openExample, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
 
 function lineOf(doc: vscode.TextDocument, needle: string): number {
   for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.includes(needle)) return i;
@@ -24,6 +24,34 @@ async function lensTitles(doc: vscode.TextDocument, line: number): Promise<strin
     (l) => (l ?? []).map((x) => `${x.range.start.line}: ${x.command?.title}`).join('; ') || 'no lenses',
   );
   return lenses.filter((x) => x.range.start.line === line).map((x) => x.command?.title ?? '');
+}
+
+interface DeriveOutcome {
+  message: string;
+  applied: boolean;
+}
+
+/**
+ * Runs Derive Backward on `gate`, answering its Apply/Discard question with `answer` — after
+ * checking that the question comes while the diff of the file against the derived block is open.
+ */
+async function deriveAnswering(api: GradLensApi, doc: vscode.TextDocument, gate: string, answer: 'Apply' | 'Discard'): Promise<{ outcome: DeriveOutcome; asked: string[]; diffOpen: boolean }> {
+  const asked: string[] = [];
+  let diffOpen = false;
+  const original = api.prompts.confirm;
+  api.prompts.confirm = async (message: string, ...actions: string[]) => {
+    asked.push(`${message} [${actions.join('/')}]`);
+    diffOpen = vscode.window.tabGroups.all
+      .flatMap((g) => g.tabs)
+      .some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.original.toString() === doc.uri.toString() && t.input.modified.scheme === 'gradlens-derived');
+    return answer;
+  };
+  try {
+    const outcome = await vscode.commands.executeCommand<DeriveOutcome>('gradlens.deriveBackward', doc.uri, gate);
+    return { outcome, asked, diffOpen };
+  } finally {
+    api.prompts.confirm = original;
+  }
 }
 
 /** The classic mistakes: file, the line that is wrong, and the diagnostic it must get there. */
@@ -61,6 +89,51 @@ suite('gates and their checks', () => {
       }
     });
   }
+
+  // A broken gate keeps every other gradient of the file: with a backward block that has an error,
+  // the gate is differentiated automatically and the lenses of the statements outside it still show
+  // ∂ values. The one exception is a forward pass that overflows: gradients through NaN would be NaN.
+  test('every examples/broken file: the lenses outside the broken gate still show ∂ values', async () => {
+    const files = (await vscode.workspace.fs.readDirectory(exampleUri('broken'))).map(([n]) => n).filter((n) => n.endsWith('.grad'));
+    assert.ok(files.length >= 7, files.join(', '));
+    const config = vscode.workspace.getConfiguration('gradlens');
+    await config.update('codeLens.values', true, vscode.ConfigurationTarget.Global);
+    try {
+      for (const file of files) {
+        const { document: doc } = await openExample(`broken/${file}`);
+        const r = (await api.service.analyzeNow(doc)) as unknown as { analysis: { nodes: { name: string; kind: string; isInt: boolean; statementRange: vscode.Range }[]; diagnostics: { code: string; severity: string }[] } };
+        const a = r.analysis;
+        if (a.diagnostics.some((d) => d.code === 'non-finite' && d.severity === 'error')) {
+          assert.equal(file, 'softmax-overflow.grad', `${file}: only the overflow example may stop the gradients`);
+          continue;
+        }
+        const differentiable = a.nodes.filter((n) => !n.isInt && n.kind !== 'const');
+        assert.ok(differentiable.length >= 2, file);
+        const lenses = await waitFor(
+          `${file}: a lens with ∂ on every statement`,
+          () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri, 100),
+          (l) => differentiable.every((n) => (l ?? []).some((x) => x.range.start.line === n.statementRange.start.line && /∂loss/.test(x.command?.title ?? ''))),
+          {},
+          (l) => (l ?? []).map((x) => `${x.range.start.line}: ${x.command?.title}`).join('; ') || 'no lenses',
+        );
+        assert.ok(lenses.every((x) => !/no gradient/.test(x.command?.title ?? '')), `${file}: ${lenses.map((x) => x.command?.title).join(' | ')}`);
+        await closeAllEditors();
+      }
+    } finally {
+      await config.update('codeLens.values', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  test('a gate with a shape error in its backward block: its lens says autodiff stands in, a note says why', async () => {
+    const { document: doc } = await openExample('broken/missing-transpose.grad');
+    await api.service.analyzeNow(doc);
+    const gateLine = lineOf(doc, 'gate affine');
+    const titles = await lensTitles(doc, gateLine);
+    assert.ok(titles.includes('✗ backward has an error · autodiff in its place'), titles.join(' | '));
+    const diags = await waitForDiagnostics(doc.uri, `autodiff-fallback on line ${gateLine}`, hasCodeOnLine('autodiff-fallback', gateLine));
+    const note = diags.find((x) => codeOf(x) === 'autodiff-fallback');
+    assert.equal(note?.severity, vscode.DiagnosticSeverity.Information);
+  });
 
   test('the gate lens shows the failing gradient, the correct gate lens shows ✓ gradcheck', async () => {
     const { document: bad } = await openExample('broken/wrong-sign.grad');
@@ -103,14 +176,37 @@ suite('gates and their checks', () => {
     assert.match(relu, /A gate: passes the upstream gradient where x > 0/);
   });
 
-  test('"Derive backward" writes a backward block that passes its gradient check', async () => {
+  test('"Derive backward" shows the change as a diff, says which gradients differ, and applies on Apply', async () => {
     const { document: doc } = await openExample('broken/wrong-sign.grad');
-    await vscode.commands.executeCommand('gradlens.deriveBackward', doc.uri, 'difference');
-    await waitFor('the derived line `db = -dout`', () => doc.getText(), (t) => /^\s*db = -dout$/m.test(t), {}, (t) => t);
+    const original = doc.getText();
+    const { outcome, asked, diffOpen } = await deriveAnswering(api, doc, 'difference', 'Apply');
+    assert.equal(outcome.message, 'derived 2 gradients of `difference`; db differs from yours');
+    assert.deepEqual(asked, ['GradLens: derived 2 gradients of `difference`; db differs from yours. Apply the derived block? [Apply/Discard]']);
+    assert.ok(diffOpen, 'the diff of the file against the derived block is open while it asks');
+    assert.notEqual(doc.getText(), original, 'applied');
+    assert.match(doc.getText(), /^\s*db = -dout$/m);
+    assert.equal(outcome.applied, true);
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    assert.ok(!tabs.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === 'gradlens-derived'), 'the diff is closed afterwards');
     const r = await api.service.analyzeNow(doc);
     const checks = (r.analysis as unknown as { gradchecks: { target: string; verdict: string }[] }).gradchecks;
     assert.ok(checks.filter((c) => c.target.startsWith('difference.')).every((c) => c.verdict === 'pass'), JSON.stringify(checks));
     await waitForDiagnostics(doc.uri, 'no errors after deriving', (l) => l.every((x) => x.severity !== vscode.DiagnosticSeverity.Error));
+    // Again, on the now correct gate: no question, and it says there is nothing to change.
+    const again = await deriveAnswering(api, doc, 'difference', 'Apply');
+    assert.deepEqual(again.asked, []);
+    assert.equal(again.outcome.applied, false);
+    assert.match(again.outcome.message, /nothing to change$/);
+  });
+
+  test('"Derive backward" changes nothing on Discard', async () => {
+    const { document: doc } = await openExample('broken/swapped-order.grad');
+    const original = doc.getText();
+    const { outcome, diffOpen } = await deriveAnswering(api, doc, 'linear', 'Discard');
+    assert.ok(diffOpen);
+    assert.equal(outcome.message, 'derived 2 gradients of `linear`; dW differs from yours');
+    assert.equal(doc.getText(), original);
+    assert.equal(outcome.applied, false);
   });
 
   test('a failing gate check offers to replace the backward block with the derived one; undo restores it', async () => {

@@ -20,6 +20,8 @@ export interface GradLensApi {
   inlineValues: { rendered(uri: vscode.Uri): { version: number; lines: { line: number; text: string }[] } | undefined };
   /** Where the dashboards were last told the debugger is. */
   debugView(): { program: string; phase: string; current: string | null; line: number; grads: string[]; done: string[] } | null;
+  /** How questions reach the user; a test replaces `confirm` to answer one itself. */
+  prompts: { confirm(message: string, ...actions: string[]): Thenable<string | undefined> };
 }
 
 /** The extension, activated; fails if it is not installed or activation throws. */
