@@ -13,6 +13,8 @@ export interface CheckArgs {
   samples?: number;
   /** Operations the param/input checks of the run may spend together. */
   checkFlops?: number;
+  /** --fast / --no-fast: gradient checks by projections vᵀJu (setting gradlens.gradientCheck.fast). */
+  fast?: 'on' | 'off';
   maxElements?: number;
   /** One line each: flags lowered to their maximum. */
   warnings?: string[];
@@ -104,6 +106,10 @@ Options:
                       together (default ${range(S['gradientCheck.maxFlops'])});
                       past it fewer entries are checked, and tensors too
                       costly for even one are named
+  --fast              gradient checks in fast mode: one directional derivative
+                      vᵀJu per tensor instead of every entry, a failing one
+                      narrowed to its worst entries (default: only past the
+                      sampling limit, on top of the sample); --no-fast: never
   --max-elements N    limit on tensor elements per run
                       (default ${range(S.maxElements)})
   -o, --output PATH   export: the script to write (a directory: the default
@@ -163,6 +169,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
     switch (flag) {
       case '--json':
         out.json = true;
+        break;
+      case '--fast':
+      case '--no-fast':
+        out.fast = flag === '--fast' ? 'on' : 'off';
         break;
       case '--seed':
       case '--samples':

@@ -47,6 +47,7 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
     ...(args.h !== undefined ? { h: args.h } : {}),
     ...(args.samples !== undefined ? { samples: args.samples } : {}),
     ...(args.checkFlops !== undefined ? { maxFlopsTotal: args.checkFlops } : {}),
+    ...(args.fast !== undefined ? { fast: args.fast } : {}),
   };
   const analysis = analyze(text, { fileName: args.file, seed: args.seed, dims: args.dims, maxElements: args.maxElements, gradcheck });
   if (args.json) io.out(`${JSON.stringify(toSpecJson(analysis))}\n`);

@@ -5,6 +5,7 @@ import type { GateBackward, GateCall, Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import { type CancelCheck } from '../cancel';
 import { Prng } from '../engine/prng';
+import { checkByProjection, fastCheck, fastModeFor } from './fastCheck';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
 import type { Span } from '../text';
@@ -111,10 +112,25 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
       for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
       return s;
     });
-    const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
-    const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner, cancelled) : [];
-    ex.values[inp] = base;
-    runner.restore();
-    return { input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) };
+    const sampled = () => {
+      const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
+      const entries = grad ? checkEntries(base, indices, grad, opts.h, (t) => (ex.values[inp] = t), runner, cancelled) : [];
+      ex.values[inp] = base;
+      runner.restore();
+      return entries;
+    };
+    const target = `${gc.gate.decl.name}.d${param.name}`;
+    // Fast mode (fastCheck.ts): a projection vᵀJu (v = dout), with or instead of the sample.
+    const fast = grad ? fastModeFor(opts, base.size) : null;
+    if (fast && grad) {
+      const projection = () => {
+        const pc = checkByProjection(base, grad, opts, seed, `${gc.gate.decl.name}.${param.name}`, (t) => (ex.values[inp] = t), runner, cancelled);
+        ex.values[inp] = base;
+        runner.restore();
+        return pc;
+      };
+      return { input: k, summary: fastCheck(fast, target, base.size, opts, hasKinks, projection, sampled) };
+    }
+    return { input: k, summary: summarise(target, sampled(), opts, hasKinks) };
   });
 }

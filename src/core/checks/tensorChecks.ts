@@ -5,6 +5,7 @@ import type { Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import { type CancelCheck } from '../cancel';
 import { BatchedRegion } from './batched';
+import { checkByProjection, fastCheck, fastModeFor } from './fastCheck';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
 import type { Span } from '../text';
@@ -88,14 +89,29 @@ function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckO
   const { id, name, region } = plan;
   const grad = ex.grads[id] as Tensor;
   const base = ex.values[id] as Tensor;
-  const indices = entriesToCheck(base.size, opts, seed, name, count);
-  let entries: GradCheckEntry[];
-  if (plan.useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, plan.batched, cancelled);
-  else {
-    const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-    entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner, cancelled);
-    ex.values[id] = base;
-    runner.restore();
+  const sampled = (): GradCheckEntry[] => {
+    const indices = entriesToCheck(base.size, opts, seed, name, count);
+    let entries: GradCheckEntry[];
+    if (plan.useBatches) entries = checkEntriesBatched(base, indices, grad, opts.h, plan.batched, cancelled);
+    else {
+      const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+      entries = checkEntries(base, indices, grad, opts.h, (t) => (ex.values[id] = t), runner, cancelled);
+      ex.values[id] = base;
+      runner.restore();
+    }
+    return entries;
+  };
+  const hasKinks = regionHasKinks(graph, region);
+  // Fast mode (fastCheck.ts): a projection on a random direction, with or instead of the sample.
+  const fast = fastModeFor(opts, base.size);
+  if (fast) {
+    const projection = () => {
+      const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+      const pc = checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled);
+      runner.restore();
+      return pc;
+    };
+    return fastCheck(fast, name, base.size, opts, hasKinks, projection, sampled);
   }
-  return summarise(name, entries, opts, regionHasKinks(graph, region));
+  return summarise(name, sampled(), opts, hasKinks);
 }
