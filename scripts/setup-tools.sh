@@ -3,7 +3,9 @@
 # checks (about a second).
 #   - Debian packages: chromium (the browser Playwright drives), ripgrep and libkrb5-dev (code-server's
 #     search binary and a header its native modules build against), python3-torch and python3-numpy
-#     (the reference of the PyTorch cross-checks), neovim (the second LSP client the tests drive). Needs root for apt-get; without root it prints
+#     (the reference of the PyTorch cross-checks), libopenblas0-pthread (OpenBLAS: without it Debian's
+#     torch and numpy run on the netlib reference BLAS, several times slower, which made the bench's
+#     peer a crippled one), neovim (the second LSP client the tests drive). Needs root for apt-get; without root it prints
 #     what to install and carries on (the layers that need them then fail or skip, saying why).
 #   - code-server 4.100.3 (VS Code 1.100.3 with a Node extension host; newer ones need Node 22+), a
 #     pinned tool install in .tools/code-server (or $GRADLENS_TOOLS_DIR/code-server), never in the
@@ -30,7 +32,7 @@ log() { echo "setup-tools: $*"; }
 
 # ---- Debian packages ---------------------------------------------------------------------------
 if [ "$do_apt" = 1 ]; then
-  wanted=(chromium ripgrep libkrb5-dev python3-torch python3-numpy neovim)
+  wanted=(chromium ripgrep libkrb5-dev python3-torch python3-numpy libopenblas0-pthread neovim)
   missing=()
   for p in "${wanted[@]}"; do
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then missing+=("$p"); fi

@@ -132,7 +132,7 @@ test("auto: the projection catches a wrong entry the sample missed; the sample a
   const s = fastCheck('projection+sample', 'x', 5000, opts, false, () => checkByProjection(q.base, q.grad, opts, 3, 'x', q.slot, q.ev), sampled);
   assert.equal(s.verdict, 'fail');
   assert.deepEqual(s.worst[0].index, [4321]);
-  assert.equal(s.checked, 5000, 'every entry covered by the projection');
+  assert.ok(s.checked > 40 && s.checked <= 48, `${s.checked}: the sample and the entries the projection was narrowed to`);
 });
 
 test('--fast and --no-fast on the command line, gradlens.gradientCheck.fast in the server', () => {
