@@ -95,4 +95,6 @@ if [ -f "$tools/code-server/.installed" ]; then status+=("code-server $CODE_SERV
 if [ -n "${GRADLENS_PYTHON:-}" ]; then
   if "$PYTHON" -c 'import torch, numpy' >/dev/null 2>&1; then status+=("torch ok"); else status+=("torch MISSING"); fi
 elif [ "$(dpkg-query -W -f='${Status}' python3-torch 2>/dev/null || true)" = "install ok installed" ]; then status+=("torch ok"); else status+=("torch MISSING"); fi
+# The peer of `npm run bench` must not run on the netlib reference BLAS (bench/peer.ts).
+if [ "$(dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null || true)" = "install ok installed" ]; then status+=("openblas ok"); else status+=("openblas MISSING"); fi
 log "ready: ${status[*]}"
