@@ -151,3 +151,18 @@ test('--fast and --no-fast on the command line, gradlens.gradientCheck.fast in t
   assert.equal(gc(undefined), 'auto');
   assert.equal(gc('sometimes'), 'auto', 'a malformed value is the default');
 });
+
+test('auto: no projection on top of a sample the budget already cut (the budget bounds the analysis)', () => {
+  const lines = ['seed 2', 'dims N = 16, D = 40', 'input X: [N, D]', 'input y: int[N] in 0..D'];
+  for (let l = 1; l <= 6; l++) lines.push(`param W${l}: [D, D] ~ he`, `param b${l}: [D] = 0`);
+  for (let l = 1; l <= 6; l++) lines.push(`h${l} = relu(${l === 1 ? 'X' : `h${l - 1}`} @ W${l} + b${l})`);
+  lines.push('loss = softmax_ce(h6, y)');
+  const text = lines.join('\n') + '\n';
+  const weights = (a: Analysis) => a.gradchecks.filter((g) => /^W\d$/.test(g.target));
+  // W is 1,600 entries, past the full limit: a projection on top of its sample when it fits...
+  assert.ok(weights(analyze(text, { gradcheck: { fast: 'auto', maxFlopsTotal: Infinity } })).every((g) => g.fast));
+  // ...and none when the budget cut the sample.
+  const tight = weights(analyze(text, { gradcheck: { fast: 'auto', maxFlopsTotal: 3e6 } }));
+  assert.ok(tight.some((g) => g.checked < 40 && !g.fast), tight.map((g) => `${g.target} ${g.checked} ${g.fast ? 'fast' : ''}`).join(', '));
+  assert.ok(tight.every((g) => g.checked >= 40 || !g.fast));
+});
