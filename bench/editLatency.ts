@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, CODE_SERVER_ENTRY, PACKAGE, QUIET_SETTINGS, ROOT, freePort, installVsix, startCodeServer, type CodeServer } from '../scripts/codeServer';
+import { PACKAGE, QUIET_SETTINGS, ROOT, ensureTools, freePort, installVsix, startCodeServer, type CodeServer } from '../scripts/codeServer';
 import { E2E_SETTINGS, Workbench } from '../test/e2e/workbench';
 import { DEEP_NET_SEED_LINE, deepNetText } from '../test/fixtures/deepNet';
 
@@ -176,7 +176,12 @@ function unmeasured(why: string): EditLatency {
 
 export async function measureEditLatency(): Promise<EditLatency> {
   if (process.env.GRADLENS_BENCH_NO_EDITOR === '1') return unmeasured('GRADLENS_BENCH_NO_EDITOR=1');
-  if (!existsSync(CODE_SERVER_ENTRY) || !existsSync(CHROMIUM)) return unmeasured('code-server or Chromium is not installed (bash scripts/setup-tools.sh)');
+  // A fresh clone has no code-server yet: install it (and Chromium, as root) as the tests do.
+  try {
+    ensureTools();
+  } catch (e) {
+    return unmeasured(`the editor could not be set up (${e instanceof Error ? e.message : String(e)})`);
+  }
   const pack = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package.mjs')], { cwd: ROOT, encoding: 'utf8' });
   const vsix = join(ROOT, `${PACKAGE.name}-${PACKAGE.version}.vsix`);
   if (pack.status !== 0 || !existsSync(vsix)) return unmeasured(`packaging the extension failed (${(pack.stderr || pack.stdout).trim().split('\n').pop()})`);

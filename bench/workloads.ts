@@ -125,7 +125,7 @@ export function statementCount(text: string): number {
 
 // ------------------------------------------------------------------ the suite
 
-export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step';
+export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-fast' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step';
 
 /** An example file (bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is). */
 function example(name: string): string {
@@ -145,8 +145,8 @@ export interface WorkloadDef {
   what: string;
   /** The .grad program (none for edit-latency, which edits examples/two-layer-net.grad). */
   text: string | null;
-  /** 'torch' when PyTorch runs the same workload. */
-  peer: 'torch' | null;
+  /** 'torch' when PyTorch runs the same workload, 'numpy' for the hand-written NumPy version. */
+  peer: 'torch' | 'numpy' | null;
   /** With a peer: the largest allowed ratio GradLens/peer; without: the largest allowed ms. */
   target: number | null;
   /** For the scaling table: the unit of work and how many of them this workload does. */
@@ -171,7 +171,18 @@ export const WORKLOADS: WorkloadDef[] = [
     target: 1 / 20,
     manifest: { h: GRADCHECK_H },
   },
-  { name: 'gradcheck-sampled', family: 'gradcheck-sampled', what: 'forward+backward and the default sampled check of mlp2 (≤1000 entries whole, else 40 samples; every tensor)', text: mlp2(64), peer: null, target: null },
+  {
+    name: 'gradcheck-fast',
+    family: 'gradcheck-fast',
+    what: 'fast mode (gradlens check --fast) on every param of mlp2 (N=64 D=3072 H=100 C=10, 308,310 entries), h=1e-5: one projection vᵀJu per tensor; torch.autograd.gradcheck(fast_mode=True) on the same function',
+    text: mlp2(64, 3072, 100, 10, { constX: true }),
+    peer: 'torch',
+    target: 1 / 5,
+    manifest: { h: GRADCHECK_H, fast_mode: 1 },
+  },
+  { name: 'mlp2-numpy', family: 'mlp2', what: 'mlp2 against NumPy: a hand-written cs231n-style forward and backward (what students run), same sizes and leaves', text: mlp2(64), peer: 'numpy', target: null, unit: undefined },
+  { name: 'deep-numpy', family: 'deep', what: 'deep against NumPy: a hand-written forward and backward loop over the 50 layers', text: deep(50), peer: 'numpy', target: null, manifest: { layers: 50 } },
+  { name: 'gradcheck-sampled', family: 'gradcheck-sampled', what: 'forward+backward and the default sampled check of mlp2 (≤1000 entries whole, else 40 samples and, with fast mode auto, one projection; every tensor)', text: mlp2(64), peer: null, target: null },
   { name: 'parse-shapes', family: 'parse-shapes', what: 'parse + names + shape inference of a generated 5,000-statement file', text: parseShapes(5000), peer: null, target: 50 },
   {
     name: 'completion',
@@ -271,8 +282,13 @@ export function prepare(def: WorkloadDef): Prepared {
   const ex = session.execution as Execution;
   const root = graph.root as number;
   const loss = () => (ex.values[root] as Tensor).item();
-  if (def.family === 'gradcheck-full' || def.family === 'gradcheck-sampled') {
-    const opts: GradCheckOptions = def.family === 'gradcheck-full' ? { ...DEFAULT_GRADCHECK, h: GRADCHECK_H, fullLimit: Infinity, maxFlopsTotal: Infinity } : { ...DEFAULT_GRADCHECK, h: GRADCHECK_H };
+  if (def.family === 'gradcheck-full' || def.family === 'gradcheck-sampled' || def.family === 'gradcheck-fast') {
+    const opts: GradCheckOptions =
+      def.family === 'gradcheck-full'
+        ? { ...DEFAULT_GRADCHECK, h: GRADCHECK_H, fullLimit: Infinity, maxFlopsTotal: Infinity }
+        : def.family === 'gradcheck-fast'
+          ? { ...DEFAULT_GRADCHECK, h: GRADCHECK_H, fast: 'on' }
+          : { ...DEFAULT_GRADCHECK, h: GRADCHECK_H };
     const spans = new Map<string, Span>();
     let checks: SpanCheck[] = [];
     return {
@@ -285,6 +301,8 @@ export function prepare(def: WorkloadDef): Prepared {
       loss,
       facts: () => ({
         entries: checks.reduce((a, c) => a + c.checked, 0),
+        projections: checks.reduce((a, c) => a + (c.fast?.projections ?? 0), 0),
+        kinkFallbacks: checks.filter((c) => c.fast?.kinkCrossed).length,
         tensors: checks.length,
         verdicts: [...new Set(checks.map((c) => c.verdict))].join('/'),
         maxRelError: Math.max(...checks.map((c) => c.maxRelError)),

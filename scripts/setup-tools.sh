@@ -3,10 +3,11 @@
 # checks (about a second).
 #   - Debian packages: chromium (the browser Playwright drives), ripgrep and libkrb5-dev (code-server's
 #     search binary and a header its native modules build against), python3-torch and python3-numpy
-#     (the reference of the PyTorch cross-checks), neovim, emacs-nox and elpa-eglot (the other LSP
-#     clients the tests drive: Neovim's built-in client, Emacs' eglot). Needs root for apt-get;
-#     without root it prints what to install and carries on (the layers that need them then fail or
-#     skip, saying why).
+#     (the reference of the PyTorch cross-checks), libopenblas0-pthread (OpenBLAS: without it Debian's
+#     torch and numpy run on the netlib reference BLAS, several times slower, which made the bench's
+#     peer a crippled one), neovim, emacs-nox and elpa-eglot (the other LSP clients the tests drive:
+#     Neovim's built-in client, Emacs' eglot). Needs root for apt-get; without root it prints what to
+#     install and carries on (the layers that need them then fail or skip, saying why).
 #   - code-server 4.100.3 (VS Code 1.100.3 with a Node extension host; newer ones need Node 22+), a
 #     pinned tool install in .tools/code-server (or $GRADLENS_TOOLS_DIR/code-server), never in the
 #     main node_modules. Its own install scripts download from GitHub, which is unreachable here, so
@@ -32,7 +33,7 @@ log() { echo "setup-tools: $*"; }
 
 # ---- Debian packages ---------------------------------------------------------------------------
 if [ "$do_apt" = 1 ]; then
-  wanted=(chromium ripgrep libkrb5-dev python3-torch python3-numpy neovim emacs-nox elpa-eglot)
+  wanted=(chromium ripgrep libkrb5-dev python3-torch python3-numpy libopenblas0-pthread neovim emacs-nox elpa-eglot)
   missing=()
   for p in "${wanted[@]}"; do
     if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then missing+=("$p"); fi
@@ -100,4 +101,6 @@ if [ -f "$tools/code-server/.installed" ]; then status+=("code-server $CODE_SERV
 if [ -n "${GRADLENS_PYTHON:-}" ]; then
   if "$PYTHON" -c 'import torch, numpy' >/dev/null 2>&1; then status+=("torch ok"); else status+=("torch MISSING"); fi
 elif [ "$(dpkg-query -W -f='${Status}' python3-torch 2>/dev/null || true)" = "install ok installed" ]; then status+=("torch ok"); else status+=("torch MISSING"); fi
+# The peer of `npm run bench` must not run on the netlib reference BLAS (bench/peer.ts).
+if [ "$(dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null || true)" = "install ok installed" ]; then status+=("openblas ok"); else status+=("openblas MISSING"); fi
 log "ready: ${status[*]}"

@@ -13,6 +13,8 @@ export interface CheckArgs {
   samples?: number;
   /** Operations the param/input checks of the run may spend together. */
   checkFlops?: number;
+  /** --fast / --no-fast: gradient checks by projections vᵀJu (setting gradlens.gradientCheck.fast). */
+  fast?: 'on' | 'off';
   maxElements?: number;
   /** Seconds the analysis may take before it is stopped (exit 2); default TIMEOUT_RANGE.default. */
   timeout?: number;
@@ -112,6 +114,10 @@ Options:
                       together (default ${range(S['gradientCheck.maxFlops'])});
                       past it fewer entries are checked, and tensors too
                       costly for even one are named
+  --fast              gradient checks in fast mode: one directional derivative
+                      vᵀJu per tensor instead of every entry, a failing one
+                      narrowed to its worst entries (default: only past the
+                      sampling limit, on top of the sample); --no-fast: never
   --max-elements N    limit on tensor elements per run
                       (default ${range(S.maxElements)})
   --timeout SECONDS   stop the analysis after this long, with exit status 2
@@ -183,6 +189,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
     switch (flag) {
       case '--json':
         out.json = true;
+        break;
+      case '--fast':
+      case '--no-fast':
+        out.fast = flag === '--fast' ? 'on' : 'off';
         break;
       case '--seed':
       case '--samples':

@@ -48,6 +48,7 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
     ...(args.h !== undefined ? { h: args.h } : {}),
     ...(args.samples !== undefined ? { samples: args.samples } : {}),
     ...(args.checkFlops !== undefined ? { maxFlopsTotal: args.checkFlops } : {}),
+    ...(args.fast !== undefined ? { fast: args.fast } : {}),
   };
   // The run stops between steps past the deadline (every long loop asks), and past its memory
   // budget (what the process really holds in tensors, measured: a `too-large` error).

@@ -61,7 +61,14 @@ export const THRESHOLD_RANGE = { minimum: 0, maximum: 1 } as const;
 export type RunMode = 'onType' | 'onSave' | 'off';
 export type LensDetail = 'off' | 'minimal' | 'full';
 
+/**
+ * Gradient checks in fast mode (checks/fastCheck.ts): 'on' checks each tensor by a projection on a
+ * random direction, 'auto' adds one to the sample of a tensor past the sampling limit, 'off' never.
+ */
+export type FastMode = 'auto' | 'on' | 'off';
+
 export const RUN_MODES: readonly RunMode[] = ['onType', 'onSave', 'off'];
+export const FAST_MODES: readonly FastMode[] = ['auto', 'on', 'off'];
 export const LENS_DETAILS: readonly LensDetail[] = ['off', 'minimal', 'full'];
 
 /** Defaults of the settings that are not numbers, by key under `gradlens.`. */
@@ -69,6 +76,7 @@ export const OTHER_DEFAULTS = {
   run: 'onType' as RunMode,
   'gradientCheck.enabled': true,
   'gradientCheck.thresholds': DEFAULT_THRESHOLDS,
+  'gradientCheck.fast': 'auto' as FastMode,
   seed: null as number | null,
   'inlayHints.enabled': true,
   'inlineValues.enabled': true,
@@ -115,6 +123,7 @@ export const DEFAULT_GRADCHECK_OPTIONS = Object.freeze({
   maxFlopsPerTarget: CORE_DEFAULTS.maxFlopsPerTarget,
   maxFlopsTotal: NUMBER_SETTINGS['gradientCheck.maxFlops'].default,
   thresholds: DEFAULT_THRESHOLDS,
+  fast: 'auto' as FastMode,
 });
 
 /**

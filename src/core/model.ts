@@ -119,6 +119,13 @@ export interface GradCheckResult {
    * error): why, in a few words. No entry was compared, so `maxRelError` and the counts mean nothing.
    */
   notRun?: string;
+  /**
+   * Fast mode (checks/fastCheck.ts): the check compared directional derivatives vᵀJu on a random
+   * unit direction; `relError` is the whole tensor's projection's, `projections` how many were
+   * measured (more than one when a failing projection was narrowed to its worst entries), and
+   * `kinkCrossed` that it crossed a kink and the entries were checked instead.
+   */
+  fast?: { projections: number; relError: number; kinkCrossed: boolean };
 }
 
 export interface Timings {

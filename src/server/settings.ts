@@ -7,12 +7,14 @@ import {
   clampNumber,
   CORE_DEFAULTS,
   DEFAULT_THRESHOLDS,
+  FAST_MODES,
   LENS_DETAILS,
   NUMBER_SETTINGS,
   OTHER_DEFAULTS,
   RUN_MODES,
   SEED_RANGE,
   THRESHOLD_RANGE,
+  type FastMode,
   type GradCheckThresholds,
   type LensDetail,
   type NumberSettingKey,
@@ -24,7 +26,7 @@ export type { LensDetail, RunMode } from '../core';
 export interface GradLensConfig {
   run: RunMode;
   debounceMs: number;
-  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number; maxFlops: number; thresholds: GradCheckThresholds };
+  gradientCheck: { enabled: boolean; h: number; samples: number; fullLimit: number; maxFlops: number; thresholds: GradCheckThresholds; fast: FastMode };
   seed: number | null;
   maxElements: number;
   inlayHints: boolean;
@@ -78,6 +80,7 @@ export function resolveConfig(get: RawSettings): GradLensConfig {
       fullLimit: n('gradientCheck.fullLimit'),
       maxFlops: n('gradientCheck.maxFlops'),
       thresholds: resolveThresholds(get('gradientCheck.thresholds')),
+      fast: oneOf(get('gradientCheck.fast'), FAST_MODES, OTHER_DEFAULTS['gradientCheck.fast']),
     },
     seed: resolveSeed(get('seed')),
     maxElements: n('maxElements'),
@@ -132,5 +135,5 @@ export function analyzeOptions(cfg: GradLensConfig, overrides: DocumentOverrides
 /** The gradient-check settings as core options. */
 export function checkOptions(cfg: GradLensConfig): NonNullable<Exclude<AnalyzeOptions['gradcheck'], boolean>> {
   const g = cfg.gradientCheck;
-  return { h: g.h, samples: g.samples, fullLimit: g.fullLimit, maxFlopsTotal: g.maxFlops, thresholds: { ...g.thresholds } };
+  return { h: g.h, samples: g.samples, fullLimit: g.fullLimit, maxFlopsTotal: g.maxFlops, thresholds: { ...g.thresholds }, fast: g.fast };
 }

@@ -5,6 +5,7 @@ import type { GateBackward, GateCall, Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import { type CancelCheck } from '../cancel';
 import { Prng } from '../engine/prng';
+import { checkByProjection, fastCheck, fastModeFor } from './fastCheck';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
 import type { Span } from '../text';
@@ -124,13 +125,28 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
       for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
       return s;
     });
-    const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
-    const probe = evaluatorProbe(base, (t) => (ex.values[inp] = t), runner, cancelled);
     const name = kinkNamer(graph, region);
-    const entries = grad ? confirmEntries(entriesAt(probe, base, indices, grad, opts.h, name), indices, probe, opts.h, opts.thresholds, name) : [];
-    ex.values[inp] = base;
-    runner.restore();
-    return { input: k, summary: summarise(`${gc.gate.decl.name}.d${param.name}`, entries, opts, hasKinks) };
+    const sampled = () => {
+      const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
+      const probe = evaluatorProbe(base, (t) => (ex.values[inp] = t), runner, cancelled);
+      const entries = grad ? confirmEntries(entriesAt(probe, base, indices, grad, opts.h, name), indices, probe, opts.h, opts.thresholds, name) : [];
+      ex.values[inp] = base;
+      runner.restore();
+      return entries;
+    };
+    const target = `${gc.gate.decl.name}.d${param.name}`;
+    // Fast mode (fastCheck.ts): a projection vᵀJu (v = dout), with or instead of the sample.
+    const fast = grad ? fastModeFor(opts, base.size) : null;
+    if (fast && grad) {
+      const projection = () => {
+        const pc = checkByProjection(base, grad, opts, seed, `${gc.gate.decl.name}.${param.name}`, (t) => (ex.values[inp] = t), runner, cancelled);
+        ex.values[inp] = base;
+        runner.restore();
+        return pc;
+      };
+      return { input: k, summary: fastCheck(fast, target, base.size, opts, hasKinks, projection, sampled) };
+    }
+    return { input: k, summary: summarise(target, sampled(), opts, hasKinks) };
   });
 }
 

@@ -11,7 +11,7 @@ import type { Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import type { CheckCache } from './checkCache';
 import type { CancelCheck } from '../cancel';
-import { DEFAULT_GRADCHECK_OPTIONS, DEFAULT_THRESHOLDS } from '../defaults';
+import { DEFAULT_GRADCHECK_OPTIONS, DEFAULT_THRESHOLDS, type FastMode } from '../defaults';
 import { Prng } from '../engine/prng';
 import { COST, forwardCost } from '../ops/cost';
 import type { Span } from '../text';
@@ -39,6 +39,8 @@ export interface GradCheckOptions {
   maxFlopsTotal: number;
   /** Verdict thresholds on the relative error (cs231n's by default). */
   thresholds: Thresholds;
+  /** Fast mode: directional derivatives instead of entries (fastCheck.ts); 'off' when absent. */
+  fast?: FastMode;
 }
 
 export interface Thresholds {

@@ -4,8 +4,10 @@ import type { Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import { type CancelCheck } from '../cancel';
 import { BatchedRegion } from './batched';
+import { checkByProjection, fastCheck, fastModeFor } from './fastCheck';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
+import type { GradCheckEntry } from '../model';
 import type { Span } from '../text';
 import { affordable, downstreamOf, entriesToCheck, entryCount, regionCost, regionHasKinks, shareBudget, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
 import { batchedProbe, entriesAt, evaluatorProbe, kinkNamer, RegionRunner, type Probe } from './differences';
@@ -89,15 +91,31 @@ function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckO
   const { id, name, region } = plan;
   const grad = ex.grads[id] as Tensor;
   const base = ex.values[id] as Tensor;
-  const indices = entriesToCheck(base.size, opts, seed, name, count);
-  const name_ = kinkNamer(graph, region);
-  const run = (probe: Probe) => confirmEntries(entriesAt(probe, base, indices, grad, opts.h, name_), indices, probe, opts.h, opts.thresholds, name_);
-  if (plan.useBatches) return summarise(name, run(batchedProbe(base, plan.batched, region, cancelled)), opts, regionHasKinks(graph, region));
-  const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-  try {
-    return summarise(name, run(evaluatorProbe(base, (t) => (ex.values[id] = t), runner, cancelled)), opts, regionHasKinks(graph, region));
-  } finally {
-    ex.values[id] = base;
-    runner.restore();
+  const kinkName = kinkNamer(graph, region);
+  const sampled = (): GradCheckEntry[] => {
+    const indices = entriesToCheck(base.size, opts, seed, name, count);
+    const run = (probe: Probe) => confirmEntries(entriesAt(probe, base, indices, grad, opts.h, kinkName), indices, probe, opts.h, opts.thresholds, kinkName);
+    if (plan.useBatches) return run(batchedProbe(base, plan.batched, region, cancelled));
+    const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+    try {
+      return run(evaluatorProbe(base, (t) => (ex.values[id] = t), runner, cancelled));
+    } finally {
+      ex.values[id] = base;
+      runner.restore();
+    }
+  };
+  const hasKinks = regionHasKinks(graph, region);
+  // Fast mode (fastCheck.ts): a projection on a random direction, with or instead of the sample.
+  // On top of a sample the budget already cut, it is left out: the budget bounds the analysis.
+  const fast = fastModeFor(opts, base.size);
+  if (fast === 'projection' || (fast === 'projection+sample' && count >= plan.wanted)) {
+    const projection = () => {
+      const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+      const pc = checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled);
+      runner.restore();
+      return pc;
+    };
+    return fastCheck(fast, name, base.size, opts, hasKinks, projection, sampled);
   }
+  return summarise(name, sampled(), opts, hasKinks);
 }
