@@ -86,7 +86,9 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, t0: number
     if (!plan.checksFit) reportChecksOverMemory(session, plan, options);
     else {
       try {
-        runChecks(session, run.ex, options);
+        // The batches of the checks get what the budget leaves beside the run.
+        const gradcheck = { ...(typeof options.gradcheck === 'object' ? options.gradcheck : {}), batchElements: plan.batchElements };
+        runChecks(session, run.ex, { ...options, gradcheck });
       } catch (e) {
         // The run's results are complete and within budget: past it, only the checks stop.
         if (!(e instanceof MemoryBudgetExceeded)) throw e;

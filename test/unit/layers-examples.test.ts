@@ -100,7 +100,9 @@ test('broken/embedding-assigned.grad: assigning instead of adding is caught at d
   const c = check(a, 'bag.dW');
   assert.equal(c.verdict, 'fail');
   const w = c.worst[0];
-  assert.equal(w.relError, c.maxRelError);
+  // The verdict judges the confirmed estimate (issue 18): for this genuine error of 1/3 it differs
+  // from the raw one in the twelfth digit.
+  assert.ok(Math.abs(w.relError - c.maxRelError) <= 1e-9 * c.maxRelError, `${w.relError} vs ${c.maxRelError}`);
   const line = lineOf(text, 'dW = expand_dims(used');
   const d = a.diagnostics.find((x) => x.code === 'gradcheck-failed' && x.range.start.line + 1 === line);
   assert.ok(d, `no gradcheck-failed on line ${line}`);

@@ -18,6 +18,11 @@ import type { Span } from '../text';
 import { entryCounts, entryIsOff, judgedError } from './thresholds';
 
 export interface GradCheckOptions {
+  /**
+   * Floats a batched check may stack at once (the plan's room beside the run; default the batched
+   * checker's own cap). Fewer means smaller batches, never other results.
+   */
+  batchElements?: number;
   /** Step of the central differences. */
   h: number;
   /** Tensors up to this many entries are checked entirely. */

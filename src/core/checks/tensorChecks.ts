@@ -49,7 +49,7 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
     if ((n.kind !== 'param' && n.kind !== 'input') || !n.requiresGrad) continue;
     if (!ex.grads[id]) continue; // does not affect the root (reported as unused)
     const region = downstreamOf(graph, [id]);
-    const batched = new BatchedRegion(graph, ex, id, region, root);
+    const batched = new BatchedRegion(graph, ex, id, region, root, opts.batchElements);
     const useBatches = batched.applies() && batched.batchSize() >= 2 && !unbatched;
     const size = (ex.values[id] as Tensor).size;
     const wanted = entryCount(size, opts, affordable(graph, region, opts, useBatches ? id : undefined));

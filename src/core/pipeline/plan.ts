@@ -16,7 +16,11 @@ import type { AnalyzeOptions } from './session';
 export const DEFAULT_MAX_ELEMENTS: number = NUMBER_SETTINGS.maxElements.default;
 export const DEFAULT_MAX_FLOPS: number = CORE_DEFAULTS.maxFlops;
 
-/** Stacked values a batched gradient check may keep (checks/batched: BATCH_BUDGET), with its arena. */
+/**
+ * Stacked values a batched gradient check keeps at most (checks/batched: BATCH_BUDGET), with its
+ * arena. A batch is a tile: with less room the checker stacks fewer perturbations at a time (or
+ * none: below two a batch does not pay and entries are evaluated one by one).
+ */
 const BATCHED_CHECK_ELEMENTS = 2 * (1 << 22);
 
 export function elementsOf(sizes: readonly number[]): number {
@@ -42,6 +46,8 @@ export interface RunPlan {
   operations: number;
   /** Whether the gradient checks fit in the memory budget beside the run. */
   checksFit: boolean;
+  /** Floats a batched check may stack at once: what the budget leaves, up to the checker's own cap. */
+  batchElements: number;
 }
 
 interface NodeTally {
@@ -137,8 +143,9 @@ export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticS
   }
   // While a check re-runs its region, the old values stay: at most a second copy of the forward
   // values and what they keep, the perturbed tensor's copy, their kink sides, and a batch.
-  const checkElements = forwardValues * 1.5 + maxLeaf + BATCHED_CHECK_ELEMENTS;
-  return { elements, checkElements, operations, checksFit: elements + checkElements <= maxElements };
+  const fixed = forwardValues * 1.5 + maxLeaf;
+  const batchElements = Math.max(0, Math.min(BATCHED_CHECK_ELEMENTS, maxElements - elements - fixed));
+  return { elements, checkElements: fixed + batchElements, operations, checksFit: elements + fixed <= maxElements, batchElements };
 }
 
 function describe(n: GraphNode): string {

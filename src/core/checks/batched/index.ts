@@ -65,6 +65,8 @@ export class BatchedRegion {
     /** The nodes downstream of it, in evaluation order; the root is the last one read. */
     private readonly region: number[],
     private readonly root: number,
+    /** Floats a batch may hold, its arena included (GradCheckOptions.batchElements). */
+    private readonly budget: number = 2 * BATCH_BUDGET,
   ) {
     this.targetSize = sizeOf(graph.nodes[target].sizes);
     this.state = new RegionState(graph, ex);
@@ -80,7 +82,8 @@ export class BatchedRegion {
     });
     let perSlice = rowsOrColumns ? 0 : this.targetSize;
     for (const id of this.region) perSlice += sizeOf(this.graph.nodes[id].sizes);
-    return Math.floor(BATCH_BUDGET / Math.max(1, perSlice));
+    // Half of the room for the stacked values, half for the arena they are computed in.
+    return Math.floor(Math.min(BATCH_BUDGET, this.budget / 2) / Math.max(1, perSlice));
   }
 
   /** Whether the root is read from this region (otherwise the caller's unbatched path applies). */
