@@ -3,7 +3,7 @@
 // counted against the budget before anything of that size is allocated. A file over the budget
 // gets a `too-large` diagnostic, never an out-of-memory or an hour-long run. The gradient checks'
 // working memory is planned too: when only the checks do not fit, they are skipped with a note.
-import { CORE_DEFAULTS, limitText, NUMBER_SETTINGS } from '../defaults';
+import { CORE_DEFAULTS, DEFAULT_GRADCHECK_OPTIONS, limitText, NUMBER_SETTINGS } from '../defaults';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph, GraphNode } from '../engine/graph';
 import { formatNumber } from '../format/number';
@@ -143,7 +143,11 @@ export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticS
   }
   // While a check re-runs its region, the old values stay: at most a second copy of the forward
   // values and what they keep, the perturbed tensor's copy, their kink sides, and a batch.
-  const fixed = forwardValues * 1.5 + maxLeaf;
+  // Fast mode (checks/fastCheck.ts) adds a direction and a perturbed copy of the largest tensor.
+  const gc = typeof options.gradcheck === 'object' ? options.gradcheck : {};
+  const fast = gc.fast ?? DEFAULT_GRADCHECK_OPTIONS.fast;
+  const projections = fast === 'on' || (fast === 'auto' && maxLeaf > (gc.fullLimit ?? DEFAULT_GRADCHECK_OPTIONS.fullLimit)) ? 2 * maxLeaf : 0;
+  const fixed = forwardValues * 1.5 + maxLeaf + projections;
   const batchElements = Math.max(0, Math.min(BATCHED_CHECK_ELEMENTS, maxElements - elements - fixed));
   return { elements, checkElements: fixed + batchElements, operations, checksFit: elements + fixed <= maxElements, batchElements };
 }
