@@ -101,11 +101,26 @@ export class TestClient {
     }
   }
 
-  /** Diagnostics for `uri` at document version `version` (or any, when omitted). */
-  diagnosticsFor(uri: string, version?: number): Promise<PublishDiagnosticsParams> {
-    return this.until(`diagnostics of ${uri}${version !== undefined ? ` v${version}` : ''}`, () => {
+  /**
+   * The server's `gradlens/didAnalyze` for `uri` (at `version`) once its analysis is complete: it
+   * publishes the early phases (shapes, then values) before the gradient checks finish.
+   */
+  finalAnalysisFor(uri: string, version?: number): Promise<DidAnalyze> {
+    return this.until(`the complete analysis of ${uri}${version !== undefined ? ` v${version}` : ''}`, () =>
+      this.notifications
+        .filter((n) => n.method === 'gradlens/didAnalyze')
+        .map((n) => n.params as DidAnalyze)
+        .find((p) => p.uri === uri && (version === undefined || p.version === version) && !p.phase),
+    );
+  }
+
+  /** Diagnostics for `uri` at document version `version` (or any, when omitted), once its analysis is complete. */
+  async diagnosticsFor(uri: string, version?: number): Promise<PublishDiagnosticsParams> {
+    const { version: analysed } = await this.finalAnalysisFor(uri, version);
+    // Published just before the didAnalyze of the same analysis.
+    return this.until(`diagnostics of ${uri} v${analysed}`, () => {
       const d = this.diagnostics.get(uri);
-      return d && (version === undefined || d.version === version) ? d : undefined;
+      return d && (d.version === undefined || d.version === analysed) ? d : undefined;
     });
   }
 
@@ -117,4 +132,12 @@ export class TestClient {
     this.process.kill();
     this.connection.dispose();
   }
+}
+
+/** What a test reads of the server's `gradlens/didAnalyze` notification. */
+export interface DidAnalyze {
+  uri: string;
+  version: number;
+  phase?: string;
+  lineValues: { line: number; text: string }[];
 }

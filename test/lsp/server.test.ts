@@ -91,9 +91,7 @@ test('gradlens/didAnalyze carries the values at the line ends', async () => {
   const { uri, text } = exampleUri('circuit.grad');
   const edited = text.replace('input z = -4', 'input z = -2');
   await client.change(uri, edited, 2);
-  const p = await client.until('didAnalyze v2', () =>
-    client.notifications.filter((n) => n.method === 'gradlens/didAnalyze').map((n) => n.params as { uri: string; version: number; lineValues: { line: number; text: string }[] }).find((n) => n?.uri === uri && n.version === 2),
-  );
+  const p = await client.finalAnalysisFor(uri, 2);
   const fLine = edited.split('\n').findIndex((l) => l.startsWith('f = '));
   assert.equal(p.lineValues.find((l) => l.line === fLine)?.text, 'f: value -6 · ∂f 1');
 });

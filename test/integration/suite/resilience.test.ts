@@ -75,13 +75,18 @@ suite('resilience', () => {
     assert.match(d.find((x) => codeOf(x) === 'expect-failed')?.message ?? '', /found 6/);
   });
 
-  test('a worker that runs out of memory is replaced', async () => {
+  test('a file too big for the worker\'s memory is refused with too-large, and the worker lives on', async () => {
+    // Issue 15: tensors are typed arrays outside V8's heap limit, so the element budget is also
+    // held to gradlens.worker.memoryLimitMb; a 4000×4000 pair (256 MB) no longer crashes a 64 MB
+    // worker but is planned, refused and reported. (A killed worker's restart: the smoke suite.)
     await vscode.workspace.getConfiguration('gradlens').update('worker.memoryLimitMb', 64, vscode.ConfigurationTarget.Global);
     await api.service.killWorker(); // the next worker starts with the new limit
     const before = (await api.stats()).workerRestarts;
     const big = await untitled('dims N = 4000\ninput X: [N, N]\nparam W: [N, N]\nloss = sum(X * W)\n');
-    await api.service.analyzeNow(big.document).catch(() => undefined);
-    await waitFor('a restart after running out of memory', () => api.stats().then((x) => x.workerRestarts), (n) => n > before, { timeoutMs: 60_000 });
+    const tooLarge = await waitForDiagnostics(big.document.uri, 'too-large within the worker memory', (l) => l.some((x) => codeOf(x) === 'too-large'), { timeoutMs: 60_000 });
+    // The limit is the worker's 64 MB in float64s, below gradlens.maxElements.
+    assert.ok((tooLarge.find((x) => codeOf(x) === 'too-large')?.message ?? '').includes(`over the limit of ${limitText((64 * 2 ** 20) / 8)}`));
+    assert.equal((await api.stats()).workerRestarts, before, 'the worker did not run out of memory');
     await vscode.workspace.getConfiguration('gradlens').update('worker.memoryLimitMb', undefined, vscode.ConfigurationTarget.Global);
     await api.service.killWorker();
     const ok = await untitled('input x = 2\ny = x * 5\nexpect value y == 11\n');
