@@ -81,6 +81,9 @@ suite('resilience', () => {
     // worker but is planned, refused and reported. (A killed worker's restart: the smoke suite.)
     await vscode.workspace.getConfiguration('gradlens').update('worker.memoryLimitMb', 64, vscode.ConfigurationTarget.Global);
     await api.service.killWorker(); // the next worker starts with the new limit
+    // Let that restart happen and be counted before counting.
+    const warm = await untitled('input x = 1\ny = x * 2\n');
+    await api.service.analyzeNow(warm.document).catch(() => undefined);
     const before = (await api.stats()).workerRestarts;
     const big = await untitled('dims N = 4000\ninput X: [N, N]\nparam W: [N, N]\nloss = sum(X * W)\n');
     const tooLarge = await waitForDiagnostics(big.document.uri, 'too-large within the worker memory', (l) => l.some((x) => codeOf(x) === 'too-large'), { timeoutMs: 60_000 });
