@@ -63,6 +63,17 @@ function outer(a: Expr, v: Expr): Expr {
   return E.bin('*', E.call('expand_dims', [a], { axis: E.num(1) }), E.call('expand_dims', [v], { axis: E.num(0) }));
 }
 
+/** Every word's score u_k·v (forward and backward of the naive softmax) and the largest, for a stable softmax. */
+function scores(U: Tensor, v: Tensor): { s: Float64Array; m: number } {
+  const s = new Float64Array(U.shape[0]);
+  let m = -Infinity;
+  for (let k = 0; k < s.length; k++) {
+    s[k] = rowDot(U, k, v);
+    if (s[k] > m) m = s[k];
+  }
+  return { s, m };
+}
+
 export const naiveSoftmaxLoss: OpDef = {
   id: 'naive_softmax_loss',
   name: 'naive_softmax_loss',
@@ -79,12 +90,7 @@ export const naiveSoftmaxLoss: OpDef = {
     const V = U.shape[0];
     const error = indexProblem('naive_softmax_loss', o, V);
     if (error) return { value: Tensor.scalar(0), error };
-    const s = new Float64Array(V);
-    let m = -Infinity;
-    for (let k = 0; k < V; k++) {
-      s[k] = rowDot(U, k, v);
-      if (s[k] > m) m = s[k];
-    }
+    const { s, m } = scores(U, v);
     let z = 0;
     for (let k = 0; k < V; k++) z += Math.exp(s[k] - m);
     const lse = m + Math.log(z);
@@ -95,12 +101,7 @@ export const naiveSoftmaxLoss: OpDef = {
   backward({ inputs: [v, U, o], grad, needs }) {
     const V = U.shape[0];
     const g = grad.data[0];
-    const s = new Float64Array(V);
-    let m = -Infinity;
-    for (let k = 0; k < V; k++) {
-      s[k] = rowDot(U, k, v);
-      if (s[k] > m) m = s[k];
-    }
+    const { s, m } = scores(U, v);
     let z = 0;
     for (let k = 0; k < V; k++) z += (s[k] = Math.exp(s[k] - m));
     // dscores = K·ŷ − counts(o)
