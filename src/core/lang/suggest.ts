@@ -28,21 +28,27 @@ export function editDistance(a: string, b: string): number {
  * the usual slip) comes first; then the earlier candidate.
  */
 export function closest(word: string, candidates: Iterable<string>): string | null {
+  return nearby(word, candidates)[0] ?? null;
+}
+
+/**
+ * Every candidate within the distance limit, best first (the order `closest` picks from): the
+ * shape-aware suggestion of an undefined name re-ranks these by whether they make the expression
+ * well-typed.
+ */
+export function nearby(word: string, candidates: Iterable<string>): string[] {
   const limit = Math.max(1, Math.floor(word.length / 3));
-  let best: string | null = null;
-  let bestScore = Infinity;
+  const scored: { name: string; score: number; order: number }[] = [];
+  let order = 0;
   for (const c of candidates) {
     if (c === word) continue;
     const dist = editDistance(word, c);
     if (dist > limit) continue;
     const prefix = c.startsWith(word) || word.startsWith(c);
-    const score = dist - (prefix ? 0.75 : 0);
-    if (score < bestScore) {
-      best = c;
-      bestScore = score;
-    }
+    scored.push({ name: c, score: dist - (prefix ? 0.75 : 0), order: order++ });
   }
-  return best;
+  scored.sort((a, b) => a.score - b.score || a.order - b.order);
+  return [...new Set(scored.map((s) => s.name))];
 }
 
 /** " Did you mean `x`?" or "". */

@@ -50,7 +50,7 @@ export function typecheck(session: AnalysisSession, options: AnalyzeOptions): Ty
   const visibleGates = new Set<string>();
   // A shape error's suggestion picks among the params declared so far: weights and biases are what gets mixed up.
   const params: string[] = [];
-  const env: TypeEnv = { value: (n) => types.get(n), names: () => params, dim: dimOf, gates: res.gates, gateVisible: (n) => visibleGates.has(n) };
+  const env: TypeEnv = { value: (n) => types.get(n), names: () => params, defined: () => types.keys(), dim: dimOf, gates: res.gates, gateVisible: (n) => visibleGates.has(n) };
   const infer = new ShapeInference(env, sink);
   const declTypes = new Map<TensorDecl, ValueType>();
   for (const s of program.statements) {

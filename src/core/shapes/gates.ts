@@ -30,6 +30,7 @@ export function checkGateDefinition(gate: GateInfo, gates: Map<string, GateInfo>
   const outType = typeFromAnn(g.output.type, gateDim);
   const env: TypeEnv = {
     value: (n) => types.get(n),
+    defined: () => types.keys(),
     dim: (n) => (gate.localDims.has(n) ? named(n, null) : undefined),
     gates,
     gateVisible: (n) => declared.has(n),

@@ -4,6 +4,7 @@
 import type { DiagnosticSink } from '../diagnostics';
 import type { Call, DimRef, Expr, GateParam, TypeAnn } from '../lang/ast';
 import { bindCall, literalNumber, type BindScope, type BoundCall, type GateInfo } from '../lang/resolve';
+import { nearby } from '../lang/suggest';
 import { index, transposeT } from '../ops/arithmetic';
 import { neg } from '../ops/elementwise';
 import type { IndexSpec, OpDef, ValueType } from '../ops/op';
@@ -17,6 +18,8 @@ export interface TypeEnv extends BindScope {
   value(name: string): ValueType | undefined;
   /** The names a shape error may suggest instead of an argument (the params in scope; none when absent). */
   names?(): Iterable<string>;
+  /** Every tensor name defined so far: an undefined name's suggestions are re-ranked among these by shape fit (none when absent). */
+  defined?(): Iterable<string>;
 }
 
 export const SCALAR_FLOAT: ValueType = { shape: [], isInt: false };
@@ -121,7 +124,10 @@ export class ShapeInference {
       case 'binary': {
         const l = this.infer(e.left);
         const r = this.infer(e.right);
-        if (!l || !r) return null;
+        if (!l || !r) {
+          this.suggestByFit(binaryOpDef(e.op), e.op, [e.left, e.right], [l, r], {});
+          return null;
+        }
         return this.applyOp(binaryOpDef(e.op), e.op, [l, r], {}, e.span, [e.left, e.right]);
       }
       case 'call':
@@ -135,12 +141,17 @@ export class ShapeInference {
     this.bindings.set(call, b);
     const types: ValueType[] = [];
     let ok = true;
+    const maybe: (ValueType | null)[] = [];
     for (const a of b.args) {
       const t = this.infer(a);
+      maybe.push(t);
       if (!t) ok = false;
       else types.push(t);
     }
-    if (!ok) return null;
+    if (!ok) {
+      if (b.target.kind === 'op') this.suggestByFit(b.target.op, b.label, b.args, maybe, b.attrs);
+      return null;
+    }
     if (b.target.kind === 'gate') return this.inferGateCall(call, b.target.gate, types);
     const op = b.target.op;
     return this.applyOp(op, b.label, types, b.attrs, call.span, b.args);
@@ -187,6 +198,38 @@ export class ShapeInference {
       }
     });
     return fits.length === 1 ? fits[0] : null;
+  }
+
+  /**
+   * An operand that is an undefined name (reported by the resolver, with its closest name by
+   * spelling) while every other operand has a type: among the names spelt close to it, the first
+   * whose type makes this op well-typed becomes the suggestion (`X @ W1 + b` with `b1` and `X`
+   * both one edit away: `b1`, a bias that adds). The resolver's diagnostic is re-pointed in place.
+   */
+  private suggestByFit(op: OpDef, label: string, args: readonly Expr[], types: readonly (ValueType | null)[], attrs: Record<string, unknown>): void {
+    if (!this.sink || !this.env.defined) return;
+    const missing = types.flatMap((t, k) => (t ? [] : [k]));
+    if (missing.length !== 1) return;
+    const k = missing[0];
+    const arg = args[k];
+    if (arg?.kind !== 'name' || this.env.dim(arg.name)) return;
+    const diag = this.sink.items.find((d) => (d.code === 'undefined-name' || d.code === 'gate-scope') && d.span.start === arg.span.start && d.span.end === arg.span.end);
+    if (!diag) return;
+    const known = types as ValueType[];
+    const fit = nearby(arg.name, this.env.defined()).find((name) => {
+      const t = this.env.value(name);
+      if (!t) return false;
+      const tried = [...known];
+      tried[k] = t;
+      return op.shape({ label, types: tried }, attrs as never).ok;
+    });
+    const current = diag.fixes?.[0]?.edits[0]?.newText;
+    if (!fit || fit === current) return;
+    const why = `\`${fit}\` (spelt close, and its shape fits here)?`;
+    // The resolver's two wordings: "`b` is not defined; did you mean `x`?" and, in a gate, "… pass `b` as an input. Did you mean `x`?".
+    diag.message =
+      diag.code === 'undefined-name' ? `\`${arg.name}\` is not defined; did you mean ${why}` : `${diag.message.replace(/ Did you mean `[^`]*`\?$/, '')} Did you mean ${why}`;
+    diag.fixes = [{ title: `Change to \`${fit}\``, edits: [{ span: arg.span, newText: fit }] }];
   }
 
   /** Unifies a gate's declared input shapes with the arguments, binding its local dimensions. */
