@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Analysis } from '../../src/core/model';
-import { analyze } from '../../src/core/analyze';
+import { analyze, analyzeSession } from '../../src/core/analyze';
+import { AnalysisCancelled } from '../../src/core/cancel';
+import { BatchedRegion } from '../../src/core/checks/batched';
+import { downstreamOf } from '../../src/core/checks/gradcheck';
 import { CheckCache } from '../../src/core/checks/checkCache';
 
 const text = readFileSync(join(__dirname, '..', '..', 'examples', 'conv-gate.grad'), 'utf8');
@@ -48,4 +51,29 @@ test('checks finished before a stop are reused by the next run, whose result equ
   const resumed = analyze(text, { checkCache: cache });
   assert.ok(cache.hits > hitsBefore, 'the next run reused them');
   assert.deepEqual(comparable(resumed), comparable(analyze(text)));
+});
+
+test('a batched evaluation asks between the ops of its region: a newer text does not wait for a whole batch', () => {
+  const deep = 'dims N = 4, D = 8\ninput X: [N, D] ~ randn\nparam W: [D, D] ~ xavier\nh1 = relu(X @ W)\nh2 = relu(h1 @ W)\nh3 = tanh(h2 @ W)\nloss = sum(h3 * h3)\n';
+  const s = analyzeSession(deep, { gradcheck: false });
+  const graph = s.graph;
+  const ex = s.execution;
+  assert.ok(graph && ex && graph.root !== null);
+  const target = graph.named.get('W') as number;
+  const region = downstreamOf(graph, [target]);
+  const batched = new BatchedRegion(graph, ex, target, region, graph.root);
+  assert.ok(batched.applies());
+  const base = ex.values[target];
+  assert.ok(base);
+  const perts = [0, 1, 2].flatMap((i) => [{ index: i, value: base.data[i] + 1e-5 }, { index: i, value: base.data[i] - 1e-5 }]);
+  // Never cancelled: one question per op of the region that the perturbation reaches.
+  const all = stopAfter(Infinity);
+  batched.evaluate(base, perts, all.cancelled);
+  assert.ok(all.asked() >= region.length - 1, `asked ${all.asked()} times over ${region.length} ops`);
+  // Cancelled at the k-th question: it stops there, by the exception the run turns into `cancelled`.
+  for (let k = 1; k <= all.asked(); k++) {
+    const probe = stopAfter(k);
+    assert.throws(() => batched.evaluate(base, perts, probe.cancelled), AnalysisCancelled);
+    assert.equal(probe.asked(), k);
+  }
 });

@@ -8,11 +8,22 @@ import { nodeMemoryProbe } from '../../src/server/analysis/memoryProbe';
 
 const NET = 'dims N = 64\ninput X: [N, N] ~ randn\nparam W: [N, N] ~ xavier\nh = tanh(X @ W)\nloss = sum(h * h)\n';
 
-/** A probe that reports what the run allocated so far, scaled up by `factor` (an estimate `factor` times short). */
+/**
+ * A probe that reports what the run allocated so far, scaled up by `factor` (an estimate `factor`
+ * times short). Growth counts from the lowest figure seen: a collection of earlier tests' garbage
+ * during the run must not hide what the run allocates after it.
+ */
 function inflating(factor: number): { heldBytes(): number } {
   const real = nodeMemoryProbe();
   const base = real.heldBytes();
-  return { heldBytes: () => base + factor * Math.max(0, real.heldBytes() - base) };
+  let low = base;
+  return {
+    heldBytes: () => {
+      const now = real.heldBytes();
+      low = Math.min(low, now);
+      return base + factor * Math.max(0, now - low);
+    },
+  };
 }
 
 test('past the budget while running: a too-large error where the run was, never a throw', () => {

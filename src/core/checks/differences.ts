@@ -109,7 +109,7 @@ export function batchedProbe(base: Tensor, batched: BatchedRegion, region: numbe
       const chunk = indices.slice(start, start + per);
       const perts: Perturbation[] = [];
       for (const i of chunk) perts.push({ index: i, value: base.data[i] + step }, { index: i, value: base.data[i] - step });
-      const r = batched.evaluate(base, perts);
+      const r = batched.evaluate(base, perts, cancelled);
       chunk.forEach((_, k) => {
         const hit = r.kinkAt(2 * k, 2 * k + 1);
         out.push({ plus: r.f[2 * k], minus: r.f[2 * k + 1], kink: hit ? { at: Math.max(0, region.indexOf(hit.node)), element: hit.element } : null });

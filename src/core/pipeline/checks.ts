@@ -3,6 +3,7 @@
 // the worst entry. Their verdicts become diagnostics in `report`.
 import type { GradCheckEntry, StepSweep } from '../model';
 import { throwIfCancelled } from '../cancel';
+import { arena } from '../checks/batched/arena';
 import { checkGates, gateCallRegion } from '../checks/gateChecks';
 import { DEFAULT_GRADCHECK, downstreamOf, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
 import { stepSweep, sweepCost } from '../checks/stepSweep';
@@ -26,8 +27,15 @@ export function runChecks(session: AnalysisSession, ex: Execution, options: Anal
   for (const s of program.statements) if (s.kind === 'decl') spans.set(s.name, s.nameSpan);
   const memo: CheckMemo | undefined = options.checkCache ? { cache: options.checkCache, fingerprints: new Fingerprints(graph) } : undefined;
   const ctx = { memo, cancelled: options.isCancelled };
-  const tensors = checkTensors(graph, ex, res.seed, opts, spans, ctx);
-  const gates = checkGates(graph, ex, res.seed, opts, ctx);
+  let tensors: ReturnType<typeof checkTensors>;
+  let gates: ReturnType<typeof checkGates>;
+  try {
+    tensors = checkTensors(graph, ex, res.seed, opts, spans, ctx);
+    gates = checkGates(graph, ex, res.seed, opts, ctx);
+  } finally {
+    // Also when cancelled or out of budget: the batches' working memory is not kept past the run.
+    arena.release();
+  }
   const checks = [...gates.checks, ...brokenBlockChecks(graph, opts, sink), ...tensors.checks];
   reportChecks(checks, graph, sink, opts.thresholds);
   reportSkipped(tensors, opts, sink);

@@ -24,6 +24,7 @@
 // same way: per perturbation, the positions whose side differs from the unperturbed one. Working
 // memory comes from one reused arena (arena.ts); what a region keeps between its evaluations is
 // in regionState.ts.
+import { throwIfCancelled, type CancelCheck } from '../../cancel';
 import type { Graph } from '../../engine/graph';
 import type { Execution } from '../../engine/run';
 import { elementwiseKernels } from '../../ops/kit';
@@ -97,7 +98,7 @@ export class BatchedRegion {
    * f at every perturbation of `base` (the target's unperturbed value, as in the execution). The
    * outcome is valid until the next evaluation of any region.
    */
-  evaluate(base: Tensor, perts: Perturbation[]): BatchOutcome {
+  evaluate(base: Tensor, perts: Perturbation[], cancelled?: CancelCheck): BatchOutcome {
     arena.begin();
     const state = this.state;
     const B = perts.length;
@@ -112,6 +113,8 @@ export class BatchedRegion {
     if (!state.scratch.has(this.target)) state.scratch.set(this.target, base.data.slice());
 
     for (const id of this.region) {
+      // A batch through a deep region takes hundreds of milliseconds: a newer text must not wait for it.
+      throwIfCancelled(cancelled);
       const node = this.graph.nodes[id];
       const op = node.op as OpDef;
       const changed = node.inputs.map((i) => {
