@@ -46,7 +46,7 @@ export class App {
       this.content = h('div', { class: 'content', hidden: true }, this.header.problems, this.compact.el);
     } else {
       this.graph = new GraphView({ post, store: this.store, selected: (n) => n.name && this.gradients?.pick(n.name) });
-      this.gradients = new GradientsView(this.store, (name) => this.focus(name));
+      this.gradients = new GradientsView(this.store, (name) => this.focus(name), (range) => post({ type: 'reveal', range }));
       this.checks = new ChecksView(this.store, post);
       this.landscape = new LandscapeView(this.store, post);
       this.training = new TrainingView(this.store, post);

@@ -21,6 +21,7 @@ export function parseToWebview(msg: unknown): ToWebview | null {
       const a = st.analysis;
       if (!Array.isArray(a.nodes) || !Array.isArray(a.diagnostics) || !Array.isArray(a.gradchecks)) return null;
       if (a.graphView !== null && !(isObject(a.graphView) && Array.isArray(a.graphView.nodes) && Array.isArray(a.graphView.edges))) return null;
+      if (a.health !== undefined && !Array.isArray(a.health)) return null;
       return msg as ToWebview;
     }
     case 'empty':

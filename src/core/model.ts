@@ -193,6 +193,8 @@ export interface Analysis {
   graphView: GraphViewModel | null;
   /** The h sweep of the worst entry of the worst parameter check (when checks ran). */
   sweep: StepSweep | null;
+  /** The gradient-health findings (also diagnostics), with what the dashboard lists: absent until the backward pass ran. */
+  health?: HealthItem[];
   timings: Timings;
   /** Set when the run was stopped by its cancel callback: the rest of the object is incomplete. */
   cancelled?: true;
@@ -202,6 +204,21 @@ export interface Analysis {
    * Absent on the finished Analysis.
    */
   phase?: AnalysisPhase;
+}
+
+/** A gradient-health finding as the dashboard lists it (its diagnostic carries the same message). */
+export interface HealthItem {
+  kind: 'dead-relu' | 'saturated' | 'vanishing-gradient' | 'exploding-gradient' | 'init-scale';
+  severity: 'warning' | 'info';
+  message: string;
+  /** The expression the finding is about. */
+  range: Range;
+  /** The name of the value, when it has one (`h1`), else the op as written (`relu`). */
+  node: string;
+  /** The measured figure: a fraction of units, a norm ratio. */
+  value: number;
+  /** For dead-relu: the dead units, by index within one example (the first 256), and how many there are. */
+  deadUnits?: { indices: number[][]; dead: number; units: number; unitShape: number[] };
 }
 
 /** How far an early snapshot of an analysis got (see `Analysis.phase`). */

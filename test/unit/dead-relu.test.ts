@@ -63,3 +63,44 @@ test('the thresholds come from the settings: a higher info share drops the small
   // The server's settings reach the core's options.
   assert.deepEqual(analyzeOptions(resolveConfig((k) => ({ 'health.deadRelu.info': 0.4, 'health.deadRelu.warn': 2 })[k])).deadRelu, { info: 0.4, warn: 1 });
 });
+
+test('the analysis lists which units are dead (the dashboard shows them), the same units the values say', () => {
+  const text = KILLED.replace('param b1: [H] = -100', 'param b1: [H] = [1, -100, 1, -100, 1, 1, -100, 1, 1, -100]').replace('param b2: [H] = 0', 'param b2: [H] = 1');
+  const a = analyze(text, { gradcheck: false });
+  const h1 = a.health?.find((f) => f.kind === 'dead-relu' && f.node === 'h1');
+  assert.ok(h1?.deadUnits, JSON.stringify(a.health));
+  // From the values themselves: a unit is dead when it is 0 for all 8 examples.
+  const value = a.nodes.find((n) => n.name === 'h1')?.value as number[];
+  const H = 10;
+  const expected = [...Array(H).keys()].filter((u) => [...Array(8).keys()].every((i) => value[i * H + u] === 0));
+  assert.deepEqual(expected, [1, 3, 6, 9]);
+  assert.deepEqual(h1.deadUnits, { indices: expected.map((u) => [u]), dead: 4, units: 10, unitShape: [10] });
+  assert.equal(h1.range.start.line, 7);
+  assert.equal(h1.value, 0.4);
+  // Each finding is also a diagnostic, with the same message.
+  assert.ok(a.diagnostics.some((d) => d.code === 'dead-relu' && d.message === h1.message));
+});
+
+test('the dead units of a conv feature map are indexed [channel, y, x]; past 256 they are counted, not listed', () => {
+  const conv = `seed 0
+dims N = 4, C = 1, F = 2, S = 20
+input X: [N, C, S, S] ~ randn
+param W: [F, C, 3, 3] ~ he
+param b: [F] = [-100, -100]
+h = relu(conv2d(X, W, b, pad=1))
+loss = sum(h)
+`;
+  const a = analyze(conv, { gradcheck: false });
+  const f = a.health?.find((x) => x.kind === 'dead-relu');
+  assert.ok(f?.deadUnits, JSON.stringify(a.health?.map((x) => x.message)));
+  assert.deepEqual(f.deadUnits.unitShape, [2, 20, 20]);
+  assert.equal(f.deadUnits.dead, 800);
+  assert.equal(f.deadUnits.indices.length, 256);
+  assert.deepEqual(f.deadUnits.indices[0], [0, 0, 0]);
+  assert.deepEqual(f.deadUnits.indices[21], [0, 1, 1]);
+});
+
+test('no backward pass, no health list (absent, not empty): the dashboard says it is not checked yet', () => {
+  const a = analyze('input x: [2] = [1, 2]\nloss = sum(x) +\n', { gradcheck: false });
+  assert.equal(a.health, undefined);
+});

@@ -376,6 +376,37 @@ describe('dashboard webview', () => {
     await d.close();
   });
 
+  it('lists the dead units of each layer in the Gradients tab; a row\'s line button reveals it; names stay text', async () => {
+    const d = await openDashboard(browser, server);
+    const text = [
+      'seed 0',
+      'dims N = 8, D = 6, H = 10',
+      'input X: [N, D]',
+      'param W1: [D, H] ~ he',
+      'param b1: [H] = [1, -100, 1, -100, 1, 1, -100, 1, 1, -100]',
+      'h1 = relu(X @ W1 + b1)',
+      'loss = sum(h1)',
+    ].join('\n');
+    const a = analyze(text, { gradcheck: false });
+    const item = a.health?.find((f) => f.kind === 'dead-relu');
+    assert.ok(item);
+    item.node = EVIL;
+    await d.send(update(a));
+    await d.tab('gradients');
+    const rows = await d.page.$$eval('#health tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    assert.equal(rows.length, 1);
+    assert.deepEqual(rows[0].slice(0, 5), ['info', EVIL, 'dead units', '4 of 10 (40%)', '1, 3, 6, 9']);
+    assert.equal(await d.page.$$eval('img', (i) => i.length), 0);
+    await d.page.click('#health tbody tr button');
+    const reveal = await lastPosted(d, 'reveal');
+    assert.deepEqual(reveal, { type: 'reveal', range: item.range });
+    // A healthy file says so instead of an empty table.
+    await d.send(update(analysisOf('circuit.grad')));
+    assert.match((await d.page.textContent('#health')) ?? '', /No findings/);
+    await assertClean(d);
+    await d.close();
+  });
+
   it('keeps tab, selection and zoom through a reload (getState/setState) and has keyboard tabs', async () => {
     const d = await openDashboard(browser, server);
     const a = analysisOf('circuit.grad');

@@ -1,14 +1,17 @@
-// The Gradients tab: gradient norms per tensor, the value and gradient histograms of a chosen
-// tensor, and (for an rnn) the gradient norm per time step — first, where an rnn's user looks.
+// The Gradients tab: gradient norms per tensor, the gradient-health findings (dead units listed),
+// the value and gradient histograms of a chosen tensor, and (for an rnn) the gradient norm per
+// time step — first, where an rnn's user looks.
 import type { Analysis } from '../../src/core/browser';
 import { gradNormsChart } from '../charts/gradNorms';
 import { histogramChart } from '../charts/histogram';
 import { defaultHistogramNode } from '../charts/histogramPick';
 import { ChartBox } from '../charts/setup';
 import { rnnSeries, timestepChart } from '../charts/timesteps';
+import type { Range } from '../../src/core/browser';
 import { h, on, replace, show } from '../dom';
 import { shapeText } from '../format';
 import type { Store } from '../state';
+import { HealthList } from './health';
 
 export class GradientsView {
   readonly el: HTMLElement;
@@ -19,11 +22,13 @@ export class GradientsView {
   private readonly picker: HTMLSelectElement;
   private readonly pickerRow: HTMLElement;
   private readonly pair: HTMLElement;
+  readonly health: HealthList;
   private analysis: Analysis | null = null;
 
   constructor(
     private readonly store: Store,
     focusNode: (name: string) => void,
+    reveal: (range: Range) => void,
   ) {
     this.norms = new ChartBox('Gradient norm per tensor', (p) => (this.analysis ? gradNormsChart(this.analysis, p, (name) => this.pick(name)) : { empty: '' }), {
       id: 'grad-norms',
@@ -41,7 +46,8 @@ export class GradientsView {
     on(showNode, 'click', () => focusNode(this.picker.value));
     this.pickerRow = h('div', { class: 'picker-row' }, h('label', { for: 'hist-node' }, 'Histograms of'), this.picker, showNode);
     this.pair = h('div', { class: 'chart-pair' }, this.values.el, this.grads.el);
-    this.el = h('section', { class: 'view gradients' }, this.norms.el, this.pickerRow, this.pair, this.steps.el);
+    this.health = new HealthList(reveal);
+    this.el = h('section', { class: 'view gradients' }, this.norms.el, this.health.el, this.pickerRow, this.pair, this.steps.el);
   }
 
   update(a: Analysis): void {
@@ -51,6 +57,7 @@ export class GradientsView {
     const want = this.store.state.histogramNode;
     const chosen = named.find((n) => n.name === want) ?? defaultHistogramNode(named);
     if (chosen) this.picker.value = chosen.name;
+    this.health.update(a);
     const rnn = rnnSeries(a).length > 0;
     show(this.steps.el, rnn);
     // An rnn's question is whether the gradient vanishes through time: that chart comes first.

@@ -40,6 +40,8 @@ export interface HealthFinding {
   value: number;
   /** For init-scale: the replacement of the init text. */
   fix?: { title: string; span: Span; newText: string };
+  /** For dead-relu: which units (the dashboard lists them). */
+  deadUnits?: DeadUnitList;
   related?: { message: string; span: Span }[];
 }
 
@@ -53,18 +55,46 @@ function located(graph: Graph, n: GraphNode): { span: Span; related?: { message:
   return { span: n.span, related: [{ message: 'for this call of the gate', span: graph.gateCalls[n.gateCall].span }] };
 }
 
+/** Dead units listed by index (the dashboard's list); past it only counted. */
+export const MAX_LISTED_UNITS = 256;
+
+/** Which units of a layer are dead: their index within one example (the shape after the batch axis), the first MAX_LISTED_UNITS of them. */
+export interface DeadUnitList {
+  /** Indices into the unit shape, e.g. [3] for unit 3 of an [N, H] activation, [c, y, x] for a conv map. */
+  indices: number[][];
+  /** Dead units in all (indices may hold fewer). */
+  dead: number;
+  /** Units of the layer. */
+  units: number;
+  /** The shape of one example's units. */
+  unitShape: number[];
+}
+
 /** Units of a batch-first activation [N, ...]: a unit is dead if it is 0 for every example. */
-function deadUnits(out: Tensor): { dead: number; units: number } | null {
+function deadUnits(out: Tensor): DeadUnitList | null {
   if (out.rank < 2) return null;
   const n = out.shape[0];
   const units = out.size / n;
+  const unitShape = out.shape.slice(1);
+  const indices: number[][] = [];
   let dead = 0;
   for (let u = 0; u < units; u++) {
     let alive = false;
     for (let i = 0; i < n && !alive; i++) alive = out.data[i * units + u] !== 0;
-    if (!alive) dead++;
+    if (alive) continue;
+    dead++;
+    if (indices.length < MAX_LISTED_UNITS) indices.push(unravelUnit(u, unitShape));
   }
-  return { dead, units };
+  return { indices, dead, units, unitShape };
+}
+
+function unravelUnit(flat: number, shape: number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let k = shape.length - 1; k >= 0; k--) {
+    out[k] = flat % shape[k];
+    flat = Math.floor(flat / shape[k]);
+  }
+  return out;
 }
 
 /** Outputs within 1 − saturation of either value the activation saturates towards. */
@@ -113,6 +143,7 @@ export function checkActivations(graph: Graph, ex: Execution, dead: DeadReluThre
         message: `${d.dead} of ${d.units} units of this ${op.name} (${percent(frac)}) are dead: ≤ 0 for every one of the ${v.shape[0]} examples, so they pass no gradient and never learn. Check the init (he for relu layers), the bias, the learning rate, or use leaky_relu.`,
         node: id,
         value: frac,
+        deadUnits: d,
         ...located(graph, n),
       });
     } else if (act.saturatesAt) {

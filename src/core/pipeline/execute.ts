@@ -47,7 +47,17 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
     }
     reportFallbacks(graph, sink);
     reportUnused(program, graph, ex, session.analysis.root as string, sink);
-    reportHealth([...checkActivations(graph, ex, options.deadRelu), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)], sink);
+    const findings = [...checkActivations(graph, ex, options.deadRelu), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)];
+    reportHealth(findings, sink);
+    session.analysis.health = findings.map((f) => ({
+      kind: f.kind,
+      severity: f.severity,
+      message: f.message,
+      range: session.lineMap.range(f.span),
+      node: graph.nodes[f.node].name ?? graph.nodes[f.node].label,
+      value: f.value,
+      ...(f.deadUnits ? { deadUnits: f.deadUnits } : {}),
+    }));
   }
   for (const s of program.statements) {
     if (s.kind === 'expect' && s.what !== 'shape') checkExpectRun(s, graph, ex, backwardRan, sink);
