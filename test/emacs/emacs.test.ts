@@ -5,21 +5,12 @@
 // and writes what Emacs got; the assertions are here.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { EditorPlan, ROOT, SCRATCH } from '../editors/plan';
 
-const root = join(__dirname, '..', '..');
 const EMACS = process.env.GRADLENS_EMACS ?? 'emacs';
-
-interface Step {
-  action: string;
-  file: string;
-  line?: number;
-  character?: number;
-  [k: string]: unknown;
-}
 
 interface Diagnostic {
   line: number;
@@ -28,30 +19,9 @@ interface Diagnostic {
   message: string;
 }
 
-let dir: string;
-let results: Record<string, unknown>[] = [];
-const plan: Step[] = [];
-const at = new Map<string, number>();
-
-/** Adds a step to the plan; its result is `result(name)` once Emacs has run the plan. */
-function step(name: string, s: Step): void {
-  at.set(name, plan.length);
-  plan.push(s);
-}
-
-function result<T>(name: string): T {
-  const i = at.get(name);
-  assert.ok(i !== undefined, `no step ${name}`);
-  const r = results[i] as T & { error?: string };
-  assert.equal(r.error, undefined, `step ${name} failed in Emacs: ${r.error}`);
-  return r;
-}
-
-function lineOf(file: string, prefix: string): number {
-  const i = readFileSync(join(dir, file), 'utf8').split('\n').findIndex((l) => l.startsWith(prefix));
-  assert.ok(i >= 0, `${file} has no line starting with ${prefix}`);
-  return i;
-}
+let plan: EditorPlan;
+const result = <T>(name: string): T => plan.result<T>(name, 'Emacs');
+const lineOf = (file: string, prefix: string): number => plan.lineOf(file, prefix);
 
 /** The README's Emacs configuration: the ```elisp block of the Emacs paragraph. */
 function readmeEmacsConfig(readme: string): string {
@@ -62,36 +32,32 @@ function readmeEmacsConfig(readme: string): string {
 }
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'gradlens-emacs-'));
-  cpSync(join(root, 'examples'), dir, { recursive: true });
-  writeFileSync(join(dir, 'typo.grad'), 'input x = 2\ninput y = 3\nq = x * yy\n');
-  writeFileSync(join(dir, 'typing.grad'), 'dims N = 4, C = 3\ninput s: [N, C]\ninput y: int[N] in 0..C\nh = rel\n');
-  writeFileSync(join(dir, 'messy.grad'), 'input   x=2\ny=x*x\n');
+  plan = new EditorPlan('gradlens-emacs-', { 'typo.grad': SCRATCH.typo, 'typing.grad': 'dims N = 4, C = 3\ninput s: [N, C]\ninput y: int[N] in 0..C\nh = rel\n', 'messy.grad': SCRATCH.messy });
+  const step = plan.step.bind(plan);
+  const path = plan.path.bind(plan);
 
-  step('broken gate', { action: 'diagnostics', file: join(dir, 'broken', 'wrong-sign.grad') });
-  step('typo', { action: 'diagnostics', file: join(dir, 'typo.grad') });
-  step('clean', { action: 'diagnostics', file: join(dir, 'circuit.grad'), expect_empty: true });
-  step('hover q', { action: 'hover', file: join(dir, 'circuit.grad'), line: lineOf('circuit.grad', 'q = '), character: 0 });
-  step('complete rel', { action: 'completion', file: join(dir, 'typing.grad'), line: 3, character: 7 });
+  step('broken gate', { action: 'diagnostics', file: path('broken/wrong-sign.grad') });
+  step('typo', { action: 'diagnostics', file: path('typo.grad') });
+  step('clean', { action: 'diagnostics', file: path('circuit.grad'), expect_empty: true });
+  step('hover q', { action: 'hover', file: path('circuit.grad'), line: lineOf('circuit.grad', 'q = '), character: 0 });
+  step('complete rel', { action: 'completion', file: path('typing.grad'), line: 3, character: 7 });
   const net = 'two-layer-net.grad';
   const useW1 = lineOf(net, 'h1 ');
-  const w1Col = readFileSync(join(dir, net), 'utf8').split('\n')[useW1].indexOf('W1');
-  step('definition W1', { action: 'definition', file: join(dir, net), line: useW1, character: w1Col + 1 });
+  const w1Col = plan.columnOf(net, useW1, 'W1');
+  step('definition W1', { action: 'definition', file: path(net), line: useW1, character: w1Col + 1 });
   const gateHeader = lineOf('affine-gate.grad', 'gate affine(');
-  const wCol = readFileSync(join(dir, 'affine-gate.grad'), 'utf8').split('\n')[gateHeader].indexOf('W:');
-  step('rename W', { action: 'rename', file: join(dir, 'affine-gate.grad'), line: gateHeader, character: wCol, newName: 'Wt' });
-  step('format', { action: 'formatting', file: join(dir, 'messy.grad') });
+  step('rename W', { action: 'rename', file: path('affine-gate.grad'), line: gateHeader, character: plan.columnOf('affine-gate.grad', gateHeader, 'W:'), newName: 'Wt' });
+  step('format', { action: 'formatting', file: path('messy.grad') });
 
-  const config = readmeEmacsConfig(readFileSync(join(root, 'README.md'), 'utf8')).replaceAll('/path/to/gradlens/', `${root}/`);
-  const configFile = join(dir, 'config.el');
-  const planFile = join(dir, 'plan.json');
-  const outFile = join(dir, 'out.json');
+  const config = readmeEmacsConfig(readFileSync(join(ROOT, 'README.md'), 'utf8')).replaceAll('/path/to/gradlens/', `${ROOT}/`);
+  const configFile = plan.path('config.el');
+  const outFile = plan.path('out.json');
   writeFileSync(configFile, config);
-  writeFileSync(planFile, JSON.stringify(plan));
+  const planFile = plan.write();
   // The configuration runs `node` from PATH, as a user's would: this Node first.
   const PATH = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
   const r = spawnSync(EMACS, ['--batch', '-l', join(__dirname, 'driver.el')], {
-    cwd: dir,
+    cwd: plan.dir,
     env: { ...process.env, PATH, GRADLENS_EMACS_CONFIG: configFile, GRADLENS_EMACS_PLAN: planFile, GRADLENS_EMACS_OUT: outFile },
     timeout: 180_000,
     encoding: 'utf8',
@@ -104,10 +70,10 @@ before(() => {
     assert.fail(`the Emacs driver wrote no results (exit ${String(r.status)}):\n${r.stderr.slice(-4000)}`);
   }
   assert.equal(out.error, null, `the Emacs driver failed: ${String(out.error)} (eglot comes from Debian's elpa-eglot: scripts/setup-tools.sh)\n${r.stderr.slice(-4000)}`);
-  results = out.results;
+  plan.setResults(out.results);
 });
 
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => plan?.dispose());
 
 test('diagnostics in flymake: a broken gate gets its error on the wrong d<input> line', () => {
   const r = result<{ ok: boolean; diagnostics: Diagnostic[] }>('broken gate');
@@ -145,10 +111,10 @@ test('completion-at-point: typing `rel` offers relu', () => {
 
 test('xref-find-definitions (M-.) on W1 jumps to its param line', () => {
   const r = result<{ file: string; line: number; character: number }>('definition W1');
-  assert.equal(r.file, join(dir, 'two-layer-net.grad'));
+  assert.equal(r.file, plan.path('two-layer-net.grad'));
   const line = lineOf('two-layer-net.grad', 'param W1');
   assert.equal(r.line, line);
-  assert.equal(r.character, readFileSync(join(dir, 'two-layer-net.grad'), 'utf8').split('\n')[line].indexOf('W1'));
+  assert.equal(r.character, plan.columnOf('two-layer-net.grad', line, 'W1'));
 });
 
 test('eglot-rename: the gate input W and its dW become Wt and dWt in the buffer', () => {

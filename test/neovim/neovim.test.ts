@@ -4,21 +4,12 @@
 // what Neovim received; the assertions are here.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { EditorPlan, ROOT, SCRATCH } from '../editors/plan';
 
-const root = join(__dirname, '..', '..');
 const NVIM = process.env.GRADLENS_NVIM ?? 'nvim';
-
-interface Step {
-  action: string;
-  file: string;
-  line?: number;
-  character?: number;
-  [k: string]: unknown;
-}
 
 interface Diagnostic {
   line: number;
@@ -27,58 +18,36 @@ interface Diagnostic {
   message: string;
 }
 
-let dir: string;
-let results: Record<string, unknown>[] = [];
-const plan: Step[] = [];
-const at = new Map<string, number>();
-
-/** Adds a step to the plan; its result is `result(name)` once Neovim has run the plan. */
-function step(name: string, s: Step): void {
-  at.set(name, plan.length);
-  plan.push(s);
-}
-
-function result<T>(name: string): T {
-  const i = at.get(name);
-  assert.ok(i !== undefined, `no step ${name}`);
-  return results[i] as T;
-}
-
-function lineOf(file: string, prefix: string): number {
-  const i = readFileSync(join(dir, file), 'utf8').split('\n').findIndex((l) => l.startsWith(prefix));
-  assert.ok(i >= 0, `${file} has no line starting with ${prefix}`);
-  return i;
-}
+let plan: EditorPlan;
+const result = <T>(name: string): T => plan.result<T>(name, 'Neovim');
+const lineOf = (file: string, prefix: string): number => plan.lineOf(file, prefix);
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'gradlens-nvim-'));
-  cpSync(join(root, 'examples'), dir, { recursive: true });
-  writeFileSync(join(dir, 'typo.grad'), 'input x = 2\ninput y = 3\nq = x * yy\n');
-  writeFileSync(join(dir, 'typing.grad'), 'dims N = 4, C = 3\ninput s: [N, C]\ninput y: int[N] in 0..C\nh = rel\nloss = softmax_ce(s, \n');
-  writeFileSync(join(dir, 'messy.grad'), 'input   x=2\ny=x*x\n');
+  plan = new EditorPlan('gradlens-nvim-', { 'typo.grad': SCRATCH.typo, 'typing.grad': 'dims N = 4, C = 3\ninput s: [N, C]\ninput y: int[N] in 0..C\nh = rel\nloss = softmax_ce(s, \n', 'messy.grad': SCRATCH.messy });
+  const step = plan.step.bind(plan);
+  const path = plan.path.bind(plan);
 
-  step('broken gate', { action: 'diagnostics', file: join(dir, 'broken', 'wrong-sign.grad') });
-  step('typo', { action: 'diagnostics', file: join(dir, 'typo.grad') });
-  step('clean', { action: 'diagnostics', file: join(dir, 'circuit.grad'), expect_empty: true });
-  step('hover q', { action: 'hover', file: join(dir, 'circuit.grad'), line: lineOf('circuit.grad', 'q = '), character: 0 });
-  step('complete rel', { action: 'completion', file: join(dir, 'typing.grad'), line: 3, character: 7 });
-  step('signature softmax_ce', { action: 'signatureHelp', file: join(dir, 'typing.grad'), line: 4, character: 21 });
+  step('broken gate', { action: 'diagnostics', file: path('broken/wrong-sign.grad') });
+  step('typo', { action: 'diagnostics', file: path('typo.grad') });
+  step('clean', { action: 'diagnostics', file: path('circuit.grad'), expect_empty: true });
+  step('hover q', { action: 'hover', file: path('circuit.grad'), line: lineOf('circuit.grad', 'q = '), character: 0 });
+  step('complete rel', { action: 'completion', file: path('typing.grad'), line: 3, character: 7 });
+  step('signature softmax_ce', { action: 'signatureHelp', file: path('typing.grad'), line: 4, character: 21 });
   const net = 'two-layer-net.grad';
   const useW1 = lineOf(net, 'h1 ');
-  const w1Col = readFileSync(join(dir, net), 'utf8').split('\n')[useW1].indexOf('W1');
-  step('definition W1', { action: 'definition', file: join(dir, net), line: useW1, character: w1Col });
-  step('references W1', { action: 'references', file: join(dir, net), line: useW1, character: w1Col, includeDeclaration: true });
-  step('outline', { action: 'documentSymbol', file: join(dir, net) });
+  const w1Col = plan.columnOf(net, useW1, 'W1');
+  step('definition W1', { action: 'definition', file: path(net), line: useW1, character: w1Col });
+  step('references W1', { action: 'references', file: path(net), line: useW1, character: w1Col, includeDeclaration: true });
+  step('outline', { action: 'documentSymbol', file: path(net) });
   const gateHeader = lineOf('affine-gate.grad', 'gate affine(');
-  step('rename W', { action: 'rename', file: join(dir, 'affine-gate.grad'), line: gateHeader, character: readFileSync(join(dir, 'affine-gate.grad'), 'utf8').split('\n')[gateHeader].indexOf('W:'), newName: 'Wt' });
-  step('format', { action: 'formatting', file: join(dir, 'messy.grad') });
+  step('rename W', { action: 'rename', file: path('affine-gate.grad'), line: gateHeader, character: plan.columnOf('affine-gate.grad', gateHeader, 'W:'), newName: 'Wt' });
+  step('format', { action: 'formatting', file: path('messy.grad') });
 
-  const planFile = join(dir, 'plan.json');
-  const outFile = join(dir, 'out.json');
-  writeFileSync(planFile, JSON.stringify(plan));
-  const cmd = [process.execPath, join(root, 'bin', 'gradlens.js'), 'lsp', '--stdio'];
+  const planFile = plan.write();
+  const outFile = plan.path('out.json');
+  const cmd = [process.execPath, join(ROOT, 'bin', 'gradlens.js'), 'lsp', '--stdio'];
   const r = spawnSync(NVIM, ['--headless', '--clean', '-n', '-c', `luafile ${join(__dirname, 'driver.lua')}`], {
-    cwd: dir,
+    cwd: plan.dir,
     env: { ...process.env, GRADLENS_NVIM_PLAN: planFile, GRADLENS_NVIM_OUT: outFile, GRADLENS_NVIM_CMD: JSON.stringify(cmd) },
     timeout: 180_000,
     encoding: 'utf8',
@@ -86,10 +55,10 @@ before(() => {
   assert.equal(r.error, undefined, `could not run ${NVIM}: ${String(r.error)} (install Debian's neovim: scripts/setup-tools.sh)`);
   const out = JSON.parse(readFileSync(outFile, 'utf8')) as { results: Record<string, unknown>[]; error: unknown };
   assert.equal(out.error, null, `the Neovim driver failed: ${String(out.error)}\n${r.stderr}`);
-  results = out.results;
+  plan.setResults(out.results);
 });
 
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => plan?.dispose());
 
 test('diagnostics: a broken gate gets its error on the wrong d<input> line', () => {
   const r = result<{ ok: boolean; diagnostics: Diagnostic[] }>('broken gate');
