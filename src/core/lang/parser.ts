@@ -1,20 +1,19 @@
 // Recursive-descent parser with statement-level error recovery: a syntax error skips the rest of
 // its statement only, so one typo yields one diagnostic and the rest of the file still analyses.
+// This file reads statements (declarations, assignments, gates, expect lines); the expression
+// grammar is parseExpr.ts and the token cursor under both parseCursor.ts.
 import { CORE_DEFAULTS, limitText } from '../defaults';
 import type { DiagnosticSink } from '../diagnostics';
-import { joinSpans, type Span } from '../text';
+import { joinSpans } from '../text';
 import type {
   Assign,
   BackwardBlock,
-  BinaryOp,
-  Call,
   DimRef,
   DimsDecl,
   Expect,
   Expr,
   GateDecl,
   GateParam,
-  IndexItem,
   Init,
   IntRange,
   KwArg,
@@ -25,23 +24,11 @@ import type {
   TypeAnn,
 } from './ast';
 import { lex } from './lexer';
+import { describe, ParseError } from './parseCursor';
+import { ExpressionParser } from './parseExpr';
 import type { Token } from './tokens';
 
-/** Deepest expression nesting accepted; deeper input gets a diagnostic instead of a stack overflow. */
-export const MAX_NESTING = 256;
-/** Most binary operators accepted in one statement. */
-export const MAX_OPERATORS = 1000;
-
-class ParseError extends Error {
-  constructor(
-    readonly msg: string,
-    readonly at: Span,
-  ) {
-    super(msg);
-  }
-}
-
-const COMPARISON_OPS = new Set(['>', '<', '>=', '<=', '==']);
+export { MAX_NESTING, MAX_OPERATORS } from './parseExpr';
 
 export function parse(text: string, sink: DiagnosticSink): Program {
   return parseTokens(lex(text, sink), sink);
@@ -60,102 +47,7 @@ export function parseExpression(text: string, sink: DiagnosticSink): Expr | null
   return new Parser(lex(text, sink), sink).parseLoneExpression();
 }
 
-class Parser {
-  private pos = 0;
-  private depth = 0;
-  private operators = 0;
-
-  constructor(
-    private readonly tokens: Token[],
-    private readonly sink: DiagnosticSink,
-  ) {}
-
-  // ---------------------------------------------------------------- helpers
-
-  private get tok(): Token {
-    return this.tokens[this.pos];
-  }
-
-  private peek(k = 1): Token {
-    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)];
-  }
-
-  private next(): Token {
-    const t = this.tokens[this.pos];
-    if (t.kind !== 'eof') this.pos++;
-    return t;
-  }
-
-  private is(text: string): boolean {
-    const t = this.tok;
-    return (t.kind === 'punct' || t.kind === 'op' || t.kind === 'keyword') && t.text === text;
-  }
-
-  private accept(text: string): Token | null {
-    if (this.is(text)) return this.next();
-    return null;
-  }
-
-  private expect(text: string, what?: string): Token {
-    if (this.is(text)) return this.next();
-    throw this.errorHere(`expected ${what ?? `\`${text}\``}`);
-  }
-
-  private errorHere(msg: string): ParseError {
-    const t = this.tok;
-    const found = describe(t);
-    return new ParseError(`${msg}, found ${found}`, t.kind === 'eof' || t.kind === 'newline' ? lastCharSpan(this.prevSpan(), t) : t.span);
-  }
-
-  private prevSpan(): Span {
-    return this.pos > 0 ? this.tokens[this.pos - 1].span : this.tok.span;
-  }
-
-  private ident(what: string): Token {
-    if (this.tok.kind === 'ident') return this.next();
-    if (this.tok.kind === 'keyword') throw new ParseError(`expected ${what}, found the keyword \`${this.tok.text}\` (keywords cannot be names)`, this.tok.span);
-    throw this.errorHere(`expected ${what}`);
-  }
-
-  private atStatementEnd(): boolean {
-    return this.tok.kind === 'newline' || this.tok.kind === 'eof' || this.is('}');
-  }
-
-  private endStatement(): void {
-    if (this.tok.kind === 'newline') {
-      this.next();
-      return;
-    }
-    if (this.tok.kind === 'eof' || this.is('}')) return;
-    throw this.errorHere('expected the end of the line');
-  }
-
-  /** Skips to the start of the next statement (after a newline), never past a `}` that closes a block. */
-  private recover(insideBlock: boolean): void {
-    let depth = 0;
-    while (this.tok.kind !== 'eof') {
-      if (this.tok.kind === 'newline') {
-        this.next();
-        return;
-      }
-      if (this.is('{')) depth++;
-      if (this.is('}')) {
-        if (depth === 0 && insideBlock) return;
-        depth = Math.max(0, depth - 1);
-      }
-      this.next();
-    }
-  }
-
-  private report(e: unknown): void {
-    if (e instanceof ParseError) this.sink.error('syntax', e.msg, e.at);
-    else throw e;
-  }
-
-  private skipNewlines(): void {
-    while (this.tok.kind === 'newline') this.next();
-  }
-
+class Parser extends ExpressionParser {
   // ---------------------------------------------------------------- statements
 
   parseProgram(): Program {
@@ -446,224 +338,4 @@ class Parser {
     }
     if (this.pos === start) this.next();
   }
-
-  // ---------------------------------------------------------------- expressions
-
-  parseExpr(): Expr {
-    this.enter(this.tok.span);
-    try {
-      return this.parseComparison();
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private parseComparison(): Expr {
-    const left = this.parseAdditive();
-    if (this.tok.kind === 'op' && COMPARISON_OPS.has(this.tok.text)) {
-      const op = this.next();
-      const right = this.parseAdditive();
-      if (this.tok.kind === 'op' && COMPARISON_OPS.has(this.tok.text)) {
-        throw new ParseError('comparisons cannot be chained; use parentheses', this.tok.span);
-      }
-      return this.binary(op, left, right);
-    }
-    return left;
-  }
-
-  /** Guards recursion: deeper input gets a diagnostic instead of a stack overflow. */
-  private enter(at: Span): void {
-    if (this.depth >= MAX_NESTING) throw new ParseError(`expression nested more than ${MAX_NESTING} levels deep; split it into several statements`, at);
-    this.depth++;
-  }
-
-  private binary(op: Token, left: Expr, right: Expr): Expr {
-    // Long operator chains build deep trees that later passes walk recursively: bound them too.
-    if (++this.operators > MAX_OPERATORS) {
-      throw new ParseError(`more than ${MAX_OPERATORS} operators in one statement; split it into several statements`, op.span);
-    }
-    return { kind: 'binary', op: op.text as BinaryOp, left, right, opSpan: op.span, span: joinSpans(left.span, right.span) };
-  }
-
-  private parseAdditive(): Expr {
-    let left = this.parseMultiplicative();
-    while (this.tok.kind === 'op' && (this.tok.text === '+' || this.tok.text === '-')) {
-      const op = this.next();
-      left = this.binary(op, left, this.parseMultiplicative());
-    }
-    return left;
-  }
-
-  private parseMultiplicative(): Expr {
-    let left = this.parseMatmul();
-    while (this.tok.kind === 'op' && (this.tok.text === '*' || this.tok.text === '/')) {
-      const op = this.next();
-      left = this.binary(op, left, this.parseMatmul());
-    }
-    return left;
-  }
-
-  private parseMatmul(): Expr {
-    let left = this.parseUnary();
-    while (this.tok.kind === 'op' && this.tok.text === '@') {
-      const op = this.next();
-      left = this.binary(op, left, this.parseUnary());
-    }
-    return left;
-  }
-
-  private parseUnary(): Expr {
-    if (this.tok.kind === 'op' && this.tok.text === '-') {
-      const minus = this.next();
-      this.enter(minus.span);
-      try {
-        const operand = this.parseUnary();
-        return { kind: 'unary', op: '-', operand, span: joinSpans(minus.span, operand.span) };
-      } finally {
-        this.depth--;
-      }
-    }
-    if (this.tok.kind === 'op' && this.tok.text === '+') throw new ParseError('unary `+` is not supported; remove it', this.tok.span);
-    return this.parsePower();
-  }
-
-  private parsePower(): Expr {
-    const base = this.parsePostfix();
-    if (this.tok.kind === 'op' && this.tok.text === '**') {
-      const op = this.next();
-      return this.binary(op, base, this.parseUnary());
-    }
-    return base;
-  }
-
-  private parsePostfix(): Expr {
-    let e = this.parsePrimary();
-    for (;;) {
-      if (this.is('.')) {
-        const dot = this.next();
-        if (this.tok.kind === 'ident' && this.tok.text === 'T') {
-          const t = this.next();
-          const opSpan = joinSpans(dot.span, t.span);
-          e = { kind: 'transpose', operand: e, opSpan, span: joinSpans(e.span, t.span) };
-          continue;
-        }
-        throw new ParseError(
-          this.tok.kind === 'ident' ? `\`.${this.tok.text}\` is not supported: the only attribute is \`.T\` (transpose)` : 'expected `T` after `.` (transpose is `.T`)',
-          this.tok.kind === 'ident' ? joinSpans(dot.span, this.tok.span) : dot.span,
-        );
-      }
-      if (this.is('[')) {
-        e = this.parseIndex(e);
-        continue;
-      }
-      return e;
-    }
-  }
-
-  private parseIndex(operand: Expr): Expr {
-    this.expect('[');
-    const items: IndexItem[] = [];
-    do {
-      const start = this.tok.span;
-      const first = this.is(':') ? null : this.parseIndexInt();
-      if (this.accept(':')) {
-        const stop = this.is(',') || this.is(']') ? null : this.parseIndexInt();
-        items.push({ kind: 'slice', start: first, stop, span: joinSpans(start, this.prevSpan()) });
-      } else {
-        items.push({ kind: 'at', value: first as number, span: joinSpans(start, this.prevSpan()) });
-      }
-    } while (this.accept(','));
-    this.expect(']', '`]` or `,`');
-    return { kind: 'index', operand, items, span: joinSpans(operand.span, this.prevSpan()) };
-  }
-
-  private parseIndexInt(): number {
-    let sign = 1;
-    if (this.tok.kind === 'op' && this.tok.text === '-') {
-      this.next();
-      sign = -1;
-    }
-    const t = this.tok;
-    if (t.kind !== 'number' || !Number.isInteger(t.value)) throw this.errorHere('indices are integer literals, e.g. `x[0]`, `x[-1]`, `x[1:3]`');
-    this.next();
-    return sign * (t.value as number);
-  }
-
-  private parsePrimary(): Expr {
-    const t = this.tok;
-    if (t.kind === 'number') {
-      this.next();
-      return { kind: 'num', value: t.value as number, text: t.text, span: t.span };
-    }
-    if (t.kind === 'keyword' && (t.text === 'true' || t.text === 'false')) {
-      this.next();
-      return { kind: 'bool', value: t.text === 'true', span: t.span };
-    }
-    if (t.kind === 'ident') {
-      this.next();
-      if (this.is('(')) return this.parseCall(t);
-      return { kind: 'name', name: t.text, span: t.span };
-    }
-    if (this.is('(')) {
-      const open = this.next();
-      if (this.is(')')) throw new ParseError('empty parentheses: expected an expression', joinSpans(open.span, this.tok.span));
-      const inner = this.parseExpr();
-      const close = this.expect(')', '`)`');
-      // Keep the parentheses in the span so ranges cover what the user sees.
-      return { ...inner, span: joinSpans(open.span, close.span) } as Expr;
-    }
-    if (this.is('[')) {
-      const open = this.next();
-      const items: Expr[] = [];
-      if (!this.is(']')) {
-        do {
-          if (this.is(']')) break; // trailing comma
-          items.push(this.parseExpr());
-        } while (this.accept(','));
-      }
-      const close = this.expect(']', '`]` or `,`');
-      return { kind: 'list', items, span: joinSpans(open.span, close.span) };
-    }
-    if (t.kind === 'keyword') throw new ParseError(`expected an expression, found the keyword \`${t.text}\``, t.span);
-    throw this.errorHere('expected an expression');
-  }
-
-  private parseCall(callee: Token): Call {
-    const { args, kwargs } = this.parseArgs();
-    return { kind: 'call', callee: callee.text, calleeSpan: callee.span, args, kwargs, span: joinSpans(callee.span, this.prevSpan()) };
-  }
-
-  private parseArgs(): { args: Expr[]; kwargs: KwArg[] } {
-    this.expect('(');
-    const args: Expr[] = [];
-    const kwargs: KwArg[] = [];
-    if (!this.is(')')) {
-      do {
-        if (this.is(')')) break; // trailing comma
-        if (this.tok.kind === 'ident' && this.peek().kind === 'punct' && this.peek().text === '=') {
-          const name = this.next();
-          this.next();
-          const value = this.parseExpr();
-          kwargs.push({ name: name.text, nameSpan: name.span, value, span: joinSpans(name.span, value.span) });
-        } else {
-          if (kwargs.length > 0) throw new ParseError('a positional argument cannot follow a keyword argument', this.tok.span);
-          args.push(this.parseExpr());
-        }
-      } while (this.accept(','));
-    }
-    this.expect(')', '`)` or `,`');
-    return { args, kwargs };
-  }
-}
-
-function describe(t: Token): string {
-  if (t.kind === 'eof') return 'the end of the file';
-  if (t.kind === 'newline') return 'the end of the line';
-  return `\`${t.text}\``;
-}
-
-/** For errors at a line end, point at the end of the last token rather than the next line. */
-function lastCharSpan(prev: Span, t: Token): Span {
-  if (t.kind === 'eof') return { start: prev.end, end: prev.end };
-  return { start: prev.end, end: prev.end };
 }
