@@ -207,8 +207,11 @@ export interface Analysis {
 }
 
 /** A gradient-health finding as the dashboard lists it (its diagnostic carries the same message). */
+/** The kinds of gradient-health finding (each is also a diagnostic code). */
+export type HealthKind = 'dead-relu' | 'saturated' | 'vanishing-gradient' | 'exploding-gradient' | 'init-scale';
+
 export interface HealthItem {
-  kind: 'dead-relu' | 'saturated' | 'vanishing-gradient' | 'exploding-gradient' | 'init-scale';
+  kind: HealthKind;
   severity: 'warning' | 'info';
   message: string;
   /** The expression the finding is about. */

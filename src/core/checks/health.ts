@@ -11,6 +11,9 @@ import type { Tensor } from '../tensor/tensor';
 import { norm } from '../tensor/tensor';
 import type { Span } from '../text';
 import { NUMBER_SETTINGS } from '../defaults';
+import type { HealthKind } from '../model';
+
+export type { HealthKind } from '../model';
 
 export const HEALTH_THRESHOLDS = {
   /** Fraction of dead units that is reported as a warning (info from `deadInfo`); settings gradlens.health.deadRelu.*. */
@@ -27,7 +30,6 @@ export const HEALTH_THRESHOLDS = {
   exploding: 1e3,
 } as const;
 
-export type HealthKind = 'dead-relu' | 'saturated' | 'vanishing-gradient' | 'exploding-gradient' | 'init-scale';
 
 export interface HealthFinding {
   kind: HealthKind;
