@@ -29,6 +29,7 @@ export function toSpecJson(a: Analysis) {
       checked: g.checked,
       failing: g.failing,
       h: g.h,
+      ...(g.fast ? { fast: { projections: g.fast.projections, relError: num(g.fast.relError), kinkCrossed: g.fast.kinkCrossed } } : {}),
       worst: g.worst.map((w) => ({
         index: w.index,
         analytic: num(w.analytic),

@@ -167,3 +167,22 @@ test('auto: no projection on top of a sample the budget already cut (the budget 
   assert.ok(tight.some((g) => g.checked < 40 && !g.fast), tight.map((g) => `${g.target} ${g.checked} ${g.fast ? 'fast' : ''}`).join(', '));
   assert.ok(tight.every((g) => g.checked >= 40 || !g.fast));
 });
+
+test('--json says which checks were made in fast mode (fast: projections, relError, kinkCrossed) and no other', async () => {
+  const { main } = await import('../../src/cli/main');
+  const file = join(__dirname, '..', '..', 'examples', 'two-layer-net.grad');
+  const run = (...extra: string[]) => {
+    let out = '';
+    main(['check', file, '--json', ...extra], { out: (s) => (out += s), err: () => undefined });
+    return JSON.parse(out) as { gradchecks: { target: string; fast?: { projections: number; relError: number | null; kinkCrossed: boolean } }[] };
+  };
+  const fast = run('--fast');
+  const params = fast.gradchecks.filter((g) => !g.target.includes('.'));
+  assert.ok(params.length > 0);
+  for (const g of params) {
+    assert.ok(g.fast, `${g.target} has its projection`);
+    assert.deepEqual(Object.keys(g.fast), ['projections', 'relError', 'kinkCrossed']);
+    assert.ok(g.fast.projections >= 1);
+  }
+  assert.ok(run('--no-fast').gradchecks.every((g) => g.fast === undefined), 'entry checks carry no fast field');
+});
