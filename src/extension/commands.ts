@@ -2,6 +2,7 @@
 // server and show the answer.
 import { formatNumber, parseDimSize } from '../core';
 import * as vscode from 'vscode';
+import { runScriptCommand } from './terminalCommand';
 import { defaultScriptName, type ExportTarget } from '../core';
 import { deriveMessage } from '../shared/present/deriveText';
 import { DerivePreview } from './derivePreview';
@@ -311,10 +312,9 @@ export function pythonInterpreter(): { command: string; label: string } {
 }
 
 function runInTerminal(python: string, script: string): void {
-  const quote = (s: string) => (process.platform === 'win32' ? `& "${s}"` : `'${s.replace(/'/g, `'\\''`)}'`);
   const terminal = vscode.window.createTerminal({ name: 'GradLens export', cwd: vscode.Uri.file(script.replace(/[\\/][^\\/]*$/, '')) });
   terminal.show();
-  terminal.sendText(process.platform === 'win32' ? `${quote(python)} "${script}"` : `${quote(python)} ${quote(script)}`);
+  terminal.sendText(runScriptCommand(python, script));
 }
 
 /** `N=8, D=20` as typed in Set Dimension Sizes: the sizes, or what is wrong (the core's rule). */
