@@ -16,7 +16,7 @@ function statsRow(label: string, st: TensorStats | null, scalar: number | null):
 }
 
 export function tooltipContent(n: ViewNode): HTMLElement {
-  const title = n.kind === 'op' ? (n.name ? `${n.name} = ${n.label}(…)` : n.label) : n.kind === 'gate' ? `gate ${n.label}` : (n.name ?? n.label);
+  const title = isSynthetic(n) ? n.label : n.kind === 'op' ? (n.name ? `${n.name} = ${n.label}(…)` : n.label) : n.kind === 'gate' ? `gate ${n.label}` : (n.name ?? n.label);
   const head = h('div', { class: 'tt-head' }, h('strong', {}, title), h('span', { class: 'muted' }, ` ${n.kind} · ${shapeText(n.dims, n.shape)}`));
   const parts: HTMLElement[] = [head];
   if (isSynthetic(n)) {
