@@ -511,7 +511,10 @@ describe('dashboard webview', () => {
     assert.equal(await selectedName(), 'W2', 'Enter goes to the next match');
     // The const reg is folded into `* reg` inside the closed regularisation box.
     assert.equal(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent === 'reg')), false);
-    await d.page.click('g.node.group');
+    // W1 and W2 enter the box through references drawn beside it (dashed), not edges across the graph.
+    assert.deepEqual(await d.page.$$eval('g.node.ref', (g) => g.map((n) => (n as SVGGElement).dataset.name).sort()), ['W1', 'W2']);
+    await d.page.focus('g.node.group');
+    await d.page.keyboard.press('Enter');
     assert.equal(await d.page.$$eval('g.node.group', (g) => g.length), 0, 'the box opened');
     assert.ok(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent === '* reg')));
     const lines = example('two-layer-net.grad').split('\n');

@@ -3,7 +3,7 @@
 import { s } from '../dom';
 import type { Direction, GraphLayout, PlacedEdge, PlacedFrame, PlacedNode, Point } from './layout';
 import { METRICS, stackedLines } from './layout';
-import { GROUP_PREFIX } from './fold';
+import { GROUP_PREFIX, REF_PREFIX } from './fold';
 import { nodeAriaLabel, valueLine, type EdgeText } from './labels';
 
 export interface RenderedGraph {
@@ -82,6 +82,7 @@ function drawNode(p: PlacedNode, dir: Direction): SVGGElement {
   const classes = ['node', `kind-${n.kind}`, `shape-${t.shape}`, `status-${n.status}`];
   if (n.isRoot) classes.push('root');
   if (n.id.startsWith(GROUP_PREFIX)) classes.push('group');
+  if (n.id.startsWith(REF_PREFIX)) classes.push('ref');
   const g = s('g', {
     class: classes.join(' '),
     'data-id': n.id,
