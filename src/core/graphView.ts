@@ -85,14 +85,6 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
     return warn ? { status: 'warning', problem: warn.message } : { status: 'ok', problem: null };
   };
 
-  if (ex) {
-    // The gradient checks ran each backward block again with a random upstream gradient: run it
-    // once more with the real one, so its d<name> values are this run's.
-    for (const gc of gateCalls) {
-      const dout = gc.backward ? ex.grads[gc.outputNode] : null;
-      if (dout) ex.runBackwardBlock(gc, dout);
-    }
-  }
   const valueOf = (id: number) => ex?.values[id] ?? null;
   /**
    * A node's gradient: the engine's, else (inside a gate whose backward block the user wrote, where
