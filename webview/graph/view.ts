@@ -6,9 +6,9 @@ import type { Analysis, GraphViewModel, Range } from '../../src/core/browser';
 import type { ViewNode } from '../../src/core/browser';
 import type { DebugView, FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, s, show } from '../dom';
-import { palette } from '../theme';
 import type { Store } from '../state';
-import { layoutGraph, type Direction, type GraphLayout, type Measure } from './layout';
+import { layoutGraph, type Direction, type GraphLayout } from './layout';
+import { measurer } from './measure';
 import { chooseLayout, MAX_FIT_K, openingView, READABLE_K } from './placement';
 import { markDebug } from './debugMarks';
 import { findNodes, nodeAtSelection } from './find';
@@ -25,24 +25,6 @@ export interface GraphHost {
   store: Store;
   /** A node was selected (the charts follow the selection). */
   selected(node: ViewNode): void;
-}
-
-/** Text widths from the same fonts the stylesheet gives the SVG text. */
-function measurer(): Measure {
-  const ctx = document.createElement('canvas').getContext('2d');
-  const p = palette();
-  const fonts = {
-    title: `600 12px ${p.fontFamily}`,
-    detail: `11px ${p.monoFamily}`,
-    caption: `italic 11px ${p.fontFamily}`,
-    edge: `11px ${p.monoFamily}`,
-  };
-  return (text, role) => {
-    if (!text) return 0;
-    if (!ctx) return text.length * 7;
-    ctx.font = fonts[role];
-    return ctx.measureText(text).width;
-  };
 }
 
 const KEY_PAN = 48;
