@@ -57,7 +57,7 @@ export interface FrameSpec {
 
 export interface PlacedFrame {
   frame: FrameSpec;
-  /** Centre and size of the frame (its title sits inside, along its top edge). */
+  /** Centre and size of the frame (its title sits on its top edge). */
   x: number;
   y: number;
   w: number;
@@ -86,9 +86,8 @@ export const METRICS = {
   margin: 24,
   /** Between a shape and its caption beside it (top-to-bottom layouts). */
   captionGap: 6,
-  /** A frame's title line (inside the frame, above its nodes). */
-  frameTitle: 18,
-  framePad: 8,
+  /** How far a frame reaches beyond dagre's cluster box; its title sits on the top border, like a legend. */
+  framePad: 6,
 };
 
 function shapeSize(t: NodeText, measure: Measure): { w: number; h: number } {
@@ -244,10 +243,10 @@ export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Directi
 
   const placedFrames: PlacedFrame[] = drawn.map(({ f }) => {
     const n = g.node(frameId(f.key));
-    // dagre's cluster box, grown to hold the title above its nodes.
-    const w = Math.max(n.width ?? 0, measure(`▾ ${f.label}`, 'title') + 2 * METRICS.framePad);
-    const h = (n.height ?? 0) + METRICS.frameTitle;
-    return { frame: f, x: n.x ?? 0, y: (n.y ?? 0) - METRICS.frameTitle / 2, w, h };
+    // dagre's cluster box, a little larger, and wide enough for its title.
+    const w = Math.max((n.width ?? 0) + 2 * METRICS.framePad, measure(`▾ ${f.label}`, 'title') + 6 * METRICS.framePad);
+    const h = (n.height ?? 0) + 2 * METRICS.framePad;
+    return { frame: f, x: n.x ?? 0, y: n.y ?? 0, w, h };
   });
   const graph = g.graph();
   let width = graph.width ?? 0;

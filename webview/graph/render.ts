@@ -125,7 +125,7 @@ function drawFrame(f: PlacedFrame): SVGGElement {
     s(
       'g',
       { class: 'frame-title', tabindex: 0, role: 'button', 'data-key': f.frame.key, 'aria-label': `Close ${what}`, 'aria-expanded': 'true' },
-      s('text', { x: r1(x + METRICS.framePad), y: r1(y + METRICS.frameTitle - 5), 'text-anchor': 'start' }, `▾ ${f.frame.label}`),
+      s('text', { x: r1(x + 2 * METRICS.framePad), y: r1(y + 4), 'text-anchor': 'start' }, `▾ ${f.frame.label}`),
     ),
   );
 }
