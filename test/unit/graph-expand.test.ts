@@ -134,6 +134,10 @@ describe('opening in place (webview, pure)', () => {
     assert.equal(chain[1].gradNorm, op.steps?.carriedGradNorms?.[2]);
     assert.equal(u.view.edges.filter((e) => e.to.startsWith(`${op.id}@`) && e.input === 0).length, 6, 'x_t into each step');
     assert.ok(u.view.nodes.some((n) => n.id === op.id && n.label === 'stack'), 'the op stays as the stack its users read');
+    // Into the stack only the last step's edge has numbers (only hs[-1] is read; the other h_t are on the chain).
+    const stacked = u.view.edges.filter((e) => e.to === op.id);
+    assert.equal(stacked.length, 6);
+    assert.deepEqual(stacked.map((e) => e.gradNorm !== null), [false, false, false, false, false, true]);
     for (const l of [layoutGraph(u.view, measure, 'LR', undefined, u.clusters), layoutGraph(u.view, measure, 'TB', undefined, u.clusters)]) assert.equal(l.frames.length, 1);
   });
 

@@ -100,8 +100,17 @@ function unroll(op: ViewNode, s: ViewSteps, into: ViewEdge[], nameOf: (id: strin
     const next = shown[k] ?? (shown[k - 1] as number) + 1;
     edges.push(edge(idOf(k - 1), idOf(k), stepDims, at(s.valueNorms, prev), at(s.carriedGradNorms, next)));
   }
-  // Each step's h_t into the stacked output, with the gradient the output sends it directly.
-  shown.forEach((t, k) => edges.push(t === null ? edge(idOf(k), op.id, stepDims, null, null) : edge(idOf(k), op.id, stepDims, at(s.valueNorms, t), at(s.outputGradNorms, t))));
+  // Each step's h_t into the stacked output. Its norm is already on the edge to the next step, so
+  // this edge says only what the next step's cannot: the last step's h_t, and a gradient the
+  // output sends a step directly (none at all when only hs[-1] is read).
+  const last = shown.length - 1;
+  shown.forEach((t, k) => {
+    const direct = t === null ? null : at(s.outputGradNorms, t);
+    const value = k === last && t !== null ? at(s.valueNorms, t) : null;
+    const grad = k === last || direct ? direct : null;
+    // With nothing to say, not even the shape: the edge is drawn bare.
+    edges.push(edge(idOf(k), op.id, value === null && grad === null ? [] : stepDims, value, grad));
+  });
   for (const e of into) {
     const input = e.input ?? -1;
     if (input === s.sequenceInput) {
