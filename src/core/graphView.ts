@@ -28,8 +28,9 @@ function normOf(t: Tensor | null | undefined): number | null {
 function viewIdsAt(graph: Graph, level: number | null): (id: number) => string | null {
   const { nodes, gateCalls } = graph;
   const viewId = (id: number): string | null => {
-    const n = nodes[id];
-    if (n.kind === 'dout') return null;
+    const n = nodes[id] as GraphNode | undefined;
+    // A call whose body could not be built has no output node (-1).
+    if (!n || n.kind === 'dout') return null;
     if (n.gateCall !== null && n.gateCall !== level) {
       // The call made at this level that holds the node.
       let c: number | null = n.gateCall;
@@ -219,6 +220,8 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
     ordinal.set(`${parentKey}${name}`, k + 1);
     const key = `${parentKey}${name}#${k}`;
     keys.set(gc.index, key);
+    // A call whose body could not be built (an error in it) has no inside to open.
+    if (!nodes[gc.outputNode]) continue;
     const level = buildLevel(gc.index);
     const viewId = viewIdsAt(graph, gc.index);
     gates.push({

@@ -64,6 +64,21 @@ z = y + sum(outer(x))
     assert.equal(nested.length, 2);
     for (const g of nested) assert.ok(outer?.nodes.some((n) => n.id === g.id && n.kind === 'gate'), 'a nested call is a box in its caller’s inside');
   });
+
+  it('a call whose body has an error has no inside (and the view is still built)', () => {
+    // Found by the fuzz test: the call's output node is missing (-1).
+    const v = viewOf(`dims N = 1, D = 1, H = 2
+input X: [N, D]
+param W: [D, H] ~ xavier
+param s = 0.5
+gate g(X: [B, K], W: [K, J], s: []) -> out: [] {
+  out = sum(X * s @ W)
+}
+loss = g(X, W, s)
+`);
+    assert.equal(v.gates, undefined);
+    assert.deepEqual(expandGraph(v, new Set(['gate:g#0'])).view.nodes, v.nodes);
+  });
 });
 
 describe('recurrent steps (core)', () => {
