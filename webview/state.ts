@@ -27,6 +27,8 @@ export interface UiState {
   /** Selected graph node (view id). */
   selected: string | null;
   viewport: Viewport | null;
+  /** What the graph has open for this file: gate calls and unrolled ops (see graph/expand.ts). */
+  opened: string[];
   histogramNode: string | null;
   checkTarget: string | null;
   training: { steps: number; lr: number; momentum: number };
@@ -40,6 +42,7 @@ export function defaultState(): UiState {
     uri: null,
     selected: null,
     viewport: null,
+    opened: [],
     histogramNode: null,
     checkTarget: null,
     training: { steps: 100, lr: 0.1, momentum: 0.9 },
@@ -58,6 +61,7 @@ function restore(saved: unknown): UiState {
     uri: typeof s.uri === 'string' ? s.uri : null,
     selected: typeof s.selected === 'string' ? s.selected : null,
     viewport: s.viewport && [s.viewport.k, s.viewport.x, s.viewport.y].every(Number.isFinite) ? s.viewport : null,
+    opened: Array.isArray(s.opened) ? s.opened.filter((k): k is string => typeof k === 'string' && k.length <= 400).slice(0, 200) : [],
     histogramNode: typeof s.histogramNode === 'string' ? s.histogramNode : null,
     checkTarget: typeof s.checkTarget === 'string' ? s.checkTarget : null,
     training: { ...d.training, ...(s.training ?? {}) },

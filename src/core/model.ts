@@ -279,6 +279,62 @@ export interface ViewNode {
   /** Why it is highlighted: the first error or warning on it. */
   problem: string | null;
   isRoot: boolean;
+  /** A recurrent op's time steps (the graph unrolls the op into them on request). */
+  steps?: ViewSteps;
+}
+
+/**
+ * A recurrent op's steps as norms, one entry per time step t = 0 … count−1 (null: not computed, the
+ * forward or backward pass did not get there). What the graph draws when it unrolls the op.
+ */
+export interface ViewSteps {
+  /** One step written out, e.g. `h_t = tanh(x_t Wx + h_{t−1} Wh + b)`. */
+  formula: string;
+  /** Number of time steps (T). */
+  count: number;
+  /** Which of the op's inputs is the sequence (its slice x_t enters step t). */
+  sequenceInput: number;
+  /** Which inputs are initial states (they enter step 0); the rest are weights every step shares. */
+  stateInputs: number[];
+  /** ‖h_t‖. */
+  valueNorms: number[] | null;
+  /** ‖∂L/∂h_t‖: what reaches h_t, from the loss directly and back through the later steps. */
+  gradNorms: number[] | null;
+  /** ‖∂L/∂hs[t]‖: the part of it that comes directly from the op's output (not through step t+1). */
+  outputGradNorms: number[] | null;
+  /** ‖x_t‖. */
+  inputNorms: number[] | null;
+  /** ‖∂L/∂x_t‖. */
+  inputGradNorms: number[] | null;
+  /** ‖∂L/∂h_{t−1}‖ through step t: what step t sends back along the recurrence (t = 0: into the initial state). */
+  carriedGradNorms: number[] | null;
+}
+
+/**
+ * The inside of a gate call: what the call's box stands for, drawn in its place when the user opens
+ * it. Nested calls inside it are boxes of their own, with their own insides.
+ */
+export interface ViewGate {
+  /** The id of the call's box (`g<call>`), in the graph or in the inside of the enclosing call. */
+  id: string;
+  /**
+   * The call's identity across re-analyses of the same file (the graph keeps it open by this key):
+   * the gate's name and the call's ordinal among the calls of that gate in the same body,
+   * `cell#0`; a nested call is prefixed with its enclosing call's key, `outer#0/cell#1`.
+   */
+  key: string;
+  /** The box of the enclosing call (null: the call is a statement of the file). */
+  parent: string | null;
+  /** The gate's name. */
+  label: string;
+  /** Its forward body: one node per input (named by the gate's parameter), the body's operations, the output. */
+  nodes: ViewNode[];
+  /** Edges between those nodes (and from the file's leaves a body reads). */
+  edges: ViewEdge[];
+  /** Per gate input (in the order of the call's arguments), the inside node it enters. */
+  inputs: string[];
+  /** The inside node whose value the call returns. */
+  output: string;
 }
 
 export interface ViewEdge {
@@ -291,11 +347,15 @@ export interface ViewEdge {
   grad: number | null;
   gradNorm: number | null;
   dims: string[];
+  /** Which input of the consumer the edge enters (its argument position; a gate call's parameter). */
+  input?: number;
 }
 
 export interface GraphViewModel {
   nodes: ViewNode[];
   edges: ViewEdge[];
+  /** The inside of every gate call (each call is one box in `nodes`, or in its enclosing call's inside). */
+  gates?: ViewGate[];
   /** Set when the graph is too large to draw (the nodes and edges are then empty). */
   omitted?: string;
 }

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analyze';
 import type { GraphViewModel } from '../../src/core/model';
 import { findNodes, nodeAtSelection } from '../../webview/graph/find';
-import { foldGraph, GROUP_PREFIX } from '../../webview/graph/fold';
+import { foldGraph, GROUP_PREFIX, REF_PREFIX } from '../../webview/graph/fold';
 import { layoutGraph, type Direction, type GraphLayout } from '../../webview/graph/layout';
 import { chooseLayout, fitScale, openingView, READABLE_K } from '../../webview/graph/placement';
 
@@ -44,8 +44,14 @@ describe('graph folding', () => {
     assert.ok(box);
     assert.equal(box.label, 'regularisation');
     // The box has the params in and the loss out; no member is drawn.
-    const into = f.view.edges.filter((e) => e.to === gid).map((e) => v.nodes.find((n) => n.id === e.from)?.name);
-    assert.deepEqual(into.sort(), ['W1', 'W2']);
+    // W1 and W2 enter through references drawn beside the box (the data path reads them too), not
+    // through edges from the top of the graph; the references keep the edges' numbers.
+    const into = f.view.edges.filter((e) => e.to === gid);
+    assert.deepEqual(into.map((e) => f.view.nodes.find((n) => n.id === e.from)?.name).sort(), ['W1', 'W2']);
+    assert.ok(into.every((e) => e.from.startsWith(REF_PREFIX) && e.gradNorm !== null));
+    const w1 = v.nodes.find((n) => n.name === 'W1');
+    assert.ok(f.view.edges.some((e) => e.from === w1?.id), 'W1 still feeds the data path');
+    assert.equal(f.view.edges.some((e) => e.from === w1?.id && e.to === gid), false);
     assert.equal(f.view.edges.filter((e) => e.from === gid).length, 1);
     for (const m of members) assert.equal(f.view.nodes.some((n) => n.id === m), false);
 

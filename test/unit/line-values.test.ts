@@ -73,3 +73,18 @@ test('value lenses on: a tensor\'s line end gives the ranges of its value and gr
   const minimal = lineValues(net, { values: true, detail: 'minimal' }).find((l) => l.line === W1.statementRange.end.line)?.text ?? '';
   assert.match(minimal, /^W1: ‖v‖ [\d.e+-]+ · ‖∂loss‖ [\d.e+-]+/);
 });
+
+test('the line end leaves out the symbolic shape its line already shows (written, or an inlay hint), so the norms come sooner', () => {
+  const [, net] = analyses.find(([f]) => f === 'two-layer-net.grad') as [string, Analysis];
+  const at = (name: string, shapeHints: boolean) => {
+    const n = net.nodes.find((x) => x.name === name);
+    assert.ok(n);
+    return lineValues(net, { values: false, detail: 'off', shapeHints }).find((l) => l.line === n.statementRange.end.line)?.text ?? '';
+  };
+  // `param W1: [D, H]` writes its shape: never repeated.
+  assert.match(at('W1', false), /^W1: 10×5 · ‖v‖ [\d.]+ · ‖∂loss‖ [\d.]+$/);
+  // `h1 = relu(…)` infers it: repeated only when no inlay hint shows it.
+  assert.match(at('h1', false), /^h1: \[N, H\] = 4×5 · ‖v‖/);
+  assert.match(at('h1', true), /^h1: 4×5 · ‖v‖ [\d.]+ · ‖∂loss‖ [\d.]+/);
+  assert.ok(at('h1', true).length < at('h1', false).length - 8);
+});

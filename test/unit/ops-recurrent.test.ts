@@ -237,9 +237,15 @@ test('rnn timestep norms show a gradient vanishing back through time', () => {
   const grad = new Tensor([T_, 2, 4]);
   const last = randomTensor([2, 4], testRng(3));
   grad.data.set(last.data, (T_ - 1) * 8);
-  let norms: number[] = [];
-  rnn.backward({ inputs, out: fwd.value, grad, saved: fwd.saved, attrs: NO_ATTRS, needs: [false, false, false, true, false], record: (_k, v) => (norms = v) });
+  const rec: Record<string, number[]> = {};
+  rnn.backward({ inputs, out: fwd.value, grad, saved: fwd.saved, attrs: NO_ATTRS, needs: [false, false, false, true, false], record: (k, v) => (rec[k] = v) });
+  const norms = rec.timestepGradNorms;
   assert.equal(norms.length, T_);
+  // What step t sends back along the recurrence is all that reaches h_{t−1} here (no loss on it);
+  // step 0 sends nothing back, h0 taking no gradient.
+  const carried = rec.carriedGradNorms;
+  for (let t = 1; t < T_; t++) assert.ok(Math.abs(carried[t] - norms[t - 1]) < 1e-12, `carried ${t}`);
+  assert.equal(carried[0], 0);
   assert.ok(Math.abs(norms[T_ - 1] - norm(last)) < 1e-12);
   for (let t = 0; t < T_ - 1; t++) assert.ok(norms[t] < norms[t + 1], `step ${t}: ${norms[t]} ≥ ${norms[t + 1]}`);
   assert.ok(norms[0] < 1e-3 * norms[T_ - 1]);

@@ -542,7 +542,10 @@ describe('dashboard webview', () => {
     assert.equal(await selectedName(), 'W2', 'Enter goes to the next match');
     // The const reg is folded into `* reg` inside the closed regularisation box.
     assert.equal(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent === 'reg')), false);
-    await d.page.click('g.node.group');
+    // W1 and W2 enter the box through references drawn beside it (dashed), not edges across the graph.
+    assert.deepEqual(await d.page.$$eval('g.node.ref', (g) => g.map((n) => (n as SVGGElement).dataset.name).sort()), ['W1', 'W2']);
+    await d.page.focus('g.node.group');
+    await d.page.keyboard.press('Enter');
     assert.equal(await d.page.$$eval('g.node.group', (g) => g.length), 0, 'the box opened');
     assert.ok(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent === '* reg')));
     const lines = example('two-layer-net.grad').split('\n');
@@ -554,6 +557,95 @@ describe('dashboard webview', () => {
     assert.ok(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent === 'reg')), 'Unfold shows the const');
     await d.page.click('button:text-is("Fold")');
     assert.equal(await d.page.$$eval('g.node.group', (g) => g.length), 1);
+    await assertClean(d);
+    await d.close();
+  });
+
+  it('opens a gate call in place, keeps it open across re-analysis and a reload, and closes it from its frame', async () => {
+    const d = await openDashboard(browser, server, { width: 1000, height: 700 });
+    const uri = 'file:///work/examples/lstm.grad';
+    const a = analysisOf('lstm.grad');
+    await d.send(update(a, uri));
+    const gate = a.graphView?.nodes.find((n) => n.kind === 'gate' && n.label === 'cell');
+    assert.ok(gate);
+    const titles = () => d.page.$$eval('g.node .node-title', (ts) => ts.map((t) => t.textContent ?? ''));
+    const layerTransform = () => d.page.$eval('g.graph-layer', (g) => g.querySelectorAll('g.node').length);
+    assert.equal((await titles()).filter((t) => t === 'sigmoid').length, 0, 'closed by default');
+    const before = await layerTransform();
+    // The graph opens readable around the loss: the box is reached with the keyboard.
+    await d.page.focus(`g.node[data-id="${gate.id}"]`);
+    await d.page.keyboard.press('Enter');
+    assert.equal(await d.page.$$eval(`g.node[data-id="${gate.id}"]`, (g) => g.length), 0, 'the box is replaced by its inside');
+    assert.equal((await titles()).filter((t) => t === 'sigmoid').length, 3, 'the body’s three sigmoids');
+    assert.ok((await layerTransform()) > before, 'laid out again with the inside');
+    assert.equal(await d.page.textContent('g.frame-title'), '▾ cell');
+    await d.page.click('button:text-is("Fit")');
+    await d.page.screenshot({ path: join(SHOTS, 'webview-lstm-gate-open-dark.png') });
+    assert.equal((await lastPosted(d, 'reveal'))?.type, 'reveal', 'opening reveals the call’s line');
+    // The inside's edges carry the backward block's gradients (dcn into tanh).
+    assert.ok(await d.page.$$eval('g.edge .edge-grad', (gs) => gs.length > 10));
+    // A new analysis of the same file keeps it open; so does a reload of the webview.
+    await d.send(update(analysisOf('lstm.grad'), uri, 2));
+    assert.equal(await d.page.$$eval('g.frame', (f) => f.length), 1, 'open after re-analysis');
+    await d.page.reload();
+    await d.send(update(analysisOf('lstm.grad'), uri, 3));
+    assert.equal(await d.page.$$eval('g.frame', (f) => f.length), 1, 'open after a reload');
+    // The frame's title closes it, from the keyboard too; the box comes back with the focus on it.
+    await d.page.focus('g.frame-title');
+    await d.page.keyboard.press('Enter');
+    assert.equal(await d.page.$$eval('g.frame', (f) => f.length), 0);
+    assert.equal(await d.page.evaluate(() => (document.activeElement as SVGGElement | null)?.dataset.id), gate.id);
+    // Another file starts with everything closed.
+    await d.send(update(analysisOf('rnn.grad'), 'file:///work/examples/rnn.grad'));
+    assert.equal(await d.page.$$eval('g.frame', (f) => f.length), 0);
+    await assertClean(d);
+    await d.close();
+  });
+
+  it('unrolls rnn over its time steps with per-step norms, and folds them back', async () => {
+    const d = await openDashboard(browser, server, { width: 1000, height: 700 });
+    const a = analysisOf('rnn.grad');
+    await d.send(update(a, 'file:///work/examples/rnn.grad'));
+    const op = a.graphView?.nodes.find((n) => n.steps);
+    assert.ok(op?.steps);
+    assert.equal(await d.page.textContent(`g.node[data-id="${op.id}"] .node-detail`), '6 steps ▸');
+    await d.page.focus(`g.node[data-id="${op.id}"]`);
+    await d.page.keyboard.press('Enter');
+    const steps = await d.page.$$eval('g.node .node-title', (ts) => ts.map((t) => t.textContent ?? '').filter((t) => t.startsWith('step ')));
+    assert.deepEqual(steps, ['step 0', 'step 1', 'step 2', 'step 3', 'step 4', 'step 5']);
+    assert.equal(await d.page.textContent('g.frame-title'), '▾ rnn · 6 steps');
+    // The recurrence h_1 → h_2 carries ‖h_1‖ forward and what step 2 sends back.
+    const chain = `g.edge[data-from="${op.id}@1"][data-to="${op.id}@2"]`;
+    assert.match((await d.page.textContent(`${chain} .edge-grad`)) ?? '', /‖∂‖ 0\.026/);
+    await d.page.focus(`g.node[data-id="${op.id}@3"]`);
+    const tip = (await d.page.textContent('#graph-tooltip')) ?? '';
+    assert.match(tip, /h_t = tanh\(x_t Wx \+ h_\{t−1\} Wh \+ b\)/);
+    assert.match(tip, /Wx, Wh, b: the same at every step/);
+    await d.page.screenshot({ path: join(SHOTS, 'webview-rnn-unrolled-dark.png') });
+    await d.page.click('button:text-is("Fit")');
+    await d.page.click('g.frame-title');
+    assert.equal(await d.page.$$eval('g.node .node-title', (ts) => ts.some((t) => t.textContent?.startsWith('step '))), false);
+    await assertClean(d);
+    await d.close();
+  });
+
+  it('escapes a gate name in its box, its frame and the tooltip', async () => {
+    const d = await openDashboard(browser, server, { width: 1000, height: 700 });
+    const a = analysisOf('affine-gate.grad');
+    const view = a.graphView;
+    assert.ok(view?.gates);
+    const gate = view.gates[0];
+    gate.label = EVIL;
+    const box = view.nodes.find((n) => n.id === gate.id);
+    assert.ok(box);
+    box.label = EVIL;
+    await d.send(update(a, 'file:///work/examples/affine-gate.grad'));
+    await d.page.hover(`g.node[data-id="${gate.id}"]`);
+    assert.match((await d.page.textContent('#graph-tooltip')) ?? '', /<img src=x/);
+    await d.page.click(`g.node[data-id="${gate.id}"]`);
+    assert.equal(await d.page.textContent('g.frame-title'), `▾ ${EVIL}`);
+    assert.equal(await d.page.$$eval('img', (i) => i.length), 0);
+    assert.equal(await d.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     await assertClean(d);
     await d.close();
   });

@@ -5,6 +5,8 @@
 import type { GraphViewModel, ViewEdge, ViewNode } from '../../src/core/browser';
 
 export const GROUP_PREFIX = 'grp:';
+/** A reference to a leaf drawn beside a regularisation branch (`ref:<leaf>:<consumer>`). */
+export const REF_PREFIX = 'ref:';
 
 export interface FoldOptions {
   /** False: draw every node (the toolbar's Unfold). */
@@ -94,6 +96,29 @@ function worst(nodes: ViewNode[]): Pick<ViewNode, 'status' | 'problem'> {
   return nodes.find((n) => n.status === 'error') ?? nodes.find((n) => n.status === 'warning') ?? { status: 'ok', problem: null };
 }
 
+/**
+ * A param the data path also reads enters a regularisation branch through a reference drawn beside
+ * the branch (its name again, dashed), not an edge from the top of the graph to the loss at the
+ * bottom crossing everything in between. The reference's edge keeps the value and the gradient.
+ */
+function referenceLeaves(view: GraphViewModel, groupOf: ReadonlyMap<string, string>): GraphViewModel {
+  const byId = new Map(view.nodes.map((n) => [n.id, n]));
+  const inBranch = (id: string) => groupOf.has(id) || id.startsWith(GROUP_PREFIX);
+  const elsewhere = new Set(view.edges.filter((e) => !inBranch(e.to)).map((e) => e.from));
+  const refs: ViewNode[] = [];
+  const edges = view.edges.map((e) => {
+    const leaf = byId.get(e.from);
+    if (!leaf || leaf.kind !== 'param' || !inBranch(e.to) || !elsewhere.has(leaf.id)) return e;
+    const ref = { ...leaf, id: `${REF_PREFIX}${leaf.id}:${e.to}` };
+    refs.push(ref);
+    return { ...e, from: ref.id };
+  });
+  if (refs.length === 0) return view;
+  // Each reference just before its consumer, so the order stays topological.
+  const nodes = view.nodes.flatMap((n) => [...refs.filter((r) => r.id.endsWith(`:${n.id}`)), n]);
+  return { ...view, nodes, edges };
+}
+
 export function foldGraph(view: GraphViewModel, options: FoldOptions): FoldedGraph {
   if (!options.fold) return { view, groups: new Map(), groupOf: new Map() };
   const leafless = foldLeaves(view);
@@ -101,7 +126,7 @@ export function foldGraph(view: GraphViewModel, options: FoldOptions): FoldedGra
   const groupOf = new Map<string, string>();
   for (const [gid, members] of groups) for (const m of members) groupOf.set(m, gid);
   const closed = new Map([...groups].filter(([gid]) => !options.expanded.has(gid)));
-  if (closed.size === 0) return { view: leafless, groups, groupOf };
+  if (closed.size === 0) return { view: referenceLeaves(leafless, groupOf), groups, groupOf };
   const boxOf = (id: string) => {
     const gid = groupOf.get(id);
     return gid && closed.has(gid) ? gid : id;
@@ -131,5 +156,5 @@ export function foldGraph(view: GraphViewModel, options: FoldOptions): FoldedGra
     seen.add(key);
     edges.push({ ...e, from, to });
   }
-  return { view: { ...leafless, nodes, edges }, groups, groupOf };
+  return { view: referenceLeaves({ ...leafless, nodes, edges }, groupOf), groups, groupOf };
 }

@@ -23,11 +23,12 @@ export function nodeText(n: ViewNode): NodeText {
   if (n.id.startsWith(GROUP_PREFIX)) return { shape: 'rect', title: n.label, detail: '▸ click to open', caption: n.name };
   switch (n.kind) {
     case 'op': {
+      if (n.steps && n.steps.count > 0) return { shape: 'rect', title: n.label, detail: `${n.steps.count} steps ▸`, caption: n.name };
       const short = [...n.label].length <= 3;
       return { shape: short ? 'circle' : 'pill', title: n.label, detail: null, caption: n.name };
     }
     case 'gate':
-      return { shape: 'rect', title: n.label, detail: 'gate', caption: n.name };
+      return { shape: 'rect', title: n.label, detail: 'gate ▸', caption: n.name };
     case 'literal':
       return { shape: 'rect', title: n.label, detail: null, caption: null };
     default:

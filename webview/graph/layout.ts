@@ -46,9 +46,29 @@ export type Direction = 'LR' | 'TB';
 /** dagre's alignment of each rank's nodes (which neighbour a node lines up with). */
 export type Align = 'UL' | 'UR' | 'DL' | 'DR';
 
+/** A frame around what an opened gate call or an unrolled op became; its title closes it. */
+export interface FrameSpec {
+  key: string;
+  label: string;
+  kind: 'gate' | 'steps';
+  members: string[];
+  parent: string | null;
+}
+
+export interface PlacedFrame {
+  frame: FrameSpec;
+  /** Centre and size of the frame (its title sits on its top edge). */
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
 export interface GraphLayout {
   dir: Direction;
   nodes: PlacedNode[];
+  /** Frames, outermost first. */
+  frames: PlacedFrame[];
   edges: PlacedEdge[];
   stub: RootStub | null;
   width: number;
@@ -66,6 +86,8 @@ export const METRICS = {
   margin: 24,
   /** Between a shape and its caption beside it (top-to-bottom layouts). */
   captionGap: 6,
+  /** How far a frame reaches beyond dagre's cluster box; its title sits on the top border, like a legend. */
+  framePad: 6,
 };
 
 function shapeSize(t: NodeText, measure: Measure): { w: number; h: number } {
@@ -128,13 +150,15 @@ export function stackedLines(t: EdgeText): string[] {
  * edges into one node needs only one label's width each).
  */
 function labelBox(t: EdgeText, measure: Measure, dir: Direction): { width: number; height: number } {
+  // An edge with nothing to say (a shared weight's further uses in unrolled steps) takes no room.
+  if (!t.shape && !t.value && !t.grad) return { width: 0, height: 0 };
   if (dir === 'LR') return { width: Math.max(measure(valueLine(t), 'edge'), measure(t.grad, 'edge'), 16) + 8, height: 2 * METRICS.lineHeight + 2 * METRICS.labelGap };
   const lines = stackedLines(t);
   return { width: Math.max(8, ...lines.map((l) => measure(l, 'edge'))) + METRICS.labelGap + 6, height: Math.max(1, lines.length) * METRICS.lineHeight + 6 };
 }
 
-export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Direction = 'LR', align: Align = dir === 'LR' ? 'UR' : 'UL'): GraphLayout {
-  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({ multigraph: true });
+export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Direction = 'LR', align: Align = dir === 'LR' ? 'UR' : 'UL', frames: readonly FrameSpec[] = []): GraphLayout {
+  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({ multigraph: true, compound: frames.length > 0 });
   // An explicit alignment keeps a long chain of layers straight (the default lets it drift diagonally).
   const seps = dir === 'LR' ? { nodesep: 16, ranksep: 32, edgesep: 12 } : { nodesep: 20, ranksep: 14, edgesep: 16 };
   g.setGraph({ rankdir: dir, align, ...seps, marginx: METRICS.margin, marginy: METRICS.margin });
@@ -156,6 +180,15 @@ export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Directi
       const extra = text.caption ? 2 * (caption + METRICS.captionGap) : 0;
       g.setNode(n.id, { width: w + extra, height: h });
     }
+  }
+  // Each frame is a dagre cluster: its nodes are laid out together, the frame around them.
+  const drawn = frames.map((f) => ({ f, members: f.members.filter((m) => placed.has(m)) })).filter((c) => c.members.length > 0);
+  const frameId = (key: string) => `frame:${key}`;
+  for (const { f } of drawn) g.setNode(frameId(f.key), { width: 0, height: 0 });
+  for (const { f, members } of drawn) {
+    if (f.parent !== null && drawn.some((c) => c.f.key === f.parent)) g.setParent(frameId(f.key), frameId(f.parent));
+    // A node belongs to the innermost frame that lists it (frames come outermost first).
+    for (const m of members) g.setParent(m, frameId(f.key));
   }
   const texts: EdgeText[] = [];
   view.edges.forEach((e, i) => {
@@ -208,9 +241,21 @@ export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Directi
   spread(ins, dir);
   spread(outs, dir);
 
+  const placedFrames: PlacedFrame[] = drawn.map(({ f }) => {
+    const n = g.node(frameId(f.key));
+    // dagre's cluster box, a little larger, and wide enough for its title.
+    const w = Math.max((n.width ?? 0) + 2 * METRICS.framePad, measure(`▾ ${f.label}`, 'title') + 6 * METRICS.framePad);
+    const h = (n.height ?? 0) + 2 * METRICS.framePad;
+    return { frame: f, x: n.x ?? 0, y: n.y ?? 0, w, h };
+  });
   const graph = g.graph();
   let width = graph.width ?? 0;
   let height = graph.height ?? 0;
+  for (const f of placedFrames) {
+    // A frame's title may reach past dagre's box: keep it on the canvas.
+    width = Math.max(width, f.x + f.w / 2 + METRICS.margin / 2);
+    height = Math.max(height, f.y + f.h / 2 + METRICS.margin / 2);
+  }
   let stub: RootStub | null = null;
   const root = [...placed.values()].find((p) => p.node.isRoot);
   if (root) {
@@ -228,5 +273,5 @@ export function layoutGraph(view: GraphViewModel, measure: Measure, dir: Directi
       width = Math.max(width, root.x + side);
     }
   }
-  return { dir, nodes: [...placed.values()], edges, stub, width, height };
+  return { dir, nodes: [...placed.values()], frames: placedFrames, edges, stub, width, height };
 }

@@ -2,7 +2,7 @@
 // when the whole graph reads at that size, else at the readable size around the selection or the
 // loss. Pure (sizes in, layout and viewport out), so it is unit-tested without a browser.
 import type { GraphViewModel } from '../../src/core/browser';
-import { layoutGraph, type Align, type Direction, type GraphLayout, type Measure, type PlacedNode } from './layout';
+import { layoutGraph, type Align, type Direction, type FrameSpec, type GraphLayout, type Measure, type PlacedNode } from './layout';
 
 /**
  * The smallest zoom the view opens at: every text is then at least its CSS size (titles 12 px,
@@ -40,15 +40,15 @@ export function fitScale(l: GraphLayout, size: Size): number {
  * graph clearly larger; a small graph also tries dagre's four alignments (one keeps the main chain
  * straight where another drifts it sideways) and keeps the one that fits best.
  */
-export function chooseLayout(view: GraphViewModel, measure: Measure, size: Size): GraphLayout {
+export function chooseLayout(view: GraphViewModel, measure: Measure, size: Size, frames: readonly FrameSpec[] = []): GraphLayout {
   const byShape: Direction = size.w >= size.h ? 'LR' : 'TB';
-  const first = layoutGraph(view, measure, byShape);
+  const first = layoutGraph(view, measure, byShape, undefined, frames);
   if (size.w === 0 || size.h === 0 || view.nodes.length > TRY_BOTH_MAX) return first;
   const best = (dir: Direction): GraphLayout => {
-    let top = dir === byShape ? first : layoutGraph(view, measure, dir);
+    let top = dir === byShape ? first : layoutGraph(view, measure, dir, undefined, frames);
     if (view.nodes.length > TRY_ALIGN_MAX) return top;
     for (const align of ALIGNS) {
-      const l = layoutGraph(view, measure, dir, align);
+      const l = layoutGraph(view, measure, dir, align, frames);
       if (fitScale(l, size) > fitScale(top, size) * 1.01) top = l;
     }
     return top;

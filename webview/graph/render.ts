@@ -1,9 +1,9 @@
 // Draws a laid-out graph as SVG: boxes by kind, edges with the forward value above (green) and the
 // gradient below (red), the root's stub, and error/warning borders. Text goes in as text nodes.
 import { s } from '../dom';
-import type { Direction, GraphLayout, PlacedEdge, PlacedNode, Point } from './layout';
+import type { Direction, GraphLayout, PlacedEdge, PlacedFrame, PlacedNode, Point } from './layout';
 import { METRICS, stackedLines } from './layout';
-import { GROUP_PREFIX } from './fold';
+import { GROUP_PREFIX, REF_PREFIX } from './fold';
 import { nodeAriaLabel, valueLine, type EdgeText } from './labels';
 
 export interface RenderedGraph {
@@ -82,6 +82,7 @@ function drawNode(p: PlacedNode, dir: Direction): SVGGElement {
   const classes = ['node', `kind-${n.kind}`, `shape-${t.shape}`, `status-${n.status}`];
   if (n.isRoot) classes.push('root');
   if (n.id.startsWith(GROUP_PREFIX)) classes.push('group');
+  if (n.id.startsWith(REF_PREFIX)) classes.push('ref');
   const g = s('g', {
     class: classes.join(' '),
     'data-id': n.id,
@@ -112,8 +113,27 @@ function drawNode(p: PlacedNode, dir: Direction): SVGGElement {
   return g;
 }
 
+/** An opened gate call or unrolled op: a frame behind its nodes, its title a button that closes it. */
+function drawFrame(f: PlacedFrame): SVGGElement {
+  const x = r1(f.x - f.w / 2);
+  const y = r1(f.y - f.h / 2);
+  const what = f.frame.kind === 'gate' ? `gate ${f.frame.label}` : f.frame.label;
+  return s(
+    'g',
+    { class: `frame frame-${f.frame.kind}`, 'data-key': f.frame.key },
+    s('rect', { class: 'frame-shape', x, y, width: r1(f.w), height: r1(f.h), rx: 6 }),
+    s(
+      'g',
+      { class: 'frame-title', tabindex: 0, role: 'button', 'data-key': f.frame.key, 'aria-label': `Close ${what}`, 'aria-expanded': 'true' },
+      s('text', { x: r1(x + 2 * METRICS.framePad), y: r1(y + 4), 'text-anchor': 'start' }, `▾ ${f.frame.label}`),
+    ),
+  );
+}
+
 export function renderGraph(layout: GraphLayout): RenderedGraph {
   const layer = s('g', { class: 'graph-layer' });
+  const frames = s('g', { class: 'frames' });
+  for (const f of layout.frames) frames.appendChild(drawFrame(f));
   const edges = s('g', { class: 'edges' });
   for (const e of layout.edges) edges.appendChild(drawEdge(e, layout.dir));
   if (layout.stub) {
@@ -134,7 +154,7 @@ export function renderGraph(layout: GraphLayout): RenderedGraph {
     map.set(p.node.id, g);
     nodes.appendChild(g);
   }
-  layer.append(edges, nodes);
+  layer.append(frames, edges, nodes);
   layer.dataset.dir = layout.dir;
   return { layer, nodes: map };
 }

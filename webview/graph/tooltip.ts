@@ -4,6 +4,7 @@ import type { ViewNode } from '../../src/core/browser';
 import { h } from '../dom';
 import { formatNumber } from '../../src/core/browser';
 import { pct, shapeText } from '../format';
+import { isSynthetic } from './expand';
 
 function statsRow(label: string, st: TensorStats | null, scalar: number | null): HTMLTableRowElement {
   if (!st) return h('tr', {}, h('th', { scope: 'row' }, label), h('td', { colspan: 5, class: 'muted' }, label === 'gradient' ? 'no gradient flows here' : 'not computed'));
@@ -15,9 +16,17 @@ function statsRow(label: string, st: TensorStats | null, scalar: number | null):
 }
 
 export function tooltipContent(n: ViewNode): HTMLElement {
-  const title = n.kind === 'op' ? (n.name ? `${n.name} = ${n.label}(…)` : n.label) : n.kind === 'gate' ? `gate ${n.label}` : (n.name ?? n.label);
+  const title = isSynthetic(n) ? n.label : n.kind === 'op' ? (n.name ? `${n.name} = ${n.label}(…)` : n.label) : n.kind === 'gate' ? `gate ${n.label}` : (n.name ?? n.label);
   const head = h('div', { class: 'tt-head' }, h('strong', {}, title), h('span', { class: 'muted' }, ` ${n.kind} · ${shapeText(n.dims, n.shape)}`));
   const parts: HTMLElement[] = [head];
+  if (isSynthetic(n)) {
+    // A time step of an unrolled op: its norms, read from the op's per-step series.
+    parts.push(...n.note.map((line) => h('div', { class: 'tt-note' }, line)));
+    parts.push(h('div', { class: 'tt-hint muted' }, `Line ${n.range.start.line + 1} · the frame's title folds the steps back`));
+    return h('div', {}, ...parts);
+  }
+  if (n.steps) parts.push(h('div', { class: 'tt-note' }, `${n.steps.formula} over ${n.steps.count} steps · click to unroll`));
+  if (n.kind === 'gate') parts.push(h('div', { class: 'tt-note' }, 'Click to open the gate and see its forward body'));
   if (n.problem) parts.push(h('div', { class: `tt-problem status-${n.status}` }, n.problem));
   const multi = (n.valueStats?.count ?? 1) > 1 || (n.gradStats?.count ?? 1) > 1;
   const table = h('table', { class: 'tt-stats' });

@@ -6,14 +6,15 @@ import type { Analysis, GraphViewModel, Range } from '../../src/core/browser';
 import type { ViewNode } from '../../src/core/browser';
 import type { DebugView, FromWebview } from '../../src/shared/webviewProtocol';
 import { h, on, replace, s, show } from '../dom';
-import { palette } from '../theme';
 import type { Store } from '../state';
-import { layoutGraph, type Direction, type GraphLayout, type Measure } from './layout';
+import { layoutGraph, type Direction, type GraphLayout } from './layout';
+import { measurer } from './measure';
 import { chooseLayout, MAX_FIT_K, openingView, READABLE_K } from './placement';
 import { markDebug } from './debugMarks';
 import { findNodes, nodeAtSelection } from './find';
 import { GraphSearch } from './search';
 import { foldGraph, GROUP_PREFIX, type FoldedGraph } from './fold';
+import { expandGraph, type ExpandedGraph } from './expand';
 import { Minimap } from './minimap';
 import { graphDefs, renderGraph, type RenderedGraph } from './render';
 import { tooltipContent } from './tooltip';
@@ -24,24 +25,6 @@ export interface GraphHost {
   store: Store;
   /** A node was selected (the charts follow the selection). */
   selected(node: ViewNode): void;
-}
-
-/** Text widths from the same fonts the stylesheet gives the SVG text. */
-function measurer(): Measure {
-  const ctx = document.createElement('canvas').getContext('2d');
-  const p = palette();
-  const fonts = {
-    title: `600 12px ${p.fontFamily}`,
-    detail: `11px ${p.monoFamily}`,
-    caption: `italic 11px ${p.fontFamily}`,
-    edge: `11px ${p.monoFamily}`,
-  };
-  return (text, role) => {
-    if (!text) return 0;
-    if (!ctx) return text.length * 7;
-    ctx.font = fonts[role];
-    return ctx.measureText(text).width;
-  };
 }
 
 const KEY_PAN = 48;
@@ -60,6 +43,8 @@ export class GraphView {
   /** The analysis' graph, before folding. */
   private source: GraphViewModel | null = null;
   private folded: FoldedGraph | null = null;
+  /** The graph with the opened gate calls and unrolled ops in place (before folding). */
+  private opened: ExpandedGraph | null = null;
   private fold = true;
   private readonly expanded = new Set<string>();
   /** True while the view is where the dashboard put it (not moved by the user): a resize re-fits it. */
@@ -81,7 +66,7 @@ export class GraphView {
     };
     this.summary = h('span', { class: 'graph-summary muted' });
     this.search = new GraphSearch({
-      nodes: () => this.source?.nodes ?? [],
+      nodes: () => this.opened?.view.nodes ?? this.source?.nodes ?? [],
       mark: (nodes) => {
         const boxes = new Set(nodes.map((n) => this.boxOf(n.id)));
         for (const g of this.rendered?.nodes.values() ?? []) g.classList.toggle('match', boxes.has(g.dataset.id ?? ''));
@@ -139,9 +124,10 @@ export class GraphView {
     on(canvas, 'keydown', (ev) => this.onKey(ev));
     on(this.svg, 'click', (ev) => {
       const g = this.nodeOf(ev.target);
+      const title = ev.target instanceof Element ? ev.target.closest('g.frame-title') : null;
+      if (title instanceof SVGGElement && !this.pz.dragged) return this.setOpen(title.dataset.key ?? '', false);
       if (!g || this.pz.dragged) return;
-      if (this.folded?.groups.has(g.dataset.id ?? '')) this.openGroup(g.dataset.id ?? '');
-      else this.activate(g, true);
+      this.activate(g, true);
     });
     on(this.svg, 'pointerover', (ev) => {
       const g = this.nodeOf(ev.target);
@@ -183,6 +169,7 @@ export class GraphView {
     if (!sameFile) {
       store.set('uri', uri);
       store.set('selected', null);
+      store.set('opened', []);
       this.expanded.clear();
       this.auto = true;
     } else if (saved && this.layout === null) {
@@ -201,12 +188,14 @@ export class GraphView {
   private relayout(dir?: Direction): void {
     const view = this.source;
     if (!view) return;
-    this.folded = foldGraph(view, { fold: this.fold, expanded: this.expanded });
+    this.opened = expandGraph(view, new Set(this.host.store.state.opened));
+    this.folded = foldGraph(this.opened.view, { fold: this.fold, expanded: this.expanded });
     this.foldButton.textContent = this.fold ? 'Unfold' : 'Fold';
     this.foldButton.setAttribute('aria-pressed', String(!this.fold));
     const measure = measurer();
     const shown = this.folded.view;
-    this.layout = dir ? layoutGraph(shown, measure, dir) : this.bestLayout(shown, measure);
+    const frames = this.opened.clusters;
+    this.layout = dir ? layoutGraph(shown, measure, dir, undefined, frames) : chooseLayout(shown, measure, this.pz.size(), frames);
     const rendered = renderGraph(this.layout);
     this.rendered?.layer.remove();
     this.svg.appendChild(rendered.layer);
@@ -218,10 +207,6 @@ export class GraphView {
     if (box) this.markSelected(box);
     this.place(() => this.pz.set(this.pz.t), this.auto);
     if (this.debugView) this.follow(this.debugView);
-  }
-
-  private bestLayout(view: GraphViewModel, measure: Measure): GraphLayout {
-    return chooseLayout(view, measure, this.pz.size());
   }
 
   private resized(): void {
@@ -252,8 +237,9 @@ export class GraphView {
     this.host.store.set('viewport', { ...this.pz.t, auto });
   }
 
-  /** The drawn box of a node: itself, or the closed group that holds it. */
+  /** The drawn box of a node: itself, what stands for an opened box, or the closed group that holds it. */
   private boxOf(id: string): string | null {
+    id = this.opened?.standIn.get(id) ?? id;
     if (this.nodes.has(id)) return id;
     const group = this.folded?.groupOf.get(id);
     return group && this.nodes.has(group) ? group : null;
@@ -273,6 +259,22 @@ export class GraphView {
     if (this.auto) this.initialView();
     const node = this.nodes.get(sink);
     if (node) this.select(node, true);
+  }
+
+  /**
+   * Opens (or closes) a gate call or a recurrent op by its key; the state is kept per file, so it
+   * survives the file's re-analysis and a reload of the dashboard.
+   */
+  private setOpen(key: string, open: boolean): void {
+    const keys = new Set(this.host.store.state.opened);
+    if (open) keys.add(key);
+    else keys.delete(key);
+    this.host.store.set('opened', [...keys]);
+    this.relayout();
+    if (this.auto) this.initialView();
+    // The keyboard stays where it was: on what replaced the box, or on the box again.
+    const focus = open ? [...(this.rendered?.layer.querySelectorAll<SVGGElement>('g.frame-title') ?? [])].find((t) => t.dataset.key === key) : this.rendered?.nodes.get([...(this.opened?.opens ?? [])].find(([, k]) => k === key)?.[0] ?? '');
+    focus?.focus({ preventScroll: true });
   }
 
   /** Selects a node (or the box that holds it) and brings it into view at a readable size. */
@@ -303,7 +305,7 @@ export class GraphView {
   /** The editor's selection moved: select the node under it (no reveal, the focus stays in the editor). */
   selectAtRange(range: Range): void {
     if (!this.source) return;
-    const node = nodeAtSelection(this.source.nodes, range);
+    const node = nodeAtSelection(this.opened?.view.nodes ?? this.source.nodes, range);
     if (!node) return;
     const box = this.boxOf(node.id);
     if (!box || box === this.host.store.state.selected) return;
@@ -330,7 +332,7 @@ export class GraphView {
 
   /** Selects, centres and focuses the node with this name (the "Show in graph" command). */
   focusName(name: string): boolean {
-    const node = findNodes(this.source?.nodes ?? [], name)[0];
+    const node = findNodes(this.opened?.view.nodes ?? this.source?.nodes ?? [], name)[0];
     const box = node ? this.boxOf(node.id) : null;
     const g = box ? this.rendered?.nodes.get(box) : undefined;
     if (!node || !g || !this.layout) return false;
@@ -384,6 +386,13 @@ export class GraphView {
     }
     const node = this.nodes.get(id);
     if (!node) return;
+    const opens = this.opened?.opens.get(id);
+    if (opens) {
+      // A gate call or a recurrent op opens in place (and its line is revealed like any node's).
+      if (reveal) this.host.post({ type: 'reveal', range: node.range });
+      this.setOpen(opens, true);
+      return;
+    }
     this.markSelected(node.id);
     this.host.selected(node);
     if (reveal) this.host.post({ type: 'reveal', range: node.range });
@@ -427,6 +436,12 @@ export class GraphView {
 
   private onKey(ev: KeyboardEvent): void {
     const g = this.nodeOf(ev.target);
+    const title = ev.target instanceof Element ? ev.target.closest('g.frame-title') : null;
+    if (title instanceof SVGGElement && (ev.key === 'Enter' || ev.key === ' ')) {
+      ev.preventDefault();
+      this.setOpen(title.dataset.key ?? '', false);
+      return;
+    }
     let handled = true;
     switch (ev.key) {
       case '+':

@@ -112,7 +112,12 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
   const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
   const dout = new Tensor(outVal.shape);
   for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
+  // The block's values with the real upstream gradient stay the run's (the graph view shows them):
+  // the check's own are kept only as the tensors it reads (the engine never writes into them).
+  const bw = gc.backward as GateBackward;
+  const kept = [bw.doutNode, ...bw.nodes].map((id) => [id, ex.values[id]] as const);
   const analytic = ex.runBackwardBlock(gc, dout);
+  for (const [id, v] of kept) ex.values[id] = v;
   const hasKinks = regionHasKinks(graph, region);
   return checkedInputs(gc).map((k) => {
     const inp = gc.inputNodes[k];

@@ -7,6 +7,7 @@ import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { Tensor } from '../tensor/tensor';
 import { COST, gemmCost, needed } from './cost';
 import type { OpDef, ShapeContext } from './op';
+import { norm2 } from './recurrent';
 
 const FORMS: [string, string][] = [
   ['x', '[T, N, D] (time, batch, features)'],
@@ -57,6 +58,7 @@ const sigmoid = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / 
 export const lstm: OpDef = {
   id: 'lstm',
   weighted: true,
+  recurrent: { step: 'i, f, o = σ(·), g = tanh(·) of x_t Wx + h_{t−1} Wh + b; c_t = f·c_{t−1} + i·g; h_t = o·tanh(c_t)', sequence: 0, states: [1, 2] },
   name: 'lstm',
   group: 'recurrent',
   signature: [
@@ -120,6 +122,7 @@ export const lstm: OpDef = {
     const dhNext = new Float64Array(NH);
     const dcNext = new Float64Array(NH);
     const norms = new Array<number>(T).fill(0);
+    const carried = new Array<number>(T).fill(0);
     for (let t = T - 1; t >= 0; t--) {
       let sq = 0;
       for (let n = 0; n < N; n++) {
@@ -147,9 +150,13 @@ export const lstm: OpDef = {
       if (dWh) gemmTN(H, G, N, prev, prevOff, da, 0, dWh.data, 0, true);
       if (db) for (let n = 0; n < N; n++) for (let k = 0; k < G; k++) db.data[k] += da[n * G + k];
       if (dx) gemmNT(N, D, G, da, 0, Wx.data, 0, dx.data, t * N * D, false);
-      if (t > 0 || needs[1]) gemmNT(N, H, G, da, 0, Wh.data, 0, dhNext, 0, false);
+      if (t > 0 || needs[1]) {
+        gemmNT(N, H, G, da, 0, Wh.data, 0, dhNext, 0, false);
+        carried[t] = norm2(dhNext);
+      }
     }
     record?.('timestepGradNorms', norms);
+    record?.('carriedGradNorms', carried);
     return [dx, needs[1] ? new Tensor(h0.shape, dhNext) : null, needs[2] ? new Tensor(c0.shape, dcNext) : null, dWx, dWh, db];
   },
   // Per step: the two products into the 4H gate pre-activations, a σ or tanh per gate entry, then

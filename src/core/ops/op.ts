@@ -155,6 +155,22 @@ export interface OpTraits {
    * float tensor as written (`dout * (x > 0)`) instead of converting the mask to floats.
    */
   acceptsMask?: true;
+  /**
+   * Runs one cell over the time steps of a sequence (the first axis of its output): the graph view
+   * unrolls the op into its steps on request. Its backward records `timestepGradNorms`
+   * (‖∂L/∂h_t‖ per step) and `carriedGradNorms` (‖∂L/∂h_{t−1}‖ sent back through step t).
+   */
+  recurrent?: RecurrentTrait;
+}
+
+/** How a recurrent op's steps read (see `OpTraits.recurrent`). */
+export interface RecurrentTrait {
+  /** One step written out, as the graph shows it. */
+  step: string;
+  /** The input sliced per step (x_t is its t-th slice along the first axis). */
+  sequence: number;
+  /** The initial states (they enter step 0); every other input is a weight all steps share. */
+  states: readonly number[];
 }
 
 /** How an activation's units fail, for the health checks (dead units, saturation, init scale). */

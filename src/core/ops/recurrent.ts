@@ -7,6 +7,13 @@ import { Tensor } from '../tensor/tensor';
 import { COST, gemmCost, needed } from './cost';
 import type { OpDef } from './op';
 
+/** The L2 norm of a buffer. */
+export function norm2(a: Float64Array): number {
+  let sq = 0;
+  for (let i = 0; i < a.length; i++) sq += a[i] * a[i];
+  return Math.sqrt(sq);
+}
+
 /** Each argument's expected layout, and what its axes mean. */
 const RANKS: [string, string, string][] = [
   ['x', '[T, N, D]', 'time, batch, features; a single sequence is [T, 1, D]'],
@@ -97,6 +104,7 @@ function rnnShape(label: string, shapes: Shape[]): ShapeResult {
 export const rnn: OpDef = {
   id: 'rnn',
   weighted: true,
+  recurrent: { step: 'h_t = tanh(x_t Wx + h_{t−1} Wh + b)', sequence: 0, states: [1] },
   name: 'rnn',
   group: 'recurrent',
   signature: [
@@ -144,6 +152,7 @@ export const rnn: OpDef = {
     const da = new Float64Array(NH); // gradient at the tanh input of step t
     const dhNext = new Float64Array(NH); // what flows from step t+1 back into h_t
     const norms = new Array<number>(T).fill(0);
+    const carried = new Array<number>(T).fill(0);
     for (let t = T - 1; t >= 0; t--) {
       const o = t * NH;
       let sq = 0;
@@ -164,9 +173,13 @@ export const rnn: OpDef = {
       }
       if (dx) gemmNT(N, D, H, da, 0, Wx.data, 0, dx.data, t * N * D, false);
       // After step 0 this is dL/dh0; skip it only when nobody wants it.
-      if (t > 0 || needs[1]) gemmNT(N, H, H, da, 0, Wh.data, 0, dhNext, 0, false);
+      if (t > 0 || needs[1]) {
+        gemmNT(N, H, H, da, 0, Wh.data, 0, dhNext, 0, false);
+        carried[t] = norm2(dhNext);
+      }
     }
     record?.('timestepGradNorms', norms);
+    record?.('carriedGradNorms', carried);
     const dh0 = needs[1] ? new Tensor(h0.shape, dhNext) : null;
     return [dx, dh0, dWx, dWh, db];
   },

@@ -31,7 +31,7 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
       uri: r.uri,
       version: r.version,
       summary: summaryOf(r.analysis),
-      lineValues: ctx.settings().inlineValues ? lineValues(r.analysis, { values: ctx.settings().codeLensValues, detail: ctx.settings().codeLensDetail }) : [],
+      lineValues: ctx.settings().inlineValues ? lineValues(r.analysis, { values: ctx.settings().codeLensValues, detail: ctx.settings().codeLensDetail, shapeHints: ctx.settings().inlayHints }) : [],
       latencyMs: r.latencyMs,
       ...(r.analysis.phase ? { phase: r.analysis.phase } : {}),
     });

@@ -8,14 +8,18 @@ import { entryNote, percent, shapeText, sizesText, VERDICT_MARK, worstVerdict } 
 /** How much a value lens says: shape only, or norms and % zeros too. */
 export type LensDetail = 'off' | 'minimal' | 'full';
 
-export function nodeLensTitle(n: NodeResult, root: string | null, detail: LensDetail): string {
+/**
+ * A statement's value and gradient in one line. `symbolic: false` leaves out the symbolic shape
+ * (`[N, H] = `) where the line already shows it, written or as an inlay hint.
+ */
+export function nodeLensTitle(n: NodeResult, root: string | null, detail: LensDetail, symbolic = true): string {
   const d = root ? `∂${root}` : '∂';
   if (!n.value && !n.valueStats) return `${shapeText(n.dims)} · not computed`;
   if (n.shape.length === 0 && n.value) {
     const grad = n.grad ? `${d} ${formatNumber(n.grad[0])}` : n.isInt ? 'int' : n.kind === 'const' ? 'const' : 'no gradient';
     return `value ${formatNumber(n.value[0])} · ${grad}`;
   }
-  const shape = `${shapeText(n.dims)} = ${sizesText(n.shape)}`;
+  const shape = symbolic ? `${shapeText(n.dims)} = ${sizesText(n.shape)}` : sizesText(n.shape);
   if (detail === 'minimal') return shape;
   const parts = [shape, `‖v‖ ${formatNumber(n.valueStats?.norm)}`];
   if (n.gradStats) parts.push(`‖${d}‖ ${formatNumber(n.gradStats.norm)}`);
@@ -44,6 +48,8 @@ export interface LensesShown {
   /** Value lenses above statements (`gradlens.codeLens.values`), with their detail. */
   values: boolean;
   detail: LensDetail;
+  /** Shape hints after each inferred name (`gradlens.inlayHints.enabled`): every line then shows its symbolic shape. */
+  shapeHints?: boolean;
 }
 
 const NO_LENSES: LensesShown = { values: false, detail: 'off' };
@@ -88,7 +94,9 @@ export function lineValues(a: Analysis, lenses: LensesShown = NO_LENSES): LineVa
   for (const n of a.nodes) {
     // Lines whose value could not be computed carry a diagnostic already; a placeholder would be noise.
     if (!n.value && !n.valueStats) continue;
-    const text = valueLenses ? complementTitle(n, a.root, lenses.detail) : nodeLensTitle(n, a.root, 'full');
+    // A narrow editor (the dashboard beside it) cuts the line end: it leaves out the symbolic shape
+    // the line already shows, so the norms come sooner.
+    const text = valueLenses ? complementTitle(n, a.root, lenses.detail) : nodeLensTitle(n, a.root, 'full', !(n.shapeWritten || lenses.shapeHints));
     if (text) add(n.statementRange.end.line, `${n.name}: ${text}`);
   }
   for (const g of a.gates) {
