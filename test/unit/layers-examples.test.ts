@@ -12,7 +12,7 @@ import { errors, run } from './helpers/program';
 const examples = join(__dirname, '..', '..', 'examples');
 const read = (f: string) => readFileSync(join(examples, f), 'utf8');
 
-const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad', 'lstm.grad'];
+const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad', 'lstm.grad', 'attention-gate.grad', 'transformer-block.grad'];
 
 function lineOf(text: string, needle: string): number {
   const i = text.split('\n').findIndex((l) => l.includes(needle));
@@ -132,5 +132,40 @@ test('broken/lstm-forget-gate.grad: σ′ of the forget gate taken at the output
   assert.match(d.message, new RegExp(`gradient check failed for \`daf\` of \`cell\`: relative error .* at \\[${w.index.join(', ')}\\]`));
   for (const other of ['dai', 'dag', 'dao', 'dc']) assert.equal(check(a, `cell.${other}`).verdict, 'pass', other);
   const fixed = text.replace('daf = dcn * c * h * (1 - h)', 'daf = dcn * c * f * (1 - f)');
+  assert.deepEqual(notPassing(run(fixed)), []);
+});
+
+test('attention-gate.grad and transformer-block.grad: the gates by hand and the built-in ops give the same values', () => {
+  const a = run(read('attention-gate.grad'));
+  const y = a.nodes.find((n) => n.name === 'y')?.value;
+  const ref = a.nodes.find((n) => n.name === 'ref')?.value;
+  assert.ok(y && ref && y.length === 8);
+  y.forEach((v, i) => assert.ok(Math.abs(v - ref[i]) < 1e-13, `${i}: ${v} vs ${ref[i]}`));
+  const t = run(read('transformer-block.grad'));
+  const [gap] = t.nodes.find((n) => n.name === 'gap')?.value ?? [NaN];
+  assert.ok(gap < 1e-13, `gap ${gap}`);
+  assert.deepEqual(t.diagnostics.filter((d) => d.code === 'expect-failed'), []);
+});
+
+test('broken/attention-softmax-axis.grad: the softmax backward over the queries is caught at dq and dk, dv passes', () => {
+  const text = read('broken/attention-softmax-axis.grad');
+  const a = run(text);
+  for (const [target, needle] of [
+    ['attn.dq', 'dq = ds @ k / sqrt(K)'],
+    ['attn.dk', 'dk = ds.T @ q / sqrt(K)'],
+  ]) {
+    const c = check(a, target);
+    assert.equal(c.verdict, 'fail');
+    const w = c.worst[0];
+    assert.ok(Math.abs(w.relError - c.maxRelError) <= 1e-9 * c.maxRelError);
+    assert.ok(w.relError > 0.1 && !w.kinkCrossed);
+    const line = lineOf(text, needle);
+    const d = a.diagnostics.find((x) => x.code === 'gradcheck-failed' && x.range.start.line + 1 === line);
+    assert.ok(d, `no gradcheck-failed on line ${line}: ${a.diagnostics.map((x) => `${x.code}@${x.range.start.line + 1}`).join(', ')}`);
+    const name = target.split('.')[1];
+    assert.match(d.message, new RegExp(`gradient check failed for \`${name}\` of \`attn\`: relative error .* at \\[${w.index.join(', ')}\\]`));
+  }
+  assert.equal(check(a, 'attn.dv').verdict, 'pass');
+  const fixed = text.replace('sum(dp * p, axis=0, keepdims=true)', 'sum(dp * p, axis=1, keepdims=true)');
   assert.deepEqual(notPassing(run(fixed)), []);
 });
