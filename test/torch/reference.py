@@ -184,6 +184,8 @@ OPS = {
     "rnn": lambda a, at: rnn(*a),
     "lstm": lambda a, at: lstm(*a),
     "gelu": lambda a, at: F.gelu(a[0]),
+    "temporal_affine": lambda a, at: a[0] @ a[1] + a[2],
+    "temporal_softmax_ce": lambda a, at: (F.cross_entropy(a[0].reshape(-1, a[0].shape[2]), a[1].reshape(-1).long(), reduction="none") * a[2].detach().reshape(-1)).sum() / a[0].shape[0],  # the mask gets no gradient
     "silu": lambda a, at: F.silu(a[0]),
     "attention": lambda a, at: attention(a[0], a[1], a[2], a[3] if len(a) > 3 else None, at["causal"]),
     "multihead_attention": lambda a, at: multihead_attention(*a[:5], a[5] if len(a) > 5 else None, at["heads"], at["causal"]),

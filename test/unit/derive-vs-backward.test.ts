@@ -93,6 +93,8 @@ const CASES: Case[] = [
   { op: 'attention', params: 'q: [N, T, D], k: [N, S, D], v: [N, S, K]', out: '[N, T, K]', body: 'attention(q, k, v)' },
   { op: 'attention', params: 'q: [S, D], k: [S, D], v: [S, K], m: int[S, S]', out: '[S, K]', body: 'attention(q, k, v, m)', init: { m: '0..2' } },
   { op: 'multihead_attention', params: 'x: [N, T, 4], Wq: [4, 4], Wk: [4, 4], Wv: [4, 4], Wo: [4, 4]', out: '[N, T, 4]', body: 'multihead_attention(x, Wq, Wk, Wv, Wo, 2, causal=true)' },
+  { op: 'temporal_affine', params: 'x: [N, T, D], w: [D, K], b: [K]', out: '[N, T, K]', body: 'temporal_affine(x, w, b)' },
+  { op: 'temporal_softmax_ce', params: 'x: [N, T, C], y: int[N, T], m: int[N, T]', out: '[]', body: 'temporal_softmax_ce(x, y, m)', init: { m: '0..2' } },
   { op: 'softmax_ce', params: 's: [N, C], y: int[N]', out: '[]', body: 'softmax_ce(s, y)' },
   { op: 'svm', params: 's: [N, C], y: int[N]', out: '[]', body: 'svm(s, y, delta=1)' },
   { op: 'max_margin', params: 's: [N, 1], sc: [N, K]', out: '[]', body: 'max_margin(s, sc, delta=1)' },

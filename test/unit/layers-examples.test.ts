@@ -12,7 +12,7 @@ import { errors, run } from './helpers/program';
 const examples = join(__dirname, '..', '..', 'examples');
 const read = (f: string) => readFileSync(join(examples, f), 'utf8');
 
-const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad', 'lstm.grad', 'attention-gate.grad', 'transformer-block.grad'];
+const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad', 'lstm.grad', 'attention-gate.grad', 'transformer-block.grad', 'captioning.grad'];
 
 function lineOf(text: string, needle: string): number {
   const i = text.split('\n').findIndex((l) => l.includes(needle));
@@ -168,4 +168,20 @@ test('broken/attention-softmax-axis.grad: the softmax backward over the queries 
   assert.equal(check(a, 'attn.dv').verdict, 'pass');
   const fixed = text.replace('sum(dp * p, axis=0, keepdims=true)', 'sum(dp * p, axis=1, keepdims=true)');
   assert.deepEqual(notPassing(run(fixed)), []);
+});
+
+test('captioning.grad: the masked loss by hand equals temporal_softmax_ce; padded steps get no gradient', () => {
+  const a = run(read('captioning.grad'));
+  const [byHand] = a.nodes.find((n) => n.name === 'loss')?.value ?? [NaN];
+  const [builtIn] = a.nodes.find((n) => n.name === 'ref')?.value ?? [NaN];
+  assert.ok(Math.abs(byHand - builtIn) < 1e-13, `${byHand} vs ${builtIn}`);
+  const g = a.nodes.find((n) => n.name === 'scores')?.grad ?? [];
+  const keep = a.nodes.find((n) => n.name === 'keep')?.value ?? [];
+  const V = 7;
+  assert.equal(g.length, keep.length * V);
+  keep.forEach((k, s) => {
+    const row = g.slice(s * V, s * V + V);
+    if (k === 0) assert.ok(row.every((x) => x === 0), `step ${s} is padding`);
+    else assert.ok(row.some((x) => x !== 0) && Math.abs(row.reduce((p, x) => p + x, 0)) < 1e-15, `step ${s}`);
+  });
 });

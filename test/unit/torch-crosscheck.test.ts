@@ -127,6 +127,22 @@ h2 = multihead_attention(x[1], Wq, Wk, Wv, Wo, 1)
 h3 = multihead_attention(x, Wo, Wv, Wk, Wq, 2, keep, causal=true)
 loss = sum(h1 ** 2) + sum(h2 * x[0]) + mean(h3)
 `,
+  'captioning: embedding, LSTM, temporal_affine, masked temporal_softmax_ce': `seed 14
+dims N = 3, T = 4, V = 6, W = 3, H = 4, G = 16
+input words: int[N, T] in 0..V
+input next: int[N, T] in 0..V
+input keep: int[N, T] = [[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]]
+param Wemb: [V, W] ~ normal(1)
+param h0: [N, H] ~ normal(0.5)
+param c0: [N, H] ~ normal(0.5)
+param Wx: [W, G] ~ xavier
+param Wh: [H, G] ~ xavier
+param b: [G] ~ normal(0.1)
+param Wout: [H, V] ~ xavier
+param bout: [V] ~ normal(0.1)
+hs = lstm(transpose(embedding(Wemb, words), [1, 0, 2]), h0, c0, Wx, Wh, b)
+loss = temporal_softmax_ce(temporal_affine(transpose(hs, [1, 0, 2]), Wout, bout), next, keep)
+`,
   'every other op': readFileSync(join(__dirname, '..', 'fixtures', 'every-op.grad'), 'utf8'),
 };
 

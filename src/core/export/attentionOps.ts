@@ -1,16 +1,22 @@
-// Export templates of gelu, silu and the attention ops (ops/elementwise.ts, ops/attention.ts), for
-// both targets. PyTorch calls F.gelu / F.silu and an explicit attention helper (softmax over the
+// Export templates of gelu, silu, the attention ops and the temporal layers (ops/elementwise.ts,
+// ops/attention.ts, ops/temporal.ts), for both targets. PyTorch calls F.gelu / F.silu and an explicit attention helper (softmax over the
 // keys, a 0/1 mask where 0 is −inf); NumPy gets cs231n-style forward and backward helpers. The
 // torch-crosscheck test compares GradLens with F.multi_head_attention_forward independently.
-import { call } from './pyExpr';
+import { call, py, PREC, wrap } from './pyExpr';
 import { expr, helperCall } from './opKit';
 import type { HelperDef, OpTemplate } from './templates';
+
+const TEMPORAL: Record<string, OpTemplate> = {
+  temporal_affine: expr(({ args: [x, w, b] }) => py(`${wrap(x, PREC.MUL)} @ ${wrap(w, PREC.MUL + 1)} + ${wrap(b, PREC.ADD + 1)}`, PREC.ADD), 'keep'),
+};
 
 export const TORCH_ATTENTION_TEMPLATES: Record<string, OpTemplate> = {
   gelu: expr(({ args: [x] }) => call('F.gelu', [x])),
   silu: expr(({ args: [x] }) => call('F.silu', [x])),
   attention: helperCall('attention', ['causal']),
   multihead_attention: helperCall('multihead_attention', ['heads', 'causal']),
+  ...TEMPORAL,
+  temporal_softmax_ce: helperCall('temporal_softmax_ce'),
 };
 
 /** The forward of each op differentiated through gradient functions, as a torch lambda body. */
@@ -21,6 +27,14 @@ export const TORCH_ATTENTION_BODIES: Record<string, string> = {
 };
 
 export const TORCH_ATTENTION_HELPERS: Record<string, HelperDef> = {
+  temporal_softmax_ce: {
+    code: `def temporal_softmax_ce(x, y, mask):
+    """cs231n's temporal_softmax_loss: cross-entropy at every kept step (mask 1), summed, averaged over the N sequences."""
+    N, T, V = x.shape
+    steps = F.cross_entropy(x.reshape(N * T, V), y.reshape(-1).long(), reduction='none')
+    return (steps * mask.detach().reshape(-1)).sum() / N  # the mask gets no gradient
+`,
+  },
   attention: {
     code: `def attention(q, k, v, mask=None, causal=False):
     """softmax(q k^T / sqrt(d)) v over the keys; mask (0/1): 0 where a query may not attend; causal: key j <= query i."""
@@ -50,6 +64,8 @@ export const NUMPY_ATTENTION_TEMPLATES: Record<string, OpTemplate> = {
   silu: helperCall('silu'),
   attention: helperCall('attention', ['causal']),
   multihead_attention: helperCall('multihead_attention', ['heads', 'causal']),
+  ...TEMPORAL,
+  temporal_softmax_ce: helperCall('temporal_softmax_ce'),
 };
 
 /** The cs231n-style backward helper of each op differentiated through gradient functions. */
@@ -60,6 +76,16 @@ export const NUMPY_ATTENTION_BACKWARDS: Record<string, string> = {
 };
 
 export const NUMPY_ATTENTION_HELPERS: Record<string, HelperDef> = {
+  temporal_softmax_ce: {
+    code: `def temporal_softmax_ce(x, y, mask):
+    """cs231n's temporal_softmax_loss: cross-entropy at every kept step (mask 1), summed, averaged over the N sequences."""
+    N, T, V = x.shape
+    xf = x.reshape(N * T, V)
+    m = np.max(xf, axis=1, keepdims=True)
+    log_p = xf - m - np.log(np.sum(np.exp(xf - m), axis=1, keepdims=True))
+    return -np.sum(mask.reshape(-1) * log_p[np.arange(N * T), y.reshape(-1)]) / N
+`,
+  },
   normal_cdf: {
     code: `def normal_cdf(x):
     """The standard normal CDF (1 + erf(x / sqrt(2))) / 2, entrywise through math.erf (NumPy has no erf)."""

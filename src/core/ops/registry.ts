@@ -14,6 +14,7 @@ import { RECURRENT_OPS } from './recurrent';
 import { REDUCTION_OPS } from './reductions';
 import { REGULARIZER_OPS } from './regularizers';
 import { SHAPE_OPS } from './shapeOps';
+import { TEMPORAL_OPS } from './temporal';
 import { GRADIENT_OPS } from './vjp';
 import { WORD2VEC_OPS } from './word2vec';
 
@@ -29,6 +30,7 @@ export const ALL_OPS: readonly OpDef[] = [
   ...RECURRENT_OPS,
   ...LSTM_OPS,
   ...ATTENTION_OPS,
+  ...TEMPORAL_OPS,
   ...LOSS_OPS,
   ...WORD2VEC_OPS,
   ...REGULARIZER_OPS,

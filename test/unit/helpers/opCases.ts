@@ -165,6 +165,8 @@ export const OP_CASES: OpCase[] = [
       return `dims N = 2, T = ${m}, D = ${2 * m}\nparam x: [N, T, D] ~ randn\nparam Wq: [D, D] ~ randn\nparam Wk: [D, D] ~ randn\nparam Wv: [D, D] ~ randn\nparam Wo: [D, D] ~ randn\nloss = sum(multihead_attention(x, Wq, Wk, Wv, Wo, 2) * x)\n`;
     },
   },
+  { op: 'temporal_affine', program: (n) => `dims N = 2, T = ${cube(n)}, D = ${cube(n)}, M = ${cube(n)}\nparam x: [N, T, D] ~ randn\nparam w: [D, M] ~ randn\nparam b: [M] ~ randn\nloss = sum(temporal_affine(x, w, b))\n` },
+  { op: 'temporal_softmax_ce', program: (n) => `dims N = 2, T = ${side(n / 2)}, V = ${side(n / 2)}\nparam x: [N, T, V] ~ randn\ninput y: int[N, T] in 0..V\ninput m: int[N, T] in 0..2\nloss = temporal_softmax_ce(x, y, m)\n` },
   gradientCase('gelu_dx', (n) => `dims N = ${n}`, [['x', '[N]', 'randn']], '[N]', 'gelu(x)', 'x'),
   ...['q', 'k', 'v'].map((arg) =>
     gradientCase(`attention_d${arg}`, (n) => `dims T = ${cube(n)}, d = ${cube(n)}`, [['q', '[2, T, d]', 'randn'], ['k', '[2, T, d]', 'randn'], ['v', '[2, T, d]', 'randn']], '[2, T, d]', 'attention(q, k, v)', arg),
