@@ -27,7 +27,7 @@ export const HEALTH_THRESHOLDS = {
   exploding: 1e3,
 } as const;
 
-export type HealthKind = 'dead-relu' | 'saturated' | 'vanishing-gradient' | 'exploding-gradient' | 'init-scale';
+export type HealthKind = 'dead-relu' | 'saturated' | 'vanishing-gradient' | 'exploding-gradient' | 'init-scale' | 'attention-collapse' | 'lstm-gate-saturated' | 'constant-norm-input';
 
 export interface HealthFinding {
   kind: HealthKind;

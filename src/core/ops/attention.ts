@@ -12,6 +12,18 @@ import { attrBool, attrOr, type Attrs, type OpDef, type ParamSpec, type ShapeCon
 
 // ------------------------------------------------------------------ the kernel
 
+/**
+ * Query rows (with at least two keys to choose from) whose largest weight is ≥ COLLAPSED, and all
+ * such rows: published as the record `attentionCollapse` for the health check (checks/layerHealth.ts).
+ */
+type Collapse = [collapsed: number, rows: number];
+const COLLAPSED = 0.99;
+
+interface AttentionSaved {
+  P: Float64Array;
+  collapse: Collapse;
+}
+
 /** B independent attentions of Tq queries over Tk keys, contiguous [B, T, ·] operands. */
 interface Dims {
   B: number;
@@ -26,21 +38,24 @@ interface Dims {
  * [B, Tq, Tk] (null: every key); causal keeps key j ≤ query i. A query row with no key left is an
  * error (PyTorch gives NaN there), named by its [b, i].
  */
-function attend(n: Dims, q: Float64Array, k: Float64Array, v: Float64Array, allow: Float64Array | null, causal: boolean): { out: Float64Array; P: Float64Array; empty?: [number, number] } {
+function attend(n: Dims, q: Float64Array, k: Float64Array, v: Float64Array, allow: Float64Array | null, causal: boolean): { out: Float64Array; P: Float64Array; collapse: Collapse; empty?: [number, number] } {
   const { B, Tq, Tk, d, dv } = n;
   const P = new Float64Array(B * Tq * Tk);
   const out = new Float64Array(B * Tq * dv);
   const scale = 1 / Math.sqrt(d);
   let empty: [number, number] | undefined;
+  const collapse: Collapse = [0, 0];
   for (let b = 0; b < B; b++) {
     const po = b * Tq * Tk;
     gemmNT(Tq, Tk, d, q, b * Tq * d, k, b * Tk * d, P, po, false);
     for (let i = 0; i < Tq; i++) {
       const row = po + i * Tk;
       let m = -Infinity;
+      let keys = 0;
       for (let j = 0; j < Tk; j++) {
         const kept = (!causal || j <= i) && (allow === null || allow[row + j] !== 0);
         const s = kept ? P[row + j] * scale : -Infinity;
+        if (kept) keys++;
         P[row + j] = s;
         if (s > m || s !== s) m = s;
       }
@@ -56,10 +71,15 @@ function attend(n: Dims, q: Float64Array, k: Float64Array, v: Float64Array, allo
         sum += e;
       }
       for (let j = 0; j < Tk; j++) P[row + j] /= sum;
+      // exp(0) = 1 is the max's own term: one key holds ≥ COLLAPSED of the weight when 1/sum does
+      if (keys >= 2) {
+        collapse[1]++;
+        if (1 / sum >= COLLAPSED) collapse[0]++;
+      }
     }
     gemmNN(Tq, dv, Tk, P, po, v, b * Tk * dv, out, b * Tq * dv, false);
   }
-  return { out, P, empty };
+  return { out, P, collapse, empty };
 }
 
 /** Backward of `attend` for the upstream gradient g [B, Tq, dv]; null where not needed. */
@@ -197,11 +217,14 @@ export const attention: OpDef = {
     const r = attend(n, q.data, k.data, v.data, m.allow, attrBool(attrs, 'causal'));
     const value = new Tensor(outShape, r.out);
     if (r.empty) return { value, error: emptyRow('attention', q.shape.slice(0, -2), r.empty) };
-    return { value, saved: r.P };
+    const saved: AttentionSaved = { P: r.P, collapse: r.collapse };
+    return { value, saved };
   },
-  backward({ inputs: [q, k, v, mask], grad, saved, needs }) {
+  backward({ inputs: [q, k, v, mask], grad, saved, needs, record }) {
     const n = dimsOf([q.shape, k.shape, v.shape]);
-    const [dq, dk, dv] = attendBackward(n, q.data, k.data, v.data, saved as Float64Array, grad.data, needs);
+    const { P, collapse } = saved as AttentionSaved;
+    record?.('attentionCollapse', collapse);
+    const [dq, dk, dv] = attendBackward(n, q.data, k.data, v.data, P, grad.data, needs);
     const wrap = (t: Tensor, g: Float64Array | null) => (g ? new Tensor(t.shape, g) : null);
     return [wrap(q, dq), wrap(k, dk), wrap(v, dv), ...(mask ? [null] : [])];
   },
@@ -238,12 +261,11 @@ function mhaShape(ctx: ShapeContext, attrs: Attrs): ShapeResult {
   return maskProblem(ctx, 5, 6, [...x.slice(0, -2), T, T]) ?? ok(x);
 }
 
-interface MhaSaved {
+interface MhaSaved extends AttentionSaved {
   /** Q, K, V per head [B0, h, T, dk], the weights P [B0, h, T, T], the merged heads M [B0·T, D]. */
   Q: Float64Array;
   K: Float64Array;
   V: Float64Array;
-  P: Float64Array;
   M: Float64Array;
 }
 
@@ -318,11 +340,12 @@ export const multiheadAttention: OpDef = {
     }
     const M = heads(r.out, B0, T, D, h, true);
     gemmNN(rows, D, D, M, 0, Wo.data, 0, out.data, 0, false);
-    const saved: MhaSaved = { Q, K, V, P: r.P, M };
+    const saved: MhaSaved = { Q, K, V, P: r.P, M, collapse: r.collapse };
     return { value: out, saved };
   },
-  backward({ inputs: [x, Wq, Wk, Wv, Wo, mask], grad, saved, attrs, needs }) {
-    const { Q, K, V, P, M } = saved as MhaSaved;
+  backward({ inputs: [x, Wq, Wk, Wv, Wo, mask], grad, saved, attrs, needs, record }) {
+    const { Q, K, V, P, M, collapse } = saved as MhaSaved;
+    record?.('attentionCollapse', collapse);
     const { B0, T, D, h, n } = mhaDims(x.shape, attrs);
     const rows = B0 * T;
     const dWo = needs[4] ? new Tensor(Wo.shape) : null;

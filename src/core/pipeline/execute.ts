@@ -3,6 +3,7 @@
 // errors, params that get no gradient, the health of activations and gradients, `expect` lines.
 import { checkExpectValue } from '../checks/expect';
 import { checkActivations, checkGradientFlow, checkInits, reportHealth } from '../checks/health';
+import { checkLayerHealth } from '../checks/layerHealth';
 import { throwIfCancelled } from '../cancel';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
@@ -47,7 +48,7 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
     }
     reportFallbacks(graph, sink);
     reportUnused(program, graph, ex, session.analysis.root as string, sink);
-    reportHealth([...checkActivations(graph, ex, options.deadRelu), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)], sink);
+    reportHealth([...checkActivations(graph, ex, options.deadRelu), ...checkGradientFlow(graph, ex), ...checkLayerHealth(graph, ex), ...checkInits(program, graph, session.lineMap.text)], sink);
   }
   for (const s of program.statements) {
     if (s.kind === 'expect' && s.what !== 'shape') checkExpectRun(s, graph, ex, backwardRan, sink);
