@@ -186,6 +186,12 @@ export const DIAGNOSTIC_CODES = {
     example: 'gate affine(X: [N, D], W: [D, M]) -> out: [N, M] {\n  out = X @ W\n  backward {\n    dX = dout @ W.T\n    dW = dout.T @ X\n  }\n}\n',
     fix: 'Dimension analysis: `d<input>` must have its input\'s shape. The message proposes the arrangement of the same operands that has it (a transpose, the order of `@`, a sum over a broadcast axis).',
   },
+  'copied-value': {
+    severity: 'warning',
+    title: 'A copied value adds its gradients',
+    example: 'input x: [3]\ngate res(x: [N]) -> out: [N] {\n  h = tanh(x)\n  out = x + h\n  backward {\n    dh = dout\n    dx = dh * (1 - h * h)\n  }\n}\nloss = sum(res(x) ** 2)\n',
+    fix: 'An input used by several statements of a gate\'s forward pass (x feeding q, k and v; a residual x + f(x)) receives the sum of the gradients coming back along every use. The `d<input>` line reads the gradient of some uses (`dq`) but not of the others (`dk`, `dv`): add their terms, e.g. `dx = dq @ Wq.T + dk @ Wk.T + dv @ Wv.T`. Found statically, before the gradient check runs (which fails on the same line).',
+  },
   // ---- running ----
   'too-large': {
     severity: 'error',

@@ -185,3 +185,24 @@ test('captioning.grad: the masked loss by hand equals temporal_softmax_ce; padde
     else assert.ok(row.some((x) => x !== 0) && Math.abs(row.reduce((p, x) => p + x, 0)) < 1e-15, `step ${s}`);
   });
 });
+
+test('broken/attention-copied-input.grad: dx through the queries only is warned about statically and caught at dx with its worst entry', () => {
+  const text = read('broken/attention-copied-input.grad');
+  const a = run(text);
+  const line = lineOf(text, 'dx  = dq @ Wq.T');
+  const lint = a.diagnostics.find((x) => x.code === 'copied-value');
+  assert.ok(lint && lint.range.start.line + 1 === line && lint.severity === 'warning');
+  assert.match(lint.message, /through `q` but not through `k` and `v`: add the terms that `dk` and `dv` send back to `x`/);
+  const c = check(a, 'selfattn.dx');
+  assert.equal(c.verdict, 'fail');
+  const w = c.worst[0];
+  assert.ok(Math.abs(w.relError - c.maxRelError) <= 1e-9 * c.maxRelError && !w.kinkCrossed);
+  const d = a.diagnostics.find((x) => x.code === 'gradcheck-failed' && x.range.start.line + 1 === line);
+  assert.ok(d, `no gradcheck-failed on line ${line}`);
+  assert.match(d.message, new RegExp(`gradient check failed for \`dx\` of \`selfattn\`: relative error .* at \\[${w.index.join(', ')}\\]`));
+  for (const other of ['dWq', 'dWk', 'dWv']) assert.equal(check(a, `selfattn.${other}`).verdict, 'pass', other);
+  const fixed = text.replace('dx  = dq @ Wq.T', 'dx  = dq @ Wq.T + dk @ Wk.T + dv @ Wv.T');
+  const f = run(fixed);
+  assert.deepEqual(notPassing(f), []);
+  assert.deepEqual(f.diagnostics.filter((x) => x.code === 'copied-value'), []);
+});
