@@ -191,6 +191,19 @@ def rnn_loop(v):
     return F.cross_entropy(h @ v["Wy"], v["y"])
 
 
+def transformer(v, heads):
+    x = v["x"]
+    N, T, D = x.shape
+    h = F.layer_norm(x, (D,), v["g1"], v["b1"]).transpose(0, 1)
+    blocked = ~torch.ones(T, T, dtype=torch.bool).tril()
+    att, _ = F.multi_head_attention_forward(
+        h, h, h, D, heads, torch.cat([v["Wq"].t(), v["Wk"].t(), v["Wv"].t()]), None, None, None, False, 0.0, v["Wo"].t(), None,
+        training=False, need_weights=False, attn_mask=blocked)
+    a = x + att.transpose(0, 1)
+    y = a + F.gelu(F.layer_norm(a, (D,), v["g2"], v["b2"]) @ v["W1"] + v["c1"]) @ v["W2"] + v["c2"]
+    return F.mse_loss(y, v["target"])
+
+
 def deep(v, layers):
     h = v["X"]
     for i in range(1, layers + 1):
@@ -275,6 +288,9 @@ def build(workload, manifest, v):
     if family == "deep":
         layers = manifest["layers"]
         return (lambda: deep(v, layers)), grads
+    if family == "transformer":
+        heads = manifest["heads"]
+        return (lambda: transformer(v, heads)), grads
     raise ValueError("unknown workload family " + family)
 
 

@@ -73,6 +73,35 @@ loss   = softmax_ce(scores, y)
 `;
 }
 
+/**
+ * A pre-norm transformer block: x + multihead_attention(layernorm(x)) (causal), then
+ * a + mlp(layernorm(a)) with a gelu MLP of width 4·D; mse loss against a target.
+ */
+export function transformer(N = 8, T = 16, D = 64, heads = 4): string {
+  return `seed 5
+dims N = ${N}, T = ${T}, D = ${D}, F = ${4 * D}
+
+input x: [N, T, D]
+input target: [N, T, D]
+param g1: [D] ~ uniform(0.5, 1.5)
+param b1: [D] ~ normal(0.1)
+param g2: [D] ~ uniform(0.5, 1.5)
+param b2: [D] ~ normal(0.1)
+param Wq: [D, D] ~ xavier
+param Wk: [D, D] ~ xavier
+param Wv: [D, D] ~ xavier
+param Wo: [D, D] ~ xavier
+param W1: [D, F] ~ he
+param c1: [F] ~ normal(0.01)
+param W2: [F, D] ~ xavier
+param c2: [D] ~ normal(0.01)
+
+a    = x + multihead_attention(layernorm(x, g1, b1), Wq, Wk, Wv, Wo, ${heads}, causal=true)
+y    = a + gelu(layernorm(a, g2, b2) @ W1 + c1) @ W2 + c2
+loss = mse(y, target)
+`;
+}
+
 /** `layers` affine+relu layers of width W on a batch of N, then a softmax loss over the W units. */
 export function deep(layers = 50, N = 32, W = 64): string {
   const lines = [`seed 4`, `dims N = ${N}, W = ${W}`, ``, `input X: [N, W]`, `input y: int[N] in 0..W`];
@@ -125,7 +154,7 @@ export function statementCount(text: string): number {
 
 // ------------------------------------------------------------------ the suite
 
-export type Family = 'mlp2' | 'convnet' | 'rnn' | 'deep' | 'gradcheck-full' | 'gradcheck-fast' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step';
+export type Family = 'mlp2' | 'convnet' | 'rnn' | 'transformer' | 'deep' | 'gradcheck-full' | 'gradcheck-fast' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step';
 
 /** An example file (bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is). */
 function example(name: string): string {
@@ -161,6 +190,15 @@ export const WORKLOADS: WorkloadDef[] = [
   { name: 'mlp2', family: 'mlp2', what: 'forward+backward, N=64 D=3072 H=100 C=10, softmax loss + L2', text: mlp2(64), peer: 'torch', target: 1, unit: { name: 'example', count: 64, group: 'mlp2' } },
   { name: 'convnet', family: 'convnet', what: 'forward+backward, N=8 3×32×32, conv16-relu-pool-conv32-relu-pool-affine, softmax loss', text: convnet(8), peer: 'torch', target: 1 },
   { name: 'rnn', family: 'rnn', what: 'forward+backward, T=32 N=8 D=32 H=64, softmax loss on the last state', text: rnn(), peer: 'torch', target: 1 },
+  {
+    name: 'transformer',
+    family: 'transformer',
+    what: 'forward+backward of a pre-norm transformer block, N=8 T=16 D=64, 4 heads (causal), gelu MLP of width 256, mse loss; the peer uses F.multi_head_attention_forward',
+    text: transformer(),
+    peer: 'torch',
+    target: 1,
+    manifest: { heads: 4 },
+  },
   { name: 'deep', family: 'deep', what: 'forward+backward, 50 affine+relu layers of width 64, N=32, softmax loss', text: deep(50), peer: 'torch', target: 1, unit: { name: 'layer', count: 50, group: 'deep' }, manifest: { layers: 50 } },
   {
     name: 'gradcheck-full',

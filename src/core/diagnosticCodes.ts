@@ -186,6 +186,12 @@ export const DIAGNOSTIC_CODES = {
     example: 'gate affine(X: [N, D], W: [D, M]) -> out: [N, M] {\n  out = X @ W\n  backward {\n    dX = dout @ W.T\n    dW = dout.T @ X\n  }\n}\n',
     fix: 'Dimension analysis: `d<input>` must have its input\'s shape. The message proposes the arrangement of the same operands that has it (a transpose, the order of `@`, a sum over a broadcast axis).',
   },
+  'copied-value': {
+    severity: 'warning',
+    title: 'A copied value adds its gradients',
+    example: 'input x: [3]\ngate res(x: [N]) -> out: [N] {\n  h = tanh(x)\n  out = x + h\n  backward {\n    dh = dout\n    dx = dh * (1 - h * h)\n  }\n}\nloss = sum(res(x) ** 2)\n',
+    fix: 'An input used by several statements of a gate\'s forward pass (x feeding q, k and v; a residual x + f(x)) receives the sum of the gradients coming back along every use. The `d<input>` line reads the gradient of some uses (`dq`) but not of the others (`dk`, `dv`): add their terms, e.g. `dx = dq @ Wq.T + dk @ Wk.T + dv @ Wv.T`. Found statically, before the gradient check runs (which fails on the same line).',
+  },
   // ---- running ----
   'too-large': {
     severity: 'error',
@@ -260,6 +266,24 @@ export const DIAGNOSTIC_CODES = {
     title: 'Exploding gradients',
     example: 'dims T = 10, N = 1, D = 2, H = 2\ninput x: [T, N, D] ~ normal(0.000001)\nparam h0: [N, H] = 0\nparam Wx: [D, H] = [[1, 0], [0, 1]]\nparam Wh: [H, H] = [[3, 0], [0, 3]]\nparam b: [H] = 0\nhs = rnn(x, h0, Wx, Wh, b)\nloss = sum(hs[-1])\n',
     fix: 'The first layer (or the first RNN time step) gets more than 1000 times the gradient of the last. Lower the init scale (xavier/he), normalise, or clip gradients.',
+  },
+  'attention-collapse': {
+    severity: 'warning',
+    title: 'Attention collapsed onto one key',
+    example: 'dims T = 6, d = 4\ninput q: [T, d] ~ normal(20)\ninput k: [T, d] ~ normal(20)\ninput v: [T, d]\nloss = sum(attention(q, k, v))\n',
+    fix: 'When one key takes (nearly) all of a query\'s weight, the softmax is saturated and passes almost no gradient to the queries and keys. Keep the scores small: the 1/√d scale (built in to `attention`), a smaller init of the query and key projections, layernorm before the attention. (Info from 25% of the query rows with at least two keys, a warning from 50%.)',
+  },
+  'lstm-gate-saturated': {
+    severity: 'warning',
+    title: 'LSTM forget gate stuck at 0 or 1',
+    example: 'dims T = 3, N = 2, D = 2, H = 2, G = 8\ninput x: [T, N, D] ~ normal(10)\nparam h0: [N, H] = 0\nparam c0: [N, H] = 0\nparam Wx: [D, G] ~ normal(5)\nparam Wh: [H, G] ~ normal(5)\nparam b: [G] = 0\nloss = sum(lstm(x, h0, c0, Wx, Wh, b))\n',
+    fix: 'A forget gate within 0.01 of 0 or 1 has σ′ ≈ 0 and barely learns; near 0 the cell forgets every step and the gradient path through time is cut. Lower the scale of Wx and Wh (xavier), normalise the input, or set the forget-gate bias (columns H…2H−1 of b) to 1. (Info from 25% of the forget-gate values, a warning from 50%.)',
+  },
+  'constant-norm-input': {
+    severity: 'warning',
+    title: 'Normalising a constant row',
+    example: 'dims N = 3, D = 4\ninput x: [N, D] = [[1, 2, 3, 4], [5, 5, 5, 5], [0, 1, 0, 1]]\ninput w: [N, D]\nparam g: [D] = 1\nparam b: [D] = 0\nloss = sum(layernorm(x, g, b) * w)\n',
+    fix: 'A row (or group, or channel) with variance at most eps normalises to 0 or to amplified noise: its output is beta alone and its gradient is scaled by up to 1/√eps. Check the data (padding, an all-zero row), or raise eps.',
   },
   'init-scale': {
     severity: 'warning',

@@ -208,7 +208,7 @@ export interface Analysis {
 
 /** A gradient-health finding as the dashboard lists it (its diagnostic carries the same message). */
 /** The kinds of gradient-health finding (each is also a diagnostic code). */
-export type HealthKind = 'dead-relu' | 'saturated' | 'vanishing-gradient' | 'exploding-gradient' | 'init-scale';
+export type HealthKind = 'dead-relu' | 'saturated' | 'vanishing-gradient' | 'exploding-gradient' | 'init-scale' | 'attention-collapse' | 'lstm-gate-saturated' | 'constant-norm-input';
 
 export interface HealthItem {
   kind: HealthKind;

@@ -22,10 +22,10 @@ export function exampleTexts(): string[] {
 
 const DIMS = ['N', 'D', 'H', 'C', 'K'];
 const NAMES = ['x', 'y', 'W', 'b', 'h', 'z', 's', 'loss', 'dout', 'dX', 'out'];
-const UNARY = ['exp', 'log', 'sqrt', 'abs', 'square', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'elu', 'sign', 'softmax', 'log_softmax', 'sum', 'mean', 'max', 'min', 'logsumexp', 'l2', 'l1', 'transpose', 'ones_like'];
-const BINARY_FN = ['max', 'min', 'mse', 'sigmoid_bce', 'max_margin', 'softmax_ce', 'svm', 'pick', 'one_hot', 'concat', 'stack', 'reshape', 'dropout', 'clip', 'elastic', 'expand_dims', 'conv2d', 'max_pool2d', 'rnn', 'batchnorm', 'maxout', 'conv2d_dx', 'layernorm', 'batchnorm2d', 'groupnorm', 'groupnorm_dx', 'embedding', 'naive_softmax_loss', 'neg_sampling_loss', 'lstm', 'lstm_dWx'];
+const UNARY = ['exp', 'log', 'sqrt', 'abs', 'square', 'tanh', 'sigmoid', 'relu', 'leaky_relu', 'elu', 'gelu', 'silu', 'sign', 'softmax', 'log_softmax', 'sum', 'mean', 'max', 'min', 'logsumexp', 'l2', 'l1', 'transpose', 'ones_like'];
+const BINARY_FN = ['max', 'min', 'mse', 'sigmoid_bce', 'max_margin', 'softmax_ce', 'svm', 'pick', 'one_hot', 'concat', 'stack', 'reshape', 'dropout', 'clip', 'elastic', 'expand_dims', 'conv2d', 'max_pool2d', 'rnn', 'batchnorm', 'maxout', 'conv2d_dx', 'layernorm', 'batchnorm2d', 'groupnorm', 'groupnorm_dx', 'embedding', 'naive_softmax_loss', 'neg_sampling_loss', 'lstm', 'lstm_dWx', 'attention', 'multihead_attention', 'attention_dk', 'multihead_attention_dWo', 'gelu_dx'];
 const OPS = ['+', '-', '*', '/', '@', '**', '>', '==', '<='];
-const KWARGS = ['axis=0', 'axis=-1', 'axis=1', 'keepdims=true', 'p=0.5', 'alpha=0.1', 'delta=1', 'stride=2', 'pad=1', 'size=2', 'eps=1e-5', 'axs=0'];
+const KWARGS = ['axis=0', 'axis=-1', 'axis=1', 'keepdims=true', 'p=0.5', 'alpha=0.1', 'delta=1', 'stride=2', 'pad=1', 'size=2', 'eps=1e-5', 'axs=0', 'causal=true', 'heads=2', 'mask=x'];
 const NUMBERS = ['0', '1', '-2', '0.5', '.5', '1e-3', '3', '1e400', '1e', '7'];
 
 const dim = fc.constantFrom(...DIMS, '1', '2', '3', '0');

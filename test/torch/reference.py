@@ -54,6 +54,35 @@ def svm(s, y, delta):
     return m.sum(1).mean()
 
 
+def attention(q, k, v, mask, causal):
+    """F.scaled_dot_product_attention is torch 2.0; this is its explicit form (a 0/1 mask, 1 = attend)."""
+    s = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5
+    if mask is not None:
+        s = s.masked_fill(mask == 0, float("-inf"))
+    if causal:
+        s = s.masked_fill(~torch.ones(s.shape[-2:], dtype=torch.bool).tril(), float("-inf"))
+    return torch.softmax(s, dim=-1) @ v
+
+
+def multihead_attention(x, wq, wk, wv, wo, mask, heads, causal):
+    """PyTorch's own multi-head attention (sequence first, y = x W^T): blocked where attn_mask is True."""
+    batched = x.dim() == 3
+    xs = x.transpose(0, 1) if batched else x.unsqueeze(1)
+    T, N, D = xs.shape
+    block = None
+    if causal:
+        block = ~torch.ones(T, T, dtype=torch.bool).tril()
+    if mask is not None:
+        m = mask == 0
+        if m.dim() == 3:
+            m = m.repeat_interleave(heads, dim=0)
+        block = m if block is None else (block | m)
+    y, _ = F.multi_head_attention_forward(
+        xs, xs, xs, D, heads, torch.cat([wq.T, wk.T, wv.T]), None, None, None, False, 0.0, wo.T, None,
+        training=False, need_weights=False, attn_mask=block)
+    return y.transpose(0, 1) if batched else y.squeeze(1)
+
+
 def softmax_ce(s, y):
     if s.dim() == 1:
         return F.cross_entropy(s.unsqueeze(0), y.reshape(1).long())
@@ -154,6 +183,12 @@ OPS = {
     "avg_pool2d": lambda a, at: F.avg_pool2d(a[0], at["size"], at["stride"]),
     "rnn": lambda a, at: rnn(*a),
     "lstm": lambda a, at: lstm(*a),
+    "gelu": lambda a, at: F.gelu(a[0]),
+    "temporal_affine": lambda a, at: a[0] @ a[1] + a[2],
+    "temporal_softmax_ce": lambda a, at: (F.cross_entropy(a[0].reshape(-1, a[0].shape[2]), a[1].reshape(-1).long(), reduction="none") * a[2].detach().reshape(-1)).sum() / a[0].shape[0],  # the mask gets no gradient
+    "silu": lambda a, at: F.silu(a[0]),
+    "attention": lambda a, at: attention(a[0], a[1], a[2], a[3] if len(a) > 3 else None, at["causal"]),
+    "multihead_attention": lambda a, at: multihead_attention(*a[:5], a[5] if len(a) > 5 else None, at["heads"], at["causal"]),
     "softmax_ce": lambda a, at: softmax_ce(a[0], a[1]),
     "svm": lambda a, at: svm(a[0], a[1], at["delta"]),
     "max_margin": lambda a, at: torch.clamp(at["delta"] - a[0] + a[1], min=0).mean(),

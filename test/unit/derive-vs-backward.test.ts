@@ -19,7 +19,7 @@ interface Case {
   out: string;
   /** The gate body: `out = body`. */
   body: string;
-  /** Inits keeping inputs in the op's domain (log, sqrt, a divisor, a probability). */
+  /** Inits keeping inputs in the op's domain (log, sqrt, a divisor, a probability); an int input's range (default 0..C). */
   init?: Record<string, string>;
 }
 
@@ -88,6 +88,13 @@ const CASES: Case[] = [
   { op: 'avg_pool2d', params: 'x: [N, K, S, S]', out: '[N, K, 2, 2]', body: 'avg_pool2d(x, size=2, stride=2)' },
   { op: 'rnn', params: 'x: [T, N, D], h0: [N, H], Wx: [D, H], Wh: [H, H], b: [H]', out: '[T, N, H]', body: 'rnn(x, h0, Wx, Wh, b)' },
   { op: 'lstm', params: 'x: [T, N, D], h0: [N, H], c0: [N, H], Wx: [D, 8], Wh: [H, 8], b: [8]', out: '[T, N, H]', body: 'lstm(x, h0, c0, Wx, Wh, b)' },
+  { op: 'gelu', params: 'x: [N, D]', out: '[N, D]', body: 'gelu(x)' },
+  { op: 'silu', params: 'x: [N, D]', out: '[N, D]', body: 'silu(x)' },
+  { op: 'attention', params: 'q: [N, T, D], k: [N, S, D], v: [N, S, K]', out: '[N, T, K]', body: 'attention(q, k, v)' },
+  { op: 'attention', params: 'q: [S, D], k: [S, D], v: [S, K], m: int[S, S]', out: '[S, K]', body: 'attention(q, k, v, m)', init: { m: '0..2' } },
+  { op: 'multihead_attention', params: 'x: [N, T, 4], Wq: [4, 4], Wk: [4, 4], Wv: [4, 4], Wo: [4, 4]', out: '[N, T, 4]', body: 'multihead_attention(x, Wq, Wk, Wv, Wo, 2, causal=true)' },
+  { op: 'temporal_affine', params: 'x: [N, T, D], w: [D, K], b: [K]', out: '[N, T, K]', body: 'temporal_affine(x, w, b)' },
+  { op: 'temporal_softmax_ce', params: 'x: [N, T, C], y: int[N, T], m: int[N, T]', out: '[]', body: 'temporal_softmax_ce(x, y, m)', init: { m: '0..2' } },
   { op: 'softmax_ce', params: 's: [N, C], y: int[N]', out: '[]', body: 'softmax_ce(s, y)' },
   { op: 'svm', params: 's: [N, C], y: int[N]', out: '[]', body: 'svm(s, y, delta=1)' },
   { op: 'max_margin', params: 's: [N, 1], sc: [N, K]', out: '[]', body: 'max_margin(s, sc, delta=1)' },
@@ -120,7 +127,7 @@ function paramList(c: Case): { name: string; type: string }[] {
 /** A program calling gate `f` (whose body applies the op) on random inputs, against a random upstream gradient. */
 function program(c: Case): string {
   const params = paramList(c);
-  const inputs = params.map(({ name, type }) => (type.startsWith('int') ? `input ${name}: ${type} in 0..C` : `input ${name}: ${type} ~ ${c.init?.[name] ?? 'normal(1)'}`));
+  const inputs = params.map(({ name, type }) => (type.startsWith('int') ? `input ${name}: ${type} in ${c.init?.[name] ?? '0..C'}` : `input ${name}: ${type} ~ ${c.init?.[name] ?? 'normal(1)'}`));
   return [
     'seed 17',
     DIMS,

@@ -153,6 +153,21 @@ gate l(x: [T, N, D], h0: [N, H], c0: [N, H], Wx: [D, G], Wh: [H, G], b: [G]) -> 
 }
 loss = l(x, h0, c0, Wx, Wh, b)
 `,
+  'derived: attention with a mask, causal multi-head attention, gelu': `seed 10
+dims N = 2, T = 4, D = 4
+input x: [N, T, D]
+input keep: int[N, 1, T] = [[[1, 1, 0, 1]], [[1, 1, 1, 1]]]
+param Wq: [D, D] ~ xavier
+param Wk: [D, D] ~ xavier
+param Wv: [D, D] ~ xavier
+param Wo: [D, D] ~ xavier
+gate att(x: [N, T, D], keep: int[N, 1, T], Wq: [D, D], Wk: [D, D], Wv: [D, D], Wo: [D, D]) -> out: [] {
+  a = attention(x @ Wq, x, gelu(x), keep)
+  m = multihead_attention(a, Wq, Wk, Wv, Wo, 2, causal=true)
+  out = sum(m * m) + sum(silu(a))
+}
+loss = att(x, keep, Wq, Wk, Wv, Wo)
+`,
   'derived: sigmoid neuron with index_grad': `param w: [3] = [2, -3, -3]
 input x: [2] = [-1, -2]
 gate neuron(w: [K], x: [J]) -> f: [] {

@@ -12,7 +12,7 @@ import { errors, run } from './helpers/program';
 const examples = join(__dirname, '..', '..', 'examples');
 const read = (f: string) => readFileSync(join(examples, f), 'utf8');
 
-const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad', 'lstm.grad'];
+const LAYER_EXAMPLES = ['layernorm-gate.grad', 'groupnorm.grad', 'word2vec.grad', 'lstm.grad', 'attention-gate.grad', 'transformer-block.grad', 'captioning.grad'];
 
 function lineOf(text: string, needle: string): number {
   const i = text.split('\n').findIndex((l) => l.includes(needle));
@@ -133,4 +133,76 @@ test('broken/lstm-forget-gate.grad: σ′ of the forget gate taken at the output
   for (const other of ['dai', 'dag', 'dao', 'dc']) assert.equal(check(a, `cell.${other}`).verdict, 'pass', other);
   const fixed = text.replace('daf = dcn * c * h * (1 - h)', 'daf = dcn * c * f * (1 - f)');
   assert.deepEqual(notPassing(run(fixed)), []);
+});
+
+test('attention-gate.grad and transformer-block.grad: the gates by hand and the built-in ops give the same values', () => {
+  const a = run(read('attention-gate.grad'));
+  const y = a.nodes.find((n) => n.name === 'y')?.value;
+  const ref = a.nodes.find((n) => n.name === 'ref')?.value;
+  assert.ok(y && ref && y.length === 8);
+  y.forEach((v, i) => assert.ok(Math.abs(v - ref[i]) < 1e-13, `${i}: ${v} vs ${ref[i]}`));
+  const t = run(read('transformer-block.grad'));
+  const [gap] = t.nodes.find((n) => n.name === 'gap')?.value ?? [NaN];
+  assert.ok(gap < 1e-13, `gap ${gap}`);
+  assert.deepEqual(t.diagnostics.filter((d) => d.code === 'expect-failed'), []);
+});
+
+test('broken/attention-softmax-axis.grad: the softmax backward over the queries is caught at dq and dk, dv passes', () => {
+  const text = read('broken/attention-softmax-axis.grad');
+  const a = run(text);
+  for (const [target, needle] of [
+    ['attn.dq', 'dq = ds @ k / sqrt(K)'],
+    ['attn.dk', 'dk = ds.T @ q / sqrt(K)'],
+  ]) {
+    const c = check(a, target);
+    assert.equal(c.verdict, 'fail');
+    const w = c.worst[0];
+    assert.ok(Math.abs(w.relError - c.maxRelError) <= 1e-9 * c.maxRelError);
+    assert.ok(w.relError > 0.1 && !w.kinkCrossed);
+    const line = lineOf(text, needle);
+    const d = a.diagnostics.find((x) => x.code === 'gradcheck-failed' && x.range.start.line + 1 === line);
+    assert.ok(d, `no gradcheck-failed on line ${line}: ${a.diagnostics.map((x) => `${x.code}@${x.range.start.line + 1}`).join(', ')}`);
+    const name = target.split('.')[1];
+    assert.match(d.message, new RegExp(`gradient check failed for \`${name}\` of \`attn\`: relative error .* at \\[${w.index.join(', ')}\\]`));
+  }
+  assert.equal(check(a, 'attn.dv').verdict, 'pass');
+  const fixed = text.replace('sum(dp * p, axis=0, keepdims=true)', 'sum(dp * p, axis=1, keepdims=true)');
+  assert.deepEqual(notPassing(run(fixed)), []);
+});
+
+test('captioning.grad: the masked loss by hand equals temporal_softmax_ce; padded steps get no gradient', () => {
+  const a = run(read('captioning.grad'));
+  const [byHand] = a.nodes.find((n) => n.name === 'loss')?.value ?? [NaN];
+  const [builtIn] = a.nodes.find((n) => n.name === 'ref')?.value ?? [NaN];
+  assert.ok(Math.abs(byHand - builtIn) < 1e-13, `${byHand} vs ${builtIn}`);
+  const g = a.nodes.find((n) => n.name === 'scores')?.grad ?? [];
+  const keep = a.nodes.find((n) => n.name === 'keep')?.value ?? [];
+  const V = 7;
+  assert.equal(g.length, keep.length * V);
+  keep.forEach((k, s) => {
+    const row = g.slice(s * V, s * V + V);
+    if (k === 0) assert.ok(row.every((x) => x === 0), `step ${s} is padding`);
+    else assert.ok(row.some((x) => x !== 0) && Math.abs(row.reduce((p, x) => p + x, 0)) < 1e-15, `step ${s}`);
+  });
+});
+
+test('broken/attention-copied-input.grad: dx through the queries only is warned about statically and caught at dx with its worst entry', () => {
+  const text = read('broken/attention-copied-input.grad');
+  const a = run(text);
+  const line = lineOf(text, 'dx  = dq @ Wq.T');
+  const lint = a.diagnostics.find((x) => x.code === 'copied-value');
+  assert.ok(lint && lint.range.start.line + 1 === line && lint.severity === 'warning');
+  assert.match(lint.message, /through `q` but not through `k` and `v`: add the terms that `dk` and `dv` send back to `x`/);
+  const c = check(a, 'selfattn.dx');
+  assert.equal(c.verdict, 'fail');
+  const w = c.worst[0];
+  assert.ok(Math.abs(w.relError - c.maxRelError) <= 1e-9 * c.maxRelError && !w.kinkCrossed);
+  const d = a.diagnostics.find((x) => x.code === 'gradcheck-failed' && x.range.start.line + 1 === line);
+  assert.ok(d, `no gradcheck-failed on line ${line}`);
+  assert.match(d.message, new RegExp(`gradient check failed for \`dx\` of \`selfattn\`: relative error .* at \\[${w.index.join(', ')}\\]`));
+  for (const other of ['dWq', 'dWk', 'dWv']) assert.equal(check(a, `selfattn.${other}`).verdict, 'pass', other);
+  const fixed = text.replace('dx  = dq @ Wq.T', 'dx  = dq @ Wq.T + dk @ Wk.T + dv @ Wv.T');
+  const f = run(fixed);
+  assert.deepEqual(notPassing(f), []);
+  assert.deepEqual(f.diagnostics.filter((x) => x.code === 'copied-value'), []);
 });

@@ -99,6 +99,50 @@ param b: [G] ~ normal(0.3)
 hs = lstm(x, h0, c0, Wx, Wh, b)
 loss = mse(hs, target) + 0.5 * mean(hs[-1])
 `,
+  'attention: batched with a padding mask and causal, 2-D, size-1 axes; gelu and silu': `seed 12
+dims N = 3, T = 5, S = 4, d = 6, e = 3
+input q: [N, T, d]
+input k: [N, S, d]
+input v: [N, S, e]
+input pad: int[N, 1, S] = [[[1, 1, 1, 0]], [[1, 1, 0, 0]], [[1, 1, 1, 1]]]
+param Wq: [d, d] ~ xavier
+input q1: [1, 1, d]
+input k1: [1, 1, d]
+input v1: [1, 1, 1]
+a1 = attention(gelu(q @ Wq), k, v, pad)
+a2 = attention(q[0], silu(q[1]), q[2], causal=true)
+a3 = attention(q1, k1, v1)
+loss = sum(a1 * a1) + sum(tanh(a2)) + sum(a3) * 3
+`,
+  'multihead_attention vs F.multi_head_attention_forward: N=2, T=6, D=8, 4 heads, causal, a per-example mask, one head': `seed 13
+dims N = 2, T = 6, D = 8
+input x: [N, T, D]
+input keep: int[N, T, T] in 0..2
+param Wq: [D, D] ~ xavier
+param Wk: [D, D] ~ xavier
+param Wv: [D, D] ~ xavier
+param Wo: [D, D] ~ xavier
+h1 = multihead_attention(x, Wq, Wk, Wv, Wo, 4, causal=true)
+h2 = multihead_attention(x[1], Wq, Wk, Wv, Wo, 1)
+h3 = multihead_attention(x, Wo, Wv, Wk, Wq, 2, keep, causal=true)
+loss = sum(h1 ** 2) + sum(h2 * x[0]) + mean(h3)
+`,
+  'captioning: embedding, LSTM, temporal_affine, masked temporal_softmax_ce': `seed 14
+dims N = 3, T = 4, V = 6, W = 3, H = 4, G = 16
+input words: int[N, T] in 0..V
+input next: int[N, T] in 0..V
+input keep: int[N, T] = [[1, 1, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0]]
+param Wemb: [V, W] ~ normal(1)
+param h0: [N, H] ~ normal(0.5)
+param c0: [N, H] ~ normal(0.5)
+param Wx: [W, G] ~ xavier
+param Wh: [H, G] ~ xavier
+param b: [G] ~ normal(0.1)
+param Wout: [H, V] ~ xavier
+param bout: [V] ~ normal(0.1)
+hs = lstm(transpose(embedding(Wemb, words), [1, 0, 2]), h0, c0, Wx, Wh, b)
+loss = temporal_softmax_ce(temporal_affine(transpose(hs, [1, 0, 2]), Wout, bout), next, keep)
+`,
   'every other op': readFileSync(join(__dirname, '..', 'fixtures', 'every-op.grad'), 'utf8'),
 };
 

@@ -1,5 +1,6 @@
 // The gradient-health list of the Gradients tab: one row per finding (dead ReLUs, saturated units,
-// vanishing or exploding gradients, badly scaled inits), with the dead units of each layer listed
+// vanishing or exploding gradients, badly scaled inits, collapsed attention, saturated LSTM forget
+// gates, norms of constant rows), with the dead units of each layer listed
 // by index — the editor's note says how many, this says which. A row's line button shows it in the editor.
 import type { Analysis, HealthItem, Range } from '../../src/core/browser';
 import { formatNumber } from '../../src/core/browser';
@@ -11,7 +12,13 @@ const KIND_TEXT: Record<HealthItem['kind'], string> = {
   'vanishing-gradient': 'vanishing gradient',
   'exploding-gradient': 'exploding gradient',
   'init-scale': 'init scale',
+  'attention-collapse': 'attention collapsed',
+  'lstm-gate-saturated': 'forget gate saturated',
+  'constant-norm-input': 'norm of a constant row',
 };
+
+/** Findings whose figure is a fraction (of units, outputs, rows or gates), shown as a percentage. */
+const FRACTIONS = new Set<HealthItem['kind']>(['dead-relu', 'saturated', 'attention-collapse', 'lstm-gate-saturated', 'constant-norm-input']);
 
 /** Dead units shown before "… and N more" (the core lists up to 256). */
 const SHOWN_UNITS = 64;
@@ -25,7 +32,7 @@ export function deadUnitsText(d: NonNullable<HealthItem['deadUnits']>): string {
 
 function figureText(item: HealthItem): string {
   if (item.kind === 'dead-relu' && item.deadUnits) return `${item.deadUnits.dead} of ${item.deadUnits.units} (${Math.round(item.value * 100)}%)`;
-  if (item.kind === 'dead-relu' || item.kind === 'saturated') return `${Math.round(item.value * 100)}%`;
+  if (FRACTIONS.has(item.kind)) return `${Math.round(item.value * 100)}%`;
   // A gradient ratio against a layer whose gradient is exactly 0 is infinite.
   return Number.isFinite(item.value) ? `ratio ${formatNumber(item.value)}` : 'ratio ∞';
 }

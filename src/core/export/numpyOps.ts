@@ -5,6 +5,7 @@ import { call, py, PREC, pyTuple, wrap } from './pyExpr';
 import { expr, gradientFunctions, helperCall, listText, OPERATORS } from './opKit';
 import type { ExprTemplate, HelperDef, OpTemplate, TargetOps } from './templates';
 import { axesAttr } from '../shapes/axes';
+import { NUMPY_ATTENTION_BACKWARDS, NUMPY_ATTENTION_HELPERS, NUMPY_ATTENTION_TEMPLATES } from './attentionOps';
 import { NUMPY_LAYER_BACKWARDS, NUMPY_LAYER_HELPERS, NUMPY_LAYER_TEMPLATES } from './layerOps';
 
 /** `np.sum(x)`, `np.sum(x, axis=0)`, `np.max(x, axis=(0, 1), keepdims=True)`. */
@@ -81,6 +82,7 @@ const TEMPLATES: Record<string, OpTemplate> = {
   elastic: expr(({ args: [W], attr }) => py(`${attr('beta').code} * np.sum(${wrap(W, PREC.POSTFIX)} ** 2) + np.sum(np.abs(${W.code}))`, PREC.ADD), 'keep'),
   index_grad: expr(({ args: [dout, x], attr, helper }) => call(helper('index_grad'), [dout, x, `at=${listText(attr('at').value)}`]), 'keep'),
   ...NUMPY_LAYER_TEMPLATES,
+  ...NUMPY_ATTENTION_TEMPLATES,
 };
 
 // ------------------------------------------------------------------ gradient functions
@@ -94,6 +96,7 @@ const BACKWARD_OF: Record<string, string> = {
   batchnorm: 'batchnorm_backward',
   maxout: 'maxout_backward',
   ...NUMPY_LAYER_BACKWARDS,
+  ...NUMPY_ATTENTION_BACKWARDS,
 };
 
 const GRADIENTS = gradientFunctions((g) => ({
@@ -320,5 +323,5 @@ const HELPERS: Record<string, HelperDef> = {
 
 export const NUMPY_OPS: TargetOps = {
   templates: { ...TEMPLATES, ...GRADIENTS.templates },
-  helpers: { ...HELPERS, ...NUMPY_LAYER_HELPERS, ...GRADIENTS.helpers },
+  helpers: { ...HELPERS, ...NUMPY_LAYER_HELPERS, ...NUMPY_ATTENTION_HELPERS, ...GRADIENTS.helpers },
 };

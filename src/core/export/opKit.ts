@@ -51,6 +51,7 @@ export interface GradientFunction {
 
 /** An attribute's default as Python writes it (`1`, `1e-05`). */
 function pyDefault(p: ParamSpec): string {
+  if (typeof p.default === 'boolean') return p.default ? 'True' : 'False';
   const v = p.default as number;
   if (p.kind === 'int') return String(v);
   return v !== 0 && Math.abs(v) < 1e-4 ? v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2') : pyFloat(v);
@@ -64,13 +65,20 @@ export function gradientFunctions(define: (g: GradientFunction) => HelperDef): {
   const templates: Record<string, OpTemplate> = {};
   const helpers: Record<string, HelperDef> = {};
   for (const op of THROUGH_FUNCTIONS) {
-    const params = op.signature.filter((p) => p.kind === 'tensor').map((p) => p.name);
+    const tensors = op.signature.filter((p) => p.kind === 'tensor');
+    const params = tensors.map((p) => p.name);
     const attrs = op.signature.filter((p) => p.kind !== 'tensor');
-    params.forEach((param, index) => {
+    // An optional tensor (attention's mask) is None when the call leaves it out; a label argument gets no gradient function.
+    const tensorSig = tensors.map((p) => (p.default === null ? `${p.name}=None` : p.name));
+    tensors.forEach((p, index) => {
+      if (p.labels) return;
+      const param = p.name;
       const id = vjpName(op, param);
       templates[id] = helperCall(id, attrs.map((a) => a.name));
       // A required attribute (groupnorm's G) comes before those with defaults in every signature.
-      const signature = [...params, ...attrs.map((a) => (a.default === undefined ? a.name : `${a.name}=${pyDefault(a)}`))].join(', ');
+      // After an optional tensor the attributes are keyword-only (`*`): the calls pass them by keyword.
+      const star = tensors.some((t) => t.default === null) && attrs.length ? ['*'] : [];
+      const signature = [...tensorSig, ...star, ...attrs.map((a) => (a.default === undefined ? a.name : `${a.name}=${pyDefault(a)}`))].join(', ');
       helpers[id] = define({ op: op.name, id, param, index, params, signature, passAttrs: attrs.map((a) => `${a.name}=${a.name}`) });
     });
   }

@@ -5,6 +5,7 @@ import { call, method, py, PREC, pyTuple, wrap } from './pyExpr';
 import { expr, fn, gradientFunctions, helperCall, listText, OPERATORS, range, shapeItems } from './opKit';
 import type { ExprTemplate, HelperDef, OpTemplate, TargetOps } from './templates';
 import { axesAttr } from '../shapes/axes';
+import { TORCH_ATTENTION_BODIES, TORCH_ATTENTION_HELPERS, TORCH_ATTENTION_TEMPLATES } from './attentionOps';
 import { TORCH_LAYER_BODIES, TORCH_LAYER_HELPERS, TORCH_LAYER_TEMPLATES } from './layerOps';
 
 /**
@@ -91,6 +92,7 @@ const TEMPLATES: Record<string, OpTemplate> = {
   elastic: expr(({ args: [W], attr }) => py(`${attr('beta').code} * ${method(py(`${wrap(W, PREC.POSTFIX)} ** 2`, PREC.POW), 'sum').code} + ${method(method(W, 'abs'), 'sum').code}`, PREC.ADD)),
   index_grad: expr(({ args: [dout, x], attr, helper }) => call(helper('index_grad'), [dout, x, `at=${listText(attr('at').value)}`])),
   ...TORCH_LAYER_TEMPLATES,
+  ...TORCH_ATTENTION_TEMPLATES,
 };
 
 // ------------------------------------------------------------------ gradient functions
@@ -104,10 +106,11 @@ const BODY_OF: Record<string, string> = {
   batchnorm: 'batchnorm(x, gamma, beta, eps=eps)',
   maxout: 'torch.maximum(x @ W1 + b1, x @ W2 + b2)',
   ...TORCH_LAYER_BODIES,
+  ...TORCH_ATTENTION_BODIES,
 };
 
 const GRADIENTS = gradientFunctions((g) => ({
-  needs: ['vjp', ...(['rnn', 'batchnorm', 'lstm'].includes(g.op) ? [g.op] : [])],
+  needs: ['vjp', ...(['rnn', 'batchnorm', 'lstm', 'attention', 'multihead_attention'].includes(g.op) ? [g.op] : [])],
   code: `def ${g.id}(dout, ${g.signature}):
     """The gradient of ${g.op} with respect to ${g.param}, given the upstream gradient dout."""
     return vjp(lambda ${g.params.join(', ')}: ${BODY_OF[g.op]}, ${pyTuple(g.params)}, dout, ${g.index})
@@ -169,7 +172,7 @@ const HELPERS: Record<string, HelperDef> = {
     code: `def vjp(f, inputs, dout, k):
     """The gradient of f(*inputs) with respect to inputs[k] for the upstream gradient dout."""
     with torch.enable_grad():
-        xs = [t.detach().requires_grad_(i == k) for i, t in enumerate(inputs)]
+        xs = [t if t is None else t.detach().requires_grad_(i == k) for i, t in enumerate(inputs)]
         return torch.autograd.grad(f(*xs), xs[k], dout)[0]
 `,
   },
@@ -177,5 +180,5 @@ const HELPERS: Record<string, HelperDef> = {
 
 export const TORCH_OPS: TargetOps = {
   templates: { ...TEMPLATES, ...GRADIENTS.templates },
-  helpers: { ...HELPERS, ...TORCH_LAYER_HELPERS, ...GRADIENTS.helpers },
+  helpers: { ...HELPERS, ...TORCH_LAYER_HELPERS, ...TORCH_ATTENTION_HELPERS, ...GRADIENTS.helpers },
 };

@@ -5,6 +5,7 @@ import type { Expr } from '../lang/ast';
 import { E } from '../lang/print';
 import { attrNum, type OpDef } from './op';
 import { defineBinary, defineUnary } from './kit';
+import { normalCdf, normalPdf } from '../tensor/erf';
 
 export const exp = defineUnary({
   id: 'exp',
@@ -144,6 +145,48 @@ export const relu = defineUnary({
   },
   kinkSide(x, k) {
     for (let i = 0; i < x.length; i++) k[i] = Number(x[i] > 0);
+  },
+});
+
+export const gelu = defineUnary({
+  id: 'gelu',
+  work: [40, 45],
+  traits: { activation: { init: 'he' } },
+  summary: 'x·Φ(x) = x·(1 + erf(x/√2))/2, elementwise: the exact GELU (torch.nn.functional.gelu with its default approximate=\'none\', not the tanh approximation).',
+  explain:
+    'Scales the upstream gradient by Φ(x) + x·φ(x) (φ the standard normal density): about 1 for large x, about 0 for very negative x, 1/2 at 0, and slightly negative near x ≈ −0.75 — ' +
+    'a smooth relu whose gradient never switches off abruptly. .grad has no erf, so it is derived through gelu_dx.',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) o[i] = x[i] * normalCdf(x[i]);
+  },
+  backward(x, _out, g, dx) {
+    for (let i = 0; i < g.length; i++) dx[i] = g[i] * (normalCdf(x[i]) + x[i] * normalPdf(x[i]));
+  },
+});
+
+export const silu = defineUnary({
+  id: 'silu',
+  work: [16, 18],
+  traits: { activation: { init: 'he' } },
+  // σ = sigmoid(x): dx = g·σ·(1 + x·(1 − σ))
+  derive: ({ grad, args: [x] }) => {
+    const s = E.call('sigmoid', [x]);
+    return [E.bin('*', E.bin('*', grad, s), E.bin('+', E.num(1), E.bin('*', x, E.bin('-', E.num(1), s))))];
+  },
+  summary: 'x·σ(x), elementwise: SiLU, also called swish (torch.nn.functional.silu).',
+  explain: 'Scales the upstream gradient by σ(x)·(1 + x·(1 − σ(x))): the sigmoid gate plus the input times the gate’s own slope. About 1 for large x, about 0 for very negative x, 1/2 at 0, slightly negative below x ≈ −1.28.',
+  forward(x, o) {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      o[i] = v >= 0 ? v / (1 + Math.exp(-v)) : (v * Math.exp(v)) / (1 + Math.exp(v));
+    }
+  },
+  backward(x, _out, g, dx) {
+    for (let i = 0; i < g.length; i++) {
+      const v = x[i];
+      const s = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      dx[i] = g[i] * s * (1 + v * (1 - s));
+    }
   },
 });
 
@@ -320,4 +363,4 @@ function extremeOf(sign: 1 | -1): OpDef {
 export const maximum = extremeOf(1);
 export const minimum = extremeOf(-1);
 
-export const ELEMENTWISE_OPS: OpDef[] = [exp, log, sqrt, abs, square, tanh, sigmoid, relu, leakyRelu, elu, clip, sign, maximum, minimum];
+export const ELEMENTWISE_OPS: OpDef[] = [exp, log, sqrt, abs, square, tanh, sigmoid, relu, gelu, silu, leakyRelu, elu, clip, sign, maximum, minimum];

@@ -157,6 +157,15 @@ export const lstm: OpDef = {
     }
     record?.('timestepGradNorms', norms);
     record?.('carriedGradNorms', carried);
+    // The forget gates within 0.01 of 0 and of 1, of all: the health check's saturated forget gate.
+    const fs: [number, number, number] = [0, 0, T * N * H];
+    for (let r = 0; r < T * N; r++)
+      for (let j = 0; j < H; j++) {
+        const f = gates[r * G + H + j];
+        if (f < 0.01) fs[0]++;
+        else if (f > 0.99) fs[1]++;
+      }
+    record?.('forgetGateSaturation', fs);
     return [dx, needs[1] ? new Tensor(h0.shape, dhNext) : null, needs[2] ? new Tensor(c0.shape, dcNext) : null, dWx, dWh, db];
   },
   // Per step: the two products into the 4H gate pre-activations, a σ or tanh per gate entry, then

@@ -9,7 +9,7 @@ import { E } from '../lang/print';
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { Tensor, sizeOf } from '../tensor/tensor';
-import { attrOr, type Attrs, type DeriveContext, type OpDef, type ParamSpec, type ShapeContext } from './op';
+import { attrOr, type Attrs, type BackwardArgs, type DeriveContext, type OpDef, type ParamSpec, type ShapeContext } from './op';
 
 // ------------------------------------------------------------------ the shared kernel
 
@@ -85,9 +85,15 @@ function normForward(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, layout
   return { value: out, saved: { xhat, invstd, layout } };
 }
 
-function normBackward(x: Tensor, gamma: Tensor, grad: Tensor, saved: NormSaved, needs: boolean[]): (Tensor | null)[] {
+function normBackward(x: Tensor, gamma: Tensor, grad: Tensor, saved: NormSaved, needs: boolean[], eps: number, record: BackwardArgs['record']): (Tensor | null)[] {
   const { xhat, invstd, layout } = saved;
   const { set, chan, sets, count } = layout;
+  // Sets whose variance is at most eps (1/σ ≥ 1/√(2·eps)): a constant row, for the health check.
+  if (record && count > 1) {
+    let flat = 0;
+    for (let s = 0; s < sets; s++) if (invstd[s] * invstd[s] * 2 * eps >= 1) flat++;
+    record('lowVarianceSets', [flat, sets]);
+  }
   const g = grad.data;
   const dgamma = needs[1] ? new Tensor(gamma.shape) : null;
   const dbeta = needs[2] ? new Tensor(gamma.shape) : null;
@@ -261,7 +267,7 @@ export const layernorm: OpDef = {
   forward([x, gamma, beta], attrs) {
     return normForward(x, gamma, beta, attrOr(attrs, 'eps', 1e-5), rowLayout(x.shape));
   },
-  backward: ({ inputs: [x, gamma], grad, saved, needs }) => normBackward(x, gamma, grad, saved as NormSaved, needs),
+  backward: ({ inputs: [x, gamma], grad, saved, needs, attrs, record }) => normBackward(x, gamma, grad, saved as NormSaved, needs, attrOr(attrs, 'eps', 1e-5), record),
   cost: (s) => 12 * sizeOf(s[0]),
   // x̂ (one entry per input entry) and 1/σ per normalised set (counted as one per row of the last
   // axis, never fewer than the sets) are kept for backward.
@@ -286,7 +292,7 @@ export const batchnorm2d: OpDef = {
   forward([x, gamma, beta], attrs) {
     return normForward(x, gamma, beta, attrOr(attrs, 'eps', 1e-5), channelLayout(x.shape, 1, false));
   },
-  backward: ({ inputs: [x, gamma], grad, saved, needs }) => normBackward(x, gamma, grad, saved as NormSaved, needs),
+  backward: ({ inputs: [x, gamma], grad, saved, needs, attrs, record }) => normBackward(x, gamma, grad, saved as NormSaved, needs, attrOr(attrs, 'eps', 1e-5), record),
   cost: (s) => 12 * sizeOf(s[0]),
   // x̂ (one entry per input entry) and 1/σ per normalised set (counted as one per row of the last
   // axis, never fewer than the sets) are kept for backward.
@@ -315,7 +321,7 @@ export const groupnorm: OpDef = {
   forward([x, gamma, beta], attrs) {
     return normForward(x, gamma, beta, attrOr(attrs, 'eps', 1e-5), channelLayout(x.shape, attrOr(attrs, 'G', 1), true));
   },
-  backward: ({ inputs: [x, gamma], grad, saved, needs }) => normBackward(x, gamma, grad, saved as NormSaved, needs),
+  backward: ({ inputs: [x, gamma], grad, saved, needs, attrs, record }) => normBackward(x, gamma, grad, saved as NormSaved, needs, attrOr(attrs, 'eps', 1e-5), record),
   cost: (s) => 12 * sizeOf(s[0]),
   // x̂ (one entry per input entry) and 1/σ per normalised set (counted as one per row of the last
   // axis, never fewer than the sets) are kept for backward.

@@ -1,6 +1,7 @@
 // The op table: every built-in operation, looked up by id, by operator, or by function name.
 import type { BinaryOp } from '../lang/ast';
 import { ARITHMETIC_OPS, add, div, eq, ge, gt, le, lt, matmul, mul, pow, sub } from './arithmetic';
+import { ATTENTION_OPS } from './attention';
 import { CONVOLUTION_OPS } from './convolution';
 import { ELEMENTWISE_OPS } from './elementwise';
 import { EMBEDDING_OPS } from './embedding';
@@ -13,6 +14,7 @@ import { RECURRENT_OPS } from './recurrent';
 import { REDUCTION_OPS } from './reductions';
 import { REGULARIZER_OPS } from './regularizers';
 import { SHAPE_OPS } from './shapeOps';
+import { TEMPORAL_OPS } from './temporal';
 import { GRADIENT_OPS } from './vjp';
 import { WORD2VEC_OPS } from './word2vec';
 
@@ -27,6 +29,8 @@ export const ALL_OPS: readonly OpDef[] = [
   ...CONVOLUTION_OPS,
   ...RECURRENT_OPS,
   ...LSTM_OPS,
+  ...ATTENTION_OPS,
+  ...TEMPORAL_OPS,
   ...LOSS_OPS,
   ...WORD2VEC_OPS,
   ...REGULARIZER_OPS,

@@ -9,6 +9,8 @@ import { Tensor } from '../tensor/tensor';
 import { conv2d, avgPool2d, maxPool2d } from './convolution';
 import { batchnorm, maxout } from './networks';
 import { groupnorm } from './normalization';
+import { gelu } from './elementwise';
+import { attention, multiheadAttention } from './attention';
 import { lstm } from './lstm';
 import { index } from './arithmetic';
 import { backwardCost, entries, forwardCost } from './cost';
@@ -57,7 +59,7 @@ function gradientFunction(op: OpDef, k: number): OpDef {
 }
 
 /** Ops differentiated through gradient functions rather than a formula (the exporters define them too). */
-export const THROUGH_FUNCTIONS: OpDef[] = [conv2d, maxPool2d, avgPool2d, rnn, batchnorm, maxout, groupnorm, lstm];
+export const THROUGH_FUNCTIONS: OpDef[] = [conv2d, maxPool2d, avgPool2d, rnn, batchnorm, maxout, groupnorm, lstm, gelu, attention, multiheadAttention];
 
 /** The gradient of `x[i, j]`: dout placed at the indexed position of x, zeros elsewhere. */
 export const indexGrad: OpDef = {
@@ -97,7 +99,7 @@ export const GRADIENT_OPS: OpDef[] = [
   ...THROUGH_FUNCTIONS.flatMap((op) =>
     op.signature
       .filter((p) => p.kind === 'tensor')
-      .map((_, k) => gradientFunction(op, k)),
+      .flatMap((p, k) => (p.labels ? [] : [gradientFunction(op, k)])),
   ),
   indexGrad,
 ];

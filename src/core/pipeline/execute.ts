@@ -3,6 +3,7 @@
 // errors, params that get no gradient, the health of activations and gradients, `expect` lines.
 import { checkExpectValue } from '../checks/expect';
 import { checkActivations, checkGradientFlow, checkInits, reportHealth } from '../checks/health';
+import { checkLayerHealth } from '../checks/layerHealth';
 import { throwIfCancelled } from '../cancel';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
@@ -47,7 +48,7 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
     }
     reportFallbacks(graph, sink);
     reportUnused(program, graph, ex, session.analysis.root as string, sink);
-    const findings = [...checkActivations(graph, ex, options.deadRelu), ...checkGradientFlow(graph, ex), ...checkInits(program, graph, session.lineMap.text)];
+    const findings = [...checkActivations(graph, ex, options.deadRelu), ...checkGradientFlow(graph, ex), ...checkLayerHealth(graph, ex), ...checkInits(program, graph, session.lineMap.text)];
     reportHealth(findings, sink);
     session.analysis.health = findings.map((f) => ({
       kind: f.kind,

@@ -1,5 +1,6 @@
 // Stage 1, typecheck: names (resolve), numerically unstable patterns, gate definitions at their
 // symbolic shapes, every top-level statement's type, `expect shape` lines and the backward root.
+import { checkCopiedValues } from '../checks/copiedValue';
 import { checkExpectShape } from '../checks/expect';
 import { checkStability } from '../checks/stability';
 import type { TensorDecl } from '../lang/ast';
@@ -37,6 +38,7 @@ export function typecheck(session: AnalysisSession, options: AnalyzeOptions): Ty
     const info = res.gates.get(s.name);
     if (info && info.decl === s) {
       session.gateTypes.set(s.name, checkGateDefinition(info, res.gates, declaredGates, sink).types);
+      if (info.valid) checkCopiedValues(s, sink);
       declaredGates.add(s.name);
     }
   }

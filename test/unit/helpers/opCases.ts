@@ -149,6 +149,39 @@ export const OP_CASES: OpCase[] = [
       return `dims T = ${m}, N = 4, D = ${m}, H = ${m}, G = ${4 * m}\ninput x: [T, N, D] ~ randn\nparam h0: [N, H] ~ randn\nparam c0: [N, H] ~ randn\nparam Wx: [D, G] ~ randn\nparam Wh: [H, G] ~ randn\nparam b: [G] ~ randn\nloss = sum(lstm(x, h0, c0, Wx, Wh, b))\n`;
     },
   },
+  unary('gelu'),
+  unary('silu'),
+  {
+    op: 'attention',
+    program: (n) => {
+      const m = cube(n);
+      return `dims N = 2, T = ${m}, d = ${m}\nparam q: [N, T, d] ~ randn\nparam k: [N, T, d] ~ randn\nparam v: [N, T, d] ~ randn\ninput keep: int[T, T] in 0..2\nloss = sum(attention(q, k, v, causal=true) * v)\n`;
+    },
+  },
+  {
+    op: 'multihead_attention',
+    program: (n) => {
+      const m = cube(n);
+      return `dims N = 2, T = ${m}, D = ${2 * m}\nparam x: [N, T, D] ~ randn\nparam Wq: [D, D] ~ randn\nparam Wk: [D, D] ~ randn\nparam Wv: [D, D] ~ randn\nparam Wo: [D, D] ~ randn\nloss = sum(multihead_attention(x, Wq, Wk, Wv, Wo, 2) * x)\n`;
+    },
+  },
+  { op: 'temporal_affine', program: (n) => `dims N = 2, T = ${cube(n)}, D = ${cube(n)}, M = ${cube(n)}\nparam x: [N, T, D] ~ randn\nparam w: [D, M] ~ randn\nparam b: [M] ~ randn\nloss = sum(temporal_affine(x, w, b))\n` },
+  { op: 'temporal_softmax_ce', program: (n) => `dims N = 2, T = ${side(n / 2)}, V = ${side(n / 2)}\nparam x: [N, T, V] ~ randn\ninput y: int[N, T] in 0..V\ninput m: int[N, T] in 0..2\nloss = temporal_softmax_ce(x, y, m)\n` },
+  gradientCase('gelu_dx', (n) => `dims N = ${n}`, [['x', '[N]', 'randn']], '[N]', 'gelu(x)', 'x'),
+  ...['q', 'k', 'v'].map((arg) =>
+    gradientCase(`attention_d${arg}`, (n) => `dims T = ${cube(n)}, d = ${cube(n)}`, [['q', '[2, T, d]', 'randn'], ['k', '[2, T, d]', 'randn'], ['v', '[2, T, d]', 'randn']], '[2, T, d]', 'attention(q, k, v)', arg),
+  ),
+  ...['x', 'Wq', 'Wk', 'Wv', 'Wo'].map((arg) =>
+    gradientCase(
+      `multihead_attention_d${arg}`,
+      (n) => `dims T = ${cube(n)}, D = ${2 * cube(n)}`,
+      [['x', '[2, T, D]', 'randn'], ['Wq', '[D, D]', 'randn'], ['Wk', '[D, D]', 'randn'], ['Wv', '[D, D]', 'randn'], ['Wo', '[D, D]', 'randn']],
+      '[2, T, D]',
+      'multihead_attention(x, Wq, Wk, Wv, Wo, 2)',
+      arg,
+      ', heads=2',
+    ),
+  ),
   ...['x', 'gamma', 'beta'].map((arg) =>
     gradientCase(`groupnorm_d${arg}`, (n) => `dims S = ${side(n / 4)}`, [['x', '[1, 4, S, S]', 'randn'], ['gamma', '[4]', 'randn'], ['beta', '[4]', 'randn']], '[1, 4, S, S]', 'groupnorm(x, gamma, beta, 2)', arg, ', 2'),
   ),

@@ -58,6 +58,7 @@ function rootWith(session: AnalysisSession, leafId: number, t: Tensor): number {
   }
 }
 
+/** For a root of magnitude ≤ 1; scaled by |root| above that. */
 const ROUND_OFF = 1e-9;
 
 /**
@@ -74,6 +75,8 @@ export function checkProgramGradients(text: string, opts: { tol?: number; h?: nu
   assert.ok(graph.root !== null, 'no root');
   const h = opts.h ?? 1e-6;
   const tol = opts.tol ?? 1e-7;
+  // The round-off of a central difference grows with the root's magnitude (eps·|f|/h).
+  const roundOff = ROUND_OFF * Math.max(1, Math.abs((ex.values[graph.root!] as Tensor).item()));
   let worst = 0;
   for (const [name, id] of graph.named) {
     const n = graph.nodes[id];
@@ -93,8 +96,8 @@ export function checkProgramGradients(text: string, opts: { tol?: number; h?: nu
       // Central differences carry round-off of about eps·|f|/h ≈ 1e-10 here: below that, a
       // relative error between two tiny numbers says nothing.
       const abs = Math.abs(num - ana);
-      worst = Math.max(worst, abs < ROUND_OFF ? 0 : rel);
-      assert.ok(rel < tol || abs < ROUND_OFF, `${name}[${i}]: analytic ${ana} vs numeric ${num} (rel ${rel.toExponential(2)})`);
+      worst = Math.max(worst, abs < roundOff ? 0 : rel);
+      assert.ok(rel < tol || abs < roundOff, `${name}[${i}]: analytic ${ana} vs numeric ${num} (rel ${rel.toExponential(2)})`);
     }
   }
   return worst;
