@@ -57,6 +57,8 @@ test('wasm and scalar products are bit-identical, for every layout, edge size an
     [9, 130, 1],
     [17, 11, 0],
     [128, 6, 40],
+    [70, 12, 300],
+    [40, 130, 9],
   ];
   let n = 0;
   for (const [M, N, K] of sizes) {

@@ -136,6 +136,7 @@ interface WasmApi {
 
 interface Kernel {
   tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
+  store(t: number, ldc: number, d: number, M: number, N: number, swap: number, acc: number): void;
   memory: WasmMemory;
   f64: Float64Array;
 }
@@ -157,7 +158,8 @@ function instantiate(): Kernel | null {
     const inst = new api.Instance(new api.Module(bytes), {});
     const memory = inst.exports.memory as WasmMemory;
     const tiles = inst.exports.tiles as Kernel['tiles'];
-    return { tiles, memory, f64: new Float64Array(memory.buffer) };
+    const store = inst.exports.store as Kernel['store'];
+    return { tiles, store, memory, f64: new Float64Array(memory.buffer) };
   } catch {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
@@ -214,14 +216,18 @@ function gemmWasm(
   const np = Math.ceil(n / NR);
   const ldc = np * NR;
   const packY = ycs !== 1;
-  // Layout (float64 offsets): X as stored, Y as stored or packed, the padded C tiles. Padded rows
-  // and columns read past each operand's extent: the slack keeps those reads inside the memory.
+  // Layout (float64 offsets): X as stored, Y as stored or packed, the padded C tiles, then C as
+  // M×N rows (when the tiles cannot be copied out as they are). Padded rows and columns read past
+  // each operand's extent: the slack keeps those reads inside the memory.
   const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
   const yExt = packY ? np * NR * K : (K - 1) * yrs + n;
   const x0 = 0;
   const y0 = align(x0 + xExt + (MR - 1) * xrs);
   const c0 = align(y0 + yExt + NR);
-  const end = c0 + mp * MR * ldc;
+  // The tiles are C itself when they are not transposed, not added to C and have no padded columns.
+  const direct = !swap && !accumulate && ldc === N;
+  const d0 = align(c0 + mp * MR * ldc);
+  const end = direct ? d0 : d0 + M * N;
   if (!reserve(k, end * 8)) return false;
   const f = k.f64;
   f.set(X.subarray(xOff, xOff + xExt), x0);
@@ -239,32 +245,15 @@ function gemmWasm(
       k.tiles((x0 + p0 * MR * xrs + k0 * xcs) * 8, xrs * 8, xcs * 8, (y0 + k0 * yk) * 8, bps, brsBytes, (c0 + p0 * MR * ldc) * 8, ldc, kc, mpb, 0, mpb * np, k0 > 0 ? 1 : 0);
     }
   }
-  if (!swap) {
-    for (let i = 0; i < M; i++) {
-      const ci = cOff + i * N;
-      const ti = c0 + i * ldc;
-      if (accumulate) for (let j = 0; j < N; j++) C[ci + j] += f[ti + j];
-      // Long rows as block copies: an element loop reading the wasm memory is several times slower
-      // (short ones would pay more for the view than they save).
-      else if (N >= 64) C.set(f.subarray(ti, ti + N), ci);
-      else for (let j = 0; j < N; j++) C[ci + j] = f[ti + j];
-    }
-  } else {
-    // The tiles hold Cᵀ: entry (i, j) of C is at row j, column i. Copied in 32×32 blocks so that
-    // neither side walks a long stride.
-    for (let i0 = 0; i0 < M; i0 += 32) {
-      const i1 = Math.min(M, i0 + 32);
-      for (let j0 = 0; j0 < N; j0 += 32) {
-        const j1 = Math.min(N, j0 + 32);
-        for (let i = i0; i < i1; i++) {
-          const ci = cOff + i * N;
-          const ti = c0 + i;
-          if (accumulate) for (let j = j0; j < j1; j++) C[ci + j] += f[ti + j * ldc];
-          else for (let j = j0; j < j1; j++) C[ci + j] = f[ti + j * ldc];
-        }
-      }
-    }
+  if (direct) {
+    C.set(f.subarray(c0, c0 + M * N), cOff);
+    return true;
   }
+  // Block copies in and out of the wasm memory, and the entries (transposed, added to C) in wasm:
+  // an element loop in JavaScript over the shared memory cost up to half of a small product.
+  if (accumulate) f.set(C.subarray(cOff, cOff + M * N), d0);
+  k.store(c0 * 8, ldc, d0 * 8, M, N, swap ? 1 : 0, accumulate ? 1 : 0);
+  C.set(f.subarray(d0, d0 + M * N), cOff);
   return true;
 }
 

@@ -97,4 +97,65 @@
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tiles)))
   )
+;; Writes the result from the padded tiles (at $t, $ldc columns) to a dense row-major M x N block at
+;; $d: D(i, j) = T(i, j), or T(j, i) with $swap = 1 (the tiles hold the transposed product); with
+;; $acc = 1 it adds instead, D(i, j) + T: the same single addition per entry as a scalar
+;; `C[i, j] += sum` (the caller copies C in first and out after). Byte addresses, element counts.
+;; In wasm because an element loop over the shared memory in JavaScript is several times slower.
+  (func (export "store")
+    (param $t i32) (param $ldc i32) (param $d i32) (param $M i32) (param $N i32) (param $swap i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $i0 i32) (local $i1 i32) (local $s i32) (local $o i32) (local $n2 i32)
+    (if (i32.eqz (local.get $swap))
+      (then
+        (local.set $n2 (i32.and (local.get $N) (i32.const -2)))
+        (local.set $i (i32.const 0))
+        (block $rdone (loop $rows
+          (br_if $rdone (i32.ge_u (local.get $i) (local.get $M)))
+          (local.set $s (i32.add (local.get $t) (i32.shl (i32.mul (local.get $i) (local.get $ldc)) (i32.const 3))))
+          (local.set $o (i32.add (local.get $d) (i32.shl (i32.mul (local.get $i) (local.get $N)) (i32.const 3))))
+          (local.set $j (i32.const 0))
+          (block $vdone (loop $vec
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $n2)))
+            (if (local.get $acc)
+              (then (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (v128.load (local.get $s)))))
+              (else (v128.store (local.get $o) (v128.load (local.get $s)))))
+            (local.set $s (i32.add (local.get $s) (i32.const 16)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $vec)))
+          (if (i32.lt_u (local.get $j) (local.get $N))
+            (then
+              (if (local.get $acc)
+                (then (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (local.get $s)))))
+                (else (f64.store (local.get $o) (f64.load (local.get $s)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $rows))))
+      (else
+        ;; Blocks of 16 rows of D: each column j of the block reads 16 consecutive entries of row j
+        ;; of the tiles and writes one entry in each of 16 rows of D.
+        (local.set $i0 (i32.const 0))
+        (block $bdone (loop $blocks
+          (br_if $bdone (i32.ge_u (local.get $i0) (local.get $M)))
+          (local.set $i1 (select (i32.add (local.get $i0) (i32.const 16)) (local.get $M)
+            (i32.lt_u (i32.add (local.get $i0) (i32.const 16)) (local.get $M))))
+          (local.set $j (i32.const 0))
+          (block $cdone (loop $cols
+            (br_if $cdone (i32.ge_u (local.get $j) (local.get $N)))
+            (local.set $s (i32.add (local.get $t) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $ldc)) (local.get $i0)) (i32.const 3))))
+            (local.set $o (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $N)) (local.get $j)) (i32.const 3))))
+            (local.set $i (local.get $i0))
+            (block $idone (loop $is
+              (br_if $idone (i32.ge_u (local.get $i) (local.get $i1)))
+              (if (local.get $acc)
+                (then (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (local.get $s)))))
+                (else (f64.store (local.get $o) (f64.load (local.get $s)))))
+              (local.set $s (i32.add (local.get $s) (i32.const 8)))
+              (local.set $o (i32.add (local.get $o) (i32.shl (local.get $N) (i32.const 3))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $is)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols)))
+          (local.set $i0 (local.get $i1))
+          (br $blocks)))))
+  )
 )
