@@ -115,7 +115,7 @@ export function gemmScalar(
 
 /** Tile of the micro-kernel (must match wasm/gemm.wat). */
 const MR = 4;
-const NR = 6;
+const NR = 4;
 const PAGE = 65536;
 /** Cache blocking: k steps per block, and row panels per block (256 × 256 float64 = 512 KB of A). */
 const KC = 256;
@@ -202,7 +202,7 @@ function gemmWasm(
   cOff: number,
   accumulate: boolean,
 ): boolean {
-  // The kernel reads A with any strides but needs 6 consecutive columns of B side by side, so a B
+  // The kernel reads A with any strides but needs 4 consecutive columns of B side by side, so a B
   // with strided columns is packed. Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles; take the
   // orientation that packs less.
   const packDirect = bcs === 1 ? 0 : K * N;
@@ -257,7 +257,7 @@ function gemmWasm(
   return true;
 }
 
-/** Packs Y(k, j) (strided columns) as panels of 6 columns: for each k, Y(k, 6q..6q+5); 0 past n. */
+/** Packs Y(k, j) (strided columns) as panels of 4 columns: for each k, Y(k, 4q..4q+3); 0 past n. */
 function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: number, ycs: number, f: Float64Array, at: number): void {
   let d = at;
   for (let j0 = 0; j0 < n; j0 += NR) {
@@ -267,8 +267,6 @@ function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: n
         f[d + 1] = Y[o + ycs];
         f[d + 2] = Y[o + 2 * ycs];
         f[d + 3] = Y[o + 3 * ycs];
-        f[d + 4] = Y[o + 4 * ycs];
-        f[d + 5] = Y[o + 5 * ycs];
       }
     } else {
       for (let kk = 0; kk < K; kk++) {
