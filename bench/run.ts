@@ -14,7 +14,7 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { analyzeSession } from '../src/core/analyze';
 import type { Tensor } from '../src/core/tensor/tensor';
-import { gemmBackend } from '../src/core/tensor/matmul';
+import { gemmBackend, relaxedMadd } from '../src/core/tensor/matmul';
 import { writeNpy } from './npy';
 import { prepare, WORKLOADS, type Prepared, type WorkloadDef } from './workloads';
 import type { EditLatency } from './editLatency';
@@ -435,7 +435,7 @@ async function main(): Promise<void> {
     memory_gb: Math.round(totalmem() / 2 ** 30),
     os: `${platform()} ${release()}`,
     node: process.versions.node,
-    gemm: gemmBackend(),
+    gemm: `${gemmBackend()}, relaxed SIMD madd ${relaxedMadd()} (unused)`,
     torch: (info?.torch as string | undefined) ?? null,
     numpy: (info?.numpy as string | undefined) ?? null,
     python: (info?.python as string | undefined) ?? null,

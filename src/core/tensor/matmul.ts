@@ -8,6 +8,7 @@
 // then set to the sum (or to C + sum when accumulating) — so they give identical bits, whatever
 // the path, the tiling, or whether a caller recomputes one row or column on its own.
 import { GEMM_WASM_BASE64 } from './wasm/gemm.generated';
+import { RELAXED_WASM_BASE64 } from './wasm/relaxed.generated';
 
 /** C[M,N] (+)= A[M,K] · B[K,N] */
 export function gemmNN(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
@@ -130,6 +131,7 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
@@ -152,10 +154,7 @@ function instantiate(): Kernel | null {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (!api) return null;
   try {
-    const bin = atob(GEMM_WASM_BASE64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const inst = new api.Instance(new api.Module(bytes), {});
+    const inst = new api.Instance(new api.Module(fromBase64(GEMM_WASM_BASE64)), {});
     const memory = inst.exports.memory as WasmMemory;
     const tiles = inst.exports.tiles as Kernel['tiles'];
     const store = inst.exports.store as Kernel['store'];
@@ -164,6 +163,41 @@ function instantiate(): Kernel | null {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
   }
+}
+
+function fromBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+let relaxed: RelaxedMadd | undefined;
+
+/** Whether this runtime has WebAssembly relaxed SIMD's f64x2.relaxed_madd, and how it rounds. */
+export type RelaxedMadd = 'absent' | 'fused' | 'unfused';
+
+/**
+ * Probes relaxed SIMD (once, when asked; wasm/relaxed.wat). Node 20 (V8 11.3) has it only under
+ * --experimental-wasm-relaxed-simd; V8 turned it on by default in 11.4 (Chrome 114), so VS Code's
+ * Electron extension host has it. The products do not use it: where it exists it fuses on any CPU
+ * with FMA, which changes the bits of every sum against the scalar path (JavaScript has no fused
+ * multiply-add) and against the same analysis on Node 20 — see the note in wasm/gemm.wat.
+ */
+export function relaxedMadd(): RelaxedMadd {
+  if (relaxed !== undefined) return relaxed;
+  relaxed = 'absent';
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const bytes = fromBase64(RELAXED_WASM_BASE64);
+  if (!api || !api.validate(bytes)) return relaxed;
+  try {
+    const madd = new api.Instance(new api.Module(bytes), {}).exports.madd as (a: number, b: number, c: number) => number;
+    // (1 + 2⁻³⁰)(1 − 2⁻³⁰) − 1 is −2⁻⁶⁰ exactly; a rounded product makes it 0.
+    relaxed = madd(1 + 2 ** -30, 1 - 2 ** -30, -1) === 0 ? 'unfused' : 'fused';
+  } catch {
+    relaxed = 'absent';
+  }
+  return relaxed;
 }
 
 /** Makes the kernel's memory at least `bytes` long; false if it cannot. */

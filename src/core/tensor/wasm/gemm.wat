@@ -18,6 +18,15 @@
 ;; its add = 12 of x64's 16 xmm registers (V8 keeps one as scratch). The former 4 x 6 tile needed
 ;; 17 and spilled in the inner loop: 4 x 4 runs 1.5-2x faster on the reference shapes (64x3072 @
 ;; 3072x100, 3072x64 @ 64x100, 32x64 @ 64x64, 512^2; paired runs in one process).
+;;
+;; Relaxed SIMD is not used. f64x2.relaxed_madd in place of each mul+add ran this 4 x 4 kernel
+;; 1.15-1.45x faster (Node 20 with --experimental-wasm-relaxed-simd, AMD EPYC, paired runs on a
+;; loaded machine), but V8 fuses it on every CPU with FMA: one rounding instead of two changes the
+;; bits of every sum, against the scalar path (JavaScript has no fused multiply-add, so a row a
+;; gradient check recomputes on its own would differ from the full product) and against the same
+;; file analysed on Node 20, which has no relaxed SIMD without that flag (the CLI, code-server)
+;; while VS Code's Electron host has it (V8 >= 11.4). matmul.ts' relaxedMadd() reports what the
+;; runtime has. Using it needs every product on the kernel (no scalar path) and per-runtime bits.
 (module
   ;; Shared, so that growing it never detaches an ArrayBuffer: one detached buffer makes V8 drop a
   ;; fast path of every typed array in the process (about 12% slower elementwise code after the
