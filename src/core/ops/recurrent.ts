@@ -161,9 +161,10 @@ export const rnn: OpDef = {
       norms[t] = Math.sqrt(sq);
       const prev = t === 0 ? h0.data : hs;
       const prevOff = t === 0 ? 0 : o - NH;
-      // Shared weights: each step adds its contribution.
-      if (dWx) gemmTN(D, H, N, x.data, t * N * D, das, a0, dWx.data, 0, true);
-      if (dWh) gemmTN(H, H, N, prev, prevOff, das, a0, dWh.data, 0, true);
+      // Shared weights: each step adds its contribution; the last step's sets them (the same bits
+      // as adding it to +0: a sum from +0 is never −0).
+      if (dWx) gemmTN(D, H, N, x.data, t * N * D, das, a0, dWx.data, 0, t < T - 1);
+      if (dWh) gemmTN(H, H, N, prev, prevOff, das, a0, dWh.data, 0, t < T - 1);
       if (db) {
         for (let n = 0; n < N; n++) for (let j = 0; j < H; j++) db.data[j] += das[a0 + n * H + j];
       }
