@@ -516,6 +516,7 @@ async function main(): Promise<void> {
       if (def.family === 'parse-shapes') notes.push(`${m.facts.statements} statements, ${(g / (Number(m.facts.lines) / 1000)).toFixed(2)} ms per 1,000 lines, ${m.facts.errors} errors`);
       if (def.family === 'reanalysis') notes.push(`${Number(m.facts.uncachedMs).toFixed(1)} ms without the check cache (${(Number(m.facts.uncachedMs) / g).toFixed(1)}× longer); per edit ${m.facts.reused} cached check results reused, ${m.facts.rerun} computed; ${m.facts.checks} checks reported, ${m.facts.errors} errors`);
       if (def.family === 'debug-step') notes.push(`${m.facts.steps} steps from the entry to the last stop, walked back and forth; ${m.facts.frames} frame(s), ${m.facts.scopes} scopes and ${m.facts.locals} locals read at each stop`);
+      if (def.family === 'gemm-kernel') notes.push(`GFLOP/s: peak loop ${m.facts.peak}; ${Object.entries(m.facts).filter(([k]) => k !== 'peak').map(([k, v]) => `${k}: ${v}`).join('; ')}`);
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
       if (def.peer && !peer) notes.push(`no ${def.peer === 'numpy' ? 'NumPy' : 'PyTorch'} peer`);
     }

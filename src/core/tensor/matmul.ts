@@ -139,6 +139,7 @@ interface WasmApi {
 interface Kernel {
   tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
   store(t: number, ldc: number, d: number, M: number, N: number, swap: number, acc: number): void;
+  peak(rounds: number): number;
   memory: WasmMemory;
   f64: Float64Array;
 }
@@ -158,7 +159,8 @@ function instantiate(): Kernel | null {
     const memory = inst.exports.memory as WasmMemory;
     const tiles = inst.exports.tiles as Kernel['tiles'];
     const store = inst.exports.store as Kernel['store'];
-    return { tiles, store, memory, f64: new Float64Array(memory.buffer) };
+    const peak = inst.exports.peak as Kernel['peak'];
+    return { tiles, store, peak, memory, f64: new Float64Array(memory.buffer) };
   } catch {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
@@ -308,6 +310,17 @@ function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: n
       }
     }
   }
+}
+
+/**
+ * For the benchmark: runs the kernel's arithmetic with no memory traffic (wasm/gemm.wat's "peak")
+ * and returns its flops, 32 a round; null without the kernel.
+ */
+export function gemmPeak(rounds: number): number | null {
+  const k = kernel();
+  if (!k) return null;
+  k.peak(rounds);
+  return 32 * rounds;
 }
 
 /** Whether products run on the WebAssembly kernel here (for the benchmark's machine notes). */

@@ -181,4 +181,32 @@
           (local.set $i0 (local.get $i1))
           (br $blocks)))))
   )
+
+  ;; The ceiling of the kernel's arithmetic, for the bench (gemmPeak in matmul.ts): n rounds of the
+  ;; inner loop's 8 multiply-adds (f64x2.mul then f64x2.add into 8 accumulators, as in "tiles")
+  ;; with no memory traffic: 32 flops a round. Returns a lane of the sum so nothing is dead code.
+  (func (export "peak") (param $n i32) (result f64)
+    (local $a v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local.set $a (v128.const f64x2 0.5 0.5))
+    (local.set $b0 (v128.const f64x2 1e-10 2e-10))
+    (local.set $b1 (v128.const f64x2 3e-10 4e-10))
+    (block $done (loop $rounds
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c4 (f64x2.add (local.get $c4) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c5 (f64x2.add (local.get $c5) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c6 (f64x2.add (local.get $c6) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c7 (f64x2.add (local.get $c7) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $rounds)))
+    (f64x2.extract_lane 0
+      (f64x2.add
+        (f64x2.add (f64x2.add (local.get $c0) (local.get $c1)) (f64x2.add (local.get $c2) (local.get $c3)))
+        (f64x2.add (f64x2.add (local.get $c4) (local.get $c5)) (f64x2.add (local.get $c6) (local.get $c7)))))
+  )
 )
