@@ -14,7 +14,7 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { analyzeSession } from '../src/core/analyze';
 import type { Tensor } from '../src/core/tensor/tensor';
-import { gemmBackend } from '../src/core/tensor/matmul';
+import { gemmBackend, relaxedMadd } from '../src/core/tensor/matmul';
 import { writeNpy } from './npy';
 import { prepare, WORKLOADS, type Prepared, type WorkloadDef } from './workloads';
 import type { EditLatency } from './editLatency';
@@ -435,7 +435,7 @@ async function main(): Promise<void> {
     memory_gb: Math.round(totalmem() / 2 ** 30),
     os: `${platform()} ${release()}`,
     node: process.versions.node,
-    gemm: gemmBackend(),
+    gemm: `${gemmBackend()}, relaxed SIMD madd ${relaxedMadd()} (unused)`,
     torch: (info?.torch as string | undefined) ?? null,
     numpy: (info?.numpy as string | undefined) ?? null,
     python: (info?.python as string | undefined) ?? null,
@@ -516,6 +516,7 @@ async function main(): Promise<void> {
       if (def.family === 'parse-shapes') notes.push(`${m.facts.statements} statements, ${(g / (Number(m.facts.lines) / 1000)).toFixed(2)} ms per 1,000 lines, ${m.facts.errors} errors`);
       if (def.family === 'reanalysis') notes.push(`${Number(m.facts.uncachedMs).toFixed(1)} ms without the check cache (${(Number(m.facts.uncachedMs) / g).toFixed(1)}× longer); per edit ${m.facts.reused} cached check results reused, ${m.facts.rerun} computed; ${m.facts.checks} checks reported, ${m.facts.errors} errors`);
       if (def.family === 'debug-step') notes.push(`${m.facts.steps} steps from the entry to the last stop, walked back and forth; ${m.facts.frames} frame(s), ${m.facts.scopes} scopes and ${m.facts.locals} locals read at each stop`);
+      if (def.family === 'gemm-kernel') notes.push(`GFLOP/s: peak loop ${m.facts.peak}; ${Object.entries(m.facts).filter(([k]) => k !== 'peak').map(([k, v]) => `${k}: ${v}`).join('; ')}`);
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
       if (def.peer && !peer) notes.push(`no ${def.peer === 'numpy' ? 'NumPy' : 'PyTorch'} peer`);
     }

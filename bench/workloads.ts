@@ -9,6 +9,7 @@ import { DEFAULT_GRADCHECK, type GradCheckOptions, type SpanCheck } from '../src
 import { checkTensors } from '../src/core/checks/tensorChecks';
 import type { Graph } from '../src/core/engine/graph';
 import type { Execution } from '../src/core/engine/run';
+import { gemmNN, gemmPeak, gemmTN } from '../src/core/tensor/matmul';
 import type { Tensor } from '../src/core/tensor/tensor';
 import type { Span } from '../src/core/text';
 import { prepareDebugStep } from './debugStep';
@@ -154,7 +155,7 @@ export function statementCount(text: string): number {
 
 // ------------------------------------------------------------------ the suite
 
-export type Family = 'mlp2' | 'convnet' | 'rnn' | 'transformer' | 'deep' | 'gradcheck-full' | 'gradcheck-fast' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step';
+export type Family = 'mlp2' | 'convnet' | 'rnn' | 'transformer' | 'deep' | 'gradcheck-full' | 'gradcheck-fast' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step' | 'gemm-kernel';
 
 /** An example file (bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is). */
 function example(name: string): string {
@@ -265,6 +266,14 @@ export const WORKLOADS: WorkloadDef[] = [
     target: null,
   },
   {
+    name: 'gemm-kernel',
+    family: 'gemm-kernel',
+    what: "one product of each reference GEMM shape through gemm() (copies into the WebAssembly memory included): mlp2's X·W1 64×3072 @ 3072×100 and dW1 = Xᵀ·dH 3072×64 @ 64×100, deep's 32×64 @ 64×64, and 512²; the notes give each shape's GFLOP/s against the kernel's own arithmetic with no memory traffic (a peak loop)",
+    text: '',
+    peer: null,
+    target: null,
+  },
+  {
     name: 'debug-step',
     family: 'debug-step',
     what: 'one debugger step on the 50-layer net (deep): a DAP `next` (or `stepBack`) answered by the adapter in process — response, dashboard event and stopped event — then the stackTrace, scopes and Locals variables a client asks at each stop',
@@ -309,6 +318,7 @@ export function prepare(def: WorkloadDef): Prepared {
     };
   }
   if (def.family === 'reanalysis') return prepareReanalysis(def.name, text);
+  if (def.family === 'gemm-kernel') return prepareGemmKernel();
   if (def.family === 'debug-step') {
     const d = prepareDebugStep(text);
     return { run: d.run, session: null, loss: () => null, facts: d.facts };
@@ -356,6 +366,59 @@ export function prepare(def: WorkloadDef): Prepared {
     loss,
     facts: () => ({}),
   };
+}
+
+/** The reference GEMM shapes: [label, M, N, K, layout]. */
+const GEMM_SHAPES: [string, number, number, number, 'NN' | 'TN'][] = [
+  ['X·W1 64×3072 @ 3072×100', 64, 100, 3072, 'NN'],
+  ['dW1 = Xᵀ·dH 3072×64 @ 64×100', 3072, 100, 64, 'TN'],
+  ['32×64 @ 64×64', 32, 64, 64, 'NN'],
+  ['512²', 512, 512, 512, 'NN'],
+];
+
+/** GFLOP/s of each reference shape, and of the kernel's peak loop, each timed for ~150 ms of CPU time. */
+function prepareGemmKernel(): Prepared {
+  const operands = GEMM_SHAPES.map(([, M, N, K]) => ({ A: values(M * K), B: values(K * N), C: new Float64Array(M * N) }));
+  const product = (i: number) => {
+    const [, M, N, K, layout] = GEMM_SHAPES[i];
+    const { A, B, C } = operands[i];
+    if (layout === 'TN') gemmTN(M, N, K, A, 0, B, 0, C, 0, false);
+    else gemmNN(M, N, K, A, 0, B, 0, C, 0, false);
+  };
+  // Per CPU second (this thread's), not per wall second: on a loaded machine the wall clock runs on
+  // while the process waits for a core.
+  const cpuMs = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+  const rate = (flops: number, f: () => void) => {
+    let n = 0;
+    const t0 = cpuMs();
+    do {
+      f();
+      n++;
+    } while (cpuMs() - t0 < 150);
+    return (n * flops) / ((cpuMs() - t0) * 1e6);
+  };
+  return {
+    run: () => GEMM_SHAPES.forEach((_, i) => product(i)),
+    session: null,
+    loss: () => null,
+    facts: () => {
+      const facts: Record<string, number | string> = {};
+      const peak = gemmPeak(1) === null ? null : rate(32 * 100000, () => gemmPeak(100000));
+      facts.peak = peak === null ? 'no kernel' : peak.toFixed(2);
+      GEMM_SHAPES.forEach(([label, M, N, K], i) => {
+        const g = rate(2 * M * N * K, () => product(i));
+        facts[label] = peak === null ? g.toFixed(2) : `${g.toFixed(2)} (${Math.round((100 * g) / peak)}% of the peak loop)`;
+      });
+      return facts;
+    },
+  };
+}
+
+function values(n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1));
 }
 
 /**

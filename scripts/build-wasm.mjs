@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WASM_DIR = join(root, 'src', 'core', 'tensor', 'wasm');
 
-/** The .wat text compiled to wasm bytes (SIMD and shared memory enabled, no names section: reproducible). */
+/** The .wat text compiled to wasm bytes (SIMD, relaxed SIMD and shared memory enabled, no names section: reproducible). */
 export async function compileWat(name, text) {
   const wabt = await (await import('wabt')).default();
-  const features = { simd: true, threads: true };
+  const features = { simd: true, threads: true, relaxed_simd: true };
   const mod = wabt.parseWat(name, text, features);
   try {
     mod.validate(features);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gemm, gemmBackend, gemmNN, gemmNT, gemmScalar, gemmTN } from '../../src/core/tensor/matmul';
+import { gemm, gemmBackend, gemmNN, gemmNT, gemmScalar, gemmTN, relaxedMadd } from '../../src/core/tensor/matmul';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -47,6 +47,28 @@ test('the WebAssembly kernel is in use on Node', () => {
   assert.equal(gemmBackend(), process.env.GRADLENS_NO_WASM === '1' ? 'scalar' : 'wasm-simd');
 });
 
+test('relaxed SIMD is probed, not used: where the runtime has it the products keep the scalar path\'s bits', () => {
+  // Node 20 has relaxed SIMD only behind a flag (V8 11.3); newer runtimes have it by default.
+  const flagged = Number(process.versions.node.split('.')[0]) <= 20;
+  if (flagged) assert.equal(relaxedMadd(), 'absent');
+  const code = `
+    const m = require('./src/core/tensor/matmul');
+    const [M, N, K] = [37, 29, 300];
+    const A = Float64Array.from({ length: M * K }, (_, i) => Math.sin(i));
+    const B = Float64Array.from({ length: K * N }, (_, i) => Math.cos(i));
+    const x = new Float64Array(M * N), y = new Float64Array(M * N);
+    m.gemmNN(M, N, K, A, 0, B, 0, x, 0, false);
+    m.gemmScalar(M, N, K, A, 0, K, 1, B, 0, N, 1, y, 0, false);
+    const same = x.every((v, i) => Object.is(v, y[i]));
+    console.log(JSON.stringify({ relaxed: m.relaxedMadd(), backend: m.gemmBackend(), same }));`;
+  const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim()) as { relaxed: string; backend: string; same: boolean };
+  assert.notEqual(got.relaxed, 'absent');
+  assert.equal(got.backend, process.env.GRADLENS_NO_WASM === '1' ? 'scalar' : 'wasm-simd');
+  assert.equal(got.same, true);
+});
+
 test('wasm and scalar products are bit-identical, for every layout, edge size and offset', () => {
   const sizes: [number, number, number][] = [
     [4, 6, 90],
@@ -57,6 +79,8 @@ test('wasm and scalar products are bit-identical, for every layout, edge size an
     [9, 130, 1],
     [17, 11, 0],
     [128, 6, 40],
+    [70, 12, 300],
+    [40, 130, 9],
   ];
   let n = 0;
   for (const [M, N, K] of sizes) {

@@ -8,6 +8,7 @@ import type { OpDef } from '../../src/core/ops/op';
 import { ALL_OPS } from '../../src/core/ops/registry';
 import { logsumexp, maxReduce, mean, minReduce, sum } from '../../src/core/ops/reductions';
 import { lit, named } from '../../src/core/shapes/shape';
+import { gemmNT, gemmTN } from '../../src/core/tensor/matmul';
 import { Tensor } from '../../src/core/tensor/tensor';
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
 
@@ -124,6 +125,33 @@ test('matmul: all numpy rank combinations, forward and backward', () => {
   const mv = matmul.forward([a, v], {}, fixedContext()).value;
   assert.deepEqual([...mv.shape], [2]);
   assert.deepEqual(Array.from(mv.data), [-2, -2]);
+});
+
+test('matmul backward: setting a fresh gradient with its first product has the bits of adding it to +0', () => {
+  // Entries that cancel exactly, zeros and negative zeros: every product sum that could end on ±0.
+  const vals = (n: number, seed: number) => Float64Array.from({ length: n }, (_, i) => [0, -0, 1, -1, 2, -2, 0.5, 3][(i * 7 + seed) % 8]);
+  const bits = (v: Float64Array) => [...new BigUint64Array(v.buffer, v.byteOffset, v.length)];
+  // [M, K] @ [K, N] (one batch, on the WebAssembly kernel) and [M, K] @ [B, K, N] (dA sums the batches).
+  for (const [M, K, N, B] of [
+    [40, 36, 24, 1],
+    [3, 4, 5, 1],
+    [24, 20, 16, 3],
+  ]) {
+    const a = new Tensor([M, K], vals(M * K, 1));
+    const b = new Tensor(B === 1 ? [K, N] : [B, K, N], vals(B * K * N, 2));
+    const fwd = matmul.forward([a, b], {}, fixedContext());
+    const out = fwd.value;
+    const grad = new Tensor(out.shape, vals(out.size, 3));
+    const [da, db] = matmul.backward({ inputs: [a, b], out, grad, saved: fwd.saved, attrs: {}, needs: [true, true] }) as Tensor[];
+    const wantA = new Float64Array(M * K);
+    const wantB = new Float64Array(B * K * N);
+    for (let t = 0; t < B; t++) {
+      gemmNT(M, K, N, grad.data, t * M * N, b.data, t * K * N, wantA, 0, true);
+      gemmTN(K, N, M, a.data, 0, grad.data, t * M * N, wantB, t * K * N, true);
+    }
+    assert.deepEqual(bits(da.data), bits(wantA), `dA ${M}×${K}×${N}×${B}`);
+    assert.deepEqual(bits(db.data), bits(wantB), `dB ${M}×${K}×${N}×${B}`);
+  }
 });
 
 test('matmul shape errors name the operator, both shapes and the dimensions', () => {

@@ -4,6 +4,7 @@ import type { Attrs } from '../../src/core/ops/op';
 import { RECURRENT_OPS, rnn } from '../../src/core/ops/recurrent';
 import type { ShapeResult } from '../../src/core/shapes/broadcast';
 import { lit, named, type Shape } from '../../src/core/shapes/shape';
+import { gemmNN, gemmNT } from '../../src/core/tensor/matmul';
 import { norm, Tensor } from '../../src/core/tensor/tensor';
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
 
@@ -187,6 +188,59 @@ test('rnn forward matches the recurrence written out', () => {
     assert.deepEqual([...got.shape], [t, n, h]);
     for (let i = 0; i < got.size; i++) assert.ok(Math.abs(got.data[i] - want.data[i]) < 1e-12);
   }
+});
+
+test('rnn forward has the bits of one product per step (all steps\' input products run as one)', () => {
+  // Sizes on both sides of the WebAssembly kernel's threshold.
+  for (const [t, n, d, h] of [
+    [6, 8, 32, 64],
+    [3, 2, 3, 5],
+    [4, 5, 70, 9],
+  ]) {
+    const inputs = rnnInputs(t, n, d, h, 7 + d);
+    const [x, h0, Wx, Wh, b] = inputs;
+    const got = rnn.forward(inputs, NO_ATTRS, fixedContext()).value.data;
+    const want = new Float64Array(t * n * h);
+    for (let s = 0; s < t; s++) {
+      const o = s * n * h;
+      gemmNN(n, h, d, x.data, s * n * d, Wx.data, 0, want, o, false);
+      gemmNN(n, h, h, s === 0 ? h0.data : want, s === 0 ? 0 : o - n * h, Wh.data, 0, want, o, true);
+      for (let k = 0; k < n * h; k++) want[o + k] = Math.tanh(want[o + k] + b.data[k % h]);
+    }
+    assert.deepEqual(new BigUint64Array(got.buffer, got.byteOffset, got.length), new BigUint64Array(want.buffer), `${t}×${n}×${d}×${h}`);
+  }
+});
+
+test('rnn backward has the bits of one dx product per step (all steps\' dx run as one)', () => {
+  const [t, n, d, h] = [5, 8, 32, 64];
+  const inputs = rnnInputs(t, n, d, h, 99);
+  const Wx = inputs[2];
+  const fwd = rnn.forward(inputs, NO_ATTRS, fixedContext());
+  const out = fwd.value;
+  const grad = randomTensor([t, n, h], testRng(5));
+  const all = rnn.backward({ inputs, out, grad, saved: fwd.saved, attrs: NO_ATTRS, needs: [true, true, true, true, true] });
+  const noDx = rnn.backward({ inputs, out, grad, saved: fwd.saved, attrs: NO_ATTRS, needs: [false, true, true, true, true] });
+  const bits = (v: Float64Array) => [...new BigUint64Array(v.buffer, v.byteOffset, v.length)];
+  // The other gradients do not depend on whether dx is asked for.
+  for (let k = 1; k < 5; k++) assert.deepEqual(bits((noDx[k] as Tensor).data), bits((all[k] as Tensor).data), `input ${k}`);
+  assert.equal(noDx[0], null);
+  // dx_t = da_t · Wxᵀ as one product per step, with da_t (the gradient at the tanh inputs) from the
+  // recurrence written out.
+  const hs = out.data;
+  const da = new Float64Array(t * n * h);
+  const dhNext = new Float64Array(n * h);
+  const Wh = inputs[3];
+  for (let s = t - 1; s >= 0; s--) {
+    const o = s * n * h;
+    for (let k = 0; k < n * h; k++) {
+      const dh = grad.data[o + k] + dhNext[k];
+      da[o + k] = dh * (1 - hs[o + k] * hs[o + k]);
+    }
+    gemmNT(n, h, h, da, o, Wh.data, 0, dhNext, 0, false);
+  }
+  const want = new Float64Array(t * n * d);
+  for (let s = 0; s < t; s++) gemmNT(n, d, h, da, s * n * h, Wx.data, 0, want, s * n * d, false);
+  assert.deepEqual(bits((all[0] as Tensor).data), bits(want));
 });
 
 test('rnn gradients (BPTT) match finite differences for all five inputs', () => {

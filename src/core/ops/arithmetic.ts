@@ -209,6 +209,16 @@ function forEachBatch(plan: MatmulPlan, f: (aOff: number, bOff: number, outIndex
   }
 }
 
+/** For matmul's backward: whether a product into the block at `off` adds to it (all but the first). */
+function addsAfterFirst(): (off: number) => boolean {
+  const seen = new Set<number>();
+  return (off) => {
+    if (seen.has(off)) return true;
+    seen.add(off);
+    return false;
+  };
+}
+
 /** a is [..., M, K] with batch dimensions and b a plain [K, N]: the batches stack as rows. */
 function stacksRows(a: Tensor, b: Tensor): boolean {
   return a.rank >= 3 && b.rank === 2;
@@ -284,16 +294,21 @@ export const matmul: OpDef = {
     const mn = p.M * p.N;
     const da = needs[0] ? new Tensor(a.shape) : null;
     const db = needs[1] ? new Tensor(b.shape) : null;
+    // The first product into a block of a fresh (+0) gradient sets it instead of adding to it: the
+    // same bits, since a sum that starts from +0 is never −0 and so +0 + sum = sum; and it spares
+    // reading the zeros (a plain 2-D product has one batch: both gradients are set).
+    const addsA = addsAfterFirst();
+    const addsB = addsAfterFirst();
     if (da && stacksRows(a, b)) {
       // dA's rows each belong to one batch: one product. dB sums over batches, kept in batch order.
       gemmNT(a.size / p.K, p.K, p.N, grad.data, 0, b.data, 0, da.data, 0, false);
-      if (db) forEachBatch(p, (aOff, bOff, t) => gemmTN(p.K, p.N, p.M, a.data, aOff, grad.data, t * mn, db.data, bOff, true));
+      if (db) forEachBatch(p, (aOff, bOff, t) => gemmTN(p.K, p.N, p.M, a.data, aOff, grad.data, t * mn, db.data, bOff, addsB(bOff)));
       return [da, db];
     }
     forEachBatch(p, (aOff, bOff, t) => {
       // dA[M,K] += G[M,N] · B[K,N]ᵀ ;  dB[K,N] += A[M,K]ᵀ · G[M,N]
-      if (da) gemmNT(p.M, p.K, p.N, grad.data, t * mn, b.data, bOff, da.data, aOff, true);
-      if (db) gemmTN(p.K, p.N, p.M, a.data, aOff, grad.data, t * mn, db.data, bOff, true);
+      if (da) gemmNT(p.M, p.K, p.N, grad.data, t * mn, b.data, bOff, da.data, aOff, addsA(aOff));
+      if (db) gemmTN(p.K, p.N, p.M, a.data, aOff, grad.data, t * mn, db.data, bOff, addsB(bOff));
     });
     return [da, db];
   },

@@ -146,8 +146,9 @@ export const lstm: OpDef = {
       norms[t] = Math.sqrt(sq);
       const prev = t === 0 ? h0.data : out.data;
       const prevOff = t === 0 ? 0 : (t - 1) * NH;
-      if (dWx) gemmTN(D, G, N, x.data, t * N * D, da, 0, dWx.data, 0, true);
-      if (dWh) gemmTN(H, G, N, prev, prevOff, da, 0, dWh.data, 0, true);
+      // The last step's product sets the weights' gradients (the same bits as adding it to +0).
+      if (dWx) gemmTN(D, G, N, x.data, t * N * D, da, 0, dWx.data, 0, t < T - 1);
+      if (dWh) gemmTN(H, G, N, prev, prevOff, da, 0, dWh.data, 0, t < T - 1);
       if (db) for (let n = 0; n < N; n++) for (let k = 0; k < G; k++) db.data[k] += da[n * G + k];
       if (dx) gemmNT(N, D, G, da, 0, Wx.data, 0, dx.data, t * N * D, false);
       if (t > 0 || needs[1]) {

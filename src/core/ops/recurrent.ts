@@ -127,9 +127,11 @@ export const rnn: OpDef = {
     const NH = N * H;
     const out = new Tensor([T, N, H]);
     const hs = out.data;
+    // Every step's x_t @ Wx at once, as one [T·N, D] @ [D, H] product (the steps' rows stacked):
+    // each entry is the same sum in the same order as a product per step, so the same bits.
+    gemmNN(T * N, H, D, x.data, 0, Wx.data, 0, hs, 0, false);
     for (let t = 0; t < T; t++) {
       const o = t * NH;
-      gemmNN(N, H, D, x.data, t * N * D, Wx.data, 0, hs, o, false);
       if (t === 0) gemmNN(N, H, H, h0.data, 0, Wh.data, 0, hs, o, true);
       else gemmNN(N, H, H, hs, o - NH, Wh.data, 0, hs, o, true);
       for (let n = 0; n < N; n++) {
@@ -149,55 +151,62 @@ export const rnn: OpDef = {
     const dWx = needs[2] ? new Tensor(Wx.shape) : null;
     const dWh = needs[3] ? new Tensor(Wh.shape) : null;
     const db = needs[4] ? new Tensor([H]) : null;
-    const da = new Float64Array(NH); // gradient at the tanh input of step t
+    // The gradient at the tanh inputs: of every step when dx is asked for (dx is then one product
+    // after the loop, [T·N, H] @ Wxᵀ, with the bits of one per step), else of the current step.
+    const das = new Float64Array(dx ? T * NH : NH);
     const dhNext = new Float64Array(NH); // what flows from step t+1 back into h_t
     const norms = new Array<number>(T).fill(0);
     const carried = new Array<number>(T).fill(0);
     for (let t = T - 1; t >= 0; t--) {
       const o = t * NH;
+      const a0 = dx ? o : 0; // where step t's gradient at the tanh inputs is in das
       let sq = 0;
       for (let k = 0; k < NH; k++) {
         const dh = g[o + k] + dhNext[k];
         sq += dh * dh;
         const h = hs[o + k];
-        da[k] = dh * (1 - h * h);
+        das[a0 + k] = dh * (1 - h * h);
       }
       norms[t] = Math.sqrt(sq);
       const prev = t === 0 ? h0.data : hs;
       const prevOff = t === 0 ? 0 : o - NH;
-      // Shared weights: each step adds its contribution.
-      if (dWx) gemmTN(D, H, N, x.data, t * N * D, da, 0, dWx.data, 0, true);
-      if (dWh) gemmTN(H, H, N, prev, prevOff, da, 0, dWh.data, 0, true);
+      // Shared weights: each step adds its contribution; the last step's sets them (the same bits
+      // as adding it to +0: a sum from +0 is never −0).
+      if (dWx) gemmTN(D, H, N, x.data, t * N * D, das, a0, dWx.data, 0, t < T - 1);
+      if (dWh) gemmTN(H, H, N, prev, prevOff, das, a0, dWh.data, 0, t < T - 1);
       if (db) {
-        for (let n = 0; n < N; n++) for (let j = 0; j < H; j++) db.data[j] += da[n * H + j];
+        for (let n = 0; n < N; n++) for (let j = 0; j < H; j++) db.data[j] += das[a0 + n * H + j];
       }
-      if (dx) gemmNT(N, D, H, da, 0, Wx.data, 0, dx.data, t * N * D, false);
       // After step 0 this is dL/dh0; skip it only when nobody wants it.
       if (t > 0 || needs[1]) {
-        gemmNT(N, H, H, da, 0, Wh.data, 0, dhNext, 0, false);
+        gemmNT(N, H, H, das, a0, Wh.data, 0, dhNext, 0, false);
         carried[t] = norm2(dhNext);
       }
     }
+    if (dx) gemmNT(T * N, D, H, das, 0, Wx.data, 0, dx.data, 0, false);
     record?.('timestepGradNorms', norms);
     record?.('carriedGradNorms', carried);
     const dh0 = needs[1] ? new Tensor(h0.shape, dhNext) : null;
     return [dx, dh0, dWx, dWh, db];
   },
-  // Per step: two products and a tanh per unit; backward four products and the tanh' per unit.
+  // The input products of all steps as one; per step the recurrent product and a tanh per unit;
+  // backward four products and the tanh' per unit.
   cost: (shapes) => {
     const [T, N, D] = shapes[0];
     const H = shapes[3][0];
-    return T * (gemmCost(N, H, D) + gemmCost(N, H, H) + (COST.transcendental + COST.entry) * N * H);
+    return gemmCost(T * N, H, D) + T * (gemmCost(N, H, H) + (COST.transcendental + COST.entry) * N * H);
   },
   backwardCost: (shapes, _out, _attrs, needs) => {
     const [T, N, D] = shapes[0];
     const H = shapes[3][0];
-    // Every step: the gradient through tanh and back into the previous state; then what is asked for.
-    const asked = (needed(needs, 0) ? gemmCost(N, D, H) : 0) + (needed(needs, 2) ? gemmCost(D, H, N) : 0) + (needed(needs, 3) ? gemmCost(H, H, N) : 0) + (needed(needs, 4) ? COST.entry * N * H : 0);
-    return T * (gemmCost(N, H, H) + 3 * COST.entry * N * H + asked);
+    // dx as one product; every step: the gradient through tanh and back into the previous state,
+    // then the other gradients asked for.
+    const asked = (needed(needs, 2) ? gemmCost(D, H, N) : 0) + (needed(needs, 3) ? gemmCost(H, H, N) : 0) + (needed(needs, 4) ? COST.entry * N * H : 0);
+    return (needed(needs, 0) ? gemmCost(T * N, D, H) : 0) + T * (gemmCost(N, H, H) + 3 * COST.entry * N * H + asked);
   },
-  // The gradient at the tanh inputs and the one flowing back from the next step.
-  workspace: (shapes) => ({ scratch: 2 * shapes[0][1] * shapes[3][0] }),
+  // The gradient at the tanh inputs (of every step, when dx is asked for) and the one flowing back
+  // from the next step.
+  workspace: (shapes) => ({ scratch: (shapes[0][0] + 1) * shapes[0][1] * shapes[3][0] }),
 };
 
 export const RECURRENT_OPS: OpDef[] = [rnn];

@@ -8,6 +8,7 @@
 // then set to the sum (or to C + sum when accumulating) — so they give identical bits, whatever
 // the path, the tiling, or whether a caller recomputes one row or column on its own.
 import { GEMM_WASM_BASE64 } from './wasm/gemm.generated';
+import { RELAXED_WASM_BASE64 } from './wasm/relaxed.generated';
 
 /** C[M,N] (+)= A[M,K] · B[K,N] */
 export function gemmNN(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
@@ -115,7 +116,7 @@ export function gemmScalar(
 
 /** Tile of the micro-kernel (must match wasm/gemm.wat). */
 const MR = 4;
-const NR = 6;
+const NR = 4;
 const PAGE = 65536;
 /** Cache blocking: k steps per block, and row panels per block (256 × 256 float64 = 512 KB of A). */
 const KC = 256;
@@ -130,12 +131,15 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
 interface Kernel {
   tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
+  store(t: number, ldc: number, d: number, M: number, N: number, swap: number, acc: number): void;
+  peak(rounds: number): number;
   memory: WasmMemory;
   f64: Float64Array;
 }
@@ -151,17 +155,51 @@ function instantiate(): Kernel | null {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (!api) return null;
   try {
-    const bin = atob(GEMM_WASM_BASE64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const inst = new api.Instance(new api.Module(bytes), {});
+    const inst = new api.Instance(new api.Module(fromBase64(GEMM_WASM_BASE64)), {});
     const memory = inst.exports.memory as WasmMemory;
     const tiles = inst.exports.tiles as Kernel['tiles'];
-    return { tiles, memory, f64: new Float64Array(memory.buffer) };
+    const store = inst.exports.store as Kernel['store'];
+    const peak = inst.exports.peak as Kernel['peak'];
+    return { tiles, store, peak, memory, f64: new Float64Array(memory.buffer) };
   } catch {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
   }
+}
+
+function fromBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+let relaxed: RelaxedMadd | undefined;
+
+/** Whether this runtime has WebAssembly relaxed SIMD's f64x2.relaxed_madd, and how it rounds. */
+export type RelaxedMadd = 'absent' | 'fused' | 'unfused';
+
+/**
+ * Probes relaxed SIMD (once, when asked; wasm/relaxed.wat). Node 20 (V8 11.3) has it only under
+ * --experimental-wasm-relaxed-simd; V8 turned it on by default in 11.4 (Chrome 114), so VS Code's
+ * Electron extension host has it. The products do not use it: where it exists it fuses on any CPU
+ * with FMA, which changes the bits of every sum against the scalar path (JavaScript has no fused
+ * multiply-add) and against the same analysis on Node 20 — see the note in wasm/gemm.wat.
+ */
+export function relaxedMadd(): RelaxedMadd {
+  if (relaxed !== undefined) return relaxed;
+  relaxed = 'absent';
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const bytes = fromBase64(RELAXED_WASM_BASE64);
+  if (!api || !api.validate(bytes)) return relaxed;
+  try {
+    const madd = new api.Instance(new api.Module(bytes), {}).exports.madd as (a: number, b: number, c: number) => number;
+    // (1 + 2⁻³⁰)(1 − 2⁻³⁰) − 1 is −2⁻⁶⁰ exactly; a rounded product makes it 0.
+    relaxed = madd(1 + 2 ** -30, 1 - 2 ** -30, -1) === 0 ? 'unfused' : 'fused';
+  } catch {
+    relaxed = 'absent';
+  }
+  return relaxed;
 }
 
 /** Makes the kernel's memory at least `bytes` long; false if it cannot. */
@@ -200,7 +238,7 @@ function gemmWasm(
   cOff: number,
   accumulate: boolean,
 ): boolean {
-  // The kernel reads A with any strides but needs 6 consecutive columns of B side by side, so a B
+  // The kernel reads A with any strides but needs 4 consecutive columns of B side by side, so a B
   // with strided columns is packed. Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles; take the
   // orientation that packs less.
   const packDirect = bcs === 1 ? 0 : K * N;
@@ -214,14 +252,18 @@ function gemmWasm(
   const np = Math.ceil(n / NR);
   const ldc = np * NR;
   const packY = ycs !== 1;
-  // Layout (float64 offsets): X as stored, Y as stored or packed, the padded C tiles. Padded rows
-  // and columns read past each operand's extent: the slack keeps those reads inside the memory.
+  // Layout (float64 offsets): X as stored, Y as stored or packed, the padded C tiles, then C as
+  // M×N rows (when the tiles cannot be copied out as they are). Padded rows and columns read past
+  // each operand's extent: the slack keeps those reads inside the memory.
   const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
   const yExt = packY ? np * NR * K : (K - 1) * yrs + n;
   const x0 = 0;
   const y0 = align(x0 + xExt + (MR - 1) * xrs);
   const c0 = align(y0 + yExt + NR);
-  const end = c0 + mp * MR * ldc;
+  // The tiles are C itself when they are not transposed, not added to C and have no padded columns.
+  const direct = !swap && !accumulate && ldc === N;
+  const d0 = align(c0 + mp * MR * ldc);
+  const end = direct ? d0 : d0 + M * N;
   if (!reserve(k, end * 8)) return false;
   const f = k.f64;
   f.set(X.subarray(xOff, xOff + xExt), x0);
@@ -239,36 +281,19 @@ function gemmWasm(
       k.tiles((x0 + p0 * MR * xrs + k0 * xcs) * 8, xrs * 8, xcs * 8, (y0 + k0 * yk) * 8, bps, brsBytes, (c0 + p0 * MR * ldc) * 8, ldc, kc, mpb, 0, mpb * np, k0 > 0 ? 1 : 0);
     }
   }
-  if (!swap) {
-    for (let i = 0; i < M; i++) {
-      const ci = cOff + i * N;
-      const ti = c0 + i * ldc;
-      if (accumulate) for (let j = 0; j < N; j++) C[ci + j] += f[ti + j];
-      // Long rows as block copies: an element loop reading the wasm memory is several times slower
-      // (short ones would pay more for the view than they save).
-      else if (N >= 64) C.set(f.subarray(ti, ti + N), ci);
-      else for (let j = 0; j < N; j++) C[ci + j] = f[ti + j];
-    }
-  } else {
-    // The tiles hold Cᵀ: entry (i, j) of C is at row j, column i. Copied in 32×32 blocks so that
-    // neither side walks a long stride.
-    for (let i0 = 0; i0 < M; i0 += 32) {
-      const i1 = Math.min(M, i0 + 32);
-      for (let j0 = 0; j0 < N; j0 += 32) {
-        const j1 = Math.min(N, j0 + 32);
-        for (let i = i0; i < i1; i++) {
-          const ci = cOff + i * N;
-          const ti = c0 + i;
-          if (accumulate) for (let j = j0; j < j1; j++) C[ci + j] += f[ti + j * ldc];
-          else for (let j = j0; j < j1; j++) C[ci + j] = f[ti + j * ldc];
-        }
-      }
-    }
+  if (direct) {
+    C.set(f.subarray(c0, c0 + M * N), cOff);
+    return true;
   }
+  // Block copies in and out of the wasm memory, and the entries (transposed, added to C) in wasm:
+  // an element loop in JavaScript over the shared memory cost up to half of a small product.
+  if (accumulate) f.set(C.subarray(cOff, cOff + M * N), d0);
+  k.store(c0 * 8, ldc, d0 * 8, M, N, swap ? 1 : 0, accumulate ? 1 : 0);
+  C.set(f.subarray(d0, d0 + M * N), cOff);
   return true;
 }
 
-/** Packs Y(k, j) (strided columns) as panels of 6 columns: for each k, Y(k, 6q..6q+5); 0 past n. */
+/** Packs Y(k, j) (strided columns) as panels of 4 columns: for each k, Y(k, 4q..4q+3); 0 past n. */
 function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: number, ycs: number, f: Float64Array, at: number): void {
   let d = at;
   for (let j0 = 0; j0 < n; j0 += NR) {
@@ -278,8 +303,6 @@ function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: n
         f[d + 1] = Y[o + ycs];
         f[d + 2] = Y[o + 2 * ycs];
         f[d + 3] = Y[o + 3 * ycs];
-        f[d + 4] = Y[o + 4 * ycs];
-        f[d + 5] = Y[o + 5 * ycs];
       }
     } else {
       for (let kk = 0; kk < K; kk++) {
@@ -287,6 +310,17 @@ function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: n
       }
     }
   }
+}
+
+/**
+ * For the benchmark: runs the kernel's arithmetic with no memory traffic (wasm/gemm.wat's "peak")
+ * and returns its flops, 32 a round; null without the kernel.
+ */
+export function gemmPeak(rounds: number): number | null {
+  const k = kernel();
+  if (!k) return null;
+  k.peak(rounds);
+  return 32 * rounds;
 }
 
 /** Whether products run on the WebAssembly kernel here (for the benchmark's machine notes). */

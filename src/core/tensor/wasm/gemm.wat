@@ -1,10 +1,10 @@
 ;; GEMM micro-kernel for GradLens: float64, WebAssembly SIMD (f64x2), compiled by scripts/build-wasm.mjs.
 ;;
-;; Computes C tiles of 4 rows x 6 columns: C(i, j) = sum over k of A(i, k) * B(k, j), where
+;; Computes C tiles of 4 rows x 4 columns: C(i, j) = sum over k of A(i, k) * B(k, j), where
 ;;   A(i, k) is at a + i*ars + k*acs       (any strides: row-major A, or a transposed one)
-;;   B(k, j) is at b + (j/6)*bps + k*brs + (j%6)*8   (6 consecutive columns are contiguous:
-;;     row-major B has bps = 48, brs = 8N; a panel-packed B has bps = 48K, brs = 48)
-;; (all strides in bytes) and C is stored row-major at pc with ldc columns (ldc >= 6 * panels).
+;;   B(k, j) is at b + (j/4)*bps + k*brs + (j%4)*8   (4 consecutive columns are contiguous:
+;;     row-major B has bps = 32, brs = 8N; a panel-packed B has bps = 32K, brs = 32)
+;; (all strides in bytes) and C is stored row-major at pc with ldc columns (ldc >= 4 * panels).
 ;; With $load = 1 the accumulators start from the stored C tile instead of +0, so a long k range can
 ;; run in blocks (for the cache) and still add its products to each entry in ascending k.
 ;; Rows past M and columns past N compute garbage that the caller drops; it keeps the reads in
@@ -13,7 +13,20 @@
 ;; Every C entry is accumulated by one accumulator lane in ascending k from +0, with a separate
 ;; multiply and add (no fused multiply-add): exactly the order of the scalar JavaScript kernel, so
 ;; both give the same bits, whatever the tiling or the number of tiles a call covers.
-;; 12 accumulators + 3 B vectors + 1 broadcast A value = 16 vector registers (x64 has 16 xmm).
+;;
+;; Registers: 8 accumulators + 2 B vectors + 1 broadcast A value + the product of each mul before
+;; its add = 12 of x64's 16 xmm registers (V8 keeps one as scratch). The former 4 x 6 tile needed
+;; 17 and spilled in the inner loop: 4 x 4 runs 1.5-2x faster on the reference shapes (64x3072 @
+;; 3072x100, 3072x64 @ 64x100, 32x64 @ 64x64, 512^2; paired runs in one process).
+;;
+;; Relaxed SIMD is not used. f64x2.relaxed_madd in place of each mul+add ran this 4 x 4 kernel
+;; 1.15-1.45x faster (Node 20 with --experimental-wasm-relaxed-simd, AMD EPYC, paired runs on a
+;; loaded machine), but V8 fuses it on every CPU with FMA: one rounding instead of two changes the
+;; bits of every sum, against the scalar path (JavaScript has no fused multiply-add, so a row a
+;; gradient check recomputes on its own would differ from the full product) and against the same
+;; file analysed on Node 20, which has no relaxed SIMD without that flag (the CLI, code-server)
+;; while VS Code's Electron host has it (V8 >= 11.4). matmul.ts' relaxedMadd() reports what the
+;; runtime has. Using it needs every product on the kernel (no scalar path) and per-runtime bits.
 (module
   ;; Shared, so that growing it never detaches an ArrayBuffer: one detached buffer makes V8 drop a
   ;; fast path of every typed array in the process (about 12% slower elementwise code after the
@@ -26,13 +39,11 @@
     (param $a i32) (param $ars i32) (param $acs i32)
     (param $b i32) (param $bps i32) (param $brs i32)
     (param $pc i32) (param $ldc i32) (param $K i32) (param $mp i32) (param $t0 i32) (param $t1 i32) (param $load i32)
-    (local $t i32) (local $p i32) (local $q i32) (local $k i32) (local $c i32)
-    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $bk i32)
-    (local $av v128) (local $b0 v128) (local $b1 v128) (local $b2 v128)
-    (local $c00 v128) (local $c01 v128) (local $c02 v128)
-    (local $c10 v128) (local $c11 v128) (local $c12 v128)
-    (local $c20 v128) (local $c21 v128) (local $c22 v128)
-    (local $c30 v128) (local $c31 v128) (local $c32 v128)
+    (local $t i32) (local $p i32) (local $q i32) (local $k i32) (local $c i32) (local $bk i32) (local $cr i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $c0_0 v128) (local $c0_1 v128) (local $c1_0 v128) (local $c1_1 v128)
+    (local $c2_0 v128) (local $c2_1 v128) (local $c3_0 v128) (local $c3_1 v128)
     (local.set $t (local.get $t0))
     (block $done (loop $tiles
       (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
@@ -44,42 +55,49 @@
       (local.set $a3 (i32.add (local.get $a2) (local.get $ars)))
       (local.set $bk (i32.add (local.get $b) (i32.mul (local.get $q) (local.get $bps))))
       (local.set $c (i32.add (local.get $pc)
-        (i32.shl (i32.add (i32.mul (i32.mul (local.get $p) (i32.const 4)) (local.get $ldc)) (i32.mul (local.get $q) (i32.const 6))) (i32.const 3))))
+        (i32.shl (i32.add (i32.mul (i32.mul (local.get $p) (i32.const 4)) (local.get $ldc)) (i32.mul (local.get $q) (i32.const 4))) (i32.const 3))))
       (if (local.get $load)
         (then
-          (local.set $c00 (v128.load offset=0 (local.get $c))) (local.set $c01 (v128.load offset=16 (local.get $c))) (local.set $c02 (v128.load offset=32 (local.get $c)))
-          (local.set $c10 (v128.load offset=0 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 8))))) (local.set $c11 (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 8))))) (local.set $c12 (v128.load offset=32 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 8)))))
-          (local.set $c20 (v128.load offset=0 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 16))))) (local.set $c21 (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 16))))) (local.set $c22 (v128.load offset=32 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 16)))))
-          (local.set $c30 (v128.load offset=0 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 24))))) (local.set $c31 (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 24))))) (local.set $c32 (v128.load offset=32 (i32.add (local.get $c) (i32.mul (local.get $ldc) (i32.const 24)))))
+          (local.set $cr (local.get $c))
+          (local.set $c0_0 (v128.load offset=0 (local.get $cr)))
+          (local.set $c0_1 (v128.load offset=16 (local.get $cr)))
+          (local.set $cr (i32.add (local.get $cr) (i32.shl (local.get $ldc) (i32.const 3))))
+          (local.set $c1_0 (v128.load offset=0 (local.get $cr)))
+          (local.set $c1_1 (v128.load offset=16 (local.get $cr)))
+          (local.set $cr (i32.add (local.get $cr) (i32.shl (local.get $ldc) (i32.const 3))))
+          (local.set $c2_0 (v128.load offset=0 (local.get $cr)))
+          (local.set $c2_1 (v128.load offset=16 (local.get $cr)))
+          (local.set $cr (i32.add (local.get $cr) (i32.shl (local.get $ldc) (i32.const 3))))
+          (local.set $c3_0 (v128.load offset=0 (local.get $cr)))
+          (local.set $c3_1 (v128.load offset=16 (local.get $cr)))
         )
         (else
-          (local.set $c00 (v128.const f64x2 0 0)) (local.set $c01 (v128.const f64x2 0 0)) (local.set $c02 (v128.const f64x2 0 0))
-          (local.set $c10 (v128.const f64x2 0 0)) (local.set $c11 (v128.const f64x2 0 0)) (local.set $c12 (v128.const f64x2 0 0))
-          (local.set $c20 (v128.const f64x2 0 0)) (local.set $c21 (v128.const f64x2 0 0)) (local.set $c22 (v128.const f64x2 0 0))
-          (local.set $c30 (v128.const f64x2 0 0)) (local.set $c31 (v128.const f64x2 0 0)) (local.set $c32 (v128.const f64x2 0 0))
+          (local.set $c0_0 (v128.const f64x2 0 0))
+          (local.set $c0_1 (v128.const f64x2 0 0))
+          (local.set $c1_0 (v128.const f64x2 0 0))
+          (local.set $c1_1 (v128.const f64x2 0 0))
+          (local.set $c2_0 (v128.const f64x2 0 0))
+          (local.set $c2_1 (v128.const f64x2 0 0))
+          (local.set $c3_0 (v128.const f64x2 0 0))
+          (local.set $c3_1 (v128.const f64x2 0 0))
         ))
       (local.set $k (local.get $K))
       (block $kdone (loop $ks
         (br_if $kdone (i32.eqz (local.get $k)))
         (local.set $b0 (v128.load offset=0 (local.get $bk)))
         (local.set $b1 (v128.load offset=16 (local.get $bk)))
-        (local.set $b2 (v128.load offset=32 (local.get $bk)))
         (local.set $av (v128.load64_splat (local.get $a0)))
-        (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $av) (local.get $b0))))
-        (local.set $c01 (f64x2.add (local.get $c01) (f64x2.mul (local.get $av) (local.get $b1))))
-        (local.set $c02 (f64x2.add (local.get $c02) (f64x2.mul (local.get $av) (local.get $b2))))
+        (local.set $c0_0 (f64x2.add (local.get $c0_0) (f64x2.mul (local.get $av) (local.get $b0))))
+        (local.set $c0_1 (f64x2.add (local.get $c0_1) (f64x2.mul (local.get $av) (local.get $b1))))
         (local.set $av (v128.load64_splat (local.get $a1)))
-        (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $av) (local.get $b0))))
-        (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $av) (local.get $b1))))
-        (local.set $c12 (f64x2.add (local.get $c12) (f64x2.mul (local.get $av) (local.get $b2))))
+        (local.set $c1_0 (f64x2.add (local.get $c1_0) (f64x2.mul (local.get $av) (local.get $b0))))
+        (local.set $c1_1 (f64x2.add (local.get $c1_1) (f64x2.mul (local.get $av) (local.get $b1))))
         (local.set $av (v128.load64_splat (local.get $a2)))
-        (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $av) (local.get $b0))))
-        (local.set $c21 (f64x2.add (local.get $c21) (f64x2.mul (local.get $av) (local.get $b1))))
-        (local.set $c22 (f64x2.add (local.get $c22) (f64x2.mul (local.get $av) (local.get $b2))))
+        (local.set $c2_0 (f64x2.add (local.get $c2_0) (f64x2.mul (local.get $av) (local.get $b0))))
+        (local.set $c2_1 (f64x2.add (local.get $c2_1) (f64x2.mul (local.get $av) (local.get $b1))))
         (local.set $av (v128.load64_splat (local.get $a3)))
-        (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $av) (local.get $b0))))
-        (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $av) (local.get $b1))))
-        (local.set $c32 (f64x2.add (local.get $c32) (f64x2.mul (local.get $av) (local.get $b2))))
+        (local.set $c3_0 (f64x2.add (local.get $c3_0) (f64x2.mul (local.get $av) (local.get $b0))))
+        (local.set $c3_1 (f64x2.add (local.get $c3_1) (f64x2.mul (local.get $av) (local.get $b1))))
         (local.set $a0 (i32.add (local.get $a0) (local.get $acs)))
         (local.set $a1 (i32.add (local.get $a1) (local.get $acs)))
         (local.set $a2 (i32.add (local.get $a2) (local.get $acs)))
@@ -87,14 +105,108 @@
         (local.set $bk (i32.add (local.get $bk) (local.get $brs)))
         (local.set $k (i32.sub (local.get $k) (i32.const 1)))
         (br $ks)))
-      (v128.store offset=0 (local.get $c) (local.get $c00)) (v128.store offset=16 (local.get $c) (local.get $c01)) (v128.store offset=32 (local.get $c) (local.get $c02))
+      (v128.store offset=0 (local.get $c) (local.get $c0_0))
+      (v128.store offset=16 (local.get $c) (local.get $c0_1))
       (local.set $c (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 3))))
-      (v128.store offset=0 (local.get $c) (local.get $c10)) (v128.store offset=16 (local.get $c) (local.get $c11)) (v128.store offset=32 (local.get $c) (local.get $c12))
+      (v128.store offset=0 (local.get $c) (local.get $c1_0))
+      (v128.store offset=16 (local.get $c) (local.get $c1_1))
       (local.set $c (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 3))))
-      (v128.store offset=0 (local.get $c) (local.get $c20)) (v128.store offset=16 (local.get $c) (local.get $c21)) (v128.store offset=32 (local.get $c) (local.get $c22))
+      (v128.store offset=0 (local.get $c) (local.get $c2_0))
+      (v128.store offset=16 (local.get $c) (local.get $c2_1))
       (local.set $c (i32.add (local.get $c) (i32.shl (local.get $ldc) (i32.const 3))))
-      (v128.store offset=0 (local.get $c) (local.get $c30)) (v128.store offset=16 (local.get $c) (local.get $c31)) (v128.store offset=32 (local.get $c) (local.get $c32))
+      (v128.store offset=0 (local.get $c) (local.get $c3_0))
+      (v128.store offset=16 (local.get $c) (local.get $c3_1))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tiles)))
+  )
+
+  ;; Writes the result from the padded tiles (at $t, $ldc columns) to a dense row-major M x N block at
+  ;; $d: D(i, j) = T(i, j), or T(j, i) with $swap = 1 (the tiles hold the transposed product); with
+  ;; $acc = 1 it adds instead, D(i, j) + T: the same single addition per entry as a scalar
+  ;; `C[i, j] += sum` (the caller copies C in first and out after). Byte addresses, element counts.
+  ;; In wasm because an element loop over the shared memory in JavaScript is several times slower.
+  (func (export "store")
+    (param $t i32) (param $ldc i32) (param $d i32) (param $M i32) (param $N i32) (param $swap i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $i0 i32) (local $i1 i32) (local $s i32) (local $o i32) (local $n2 i32)
+    (if (i32.eqz (local.get $swap))
+      (then
+        (local.set $n2 (i32.and (local.get $N) (i32.const -2)))
+        (local.set $i (i32.const 0))
+        (block $rdone (loop $rows
+          (br_if $rdone (i32.ge_u (local.get $i) (local.get $M)))
+          (local.set $s (i32.add (local.get $t) (i32.shl (i32.mul (local.get $i) (local.get $ldc)) (i32.const 3))))
+          (local.set $o (i32.add (local.get $d) (i32.shl (i32.mul (local.get $i) (local.get $N)) (i32.const 3))))
+          (local.set $j (i32.const 0))
+          (block $vdone (loop $vec
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $n2)))
+            (if (local.get $acc)
+              (then (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (v128.load (local.get $s)))))
+              (else (v128.store (local.get $o) (v128.load (local.get $s)))))
+            (local.set $s (i32.add (local.get $s) (i32.const 16)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $vec)))
+          (if (i32.lt_u (local.get $j) (local.get $N))
+            (then
+              (if (local.get $acc)
+                (then (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (local.get $s)))))
+                (else (f64.store (local.get $o) (f64.load (local.get $s)))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $rows))))
+      (else
+        ;; Blocks of 16 rows of D: each column j of the block reads 16 consecutive entries of row j
+        ;; of the tiles and writes one entry in each of 16 rows of D.
+        (local.set $i0 (i32.const 0))
+        (block $bdone (loop $blocks
+          (br_if $bdone (i32.ge_u (local.get $i0) (local.get $M)))
+          (local.set $i1 (select (i32.add (local.get $i0) (i32.const 16)) (local.get $M)
+            (i32.lt_u (i32.add (local.get $i0) (i32.const 16)) (local.get $M))))
+          (local.set $j (i32.const 0))
+          (block $cdone (loop $cols
+            (br_if $cdone (i32.ge_u (local.get $j) (local.get $N)))
+            (local.set $s (i32.add (local.get $t) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $ldc)) (local.get $i0)) (i32.const 3))))
+            (local.set $o (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $N)) (local.get $j)) (i32.const 3))))
+            (local.set $i (local.get $i0))
+            (block $idone (loop $is
+              (br_if $idone (i32.ge_u (local.get $i) (local.get $i1)))
+              (if (local.get $acc)
+                (then (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (local.get $s)))))
+                (else (f64.store (local.get $o) (f64.load (local.get $s)))))
+              (local.set $s (i32.add (local.get $s) (i32.const 8)))
+              (local.set $o (i32.add (local.get $o) (i32.shl (local.get $N) (i32.const 3))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $is)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols)))
+          (local.set $i0 (local.get $i1))
+          (br $blocks)))))
+  )
+
+  ;; The ceiling of the kernel's arithmetic, for the bench (gemmPeak in matmul.ts): n rounds of the
+  ;; inner loop's 8 multiply-adds (f64x2.mul then f64x2.add into 8 accumulators, as in "tiles")
+  ;; with no memory traffic: 32 flops a round. Returns a lane of the sum so nothing is dead code.
+  (func (export "peak") (param $n i32) (result f64)
+    (local $a v128) (local $b0 v128) (local $b1 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local.set $a (v128.const f64x2 0.5 0.5))
+    (local.set $b0 (v128.const f64x2 1e-10 2e-10))
+    (local.set $b1 (v128.const f64x2 3e-10 4e-10))
+    (block $done (loop $rounds
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $c0 (f64x2.add (local.get $c0) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c1 (f64x2.add (local.get $c1) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c2 (f64x2.add (local.get $c2) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c3 (f64x2.add (local.get $c3) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c4 (f64x2.add (local.get $c4) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c5 (f64x2.add (local.get $c5) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c6 (f64x2.add (local.get $c6) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c7 (f64x2.add (local.get $c7) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $rounds)))
+    (f64x2.extract_lane 0
+      (f64x2.add
+        (f64x2.add (f64x2.add (local.get $c0) (local.get $c1)) (f64x2.add (local.get $c2) (local.get $c3)))
+        (f64x2.add (f64x2.add (local.get $c4) (local.get $c5)) (f64x2.add (local.get $c6) (local.get $c7)))))
   )
 )
