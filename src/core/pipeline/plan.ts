@@ -27,12 +27,17 @@ export function elementsOf(sizes: readonly number[]): number {
   return sizes.reduce((a, b) => a * b, 1);
 }
 
+/** What sets the element limit and how far it goes, as the `too-large` messages say it. */
+export function maxElementsSource(options: AnalyzeOptions): string {
+  return options.maxElementsSource ?? `gradlens.maxElements, --max-elements; at most ${limitText(NUMBER_SETTINGS.maxElements.maximum)}`;
+}
+
 /** One declaration alone against the element limit (before its recipe is even made). */
 export function withinElementLimit(s: TensorDecl, sizes: number[], options: AnalyzeOptions, sink: DiagnosticSink): boolean {
   const limit = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const n = elementsOf(sizes);
   if (n <= limit) return true;
-  sink.error('too-large', `\`${s.name}\` would hold ${sizes.join('×')} = ${limitText(n)} elements, over the limit of ${limitText(limit)}; lower the dimension sizes (dims or --dim)`, s.nameSpan);
+  sink.error('too-large', `\`${s.name}\` would hold ${sizes.join('×')} = ${limitText(n)} elements, over the limit of ${limitText(limit)} (${maxElementsSource(options)}); lower the dimension sizes (dims or --dim)`, s.nameSpan);
   return false;
 }
 
@@ -125,7 +130,7 @@ export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticS
     sink.error(
       'too-large',
       `running this file needs about ${limitText(Math.ceil(elements))} float64 elements (values ${limitText(values)}, gradients ${limitText(grads)}, kept for the backward pass ${limitText(Math.ceil(saved))}, ` +
-        `working memory ${limitText(Math.ceil(scratch))}), over the limit of ${limitText(maxElements)} (gradlens.maxElements, --max-elements); ` +
+        `working memory ${limitText(Math.ceil(scratch))}), over the limit of ${limitText(maxElements)} (${maxElementsSource(options)}); ` +
         `the most is held here: this ${describe(t.node)} (${limitText(Math.ceil(t.elements))}). Lower the dimension sizes.`,
       t.node.span,
     );
