@@ -23,6 +23,14 @@ export const DEFAULT_MAX_FLOPS: number = CORE_DEFAULTS.maxFlops;
  */
 const BATCHED_CHECK_ELEMENTS = 2 * (1 << 22);
 
+/**
+ * Copies of the forward values (and what they keep for backward) a gradient check holds beside the
+ * run's own, measured (test/unit/memory-guard.test.ts, the lstm example scaled up, where the saved
+ * gates dominate): the evaluation under way and up to two earlier ones not yet swept by V8 (x+h
+ * and x−h). It was 1.5, and the checks held twice what the plan had counted.
+ */
+export const REGION_COPIES = 3;
+
 export function elementsOf(sizes: readonly number[]): number {
   return sizes.reduce((a, b) => a * b, 1);
 }
@@ -146,13 +154,15 @@ export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticS
     );
     return null;
   }
-  // While a check re-runs its region, the old values stay: at most a second copy of the forward
-  // values and what they keep, the perturbed tensor's copy, their kink sides, and a batch.
+  // While a check re-runs its region, the run's values stay; beside them the current evaluation's
+  // copy of the forward values and what they keep, and earlier evaluations' copies, which V8 frees
+  // lazily (their buffers still count as held while the next evaluations run), the perturbed
+  // tensor's copy, the kink sides, and a batch.
   // Fast mode (checks/fastCheck.ts) adds a direction and a perturbed copy of the largest tensor.
   const gc = typeof options.gradcheck === 'object' ? options.gradcheck : {};
   const fast = gc.fast ?? DEFAULT_GRADCHECK_OPTIONS.fast;
   const projections = fast === 'on' || (fast === 'auto' && maxLeaf > (gc.fullLimit ?? DEFAULT_GRADCHECK_OPTIONS.fullLimit)) ? 2 * maxLeaf : 0;
-  const fixed = forwardValues * 1.5 + maxLeaf + projections;
+  const fixed = forwardValues * REGION_COPIES + maxLeaf + projections;
   const batchElements = Math.max(0, Math.min(BATCHED_CHECK_ELEMENTS, maxElements - elements - fixed));
   return { elements, checkElements: fixed + batchElements, operations, checksFit: elements + fixed <= maxElements, batchElements };
 }
