@@ -193,7 +193,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     installVsix(vsix, dataDir);
     installVsix(packProbe(tmp), dataDir);
     // The default settings first: the values at the line ends, no value lenses.
-    server = await startCodeServer({ dataDir, port: await freePort(), settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS } });
+    server = await startCodeServer({ dataDir, port: await freePort(), auth: 'none' /* a throwaway bench server */, settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS } });
     process.env.GRADLENS_E2E_TMP = tmp;
     process.env.GRADLENS_E2E_URL = server.url;
     wb = await Workbench.open('bench-edit-latency');

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { codeServerLaunch, writeConfigFile, type CodeServerAuth } from './codeServerLaunch';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const TOOLS_DIR = process.env.GRADLENS_TOOLS_DIR ?? join(ROOT, '.tools');
@@ -81,6 +82,8 @@ export interface CodeServerOptions {
   inheritOutput?: boolean;
   /** Keep workspace trust on (a folder opens in Restricted Mode until trusted). */
   workspaceTrust?: boolean;
+  /** A password (`npm start`), or 'none' for a test driver's throwaway server: see codeServerLaunch.ts. */
+  auth: CodeServerAuth;
 }
 
 export interface CodeServer {
@@ -118,27 +121,26 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   if (o.settings) writeUserSettings(userDataDir, o.settings);
   const logFile = join(o.dataDir, 'code-server.log');
   const configFile = join(o.dataDir, 'config.yaml');
-  // Its own config file: code-server would otherwise write ~/.config/code-server/config.yaml.
-  writeFileSync(configFile, 'auth: none\n');
-  const args = [
-    CODE_SERVER_ENTRY,
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${o.port}`,
-    '--disable-telemetry',
-    '--disable-update-check',
-    ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']),
-    '--disable-getting-started-override',
-    '--ignore-last-opened',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
-  ];
+  const launch = codeServerLaunch({
+    entry: CODE_SERVER_ENTRY,
+    configFile,
+    userDataDir,
+    extensionsDir,
+    port: o.port,
+    auth: o.auth,
+    workspaceTrust: o.workspaceTrust ?? false,
+    env: { ...process.env, ...o.env },
+  });
+  // Its own config file (code-server would otherwise write ~/.config/code-server/config.yaml),
+  // readable by this user only: it may hold the password.
+  writeConfigFile(configFile, launch.configYaml);
+  const args = launch.args;
   const fd = o.inheritOutput ? 'inherit' : openSync(logFile, 'a');
   // Its own process group, so stop() ends the extension host and the other children too.
   const child = spawn(process.execPath, args, {
     cwd: o.dataDir,
-    // No extension gallery: there is no network to reach it, and nothing here should try.
-    env: { ...process.env, EXTENSIONS_GALLERY: '{}', ...o.env },
+    // No extension gallery (EXTENSIONS_GALLERY): there is no network to reach it, and nothing here should try.
+    env: launch.env,
     stdio: ['ignore', fd, fd],
     detached: true,
   });

@@ -13,7 +13,7 @@ import { parse } from './lang/parser';
 import { build } from './pipeline/build';
 import { runChecks } from './pipeline/checks';
 import { execute } from './pipeline/execute';
-import { DEFAULT_MAX_ELEMENTS, planRun, type RunPlan } from './pipeline/plan';
+import { DEFAULT_MAX_ELEMENTS, maxElementsSource, planRun, type RunPlan } from './pipeline/plan';
 import { gateSummaries, publishResults, toDiagnostics } from './pipeline/results';
 import type { AnalysisSession, AnalyzeOptions } from './pipeline/session';
 import { typecheck } from './pipeline/typecheck';
@@ -36,7 +36,7 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
     runStages(session, guarded(options), t0, () => (marks.analysed = performance.now()));
   } catch (e) {
     if (e instanceof AnalysisCancelled) session.analysis.cancelled = true;
-    else if (e instanceof MemoryBudgetExceeded) reportOverBudget(e, session);
+    else if (e instanceof MemoryBudgetExceeded) reportOverBudget(e, session, options);
     else reportInternalError(e, session.sink);
   }
   const t1 = performance.now();
@@ -92,7 +92,7 @@ function runStages(session: AnalysisSession, options: AnalyzeOptions, t0: number
       } catch (e) {
         // The run's results are complete and within budget: past it, only the checks stop.
         if (!(e instanceof MemoryBudgetExceeded)) throw e;
-        reportChecksStopped(session, e);
+        reportChecksStopped(session, e, options);
       }
     }
   }
@@ -120,28 +120,28 @@ function reportChecksOverMemory(session: AnalysisSession, plan: RunPlan, options
   session.sink.info(
     'gradcheck-skipped',
     `gradient checks not run: the run holds about ${limitText(Math.ceil(plan.elements))} float64 elements and the checks would need about ${limitText(Math.ceil(plan.checkElements))} more, ` +
-      `over the limit of ${limitText(limit)} (gradlens.maxElements, --max-elements). Lower the dimension sizes while you check gradients`,
+      `over the limit of ${limitText(limit)} (${maxElementsSource(options)}). Lower the dimension sizes while you check gradients`,
     graph.nodes[root].span,
   );
 }
 
 /** The memory guard stopped the gradient checks (the run itself had finished): a note on the root. */
-function reportChecksStopped(session: AnalysisSession, e: MemoryBudgetExceeded): void {
+function reportChecksStopped(session: AnalysisSession, e: MemoryBudgetExceeded, options: AnalyzeOptions): void {
   const graph = session.graph;
   const root = graph?.root;
   if (!graph || root === null || root === undefined) return;
-  session.sink.info('gradcheck-skipped', `gradient checks stopped: ${e.message} (gradlens.maxElements float64s and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB). The values and gradients shown are complete; lower the dimension sizes to check them`, graph.nodes[root].span);
+  session.sink.info('gradcheck-skipped', `gradient checks stopped: ${e.message} (the element limit in float64s — ${maxElementsSource(options)} — and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB). The values and gradients shown are complete; lower the dimension sizes to check them`, graph.nodes[root].span);
 }
 
 /** The memory guard stopped the run: a `too-large` error where it was when the budget ran out. */
-function reportOverBudget(e: MemoryBudgetExceeded, session: AnalysisSession): void {
+function reportOverBudget(e: MemoryBudgetExceeded, session: AnalysisSession, options: AnalyzeOptions): void {
   const ex = session.execution;
   const node = ex && ex.current >= 0 ? session.graph?.nodes[ex.current] : undefined;
   const first = session.program.statements[0];
   const span = node?.span ?? first?.span ?? { start: 0, end: 0 };
   session.sink.error(
     'too-large',
-    `stopped: ${e.message} (gradlens.maxElements float64s and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB; the run had reached this operation). ` +
+    `stopped: ${e.message} (the element limit in float64s — ${maxElementsSource(options)} — and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB; the run had reached this operation). ` +
       `Lower the dimension sizes`,
     span,
   );

@@ -91,7 +91,12 @@ export const CORE_DEFAULTS = {
    * (src/core/ops/cost.ts): about 10 s of work. A `too-large` error above.
    */
   maxFlops: 10_000_000_000,
-  /** Tokens the lexer reads from one file; the rest of a longer file is not read (`too-large`). */
+  /**
+   * Characters the lexer reads from one file (16 Mi: about 16 MB of ASCII); the rest of a longer
+   * file is not read (`too-large`). Comments and blank lines make no tokens: this bounds them.
+   */
+  maxChars: 16 * 2 ** 20,
+  /** Tokens the lexer reads from one file (comments and blank lines make none); the rest of a longer file is not read (`too-large`). */
   maxTokens: 500_000,
   /** Statements analysed in one file; later ones are not (`too-large`). */
   maxStatements: 20_000,

@@ -8,6 +8,7 @@ import {
   CORE_DEFAULTS,
   DEFAULT_THRESHOLDS,
   FAST_MODES,
+  limitText,
   LENS_DETAILS,
   NUMBER_SETTINGS,
   OTHER_DEFAULTS,
@@ -117,12 +118,15 @@ export interface DocumentOverrides {
 /** Core options for one run of a document, with its overrides; `forceChecks` runs the checks whatever the setting. */
 export function analyzeOptions(cfg: GradLensConfig, overrides: DocumentOverrides = { seed: null, dims: null }, forceChecks = false): AnalyzeOptions {
   const seed = overrides.seed ?? cfg.seed;
+  const byWorker = Math.floor((cfg.workerMemoryMb * 2 ** 20) / Float64Array.BYTES_PER_ELEMENT);
   return {
     ...(seed !== null ? { seed } : {}),
     ...(overrides.dims ? { dims: overrides.dims } : {}),
     // Tensors are typed arrays, outside V8's heap limit: the run's float64s must fit in the worker's
     // memory setting too (the guard stops a run past it plus a margin).
-    maxElements: Math.min(cfg.maxElements, Math.floor((cfg.workerMemoryMb * 2 ** 20) / Float64Array.BYTES_PER_ELEMENT)),
+    maxElements: Math.min(cfg.maxElements, byWorker),
+    // The too-large messages name the setting that binds, and how far it goes.
+    ...(byWorker < cfg.maxElements ? { maxElementsSource: workerMemorySource(cfg.workerMemoryMb) } : {}),
     deadRelu: cfg.deadRelu,
     gradcheck: cfg.gradientCheck.enabled || forceChecks ? checkOptions(cfg) : false,
     // The editor does not need 200,000 numbers per keystroke: statistics stand for larger tensors.
@@ -130,6 +134,12 @@ export function analyzeOptions(cfg: GradLensConfig, overrides: DocumentOverrides
     // Nor an unbounded number of them per analysis (it is copied to the extension host and views).
     maxValuesPerAnalysis: CORE_DEFAULTS.editorValuesPerAnalysis,
   };
+}
+
+/** The element limit as the worker's memory setting sets it: the setting, its value and its maximum. */
+export function workerMemorySource(mb: number): string {
+  const w = NUMBER_SETTINGS['worker.memoryLimitMb'];
+  return `gradlens.worker.memoryLimitMb = ${mb} MB of float64s; at most ${w.maximum} MB, and gradlens.maxElements at most ${limitText(NUMBER_SETTINGS.maxElements.maximum)}`;
 }
 
 /** The gradient-check settings as core options. */

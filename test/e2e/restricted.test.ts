@@ -25,7 +25,7 @@ describe('GradLens in Restricted Mode (an untrusted workspace)', () => {
       'security.workspace.trust.untrustedFiles': 'open',
       'security.workspace.trust.emptyWindow': false,
     };
-    server = await startCodeServer({ dataDir, port: await freePort(), settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS, ...trust }, workspaceTrust: true });
+    server = await startCodeServer({ dataDir, port: await freePort(), auth: 'none' /* a throwaway test server */, settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS, ...trust }, workspaceTrust: true });
     wb = await Workbench.open('restricted', server.url);
   });
   after(async () => {

@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   console.log(`e2e: installed ${relative(ROOT, vsix)} into ${relative(tmp, installed)}`);
 
   const port = await freePort();
-  const server = await startCodeServer({ dataDir, port, settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS } });
+  const server = await startCodeServer({ dataDir, port, auth: 'none' /* a throwaway test server */, settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS } });
   console.log(`e2e: code-server on ${server.url} (data in ${tmp})`);
 
   const files = readdirSync(join(ROOT, 'test', process.env.GRADLENS_E2E_DIR ?? 'e2e'))

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseArgs, USAGE, type CheckArgs } from '../../src/cli/args';
 import { terminalSafe } from '../../src/cli/format';
-import { main } from '../../src/cli/main';
-import { NUMBER_SETTINGS } from '../../src/core/defaults';
+import { main, readBounded } from '../../src/cli/main';
+import { CORE_DEFAULTS, NUMBER_SETTINGS } from '../../src/core/defaults';
 import { analyze } from '../../src/core';
 
 const root = join(__dirname, '..', '..');
@@ -230,5 +230,24 @@ test('the core checks sizes given from outside the file too: a clear bad-dim-val
     assert.ok(d, `${size}: ${JSON.stringify(a.diagnostics)}`);
     assert.match(d.message, /from outside the file .* must be a positive integer up to 1073741824, found .*; the file's N = 4 is used/);
     assert.equal(a.dims.N, 4);
+  }
+});
+
+test('a file far past the character cap is read no further than the lexer reads: a too-large error, not a gigabyte string', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradlens-cap-'));
+  try {
+    const file = join(dir, 'long.grad');
+    // A sparse file of 1 GiB (nothing on disk) after two statements: readFileSync would make a
+    // 1 GiB string (past V8's string limit); the bounded read stops at the cap.
+    writeFileSync(file, 'input x = 2\nloss = x * x\n# ');
+    truncateSync(file, 2 ** 30);
+    const text = readBounded(file);
+    assert.ok(text.length > CORE_DEFAULTS.maxChars && text.length <= 3 * CORE_DEFAULTS.maxChars + 4, `${text.length}`);
+    assert.ok(text.startsWith('input x = 2\n'));
+    const r = cli('check', file);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /more than 16,777,216 characters/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze } from '../../src/core/analyze';
+import { CORE_DEFAULTS } from '../../src/core/defaults';
 
 function timed(text: string, options = {}) {
   const t0 = performance.now();
@@ -38,6 +39,33 @@ test('a million tokens: the lexer stops at its limit, with one diagnostic, in bo
   assert.equal(d.length, 1, JSON.stringify(d));
   assert.match(d[0].message, /more than 500,000 tokens/);
   assert.ok(ms < 60_000, `${ms} ms`); // a guard against hangs
+});
+
+test('a million comment lines cost no tokens: the file is analysed, no false too-large', () => {
+  const comments = '# a comment line\n\n'.repeat(250_000); // 500,000 lines, 4.5 MB; twice: a million lines within the character cap
+  const a = analyze(`input x = 3\n${comments}loss = x * x   # and a comment after code\n${comments}`, { gradcheck: false });
+  assert.deepEqual(a.diagnostics.filter((d) => d.code === 'too-large'), []);
+  assert.equal(a.root, 'loss');
+  assert.equal(a.nodes.find((n) => n.name === 'loss')?.value?.[0], 9);
+});
+
+test('comments between the statements do not hide a file of too many tokens', () => {
+  const line = (i: number) => `y${i} = ${Array.from({ length: 100 }, () => 'x').join(' + ')}   # y${i}\n# between\n`;
+  const a = analyze(`input x = 1\n${Array.from({ length: 6000 }, (_, i) => line(i)).join('')}`, { shapesOnly: true });
+  const d = a.diagnostics.filter((x) => x.code === 'too-large');
+  assert.equal(d.length, 1, JSON.stringify(d));
+  assert.match(d[0].message, /more than 500,000 tokens/);
+});
+
+test('a file past the character cap (comments only) is read up to the cap, with one too-large error there', () => {
+  const cap = CORE_DEFAULTS.maxChars;
+  const text = `input x = 2\nloss = x * x\n${'#'.repeat(cap)}\n`;
+  const a = analyze(text, { gradcheck: false });
+  const d = a.diagnostics.filter((x) => x.code === 'too-large');
+  assert.equal(d.length, 1, JSON.stringify(d));
+  assert.match(d[0].message, /more than 16,777,216 characters/);
+  assert.equal(d[0].range.start.line, 2, 'where the reading stopped');
+  assert.equal(a.nodes.find((n) => n.name === 'loss')?.value?.[0], 4, 'what comes before the cut is analysed');
 });
 
 test('a file of garbage: at most 1,000 diagnostics, and one more that counts the rest', () => {

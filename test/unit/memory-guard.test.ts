@@ -3,7 +3,12 @@
 // still ends in a diagnostic instead of growing the process (in the editor, the extension host's).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyze } from '../../src/core';
+import { analyzeSession } from '../../src/core/analyze';
+import { DiagnosticSink } from '../../src/core/diagnostics';
+import { planRun, REGION_COPIES } from '../../src/core/pipeline/plan';
 import { nodeMemoryProbe } from '../../src/server/analysis/memoryProbe';
 
 const NET = 'dims N = 64\ninput X: [N, N] ~ randn\nparam W: [N, N] ~ xavier\nh = tanh(X @ W)\nloss = sum(h * h)\n';
@@ -49,4 +54,29 @@ test('the real probe counts typed arrays as they are allocated', () => {
   const before = p.heldBytes();
   const big = new Float64Array(1 << 20);
   assert.ok(p.heldBytes() - before >= big.byteLength);
+});
+
+test('the plan counts three copies of the forward values and what they keep for the gradient checks (measured on lstm)', () => {
+  // Measured on examples/lstm.grad with T 48, N 24, D 32, H 40, G 160, C 16 and no room for
+  // batches, the checks' held bytes with garbage collected at every step: 8.0 MB, where the plan
+  // counted 4.2 MB (1.5 copies); evaluations under way and up to two earlier ones not yet swept
+  // by V8 hold three copies. The measurement itself takes a minute (a collection per step), so
+  // this checks the count the plan makes.
+  const text = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'lstm.grad'), 'utf8');
+  const dims = { T: 48, N: 24, D: 32, H: 40, G: 160, C: 16 };
+  const graph = analyzeSession(text, { dims, gradcheck: false }).graph;
+  assert.ok(graph);
+  const plan = planRun(graph, { dims, gradcheck: { fast: 'off' }, maxElements: 250e6 }, new DiagnosticSink());
+  assert.ok(plan);
+  const order = new Set(graph.order);
+  let forward = 0;
+  let maxLeaf = 0;
+  for (const n of graph.nodes) {
+    const size = n.sizes.reduce((a, b) => a * b, 1);
+    if (n.kind === 'param' || n.kind === 'input') maxLeaf = Math.max(maxLeaf, size);
+    if (!order.has(n.id) || !n.op) continue; // leaves are not re-evaluated
+    forward += size + (n.op?.workspace?.(n.inputs.map((i) => graph.nodes[i].sizes), n.sizes, n.attrs).saved ?? 0);
+  }
+  assert.equal(REGION_COPIES, 3);
+  assert.ok(plan.checkElements - plan.batchElements >= 3 * forward + maxLeaf, `${plan.checkElements - plan.batchElements} < 3 × ${forward} + ${maxLeaf}`);
 });

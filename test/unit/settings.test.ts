@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { PACKAGE_JSON, renderPackageJson, renderUserGuide, restrictedSettings, USER_GUIDE } from '../../scripts/settings';
-import { DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_FLOPS } from '../../src/core/analyze';
+import { analyze, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_FLOPS } from '../../src/core/analyze';
 import { DEFAULT_GRADCHECK, THRESHOLDS } from '../../src/core/checks/gradcheck';
 import { CORE_DEFAULTS, DEFAULT_THRESHOLDS, NUMBER_SETTINGS, OTHER_DEFAULTS } from '../../src/core/defaults';
 import { analyzeOptions, resolveConfig, type GradLensConfig } from '../../src/server/settings';
@@ -142,4 +142,21 @@ test('thresholds: each key in [0, 1], a missing or malformed one keeps its defau
   assert.deepEqual(config({ 'gradientCheck.thresholds': [0.5] }).gradientCheck.thresholds, DEFAULT_THRESHOLDS);
   const options = analyzeOptions(config({ 'gradientCheck.thresholds': { warn: 1e-3 } }), undefined);
   assert.deepEqual(typeof options.gradcheck === 'object' && options.gradcheck.thresholds, { fail: 1e-2, warn: 1e-3, kinked: 1e-7 });
+});
+
+test("a too-large message names the setting that binds and its maximum: the worker's memory when it is the tighter bound", () => {
+  const big = 'dims N = 3000\nparam W: [N, N] ~ ones\nloss = sum(W * W)\n';
+  // 64 MB of float64s is 8.4 million elements, below the default maxElements: the worker's setting binds.
+  const small = analyzeOptions(config({ 'worker.memoryLimitMb': 64 }));
+  assert.equal(small.maxElements, 8_388_608);
+  const worker = analyze(big, { ...small, gradcheck: false }).diagnostics.find((d) => d.code === 'too-large');
+  assert.ok(worker, 'a too-large error');
+  assert.match(worker.message, /gradlens\.worker\.memoryLimitMb = 64 MB/);
+  assert.match(worker.message, new RegExp(`at most ${NUMBER_SETTINGS['worker.memoryLimitMb'].maximum} MB`));
+  // The default worker (2048 MB) leaves maxElements binding: the message names it and its maximum.
+  const dflt = analyzeOptions(config({ maxElements: 1_000_000 }));
+  assert.equal(dflt.maxElementsSource, undefined);
+  const elements = analyze(big, { ...dflt, gradcheck: false }).diagnostics.find((d) => d.code === 'too-large');
+  assert.match(elements?.message ?? '', /gradlens\.maxElements, --max-elements; at most 250,000,000/);
+  assert.doesNotMatch(elements?.message ?? '', /memoryLimitMb/);
 });

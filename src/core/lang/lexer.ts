@@ -30,7 +30,12 @@ export function lex(text: string, sink: DiagnosticSink): Token[] {
 
 function scan(text: string, sink: DiagnosticSink): Token[] {
   const tokens: Token[] = [];
-  const n = text.length;
+  // Bounded time per file: the characters past the cap are not read (comments and blank lines
+  // make no tokens, so only this bounds a file of them).
+  const n = Math.min(text.length, CORE_DEFAULTS.maxChars);
+  if (text.length > n) {
+    sink.error('too-large', `this file has more than ${limitText(CORE_DEFAULTS.maxChars)} characters; GradLens reads it up to here and ignores the rest. Split the file`, { start: n, end: n + 1 });
+  }
   let i = 0;
   while (i < n) {
     if (tokens.length >= CORE_DEFAULTS.maxTokens) {
@@ -49,12 +54,15 @@ function scan(text: string, sink: DiagnosticSink): Token[] {
       const start = i;
       if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
       i++;
-      tokens.push({ kind: 'newline', text: '\n', span: { start, end: i } });
+      // Blank and comment-only lines make no token (layout would drop them anyway), so the token
+      // cap counts what a file says, not its comments.
+      const last = tokens[tokens.length - 1];
+      if (last && last.kind !== 'newline') tokens.push({ kind: 'newline', text: '\n', span: { start, end: i } });
       continue;
     }
     if (c === 35 /* # */) {
       while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
-      continue;
+      continue; // no token: only the line break after it may make one
     }
     if (isIdentStart(c)) {
       const start = i;

@@ -23,8 +23,21 @@ export const DEFAULT_MAX_FLOPS: number = CORE_DEFAULTS.maxFlops;
  */
 const BATCHED_CHECK_ELEMENTS = 2 * (1 << 22);
 
+/**
+ * Copies of the forward values (and what they keep for backward) a gradient check holds beside the
+ * run's own, measured (test/unit/memory-guard.test.ts, the lstm example scaled up, where the saved
+ * gates dominate): the evaluation under way and up to two earlier ones not yet swept by V8 (x+h
+ * and x−h). It was 1.5, and the checks held twice what the plan had counted.
+ */
+export const REGION_COPIES = 3;
+
 export function elementsOf(sizes: readonly number[]): number {
   return sizes.reduce((a, b) => a * b, 1);
+}
+
+/** What sets the element limit and how far it goes, as the `too-large` messages say it. */
+export function maxElementsSource(options: AnalyzeOptions): string {
+  return options.maxElementsSource ?? `gradlens.maxElements, --max-elements; at most ${limitText(NUMBER_SETTINGS.maxElements.maximum)}`;
 }
 
 /** One declaration alone against the element limit (before its recipe is even made). */
@@ -32,7 +45,7 @@ export function withinElementLimit(s: TensorDecl, sizes: number[], options: Anal
   const limit = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   const n = elementsOf(sizes);
   if (n <= limit) return true;
-  sink.error('too-large', `\`${s.name}\` would hold ${sizes.join('×')} = ${limitText(n)} elements, over the limit of ${limitText(limit)}; lower the dimension sizes (dims or --dim)`, s.nameSpan);
+  sink.error('too-large', `\`${s.name}\` would hold ${sizes.join('×')} = ${limitText(n)} elements, over the limit of ${limitText(limit)} (${maxElementsSource(options)}); lower the dimension sizes (dims or --dim)`, s.nameSpan);
   return false;
 }
 
@@ -125,7 +138,7 @@ export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticS
     sink.error(
       'too-large',
       `running this file needs about ${limitText(Math.ceil(elements))} float64 elements (values ${limitText(values)}, gradients ${limitText(grads)}, kept for the backward pass ${limitText(Math.ceil(saved))}, ` +
-        `working memory ${limitText(Math.ceil(scratch))}), over the limit of ${limitText(maxElements)} (gradlens.maxElements, --max-elements); ` +
+        `working memory ${limitText(Math.ceil(scratch))}), over the limit of ${limitText(maxElements)} (${maxElementsSource(options)}); ` +
         `the most is held here: this ${describe(t.node)} (${limitText(Math.ceil(t.elements))}). Lower the dimension sizes.`,
       t.node.span,
     );
@@ -141,13 +154,15 @@ export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticS
     );
     return null;
   }
-  // While a check re-runs its region, the old values stay: at most a second copy of the forward
-  // values and what they keep, the perturbed tensor's copy, their kink sides, and a batch.
+  // While a check re-runs its region, the run's values stay; beside them the current evaluation's
+  // copy of the forward values and what they keep, and earlier evaluations' copies, which V8 frees
+  // lazily (their buffers still count as held while the next evaluations run), the perturbed
+  // tensor's copy, the kink sides, and a batch.
   // Fast mode (checks/fastCheck.ts) adds a direction and a perturbed copy of the largest tensor.
   const gc = typeof options.gradcheck === 'object' ? options.gradcheck : {};
   const fast = gc.fast ?? DEFAULT_GRADCHECK_OPTIONS.fast;
   const projections = fast === 'on' || (fast === 'auto' && maxLeaf > (gc.fullLimit ?? DEFAULT_GRADCHECK_OPTIONS.fullLimit)) ? 2 * maxLeaf : 0;
-  const fixed = forwardValues * 1.5 + maxLeaf + projections;
+  const fixed = forwardValues * REGION_COPIES + maxLeaf + projections;
   const batchElements = Math.max(0, Math.min(BATCHED_CHECK_ELEMENTS, maxElements - elements - fixed));
   return { elements, checkElements: fixed + batchElements, operations, checksFit: elements + fixed <= maxElements, batchElements };
 }

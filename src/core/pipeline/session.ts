@@ -23,6 +23,12 @@ export interface AnalyzeOptions {
   dims?: Record<string, number>;
   /** Most tensor elements (values and gradients of every node) a run may hold. */
   maxElements?: number;
+  /**
+   * What sets `maxElements`, as the `too-large` messages name it with how far it can be raised
+   * (default: `gradlens.maxElements` / `--max-elements` and its maximum). The editor names its
+   * worker's memory setting when that is the tighter bound.
+   */
+  maxElementsSource?: string;
   /** Most floating-point operations one forward+backward may cost. */
   maxFlops?: number;
   /** Skip running (parse, names and shapes only). */

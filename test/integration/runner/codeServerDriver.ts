@@ -50,6 +50,8 @@ async function main(): Promise<number> {
   const server = await startCodeServer({
     dataDir: join(tmp, 'code-server'),
     port,
+    // A throwaway server for this run's copy of the examples, driven by its own Chromium: no login page.
+    auth: 'none',
     env: { GRADLENS_TEST_REPORT: reportFile, GRADLENS_RESULTS_DIR: join(RESULTS, 'summary') },
     // VS Code for the Web saves after a second by default: edits of the examples must stay unsaved.
     settings: { ...QUIET_SETTINGS, 'files.autoSave': 'off' },
