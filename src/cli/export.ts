@@ -11,10 +11,10 @@ import type { Io } from './io';
 export function runExport(args: ExportArgs, text: string, io: Io, cwd: string = process.cwd()): number {
   const script = scriptPath(args, cwd);
   const r = exportScript(args.target, text, { fileName: args.file, seed: args.seed, dims: args.dims, scriptName: basename(script) });
-  for (const w of r.warnings) io.err(`gradlens: warning: ${w}\n`);
+  for (const w of r.warnings) io.err(terminalSafe(`gradlens: warning: ${w}\n`));
   if (!r.ok) {
     // A file with errors: the message already names the file and lists them.
-    io.err(r.reason === 'errors' ? `gradlens: ${r.error}\n` : `gradlens: cannot export ${args.file}: ${r.error}\n`);
+    io.err(terminalSafe(r.reason === 'errors' ? `gradlens: ${r.error}\n` : `gradlens: cannot export ${args.file}: ${r.error}\n`));
     return 1;
   }
   // Checked before anything is written: the input is never replaced, an existing file only with --force.
@@ -43,7 +43,7 @@ export function runExport(args: ExportArgs, text: string, io: Io, cwd: string = 
     }
     written.push(display(path, cwd));
   }
-  io.out(written.map((p) => `${p}\n`).join(''));
+  io.out(written.map((p) => `${terminalSafe(p)}\n`).join(''));
   return 0;
 }
 

@@ -3,14 +3,16 @@
 // --check nothing is written and the files that would change are named. A file with syntax errors
 // is reported and left alone. Exit status: 2 when a file cannot be read or written, else 1 when a
 // file would change (--check) or has syntax errors, else 0.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticSink } from '../core';
 import { formatDocument } from '../core';
 import { parse } from '../core';
 import { LineMap } from '../core';
 import type { FmtArgs } from './args';
+import { terminalSafe } from './format';
 import type { Io } from './io';
+import { readBounded } from './readBounded';
 
 function why(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
@@ -34,16 +36,17 @@ export function runFmt(args: FmtArgs, io: Io): number {
     try {
       files = expand(path);
     } catch (e) {
-      io.err(`gradlens: cannot read ${path}: ${why(e)}\n`);
+      io.err(`gradlens: cannot read ${terminalSafe(path)}: ${why(e)}\n`);
       unreadable = true;
       continue;
     }
     for (const file of files) {
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        // No further than the lexer reads: a file past the cap is a too-large error below, never formatted.
+        text = readBounded(file);
       } catch (e) {
-        io.err(`gradlens: cannot read ${file}: ${why(e)}\n`);
+        io.err(`gradlens: cannot read ${terminalSafe(file)}: ${why(e)}\n`);
         unreadable = true;
         continue;
       }
@@ -53,22 +56,22 @@ export function runFmt(args: FmtArgs, io: Io): number {
         const first = sink.items[0];
         const p = new LineMap(text).position(first.span.start);
         const more = sink.items.length > 1 ? ` (and ${sink.items.length - 1} more)` : '';
-        io.err(`${file}:${p.line + 1}:${p.character + 1}: not formatted: ${first.message}${more}\n`);
+        io.err(terminalSafe(`${file}:${p.line + 1}:${p.character + 1}: not formatted: ${first.message}${more}\n`));
         dirty = true;
         continue;
       }
       const formatted = formatDocument(text).text;
       if (formatted === text) continue;
       if (args.check) {
-        io.out(`${file}\n`);
+        io.out(`${terminalSafe(file)}\n`);
         dirty = true;
         continue;
       }
       try {
         writeFileSync(file, formatted);
-        io.out(`formatted ${file}\n`);
+        io.out(`formatted ${terminalSafe(file)}\n`);
       } catch (e) {
-        io.err(`gradlens: cannot write ${file}: ${why(e)}\n`);
+        io.err(`gradlens: cannot write ${terminalSafe(file)}: ${why(e)}\n`);
         unreadable = true;
       }
     }

@@ -1,6 +1,5 @@
 // `gradlens` command line: a thin front on src/core.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { analyze, CORE_DEFAULTS, limitText } from '../core';
+import { analyze, limitText } from '../core';
 import { parseArgs, TIMEOUT_RANGE, USAGE } from './args';
 import { runStdioAdapter } from '../debug/stdio';
 import { nodeMemoryProbe } from '../server/analysis/memoryProbe';
@@ -9,8 +8,10 @@ import { runExport } from './export';
 import { runFmt } from './fmt';
 import { formatHuman, terminalSafe, toSpecJson } from './format';
 import type { Io } from './io';
+import { readBounded } from './readBounded';
 
 export type { Io } from './io';
+export { readBounded } from './readBounded';
 
 declare const GRADLENS_VERSION: string;
 
@@ -70,30 +71,6 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
   if (args.json) io.out(`${JSON.stringify(toSpecJson(analysis))}\n`);
   else io.out(`${formatHuman(analysis, args.file)}\n`);
   return analysis.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
-}
-
-/**
- * A file's text, read no further than the lexer would (CORE_DEFAULTS.maxChars characters: at most
- * 3 UTF-8 bytes each, and a few more so the lexer sees it is longer and says so): a file of
- * gigabytes costs no more than one at the cap.
- */
-export function readBounded(file: string): string {
-  const most = CORE_DEFAULTS.maxChars * 3 + 4;
-  const fd = openSync(file, 'r');
-  try {
-    const st = fstatSync(fd);
-    // A pipe has no size: up to the bound. A directory: readSync fails with EISDIR, as before.
-    const buf = Buffer.alloc(st.isFile() ? Math.min(st.size, most) : most);
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, null);
-      if (n === 0) break;
-      got += n;
-    }
-    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(buf.subarray(0, got)); // a BOM kept, as readFileSync does
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** The file's text, or null after printing one clear line about why it cannot be read. */

@@ -71,3 +71,25 @@ test('an unreadable file exits 2; usage errors exit 2', () => {
   assert.deepEqual(parseArgs(['fmt', '--check', 'a.grad', 'b']), { command: 'fmt', check: true, files: ['a.grad', 'b'] });
   assert.match(cli('--help').out, /gradlens fmt \[--check\]/);
 });
+
+test('a file past the character cap is a too-large report and is left alone: read no further than the lexer, never formatted truncated', async () => {
+  const { CORE_DEFAULTS } = await import('../../src/core');
+  const big = `x=1\n#${'c'.repeat(CORE_DEFAULTS.maxChars)}\ny=x*2\n`;
+  const dir = tmpDir({ 'big.grad': big });
+  const r = cli('fmt', join(dir, 'big.grad'));
+  assert.equal(r.code, 1);
+  assert.match(r.err, /not formatted: .*16/);
+  assert.equal(readFileSync(join(dir, 'big.grad'), 'utf8'), big, 'the file is untouched');
+});
+
+test('a hostile file name reaches the terminal escaped (no escape sequence, no reordering)', () => {
+  const name = 'evil\u001b[2J\u202e.grad';
+  const dir = tmpDir({ [name]: MESSY });
+  const check = cli('fmt', '--check', dir);
+  assert.equal(check.code, 1);
+  assert.ok(!check.out.includes('\u001b') && !check.out.includes('\u202e'), JSON.stringify(check.out));
+  assert.ok(check.out.includes('evil\\x1b[2J\\u202e.grad'), check.out);
+  const fmt = cli('fmt', dir);
+  assert.ok(!fmt.out.includes('\u001b') && fmt.out.includes('formatted '), JSON.stringify(fmt.out));
+  assert.equal(readFileSync(join(dir, name), 'utf8'), CANONICAL);
+});
