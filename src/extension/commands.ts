@@ -116,7 +116,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       if (!doc) return;
       const gate = await pickGate(ctx, doc, name);
       if (!gate) return;
+      // The server derives from the text it has now, this version: the block's span belongs to it.
+      const version = doc.version;
       const [r, analysed] = await Promise.all([service.derive(doc, gate), service.analyzeNow(doc)]);
+      if (doc.version !== version) {
+        const changed = `${doc.uri.path.split('/').pop() ?? 'the file'} changed while the backward pass of \`${gate}\` was derived; run Derive Backward again`;
+        void vscode.window.showWarningMessage(`GradLens: ${changed}.`);
+        return { result: r, message: changed, applied: false };
+      }
       if (!r.ok) {
         void vscode.window.showWarningMessage(`GradLens: cannot derive the backward pass of \`${gate}\`: ${r.message}`);
         return { result: r, message: r.message, applied: false };

@@ -209,6 +209,39 @@ suite('gates and their checks', () => {
     assert.equal(outcome.applied, false);
   });
 
+  test('an edit while the backward pass is derived: the block is never spliced into a text it was not derived from', async () => {
+    const { document: doc } = await openExample('broken/wrong-sign.grad');
+    const comment = '# typed while deriving\n';
+    const original = doc.getText();
+    const asked: string[] = [];
+    const confirm = api.prompts.confirm;
+    api.prompts.confirm = async (message: string) => {
+      asked.push(message);
+      return 'Apply';
+    };
+    try {
+      // The command captures the version, then waits for the server; the edit lands meanwhile.
+      const running = vscode.commands.executeCommand<DeriveOutcome>('gradlens.deriveBackward', doc.uri, 'difference');
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(doc.uri, new vscode.Position(0, 0), comment);
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      const outcome = await running;
+      const text = doc.getText();
+      assert.ok(text.startsWith(comment), 'the typed line is kept');
+      if (outcome.applied) {
+        // The edit was in before the version was taken: derived from the edited text, applied whole.
+        assert.match(text, /^\s*db = -dout$/m);
+        assert.equal(text.replace(/^\s*db = -dout$/m, '    db = dout'), comment + original, 'only the db line changed');
+      } else {
+        assert.equal(text, comment + original, 'nothing but the typed line changed');
+        assert.match(outcome.message, /changed while the backward pass of `difference` was derived/);
+        assert.deepEqual(asked, [], 'no question about a block for another text');
+      }
+    } finally {
+      api.prompts.confirm = confirm;
+    }
+  });
+
   test('a failing gate check offers to replace the backward block with the derived one; undo restores it', async () => {
     const { document: doc } = await openExample('broken/relu-mask.grad');
     const original = doc.getText();
