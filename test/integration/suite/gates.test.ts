@@ -233,9 +233,11 @@ suite('gates and their checks', () => {
         assert.match(text, /^\s*db = -dout$/m);
         assert.equal(text.replace(/^\s*db = -dout$/m, '    db = dout'), comment + original, 'only the db line changed');
       } else {
+        // Refused: by the command (the edit came while the server derived) before any question,
+        // or by the preview (it came while the diff was shown) after its question.
         assert.equal(text, comment + original, 'nothing but the typed line changed');
-        assert.match(outcome.message, /changed while the backward pass of `difference` was derived/);
-        assert.deepEqual(asked, [], 'no question about a block for another text');
+        const byCommand = /changed while the backward pass of `difference` was derived/.test(outcome.message);
+        assert.ok(byCommand ? asked.length === 0 : asked.length === 1, `${outcome.message}; asked ${JSON.stringify(asked)}`);
       }
     } finally {
       api.prompts.confirm = confirm;
