@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { PACKAGE, QUIET_SETTINGS, ROOT, ensureTools, freePort, installVsix, startCodeServer, type CodeServer } from '../scripts/codeServer';
 import { E2E_SETTINGS, Workbench } from '../test/e2e/workbench';
 import { DEEP_NET_SEED_LINE, deepNetText } from '../test/fixtures/deepNet';
+import { NUMBER_SETTINGS } from '../src/core/defaults';
 
 export interface EditLatency {
   /** Keystroke → the new values at the line ends, with the default settings. */
@@ -229,11 +230,11 @@ export async function measureEditLatency(): Promise<EditLatency> {
       medianMs: inline.median,
       maxBlockedMs: host?.loopDelayMaxMs ?? null,
       peakMb,
-      note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce 75 ms included); ${hostNote}`,
+      note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce ${NUMBER_SETTINGS.debounceMs.default} ms included); ${hostNote}`,
       probe: { medianMs: probe.median, summary: probe.summary },
       deep: {
         medianMs: deep.median,
-        note: `${deep.summary}, keydown → the changed values at the line ends of a 30-layer affine+relu net (N = 16, width 64; test/fixtures/deepNet.ts) whose gradient checks take seconds: the values come with the analysis' values phase, before the checks; default settings (debounce 75 ms included)`,
+        note: `${deep.summary}, keydown → the changed values at the line ends of a 30-layer affine+relu net (N = 16, width 64; test/fixtures/deepNet.ts) whose gradient checks take seconds: the values come from the values lane (a second worker) while the first worker is still busy with the previous text's checks; default settings (debounce ${NUMBER_SETTINGS.debounceMs.default} ms included)`,
       },
       lenses: {
         medianMs: lenses.median,

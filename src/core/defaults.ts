@@ -27,7 +27,7 @@ export interface SettingSpec extends NumberSpec {
 
 /** The numeric settings, by key under `gradlens.`. */
 export const NUMBER_SETTINGS = {
-  debounceMs: { default: 75, minimum: 0, maximum: 5000, integer: true, restricted: true },
+  debounceMs: { default: 25, minimum: 0, maximum: 5000, integer: true, restricted: true },
   'gradientCheck.h': { default: 1e-5, minimum: 1e-10, maximum: 1, integer: false, restricted: false },
   'gradientCheck.samples': { default: 40, minimum: 1, maximum: 10_000, integer: true, restricted: true },
   'gradientCheck.fullLimit': { default: 1000, minimum: 0, maximum: 100_000, integer: true, restricted: true },

@@ -6,6 +6,7 @@
 import type { Analysis } from '../core';
 import type { GradCheckThresholds } from '../core';
 import type { Task, WorkerClient } from './analysis/workerClient';
+import type { ValuesLane } from './analysis/valuesLane';
 import { analyzeOptions, type GradLensConfig } from './settings';
 
 export interface DocumentAnalysis {
@@ -44,7 +45,18 @@ interface DocState {
   forceChecks?: boolean;
   seed: number | null;
   dims: Record<string, number> | null;
+  /** Counts the values lane's runs: only the latest one's result is used. */
+  laneRun: number;
+  /**
+   * What was last published: the version, the text and options (`optionsKey`), and how far along
+   * (shapes 1, values 2, finished 3). A result for an older version, or an earlier phase of the same
+   * text and options, does not replace it; a re-run of the same version with new options does.
+   */
+  shown?: { version: number; key: string; rank: number };
 }
+
+const PHASE_RANK = { shapes: 1, values: 2 } as const;
+const rankOf = (a: Analysis): number => (a.phase ? PHASE_RANK[a.phase] : 3);
 
 type Listener = (r: DocumentAnalysis) => void;
 
@@ -62,6 +74,8 @@ export class DocumentAnalyses {
     private readonly settings: () => GradLensConfig,
     private readonly log: (line: string) => void,
     private readonly now: () => number = () => performance.now(),
+    /** Computes a new text's values while the worker is busy with an older text (absent: the worker's own phases only). */
+    private readonly lane?: ValuesLane,
   ) {}
 
   onDidAnalyze(f: Listener): { dispose(): void } {
@@ -77,7 +91,7 @@ export class DocumentAnalyses {
   private state(uri: string): DocState {
     let s = this.states.get(uri);
     if (!s) {
-      s = { running: false, waiters: [], seed: null, dims: null };
+      s = { running: false, waiters: [], seed: null, dims: null, laneRun: 0 };
       this.states.set(uri, s);
     }
     return s;
@@ -101,6 +115,7 @@ export class DocumentAnalyses {
     const s = this.states.get(uri);
     if (s?.timer) clearTimeout(s.timer);
     s?.cancelRunning?.();
+    this.lane?.cancel(uri);
     this.states.delete(uri);
   }
 
@@ -185,6 +200,8 @@ export class DocumentAnalyses {
   private start(uri: string, text: string, version: number): void {
     const s = this.state(uri);
     if (s.running) {
+      // The worker is busy with an older text (its checks, often): the lane brings this text's values meanwhile.
+      this.startLane(uri, s, text, version);
       if (this.optionsKey(uri, text) === s.lastKey) {
         // The running text is the latest again (an edit undone): its result will do.
         s.queued = undefined;
@@ -215,11 +232,9 @@ export class DocumentAnalyses {
     // a newer text is already waiting.
     const early = (partial: unknown) => {
       const analysis = partial as Analysis;
-      if (s.queued || this.states.get(uri) !== s || !s.running) return;
+      if (s.queued || this.states.get(uri) !== s || !s.running || !this.publishable(s, s.runningVersion ?? version, key, analysis)) return;
       const r: DocumentAnalysis = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs: analysis.phase === 'values' ? this.takeLatency(s) : null, thresholds };
-      // Hovers and lenses may answer from values; shapes alone would take the old values away.
-      if (analysis.phase === 'values') s.result = r;
-      for (const f of this.listeners) f(r);
+      this.publish(s, key, r);
     };
     const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: uri.split('/').pop() ?? 'file.grad', options }, settings.workerTimeoutMs, (_d, _t, partial) => early(partial));
     s.cancelRunning = task.cancel;
@@ -241,9 +256,9 @@ export class DocumentAnalyses {
           return;
         }
         if (s.queued || this.states.get(uri) !== s) return;
+        this.lane?.cancel(uri);
         const latencyMs = this.takeLatency(s);
-        s.result = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs, thresholds };
-        for (const f of this.listeners) f(s.result);
+        this.publish(s, key, { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs, thresholds });
         this.resolveWaiters(s);
       })
       .catch((e: Error) => {
@@ -259,6 +274,37 @@ export class DocumentAnalyses {
         s.queued = undefined;
         if (next && this.states.get(uri) === s) this.start(uri, next.text, next.version);
       });
+  }
+
+  /**
+   * Runs `text` in the values lane; its values are published unless a newer text came, or the
+   * worker's own values (or finished result) for this version got there first.
+   */
+  private startLane(uri: string, s: DocState, text: string, version: number): void {
+    const lane = this.lane;
+    if (!lane) return;
+    const run = ++s.laneRun;
+    const key = this.optionsKey(uri, text);
+    const settings = this.settings();
+    const options = analyzeOptions(settings, { seed: s.seed, dims: s.dims });
+    const started = Date.now();
+    void lane.values(uri, text, uri.split('/').pop() ?? 'file.grad', options, settings.workerTimeoutMs).then((analysis) => {
+      if (!analysis || this.states.get(uri) !== s || s.laneRun !== run || !this.publishable(s, version, key, analysis)) return;
+      this.publish(s, key, { uri, version, text, analysis, ms: Date.now() - started, latencyMs: this.takeLatency(s), thresholds: settings.gradientCheck.thresholds });
+    });
+  }
+
+  /** Whether `analysis` (for `version`) is newer, or further along, than what was last published. */
+  private publishable(s: DocState, version: number, key: string, analysis: Analysis): boolean {
+    const shown = s.shown;
+    return !shown || version > shown.version || (version === shown.version && (key !== shown.key || rankOf(analysis) > shown.rank));
+  }
+
+  private publish(s: DocState, key: string, r: DocumentAnalysis): void {
+    s.shown = { version: r.version, key, rank: rankOf(r.analysis) };
+    // Hovers and lenses may answer from values; shapes alone would take the old values away.
+    if (r.analysis.phase !== 'shapes') s.result = r;
+    for (const f of this.listeners) f(r);
   }
 
   /** Edit → result time of the first result (early or final) after an edit. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { workerFailureNotification } from '../shared/serverProtocol';
+import { ValuesLane } from './analysis/valuesLane';
 import { WorkerClient, type WorkerFailure } from './analysis/workerClient';
 import { isGradDocument, type ClientSupport, type ServerContext } from './context';
 import { DocumentAnalyses } from './documentAnalyses';
@@ -45,8 +46,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let settings: GradLensConfig = settingsFrom({});
   let failureReported = false;
   const log = (line: string) => connection.console.log(line);
+  const workerScript = options.workerScript ?? join(__dirname, 'worker.js');
   const worker = new WorkerClient(
-    options.workerScript ?? join(__dirname, 'worker.js'),
+    workerScript,
     (e: WorkerFailure) => {
       log(`[worker] ${e.message}; restarting it (restart #${worker.restarts})`);
       // Reported once per session, not on every keystroke that hits the same problem.
@@ -57,7 +59,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     },
     () => ({ maxOldGenerationSizeMb: settings.workerMemoryMb }),
   );
-  const analyses = new DocumentAnalyses(worker, () => settings, log);
+  // A second worker for the values of a new text while the first is busy with an older one's checks.
+  const lane = new ValuesLane(new WorkerClient(workerScript, (e: WorkerFailure) => log(`[values lane] ${e.message}; the next run starts a new worker`), () => ({ maxOldGenerationSizeMb: settings.workerMemoryMb })));
+  const analyses = new DocumentAnalyses(worker, () => settings, log, undefined, lane);
   const ctx: ServerContext = {
     connection,
     documents,
@@ -129,6 +133,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onShutdown(() => {
     analyses.dispose();
     worker.dispose();
+    lane.dispose();
   });
   documents.listen(connection);
   connection.listen();

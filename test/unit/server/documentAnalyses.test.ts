@@ -9,6 +9,7 @@ import type { AnalyzeOptions } from '../../../src/core/analyze';
 import type { WorkerClient } from '../../../src/server/analysis/workerClient';
 import { DocumentAnalyses, type DocumentText } from '../../../src/server/documentAnalyses';
 import { settingsFrom } from '../../../src/server/settings';
+import { ValuesLane } from '../../../src/server/analysis/valuesLane';
 
 interface Call {
   text: string;
@@ -202,5 +203,77 @@ test('an early phase of a stale text is not published when a newer text is waiti
   calls[1].finish();
   await tick(5);
   assert.deepEqual(published, ['2:values', '2:done']);
+  analyses.dispose();
+});
+
+test('the values lane publishes a new text\'s values while the worker is busy with an older text; the worker\'s own early phases of it are not published again', async () => {
+  const main = fakeWorker();
+  const laneWorker = fakeWorker();
+  const lane = new ValuesLane(laneWorker.worker);
+  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
+  const published: string[] = [];
+  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  const text = 'seed 1\ninput x: [3] ~ randn\nparam w: [3] ~ randn\nloss = sum(x * w)\n';
+  analyses.opened(doc(text, 1));
+  await tick(5);
+  assert.equal(laneWorker.calls.length, 0, 'an idle worker brings its own values: no lane run');
+  main.calls[0].early('values');
+  // The first text's checks are running; an edit arrives.
+  analyses.changed(doc(text.replace('seed 1', 'seed 2'), 2));
+  await tick(5);
+  assert.equal(main.calls[0].cancelled, true);
+  assert.equal(laneWorker.calls.length, 1, 'the lane runs the new text at once');
+  assert.equal(laneWorker.calls[0].options.gradcheck, false, 'without the gradient checks');
+  assert.ok((laneWorker.calls[0].options.maxElements ?? Infinity) <= (main.calls[0].options.maxElements ?? Infinity) / 4, 'on a quarter of the budget');
+  laneWorker.calls[0].finish();
+  await tick(5);
+  assert.deepEqual(published, ['1:values', '2:values'], 'version 2\'s values arrive before the worker has even started it');
+  assert.deepEqual(analyses.get('file:///a.grad')?.analysis.nodes.find((n) => n.name === 'w')?.value?.length, 3);
+  main.calls[0].finish();
+  await tick(5);
+  assert.equal(main.calls.length, 2);
+  main.calls[1].early('shapes');
+  main.calls[1].early('values');
+  main.calls[1].finish();
+  await tick(5);
+  assert.deepEqual(published, ['1:values', '2:values', '2:done'], 'the worker\'s shapes and values of version 2 add nothing; its finished analysis does');
+  analyses.dispose();
+});
+
+test('a lane result that comes after the worker\'s own, or for a text no longer current, is dropped; a too-large text is left to the worker', async () => {
+  const main = fakeWorker();
+  const laneWorker = fakeWorker();
+  const lane = new ValuesLane(laneWorker.worker);
+  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
+  const published: string[] = [];
+  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  analyses.opened(doc('input x = 1\ny = x * x\n', 1));
+  await tick(5);
+  analyses.changed(doc('input x = 2\ny = x * x\n', 2));
+  await tick(5);
+  analyses.changed(doc('input x = 3\ny = x * x\n', 3));
+  await tick(5);
+  assert.equal(laneWorker.calls.length, 2);
+  assert.equal(laneWorker.calls[0].cancelled, true, 'a newer text cancels the lane\'s older run');
+  laneWorker.calls[0].finish();
+  main.calls[0].finish();
+  await tick(5);
+  main.calls[1].early('values');
+  await tick(5);
+  laneWorker.calls[1].finish();
+  main.calls[1].finish();
+  await tick(5);
+  assert.deepEqual(published, ['3:values', '3:done'], 'version 2 never shows; version 3\'s lane values came after the worker\'s and add nothing');
+  assert.equal(lane.used + lane.declined, 2);
+  // Past the lane's share of the budget its run reports too-large: nothing is published from it.
+  const big = 'param W: [3000, 3000] ~ randn\nloss = sum(W)\n';
+  analyses.changed(doc(big, 4));
+  await tick(5);
+  main.calls[2].early('shapes');
+  analyses.changed(doc(big.replace('randn', 'zeros'), 5));
+  await tick(5);
+  laneWorker.calls[laneWorker.calls.length - 1].finish();
+  await tick(5);
+  assert.ok(!published.includes('5:values'), 'the lane declined (its quarter of the budget is too small)');
   analyses.dispose();
 });

@@ -1,0 +1,68 @@
+// The values lane: a second analysis worker that computes a new text's shapes, values and
+// gradients — no gradient checks — while the main worker is still busy with an older text's
+// checks. Without it a keystroke's values wait for the running checks to notice their
+// cancellation (up to ~100 ms between their questions on a deep net) and then for a whole new
+// run's early phases; with it they take one forward and backward pass, on the other core.
+//
+// It only runs what is cheap to run twice: a run is given a quarter of the element budget, and a
+// text that needs more gets no lane result (the main worker's own values phase comes instead), so
+// the two workers together hold at most 1.25× the budget plus the guard's margins.
+import type { Analysis, AnalyzeOptions } from '../../core';
+import type { Task, WorkerClient } from './workerClient';
+
+/** The share of the element budget a values-lane run may use. */
+export const VALUES_LANE_SHARE = 0.25;
+
+export class ValuesLane {
+  /** The lane's run per document (a newer text cancels the older run). */
+  private readonly running = new Map<string, Task<Analysis>>();
+  /** Runs whose result came in time to be used, and runs given up for the main worker's (tests, logs). */
+  used = 0;
+  declined = 0;
+
+  constructor(private readonly worker: WorkerClient) {}
+
+  /**
+   * The shapes, values and gradients of `text`, as an early `values` snapshot, or null when the lane
+   * cannot stand in for the main worker's values phase (over its share of the budget, cancelled,
+   * failed). Never rejects.
+   */
+  async values(uri: string, text: string, fileName: string, options: AnalyzeOptions, timeoutMs: number): Promise<Analysis | null> {
+    this.cancel(uri);
+    const limit = options.maxElements;
+    const laneOptions: AnalyzeOptions = {
+      ...options,
+      gradcheck: false,
+      ...(limit !== undefined ? { maxElements: Math.floor(limit * VALUES_LANE_SHARE) } : {}),
+    };
+    const task = this.worker.task('analyze', { text, fileName, options: laneOptions }, timeoutMs);
+    this.running.set(uri, task);
+    try {
+      const a = await task.promise;
+      // Over the lane's share (or any too-large): what it would say is not what the main run says.
+      if (a.cancelled || a.diagnostics.some((d) => d.code === 'too-large')) {
+        this.declined++;
+        return null;
+      }
+      this.used++;
+      // The checks are still to come from the main worker: this is its values phase, not a finished analysis.
+      return { ...a, phase: 'values' };
+    } catch {
+      this.declined++;
+      return null;
+    } finally {
+      if (this.running.get(uri) === task) this.running.delete(uri);
+    }
+  }
+
+  cancel(uri: string): void {
+    this.running.get(uri)?.cancel();
+    this.running.delete(uri);
+  }
+
+  dispose(): void {
+    for (const t of this.running.values()) t.cancel();
+    this.running.clear();
+    this.worker.dispose();
+  }
+}
