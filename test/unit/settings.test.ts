@@ -70,7 +70,7 @@ function packageDefaults(): Record<string, unknown> {
 
 const DEFAULT_CONFIG: GradLensConfig = {
   run: 'onType',
-  debounceMs: 75,
+  debounceMs: 25,
   gradientCheck: { enabled: true, h: 1e-5, samples: 40, fullLimit: 1000, maxFlops: 2e9, thresholds: { fail: 1e-2, warn: 1e-4, kinked: 1e-7 }, fast: 'auto' },
   seed: null,
   maxElements: 50_000_000,
