@@ -28,7 +28,10 @@ export class Prng {
   private b: number;
   private c: number;
   private d: number;
-  private spareNormal: number | null = null;
+  // The second normal of a Box–Muller pair, kept as a plain double beside a flag: a field that
+  // switches between a number and null holds boxed numbers, one heap allocation per draw.
+  private spare = 0;
+  private hasSpare = false;
 
   constructor(seed: number, stream: string) {
     const mix = splitmix32(hashString(stream, hashString(String(seed))));
@@ -65,16 +68,16 @@ export class Prng {
 
   /** Standard normal (Box–Muller; V8's Math.log/cos/sqrt are deterministic across platforms). */
   normal(): number {
-    if (this.spareNormal !== null) {
-      const v = this.spareNormal;
-      this.spareNormal = null;
-      return v;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     let u = 0;
     while (u === 0) u = this.uniform();
     const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
-    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    this.hasSpare = true;
     return r * Math.cos(2 * Math.PI * v);
   }
 
