@@ -58,7 +58,12 @@ suite('feedback: phases and stale values', () => {
       const version = doc.version;
       await waitFor('the finished analysis of the edited net', () => seen.some((p) => p.version === version && !p.phase), (x) => x, { timeoutMs: 120_000 }, describe);
       const phases = seen.filter((p) => p.version === version).map((p) => p.phase ?? 'done');
-      assert.deepEqual(phases, ['shapes', 'values', 'done'], `the phases of version ${version}: ${describe()}`);
+      // The edit came while the first text's checks ran: the values lane (a second worker) brings
+      // the values at once, with the shapes in them, so a separate shapes phase may not come first.
+      assert.ok(
+        JSON.stringify(phases) === JSON.stringify(['shapes', 'values', 'done']) || JSON.stringify(phases) === JSON.stringify(['values', 'done']),
+        `the phases of version ${version}, in order, each once: ${describe()}`,
+      );
       const values = seen.find((p) => p.version === version && p.phase === 'values');
       assert.ok(values && values.lineValues.some((l) => /^h30: (\[N, W\] = )?16×64 · ‖v‖/.test(l.text)), `the values phase carries h30's value: ${JSON.stringify(values?.lineValues.slice(-3))}`);
       const before = drawnAt[`values ${version}`];
