@@ -98,7 +98,10 @@ export class DocumentAnalyses {
   }
 
   opened(doc: DocumentText): void {
-    if (this.settings().run !== 'off') this.schedule(doc, 0);
+    if (this.settings().run === 'off') return;
+    this.schedule(doc, 0);
+    // The lane's first run would otherwise start a thread and load the bundle after a keystroke.
+    this.lane?.prestart();
   }
 
   changed(doc: DocumentText): void {

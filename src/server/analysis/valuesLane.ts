@@ -55,6 +55,11 @@ export class ValuesLane {
     }
   }
 
+  /** Starts the lane's worker ahead of its first use (a document was opened). */
+  prestart(): void {
+    this.worker.prestart();
+  }
+
   cancel(uri: string): void {
     this.running.get(uri)?.cancel();
     this.running.delete(uri);

@@ -113,6 +113,11 @@ export class WorkerClient {
     return { promise, cancel: () => Atomics.store(this.cancelSlots, id % this.cancelSlots.length, id) };
   }
 
+  /** Starts the worker now (thread and bundle), so the first request does not wait for it. */
+  prestart(): void {
+    this.ensure();
+  }
+
   /** Kills the worker (tests use it to prove recovery). */
   kill(): void {
     void this.worker?.terminate();

@@ -22,8 +22,9 @@ interface Call {
 }
 
 /** A worker whose analyses finish when the test says so (or at once with `auto`). */
-function fakeWorker(auto = false): { worker: WorkerClient; calls: Call[] } {
+function fakeWorker(auto = false): { worker: WorkerClient; calls: Call[]; prestarts(): number } {
   const calls: Call[] = [];
+  let prestarts = 0;
   const worker = {
     task(_kind: string, params: { text: string; options: AnalyzeOptions }, _timeoutMs: number, onProgress?: (done: number, total: number, partial: unknown) => void) {
       let resolve!: (a: Analysis) => void;
@@ -52,8 +53,11 @@ function fakeWorker(auto = false): { worker: WorkerClient; calls: Call[] } {
       if (auto) queueMicrotask(call.finish);
       return { promise, cancel: () => (call.cancelled = true) };
     },
+    prestart() {
+      prestarts++;
+    },
   } as unknown as WorkerClient;
-  return { worker, calls };
+  return { worker, calls, prestarts: () => prestarts };
 }
 
 function doc(text: string, version: number, uri = 'file:///a.grad'): DocumentText {
@@ -217,6 +221,7 @@ test('the values lane publishes a new text\'s values while the worker is busy wi
   analyses.opened(doc(text, 1));
   await tick(5);
   assert.equal(laneWorker.calls.length, 0, 'an idle worker brings its own values: no lane run');
+  assert.equal(laneWorker.prestarts(), 1, 'but the lane\'s worker is started, ready for the first edit');
   main.calls[0].early('values');
   // The first text's checks are running; an edit arrives.
   analyses.changed(doc(text.replace('seed 1', 'seed 2'), 2));
