@@ -13,12 +13,27 @@ import type { Task, WorkerClient } from './workerClient';
 /** The share of the element budget a values-lane run may use. */
 export const VALUES_LANE_SHARE = 0.25;
 
+// A few layers of the ops most files use, small enough to cost nothing.
+const WARM_UP = [
+  'seed 0',
+  'dims N = 4, D = 8, H = 8, C = 3',
+  'input X: [N, D]',
+  'input y: int[N] in 0..C',
+  'param W1: [D, H] ~ he',
+  'param b1: [H] = 0',
+  'param W2: [H, C] ~ xavier',
+  'h = relu(X @ W1 + b1)',
+  'loss = softmax_ce(tanh(sigmoid(h)) @ W2, y) + 0.5 * sum(W1 * W1)',
+  '',
+].join('\n');
+
 export class ValuesLane {
   /** The lane's run per document (a newer text cancels the older run). */
   private readonly running = new Map<string, Task<Analysis>>();
   /** Runs whose result came in time to be used, and runs given up for the main worker's (tests, logs). */
   used = 0;
   declined = 0;
+  private started = false;
 
   constructor(private readonly worker: WorkerClient) {}
 
@@ -55,9 +70,15 @@ export class ValuesLane {
     }
   }
 
-  /** Starts the lane's worker ahead of its first use (a document was opened). */
+  /**
+   * Starts the lane's worker ahead of its first use (a document was opened) and runs a small net
+   * through it once, so the first keystroke's values do not pay for compiling the engine.
+   */
   prestart(): void {
+    if (this.started) return;
+    this.started = true;
     this.worker.prestart();
+    void this.worker.task('analyze', { text: WARM_UP, fileName: 'warm-up.grad', options: { gradcheck: false } }, 0).promise.catch(() => undefined);
   }
 
   cancel(uri: string): void {
