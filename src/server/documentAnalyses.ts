@@ -3,6 +3,9 @@
 // finished checks stay in the worker's cache), unchanged text and options are not re-run. The
 // LSP features read results from here and listen to `onDidAnalyze`, which fires for each phase of
 // a run: shapes, values (before the gradient checks) and the finished analysis (`analysis.phase`).
+// While the worker is busy with an older text, the values lane (analysis/valuesLane.ts) brings the
+// new text's values from a second worker, and the worker starts the new text's checks once they
+// are in (so the lane has a core to itself); each version's phases are published only forward.
 import type { Analysis } from '../core';
 import type { GradCheckThresholds } from '../core';
 import type { Task, WorkerClient } from './analysis/workerClient';
@@ -47,6 +50,10 @@ interface DocState {
   dims: Record<string, number> | null;
   /** Counts the values lane's runs: only the latest one's result is used. */
   laneRun: number;
+  /** The latest lane run has not answered yet. */
+  laneBusy?: boolean;
+  /** Text the worker will run once the lane's values of it are in (the lane keeps a core to itself meanwhile). */
+  deferred?: { text: string; version: number };
   /**
    * What was last published: the version, the text and options (`optionsKey`), and how far along
    * (shapes 1, values 2, finished 3). A result for an older version, or an earlier phase of the same
@@ -216,6 +223,12 @@ export class DocumentAnalyses {
       s.cancelRunning?.();
       return;
     }
+    if (s.deferred) {
+      // The worker waits for the lane's values of a text that this one replaces: the lane runs it instead.
+      s.deferred = { text, version };
+      this.startLane(uri, s, text, version);
+      return;
+    }
     const key = this.optionsKey(uri, text);
     if (key === s.lastKey && s.result) {
       // Unchanged text and settings: the cached result stands (with the new version number).
@@ -275,7 +288,10 @@ export class DocumentAnalyses {
         this.fireBusy(false);
         const next = s.queued;
         s.queued = undefined;
-        if (next && this.states.get(uri) === s) this.start(uri, next.text, next.version);
+        if (!next || this.states.get(uri) !== s) return;
+        // The lane is computing this text's values: the checks start when they are in, not beside them.
+        if (s.laneBusy) s.deferred = next;
+        else this.start(uri, next.text, next.version);
       });
   }
 
@@ -287,13 +303,21 @@ export class DocumentAnalyses {
     const lane = this.lane;
     if (!lane) return;
     const run = ++s.laneRun;
+    s.laneBusy = true;
     const key = this.optionsKey(uri, text);
     const settings = this.settings();
     const options = analyzeOptions(settings, { seed: s.seed, dims: s.dims });
     const started = Date.now();
     void lane.values(uri, text, uri.split('/').pop() ?? 'file.grad', options, settings.workerTimeoutMs).then((analysis) => {
-      if (!analysis || this.states.get(uri) !== s || s.laneRun !== run || !this.publishable(s, version, key, analysis)) return;
-      this.publish(s, key, { uri, version, text, analysis, ms: Date.now() - started, latencyMs: this.takeLatency(s), thresholds: settings.gradientCheck.thresholds });
+      if (this.states.get(uri) !== s || s.laneRun !== run) return;
+      s.laneBusy = false;
+      if (analysis && this.publishable(s, version, key, analysis)) {
+        this.publish(s, key, { uri, version, text, analysis, ms: Date.now() - started, latencyMs: this.takeLatency(s), thresholds: settings.gradientCheck.thresholds });
+      }
+      // Now the worker may start on the checks (a declined or failed lane run leaves everything to it).
+      const next = s.deferred;
+      s.deferred = undefined;
+      if (next && !s.running) this.start(uri, next.text, next.version);
     });
   }
 

@@ -250,7 +250,7 @@ test('the values lane publishes a new text\'s values while the worker is busy wi
   analyses.dispose();
 });
 
-test('a lane result that comes after the worker\'s own, or for a text no longer current, is dropped; a too-large text is left to the worker', async () => {
+test('the worker starts the new text\'s checks once the lane\'s values are in; a lane result for a text no longer current is dropped; a too-large text is left to the worker', async () => {
   const main = fakeWorker();
   const laneWorker = fakeWorker();
   const lane = new ValuesLane(laneWorker.worker);
@@ -269,22 +269,65 @@ test('a lane result that comes after the worker\'s own, or for a text no longer 
   laneCalls()[0].finish();
   main.calls[0].finish();
   await tick(5);
-  main.calls[1].early('values');
-  await tick(5);
+  assert.equal(main.calls.length, 1, 'the stale run stopped, but the worker waits for the lane\'s values of version 3 before its checks');
   laneCalls()[1].finish();
+  await tick(5);
+  assert.equal(main.calls.length, 2, 'the values are in: the worker starts version 3');
+  assert.equal(main.calls[1].text, 'input x = 3\ny = x * x\n');
+  main.calls[1].early('values');
   main.calls[1].finish();
   await tick(5);
-  assert.deepEqual(published, ['3:values', '3:done'], 'version 2 never shows; version 3\'s lane values came after the worker\'s and add nothing');
+  assert.deepEqual(published, ['3:values', '3:done'], 'version 2 never shows; the worker\'s own values of version 3 add nothing');
   assert.equal(lane.used + lane.declined, 2, 'the warm-up is not counted');
-  // Past the lane's share of the budget its run reports too-large: nothing is published from it.
+  // Past the lane's share of the budget its run reports too-large: nothing is published from it,
+  // and the worker goes on at once.
   const big = 'param W: [3000, 3000] ~ randn\nloss = sum(W)\n';
   analyses.changed(doc(big, 4));
   await tick(5);
+  assert.equal(main.calls.length, 3, 'an idle worker runs the text itself');
   main.calls[2].early('shapes');
   analyses.changed(doc(big.replace('randn', 'zeros'), 5));
   await tick(5);
   laneCalls()[laneCalls().length - 1].finish();
   await tick(5);
   assert.ok(!published.includes('5:values'), 'the lane declined (its quarter of the budget is too small)');
+  main.calls[2].finish();
+  await tick(5);
+  assert.equal(main.calls.length, 4, 'the declined lane holds nothing back');
+  main.calls[3].finish();
+  await tick(5);
+  assert.ok(published.includes('5:done'));
+  analyses.dispose();
+});
+
+test('an edit while the worker waits for the lane goes to the lane too; the worker then runs only the latest text', async () => {
+  const main = fakeWorker();
+  const laneWorker = fakeWorker();
+  const lane = new ValuesLane(laneWorker.worker);
+  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
+  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
+  const published: string[] = [];
+  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  analyses.opened(doc('input x = 1\ny = x * x\n', 1));
+  await tick(5);
+  analyses.changed(doc('input x = 2\ny = x * x\n', 2));
+  await tick(5);
+  main.calls[0].finish(); // stopped: version 2 now waits for the lane
+  await tick(5);
+  analyses.changed(doc('input x = 4\ny = x * x\n', 3));
+  await tick(5);
+  assert.equal(laneCalls().length, 2, 'the lane runs version 3');
+  assert.equal(main.calls.length, 1, 'the worker still waits');
+  laneCalls()[0].finish();
+  await tick(5);
+  assert.equal(main.calls.length, 1, 'the older lane run does not release the worker');
+  laneCalls()[1].finish();
+  await tick(5);
+  assert.equal(main.calls.length, 2);
+  assert.equal(main.calls[1].text, 'input x = 4\ny = x * x\n', 'only the latest text');
+  main.calls[1].finish();
+  await tick(5);
+  assert.deepEqual(published, ['3:values', '3:done']);
+  assert.deepEqual(analyses.get('file:///a.grad')?.analysis.nodes.find((n) => n.name === 'y')?.value, [16]);
   analyses.dispose();
 });
