@@ -7,11 +7,12 @@
 // maximum resident set of a fresh process that prepares the workload and runs it three times.
 // bench/bench.mjs bundles this file with esbuild first, so the timed core is the shipped code.
 //
-// Options: --only a,b  (workload names)   --quick  (fewer repetitions)   --no-peer
+// Options: --only a,b  (workload names; such a partial run writes bench/tmp/results.{md,json}, leaving the
+// committed results of the whole bench alone)   --quick  (fewer repetitions)   --no-peer
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { analyzeSession } from '../src/core/analyze';
 import type { Tensor } from '../src/core/tensor/tensor';
 import { gemmBackend, relaxedMadd } from '../src/core/tensor/matmul';
@@ -317,8 +318,8 @@ interface Machine {
   date: string;
 }
 
-function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: string[], profiles: string[]): void {
-  writeFileSync(join(HERE, 'results.json'), JSON.stringify({ machine, workloads: rows }, null, 2) + '\n');
+function writeResults(dir: string, machine: Machine, rows: Row[], extras: Extra[], scaling: string[], profiles: string[]): void {
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ machine, workloads: rows }, null, 2) + '\n');
   const md: string[] = [];
   md.push('# GradLens benchmark results', '');
   md.push(`Written by \`npm run bench\` on ${machine.date}. Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GB, ${machine.os}; Node ${machine.node} (GEMM: ${machine.gemm}); ` +
@@ -347,7 +348,7 @@ function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: s
       '`met` is the target of the row and peak < 500 MB; rows without a target (scaling, gradcheck-sampled) have only the memory target.',
     '',
   );
-  writeFileSync(join(HERE, 'results.md'), md.join('\n'));
+  writeFileSync(join(dir, 'results.md'), md.join('\n'));
 }
 
 let editLatencyResult: EditLatency | null = null;
@@ -449,7 +450,12 @@ async function main(): Promise<void> {
   if (torchProblem) console.log(`bench: no PyTorch peer: ${torchProblem}`);
   baselineMb = baseline();
 
+  const unknown = (args.only ?? []).filter((n) => !WORKLOADS.some((w) => w.name === n));
+  if (unknown.length) throw new Error(`bench: no workload named ${unknown.join(', ')} (the names: ${WORKLOADS.map((w) => w.name).join(', ')})`);
   const selected = WORKLOADS.filter((w) => !args.only || args.only.includes(w.name));
+  // A run of a few rows does not replace the committed results of the whole bench.
+  const outDir = args.only ? TMP : HERE;
+  mkdirSync(outDir, { recursive: true });
   const rows: Row[] = [];
   const extras: Extra[] = [];
   const profiles: string[] = [];
@@ -526,13 +532,13 @@ async function main(): Promise<void> {
     // A target not met: say where the time goes (self time per function, node --cpu-prof).
     if (!row.met && def.text !== null) profiles.push(`- **${def.name}**: ${profileOf(def.name).join(', ') || 'no profile'}`);
     // After every row, so an interrupted run keeps what it measured.
-    writeResults(machine, rows, extras, scalingTable(rows), profiles);
+    writeResults(outDir, machine, rows, extras, scalingTable(rows), profiles);
     console.log(`${fmtMs(row.gradlens_ms)} ms${row.peer_ms !== null ? ` vs ${row.peer} ${fmtMs(row.peer_ms)} ms on ${row.peer_threads} thread(s) (${fmtRatio(row.ratio)})` : ''}, peak ${row.peak_mb ?? '—'} MB, ${row.met ? 'met' : 'NOT met'}`);
   }
   peer?.close();
-  writeResults(machine, rows, extras, scalingTable(rows), profiles);
-  console.log(`\nbench: wrote bench/results.md and bench/results.json\n`);
-  const md = (await import('node:fs')).readFileSync(join(HERE, 'results.md'), 'utf8');
+  writeResults(outDir, machine, rows, extras, scalingTable(rows), profiles);
+  console.log(`\nbench: wrote ${relative(ROOT, join(outDir, 'results.md'))} and results.json beside it\n`);
+  const md = (await import('node:fs')).readFileSync(join(outDir, 'results.md'), 'utf8');
   console.log(md.split('\n## Scaling')[0]);
 }
 
