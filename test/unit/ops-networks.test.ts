@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ForwardContext, ValueType } from '../../src/core/ops/op';
-import { batchnorm, dropout, logSoftmax, maxout, NETWORK_OPS, oneHot, pick, softmax } from '../../src/core/ops/networks';
+import { oneHot, pick } from '../../src/core/ops/labels';
+import { batchnorm, dropout, maxout, NETWORK_OPS } from '../../src/core/ops/networks';
+import { logSoftmax, softmax } from '../../src/core/ops/softmax';
 import type { ShapeResult } from '../../src/core/shapes/broadcast';
 import { lit, named, type Shape } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
