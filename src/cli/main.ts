@@ -1,9 +1,7 @@
 // `gradlens` command line: a thin front on src/core.
 import { analyze, limitText } from '../core';
 import { parseArgs, TIMEOUT_RANGE, USAGE } from './args';
-import { runStdioAdapter } from '../debug/stdio';
 import { nodeMemoryProbe } from '../server/analysis/memoryProbe';
-import { runStdioServer } from '../server/stdio';
 import { runExport } from './export';
 import { runFmt } from './fmt';
 import { formatHuman, terminalSafe, toSpecJson } from './format';
@@ -27,13 +25,14 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
     return 0;
   }
   if (args.command === 'lsp') {
-    // Long-running: the server keeps the process alive until its client says exit.
-    runStdioServer();
+    // Long-running: the server keeps the process alive until its client says exit. Loaded only
+    // here, so that `gradlens check` does not pay for evaluating the server at start-up.
+    void import('../server/stdio').then((m) => m.runStdioServer());
     return 0;
   }
   if (args.command === 'dap') {
-    // Long-running: the adapter keeps the process alive until its client disconnects.
-    runStdioAdapter();
+    // Long-running: the adapter keeps the process alive until its client disconnects (loaded only here).
+    void import('../debug/stdio').then((m) => m.runStdioAdapter());
     return 0;
   }
   if (args.command === 'error') {

@@ -6,18 +6,17 @@
 // Nothing here throws on bad input; an unexpected exception becomes an `internal-error` diagnostic.
 import type { Analysis, AnalysisPhase } from './model';
 import { AnalysisCancelled } from './cancel';
-import { CORE_DEFAULTS, limitText } from './defaults';
-import { GUARD_MARGIN_BYTES, MemoryBudgetExceeded, MemoryGuard } from './memoryGuard';
-import { DiagnosticSink } from './diagnostics';
+import { MemoryBudgetExceeded } from './memoryGuard';
+import type { DiagnosticSink } from './diagnostics';
 import { parse } from './lang/parser';
 import { build } from './pipeline/build';
 import { runChecks } from './pipeline/checks';
 import { execute } from './pipeline/execute';
-import { DEFAULT_MAX_ELEMENTS, maxElementsSource, planRun, type RunPlan } from './pipeline/plan';
+import { guarded, reportChecksOverMemory, reportChecksStopped, reportOverBudget } from './pipeline/limits';
+import { planRun } from './pipeline/plan';
 import { gateSummaries, publishResults, toDiagnostics } from './pipeline/results';
-import type { AnalysisSession, AnalyzeOptions } from './pipeline/session';
+import { newSession, type AnalysisSession, type AnalyzeOptions } from './pipeline/session';
 import { typecheck } from './pipeline/typecheck';
-import { LineMap } from './text';
 
 export type { AnalysisSession, AnalyzeOptions } from './pipeline/session';
 export { DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_FLOPS } from './pipeline/plan';
@@ -44,18 +43,6 @@ export function analyzeSession(text: string, options: AnalyzeOptions = {}): Anal
   a.diagnostics = toDiagnostics(session.sink.items, session.lineMap, session.sink.dropped);
   a.timings = { parseMs: marks.parsed - t0, analyzeMs: Math.max(0, marks.analysed - marks.parsed), runMs: Math.max(0, t1 - marks.analysed), totalMs: t1 - t0 };
   return session;
-}
-
-/**
- * The options with the memory guard folded into the cancel check, which every long loop asks
- * between steps: past the budget it throws MemoryBudgetExceeded, reported as `too-large`.
- */
-function guarded(options: AnalyzeOptions): AnalyzeOptions {
-  const probe = options.memory;
-  if (!probe) return options;
-  const guard = new MemoryGuard(probe, (options.maxElements ?? DEFAULT_MAX_ELEMENTS) * Float64Array.BYTES_PER_ELEMENT + GUARD_MARGIN_BYTES);
-  const cancelled = options.isCancelled;
-  return { ...options, isCancelled: () => (guard.check(), cancelled?.() ?? false) };
 }
 
 /** The stages after parsing; `analysed` marks the end of the static part (for the timings). */
@@ -111,78 +98,8 @@ function snapshot(session: AnalysisSession, phase: AnalysisPhase, options: Analy
   options.onPhase(phase, { ...a, phase, diagnostics: toDiagnostics(session.sink.items, session.lineMap), timings: { ...a.timings, runMs: ms, totalMs: ms } });
 }
 
-/** The run fits in memory but its gradient checks would not: one note on the root says so. */
-function reportChecksOverMemory(session: AnalysisSession, plan: RunPlan, options: AnalyzeOptions): void {
-  const graph = session.graph;
-  const root = graph?.root;
-  if (!graph || root === null || root === undefined) return;
-  const limit = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
-  session.sink.info(
-    'gradcheck-skipped',
-    `gradient checks not run: the run holds about ${limitText(Math.ceil(plan.elements))} float64 elements and the checks would need about ${limitText(Math.ceil(plan.checkElements))} more, ` +
-      `over the limit of ${limitText(limit)} (${maxElementsSource(options)}). Lower the dimension sizes while you check gradients`,
-    graph.nodes[root].span,
-  );
-}
-
-/** The memory guard stopped the gradient checks (the run itself had finished): a note on the root. */
-function reportChecksStopped(session: AnalysisSession, e: MemoryBudgetExceeded, options: AnalyzeOptions): void {
-  const graph = session.graph;
-  const root = graph?.root;
-  if (!graph || root === null || root === undefined) return;
-  session.sink.info('gradcheck-skipped', `gradient checks stopped: ${e.message} (the element limit in float64s — ${maxElementsSource(options)} — and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB). The values and gradients shown are complete; lower the dimension sizes to check them`, graph.nodes[root].span);
-}
-
-/** The memory guard stopped the run: a `too-large` error where it was when the budget ran out. */
-function reportOverBudget(e: MemoryBudgetExceeded, session: AnalysisSession, options: AnalyzeOptions): void {
-  const ex = session.execution;
-  const node = ex && ex.current >= 0 ? session.graph?.nodes[ex.current] : undefined;
-  const first = session.program.statements[0];
-  const span = node?.span ?? first?.span ?? { start: 0, end: 0 };
-  session.sink.error(
-    'too-large',
-    `stopped: ${e.message} (the element limit in float64s — ${maxElementsSource(options)} — and a margin of ${GUARD_MARGIN_BYTES / 2 ** 20} MB; the run had reached this operation). ` +
-      `Lower the dimension sizes`,
-    span,
-  );
-}
-
-function newSession(text: string, options: AnalyzeOptions): AnalysisSession {
-  return {
-    analysis: emptyAnalysis(options),
-    program: { statements: [] },
-    resolution: null,
-    graph: null,
-    leafInits: null,
-    execution: null,
-    checks: [],
-    gateTypes: new Map(),
-    maxValuesPerNode: options.maxValuesPerNode,
-    maxValuesPerAnalysis: options.maxValuesPerAnalysis ?? CORE_DEFAULTS.maxValuesPerAnalysis,
-    lineMap: new LineMap(text),
-    sink: new DiagnosticSink(CORE_DEFAULTS.maxDiagnostics),
-  };
-}
-
 /** An exception from inside the core is a bug: it becomes a diagnostic, never an escape. */
 function reportInternalError(e: unknown, sink: DiagnosticSink): void {
   const msg = e instanceof Error ? `${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 4).join('\n')}` : ''}` : String(e);
   sink.error('internal-error', `GradLens hit an internal error while analysing this file: ${msg}`, { start: 0, end: 0 });
-}
-
-function emptyAnalysis(options: AnalyzeOptions): Analysis {
-  return {
-    version: 1,
-    file: options.fileName ?? '<memory>',
-    dims: {},
-    seed: options.seed ?? 0,
-    root: null,
-    diagnostics: [],
-    nodes: [],
-    gradchecks: [],
-    gates: [],
-    graphView: null,
-    sweep: null,
-    timings: { parseMs: 0, analyzeMs: 0, runMs: 0, totalMs: 0 },
-  };
 }

@@ -17,7 +17,7 @@ export * as ide from './ide';
 export { parse } from './lang/parser';
 export { MAX_DIM_SIZE, parseDimSize } from './lang/scope';
 export type { BinaryOp } from './lang/ast';
-export { transposeT } from './ops/arithmetic';
+export { transposeT } from './ops/indexing';
 export type { OpDef } from './ops/op';
 export { binaryOpDef, chooseOverload, FUNCTIONS } from './ops/registry';
 export { ravel } from './tensor/tensor';

@@ -90,3 +90,30 @@ export class EditorPlan {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The steps every editor suite starts with, in this order: diagnostics of a broken gate, of a
+ * misspelt name and of a clean file, a hover, and completion in the half-typed `typing.grad`
+ * (whose fourth line must be `h = rel`).
+ */
+export function commonSteps(plan: EditorPlan): void {
+  plan.step('broken gate', { action: 'diagnostics', file: plan.path('broken/wrong-sign.grad') });
+  plan.step('typo', { action: 'diagnostics', file: plan.path('typo.grad') });
+  plan.step('clean', { action: 'diagnostics', file: plan.path('circuit.grad'), expect_empty: true });
+  plan.step('hover q', { action: 'hover', file: plan.path('circuit.grad'), line: plan.lineOf('circuit.grad', 'q = '), character: 0 });
+  plan.step('complete rel', { action: 'completion', file: plan.path('typing.grad'), line: 3, character: 7 });
+}
+
+/** Where `W1` is used (not declared) in two-layer-net.grad: its first use, on the `h1` line. */
+export function useOfW1(plan: EditorPlan): { file: string; line: number; character: number } {
+  const net = 'two-layer-net.grad';
+  const line = plan.lineOf(net, 'h1 ');
+  return { file: plan.path(net), line, character: plan.columnOf(net, line, 'W1') };
+}
+
+/** The steps every editor suite ends with: rename a gate's parameter, format `messy.grad`. */
+export function closingSteps(plan: EditorPlan): void {
+  const gateHeader = plan.lineOf('affine-gate.grad', 'gate affine(');
+  plan.step('rename W', { action: 'rename', file: plan.path('affine-gate.grad'), line: gateHeader, character: plan.columnOf('affine-gate.grad', gateHeader, 'W:'), newName: 'Wt' });
+  plan.step('format', { action: 'formatting', file: plan.path('messy.grad') });
+}

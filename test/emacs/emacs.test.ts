@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EditorPlan, ROOT, SCRATCH } from '../editors/plan';
+import { closingSteps, commonSteps, EditorPlan, ROOT, SCRATCH, useOfW1 } from '../editors/plan';
 
 const EMACS = process.env.GRADLENS_EMACS ?? 'emacs';
 
@@ -33,21 +33,10 @@ function readmeEmacsConfig(readme: string): string {
 
 before(() => {
   plan = new EditorPlan('gradlens-emacs-', { 'typo.grad': SCRATCH.typo, 'typing.grad': 'dims N = 4, C = 3\ninput s: [N, C]\ninput y: int[N] in 0..C\nh = rel\n', 'messy.grad': SCRATCH.messy });
-  const step = plan.step.bind(plan);
-  const path = plan.path.bind(plan);
-
-  step('broken gate', { action: 'diagnostics', file: path('broken/wrong-sign.grad') });
-  step('typo', { action: 'diagnostics', file: path('typo.grad') });
-  step('clean', { action: 'diagnostics', file: path('circuit.grad'), expect_empty: true });
-  step('hover q', { action: 'hover', file: path('circuit.grad'), line: lineOf('circuit.grad', 'q = '), character: 0 });
-  step('complete rel', { action: 'completion', file: path('typing.grad'), line: 3, character: 7 });
-  const net = 'two-layer-net.grad';
-  const useW1 = lineOf(net, 'h1 ');
-  const w1Col = plan.columnOf(net, useW1, 'W1');
-  step('definition W1', { action: 'definition', file: path(net), line: useW1, character: w1Col + 1 });
-  const gateHeader = lineOf('affine-gate.grad', 'gate affine(');
-  step('rename W', { action: 'rename', file: path('affine-gate.grad'), line: gateHeader, character: plan.columnOf('affine-gate.grad', gateHeader, 'W:'), newName: 'Wt' });
-  step('format', { action: 'formatting', file: path('messy.grad') });
+  commonSteps(plan);
+  const w1 = useOfW1(plan);
+  plan.step('definition W1', { action: 'definition', ...w1, character: w1.character + 1 });
+  closingSteps(plan);
 
   const config = readmeEmacsConfig(readFileSync(join(ROOT, 'README.md'), 'utf8')).replaceAll('/path/to/gradlens/', `${ROOT}/`);
   const configFile = plan.path('config.el');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EditorPlan, ROOT, SCRATCH } from '../editors/plan';
+import { closingSteps, commonSteps, EditorPlan, ROOT, SCRATCH, useOfW1 } from '../editors/plan';
 
 const NVIM = process.env.GRADLENS_NVIM ?? 'nvim';
 
@@ -27,21 +27,13 @@ before(() => {
   const step = plan.step.bind(plan);
   const path = plan.path.bind(plan);
 
-  step('broken gate', { action: 'diagnostics', file: path('broken/wrong-sign.grad') });
-  step('typo', { action: 'diagnostics', file: path('typo.grad') });
-  step('clean', { action: 'diagnostics', file: path('circuit.grad'), expect_empty: true });
-  step('hover q', { action: 'hover', file: path('circuit.grad'), line: lineOf('circuit.grad', 'q = '), character: 0 });
-  step('complete rel', { action: 'completion', file: path('typing.grad'), line: 3, character: 7 });
+  commonSteps(plan);
   step('signature softmax_ce', { action: 'signatureHelp', file: path('typing.grad'), line: 4, character: 21 });
-  const net = 'two-layer-net.grad';
-  const useW1 = lineOf(net, 'h1 ');
-  const w1Col = plan.columnOf(net, useW1, 'W1');
-  step('definition W1', { action: 'definition', file: path(net), line: useW1, character: w1Col });
-  step('references W1', { action: 'references', file: path(net), line: useW1, character: w1Col, includeDeclaration: true });
-  step('outline', { action: 'documentSymbol', file: path(net) });
-  const gateHeader = lineOf('affine-gate.grad', 'gate affine(');
-  step('rename W', { action: 'rename', file: path('affine-gate.grad'), line: gateHeader, character: plan.columnOf('affine-gate.grad', gateHeader, 'W:'), newName: 'Wt' });
-  step('format', { action: 'formatting', file: path('messy.grad') });
+  const w1 = useOfW1(plan);
+  step('definition W1', { action: 'definition', ...w1 });
+  step('references W1', { action: 'references', ...w1, includeDeclaration: true });
+  step('outline', { action: 'documentSymbol', file: w1.file });
+  closingSteps(plan);
 
   const planFile = plan.write();
   const outFile = plan.path('out.json');

@@ -6,21 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { attention, multiheadAttention } from '../../src/core/ops/attention';
 import { gelu, silu } from '../../src/core/ops/elementwise';
-import type { ValueType } from '../../src/core/ops/op';
 import { THROUGH_FUNCTIONS } from '../../src/core/ops/vjp';
-import type { ShapeResult } from '../../src/core/shapes/broadcast';
-import { named, type Shape } from '../../src/core/shapes/shape';
+import { named } from '../../src/core/shapes/shape';
 import { erf, erfc } from '../../src/core/tensor/erf';
 import { Tensor } from '../../src/core/tensor/tensor';
 import { checkOpGradient, fixedContext, randomTensor, testRng } from './helpers/opcheck';
+import { f, failure, int } from './helpers/shapeRule';
 
 const ctx = fixedContext();
-const f = (shape: Shape): ValueType => ({ shape, isInt: false });
-const int = (shape: Shape): ValueType => ({ shape, isInt: true });
-function failure(r: ShapeResult): { message: string; code?: string; argIndex?: number } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
-}
 
 /** A random 0/1 mask whose every query row keeps at least one key. */
 function randomMask(shape: number[], rng: () => number): Tensor {

@@ -6,19 +6,10 @@ import type { ShapeResult } from '../../src/core/shapes/broadcast';
 import { lit, named, type Shape } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
+import { failure, syms } from './helpers/shapeRule';
 
 function shapeOf(op: OpDef, shapes: Shape[], attrs: Attrs): ShapeResult {
   return op.shape({ label: op.name, types: shapes.map((shape) => ({ shape, isInt: false })) }, attrs);
-}
-
-function syms(r: ShapeResult): string[] {
-  assert.ok(r.ok, r.ok ? '' : r.message);
-  return r.shape.map((d) => d.sym);
-}
-
-function failure(r: ShapeResult): { message: string; argIndex?: number; code?: string } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
 }
 
 /** Direct six-loop convolution, the definition the im2col version must agree with. */

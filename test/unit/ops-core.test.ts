@@ -2,7 +2,9 @@
 // kinks), broadcasting gradients, kink subgradients, and the shape rules' messages.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { add, div, eq, ge, gt, index, le, lt, matmul, mul, pow, sub, transpose, transposeT } from '../../src/core/ops/arithmetic';
+import { add, div, eq, ge, gt, le, lt, mul, pow, sub } from '../../src/core/ops/arithmetic';
+import { index, transpose, transposeT } from '../../src/core/ops/indexing';
+import { matmul } from '../../src/core/ops/matrixProduct';
 import { abs, clip, elu, exp, leakyRelu, log, maximum, minimum, neg, relu, sigmoid, sign, sqrt, square, tanh } from '../../src/core/ops/elementwise';
 import type { OpDef } from '../../src/core/ops/op';
 import { ALL_OPS } from '../../src/core/ops/registry';

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { embedding } from '../../src/core/ops/embedding';
-import type { ValueType } from '../../src/core/ops/op';
-import type { ShapeResult } from '../../src/core/shapes/broadcast';
-import { named, type Shape } from '../../src/core/shapes/shape';
+import { named } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
 // checkOpGradient asserts every entry itself (relative error < 1e-7, or both gradients within 1e-9).
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
+import { f, failure, int } from './helpers/shapeRule';
 
 const ctx = fixedContext();
-const f = (shape: Shape): ValueType => ({ shape, isInt: false });
-const int = (shape: Shape): ValueType => ({ shape, isInt: true });
-function failure(r: ShapeResult): { message: string; code?: string; argIndex?: number } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
-}
 
 /** A table whose entry [v, d] is 10·v + d, so a looked-up row says which row it was. */
 function table(V: number, D: number): Tensor {

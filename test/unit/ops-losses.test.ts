@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LOSS_OPS, maxMargin, mse, sigmoidBce, softmaxCe, svm } from '../../src/core/ops/losses';
-import type { ForwardContext, OpDef, ValueType } from '../../src/core/ops/op';
-import type { ShapeResult } from '../../src/core/shapes/broadcast';
-import { lit, named, type Shape } from '../../src/core/shapes/shape';
+import type { ForwardContext, OpDef } from '../../src/core/ops/op';
+import { lit, named } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
 // checkOpGradient asserts every entry itself (relative error < 1e-7, or both gradients within 1e-9).
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
+import { f, failure, int, syms } from './helpers/shapeRule';
 
 const ctx = fixedContext();
 const kinkCtx: ForwardContext = { ...fixedContext(), trackKinks: true };
 
-const f = (shape: Shape): ValueType => ({ shape, isInt: false });
-const int = (shape: Shape): ValueType => ({ shape, isInt: true });
-function syms(r: ShapeResult): string[] {
-  assert.ok(r.ok, r.ok ? '' : r.message);
-  return r.shape.map((d) => d.sym);
-}
-function failure(r: ShapeResult): { message: string; code?: string; argIndex?: number } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
-}
 function near(a: number, b: number, tol = 1e-12): void {
   assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 }

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lstm } from '../../src/core/ops/lstm';
-import type { ValueType } from '../../src/core/ops/op';
 import { THROUGH_FUNCTIONS } from '../../src/core/ops/vjp';
-import type { ShapeResult } from '../../src/core/shapes/broadcast';
-import { named, type Shape } from '../../src/core/shapes/shape';
+import { named } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
 // checkOpGradient asserts every entry itself (relative error < 1e-7, or both gradients within 1e-9).
 import { checkOpGradient, fixedContext, randomTensor, testRng } from './helpers/opcheck';
+import { f, failure } from './helpers/shapeRule';
 
 const ctx = fixedContext();
-const f = (shape: Shape): ValueType => ({ shape, isInt: false });
-function failure(r: ShapeResult): { message: string; code?: string; argIndex?: number } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
-}
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 
 function inputs(T: number, N: number, D: number, H: number, seed: number): Tensor[] {

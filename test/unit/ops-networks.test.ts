@@ -1,30 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ForwardContext, ValueType } from '../../src/core/ops/op';
-import { batchnorm, dropout, logSoftmax, maxout, NETWORK_OPS, oneHot, pick, softmax } from '../../src/core/ops/networks';
-import type { ShapeResult } from '../../src/core/shapes/broadcast';
+import type { ForwardContext } from '../../src/core/ops/op';
+import { oneHot, pick } from '../../src/core/ops/labels';
+import { batchnorm, dropout, maxout, NETWORK_OPS } from '../../src/core/ops/networks';
+import { logSoftmax, softmax } from '../../src/core/ops/softmax';
 import { lit, named, type Shape } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
 // checkOpGradient asserts every entry itself (relative error < 1e-7, or both gradients within 1e-9).
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
+import { f, failure, int, syms } from './helpers/shapeRule';
 
 const ctx = fixedContext();
 const kinkCtx: ForwardContext = { ...fixedContext(), trackKinks: true };
 
-function f(shape: Shape): ValueType {
-  return { shape, isInt: false };
-}
-function int(shape: Shape): ValueType {
-  return { shape, isInt: true };
-}
-function syms(r: ShapeResult): string[] {
-  assert.ok(r.ok, r.ok ? '' : r.message);
-  return r.shape.map((d) => d.sym);
-}
-function failure(r: ShapeResult): { message: string; code?: string; argIndex?: number } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
-}
 function close(actual: ArrayLike<number>, expected: number[], tol = 1e-8): void {
   assert.equal(actual.length, expected.length, 'length');
   for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `entry ${i}: ${actual[i]} vs ${expected[i]}`);

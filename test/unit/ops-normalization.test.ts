@@ -2,22 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { batchnorm2d, groupnorm, layernorm, NORMALIZATION_OPS } from '../../src/core/ops/normalization';
 import { THROUGH_FUNCTIONS } from '../../src/core/ops/vjp';
-import type { OpDef, ValueType } from '../../src/core/ops/op';
-import type { ShapeResult } from '../../src/core/shapes/broadcast';
-import { lit, named, type Shape } from '../../src/core/shapes/shape';
+import type { OpDef } from '../../src/core/ops/op';
+import { lit, named } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
 // checkOpGradient asserts every entry itself (relative error < 1e-7, or both gradients within 1e-9).
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
+import { f, failure } from './helpers/shapeRule';
 
 const ctx = fixedContext();
-
-function f(shape: Shape): ValueType {
-  return { shape, isInt: false };
-}
-function failure(r: ShapeResult): { message: string; code?: string; argIndex?: number } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
-}
 
 /** Mean and biased variance of the entries at `idx`. */
 function stats(data: Float64Array, idx: number[]): [number, number] {

@@ -7,16 +7,12 @@ import { lit, named, type Shape } from '../../src/core/shapes/shape';
 import { gemmNN, gemmNT } from '../../src/core/tensor/matmul';
 import { norm, Tensor } from '../../src/core/tensor/tensor';
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
+import { failure } from './helpers/shapeRule';
 
 const NO_ATTRS: Attrs = {};
 
 function shapeOf(shapes: Shape[]): ShapeResult {
   return rnn.shape({ label: 'rnn', types: shapes.map((shape) => ({ shape, isInt: false })) }, NO_ATTRS);
-}
-
-function failure(r: ShapeResult): { message: string; argIndex?: number; code?: string } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
 }
 
 const T = named('T', 6);

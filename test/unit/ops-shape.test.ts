@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Attrs, ShapeArg, ValueType } from '../../src/core/ops/op';
+import type { Attrs, ShapeArg } from '../../src/core/ops/op';
 import { concat, reshape, SHAPE_OPS, stack } from '../../src/core/ops/shapeOps';
-import type { ShapeResult } from '../../src/core/shapes/broadcast';
-import { lit, named, type Dim, type Shape } from '../../src/core/shapes/shape';
+import { lit, named, type Dim } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
 // checkOpGradient asserts every entry itself (relative error < 1e-7, or both gradients within 1e-9).
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
+import { f, failure, int, okShape, syms } from './helpers/shapeRule';
 
 const ctx = fixedContext();
-const f = (shape: Shape): ValueType => ({ shape, isInt: false });
-const int = (shape: Shape): ValueType => ({ shape, isInt: true });
 const target = (...dims: (Dim | 'infer')[]): Attrs => ({ shape: { kind: 'shape', dims } satisfies ShapeArg });
 const sizes = (...dims: number[]): Attrs => target(...dims.map((d) => (d === -1 ? ('infer' as const) : lit(d))));
-
-function okShape(r: ShapeResult): Shape {
-  assert.ok(r.ok, r.ok ? '' : r.message);
-  return r.shape;
-}
-function syms(r: ShapeResult): string[] {
-  return okShape(r).map((d) => d.sym);
-}
-function failure(r: ShapeResult): { message: string; code?: string; argIndex?: number } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
-}
 
 const N = named('N', 4);
 const D = named('D', 6);

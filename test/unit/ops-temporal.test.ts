@@ -2,20 +2,13 @@
 // random sizes with size-1 axes, the mask's effect, the loss by hand, shape rules and run-time errors.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ValueType } from '../../src/core/ops/op';
 import { temporalAffine, temporalSoftmaxCe } from '../../src/core/ops/temporal';
-import type { ShapeResult } from '../../src/core/shapes/broadcast';
-import { named, type Shape } from '../../src/core/shapes/shape';
+import { named } from '../../src/core/shapes/shape';
 import { Tensor } from '../../src/core/tensor/tensor';
 import { checkOpGradient, fixedContext, randomTensor, testRng } from './helpers/opcheck';
+import { f, failure, int } from './helpers/shapeRule';
 
 const ctx = fixedContext();
-const f = (shape: Shape): ValueType => ({ shape, isInt: false });
-const int = (shape: Shape): ValueType => ({ shape, isInt: true });
-function failure(r: ShapeResult): { message: string; code?: string; argIndex?: number } {
-  assert.ok(!r.ok, 'expected the shape rule to fail');
-  return r;
-}
 
 function labels(shape: number[], V: number, rng: () => number): Tensor {
   const t = new Tensor(shape);

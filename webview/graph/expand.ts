@@ -3,7 +3,7 @@
 // its time steps, h_0 → h_1 → … with the per-step norms on the edges (long sequences show their
 // first and last steps around one "⋯" node). Both close again from the frame's title. Closed is
 // the default: the file's top level reads first. Pure, so it is unit-tested without a browser.
-import type { GraphViewModel, ViewEdge, ViewGate, ViewNode, ViewSteps } from '../../src/core/browser';
+import { formatNumber, type GraphViewModel, type ViewEdge, type ViewGate, type ViewNode, type ViewSteps } from '../../src/core/browser';
 
 /** Keys of what is open: `gate:<the call's key>` and `steps:<the op's name or id>`. */
 export const GATE_KEY = 'gate:';
@@ -85,7 +85,7 @@ function unroll(op: ViewNode, s: ViewSteps, into: ViewEdge[], nameOf: (id: strin
       const hidden = s.count - (shown.length - 1);
       return { ...base, label: `⋯ ${hidden} steps`, name: null, note: [`steps ${HEAD_STEPS} … ${s.count - TAIL_STEPS - 1} are not drawn (${hidden} steps)`, s.formula] } satisfies SyntheticNode;
     }
-    const norm = (label: string, v: number | null) => `${label} ${v === null ? 'not computed' : v.toPrecision(4)}`;
+    const norm = (label: string, v: number | null) => `${label} ${v === null ? 'not computed' : formatNumber(v)}`;
     return {
       ...base,
       label: `step ${t}`,

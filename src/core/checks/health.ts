@@ -47,12 +47,13 @@ export interface HealthFinding {
   related?: { message: string; span: Span }[];
 }
 
-function percent(x: number): string {
+/** A fraction as a whole percentage, e.g. 0.456 → '46%'. */
+export function percent(x: number): string {
   return `${Math.round(x * 100)}%`;
 }
 
 /** Where to point for a node: inside a gate, at the gate call site too. */
-function located(graph: Graph, n: GraphNode): { span: Span; related?: { message: string; span: Span }[] } {
+export function located(graph: Graph, n: GraphNode): { span: Span; related?: { message: string; span: Span }[] } {
   if (n.gateCall === null) return { span: n.span };
   return { span: n.span, related: [{ message: 'for this call of the gate', span: graph.gateCalls[n.gateCall].span }] };
 }

@@ -4,7 +4,7 @@
 // network that learns badly although every gradient is right.
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';
-import type { HealthFinding } from './health';
+import { located, percent, type HealthFinding } from './health';
 
 export const LAYER_HEALTH = {
   /** Fraction of query rows with one key at ≥ 99% of the weight: info from, warning from. */
@@ -15,17 +15,13 @@ export const LAYER_HEALTH = {
   forgetWarn: 0.5,
 } as const;
 
-function percent(x: number): string {
-  return `${Math.round(x * 100)}%`;
-}
-
 /** One finding per node (a layer) and kind. */
 export function checkLayerHealth(graph: Graph, ex: Execution): HealthFinding[] {
   const out: HealthFinding[] = [];
   for (const [id, rec] of ex.records) {
     const n = graph.nodes[id];
     const name = n.op?.name ?? 'layer';
-    const where = n.gateCall === null ? { span: n.span } : { span: n.span, related: [{ message: 'for this call of the gate', span: graph.gateCalls[n.gateCall].span }] };
+    const where = located(graph, n);
     const c = rec.attentionCollapse;
     if (c && c[1] > 0) {
       const frac = c[0] / c[1];

@@ -110,7 +110,7 @@ export class GraphBuilder {
       inputs: [],
       type: { shape: value.shape.map(lit), isInt: false },
       span,
-      label: value.size === 1 ? formatNumber(value.item()) : `[${value.shape.join('×')}]`,
+      label: value.size === 1 ? literalLabel(value.item()) : `[${value.shape.join('×')}]`,
       name: null,
       gateCall: scope.gateCall,
       requiresGrad: false,
@@ -317,8 +317,12 @@ export class GraphBuilder {
   }
 }
 
-
-export function formatNumber(v: number): string {
+/**
+ * A constant's node label: the literal as the user wrote it (an integer exactly, else 6 significant
+ * digits), like the other parameters the user typed — not a computed number, which is printed by
+ * format/number.ts.
+ */
+function literalLabel(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(3).replace(/\.?0+e/, 'e');

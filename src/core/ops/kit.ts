@@ -52,19 +52,18 @@ export function elementwiseKernels(op: OpDef): ElementwiseKernels | undefined {
   return kernels.get(op);
 }
 
+/** The fields defineUnary and defineBinary copy from the spec as they are: the texts, the rule, the traits. */
+function described(s: Pick<UnarySpec & BinarySpec, 'summary' | 'explain' | 'kinks' | 'steps' | 'noGrad' | 'derive' | 'traits'>): Pick<OpDef, 'summary' | 'explain' | 'kinks' | 'steps' | 'noGrad' | 'derive'> & OpTraits {
+  return { summary: s.summary, explain: s.explain, kinks: s.kinks, steps: s.steps, noGrad: s.noGrad, derive: s.derive, ...s.traits };
+}
+
 export function defineUnary(s: UnarySpec): OpDef {
   const op: OpDef = {
     id: s.id,
     name: s.name ?? s.id,
     group: s.group ?? 'elementwise',
     signature: [X_PARAM, ...(s.extraParams ?? [])],
-    summary: s.summary,
-    explain: s.explain,
-    kinks: s.kinks,
-    steps: s.steps,
-    noGrad: s.noGrad,
-    derive: s.derive,
-    ...s.traits,
+    ...described(s),
     shape(ctx, attrs) {
       const err = s.validate?.(attrs);
       if (err) return fail(`${ctx.label}: ${err}`);
@@ -134,13 +133,7 @@ export function defineBinary(s: BinarySpec): OpDef {
       { name: 'a', kind: 'tensor', doc: 'left operand' },
       { name: 'b', kind: 'tensor', doc: 'right operand' },
     ],
-    summary: s.summary,
-    explain: s.explain,
-    kinks: s.kinks,
-    steps: s.steps,
-    noGrad: s.noGrad,
-    derive: s.derive,
-    ...s.traits,
+    ...described(s),
     shape(ctx: ShapeContext) {
       return broadcastShapes(ctx.label, ctx.types.map((t) => t.shape));
     },

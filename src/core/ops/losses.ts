@@ -6,7 +6,7 @@ import { dimsEqual, formatDimValues, formatShape, shapesSymbolicallyEqual, type 
 import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast } from '../tensor/tensor';
 import { subRun } from './kit';
 import { COST, entries, runsOf } from './cost';
-import { labelProblem, scoresAndLabelsRule } from './networks';
+import { labelProblem, scoresAndLabelsRule } from './labels';
 import { attrOr, type OpDef, type ParamSpec, type ShapeContext, type ValueType } from './op';
 import type { Expr } from '../lang/ast';
 import { E } from '../lang/print';

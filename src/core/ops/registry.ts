@@ -1,11 +1,12 @@
 // The op table: every built-in operation, looked up by id, by operator, or by function name.
 import type { BinaryOp } from '../lang/ast';
-import { ARITHMETIC_OPS, add, div, eq, ge, gt, le, lt, matmul, mul, pow, sub } from './arithmetic';
+import { ARITHMETIC_OPS, add, div, eq, ge, gt, le, lt, mul, pow, sub } from './arithmetic';
 import { ATTENTION_OPS } from './attention';
 import { CONVOLUTION_OPS } from './convolution';
 import { ELEMENTWISE_OPS } from './elementwise';
 import { EMBEDDING_OPS } from './embedding';
 import { LOSS_OPS } from './losses';
+import { matmul } from './matrixProduct';
 import { LSTM_OPS } from './lstm';
 import { NETWORK_OPS } from './networks';
 import { NORMALIZATION_OPS } from './normalization';

@@ -12,7 +12,7 @@ import { groupnorm } from './normalization';
 import { gelu } from './elementwise';
 import { attention, multiheadAttention } from './attention';
 import { lstm } from './lstm';
-import { index } from './arithmetic';
+import { index } from './indexing';
 import { backwardCost, entries, forwardCost } from './cost';
 import type { IndexSpec, OpDef } from './op';
 import { rnn } from './recurrent';

@@ -5,14 +5,15 @@ import type { CancelCheck } from '../cancel';
 import type { MemoryProbe } from '../memoryGuard';
 import type { CheckCache } from '../checks/checkCache';
 import type { GradCheckOptions, SpanCheck } from '../checks/gradcheck';
-import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
 import type { InitRecipe } from '../engine/init';
 import type { Execution } from '../engine/run';
 import type { Program } from '../lang/ast';
 import type { Resolution } from '../lang/resolve';
 import type { ValueType } from '../ops/op';
-import type { LineMap } from '../text';
+import { CORE_DEFAULTS } from '../defaults';
+import { DiagnosticSink } from '../diagnostics';
+import { LineMap } from '../text';
 
 export interface AnalyzeOptions {
   /** File name reported in the Analysis. */
@@ -89,4 +90,39 @@ export interface AnalysisSession {
   maxValuesPerAnalysis?: number;
   lineMap: LineMap;
   sink: DiagnosticSink;
+}
+
+/** A new session of `text`: an empty Analysis, no stage run yet. */
+export function newSession(text: string, options: AnalyzeOptions): AnalysisSession {
+  return {
+    analysis: emptyAnalysis(options),
+    program: { statements: [] },
+    resolution: null,
+    graph: null,
+    leafInits: null,
+    execution: null,
+    checks: [],
+    gateTypes: new Map(),
+    maxValuesPerNode: options.maxValuesPerNode,
+    maxValuesPerAnalysis: options.maxValuesPerAnalysis ?? CORE_DEFAULTS.maxValuesPerAnalysis,
+    lineMap: new LineMap(text),
+    sink: new DiagnosticSink(CORE_DEFAULTS.maxDiagnostics),
+  };
+}
+
+function emptyAnalysis(options: AnalyzeOptions): Analysis {
+  return {
+    version: 1,
+    file: options.fileName ?? '<memory>',
+    dims: {},
+    seed: options.seed ?? 0,
+    root: null,
+    diagnostics: [],
+    nodes: [],
+    gradchecks: [],
+    gates: [],
+    graphView: null,
+    sweep: null,
+    timings: { parseMs: 0, analyzeMs: 0, runMs: 0, totalMs: 0 },
+  };
 }

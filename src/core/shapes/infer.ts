@@ -5,7 +5,7 @@ import type { DiagnosticSink } from '../diagnostics';
 import type { Call, DimRef, Expr, GateParam, TypeAnn } from '../lang/ast';
 import { bindCall, literalNumber, type BindScope, type BoundCall, type GateInfo } from '../lang/resolve';
 import { nearby } from '../lang/suggest';
-import { index, transposeT } from '../ops/arithmetic';
+import { index, transposeT } from '../ops/indexing';
 import { neg } from '../ops/elementwise';
 import type { IndexSpec, OpDef, ValueType } from '../ops/op';
 import { binaryOpDef } from '../ops/registry';
