@@ -7,6 +7,7 @@ import type { GateCall, Graph, GraphNode } from './engine/graph';
 import type { Execution } from './engine/run';
 import type { LineMap, Span } from './text';
 import { statsOf } from './stats';
+import { formatNumber } from './format/number';
 import type { Tensor } from './tensor/tensor';
 
 /** Graphs with more operations than this are not drawn (nobody can read them; building them costs). */
@@ -150,7 +151,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
     const failing = checks.find((c) => c.target.startsWith(`${gc.gate.decl.name}.`) && c.verdict === 'fail');
     if (failing) {
       gateNode.status = 'error';
-      gateNode.problem = `gradient check of ${failing.target} failed (relative error ${failing.maxRelError.toExponential(2)})`;
+      gateNode.problem = `gradient check of ${failing.target} failed (relative error ${formatNumber(failing.maxRelError)})`;
     }
     return gateNode;
   };

@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor/tensor';
 import { norm } from '../tensor/tensor';
 import type { Span } from '../text';
 import { NUMBER_SETTINGS } from '../defaults';
+import { formatNumber } from '../format/number';
 import type { HealthKind } from '../model';
 
 export type { HealthKind } from '../model';
@@ -197,7 +198,7 @@ export function checkGradientFlow(graph: Graph, ex: Execution): HealthFinding[] 
       out.push({
         kind: vanishing ? 'vanishing-gradient' : 'exploding-gradient',
         severity: 'warning',
-        message: `the gradient of \`${first.name}\` (the first layer, ‖∂L/∂${first.name}‖ = ${g0.toExponential(2)}) is ${ratio.toExponential(1)} times that of \`${last.name}\` (the last, ${g1.toExponential(2)}): ` +
+        message: `the gradient of \`${first.name}\` (the first layer, ‖∂L/∂${first.name}‖ = ${formatNumber(g0)}) is ${formatNumber(ratio, { digits: 3 })} times that of \`${last.name}\` (the last, ${formatNumber(g1)}): ` +
           (vanishing ? 'gradients vanish on their way back through the layers. Use relu with he init, or batchnorm.' : 'gradients explode on their way back through the layers. Lower the init scale (xavier/he) or normalise.'),
         node: first.id,
         value: ratio,
@@ -216,7 +217,7 @@ export function checkGradientFlow(graph: Graph, ex: Execution): HealthFinding[] 
     out.push({
       kind: vanishing ? 'vanishing-gradient' : 'exploding-gradient',
       severity: 'warning',
-      message: `backprop through time: the gradient reaching step 0 is ${ratio.toExponential(1)} times the one at step ${norms.length - 1} (‖∂L/∂h₀‖ = ${norms[0].toExponential(2)}, ‖∂L/∂h_T‖ = ${last.toExponential(2)}), so the early steps ${vanishing ? 'learn almost nothing (vanishing gradients): scale Wh towards an orthogonal matrix, or use a gated cell' : 'dominate (exploding gradients): clip gradients or shrink Wh'}.`,
+      message: `backprop through time: the gradient reaching step 0 is ${formatNumber(ratio, { digits: 3 })} times the one at step ${norms.length - 1} (‖∂L/∂h₀‖ = ${formatNumber(norms[0])}, ‖∂L/∂h_T‖ = ${formatNumber(last)}), so the early steps ${vanishing ? 'learn almost nothing (vanishing gradients): scale Wh towards an orthogonal matrix, or use a gated cell' : 'dominate (exploding gradients): clip gradients or shrink Wh'}.`,
       node: id,
       value: ratio,
       ...located(graph, n),
@@ -272,7 +273,7 @@ export function checkInits(program: Program, graph: Graph, text: string): Health
       out.push({
         kind: 'init-scale',
         severity: 'warning',
-        message: `\`${s.name}\` starts as randn (std 1) but feeds a ${act.op.name} with fan-in ${fanIn}: its pre-activations have a std of about √${fanIn} ≈ ${Math.sqrt(fanIn).toFixed(1)}, ${he ? 'so the variance grows layer after layer' : 'which saturates it'}. Use \`~ ${want}\` (std ${std.toPrecision(2)}).`,
+        message: `\`${s.name}\` starts as randn (std 1) but feeds a ${act.op.name} with fan-in ${fanIn}: its pre-activations have a std of about √${fanIn} ≈ ${formatNumber(Math.sqrt(fanIn), { digits: 3 })}, ${he ? 'so the variance grows layer after layer' : 'which saturates it'}. Use \`~ ${want}\` (std ${formatNumber(std, { digits: 2 })}).`,
         node: id,
         value: 1 / std,
         span: s.init?.span ?? s.nameSpan,
