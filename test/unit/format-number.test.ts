@@ -2,6 +2,8 @@
 // gradient-check messages have always printed, so the CLI's --json output and the Analysis do not change.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { analyze } from '../../src/core/analyze';
 import { formatNumber } from '../../src/core/format/number';
 import { Prng } from '../../src/core/engine/prng';
@@ -59,4 +61,31 @@ test('a NaN message quotes its input range with the same rule', () => {
   const d = a.diagnostics.find((x) => x.code === 'non-finite');
   assert.ok(d, JSON.stringify(a.diagnostics));
   assert.match(d.message, /x = 1\.00e\+5/);
+});
+
+test('computed numbers are printed through formatNumber: every other toExponential/toPrecision/toFixed is a known non-value', () => {
+  // Durations, percentages, CSS lengths, Python literals and the user's own settings are not
+  // values of a tensor; anything else printing a number goes through formatNumber.
+  const allowed = new Map<string, RegExp>([
+    ['src/cli/format.ts', /timings\.totalMs\.toFixed\(0\)/],
+    ['src/core/engine/lower.ts', /toExponential\(3\)|toPrecision\(6\)/], // a constant's label, as typed
+    ['src/core/export/opKit.ts', /toExponential\(\)/], // a Python float literal
+    ['src/core/pipeline/report.ts', /maxFlopsTotal\.toExponential\(1\)|minimumOps\.toExponential\(1\)/], // a setting's value
+    ['webview/charts/ticks.ts', /v\.toFixed\(Math\.min\(20, decimals\)\)/], // an axis tick rounded to its step
+    ['webview/format.ts', /p\.toFixed|\(ms \/ 1000\)\.toFixed/], // percentages and durations
+    ['webview/graph/viewport.ts', /this\.t\.[xyk]\.toFixed/], // an SVG transform
+    ['webview/views/task.ts', /\(f \* 100\)\.toFixed/], // a progress bar's width
+  ]);
+  const root = join(__dirname, '..', '..');
+  const files = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  const offenders: string[] = [];
+  for (const f of [...files('src'), ...files('webview')]) {
+    if (f === join('src', 'core', 'format', 'number.ts')) continue;
+    readFileSync(join(root, f), 'utf8').split('\n').forEach((line, i) => {
+      if (!/\.(toExponential|toPrecision|toFixed)\(/.test(line)) return;
+      const ok = allowed.get(f.split(sep).join('/'));
+      if (!ok || !ok.test(line)) offenders.push(`${f}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(offenders, [], 'print computed numbers with formatNumber (src/core/format/number.ts)');
 });
