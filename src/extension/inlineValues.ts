@@ -7,9 +7,15 @@
 // edit the values on screen belong to the older text: they stay, moved with their lines, dimmed and
 // marked "updating…" until the new text's values arrive. On a large file only the visible lines
 // and a margin are drawn, and scrolling draws the rest.
+//
+// This runs on the extension host's main thread at every keystroke, so it sends the editor nothing
+// it already shows: each setDecorations is a message to the window (serialised, compressed). An edit
+// inside one line leaves the decorations where the editor keeps them (at that line's end), so a
+// keystroke in a file already marked stale sends nothing; an edit that adds or removes lines
+// redraws. The setting is read once and again when it changes, not at every draw.
 import * as vscode from 'vscode';
 import type { DidAnalyzeParams, LineValue } from '../shared/serverProtocol';
-import { moveLineValues, staleText } from '../shared/present/staleLines';
+import { decorationKey, moveLineValues, staleText } from '../shared/present/staleLines';
 import type { AnalysisClient } from './client/analysisClient';
 import { Disposable } from './disposable';
 
@@ -39,21 +45,27 @@ export class InlineValues extends Disposable {
   private readonly shown = new Map<string, Shown>();
   /** What was last drawn per document (for tests: decorations cannot be read back through the API). */
   private readonly drawn = new Map<string, Shown>();
+  /** What each editor was last sent: which decoration type holds the texts, and a key of them. */
+  private readonly sent = new WeakMap<vscode.TextEditor, { stale: boolean; key: string }>();
+  private enabled: boolean;
 
   constructor(
     analyses: AnalysisClient,
-    private readonly enabled: () => boolean,
+    readEnabled: () => boolean,
     /** Whether a debug session shows its own values in this document (then these would contradict them). */
     private readonly debugging: (uri: vscode.Uri) => boolean = () => false,
   ) {
     super();
+    this.enabled = readEnabled();
     for (const d of [
       analyses.onDidPublish((p) => this.receive(p)),
       vscode.workspace.onDidChangeTextDocument((e) => this.edited(e)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.redrawAll()),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.draw(e.textEditor)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('gradlens.inlineValues')) this.redrawAll();
+        if (!e.affectsConfiguration('gradlens.inlineValues')) return;
+        this.enabled = readEnabled();
+        this.redrawAll();
       }),
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.shown.delete(d.uri.toString());
@@ -89,30 +101,40 @@ export class InlineValues extends Disposable {
     for (const ed of vscode.window.visibleTextEditors) if (ed.document.uri.toString() === key) this.draw(ed);
   }
 
-  /** Draws again in every visible editor (a setting or a debug session changed). */
+  /** Draws again in every visible editor (a setting, a debug session or the visible editors changed). */
   redrawAll(): void {
-    for (const e of vscode.window.visibleTextEditors) this.draw(e);
+    for (const e of vscode.window.visibleTextEditors) this.draw(e, true);
   }
 
-  private draw(editor: vscode.TextEditor): void {
+  /** Sends the editor its texts, unless it shows exactly these already (`force`: send anyway). */
+  private draw(editor: vscode.TextEditor, force = false): void {
     const key = editor.document.uri.toString();
     const shown = this.shown.get(key);
     if (!shown) return;
-    if (!this.enabled() || this.debugging(editor.document.uri)) {
-      editor.setDecorations(this.decoration, []);
-      editor.setDecorations(this.staleDecoration, []);
+    const before = this.sent.get(editor);
+    if (!this.enabled || this.debugging(editor.document.uri)) {
+      if (before || force) {
+        editor.setDecorations(this.decoration, []);
+        editor.setDecorations(this.staleDecoration, []);
+      }
+      this.sent.delete(editor);
       this.drawn.delete(key);
       return;
     }
     const visible = editor.visibleRanges;
     const near = (line: number) => visible.length === 0 || visible.some((r) => line >= r.start.line - MARGIN_LINES && line <= r.end.line + MARGIN_LINES);
     const lines = shown.lines.filter((l) => l.line < editor.document.lineCount && near(l.line));
+    this.drawn.set(key, { version: shown.version, lines, stale: shown.stale });
+    const sentKey = decorationKey(lines);
+    if (!force && before?.stale === shown.stale && before.key === sentKey) return;
     const options = lines.map((l): vscode.DecorationOptions => {
       const end = editor.document.lineAt(l.line).range.end;
       return { range: new vscode.Range(end, end), renderOptions: { after: { contentText: shown.stale ? staleText(l.text) : l.text } } };
     });
-    editor.setDecorations(shown.stale ? this.decoration : this.staleDecoration, []);
+    // The other type is cleared only when it holds something (or nothing is known of this editor).
+    if (force || !before || before.stale !== shown.stale) editor.setDecorations(shown.stale ? this.decoration : this.staleDecoration, []);
     editor.setDecorations(shown.stale ? this.staleDecoration : this.decoration, options);
-    this.drawn.set(key, { version: shown.version, lines, stale: shown.stale });
+    this.sent.set(editor, { stale: shown.stale, key: sentKey });
   }
 }
+

@@ -59,6 +59,15 @@ test('hover on a name shows its value and gradient', async () => {
   assert.match(value, /∂f\/∂q \*\*-4\*\*/);
 });
 
+test('a hover sent right after the file opens waits for its first values instead of answering nothing', async () => {
+  const uri = 'file:///tmp/gradlens-hover-at-open.grad';
+  await client.open(uri, 'input x = 3\nq = x * 4\nf = q * 2\n', 1);
+  const h = (await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 0 } })) as Hover | null;
+  assert.ok(h, 'a hover, not null');
+  const value = typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
+  assert.match(value, /value \*\*12\*\*/);
+});
+
 test('a typo gets a did-you-mean, and its fix carries an edit for the version it was computed for', async () => {
   const uri = 'file:///tmp/gradlens-typo.grad';
   await client.open(uri, 'input x = 2\ninput y = 3\nq = x * yy\n', 1);

@@ -70,7 +70,9 @@ test('diagnostics: a typo says did you mean, a clean file gets an empty list', (
 });
 
 test('hover: the value and gradient of q in the lecture circuit', () => {
-  const h = result<{ result: { contents: { value: string } } }>('hover q').result;
+  const r = result<{ result?: { contents: { value: string } }; error?: string }>('hover q');
+  const h = r.result;
+  assert.ok(h, `no hover from the server: ${r.error ?? 'null result'}`);
   assert.match(h.contents.value, /value \*\*3\*\*/);
   assert.match(h.contents.value, /∂f\/∂q \*\*-4\*\*/);
 });

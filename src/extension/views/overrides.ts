@@ -17,6 +17,8 @@ export class OverridesView extends Disposable {
   private readonly item = this.register(vscode.window.createStatusBarItem('gradlens.overrides', vscode.StatusBarAlignment.Left, 99));
   /** What was last drawn per document (for tests). */
   private readonly drawn = new Map<string, LineValue[]>();
+  /** The editors that were sent notes (the others have none to clear). */
+  private readonly noted = new WeakSet<vscode.TextEditor>();
 
   constructor(private readonly service: AnalysisClient) {
     super();
@@ -52,6 +54,13 @@ export class OverridesView extends Disposable {
     if (doc.languageId !== LANGUAGE_ID) return;
     const o = this.service.overrides(doc.uri);
     const notes = isOverridden(o) ? overrideNotes(doc.getText(), o) : [];
+    // Every keystroke comes here: a file without overrides whose editor shows no note sends nothing.
+    if (notes.length === 0 && !this.noted.has(editor)) {
+      this.drawn.delete(doc.uri.toString());
+      return;
+    }
+    if (notes.length) this.noted.add(editor);
+    else this.noted.delete(editor);
     const reset = new vscode.MarkdownString(`GradLens shows values for these overrides, not the file's own lines. [Reset](command:gradlens.resetOverrides?${encodeURIComponent(JSON.stringify([doc.uri.toString()]))}) to use the file's values again.`);
     reset.isTrusted = { enabledCommands: ['gradlens.resetOverrides'] };
     editor.setDecorations(

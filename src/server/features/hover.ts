@@ -6,10 +6,14 @@ import { checkMarkdown, gateMarkdown, localMarkdown, nodeMarkdown, opHoverMarkdo
 import { symbolAt } from '../../shared/present/symbolAt';
 
 export function registerHover(ctx: ServerContext): void {
-  ctx.connection.onHover(({ textDocument, position }): Hover | null => {
+  ctx.connection.onHover(async ({ textDocument, position }): Promise<Hover | null> => {
     const doc = ctx.documents.get(textDocument.uri);
-    const r = doc ? ctx.analyses.get(doc.uri) : undefined;
-    if (!doc || !r) return null;
+    if (!doc) return null;
+    // Right after a file opens nothing has values yet (its first diagnostics may come from the
+    // shapes alone): wait for them, at most a second, rather than answer nothing. Later hovers
+    // answer at once from the latest values.
+    const r = ctx.analyses.get(doc.uri) ?? (await ctx.analyses.whenCurrent(doc.uri, doc.version, 1000));
+    if (!r) return null;
     const a = r.analysis;
     const lineText = doc.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } }).replace(/\r?\n$/, '');
     const markdown = (value: string, range?: Hover['range']): Hover => ({ contents: { kind: MarkupKind.Markdown, value }, ...(range ? { range } : {}) });

@@ -31,3 +31,14 @@ export function moveLineValues(lines: LineValue[], edits: LineEdit[]): LineValue
 export function staleText(text: string): string {
   return `${text} · updating…`;
 }
+
+/**
+ * What a set of line-end texts looks like on screen, as one string: equal keys, equal decorations.
+ * After an edit inside one line the editor keeps each decoration at the end of its line and
+ * `moveLineValues` keeps every line number, so the key is unchanged and nothing is sent again.
+ */
+export function decorationKey(lines: readonly LineValue[]): string {
+  let k = '';
+  for (const l of lines) k += `${l.line}\u0000${l.text}\u0001`;
+  return k;
+}

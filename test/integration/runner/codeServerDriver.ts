@@ -54,7 +54,11 @@ async function main(): Promise<number> {
     auth: 'none',
     env: { GRADLENS_TEST_REPORT: reportFile, GRADLENS_RESULTS_DIR: join(RESULTS, 'summary') },
     // VS Code for the Web saves after a second by default: edits of the examples must stay unsaved.
-    settings: { ...QUIET_SETTINGS, 'files.autoSave': 'off' },
+    // The port finder off: every few seconds VS Code's extension host scans /proc and spawns a shell
+    // (`ls -l /proc/[0-9]*/fd/[0-9]*`) looking for servers to forward, on its main thread — 20–60 ms
+    // tasks in a profile of the typing burst that measure VS Code, not GradLens (scripts/longTasks.ts).
+    // code-server has a tunnel provider, which keeps the finder on unless its source is `output`.
+    settings: { ...QUIET_SETTINGS, 'files.autoSave': 'off', 'remote.autoForwardPorts': false, 'remote.autoForwardPortsSource': 'output' },
   });
   console.log(`integration: code-server ${relative(ROOT, CODE_SERVER_ENTRY)} on ${server.url} (data in ${tmp})`);
 
