@@ -57,6 +57,23 @@ test('comments between the statements do not hide a file of too many tokens', ()
   assert.match(d[0].message, /more than 500,000 tokens/);
 });
 
+test('the character cap never cuts a statement in half: reading stops at the last line break before it, with one error', () => {
+  const cap = CORE_DEFAULTS.maxChars;
+  // The cap falls inside `loss = x * x`, after `loss = x *`: read in half it was a second (syntax) error.
+  const head = `input x = 2\n${'#'.repeat(cap - 10 - 'input x = 2\n'.length - 1)}\n`;
+  const text = `${head}loss = x * x\nmore = x\n`;
+  assert.equal(text.slice(0, cap).endsWith('loss = x *'), true);
+  const a = analyze(text, { gradcheck: false });
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(
+    errors.map((d) => d.code),
+    ['too-large'],
+  );
+  assert.equal(errors[0].range.start.line, 2, 'at the start of the line not read');
+  assert.equal(errors[0].range.start.character, 0);
+  assert.equal(a.nodes.some((n) => n.name === 'loss'), false);
+});
+
 test('a file past the character cap (comments only) is read up to the cap, with one too-large error there', () => {
   const cap = CORE_DEFAULTS.maxChars;
   const text = `input x = 2\nloss = x * x\n${'#'.repeat(cap)}\n`;
