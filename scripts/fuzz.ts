@@ -7,8 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { analyze } from '../src/core/analyze';
-import { exampleTexts, mutation, program, wellTyped } from '../test/fuzz/generators';
-import { FUZZ_OPTIONS, fuzzOne } from '../test/fuzz/harness';
+import { exampleTexts, grown, mutation, program, wellTyped } from '../test/fuzz/generators';
+import { FUZZ_OPTIONS, fuzzGrown, fuzzOne, GROWN_OPTIONS } from '../test/fuzz/harness';
 import { verdictOutcome } from '../test/fuzz/verdicts';
 
 const args = process.argv.slice(2);
@@ -35,7 +35,11 @@ for (const text of verdictRuns > 0 ? fc.sample(wellTyped, { seed, numRuns: verdi
 console.log(JSON.stringify({ verdicts }));
 
 const deadline = Date.now() + minutes * 60_000;
-const sources = [program, mutation(exampleTexts()), wellTyped];
+// The fourth source grows sizes and op attributes towards the limits (generators.ts: grown), run
+// with its own options and time bound; its failures are saved as grown-*.grad.
+const sources = [program, mutation(exampleTexts()), wellTyped, grown(exampleTexts())];
+const GROWN = 3;
+const grownStats = { tried: 0, tooLarge: 0, ran: 0, slowestMs: 0 };
 let tried = 0;
 let crashes = 0;
 let hangs = 0;
@@ -46,21 +50,33 @@ let peak = 0;
 const rng = fc.sample(fc.integer(), { seed, numRuns: 1 })[0];
 let batch = 0;
 while (Date.now() < deadline) {
-  const inputs = fc.sample(sources[batch % sources.length], { seed: seed + rng + batch, numRuns: 200 });
+  const source = batch % sources.length;
+  const isGrown = source === GROWN;
+  // Grown inputs are slower (up to the limits): fewer per batch.
+  const inputs = fc.sample(sources[source], { seed: seed + rng + batch, numRuns: isGrown ? 25 : 200 });
   batch++;
   for (const text of inputs) {
     tried++;
-    const r = fuzzOne(text, tried % 10 === 0);
+    const r = isGrown ? fuzzGrown(text, tried % 10 === 0) : fuzzOne(text, tried % 10 === 0);
+    if (isGrown) {
+      grownStats.tried++;
+      grownStats.slowestMs = Math.max(grownStats.slowestMs, Math.round(r.ms));
+      if (!r.problem) {
+        const a = analyze(text, GROWN_OPTIONS);
+        if (a.diagnostics.some((d) => d.code === 'too-large')) grownStats.tooLarge++;
+        if (a.nodes.some((n) => n.value)) grownStats.ran++;
+      }
+    }
     if (r.ms > slowest.ms) slowest = { ms: r.ms, text };
     if (r.problem) {
       const hang = r.problem.startsWith('took');
       if (hang) hangs++;
       else crashes++;
-      const file = join(regressions, `${hang ? 'hang' : 'crash'}-${createHash('sha1').update(text).digest('hex').slice(0, 10)}.grad`);
+      const file = join(regressions, `${isGrown ? 'grown-' : ''}${hang ? 'hang' : 'crash'}-${createHash('sha1').update(text).digest('hex').slice(0, 10)}.grad`);
       writeFileSync(file, text);
       console.log(`${hang ? 'HANG' : 'CRASH'} ${r.problem.split('\n')[0]} → ${file}`);
     }
-    if (tried % 50 === 0) {
+    if (!isGrown && tried % 50 === 0) {
       const a = analyze(text, FUZZ_OPTIONS);
       if (a.nodes.some((n) => n.value)) ran++;
       if (a.gradchecks.length) checked++;
@@ -82,6 +98,7 @@ console.log(
       peakRssMb: Math.round(peak / 2 ** 20),
       ranForwardPct: sampled ? Math.round((100 * ran) / sampled) : 0,
       gradCheckedPct: sampled ? Math.round((100 * checked) / sampled) : 0,
+      grown: grownStats,
       verdicts,
     },
     null,

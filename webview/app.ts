@@ -46,7 +46,7 @@ export class App {
       this.content = h('div', { class: 'content', hidden: true }, this.header.problems, this.compact.el);
     } else {
       this.graph = new GraphView({ post, store: this.store, selected: (n) => n.name && this.gradients?.pick(n.name) });
-      this.gradients = new GradientsView(this.store, (name) => this.focus(name), (range) => post({ type: 'reveal', range }));
+      this.gradients = new GradientsView(this.store, (name) => this.focus(name), (range) => post({ type: 'reveal', range }), post);
       this.checks = new ChecksView(this.store, post);
       this.landscape = new LandscapeView(this.store, post);
       this.training = new TrainingView(this.store, post);
@@ -122,6 +122,10 @@ export class App {
         return;
       case 'cursor':
         this.graph?.selectAtRange(msg.range);
+        return;
+      case 'tensor':
+        // Only for the analysis shown (a reply about an older one is dropped; the view asks again).
+        if (this.current && msg.uri === this.current.uri && msg.version === this.current.version) this.gradients?.tensor(msg.detail, msg.name);
         return;
     }
   }

@@ -9,6 +9,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 const isPosition = (v: unknown) => isObject(v) && Number.isInteger(v.line) && Number.isInteger(v.character);
 const isRange = (v: unknown) => isObject(v) && isPosition(v.start) && isPosition(v.end);
+const isStats = (v: unknown) => v === null || (isObject(v) && isNumArray(v.histogram) && typeof v.min === 'number' && typeof v.max === 'number' && typeof v.count === 'number');
 const isTask = (v: unknown) => v === 'landscape' || v === 'training';
 const isNumArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
 
@@ -51,6 +52,12 @@ export function parseToWebview(msg: unknown): ToWebview | null {
       return msg.sweep === null || (isObject(msg.sweep) && Array.isArray(msg.sweep.points)) ? (msg as ToWebview) : null;
     case 'debug':
       return parseDebugMessage(msg);
+    case 'tensor': {
+      const d = msg.detail;
+      if (typeof msg.uri !== 'string' || typeof msg.version !== 'number' || typeof msg.name !== 'string') return null;
+      if (d !== null && !(isObject(d) && d.name === msg.name && isNumArray(d.shape) && typeof d.count === 'number' && (d.value === null || isNumArray(d.value)) && (d.grad === null || isNumArray(d.grad)) && isStats(d.valueStats) && isStats(d.gradStats))) return null;
+      return msg as ToWebview;
+    }
     default:
       return null;
   }

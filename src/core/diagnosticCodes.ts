@@ -200,9 +200,9 @@ export const DIAGNOSTIC_CODES = {
     fix:
       'Before anything runs, GradLens counts what the run will hold and do, and refuses (at the operation that weighs most) a file that would not fit. ' +
       'Memory: every float64 the run holds at once — the leaves, every value, the gradients sent back along each edge, what ops keep for their backward pass (conv2d\'s patches, masks, winners) and the largest temporary workspace — must stay within `gradlens.maxElements` ' +
-      '(`--max-elements`; default 50 million = 400 MB, at most 250 million; in the editor also within `gradlens.worker.memoryLimitMb`, at most 16,384 MB: the message names the one that binds), and the analysis stops if it really holds more than that plus 64 MB. ' +
+      '(`--max-elements`; default 50 million = 400 MB, at most 250 million; in the editor also within `gradlens.worker.memoryLimitMb`, at most 16,384 MB: the message names the one that binds), and the analysis stops if it really holds more than that plus 64 MB, measured right after a garbage collection (garbage never stops a run). ' +
       'Time: one forward and backward pass may cost about 1e10 operations (cost units of about a nanosecond: roughly 10 s). ' +
-      'Size of the file: at most 16,777,216 characters, 500,000 tokens (comments and blank lines make none) and 20,000 statements are read, the graph with every gate call inlined may have at most 200,000 operations, and at most 1,000 problems are listed. ' +
+      'Size of the file: at most 16,777,216 characters (reading stops at the last line break before that, so no statement is read in half), 500,000 tokens (comments and blank lines make none) and 20,000 statements are read, the graph with every gate call inlined may have at most 200,000 operations (counted before it is built: gates that call gates twice are refused at once), and at most 1,000 problems are listed. ' +
       'Lower the dimension sizes in `dims` (or with --dim), the window of a pooling, the number of gate calls, or split the file. In an untrusted workspace only your user settings count, not the workspace\'s.',
   },
   'non-finite': {

@@ -2,12 +2,15 @@
 // sidebar view), shared by both bundles. Messages are discriminated unions both ways; everything
 // that comes from a webview is validated with `parseFromWebview` before the extension acts on it.
 import type { GradCheckThresholds } from '../core/browser';
-import type { Analysis, LandscapeResult, StepSweep, TrainingResult } from '../core/browser';
+import type { LandscapeResult, StepSweep, TrainingResult } from '../core/browser';
 import type { Range } from '../core/browser';
 import { parseDebugView, type DebugView } from './debugProtocol';
+import { dashboardAnalysis, type DashboardAnalysis, type TensorDetail } from './dashboardModel';
+import type { Analysis } from '../core/browser';
 
 export type { LandscapeResult, TrainingResult } from '../core/browser';
 export type { DebugView } from './debugProtocol';
+export type { DashboardAnalysis, TensorDetail } from './dashboardModel';
 
 export type TaskKind = 'landscape' | 'training';
 
@@ -15,7 +18,8 @@ export type TaskKind = 'landscape' | 'training';
 export interface DashboardState {
   uri: string;
   version: number;
-  analysis: Analysis;
+  /** The slim model (dashboardModel.ts): bounded; a tensor's histograms and values come with `tensor`. */
+  analysis: DashboardAnalysis;
   /** The verdict thresholds the checks ran with (gradlens.gradientCheck.thresholds): the bands and tables use them. */
   thresholds: GradCheckThresholds;
 }
@@ -35,7 +39,14 @@ export type ToWebview =
   /** Show the tab of a task (started from the palette, not from the tab itself). */
   | { type: 'showTask'; task: TaskKind }
   /** Where the debugger is (null: no debug session stopped in this file any more). */
-  | { type: 'debug'; view: DebugView | null };
+  | { type: 'debug'; view: DebugView | null }
+  /** The tensor a `tensor` request asked for, from the analysis of `version` (null: no such statement). */
+  | { type: 'tensor'; uri: string; version: number; name: string; detail: TensorDetail | null };
+
+/** The `update` message a dashboard is posted for an analysis: its slim model, bounded whatever the file. */
+export function dashboardUpdate(uri: string, version: number, analysis: Analysis, thresholds: GradCheckThresholds): ToWebview {
+  return { type: 'update', state: { uri, version, analysis: dashboardAnalysis(analysis), thresholds } };
+}
 
 /** Validates a `debug` message (the webview checks every message from the extension). */
 export function parseDebugMessage(msg: Record<string, unknown>): ToWebview | null {
@@ -51,7 +62,9 @@ export type FromWebview =
   | { type: 'runTraining'; steps: number; lr: number; momentum: number }
   | { type: 'cancel'; task: TaskKind }
   | { type: 'recheck' }
-  | { type: 'sweep'; target: string; index: number[] };
+  | { type: 'sweep'; target: string; index: number[] }
+  /** The histograms and values of one tensor of the shown analysis (the model sent with `update` has none). */
+  | { type: 'tensor'; name: string };
 
 export const LIMITS = {
   grid: { min: 3, max: 101 },
@@ -81,6 +94,10 @@ function position(v: unknown): { line: number; character: number } | null {
   const line = int(v.line, 0, 10_000_000);
   const character = int(v.character, 0, 10_000_000);
   return line === null || character === null ? null : { line, character };
+}
+
+function isName(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= LIMITS.name && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v);
 }
 
 function task(v: unknown): TaskKind | null {
@@ -115,8 +132,10 @@ export function parseFromWebview(msg: unknown): FromWebview | null {
       const t = task(msg.task);
       return t ? { type: 'cancel', task: t } : null;
     }
+    case 'tensor':
+      return isName(msg.name) ? { type: 'tensor', name: msg.name } : null;
     case 'sweep': {
-      if (typeof msg.target !== 'string' || msg.target.length === 0 || msg.target.length > LIMITS.name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(msg.target)) return null;
+      if (!isName(msg.target)) return null;
       if (!Array.isArray(msg.index) || msg.index.length > LIMITS.rank) return null;
       const index = msg.index.map((i) => int(i, 0, 1 << 30));
       return index.some((i) => i === null) ? null : { type: 'sweep', target: msg.target, index: index as number[] };

@@ -160,3 +160,92 @@ export const wellTyped: fc.Arbitrary<string> = (() => {
       return d.ok ? text.slice(0, d.edit.span.start) + d.edit.newText + text.slice(d.edit.span.end) : text;
     });
 })();
+
+// Sizes and attributes towards the limits (issue 15): the sizes a dimension, a declared shape or an
+// op attribute is pushed to — around the element limit (50 M), the per-dimension limit (2^30), the
+// int32 edge, and the small edge cases (0, 1, negative).
+const BIG_SIZES = [0, 1, 2, 64, 512, 1000, 2048, 4096, 7000, 7072, 46_341, 65_536, 1_000_000, 50_000_000, 2 ** 30, 2 ** 30 + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 53];
+const ATTR_VALUES = ['0', '1', '-1', '2', '200', '4096', '65536', '1000000000', '2147483648', '-2147483649', '1e308', '1e-300', '0.999999', '1.5', '-0.5', '1e400'];
+const ATTRS = ['size', 'stride', 'pad', 'heads', 'axis', 'p', 'alpha', 'eps', 'delta', 'lo', 'hi', 'keepdims', 'causal'];
+
+/** How one grown input was made (the fuzz report counts them). */
+export type Growth = 'dims' | 'shape' | 'attr' | 'repeat' | 'nest';
+
+/**
+ * An example (or a well-typed program) with its sizes grown towards the limits: every `dims`
+ * value, literal sizes in declared shapes, op attributes (`size=`, `stride=`, `pad=`, `heads=`, …),
+ * a statement repeated thousands of times (towards the statement and node caps), or gates calling
+ * the previous one twice (exponential inlining). What the core must answer with a result or a
+ * `too-large` diagnostic, within the time bound and without exhausting memory.
+ */
+export function grown(texts: string[]): fc.Arbitrary<string> {
+  const base = fc.oneof(fc.constantFrom(...texts), wellTyped);
+  const growth = fc.tuple(fc.constantFrom<Growth>('dims', 'dims', 'shape', 'attr', 'attr', 'repeat', 'nest'), fc.constantFrom(...BIG_SIZES), fc.constantFrom(...ATTR_VALUES), fc.double({ min: 0, max: 1, noNaN: true }));
+  return fc.tuple(base, fc.array(growth, { minLength: 1, maxLength: 3 })).map(([text, steps]) => {
+    let t = text;
+    for (const [kind, size, attr, where] of steps) t = grow(t, kind, size, attr, where);
+    return t;
+  });
+}
+
+function grow(text: string, kind: Growth, size: number, attr: string, where: number): string {
+  const lines = text.split('\n');
+  const pick = (pred: (l: string) => boolean): number => {
+    const idx = lines.flatMap((l, i) => (pred(l) ? [i] : []));
+    return idx.length ? idx[Math.floor(where * idx.length) % idx.length] : -1;
+  };
+  switch (kind) {
+    case 'dims': {
+      // One dimension of the dims line (chosen by `where`) grows to `size`; the others may stay.
+      const i = pick((l) => /^\s*dims\b/.test(l));
+      if (i < 0) return `dims N = ${size}\n${text}`;
+      const parts = [...lines[i].matchAll(/(\w+)\s*=\s*\d+/g)];
+      if (!parts.length) return text;
+      const m = parts[Math.floor(where * parts.length) % parts.length];
+      lines[i] = lines[i].slice(0, m.index) + `${m[1]} = ${size}` + lines[i].slice((m.index ?? 0) + m[0].length);
+      return lines.join('\n');
+    }
+    case 'shape': {
+      // A declaration's shape: one of its sizes (a name or a number) becomes the literal `size`.
+      const i = pick((l) => /^\s*(input|param|const)\b.*:\s*(int)?\[/.test(l));
+      if (i < 0) return `${text}\nparam Big: [${size}, ${size}] ~ ones\nbig = sum(Big * Big)\n`;
+      lines[i] = lines[i].replace(/\[([^\]]*)\]/, (_, inner: string) => {
+        const ds = inner.split(',').map((d) => d.trim());
+        ds[Math.floor(where * ds.length) % Math.max(1, ds.length)] = String(size);
+        return `[${ds.join(', ')}]`;
+      });
+      return lines.join('\n');
+    }
+    case 'attr': {
+      // An op attribute pushed to an extreme; where none is written, one is added to a call.
+      const i = pick((l) => /\b(size|stride|pad|heads|axis|p|alpha|eps|delta|lo|hi|keepdims|causal)\s*=/.test(l));
+      if (i >= 0) {
+        const names = [...lines[i].matchAll(/\b(size|stride|pad|heads|axis|p|alpha|eps|delta|lo|hi|keepdims|causal)\s*=\s*[^,)]+/g)];
+        const m = names[Math.floor(where * names.length) % names.length];
+        lines[i] = lines[i].slice(0, m.index) + `${m[1]}=${attr}` + lines[i].slice((m.index ?? 0) + m[0].length);
+        return lines.join('\n');
+      }
+      const j = pick((l) => /\w\(/.test(l) && !/^\s*(gate|#)/.test(l));
+      if (j < 0) return text;
+      const name = ATTRS[Math.floor(where * ATTRS.length) % ATTRS.length];
+      lines[j] = lines[j].replace(/(\w+)\(([^()]*)\)/, (_, f: string, args: string) => `${f}(${args}${args.trim() ? ', ' : ''}${name}=${attr})`);
+      return lines.join('\n');
+    }
+    case 'repeat': {
+      // A statement written again and again (each reading the previous): thousands of statements.
+      const count = Math.min(30_000, Math.max(2, size % 30_000));
+      const i = pick((l) => /^\s*[A-Za-z_]\w*\s*=/.test(l) && !/^\s*(dims|seed)\b/.test(l));
+      if (i < 0) return text;
+      const name = /^\s*([A-Za-z_]\w*)/.exec(lines[i])?.[1] ?? 'x';
+      const extra = Array.from({ length: count }, (_, k) => `${name}_r${k} = ${k === 0 ? name : `${name}_r${k - 1}`} * 1.0001`);
+      return [...lines.slice(0, i + 1), ...extra, ...lines.slice(i + 1)].join('\n');
+    }
+    case 'nest': {
+      // Gates that each call the previous one twice: 2^depth inlined calls.
+      const depth = 4 + (size % 20);
+      const gates = ['gate g0(x: [Q]) -> out: [Q] {', '  out = tanh(x)', '}'];
+      for (let k = 1; k <= depth; k++) gates.push(`gate g${k}(x: [Q]) -> out: [Q] {`, `  out = g${k - 1}(x) + g${k - 1}(x)`, '}');
+      return `${text}\ndims Q = 3\n${gates.join('\n')}\ninput nest_in: [Q]\nnest_out = sum(g${depth}(nest_in))\n`;
+    }
+  }
+}

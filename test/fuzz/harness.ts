@@ -12,6 +12,16 @@ export const TIME_BOUND_MS = 5000;
 /** Options that keep fuzz runs quick while exercising every stage (checks on small sizes). */
 export const FUZZ_OPTIONS: AnalyzeOptions = { maxElements: 200_000, maxFlops: 2e8, gradcheck: { fullLimit: 50, samples: 5 } };
 
+/**
+ * Options for inputs grown towards the limits (generators.ts: grown): the editor's element limit
+ * (the memory plan is what is under test) and a smaller operation budget (about 1 s of work), so
+ * that a run past the time bound means the cost model underestimated it.
+ */
+export const GROWN_OPTIONS: AnalyzeOptions = { maxFlops: 1e9, gradcheck: { fullLimit: 50, samples: 5, maxFlopsTotal: 2e8 } };
+
+/** The time bound of a grown input: ten times its operation budget's worth (the unbudgeted stages — parsing, lowering — included). */
+export const GROWN_TIME_BOUND_MS = 10_000;
+
 export interface FuzzOutcome {
   ms: number;
   problem: string | null;
@@ -21,20 +31,25 @@ function stable(a: ReturnType<typeof analyze>): string {
   return JSON.stringify({ ...a, timings: null });
 }
 
-export function fuzzOne(text: string, checkDeterminism = true): FuzzOutcome {
+/** A grown input (towards the limits): its own options and time bound. */
+export function fuzzGrown(text: string, checkDeterminism = false): FuzzOutcome {
+  return fuzzOne(text, checkDeterminism, GROWN_OPTIONS, GROWN_TIME_BOUND_MS);
+}
+
+export function fuzzOne(text: string, checkDeterminism = true, options: AnalyzeOptions = FUZZ_OPTIONS, boundMs = TIME_BOUND_MS): FuzzOutcome {
   const t0 = performance.now();
   let first: ReturnType<typeof analyze>;
   try {
-    first = analyze(text, FUZZ_OPTIONS);
+    first = analyze(text, options);
   } catch (e) {
     return { ms: performance.now() - t0, problem: `threw: ${e instanceof Error ? e.stack : String(e)}` };
   }
   const ms = performance.now() - t0;
   const internal = first.diagnostics.find((d) => d.code === 'internal-error');
   if (internal) return { ms, problem: `internal error: ${internal.message}` };
-  if (ms > TIME_BOUND_MS) return { ms, problem: `took ${ms.toFixed(0)} ms (bound ${TIME_BOUND_MS} ms)` };
+  if (ms > boundMs) return { ms, problem: `took ${ms.toFixed(0)} ms (bound ${boundMs} ms)` };
   if (checkDeterminism) {
-    const again = analyze(text, { ...FUZZ_OPTIONS, checkCache: sharedCache });
+    const again = analyze(text, { ...options, checkCache: sharedCache });
     if (stable(again) !== stable(first)) return { ms, problem: 'not deterministic: a second run (with the shared check cache) gave a different result' };
   }
   return { ms, problem: null };

@@ -60,7 +60,37 @@ export function generatedFiles(): GeneratedFile[] {
       about: 'ESC, NUL and bidi controls in names and comments (the CLI must not echo them raw)',
       text: 'input x = 1 # \u001b[31mred\u001b[0m \u0000 \u202eevil\u202c\ny\u001b[2J = x * 2\nz = \u202ex\u202c * 3\n',
     },
+    {
+      name: 'gates-15.grad',
+      about: '15 levels of gates calling the previous one twice: 196,607 nodes, just under the 200,000-node cap (built and run)',
+      text: nestedGates(15),
+    },
+    {
+      name: 'gate-body-20000.grad',
+      about: 'a gate whose body has 20,000 statements, called twice (body statements do not count against the statement cap)',
+      text: `input x: [4] ~ randn\ngate big(a: [4]) -> out: [4] {\n  r0 = a * 1.0001\n${lines(19_999, (i) => `  r${i + 1} = r${i} * 1.0001`)}  out = r19999\n}\nloss = sum(big(x) + big(x))\n`,
+    },
+    {
+      name: 'cap-mid-line.grad',
+      about: 'the 16 Mi character cap falls inside a statement (read up to the line before it, one error)',
+      text: capMidLine(),
+    },
   ];
+}
+
+/** Gates g1…g`depth`, each calling the previous one twice. */
+function nestedGates(depth: number): string {
+  const out = ['dims Q = 3', 'input x: [Q] ~ randn', 'gate g0(a: [Q]) -> out: [Q] {', '  out = tanh(a)', '}'];
+  for (let k = 1; k <= depth; k++) out.push(`gate g${k}(a: [Q]) -> out: [Q] {`, `  out = g${k - 1}(a) + g${k - 1}(a)`, '}');
+  out.push(`loss = sum(g${depth}(x))`);
+  return `${out.join('\n')}\n`;
+}
+
+/** Comments up to 10 characters before the character cap, then a statement across it. */
+function capMidLine(): string {
+  const head = 'input x = 2\nloss0 = x * x\n';
+  const filler = 16 * 2 ** 20 - 10 - head.length - 1;
+  return `${head}${'#'.repeat(filler)}\nloss = x * x\n`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // (Speed goals live in the benchmarks; the bounds here are generous guards against hangs.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { analyze } from '../../src/core/analyze';
+import { analyze, analyzeSession } from '../../src/core/analyze';
 import { CORE_DEFAULTS } from '../../src/core/defaults';
 
 function timed(text: string, options = {}) {
@@ -57,6 +57,23 @@ test('comments between the statements do not hide a file of too many tokens', ()
   assert.match(d[0].message, /more than 500,000 tokens/);
 });
 
+test('the character cap never cuts a statement in half: reading stops at the last line break before it, with one error', () => {
+  const cap = CORE_DEFAULTS.maxChars;
+  // The cap falls inside `loss = x * x`, after `loss = x *`: read in half it was a second (syntax) error.
+  const head = `input x = 2\n${'#'.repeat(cap - 10 - 'input x = 2\n'.length - 1)}\n`;
+  const text = `${head}loss = x * x\nmore = x\n`;
+  assert.equal(text.slice(0, cap).endsWith('loss = x *'), true);
+  const a = analyze(text, { gradcheck: false });
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(
+    errors.map((d) => d.code),
+    ['too-large'],
+  );
+  assert.equal(errors[0].range.start.line, 2, 'at the start of the line not read');
+  assert.equal(errors[0].range.start.character, 0);
+  assert.equal(a.nodes.some((n) => n.name === 'loss'), false);
+});
+
 test('a file past the character cap (comments only) is read up to the cap, with one too-large error there', () => {
   const cap = CORE_DEFAULTS.maxChars;
   const text = `input x = 2\nloss = x * x\n${'#'.repeat(cap)}\n`;
@@ -83,7 +100,26 @@ test('gates that call the previous gate twice: the lowered graph stops at its no
   assert.ok(d, JSON.stringify(a.diagnostics));
   assert.match(d.message, /past 200,000 operations/);
   assert.equal(d.range.start.line, lines.length - 1, 'on the statement that calls the top gate');
-  assert.ok(ms < 60_000, `${ms} ms`); // a guard against hangs
+  // Counted on the syntax tree before lowering: nothing of the 2^24 calls is built (before, the
+  // graph grew to its 200,000-node cap first: 8–10 s and 300 MB of heap).
+  assert.ok(ms < 2_000, `${ms} ms`);
+});
+
+test('gates that call gates: the count before lowering is a lower bound (a graph under the cap is built and runs)', () => {
+  for (const depth of [6, 10]) {
+    const lines = ['input x: [4] ~ randn', 'gate g0(a: [4]) -> out: [4] {', '  out = a * 2', '}'];
+    for (let k = 1; k <= depth; k++) lines.push(`gate g${k}(a: [4]) -> out: [4] {`, `  out = g${k - 1}(a) + g${k - 1}(a)`, '}');
+    lines.push(`loss = sum(g${depth}(x))`);
+    const text = `${lines.join('\n')}\n`;
+    const a = analyze(text, { gradcheck: false });
+    assert.equal(a.diagnostics.filter((x) => x.severity === 'error').length, 0, JSON.stringify(a.diagnostics));
+    assert.equal(a.nodes.find((n) => n.name === 'loss')?.value?.length, 1);
+    // With a cap just above what the graph really has, it still runs; just below, it is refused.
+    const built = analyzeSession(text, { gradcheck: false }).graph?.nodes.length ?? 0;
+    assert.ok(built > 0);
+    assert.equal(analyze(text, { gradcheck: false, maxNodes: built }).diagnostics.filter((x) => x.code === 'too-large').length, 0);
+    assert.equal(analyze(text, { gradcheck: false, maxNodes: built - 1 }).diagnostics.filter((x) => x.code === 'too-large').length, 1);
+  }
 });
 
 test('huge declared shapes: a diagnostic naming the tensor, nothing allocated', () => {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { analyze } from '../../src/core';
+import { analyze, MemoryBudgetExceeded } from '../../src/core';
+import { MemoryGuard } from '../../src/core/memoryGuard';
 import { analyzeSession } from '../../src/core/analyze';
 import { DiagnosticSink } from '../../src/core/diagnostics';
 import { planRun, REGION_COPIES } from '../../src/core/pipeline/plan';
@@ -79,4 +80,48 @@ test('the plan counts three copies of the forward values and what they keep for 
   }
   assert.equal(REGION_COPIES, 3);
   assert.ok(plan.checkElements - plan.batchElements >= 3 * forward + maxLeaf, `${plan.checkElements - plan.batchElements} < 3 × ${forward} + ${maxLeaf}`);
+});
+
+/** Waits past the guard's measuring interval (2 ms). */
+function after(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    /* busy: the guard reads performance.now() */
+  }
+}
+
+test('garbage never stops a run: over the budget shortly after a collection, the guard waits for the next one', () => {
+  // A run that really holds 60 MB of a 100 MB budget and makes 50 MB of garbage between collections.
+  const MB = 2 ** 20;
+  let live = 0;
+  let garbage = 0;
+  let collections = 0;
+  const probe = {
+    heldBytes: () => live + garbage,
+    collect: () => {
+      collections++;
+      garbage = 0;
+    },
+  };
+  const guard = new MemoryGuard(probe, 100 * MB);
+  live = 60 * MB;
+  for (let i = 0; i < 6; i++) {
+    garbage = 50 * MB; // 110 MB "held": over the budget, but only because of garbage
+    after(3 + (i % 2) * 30);
+    assert.doesNotThrow(() => guard.check(), `check ${i}`);
+  }
+  assert.ok(collections >= 1);
+  // Memory really held past the budget still stops the run, measured after a collection.
+  live = 120 * MB;
+  garbage = 0;
+  after(210);
+  assert.throws(() => guard.check(), MemoryBudgetExceeded);
+  // And far past it (twice the budget), it stops without waiting for the collection interval.
+  const guard2 = new MemoryGuard(probe, 100 * MB);
+  garbage = 150 * MB;
+  after(3);
+  assert.doesNotThrow(() => guard2.check(), 'collected: garbage only');
+  live += 250 * MB;
+  after(3);
+  assert.throws(() => guard2.check(), MemoryBudgetExceeded);
 });

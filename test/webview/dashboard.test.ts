@@ -210,6 +210,48 @@ describe('dashboard webview', () => {
     await d.close();
   });
 
+  it('is sent a slim model: the histograms and first values of the tensor it shows are fetched, once, from the analysis shown', async () => {
+    const d = await openDashboard(browser, server);
+    const a = analysisOf('two-layer-net.grad');
+    d.answerTensors = false;
+    await d.send(update(a));
+    await d.tab('gradients');
+    const first = d.tensorRequests.at(-1);
+    assert.ok(first, 'the chosen tensor was asked for');
+    assert.equal(await chartPoints(d, 'hist-values'), 0, 'no histogram before the tensor came');
+    d.answerTensors = true;
+    const pick = first === 'W1' ? 'W2' : 'W1';
+    await d.page.selectOption('#hist-node', pick);
+    await d.page.waitForFunction(() => (document.getElementById('tensor-entries')?.textContent ?? '').includes('value'));
+    assert.equal(await chartPoints(d, 'hist-values'), 16);
+    const w = a.nodes.find((n) => n.name === pick);
+    assert.match((await d.page.textContent('#tensor-entries')) ?? '', new RegExp(`\\(${w?.value?.length} entries\\)`));
+    // Shown again: no second request for the same tensor of the same analysis.
+    const asked = d.tensorRequests.filter((n) => n === pick).length;
+    await d.tab('graph');
+    await d.tab('gradients');
+    assert.equal(d.tensorRequests.filter((n) => n === pick).length, asked);
+    // A reply about an older analysis is dropped.
+    await d.send(update(a, 'file:///work/example.grad', 2));
+    await d.page.waitForFunction(() => (document.getElementById('tensor-entries')?.textContent ?? '').includes('value'));
+    await d.send({ type: 'tensor', uri: 'file:///work/example.grad', version: 1, name: pick, detail: null });
+    assert.equal(await chartPoints(d, 'hist-values'), 16);
+    await assertClean(d);
+    await d.close();
+  });
+
+  it('says how many statements a long file has beyond those listed', async () => {
+    const d = await openDashboard(browser, server);
+    const lines = ['input x0 = 1', ...Array.from({ length: 1500 }, (_, i) => `x${i + 1} = x${i} * 1.001`), 'loss = x1500 * x1500'];
+    const a = analyze(lines.join('\n'));
+    await d.send(update(a));
+    await d.tab('gradients');
+    assert.match((await d.page.textContent('#omitted-nodes')) ?? '', /^502 more statements are not listed: the dashboard lists 1000/);
+    assert.equal(await d.page.$$eval('#hist-node option', (o) => o.length), 1000);
+    await assertClean(d);
+    await d.close();
+  });
+
   it('renders every chart with data for the two-layer net (canvas pixels and data points)', async () => {
     const d = await openDashboard(browser, server);
     const a = analysisOf('two-layer-net.grad');

@@ -13,8 +13,9 @@ import type { Analysis } from '../../src/core/model';
 import { DEFAULT_THRESHOLDS, type GradCheckThresholds } from '../../src/core/defaults';
 import { lossLandscape } from '../../src/core/explore/landscape';
 import { train } from '../../src/core/explore/training';
-import type { FromWebview, LandscapeResult, ToWebview, TrainingResult } from '../../src/shared/webviewProtocol';
+import { dashboardUpdate, type FromWebview, type LandscapeResult, type ToWebview, type TrainingResult } from '../../src/shared/webviewProtocol';
 import { dashboardHtml, type DashboardMode } from '../../src/shared/dashboardHtml';
+import { tensorDetail } from '../../src/shared/dashboardModel';
 import { THEMES, type ThemeName } from './themes';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -29,8 +30,14 @@ export function analysisOf(path: string): Analysis {
   return analyze(example(path));
 }
 
+/** The full Analysis behind each slim model `update` sent (the page's `tensor` requests are answered from it). */
+const fullOf = new WeakMap<object, Analysis>();
+
+/** The `update` message the extension posts for an analysis: its slim model (dashboardModel.ts). */
 export function update(analysis: Analysis, uri = 'file:///work/example.grad', version = 1, thresholds: GradCheckThresholds = DEFAULT_THRESHOLDS): ToWebview {
-  return { type: 'update', state: { uri, version, analysis, thresholds } };
+  const msg = dashboardUpdate(uri, version, analysis, thresholds);
+  if (msg.type === 'update') fullOf.set(msg.state.analysis, analysis);
+  return msg;
 }
 
 export async function landscapeOf(path: string, grid = 41, span = 1): Promise<LandscapeResult> {
@@ -108,7 +115,12 @@ function pageSetup(theme: { bodyClass: string; vars: Record<string, string> }): 
   document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
   const key = 'gradlens-webview-state';
   (window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
-    postMessage: (m: unknown) => w.__posted.push(JSON.parse(JSON.stringify(m))),
+    postMessage: (m: unknown) => {
+      w.__posted.push(JSON.parse(JSON.stringify(m)));
+      // Like the extension: a tensor the page asks for comes back from the analysis shown.
+      const ask = (window as unknown as { __gradlensTensor?: (m: unknown) => void }).__gradlensTensor;
+      if (ask && typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'tensor') ask(m);
+    },
     getState: () => {
       const s = sessionStorage.getItem(key);
       return s ? JSON.parse(s) : undefined;
@@ -132,6 +144,12 @@ function pageSetup(theme: { bodyClass: string; vars: Record<string, string> }): 
 export class Dashboard {
   readonly consoleErrors: string[] = [];
   readonly dialogs: string[] = [];
+  /** The analysis last sent (full) with its uri and version: what `tensor` requests are answered from. */
+  shown: { uri: string; version: number; analysis: Analysis } | null = null;
+  /** `tensor` requests the page made. */
+  readonly tensorRequests: string[] = [];
+  /** Set false to leave `tensor` requests unanswered. */
+  answerTensors = true;
 
   constructor(readonly page: Page) {
     page.on('console', (m) => {
@@ -146,6 +164,10 @@ export class Dashboard {
   }
 
   async send(msg: ToWebview): Promise<void> {
+    if (msg.type === 'update') {
+      const full = fullOf.get(msg.state.analysis);
+      this.shown = full ? { uri: msg.state.uri, version: msg.state.version, analysis: full } : null;
+    }
     await this.page.evaluate((m) => window.postMessage(m, '*'), msg);
     // Messages are handled in a task; let it run and the frame paint.
     await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
@@ -198,6 +220,13 @@ export async function openDashboard(browser: Browser, server: DashboardServer, o
   await page.addInitScript({ content: 'window.__name = (f) => f;' });
   await page.addInitScript(pageSetup, THEMES[options.theme ?? 'dark']);
   const dash = new Dashboard(page);
+  await page.exposeFunction('__gradlensTensor', (m: { name: string }) => {
+    dash.tensorRequests.push(m.name);
+    const shown = dash.shown;
+    if (!dash.answerTensors || !shown) return;
+    const reply: ToWebview = { type: 'tensor', uri: shown.uri, version: shown.version, name: m.name, detail: tensorDetail(shown.analysis, m.name) };
+    void page.evaluate((r) => window.postMessage(r, '*'), reply);
+  });
   await page.goto(`${server.origin}/dashboard?mode=${options.mode ?? 'panel'}`);
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
   return dash;

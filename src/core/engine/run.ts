@@ -128,6 +128,16 @@ export class Execution {
     return drain(this.backwardSteps(root, new NonFiniteWatch(this.graph, this.values)), cancelled);
   }
 
+  /** `forward()` for a long task: `pace()` is awaited after every node (it yields when a slice of time is used up). */
+  forwardPaced(pace: () => Promise<void>, opts: { ids?: readonly number[] } = {}): Promise<RunIssue[]> {
+    return drainPaced(this.forwardSteps(opts), pace);
+  }
+
+  /** `backward()` for a long task, awaiting `pace()` after every node. */
+  backwardPaced(root: number, pace: () => Promise<void>): Promise<RunIssue[]> {
+    return drainPaced(this.backwardSteps(root, new NonFiniteWatch(this.graph, this.values)), pace);
+  }
+
   /** The backward pass one node at a time, from the root to the leaves. */
   *backwardSteps(root: number, observer: ExecutionObserver = {}): Generator<Step, void> {
     const grads = (this.grads = new Array<Tensor | null>(this.graph.nodes.length).fill(null));
@@ -238,9 +248,24 @@ function drain(steps: Generator<Step, void>, cancelled?: CancelCheck): RunIssue[
     throwIfCancelled(cancelled);
     const r = steps.next();
     if (r.done) return issues;
-    // A block line's error is also reported by its gate's backward step.
-    if (r.value.phase !== 'backward-block') issues.push(...r.value.issues);
+    collect(r.value, issues);
   }
+}
+
+/** `drain` for long tasks: awaits `pace()` between steps (which may yield, or throw to stop). */
+async function drainPaced(steps: Generator<Step, void>, pace: () => Promise<void>): Promise<RunIssue[]> {
+  const issues: RunIssue[] = [];
+  for (;;) {
+    await pace();
+    const r = steps.next();
+    if (r.done) return issues;
+    collect(r.value, issues);
+  }
+}
+
+function collect(step: Step, issues: RunIssue[]): void {
+  // A block line's error is also reported by its gate's backward step.
+  if (step.phase !== 'backward-block') issues.push(...step.issues);
 }
 
 function accumulate(grads: (Tensor | null)[], id: number, d: Tensor): void {

@@ -5,7 +5,7 @@
 import type { AnalysisSession } from '../analyze';
 import { norm, Tensor } from '../tensor/tensor';
 import type { TrainingResult } from '../model';
-import { trainableParams, tick } from './region';
+import { Pacer, pacedChunks, TaskCancelled, trainableParams } from './region';
 import type { TaskControl } from './landscape';
 
 export interface TrainingOptions {
@@ -43,36 +43,45 @@ export async function train(
     ms: 0,
   };
   let lastReport = performance.now();
+  const pacer = new Pacer(() => control.cancelled());
   // Training overwrites the session's values and gradients: keep them to put back.
   const kept = { values: [...ex.values], saved: [...ex.saved], grads: ex.grads };
   try {
     for (let step = 0; step < opts.steps; step++) {
       // The leaves read their value from `init` on every forward pass.
       params.forEach((p, k) => (graph.nodes[p.id].init = theta[k]));
-      const issues = ex.forward();
+      const issues = await ex.forwardPaced(() => pacer.pace());
       const loss = (ex.values[root] as Tensor).data[0];
       if (issues.length || !Number.isFinite(loss)) return `step ${step + 1}: the loss became ${Number.isFinite(loss) ? 'invalid' : String(loss)}; lower the learning rate`;
-      ex.backward(root);
+      await ex.backwardPaced(root, () => pacer.pace());
       result.losses.push(loss);
-      params.forEach((p, k) => {
-        const g = ex.grads[p.id] as Tensor;
-        const v = velocity[k];
-        for (let i = 0; i < v.size; i++) v.data[i] = opts.momentum * v.data[i] - opts.lr * g.data[i];
-        const t = theta[k];
-        for (let i = 0; i < t.size; i++) t.data[i] += v.data[i];
-        result.gradNorms[p.name].push(norm(g));
-        const w = norm(t);
-        result.updateRatios[p.name].push(w > 0 ? norm(v) / w : 0);
-      });
+      for (let k = 0; k < params.length; k++) {
+        const p = params[k];
+        const g = (ex.grads[p.id] as Tensor).data;
+        const v = velocity[k].data;
+        const t = theta[k].data;
+        await pacedChunks(v.length, pacer, (lo, hi) => {
+          for (let i = lo; i < hi; i++) {
+            v[i] = opts.momentum * v[i] - opts.lr * g[i];
+            t[i] += v[i];
+          }
+        });
+        result.gradNorms[p.name].push(norm(ex.grads[p.id] as Tensor));
+        const w = norm(theta[k]);
+        result.updateRatios[p.name].push(w > 0 ? norm(velocity[k]) / w : 0);
+      }
       control.progress(step + 1, opts.steps);
       if (performance.now() - lastReport > 100) {
         lastReport = performance.now();
         control.partial?.({ ...result, ms: performance.now() - started });
-        await tick();
-        if (control.cancelled()) return 'cancelled';
+        await pacer.yieldNow();
       }
     }
+  } catch (e) {
+    if (e instanceof TaskCancelled) return 'cancelled';
+    throw e;
   } finally {
+    control.paced?.(pacer);
     // The session keeps the file's initial values and their results.
     params.forEach((p) => (graph.nodes[p.id].init = p.base));
     kept.values.forEach((v, i) => (ex.values[i] = v));

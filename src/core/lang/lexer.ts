@@ -28,11 +28,23 @@ export function lex(text: string, sink: DiagnosticSink): Token[] {
   return layout(raw);
 }
 
+/**
+ * How much of `text` is read: all of it, or up to the character cap cut back to the last line
+ * break before it (a statement is never read in half: it would get a second error after the
+ * too-large one). A first line longer than the cap is cut at the cap.
+ */
+export function readableLength(text: string): number {
+  const cap = CORE_DEFAULTS.maxChars;
+  if (text.length <= cap) return text.length;
+  const lastBreak = Math.max(text.lastIndexOf('\n', cap - 1), text.lastIndexOf('\r', cap - 1));
+  return lastBreak >= 0 ? lastBreak + 1 : cap;
+}
+
 function scan(text: string, sink: DiagnosticSink): Token[] {
   const tokens: Token[] = [];
   // Bounded time per file: the characters past the cap are not read (comments and blank lines
   // make no tokens, so only this bounds a file of them).
-  const n = Math.min(text.length, CORE_DEFAULTS.maxChars);
+  const n = readableLength(text);
   if (text.length > n) {
     sink.error('too-large', `this file has more than ${limitText(CORE_DEFAULTS.maxChars)} characters; GradLens reads it up to here and ignores the rest. Split the file`, { start: n, end: n + 1 });
   }

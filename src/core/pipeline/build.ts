@@ -9,6 +9,7 @@ import type { Statement } from '../lang/ast';
 import { elementsOf, withinElementLimit } from './plan';
 import type { AnalysisSession, AnalyzeOptions } from './session';
 import type { Typed } from './typecheck';
+import { InlinedSize } from './inlinedSize';
 
 /** The leaves' initial values, by node id, built when the run starts. */
 export type LeafInits = Map<number, InitRecipe>;
@@ -25,8 +26,16 @@ export function build(session: AnalysisSession, typed: Typed, options: AnalyzeOp
     (g) => g.decl.backward !== null && sink.hasErrorWithin(g.decl.backward.span),
     options.maxNodes ?? CORE_DEFAULTS.maxNodes,
   );
+
+  // Counted before anything is built: exponential gate inlining is refused without lowering it.
+  const maxNodes = options.maxNodes ?? CORE_DEFAULTS.maxNodes;
+  const counted = new InlinedSize(res.gates);
+  let atLeast = 0;
   for (const s of program.statements) {
     try {
+      // Only what will be lowered (a statement that did not type-check is not).
+      if (s.kind === 'assign' && typed.types.has(s.name)) atLeast += counted.statement(s, maxNodes);
+      if (atLeast > maxNodes) throw new GraphTooLarge(maxNodes);
       lowerStatement(s);
     } catch (e) {
       if (!(e instanceof GraphTooLarge)) throw e;

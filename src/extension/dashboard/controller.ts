@@ -1,7 +1,9 @@
 // Connects one webview (panel or sidebar view) to the analysis: sends the active file's
 // analysis, validates every message that comes back, and runs what it asks for.
 import * as vscode from 'vscode';
-import { parseFromWebview, type DebugView, type TaskKind, type ToWebview } from '../../shared/webviewProtocol';
+import { tensorDetail } from '../../shared/dashboardModel';
+import { dashboardUpdate, parseFromWebview, type DebugView, type TaskKind, type ToWebview } from '../../shared/webviewProtocol';
+import type { Analysis, GradCheckThresholds } from '../../core';
 import type { AnalysisClient, DocumentAnalysis } from '../client/analysisClient';
 import { LANGUAGE_ID } from '../client/startClient';
 import { toRange } from '../convert';
@@ -64,8 +66,16 @@ export class WebviewController extends Disposable {
     void this.webview.postMessage(m);
   }
 
+  /** What the webview is shown: the slim model, bounded whatever the file (tensors come with `tensor`). */
+  private shownAnalysis: { uri: string; version: number; analysis: Analysis } | null = null;
+
   private send(r: DocumentAnalysis): void {
-    this.post({ type: 'update', state: { uri: r.uri.toString(), version: r.version, analysis: r.analysis, thresholds: r.thresholds } });
+    this.update(r.uri.toString(), r.version, r.analysis, r.thresholds);
+  }
+
+  private update(uri: string, version: number, analysis: Analysis, thresholds: GradCheckThresholds): void {
+    this.shownAnalysis = { uri, version, analysis };
+    this.post(dashboardUpdate(uri, version, analysis, thresholds));
   }
 
   /** Shows a file's analysis (running it if needed). */
@@ -97,6 +107,12 @@ export class WebviewController extends Disposable {
       for (const m of q) void this.webview.postMessage(m);
       return;
     }
+    if (msg.type === 'tensor') {
+      // From the analysis the webview's model was made from (not a newer one: the reply says which).
+      const shown = this.shownAnalysis;
+      if (shown) this.post({ type: 'tensor', uri: shown.uri, version: shown.version, name: msg.name, detail: tensorDetail(shown.analysis, msg.name) });
+      return;
+    }
     const doc = await this.document();
     if (!doc) return;
     switch (msg.type) {
@@ -123,7 +139,7 @@ export class WebviewController extends Disposable {
         const params = this.tasks.trainedParams;
         if (!params) return;
         const { analysis: a, thresholds } = await this.service.recheck(doc, params);
-        this.post({ type: 'update', state: { uri: doc.uri.toString(), version: doc.version, analysis: a, thresholds } });
+        this.update(doc.uri.toString(), doc.version, a, thresholds);
         const failed = a.gradchecks.filter((c) => c.verdict === 'fail').length;
         void vscode.window.showInformationMessage(`GradLens: gradient checks after training: ${a.gradchecks.length - failed} passed, ${failed} failed.`);
         return;
