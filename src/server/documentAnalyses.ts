@@ -236,6 +236,9 @@ export class DocumentAnalyses {
       this.resolveWaiters(s);
       return;
     }
+    // The worker is busy with another task (a recheck, a landscape, another file): this run waits
+    // behind it there, so the lane brings its values meanwhile.
+    if (this.worker.busy) this.startLane(uri, s, text, version);
     s.running = true;
     s.lastKey = key;
     this.fireBusy(true);

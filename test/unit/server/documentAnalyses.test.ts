@@ -56,6 +56,7 @@ function fakeWorker(auto = false): { worker: WorkerClient; calls: Call[]; presta
     prestart() {
       prestarts++;
     },
+    busy: false,
   } as unknown as WorkerClient;
   return { worker, calls, prestarts: () => prestarts };
 }
@@ -329,5 +330,31 @@ test('an edit while the worker waits for the lane goes to the lane too; the work
   await tick(5);
   assert.deepEqual(published, ['3:values', '3:done']);
   assert.deepEqual(analyses.get('file:///a.grad')?.analysis.nodes.find((n) => n.name === 'y')?.value, [16]);
+  analyses.dispose();
+});
+
+test('a text that has to wait behind another task of the worker (a recheck, a landscape) gets its values from the lane', async () => {
+  const main = fakeWorker();
+  const laneWorker = fakeWorker();
+  const lane = new ValuesLane(laneWorker.worker);
+  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
+  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
+  const published: string[] = [];
+  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  analyses.opened(doc('input x = 1\ny = x * x\n', 1));
+  await tick(5);
+  main.calls[0].finish();
+  await tick(5);
+  (main.worker as unknown as { busy: boolean }).busy = true; // e.g. a recheck from the dashboard
+  analyses.changed(doc('input x = 5\ny = x * x\n', 2));
+  await tick(5);
+  assert.equal(main.calls.length, 2, 'the run is queued in the worker');
+  assert.equal(laneCalls().length, 1, 'and the lane runs it meanwhile');
+  laneCalls()[0].finish();
+  await tick(5);
+  assert.deepEqual(published, ['1:done', '2:values']);
+  main.calls[1].finish();
+  await tick(5);
+  assert.deepEqual(published, ['1:done', '2:values', '2:done']);
   analyses.dispose();
 });
