@@ -1,12 +1,14 @@
 // Large products on two threads (src/core/tensor/gemmThreads.ts): the same bits as one thread for
 // every layout, accumulation and shape (tiles split unevenly, a single tile, several blocks of rows
-// and of k), the helper never keeps the process alive, and GRADLENS_THREADS=1 keeps one thread.
+// and of k) and every example's CLI output, the helper never keeps the process alive, and
+// GRADLENS_THREADS=1 keeps one thread.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { main } from '../../src/cli/main';
 import { gemm, gemmBackend, gemmScalar, gemmThreads, setGemmThreads, splitProducts, startGemmThreads, stopGemmThreads, usesPackedKernel } from '../../src/core/tensor/matmul';
 
 const MATMUL = join(__dirname, '..', '..', 'src', 'core', 'tensor', 'matmul.ts');
@@ -141,4 +143,37 @@ test('GRADLENS_THREADS=1 keeps every product on one thread', () => {
   const r = runChild(`m.startGemmThreads().then((ok) => console.log('threads', m.gemmThreads(), ok));`, { GRADLENS_THREADS: '1' });
   assert.equal(r.status, 0, r.out);
   assert.match(r.out, /threads 1 false/);
+});
+
+test('every example\'s CLI --json is the same with every product split between two threads', { skip: !wasm && 'no WebAssembly' }, async () => {
+  const root = join(__dirname, '..', '..');
+  const examples = readdirSync(join(root, 'examples'))
+    .filter((f) => f.endsWith('.grad'))
+    .sort();
+  assert.ok(examples.length >= 20);
+  const cli = (file: string) => {
+    let out = '';
+    const code = main(['check', '--json', join('examples', file)], { out: (s) => (out += s), err: (s) => (out += `[stderr] ${s}`) });
+    return `${out}[exit ${code}]`;
+  };
+  setGemmThreads(2, 1);
+  assert.equal(await startGemmThreads(), true);
+  const before = splitProducts();
+  const cwd = process.cwd();
+  process.chdir(root);
+  try {
+    for (const f of examples) {
+      setGemmThreads(1);
+      const one = cli(f);
+      setGemmThreads(2, 1);
+      const two = cli(f);
+      assert.equal(two, one, `${f}: the output differs with two threads`);
+    }
+  } finally {
+    process.chdir(cwd);
+    setGemmThreads(2);
+  }
+  const after = splitProducts();
+  assert.ok(after.products - before.products > 100, `products were split (${after.products - before.products})`);
+  assert.ok(after.helperChunks > before.helperChunks, 'the helper computed some of the chunks');
 });
