@@ -14,9 +14,10 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { analyzeSession } from '../src/core/analyze';
 import type { Tensor } from '../src/core/tensor/tensor';
-import { gemmBackend, relaxedMadd } from '../src/core/tensor/matmul';
+import { gemmBackend, relaxedMadd, startGemmThreads } from '../src/core/tensor/matmul';
+import { THREAD_MIN_WORK } from '../src/core/tensor/gemmThreads';
 import { writeNpy } from './npy';
-import { prepare, WORKLOADS, type Prepared, type WorkloadDef } from './workloads';
+import { pairedThreads, prepare, WORKLOADS, type Prepared, type ThreadsTiming, type WorkloadDef } from './workloads';
 import type { EditLatency } from './editLatency';
 import { blasText, choosePeerSetup, ensurePeerTools, Peer, peerLabel, type BlasFacts, type PeerAnswer, type PeerSetup } from './peer';
 
@@ -90,7 +91,7 @@ function repsFor(estimateMs: number, budgetMs: number, lo: number, hi: number): 
 
 interface Measured {
   gradlens: number[];
-  /** CPU time of each GradLens repetition (this process: the core is single-threaded). */
+  /** CPU time of each GradLens repetition (this process: both threads when products are split). */
   gradlensCpu: number[];
   /** The peer's CPU time per repetition on 1 thread (wall time of a descheduled process is not work). */
   peerCpu: number[];
@@ -100,7 +101,12 @@ interface Measured {
   loss: number | null;
   facts: Record<string, number | string>;
   peak_mb: number | null;
+  /** Forward and backward rows: the same run on 1 and on 2 threads, paired (wall time). */
+  threads: ThreadsTiming | null;
 }
+
+/** The rows whose run is a forward and backward pass (their products may use both cores). */
+const PASS_FAMILIES = new Set(['mlp2', 'convnet', 'rnn', 'transformer', 'deep']);
 
 /** The thread counts the peer is timed at: 1 and all cores (its best is reported, both shown). */
 function peerThreads(): number[] {
@@ -154,7 +160,8 @@ async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise
       peerInfo = a;
     }
   }
-  return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name) };
+  const threads = PASS_FAMILIES.has(def.family) && (await startGemmThreads()) ? pairedThreads(p.run, args.quick ? 600 : 1500) : null;
+  return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name), threads };
 }
 
 /** Peak RSS of a fresh process (this script again, in --peak mode) running the workload. */
@@ -238,6 +245,11 @@ interface Row {
   target: number | null;
   met: boolean;
   peak_mb: number | null;
+  /**
+   * Forward and backward rows: GradLens' wall time with products on 1 and on 2 threads, paired
+   * rounds in alternating order (medians), and the median of the rounds' ratios.
+   */
+  gradlens_ms_by_threads?: { '1': number; '2': number; speedup: number; helper_share: number } | null;
 }
 
 interface Extra {
@@ -435,7 +447,7 @@ async function main(): Promise<void> {
     memory_gb: Math.round(totalmem() / 2 ** 30),
     os: `${platform()} ${release()}`,
     node: process.versions.node,
-    gemm: `${gemmBackend()}, relaxed SIMD madd ${relaxedMadd()} (unused)`,
+    gemm: `${gemmBackend()}, relaxed SIMD madd ${relaxedMadd()} (unused), products ≥ ${THREAD_MIN_WORK} multiply-adds on 2 threads`,
     torch: (info?.torch as string | undefined) ?? null,
     numpy: (info?.numpy as string | undefined) ?? null,
     python: (info?.python as string | undefined) ?? null,
@@ -502,6 +514,7 @@ async function main(): Promise<void> {
         target: def.target,
         met: false,
         peak_mb: round(m.peak_mb, 1),
+        gradlens_ms_by_threads: m.threads ? { '1': round(m.threads.one, 3) as number, '2': round(m.threads.two, 3) as number, speedup: round(m.threads.speedup, 3) as number, helper_share: round(m.threads.helperShare, 2) as number } : null,
       };
       // A peer on the reference BLAS is no peer: the row cannot be met against it.
       row.met = metOf(def, g, ratio, m.peak_mb) && !(label ?? '').includes('crippled');
@@ -517,6 +530,7 @@ async function main(): Promise<void> {
       if (def.family === 'reanalysis') notes.push(`${Number(m.facts.uncachedMs).toFixed(1)} ms without the check cache (${(Number(m.facts.uncachedMs) / g).toFixed(1)}× longer); per edit ${m.facts.reused} cached check results reused, ${m.facts.rerun} computed; ${m.facts.checks} checks reported, ${m.facts.errors} errors`);
       if (def.family === 'debug-step') notes.push(`${m.facts.steps} steps from the entry to the last stop, walked back and forth; ${m.facts.frames} frame(s), ${m.facts.scopes} scopes and ${m.facts.locals} locals read at each stop`);
       if (def.family === 'gemm-kernel') notes.push(`GFLOP/s: peak loop ${m.facts.peak}; ${Object.entries(m.facts).filter(([k]) => k !== 'peak').map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+      if (m.threads) notes.push(`products on 1 / 2 threads: ${fmtMs(m.threads.one)} / ${fmtMs(m.threads.two)} ms wall, ${m.threads.text}`);
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
       if (def.peer && !peer) notes.push(`no ${def.peer === 'numpy' ? 'NumPy' : 'PyTorch'} peer`);
     }

@@ -47,6 +47,8 @@ export interface TileJob {
 export const THREAD_MIN_WORK = 1 << 21;
 /** Chunks per block of rows when split: a few more than two, so a late or slow helper costs little. */
 const CHUNKS_PER_BLOCK = 4;
+/** Reads of the done count before the caller sleeps (Atomics.wait) while the helper finishes. */
+const SPINS = 2000;
 
 interface Helper {
   readonly kernel: ThreadKernel;
@@ -64,6 +66,7 @@ let seq = 0;
 let splits = 0;
 let chunks = 0;
 let helperChunks = 0;
+let waitMs = 0;
 
 /**
  * Uses one thread (1) or two (2) for products of at least `threshold` multiply-adds from now on
@@ -75,9 +78,12 @@ export function setGemmThreads(n: 1 | 2, threshold = THREAD_MIN_WORK): void {
   minWork = threshold;
 }
 
-/** Products split between two threads so far in this thread, their chunks, and how many of them the helper computed (tests, the bench). */
-export function splitProducts(): { products: number; chunks: number; helperChunks: number } {
-  return { products: splits, chunks, helperChunks };
+/**
+ * Products split between two threads so far in this thread, their chunks, how many of them the
+ * helper computed, and how long the caller waited for the helper (tests, the bench).
+ */
+export function splitProducts(): { products: number; chunks: number; helperChunks: number; waitMs: number } {
+  return { products: splits, chunks, helperChunks, waitMs };
 }
 
 /** How many threads large products use now (2 only once the helper is running). */
@@ -136,16 +142,21 @@ export function runTiles(k: ThreadKernel, job: TileJob): boolean {
   splits++;
   chunks += n;
   helperChunks += n - mine;
-  for (;;) {
+  if (Atomics.load(ctl, DONE) >= n) return true;
+  // The helper is finishing a chunk: spin briefly (this core has nothing else to do), then sleep.
+  const t0 = performance.now();
+  for (let spins = 0; ; spins++) {
     const done = Atomics.load(ctl, DONE);
-    if (done >= n) return true;
+    if (done >= n) break;
     if (Atomics.load(ctl, FAILED) === 1) {
       unavailable = true;
       stopGemmThreads();
       return false;
     }
-    Atomics.wait(ctl, DONE, done, 50);
+    if (spins >= SPINS) Atomics.wait(ctl, DONE, done, 50);
   }
+  waitMs += performance.now() - t0;
+  return true;
 }
 
 /** The helper's whole program (a CommonJS script: it works the same from tsx, the bundle or a worker). */
