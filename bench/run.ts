@@ -255,6 +255,8 @@ interface Row {
 interface Extra {
   def: WorkloadDef;
   note: string;
+  /** Lines of the "Both cores" table: products on 1 and on 2 threads. */
+  threads: string[];
 }
 
 function round(x: number | null, digits: number): number | null {
@@ -337,6 +339,21 @@ function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: s
     (machine.torch ? `PyTorch ${machine.torch}, NumPy ${machine.numpy}, Python ${machine.python}, both on ${machine.peer_blas} (${peerSetupText(machine)}), each timed at ${machine.peer_threads.join(' and ')} threads.` : 'PyTorch: not available.') +
     ` Load average at the start: ${machine.load_average.map((x) => x.toFixed(2)).join(' / ')}.`, '');
   md.push(...peerTable(rows, extras.map((e) => ({ target: targetText(e.def), note: e.note }))));
+  const threadLines = extras.flatMap((e) => e.threads);
+  if (threadLines.length) {
+    md.push(
+      '',
+      '## Both cores',
+      '',
+      `Products of at least ${THREAD_MIN_WORK} multiply-adds are split between the calling thread and one helper thread (src/core/tensor/gemmThreads.ts), same bits as one thread. ` +
+        'Wall time (the point is parallelism), the same run with products on 1 and on 2 threads in paired rounds of alternating order: medians, and the median and range of the rounds\' ratios. ' +
+        'The load average is the machine\'s at the row: with more runnable threads than cores the helper waits for a core like everything else.',
+      '',
+      '| row | 1 thread | 2 threads | paired | load |',
+      '| --- | ---: | ---: | --- | ---: |',
+      ...threadLines,
+    );
+  }
   md.push('', '## Scaling', '', 'Time per unit of work (medians of the same run); flat per-unit times mean the cost grows linearly.', '');
   md.push(...scaling);
   if (profiles.length) {
@@ -469,6 +486,7 @@ async function main(): Promise<void> {
     process.stdout.write(`bench: ${def.name} … `);
     let row: Row;
     const notes: string[] = [];
+    const threadLines: string[] = [];
     // Other work on the machine slows both sides; the 1-minute load average says how much there was.
     const loadNow = loadavg()[0];
     if (def.family === 'completion') {
@@ -530,13 +548,20 @@ async function main(): Promise<void> {
       if (def.family === 'reanalysis') notes.push(`${Number(m.facts.uncachedMs).toFixed(1)} ms without the check cache (${(Number(m.facts.uncachedMs) / g).toFixed(1)}× longer); per edit ${m.facts.reused} cached check results reused, ${m.facts.rerun} computed; ${m.facts.checks} checks reported, ${m.facts.errors} errors`);
       if (def.family === 'debug-step') notes.push(`${m.facts.steps} steps from the entry to the last stop, walked back and forth; ${m.facts.frames} frame(s), ${m.facts.scopes} scopes and ${m.facts.locals} locals read at each stop`);
       if (def.family === 'gemm-kernel') notes.push(`GFLOP/s: peak loop ${m.facts.peak}; ${Object.entries(m.facts).filter(([k]) => k !== 'peak').map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+      if (m.threads) threadLines.push(`| ${def.name} | ${fmtMs(m.threads.one)} ms | ${fmtMs(m.threads.two)} ms | ${m.threads.text} | ${loadNow.toFixed(1)} |`);
+      if (def.family === 'gemm-kernel') {
+        for (const [k, v] of Object.entries(m.facts)) {
+          const t = /^([\d.]+) \/ ([\d.]+) GFLOP\/s \((.*)\)$/.exec(String(v));
+          if (k.endsWith(' wall, 1 / 2 threads') && t) threadLines.push(`| GEMM ${k.replace(' wall, 1 / 2 threads', '')} | ${t[1]} GFLOP/s | ${t[2]} GFLOP/s | ${t[3]} | ${loadNow.toFixed(1)} |`);
+        }
+      }
       if (m.threads) notes.push(`products on 1 / 2 threads: ${fmtMs(m.threads.one)} / ${fmtMs(m.threads.two)} ms wall, ${m.threads.text}`);
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
       if (def.peer && !peer) notes.push(`no ${def.peer === 'numpy' ? 'NumPy' : 'PyTorch'} peer`);
     }
     notes.push(`load ${loadNow.toFixed(1)}`);
     rows.push(row);
-    extras.push({ def, note: notes.join('; ') });
+    extras.push({ def, note: notes.join('; '), threads: threadLines });
     // A target not met: say where the time goes (self time per function, node --cpu-prof).
     if (!row.met && def.text !== null) profiles.push(`- **${def.name}**: ${profileOf(def.name).join(', ') || 'no profile'}`);
     // After every row, so an interrupted run keeps what it measured.

@@ -268,7 +268,7 @@ export const WORKLOADS: WorkloadDef[] = [
   {
     name: 'gemm-kernel',
     family: 'gemm-kernel',
-    what: "one product of each reference GEMM shape through gemm() (copies into the WebAssembly memory included): mlp2's X·W1 64×3072 @ 3072×100 and dW1 = Xᵀ·dH 3072×64 @ 64×100, deep's 32×64 @ 64×64, and 512²; the notes give each shape's GFLOP/s against the kernel's own arithmetic with no memory traffic (a peak loop)",
+    what: "one product of each reference GEMM shape through gemm() (copies into the WebAssembly memory included): mlp2's X·W1 64×3072 @ 3072×100 and dW1 = Xᵀ·dH 3072×64 @ 64×100, deep's 32×64 @ 64×64, and 512²; the notes give each shape's GFLOP/s on one thread (per CPU second) against the kernel's own arithmetic with no memory traffic (a peak loop), and its GFLOP/s per wall second on 1 and 2 threads (paired rounds, alternating)",
     text: '',
     peer: null,
     target: null,
