@@ -1,7 +1,7 @@
 // The reference workloads of issue 7 as .grad programs, and what exactly is timed for each. Each
 // program is what a user would write; the PyTorch peer (bench/torch_peer.py) computes the same
 // function from the same leaf values.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, analyzeSession, type AnalysisSession } from '../src/core/analyze';
 import { CheckCache } from '../src/core/checks/checkCache';
@@ -436,15 +436,43 @@ export interface ThreadsTiming {
   hi: number;
   /** Share of the split products' chunks the helper thread computed. */
   helperShare: number;
+  /**
+   * CPU time of the calling thread with 2 threads over that with 1 (Linux: /proc/self/task/<pid>/
+   * schedstat): the critical path when the second core is idle, whatever the machine's load; and
+   * of the whole process (both threads: the extra work the split costs). Null where not measured.
+   */
+  callerCpu: number | null;
+  processCpu: number;
   text: string;
 }
 
+/** CPU ms of this process' main thread so far (Linux), or null. */
+function mainThreadCpuMs(): number | null {
+  const f = `/proc/self/task/${process.pid}/schedstat`;
+  if (!existsSync(f)) return null;
+  return Number(readFileSync(f, 'utf8').split(' ')[0]) / 1e6;
+}
+
+function processCpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
 export function pairedThreads(run: () => void, budgetMs: number, rounds = 9): ThreadsTiming {
+  const cpu = { 1: { caller: 0, all: 0 }, 2: { caller: 0, all: 0 } };
+  let callerMeasured = true;
   const time = (threads: 1 | 2, reps: number) => {
     setGemmThreads(threads);
+    const c0 = mainThreadCpuMs();
+    const p0 = processCpuMs();
     const t0 = performance.now();
     for (let r = 0; r < reps; r++) run();
-    return (performance.now() - t0) / reps;
+    const wall = (performance.now() - t0) / reps;
+    const c1 = mainThreadCpuMs();
+    cpu[threads].all += processCpuMs() - p0;
+    if (c0 === null || c1 === null) callerMeasured = false;
+    else cpu[threads].caller += c1 - c0;
+    return wall;
   };
   const est = Math.min(time(1, 1), time(2, 1), time(1, 1), time(2, 1));
   const reps = Math.max(1, Math.round(budgetMs / rounds / 2 / Math.max(est, 1e-3)));
@@ -452,6 +480,8 @@ export function pairedThreads(run: () => void, budgetMs: number, rounds = 9): Th
   const two: number[] = [];
   const ratio: number[] = [];
   const s0 = splitProducts();
+  cpu[1] = { caller: 0, all: 0 };
+  cpu[2] = { caller: 0, all: 0 };
   for (let r = 0; r < rounds; r++) {
     let a: number;
     let b: number;
@@ -475,8 +505,11 @@ export function pairedThreads(run: () => void, budgetMs: number, rounds = 9): Th
   const [lo, hi] = [Math.min(...ratio), Math.max(...ratio)];
   const split = s1.products - s0.products;
   const waited = split ? (s1.waitMs - s0.waitMs) / (rounds * reps) : 0;
-  const text = `2 threads ${speedup.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}] over ${rounds} paired rounds; ${split ? `${split / (rounds * reps)} products split a run, the helper did ${Math.round(100 * helperShare)}% of their chunks, the caller waited ${waited.toFixed(3)} ms a run for it` : 'no product large enough to split'}`;
-  return { one: med(one), two: med(two), speedup, lo, hi, helperShare, text };
+  const callerCpu = callerMeasured && cpu[1].caller > 0 ? cpu[2].caller / cpu[1].caller : null;
+  const processCpu = cpu[2].all / cpu[1].all;
+  const cpuText = `CPU time 2 threads ÷ 1: ${callerCpu === null ? '' : `calling thread ${callerCpu.toFixed(2)}, `}whole process ${processCpu.toFixed(2)}`;
+  const text = `2 threads ${speedup.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}] over ${rounds} paired rounds; ${split ? `${split / (rounds * reps)} products split a run, the helper did ${Math.round(100 * helperShare)}% of their chunks, the caller waited ${waited.toFixed(3)} ms a run for it; ${cpuText}` : 'no product large enough to split'}`;
+  return { one: med(one), two: med(two), speedup, lo, hi, helperShare, callerCpu, processCpu, text };
 }
 
 function values(n: number): Float64Array {
