@@ -44,7 +44,7 @@ export interface TileJob {
 }
 
 /** Products of at least this many multiply-adds are split (measured: bench gemm-kernel's threads facts). */
-export const THREAD_MIN_WORK = 1 << 21;
+export const THREAD_MIN_WORK = 1 << 20;
 /** Chunks per block of rows when split: a few more than two, so a late or slow helper costs little. */
 const CHUNKS_PER_BLOCK = 4;
 /** Reads of the done count before the caller sleeps (Atomics.wait) while the helper finishes. */
