@@ -113,11 +113,14 @@ test('after the helper is stopped products run on one thread, with the same bits
 });
 
 /** Runs a script that imports matmul.ts in a fresh process; returns its output and how long it took. */
-function runChild(body: string, env: Record<string, string> = {}): { status: number | null; out: string; ms: number } {
+function runChild(body: string, env: Record<string, string> = {}, preamble = ''): { status: number | null; out: string; ms: number } {
   const dir = mkdtempSync(join(tmpdir(), 'gemm-threads-'));
   try {
     const file = join(dir, 'child.ts');
-    writeFileSync(file, `import * as m from ${JSON.stringify(MATMUL)};\n${body}\n`);
+    const source = preamble
+      ? `${preamble}\nvoid import(${JSON.stringify(MATMUL)}).then((m) => {\n${body}\n});\n`
+      : `import * as m from ${JSON.stringify(MATMUL)};\n${body}\n`;
+    writeFileSync(file, source);
     const t0 = Date.now();
     const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60000 });
     return { status: r.status, out: r.stdout + r.stderr, ms: Date.now() - t0 };
@@ -176,4 +179,20 @@ test('every example\'s CLI --json is the same with every product split between t
   const after = splitProducts();
   assert.ok(after.products - before.products > 100, `products were split (${after.products - before.products})`);
   assert.ok(after.helperChunks > before.helperChunks, 'the helper computed some of the chunks');
+});
+
+test('without worker_threads (no process.getBuiltinModule) products stay on one thread, with the same bits', () => {
+  const r = runChild(
+    `
+    m.startGemmThreads().then((ok) => {
+      const A = Float64Array.from({ length: 200 * 300 }, (_, i) => Math.sin(i)), C = new Float64Array(200 * 200), R = new Float64Array(200 * 200);
+      m.gemmNN(200, 200, 300, A, 0, A, 0, C, 0, false);
+      m.gemmScalar(200, 200, 300, A, 0, 300, 1, A, 0, 200, 1, R, 0, false);
+      console.log('threads', m.gemmThreads(), ok, m.splitProducts().products, Buffer.from(C.buffer).equals(Buffer.from(R.buffer)));
+    });`,
+    {},
+    '(process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;',
+  );
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /threads 1 false 0 true/);
 });

@@ -58,7 +58,10 @@ interface Helper {
   alive: boolean;
 }
 
-let wanted = process.env.GRADLENS_THREADS === '1' ? 1 : 2;
+/** Node's process object where there is one (the core never assumes it: a browser has none). */
+const node = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+
+let wanted = node?.env?.GRADLENS_THREADS === '1' ? 1 : 2;
 let minWork = THREAD_MIN_WORK;
 let helper: Helper | null = null;
 let unavailable = false;
@@ -191,7 +194,7 @@ interface WorkerThreads {
 
 function spawn(k: ThreadKernel): Helper | null {
   try {
-    const wt = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
+    const wt = node?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
     if (!wt || typeof SharedArrayBuffer === 'undefined' || !(k.memory.buffer instanceof SharedArrayBuffer)) {
       unavailable = true;
       return null;
