@@ -508,7 +508,7 @@ export function pairedThreads(run: () => void, budgetMs: number, rounds = 9): Th
   const callerCpu = callerMeasured && cpu[1].caller > 0 ? cpu[2].caller / cpu[1].caller : null;
   const processCpu = cpu[2].all / cpu[1].all;
   const cpuText = `CPU time 2 threads ÷ 1: ${callerCpu === null ? '' : `calling thread ${callerCpu.toFixed(2)}, `}whole process ${processCpu.toFixed(2)}`;
-  const text = `2 threads ${speedup.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}] over ${rounds} paired rounds; ${split ? `${split / (rounds * reps)} products split a run, the helper did ${Math.round(100 * helperShare)}% of their chunks, the caller waited ${waited.toFixed(3)} ms a run for it; ${cpuText}` : 'no product large enough to split'}`;
+  const text = `2 threads ${speedup.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}] over ${rounds} paired rounds; ${split ? `${split / (rounds * reps)} product${split === rounds * reps ? '' : 's'} split a run, the helper did ${Math.round(100 * helperShare)}% of their chunks, the caller waited ${waited.toFixed(3)} ms a run for it; ${cpuText}` : 'no product large enough to split'}`;
   return { one: med(one), two: med(two), speedup, lo, hi, helperShare, callerCpu, processCpu, text };
 }
 
