@@ -196,3 +196,31 @@ test('without worker_threads (no process.getBuiltinModule) products stay on one 
   assert.equal(r.status, 0, r.out);
   assert.match(r.out, /threads 1 false 0 true/);
 });
+
+test('a helper that fails mid-product (a chunk claimed, never computed) leaves the caller to compute the product alone', { skip: !wasm && 'no WebAssembly' }, () => {
+  const threads = join(__dirname, '..', '..', 'src', 'core', 'tensor', 'gemmThreads.ts');
+  const r = runChild(`
+    const { failHelperForTest } = require(${JSON.stringify(threads)});
+    m.setGemmThreads(2, 1);
+    m.startGemmThreads().then((ok) => {
+      failHelperForTest();
+      const n = 256;
+      const A = Float64Array.from({ length: n * n }, (_, i) => Math.sin(i)), R = new Float64Array(n * n);
+      m.gemmScalar(n, n, n, A, 0, n, 1, A, 0, n, 1, R, 0, false);
+      let same = true, tries = 0;
+      // The helper must wake in time to claim a chunk; once it has failed, products stay on one thread.
+      while (m.gemmThreads() === 2 && tries < 200) {
+        const C = new Float64Array(n * n);
+        m.gemmNN(n, n, n, A, 0, A, 0, C, 0, false);
+        same &&= Buffer.from(C.buffer).equals(Buffer.from(R.buffer));
+        tries++;
+      }
+      const C = new Float64Array(n * n);
+      m.gemmNN(n, n, n, A, 0, A, 0, C, 0, false);
+      same &&= Buffer.from(C.buffer).equals(Buffer.from(R.buffer));
+      console.log('threads', m.gemmThreads(), ok, 'same', same, 'tries', tries);
+    });`);
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /threads 1 true same true tries \d+/);
+  assert.doesNotMatch(r.out, /tries 200/);
+});

@@ -18,6 +18,8 @@ const FIELDS = 3; // n, per, a, ars, acs, b, bps, brs, pc, ldc, K, mp, np, kc, m
 const WAKE = 18;
 const FAILED = 19;
 const READY = 20;
+/** Test only: the helper claims a chunk and fails without computing it (see failHelperForTest). */
+const FAULT = 21;
 
 /** What runTiles needs of the kernel (matmul.ts' Kernel). */
 export interface ThreadKernel {
@@ -92,6 +94,14 @@ export function splitProducts(): { products: number; chunks: number; helperChunk
 /** How many threads large products use now (2 only once the helper is running). */
 export function gemmThreads(): 1 | 2 {
   return helper?.alive && Atomics.load(helper.ctl, READY) === 1 ? 2 : 1;
+}
+
+/**
+ * Test only: from the next split product on, the helper claims a chunk and fails without computing
+ * it, as a helper that died mid-chunk would. The caller must then compute the product alone.
+ */
+export function failHelperForTest(): void {
+  if (helper) Atomics.store(helper.ctl, FAULT, 1);
 }
 
 /** Whether a helper thread is starting or running. */
@@ -175,6 +185,11 @@ for (;;) {
   seen = Atomics.load(ctl, ${WAKE});
   if (seen < 0) break;
   try {
+    if (Atomics.load(ctl, ${FAULT}) === 1) {
+      const next = new BigInt64Array(memory.buffer, 0, 1);
+      const v = Atomics.load(next, 0);
+      if (v >> 32n === BigInt(seen) && (v & 0xffffffffn) < BigInt(Atomics.load(ctl, ${FIELDS})) && Atomics.compareExchange(next, 0, v, v + 1n) === v) throw new Error('fault');
+    }
     work(0, seen);
   } catch {
     Atomics.store(ctl, ${FAILED}, 1);
@@ -204,6 +219,7 @@ function spawn(k: ThreadKernel): Helper | null {
     Atomics.store(ctl, READY, 0);
     Atomics.store(ctl, FAILED, 0);
     Atomics.store(ctl, WAKE, 0);
+    Atomics.store(ctl, FAULT, 0);
     // execArgv []: not the parent's loaders (tsx) or flags; a small heap: the helper allocates nothing.
     const worker = new wt.Worker(HELPER_SOURCE, {
       eval: true,
