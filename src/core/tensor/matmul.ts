@@ -6,7 +6,9 @@
 // ones, and any machine without WebAssembly, on a scalar loop. Both compute every entry the same
 // way — one accumulator from +0, adding A[i,k]·B[k,j] in ascending k, multiply then add, and C is
 // then set to the sum (or to C + sum when accumulating) — so they give identical bits, whatever
-// the path, the tiling, or whether a caller recomputes one row or column on its own.
+// the path, the tiling, or whether a caller recomputes one row or column on its own. Large products
+// share their tiles with a helper thread (gemmThreads.ts); each tile is still summed by one thread
+// in that order, so one thread or two give the same bits too.
 import { GEMM_WASM_BASE64 } from './wasm/gemm.generated';
 import { RELAXED_WASM_BASE64 } from './wasm/relaxed.generated';
 import { gemmThreads, helperStarted, JOB_BYTES, runTiles, splitsWork } from './gemmThreads';
