@@ -101,12 +101,12 @@ interface Measured {
   loss: number | null;
   facts: Record<string, number | string>;
   peak_mb: number | null;
-  /** Forward and backward rows: the same run on 1 and on 2 threads, paired (wall time). */
+  /** THREAD_FAMILIES rows: the same run on 1 and on 2 threads, paired (wall time). */
   threads: ThreadsTiming | null;
 }
 
-/** The rows whose run is a forward and backward pass (their products may use both cores). */
-const PASS_FAMILIES = new Set(['mlp2', 'convnet', 'rnn', 'transformer', 'deep']);
+/** The rows timed on 1 and 2 threads: forward and backward passes and gradient checks (their products may use both cores). */
+const THREAD_FAMILIES = new Set(['mlp2', 'convnet', 'rnn', 'transformer', 'deep', 'gradcheck-full', 'gradcheck-fast', 'gradcheck-sampled']);
 
 /** The thread counts the peer is timed at: 1 and all cores (its best is reported, both shown). */
 function peerThreads(): number[] {
@@ -160,7 +160,7 @@ async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise
       peerInfo = a;
     }
   }
-  const threads = PASS_FAMILIES.has(def.family) && (await startGemmThreads()) ? pairedThreads(p.run, args.quick ? 600 : 1500) : null;
+  const threads = THREAD_FAMILIES.has(def.family) && (await startGemmThreads()) ? pairedThreads(p.run, args.quick ? 600 : 1500) : null;
   return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name), threads };
 }
 
@@ -246,7 +246,7 @@ interface Row {
   met: boolean;
   peak_mb: number | null;
   /**
-   * Forward and backward rows: GradLens' wall time with products on 1 and on 2 threads, paired
+   * Forward and backward rows and gradient checks: GradLens' wall time with products on 1 and on 2 threads, paired
    * rounds in alternating order (medians), and the median of the rounds' ratios.
    */
   gradlens_ms_by_threads?: { '1': number; '2': number; speedup: number; helper_share: number } | null;
