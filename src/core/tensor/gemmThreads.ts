@@ -6,8 +6,9 @@
 // yet, or wakes late on a loaded machine, claims nothing and costs nothing. Every tile is summed by
 // one thread in ascending k, so the bits are the same with one thread or two (test: gemm-threads).
 //
-// No helper where there are no workers or shared memory, with GRADLENS_THREADS=1, or after
-// setGemmThreads(1). The helper is unref'd (it never keeps the process alive) and allocates nothing
+// No helper where there are no workers (worker_threads is reached through
+// process.getBuiltinModule, Node >= 20.16: the core imports no Node module) or no shared memory,
+// with GRADLENS_THREADS=1, or after setGemmThreads(1). The helper is unref'd (it never keeps the process alive) and allocates nothing
 // but its own small isolate: it works in the caller's kernel memory, which is not duplicated.
 
 /** Byte layout of the job block at the start of the kernel memory (see "work" in wasm/gemm.wat). */
@@ -45,7 +46,11 @@ export interface TileJob {
   mcp: number;
 }
 
-/** Products of at least this many multiply-adds are split (measured: bench gemm-kernel's threads facts). */
+/**
+ * Products of at least this many multiply-adds (about 0.1 ms on one core) are split: from there up
+ * the calling thread's CPU time per product falls to about 0.6 of one thread's, the process' total
+ * stays the same (README, "Both cores"; bench/results.md).
+ */
 export const THREAD_MIN_WORK = 1 << 20;
 /** Chunks per block of rows when split: a few more than two, so a late or slow helper costs little. */
 const CHUNKS_PER_BLOCK = 4;
