@@ -224,3 +224,23 @@ test('a helper that fails mid-product (a chunk claimed, never computed) leaves t
   assert.match(r.out, /threads 1 true same true tries \d+/);
   assert.doesNotMatch(r.out, /tries 200/);
 });
+
+test('the helper starts only once large products add up (a short run never pays for a worker)', { skip: !wasm && 'no WebAssembly' }, () => {
+  const threads = join(__dirname, '..', '..', 'src', 'core', 'tensor', 'gemmThreads.ts');
+  const r = runChild(`
+    const { helperStarted } = require(${JSON.stringify(threads)});
+    const n = 128; // 2M multiply-adds: above the split threshold
+    const A = new Float64Array(n * n).fill(1), C = new Float64Array(n * n);
+    m.gemmNN(n, n, n, A, 0, A, 0, C, 0, false);
+    const afterOne = helperStarted();
+    let products = 1;
+    while (!helperStarted() && products < 1000) {
+      m.gemmNN(n, n, n, A, 0, A, 0, C, 0, false);
+      products++;
+    }
+    console.log('after one', afterOne, 'started after', products);`);
+  assert.equal(r.status, 0, r.out);
+  const found = /after one false started after (\d+)/.exec(r.out);
+  assert.ok(found, r.out);
+  assert.ok(Number(found[1]) > 4 && Number(found[1]) < 1000, r.out);
+});

@@ -54,6 +54,8 @@ export interface TileJob {
 export const THREAD_MIN_WORK = 1 << 20;
 /** Chunks per block of rows when split: a few more than two, so a late or slow helper costs little. */
 const CHUNKS_PER_BLOCK = 4;
+/** Multiply-adds of large products on one thread before the helper is started (about 8 ms of them). */
+const SPAWN_AFTER_WORK = 1 << 26;
 /** Reads of the done count before the caller sleeps (Atomics.wait) while the helper finishes. */
 const SPINS = 2000;
 
@@ -77,6 +79,7 @@ let splits = 0;
 let chunks = 0;
 let helperChunks = 0;
 let waitMs = 0;
+let pendingWork = 0;
 
 /**
  * Uses one thread (1) or two (2) for products of at least `threshold` multiply-adds from now on
@@ -127,12 +130,20 @@ export function stopGemmThreads(): void {
 
 /**
  * Whether a product of `work` multiply-adds on this kernel runs on two threads: starts the helper
- * the first time one qualifies (that product, and any until the helper is ready, runs on one).
+ * once such products add up to SPAWN_AFTER_WORK (they, and any until the helper is ready, run on
+ * one thread).
  */
 export function splitsWork(k: ThreadKernel, work: number): boolean {
   if (wanted < 2 || work < minWork || unavailable) return false;
   if (helper && helper.kernel !== k) stopGemmThreads();
-  if (!helper) helper = spawn(k);
+  if (!helper) {
+    // Starting a worker costs about 5 ms on this thread and 100+ ms of CPU on the other: not for a
+    // short run (a CLI check with a large product or two), only once large products add up.
+    pendingWork += work;
+    if (pendingWork < SPAWN_AFTER_WORK) return false;
+    pendingWork = 0;
+    helper = spawn(k);
+  }
   return helper !== null && helper.alive && Atomics.load(helper.ctl, READY) === 1;
 }
 
