@@ -160,7 +160,9 @@ async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise
       peerInfo = a;
     }
   }
-  const threads = THREAD_FAMILIES.has(def.family) && (await startGemmThreads()) ? pairedThreads(p.run, args.quick ? 600 : 1500) : null;
+  // The helper thread starts at its own pace (gemmThreads.ts): have it running before timing 2 threads.
+  const helperUp = await startGemmThreads();
+  const threads = THREAD_FAMILIES.has(def.family) && helperUp ? pairedThreads(p.run, args.quick ? 600 : 1500) : null;
   return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name), threads };
 }
 
