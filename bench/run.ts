@@ -453,6 +453,8 @@ async function main(): Promise<void> {
     return;
   }
   const args = parseArgs(process.argv.slice(2));
+  // Every row is timed with the helper thread available (it would otherwise start during a row).
+  await startGemmThreads();
   mkdirSync(TMP, { recursive: true });
   const load = loadavg();
   const torchProblem = args.peer ? ensurePeerTools(ROOT) : 'the peer was switched off (--no-peer)';
