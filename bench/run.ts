@@ -9,6 +9,7 @@
 //
 // Options: --only a,b  (workload names)   --quick  (fewer repetitions)   --no-peer
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,25 @@ interface Measured {
 
 /** The rows timed on 1 and 2 threads: forward and backward passes and gradient checks (their products may use both cores). */
 const THREAD_FAMILIES = new Set(['mlp2', 'convnet', 'rnn', 'transformer', 'deep', 'gradcheck-full', 'gradcheck-fast', 'gradcheck-sampled']);
+
+/** Process CPU time per wall second with two independent busy threads (see Machine.two_thread_cpu_per_wall). */
+async function twoThreadCapacity(): Promise<number | null> {
+  const spin = 'const t = Date.now(); let x = 0; while (Date.now() - t < 500) x += Math.sqrt(x + 1);';
+  try {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const w = new Worker(spin, { eval: true });
+    const exited = new Promise((resolve) => w.on('exit', resolve));
+    // Started once the worker runs, so that both threads spin at the same time.
+    await new Promise((resolve) => w.on('online', resolve));
+    new Function(spin)();
+    await exited;
+    const c = process.cpuUsage(c0);
+    return Number(((c.user + c.system) / 1000 / (performance.now() - t0)).toFixed(2));
+  } catch {
+    return null;
+  }
+}
 
 /** The thread counts the peer is timed at: 1 and all cores (its best is reported, both shown). */
 function peerThreads(): number[] {
@@ -330,6 +350,12 @@ interface Machine {
   /** The thread counts the peer was timed at (each row reports its best). */
   peer_threads: number[];
   load_average: number[];
+  /**
+   * Control for the threads figures: CPU seconds per wall second this process got with two
+   * independent busy threads for half a second (2 on an idle 2-core machine; 1 or less when the
+   * scheduler gives the session one core's share whatever its thread count).
+   */
+  two_thread_cpu_per_wall: number | null;
   date: string;
 }
 
@@ -349,7 +375,8 @@ function writeResults(machine: Machine, rows: Row[], extras: Extra[], scaling: s
       '',
       `Products of at least ${THREAD_MIN_WORK} multiply-adds are split between the calling thread and one helper thread (src/core/tensor/gemmThreads.ts), same bits as one thread. ` +
         'Wall time (the point is parallelism), the same run with products on 1 and on 2 threads in paired rounds of alternating order: medians, and the median and range of the rounds\' ratios. ' +
-        'The load average is the machine\'s at the row: with more runnable threads than cores the helper waits for a core like everything else.',
+        'The load average is the machine\'s at the row: with more runnable threads than cores the helper waits for a core like everything else. ' +
+        `Control: two independent busy threads got ${machine.two_thread_cpu_per_wall ?? '?'} CPU seconds per wall second at the start of this run (2 means a free second core).`,
       '',
       '| row | 1 thread | 2 threads | paired | load |',
       '| --- | ---: | ---: | --- | ---: |',
@@ -477,6 +504,7 @@ async function main(): Promise<void> {
     peer_setup: setup ? { coretype: setup.coretype, inherited: setup.inherited, probes: setup.probes, why: setup.why } : null,
     peer_threads: peerThreads(),
     load_average: load,
+    two_thread_cpu_per_wall: await twoThreadCapacity(),
     date: new Date().toISOString(),
   };
   if (torchProblem) console.log(`bench: no PyTorch peer: ${torchProblem}`);
