@@ -47,11 +47,12 @@ export interface TileJob {
 }
 
 /**
- * Products of at least this many multiply-adds (about 0.1 ms on one core) are split: from there up
- * the calling thread's CPU time per product falls to about 0.6 of one thread's, the process' total
- * stays the same (README, "Both cores"; bench/results.md).
+ * Products of at least this many multiply-adds (about 0.8 ms on one core) are split. Measured with
+ * the second core free: 1-4 million multiply-adds ran 0.82-1.05x with two threads (waking the
+ * helper costs about as much as it saves), 8 million 1.23-1.42x, 16 million and up 1.5-1.9x
+ * (README, "Both cores").
  */
-export const THREAD_MIN_WORK = 1 << 20;
+export const THREAD_MIN_WORK = 1 << 23;
 /** Chunks per block of rows when split: a few more than two, so a late or slow helper costs little. */
 const CHUNKS_PER_BLOCK = 4;
 /** Multiply-adds of large products on one thread before the helper is started (about 8 ms of them). */
