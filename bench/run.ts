@@ -10,14 +10,16 @@
 // Options: --only a,b  (workload names; such a partial run writes bench/tmp/results.{md,json}, leaving the
 // committed results of the whole bench alone)   --quick  (fewer repetitions)   --no-peer
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { analyzeSession } from '../src/core/analyze';
 import type { Tensor } from '../src/core/tensor/tensor';
-import { gemmBackend, relaxedMadd } from '../src/core/tensor/matmul';
+import { gemmBackend, relaxedMadd, startGemmThreads } from '../src/core/tensor/matmul';
+import { THREAD_MIN_WORK } from '../src/core/tensor/gemmThreads';
 import { writeNpy } from './npy';
-import { prepare, WORKLOADS, type Prepared, type WorkloadDef } from './workloads';
+import { pairedThreads, prepare, WORKLOADS, type Prepared, type ThreadsTiming, type WorkloadDef } from './workloads';
 import type { EditLatency } from './editLatency';
 import { blasText, choosePeerSetup, ensurePeerTools, Peer, peerLabel, type BlasFacts, type PeerAnswer, type PeerSetup } from './peer';
 
@@ -91,7 +93,7 @@ function repsFor(estimateMs: number, budgetMs: number, lo: number, hi: number): 
 
 interface Measured {
   gradlens: number[];
-  /** CPU time of each GradLens repetition (this process: the core is single-threaded). */
+  /** CPU time of each GradLens repetition (this process: both threads when products are split). */
   gradlensCpu: number[];
   /** The peer's CPU time per repetition on 1 thread (wall time of a descheduled process is not work). */
   peerCpu: number[];
@@ -101,6 +103,30 @@ interface Measured {
   loss: number | null;
   facts: Record<string, number | string>;
   peak_mb: number | null;
+  /** THREAD_FAMILIES rows: the same run on 1 and on 2 threads, paired (wall time). */
+  threads: ThreadsTiming | null;
+}
+
+/** The rows timed on 1 and 2 threads: forward and backward passes and gradient checks (their products may use both cores). */
+const THREAD_FAMILIES = new Set(['mlp2', 'convnet', 'rnn', 'transformer', 'deep', 'gradcheck-full', 'gradcheck-fast', 'gradcheck-sampled']);
+
+/** Process CPU time per wall second with two independent busy threads (see Machine.two_thread_cpu_per_wall). */
+async function twoThreadCapacity(): Promise<number | null> {
+  const spin = 'const t = Date.now(); let x = 0; while (Date.now() - t < 500) x += Math.sqrt(x + 1);';
+  try {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const w = new Worker(spin, { eval: true });
+    const exited = new Promise((resolve) => w.on('exit', resolve));
+    // Started once the worker runs, so that both threads spin at the same time.
+    await new Promise((resolve) => w.on('online', resolve));
+    new Function(spin)();
+    await exited;
+    const c = process.cpuUsage(c0);
+    return Number(((c.user + c.system) / 1000 / (performance.now() - t0)).toFixed(2));
+  } catch {
+    return null;
+  }
 }
 
 /** The thread counts the peer is timed at: 1 and all cores (its best is reported, both shown). */
@@ -155,7 +181,10 @@ async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise
       peerInfo = a;
     }
   }
-  return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name) };
+  // The helper thread starts at its own pace (gemmThreads.ts): have it running before timing 2 threads.
+  const helperUp = await startGemmThreads();
+  const threads = THREAD_FAMILIES.has(def.family) && helperUp ? pairedThreads(p.run, args.quick ? 600 : 1500) : null;
+  return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name), threads };
 }
 
 /** Peak RSS of a fresh process (this script again, in --peak mode) running the workload. */
@@ -239,11 +268,18 @@ interface Row {
   target: number | null;
   met: boolean;
   peak_mb: number | null;
+  /**
+   * Forward and backward rows and gradient checks: GradLens' wall time with products on 1 and on 2 threads, paired
+   * rounds in alternating order (medians), and the median of the rounds' ratios.
+   */
+  gradlens_ms_by_threads?: { '1': number; '2': number; speedup: number; helper_share: number } | null;
 }
 
 interface Extra {
   def: WorkloadDef;
   note: string;
+  /** Lines of the "Both cores" table: products on 1 and on 2 threads. */
+  threads: string[];
 }
 
 function round(x: number | null, digits: number): number | null {
@@ -315,6 +351,12 @@ interface Machine {
   /** The thread counts the peer was timed at (each row reports its best). */
   peer_threads: number[];
   load_average: number[];
+  /**
+   * Control for the threads figures: CPU seconds per wall second this process got with two
+   * independent busy threads for half a second (2 on an idle 2-core machine; 1 or less when the
+   * scheduler gives the session one core's share whatever its thread count).
+   */
+  two_thread_cpu_per_wall: number | null;
   date: string;
 }
 
@@ -326,6 +368,22 @@ function writeResults(dir: string, machine: Machine, rows: Row[], extras: Extra[
     (machine.torch ? `PyTorch ${machine.torch}, NumPy ${machine.numpy}, Python ${machine.python}, both on ${machine.peer_blas} (${peerSetupText(machine)}), each timed at ${machine.peer_threads.join(' and ')} threads.` : 'PyTorch: not available.') +
     ` Load average at the start: ${machine.load_average.map((x) => x.toFixed(2)).join(' / ')}.`, '');
   md.push(...peerTable(rows, extras.map((e) => ({ target: targetText(e.def), note: e.note }))));
+  const threadLines = extras.flatMap((e) => e.threads);
+  if (threadLines.length) {
+    md.push(
+      '',
+      '## Both cores',
+      '',
+      `Products of at least ${THREAD_MIN_WORK} multiply-adds are split between the calling thread and one helper thread (src/core/tensor/gemmThreads.ts), same bits as one thread. ` +
+        'Wall time (the point is parallelism), the same run with products on 1 and on 2 threads in paired rounds of alternating order: medians, and the median and range of the rounds\' ratios. ' +
+        'The load average is the machine\'s at the row: with more runnable threads than cores the helper waits for a core like everything else. ' +
+        `Control: two independent busy threads got ${machine.two_thread_cpu_per_wall ?? '?'} CPU seconds per wall second at the start of this run (2 means a free second core).`,
+      '',
+      '| row | 1 thread | 2 threads | paired | load |',
+      '| --- | ---: | ---: | --- | ---: |',
+      ...threadLines,
+    );
+  }
   md.push('', '## Scaling', '', 'Time per unit of work (medians of the same run); flat per-unit times mean the cost grows linearly.', '');
   md.push(...scaling);
   if (profiles.length) {
@@ -423,6 +481,8 @@ async function main(): Promise<void> {
     return;
   }
   const args = parseArgs(process.argv.slice(2));
+  // Every row is timed with the helper thread available (it would otherwise start during a row).
+  await startGemmThreads();
   mkdirSync(TMP, { recursive: true });
   const load = loadavg();
   const torchProblem = args.peer ? ensurePeerTools(ROOT) : 'the peer was switched off (--no-peer)';
@@ -436,7 +496,7 @@ async function main(): Promise<void> {
     memory_gb: Math.round(totalmem() / 2 ** 30),
     os: `${platform()} ${release()}`,
     node: process.versions.node,
-    gemm: `${gemmBackend()}, relaxed SIMD madd ${relaxedMadd()} (unused)`,
+    gemm: `${gemmBackend()}, relaxed SIMD madd ${relaxedMadd()} (unused), products ≥ ${THREAD_MIN_WORK} multiply-adds on 2 threads`,
     torch: (info?.torch as string | undefined) ?? null,
     numpy: (info?.numpy as string | undefined) ?? null,
     python: (info?.python as string | undefined) ?? null,
@@ -445,6 +505,7 @@ async function main(): Promise<void> {
     peer_setup: setup ? { coretype: setup.coretype, inherited: setup.inherited, probes: setup.probes, why: setup.why } : null,
     peer_threads: peerThreads(),
     load_average: load,
+    two_thread_cpu_per_wall: await twoThreadCapacity(),
     date: new Date().toISOString(),
   };
   if (torchProblem) console.log(`bench: no PyTorch peer: ${torchProblem}`);
@@ -463,6 +524,7 @@ async function main(): Promise<void> {
     process.stdout.write(`bench: ${def.name} … `);
     let row: Row;
     const notes: string[] = [];
+    const threadLines: string[] = [];
     // Other work on the machine slows both sides; the 1-minute load average says how much there was.
     const loadNow = loadavg()[0];
     if (def.family === 'completion') {
@@ -508,6 +570,7 @@ async function main(): Promise<void> {
         target: def.target,
         met: false,
         peak_mb: round(m.peak_mb, 1),
+        gradlens_ms_by_threads: m.threads ? { '1': round(m.threads.one, 3) as number, '2': round(m.threads.two, 3) as number, speedup: round(m.threads.speedup, 3) as number, helper_share: round(m.threads.helperShare, 2) as number } : null,
       };
       // A peer on the reference BLAS is no peer: the row cannot be met against it.
       row.met = metOf(def, g, ratio, m.peak_mb) && !(label ?? '').includes('crippled');
@@ -523,12 +586,20 @@ async function main(): Promise<void> {
       if (def.family === 'reanalysis') notes.push(`${Number(m.facts.uncachedMs).toFixed(1)} ms without the check cache (${(Number(m.facts.uncachedMs) / g).toFixed(1)}× longer); per edit ${m.facts.reused} cached check results reused, ${m.facts.rerun} computed; ${m.facts.checks} checks reported, ${m.facts.errors} errors`);
       if (def.family === 'debug-step') notes.push(`${m.facts.steps} steps from the entry to the last stop, walked back and forth; ${m.facts.frames} frame(s), ${m.facts.scopes} scopes and ${m.facts.locals} locals read at each stop`);
       if (def.family === 'gemm-kernel') notes.push(`GFLOP/s: peak loop ${m.facts.peak}; ${Object.entries(m.facts).filter(([k]) => k !== 'peak').map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+      if (m.threads) threadLines.push(`| ${def.name} | ${fmtMs(m.threads.one)} ms | ${fmtMs(m.threads.two)} ms | ${m.threads.text} | ${loadNow.toFixed(1)} |`);
+      if (def.family === 'gemm-kernel') {
+        for (const [k, v] of Object.entries(m.facts)) {
+          const t = /^([\d.]+) \/ ([\d.]+) GFLOP\/s \((.*)\)$/.exec(String(v));
+          if (k.endsWith(' wall, 1 / 2 threads') && t) threadLines.push(`| GEMM ${k.replace(' wall, 1 / 2 threads', '')} | ${t[1]} GFLOP/s | ${t[2]} GFLOP/s | ${t[3]} | ${loadNow.toFixed(1)} |`);
+        }
+      }
+      if (m.threads) notes.push(`products on 1 / 2 threads: ${fmtMs(m.threads.one)} / ${fmtMs(m.threads.two)} ms wall, ${m.threads.text}`);
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
       if (def.peer && !peer) notes.push(`no ${def.peer === 'numpy' ? 'NumPy' : 'PyTorch'} peer`);
     }
     notes.push(`load ${loadNow.toFixed(1)}`);
     rows.push(row);
-    extras.push({ def, note: notes.join('; ') });
+    extras.push({ def, note: notes.join('; '), threads: threadLines });
     // A target not met: say where the time goes (self time per function, node --cpu-prof).
     if (!row.met && def.text !== null) profiles.push(`- **${def.name}**: ${profileOf(def.name).join(', ') || 'no profile'}`);
     // After every row, so an interrupted run keeps what it measured.

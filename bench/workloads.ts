@@ -1,7 +1,7 @@
 // The reference workloads of issue 7 as .grad programs, and what exactly is timed for each. Each
 // program is what a user would write; the PyTorch peer (bench/torch_peer.py) computes the same
 // function from the same leaf values.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, analyzeSession, type AnalysisSession } from '../src/core/analyze';
 import { CheckCache } from '../src/core/checks/checkCache';
@@ -9,7 +9,7 @@ import { DEFAULT_GRADCHECK, type GradCheckOptions, type SpanCheck } from '../src
 import { checkTensors } from '../src/core/checks/tensorChecks';
 import type { Graph } from '../src/core/engine/graph';
 import type { Execution } from '../src/core/engine/run';
-import { gemmNN, gemmPeak, gemmTN } from '../src/core/tensor/matmul';
+import { gemmNN, gemmPeak, gemmTN, setGemmThreads, splitProducts } from '../src/core/tensor/matmul';
 import type { Tensor } from '../src/core/tensor/tensor';
 import type { Span } from '../src/core/text';
 import { prepareDebugStep } from './debugStep';
@@ -268,7 +268,7 @@ export const WORKLOADS: WorkloadDef[] = [
   {
     name: 'gemm-kernel',
     family: 'gemm-kernel',
-    what: "one product of each reference GEMM shape through gemm() (copies into the WebAssembly memory included): mlp2's X·W1 64×3072 @ 3072×100 and dW1 = Xᵀ·dH 3072×64 @ 64×100, deep's 32×64 @ 64×64, and 512²; the notes give each shape's GFLOP/s against the kernel's own arithmetic with no memory traffic (a peak loop)",
+    what: "one product of each reference GEMM shape through gemm() (copies into the WebAssembly memory included): mlp2's X·W1 64×3072 @ 3072×100 and dW1 = Xᵀ·dH 3072×64 @ 64×100, deep's 32×64 @ 64×64, and 512²; the notes give each shape's GFLOP/s on one thread (per CPU second) against the kernel's own arithmetic with no memory traffic (a peak loop), and its GFLOP/s per wall second on 1 and 2 threads (paired rounds, alternating)",
     text: '',
     peer: null,
     target: null,
@@ -409,12 +409,107 @@ function prepareGemmKernel(): Prepared {
       const peak = gemmPeak(1) === null ? null : rate(32 * 100000, () => gemmPeak(100000));
       facts.peak = peak === null ? 'no kernel' : peak.toFixed(2);
       GEMM_SHAPES.forEach(([label, M, N, K], i) => {
+        setGemmThreads(1);
         const g = rate(2 * M * N * K, () => product(i));
+        setGemmThreads(2);
         facts[label] = peak === null ? g.toFixed(2) : `${g.toFixed(2)} (${Math.round((100 * g) / peak)}% of the peak loop)`;
+      });
+      // Both cores: wall time (the point is parallelism), 1 and 2 threads alternating.
+      GEMM_SHAPES.forEach(([label, M, N, K], i) => {
+        const t = pairedThreads(() => product(i), 300);
+        const gf = (ms: number) => ((2 * M * N * K) / (ms * 1e6)).toFixed(2);
+        facts[`${label} wall, 1 / 2 threads`] = `${gf(t.one)} / ${gf(t.two)} GFLOP/s (${t.text})`;
       });
       return facts;
     },
   };
+}
+
+/** Wall time of `run` with products on 1 and on 2 threads (paired rounds, alternating order). */
+export interface ThreadsTiming {
+  /** Medians, ms. */
+  one: number;
+  two: number;
+  /** Median of the rounds' 1-thread / 2-thread ratios, and their range. */
+  speedup: number;
+  lo: number;
+  hi: number;
+  /** Share of the split products' chunks the helper thread computed. */
+  helperShare: number;
+  /**
+   * CPU time of the calling thread with 2 threads over that with 1 (Linux: /proc/self/task/<pid>/
+   * schedstat): the critical path when the second core is idle, whatever the machine's load; and
+   * of the whole process (both threads: the extra work the split costs). Null where not measured.
+   */
+  callerCpu: number | null;
+  processCpu: number;
+  text: string;
+}
+
+/** CPU ms of this process' main thread so far (Linux), or null. */
+function mainThreadCpuMs(): number | null {
+  const f = `/proc/self/task/${process.pid}/schedstat`;
+  if (!existsSync(f)) return null;
+  return Number(readFileSync(f, 'utf8').split(' ')[0]) / 1e6;
+}
+
+function processCpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+export function pairedThreads(run: () => void, budgetMs: number, rounds = 9): ThreadsTiming {
+  const cpu = { 1: { caller: 0, all: 0 }, 2: { caller: 0, all: 0 } };
+  let callerMeasured = true;
+  const time = (threads: 1 | 2, reps: number) => {
+    setGemmThreads(threads);
+    const c0 = mainThreadCpuMs();
+    const p0 = processCpuMs();
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) run();
+    const wall = (performance.now() - t0) / reps;
+    const c1 = mainThreadCpuMs();
+    cpu[threads].all += processCpuMs() - p0;
+    if (c0 === null || c1 === null) callerMeasured = false;
+    else cpu[threads].caller += c1 - c0;
+    return wall;
+  };
+  const est = Math.min(time(1, 1), time(2, 1), time(1, 1), time(2, 1));
+  const reps = Math.max(1, Math.round(budgetMs / rounds / 2 / Math.max(est, 1e-3)));
+  const one: number[] = [];
+  const two: number[] = [];
+  const ratio: number[] = [];
+  const s0 = splitProducts();
+  cpu[1] = { caller: 0, all: 0 };
+  cpu[2] = { caller: 0, all: 0 };
+  for (let r = 0; r < rounds; r++) {
+    let a: number;
+    let b: number;
+    if (r % 2) {
+      a = time(1, reps);
+      b = time(2, reps);
+    } else {
+      b = time(2, reps);
+      a = time(1, reps);
+    }
+    one.push(a);
+    two.push(b);
+    ratio.push(a / b);
+  }
+  setGemmThreads(2);
+  const s1 = splitProducts();
+  const med = (x: number[]) => [...x].sort((p, q) => p - q)[x.length >> 1];
+  const chunks = s1.chunks - s0.chunks;
+  const helperShare = chunks ? (s1.helperChunks - s0.helperChunks) / chunks : 0;
+  const speedup = med(ratio);
+  const [lo, hi] = [Math.min(...ratio), Math.max(...ratio)];
+  const split = s1.products - s0.products;
+  const waited = split ? (s1.waitMs - s0.waitMs) / (rounds * reps) : 0;
+  const callerCpu = callerMeasured && cpu[1].caller > 0 ? cpu[2].caller / cpu[1].caller : null;
+  const processCpu = cpu[2].all / cpu[1].all;
+  const cpuText = `CPU time 2 threads ÷ 1: ${callerCpu === null ? '' : `calling thread ${callerCpu.toFixed(2)}, `}whole process ${processCpu.toFixed(2)}`;
+  const text = `2 threads ${speedup.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}] over ${rounds} paired rounds; ${split ? `${split / (rounds * reps)} product${split === rounds * reps ? '' : 's'} split a run, the helper did ${Math.round(100 * helperShare)}% of their chunks, the caller waited ${waited.toFixed(3)} ms a run for it; ${cpuText}` : 'no product large enough to split'}`;
+  return { one: med(one), two: med(two), speedup, lo, hi, helperShare, callerCpu, processCpu, text };
 }
 
 function values(n: number): Float64Array {

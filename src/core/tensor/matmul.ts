@@ -6,9 +6,14 @@
 // ones, and any machine without WebAssembly, on a scalar loop. Both compute every entry the same
 // way — one accumulator from +0, adding A[i,k]·B[k,j] in ascending k, multiply then add, and C is
 // then set to the sum (or to C + sum when accumulating) — so they give identical bits, whatever
-// the path, the tiling, or whether a caller recomputes one row or column on its own.
+// the path, the tiling, or whether a caller recomputes one row or column on its own. Large products
+// share their tiles with a helper thread (gemmThreads.ts); each tile is still summed by one thread
+// in that order, so one thread or two give the same bits too.
 import { GEMM_WASM_BASE64 } from './wasm/gemm.generated';
 import { RELAXED_WASM_BASE64 } from './wasm/relaxed.generated';
+import { gemmThreads, helperStarted, JOB_BYTES, runTiles, splitsWork } from './gemmThreads';
+
+export { gemmThreads, setGemmThreads, splitProducts, stopGemmThreads } from './gemmThreads';
 
 /** C[M,N] (+)= A[M,K] · B[K,N] */
 export function gemmNN(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
@@ -133,6 +138,7 @@ interface WasmMemory {
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
@@ -140,7 +146,9 @@ interface Kernel {
   tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
   store(t: number, ldc: number, d: number, M: number, N: number, swap: number, acc: number): void;
   peak(rounds: number): number;
+  work(job: number, seq: number): number;
   memory: WasmMemory;
+  module: object;
   f64: Float64Array;
 }
 
@@ -155,12 +163,15 @@ function instantiate(): Kernel | null {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (!api) return null;
   try {
-    const inst = new api.Instance(new api.Module(fromBase64(GEMM_WASM_BASE64)), {});
-    const memory = inst.exports.memory as WasmMemory;
+    // The memory is the kernel's import so that the helper thread (gemmThreads.ts) can share it.
+    const module = new api.Module(fromBase64(GEMM_WASM_BASE64));
+    const memory = new api.Memory({ initial: 1, maximum: MAX_WORKSPACE / PAGE, shared: true });
+    const inst = new api.Instance(module, { env: { memory } });
     const tiles = inst.exports.tiles as Kernel['tiles'];
     const store = inst.exports.store as Kernel['store'];
     const peak = inst.exports.peak as Kernel['peak'];
-    return { tiles, store, peak, memory, f64: new Float64Array(memory.buffer) };
+    const work = inst.exports.work as Kernel['work'];
+    return { tiles, store, peak, work, memory, module, f64: new Float64Array(memory.buffer) };
   } catch {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
@@ -257,7 +268,7 @@ function gemmWasm(
   // each operand's extent: the slack keeps those reads inside the memory.
   const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
   const yExt = packY ? np * NR * K : (K - 1) * yrs + n;
-  const x0 = 0;
+  const x0 = JOB_BYTES / 8;
   const y0 = align(x0 + xExt + (MR - 1) * xrs);
   const c0 = align(y0 + yExt + NR);
   // The tiles are C itself when they are not transposed, not added to C and have no padded columns.
@@ -273,8 +284,13 @@ function gemmWasm(
   const brsBytes = packY ? NR * 8 : yrs * 8;
   // Blocks of KC steps of k and MC rows keep the A block in L2 while every column panel passes
   // over it; later k blocks continue each entry's sum from the stored tile (same order, same bits).
+  // Large products are split between this thread and a helper (gemmThreads.ts): chunks of tiles,
+  // each tile summed by one thread in the same order.
+  const split =
+    splitsWork(k, M * N * K) &&
+    runTiles(k, { a: x0 * 8, ars: xrs * 8, acs: xcs * 8, b: y0 * 8, bps, brs: brsBytes, pc: c0 * 8, ldc, K, mp, np, kc: KC, mcp: MC_PANELS });
   const yk = packY ? NR : yrs;
-  for (let k0 = 0; k0 < K; k0 += KC) {
+  for (let k0 = 0; k0 < K && !split; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     for (let p0 = 0; p0 < mp; p0 += MC_PANELS) {
       const mpb = Math.min(MC_PANELS, mp - p0);
@@ -321,6 +337,23 @@ export function gemmPeak(rounds: number): number | null {
   if (!k) return null;
   k.peak(rounds);
   return 32 * rounds;
+}
+
+/**
+ * Starts the helper thread now instead of at the first large product, and resolves when it is
+ * ready: true if large products now use two threads (tests, the bench; a host may warm it up).
+ */
+export async function startGemmThreads(timeoutMs = 10000): Promise<boolean> {
+  const k = kernel();
+  if (!k || !splitsWork(k, Infinity)) {
+    const t0 = Date.now();
+    while (gemmThreads() < 2) {
+      if (!helperStarted() || Date.now() - t0 > timeoutMs) return false;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (k) splitsWork(k, Infinity);
+    }
+  }
+  return true;
 }
 
 /** Whether products run on the WebAssembly kernel here (for the benchmark's machine notes). */

@@ -31,11 +31,13 @@
   ;; Shared, so that growing it never detaches an ArrayBuffer: one detached buffer makes V8 drop a
   ;; fast path of every typed array in the process (about 12% slower elementwise code after the
   ;; first large product). The maximum is the workspace limit of matmul.ts (1 GB).
-  (memory (export "memory") 1 16384 shared)
+  ;; Imported (created by matmul.ts) so that the helper thread of gemmThreads.ts instantiates this
+  ;; module on the same memory.
+  (import "env" "memory" (memory 1 16384 shared))
 
   ;; Tiles t0 .. t1-1, with mp row blocks: tile t is row block t mod mp and column block t div mp,
   ;; so consecutive tiles reuse one block of B columns while it is in cache.
-  (func (export "tiles")
+  (func $tiles (export "tiles")
     (param $a i32) (param $ars i32) (param $acs i32)
     (param $b i32) (param $bps i32) (param $brs i32)
     (param $pc i32) (param $ldc i32) (param $K i32) (param $mp i32) (param $t0 i32) (param $t1 i32) (param $load i32)
@@ -118,6 +120,76 @@
       (v128.store offset=16 (local.get $c) (local.get $c3_1))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tiles)))
+  )
+
+  ;; One product's tiles, in chunks that the calling thread and the helper thread (gemmThreads.ts)
+  ;; claim from a job block at $job (byte offsets):
+  ;;    0 next (i64): seq << 32 | the next chunk to claim     8 done (i32): chunks finished
+  ;;   12 n: chunks  16 per: chunks per block of rows  20 a  24 ars  28 acs  32 b  36 bps  40 brs
+  ;;   44 pc  48 ldc  52 K  56 mp (row panels)  60 np (column panels)  64 kc (k steps a block)
+  ;;   68 mcp (row panels a block); every address and stride in bytes, as "tiles" takes them.
+  ;; A chunk is a range of tiles (columns of tiles, see "tiles") of one block of mcp row panels, run
+  ;; over every block of kc steps of k in order: each tile is summed by one thread in ascending k,
+  ;; whichever thread claims it, so the bits do not depend on the number of threads. A claim is a
+  ;; compare-exchange on `next` that also checks the job's sequence number $seq: a thread that woke
+  ;; for a finished job claims nothing (the caller closes `next` before it rewrites the fields, and
+  ;; fields read before a successful claim are that job's).
+  ;; Returns how many chunks this thread computed.
+  (func (export "work") (param $job i32) (param $seq i32) (result i32)
+    (local $mine i32) (local $v i64) (local $c i32) (local $n i32) (local $per i32)
+    (local $a i32) (local $ars i32) (local $acs i32) (local $b i32) (local $bps i32) (local $brs i32)
+    (local $pc i32) (local $ldc i32) (local $K i32) (local $mp i32) (local $np i32) (local $kc i32) (local $mcp i32)
+    (local $p0 i32) (local $mpb i32) (local $T i32) (local $s i32) (local $ta i32) (local $tb i32) (local $k0 i32)
+    (local.set $n (i32.atomic.load offset=12 (local.get $job)))
+    (local.set $per (i32.atomic.load offset=16 (local.get $job)))
+    (local.set $a (i32.atomic.load offset=20 (local.get $job)))
+    (local.set $ars (i32.atomic.load offset=24 (local.get $job)))
+    (local.set $acs (i32.atomic.load offset=28 (local.get $job)))
+    (local.set $b (i32.atomic.load offset=32 (local.get $job)))
+    (local.set $bps (i32.atomic.load offset=36 (local.get $job)))
+    (local.set $brs (i32.atomic.load offset=40 (local.get $job)))
+    (local.set $pc (i32.atomic.load offset=44 (local.get $job)))
+    (local.set $ldc (i32.atomic.load offset=48 (local.get $job)))
+    (local.set $K (i32.atomic.load offset=52 (local.get $job)))
+    (local.set $mp (i32.atomic.load offset=56 (local.get $job)))
+    (local.set $np (i32.atomic.load offset=60 (local.get $job)))
+    (local.set $kc (i32.atomic.load offset=64 (local.get $job)))
+    (local.set $mcp (i32.atomic.load offset=68 (local.get $job)))
+    (block $done (loop $claim
+      (local.set $v (i64.atomic.load (local.get $job)))
+      (br_if $done (i32.ne (i32.wrap_i64 (i64.shr_u (local.get $v) (i64.const 32))) (local.get $seq)))
+      (local.set $c (i32.wrap_i64 (local.get $v)))
+      (br_if $done (i32.ge_u (local.get $c) (local.get $n)))
+      ;; Another thread claimed it first: read `next` again.
+      (br_if $claim (i64.ne
+        (i64.atomic.rmw.cmpxchg (local.get $job) (local.get $v) (i64.add (local.get $v) (i64.const 1)))
+        (local.get $v)))
+      (local.set $p0 (i32.mul (i32.div_u (local.get $c) (local.get $per)) (local.get $mcp)))
+      (local.set $s (i32.rem_u (local.get $c) (local.get $per)))
+      (local.set $mpb (i32.sub (local.get $mp) (local.get $p0)))
+      (if (i32.gt_u (local.get $mpb) (local.get $mcp)) (then (local.set $mpb (local.get $mcp))))
+      (local.set $T (i32.mul (local.get $mpb) (local.get $np)))
+      (local.set $ta (i32.div_u (i32.mul (local.get $T) (local.get $s)) (local.get $per)))
+      (local.set $tb (i32.div_u (i32.mul (local.get $T) (i32.add (local.get $s) (i32.const 1))) (local.get $per)))
+      (local.set $k0 (i32.const 0))
+      (block $kdone (loop $kblocks
+        (br_if $kdone (i32.ge_u (local.get $k0) (local.get $K)))
+        (call $tiles
+          (i32.add (i32.add (local.get $a) (i32.mul (i32.shl (local.get $p0) (i32.const 2)) (local.get $ars))) (i32.mul (local.get $k0) (local.get $acs)))
+          (local.get $ars) (local.get $acs)
+          (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $brs)))
+          (local.get $bps) (local.get $brs)
+          (i32.add (local.get $pc) (i32.shl (i32.mul (i32.shl (local.get $p0) (i32.const 2)) (local.get $ldc)) (i32.const 3)))
+          (local.get $ldc)
+          (select (local.get $kc) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (local.get $kc) (i32.sub (local.get $K) (local.get $k0))))
+          (local.get $mpb) (local.get $ta) (local.get $tb)
+          (i32.ne (local.get $k0) (i32.const 0)))
+        (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
+        (br $kblocks)))
+      (drop (i32.atomic.rmw.add offset=8 (local.get $job) (i32.const 1)))
+      (local.set $mine (i32.add (local.get $mine) (i32.const 1)))
+      (br $claim)))
+    (local.get $mine)
   )
 
   ;; Writes the result from the padded tiles (at $t, $ldc columns) to a dense row-major M x N block at

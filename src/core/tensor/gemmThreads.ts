@@ -1,0 +1,265 @@
+// The second core for large products: one helper thread (a Node worker_threads worker) that
+// instantiates the GEMM kernel (wasm/gemm.wat) on the same shared WebAssembly memory and claims
+// chunks of a product's tiles alongside the calling thread, which stays synchronous: it publishes a
+// job in the memory's first bytes, wakes the helper, computes chunks itself until none are left,
+// then waits (Atomics.wait) only for the chunks the helper claimed. A helper that is not running
+// yet, or wakes late on a loaded machine, claims nothing and costs nothing. Every tile is summed by
+// one thread in ascending k, so the bits are the same with one thread or two (test: gemm-threads).
+//
+// No helper where there are no workers (worker_threads is reached through
+// process.getBuiltinModule, Node >= 20.16: the core imports no Node module) or no shared memory,
+// with GRADLENS_THREADS=1, or after setGemmThreads(1). The helper is unref'd (it never keeps the process alive) and allocates nothing
+// but its own small isolate: it works in the caller's kernel memory, which is not duplicated.
+
+/** Byte layout of the job block at the start of the kernel memory (see "work" in wasm/gemm.wat). */
+export const JOB_BYTES = 128;
+const NEXT64 = 0; // BigInt64 index: seq << 32 | next chunk
+const DONE = 2; // Int32 indices from here
+const FIELDS = 3; // n, per, a, ars, acs, b, bps, brs, pc, ldc, K, mp, np, kc, mcp
+const WAKE = 18;
+const FAILED = 19;
+const READY = 20;
+/** Test only: the helper claims a chunk and fails without computing it (see failHelperForTest). */
+const FAULT = 21;
+
+/** What runTiles needs of the kernel (matmul.ts' Kernel). */
+export interface ThreadKernel {
+  work(job: number, seq: number): number;
+  memory: { readonly buffer: ArrayBufferLike };
+  module: object;
+}
+
+/** One product's tiles as the kernel's "tiles" takes them (bytes), and its blocking. */
+export interface TileJob {
+  a: number;
+  ars: number;
+  acs: number;
+  b: number;
+  bps: number;
+  brs: number;
+  pc: number;
+  ldc: number;
+  K: number;
+  mp: number;
+  np: number;
+  kc: number;
+  mcp: number;
+}
+
+/**
+ * Products of at least this many multiply-adds (about 0.8 ms on one core) are split. Measured with
+ * the second core free: 1-4 million multiply-adds ran 0.82-1.05x with two threads (waking the
+ * helper costs about as much as it saves), 8 million 1.23-1.42x, 16 million and up 1.5-1.9x
+ * (README, "Both cores").
+ */
+export const THREAD_MIN_WORK = 1 << 23;
+/** Chunks per block of rows when split: a few more than two, so a late or slow helper costs little. */
+const CHUNKS_PER_BLOCK = 4;
+/** Multiply-adds of large products on one thread before the helper is started (about 8 ms of them). */
+const SPAWN_AFTER_WORK = 1 << 26;
+/** Reads of the done count before the caller sleeps (Atomics.wait) while the helper finishes. */
+const SPINS = 2000;
+
+interface Helper {
+  readonly kernel: ThreadKernel;
+  readonly ctl: Int32Array;
+  readonly next: BigInt64Array;
+  readonly worker: { terminate(): unknown; unref(): void };
+  alive: boolean;
+}
+
+/** Node's process object where there is one (the core never assumes it: a browser has none). */
+const node = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+
+let wanted = node?.env?.GRADLENS_THREADS === '1' ? 1 : 2;
+let minWork = THREAD_MIN_WORK;
+let helper: Helper | null = null;
+let unavailable = false;
+let seq = 0;
+let splits = 0;
+let chunks = 0;
+let helperChunks = 0;
+let waitMs = 0;
+let pendingWork = 0;
+
+/**
+ * Uses one thread (1) or two (2) for products of at least `threshold` multiply-adds from now on
+ * (a running helper stays, idle: stopGemmThreads stops it). The threshold is for tests and the
+ * bench: the default is measured.
+ */
+export function setGemmThreads(n: 1 | 2, threshold = THREAD_MIN_WORK): void {
+  wanted = n;
+  minWork = threshold;
+}
+
+/**
+ * Products split between two threads so far in this thread, their chunks, how many of them the
+ * helper computed, and how long the caller waited for the helper (tests, the bench).
+ */
+export function splitProducts(): { products: number; chunks: number; helperChunks: number; waitMs: number } {
+  return { products: splits, chunks, helperChunks, waitMs };
+}
+
+/** How many threads large products use now (2 only once the helper is running). */
+export function gemmThreads(): 1 | 2 {
+  return helper?.alive && Atomics.load(helper.ctl, READY) === 1 ? 2 : 1;
+}
+
+/**
+ * Test only: from the next split product on, the helper claims a chunk and fails without computing
+ * it, as a helper that died mid-chunk would. The caller must then compute the product alone.
+ */
+export function failHelperForTest(): void {
+  if (helper) Atomics.store(helper.ctl, FAULT, 1);
+}
+
+/** Whether a helper thread is starting or running. */
+export function helperStarted(): boolean {
+  return helper !== null && helper.alive;
+}
+
+/** Stops the helper thread (it is also stopped by the process' exit; nothing waits for it). */
+export function stopGemmThreads(): void {
+  const h = helper;
+  helper = null;
+  if (!h) return;
+  h.alive = false;
+  Atomics.store(h.ctl, WAKE, -1);
+  Atomics.notify(h.ctl, WAKE);
+  void h.worker.terminate();
+}
+
+/**
+ * Whether a product of `work` multiply-adds on this kernel runs on two threads: starts the helper
+ * once such products add up to SPAWN_AFTER_WORK (they, and any until the helper is ready, run on
+ * one thread).
+ */
+export function splitsWork(k: ThreadKernel, work: number): boolean {
+  if (wanted < 2 || work < minWork || unavailable) return false;
+  if (helper && helper.kernel !== k) stopGemmThreads();
+  if (!helper) {
+    // Starting a worker costs about 5 ms on this thread and 100+ ms of CPU on the other: not for a
+    // short run (a CLI check with a large product or two), only once large products add up.
+    pendingWork += work;
+    if (pendingWork < SPAWN_AFTER_WORK) return false;
+    pendingWork = 0;
+    helper = spawn(k);
+  }
+  return helper !== null && helper.alive && Atomics.load(helper.ctl, READY) === 1;
+}
+
+/**
+ * Runs a product's tiles on this thread and the helper. Returns false if the helper failed (the
+ * caller then computes the whole product again on its own: its tiles may be half summed).
+ */
+export function runTiles(k: ThreadKernel, job: TileJob): boolean {
+  const h = helper;
+  if (!h) return false;
+  const ctl = h.ctl;
+  const blocks = Math.ceil(job.mp / job.mcp);
+  const per = Math.min(CHUNKS_PER_BLOCK, job.mp * job.np);
+  const n = blocks * per;
+  seq = seq >= 0x7ffffffe ? 1 : seq + 1;
+  // Close the old job before rewriting the fields: a helper that woke late for it claims nothing.
+  Atomics.store(h.next, NEXT64, BigInt(0));
+  const fields = [n, per, job.a, job.ars, job.acs, job.b, job.bps, job.brs, job.pc, job.ldc, job.K, job.mp, job.np, job.kc, job.mcp];
+  for (let i = 0; i < fields.length; i++) Atomics.store(ctl, FIELDS + i, fields[i]);
+  Atomics.store(ctl, DONE, 0);
+  Atomics.store(h.next, NEXT64, BigInt(seq) << BigInt(32));
+  Atomics.store(ctl, WAKE, seq);
+  Atomics.notify(ctl, WAKE);
+  const mine = k.work(0, seq);
+  splits++;
+  chunks += n;
+  helperChunks += n - mine;
+  if (Atomics.load(ctl, DONE) >= n) return true;
+  // The helper is finishing a chunk: spin briefly (this core has nothing else to do), then sleep.
+  const t0 = performance.now();
+  for (let spins = 0; ; spins++) {
+    const done = Atomics.load(ctl, DONE);
+    if (done >= n) break;
+    if (Atomics.load(ctl, FAILED) === 1) {
+      unavailable = true;
+      stopGemmThreads();
+      return false;
+    }
+    if (spins >= SPINS) Atomics.wait(ctl, DONE, done, 50);
+  }
+  waitMs += performance.now() - t0;
+  return true;
+}
+
+/** The helper's whole program (a CommonJS script: it works the same from tsx, the bundle or a worker). */
+const HELPER_SOURCE = `'use strict';
+const { workerData } = require('node:worker_threads');
+const { module, memory } = workerData;
+const { work } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctl = new Int32Array(memory.buffer, 0, ${JOB_BYTES / 4});
+let seen = Atomics.load(ctl, ${WAKE});
+Atomics.store(ctl, ${READY}, 1);
+for (;;) {
+  Atomics.wait(ctl, ${WAKE}, seen);
+  seen = Atomics.load(ctl, ${WAKE});
+  if (seen < 0) break;
+  try {
+    if (Atomics.load(ctl, ${FAULT}) === 1) {
+      const next = new BigInt64Array(memory.buffer, 0, 1);
+      const v = Atomics.load(next, 0);
+      if (v >> 32n === BigInt(seen) && (v & 0xffffffffn) < BigInt(Atomics.load(ctl, ${FIELDS})) && Atomics.compareExchange(next, 0, v, v + 1n) === v) throw new Error('fault');
+    }
+    work(0, seen);
+  } catch {
+    Atomics.store(ctl, ${FAILED}, 1);
+    Atomics.notify(ctl, ${DONE});
+    break;
+  }
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+interface WorkerThreads {
+  Worker: new (
+    source: string,
+    options: { eval: boolean; workerData: unknown; execArgv: string[]; resourceLimits: Record<string, number>; stdout: boolean; stderr: boolean },
+  ) => { terminate(): unknown; unref(): void; on(event: string, f: (...args: unknown[]) => void): void };
+}
+
+function spawn(k: ThreadKernel): Helper | null {
+  try {
+    const wt = node?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
+    if (!wt || typeof SharedArrayBuffer === 'undefined' || !(k.memory.buffer instanceof SharedArrayBuffer)) {
+      unavailable = true;
+      return null;
+    }
+    const ctl = new Int32Array(k.memory.buffer, 0, JOB_BYTES / 4);
+    const next = new BigInt64Array(k.memory.buffer, 0, JOB_BYTES / 8);
+    Atomics.store(ctl, READY, 0);
+    Atomics.store(ctl, FAILED, 0);
+    Atomics.store(ctl, WAKE, 0);
+    Atomics.store(ctl, FAULT, 0);
+    // execArgv []: not the parent's loaders (tsx) or flags; a small heap: the helper allocates nothing.
+    const worker = new wt.Worker(HELPER_SOURCE, {
+      eval: true,
+      workerData: { module: k.module, memory: k.memory },
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+      stdout: true,
+      stderr: true,
+    });
+    worker.unref();
+    const h: Helper = { kernel: k, ctl, next, worker, alive: true };
+    const lost = () => {
+      h.alive = false;
+      if (helper === h) helper = null;
+      unavailable = true;
+    };
+    worker.on('error', lost);
+    worker.on('exit', () => {
+      if (helper === h) lost();
+    });
+    return h;
+  } catch {
+    unavailable = true;
+    return null;
+  }
+}
