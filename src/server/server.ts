@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DidChangeConfigurationNotification, TextDocuments, TextDocumentSyncKind, type ClientCapabilities, type Connection, type InitializeResult } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { workerFailureNotification } from '../shared/serverProtocol';
-import { ValuesLane } from './analysis/valuesLane';
+import { CHECKS_NICENESS, ValuesLane } from './analysis/valuesLane';
 import { WorkerClient, type WorkerFailure } from './analysis/workerClient';
 import { isGradDocument, type ClientSupport, type ServerContext } from './context';
 import { DocumentAnalyses } from './documentAnalyses';
@@ -58,6 +58,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       }
     },
     () => ({ maxOldGenerationSizeMb: settings.workerMemoryMb }),
+    // The gradient checks yield the CPU to the editor and to the values lane.
+    CHECKS_NICENESS,
   );
   // A second worker for the values of a new text while the first is busy with an older one's checks.
   const lane = new ValuesLane(new WorkerClient(workerScript, (e: WorkerFailure) => log(`[values lane] ${e.message}; the next run starts a new worker`), () => ({ maxOldGenerationSizeMb: settings.workerMemoryMb })));

@@ -10,6 +10,9 @@
 import type { Analysis, AnalyzeOptions } from '../../core';
 import type { Task, WorkerClient } from './workerClient';
 
+/** The nice value of the first worker (its checks run behind the editor and the lane). */
+export const CHECKS_NICENESS = 10;
+
 /** The share of the element budget a values-lane run may use. */
 export const VALUES_LANE_SHARE = 0.25;
 

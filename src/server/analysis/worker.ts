@@ -2,6 +2,7 @@
 // host's), so typing, completion and hovers never wait for a forward/backward pass or a gradient
 // check. Every task can be cancelled mid-way: it asks
 // `cancelled()` between steps.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyze, analyzeSession } from '../../core';
 import { CheckCache } from '../../core';
@@ -17,6 +18,17 @@ import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 // The extension writes the id of a cancelled request into slot id % length of this shared
 // memory: it reaches a synchronous analysis, which a message would reach only after it ended.
 const cancelSlots = (workerData as { cancelSlots?: Int32Array } | null)?.cancelSlots;
+// The checks' worker runs at a lower priority than the editor (on Linux a nice value is per
+// thread): seconds of gradient checks then never slow a keystroke's way to the screen — the
+// renderer, the extension host, the values lane. Where it cannot be set, it runs as it is.
+const niceness = (workerData as { niceness?: number } | null)?.niceness ?? 0;
+if (niceness > 0) {
+  try {
+    setPriority(0, niceness);
+  } catch {
+    // not permitted here: same priority as the editor
+  }
+}
 // Gradient checks kept across keystrokes (and documents: keys are content, not files), so an
 // edit re-runs only the checks it can change.
 const checkCache = new CheckCache();

@@ -42,11 +42,13 @@ export class WorkerClient {
     private readonly onFailure: (e: WorkerFailure) => void,
     /** Read at each (re)start, so a changed memory setting applies to the next worker. */
     private readonly resourceLimits: () => { maxOldGenerationSizeMb: number } = () => ({ maxOldGenerationSizeMb: NUMBER_SETTINGS['worker.memoryLimitMb'].default }),
+    /** The worker thread's nice value (0: as the process; higher: it yields the CPU to the rest). */
+    private readonly niceness = 0,
   ) {}
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.scriptPath, { resourceLimits: this.resourceLimits(), workerData: { cancelSlots: this.cancelSlots } });
+    const w = new Worker(this.scriptPath, { resourceLimits: this.resourceLimits(), workerData: { cancelSlots: this.cancelSlots, niceness: this.niceness } });
     w.on('message', (res: WorkerResponse) => this.settle(res));
     w.on('error', (err) => {
       const oom = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
