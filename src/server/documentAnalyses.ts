@@ -54,6 +54,8 @@ interface DocState {
   laneBusy?: boolean;
   /** Text the worker will run once the lane's values of it are in (the lane keeps a core to itself meanwhile). */
   deferred?: { text: string; version: number };
+  /** Starts the deferred text's run, a moment after the lane showed its values. */
+  checksTimer?: NodeJS.Timeout;
   /**
    * What was last published: the version, the text and options (`optionsKey`), and how far along
    * (shapes 1, values 2, finished 3). A result for an older version, or an earlier phase of the same
@@ -125,6 +127,7 @@ export class DocumentAnalyses {
     const s = this.states.get(uri);
     if (s?.timer) clearTimeout(s.timer);
     s?.cancelRunning?.();
+    if (s?.checksTimer) clearTimeout(s.checksTimer);
     this.lane?.cancel(uri);
     this.states.delete(uri);
   }
@@ -294,7 +297,11 @@ export class DocumentAnalyses {
         if (!next || this.states.get(uri) !== s) return;
         // The lane is computing this text's values: the checks start when they are in, not beside them.
         if (s.laneBusy) s.deferred = next;
-        else this.start(uri, next.text, next.version);
+        else if (s.shown?.version === next.version && s.shown.rank === PHASE_RANK.values) {
+          // The lane's values of it came first: they are on their way to the screen.
+          s.deferred = next;
+          this.releaseDeferred(uri, s, true);
+        } else this.start(uri, next.text, next.version);
       });
   }
 
@@ -317,11 +324,29 @@ export class DocumentAnalyses {
       if (analysis && this.publishable(s, version, key, analysis)) {
         this.publish(s, key, { uri, version, text, analysis, ms: Date.now() - started, latencyMs: this.takeLatency(s), thresholds: settings.gradientCheck.thresholds });
       }
-      // Now the worker may start on the checks (a declined or failed lane run leaves everything to it).
+      // Now the worker may start on the checks: a moment later when the lane's values are on their
+      // way to the screen, at once when the lane declined or failed (everything is left to it).
+      this.releaseDeferred(uri, s, analysis !== null);
+    });
+  }
+
+  /**
+   * Starts the run of the deferred text: `lane.checksDelayMs` later when the lane's values were
+   * just shown (they are on their way to the screen; a keystroke meanwhile replaces the text),
+   * at once otherwise.
+   */
+  private releaseDeferred(uri: string, s: DocState, valuesShown: boolean): void {
+    if (s.checksTimer) clearTimeout(s.checksTimer);
+    s.checksTimer = undefined;
+    const release = () => {
+      s.checksTimer = undefined;
       const next = s.deferred;
       s.deferred = undefined;
-      if (next && !s.running) this.start(uri, next.text, next.version);
-    });
+      if (next && !s.running && this.states.get(uri) === s) this.start(uri, next.text, next.version);
+    };
+    const delay = this.lane?.checksDelayMs ?? 0;
+    if (valuesShown && s.deferred && delay > 0) s.checksTimer = setTimeout(release, delay);
+    else release();
   }
 
   /** Whether `analysis` (for `version`) is newer, or further along, than what was last published. */
@@ -360,6 +385,7 @@ export class DocumentAnalyses {
   dispose(): void {
     for (const s of this.states.values()) {
       if (s.timer) clearTimeout(s.timer);
+      if (s.checksTimer) clearTimeout(s.checksTimer);
       s.cancelRunning?.();
     }
     this.states.clear();

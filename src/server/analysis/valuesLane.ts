@@ -13,6 +13,9 @@ import type { Task, WorkerClient } from './workerClient';
 /** The nice value of the first worker (its checks run behind the editor and the lane). */
 export const CHECKS_NICENESS = 10;
 
+/** Default of `ValuesLane.checksDelayMs`. */
+export const CHECKS_DELAY_MS = 250;
+
 /** The share of the element budget a values-lane run may use. */
 export const VALUES_LANE_SHARE = 0.25;
 
@@ -38,7 +41,15 @@ export class ValuesLane {
   declined = 0;
   private started = false;
 
-  constructor(private readonly worker: WorkerClient) {}
+  constructor(
+    private readonly worker: WorkerClient,
+    /**
+     * How long the checks of a text whose values the lane showed wait before they start: the
+     * values are on their way to the screen meanwhile (a run of checks beside them costs the
+     * editor a core on a two-core machine), and a keystroke within it stops nothing.
+     */
+    readonly checksDelayMs = CHECKS_DELAY_MS,
+  ) {}
 
   /**
    * The shapes, values and gradients of `text`, as an early `values` snapshot, or null when the lane

@@ -214,7 +214,7 @@ test('an early phase of a stale text is not published when a newer text is waiti
 test('the values lane publishes a new text\'s values while the worker is busy with an older text; the worker\'s own early phases of it are not published again', async () => {
   const main = fakeWorker();
   const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker);
+  const lane = new ValuesLane(laneWorker.worker, 0);
   const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
   const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
   const published: string[] = [];
@@ -254,7 +254,7 @@ test('the values lane publishes a new text\'s values while the worker is busy wi
 test('the worker starts the new text\'s checks once the lane\'s values are in; a lane result for a text no longer current is dropped; a too-large text is left to the worker', async () => {
   const main = fakeWorker();
   const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker);
+  const lane = new ValuesLane(laneWorker.worker, 0);
   const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
   const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
   const published: string[] = [];
@@ -304,7 +304,7 @@ test('the worker starts the new text\'s checks once the lane\'s values are in; a
 test('an edit while the worker waits for the lane goes to the lane too; the worker then runs only the latest text', async () => {
   const main = fakeWorker();
   const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker);
+  const lane = new ValuesLane(laneWorker.worker, 0);
   const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
   const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
   const published: string[] = [];
@@ -336,7 +336,7 @@ test('an edit while the worker waits for the lane goes to the lane too; the work
 test('a text that has to wait behind another task of the worker (a recheck, a landscape) gets its values from the lane', async () => {
   const main = fakeWorker();
   const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker);
+  const lane = new ValuesLane(laneWorker.worker, 0);
   const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
   const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
   const published: string[] = [];
@@ -356,5 +356,37 @@ test('a text that has to wait behind another task of the worker (a recheck, a la
   main.calls[1].finish();
   await tick(5);
   assert.deepEqual(published, ['1:done', '2:values', '2:done']);
+  analyses.dispose();
+});
+
+test('the checks of a text whose values the lane showed start a moment later; a keystroke meanwhile replaces the text', async () => {
+  const main = fakeWorker();
+  const laneWorker = fakeWorker();
+  const lane = new ValuesLane(laneWorker.worker, 60);
+  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
+  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
+  const published: string[] = [];
+  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  analyses.opened(doc('input x = 1\ny = x * x\n', 1));
+  await tick(5);
+  analyses.changed(doc('input x = 2\ny = x * x\n', 2));
+  await tick(5);
+  main.calls[0].finish(); // stopped; version 2 waits for the lane
+  await tick(5);
+  laneCalls()[0].finish();
+  await tick(5);
+  assert.deepEqual(published, ['2:values']);
+  assert.equal(main.calls.length, 1, 'the values are shown; the checks wait');
+  analyses.changed(doc('input x = 3\ny = x * x\n', 3));
+  await tick(5);
+  laneCalls()[1].finish();
+  await tick(30);
+  assert.equal(main.calls.length, 1, 'the wait starts again with the newer values');
+  await tick(80);
+  assert.equal(main.calls.length, 2, 'then the checks start, of the latest text only');
+  assert.equal(main.calls[1].text, 'input x = 3\ny = x * x\n');
+  main.calls[1].finish();
+  await tick(5);
+  assert.deepEqual(published, ['2:values', '3:values', '3:done']);
   analyses.dispose();
 });
