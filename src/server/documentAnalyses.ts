@@ -10,6 +10,7 @@ import type { Analysis } from '../core';
 import type { GradCheckThresholds } from '../core';
 import type { Task, WorkerClient } from './analysis/workerClient';
 import type { ValuesLane } from './analysis/valuesLane';
+import { fileNameOf } from './analysis/workerProtocol';
 import { analyzeOptions, type GradLensConfig } from './settings';
 
 export interface DocumentAnalysis {
@@ -258,7 +259,7 @@ export class DocumentAnalyses {
       const r: DocumentAnalysis = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs: analysis.phase === 'values' ? this.takeLatency(s) : null, thresholds };
       this.publish(s, key, r);
     };
-    const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: uri.split('/').pop() ?? 'file.grad', options }, settings.workerTimeoutMs, (_d, _t, partial) => early(partial));
+    const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: fileNameOf(uri), options }, settings.workerTimeoutMs, (_d, _t, partial) => early(partial));
     s.cancelRunning = task.cancel;
     s.runningVersion = version;
     // Not running any more as soon as the result is in, before anyone hears of it: a caller that
@@ -295,13 +296,10 @@ export class DocumentAnalyses {
         const next = s.queued;
         s.queued = undefined;
         if (!next || this.states.get(uri) !== s) return;
-        // The lane is computing this text's values: the checks start when they are in, not beside them.
-        if (s.laneBusy) s.deferred = next;
-        else if (s.shown?.version === next.version && s.shown.rank === PHASE_RANK.values) {
-          // The lane's values of it came first: they are on their way to the screen.
-          s.deferred = next;
-          this.releaseDeferred(uri, s, true);
-        } else this.start(uri, next.text, next.version);
+        // The lane is computing this text's values: the checks start when they are in, not beside
+        // them (a moment after, when the lane's values of it came first).
+        s.deferred = next;
+        if (!s.laneBusy) this.releaseDeferred(uri, s, s.shown?.version === next.version && s.shown.rank === PHASE_RANK.values);
       });
   }
 
@@ -318,7 +316,7 @@ export class DocumentAnalyses {
     const settings = this.settings();
     const options = analyzeOptions(settings, { seed: s.seed, dims: s.dims });
     const started = Date.now();
-    void lane.values(uri, text, uri.split('/').pop() ?? 'file.grad', options, settings.workerTimeoutMs).then((analysis) => {
+    void lane.values(uri, text, fileNameOf(uri), options, settings.workerTimeoutMs).then((analysis) => {
       if (this.states.get(uri) !== s || s.laneRun !== run) return;
       s.laneBusy = false;
       if (analysis && this.publishable(s, version, key, analysis)) {

@@ -10,9 +10,6 @@
 import type { Analysis, AnalyzeOptions } from '../../core';
 import type { Task, WorkerClient } from './workerClient';
 
-/** The nice value of the first worker (its checks run behind the editor and the lane). */
-export const CHECKS_NICENESS = 10;
-
 /** Default of `ValuesLane.checksDelayMs`. */
 export const CHECKS_DELAY_MS = 250;
 

@@ -27,6 +27,9 @@ export class WorkerFailure extends Error {
   }
 }
 
+/** The nice value of the checks' worker (its checks run behind the editor and the values lane). */
+export const CHECKS_NICENESS = 10;
+
 export class WorkerClient {
   private worker: Worker | null = null;
   private nextId = 1;

@@ -8,6 +8,11 @@ import type { DeriveResult } from '../../core';
 import type { ExportResult, ExportTarget } from '../../core';
 import type { LandscapeResult, TrainingResult } from '../../shared/webviewProtocol';
 
+/** The file name an analysis reports for a document (the last segment of its URI). */
+export function fileNameOf(uri: string): string {
+  return uri.split('/').pop() ?? 'file.grad';
+}
+
 interface FileParams {
   text: string;
   fileName: string;

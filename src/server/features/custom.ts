@@ -21,6 +21,7 @@ import {
 import type { TrainingResult } from '../../shared/webviewProtocol';
 import type { ServerContext } from '../context';
 import { analyzeOptions, checkOptions } from '../settings';
+import { fileNameOf } from '../analysis/workerProtocol';
 
 /** Error code of a request about a document the server does not have open. */
 const UNKNOWN_DOCUMENT = -32001;
@@ -34,7 +35,7 @@ export function registerCustomRequests(ctx: ServerContext): void {
   };
   const fileParams = (doc: TextDocument) => ({
     text: doc.getText(),
-    fileName: doc.uri.split('/').pop() ?? 'file.grad',
+    fileName: fileNameOf(doc.uri),
     options: analyzeOptions(ctx.settings(), analyses.overrides(doc.uri)),
   });
   const timeoutMs = () => ctx.settings().workerTimeoutMs;
@@ -61,7 +62,7 @@ export function registerCustomRequests(ctx: ServerContext): void {
     const seed = o.seed ?? ctx.settings().seed;
     return worker.request(
       'export',
-      { target: p.target, text: doc.getText(), fileName: doc.uri.split('/').pop() ?? 'file.grad', scriptName: p.scriptName, ...(seed !== null ? { seed } : {}), ...(o.dims ? { dims: o.dims } : {}) },
+      { target: p.target, text: doc.getText(), fileName: fileNameOf(doc.uri), scriptName: p.scriptName, ...(seed !== null ? { seed } : {}), ...(o.dims ? { dims: o.dims } : {}) },
       timeoutMs(),
     );
   });
