@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { main } from '../../src/cli/main';
+import { Prng } from '../../src/core/engine/prng';
 import { gemm, gemmBackend, gemmScalar, gemmThreads, setGemmThreads, splitProducts, startGemmThreads, stopGemmThreads, usesPackedKernel } from '../../src/core/tensor/matmul';
 
 const MATMUL = join(__dirname, '..', '..', 'src', 'core', 'tensor', 'matmul.ts');
@@ -16,14 +17,10 @@ const wasm = gemmBackend() === 'wasm-simd';
 
 after(() => stopGemmThreads());
 
+/** The engine's own seeded generator, uniform in [0, 1). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
+  const p = new Prng(seed, 'gemm-threads');
+  return () => p.uniform();
 }
 
 function values(n: number, next: () => number): Float64Array {

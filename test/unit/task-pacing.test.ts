@@ -4,23 +4,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { tanhNetText } from '../fixtures/deepNet';
 import { analyzeSession } from '../../src/core/analyze';
 import { lossLandscape } from '../../src/core/explore/landscape';
 import type { Pacer } from '../../src/core/explore/region';
 import { train } from '../../src/core/explore/training';
 
-/** Many small ops (each a few ms): one pass takes a few hundred ms. */
-function deepNet(layers: number): string {
-  const lines = ['seed 1', 'dims N = 64, W = 256', 'input X: [N, W] ~ randn'];
-  for (let i = 1; i <= layers; i++) lines.push(`param W${i}: [W, W] ~ he`);
-  let prev = 'X';
-  for (let i = 1; i <= layers; i++) {
-    lines.push(`h${i} = tanh(${prev} @ W${i})`);
-    prev = `h${i}`;
-  }
-  lines.push(`loss = mean(${prev} * ${prev})`);
-  return `${lines.join('\n')}\n`;
-}
 
 /**
  * CPU time of this thread alone (Linux: /proc, in 10 ms ticks): process.cpuUsage() also counts V8's
@@ -62,7 +51,7 @@ async function longestStall<T>(task: () => Promise<T>): Promise<{ result: T; sta
   }
 }
 
-const text = deepNet(40);
+const text = tanhNetText(40);
 
 test('the loss landscape yields at least every 100 ms, inside a grid point (each point is a whole forward pass)', async (t) => {
   const s = analyzeSession(text, { gradcheck: false });

@@ -67,6 +67,19 @@ function doc(text: string, version: number, uri = 'file:///a.grad'): DocumentTex
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A document scheduler with a fake worker and a fake values lane (checks start `checksDelayMs` after the lane's values). */
+function withLane(checksDelayMs = 0) {
+  const main = fakeWorker();
+  const laneWorker = fakeWorker();
+  const lane = new ValuesLane(laneWorker.worker, checksDelayMs);
+  // The lane's runs of documents, without its warm-up on a small net.
+  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
+  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
+  const published: string[] = [];
+  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  return { main, laneWorker, lane, laneCalls, analyses, published };
+}
+
 test('edits are debounced: only the text after the last keystroke is analysed', async () => {
   const { worker, calls } = fakeWorker(true);
   const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 30 }), () => undefined);
@@ -212,13 +225,7 @@ test('an early phase of a stale text is not published when a newer text is waiti
 });
 
 test('the values lane publishes a new text\'s values while the worker is busy with an older text; the worker\'s own early phases of it are not published again', async () => {
-  const main = fakeWorker();
-  const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker, 0);
-  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
-  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
-  const published: string[] = [];
-  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  const { main, laneWorker, laneCalls, analyses, published } = withLane();
   const text = 'seed 1\ninput x: [3] ~ randn\nparam w: [3] ~ randn\nloss = sum(x * w)\n';
   analyses.opened(doc(text, 1));
   await tick(5);
@@ -252,13 +259,7 @@ test('the values lane publishes a new text\'s values while the worker is busy wi
 });
 
 test('the worker starts the new text\'s checks once the lane\'s values are in; a lane result for a text no longer current is dropped; a too-large text is left to the worker', async () => {
-  const main = fakeWorker();
-  const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker, 0);
-  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
-  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
-  const published: string[] = [];
-  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  const { main, lane, laneCalls, analyses, published } = withLane();
   analyses.opened(doc('input x = 1\ny = x * x\n', 1));
   await tick(5);
   analyses.changed(doc('input x = 2\ny = x * x\n', 2));
@@ -302,13 +303,7 @@ test('the worker starts the new text\'s checks once the lane\'s values are in; a
 });
 
 test('an edit while the worker waits for the lane goes to the lane too; the worker then runs only the latest text', async () => {
-  const main = fakeWorker();
-  const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker, 0);
-  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
-  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
-  const published: string[] = [];
-  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  const { main, laneCalls, analyses, published } = withLane();
   analyses.opened(doc('input x = 1\ny = x * x\n', 1));
   await tick(5);
   analyses.changed(doc('input x = 2\ny = x * x\n', 2));
@@ -334,13 +329,7 @@ test('an edit while the worker waits for the lane goes to the lane too; the work
 });
 
 test('a text that has to wait behind another task of the worker (a recheck, a landscape) gets its values from the lane', async () => {
-  const main = fakeWorker();
-  const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker, 0);
-  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
-  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
-  const published: string[] = [];
-  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  const { main, laneCalls, analyses, published } = withLane();
   analyses.opened(doc('input x = 1\ny = x * x\n', 1));
   await tick(5);
   main.calls[0].finish();
@@ -360,13 +349,7 @@ test('a text that has to wait behind another task of the worker (a recheck, a la
 });
 
 test('the checks of a text whose values the lane showed start a moment later; a keystroke meanwhile replaces the text', async () => {
-  const main = fakeWorker();
-  const laneWorker = fakeWorker();
-  const lane = new ValuesLane(laneWorker.worker, 60);
-  const laneCalls = () => laneWorker.calls.filter((c) => !c.text.includes('dims N = 4, D = 8'));
-  const analyses = new DocumentAnalyses(main.worker, () => settingsFrom({ debounceMs: 0 }), () => undefined, undefined, lane);
-  const published: string[] = [];
-  analyses.onDidAnalyze((r) => published.push(`${r.version}:${r.analysis.phase ?? 'done'}`));
+  const { main, laneCalls, analyses, published } = withLane(60);
   analyses.opened(doc('input x = 1\ny = x * x\n', 1));
   await tick(5);
   analyses.changed(doc('input x = 2\ny = x * x\n', 2));

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CHECKS_NICENESS } from '../../../src/server/analysis/valuesLane';
-import { WorkerClient } from '../../../src/server/analysis/workerClient';
+import { CHECKS_NICENESS, WorkerClient } from '../../../src/server/analysis/workerClient';
 
 /** The nice value of every thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */
 function niceOfThreads(): number[] {

@@ -5,22 +5,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { tanhNetText } from '../../fixtures/deepNet';
 import { WorkerClient } from '../../../src/server/analysis/workerClient';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-/** One pass of many small ops: about half a second. */
-function deepNet(layers: number): string {
-  const lines = ['seed 1', 'dims N = 64, W = 256', 'input X: [N, W] ~ randn'];
-  for (let i = 1; i <= layers; i++) lines.push(`param W${i}: [W, W] ~ he`);
-  let prev = 'X';
-  for (let i = 1; i <= layers; i++) {
-    lines.push(`h${i} = tanh(${prev} @ W${i})`);
-    prev = `h${i}`;
-  }
-  lines.push(`loss = mean(${prev} * ${prev})`);
-  return `${lines.join('\n')}\n`;
-}
 
 test('an analysis requested during a landscape waits for a slice of it, not for a grid row', { timeout: 120_000 }, async (t) => {
   const failures: string[] = [];
@@ -33,7 +22,7 @@ test('an analysis requested during a landscape waits for a slice of it, not for 
     let rows = 0;
     let done = false;
     const probes: Promise<void>[] = [];
-    const task = worker.task('landscape', { text: deepNet(80), fileName: 'deep.grad', options: {}, grid: 3, span: 0.5 }, 0, () => {
+    const task = worker.task('landscape', { text: tanhNetText(80), fileName: 'deep.grad', options: {}, grid: 3, span: 0.5 }, 0, () => {
       rows++;
       // Right after a row: before, the request waited for the whole next row.
       if (rows > 2) return;
