@@ -22,6 +22,14 @@ import { Disposable } from './disposable';
 /** Lines drawn beyond the visible ones, above and below, so scrolling a little shows values at once. */
 const MARGIN_LINES = 100;
 
+/**
+ * How long the older values of an edit inside one line stay drawn as they are before they are
+ * marked "updating…": the new ones usually come sooner (the values lane, tens of milliseconds),
+ * and marking them first would redraw every line twice per keystroke — a flash of dimmed values
+ * and twice the work for the window, right when it should draw the new values.
+ */
+export const STALE_MARK_DELAY_MS = 250;
+
 /** What a document shows at its line ends: fresh texts for its current version, or stale ones. */
 interface Shown {
   /** The document version the lines are placed for. */
@@ -47,6 +55,8 @@ export class InlineValues extends Disposable {
   private readonly drawn = new Map<string, Shown>();
   /** What each editor was last sent: which decoration type holds the texts, and a key of them. */
   private readonly sent = new WeakMap<vscode.TextEditor, { stale: boolean; key: string }>();
+  /** Documents whose older values are drawn unmarked for a moment, and the timer that marks them. */
+  private readonly staleTimers = new Map<string, NodeJS.Timeout>();
   private enabled: boolean;
 
   constructor(
@@ -70,7 +80,9 @@ export class InlineValues extends Disposable {
       vscode.workspace.onDidCloseTextDocument((d) => {
         this.shown.delete(d.uri.toString());
         this.drawn.delete(d.uri.toString());
+        this.cancelStaleMark(d.uri.toString());
       }),
+      { dispose: () => [...this.staleTimers.keys()].forEach((k) => this.cancelStaleMark(k)) },
     ])
       this.register(d);
   }
@@ -84,6 +96,7 @@ export class InlineValues extends Disposable {
     // Shapes alone carry no values: the older ones stay, marked, until the values come. Values
     // for an older text than the document's would sit on the wrong lines.
     if (p.phase === 'shapes' || (doc && doc.version !== p.version)) return;
+    this.cancelStaleMark(p.uri);
     this.shown.set(p.uri, { version: p.version, lines: p.lineValues, stale: false });
     for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === p.uri) this.draw(e);
   }
@@ -98,7 +111,29 @@ export class InlineValues extends Disposable {
       .sort((a, b) => b.range.start.line - a.range.start.line)
       .map((c) => ({ startLine: c.range.start.line, endLine: c.range.end.line, insertedBreaks: c.text.split('\n').length - 1 }));
     this.shown.set(key, { version: e.document.version, lines: moveLineValues(now.lines, edits), stale: true });
-    for (const ed of vscode.window.visibleTextEditors) if (ed.document.uri.toString() === key) this.draw(ed);
+    const drawStale = () => {
+      for (const ed of vscode.window.visibleTextEditors) if (ed.document.uri.toString() === key) this.draw(ed);
+    };
+    // Lines moved: the texts must be placed again now (a joined line would show two). Within a
+    // line the drawn texts stay where they are; they are marked only if the new ones are late.
+    if (edits.some((x) => x.insertedBreaks > 0 || x.endLine > x.startLine)) {
+      this.cancelStaleMark(key);
+      drawStale();
+    } else if (!this.staleTimers.has(key) && !this.drawn.get(key)?.stale) {
+      this.staleTimers.set(
+        key,
+        setTimeout(() => {
+          this.staleTimers.delete(key);
+          drawStale();
+        }, STALE_MARK_DELAY_MS),
+      );
+    }
+  }
+
+  private cancelStaleMark(key: string): void {
+    const t = this.staleTimers.get(key);
+    if (t) clearTimeout(t);
+    this.staleTimers.delete(key);
   }
 
   /** Draws again in every visible editor (a setting, a debug session or the visible editors changed). */

@@ -103,6 +103,29 @@ suite('feedback: phases and stale values', () => {
     assert.ok(newW1 && newW1.line === w1.line + 1 && newW1.text !== w1.text, `W1's new value (seed 5) on its moved line: ${JSON.stringify(newW1)} vs ${JSON.stringify(w1)}`);
   });
 
+  test('an edit inside one line: the older values stay as drawn for a moment, and are marked stale when the new ones are late', async () => {
+    // A long debounce makes the new values late for certain: the analysis starts a second after the edit.
+    await vscode.workspace.getConfiguration('gradlens').update('debounceMs', 1500, vscode.ConfigurationTarget.Global);
+    try {
+      const editor = await openExample('two-layer-net.grad');
+      const doc = editor.document;
+      const show = () => JSON.stringify(rendered(doc.uri) ?? null).slice(0, 300);
+      await waitFor('the values of two-layer-net.grad', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version && r.lines.length >= 5, { timeoutMs: 60_000 }, show);
+      const seedLine = doc.getText().split('\n').indexOf('seed 0');
+      assert.ok(seedLine >= 0);
+      const drawnBefore = rendered(doc.uri);
+      assert.ok(await editor.edit((e) => e.replace(new vscode.Range(seedLine, 5, seedLine, 6), '4')));
+      // Synchronously after the edit: nothing redrawn yet (the new values usually come first).
+      assert.deepEqual(rendered(doc.uri), drawnBefore, 'an edit inside a line does not redraw at once');
+      const marked = await waitFor('the older values marked stale', () => rendered(doc.uri), (r) => r !== undefined && r.stale === true, { timeoutMs: 10_000 }, show);
+      assert.equal(marked?.version, doc.version, 'marked for the edited text');
+      const fresh = await waitFor('the new values', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version, { timeoutMs: 60_000 }, show);
+      assert.notDeepEqual(fresh?.lines, drawnBefore?.lines, 'new values (seed 4)');
+    } finally {
+      await vscode.workspace.getConfiguration('gradlens').update('debounceMs', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('Re-seed and Set Dimension Sizes are visible in the editor (notes on the seed and dims lines, a status bar item with the CLI command) and reset', async () => {
     const editor = await openExample('two-layer-net.grad');
     const doc = editor.document;
