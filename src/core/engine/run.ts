@@ -165,30 +165,32 @@ export class Execution {
       const upstream = grads[id];
       if (!upstream || this.graph.nodes[id].kind !== 'op') continue;
       const issues: RunIssue[] = [];
-      const sent = yield* this.localGradients(id, upstream, observer, issues);
+      // What the node sends its inputs: its gate's backward block when it is the output of a gate
+      // call with one, else its op's rule (called directly: no generator per node); null when no
+      // input takes a gradient.
+      const node = this.graph.nodes[id];
+      const gc = this.backwardBlockOf(id);
+      const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : node.requiresGrad ? this.applyRule(node, upstream, observer, issues) : null;
       if (!sent) continue;
       for (const s of sent) accumulate(grads, s.input, s.grad);
       yield { phase: 'backward', node: id, upstream, sent, issues };
     }
   }
 
-  /**
-   * What node `id` sends to its inputs from `upstream`: its gate's backward block (stepped line by
-   * line) when it is the output of a gate call with one, else its op's rule; null when no input
-   * takes a gradient.
-   */
-  private *localGradients(id: number, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): Generator<Step, SentGradient[] | null> {
+  /** What a gate's backward block sends to the gate's inputs from `upstream` (stepped line by line). */
+  private *blockGradients(gc: GateCall, upstream: Tensor, issues: RunIssue[]): Generator<Step, SentGradient[]> {
+    const dgrads = yield* this.backwardBlockSteps(gc, upstream, issues);
+    return gc.inputNodes.flatMap((input, index) => {
+      const grad = dgrads[index];
+      return grad && this.graph.nodes[input].requiresGrad ? [{ input, index, grad }] : [];
+    });
+  }
+
+  /** The gate call whose backward block gives node `id`'s gradients (`id` is its output), or null. */
+  private backwardBlockOf(id: number): GateCall | null {
     const node = this.graph.nodes[id];
     const gc = node.gateCall !== null ? this.graph.gateCalls[node.gateCall] : null;
-    if (gc && gc.backward && id === gc.outputNode) {
-      const dgrads = yield* this.backwardBlockSteps(gc, upstream, issues);
-      return gc.inputNodes.flatMap((input, index) => {
-        const grad = dgrads[index];
-        return grad && this.graph.nodes[input].requiresGrad ? [{ input, index, grad }] : [];
-      });
-    }
-    if (!node.requiresGrad) return null;
-    return this.applyRule(node, upstream, observer, issues);
+    return gc && gc.backward && id === gc.outputNode ? gc : null;
   }
 
   /** The op's backward rule at node `node`, with the gradient of each edge kept for the graph view. */
