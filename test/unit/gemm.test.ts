@@ -106,6 +106,21 @@ test('wasm and scalar products are bit-identical, for every layout, edge size an
   }
 });
 
+test('a product too small to split whose operands outgrow the unshared kernel memory (16 MB) runs on the shared one, same bits', () => {
+  // 2×4×600000: 4.8 M multiply-adds (below the split threshold), operands of about 29 MB.
+  const [M, N, K] = [2, 4, 600000];
+  for (const layout of ['NN', 'TN'] as Layout[]) {
+    const [ars, acs, brs, bcs] = strides(layout, M, N, K);
+    const A = values(M * K, 3);
+    const B = values(K * N, 5);
+    const viaWasm = new Float64Array(M * N);
+    const viaScalar = new Float64Array(M * N);
+    gemm(M, N, K, A, 0, ars, acs, B, 0, brs, bcs, viaWasm, 0, false);
+    gemmScalar(M, N, K, A, 0, ars, acs, B, 0, brs, bcs, viaScalar, 0, false);
+    assert.ok(sameBits(viaWasm, viaScalar), layout);
+  }
+});
+
 test('a row or a column recomputed on its own has the bits of the full product', () => {
   const [M, N, K] = [40, 50, 70];
   const A = values(M * K, 3);

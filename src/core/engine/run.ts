@@ -53,6 +53,15 @@ export class Execution {
    */
   readonly edgeGrads = new Map<string, Tensor>();
   private readonly randomCache = new Map<number, Float64Array>();
+  /**
+   * Per node, what every run hands its op alike, made at its first evaluation instead of each
+   * time: the forward contexts (without and with kinks), which inputs need a gradient, the keys
+   * of its edges in `edgeGrads`, and its `record` callback.
+   */
+  private readonly contexts: (ForwardContext | undefined)[] = [];
+  private readonly needsOf: (boolean[] | undefined)[] = [];
+  private readonly edgeKeys: (string[] | undefined)[] = [];
+  private readonly recorders: (((name: string, values: number[]) => void) | undefined)[] = [];
   /** The node evaluated or differentiated last (where a run that is stopped was). */
   current = -1;
 
@@ -83,7 +92,8 @@ export class Execution {
   }
 
   private context(node: GraphNode, trackKinks: boolean): ForwardContext {
-    return { trackKinks, random: (count: number) => this.randomFor(node.id, count) };
+    const slot = 2 * node.id + (trackKinks ? 1 : 0);
+    return (this.contexts[slot] ??= { trackKinks, random: (count: number) => this.randomFor(node.id, count) });
   }
 
   /** Evaluates one node from its inputs' current values. */
@@ -95,13 +105,19 @@ export class Execution {
       return null;
     }
     const op = node.op as OpDef;
-    const inputs = node.inputs.map((i) => this.values[i] as Tensor);
-    const r = op.forward(inputs, node.attrs, this.context(node, trackKinks));
+    const r = op.forward(this.inputValues(node), node.attrs, this.context(node, trackKinks));
     this.values[id] = r.value;
     this.saved[id] = r.saved;
     this.kinks[id] = r.kinks;
     if (r.error) return { node: id, kind: 'error', message: r.error };
     return null;
+  }
+
+  private inputValues(node: GraphNode): Tensor[] {
+    const ids = node.inputs;
+    const inputs = new Array<Tensor>(ids.length);
+    for (let j = 0; j < ids.length; j++) inputs[j] = this.values[ids[j]] as Tensor;
+    return inputs;
   }
 
   /**
@@ -149,55 +165,59 @@ export class Execution {
       const upstream = grads[id];
       if (!upstream || this.graph.nodes[id].kind !== 'op') continue;
       const issues: RunIssue[] = [];
-      const sent = yield* this.localGradients(id, upstream, observer, issues);
+      // What the node sends its inputs: its gate's backward block when it is the output of a gate
+      // call with one, else its op's rule (called directly: no generator per node); null when no
+      // input takes a gradient.
+      const node = this.graph.nodes[id];
+      const gc = this.backwardBlockOf(id);
+      const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : node.requiresGrad ? this.applyRule(node, upstream, observer, issues) : null;
       if (!sent) continue;
       for (const s of sent) accumulate(grads, s.input, s.grad);
       yield { phase: 'backward', node: id, upstream, sent, issues };
     }
   }
 
-  /**
-   * What node `id` sends to its inputs from `upstream`: its gate's backward block (stepped line by
-   * line) when it is the output of a gate call with one, else its op's rule; null when no input
-   * takes a gradient.
-   */
-  private *localGradients(id: number, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): Generator<Step, SentGradient[] | null> {
+  /** What a gate's backward block sends to the gate's inputs from `upstream` (stepped line by line). */
+  private *blockGradients(gc: GateCall, upstream: Tensor, issues: RunIssue[]): Generator<Step, SentGradient[]> {
+    const dgrads = yield* this.backwardBlockSteps(gc, upstream, issues);
+    return gc.inputNodes.flatMap((input, index) => {
+      const grad = dgrads[index];
+      return grad && this.graph.nodes[input].requiresGrad ? [{ input, index, grad }] : [];
+    });
+  }
+
+  /** The gate call whose backward block gives node `id`'s gradients (`id` is its output), or null. */
+  private backwardBlockOf(id: number): GateCall | null {
     const node = this.graph.nodes[id];
     const gc = node.gateCall !== null ? this.graph.gateCalls[node.gateCall] : null;
-    if (gc && gc.backward && id === gc.outputNode) {
-      const dgrads = yield* this.backwardBlockSteps(gc, upstream, issues);
-      return gc.inputNodes.flatMap((input, index) => {
-        const grad = dgrads[index];
-        return grad && this.graph.nodes[input].requiresGrad ? [{ input, index, grad }] : [];
-      });
-    }
-    if (!node.requiresGrad) return null;
-    return this.applyRule(node, upstream, observer, issues);
+    return gc && gc.backward && id === gc.outputNode ? gc : null;
   }
 
   /** The op's backward rule at node `node`, with the gradient of each edge kept for the graph view. */
   private applyRule(node: GraphNode, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] {
     const op = node.op as OpDef;
-    this.current = node.id;
-    const needs = node.inputs.map((i, j) => this.graph.nodes[i].requiresGrad && !isLabelArgument(op, j));
+    const id = node.id;
+    this.current = id;
+    const needs = (this.needsOf[id] ??= node.inputs.map((i, j) => this.graph.nodes[i].requiresGrad && !isLabelArgument(op, j)));
     const res = op.backward({
-      inputs: node.inputs.map((i) => this.values[i] as Tensor),
-      out: this.values[node.id] as Tensor,
+      inputs: this.inputValues(node),
+      out: this.values[id] as Tensor,
       grad: upstream,
-      saved: this.saved[node.id],
+      saved: this.saved[id],
       attrs: node.attrs,
       needs,
-      record: (name, values) => this.record(node.id, name, values),
+      record: (this.recorders[id] ??= (name, values) => this.record(id, name, values)),
     });
+    const keys = (this.edgeKeys[id] ??= node.inputs.map((_, j) => `${id}:${j}`));
     const sent: SentGradient[] = [];
-    node.inputs.forEach((input, j) => {
+    for (let j = 0; j < node.inputs.length; j++) {
       const grad = res[j];
-      if (!needs[j] || !grad) return;
-      const issue = observer.onGradient?.(node.id, j, upstream, grad);
+      if (!needs[j] || !grad) continue;
+      const issue = observer.onGradient?.(id, j, upstream, grad);
       if (issue) issues.push(issue);
-      this.edgeGrads.set(`${node.id}:${j}`, grad);
-      sent.push({ input, index: j, grad });
-    });
+      this.edgeGrads.set(keys[j], grad);
+      sent.push({ input: node.inputs[j], index: j, grad });
+    }
     return sent;
   }
 

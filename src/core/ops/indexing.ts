@@ -101,18 +101,28 @@ function selections(shape: readonly number[], items: IndexSpec[]): AxisSelection
   });
 }
 
-/** Calls f(outOffset, srcOffset) for every selected element, in row-major output order. */
-function forEachPick(shape: readonly number[], sel: AxisSelection[], f: (o: number, s: number) => void): void {
+/**
+ * Calls f(outOffset, srcOffset, n) for every run of n selected elements along the last axis, in
+ * row-major output order (every axis' picks are one ascending range, so a run is contiguous on
+ * both sides).
+ */
+function forEachRun(shape: readonly number[], sel: AxisSelection[], f: (o: number, s: number, n: number) => void): void {
+  const rank = shape.length;
+  if (rank === 0) {
+    f(0, 0, 1);
+    return;
+  }
   const strides = stridesOf(shape);
   const counts = sel.map((a) => a.picks.length);
   const total = counts.reduce((x, y) => x * y, 1);
   if (total === 0) return;
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let o = 0; o < total; o++) {
+  const run = counts[rank - 1];
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < total; o += run) {
     let src = 0;
-    for (let k = 0; k < shape.length; k++) src += sel[k].picks[idx[k]] * strides[k];
-    f(o, src);
-    for (let k = shape.length - 1; k >= 0; k--) {
+    for (let k = 0; k < rank; k++) src += sel[k].picks[idx[k]] * strides[k];
+    f(o, src, run);
+    for (let k = rank - 2; k >= 0; k--) {
       idx[k]++;
       if (idx[k] < counts[k]) break;
       idx[k] = 0;
@@ -166,13 +176,21 @@ export const index: OpDef = {
     const sel = selections(x.shape, items);
     const outShape = sel.filter((a) => a.keep).map((a) => a.picks.length);
     const out = new Tensor(outShape);
-    forEachPick(x.shape, sel, (o, s) => (out.data[o] = x.data[s]));
+    const xd = x.data;
+    const od = out.data;
+    forEachRun(x.shape, sel, (o, s, n) => {
+      for (let k = 0; k < n; k++) od[o + k] = xd[s + k];
+    });
     return { value: out };
   },
   backward({ inputs: [x], grad, attrs }) {
     const sel = selections(x.shape, attrs.items as IndexSpec[]);
     const dx = new Tensor(x.shape);
-    forEachPick(x.shape, sel, (o, s) => (dx.data[s] += grad.data[o]));
+    const dd = dx.data;
+    const g = grad.data;
+    forEachRun(x.shape, sel, (o, s, n) => {
+      for (let k = 0; k < n; k++) dd[s + k] += g[o + k];
+    });
     return [dx];
   },
   cost: ([x], out) => indexCost(x, out),
@@ -180,7 +198,7 @@ export const index: OpDef = {
   backwardCost: ([x], out) => indexCost(x, out) + COST.zeros * entries(x),
 };
 
-/** Indexing walks the picked entries one callback each, after listing every axis' picks. */
+/** Indexing copies the picked entries (a run along the last axis at a time), after listing every axis' picks. */
 export function indexCost(x: readonly number[], out: readonly number[]): number {
   return 5 * COST.entry * entries(out) + x.reduce((a, b) => a + b, 0);
 }

@@ -129,6 +129,12 @@ export const matmul: OpDef = {
     'For C = A @ B: dA = dC @ Bᵀ and dB = Aᵀ @ dC. Each is the only arrangement of the two operands with the shape of the input it belongs to — dimension analysis finds it.',
   shape: (ctx) => matmulShape(ctx.label, ctx.types[0].shape, ctx.types[1].shape),
   forward([a, b]) {
+    if (a.rank === 2 && b.rank === 2) {
+      // A plain product: no batch to plan (the commonest case, and per node the planning showed).
+      const out = new Tensor([a.shape[0], b.shape[1]]);
+      gemmNN(a.shape[0], b.shape[1], a.shape[1], a.data, 0, b.data, 0, out.data, 0, false);
+      return { value: out };
+    }
     const p = planMatmul(a.shape, b.shape);
     const out = new Tensor(p.outShape);
     const mn = p.M * p.N;
@@ -138,6 +144,16 @@ export const matmul: OpDef = {
     return { value: out };
   },
   backward({ inputs: [a, b], grad, needs }) {
+    if (a.rank === 2 && b.rank === 2) {
+      // One batch: both gradients are set, as below.
+      const [M, K] = a.shape;
+      const N = b.shape[1];
+      const da = needs[0] ? new Tensor(a.shape) : null;
+      const db = needs[1] ? new Tensor(b.shape) : null;
+      if (da) gemmNT(M, K, N, grad.data, 0, b.data, 0, da.data, 0, false);
+      if (db) gemmTN(K, N, M, a.data, 0, grad.data, 0, db.data, 0, false);
+      return [da, db];
+    }
     const p = planMatmul(a.shape, b.shape);
     const mn = p.M * p.N;
     const da = needs[0] ? new Tensor(a.shape) : null;

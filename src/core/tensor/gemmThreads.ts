@@ -134,6 +134,11 @@ export function stopGemmThreads(): void {
  * once such products add up to SPAWN_AFTER_WORK (they, and any until the helper is ready, run on
  * one thread).
  */
+/** Whether a product of `work` multiply-adds is too small ever to be split (it needs no shared memory). */
+export function belowSplitting(work: number): boolean {
+  return work < minWork;
+}
+
 export function splitsWork(k: ThreadKernel, work: number): boolean {
   if (wanted < 2 || work < minWork || unavailable) return false;
   if (helper && helper.kernel !== k) stopGemmThreads();

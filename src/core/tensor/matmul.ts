@@ -9,9 +9,9 @@
 // the path, the tiling, or whether a caller recomputes one row or column on its own. Large products
 // share their tiles with a helper thread (gemmThreads.ts); each tile is still summed by one thread
 // in that order, so one thread or two give the same bits too.
-import { GEMM_WASM_BASE64 } from './wasm/gemm.generated';
+import { GEMM_LOCAL_WASM_BASE64, GEMM_WASM_BASE64 } from './wasm/gemm.generated';
 import { RELAXED_WASM_BASE64 } from './wasm/relaxed.generated';
-import { gemmThreads, helperStarted, JOB_BYTES, runTiles, splitsWork } from './gemmThreads';
+import { belowSplitting, gemmThreads, helperStarted, JOB_BYTES, runTiles, splitsWork } from './gemmThreads';
 
 export { gemmThreads, setGemmThreads, splitProducts, stopGemmThreads } from './gemmThreads';
 
@@ -54,6 +54,9 @@ export function gemm(
   if (M <= 0 || N <= 0) return;
   if (usesPackedKernel(M, N, K)) {
     const k = kernel();
+    // A product too small to split runs on the kernel's unshared instance when its workspace fits.
+    const local = k && belowSplitting(M * N * K) ? localKernel() : null;
+    if (local && gemmWasm(local, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
     if (k && gemmWasm(k, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
   }
   gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate);
@@ -142,6 +145,13 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
+/**
+ * The unshared instance's memory (float64 workspace for products too small to split, about 2 M
+ * entries): fixed, since growing an unshared memory detaches its ArrayBuffer (see wasm/gemm.wat).
+ * Pages a product never touched cost no resident memory.
+ */
+const LOCAL_PAGES = 256;
+
 interface Kernel {
   tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
   store(t: number, ldc: number, d: number, M: number, N: number, swap: number, acc: number): void;
@@ -150,28 +160,43 @@ interface Kernel {
   memory: WasmMemory;
   module: object;
   f64: Float64Array;
+  /** Whether reserve() may grow the memory (the shared one: growing it detaches nothing). */
+  grows: boolean;
 }
 
 let loaded: Kernel | null | undefined;
+let loadedLocal: Kernel | null | undefined;
 
 function kernel(): Kernel | null {
-  if (loaded === undefined) loaded = process.env.GRADLENS_NO_WASM === '1' ? null : instantiate();
+  if (loaded === undefined) loaded = process.env.GRADLENS_NO_WASM === '1' ? null : instantiate(GEMM_WASM_BASE64, true);
   return loaded;
 }
 
-function instantiate(): Kernel | null {
+/**
+ * The same kernel on a memory of its own, not shared, for products never split: V8 copies into
+ * and out of a shared memory word by word, several times slower than a plain copy, and for a
+ * small product those copies cost about as much as its arithmetic. Same code, same bits.
+ */
+function localKernel(): Kernel | null {
+  if (loadedLocal === undefined) loadedLocal = instantiate(GEMM_LOCAL_WASM_BASE64, false);
+  return loadedLocal;
+}
+
+function instantiate(base64: string, shared: boolean): Kernel | null {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   if (!api) return null;
   try {
     // The memory is the kernel's import so that the helper thread (gemmThreads.ts) can share it.
-    const module = new api.Module(fromBase64(GEMM_WASM_BASE64));
-    const memory = new api.Memory({ initial: 1, maximum: MAX_WORKSPACE / PAGE, shared: true });
+    const module = new api.Module(fromBase64(base64));
+    const memory = shared
+      ? new api.Memory({ initial: 1, maximum: MAX_WORKSPACE / PAGE, shared: true })
+      : new api.Memory({ initial: LOCAL_PAGES, maximum: LOCAL_PAGES, shared: false });
     const inst = new api.Instance(module, { env: { memory } });
     const tiles = inst.exports.tiles as Kernel['tiles'];
     const store = inst.exports.store as Kernel['store'];
     const peak = inst.exports.peak as Kernel['peak'];
     const work = inst.exports.work as Kernel['work'];
-    return { tiles, store, peak, work, memory, module, f64: new Float64Array(memory.buffer) };
+    return { tiles, store, peak, work, memory, module, f64: new Float64Array(memory.buffer), grows: shared };
   } catch {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
@@ -217,7 +242,7 @@ export function relaxedMadd(): RelaxedMadd {
 function reserve(k: Kernel, bytes: number): boolean {
   const have = k.memory.buffer.byteLength;
   if (bytes <= have) return true;
-  if (bytes > MAX_WORKSPACE) return false;
+  if (bytes > MAX_WORKSPACE || !k.grows) return false;
   try {
     k.memory.grow(Math.ceil((bytes - have) / PAGE));
   } catch {
@@ -287,6 +312,7 @@ function gemmWasm(
   // Large products are split between this thread and a helper (gemmThreads.ts): chunks of tiles,
   // each tile summed by one thread in the same order.
   const split =
+    k.grows &&
     splitsWork(k, M * N * K) &&
     runTiles(k, { a: x0 * 8, ars: xrs * 8, acs: xcs * 8, b: y0 * 8, bps, brs: brsBytes, pc: c0 * 8, ldc, K, mp, np, kc: KC, mcp: MC_PANELS });
   const yk = packY ? NR : yrs;

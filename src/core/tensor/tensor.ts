@@ -152,9 +152,18 @@ export function binaryBroadcast(a: Tensor, b: Tensor, outShape: readonly number[
     return out;
   }
   const rank = outShape.length;
+  const inner = outShape[rank - 1];
+  // One operand a row of the other (a bias): the runs of the loop below, without its index work.
+  if (isRowOf(b, inner) && sameShape(a.shape, outShape)) {
+    for (let o = 0; o < n; o += inner) run(a.data, o, 1, b.data, 0, 1, out.data, o, inner);
+    return out;
+  }
+  if (isRowOf(a, inner) && sameShape(b.shape, outShape)) {
+    for (let o = 0; o < n; o += inner) run(a.data, 0, 1, b.data, o, 1, out.data, o, inner);
+    return out;
+  }
   const sa = broadcastStrides(a.shape, outShape);
   const sb = broadcastStrides(b.shape, outShape);
-  const inner = outShape[rank - 1];
   const ia = sa[rank - 1];
   const ib = sb[rank - 1];
   const idx = new Array<number>(rank).fill(0);
@@ -174,6 +183,11 @@ export function binaryBroadcast(a: Tensor, b: Tensor, outShape: readonly number[
     }
   }
   return out;
+}
+
+/** Whether `t` is one row of `inner` entries (shape [..., 1, inner]), broadcast along every other axis. */
+function isRowOf(t: Tensor, inner: number): boolean {
+  return t.rank > 0 && t.size === inner && t.shape[t.rank - 1] === inner;
 }
 
 const takeFirst: BinaryRun = (a, ai, as, _b, _bi, _bs, o, oi, n) => {
