@@ -12,6 +12,7 @@ import type { Span } from '../text';
 import { affordable, downstreamOf, entriesToCheck, entryCount, regionCost, regionHasKinks, shareBudget, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
 import { batchedProbe, entriesAt, evaluatorProbe, kinkNamer, RegionRunner, type Probe } from './differences';
 import { confirmEntries } from './confirm';
+import { LinearReaders } from './linearReaders';
 
 /**
  * What every param/input check reads: the whole forward graph under the root, and the analytic
@@ -65,7 +66,7 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
       skipped.push({ name: plan.name, span, perEntry: plan.perEntry });
       return;
     }
-    const run = () => checkTensor(graph, ex, seed, opts, plan, allowed[k], root, cancelled);
+    const run = () => checkTensor(graph, ex, seed, opts, plan, allowed[k], root, unbatched, cancelled);
     const summary = memo ? memo.cache.getOrCompute(`${sharedKey}|${plan.name}`, run) : run();
     checks.push({ ...summary, span, kind: 'tensor' });
   });
@@ -87,7 +88,7 @@ export interface TensorChecks {
   minimumOps: number;
 }
 
-function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, plan: TensorPlan, count: number, root: number, cancelled?: CancelCheck): ReturnType<typeof summarise> {
+function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, plan: TensorPlan, count: number, root: number, unbatched: boolean, cancelled?: CancelCheck): ReturnType<typeof summarise> {
   const { id, name, region } = plan;
   const grad = ex.grads[id] as Tensor;
   const base = ex.values[id] as Tensor;
@@ -110,10 +111,16 @@ function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckO
   const fast = fastModeFor(opts, base.size);
   if (fast === 'projection' || (fast === 'projection+sample' && count >= plan.wanted)) {
     const projection = () => {
-      const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-      const pc = checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled);
-      runner.restore();
-      return pc;
+      const read = () => (ex.values[root] as Tensor).item();
+      const runner = new RegionRunner(ex, region, read);
+      // Products linear in the tensor move by a rank-one term along its direction (linearReaders.ts).
+      const linear = unbatched ? null : LinearReaders.of(graph, ex, id, region, read);
+      try {
+        return checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled, linear?.along);
+      } finally {
+        linear?.restore();
+        runner.restore();
+      }
     };
     return fastCheck(fast, name, base.size, opts, hasKinks, projection, sampled);
   }
