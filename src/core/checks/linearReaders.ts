@@ -39,7 +39,9 @@ export class LinearReaders {
 
   /**
    * The readers of `target` in `region` that the rank-one shortcut applies to, or null when none
-   * does (or the target is not a matrix, or values of the last forward pass are missing).
+   * does (or the target is not a matrix, or values of the last forward pass are missing). A
+   * product's other operand must lie outside `region` (every node that depends on the target is
+   * in it; a region may hold more, as a gate's does: such products are re-run as usual).
    */
   static of(graph: Graph, ex: Execution, target: number, region: readonly number[], read: () => number): LinearReaders | null {
     if (graph.nodes[target].sizes.length !== 2) return null;
