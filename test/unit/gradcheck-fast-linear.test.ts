@@ -1,6 +1,8 @@
 // Fast-mode projections through products linear in the checked matrix (src/core/checks/linearReaders.ts):
 // the product moves by a rank-one term instead of being re-run. The projection must agree with
 // re-running the region (up to round-off), and a wrong gradient must still fail, narrowed to it.
+// (Batched and unbatched checks both take the shortcut, so gradcheck-batched's bit-for-bit
+// comparison holds; here the shortcut is compared with re-running the region directly.)
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeSession } from '../../src/core/analyze';
@@ -9,6 +11,8 @@ import { checkTensors } from '../../src/core/checks/tensorChecks';
 import { Direction } from '../../src/core/checks/direction';
 import { downstreamOf } from '../../src/core/checks/gradcheck';
 import { LinearReaders } from '../../src/core/checks/linearReaders';
+import { checkByProjection, type ProjectionCheck } from '../../src/core/checks/fastCheck';
+import { RegionRunner } from '../../src/core/checks/differences';
 import type { Graph } from '../../src/core/engine/graph';
 import type { Execution } from '../../src/core/engine/run';
 import type { Tensor } from '../../src/core/tensor/tensor';
@@ -42,17 +46,23 @@ function session(): { graph: Graph; ex: Execution; seed: number } {
 
 const opts: GradCheckOptions = { ...DEFAULT_GRADCHECK, fast: 'on' };
 
-function run(unbatched: boolean, edit?: (graph: Graph, ex: Execution) => void) {
+/** The projection check of `name`, through the shortcut or re-running the whole region; `edit` may spoil the analytic gradient first. */
+function project(name: string, shortcut: boolean, edit?: (g: Tensor) => void): ProjectionCheck {
   const { graph, ex, seed } = session();
-  edit?.(graph, ex);
-  const before = process.env.GRADLENS_GRADCHECK_UNBATCHED;
-  process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
-  try {
-    return checkTensors(graph, ex, seed, opts, new Map()).checks;
-  } finally {
-    if (before === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
-    else process.env.GRADLENS_GRADCHECK_UNBATCHED = before;
-  }
+  const id = graph.named.get(name) as number;
+  const root = graph.root as number;
+  const grad = ex.grads[id] as Tensor;
+  edit?.(grad);
+  const base = ex.values[id] as Tensor;
+  const region = downstreamOf(graph, [id]);
+  const read = () => (ex.values[root] as Tensor).item();
+  const runner = new RegionRunner(ex, region, read);
+  const linear = shortcut ? LinearReaders.of(graph, ex, id, region, read) : null;
+  if (shortcut) assert.ok(linear, `${name} has a product reader`);
+  const pc = checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, undefined, linear?.along);
+  linear?.restore();
+  runner.restore();
+  return pc;
 }
 
 test('a matrix direction is the outer product of two unit vectors, drawn from the tensor’s seeded stream', () => {
@@ -78,32 +88,36 @@ test('the shortcut applies to the products reading a matrix on either side, not 
 });
 
 test('the rank-one shortcut gives the projection of re-running the region, up to round-off', () => {
-  const fast = run(false);
-  const plain = run(true);
-  assert.deepEqual(fast.map((c) => c.target), plain.map((c) => c.target));
-  for (let k = 0; k < fast.length; k++) {
-    const a = fast[k];
-    const b = plain[k];
-    assert.equal(a.verdict, 'pass', `${a.target}: ${a.verdict}`);
-    assert.equal(a.verdict, b.verdict);
-    assert.ok(a.fast && b.fast && !a.fast.kinkCrossed);
+  for (const name of ['W1', 'W2', 'V']) {
+    const a = project(name, true);
+    const b = project(name, false);
+    assert.equal(a.projection.analytic, b.projection.analytic, 'the same direction');
+    assert.ok(!a.projection.kinkCrossed && !b.projection.kinkCrossed);
     // Both are central differences at h = 1e-5 of the same f along the same direction.
-    assert.ok(Math.abs(a.fast.relError - b.fast.relError) < 1e-6, `${a.target}: ${a.fast.relError} vs ${b.fast.relError}`);
+    assert.ok(a.projection.relError < 1e-6 && b.projection.relError < 1e-6, `${name}: ${a.projection.relError}, ${b.projection.relError}`);
+    assert.ok(Math.abs(a.projection.numeric - b.projection.numeric) <= 1e-7 * Math.abs(b.projection.numeric), `${name}: ${a.projection.numeric} vs ${b.projection.numeric}`);
+    assert.equal(a.evaluations, 2);
+    assert.deepEqual(a.narrowed, []);
   }
 });
 
-for (const [name, index] of [['W1', 37], ['W2', 50], ['V', 9]] as const) {
+for (const [name, index, cols] of [['W1', 37, 16], ['W2', 50, 5], ['V', 9, 8]] as const) {
   test(`a wrong entry of ${name}'s gradient fails through the shortcut and is narrowed to it`, () => {
-    const edit = (graph: Graph, ex: Execution) => {
-      const g = ex.grads[graph.named.get(name) as number] as Tensor;
+    const spoil = (g: Tensor) => {
       g.data[index] = -3 * g.data[index] + 0.1;
     };
-    for (const unbatched of [false, true]) {
-      const c = run(unbatched, edit).find((x) => x.target === name);
-      assert.ok(c && c.fast, `${name} checked in fast mode`);
-      assert.equal(c.verdict, 'fail', `${name} (${unbatched ? 'plain' : 'shortcut'}): ${c.verdict}`);
-      const cols = name === 'W1' ? 16 : name === 'W2' ? 5 : 8;
-      assert.deepEqual(c.worst[0].index, [Math.floor(index / cols), index % cols]);
+    for (const shortcut of [true, false]) {
+      const pc = project(name, shortcut, spoil);
+      assert.ok(pc.projection.relError > 1e-3, `${name} (${shortcut ? 'shortcut' : 're-run'}): relative error ${pc.projection.relError}`);
+      const worst = [...pc.narrowed].sort((a, b) => b.relError - a.relError)[0];
+      assert.deepEqual(worst.index, [Math.floor(index / cols), index % cols]);
     }
   });
 }
+
+test('checks through the shortcut: every tensor passes in fast mode', () => {
+  const { graph, ex, seed } = session();
+  const checks = checkTensors(graph, ex, seed, opts, new Map()).checks;
+  assert.deepEqual(checks.map((c) => c.target).sort(), ['V', 'W1', 'W2', 'b1']);
+  for (const c of checks) assert.ok(c.verdict === 'pass' && c.fast, `${c.target}: ${c.verdict}`);
+});

@@ -148,7 +148,7 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
       const projection = () => {
         // Products linear in the input move by a rank-one term along its direction (linearReaders.ts);
         // the gate's region holds nodes that do not depend on it too: the shortcut passes over products with those.
-        const linear = process.env.GRADLENS_GRADCHECK_UNBATCHED === '1' ? null : LinearReaders.of(graph, ex, inp, region, read);
+        const linear = LinearReaders.of(graph, ex, inp, region, read);
         try {
           return checkByProjection(base, grad, opts, seed, `${gc.gate.decl.name}.${param.name}`, (t) => (ex.values[inp] = t), runner, cancelled, linear?.along);
         } finally {

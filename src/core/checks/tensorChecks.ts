@@ -66,7 +66,7 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
       skipped.push({ name: plan.name, span, perEntry: plan.perEntry });
       return;
     }
-    const run = () => checkTensor(graph, ex, seed, opts, plan, allowed[k], root, unbatched, cancelled);
+    const run = () => checkTensor(graph, ex, seed, opts, plan, allowed[k], root, cancelled);
     const summary = memo ? memo.cache.getOrCompute(`${sharedKey}|${plan.name}`, run) : run();
     checks.push({ ...summary, span, kind: 'tensor' });
   });
@@ -88,7 +88,7 @@ export interface TensorChecks {
   minimumOps: number;
 }
 
-function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, plan: TensorPlan, count: number, root: number, unbatched: boolean, cancelled?: CancelCheck): ReturnType<typeof summarise> {
+function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, plan: TensorPlan, count: number, root: number, cancelled?: CancelCheck): ReturnType<typeof summarise> {
   const { id, name, region } = plan;
   const grad = ex.grads[id] as Tensor;
   const base = ex.values[id] as Tensor;
@@ -114,7 +114,8 @@ function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckO
       const read = () => (ex.values[root] as Tensor).item();
       const runner = new RegionRunner(ex, region, read);
       // Products linear in the tensor move by a rank-one term along its direction (linearReaders.ts).
-      const linear = unbatched ? null : LinearReaders.of(graph, ex, id, region, read);
+      // Both the batched and the unbatched runs take it: their checks stay bit-identical.
+      const linear = LinearReaders.of(graph, ex, id, region, read);
       try {
         return checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled, linear?.along);
       } finally {
