@@ -4,6 +4,9 @@
 // gradient vout (gate checks), so comparing the directional derivative (f(x+hu) − f(x−hu))/2h with
 // gradᵀu is comparing vᵀJu: every entry is covered by two evaluations.
 //
+// The direction of a matrix is the outer product of two random unit vectors, of any other tensor
+// dense (direction.ts, where the two are shown to check alike).
+//
 // A projection that disagrees does not say where. It is narrowed by bisection: the disagreement
 // is linear in u, so split the support of u in two, measure the first half's (two evaluations),
 // infer the second's by difference, and follow the larger; at a handful of entries they are
@@ -18,11 +21,13 @@
 import type { GradCheckEntry } from '../model';
 import { throwIfCancelled, type CancelCheck } from '../cancel';
 import type { FastMode } from '../defaults';
-import { Prng } from '../engine/prng';
-import type { Tensor } from '../tensor/tensor';
+import { Direction } from './direction';
+import { Tensor } from '../tensor/tensor';
 import { entryIsOff } from './thresholds';
 import { relativeError, summarise, verdictOf, type GradCheckOptions } from './gradcheck';
 import { checkEntries, kinksDiffer, type Evaluator } from './differences';
+
+export { unitDirection } from './direction';
 
 /** How a tensor of `size` entries is checked under `opts.fast`: by projection only, projection and sample, or entries only. */
 export function fastModeFor(opts: GradCheckOptions, size: number): 'projection' | 'projection+sample' | null {
@@ -57,28 +62,6 @@ export interface ProjectionCheck {
 }
 
 /**
- * A seeded random unit direction of `size` entries: a random sign times a magnitude uniform in
- * [0.5, 1.5), normalised. One 32-bit draw per entry (a Gaussian's logarithm and cosine cost 0.4 s
- * for the 307,200 entries of mlp2's W1); magnitudes that vary continuously keep errors of equal
- * size and opposite sign (a transposed gradient) from cancelling, as plain ±1 signs could.
- */
-export function unitDirection(size: number, seed: number, stream: string): Float64Array {
-  const rng = new Prng(seed, `gradcheck:fast:${stream}`);
-  const u = new Float64Array(size);
-  let norm = 0;
-  for (let i = 0; i < size; i++) {
-    const r = rng.nextU32();
-    const magnitude = 0.5 + (r >>> 1) / 2147483648;
-    // ±1 times the magnitude (exact): a branch on a random bit is mispredicted half the time (3× slower).
-    u[i] = (1 - 2 * (r & 1)) * magnitude;
-    norm += u[i] * u[i];
-  }
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < size; i++) u[i] /= norm;
-  return u;
-}
-
-/**
  * The directional derivative of f along u restricted to entries [lo, hi) (the other entries of u
  * taken as 0), against the analytic gradient's projection on the same vector.
  */
@@ -97,6 +80,13 @@ function project(base: Tensor, work: Tensor, u: Float64Array, lo: number, hi: nu
   for (let i = lo; i < hi; i++) work.data[i] = base.data[i] - s * u[i];
   const minus = ev.evaluate(true);
   for (let i = lo; i < hi; i++) work.data[i] = base.data[i];
+  return projectionOf(a, plus, minus, s);
+}
+
+type Evaluation = ReturnType<Evaluator['evaluate']>;
+
+/** The projection from the analytic gᵀu and f at x ± s·u. */
+function projectionOf(a: number, plus: Evaluation, minus: Evaluation, s: number): Projection {
   const numeric = (plus.f - minus.f) / (2 * s);
   return {
     analytic: a,
@@ -108,6 +98,26 @@ function project(base: Tensor, work: Tensor, u: Float64Array, lo: number, hi: nu
   };
 }
 
+/**
+ * f at x + t·u for the whole direction, once `work` holds it: the region re-run (the default), or
+ * a region that uses ops linear in the tensor (linearReaders.ts).
+ */
+export type AlongDirection = (dir: Direction, t: number) => Evaluation;
+
+/**
+ * The projection on the whole direction, in three passes over the tensor: gᵀu with ‖u‖², then
+ * x + s·u and x − s·u written into `work` (left there: the caller restores it when it needs to).
+ */
+function projectWhole(base: Tensor, work: Tensor, dir: Direction, analytic: Tensor, h: number, along: AlongDirection): Projection {
+  const { dot, norm2 } = dir.dotAndNorm(analytic.data);
+  const s = h / Math.sqrt(norm2 || 1);
+  dir.step(work.data, base.data, s);
+  const plus = along(dir, s);
+  dir.step(work.data, base.data, -s);
+  const minus = along(dir, -s);
+  return projectionOf(dot, plus, minus, s);
+}
+
 /** Whether a projection disagrees beyond the thresholds (the rule of an entry: thresholds.ts). */
 export function projectionIsOff(p: Projection, opts: GradCheckOptions): boolean {
   return entryIsOff(p, opts.thresholds);
@@ -116,18 +126,23 @@ export function projectionIsOff(p: Projection, opts: GradCheckOptions): boolean 
 /**
  * Checks `base` against `analytic` by one projection on a seeded random direction, narrowed by
  * bisection to the worst entries when it disagrees. `setSlot` puts a tensor where the region reads
- * `base`; `ev` re-runs the region. Leaves the slot on `base`.
+ * `base`; `ev` re-runs the region; `along`, when given, evaluates the whole direction instead of
+ * `ev` (it must give f as `ev` does, up to round-off). Leaves the slot on `base`.
  */
-export function checkByProjection(base: Tensor, analytic: Tensor, opts: GradCheckOptions, seed: number, stream: string, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck): ProjectionCheck {
-  const u = unitDirection(base.size, seed, stream);
-  const work = base.clone();
+export function checkByProjection(base: Tensor, analytic: Tensor, opts: GradCheckOptions, seed: number, stream: string, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck, along?: AlongDirection): ProjectionCheck {
+  const dir = Direction.of(base.shape, seed, stream);
+  // Every entry of `work` is written before the first evaluation: no copy of `base` needed.
+  const work = new Tensor(base.shape);
   setSlot(work);
   throwIfCancelled(cancelled);
-  const whole = project(base, work, u, 0, base.size, analytic, opts.h, ev);
+  const whole = projectWhole(base, work, dir, analytic, opts.h, along ?? (() => ev.evaluate(true)));
   let evaluations = 2;
   let projections = 1;
   const narrowed: GradCheckEntry[] = [];
   if (!whole.kinkCrossed && projectionIsOff(whole, opts)) {
+    // Bisection moves x on a part of the direction at a time: the rest of `work` must be x.
+    work.data.set(base.data);
+    const u = dir.entries();
     // Follow the half that carries more of the disagreement (signed: the two halves add up).
     let lo = 0;
     let hi = base.size;

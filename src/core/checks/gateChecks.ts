@@ -6,6 +6,7 @@ import type { Fingerprints } from '../engine/fingerprint';
 import { type CancelCheck } from '../cancel';
 import { Prng } from '../engine/prng';
 import { checkByProjection, fastCheck, fastModeFor } from './fastCheck';
+import { LinearReaders } from './linearReaders';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
 import type { Span } from '../text';
@@ -124,12 +125,13 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
     const grad = analytic[k];
     const param = gc.gate.decl.params[k];
     const base = ex.values[inp] as Tensor;
-    const runner = new RegionRunner(ex, region, () => {
+    const read = () => {
       const y = ex.values[gc.outputNode] as Tensor;
       let s = 0;
       for (let i = 0; i < y.size; i++) s += y.data[i] * dout.data[i];
       return s;
-    });
+    };
+    const runner = new RegionRunner(ex, region, read);
     const name = kinkNamer(graph, region);
     const sampled = () => {
       const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
@@ -144,10 +146,16 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
     const fast = grad ? fastModeFor(opts, base.size) : null;
     if (fast && grad) {
       const projection = () => {
-        const pc = checkByProjection(base, grad, opts, seed, `${gc.gate.decl.name}.${param.name}`, (t) => (ex.values[inp] = t), runner, cancelled);
-        ex.values[inp] = base;
-        runner.restore();
-        return pc;
+        // Products linear in the input move by a rank-one term along its direction (linearReaders.ts);
+        // the gate's region holds nodes that do not depend on it too: the shortcut passes over products with those.
+        const linear = LinearReaders.of(graph, ex, inp, region, read);
+        try {
+          return checkByProjection(base, grad, opts, seed, `${gc.gate.decl.name}.${param.name}`, (t) => (ex.values[inp] = t), runner, cancelled, linear?.along);
+        } finally {
+          linear?.restore();
+          ex.values[inp] = base;
+          runner.restore();
+        }
       };
       return { input: k, summary: fastCheck(fast, target, base.size, opts, hasKinks, projection, sampled) };
     }

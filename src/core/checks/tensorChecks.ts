@@ -12,6 +12,7 @@ import type { Span } from '../text';
 import { affordable, downstreamOf, entriesToCheck, entryCount, regionCost, regionHasKinks, shareBudget, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
 import { batchedProbe, entriesAt, evaluatorProbe, kinkNamer, RegionRunner, type Probe } from './differences';
 import { confirmEntries } from './confirm';
+import { LinearReaders } from './linearReaders';
 
 /**
  * What every param/input check reads: the whole forward graph under the root, and the analytic
@@ -110,10 +111,17 @@ function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckO
   const fast = fastModeFor(opts, base.size);
   if (fast === 'projection' || (fast === 'projection+sample' && count >= plan.wanted)) {
     const projection = () => {
-      const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
-      const pc = checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled);
-      runner.restore();
-      return pc;
+      const read = () => (ex.values[root] as Tensor).item();
+      const runner = new RegionRunner(ex, region, read);
+      // Products linear in the tensor move by a rank-one term along its direction (linearReaders.ts).
+      // Both the batched and the unbatched runs take it: their checks stay bit-identical.
+      const linear = LinearReaders.of(graph, ex, id, region, read);
+      try {
+        return checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled, linear?.along);
+      } finally {
+        linear?.restore();
+        runner.restore();
+      }
     };
     return fastCheck(fast, name, base.size, opts, hasKinks, projection, sampled);
   }

@@ -128,7 +128,8 @@ export interface OpTraits {
    * The matrix product of 2-D operands A [M, K] · B [K, N] through `gemm` (tensor/matmul), whose
    * output row i reads only row i of A and column j only column j of B. Batched gradient checks
    * recompute just the rows (columns) a perturbation changed and budget one row (column) per entry;
-   * the init-scale check takes the first axis of a weight it multiplies as the fan-in.
+   * fast-mode projections use that it is linear in each operand (checks/linearReaders.ts); the
+   * init-scale check takes the first axis of a weight it multiplies as the fan-in.
    */
   matrixProduct?: true;
   /** Part of an affine map x @ W + b: the init-scale check follows a weight through it to the activation it feeds. */
