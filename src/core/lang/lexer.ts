@@ -2,13 +2,17 @@
 // diagnostics and are skipped, so one typo costs one diagnostic.
 import type { DiagnosticSink } from '../diagnostics';
 import { CORE_DEFAULTS, limitText } from '../defaults';
-import { CONTINUATION_TEXTS, KEYWORDS, type Token } from './tokens';
+import { CONTINUATION_TEXTS, KEYWORDS, type Token, type TokenKind } from './tokens';
 
-const THREE_CHAR: string[] = [];
-const TWO_CHAR = ['**', '>=', '<=', '==', '~=', '->', '..'];
-const ONE_CHAR_OPS = new Set(['+', '-', '*', '/', '@', '>', '<']);
-const ONE_CHAR_PUNCT = new Set(['(', ')', '[', ']', '{', '}', ',', ':', '=', '~', '.']);
-const OP_TEXTS = new Set(['+', '-', '*', '/', '**', '@', '>', '<', '>=', '<=', '==', '~=']);
+// What a character starts when it is not a name, a number, a space or a comment: an operator
+// (`+ - * / @ > <`, and `**` `>=` `<=` `==` `~=` with the next character) or punctuation. One
+// table, indexed by char code, read without building a string per character.
+const NONE = 0;
+const OP = 1;
+const PUNCT = 2;
+const STARTS = new Uint8Array(128);
+for (const ch of '+-*/@><') STARTS[ch.charCodeAt(0)] = OP;
+for (const ch of '()[]{},:=~.') STARTS[ch.charCodeAt(0)] = PUNCT;
 
 function isIdentStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -53,7 +57,7 @@ function scan(text: string, sink: DiagnosticSink): Token[] {
     if (tokens.length >= CORE_DEFAULTS.maxTokens) {
       // Bounded memory per file (the editor lexes on every keystroke too): the rest is not read.
       sink.error('too-large', `this file has more than ${limitText(CORE_DEFAULTS.maxTokens)} tokens; GradLens reads it up to here and ignores the rest. Split the file`, { start: i, end: Math.min(n, i + 1) });
-      tokens.push({ kind: 'eof', text: '', span: { start: i, end: i } });
+      tokens.push(token('eof', '', i, 0));
       return tokens;
     }
     const c = text.charCodeAt(i);
@@ -69,7 +73,7 @@ function scan(text: string, sink: DiagnosticSink): Token[] {
       // Blank and comment-only lines make no token (layout would drop them anyway), so the token
       // cap counts what a file says, not its comments.
       const last = tokens[tokens.length - 1];
-      if (last && last.kind !== 'newline') tokens.push({ kind: 'newline', text: '\n', span: { start, end: i } });
+      if (last && last.kind !== 'newline') tokens.push(token('newline', '\n', start, i - start));
       continue;
     }
     if (c === 35 /* # */) {
@@ -90,29 +94,17 @@ function scan(text: string, sink: DiagnosticSink): Token[] {
         );
         i = end;
       }
-      tokens.push({ kind: KEYWORDS.has(word) ? 'keyword' : 'ident', text: word, span: { start, end: i } });
+      tokens.push(token(KEYWORDS.has(word) ? 'keyword' : 'ident', word, start, i - start));
       continue;
     }
     if (isDigit(c) || (c === 46 /* . */ && isDigit(text.charCodeAt(i + 1)))) {
       i = scanNumber(text, i, tokens, sink);
       continue;
     }
-    const three = text.slice(i, i + 3);
-    if (THREE_CHAR.includes(three)) {
-      tokens.push(punctOrOp(three, i));
-      i += 3;
-      continue;
-    }
-    const two = text.slice(i, i + 2);
-    if (TWO_CHAR.includes(two)) {
-      tokens.push(punctOrOp(two, i));
-      i += 2;
-      continue;
-    }
-    const one = text[i];
-    if (ONE_CHAR_OPS.has(one) || ONE_CHAR_PUNCT.has(one)) {
-      tokens.push(punctOrOp(one, i));
-      i++;
+    if (c < 128 && STARTS[c] !== NONE) {
+      const t = punctOrOp(text, c, i);
+      tokens.push(t);
+      i = t.span.end;
       continue;
     }
     // Anything else: one diagnostic for a run of bad characters.
@@ -126,24 +118,13 @@ function scan(text: string, sink: DiagnosticSink): Token[] {
       end: i,
     });
   }
-  tokens.push({ kind: 'eof', text: '', span: { start: n, end: n } });
+  tokens.push(token('eof', '', n, 0));
   return tokens;
 }
 
 function isAllowedStart(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  const ch = text[i];
-  return (
-    c === 32 ||
-    c === 9 ||
-    c === 10 ||
-    c === 13 ||
-    c === 35 ||
-    isIdentStart(c) ||
-    isDigit(c) ||
-    ONE_CHAR_OPS.has(ch) ||
-    ONE_CHAR_PUNCT.has(ch)
-  );
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 35 || isIdentStart(c) || isDigit(c) || (c < 128 && STARTS[c] !== NONE);
 }
 
 function hintFor(bad: string): string {
@@ -156,8 +137,38 @@ function hintFor(bad: string): string {
   return '';
 }
 
-function punctOrOp(t: string, start: number): Token {
-  return { kind: OP_TEXTS.has(t) ? 'op' : 'punct', text: t, span: { start, end: start + t.length } };
+/**
+ * The operator or punctuation token at `start` (whose char code `c` is in STARTS): the two-char
+ * ones `** >= <= == ~= -> ..` first, then the single character. Texts are constants.
+ */
+function punctOrOp(text: string, c: number, start: number): Token {
+  const d = text.charCodeAt(start + 1);
+  switch (c) {
+    case 42 /* * */:
+      return d === 42 ? token('op', '**', start, 2) : token('op', '*', start, 1);
+    case 62 /* > */:
+      return d === 61 ? token('op', '>=', start, 2) : token('op', '>', start, 1);
+    case 60 /* < */:
+      return d === 61 ? token('op', '<=', start, 2) : token('op', '<', start, 1);
+    case 61 /* = */:
+      return d === 61 ? token('op', '==', start, 2) : token('punct', '=', start, 1);
+    case 126 /* ~ */:
+      return d === 61 ? token('op', '~=', start, 2) : token('punct', '~', start, 1);
+    case 45 /* - */:
+      return d === 62 ? token('punct', '->', start, 2) : token('op', '-', start, 1);
+    case 46 /* . */:
+      return d === 46 ? token('punct', '..', start, 2) : token('punct', '.', start, 1);
+    default:
+      return token(STARTS[c] === OP ? 'op' : 'punct', ONE_CHAR[c], start, 1);
+  }
+}
+
+/** The single-character texts, built once. */
+const ONE_CHAR: string[] = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
+
+/** Every token has the same four fields (`value` is only set on numbers): one object shape for the parser's reads. */
+function token(kind: TokenKind, text: string, start: number, length: number, value?: number): Token {
+  return { kind, text, span: { start, end: start + length }, value };
 }
 
 function scanNumber(text: string, start: number, tokens: Token[], sink: DiagnosticSink): number {
@@ -194,30 +205,31 @@ function scanNumber(text: string, start: number, tokens: Token[], sink: Diagnost
       start,
       end,
     });
-    tokens.push({ kind: 'number', text: t, span: { start, end }, value: Number.NaN });
+    tokens.push(token('number', t, start, end - start, Number.NaN));
     return end;
   }
   const value = Number(t);
   if (!Number.isFinite(value)) {
     sink.error('invalid-number', `\`${t}\` is too large for a float64 number (the largest is about 1.8e308)`, { start, end });
-    tokens.push({ kind: 'number', text: t, span: { start, end }, value: Number.NaN });
+    tokens.push(token('number', t, start, end - start, Number.NaN));
     return end;
   }
-  tokens.push({ kind: 'number', text: t, span: { start, end }, value });
+  tokens.push(token('number', t, start, end - start, value));
   return end;
 }
 
 /**
  * Applies the line rules: a line break ends a statement unless the line ends in `(`, `[`, `,`
- * or an operator, or the next line only closes an open bracket. Blank lines collapse.
+ * or an operator, or the next line only closes an open bracket. Blank lines collapse. Filters
+ * `raw` in place (the kept tokens move down; a look-ahead reads only positions not yet written).
  */
 function layout(raw: Token[]): Token[] {
-  const out: Token[] = [];
+  let w = 0;
   let depth = 0;
   for (let i = 0; i < raw.length; i++) {
     const t = raw[i];
     if (t.kind === 'newline') {
-      const prev = out[out.length - 1];
+      const prev = w > 0 ? raw[w - 1] : undefined;
       if (!prev || prev.kind === 'newline') continue;
       if (CONTINUATION_TEXTS.has(prev.text) && prev.kind !== 'number' && prev.kind !== 'ident') continue;
       if (depth > 0) {
@@ -225,13 +237,14 @@ function layout(raw: Token[]): Token[] {
         while (raw[j].kind === 'newline') j++;
         if (raw[j].text === ')' || raw[j].text === ']') continue;
       }
-      out.push(t);
+      raw[w++] = t;
       continue;
     }
     if (t.text === '(' || t.text === '[') depth++;
     else if ((t.text === ')' || t.text === ']') && depth > 0) depth--;
     else if (t.text === '{' || t.text === '}') depth = 0;
-    out.push(t);
+    raw[w++] = t;
   }
-  return out;
+  raw.length = w;
+  return raw;
 }
