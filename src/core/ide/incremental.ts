@@ -34,7 +34,7 @@ function depths(tokens: Token[]): Int32Array {
 function shifted(t: Token, delta: number): Token {
   // Built field by field, as the lexer builds them (a spread is several times slower here).
   const span = { start: t.span.start + delta, end: t.span.end + delta };
-  return t.value === undefined ? { kind: t.kind, text: t.text, span } : { kind: t.kind, text: t.text, span, value: t.value };
+  return { kind: t.kind, text: t.text, span, value: t.value };
 }
 
 function shiftedDiagnostic(d: SpanDiagnostic, delta: number): SpanDiagnostic {

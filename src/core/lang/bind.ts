@@ -71,15 +71,13 @@ function signatureText(op: OpDef): string {
 
 function bindOpCall(call: Call, op: OpDef, scope: BindScope, sink: DiagnosticSink | null): BoundCall | null {
   const sig = op.signature;
-  const given: (Expr | null)[] = sig.map(() => null);
+  const given: (Expr | null)[] = new Array<Expr | null>(sig.length).fill(null);
   let ok = true;
   if (call.args.length > sig.length) {
     sink?.error('bad-argument', `\`${op.name}\` takes at most ${sig.length} argument${sig.length === 1 ? '' : 's'}: ${signatureText(op)}`, call.args[sig.length].span);
     ok = false;
   }
-  call.args.forEach((a, i) => {
-    if (i < sig.length) given[i] = a;
-  });
+  for (let i = 0; i < call.args.length && i < sig.length; i++) given[i] = call.args[i];
   for (const k of call.kwargs) {
     const i = sig.findIndex((p) => p.name === k.name);
     if (i < 0) {
@@ -96,41 +94,42 @@ function bindOpCall(call: Call, op: OpDef, scope: BindScope, sink: DiagnosticSin
   }
   const args: Expr[] = [];
   const attrs: Attrs = {};
-  sig.forEach((p, i) => {
+  for (let i = 0; i < sig.length; i++) {
+    const p = sig[i];
     const e = given[i];
     if (!e) {
       if (p.default === undefined) {
         sink?.error('bad-argument', `\`${op.name}\` is missing argument \`${p.name}\` (${p.doc}): ${signatureText(op)}`, call.span);
         ok = false;
       } else if (p.kind !== 'tensor' && p.kind !== 'tensors') attrs[p.name] = p.default;
-      return;
+      continue;
     }
     if (p.kind === 'tensor') {
       args.push(e);
-      return;
+      continue;
     }
     if (p.kind === 'tensors') {
       if (e.kind !== 'list') {
         sink?.error('bad-argument', `\`${op.name}\` takes a list of tensors as \`${p.name}\`, e.g. \`${op.name}([a, b], axis=0)\``, e.span);
         ok = false;
-        return;
+        continue;
       }
       if (e.items.length === 0) {
         sink?.error('bad-argument', `\`${op.name}\` needs at least one tensor in the list`, e.span);
         ok = false;
-        return;
+        continue;
       }
       args.push(...e.items);
-      return;
+      continue;
     }
     const v = attrValue(e, p, scope);
     if (typeof v === 'string') {
       sink?.error('bad-argument', `argument \`${p.name}\` of \`${op.name}\` ${v}`, e.span);
       ok = false;
-      return;
+      continue;
     }
     attrs[p.name] = v;
-  });
+  }
   if (!ok) return null;
   return { target: { kind: 'op', op }, label: op.name, args, attrs };
 }

@@ -15,25 +15,43 @@ export class ParseError extends Error {
   }
 }
 
+/** Where the parser's tokens come from: each call gives the next one, and the end-of-file token for ever after. */
+export type TokenSource = () => Token;
+
+/** The tokens of an array as a source. */
+export function arraySource(tokens: Token[]): TokenSource {
+  let i = 0;
+  return () => tokens[Math.min(i++, tokens.length - 1)];
+}
+
 export class TokenCursor {
+  /** Tokens read so far (to tell whether a statement made progress). */
   protected pos = 0;
+  /** The current token, the one after it once peeked, and the last one read. */
+  protected tok: Token;
+  private ahead: Token | null = null;
+  private prev: Token | null = null;
 
   constructor(
-    protected readonly tokens: Token[],
+    private readonly source: TokenSource,
     protected readonly sink: DiagnosticSink,
-  ) {}
-
-  protected get tok(): Token {
-    return this.tokens[this.pos];
+  ) {
+    this.tok = source();
   }
 
-  protected peek(k = 1): Token {
-    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)];
+  protected peek(): Token {
+    if (this.tok.kind === 'eof') return this.tok;
+    return (this.ahead ??= this.source());
   }
 
   protected next(): Token {
-    const t = this.tokens[this.pos];
-    if (t.kind !== 'eof') this.pos++;
+    const t = this.tok;
+    if (t.kind !== 'eof') {
+      this.pos++;
+      this.prev = t;
+      this.tok = this.ahead ?? this.source();
+      this.ahead = null;
+    }
     return t;
   }
 
@@ -59,7 +77,7 @@ export class TokenCursor {
   }
 
   protected prevSpan(): Span {
-    return this.pos > 0 ? this.tokens[this.pos - 1].span : this.tok.span;
+    return this.prev ? this.prev.span : this.tok.span;
   }
 
   protected ident(what: string): Token {

@@ -3,7 +3,7 @@
 // This file reads statements (declarations, assignments, gates, expect lines); the expression
 // grammar is parseExpr.ts and the token cursor under both parseCursor.ts.
 import { CORE_DEFAULTS, limitText } from '../defaults';
-import type { DiagnosticSink } from '../diagnostics';
+import { DiagnosticSink } from '../diagnostics';
 import { joinSpans } from '../text';
 import type {
   Assign,
@@ -23,20 +23,34 @@ import type {
   TensorDecl,
   TypeAnn,
 } from './ast';
-import { lex } from './lexer';
-import { describe, ParseError } from './parseCursor';
+import { lex, Lexer } from './lexer';
+import { arraySource, describe, ParseError } from './parseCursor';
 import { ExpressionParser } from './parseExpr';
 import type { Token } from './tokens';
 
 export { MAX_NESTING, MAX_OPERATORS } from './parseExpr';
 
+/**
+ * Parses while lexing: each token is read as the parser needs it. The diagnostics come out as if
+ * `lex` ran first (the lexer's, for the whole text, then the parser's), so the sink's order, its
+ * duplicates and its limit are the same as `parseTokens(lex(text, sink), sink)`.
+ */
 export function parse(text: string, sink: DiagnosticSink): Program {
-  return parseTokens(lex(text, sink), sink);
+  const lexed = new DiagnosticSink();
+  const parsed = new DiagnosticSink();
+  const lexer = new Lexer(text, lexed);
+  try {
+    return new Parser(() => lexer.next(), parsed).parseProgram();
+  } finally {
+    lexer.finish();
+    for (const d of lexed.items) sink.add(d);
+    for (const d of parsed.items) sink.add(d);
+  }
 }
 
 /** Parses tokens already produced by `lex` (for callers that need both, e.g. the IDE features). */
 export function parseTokens(tokens: Token[], sink: DiagnosticSink): Program {
-  return new Parser(tokens, sink).parseProgram();
+  return new Parser(arraySource(tokens), sink).parseProgram();
 }
 
 /**
@@ -44,7 +58,7 @@ export function parseTokens(tokens: Token[], sink: DiagnosticSink): Program {
  * then the end of the text. Errors go to the sink; null when nothing usable was parsed.
  */
 export function parseExpression(text: string, sink: DiagnosticSink): Expr | null {
-  return new Parser(lex(text, sink), sink).parseLoneExpression();
+  return new Parser(arraySource(lex(text, sink)), sink).parseLoneExpression();
 }
 
 class Parser extends ExpressionParser {

@@ -73,7 +73,7 @@ export function resolve(program: Program, options: ResolveOptions, sink: Diagnos
         break;
       case 'expect':
         checkName(s.target, s.targetSpan);
-        if (s.shape) for (const d of s.shape) checkDimRef(d, (n) => dims.has(n), [...dims.keys()], sink);
+        if (s.shape) for (const d of s.shape) checkDimRef(d, dims, sink);
         if (s.expected) walkNames(s.expected, checkName, (c) => bindCall(c, scope, sink, allGates));
         break;
       case 'gate': {
@@ -132,18 +132,19 @@ function collectDims(program: Program, options: ResolveOptions, sink: Diagnostic
   return dims;
 }
 
-function checkDimRef(d: DimRef, known: (n: string) => boolean, candidates: string[], sink: DiagnosticSink): void {
-  if (d.kind === 'name' && !known(d.name)) {
-    const hint = suggestion(d.name, candidates, d.span);
+/** Reports a dimension name that is not one of `dims` (the suggestions are among them). */
+function checkDimRef(d: DimRef, dims: Map<string, DimInfo>, sink: DiagnosticSink): void {
+  if (d.kind === 'name' && !dims.has(d.name)) {
+    const hint = suggestion(d.name, [...dims.keys()], d.span);
     sink.error('undefined-dim', `dimension \`${d.name}\` is not defined: add it to a \`dims\` line (e.g. \`dims ${d.name} = 4\`) or write a number.${hint.text}`, d.span, hint.fixes ? { fixes: hint.fixes } : undefined);
   }
 }
 
 function checkDeclTypes(s: TensorDecl, dims: Map<string, DimInfo>, sink: DiagnosticSink): void {
-  const known = (n: string) => dims.has(n);
-  for (const d of s.type?.shape ?? []) checkDimRef(d, known, [...dims.keys()], sink);
+  for (const d of s.type?.shape ?? []) checkDimRef(d, dims, sink);
   if (s.range) {
-    for (const d of [s.range.lo, s.range.hi]) checkDimRef(d, known, [...dims.keys()], sink);
+    checkDimRef(s.range.lo, dims, sink);
+    checkDimRef(s.range.hi, dims, sink);
     if (!s.type?.isInt) sink.error('bad-init', `\`in lo..hi\` gives the range of integer labels; declare \`${s.name}\` as \`int[…]\``, s.range.span);
   }
   if (s.type?.isInt && s.declKind === 'param') sink.error('bad-init', `a \`param\` is learned by gradient descent and cannot be \`int\`; use \`input ${s.name}: int[…]\` for labels`, s.type.span);
