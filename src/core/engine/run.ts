@@ -65,6 +65,7 @@ export class Execution {
     this.grads = new Array<Tensor | null>(n).fill(null);
     this.saved = new Array<unknown>(n).fill(undefined);
     this.kinks = new Array<Int32Array | undefined>(n).fill(undefined);
+    this.contexts = new Array<ForwardContext | undefined>(2 * n).fill(undefined);
   }
 
   /**
@@ -82,8 +83,18 @@ export class Execution {
     return r;
   }
 
+  /** Each node's two contexts (without and with kink tracking), made on its first evaluation: a check evaluates a node thousands of times. */
+  private readonly contexts: (ForwardContext | undefined)[];
+
   private context(node: GraphNode, trackKinks: boolean): ForwardContext {
-    return { trackKinks, random: (count: number) => this.randomFor(node.id, count) };
+    const slot = 2 * node.id + (trackKinks ? 1 : 0);
+    let c = this.contexts[slot];
+    if (!c) {
+      const id = node.id;
+      c = { trackKinks, random: (count: number) => this.randomFor(id, count) };
+      this.contexts[slot] = c;
+    }
+    return c;
   }
 
   /** Evaluates one node from its inputs' current values. */

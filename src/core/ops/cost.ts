@@ -8,8 +8,13 @@ import { sizeOf } from '../tensor/tensor';
 import type { Attrs, OpDef } from './op';
 
 export const COST = {
-  /** Each evaluation of a node, whatever its size: dispatch, the output's allocation, bookkeeping. */
-  node: 400,
+  /**
+   * Each evaluation of a node, whatever its size: dispatch, the output's allocation, bookkeeping,
+   * and the garbage collection of what it allocated. Measured on chains of small nodes re-run by a
+   * gradient check (issue 15's hang inputs: 24,574 three-entry nodes): 0.85–1.3 µs a node (it was
+   * 400, and a check of those regions took 4× its budget).
+   */
+  node: 1000,
   /** Reading, combining and writing one entry in a simple loop (an add, a copy, a compare). */
   entry: 3,
   /** One multiply-add of the blocked GEMM kernels (tensor/matmul.ts): several per nanosecond. */
