@@ -222,3 +222,16 @@ test('issue 15: NODE_BYTES covers what a graph node holds (measured on 24,574 no
   const perNode = held / nodes;
   assert.ok(perNode <= NODE_BYTES && perNode >= NODE_BYTES / 3, `${perNode.toFixed(0)} bytes a node held, against NODE_BYTES = ${NODE_BYTES}`);
 });
+
+test('issue 15: the lines of a gate count against the statement cap (a gate of 30,000 lines stops at the cap)', () => {
+  const lines = ['input x: [2]', 'gate big(a: [2]) -> out: [2] {', '  v0 = a * 1.0001'];
+  for (let i = 1; i < 30_000; i++) lines.push(`  v${i} = v${i - 1} * 1.0001`);
+  lines.push('  out = v29999', '}', 'loss = sum(big(x))');
+  const { a, ms } = timed(`${lines.join('\n')}\n`, { gradcheck: false });
+  const d = a.diagnostics.filter((x) => x.code === 'too-large');
+  assert.equal(d.length, 1, JSON.stringify(d.map((x) => x.message)));
+  assert.match(d[0].message, /more than 20,000 statements \(the lines of gate bodies and backward blocks included\)/);
+  // The input and the gate header are two statements: the body's 19,998th line is the last parsed.
+  assert.equal(d[0].range.start.line, 20_000, 'on the first line not parsed (0-based)');
+  assert.ok(ms < 10_000, `${ms} ms`);
+});
