@@ -47,6 +47,7 @@ let ran = 0;
 let checked = 0;
 let slowest = { ms: 0, text: '' };
 let peak = 0;
+let peakText = '';
 const rng = fc.sample(fc.integer(), { seed, numRuns: 1 })[0];
 let batch = 0;
 while (Date.now() < deadline) {
@@ -81,7 +82,10 @@ while (Date.now() < deadline) {
       if (a.nodes.some((n) => n.value)) ran++;
       if (a.gradchecks.length) checked++;
     }
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const rss = process.memoryUsage().rss;
+    // The input after which the process reached its peak (what drove it there, most likely).
+    if (rss > peak) peakText = text;
+    peak = Math.max(peak, rss);
     if (Date.now() >= deadline) break;
   }
 }
@@ -106,4 +110,5 @@ console.log(
   ),
 );
 console.log(`slowest input (${slowest.ms.toFixed(0)} ms):\n${slowest.text.slice(0, 800)}`);
+console.log(`input at the peak RSS (${Math.round(peak / 2 ** 20)} MB):\n${peakText.slice(0, 800)}`);
 process.exitCode = crashes + hangs + verdicts.falseAlarms + verdicts.disagree > 0 ? 1 : 0;
