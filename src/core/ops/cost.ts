@@ -15,6 +15,8 @@ export const COST = {
    * 400, and a check of those regions took 4× its budget).
    */
   node: 1000,
+  /** One call of a kernel inside an op (a GEMM, a band of a convolution): dispatch and the output's allocation. */
+  call: 400,
   /** Reading, combining and writing one entry in a simple loop (an add, a copy, a compare). */
   entry: 3,
   /** One multiply-add of the blocked GEMM kernels (tensor/matmul.ts): several per nanosecond. */
@@ -52,7 +54,7 @@ export function runsOf(out: readonly number[]): number {
  */
 export function gemmCost(M: number, N: number, K: number): number {
   if (!usesPackedKernel(M, N, K)) return 3 * M * N * K + COST.entry * M * N + COST.run;
-  return COST.fma * M * N * K + M * K + K * N + COST.entry * M * N + COST.node;
+  return COST.fma * M * N * K + M * K + K * N + COST.entry * M * N + COST.call;
 }
 
 /** The forward work of `op` at these shapes (its `cost`, or one unit per output entry). */
