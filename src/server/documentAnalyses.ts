@@ -9,7 +9,7 @@
 import type { Analysis } from '../core';
 import type { GradCheckThresholds } from '../core';
 import type { Task, WorkerClient } from './analysis/workerClient';
-import type { ValuesLane } from './analysis/valuesLane';
+import { mainOptions, type ValuesLane } from './analysis/valuesLane';
 import { fileNameOf } from './analysis/workerProtocol';
 import { analyzeOptions, type GradLensConfig } from './settings';
 
@@ -247,7 +247,9 @@ export class DocumentAnalyses {
     s.lastKey = key;
     this.fireBusy(true);
     const settings = this.settings();
-    const options = analyzeOptions(settings, { seed: s.seed, dims: s.dims }, s.forceChecks);
+    // Beside a values lane, the lane's share of the element budget is not the main worker's.
+    const all = analyzeOptions(settings, { seed: s.seed, dims: s.dims }, s.forceChecks);
+    const options = this.lane ? mainOptions(all) : all;
     s.forceChecks = undefined;
     const started = Date.now();
     const thresholds = settings.gradientCheck.thresholds;

@@ -4,6 +4,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze, analyzeSession } from '../../src/core/analyze';
 import { CORE_DEFAULTS } from '../../src/core/defaults';
+import { COST } from '../../src/core/ops/cost';
+import { NODE_BYTES, NODE_ELEMENTS, nodeLimit } from '../../src/core/pipeline/plan';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 function timed(text: string, options = {}) {
   const t0 = performance.now();
@@ -98,7 +102,7 @@ test('gates that call the previous gate twice: the lowered graph stops at its no
   const { a, ms } = timed(`${lines.join('\n')}\n`);
   const d = a.diagnostics.find((x) => x.code === 'too-large');
   assert.ok(d, JSON.stringify(a.diagnostics));
-  assert.match(d.message, /past 200,000 operations/);
+  assert.match(d.message, /past 130,208 nodes, the most the element limit of 50,000,000 \(.*\) holds at about 3 KB of bookkeeping a node/);
   assert.equal(d.range.start.line, lines.length - 1, 'on the statement that calls the top gate');
   // Counted on the syntax tree before lowering: nothing of the 2^24 calls is built (before, the
   // graph grew to its 200,000-node cap first: 8–10 s and 300 MB of heap).
@@ -180,4 +184,54 @@ test('gradient checks stay within their operation budget per target', () => {
   const w = a.gradchecks.find((c) => c.target === 'W');
   assert.ok(w && w.checked >= 1 && w.checked <= 2, `checked ${w?.checked}`);
   assert.equal(w?.verdict, 'pass');
+});
+
+/** Gates that each call the previous one twice, `depth` levels over a 3-entry tanh: 3·2^(depth+1) nodes or so. */
+function doublingGates(depth: number): string {
+  const lines = ['dims Q = 3', 'gate g0(x: [Q]) -> out: [Q] {', '  out = tanh(x)', '}'];
+  for (let k = 1; k <= depth; k++) lines.push(`gate g${k}(x: [Q]) -> out: [Q] {`, `  out = g${k - 1}(x) + g${k - 1}(x)`, '}');
+  lines.push('input nest_in: [Q]', `nest_out = sum(g${depth}(nest_in))`);
+  return `${lines.join('\n')}\n`;
+}
+
+test('issue 15: a graph just under the node cap is refused by what its nodes would hold, before it is built', () => {
+  // 196,607 nodes (under the 200,000 cap): before, built and run for 14 s of CPU and 613 MB of RSS.
+  const { a, ms } = timed(doublingGates(15));
+  const d = a.diagnostics.find((x) => x.code === 'too-large');
+  assert.ok(d, JSON.stringify(a.diagnostics.map((x) => x.message)));
+  assert.match(d.message, /KB of bookkeeping a node/);
+  assert.ok(ms < 2_000, `${ms} ms`);
+  // The node limit follows the budgets: a tenth of the element limit, a tenth of the nodes; the operation limit likewise.
+  assert.equal(nodeLimit({ maxElements: 5e6 }).limit, Math.floor(5e6 / NODE_ELEMENTS));
+  assert.deepEqual(nodeLimit({ maxFlops: 1e9 }), { limit: Math.floor(1e9 / COST.graphNode), bound: 'time' });
+  const slow = analyze(doublingGates(13), { maxFlops: 1e9, gradcheck: false }).diagnostics.find((x) => x.code === 'too-large');
+  assert.match(slow?.message ?? '', /past 33,333 nodes, the most the operation limit of 1.00e\+9 allows/);
+});
+
+test('issue 15: NODE_BYTES covers what a graph node holds (measured on 24,574 nodes), and is not three times too much', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const text = doublingGates(12);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const session = analyzeSession(text, { gradcheck: false });
+  gc();
+  const held = process.memoryUsage().heapUsed - before;
+  const nodes = session.graph?.nodes.length ?? 0;
+  assert.ok(nodes > 20_000, `${nodes} nodes`);
+  const perNode = held / nodes;
+  assert.ok(perNode <= NODE_BYTES && perNode >= NODE_BYTES / 3, `${perNode.toFixed(0)} bytes a node held, against NODE_BYTES = ${NODE_BYTES}`);
+});
+
+test('issue 15: the lines of a gate count against the statement cap (a gate of 30,000 lines stops at the cap)', () => {
+  const lines = ['input x: [2]', 'gate big(a: [2]) -> out: [2] {', '  v0 = a * 1.0001'];
+  for (let i = 1; i < 30_000; i++) lines.push(`  v${i} = v${i - 1} * 1.0001`);
+  lines.push('  out = v29999', '}', 'loss = sum(big(x))');
+  const { a, ms } = timed(`${lines.join('\n')}\n`, { gradcheck: false });
+  const d = a.diagnostics.filter((x) => x.code === 'too-large');
+  assert.equal(d.length, 1, JSON.stringify(d.map((x) => x.message)));
+  assert.match(d[0].message, /more than 20,000 statements \(the lines of gate bodies and backward blocks included\)/);
+  // The input and the gate header are two statements: the body's 19,998th line is the last parsed.
+  assert.equal(d[0].range.start.line, 20_000, 'on the first line not parsed (0-based)');
+  assert.ok(ms < 10_000, `${ms} ms`);
 });

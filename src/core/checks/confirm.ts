@@ -5,20 +5,11 @@
 // grows like 1/h round-off, and one stable across the steps is genuine. Only the entries that
 // would otherwise warn or fail are confirmed (the worst of them, see confirmLimit): 4 evaluations each.
 import type { ErrorBudget, GradCheckEntry, KinkCrossing } from '../model';
-import { relativeError, type Thresholds } from './gradcheck';
+import { confirmLimit, relativeError, type Thresholds } from './gradcheck';
+
+export { CONFIRM_LIMIT, confirmLimit } from './gradcheck';
 import { roundOffOf, type KinkHit, type Probe } from './differences';
 
-/** Entries of one check confirmed at most (worst first); the others keep their verdict at h. */
-export const CONFIRM_LIMIT = 32;
-
-/**
- * How many of a check's `checked` entries may be confirmed: at 4 evaluations each against the
- * check's 2 per entry, confirmation at most doubles a check's cost (plus 16 evaluations for a
- * check of a handful of entries), so it stays within a small factor of the budget it was planned in.
- */
-export function confirmLimit(checked: number): number {
-  return Math.min(CONFIRM_LIMIT, Math.max(4, Math.floor(checked / 2)));
-}
 /** A disagreement counts only beyond this many times the estimate's own uncertainty. */
 const MARGIN = 2;
 

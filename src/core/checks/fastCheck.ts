@@ -40,6 +40,16 @@ export function fastModeFor(opts: GradCheckOptions, size: number): 'projection' 
 /** Entries narrowed to at most this many are checked one by one. */
 const LEAF = 8;
 
+/**
+ * Evaluations a projection check of a tensor of `size` entries may take at most: the whole
+ * projection, one per bisection step down to LEAF entries, and those entries one by one.
+ */
+export function projectionEvaluations(size: number): number {
+  let steps = 0;
+  for (let n = size; n > LEAF; n -= Math.floor(n / 2)) steps++;
+  return 2 + 2 * steps + 2 * Math.min(size, LEAF);
+}
+
 /** One directional derivative: analytic gradᵀu against the central difference along u. */
 export interface Projection {
   analytic: number;

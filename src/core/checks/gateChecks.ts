@@ -5,12 +5,12 @@ import type { GateBackward, GateCall, Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import { type CancelCheck } from '../cancel';
 import { Prng } from '../engine/prng';
-import { checkByProjection, fastCheck, fastModeFor } from './fastCheck';
+import { checkByProjection, fastCheck, fastModeFor, projectionEvaluations } from './fastCheck';
 import { LinearReaders } from './linearReaders';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
 import type { Span } from '../text';
-import { affordable, entriesToCheck, entryCount, regionCost, regionHasKinks, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
+import { affordable, checkEvaluations, entriesToCheck, entryCount, regionCost, regionHasKinks, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
 import { entriesAt, evaluatorProbe, kinkNamer, RegionRunner } from './differences';
 import { confirmEntries } from './confirm';
 
@@ -29,32 +29,68 @@ export interface GateChecks {
   skippedCalls: SkippedCalls[];
 }
 
+/** A gate call a check may run on, with what it may cost at most; the first call of each gate first. */
+export interface PlannedCall {
+  gc: GateCall;
+  cost: number;
+  first: boolean;
+}
+
+/** Every gate call with a hand-written backward whose inputs were computed: the first call of each gate (in call order), then the others. */
+export function planGateCalls(graph: Graph, ex: Execution, opts: GradCheckOptions): PlannedCall[] {
+  const ready = graph.gateCalls.filter((gc) => gc.backward && ex.values[gc.outputNode] && gc.inputNodes.every((i) => ex.values[i]));
+  const seen = new Set<string>();
+  const firsts: GateCall[] = [];
+  const rest: GateCall[] = [];
+  for (const gc of ready) {
+    if (seen.has(gc.gate.decl.name)) rest.push(gc);
+    else {
+      seen.add(gc.gate.decl.name);
+      firsts.push(gc);
+    }
+  }
+  return [...firsts.map((gc) => ({ gc, first: true })), ...rest.map((gc) => ({ gc, first: false }))].map((c) => ({ ...c, cost: gateCallCost(graph, ex, c.gc, opts) }));
+}
+
+/** Adds to `into` the calls of `planned` (the first calls, or the others) that fit in `budget`, in order; returns the operations they may take. */
+export function selectGateCalls(planned: readonly PlannedCall[], first: boolean, budget: number, into: Set<GateCall>): number {
+  let spent = 0;
+  for (const c of planned) {
+    if (c.first !== first || spent + c.cost > budget) continue;
+    spent += c.cost;
+    into.add(c.gc);
+  }
+  return spent;
+}
+
 /**
- * Checks every hand-written backward block in isolation, at the inputs each call received. The
- * checks share `maxFlopsTotal`: the first call of every gate first (in call order), then further
- * calls, so neither many gates nor a gate called in every layer of a deep network can make the
- * analysis unbounded. A call that does not fit is left out and counted.
+ * Checks every hand-written backward block in isolation, at the inputs each call received: the
+ * calls in `selected`, by default the first call of every gate first (in call order), then further
+ * calls, within `maxFlopsTotal`, so neither many gates nor a gate called in every layer of a deep
+ * network can make the analysis unbounded. A call that does not fit is left out and counted.
  */
-export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, ctx: CheckContext = {}): GateChecks {
+export function checkGates(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, ctx: CheckContext = {}, selected?: ReadonlySet<GateCall>): GateChecks {
   const { memo, cancelled } = ctx;
+  const planned = planGateCalls(graph, ex, opts);
+  let chosen = selected;
+  if (!chosen) {
+    const into = new Set<GateCall>();
+    const spent = selectGateCalls(planned, true, opts.maxFlopsTotal, into);
+    selectGateCalls(planned, false, opts.maxFlopsTotal - spent, into);
+    chosen = into;
+  }
   const results = new Map<string, SpanCheck>();
   const calls = new Map<string, { checked: number; calls: number; span: Span }>();
-  const ready = graph.gateCalls.filter((gc) => gc.backward && ex.values[gc.outputNode] && gc.inputNodes.every((i) => ex.values[i]));
-  const firsts = new Set<GateCall>();
-  for (const gc of ready) {
+  for (const { gc } of planned) {
     const name = gc.gate.decl.name;
     const seen = calls.get(name) ?? { checked: 0, calls: 0, span: gc.gate.decl.nameSpan };
-    if (seen.calls === 0) firsts.add(gc);
     seen.calls++;
     calls.set(name, seen);
   }
-  let spent = 0;
-  for (const gc of [...firsts, ...ready.filter((c) => !firsts.has(c))]) {
+  for (const { gc } of planned) {
+    if (!chosen.has(gc)) continue;
     const bw = gc.backward as GateBackward;
     const seen = calls.get(gc.gate.decl.name) as { checked: number };
-    const cost = gateCallCost(graph, ex, gc, opts);
-    if (spent + cost > opts.maxFlopsTotal) continue;
-    spent += cost;
     seen.checked++;
     const run = () => checkGateCall(graph, ex, gc, seed, opts, cancelled);
     const perInput = memo ? memo.cache.getOrCompute(gateCallKey(gc, seed, opts, memo.fingerprints), run) : run();
@@ -85,12 +121,21 @@ function gateRegion(graph: Graph, gc: GateCall): number[] {
   return graph.order.slice(first + 1, last + 1);
 }
 
-/** Estimated operations of checking one gate call (as checkGateCall will do it). */
+/**
+ * What checking one gate call may cost at most (as checkGateCall will do it): per checked input,
+ * its entries with confirmation's evaluations and, in fast mode, a projection; and the backward
+ * block run once with the random upstream gradient.
+ */
 function gateCallCost(graph: Graph, ex: Execution, gc: GateCall, opts: GradCheckOptions): number {
   const region = gateRegion(graph, gc);
-  const perEntry = 2 * regionCost(graph, region);
+  const perEvaluation = regionCost(graph, region);
   const each = affordable(graph, region, opts);
-  return checkedInputs(gc).reduce((cost, k) => cost + entryCount((ex.values[gc.inputNodes[k]] as Tensor).size, opts, each) * perEntry, 0);
+  const block = regionCost(graph, (gc.backward as GateBackward).nodes);
+  return checkedInputs(gc).reduce((cost, k) => {
+    const size = (ex.values[gc.inputNodes[k]] as Tensor).size;
+    const projection = fastModeFor(opts, size) ? projectionEvaluations(size) : 0;
+    return cost + (checkEvaluations(entryCount(size, opts, each)) + projection) * perEvaluation;
+  }, block);
 }
 
 /** The inputs of a gate call whose hand-written gradient is checked (not int labels, not unassigned). */

@@ -100,6 +100,41 @@ export function downstreamOf(graph: Graph, starts: number[]): number[] {
   return out;
 }
 
+/** Entries of one check confirmed at most (confirm.ts; worst first); the others keep their verdict at h. */
+export const CONFIRM_LIMIT = 32;
+
+/**
+ * How many of a check's `checked` entries may be confirmed: at 4 evaluations each against the
+ * check's 2 per entry, confirmation at most doubles a check's cost (plus 16 evaluations for a
+ * check of a handful of entries), so it stays within a small factor of the budget it was planned in.
+ */
+export function confirmLimit(checked: number): number {
+  return Math.min(CONFIRM_LIMIT, Math.max(4, Math.floor(checked / 2)));
+}
+/**
+ * Evaluations of the checked region a check of `n` entries may take at most: two per entry, and
+ * four more for each entry confirmation may pick (every one of them suspicious, at worst). The
+ * budget plans with it (shareBudget, affordable), so that confirmation never takes a check past
+ * what it was given.
+ */
+export function checkEvaluations(n: number): number {
+  return n <= 0 ? 0 : 2 * n + 4 * Math.min(n, confirmLimit(n));
+}
+
+/** The most entries `n` ≤ `cap` whose `cost(n)` fits in `budget` (cost increasing in n; 0 when even one does not). */
+export function mostThatFit(cost: (n: number) => number, budget: number, cap: number): number {
+  if (cap <= 0 || cost(1) > budget) return 0;
+  let lo = 1;
+  let hi = Math.max(1, Math.floor(cap));
+  if (cost(hi) <= budget) return hi;
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (cost(mid) <= budget) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** How many entries of a tensor of `size` are checked: all or the sample, within what is affordable, at least one. */
 export function entryCount(size: number, opts: GradCheckOptions, affordable = Infinity): number {
   const wanted = size <= opts.fullLimit ? size : Math.min(opts.samples, size);
@@ -142,39 +177,53 @@ export function regionCost(graph: Graph, region: number[], target?: number): num
   return Math.max(1, c);
 }
 
+/** A check the budget is shared among: entries wanted, and what `n` of them cost (default n · perEntry). */
+export interface BudgetItem {
+  wanted: number;
+  perEntry: number;
+  cost?: (n: number) => number;
+}
+
+/** What `n` entries of `item` cost. */
+export function itemCost(item: BudgetItem, n: number): number {
+  return n <= 0 ? 0 : item.cost ? item.cost(n) : n * item.perEntry;
+}
+
 /**
- * Shares `total` operations among checks that want `wanted` entries at `perEntry` operations each.
+ * Shares `total` operations among checks that want `wanted` entries at `cost(n)` for n entries.
  * First one entry for each check, cheapest first, while it fits: every tensor is covered unless
  * even that is over the budget (then the costliest get 0: skipped, and reported). Then the rest is
  * water-filled: the smallest remaining needs are met in full, the others share what is left
  * equally. Deterministic: the same graph always gets the same plan.
  */
-export function shareBudget(items: readonly { wanted: number; perEntry: number }[], total: number): number[] {
-  if (items.reduce((a, i) => a + i.wanted * i.perEntry, 0) <= total) return items.map((i) => i.wanted);
+export function shareBudget(items: readonly BudgetItem[], total: number): number[] {
+  if (items.reduce((a, i) => a + itemCost(i, i.wanted), 0) <= total) return items.map((i) => i.wanted);
   const out = items.map(() => 0);
   let left = total;
-  const byEntryCost = items.map((_, k) => k).sort((a, b) => items[a].perEntry - items[b].perEntry || a - b);
+  const first = (k: number) => itemCost(items[k], 1);
+  const byEntryCost = items.map((_, k) => k).sort((a, b) => first(a) - first(b) || a - b);
   for (const k of byEntryCost) {
-    if (items[k].perEntry > left) break;
+    if (first(k) > left) break;
     out[k] = 1;
-    left -= items[k].perEntry;
+    left -= first(k);
   }
-  const extra = (k: number) => (items[k].wanted - out[k]) * items[k].perEntry;
-  const open = byEntryCost.filter((k) => out[k] === 1 && items[k].wanted > 1).sort((a, b) => extra(a) - extra(b) || a - b);
+  const extra = (k: number, n: number) => itemCost(items[k], n) - first(k);
+  const open = byEntryCost.filter((k) => out[k] === 1 && items[k].wanted > 1).sort((a, b) => extra(a, items[a].wanted) - extra(b, items[b].wanted) || a - b);
   let remaining = open.length;
   for (const k of open) {
     const share = left / remaining;
-    const more = extra(k) <= share ? items[k].wanted - 1 : Math.floor(share / items[k].perEntry);
-    out[k] += more;
-    left -= more * items[k].perEntry;
+    const n = extra(k, items[k].wanted) <= share ? items[k].wanted : Math.max(1, mostThatFit((m) => extra(k, m), share, items[k].wanted));
+    out[k] = n;
+    left -= extra(k, n);
     remaining--;
   }
   return out;
 }
 
-/** How many entries fit in the per-target budget (two evaluations each). */
+/** How many entries fit in the per-target budget (their evaluations with confirmation's: checkEvaluations). */
 export function affordable(graph: Graph, region: number[], opts: GradCheckOptions, target?: number): number {
-  return Math.floor(opts.maxFlopsPerTarget / (2 * regionCost(graph, region, target)));
+  const perEvaluation = regionCost(graph, region, target);
+  return mostThatFit((n) => checkEvaluations(n) * perEvaluation, opts.maxFlopsPerTarget, Math.floor(opts.maxFlopsPerTarget / (2 * perEvaluation)));
 }
 
 /**

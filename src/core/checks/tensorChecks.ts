@@ -4,12 +4,12 @@ import type { Graph } from '../engine/graph';
 import type { Fingerprints } from '../engine/fingerprint';
 import { type CancelCheck } from '../cancel';
 import { BatchedRegion } from './batched';
-import { checkByProjection, fastCheck, fastModeFor } from './fastCheck';
+import { checkByProjection, fastCheck, fastModeFor, projectionEvaluations } from './fastCheck';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
 import type { GradCheckEntry } from '../model';
 import type { Span } from '../text';
-import { affordable, downstreamOf, entriesToCheck, entryCount, regionCost, regionHasKinks, shareBudget, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
+import { affordable, checkEvaluations, downstreamOf, entriesToCheck, entryCount, regionCost, regionHasKinks, shareBudget, summarise, type CheckContext, type GradCheckOptions, type SpanCheck } from './gradcheck';
 import { batchedProbe, entriesAt, evaluatorProbe, kinkNamer, RegionRunner, type Probe } from './differences';
 import { confirmEntries } from './confirm';
 import { LinearReaders } from './linearReaders';
@@ -35,13 +35,15 @@ interface TensorPlan {
   wanted: number;
   /** Operations per entry (two evaluations of the region). */
   perEntry: number;
+  /** What n entries may cost at most: their evaluations, confirmation's and a projection's (fast mode). */
+  cost: (n: number) => number;
 }
 
 /** Checks the gradient of every param and float input against the root. */
-export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>, ctx: CheckContext = {}): TensorChecks {
+export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, spans: Map<string, Span>, ctx: CheckContext = {}, budget = opts.maxFlopsTotal): TensorChecks {
   const { memo, cancelled } = ctx;
   const root = graph.root;
-  if (root === null) return { checks: [], skipped: [], minimumOps: 0 };
+  if (root === null) return { checks: [], skipped: [], minimumOps: 0, plannedOps: 0 };
   // GRADLENS_GRADCHECK_UNBATCHED=1 forces one evaluation per perturbation (tests compare the two).
   const unbatched = process.env.GRADLENS_GRADCHECK_UNBATCHED === '1';
   const plans: TensorPlan[] = [];
@@ -54,9 +56,15 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
     const useBatches = batched.applies() && batched.batchSize() >= 2 && !unbatched;
     const size = (ex.values[id] as Tensor).size;
     const wanted = entryCount(size, opts, affordable(graph, region, opts, useBatches ? id : undefined));
-    plans.push({ name, id, region, batched, useBatches, wanted, perEntry: 2 * regionCost(graph, region, useBatches ? id : undefined) });
+    const perEvaluation = regionCost(graph, region, useBatches ? id : undefined);
+    // A projection (fast mode) re-runs the whole region, unbatched; on top of a sample only when
+    // the sample is not cut (checkTensor).
+    const fast = fastModeFor(opts, size);
+    const projection = fast ? projectionEvaluations(size) * regionCost(graph, region) : 0;
+    const cost = (n: number) => checkEvaluations(n) * perEvaluation + (fast === 'projection' || n >= wanted ? projection : 0);
+    plans.push({ name, id, region, batched, useBatches, wanted, perEntry: 2 * perEvaluation, cost });
   }
-  const allowed = shareBudget(plans, opts.maxFlopsTotal);
+  const allowed = shareBudget(plans, budget);
   const sharedKey = memo ? `tensor|${seed}|${JSON.stringify(opts)}|${unbatched ? 'u' : 'b'}|${analyticKey(graph, memo.fingerprints)}` : '';
   const checks: SpanCheck[] = [];
   const skipped: Skipped[] = [];
@@ -70,7 +78,7 @@ export function checkTensors(graph: Graph, ex: Execution, seed: number, opts: Gr
     const summary = memo ? memo.cache.getOrCompute(`${sharedKey}|${plan.name}`, run) : run();
     checks.push({ ...summary, span, kind: 'tensor' });
   });
-  return { checks, skipped, minimumOps: plans.reduce((a, p) => a + p.perEntry, 0) };
+  return { checks, skipped, minimumOps: plans.reduce((a, p) => a + p.cost(1), 0), plannedOps: plans.reduce((a, p, k) => a + (allowed[k] ? p.cost(allowed[k]) : 0), 0) };
 }
 
 /** A param/input whose check did not fit in the budget even at one entry. */
@@ -86,6 +94,8 @@ export interface TensorChecks {
   skipped: Skipped[];
   /** Operations one entry of every check would take (what the budget must be to cover all). */
   minimumOps: number;
+  /** Operations the checks were planned to take at most (within the budget they were given). */
+  plannedOps: number;
 }
 
 function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckOptions, plan: TensorPlan, count: number, root: number, cancelled?: CancelCheck): ReturnType<typeof summarise> {

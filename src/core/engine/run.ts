@@ -74,6 +74,7 @@ export class Execution {
     this.grads = new Array<Tensor | null>(n).fill(null);
     this.saved = new Array<unknown>(n).fill(undefined);
     this.kinks = new Array<Int32Array | undefined>(n).fill(undefined);
+    this.contexts = new Array<ForwardContext | undefined>(2 * n).fill(undefined);
   }
 
   /**

@@ -74,16 +74,12 @@ class Parser extends ExpressionParser {
         this.next();
         continue;
       }
-      if (statements.length === CORE_DEFAULTS.maxStatements) {
-        // Bounded work per file: everything later would be parsed, analysed and shipped to the editor.
-        this.sink.error(
-          'too-large',
-          `this file has more than ${limitText(CORE_DEFAULTS.maxStatements)} statements; GradLens analyses the first ${limitText(CORE_DEFAULTS.maxStatements)} and stops here. Split the file, or move repeated layers into a gate`,
-          this.tok.span,
-        );
+      if (this.stopped || this.counted >= CORE_DEFAULTS.maxStatements) {
+        this.stopHere();
         break;
       }
       const start = this.pos;
+      this.counted++;
       try {
         const s = this.parseStatement();
         if (s) statements.push(s);
@@ -95,6 +91,25 @@ class Parser extends ExpressionParser {
       if (this.pos === start) this.next(); // always make progress
     }
     return { statements };
+  }
+
+  /** Statements parsed so far, the lines of gate bodies and backward blocks included. */
+  private counted = 0;
+  /** Set once the statement cap is reached (reported once, where parsing stopped). */
+  private stopped = false;
+
+  /**
+   * Bounded work per file: everything past the statement cap would be parsed, analysed and shipped
+   * to the editor. The lines of gates count too (a gate of 10^5 lines is as much work).
+   */
+  private stopHere(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sink.error(
+      'too-large',
+      `this file has more than ${limitText(CORE_DEFAULTS.maxStatements)} statements (the lines of gate bodies and backward blocks included); GradLens analyses the first ${limitText(CORE_DEFAULTS.maxStatements)} and stops here. Split the file, or move repeated layers into a gate`,
+      this.tok.span,
+    );
   }
 
   parseLoneExpression(): Expr | null {
@@ -303,6 +318,7 @@ class Parser extends ExpressionParser {
         break;
       }
       if (this.accept('}')) break;
+      if (this.stopped) break;
       if (this.is('backward')) {
         const b = this.parseBackward();
         if (backward) this.sink.error('syntax', 'a gate has at most one `backward` block', b.keywordSpan);
@@ -332,12 +348,15 @@ class Parser extends ExpressionParser {
         break;
       }
       if (this.accept('}')) break;
+      if (this.stopped) break;
       this.parseBlockStatement(body, 'backward block');
     }
     return { body, keywordSpan: kw.span, span: joinSpans(kw.span, this.prevSpan()) };
   }
 
   private parseBlockStatement(into: Assign[], where: string): void {
+    if (this.counted >= CORE_DEFAULTS.maxStatements) return this.stopHere();
+    this.counted++;
     const start = this.pos;
     this.operators = 0;
     try {

@@ -328,7 +328,7 @@ export const conv2d: OpDef = {
     const g = convGeometry(x, w, attrs);
     const { K, P, rows } = convPlan(g, false);
     const bands = Math.ceil(g.Ho / rows);
-    return g.N * (COST.entry * (K + 1) * P + COST.fma * g.F * P * (K + 1) + COST.entry * g.F * P + bands * COST.node);
+    return g.N * (COST.entry * (K + 1) * P + COST.fma * g.F * P * (K + 1) + COST.entry * g.F * P + bands * COST.call);
   },
   backwardCost: ([x, w], _out, attrs, needs) => {
     const g = convGeometry(x, w, attrs);
@@ -338,7 +338,7 @@ export const conv2d: OpDef = {
     const dw = needed(needs, 1) ? COST.fma * g.F * K * P + (keep ? 0 : COST.entry * K * P) : 0;
     const dx = needed(needs, 0) ? COST.fma * g.F * K * P + 2 * COST.entry * K * P : 0;
     const db = needed(needs, 2) ? COST.entry * g.F * P : 0;
-    return g.N * (dw + dx + db + 2 * bands * COST.node);
+    return g.N * (dw + dx + db + 2 * bands * COST.call);
   },
   workspace: ([x, w], _out, attrs) => {
     const g = convGeometry(x, w, attrs);

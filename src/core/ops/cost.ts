@@ -8,8 +8,15 @@ import { sizeOf } from '../tensor/tensor';
 import type { Attrs, OpDef } from './op';
 
 export const COST = {
-  /** Each evaluation of a node, whatever its size: dispatch, the output's allocation, bookkeeping. */
-  node: 400,
+  /**
+   * Each evaluation of a node, whatever its size: dispatch, the output's allocation, bookkeeping,
+   * and the garbage collection of what it allocated. Measured on chains of small nodes re-run by a
+   * gradient check (issue 15's hang inputs: 24,574 three-entry nodes): 0.85–1.3 µs a node (it was
+   * 400, and a check of those regions took 4× its budget).
+   */
+  node: 1000,
+  /** One call of a kernel inside an op (a GEMM, a band of a convolution): dispatch and the output's allocation. */
+  call: 400,
   /** Reading, combining and writing one entry in a simple loop (an add, a copy, a compare). */
   entry: 3,
   /** One multiply-add of the blocked GEMM kernels (tensor/matmul.ts): several per nanosecond. */
@@ -22,6 +29,13 @@ export const COST = {
   init: 70,
   /** One entry of a new array of zeros that is mostly left untouched (the pages are mapped lazily). */
   zeros: 0.5,
+  /**
+   * What an analysis does per graph node besides its kernels: lowering it (a gate call's shape
+   * inference, the node's record), the run's bookkeeping of both passes, the health notes, the
+   * statistics and the results. Measured on issue 15's exponential gates (98,303 nodes): 21–29 µs
+   * lowering, 16–25 µs running, 4–12 µs results, at a load of 5 on two cores.
+   */
+  graphNode: 30_000,
 } as const;
 
 /** Entries of a shape. */
@@ -40,7 +54,7 @@ export function runsOf(out: readonly number[]): number {
  */
 export function gemmCost(M: number, N: number, K: number): number {
   if (!usesPackedKernel(M, N, K)) return 3 * M * N * K + COST.entry * M * N + COST.run;
-  return COST.fma * M * N * K + M * K + K * N + COST.entry * M * N + COST.node;
+  return COST.fma * M * N * K + M * K + K * N + COST.entry * M * N + COST.call;
 }
 
 /** The forward work of `op` at these shapes (its `cost`, or one unit per output entry). */

@@ -4,9 +4,8 @@
 import { Tensor } from '../tensor/tensor';
 import { initRecipe, type InitRecipe } from '../engine/init';
 import { GraphBuilder, GraphTooLarge } from '../engine/lower';
-import { CORE_DEFAULTS, limitText } from '../defaults';
 import type { Statement } from '../lang/ast';
-import { elementsOf, withinElementLimit } from './plan';
+import { elementsOf, nodeLimit, nodeLimitText, withinElementLimit } from './plan';
 import type { AnalysisSession, AnalyzeOptions } from './session';
 import type { Typed } from './typecheck';
 import { InlinedSize } from './inlinedSize';
@@ -19,16 +18,18 @@ export function build(session: AnalysisSession, typed: Typed, options: AnalyzeOp
   const res = session.resolution;
   if (!res) throw new Error('internal: build before typecheck');
   const leaves: LeafInits = new Map();
+  // The node cap, or fewer when the memory or the work the nodes themselves take would exceed the
+  // budgets (plan.ts: NODE_BYTES, COST.graphNode): the cap is in bytes and time, not only nodes.
+  const { limit: maxNodes, bound } = nodeLimit(options);
   const builder = new GraphBuilder(
     sink,
     res.gates,
     (g) => sink.hasErrorWithin(g.decl.span),
     (g) => g.decl.backward !== null && sink.hasErrorWithin(g.decl.backward.span),
-    options.maxNodes ?? CORE_DEFAULTS.maxNodes,
+    maxNodes,
   );
 
   // Counted before anything is built: exponential gate inlining is refused without lowering it.
-  const maxNodes = options.maxNodes ?? CORE_DEFAULTS.maxNodes;
   const counted = new InlinedSize(res.gates);
   let atLeast = 0;
   for (const s of program.statements) {
@@ -41,7 +42,7 @@ export function build(session: AnalysisSession, typed: Typed, options: AnalyzeOp
       if (!(e instanceof GraphTooLarge)) throw e;
       sink.error(
         'too-large',
-        `lowering this statement takes the graph past ${limitText(e.limit)} operations, so nothing runs (a gate's body is inlined at every call, so gates that call gates multiply their operations); ` +
+        `lowering this statement takes the graph past ${nodeLimitText(e.limit, bound, options)}, so nothing runs (a gate's body is inlined at every call, so gates that call gates multiply their operations); ` +
           `split the network, or call fewer gates from gates`,
         s.span,
       );

@@ -4,12 +4,12 @@
 import type { GradCheckEntry, StepSweep } from '../model';
 import { throwIfCancelled } from '../cancel';
 import { arena } from '../checks/batched/arena';
-import { checkGates, gateCallRegion } from '../checks/gateChecks';
+import { checkGates, gateCallRegion, planGateCalls, selectGateCalls } from '../checks/gateChecks';
 import { DEFAULT_GRADCHECK, downstreamOf, type CheckMemo, type GradCheckOptions, type SpanCheck } from '../checks/gradcheck';
 import { stepSweep, sweepCost } from '../checks/stepSweep';
 import { analyticKey, checkTensors } from '../checks/tensorChecks';
 import { Fingerprints } from '../engine/fingerprint';
-import type { Graph } from '../engine/graph';
+import type { GateCall, Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';
 import { ravel } from '../tensor/tensor';
 import type { DiagnosticSink } from '../diagnostics';
@@ -29,9 +29,18 @@ export function runChecks(session: AnalysisSession, ex: Execution, options: Anal
   const ctx = { memo, cancelled: options.isCancelled };
   let tensors: ReturnType<typeof checkTensors>;
   let gates: ReturnType<typeof checkGates>;
+  // One budget (maxFlopsTotal) for every check of the analysis, planned before any runs, each at
+  // the most it may take (confirmation and projections included): the first call of each gate,
+  // then every param and input, then further gate calls, then the default h sweep.
+  let left = opts.maxFlopsTotal;
   try {
-    tensors = checkTensors(graph, ex, res.seed, opts, spans, ctx);
-    gates = checkGates(graph, ex, res.seed, opts, ctx);
+    const planned = planGateCalls(graph, ex, opts);
+    const calls = new Set<GateCall>();
+    left -= selectGateCalls(planned, true, left, calls);
+    tensors = checkTensors(graph, ex, res.seed, opts, spans, ctx, left);
+    left -= tensors.plannedOps;
+    left -= selectGateCalls(planned, false, left, calls);
+    gates = checkGates(graph, ex, res.seed, opts, ctx, calls);
   } finally {
     // Also when cancelled or out of budget: the batches' working memory is not kept past the run.
     arena.release();
@@ -43,7 +52,7 @@ export function runChecks(session: AnalysisSession, ex: Execution, options: Anal
   session.checks = checks;
   analysis.gradchecks = checks.map(({ span, kind: _kind, gateCall: _gc, hasKinks: _k, ...rest }, k) => ({ ...rest, worst: locateKinks(checks[k], graph, session.lineMap), range: session.lineMap.range(span) }));
   throwIfCancelled(options.isCancelled);
-  analysis.sweep = defaultSweep(checks, graph, ex, opts, memo);
+  analysis.sweep = defaultSweep(checks, graph, ex, opts, left, memo);
 }
 
 /**
@@ -103,8 +112,12 @@ function brokenBlockChecks(graph: Graph, opts: GradCheckOptions, sink: Diagnosti
   return out;
 }
 
-/** The h sweep of the worst entry of the worst param/input check (when it fits in one target's check budget). */
-function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, opts: GradCheckOptions, memo?: CheckMemo): StepSweep | null {
+/**
+ * The h sweep of the worst entry of the worst param/input check, when it fits in one target's
+ * check budget and in what the checks left of the analysis's (`left`); otherwise none (the
+ * dashboard sweeps any entry on request).
+ */
+function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, opts: GradCheckOptions, left: number, memo?: CheckMemo): StepSweep | null {
   const tensorChecks = checks.filter((c) => c.kind === 'tensor' && c.worst.length > 0);
   if (!tensorChecks.length) return null;
   const worst = tensorChecks.reduce((a, b) => (b.maxRelError > a.maxRelError ? b : a));
@@ -112,7 +125,7 @@ function defaultSweep(checks: SpanCheck[], graph: Graph, ex: Execution, opts: Gr
   const entry = worst.worst.find((e) => !e.kinkCrossed) ?? worst.worst[0];
   if (id === undefined) return null;
   const flat = ravel(entry.index, graph.nodes[id].sizes);
-  if (sweepCost(graph, id) > opts.maxFlopsPerTarget) return null;
+  if (sweepCost(graph, id) > Math.min(opts.maxFlopsPerTarget, left)) return null;
   const run = () => stepSweep(graph, ex, worst.target, flat);
   return memo ? memo.cache.getOrCompute(`sweep|${worst.target}|${flat}|${analyticKey(graph, memo.fingerprints)}`, run) : run();
 }

@@ -31,6 +31,43 @@ const BATCHED_CHECK_ELEMENTS = 2 * (1 << 22);
  */
 export const REGION_COPIES = 3;
 
+/**
+ * Bytes an analysis holds per graph node besides tensor data: the node's record, its lowering's
+ * leftovers, the run's slots, statistics and results, and the garbage they leave before V8 collects
+ * it. Measured on issue 15's exponential gates (98,303 and 196,607 nodes): 1.8 KB held after the
+ * run, 2.6 KB of peak RSS a node. Counted in the element budget (NODE_ELEMENTS float64s a node),
+ * before the graph is built: 200,000 nodes would have held ~600 MB that no limit counted.
+ */
+export const NODE_BYTES = 3072;
+
+/** A graph node's bookkeeping in float64 elements (what the element budget counts). */
+export const NODE_ELEMENTS = NODE_BYTES / Float64Array.BYTES_PER_ELEMENT;
+
+/** Which bound limits the graph's nodes: their count, the memory they hold, or the work they take. */
+export type NodeBound = 'count' | 'memory' | 'time';
+
+/**
+ * The most nodes the graph may have: the node cap (maxNodes), and what the element and operation
+ * budgets allow for the nodes alone (NODE_ELEMENTS, COST.graphNode each), whichever is least.
+ */
+export function nodeLimit(options: AnalyzeOptions): { limit: number; bound: NodeBound } {
+  const count = options.maxNodes ?? CORE_DEFAULTS.maxNodes;
+  const memory = Math.floor((options.maxElements ?? DEFAULT_MAX_ELEMENTS) / NODE_ELEMENTS);
+  const time = Math.floor((options.maxFlops ?? DEFAULT_MAX_FLOPS) / COST.graphNode);
+  if (memory < count && memory <= time) return { limit: memory, bound: 'memory' };
+  if (time < count) return { limit: time, bound: 'time' };
+  return { limit: count, bound: 'count' };
+}
+
+/** Why a graph of `limit` nodes is the most: the words of a `too-large` message. */
+export function nodeLimitText(limit: number, bound: NodeBound, options: AnalyzeOptions): string {
+  if (bound === 'memory')
+    return `${limitText(limit)} nodes, the most the element limit of ${limitText(options.maxElements ?? DEFAULT_MAX_ELEMENTS)} (${maxElementsSource(options)}) holds at about ${NODE_BYTES / 1024} KB of bookkeeping a node`;
+  if (bound === 'time')
+    return `${limitText(limit)} nodes, the most the operation limit of ${formatNumber(options.maxFlops ?? DEFAULT_MAX_FLOPS)} allows at about ${COST.graphNode / 1000} µs of lowering and bookkeeping a node`;
+  return `${limitText(limit)} nodes`;
+}
+
 export function elementsOf(sizes: readonly number[]): number {
   return sizes.reduce((a, b) => a * b, 1);
 }
@@ -129,16 +166,18 @@ export function planRun(graph: Graph, options: AnalyzeOptions, sink: DiagnosticS
     tallies[n.id].operations += (k - 1) * COST.entry * size;
   }
   if (scratchAt) scratchAt.elements += scratch;
-  const elements = values + grads + saved + scratch;
+  // Every node's bookkeeping, whatever its size (NODE_BYTES), and its lowering and results (COST.graphNode).
+  const bookkeeping = graph.nodes.length * NODE_ELEMENTS;
+  const elements = values + grads + saved + scratch + bookkeeping;
   // Statistics of every value and gradient for the views: two passes each.
-  const operations = tallies.reduce((a, t) => a + t.operations, 0) + 2 * COST.entry * (values + grads);
+  const operations = tallies.reduce((a, t) => a + t.operations, 0) + 2 * COST.entry * (values + grads) + graph.nodes.length * COST.graphNode;
   const heaviest = (key: 'elements' | 'operations') => tallies.reduce((a, b) => (b[key] > a[key] ? b : a));
   if (elements > maxElements) {
     const t = heaviest('elements');
     sink.error(
       'too-large',
       `running this file needs about ${limitText(Math.ceil(elements))} float64 elements (values ${limitText(values)}, gradients ${limitText(grads)}, kept for the backward pass ${limitText(Math.ceil(saved))}, ` +
-        `working memory ${limitText(Math.ceil(scratch))}), over the limit of ${limitText(maxElements)} (${maxElementsSource(options)}); ` +
+        `working memory ${limitText(Math.ceil(scratch))}, the graph's ${limitText(graph.nodes.length)} nodes ${limitText(bookkeeping)}), over the limit of ${limitText(maxElements)} (${maxElementsSource(options)}); ` +
         `the most is held here: this ${describe(t.node)} (${limitText(Math.ceil(t.elements))}). Lower the dimension sizes.`,
       t.node.span,
     );

@@ -5,16 +5,35 @@
 // run's early phases; with it they take one forward and backward pass, on the other core.
 //
 // It only runs what is cheap to run twice: a run is given a quarter of the element budget, and a
-// text that needs more gets no lane result (the main worker's own values phase comes instead), so
-// the two workers together hold at most 1.25× the budget plus the guard's margins.
+// text that needs more gets no lane result (the main worker's own values phase comes instead). The
+// quarter comes out of the one budget: beside a lane, the main worker is given the other three
+// quarters (mainOptions), so the two workers together hold at most the budget plus the guards'
+// margins, whatever runs when.
 import type { Analysis, AnalyzeOptions } from '../../core';
 import type { Task, WorkerClient } from './workerClient';
 
 /** Default of `ValuesLane.checksDelayMs`. */
 export const CHECKS_DELAY_MS = 250;
 
-/** The share of the element budget a values-lane run may use. */
+/** The share of the element budget a values-lane run may use (the main worker has the rest). */
 export const VALUES_LANE_SHARE = 0.25;
+
+/** The lane's share of an element limit. */
+export function laneElements(limit: number): number {
+  return Math.floor(limit * VALUES_LANE_SHARE);
+}
+
+/**
+ * The main worker's options beside a values lane: the element limit less the lane's share, with
+ * the too-large messages saying so (the CLI, without a lane, has the whole limit).
+ */
+export function mainOptions(options: AnalyzeOptions): AnalyzeOptions {
+  const limit = options.maxElements;
+  if (limit === undefined) return options;
+  const source = options.maxElementsSource ?? 'gradlens.maxElements';
+  // The lane's own runs are given laneElements(limit) of the whole limit (values()).
+  return { ...options, maxElements: limit - laneElements(limit), maxElementsSource: `${source}, less the quarter the editor's values lane may hold beside it` };
+}
 
 // A few layers of the ops most files use, small enough to cost nothing.
 const WARM_UP = [
@@ -59,7 +78,7 @@ export class ValuesLane {
     const laneOptions: AnalyzeOptions = {
       ...options,
       gradcheck: false,
-      ...(limit !== undefined ? { maxElements: Math.floor(limit * VALUES_LANE_SHARE) } : {}),
+      ...(limit !== undefined ? { maxElements: laneElements(limit) } : {}),
     };
     const task = this.worker.task('analyze', { text, fileName, options: laneOptions }, timeoutMs);
     this.running.set(uri, task);

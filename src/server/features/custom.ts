@@ -22,6 +22,7 @@ import type { TrainingResult } from '../../shared/webviewProtocol';
 import type { ServerContext } from '../context';
 import { analyzeOptions, checkOptions } from '../settings';
 import { fileNameOf } from '../analysis/workerProtocol';
+import { mainOptions } from '../analysis/valuesLane';
 
 /** Error code of a request about a document the server does not have open. */
 const UNKNOWN_DOCUMENT = -32001;
@@ -36,7 +37,8 @@ export function registerCustomRequests(ctx: ServerContext): void {
   const fileParams = (doc: TextDocument) => ({
     text: doc.getText(),
     fileName: fileNameOf(doc.uri),
-    options: analyzeOptions(ctx.settings(), analyses.overrides(doc.uri)),
+    // The main worker's share of the element budget (the values lane may hold the rest beside it).
+    options: mainOptions(analyzeOptions(ctx.settings(), analyses.overrides(doc.uri))),
   });
   const timeoutMs = () => ctx.settings().workerTimeoutMs;
 

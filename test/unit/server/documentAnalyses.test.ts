@@ -8,7 +8,7 @@ import { analyze } from '../../../src/core/analyze';
 import type { AnalyzeOptions } from '../../../src/core/analyze';
 import type { WorkerClient } from '../../../src/server/analysis/workerClient';
 import { DocumentAnalyses, type DocumentText } from '../../../src/server/documentAnalyses';
-import { settingsFrom } from '../../../src/server/settings';
+import { analyzeOptions, settingsFrom } from '../../../src/server/settings';
 import { ValuesLane } from '../../../src/server/analysis/valuesLane';
 
 interface Call {
@@ -242,7 +242,14 @@ test('the values lane publishes a new text\'s values while the worker is busy wi
   assert.equal(main.calls[0].cancelled, true);
   assert.equal(laneCalls().length, 1, 'the lane runs the new text at once');
   assert.equal(laneCalls()[0].options.gradcheck, false, 'without the gradient checks');
-  assert.ok((laneCalls()[0].options.maxElements ?? Infinity) <= (main.calls[0].options.maxElements ?? Infinity) / 4, 'on a quarter of the budget');
+  // Issue 15: the lane's quarter of the element budget comes out of the main worker's, so the two
+  // together never hold more than the budget (before, the main worker had all of it: 1.25×).
+  const budget = analyzeOptions(settingsFrom({ debounceMs: 0 })).maxElements ?? Infinity;
+  const laneLimit = laneCalls()[0].options.maxElements ?? Infinity;
+  const mainLimit = main.calls[0].options.maxElements ?? Infinity;
+  assert.equal(laneLimit, Math.floor(budget / 4), 'on a quarter of the budget');
+  assert.ok(laneLimit + mainLimit <= budget, `lane ${laneLimit} + main ${mainLimit} within the budget of ${budget}`);
+  assert.match(main.calls[0].options.maxElementsSource ?? '', /less the quarter the editor's values lane may hold/);
   laneCalls()[0].finish();
   await tick(5);
   assert.deepEqual(published, ['1:values', '2:values'], 'version 2\'s values arrive before the worker has even started it');
