@@ -117,6 +117,12 @@ export const CORE_DEFAULTS = {
   maxFlopsPerTarget: 5e8,
   /** The editor's analyses keep value/grad arrays only for tensors up to this many elements. */
   maxValuesPerNode: 4096,
+  /**
+   * Time steps of a recurrent op whose per-step norms an Analysis carries (its records and the
+   * graph view's series): a 2,000,000-step rnn would otherwise ship 16 million numbers (270 MB of
+   * JSON) to the editor with every analysis.
+   */
+  maxStepSeries: 10_000,
 } as const;
 
 /** The gradient-check options of an analysis when nothing overrides them (gradcheck.ts: DEFAULT_GRADCHECK). */

@@ -7,6 +7,7 @@ import type { GateCall, Graph, GraphNode } from './engine/graph';
 import type { Execution } from './engine/run';
 import type { LineMap, Span } from './text';
 import { statsOf } from './stats';
+import { CORE_DEFAULTS } from './defaults';
 import { formatNumber } from './format/number';
 import type { Tensor } from './tensor/tensor';
 
@@ -62,7 +63,7 @@ function inside(graph: Graph, id: number, level: number | null): boolean {
 
 /** The norm of each slice along the first axis (a recurrent op's time steps). */
 function stepNorms(t: Tensor | null | undefined, steps: number): number[] | null {
-  if (!t || t.rank === 0 || t.shape[0] !== steps || steps === 0) return null;
+  if (!t || t.rank === 0 || t.shape[0] !== steps || steps === 0 || steps > CORE_DEFAULTS.maxStepSeries) return null;
   const per = t.size / steps;
   const out: number[] = [];
   for (let s = 0; s < steps; s++) {
@@ -107,7 +108,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
     if (!r) return undefined;
     const count = n.sizes[0] ?? 0;
     const rec = ex?.records.get(n.id);
-    const series = (a: number[] | undefined) => (a && a.length === count ? a : null);
+    const series = (a: number[] | undefined) => (a && a.length === count && count <= CORE_DEFAULTS.maxStepSeries ? a : null);
     const carried = series(rec?.carriedGradNorms);
     const h0 = ex?.edgeGrads.get(`${n.id}:${r.states[0]}`);
     return {

@@ -10,7 +10,7 @@ import type { ValueType } from '../ops/op';
 import { buildGraphView } from '../graphView';
 import { statsOf } from '../stats';
 import type { LineMap, Span } from '../text';
-import { limitText } from '../defaults';
+import { CORE_DEFAULTS, limitText } from '../defaults';
 import type { AnalysisSession } from './session';
 
 /** Fills the Analysis' nodes and graph view (values and gradients when the run happened). */
@@ -61,11 +61,18 @@ function nodeResults(session: AnalysisSession, ex: Execution | null, types: Map<
       valueStats: value ? statsOf(value) : null,
       gradStats: grad ? statsOf(grad) : null,
     };
-    const rec = ex?.records.get(id) ?? recordsInside(graph, ex, s);
+    const rec = boundedRecords(ex?.records.get(id) ?? recordsInside(graph, ex, s));
     if (rec) r.records = rec;
     out.push(r);
   }
   return out;
+}
+
+/** A record's series longer than CORE_DEFAULTS.maxStepSeries are left out (the editor would get all of them). */
+function boundedRecords(rec: Record<string, number[]> | undefined): Record<string, number[]> | undefined {
+  if (!rec) return undefined;
+  const kept = Object.entries(rec).filter(([, a]) => a.length <= CORE_DEFAULTS.maxStepSeries);
+  return kept.length ? Object.fromEntries(kept) : undefined;
 }
 
 /** Records published by ops inside a statement (e.g. the rnn in `h = rnn(…)[-1]`). */
