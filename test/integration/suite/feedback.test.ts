@@ -107,10 +107,13 @@ suite('feedback: phases and stale values', () => {
     // A long debounce makes the new values late for certain: the analysis starts a second after the edit.
     await vscode.workspace.getConfiguration('gradlens').update('debounceMs', 1500, vscode.ConfigurationTarget.Global);
     try {
-      const editor = await openExample('two-layer-net.grad');
+      // A file of its own: an example may carry a Re-seed override from another suite (then its seed line does nothing).
+      const uri = exampleUri('stale-delay.grad');
+      writeFileSync(uri.fsPath, deepNetText(3));
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
       const doc = editor.document;
       const show = () => JSON.stringify(rendered(doc.uri) ?? null).slice(0, 300);
-      await waitFor('the values of two-layer-net.grad', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version && r.lines.length >= 5, { timeoutMs: 60_000 }, show);
+      await waitFor('the values of stale-delay.grad', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version && r.lines.length >= 5, { timeoutMs: 60_000 }, show);
       const seedLine = doc.getText().split('\n').indexOf('seed 0');
       assert.ok(seedLine >= 0);
       const drawnBefore = rendered(doc.uri);
