@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { suite, suiteSetup, teardown, test } from 'mocha';
 import * as vscode from 'vscode';
-import { deepNetText } from '../../fixtures/deepNet';
+import { DEEP_NET_SEED_LINE, deepNetText } from '../../fixtures/deepNet';
 import { activateExtension, codeOf, exampleUri, openExample, resetEditors, waitFor, waitForDiagnostics, type GradLensApi } from './helpers';
 
 interface Published {
@@ -103,29 +103,26 @@ suite('feedback: phases and stale values', () => {
     assert.ok(newW1 && newW1.line === w1.line + 1 && newW1.text !== w1.text, `W1's new value (seed 5) on its moved line: ${JSON.stringify(newW1)} vs ${JSON.stringify(w1)}`);
   });
 
-  test('an edit inside one line: the older values stay as drawn for a moment, and are marked stale when the new ones are late', async () => {
-    // A long debounce makes the new values late for certain: the analysis starts a second after the edit.
-    await vscode.workspace.getConfiguration('gradlens').update('debounceMs', 1500, vscode.ConfigurationTarget.Global);
+  test('an edit inside one line: the older values stay as drawn for a moment, then the new ones replace them', async () => {
+    // A file of its own: an example may carry a Re-seed override from another suite (then its seed line does nothing).
+    const uri = exampleUri('stale-delay.grad');
+    writeFileSync(uri.fsPath, deepNetText(3));
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+    const doc = editor.document;
+    const show = () => `document v${doc.version}, drawn ${JSON.stringify(rendered(doc.uri) ?? null).slice(0, 300)}`;
+    await waitFor('the values of stale-delay.grad', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version && r.lines.length >= 5, { timeoutMs: 60_000 }, show);
+    // Analyses on save only: the new values are late for certain (they come when the file is saved).
+    await vscode.workspace.getConfiguration('gradlens').update('run', 'onSave', vscode.ConfigurationTarget.Global);
     try {
-      // A file of its own: an example may carry a Re-seed override from another suite (then its seed line does nothing).
-      const uri = exampleUri('stale-delay.grad');
-      writeFileSync(uri.fsPath, deepNetText(3));
-      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
-      const doc = editor.document;
-      const show = () => JSON.stringify(rendered(doc.uri) ?? null).slice(0, 300);
-      await waitFor('the values of stale-delay.grad', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version && r.lines.length >= 5, { timeoutMs: 60_000 }, show);
-      const seedLine = doc.getText().split('\n').indexOf('seed 0');
-      assert.ok(seedLine >= 0);
       const drawnBefore = rendered(doc.uri);
-      assert.ok(await editor.edit((e) => e.replace(new vscode.Range(seedLine, 5, seedLine, 6), '4')));
+      assert.ok(await editor.edit((e) => e.replace(new vscode.Range(DEEP_NET_SEED_LINE, 5, DEEP_NET_SEED_LINE, 6), '4')));
       // Synchronously after the edit: nothing redrawn yet (the new values usually come first).
       assert.deepEqual(rendered(doc.uri), drawnBefore, 'an edit inside a line does not redraw at once');
-      const marked = await waitFor('the older values marked stale', () => rendered(doc.uri), (r) => r !== undefined && r.stale === true, { timeoutMs: 10_000 }, show);
-      assert.equal(marked?.version, doc.version, 'marked for the edited text');
+      assert.ok(await doc.save());
       const fresh = await waitFor('the new values', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version, { timeoutMs: 60_000 }, show);
       assert.notDeepEqual(fresh?.lines, drawnBefore?.lines, 'new values (seed 4)');
     } finally {
-      await vscode.workspace.getConfiguration('gradlens').update('debounceMs', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration('gradlens').update('run', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 
