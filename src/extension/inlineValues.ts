@@ -98,7 +98,7 @@ export class InlineValues extends Disposable {
     if (p.phase === 'shapes' || (doc && doc.version !== p.version)) return;
     this.cancelStaleMark(p.uri);
     this.shown.set(p.uri, { version: p.version, lines: p.lineValues, stale: false });
-    for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === p.uri) this.draw(e);
+    this.drawDocument(p.uri);
   }
 
   /** An edit: what is shown moves with its lines and is marked stale. */
@@ -111,23 +111,25 @@ export class InlineValues extends Disposable {
       .sort((a, b) => b.range.start.line - a.range.start.line)
       .map((c) => ({ startLine: c.range.start.line, endLine: c.range.end.line, insertedBreaks: c.text.split('\n').length - 1 }));
     this.shown.set(key, { version: e.document.version, lines: moveLineValues(now.lines, edits), stale: true });
-    const drawStale = () => {
-      for (const ed of vscode.window.visibleTextEditors) if (ed.document.uri.toString() === key) this.draw(ed);
-    };
     // Lines moved: the texts must be placed again now (a joined line would show two). Within a
     // line the drawn texts stay where they are; they are marked only if the new ones are late.
     if (edits.some((x) => x.insertedBreaks > 0 || x.endLine > x.startLine)) {
       this.cancelStaleMark(key);
-      drawStale();
+      this.drawDocument(key);
     } else if (!this.staleTimers.has(key) && !this.drawn.get(key)?.stale) {
       this.staleTimers.set(
         key,
         setTimeout(() => {
           this.staleTimers.delete(key);
-          drawStale();
+          this.drawDocument(key);
         }, STALE_MARK_DELAY_MS),
       );
     }
+  }
+
+  /** Draws what the document shows in each visible editor of it. */
+  private drawDocument(key: string): void {
+    for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === key) this.draw(e);
   }
 
   private cancelStaleMark(key: string): void {
