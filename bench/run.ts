@@ -403,7 +403,7 @@ function writeResults(dir: string, machine: Machine, rows: Row[], extras: Extra[
       'On a loaded machine wall times measure the scheduler as much as the code: the CPU-time columns (process CPU time per repetition, the peer on 1 thread) are the fairer comparison there. ' +
       'Rounds alternate the sides; times are medians over all timed repetitions after a warm-up of half a second on each side. ' +
       `Peak MB is the maximum resident set of a fresh Node process that prepares the workload and runs it three times (it includes Node itself, about ${baselineMb === null ? '?' : baselineMb.toFixed(0)} MB for a trivial file). ` +
-      '`met` is the target of the row and peak < 500 MB; rows without a target (scaling, gradcheck-sampled) have only the memory target.',
+      '`met` is the target of the row and peak < 500 MB; rows without a target (gradcheck-sampled, the NumPy rows, the controls) have only the memory target; the scaling rows carry issue 17’s ≤ 1.0× PyTorch target.',
     '',
   );
   writeFileSync(join(dir, 'results.md'), md.join('\n'));

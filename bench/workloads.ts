@@ -281,10 +281,10 @@ export const WORKLOADS: WorkloadDef[] = [
     peer: null,
     target: 50,
   },
-  { name: 'mlp2-N8', family: 'mlp2', what: 'mlp2 at N=8 (scaling)', text: mlp2(8), peer: 'torch', target: null, unit: { name: 'example', count: 8, group: 'mlp2' } },
-  { name: 'mlp2-N512', family: 'mlp2', what: 'mlp2 at N=512 (scaling)', text: mlp2(512), peer: 'torch', target: null, unit: { name: 'example', count: 512, group: 'mlp2' } },
-  { name: 'deep-10', family: 'deep', what: 'deep with 10 layers (scaling)', text: deep(10), peer: 'torch', target: null, unit: { name: 'layer', count: 10, group: 'deep' }, manifest: { layers: 10 } },
-  { name: 'deep-200', family: 'deep', what: 'deep with 200 layers (scaling)', text: deep(200), peer: 'torch', target: null, unit: { name: 'layer', count: 200, group: 'deep' }, manifest: { layers: 200 } },
+  { name: 'mlp2-N8', family: 'mlp2', what: 'mlp2 at N=8 (scaling; overhead-bound, issue 17 target ≤ 1.0×)', text: mlp2(8), peer: 'torch', target: 1, unit: { name: 'example', count: 8, group: 'mlp2' } },
+  { name: 'mlp2-N512', family: 'mlp2', what: 'mlp2 at N=512 (scaling)', text: mlp2(512), peer: 'torch', target: 1, unit: { name: 'example', count: 512, group: 'mlp2' } },
+  { name: 'deep-10', family: 'deep', what: 'deep with 10 layers (scaling; overhead-bound, issue 17 target ≤ 1.0×)', text: deep(10), peer: 'torch', target: 1, unit: { name: 'layer', count: 10, group: 'deep' }, manifest: { layers: 10 } },
+  { name: 'deep-200', family: 'deep', what: 'deep with 200 layers (scaling)', text: deep(200), peer: 'torch', target: 1, unit: { name: 'layer', count: 200, group: 'deep' }, manifest: { layers: 200 } },
 ];
 
 export function workload(name: string): WorkloadDef {
