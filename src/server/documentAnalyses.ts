@@ -36,6 +36,8 @@ export interface DocumentText {
 interface DocState {
   /** When the latest edit arrived (for the edit → result latency). */
   editedAt?: number;
+  /** When the latest edit arrived, kept after its result (the debounce measures the quiet since). */
+  lastEditAt?: number;
   timer?: NodeJS.Timeout;
   running: boolean;
   /** Text waiting for the running analysis to finish (the latest edit wins). */
@@ -115,9 +117,18 @@ export class DocumentAnalyses {
   }
 
   changed(doc: DocumentText): void {
-    this.state(doc.uri).editedAt = this.now();
+    const st = this.state(doc.uri);
+    const now = this.now();
+    const quietMs = st.lastEditAt === undefined ? Infinity : now - st.lastEditAt;
+    st.editedAt = now;
+    st.lastEditAt = now;
     const s = this.settings();
-    if (s.run === 'onType') this.schedule(doc, s.debounceMs);
+    if (s.run !== 'onType') return;
+    // The debounce coalesces keystrokes that follow one another: the first edit after a quiet
+    // moment has nothing to wait for, so it runs at once (its values then follow the keystroke by
+    // one forward and backward pass); an edit within the debounce of the previous one, or while a
+    // run is still waiting to start, waits for the quiet again.
+    this.schedule(doc, quietMs >= s.debounceMs && !st.timer ? 0 : s.debounceMs);
   }
 
   saved(doc: DocumentText): void {

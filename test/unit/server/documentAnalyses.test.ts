@@ -94,6 +94,31 @@ test('edits are debounced: only the text after the last keystroke is analysed', 
   analyses.dispose();
 });
 
+test('the first edit after a quiet moment runs at once; an edit following it within the debounce waits for quiet', async () => {
+  const { worker, calls } = fakeWorker(true);
+  let clock = 1000;
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 400 }), () => undefined, () => clock);
+  analyses.changed(doc('input x = 1\ny = x * 2\n', 2));
+  // Well before the 400 ms debounce: the first edit had nothing to wait for.
+  await tick(100);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].text, 'input x = 1\ny = x * 2\n');
+  // 50 ms (by the scheduler's clock) after the first edit: this one waits for 400 ms of quiet.
+  clock += 50;
+  analyses.changed(doc('input x = 2\ny = x * 2\n', 3));
+  await tick(100);
+  assert.equal(calls.length, 1, 'an edit within the debounce of the previous one is not run at once');
+  const r = await analyses.whenCurrent('file:///a.grad', 3, 2000);
+  assert.equal(calls.length, 2);
+  assert.equal(r?.version, 3);
+  // Long after: at once again.
+  clock += 5000;
+  analyses.changed(doc('input x = 3\ny = x * 2\n', 4));
+  await tick(100);
+  assert.equal(calls.length, 3);
+  analyses.dispose();
+});
+
 test('a newer text cancels the running analysis of a stale one, and only the newer result is published', async () => {
   const { worker, calls } = fakeWorker();
   const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 0 }), () => undefined);
