@@ -46,6 +46,8 @@ interface DocState {
   /** The document version the running analysis will be published as. */
   runningVersion?: number;
   lastKey?: string;
+  /** The analysis options part of `lastKey` (a settings change that leaves it alone re-runs nothing). */
+  lastAnalysisKey?: string;
   result?: DocumentAnalysis;
   waiters: { resolve(r: DocumentAnalysis): void; reject(e: Error): void }[];
   forceChecks?: boolean;
@@ -144,10 +146,20 @@ export class DocumentAnalyses {
     this.states.delete(uri);
   }
 
-  /** The settings changed: every open document runs again. */
+  /**
+   * The settings changed: every open document whose analysis they change runs again. A change
+   * that only alters how results are shown or scheduled (line-end values, lenses, the run mode,
+   * the debounce) re-runs nothing: the latest result is published again, and a document edited
+   * since waits for its own run (as you type, or on save).
+   */
   rerunAll(docs: Iterable<DocumentText>): void {
     for (const d of docs) {
       const s = this.state(d.uri);
+      if (s.lastKey !== undefined && s.lastAnalysisKey === this.analysisKey(d.uri)) {
+        const r = s.result;
+        if (r && !s.running && r.version === d.version && s.shown?.version === r.version) for (const f of this.listeners) f(r);
+        continue;
+      }
       s.lastKey = undefined;
       this.schedule(d, 0);
     }
@@ -217,9 +229,15 @@ export class DocumentAnalyses {
     });
   }
 
-  private optionsKey(uri: string, text: string): string {
+  /** What a run's result depends on besides the text: the analysis options, overrides included, and the worker's limits. */
+  private analysisKey(uri: string): string {
     const s = this.state(uri);
-    return JSON.stringify([text, this.settings(), s.seed, s.dims]);
+    const settings = this.settings();
+    return JSON.stringify([analyzeOptions(settings, { seed: s.seed, dims: s.dims }), settings.gradientCheck, settings.workerTimeoutMs, settings.workerMemoryMb]);
+  }
+
+  private optionsKey(uri: string, text: string): string {
+    return JSON.stringify([text, this.analysisKey(uri)]);
   }
 
   private start(uri: string, text: string, version: number): void {
@@ -256,6 +274,7 @@ export class DocumentAnalyses {
     if (this.worker.busy) this.startLane(uri, s, text, version);
     s.running = true;
     s.lastKey = key;
+    s.lastAnalysisKey = this.analysisKey(uri);
     this.fireBusy(true);
     const settings = this.settings();
     // Beside a values lane, the lane's share of the element budget is not the main worker's.

@@ -118,6 +118,10 @@ suite('feedback: phases and stale values', () => {
       assert.ok(await editor.edit((e) => e.replace(new vscode.Range(DEEP_NET_SEED_LINE, 5, DEEP_NET_SEED_LINE, 6), '4')));
       // Synchronously after the edit: nothing redrawn yet (the new values usually come first).
       assert.deepEqual(rendered(doc.uri), drawnBefore, 'an edit inside a line does not redraw at once');
+      // The new values are late (no analysis until the save): the older ones are marked a moment later.
+      // (A settings change that alters only the run mode re-runs nothing, so none of the edited text comes.)
+      const marked = await waitFor('the older values marked stale', () => rendered(doc.uri), (r) => r !== undefined && r.stale === true && r.version === doc.version, { timeoutMs: 10_000 }, show);
+      assert.deepEqual(marked?.lines, drawnBefore?.lines, 'the older values, on the same lines');
       assert.ok(await doc.save());
       const fresh = await waitFor('the new values', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version, { timeoutMs: 60_000 }, show);
       assert.notDeepEqual(fresh?.lines, drawnBefore?.lines, 'new values (seed 4)');

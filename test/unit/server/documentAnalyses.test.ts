@@ -155,6 +155,36 @@ test('unchanged text and settings are not analysed again; overrides are part of 
   analyses.dispose();
 });
 
+test('a settings change re-runs only the documents whose analysis it changes; one that changes only the display publishes the result again', async () => {
+  const { worker, calls } = fakeWorker(true);
+  let raw: Record<string, unknown> = { debounceMs: 0 };
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom(raw), () => undefined);
+  const published: number[] = [];
+  analyses.onDidAnalyze((r) => published.push(r.version));
+  const d = doc('input x = 2\ny = x * x\n', 1);
+  await analyses.analyzeNow(d);
+  assert.deepEqual([calls.length, published], [1, [1]]);
+  // The display and the scheduling: the same result again, no run.
+  raw = { debounceMs: 0, inlineValues: { enabled: false }, run: 'onSave' };
+  analyses.rerunAll([d]);
+  await tick(20);
+  assert.deepEqual([calls.length, published], [1, [1, 1]]);
+  // Edited since (analyses on save): the settings change does not run the unsaved text.
+  const edited = doc('input x = 3\ny = x * x\n', 2);
+  analyses.changed(edited);
+  raw = { debounceMs: 0, inlineValues: { enabled: true }, run: 'onSave' };
+  analyses.rerunAll([edited]);
+  await tick(20);
+  assert.deepEqual([calls.length, published], [1, [1, 1]], 'nothing runs or is published for the unsaved text');
+  // What the analysis depends on: it runs again.
+  raw = { debounceMs: 0, run: 'onSave', gradientCheck: { h: 1e-4 } };
+  analyses.rerunAll([edited]);
+  const r = await analyses.whenCurrent(edited.uri, 2, 2000);
+  assert.equal(calls.length, 2);
+  assert.equal(r?.version, 2);
+  analyses.dispose();
+});
+
 test('forceChecks runs the gradient checks when the setting turns them off', async () => {
   const { worker, calls } = fakeWorker(true);
   const analyses = new DocumentAnalyses(worker, () => settingsFrom({ gradientCheck: { enabled: false } }), () => undefined);
