@@ -116,12 +116,17 @@ export class TestClient {
 
   /** Diagnostics for `uri` at document version `version` (or any, when omitted), once its analysis is complete. */
   async diagnosticsFor(uri: string, version?: number): Promise<PublishDiagnosticsParams> {
-    const { version: analysed } = await this.finalAnalysisFor(uri, version);
-    // Published just before the didAnalyze of the same analysis.
-    return this.until(`diagnostics of ${uri} v${analysed}`, () => {
-      const d = this.diagnostics.get(uri);
-      return d && (d.version === undefined || d.version === analysed) ? d : undefined;
-    });
+    const final = await this.finalAnalysisFor(uri, version);
+    const analysed = final.version;
+    // Published just after the didAnalyze of the same analysis (the early phases publish theirs too).
+    const after = this.notifications.findIndex((n) => n.params === final);
+    return this.until(`diagnostics of ${uri} v${analysed}`, () =>
+      this.notifications
+        .slice(after + 1)
+        .filter((n) => n.method === 'textDocument/publishDiagnostics')
+        .map((n) => n.params as PublishDiagnosticsParams)
+        .find((d) => d.uri === uri && (d.version === undefined || d.version === analysed)),
+    );
   }
 
   async stop(): Promise<void> {

@@ -26,7 +26,9 @@ export function summaryOf(a: Analysis): AnalysisSummary {
 
 export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]): void {
   ctx.analyses.onDidAnalyze((r: DocumentAnalysis) => {
-    publishDiagnostics(ctx, r);
+    // The values first: the client draws them at the line ends as soon as they arrive, and its
+    // main thread handles messages in order (the diagnostics' conversion and the Problems panel
+    // can come after).
     void ctx.connection.sendNotification(didAnalyzeNotification, {
       uri: r.uri,
       version: r.version,
@@ -35,6 +37,7 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
       latencyMs: r.latencyMs,
       ...(r.analysis.phase ? { phase: r.analysis.phase } : {}),
     });
+    publishDiagnostics(ctx, r);
     // Lenses and hints wait for values: shapes alone would blank them for a few milliseconds.
     if (r.analysis.phase !== 'shapes') for (const p of refreshes) p.onAnalysis(r);
   });
