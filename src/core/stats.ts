@@ -16,6 +16,8 @@ export function statsOf(t: { data: Float64Array }): TensorStats {
 }
 
 export function tensorStats(data: ArrayLike<number>): TensorStats {
+  // Two passes over the data (the histogram needs the range), each with one test per entry: it
+  // runs for every value and gradient of every analysis, on the keystroke's way to the screen.
   const n = data.length;
   let min = Infinity;
   let max = -Infinity;
@@ -23,28 +25,34 @@ export function tensorStats(data: ArrayLike<number>): TensorStats {
   let sq = 0;
   let zeros = 0;
   let nonFinite = 0;
-  let finite = 0;
   for (let i = 0; i < n; i++) {
     const v = data[i];
-    if (!Number.isFinite(v)) {
+    // v - v is 0 for every finite number, NaN for NaN and ±Infinity.
+    if (v - v !== 0) {
       nonFinite++;
       continue;
     }
-    finite++;
     if (v < min) min = v;
     if (v > max) max = v;
     sum += v;
     sq += v * v;
     if (v === 0) zeros++;
   }
+  const finite = n - nonFinite;
   const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
   if (finite > 0) {
     const width = max - min;
-    for (let i = 0; i < n; i++) {
-      const v = data[i];
-      if (!Number.isFinite(v)) continue;
-      const b = width > 0 ? Math.min(HISTOGRAM_BINS - 1, Math.floor(((v - min) / width) * HISTOGRAM_BINS)) : Math.floor(HISTOGRAM_BINS / 2);
-      histogram[b]++;
+    if (width > 0) {
+      const counts = new Int32Array(HISTOGRAM_BINS);
+      for (let i = 0; i < n; i++) {
+        const v = data[i];
+        if (v - v !== 0) continue;
+        const b = ((v - min) / width) * HISTOGRAM_BINS;
+        counts[b >= HISTOGRAM_BINS - 1 ? HISTOGRAM_BINS - 1 : Math.floor(b)]++;
+      }
+      for (let b = 0; b < HISTOGRAM_BINS; b++) histogram[b] = counts[b];
+    } else {
+      histogram[Math.floor(HISTOGRAM_BINS / 2)] = finite;
     }
   }
   return {
