@@ -21,7 +21,7 @@ export const DEFAULT_MAX_FLOPS: number = CORE_DEFAULTS.maxFlops;
  * arena. A batch is a tile: with less room the checker stacks fewer perturbations at a time (or
  * none: below two a batch does not pay and entries are evaluated one by one).
  */
-const BATCHED_CHECK_ELEMENTS = 2 * (1 << 22);
+export const BATCHED_CHECK_ELEMENTS = 2 * (1 << 22);
 
 /**
  * Copies of the forward values (and what they keep for backward) a gradient check holds beside the

@@ -16,6 +16,9 @@ class Arena {
   private i = new Int32Array(INITIAL_SIZE);
   private fTop = 0;
   private iTop = 0;
+  /** Float64s (ints count half) handed out in the evaluation under way, and the most in any one (tests). */
+  private used = 0;
+  highWater = 0;
 
   /**
    * Starts an evaluation: earlier views are released. The buffers stay as large as the largest
@@ -26,6 +29,7 @@ class Arena {
   begin(): void {
     this.fTop = 0;
     this.iTop = 0;
+    this.used = 0;
   }
 
   /** The check run is over: buffers grown by an unusually large check are dropped (the worker lives on). */
@@ -48,6 +52,7 @@ class Arena {
     }
     const v = new Float64Array(this.f.buffer, this.fTop * 8, n);
     this.fTop += n;
+    this.count(n);
     return v;
   }
 
@@ -58,7 +63,13 @@ class Arena {
     }
     const v = new Int32Array(this.i.buffer, this.iTop * 4, n);
     this.iTop += n;
+    this.count(n / 2);
     return v;
+  }
+
+  private count(float64s: number): void {
+    this.used += float64s;
+    if (this.used > this.highWater) this.highWater = this.used;
   }
 
   /** Elements held (for dropping a buffer grown by an unusually large check). */

@@ -34,10 +34,14 @@ function productRows(M: number, N: number, K: number, d: Sparse, base: Float64Ar
   // Per perturbation, each touched row once: the unperturbed row with the changed entries written in.
   const seen = arena.ints(M).fill(-1);
   const slot = arena.ints(M);
-  const which = arena.ints(d.n);
+  // Each perturbation touches at most M rows, however many of their entries changed (a dense
+  // change of a [16, 64] activation is 1,024 entries on 16 rows): room for d.n rows of K was
+  // K times too much on a deep net (134 MB for one evaluation where the plan counted 32).
+  const most = Math.min(d.n, B * M);
+  const which = arena.ints(most);
   const starts = arena.ints(B + 1);
   starts[0] = 0;
-  const rows = arena.floats(d.n * K);
+  const rows = arena.floats(most * K);
   let R = 0;
   for (let b = 0; b < B; b++) {
     for (let t = d.start[b]; t < d.start[b + 1]; t++) {
@@ -80,11 +84,13 @@ function productRows(M: number, N: number, K: number, d: Sparse, base: Float64Ar
 function productColumns(M: number, N: number, K: number, d: Sparse, base: Float64Array, other: Float64Array, baseOut: Float64Array, B: number): Sparse {
   const seen = arena.ints(N).fill(-1);
   const slot = arena.ints(N);
-  const which = arena.ints(d.n);
+  // At most N columns per perturbation (see productRows).
+  const most = Math.min(d.n, B * N);
+  const which = arena.ints(most);
   const starts = arena.ints(B + 1);
   starts[0] = 0;
   // Each column gathered as a row of K values: read back as a transposed operand.
-  const cols = arena.floats(d.n * K);
+  const cols = arena.floats(most * K);
   let R = 0;
   for (let b = 0; b < B; b++) {
     for (let t = d.start[b]; t < d.start[b + 1]; t++) {
