@@ -39,6 +39,8 @@ export interface EditLatency {
   probe?: { medianMs: number; summary: string };
   /** Keystroke → new values at the line ends on the 30-layer net (its checks take seconds). */
   deep?: { medianMs: number | null; note: string };
+  /** The same keystrokes in a plain-text copy of the 30-layer net whose line-end texts an extension sets at once. */
+  deepControl?: { medianMs: number; summary: string };
 }
 
 const EDITS = 20;
@@ -91,6 +93,22 @@ async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ m
 async function timeDeep(wb: Workbench): Promise<{ median: number; summary: string }> {
   await wb.quickOpen('deep-net.grad');
   await wb.waitForLineEnds((t) => t.length >= 10, 'the values at the line ends of deep-net.grad', 120_000);
+  await wb.page.keyboard.press('Control+G');
+  await wb.page.keyboard.type(String(DEEP_NET_SEED_LINE + 1));
+  await wb.page.keyboard.press('Enter');
+  await wb.page.keyboard.press('End');
+  return timeEdits(wb.page, 'inline');
+}
+
+/**
+ * The control of edit-latency-deep: the same keystrokes on the seed line of a plain-text copy of
+ * the 30-layer net, whose 103 line ends bench/lens-probe fills with new texts in the very event
+ * that reports the edit — VS Code's own way from a keystroke to the extension host and back to
+ * the screen, with as many changed texts as the net has lines and no analysis behind them.
+ */
+async function timeDeepControl(wb: Workbench): Promise<{ median: number; summary: string }> {
+  await wb.quickOpen('deco-deep-net.txt');
+  await wb.waitForLineEnds((t) => t.length >= 10, 'the texts of bench/lens-probe at the line ends of deco-deep-net.txt', 60_000);
   await wb.page.keyboard.press('Control+G');
   await wb.page.keyboard.type(String(DEEP_NET_SEED_LINE + 1));
   await wb.page.keyboard.press('Enter');
@@ -201,6 +219,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     // Before the first Quick Open, which caches the folder's file list.
     writeFileSync(join(wb.folder, 'probe.txt'), '0\n');
     writeFileSync(join(wb.folder, 'deep-net.grad'), deepNetText(30));
+    writeFileSync(join(wb.folder, 'deco-deep-net.txt'), deepNetText(30));
     await wb.quickOpen('two-layer-net.grad');
     await wb.waitForLineEnds((t) => t.length >= 5, 'the values at the line ends of two-layer-net.grad', 60_000);
     const page = wb.page;
@@ -218,6 +237,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     // The 30-layer net with the same default settings (before the value lenses are switched on:
     // with them, every keystroke also re-lays out a lens above each of its 96 statements).
     const deep = await timeDeep(wb);
+    const deepControl = await timeDeepControl(wb);
     await wb.quickOpen('two-layer-net.grad');
     // Then the value lenses, switched on as a user would.
     await wb.runCommand('GradLens: Toggle Value Lenses');
@@ -235,9 +255,10 @@ export async function measureEditLatency(): Promise<EditLatency> {
       peakMb,
       note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce ${NUMBER_SETTINGS.debounceMs.default} ms included); ${hostNote}`,
       probe: { medianMs: probe.median, summary: probe.summary },
+      deepControl: { medianMs: deepControl.median, summary: deepControl.summary },
       deep: {
         medianMs: deep.median,
-        note: `${deep.summary}, keydown → the changed values at the line ends of a 30-layer affine+relu net (N = 16, width 64; test/fixtures/deepNet.ts) whose gradient checks take seconds: the values come from the values lane (a second worker) while the first worker is still busy with the previous text's checks; default settings (debounce ${NUMBER_SETTINGS.debounceMs.default} ms included)`,
+        note: `${deep.summary}, keydown → the changed values at the line ends of a 30-layer affine+relu net (N = 16, width 64; test/fixtures/deepNet.ts) whose gradient checks take seconds: the values come from the values lane (a second worker) while the first worker is still busy with the previous text's checks; default settings (a keystroke after a pause is analysed at once, gradlens.debounceMs = ${NUMBER_SETTINGS.debounceMs.default} ms coalesces keystrokes that follow one another); control: new texts at the 103 line ends of a plain-text copy set at once by an extension with no analysis (bench/lens-probe) show ${deepControl.median.toFixed(0)} ms after the keystroke (${deepControl.summary})`,
       },
       lenses: {
         medianMs: lenses.median,

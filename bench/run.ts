@@ -539,6 +539,8 @@ async function main(): Promise<void> {
           ? e.lenses
           : def.name === 'edit-latency-deep'
             ? (e.deep ?? { medianMs: null, note: e.note })
+            : def.name === 'edit-latency-deep-control'
+            ? { medianMs: e.deepControl?.medianMs ?? null, note: e.deepControl ? `${e.deepControl.summary}; not GradLens: line-end texts set at once by an extension with no analysis, to show what VS Code itself takes` : e.note }
             : def.name === 'edit-latency-control'
             ? { medianMs: e.probe?.medianMs ?? null, note: e.probe ? `${e.probe.summary}; not GradLens: a lens provider with no work behind it, to show what VS Code itself takes` : e.note }
             : e;

@@ -240,6 +240,14 @@ export const WORKLOADS: WorkloadDef[] = [
     peer: null,
     target: 150,
   },
+  {
+    name: 'edit-latency-deep-control',
+    family: 'edit-latency',
+    what: "control for edit-latency-deep: keystroke → new texts at the 103 line ends of a plain-text copy of the 30-layer net, set in the edit's own event by an extension with no analysis behind them (bench/lens-probe; same harness and keystrokes) — VS Code's own floor for that many changed line-end texts",
+    text: null,
+    peer: null,
+    target: null,
+  },
   { name: 'edit-latency-lens', family: 'edit-latency', what: 'keystroke → updated value lenses (setting gradlens.codeLens.values) in code-server on examples/two-layer-net.grad (median of 20 edits)', text: null, peer: null, target: 150 },
   {
     name: 'edit-latency-control',
