@@ -206,7 +206,6 @@ export function unbroadcast(grad: Tensor, shape: readonly number[]): Tensor {
   const out = new Tensor(shape);
   const outShape = grad.shape;
   const rank = outShape.length;
-  const s = broadcastStrides(shape, outShape);
   const n = grad.size;
   if (n === 0) return out;
   if (out.size === 1) {
@@ -216,12 +215,18 @@ export function unbroadcast(grad: Tensor, shape: readonly number[]): Tensor {
     out.data[0] = acc;
     return out;
   }
-  const idx = new Array<number>(rank).fill(0);
   const inner = outShape[rank - 1];
-  const is = s[rank - 1];
-  let off = 0;
   const g = grad.data;
   const od = out.data;
+  if (isRowOf(out, inner)) {
+    // A bias's gradient: the rows added in order, as the loop below does without its index work.
+    for (let o = 0; o < n; o += inner) for (let k = 0; k < inner; k++) od[k] += g[o + k];
+    return out;
+  }
+  const s = broadcastStrides(shape, outShape);
+  const idx = new Array<number>(rank).fill(0);
+  const is = s[rank - 1];
+  let off = 0;
   for (let o = 0; o < n; o += inner) {
     if (is === 0) {
       let acc = 0;
