@@ -70,7 +70,7 @@ export function defineUnary(s: UnarySpec): OpDef {
       return ok(ctx.types[0].shape);
     },
     forward([x], attrs, ctx) {
-      const out = new Tensor(x.shape);
+      const out = Tensor.result(x.shape);
       s.forward(x.data, out.data, attrs);
       let kinks: Int32Array | undefined;
       if (ctx.trackKinks && s.kinkSide) {
@@ -80,7 +80,7 @@ export function defineUnary(s: UnarySpec): OpDef {
       return { value: out, kinks };
     },
     backward({ inputs: [x], out, grad, attrs }) {
-      const dx = new Tensor(x.shape);
+      const dx = Tensor.result(x.shape);
       s.backward(x.data, out.data, grad.data, dx.data, attrs);
       return [dx];
     },
@@ -140,7 +140,7 @@ export function defineBinary(s: BinarySpec): OpDef {
     forward([a, b], _attrs, ctx) {
       const outShape = broadcastSizes(a.shape, b.shape);
       if (!outShape) throw new Error('internal: shapes do not broadcast at run time');
-      const value = binaryBroadcast(a, b, outShape, s.run);
+      const value = binaryBroadcast(a, b, outShape, s.run, true);
       const kinks = ctx.trackKinks && s.kinkSide ? s.kinkSide(a, b, value) : undefined;
       return { value, kinks };
     },
