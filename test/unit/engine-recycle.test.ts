@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeSession } from '../../src/core/analyze';
 import { Execution } from '../../src/core/engine/run';
-import type { Tensor } from '../../src/core/tensor/tensor';
+import type { OpDef } from '../../src/core/ops/op';
+import { elementwiseKernels } from '../../src/core/ops/kit';
+import { ALL_OPS, OPS_BY_ID } from '../../src/core/ops/registry';
+import { enterPool, leavePool, ResultPool } from '../../src/core/tensor/results';
+import { Tensor } from '../../src/core/tensor/tensor';
 
 // Bias rows, relu, a value used twice (its two gradients add up), products and a loss.
 const PROGRAM = `seed 3
@@ -84,4 +88,49 @@ test('without recycling every run allocates its own results', () => {
   ex.forward();
   const op = graph.nodes.filter((n) => n.kind === 'op');
   assert.ok(op.every((n) => !first.has(ex.values[n.id]?.data)), 'a second plain run reused a buffer');
+});
+
+/** A pool whose next buffers of each length hold NaN: what a result that skips an entry would show. */
+function poisonedPool(lengths: number[]): ResultPool {
+  const pool = new ResultPool();
+  for (const n of lengths) for (let k = 0; k < 4; k++) pool.take(n, true).fill(NaN);
+  pool.nextRun();
+  return pool;
+}
+
+function hex(t: Tensor | null): string {
+  return t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex') : '-';
+}
+
+test('the ops that skip zeroing a recycled result write every entry (a NaN-filled buffer gives the fresh bits)', () => {
+  const n = 24;
+  const x = new Tensor([4, 6]);
+  const y = new Tensor([4, 6]);
+  const m = new Tensor([6, 6]);
+  const row = new Tensor([6]);
+  for (let i = 0; i < n; i++) {
+    x.data[i] = Math.sin(1 + 1.3 * i) * (i % 5 === 0 ? 0 : 1.5);
+    y.data[i] = 0.2 + Math.abs(Math.cos(2 * i));
+  }
+  for (let i = 0; i < 36; i++) m.data[i] = Math.cos(0.7 * i);
+  for (let i = 0; i < 6; i++) row.data[i] = 0.1 * i - 0.2;
+  const attrs = { alpha: 0.1, lo: -0.5, hi: 0.5 };
+  const ctx = { trackKinks: false, random: (count: number) => new Float64Array(count) };
+  const cases: [OpDef, Tensor[]][] = ALL_OPS.filter((op) => elementwiseKernels(op)?.unary).map((op) => [op, [x]]);
+  for (const id of ['add', 'sub', 'mul', 'div']) cases.push([OPS_BY_ID.get(id) as OpDef, [x, y]], [OPS_BY_ID.get(id) as OpDef, [x, row]]);
+  cases.push([OPS_BY_ID.get('matmul') as OpDef, [x, m]]);
+  assert.ok(cases.length > 15);
+  for (const [op, inputs] of cases) {
+    const fresh = op.forward(inputs, attrs, ctx).value;
+    const grad = Tensor.full(fresh.shape, 0.75);
+    const args = { inputs, out: fresh, grad, saved: undefined, attrs, needs: inputs.map(() => true) };
+    const freshGrads = op.noGrad ? [] : op.backward(args);
+    const outer = enterPool(poisonedPool([n, 6, 36]));
+    try {
+      assert.equal(hex(op.forward(inputs, attrs, ctx).value), hex(fresh), `${op.id} forward`);
+      if (!op.noGrad) assert.deepEqual(op.backward(args).map(hex), freshGrads.map(hex), `${op.id} backward`);
+    } finally {
+      leavePool(outer);
+    }
+  }
 });

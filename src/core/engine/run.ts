@@ -336,7 +336,7 @@ function accumulate(grads: (Tensor | null)[], id: number, d: Tensor): void {
     return;
   }
   // Never add in place: backward rules may hand the same tensor to several inputs.
-  const sum = Tensor.result(cur.shape);
+  const sum = Tensor.result(cur.shape, true);
   for (let i = 0; i < sum.size; i++) sum.data[i] = cur.data[i] + d.data[i];
   grads[id] = sum;
 }

@@ -131,7 +131,8 @@ export const matmul: OpDef = {
   forward([a, b]) {
     if (a.rank === 2 && b.rank === 2) {
       // A plain product: no batch to plan (the commonest case, and per node the planning showed).
-      const out = Tensor.result([a.shape[0], b.shape[1]]);
+      // The product sets every entry (it does not add to the output).
+      const out = Tensor.result([a.shape[0], b.shape[1]], true);
       gemmNN(a.shape[0], b.shape[1], a.shape[1], a.data, 0, b.data, 0, out.data, 0, false);
       return { value: out };
     }
@@ -148,8 +149,8 @@ export const matmul: OpDef = {
       // One batch: both gradients are set, as below.
       const [M, K] = a.shape;
       const N = b.shape[1];
-      const da = needs[0] ? Tensor.result(a.shape) : null;
-      const db = needs[1] ? Tensor.result(b.shape) : null;
+      const da = needs[0] ? Tensor.result(a.shape, true) : null;
+      const db = needs[1] ? Tensor.result(b.shape, true) : null;
       if (da) gemmNT(M, K, N, grad.data, 0, b.data, 0, da.data, 0, false);
       if (db) gemmTN(K, N, M, a.data, 0, grad.data, 0, db.data, 0, false);
       return [da, db];

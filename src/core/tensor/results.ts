@@ -10,10 +10,14 @@ export class ResultPool {
   private readonly free = new Map<number, Float64Array[]>();
   private issued: Float64Array[] = [];
 
-  /** A zeroed buffer of `n` entries: one of the previous run's if one of that length is left, else a fresh one. */
-  take(n: number): Float64Array {
+  /**
+   * A buffer of `n` entries: one of the previous run's if one of that length is left, else a fresh
+   * one. Zeroed, unless `written` (the caller writes every entry: a reused buffer keeps the numbers
+   * of the run before until then).
+   */
+  take(n: number, written: boolean): Float64Array {
     const d = this.free.get(n)?.pop();
-    const buf = d ? d.fill(0) : new Float64Array(n);
+    const buf = d ? (written ? d : d.fill(0)) : new Float64Array(n);
     this.issued.push(buf);
     return buf;
   }
@@ -34,9 +38,9 @@ const POOL_MIN = 16;
 
 let active: ResultPool | null = null;
 
-/** The storage of a result of `n` entries (Tensor.result): from the active pool, else fresh. */
-export function resultBuffer(n: number): Float64Array {
-  return active && n >= POOL_MIN ? active.take(n) : new Float64Array(n);
+/** The storage of a result of `n` entries (Tensor.result): from the active pool, else fresh (zeroed). */
+export function resultBuffer(n: number, written: boolean): Float64Array {
+  return active && n >= POOL_MIN ? active.take(n, written) : new Float64Array(n);
 }
 
 /** Makes `pool` the source of results until `leavePool(previous)`, which it returns. */

@@ -58,9 +58,11 @@ export class Tensor {
    * A zeroed tensor that an op returns as its result (a value, or a gradient it sends): fresh, or
    * during a pass whose results are recycled a buffer of the previous run's (results.ts). Only for
    * what the op returns, never a temporary: a recycled buffer is handed out again on the next run.
+   * `written`: the op sets every entry itself, so a recycled buffer is not zeroed first (it holds
+   * the previous run's numbers until then).
    */
-  static result(shape: readonly number[]): Tensor {
-    return new Tensor(shape, resultBuffer(sizeOf(shape)));
+  static result(shape: readonly number[], written = false): Tensor {
+    return new Tensor(shape, resultBuffer(sizeOf(shape), written));
   }
 }
 
@@ -149,7 +151,8 @@ export type BinaryRun = (
  * the output is the op's result (Tensor.result), not a temporary.
  */
 export function binaryBroadcast(a: Tensor, b: Tensor, outShape: readonly number[], run: BinaryRun, result = false): Tensor {
-  const out = result ? Tensor.result(outShape) : new Tensor(outShape);
+  // Every entry is written below (the runs cover the output).
+  const out = result ? Tensor.result(outShape, true) : new Tensor(outShape);
   const n = out.size;
   if (n === 0) return out;
   if (sameShape(a.shape, outShape) && sameShape(b.shape, outShape)) {
