@@ -365,6 +365,9 @@ export function prepare(def: WorkloadDef): Prepared {
       }),
     };
   }
+  // A loop of passes that keeps nothing of one run into the next, as the peer's loop and the Train
+  // command: the engine hands the previous run's result buffers back to the ops (recycleResults).
+  ex.recycleResults(true);
   return {
     run: () => {
       ex.forward();

@@ -2,7 +2,7 @@
 // path; it must give what the element-by-element numpy rule gives, on either side and at any rank.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { binaryBroadcast, broadcastSizes, Tensor, unravel, type BinaryRun } from '../../src/core/tensor/tensor';
+import { binaryBroadcast, broadcastSizes, Tensor, unbroadcast, unravel, type BinaryRun } from '../../src/core/tensor/tensor';
 
 const sub: BinaryRun = (a, ai, as, b, bi, bs, o, oi, n) => {
   for (let k = 0; k < n; k++) o[oi + k] = a[ai + k * as] - b[bi + k * bs];
@@ -46,4 +46,28 @@ test('a row broadcast against a matrix or a batch gives the numpy result, on eit
     assert.deepEqual(got.shape, out);
     assert.deepEqual([...got.data], byIndex(a, b, out), `[${sa}] - [${sb}]`);
   }
+});
+
+test('the gradient of a broadcast row (a bias) is the sum of the rows in order, bit for bit, at any rank', () => {
+  const cases: [number[], number[]][] = [
+    [[3, 4], [4]],
+    [[2, 3, 5], [5]],
+    [[2, 3, 5], [1, 5]],
+    [[2, 3, 5], [1, 1, 5]],
+    [[7, 2], [1, 2]],
+  ];
+  for (const [sg, shape] of cases) {
+    const g = filled(sg, 3);
+    const inner = sg[sg.length - 1];
+    // The reference order: one running sum per column, the rows added from the first.
+    const want = new Array<number>(inner).fill(0);
+    for (let o = 0; o < g.size; o += inner) for (let k = 0; k < inner; k++) want[k] += g.data[o + k];
+    const got = unbroadcast(g, shape);
+    assert.deepEqual(got.shape, shape);
+    assert.deepEqual([...got.data], want, `[${sg}] -> [${shape}]`);
+  }
+  // Not a row: a column [3, 1] of a [3, 4] gradient sums each row.
+  const g = filled([3, 4], 5);
+  const col = unbroadcast(g, [3, 1]);
+  assert.deepEqual([...col.data], [0, 1, 2].map((r) => g.data[4 * r] + g.data[4 * r + 1] + g.data[4 * r + 2] + g.data[4 * r + 3]));
 });

@@ -58,7 +58,10 @@ export class NonFiniteWatch {
   }
 
   private gradientAt(id: number, j: number, upstream: Tensor, d: Tensor): RunIssue | null {
-    // Every gradient is scanned: the quick test first, the count only when something is off.
+    // A gradient passed on as it came (an add's) is finite exactly when the upstream one is, and a
+    // non-finite upstream is never reported here: nothing to scan.
+    if (d === upstream) return null;
+    // Every other gradient is scanned: the quick test first, the count only when something is off.
     if (allFinite(d.data)) return null;
     const bad = countNonFinite(d);
     if (bad.count === 0 || countNonFinite(upstream).count > 0) return null;

@@ -7,6 +7,7 @@
 import { throwIfCancelled, type CancelCheck } from '../cancel';
 import { isLabelArgument, type ForwardContext, type OpDef } from '../ops/op';
 import { Tensor, sameShape, broadcastTo } from '../tensor/tensor';
+import { enterPool, leavePool, ResultPool } from '../tensor/results';
 import type { GateCall, Graph, GraphNode } from './graph';
 import { NonFiniteWatch, type RunIssue } from './nonFinite';
 import { Prng } from './prng';
@@ -64,6 +65,8 @@ export class Execution {
   private readonly recorders: (((name: string, values: number[]) => void) | undefined)[] = [];
   /** The node evaluated or differentiated last (where a run that is stopped was). */
   current = -1;
+  /** While results are recycled (recycleResults): the buffers of the last full run's results. */
+  private pool: ResultPool | null = null;
 
   constructor(
     readonly graph: Graph,
@@ -95,6 +98,18 @@ export class Execution {
   private context(node: GraphNode, trackKinks: boolean): ForwardContext {
     const slot = 2 * node.id + (trackKinks ? 1 : 0);
     return (this.contexts[slot] ??= { trackKinks, random: (count: number) => this.randomFor(node.id, count) });
+  }
+
+  /**
+   * For a caller that runs the whole graph again and again and keeps nothing of one run's results
+   * into the next (training steps, the benchmark): while on, each full forward pass hands the
+   * buffers of the previous full run's values and gradients back to the ops (tensor/results.ts),
+   * so a run allocates nothing that the last one did not. The values, gradients and edge gradients
+   * of a run are then valid until the next full forward pass; results made before recycling was
+   * turned on are never reused. Off forgets the buffers.
+   */
+  recycleResults(on: boolean): void {
+    this.pool = on ? (this.pool ?? new ResultPool()) : null;
   }
 
   /** Evaluates one node from its inputs' current values. */
@@ -132,8 +147,21 @@ export class Execution {
 
   /** The forward pass one node at a time; ends after a run-time error. */
   *forwardSteps(opts: { trackKinks?: boolean; ids?: readonly number[] } = {}, observer: ExecutionObserver = {}): Generator<Step, void> {
+    // Only a full pass recycles: it replaces every result of the run before.
+    const pool = opts.ids ? null : this.pool;
+    if (pool) {
+      pool.nextRun();
+      // The previous run's edge gradients are in the pool's hands now.
+      this.edgeGrads.clear();
+    }
     for (const id of opts.ids ?? this.graph.order) {
-      const err = this.evalNode(id, opts.trackKinks ?? false);
+      const outer = enterPool(pool);
+      let err: RunIssue | null;
+      try {
+        err = this.evalNode(id, opts.trackKinks ?? false);
+      } finally {
+        leavePool(outer);
+      }
       const issue = err ?? observer.onValue?.(id) ?? null;
       yield { phase: 'forward', node: id, issues: issue ? [issue] : [] };
       if (err) return;
@@ -171,9 +199,11 @@ export class Execution {
       // input takes a gradient.
       const node = this.graph.nodes[id];
       const gc = this.backwardBlockOf(id);
-      const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : node.requiresGrad ? this.applyRule(node, upstream, observer, issues) : null;
+      const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : node.requiresGrad ? this.pooledRule(node, upstream, observer, issues) : null;
       if (!sent) continue;
+      const outer = enterPool(this.pool);
       for (const s of sent) accumulate(grads, s.input, s.grad);
+      leavePool(outer);
       yield { phase: 'backward', node: id, upstream, sent, issues };
     }
   }
@@ -192,6 +222,16 @@ export class Execution {
     const node = this.graph.nodes[id];
     const gc = node.gateCall !== null ? this.graph.gateCalls[node.gateCall] : null;
     return gc && gc.backward && id === gc.outputNode ? gc : null;
+  }
+
+  /** applyRule taking its results from the pool while results are recycled. */
+  private pooledRule(node: GraphNode, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] {
+    const outer = enterPool(this.pool);
+    try {
+      return this.applyRule(node, upstream, observer, issues);
+    } finally {
+      leavePool(outer);
+    }
   }
 
   /** The op's backward rule at node `node`, with the gradient of each edge kept for the graph view. */
@@ -296,7 +336,7 @@ function accumulate(grads: (Tensor | null)[], id: number, d: Tensor): void {
     return;
   }
   // Never add in place: backward rules may hand the same tensor to several inputs.
-  const sum = new Tensor(cur.shape);
+  const sum = Tensor.result(cur.shape, true);
   for (let i = 0; i < sum.size; i++) sum.data[i] = cur.data[i] + d.data[i];
   grads[id] = sum;
 }

@@ -46,6 +46,8 @@ export async function train(
   const pacer = new Pacer(() => control.cancelled());
   // Training overwrites the session's values and gradients: keep them to put back.
   const kept = { values: [...ex.values], saved: [...ex.saved], grads: ex.grads };
+  // A step reads its own run's results only: each pass reuses the buffers of the step before.
+  ex.recycleResults(true);
   try {
     for (let step = 0; step < opts.steps; step++) {
       // The leaves read their value from `init` on every forward pass.
@@ -81,6 +83,7 @@ export async function train(
     if (e instanceof TaskCancelled) return 'cancelled';
     throw e;
   } finally {
+    ex.recycleResults(false);
     control.paced?.(pacer);
     // The session keeps the file's initial values and their results.
     params.forEach((p) => (graph.nodes[p.id].init = p.base));

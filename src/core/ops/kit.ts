@@ -21,9 +21,9 @@ export interface UnarySpec {
   group?: OpGroup;
   extraParams?: ParamSpec[];
   noGrad?: boolean;
-  /** o[i] = f(x[i]) for the whole buffer. */
+  /** o[i] = f(x[i]) for the whole buffer: every entry of `o` is written (it may hold an earlier run's numbers). */
   forward(x: Float64Array, o: Float64Array, attrs: Attrs): void;
-  /** dx[i] = g[i] * f'(x[i]) (may use the output). */
+  /** dx[i] = g[i] * f'(x[i]) (may use the output); every entry of `dx` is written, zeros included. */
   backward(x: Float64Array, out: Float64Array, g: Float64Array, dx: Float64Array, attrs: Attrs): void;
   /** Which side of the kink each element is on. */
   kinkSide?(x: Float64Array, k: Int32Array, attrs: Attrs): void;
@@ -70,7 +70,7 @@ export function defineUnary(s: UnarySpec): OpDef {
       return ok(ctx.types[0].shape);
     },
     forward([x], attrs, ctx) {
-      const out = new Tensor(x.shape);
+      const out = Tensor.result(x.shape, true);
       s.forward(x.data, out.data, attrs);
       let kinks: Int32Array | undefined;
       if (ctx.trackKinks && s.kinkSide) {
@@ -80,7 +80,7 @@ export function defineUnary(s: UnarySpec): OpDef {
       return { value: out, kinks };
     },
     backward({ inputs: [x], out, grad, attrs }) {
-      const dx = new Tensor(x.shape);
+      const dx = Tensor.result(x.shape, true);
       s.backward(x.data, out.data, grad.data, dx.data, attrs);
       return [dx];
     },
@@ -140,7 +140,7 @@ export function defineBinary(s: BinarySpec): OpDef {
     forward([a, b], _attrs, ctx) {
       const outShape = broadcastSizes(a.shape, b.shape);
       if (!outShape) throw new Error('internal: shapes do not broadcast at run time');
-      const value = binaryBroadcast(a, b, outShape, s.run);
+      const value = binaryBroadcast(a, b, outShape, s.run, true);
       const kinks = ctx.trackKinks && s.kinkSide ? s.kinkSide(a, b, value) : undefined;
       return { value, kinks };
     },

@@ -131,12 +131,13 @@ export const matmul: OpDef = {
   forward([a, b]) {
     if (a.rank === 2 && b.rank === 2) {
       // A plain product: no batch to plan (the commonest case, and per node the planning showed).
-      const out = new Tensor([a.shape[0], b.shape[1]]);
+      // The product sets every entry (it does not add to the output).
+      const out = Tensor.result([a.shape[0], b.shape[1]], true);
       gemmNN(a.shape[0], b.shape[1], a.shape[1], a.data, 0, b.data, 0, out.data, 0, false);
       return { value: out };
     }
     const p = planMatmul(a.shape, b.shape);
-    const out = new Tensor(p.outShape);
+    const out = Tensor.result(p.outShape);
     const mn = p.M * p.N;
     // A batch of matrices times one matrix is one product over all the rows (same sums, one call).
     if (stacksRows(a, b)) gemmNN(out.size / p.N, p.N, p.K, a.data, 0, b.data, 0, out.data, 0, false);
@@ -148,16 +149,16 @@ export const matmul: OpDef = {
       // One batch: both gradients are set, as below.
       const [M, K] = a.shape;
       const N = b.shape[1];
-      const da = needs[0] ? new Tensor(a.shape) : null;
-      const db = needs[1] ? new Tensor(b.shape) : null;
+      const da = needs[0] ? Tensor.result(a.shape, true) : null;
+      const db = needs[1] ? Tensor.result(b.shape, true) : null;
       if (da) gemmNT(M, K, N, grad.data, 0, b.data, 0, da.data, 0, false);
       if (db) gemmTN(K, N, M, a.data, 0, grad.data, 0, db.data, 0, false);
       return [da, db];
     }
     const p = planMatmul(a.shape, b.shape);
     const mn = p.M * p.N;
-    const da = needs[0] ? new Tensor(a.shape) : null;
-    const db = needs[1] ? new Tensor(b.shape) : null;
+    const da = needs[0] ? Tensor.result(a.shape) : null;
+    const db = needs[1] ? Tensor.result(b.shape) : null;
     // The first product into a block of a fresh (+0) gradient sets it instead of adding to it: the
     // same bits, since a sum that starts from +0 is never −0 and so +0 + sum = sum; and it spares
     // reading the zeros (a plain 2-D product has one batch: both gradients are set).

@@ -1,5 +1,6 @@
 // Dense float64 tensors, row-major and always contiguous. Operations return new tensors; nothing
 // here knows about graphs or gradients.
+import { resultBuffer } from './results';
 
 export class Tensor {
   readonly shape: readonly number[];
@@ -51,6 +52,17 @@ export class Tensor {
 
   static zerosLike(t: Tensor): Tensor {
     return new Tensor(t.shape);
+  }
+
+  /**
+   * A zeroed tensor that an op returns as its result (a value, or a gradient it sends): fresh, or
+   * during a pass whose results are recycled a buffer of the previous run's (results.ts). Only for
+   * what the op returns, never a temporary: a recycled buffer is handed out again on the next run.
+   * `written`: the op sets every entry itself, so a recycled buffer is not zeroed first (it holds
+   * the previous run's numbers until then).
+   */
+  static result(shape: readonly number[], written = false): Tensor {
+    return new Tensor(shape, resultBuffer(sizeOf(shape), written));
   }
 }
 
@@ -134,9 +146,13 @@ export type BinaryRun = (
   n: number,
 ) => void;
 
-/** Applies a broadcasting binary kernel; `outShape` must be the broadcast of both shapes. */
-export function binaryBroadcast(a: Tensor, b: Tensor, outShape: readonly number[], run: BinaryRun): Tensor {
-  const out = new Tensor(outShape);
+/**
+ * Applies a broadcasting binary kernel; `outShape` must be the broadcast of both shapes. `result`:
+ * the output is the op's result (Tensor.result), not a temporary.
+ */
+export function binaryBroadcast(a: Tensor, b: Tensor, outShape: readonly number[], run: BinaryRun, result = false): Tensor {
+  // Every entry is written below (the runs cover the output).
+  const out = result ? Tensor.result(outShape, true) : new Tensor(outShape);
   const n = out.size;
   if (n === 0) return out;
   if (sameShape(a.shape, outShape) && sameShape(b.shape, outShape)) {
@@ -200,13 +216,12 @@ export function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
   return binaryBroadcast(t, t, shape, takeFirst);
 }
 
-/** Sums `grad` (shaped like a broadcast result) back down to `shape`: the gradient of broadcasting. */
+/** Sums `grad` (shaped like a broadcast result) back down to `shape`: the gradient of broadcasting (an op's result). */
 export function unbroadcast(grad: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(grad.shape, shape)) return grad;
-  const out = new Tensor(shape);
+  const out = Tensor.result(shape);
   const outShape = grad.shape;
   const rank = outShape.length;
-  const s = broadcastStrides(shape, outShape);
   const n = grad.size;
   if (n === 0) return out;
   if (out.size === 1) {
@@ -216,12 +231,18 @@ export function unbroadcast(grad: Tensor, shape: readonly number[]): Tensor {
     out.data[0] = acc;
     return out;
   }
-  const idx = new Array<number>(rank).fill(0);
   const inner = outShape[rank - 1];
-  const is = s[rank - 1];
-  let off = 0;
   const g = grad.data;
   const od = out.data;
+  if (isRowOf(out, inner)) {
+    // A bias's gradient: the rows added in order, as the loop below does without its index work.
+    for (let o = 0; o < n; o += inner) for (let k = 0; k < inner; k++) od[k] += g[o + k];
+    return out;
+  }
+  const s = broadcastStrides(shape, outShape);
+  const idx = new Array<number>(rank).fill(0);
+  const is = s[rank - 1];
+  let off = 0;
   for (let o = 0; o < n; o += inner) {
     if (is === 0) {
       let acc = 0;

@@ -1,0 +1,55 @@
+// Where an op's results come from. By default each result is a fresh Float64Array; V8 gives every
+// one of more than a few entries a buffer of its own outside the heap, about as long to allocate,
+// zero and collect as a small product takes to compute. A caller that runs the same graph over and
+// over (training steps, the benchmark) and keeps nothing from one run to the next can let the
+// engine hand the buffers of the previous run's results back to the ops (engine/run.ts,
+// Execution.recycleResults): the same memory every run, zeroed as a fresh one.
+
+/** The buffers of one run's results, and those of the run before, ready to be handed out again. */
+export class ResultPool {
+  private readonly free = new Map<number, Float64Array[]>();
+  private issued: Float64Array[] = [];
+
+  /**
+   * A buffer of `n` entries: one of the previous run's if one of that length is left, else a fresh
+   * one. Zeroed, unless `written` (the caller writes every entry: a reused buffer keeps the numbers
+   * of the run before until then).
+   */
+  take(n: number, written: boolean): Float64Array {
+    const d = this.free.get(n)?.pop();
+    const buf = d ? (written ? d : d.fill(0)) : new Float64Array(n);
+    this.issued.push(buf);
+    return buf;
+  }
+
+  /** A new run starts: every buffer handed out since the last call may be handed out again. */
+  nextRun(): void {
+    for (const d of this.issued) {
+      let list = this.free.get(d.length);
+      if (!list) this.free.set(d.length, (list = []));
+      list.push(d);
+    }
+    this.issued = [];
+  }
+}
+
+/** Results of fewer entries live on V8's heap (no buffer of their own): nothing to save. */
+const POOL_MIN = 16;
+
+let active: ResultPool | null = null;
+
+/** The storage of a result of `n` entries (Tensor.result): from the active pool, else fresh (zeroed). */
+export function resultBuffer(n: number, written: boolean): Float64Array {
+  return active && n >= POOL_MIN ? active.take(n, written) : new Float64Array(n);
+}
+
+/** Makes `pool` the source of results until `leavePool(previous)`, which it returns. */
+export function enterPool(pool: ResultPool | null): ResultPool | null {
+  const previous = active;
+  active = pool;
+  return previous;
+}
+
+export function leavePool(previous: ResultPool | null): void {
+  active = previous;
+}

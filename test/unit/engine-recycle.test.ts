@@ -1,0 +1,136 @@
+// Execution.recycleResults: a loop of passes that keeps nothing of one run into the next gets the
+// previous run's result buffers back (tensor/results.ts). The results must be the same bits as a
+// fresh execution's, every run; the buffers must really be reused; and results made before
+// recycling was turned on (the analysis' own, which Train puts back) must never be touched.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyzeSession } from '../../src/core/analyze';
+import { Execution } from '../../src/core/engine/run';
+import type { OpDef } from '../../src/core/ops/op';
+import { elementwiseKernels } from '../../src/core/ops/kit';
+import { ALL_OPS, OPS_BY_ID } from '../../src/core/ops/registry';
+import { enterPool, leavePool, ResultPool } from '../../src/core/tensor/results';
+import { Tensor } from '../../src/core/tensor/tensor';
+
+// Bias rows, relu, a value used twice (its two gradients add up), products and a loss.
+const PROGRAM = `seed 3
+dims N = 6, D = 8, H = 10, C = 4
+
+input X: [N, D]
+input y: int[N] in 0..C
+param W1: [D, H] ~ he
+param b1: [H] ~ normal(0.1)
+param W2: [H, C] ~ he
+h = relu(X @ W1 + b1)
+g = relu(h) + h
+loss = softmax_ce(g @ W2, y)
+`;
+
+function setUp() {
+  const s = analyzeSession(PROGRAM, { gradcheck: false });
+  assert.ok(s.graph && s.graph.root !== null && s.execution, 'the program runs');
+  return { graph: s.graph, root: s.graph.root, seed: s.analysis.seed, ex: s.execution };
+}
+
+function bits(ts: readonly (Tensor | null)[]): string[] {
+  return ts.map((t) => (t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex') : '-'));
+}
+
+test('recycled runs give the bits of a fresh run, every run, and reuse the buffers of the run before', () => {
+  const { graph, root, seed } = setUp();
+  const fresh = new Execution(graph, seed);
+  fresh.forward();
+  fresh.backward(root);
+  const ex = new Execution(graph, seed);
+  ex.recycleResults(true);
+  let previous: Set<Float64Array> | null = null;
+  for (let run = 0; run < 4; run++) {
+    ex.forward();
+    ex.backward(root);
+    assert.deepEqual(bits(ex.values), bits(fresh.values), `values of run ${run}`);
+    assert.deepEqual(bits(ex.grads), bits(fresh.grads), `gradients of run ${run}`);
+    // Every value of an op comes from a buffer of the run before (one of its values or gradients).
+    const values = graph.nodes.flatMap((n) => {
+      const v = ex.values[n.id];
+      return n.kind === 'op' && v && v.size >= 16 ? [v.data] : [];
+    });
+    assert.ok(values.length >= 4, 'the program has results large enough to be pooled');
+    if (previous) for (const b of values) assert.ok(previous.has(b), `run ${run}: a value in a buffer the run before did not have`);
+    previous = new Set([...values, ...[...ex.grads, ...ex.edgeGrads.values()].flatMap((t) => (t ? [t.data] : []))]);
+  }
+});
+
+test('results made before recycling was turned on are never handed out again', () => {
+  const { root, ex } = setUp();
+  // The analysis ran its pass without recycling: what Train keeps and puts back.
+  const kept = [...ex.values];
+  const keptGrads = [...ex.grads];
+  const before = bits(kept);
+  const beforeGrads = bits(keptGrads);
+  ex.recycleResults(true);
+  for (let run = 0; run < 3; run++) {
+    ex.forward();
+    ex.backward(root);
+  }
+  ex.recycleResults(false);
+  assert.deepEqual(bits(kept), before);
+  assert.deepEqual(bits(keptGrads), beforeGrads);
+  const keptBuffers = new Set(kept.map((t) => t?.data));
+  assert.ok(ex.values.every((t, i) => !t || t === kept[i] || !keptBuffers.has(t.data)), 'no recycled result lives in a kept buffer');
+});
+
+test('without recycling every run allocates its own results', () => {
+  const { graph, root, seed } = setUp();
+  const ex = new Execution(graph, seed);
+  ex.forward();
+  ex.backward(root);
+  const first = new Set(ex.values.map((t) => t?.data));
+  ex.forward();
+  const op = graph.nodes.filter((n) => n.kind === 'op');
+  assert.ok(op.every((n) => !first.has(ex.values[n.id]?.data)), 'a second plain run reused a buffer');
+});
+
+/** A pool whose next buffers of each length hold NaN: what a result that skips an entry would show. */
+function poisonedPool(lengths: number[]): ResultPool {
+  const pool = new ResultPool();
+  for (const n of lengths) for (let k = 0; k < 4; k++) pool.take(n, true).fill(NaN);
+  pool.nextRun();
+  return pool;
+}
+
+function hex(t: Tensor | null): string {
+  return t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex') : '-';
+}
+
+test('the ops that skip zeroing a recycled result write every entry (a NaN-filled buffer gives the fresh bits)', () => {
+  const n = 24;
+  const x = new Tensor([4, 6]);
+  const y = new Tensor([4, 6]);
+  const m = new Tensor([6, 6]);
+  const row = new Tensor([6]);
+  for (let i = 0; i < n; i++) {
+    x.data[i] = Math.sin(1 + 1.3 * i) * (i % 5 === 0 ? 0 : 1.5);
+    y.data[i] = 0.2 + Math.abs(Math.cos(2 * i));
+  }
+  for (let i = 0; i < 36; i++) m.data[i] = Math.cos(0.7 * i);
+  for (let i = 0; i < 6; i++) row.data[i] = 0.1 * i - 0.2;
+  const attrs = { alpha: 0.1, lo: -0.5, hi: 0.5 };
+  const ctx = { trackKinks: false, random: (count: number) => new Float64Array(count) };
+  const cases: [OpDef, Tensor[]][] = ALL_OPS.filter((op) => elementwiseKernels(op)?.unary).map((op) => [op, [x]]);
+  for (const id of ['add', 'sub', 'mul', 'div']) cases.push([OPS_BY_ID.get(id) as OpDef, [x, y]], [OPS_BY_ID.get(id) as OpDef, [x, row]]);
+  cases.push([OPS_BY_ID.get('matmul') as OpDef, [x, m]]);
+  assert.ok(cases.length > 15);
+  for (const [op, inputs] of cases) {
+    const fresh = op.forward(inputs, attrs, ctx).value;
+    const grad = Tensor.full(fresh.shape, 0.75);
+    const args = { inputs, out: fresh, grad, saved: undefined, attrs, needs: inputs.map(() => true) };
+    const freshGrads = op.noGrad ? [] : op.backward(args);
+    const outer = enterPool(poisonedPool([n, 6, 36]));
+    try {
+      assert.equal(hex(op.forward(inputs, attrs, ctx).value), hex(fresh), `${op.id} forward`);
+      if (!op.noGrad) assert.deepEqual(op.backward(args).map(hex), freshGrads.map(hex), `${op.id} backward`);
+    } finally {
+      leavePool(outer);
+    }
+  }
+});
