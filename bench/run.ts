@@ -394,7 +394,7 @@ function writeResults(dir: string, machine: Machine, rows: Row[], extras: Extra[
   for (const { def } of extras) md.push(`- **${def.name}**: ${def.what}.`);
   md.push(
     '',
-    'GradLens runs in the bench process, bundled by esbuild as the CLI and the extension are (`Execution.forward()` + `backward(root)` on the analysed program; gradient checks through `checkTensors`), ' +
+    'GradLens runs in the bench process, bundled by esbuild as the CLI and the extension are (`Execution.forward()` + `backward(root)` on the analysed program, in a loop that reuses the previous run\'s result buffers as the Train command\'s steps do — `recycleResults`; a single analysis in the editor allocates fresh ones; gradient checks through `checkTensors`), ' +
       'PyTorch (and NumPy, a hand-written cs231n-style forward/backward, for mlp2-numpy and deep-numpy) in a separate Python process (`bench/torch_peer.py`) on the leaf values GradLens exported (`.npy`), float64 on the CPU. ' +
       'The peer reports the BLAS it loaded (/proc/self/maps) and OpenBLAS\' kernel (`openblas_get_corename`); a peer on the netlib reference BLAS is labelled "(reference BLAS — crippled)" and its row fails. ' +
       'OPENBLAS_CORETYPE is chosen for the peer\'s process only, by timing a GEMM under OpenBLAS\' own detection and under the kernel the CPU\'s flags call for; each row times the peer on 1 thread and on all cores and compares with the faster (both in "peer ms by threads"). ' +
