@@ -6,7 +6,7 @@ import type { Analysis } from '../model';
 import { DiagnosticSink, type SpanDiagnostic } from '../diagnostics';
 import type { GateDecl, Program } from '../lang/ast';
 import { lex } from '../lang/lexer';
-import { parseTokens } from '../lang/parser';
+import { parseTokensResumable, type ResumableParse } from '../lang/parser';
 import type { Token } from '../lang/tokens';
 import type { ValueType } from '../ops/op';
 import { typecheck } from '../pipeline/typecheck';
@@ -43,6 +43,8 @@ export class IdeDocument {
   private typesCache: DocumentTypes | null = null;
   /** The lexer's diagnostics (the first of `syntaxErrors`). */
   readonly lexErrors: SpanDiagnostic[];
+  /** The parse, which the document of a later text can resume. */
+  private readonly parsed: ResumableParse;
 
   /** `base`: a recent document whose tokens can be reused around the edit that led to `text`. */
   constructor(
@@ -57,9 +59,17 @@ export class IdeDocument {
     }
     this.tokens = lexed.tokens;
     this.lexErrors = lexed.errors;
+    // The statements before the edit are the base's own (its tokens up to there are reused).
+    let unchanged = 0;
+    if (base) {
+      const n = Math.min(base.tokens.length, this.tokens.length);
+      while (unchanged < n && base.tokens[unchanged] === this.tokens[unchanged]) unchanged++;
+    }
+    this.parsed = parseTokensResumable(this.tokens, base?.parsed ?? null, unchanged);
+    this.program = this.parsed.program;
     const sink = new DiagnosticSink();
     for (const e of lexed.errors) sink.add(e);
-    this.program = parseTokens(this.tokens, sink);
+    for (const e of this.parsed.errors) sink.add(e);
     this.syntaxErrors = sink.items;
   }
 
