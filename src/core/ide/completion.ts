@@ -198,15 +198,19 @@ const KIND_WORD: Partial<Record<IdeSymbol['kind'], string>> = {
   upstream: 'upstream gradient',
 };
 
-// Items of names are built once per symbol and set of types (a large file has thousands).
-const nameItems = new WeakMap<object, WeakMap<IdeSymbol, Item>>();
+// Items of names are built once per definition and set of types (a large file has thousands). A
+// document built after a keystroke shares the statements before the edit with the last one (its
+// symbols are new, their definitions are not), so the key is the defining statement: its name and
+// kind are the statement's own, and gradient links are fixed by the gate that holds it.
+const nameItems = new WeakMap<object, WeakMap<object, Item>>();
 
 function nameItem(doc: IdeDocument, s: IdeSymbol): Item {
   const types = doc.typesForDetails;
   let memo = nameItems.get(types);
   if (!memo) nameItems.set(types, (memo = new WeakMap()));
-  let item = memo.get(s);
-  if (!item) memo.set(s, (item = buildNameItem(doc, s)));
+  const key = s.def && s.kind !== 'gateDim' && s.kind !== 'upstream' ? s.def : s;
+  let item = memo.get(key);
+  if (!item) memo.set(key, (item = buildNameItem(doc, s)));
   return item;
 }
 
