@@ -24,9 +24,14 @@ export function summaryOf(a: Analysis): AnalysisSummary {
   };
 }
 
-export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]): void {
+/** Publishes every analysis; `closed(uri)` forgets what was sent for a document that closed. */
+export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]): { closed(uri: string): void } {
+  const diagnosticsSent = new Map<string, { version: number; key: string }>();
   ctx.analyses.onDidAnalyze((r: DocumentAnalysis) => {
-    publishDiagnostics(ctx, r);
+    publishDiagnostics(ctx, r, diagnosticsSent);
+    // Shapes alone carry no values: the client keeps the older ones until the values phase comes,
+    // so a shapes phase sends it nothing but its diagnostics.
+    if (r.analysis.phase === 'shapes') return;
     void ctx.connection.sendNotification(didAnalyzeNotification, {
       uri: r.uri,
       version: r.version,
@@ -36,9 +41,10 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
       ...(r.analysis.phase ? { phase: r.analysis.phase } : {}),
     });
     // Lenses and hints wait for values: shapes alone would blank them for a few milliseconds.
-    if (r.analysis.phase !== 'shapes') for (const p of refreshes) p.onAnalysis(r);
+    for (const p of refreshes) p.onAnalysis(r);
   });
   showProgressOfLongRuns(ctx);
+  return { closed: (uri) => diagnosticsSent.delete(uri) };
 }
 
 /** A work-done progress in the client's status area while an analysis runs longer than 300 ms. */
