@@ -73,9 +73,8 @@ export interface ResumableParse {
  */
 export function parseTokensResumable(tokens: Token[], base: ResumableParse | null = null, unchanged = 0): ResumableParse {
   const sink = new DiagnosticSink();
-  const checkpoints: number[] = [];
+  let checkpoints: number[] = [];
   const parser = new Parser(arraySource(tokens), sink);
-  parser.checkpoints = checkpoints;
   let statements: Statement[] = [];
   if (base && unchanged > 0) {
     const cps = base.checkpoints;
@@ -91,10 +90,11 @@ export function parseTokensResumable(tokens: Token[], base: ResumableParse | nul
       const [pos, stmts, errs, counted] = cps.slice(4 * at, 4 * at + 4);
       statements = base.program.statements.slice(0, stmts);
       for (let i = 0; i < errs; i++) sink.add(base.errors[i]);
-      for (let i = 0; i < 4 * at; i++) checkpoints.push(cps[i]);
+      checkpoints = cps.slice(0, 4 * at);
       parser.resume(tokens, pos, counted);
     }
   }
+  parser.checkpoints = checkpoints;
   return { program: parser.parseProgram(statements), errors: sink.items, checkpoints };
 }
 
