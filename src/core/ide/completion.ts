@@ -3,6 +3,7 @@
 // sees only its own names); dimensions inside shapes; keyword arguments not yet given; inits after
 // `~`; keywords at the start of a statement; the `d<input> = ` lines a backward block still owes.
 import { RANDOM_INITS } from '../engine/init';
+import type { TensorDecl } from '../lang/ast';
 import type { OpDef, ParamSpec } from '../ops/op';
 import { FUNCTIONS } from '../ops/registry';
 import type { Range } from '../text';
@@ -221,10 +222,25 @@ function buildNameItem(doc: IdeDocument, s: IdeSymbol): Item {
   return { label: s.name, kind: gradient ? 'gradient' : 'tensor', detail: `${what}${t ? ` ${t}` : ''}`, insertText: s.name, snippet: false, group: gradient ? G_GRADIENT : G_NAME };
 }
 
-/** Top-level tensors defined before `limit` (a file is read top to bottom). */
+const TENSOR_KINDS: Record<TensorDecl['declKind'], IdeSymbol['kind']> = { input: 'input', param: 'param', const: 'const' };
+
+/**
+ * Top-level tensors defined before `limit` (a file is read top to bottom), each by its first
+ * definition — the symbol index's tensors, read from the statements themselves: a keystroke's
+ * document then needs no index at all (its thousands of symbols), and the items of the statements
+ * it shares with the last document are found in the memo.
+ */
 function topNames(doc: IdeDocument, limit: number): Item[] {
   const items: Item[] = [];
-  for (const s of doc.declarations.tensors.values()) if (s.decls[0].start < limit) items.push(nameItem(doc, s));
+  const seen = new Set<string>();
+  for (const s of doc.program.statements) {
+    if (s.span.start >= limit) break; // in source order, and a name comes after its statement's start
+    if ((s.kind !== 'decl' && s.kind !== 'assign') || seen.has(s.name)) continue;
+    seen.add(s.name);
+    if (s.nameSpan.start >= limit) continue;
+    const kind = s.kind === 'decl' ? TENSOR_KINDS[s.declKind] : 'node';
+    items.push(nameItem(doc, { id: -1, name: s.name, kind, gate: null, decls: [s.nameSpan], def: s, gradientOf: null, gradient: null }));
+  }
   return items;
 }
 
