@@ -180,3 +180,17 @@ test('the names offered in an expression are the symbol index\'s top-level tenso
   fc.assert(fc.property(mutation(exampleTexts()), check), { numRuns: 100, seed: 32 });
   check('input x: [3]\nx = x * 2\ny = x + 1\nparam y: [3] ~ he\n');
 });
+
+test('a seed or dims line below the cursor is found as the multiline regex finds it', async () => {
+  const { holdsForTheFile } = await import('../../src/core/ide/document');
+  const fc = (await import('fast-check')).default;
+  const part = fc.constantFrom('seed', 'dims', ' ', '\t', '\n', '\r', 'x', '_', '1', 'seeds', '#', '\r\n');
+  fc.assert(
+    fc.property(fc.array(part, { maxLength: 10 }), fc.nat(), (parts, k) => {
+      const t = parts.join('');
+      const from = k % (t.length + 1);
+      assert.equal(holdsForTheFile(t, from), /^[ \t]*(seed|dims)\b/m.test(t.slice(from)), JSON.stringify([t, from]));
+    }),
+    { numRuns: 5000, seed: 33 },
+  );
+});

@@ -101,7 +101,7 @@ export function relex(prevText: string, prev: Lexed, text: string): Lexed | null
     }
   }
   const from = a >= 0 ? toks[a].span.end : 0;
-  if (b < 0) return lexTail(text, from, toks.slice(0, a + 1), prev.errors, depth);
+  if (b < 0) return lexTail(text, from, toks, a + 1, prev.errors, depth);
   const to = toks[b].span.start + delta;
   if (to < from) return null;
   const sink = new DiagnosticSink();
@@ -134,14 +134,16 @@ export function relex(prevText: string, prev: Lexed, text: string): Lexed | null
 }
 
 /** No seam after the edit (it reaches the end, or the text was cut there): lex from `from` to the end. */
-function lexTail(text: string, from: number, head: Token[], prevErrors: SpanDiagnostic[], prevDepth: Int32Array): Lexed {
+function lexTail(text: string, from: number, prevTokens: Token[], kept: number, prevErrors: SpanDiagnostic[], prevDepth: Int32Array): Lexed {
   const sink = new DiagnosticSink();
   const tail = lex(text.slice(from), sink);
-  const kept = head.length;
-  for (const t of tail) head.push(shifted(t, from));
-  const d = new Int32Array(head.length);
+  // One array of the final length (a slice grown by pushes copies the file's tokens twice).
+  const tokens = new Array<Token>(kept + tail.length);
+  for (let i = 0; i < kept; i++) tokens[i] = prevTokens[i];
+  for (let i = 0; i < tail.length; i++) tokens[kept + i] = shifted(tail[i], from);
+  const d = new Int32Array(tokens.length);
   d.set(prevDepth.subarray(0, kept));
-  depthsInto(head, d, kept, kept > 0 ? d[kept - 1] : 0);
-  depthCache.set(head, d);
-  return { tokens: head, errors: [...prevErrors.filter((d) => d.span.end <= from), ...sink.items.map((d) => shiftedDiagnostic(d, from))] };
+  depthsInto(tokens, d, kept, kept > 0 ? d[kept - 1] : 0);
+  depthCache.set(tokens, d);
+  return { tokens, errors: [...prevErrors.filter((e) => e.span.end <= from), ...sink.items.map((e) => shiftedDiagnostic(e, from))] };
 }
