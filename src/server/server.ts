@@ -97,7 +97,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   registerCodeActions(ctx);
   registerCustomRequests(ctx);
   registerLanguageFeatures(ctx);
-  publishAnalyses(ctx, refreshes);
+  const published = publishAnalyses(ctx, refreshes);
 
   const pullSettings = async () => {
     if (!ctx.client.configuration) return;
@@ -129,6 +129,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.onDidClose(({ document }) => {
     analyses.closed(document.uri);
     for (const p of refreshes) p.closed(document.uri);
+    published.closed(document.uri);
     // A closed file's problems leave the Problems panel with it.
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });

@@ -67,9 +67,9 @@ export interface DidAnalyzeParams {
   /** Edit → result latency for this text (ms), when an edit started it. */
   latencyMs: number | null;
   /**
-   * An early phase of the analysis of this text: 'shapes' (diagnostics so far, no values: the
-   * values shown are still the older text's), 'values' (values and gradients; the gradient checks
-   * still run). Absent when the analysis is finished.
+   * An early phase of the analysis of this text: 'values' (values and gradients; the gradient
+   * checks still run). Absent when the analysis is finished. (A 'shapes' phase, diagnostics without
+   * values, is published as diagnostics only: the values shown stay the older text's until these come.)
    */
   phase?: AnalysisPhase;
 }

@@ -116,17 +116,15 @@ export class TestClient {
 
   /** Diagnostics for `uri` at document version `version` (or any, when omitted), once its analysis is complete. */
   async diagnosticsFor(uri: string, version?: number): Promise<PublishDiagnosticsParams> {
-    const final = await this.finalAnalysisFor(uri, version);
-    const analysed = final.version;
-    // Published just after the didAnalyze of the same analysis (the early phases publish theirs too).
-    const after = this.notifications.findIndex((n) => n.params === final);
-    return this.until(`diagnostics of ${uri} v${analysed}`, () =>
-      this.notifications
-        .slice(after + 1)
-        .filter((n) => n.method === 'textDocument/publishDiagnostics')
-        .map((n) => n.params as PublishDiagnosticsParams)
-        .find((d) => d.uri === uri && (d.version === undefined || d.version === analysed)),
-    );
+    const { version: analysed } = await this.finalAnalysisFor(uri, version);
+    // The server sends a final analysis' diagnostics right after its didAnalyze, and not at all when
+    // an early phase of the same version already sent the same list. A request answered after
+    // them is the barrier: the answer comes after everything sent before it on the same stream.
+    await this.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } });
+    return this.until(`diagnostics of ${uri} v${analysed}`, () => {
+      const d = this.diagnostics.get(uri);
+      return d && (d.version === undefined || d.version === analysed) ? d : undefined;
+    });
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   CodeLensRequest,
   CompletionRequest,
   DefinitionRequest,
+  DidCloseTextDocumentNotification,
   DocumentFormattingRequest,
   DocumentSymbolRequest,
   FoldingRangeRequest,
@@ -103,6 +104,27 @@ test('gradlens/didAnalyze carries the values at the line ends', async () => {
   const p = await client.finalAnalysisFor(uri, 2);
   const fLine = edited.split('\n').findIndex((l) => l.startsWith('f = '));
   assert.equal(p.lineValues.find((l) => l.line === fLine)?.text, 'f: value -6 · ∂f 1');
+});
+
+test('the phases of one text publish its diagnostics once when they agree, and again after the file is closed and reopened', async () => {
+  const uri = 'file:///tmp/gradlens-phases.grad';
+  // A gate with a hand-written backward: the analysis has phases (checks after the values).
+  const { text } = exampleUri('affine-gate.grad');
+  const sent = () => client.notifications.filter((n) => n.method === 'textDocument/publishDiagnostics' && (n.params as { uri: string }).uri === uri).map((n) => n.params as { version?: number; diagnostics: unknown[] });
+  const analyses = () => client.notifications.filter((n) => n.method === 'gradlens/didAnalyze' && (n.params as { uri: string }).uri === uri).map((n) => n.params as { phase?: string });
+  await client.open(uri, text);
+  const first = await client.diagnosticsFor(uri, 1);
+  assert.ok(analyses().every((p) => p.phase !== 'shapes'), 'no didAnalyze for shapes alone');
+  const lists = sent().map((p) => JSON.stringify(p.diagnostics));
+  assert.equal(new Set(lists).size, lists.length, `each list of version 1 sent once: ${lists.length} sent`);
+  assert.deepEqual(JSON.parse(lists[lists.length - 1]), first.diagnostics);
+  await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  await client.until('the problems cleared on close', () => sent().at(-1)?.diagnostics.length === 0);
+  const before = sent().length;
+  await client.open(uri, text);
+  await client.finalAnalysisFor(uri, 1);
+  await client.until('the diagnostics of the reopened file', () => sent().length > before);
+  assert.deepEqual(sent().at(-1)?.diagnostics, first.diagnostics);
 });
 
 test('completion offers ops with their summary and a snippet; signature help names the active parameter', async () => {

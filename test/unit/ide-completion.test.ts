@@ -156,3 +156,41 @@ test('a half-written line above (ending in `~`, which continues on the next line
   const kw = 'dims N = 4\ninput x: [N]\nq = x +\ninput y: [N] ~ ';
   assert.ok(complete(kw, kw.length).some((i) => i.label === 'randn'), 'a keyword line starts a statement too');
 });
+
+test('the names offered in an expression are the symbol index\'s top-level tensors defined above, with duplicates and errors', async () => {
+  const { buildIndex } = await import('../../src/core/ide/binder');
+  const { program, exampleTexts, mutation } = await import('../fuzz/generators');
+  const fc = (await import('fast-check')).default;
+  const check = (text: string) => {
+    // A new statement after each line: the names defined above it, by the index and by completion.
+    const lines = text.split('\n');
+    for (let k = 1; k < lines.length; k += Math.max(1, Math.floor(lines.length / 5))) {
+      const head = `${lines.slice(0, k).join('\n')}\n`;
+      const edited = `${head}zz_new = \n${lines.slice(k).join('\n')}`;
+      const at = head.length + 'zz_new = '.length;
+      const doc = ideDocument(edited);
+      if (doc.gateAt(at) || doc.blockAt(at)) continue;
+      const index = buildIndex(doc.program, doc.tokens);
+      const want = [...index.tensors.values()].filter((s) => s.decls[0].start < head.length).map((s) => s.name).sort();
+      const got = complete(edited, at).filter((i) => i.kind === 'tensor' || i.kind === 'gradient').map((i) => i.label).sort();
+      assert.deepEqual(got, want, `names above line ${k + 1} of\n${edited}`);
+    }
+  };
+  fc.assert(fc.property(program, check), { numRuns: 100, seed: 31 });
+  fc.assert(fc.property(mutation(exampleTexts()), check), { numRuns: 100, seed: 32 });
+  check('input x: [3]\nx = x * 2\ny = x + 1\nparam y: [3] ~ he\n');
+});
+
+test('a seed or dims line below the cursor is found as the multiline regex finds it', async () => {
+  const { holdsForTheFile } = await import('../../src/core/ide/document');
+  const fc = (await import('fast-check')).default;
+  const part = fc.constantFrom('seed', 'dims', ' ', '\t', '\n', '\r', 'x', '_', '1', 'seeds', '#', '\r\n');
+  fc.assert(
+    fc.property(fc.array(part, { maxLength: 10 }), fc.nat(), (parts, k) => {
+      const t = parts.join('');
+      const from = k % (t.length + 1);
+      assert.equal(holdsForTheFile(t, from), /^[ \t]*(seed|dims)\b/m.test(t.slice(from)), JSON.stringify([t, from]));
+    }),
+    { numRuns: 5000, seed: 33 },
+  );
+});

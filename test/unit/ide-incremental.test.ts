@@ -23,8 +23,8 @@ function apply(text: string, [where, del, ins]: [number, number, string]): strin
 let reused = 0;
 let edits = 0;
 
-function sameAsFresh(before: string, after: string): void {
-  const base = new IdeDocument(before);
+/** `base`: the document of `before` (by default built from scratch); returns the one of `after`. */
+function sameAsFresh(before: string, after: string, base = new IdeDocument(before)): IdeDocument {
   edits++;
   if (relex(before, { tokens: base.tokens, errors: base.lexErrors }, after)) reused++;
   const inc = new IdeDocument(after, base);
@@ -33,16 +33,19 @@ function sameAsFresh(before: string, after: string): void {
   assert.deepEqual(inc.lexErrors, fresh.lexErrors);
   assert.deepEqual(inc.syntaxErrors, fresh.syntaxErrors);
   assert.deepEqual(inc.program, fresh.program);
+  return inc;
 }
 
 test('relexing after random edits of the examples equals lexing from scratch', () => {
   const texts = exampleTexts();
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 3 }), (i, edits) => {
+    fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 6 }), (i, edits) => {
+      // Each edit's document is built from the last one's (as while typing: reused tokens, parse).
       let before = texts[i];
+      let doc = new IdeDocument(before);
       for (const e of edits) {
         const after = apply(before, e);
-        sameAsFresh(before, after);
+        doc = sameAsFresh(before, after, doc);
         before = after;
       }
     }),
@@ -72,4 +75,25 @@ test('a one-line edit in a large file reuses the tokens around it', () => {
   assert.equal(r.tokens[5], prevTokens[5], 'tokens before the edit are the same objects');
   // An unclosed bracket joins the following lines: relexing declines and the caller lexes all.
   assert.equal(relex(text, { tokens: prevTokens, errors: [] }, edited), null);
+});
+
+test('a one-line edit in a large file parses only from the edited statement on', () => {
+  const lines = Array.from({ length: 400 }, (_, i) => `h${i + 1} = relu(h${i} * 2)`);
+  const text = `input h0: [3]\ngate g(x: [N]) -> out: [N] {\n  out = x\n}\n${lines.join('\n')}\n`;
+  const base = new IdeDocument(text);
+  const at = text.indexOf('h200 = relu(') + 'h200 = relu('.length;
+  const edited = `${text.slice(0, at)}2 * ${text.slice(at)}`;
+  const inc = new IdeDocument(edited, base);
+  const k = inc.program.statements.findIndex((s) => s.kind === 'assign' && s.name === 'h200');
+  assert.ok(k > 100);
+  // The parser resumes before the statement above the edited one (it read the newline between them).
+  for (let i = 0; i < k - 1; i++) assert.equal(inc.program.statements[i], base.program.statements[i], `statement ${i} before the edit is the base's own`);
+  assert.notEqual(inc.program.statements[k], base.program.statements[k], 'the edited statement is parsed again');
+  assert.deepEqual(inc.program, new IdeDocument(edited).program);
+  // A syntax error before the edit is kept, one after it found again at its new place.
+  const broken = text.replace('h10 = relu(h9 * 2)', 'h10 = relu(h9 * )').replace('h300 = relu(h299 * 2)', 'h300 = = 1');
+  const before = new IdeDocument(broken);
+  const after = new IdeDocument(`${broken.slice(0, broken.indexOf('h200 ='))}x${broken.slice(broken.indexOf('h200 ='))}`, before);
+  assert.equal(after.syntaxErrors.length, 2);
+  assert.deepEqual(after.syntaxErrors, new IdeDocument(after.text).syntaxErrors);
 });

@@ -84,7 +84,7 @@ function walk(e: Expr, visit: (e: Expr) => void): void {
   visit(e);
   switch (e.kind) {
     case 'list':
-      e.items.forEach((x) => walk(x, visit));
+      for (const x of e.items) walk(x, visit);
       return;
     case 'unary':
     case 'transpose':
@@ -96,8 +96,8 @@ function walk(e: Expr, visit: (e: Expr) => void): void {
       walk(e.right, visit);
       return;
     case 'call':
-      e.args.forEach((x) => walk(x, visit));
-      e.kwargs.forEach((k) => walk(k.value, visit));
+      for (const x of e.args) walk(x, visit);
+      for (const k of e.kwargs) walk(k.value, visit);
       return;
     default:
       return;
@@ -114,7 +114,10 @@ function checkBlock(body: Assign[], sink: DiagnosticSink, text: string): void {
       if (e === a.expr && e.kind === 'binary' && e.op === '/' && expOf(e.left, scope)) isSoftmax = true;
       checkLog(e, softmaxNames, sink);
     });
-    scope.defs.set(a.name, a);
+    // Only definitions as an exp(…) or a difference are ever looked up (expOf, isShifted): a file's
+    // other thousands of names stay out of the map (a name defined again loses its entry).
+    if (isCall(a.expr, 'exp') || (a.expr.kind === 'binary' && a.expr.op === '-')) scope.defs.set(a.name, a);
+    else scope.defs.delete(a.name);
     if (isSoftmax) softmaxNames.add(a.name);
   }
 }

@@ -3,6 +3,7 @@
 // sees only its own names); dimensions inside shapes; keyword arguments not yet given; inits after
 // `~`; keywords at the start of a statement; the `d<input> = ` lines a backward block still owes.
 import { RANDOM_INITS } from '../engine/init';
+import type { TensorDecl } from '../lang/ast';
 import type { OpDef, ParamSpec } from '../ops/op';
 import { FUNCTIONS } from '../ops/registry';
 import type { Range } from '../text';
@@ -198,15 +199,19 @@ const KIND_WORD: Partial<Record<IdeSymbol['kind'], string>> = {
   upstream: 'upstream gradient',
 };
 
-// Items of names are built once per symbol and set of types (a large file has thousands).
-const nameItems = new WeakMap<object, WeakMap<IdeSymbol, Item>>();
+// Items of names are built once per definition and set of types (a large file has thousands). A
+// document built after a keystroke shares the statements before the edit with the last one (its
+// symbols are new, their definitions are not), so the key is the defining statement: its name and
+// kind are the statement's own, and gradient links are fixed by the gate that holds it.
+const nameItems = new WeakMap<object, WeakMap<object, Item>>();
 
 function nameItem(doc: IdeDocument, s: IdeSymbol): Item {
   const types = doc.typesForDetails;
   let memo = nameItems.get(types);
   if (!memo) nameItems.set(types, (memo = new WeakMap()));
-  let item = memo.get(s);
-  if (!item) memo.set(s, (item = buildNameItem(doc, s)));
+  const key = s.def && s.kind !== 'gateDim' && s.kind !== 'upstream' ? s.def : s;
+  let item = memo.get(key);
+  if (!item) memo.set(key, (item = buildNameItem(doc, s)));
   return item;
 }
 
@@ -217,10 +222,25 @@ function buildNameItem(doc: IdeDocument, s: IdeSymbol): Item {
   return { label: s.name, kind: gradient ? 'gradient' : 'tensor', detail: `${what}${t ? ` ${t}` : ''}`, insertText: s.name, snippet: false, group: gradient ? G_GRADIENT : G_NAME };
 }
 
-/** Top-level tensors defined before `limit` (a file is read top to bottom). */
+const TENSOR_KINDS: Record<TensorDecl['declKind'], IdeSymbol['kind']> = { input: 'input', param: 'param', const: 'const' };
+
+/**
+ * Top-level tensors defined before `limit` (a file is read top to bottom), each by its first
+ * definition — the symbol index's tensors, read from the statements themselves: a keystroke's
+ * document then needs no index at all (its thousands of symbols), and the items of the statements
+ * it shares with the last document are found in the memo.
+ */
 function topNames(doc: IdeDocument, limit: number): Item[] {
   const items: Item[] = [];
-  for (const s of doc.declarations.tensors.values()) if (s.decls[0].start < limit) items.push(nameItem(doc, s));
+  const seen = new Set<string>();
+  for (const s of doc.program.statements) {
+    if (s.span.start >= limit) break; // in source order, and a name comes after its statement's start
+    if ((s.kind !== 'decl' && s.kind !== 'assign') || seen.has(s.name)) continue;
+    seen.add(s.name);
+    if (s.nameSpan.start >= limit) continue;
+    const kind = s.kind === 'decl' ? TENSOR_KINDS[s.declKind] : 'node';
+    items.push(nameItem(doc, { id: -1, name: s.name, kind, gate: null, decls: [s.nameSpan], def: s, gradientOf: null, gradient: null }));
+  }
   return items;
 }
 

@@ -6,7 +6,7 @@ import type { Analysis } from '../model';
 import { DiagnosticSink, type SpanDiagnostic } from '../diagnostics';
 import type { GateDecl, Program } from '../lang/ast';
 import { lex } from '../lang/lexer';
-import { parseTokens } from '../lang/parser';
+import { parseTokensResumable, type ResumableParse } from '../lang/parser';
 import type { Token } from '../lang/tokens';
 import type { ValueType } from '../ops/op';
 import { typecheck } from '../pipeline/typecheck';
@@ -43,6 +43,8 @@ export class IdeDocument {
   private typesCache: DocumentTypes | null = null;
   /** The lexer's diagnostics (the first of `syntaxErrors`). */
   readonly lexErrors: SpanDiagnostic[];
+  /** The parse, which the document of a later text can resume. */
+  private readonly parsed: ResumableParse;
 
   /** `base`: a recent document whose tokens can be reused around the edit that led to `text`. */
   constructor(
@@ -57,9 +59,17 @@ export class IdeDocument {
     }
     this.tokens = lexed.tokens;
     this.lexErrors = lexed.errors;
+    // The statements before the edit are the base's own (its tokens up to there are reused).
+    let unchanged = 0;
+    if (base) {
+      const n = Math.min(base.tokens.length, this.tokens.length);
+      while (unchanged < n && base.tokens[unchanged] === this.tokens[unchanged]) unchanged++;
+    }
+    this.parsed = parseTokensResumable(this.tokens, base?.parsed ?? null, unchanged);
+    this.program = this.parsed.program;
     const sink = new DiagnosticSink();
     for (const e of lexed.errors) sink.add(e);
-    this.program = parseTokens(this.tokens, sink);
+    for (const e of this.parsed.errors) sink.add(e);
     this.syntaxErrors = sink.items;
   }
 
@@ -224,6 +234,24 @@ export function ideDocument(text: string): IdeDocument {
 
 const prefixCache: IdeDocument[] = [];
 
+/** Whether a line after `from` starts with `seed` or `dims` (found with indexOf, not a regex over the rest). */
+export function holdsForTheFile(text: string, from: number): boolean {
+  for (const word of ['seed', 'dims']) {
+    for (let i = text.indexOf(word, from); i >= 0; i = text.indexOf(word, i + 1)) {
+      const after = text.charCodeAt(i + 4);
+      if (isWordCode(after)) continue;
+      let j = i - 1;
+      while (j >= from && (text[j] === ' ' || text[j] === '\t')) j--;
+      if (j < from || text[j] === '\n' || text[j] === '\r') return true;
+    }
+  }
+  return false;
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
 /**
  * The document completion reads for a text not seen yet: the text up to the end of the cursor's
  * line, built from a cached document by lexing only from the edited statement on and parsing the
@@ -239,7 +267,7 @@ export function completionDocument(text: string, offset: number): IdeDocument {
   let cut = offset;
   while (cut < text.length && text[cut] !== '\n' && text[cut] !== '\r') cut++;
   // `seed` and `dims` lines hold for the whole file wherever they stand.
-  if (cut >= text.length || /^[ \t]*(seed|dims)\b/m.test(text.slice(cut))) return ideDocument(text);
+  if (cut >= text.length || holdsForTheFile(text, cut)) return ideDocument(text);
   const prefix = text.slice(0, cut);
   let doc = prefixCache.find((d) => d.text === prefix);
   if (!doc) {

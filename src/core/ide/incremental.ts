@@ -15,20 +15,47 @@ export interface Lexed {
   errors: SpanDiagnostic[];
 }
 
-/** The lexer's bracket depth after each token (its layout pass resets it at `{` and `}`). */
-function depths(tokens: Token[]): Int32Array {
-  const out = new Int32Array(tokens.length);
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i].text;
-    if (tokens[i].kind === 'punct') {
-      if (t === '(' || t === '[') depth++;
-      else if ((t === ')' || t === ']') && depth > 0) depth--;
-      else if (t === '{' || t === '}') depth = 0;
+/** The lexer's bracket depth after each token (its layout pass resets it at `{` and `}`), from `from` on. */
+function depthsInto(tokens: Token[], out: Int32Array, from: number, start: number): void {
+  let depth = start;
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind === 'punct') {
+      const x = t.text;
+      if (x === '(' || x === '[') depth++;
+      else if ((x === ')' || x === ']') && depth > 0) depth--;
+      else if (x === '{' || x === '}') depth = 0;
     }
     out[i] = depth;
   }
+}
+
+function depths(tokens: Token[]): Int32Array {
+  const out = new Int32Array(tokens.length);
+  depthsInto(tokens, out, 0, 0);
   return out;
+}
+
+// The depths of the token arrays seen lately (each relexed array gets its own, mostly copied from
+// its base's), so that a keystroke does not walk every token of the file to find its seams.
+const depthCache = new WeakMap<Token[], Int32Array>();
+
+function depthsOf(tokens: Token[]): Int32Array {
+  let d = depthCache.get(tokens);
+  if (!d || d.length !== tokens.length) depthCache.set(tokens, (d = depths(tokens)));
+  return d;
+}
+
+/** Index of the first token that starts at or after `offset` (tokens.length if none). */
+function firstStartingAt(tokens: Token[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].span.start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function shifted(t: Token, delta: number): Token {
@@ -56,10 +83,10 @@ export function relex(prevText: string, prev: Lexed, text: string): Lexed | null
   while (s < maxP - p && prevText.charCodeAt(n0 - 1 - s) === text.charCodeAt(n1 - 1 - s)) s++;
   const delta = n1 - n0;
   const toks = prev.tokens;
-  const depth = depths(toks);
+  const depth = depthsOf(toks);
   // The seam before the edit: a newline ending a statement at depth 0, wholly before it.
   let a = -1;
-  for (let i = toks.length - 1; i >= 0; i--) {
+  for (let i = Math.min(toks.length - 1, firstStartingAt(toks, p)); i >= 0; i--) {
     if (toks[i].kind === 'newline' && toks[i].span.end < p && depth[i] === 0) {
       a = i;
       break;
@@ -67,14 +94,14 @@ export function relex(prevText: string, prev: Lexed, text: string): Lexed | null
   }
   // The seam after it: the first such newline inside the common suffix (its previous char too).
   let b = -1;
-  for (let i = a + 1; i < toks.length; i++) {
+  for (let i = Math.max(a + 1, firstStartingAt(toks, n0 - s) - 1); i < toks.length; i++) {
     if (toks[i].kind === 'newline' && toks[i].span.start - 1 >= n0 - s && depth[i] === 0) {
       b = i;
       break;
     }
   }
   const from = a >= 0 ? toks[a].span.end : 0;
-  if (b < 0) return lexTail(text, from, toks.slice(0, a + 1), prev.errors);
+  if (b < 0) return lexTail(text, from, toks, a + 1, prev.errors, depth);
   const to = toks[b].span.start + delta;
   if (to < from) return null;
   const sink = new DiagnosticSink();
@@ -91,6 +118,13 @@ export function relex(prevText: string, prev: Lexed, text: string): Lexed | null
   if (keepSeam) tokens.push(shifted(toks[b], delta));
   for (let i = b + 1; i < toks.length; i++) tokens.push(shifted(toks[i], delta));
   const seamStart = toks[b].span.start;
+  // Depths: the base's before the seam and after it (the seam is at depth 0 in both), the middle's.
+  const d = new Int32Array(tokens.length);
+  d.set(depth.subarray(0, a + 1));
+  d.set(middleDepth, a + 1);
+  if (keepSeam) d[a + 1 + middle.length] = 0;
+  d.set(depth.subarray(b + 1), a + 1 + middle.length + (keepSeam ? 1 : 0));
+  depthCache.set(tokens, d);
   const errors = [
     ...prev.errors.filter((d) => d.span.end <= from),
     ...sink.items.map((d) => shiftedDiagnostic(d, from)),
@@ -100,9 +134,16 @@ export function relex(prevText: string, prev: Lexed, text: string): Lexed | null
 }
 
 /** No seam after the edit (it reaches the end, or the text was cut there): lex from `from` to the end. */
-function lexTail(text: string, from: number, head: Token[], prevErrors: SpanDiagnostic[]): Lexed {
+function lexTail(text: string, from: number, prevTokens: Token[], kept: number, prevErrors: SpanDiagnostic[], prevDepth: Int32Array): Lexed {
   const sink = new DiagnosticSink();
   const tail = lex(text.slice(from), sink);
-  for (const t of tail) head.push(shifted(t, from));
-  return { tokens: head, errors: [...prevErrors.filter((d) => d.span.end <= from), ...sink.items.map((d) => shiftedDiagnostic(d, from))] };
+  // One array of the final length (a slice grown by pushes copies the file's tokens twice).
+  const tokens = new Array<Token>(kept + tail.length);
+  for (let i = 0; i < kept; i++) tokens[i] = prevTokens[i];
+  for (let i = 0; i < tail.length; i++) tokens[kept + i] = shifted(tail[i], from);
+  const d = new Int32Array(tokens.length);
+  d.set(prevDepth.subarray(0, kept));
+  depthsInto(tokens, d, kept, kept > 0 ? d[kept - 1] : 0);
+  depthCache.set(tokens, d);
+  return { tokens, errors: [...prevErrors.filter((e) => e.span.end <= from), ...sink.items.map((e) => shiftedDiagnostic(e, from))] };
 }

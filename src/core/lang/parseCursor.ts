@@ -33,10 +33,20 @@ export class TokenCursor {
   private prev: Token | null = null;
 
   constructor(
-    private readonly source: TokenSource,
+    private source: TokenSource,
     protected readonly sink: DiagnosticSink,
   ) {
     this.tok = source();
+  }
+
+  /** Continues a parse at token `pos` of an array (what `arraySource(tokens)` would give after `pos` reads). */
+  protected resumeAt(tokens: Token[], pos: number): void {
+    let i = pos;
+    this.source = () => tokens[Math.min(i++, tokens.length - 1)];
+    this.pos = pos;
+    this.prev = pos > 0 ? tokens[pos - 1] : null;
+    this.ahead = null;
+    this.tok = this.source();
   }
 
   protected peek(): Token {

@@ -3,7 +3,7 @@
 // This file reads statements (declarations, assignments, gates, expect lines); the expression
 // grammar is parseExpr.ts and the token cursor under both parseCursor.ts.
 import { CORE_DEFAULTS, limitText } from '../defaults';
-import { DiagnosticSink } from '../diagnostics';
+import { DiagnosticSink, type SpanDiagnostic } from '../diagnostics';
 import { joinSpans } from '../text';
 import type {
   Assign,
@@ -54,6 +54,51 @@ export function parseTokens(tokens: Token[], sink: DiagnosticSink): Program {
 }
 
 /**
+ * A parse that a later one can resume (the IDE's documents, rebuilt after each keystroke): the
+ * parser's own diagnostics, and its state before each top-level statement, four numbers per
+ * statement (token index, statements so far, diagnostics so far, statements counted against the
+ * cap). The parser's decisions before a checkpoint read no token past the checkpoint's own, so a
+ * text whose tokens up to that one are the same resumes there and parses only the rest.
+ */
+export interface ResumableParse {
+  program: Program;
+  errors: SpanDiagnostic[];
+  checkpoints: number[];
+}
+
+/**
+ * Parses `tokens`, reusing `base` (a parse of other tokens) up to its last checkpoint whose token
+ * is before `unchanged` (`tokens[0..unchanged)` are the very tokens `base` read, same objects).
+ * The result is what parsing `tokens` whole gives: statements before the checkpoint are shared.
+ */
+export function parseTokensResumable(tokens: Token[], base: ResumableParse | null = null, unchanged = 0): ResumableParse {
+  const sink = new DiagnosticSink();
+  let checkpoints: number[] = [];
+  const parser = new Parser(arraySource(tokens), sink);
+  let statements: Statement[] = [];
+  if (base && unchanged > 0) {
+    const cps = base.checkpoints;
+    let at = -1; // the last checkpoint whose token is unchanged
+    for (let lo = 0, hi = cps.length / 4 - 1; lo <= hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (cps[4 * mid] < unchanged) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (at >= 0) {
+      const [pos, stmts, errs, counted] = cps.slice(4 * at, 4 * at + 4);
+      statements = base.program.statements.slice(0, stmts);
+      for (let i = 0; i < errs; i++) sink.add(base.errors[i]);
+      checkpoints = cps.slice(0, 4 * at);
+      parser.resume(tokens, pos, counted);
+    }
+  }
+  parser.checkpoints = checkpoints;
+  return { program: parser.parseProgram(statements), errors: sink.items, checkpoints };
+}
+
+/**
  * One expression on its own (a debugger's watch or condition): the statement grammar's expression,
  * then the end of the text. Errors go to the sink; null when nothing usable was parsed.
  */
@@ -64,9 +109,17 @@ export function parseExpression(text: string, sink: DiagnosticSink): Expr | null
 class Parser extends ExpressionParser {
   // ---------------------------------------------------------------- statements
 
-  parseProgram(): Program {
-    const statements: Statement[] = [];
+  /** Where `parseTokensResumable` records its checkpoints (null: none recorded). */
+  checkpoints: number[] | null = null;
+
+  resume(tokens: Token[], pos: number, counted: number): void {
+    this.resumeAt(tokens, pos);
+    this.counted = counted;
+  }
+
+  parseProgram(statements: Statement[] = []): Program {
     for (;;) {
+      if (this.checkpoints && !this.stopped) this.checkpoints.push(this.pos, statements.length, this.sink.items.length, this.counted);
       this.skipNewlines();
       if (this.tok.kind === 'eof') break;
       if (this.is('}')) {

@@ -29,9 +29,22 @@ export function resolve(program: Program, options: ResolveOptions, sink: Diagnos
   }
   const allGates = new Set(program.statements.filter((s): s is GateDecl => s.kind === 'gate').map((g) => g.name));
 
+  // One Dim per dimension name (Dims are immutable): a file's thousands of shapes share them.
+  const dimObjects = new Map<string, Dim>();
   const globalDim = (name: string): Dim | undefined => {
-    const d = dims.get(name);
-    return d ? named(name, d.size) : undefined;
+    let dim = dimObjects.get(name);
+    if (!dim) {
+      const d = dims.get(name);
+      if (!d) return undefined;
+      dimObjects.set(name, (dim = named(name, d.size)));
+    }
+    return dim;
+  };
+  const bound = new Map<Call, BoundCall>();
+  const bindTop = (c: Call): BoundCall | null => {
+    const b = bindCall(c, scope, sink, allGates);
+    if (b) bound.set(c, b);
+    return b;
   };
 
   const declaredGates = new Set<string>();
@@ -66,7 +79,7 @@ export function resolve(program: Program, options: ResolveOptions, sink: Diagnos
         else definitions.set(s.name, s);
         break;
       case 'assign':
-        walkNames(s.expr, checkName, (c) => bindCall(c, scope, sink, allGates));
+        walkNames(s.expr, checkName, bindTop);
         if (definitions.has(s.name)) duplicate(s.name, s.nameSpan, definitions.get(s.name) as TensorDecl | Assign, sink);
         else definitions.set(s.name, s);
         root = s;
@@ -74,7 +87,7 @@ export function resolve(program: Program, options: ResolveOptions, sink: Diagnos
       case 'expect':
         checkName(s.target, s.targetSpan);
         if (s.shape) for (const d of s.shape) checkDimRef(d, dims, sink);
-        if (s.expected) walkNames(s.expected, checkName, (c) => bindCall(c, scope, sink, allGates));
+        if (s.expected) walkNames(s.expected, checkName, bindTop);
         break;
       case 'gate': {
         const info = resolveGate(s, dims, scope, sink, allGates);
@@ -90,7 +103,7 @@ export function resolve(program: Program, options: ResolveOptions, sink: Diagnos
     }
   }
   if (options.seed !== undefined) seed = options.seed;
-  return { seed, dims, gates, definitions, root };
+  return { seed, dims, gates, definitions, root, bound, dim: globalDim };
 }
 
 function duplicate(name: string, at: Span, first: TensorDecl | Assign, sink: DiagnosticSink): void {

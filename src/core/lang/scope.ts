@@ -4,7 +4,7 @@
 import type { Attrs, OpDef } from '../ops/op';
 import type { Dim } from '../shapes/shape';
 import type { Span } from '../text';
-import type { Assign, Expr, GateDecl, TensorDecl } from './ast';
+import type { Assign, Call, Expr, GateDecl, TensorDecl } from './ast';
 
 export const MAX_DIM_SIZE = 1 << 30;
 
@@ -57,6 +57,14 @@ export interface Resolution {
   definitions: Map<string, TensorDecl | Assign>;
   /** The backward root: the last top-level assignment. */
   root: Assign | null;
+  /**
+   * The top-level calls that bound (the typecheck's inference reads them instead of binding every
+   * call a second time: at the top level both see the same gates and dimensions, and a call that
+   * bound with the diagnostics on binds the same without them).
+   */
+  bound: Map<Call, BoundCall>;
+  /** A top-level dimension by name, one immutable Dim per name (undefined: not a dimension). */
+  dim(name: string): Dim | undefined;
 }
 
 export interface ResolveOptions {

@@ -8,7 +8,7 @@ import { resolve } from '../lang/resolve';
 import type { ValueType } from '../ops/op';
 import { checkGateDefinition } from '../shapes/gates';
 import { listLiteralShape, ShapeInference, typeFromAnn, type TypeEnv } from '../shapes/infer';
-import { formatShape, lit, named, type Dim } from '../shapes/shape';
+import { formatShape, lit, type Dim } from '../shapes/shape';
 import { literalValue } from '../engine/init';
 import type { AnalysisSession, AnalyzeOptions } from './session';
 
@@ -45,15 +45,12 @@ export function typecheck(session: AnalysisSession, options: AnalyzeOptions): Ty
 
   // Top-level types, statement by statement.
   const types = new Map<string, ValueType>();
-  const dimOf = (name: string): Dim | undefined => {
-    const d = res.dims.get(name);
-    return d ? named(name, d.size) : undefined;
-  };
+  const dimOf = res.dim;
   const visibleGates = new Set<string>();
   // A shape error's suggestion picks among the params declared so far: weights and biases are what gets mixed up.
   const params: string[] = [];
   const env: TypeEnv = { value: (n) => types.get(n), names: () => params, defined: () => types.keys(), dim: dimOf, gates: res.gates, gateVisible: (n) => visibleGates.has(n) };
-  const infer = new ShapeInference(env, sink);
+  const infer = new ShapeInference(env, sink, res.bound);
   const declTypes = new Map<TensorDecl, ValueType>();
   for (const s of program.statements) {
     if (s.kind === 'gate' && res.gates.get(s.name)?.decl === s) visibleGates.add(s.name);

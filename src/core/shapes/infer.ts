@@ -65,12 +65,19 @@ export function typeFromAnn(t: TypeAnn | null, dim: (d: DimRef) => Dim): ValueTy
 
 export class ShapeInference {
   readonly types = new Map<Expr, ValueType>();
-  readonly bindings = new Map<Call, BoundCall>();
+  readonly bindings: Map<Call, BoundCall>;
 
+  /**
+   * `bound`: calls already bound in this scope (name resolution's, at the top level); they are
+   * not bound again, and the map becomes this inference's `bindings`.
+   */
   constructor(
     private readonly env: TypeEnv,
     private readonly sink: DiagnosticSink | null,
-  ) {}
+    bound?: Map<Call, BoundCall>,
+  ) {
+    this.bindings = bound ?? new Map();
+  }
 
   private error(code: Parameters<DiagnosticSink['error']>[0], message: string, at: Span): null {
     this.sink?.error(code, message, at);
@@ -136,9 +143,12 @@ export class ShapeInference {
   }
 
   private inferCall(call: Call): ValueType | null {
-    const b = bindCall(call, this.env, null);
-    if (!b) return null;
-    this.bindings.set(call, b);
+    let b = this.bindings.get(call) ?? null;
+    if (!b) {
+      b = bindCall(call, this.env, null);
+      if (!b) return null;
+      this.bindings.set(call, b);
+    }
     const types: ValueType[] = [];
     let ok = true;
     const maybe: (ValueType | null)[] = [];

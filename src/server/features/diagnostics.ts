@@ -35,7 +35,20 @@ export function toLspDiagnostic(d: Diagnostic, uri: string, docsUri: string, dat
   return out;
 }
 
-export function publishDiagnostics(ctx: ServerContext, r: DocumentAnalysis): void {
+/**
+ * Publishes an analysis' diagnostics. The phases of one text (shapes, values, the finished
+ * analysis) mostly have the same ones: a list the client already holds for this very version is
+ * not sent again (in VS Code each one is converted and forwarded to the window on the extension
+ * host's main thread, at every keystroke). `published` holds what was last sent per document; the
+ * caller forgets a document when it closes (its problems are cleared then).
+ */
+export function publishDiagnostics(ctx: ServerContext, r: DocumentAnalysis, published?: Map<string, { version: number; key: string }>): void {
   const diagnostics = r.analysis.diagnostics.map((d, index) => toLspDiagnostic(d, r.uri, ctx.docsUri, { version: r.version, index }));
+  if (published) {
+    const key = JSON.stringify(diagnostics);
+    const last = published.get(r.uri);
+    if (last && last.version === r.version && last.key === key) return;
+    published.set(r.uri, { version: r.version, key });
+  }
   void ctx.connection.sendDiagnostics({ uri: r.uri, version: r.version, diagnostics });
 }

@@ -24,8 +24,16 @@ export function summaryOf(a: Analysis): AnalysisSummary {
   };
 }
 
-export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]): void {
+/** Publishes every analysis; `closed(uri)` forgets what was sent for a document that closed. */
+export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]): { closed(uri: string): void } {
+  const diagnosticsSent = new Map<string, { version: number; key: string }>();
   ctx.analyses.onDidAnalyze((r: DocumentAnalysis) => {
+    // Shapes alone carry no values: the client keeps the older ones until the values phase comes,
+    // so a shapes phase sends it nothing but its diagnostics.
+    if (r.analysis.phase === 'shapes') {
+      publishDiagnostics(ctx, r, diagnosticsSent);
+      return;
+    }
     // The values first: the client draws them at the line ends as soon as they arrive, and its
     // main thread handles messages in order (the diagnostics' conversion and the Problems panel
     // can come after).
@@ -37,11 +45,12 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
       latencyMs: r.latencyMs,
       ...(r.analysis.phase ? { phase: r.analysis.phase } : {}),
     });
-    publishDiagnostics(ctx, r);
+    publishDiagnostics(ctx, r, diagnosticsSent);
     // Lenses and hints wait for values: shapes alone would blank them for a few milliseconds.
-    if (r.analysis.phase !== 'shapes') for (const p of refreshes) p.onAnalysis(r);
+    for (const p of refreshes) p.onAnalysis(r);
   });
   showProgressOfLongRuns(ctx);
+  return { closed: (uri) => diagnosticsSent.delete(uri) };
 }
 
 /** A work-done progress in the client's status area while an analysis runs longer than 300 ms. */
