@@ -5,7 +5,7 @@ import type { Expr } from '../lang/ast';
 import { E } from '../lang/print';
 import { attrNum, type OpDef } from './op';
 import { defineBinary, defineUnary } from './kit';
-import { normalCdf, normalPdf } from '../tensor/erf';
+import { normalCdfInto, normalCdfSlopeInto } from '../tensor/erf';
 
 export const exp = defineUnary({
   id: 'exp',
@@ -157,10 +157,12 @@ export const gelu = defineUnary({
     'Scales the upstream gradient by Φ(x) + x·φ(x) (φ the standard normal density): about 1 for large x, about 0 for very negative x, 1/2 at 0, and slightly negative near x ≈ −0.75 — ' +
     'a smooth relu whose gradient never switches off abruptly. .grad has no erf, so it is derived through gelu_dx.',
   forward(x, o) {
-    for (let i = 0; i < x.length; i++) o[i] = x[i] * normalCdf(x[i]);
+    normalCdfInto(x, o);
+    for (let i = 0; i < x.length; i++) o[i] *= x[i];
   },
   backward(x, _out, g, dx) {
-    for (let i = 0; i < g.length; i++) dx[i] = g[i] * (normalCdf(x[i]) + x[i] * normalPdf(x[i]));
+    normalCdfSlopeInto(x, dx);
+    for (let i = 0; i < g.length; i++) dx[i] *= g[i];
   },
 });
 
