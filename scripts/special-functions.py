@@ -6,7 +6,7 @@
 #
 #   e^w, w ≤ 0        w = (32m + j)·ln2/32 + r, |r| ≤ ln2/64: e^w = 2^m · 2^(j/32) · e^r, the 32 values
 #                     2^(j/32) as a double and the rest (EXP2_HI, EXP2_LO), ln2/32 in two parts
-#   |x| < 0.625       tanh(x) = x + x³·P(x²)
+#   e^w − 1, w ≤ 0    w = n·ln2 + r, |r| ≤ ln2/2: e^w − 1 = (2^n − 1) + 2^n·(r + r²·Q(r))
 #
 #   |x| < 0.5         erf(x)  = x · S(x²)
 #   0 ≤ x < 4         erfc(x) = e^(−x²) · M_k(x − m_k), on 8 pieces of width 1/2 (m_k their midpoints)
@@ -25,7 +25,7 @@ MID_TERMS = 16
 MID_START, MID_WIDTH, MID_PIECES = mp.mpf(0), mp.mpf('0.5'), 8
 SMALL_TERMS = 10
 TAIL_TERMS = MID_TERMS  # one evaluator for all pieces
-TANH_TERMS = 13
+EXPM1_TERMS = 11
 
 
 def erfcx(x):
@@ -77,16 +77,22 @@ out.append(fmt('EXP2_HI', pow_hi, '2^(j/32) rounded to double, j = 0 … 31.'))
 out.append(fmt('EXP2_LO', pow_lo, '2^(j/32) − EXP2_HI[j].'))
 out.append('')
 
+ln2_hi_bits = struct.unpack('<Q', struct.pack('<d', float(mp.log(2))))[0] & ~((1 << 32) - 1)
+ln2_hi = struct.unpack('<d', struct.pack('<Q', ln2_hi_bits))[0]
+out.append(f'/** ln2 = LN2_HI + LN2_LO, the high part with 21 significant bits (n·LN2_HI exact). */')
+out.append(f'export const LN2_HI = {ln2_hi!r};')
+out.append(f'export const LN2_LO = {float(mp.log(2) - mp.mpf(ln2_hi))!r};')
 
-def tanh_small(u):
-    if u == 0:
-        return mp.mpf(-1) / 3
-    x = mp.sqrt(u)
-    return (mp.tanh(x) - x) / x ** 3
+
+def expm1_q(r):
+    if r == 0:
+        return mp.mpf(1) / 2
+    return (mp.expm1(r) - r) / r ** 2
 
 
-p = fit('P', tanh_small, mp.mpf(0), mp.mpf('0.625') ** 2, TANH_TERMS, mp.mpf(1) / 3)
-out.append(fmt('TANH_SMALL', p, f'tanh(x) = x + x³·P(x²) for |x| < 0.625; {TANH_TERMS} coefficients, highest power first.'))
+half_ln2 = mp.log(2) / 2
+q = fit('Q', expm1_q, -half_ln2, half_ln2, EXPM1_TERMS, 2 / half_ln2)
+out.append(fmt('EXPM1_Q', q, f'e^r − 1 = r + r²·Q(r) for |r| ≤ ln2/2; {EXPM1_TERMS} coefficients, highest power first.'))
 out.append('')
 s = fit('S', small, mp.mpf(0), mp.mpf('0.25'), SMALL_TERMS, mp.erf(mp.mpf('0.5')) / mp.mpf('0.5'))
 out.append(fmt('ERF_SMALL', s, f'erf(x) = x·S(x²) for |x| < 0.5; {SMALL_TERMS} coefficients, highest power first.'))

@@ -1,10 +1,10 @@
-// erf, erfc, Φ, φ, gelu's slope Φ + x·φ (erf.ts), e^w for w ≤ 0 and tanh (elementary.ts) against
+// erf, erfc, Φ, φ, gelu's slope Φ + x·φ (erf.ts), e^w and e^w − 1 for w ≤ 0 and tanh (elementary.ts) against
 // mpmath at 40 digits, in units in the last place of the exact value: random points over each
 // function's range, the edges of the polynomial pieces and the special values.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { expNonPositive, tanh } from '../../src/core/tensor/elementary';
+import { expm1NonPositive, expNonPositive, tanh, tanhInto } from '../../src/core/tensor/elementary';
 import { erf, erfc, normalCdf, normalCdfInto, normalCdfSlope, normalCdfSlopeInto, normalPdf } from '../../src/core/tensor/erf';
 import { testRng } from './helpers/opcheck';
 
@@ -115,7 +115,7 @@ describe('erf, erfc and the normal distribution (erf.ts)', () => {
   });
 });
 
-describe('e^w and tanh (elementary.ts)', () => {
+describe('e^w, e^w − 1 and tanh (elementary.ts)', () => {
   it('e^w for w ≤ 0 is within 1 ulp, down to the subnormals', () => {
     const rng = testRng(3);
     const ws = [0, -1e-300, -0.5, -1, -700, -745];
@@ -129,12 +129,27 @@ describe('e^w and tanh (elementary.ts)', () => {
     assert.ok(Number.isNaN(expNonPositive(NaN)));
   });
 
-  it('tanh is within 1 ulp, keeps −0, and saturates at ±1', () => {
-    const xs = points(4, [0.7, 3, 25], 800);
-    xs.push(1e-10, -1e-10, 0.625, -0.625);
+  it('e^w − 1 for w ≤ 0 is within 1 ulp, small w included', () => {
+    const rng = testRng(5);
+    const ws = [-1e-300, -1e-12, -Math.LN2 / 2, -Math.LN2, -40, -41];
+    for (let i = 0; i < 1500; i++) ws.push(-rng() * 0.05, -rng() * 3, -rng() * 45);
+    const ref = reference(['mp.expm1(x)'], ws).map((r) => r[0]);
+    const e = worstUlps(ws, ref, expm1NonPositive);
+    assert.ok(e.ulps <= 1, `expm1: ${e.ulps} ulp at ${e.at}`);
+    assert.equal(expm1NonPositive(-Infinity), -1);
+    assert.ok(Number.isNaN(expm1NonPositive(NaN)));
+  });
+
+  it('tanh is within 2 ulp (as Math.tanh here), keeps −0, and saturates at ±1; tanhInto gives the same values', () => {
+    const xs = points(4, [0.05, 0.7, 3, 25], 800);
+    xs.push(1e-10, -1e-10, 2 ** -27, -(2 ** -27));
     const ref = reference(['mp.tanh(x)'], xs).map((r) => r[0]);
     const t = worstUlps(xs, ref, tanh);
-    assert.ok(t.ulps <= 1, `tanh: ${t.ulps} ulp at ${t.at}`);
+    assert.ok(t.ulps <= 2, `tanh: ${t.ulps} ulp at ${t.at}`);
+    const arr = Float64Array.from(xs);
+    tanhInto(arr, arr, 1, arr.length - 1);
+    assert.equal(arr[0], xs[0], 'outside [from, to) is left alone');
+    for (let i = 1; i < xs.length - 1; i++) assert.equal(arr[i], tanh(xs[i]));
     assert.ok(Object.is(tanh(-0), -0));
     assert.equal(tanh(Infinity), 1);
     assert.equal(tanh(-Infinity), -1);

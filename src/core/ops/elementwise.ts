@@ -6,6 +6,7 @@ import { E } from '../lang/print';
 import { attrNum, type OpDef } from './op';
 import { defineBinary, defineUnary } from './kit';
 import { normalCdfInto, normalCdfSlopeInto } from '../tensor/erf';
+import { tanhInto } from '../tensor/elementary';
 
 export const exp = defineUnary({
   id: 'exp',
@@ -89,7 +90,7 @@ export const tanh = defineUnary({
   summary: 'Hyperbolic tangent, elementwise.',
   explain: 'Scales the upstream gradient by 1 − tanh²(x), computed from the output. Where |x| is large the output saturates at ±1 and the gradient vanishes.',
   forward(x, o) {
-    for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]);
+    tanhInto(x, o);
   },
   backward(_x, out, g, dx) {
     for (let i = 0; i < g.length; i++) dx[i] = g[i] * (1 - out[i] * out[i]);

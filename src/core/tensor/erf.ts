@@ -48,7 +48,7 @@ function poly16(c: Float64Array, i: number, t: number): number {
 function erfcScaled(z: number): number {
   const tail = z >= ERFC_TAIL_START;
   // k is the tail's index (the piece after the last middle one) from z = ERFC_TAIL_START on.
-  const k = Math.floor((Math.min(z, ERFC_TAIL_START) - ERFC_MID_START) / ERFC_MID_WIDTH);
+  const k = Math.floor((Math.min(z, ERFC_TAIL_START) - ERFC_MID_START) / ERFC_MID_WIDTH) | 0; // NaN reads piece 0
   const t = tail ? 1 / (z * z) : z - (ERFC_MID_START + (k + 0.5) * ERFC_MID_WIDTH);
   const p = poly16(ERFC_PIECES, k * ERFC_MID_TERMS, t);
   return tail ? p / z : p;
