@@ -135,8 +135,8 @@ function im2colSame(src: Float64Array, off: number, g: ConvGeometry, oy0: number
       const thi = Math.max(tlo, Math.min(rows, H + pad - i - oy0));
       for (let j = 0; j < kw; j++, row++) {
         const base = row * rs;
-        cols.fill(0, base, base + tlo * Wo);
-        cols.fill(0, base + thi * Wo, base + rows * Wo);
+        if (tlo > 0) cols.fill(0, base, base + tlo * Wo);
+        if (thi < rows) cols.fill(0, base + thi * Wo, base + rows * Wo);
         if (thi === tlo) continue;
         const [lo, hi] = validRange(j, g);
         const d0 = base + tlo * Wo + lo;
