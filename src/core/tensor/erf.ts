@@ -1,11 +1,11 @@
 // The error function, for gelu (Φ(x) = (1 + erf(x/√2))/2). Math has no erf: polynomial fits
 // computed with mpmath (scripts/special-functions.py, specialFunctions.generated.ts) —
-//   |x| < 0.5:      erf(x)  = x·S(x²)
-//   0.5 ≤ x < 4:    erfc(x) = e^(−x²)·M_k(x − m_k), seven pieces of width 1/2
+//   |x| < 0.5:      erf(x)  = x·S(x²)            (erf only; erfc and Φ there use the pieces below)
+//   0 ≤ x < 4:      erfc(x) = e^(−x²)·M_k(x − m_k), eight pieces of width 1/2
 //   x ≥ 4:          erfc(x) = e^(−x²)/x·T(1/x²)
 // with e^(−x²) taken from the exact square of x (split in two doubles), so the rounding of x² does
-// not grow into the tails' error. A few units in the last place at most, no iteration: test/unit/erf.test.ts
-// measures the error against mpmath at 50 digits.
+// not grow into the tails' error. A few units in the last place at most, no iteration:
+// test/unit/special-functions.test.ts measures the error against mpmath at 40 digits.
 import { expNonPositive } from './elementary';
 import { ERF_SMALL, ERFC_MID_START, ERFC_MID_TERMS, ERFC_MID_WIDTH, ERFC_PIECES, ERFC_TAIL_START } from './specialFunctions.generated';
 
