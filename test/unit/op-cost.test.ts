@@ -23,13 +23,22 @@ test('every op has a case in the cost-model benchmark', () => {
   );
 });
 
-/** A tensor whose entries count the reads made of them (methods act on the real array). */
+/**
+ * A tensor whose entries count the reads made of them (methods act on the real array); a view
+ * taken with subarray (to be copied at once) counts a read per entry it spans.
+ */
 function counted(shape: number[], reads: { n: number }, fill: (i: number) => number): Tensor {
   const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = fill(i);
   const proxy = new Proxy(data, {
     get(target, key) {
       if (typeof key === 'string' && key.length && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57) reads.n++;
+      if (key === 'subarray') {
+        return (begin: number, end = data.length) => {
+          reads.n += Math.max(0, end - begin);
+          return data.subarray(begin, end);
+        };
+      }
       const v = Reflect.get(target, key, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },

@@ -267,6 +267,51 @@ test('conv2d lowers large images a band of output rows at a time: bounded worksp
   }
 });
 
+/** x with `pad` zeros around every image. */
+function zeroPadded(x: Tensor, pad: number): Tensor {
+  const [N, C, H, W] = x.shape;
+  const out = new Tensor([N, C, H + 2 * pad, W + 2 * pad]);
+  for (let nc = 0; nc < N * C; nc++)
+    for (let y = 0; y < H; y++) out.data.set(x.data.subarray((nc * H + y) * W, (nc * H + y + 1) * W), (nc * (H + 2 * pad) + y + pad) * (W + 2 * pad) + pad);
+  return out;
+}
+
+test('conv2d with "same" padding (its patches copied a run of rows at a time) has the bits of the zero-padded input with pad 0', () => {
+  const rng = testRng(11);
+  const bits = (v: Float64Array) => [...new BigUint64Array(v.buffer, v.byteOffset, v.length)];
+  const ctx = { trackKinks: false, random: () => new Float64Array(0) };
+  // [N, C, H, W], kernel, pad (2·pad = k − 1, so Wo = W); 1-pixel-wide images; a large one lowered in bands.
+  for (const [shape, k, pad, forwardOnly] of [
+    [[2, 3, 8, 8], 3, 1, false],
+    [[1, 2, 7, 9], 5, 2, false],
+    [[2, 2, 5, 6], 1, 0, false],
+    [[1, 2, 4, 1], 3, 1, false],
+    [[1, 3, 200, 200], 3, 1, true],
+  ] as [number[], number, number, boolean][]) {
+    const x = randomTensor(shape, rng);
+    const w = randomTensor([4, shape[1], k, k], rng);
+    const b = randomTensor([4], rng);
+    const xp = zeroPadded(x, pad);
+    const same = conv2d.forward([x, w, b], { stride: 1, pad }, { ...ctx, forwardOnly });
+    const padded = conv2d.forward([xp, w, b], { stride: 1, pad: 0 }, { ...ctx, forwardOnly });
+    assert.deepEqual(bits(same.value.data), bits(padded.value.data), `${shape} k=${k}`);
+    const grad = randomTensor([...same.value.shape], rng);
+    const g1 = conv2d.backward({ inputs: [x, w, b], out: same.value, grad, saved: same.saved, attrs: { stride: 1, pad }, needs: [true, true, true] });
+    const g2 = conv2d.backward({ inputs: [xp, w, b], out: padded.value, grad, saved: padded.saved, attrs: { stride: 1, pad: 0 }, needs: [true, true, true] });
+    assert.deepEqual(bits((g1[1] as Tensor).data), bits((g2[1] as Tensor).data), `dw ${shape} k=${k}`);
+    assert.deepEqual(bits((g1[0] as Tensor).data), bits(unpad(g2[0] as Tensor, pad).data), `dx ${shape} k=${k}`);
+  }
+});
+
+/** The interior of a padded tensor (the inverse of zeroPadded). */
+function unpad(x: Tensor, pad: number): Tensor {
+  const [N, C, Hp, Wp] = x.shape;
+  const [H, W] = [Hp - 2 * pad, Wp - 2 * pad];
+  const out = new Tensor([N, C, H, W]);
+  for (let nc = 0; nc < N * C; nc++) for (let y = 0; y < H; y++) out.data.set(x.data.subarray((nc * Hp + y + pad) * Wp + pad, (nc * Hp + y + pad) * Wp + pad + W), (nc * H + y) * W);
+  return out;
+}
+
 // ------------------------------------------------------------------ pooling
 
 test('pool shapes: default 2×2 stride 2 halves, overlapping windows, bad arguments', () => {

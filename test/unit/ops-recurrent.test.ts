@@ -4,6 +4,7 @@ import type { Attrs } from '../../src/core/ops/op';
 import { RECURRENT_OPS, rnn } from '../../src/core/ops/recurrent';
 import type { ShapeResult } from '../../src/core/shapes/broadcast';
 import { lit, named, type Shape } from '../../src/core/shapes/shape';
+import { tanh } from '../../src/core/tensor/elementary';
 import { gemmNN, gemmNT } from '../../src/core/tensor/matmul';
 import { norm, Tensor } from '../../src/core/tensor/tensor';
 import { checkOpGradient, fixedContext, randomTensor, tensorOf, testRng } from './helpers/opcheck';
@@ -201,7 +202,7 @@ test('rnn forward has the bits of one product per step (all steps\' input produc
       const o = s * n * h;
       gemmNN(n, h, d, x.data, s * n * d, Wx.data, 0, want, o, false);
       gemmNN(n, h, h, s === 0 ? h0.data : want, s === 0 ? 0 : o - n * h, Wh.data, 0, want, o, true);
-      for (let k = 0; k < n * h; k++) want[o + k] = Math.tanh(want[o + k] + b.data[k % h]);
+      for (let k = 0; k < n * h; k++) want[o + k] = tanh(want[o + k] + b.data[k % h]);
     }
     assert.deepEqual(new BigUint64Array(got.buffer, got.byteOffset, got.length), new BigUint64Array(want.buffer), `${t}×${n}×${d}×${h}`);
   }

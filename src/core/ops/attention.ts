@@ -276,10 +276,11 @@ function heads(src: Float64Array, B0: number, T: number, D: number, h: number, m
   for (let b = 0; b < B0; b++)
     for (let t = 0; t < T; t++)
       for (let j = 0; j < h; j++) {
+        // A loop, not set(subarray): a run of D/h numbers is too short to pay for a view object.
         const flat = (b * T + t) * D + j * dk;
         const split = ((b * h + j) * T + t) * dk;
-        if (merge) dst.set(src.subarray(split, split + dk), flat);
-        else dst.set(src.subarray(flat, flat + dk), split);
+        if (merge) for (let c = 0; c < dk; c++) dst[flat + c] = src[split + c];
+        else for (let c = 0; c < dk; c++) dst[split + c] = src[flat + c];
       }
   return dst;
 }

@@ -87,6 +87,10 @@ function validRange(j: number, g: ConvGeometry): [number, number] {
  */
 function im2col(src: Float64Array, off: number, g: ConvGeometry, oy0: number, rows: number, cols: Float64Array, rs: number, ps: number): void {
   const { C, H, W, kh, kw, stride, pad, Wo } = g;
+  if (ps === 1 && stride === 1 && Wo === W) {
+    im2colSame(src, off, g, oy0, rows, cols, rs);
+    return;
+  }
   let row = 0;
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < kh; i++) {
@@ -106,6 +110,44 @@ function im2col(src: Float64Array, off: number, g: ConvGeometry, oy0: number, ro
           // The common case (stride 1 into rows of the patch matrix) as a plain run copy.
           if (ps === 1 && stride === 1) for (let d = dst + lo, e = s0 + lo, end = dst + hi; d < end; d++, e++) cols[d] = src[e];
           else for (let ox = lo; ox < hi; ox++) cols[dst + ox * ps] = src[s0 + ox * stride];
+        }
+      }
+    }
+  }
+}
+
+/** Runs shorter than this are copied by a loop: a typed-array copy costs a view object first. */
+const COPY_RUN = 64;
+
+/**
+ * im2col for stride 1 into rows of the patch matrix when the output is as wide as the input (the
+ * "same" padding, 2·pad = kw − 1): a tap's valid rows are then one run of the image, W apart in
+ * both, copied at once (a memory copy); the few entries that run across a row's end into the
+ * padding columns are zeroed after. The same values as the general loop.
+ */
+function im2colSame(src: Float64Array, off: number, g: ConvGeometry, oy0: number, rows: number, cols: Float64Array, rs: number): void {
+  const { C, H, W, kh, kw, pad, Wo } = g;
+  let row = 0;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < kh; i++) {
+      // Output rows t in [tlo, thi) see input row oy0 + t − pad + i inside the image.
+      const tlo = Math.min(rows, Math.max(0, pad - i - oy0));
+      const thi = Math.max(tlo, Math.min(rows, H + pad - i - oy0));
+      for (let j = 0; j < kw; j++, row++) {
+        const base = row * rs;
+        if (tlo > 0) cols.fill(0, base, base + tlo * Wo);
+        if (thi < rows) cols.fill(0, base + thi * Wo, base + rows * Wo);
+        if (thi === tlo) continue;
+        const [lo, hi] = validRange(j, g);
+        const d0 = base + tlo * Wo + lo;
+        const n = (thi - 1 - tlo) * Wo + hi - lo;
+        const s0 = off + (c * H + oy0 + tlo - pad + i) * W + j - pad + lo;
+        if (n >= COPY_RUN) cols.set(src.subarray(s0, s0 + n), d0);
+        else for (let k = 0; k < n; k++) cols[d0 + k] = src[s0 + k];
+        for (let t = tlo; t < thi; t++) {
+          const d = base + t * Wo;
+          for (let ox = 0; ox < lo; ox++) cols[d + ox] = 0;
+          for (let ox = hi; ox < Wo; ox++) cols[d + ox] = 0;
         }
       }
     }

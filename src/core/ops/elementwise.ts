@@ -5,7 +5,8 @@ import type { Expr } from '../lang/ast';
 import { E } from '../lang/print';
 import { attrNum, type OpDef } from './op';
 import { defineBinary, defineUnary } from './kit';
-import { normalCdf, normalPdf } from '../tensor/erf';
+import { normalCdfInto, normalCdfSlopeInto } from '../tensor/erf';
+import { tanhInto } from '../tensor/elementary';
 
 export const exp = defineUnary({
   id: 'exp',
@@ -89,7 +90,7 @@ export const tanh = defineUnary({
   summary: 'Hyperbolic tangent, elementwise.',
   explain: 'Scales the upstream gradient by 1 − tanh²(x), computed from the output. Where |x| is large the output saturates at ±1 and the gradient vanishes.',
   forward(x, o) {
-    for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]);
+    tanhInto(x, o);
   },
   backward(_x, out, g, dx) {
     for (let i = 0; i < g.length; i++) dx[i] = g[i] * (1 - out[i] * out[i]);
@@ -157,10 +158,12 @@ export const gelu = defineUnary({
     'Scales the upstream gradient by Φ(x) + x·φ(x) (φ the standard normal density): about 1 for large x, about 0 for very negative x, 1/2 at 0, and slightly negative near x ≈ −0.75 — ' +
     'a smooth relu whose gradient never switches off abruptly. .grad has no erf, so it is derived through gelu_dx.',
   forward(x, o) {
-    for (let i = 0; i < x.length; i++) o[i] = x[i] * normalCdf(x[i]);
+    normalCdfInto(x, o);
+    for (let i = 0; i < x.length; i++) o[i] *= x[i];
   },
   backward(x, _out, g, dx) {
-    for (let i = 0; i < g.length; i++) dx[i] = g[i] * (normalCdf(x[i]) + x[i] * normalPdf(x[i]));
+    normalCdfSlopeInto(x, dx);
+    for (let i = 0; i < g.length; i++) dx[i] *= g[i];
   },
 });
 

@@ -3,6 +3,7 @@
 // through the four gates and the cell state.
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, type Dim } from '../shapes/shape';
+import { tanh } from '../tensor/elementary';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { Tensor } from '../tensor/tensor';
 import { COST, gemmCost, needed } from './cost';
@@ -93,14 +94,14 @@ export const lstm: OpDef = {
         const row = go + n * G;
         for (let k = 0; k < G; k++) {
           const a = gates[row + k] + b.data[k];
-          gates[row + k] = k >= 2 * H && k < 3 * H ? Math.tanh(a) : sigmoid(a);
+          gates[row + k] = k >= 2 * H && k < 3 * H ? tanh(a) : sigmoid(a);
         }
         for (let j = 0; j < H; j++) {
           const at = (t * N + n) * H + j;
           const prev = t === 0 ? c0.data[n * H + j] : cs[at - N * H];
           const c = gates[row + H + j] * prev + gates[row + j] * gates[row + 2 * H + j];
           cs[at] = c;
-          tc[at] = Math.tanh(c);
+          tc[at] = tanh(c);
           out.data[at] = gates[row + 3 * H + j] * tc[at];
         }
       }

@@ -2,6 +2,7 @@
 // backpropagation through time and can report how the gradient's size changes from step to step.
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
+import { tanhInto } from '../tensor/elementary';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { Tensor } from '../tensor/tensor';
 import { COST, gemmCost, needed } from './cost';
@@ -136,8 +137,9 @@ export const rnn: OpDef = {
       else gemmNN(N, H, H, hs, o - NH, Wh.data, 0, hs, o, true);
       for (let n = 0; n < N; n++) {
         const row = o + n * H;
-        for (let j = 0; j < H; j++) hs[row + j] = Math.tanh(hs[row + j] + b.data[j]);
+        for (let j = 0; j < H; j++) hs[row + j] += b.data[j];
       }
+      tanhInto(hs, hs, o, o + NH);
     }
     return { value: out };
   },
@@ -151,37 +153,38 @@ export const rnn: OpDef = {
     const dWx = needs[2] ? new Tensor(Wx.shape) : null;
     const dWh = needs[3] ? new Tensor(Wh.shape) : null;
     const db = needs[4] ? new Tensor([H]) : null;
-    // The gradient at the tanh inputs: of every step when dx is asked for (dx is then one product
-    // after the loop, [T·N, H] @ Wxᵀ, with the bits of one per step), else of the current step.
-    const das = new Float64Array(dx ? T * NH : NH);
+    // The gradient at the tanh inputs of every step (the workspace below budgets it): the loop
+    // walks back through time with one small product per step (into h_{t−1}); the gradients of the
+    // shared weights are then one product each over the stacked steps, not one per step (a step's
+    // product is too small to pay for its call).
+    const das = new Float64Array(T * NH);
     const dhNext = new Float64Array(NH); // what flows from step t+1 back into h_t
     const norms = new Array<number>(T).fill(0);
     const carried = new Array<number>(T).fill(0);
     for (let t = T - 1; t >= 0; t--) {
       const o = t * NH;
-      const a0 = dx ? o : 0; // where step t's gradient at the tanh inputs is in das
       let sq = 0;
       for (let k = 0; k < NH; k++) {
         const dh = g[o + k] + dhNext[k];
         sq += dh * dh;
         const h = hs[o + k];
-        das[a0 + k] = dh * (1 - h * h);
+        das[o + k] = dh * (1 - h * h);
       }
       norms[t] = Math.sqrt(sq);
-      const prev = t === 0 ? h0.data : hs;
-      const prevOff = t === 0 ? 0 : o - NH;
-      // Shared weights: each step adds its contribution; the last step's sets them (the same bits
-      // as adding it to +0: a sum from +0 is never −0).
-      if (dWx) gemmTN(D, H, N, x.data, t * N * D, das, a0, dWx.data, 0, t < T - 1);
-      if (dWh) gemmTN(H, H, N, prev, prevOff, das, a0, dWh.data, 0, t < T - 1);
-      if (db) {
-        for (let n = 0; n < N; n++) for (let j = 0; j < H; j++) db.data[j] += das[a0 + n * H + j];
-      }
       // After step 0 this is dL/dh0; skip it only when nobody wants it.
       if (t > 0 || needs[1]) {
-        gemmNT(N, H, H, das, a0, Wh.data, 0, dhNext, 0, false);
+        gemmNT(N, H, H, das, o, Wh.data, 0, dhNext, 0, false);
         carried[t] = norm2(dhNext);
       }
+    }
+    // dWx = Σ_t x_tᵀ·da_t, dWh = Σ_t h_{t−1}ᵀ·da_t (h0 first, then the states 0 … T−2, stacked in hs).
+    if (dWx) gemmTN(D, H, T * N, x.data, 0, das, 0, dWx.data, 0, false);
+    if (dWh) {
+      gemmTN(H, H, N, h0.data, 0, das, 0, dWh.data, 0, false);
+      if (T > 1) gemmTN(H, H, (T - 1) * N, hs, 0, das, NH, dWh.data, 0, true);
+    }
+    if (db) {
+      for (let r = 0; r < T * N; r++) for (let j = 0; j < H; j++) db.data[j] += das[r * H + j];
     }
     if (dx) gemmNT(T * N, D, H, das, 0, Wx.data, 0, dx.data, 0, false);
     record?.('timestepGradNorms', norms);
@@ -199,13 +202,12 @@ export const rnn: OpDef = {
   backwardCost: (shapes, _out, _attrs, needs) => {
     const [T, N, D] = shapes[0];
     const H = shapes[3][0];
-    // dx as one product; every step: the gradient through tanh and back into the previous state,
-    // then the other gradients asked for.
-    const asked = (needed(needs, 2) ? gemmCost(D, H, N) : 0) + (needed(needs, 3) ? gemmCost(H, H, N) : 0) + (needed(needs, 4) ? COST.entry * N * H : 0);
-    return (needed(needs, 0) ? gemmCost(T * N, D, H) : 0) + T * (gemmCost(N, H, H) + 3 * COST.entry * N * H + asked);
+    // Every step: the gradient through tanh and back into the previous state; then dx, dWx, dWh
+    // and db over the stacked steps.
+    const asked = (needed(needs, 2) ? gemmCost(D, H, T * N) : 0) + (needed(needs, 3) ? gemmCost(H, H, T * N) : 0) + (needed(needs, 4) ? COST.entry * T * N * H : 0);
+    return (needed(needs, 0) ? gemmCost(T * N, D, H) : 0) + T * (gemmCost(N, H, H) + 3 * COST.entry * N * H) + asked;
   },
-  // The gradient at the tanh inputs (of every step, when dx is asked for) and the one flowing back
-  // from the next step.
+  // The gradient at the tanh inputs of every step and the one flowing back from the next step.
   workspace: (shapes) => ({ scratch: (shapes[0][0] + 1) * shapes[0][1] * shapes[3][0] }),
 };
 
