@@ -95,6 +95,53 @@ test('a mask built with a comparison inside a gate (dm = 0) passes, naming the s
   assert.equal(e.kink?.range?.start.line, 3, 'the comparison in the gate’s forward line');
 });
 
+// Every entry is small beside h (1e-5) and h/4: x + s and x − s both make it the max's winner, so
+// the two perturbations take the same side of the kink, a side x itself does not take.
+const BOTH_SIDES_CROSS = 'param w: [4] = [0.0000001, 0.0000002, -0.0000001, 0.0000003]\nloss = max(w * w)\n';
+const GATE_BOTH_SIDES_CROSS = [
+  'input x: [4] = [0.0000001, 0.0000002, -0.0000001, 0.0000003]',
+  'gate peak(x: [N]) -> out: [] {',
+  '  out = max(x ** 2)',
+  '  backward {',
+  '    mask = x ** 2 == max(x ** 2, keepdims=true)',
+  '    dx = dout * mask / sum(mask) * 2 * x',
+  '  }',
+  '}',
+  'loss = peak(x)',
+  '',
+].join('\n');
+
+/** Runs `fn` with the batched check off or on (GRADLENS_GRADCHECK_UNBATCHED). */
+function withUnbatched<T>(unbatched: boolean, fn: () => T): T {
+  const prev = process.env.GRADLENS_GRADCHECK_UNBATCHED;
+  process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
+  try {
+    return fn();
+  } finally {
+    if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
+    else process.env.GRADLENS_GRADCHECK_UNBATCHED = prev;
+  }
+}
+
+test('a kink both perturbations cross the same way (a max whose winner x ± h both change) is a kink crossing, not a failure', () => {
+  // Found by the long fuzz (test/fuzz/regressions/verdict-ec2405ca4e.grad): x + h and x − h agreed
+  // with each other, so comparing only them missed the crossing and a correct gradient failed.
+  for (const unbatched of [false, true]) {
+    const a = withUnbatched(unbatched, () => analyze(BOTH_SIDES_CROSS));
+    assert.deepEqual(alarms(a), [], `unbatched=${unbatched}`);
+    const e = entryAt(a, 'w', [0]);
+    assert.equal(e.kinkCrossed, true, `unbatched=${unbatched}`);
+    assert.equal(e.kink?.op, 'max');
+    // The difference really is off: without the crossing found, the entry fails.
+    assert.ok(e.relError > 0.5 && e.analytic === 0, `unbatched=${unbatched}: ${e.relError}`);
+  }
+  const g = analyze(GATE_BOTH_SIDES_CROSS);
+  assert.deepEqual(alarms(g), []);
+  const e = entryAt(g, 'peak.dx', [0]);
+  assert.equal(e.kinkCrossed, true);
+  assert.ok(e.relError > 0.5);
+});
+
 test('a true gradient of ~0 against truncation error: within its error budget, classified as truncation', () => {
   const a = analyze(TRUNCATION);
   assert.deepEqual(alarms(a), []);
