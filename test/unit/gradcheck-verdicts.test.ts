@@ -193,7 +193,7 @@ test('confirmation classifies truncation (∝ h²), round-off (∝ 1/h) and genu
   assert.ok(slightly.budget.relError > 1e-4);
 });
 
-test('only suspicious entries are confirmed, and at most confirmLimit of them (the worst)', () => {
+test('only suspicious entries are confirmed: the worst confirmLimit at h/4 and 4h, or twice as many at h/4 alone when more are suspicious', () => {
   const f = (x: number) => x ** 3;
   let probed = 0;
   const probe: Probe = (indices, s) => {
@@ -208,11 +208,30 @@ test('only suspicious entries are confirmed, and at most confirmLimit of them (t
   const entries = Array.from({ length: 100 }, (_, k) => ({ ...entryFor(f, 1e-9, 3e-18), relError: 0.01 + k * 1e-4 }));
   const out = confirmEntries(entries, entries.map((_, k) => k), probe, 1e-5, THRESHOLDS);
   const limit = confirmLimit(100);
-  assert.ok(limit < 100 && limit >= 4);
-  assert.equal(probed, 2 * limit, 'one probe per extra step (h/4, 4h) per confirmed entry');
+  assert.ok(2 * limit < 100 && limit >= 4);
+  assert.equal(probed, 2 * limit, 'the same evaluations as h/4 and 4h for confirmLimit entries');
   const confirmed = out.map((e, k) => (e.budget ? k : -1)).filter((k) => k >= 0);
-  assert.deepEqual(confirmed, Array.from({ length: limit }, (_, j) => 100 - limit + j), 'the worst ones');
-  assert.ok(out.every((e) => !e.budget || e.budget.cause === 'truncation'));
+  assert.deepEqual(confirmed, Array.from({ length: 2 * limit }, (_, j) => 100 - 2 * limit + j), 'the worst ones');
+  assert.ok(out.every((e) => !e.budget || (e.budget.cause === 'truncation' && e.budget.steps.length === 1)));
+  // As many suspects as the limit: each at h/4 and 4h.
+  probed = 0;
+  const few = [...entries.slice(0, 4), good, good, good, good];
+  assert.equal(confirmLimit(few.length), 4);
+  const outFew = confirmEntries(few, few.map((_, k) => k), probe, 1e-5, THRESHOLDS);
+  assert.equal(probed, 2 * 4);
+  assert.ok(outFew.slice(0, 4).every((e) => e.budget?.cause === 'truncation' && e.budget.steps.length === 2));
+});
+
+test('a correct gradient whose every entry is off by truncation at h (more suspects than confirmLimit) raises no alarm', () => {
+  // Found by the long fuzz (test/fuzz/regressions/verdict-8ecf5ca003.grad and two others): 12
+  // entries, all suspicious at h; the 6 confirmed were truncation, the 6 left warned.
+  const text = readFileSync(join(__dirname, '..', 'fuzz', 'regressions', 'verdict-8ecf5ca003.grad'), 'utf8');
+  const options = { gradcheck: { fullLimit: 64, samples: 16 } };
+  const atH = withConfirmation(false, () => analyze(text, options)).gradchecks.find((c) => c.target === 'X');
+  assert.ok(atH && atH.checked === 12 && atH.failing > 0, 'judged at h alone, entries of X are off');
+  const a = withConfirmation(true, () => analyze(text, options));
+  assert.deepEqual(alarms(a), []);
+  assert.ok(a.gradchecks.find((c) => c.target === 'X')?.worst.every((e) => e.budget?.cause === 'truncation'));
 });
 
 /** Every gradient-check alarm of an analysis: code, line and the worst entry the message names. */
