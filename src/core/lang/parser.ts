@@ -36,15 +36,17 @@ export { MAX_NESTING, MAX_OPERATORS } from './parseExpr';
  * duplicates and its limit are the same as `parseTokens(lex(text, sink), sink)`.
  */
 export function parse(text: string, sink: DiagnosticSink): Program {
-  const lexed = new DiagnosticSink();
-  const parsed = new DiagnosticSink();
+  // With the sink's limit: a file of garbage (3 million bad characters) would otherwise keep a
+  // diagnostic for each until the end (a minute, and gigabytes of them).
+  const lexed = new DiagnosticSink(sink.limit);
+  const parsed = new DiagnosticSink(sink.limit);
   const lexer = new Lexer(text, lexed);
   try {
     return new Parser(() => lexer.next(), parsed).parseProgram();
   } finally {
     lexer.finish();
-    for (const d of lexed.items) sink.add(d);
-    for (const d of parsed.items) sink.add(d);
+    sink.absorb(lexed);
+    sink.absorb(parsed);
   }
 }
 
