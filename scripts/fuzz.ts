@@ -12,10 +12,16 @@ import { FUZZ_OPTIONS, fuzzGrown, fuzzOne, GROWN_OPTIONS } from '../test/fuzz/ha
 import { verdictOutcome } from '../test/fuzz/verdicts';
 
 const args = process.argv.slice(2);
-const minutes = Number(args[args.indexOf('--minutes') + 1] ?? 5) || 5;
-const seed = Number(args[args.indexOf('--seed') + 1] ?? Date.now() % 1e9) || 1;
+/** The value after `--name`, or undefined when the option is not given (then the default applies). */
+const option = (name: string): number | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : undefined;
+};
+const minutes = option('--minutes') || 5;
+// Without --seed, a new one each run (printed with the results: a run can be repeated).
+const seed = option('--seed') ?? (Date.now() % 1e9 || 1);
 // The verdict property (issue 18) runs over this many well-typed programs before the time-boxed part.
-const verdictRuns = args.includes('--verdicts') ? Number(args[args.indexOf('--verdicts') + 1]) : 2000;
+const verdictRuns = option('--verdicts') ?? 2000;
 const regressions = join(__dirname, '..', 'test', 'fuzz', 'regressions');
 mkdirSync(regressions, { recursive: true });
 

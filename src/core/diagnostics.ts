@@ -67,7 +67,14 @@ export class DiagnosticSink {
   dropped = 0;
   private droppedErrors = 0;
 
-  constructor(private readonly limit = Infinity) {}
+  constructor(readonly limit = Infinity) {}
+
+  /** Takes another sink's diagnostics after its own, and its count of those past its limit. */
+  absorb(other: DiagnosticSink): void {
+    for (const d of other.items) this.add(d);
+    this.dropped += other.dropped;
+    this.droppedErrors += other.droppedErrors;
+  }
 
   add(d: SpanDiagnostic): void {
     if (this.items.length >= this.limit) {

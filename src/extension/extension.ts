@@ -40,8 +40,9 @@ let stopClient: (() => Promise<void>) | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<GradLensApi> {
   const log = vscode.window.createOutputChannel('GradLens', { log: true });
-  const { client } = createClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath, log);
+  const { client, sizeGate } = createClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath, log);
   const service = new AnalysisClient(client, log);
+  service.heldBack = (uri) => sizeGate.refusal(uri);
   const graphTree = new GraphTree(service);
   const checksTree = new ChecksTree(service);
   const statusBar = new StatusBar();
@@ -86,6 +87,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
 
   context.subscriptions.push(
     log,
+    sizeGate,
     service,
     inlineValues,
     overrides,

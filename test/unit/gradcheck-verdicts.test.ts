@@ -95,6 +95,53 @@ test('a mask built with a comparison inside a gate (dm = 0) passes, naming the s
   assert.equal(e.kink?.range?.start.line, 3, 'the comparison in the gate’s forward line');
 });
 
+// Every entry is small beside h (1e-5) and h/4: x + s and x − s both make it the max's winner, so
+// the two perturbations take the same side of the kink, a side x itself does not take.
+const BOTH_SIDES_CROSS = 'param w: [4] = [0.0000001, 0.0000002, -0.0000001, 0.0000003]\nloss = max(w * w)\n';
+const GATE_BOTH_SIDES_CROSS = [
+  'input x: [4] = [0.0000001, 0.0000002, -0.0000001, 0.0000003]',
+  'gate peak(x: [N]) -> out: [] {',
+  '  out = max(x ** 2)',
+  '  backward {',
+  '    mask = x ** 2 == max(x ** 2, keepdims=true)',
+  '    dx = dout * mask / sum(mask) * 2 * x',
+  '  }',
+  '}',
+  'loss = peak(x)',
+  '',
+].join('\n');
+
+/** Runs `fn` with the batched check off or on (GRADLENS_GRADCHECK_UNBATCHED). */
+function withUnbatched<T>(unbatched: boolean, fn: () => T): T {
+  const prev = process.env.GRADLENS_GRADCHECK_UNBATCHED;
+  process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
+  try {
+    return fn();
+  } finally {
+    if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
+    else process.env.GRADLENS_GRADCHECK_UNBATCHED = prev;
+  }
+}
+
+test('a kink both perturbations cross the same way (a max whose winner x ± h both change) is a kink crossing, not a failure', () => {
+  // Found by the long fuzz (test/fuzz/regressions/verdict-ec2405ca4e.grad): x + h and x − h agreed
+  // with each other, so comparing only them missed the crossing and a correct gradient failed.
+  for (const unbatched of [false, true]) {
+    const a = withUnbatched(unbatched, () => analyze(BOTH_SIDES_CROSS));
+    assert.deepEqual(alarms(a), [], `unbatched=${unbatched}`);
+    const e = entryAt(a, 'w', [0]);
+    assert.equal(e.kinkCrossed, true, `unbatched=${unbatched}`);
+    assert.equal(e.kink?.op, 'max');
+    // The difference really is off: without the crossing found, the entry fails.
+    assert.ok(e.relError > 0.5 && e.analytic === 0, `unbatched=${unbatched}: ${e.relError}`);
+  }
+  const g = analyze(GATE_BOTH_SIDES_CROSS);
+  assert.deepEqual(alarms(g), []);
+  const e = entryAt(g, 'peak.dx', [0]);
+  assert.equal(e.kinkCrossed, true);
+  assert.ok(e.relError > 0.5);
+});
+
 test('a true gradient of ~0 against truncation error: within its error budget, classified as truncation', () => {
   const a = analyze(TRUNCATION);
   assert.deepEqual(alarms(a), []);
@@ -146,7 +193,7 @@ test('confirmation classifies truncation (∝ h²), round-off (∝ 1/h) and genu
   assert.ok(slightly.budget.relError > 1e-4);
 });
 
-test('only suspicious entries are confirmed, and at most confirmLimit of them (the worst)', () => {
+test('only suspicious entries are confirmed: the worst confirmLimit at h/4 and 4h, or twice as many at h/4 alone when more are suspicious', () => {
   const f = (x: number) => x ** 3;
   let probed = 0;
   const probe: Probe = (indices, s) => {
@@ -161,11 +208,30 @@ test('only suspicious entries are confirmed, and at most confirmLimit of them (t
   const entries = Array.from({ length: 100 }, (_, k) => ({ ...entryFor(f, 1e-9, 3e-18), relError: 0.01 + k * 1e-4 }));
   const out = confirmEntries(entries, entries.map((_, k) => k), probe, 1e-5, THRESHOLDS);
   const limit = confirmLimit(100);
-  assert.ok(limit < 100 && limit >= 4);
-  assert.equal(probed, 2 * limit, 'one probe per extra step (h/4, 4h) per confirmed entry');
+  assert.ok(2 * limit < 100 && limit >= 4);
+  assert.equal(probed, 2 * limit, 'the same evaluations as h/4 and 4h for confirmLimit entries');
   const confirmed = out.map((e, k) => (e.budget ? k : -1)).filter((k) => k >= 0);
-  assert.deepEqual(confirmed, Array.from({ length: limit }, (_, j) => 100 - limit + j), 'the worst ones');
-  assert.ok(out.every((e) => !e.budget || e.budget.cause === 'truncation'));
+  assert.deepEqual(confirmed, Array.from({ length: 2 * limit }, (_, j) => 100 - 2 * limit + j), 'the worst ones');
+  assert.ok(out.every((e) => !e.budget || (e.budget.cause === 'truncation' && e.budget.steps.length === 1)));
+  // As many suspects as the limit: each at h/4 and 4h.
+  probed = 0;
+  const few = [...entries.slice(0, 4), good, good, good, good];
+  assert.equal(confirmLimit(few.length), 4);
+  const outFew = confirmEntries(few, few.map((_, k) => k), probe, 1e-5, THRESHOLDS);
+  assert.equal(probed, 2 * 4);
+  assert.ok(outFew.slice(0, 4).every((e) => e.budget?.cause === 'truncation' && e.budget.steps.length === 2));
+});
+
+test('a correct gradient whose every entry is off by truncation at h (more suspects than confirmLimit) raises no alarm', () => {
+  // Found by the long fuzz (test/fuzz/regressions/verdict-8ecf5ca003.grad and two others): 12
+  // entries, all suspicious at h; the 6 confirmed were truncation, the 6 left warned.
+  const text = readFileSync(join(__dirname, '..', 'fuzz', 'regressions', 'verdict-8ecf5ca003.grad'), 'utf8');
+  const options = { gradcheck: { fullLimit: 64, samples: 16 } };
+  const atH = withConfirmation(false, () => analyze(text, options)).gradchecks.find((c) => c.target === 'X');
+  assert.ok(atH && atH.checked === 12 && atH.failing > 0, 'judged at h alone, entries of X are off');
+  const a = withConfirmation(true, () => analyze(text, options));
+  assert.deepEqual(alarms(a), []);
+  assert.ok(a.gradchecks.find((c) => c.target === 'X')?.worst.every((e) => e.budget?.cause === 'truncation'));
 });
 
 /** Every gradient-check alarm of an analysis: code, line and the worst entry the message names. */

@@ -67,7 +67,20 @@ export function kinksDiffer(a: (Int32Array | undefined)[], b: (Int32Array | unde
   return kinkDifference(a, b) !== null;
 }
 
-/** f at x + s and x − s for one entry, and the first kink or step whose side differs between them. */
+/**
+ * The first kink or step (in region order) where x + s or x − s took another side than x itself.
+ * Comparing the two perturbations with each other is not enough: both may cross the same kink
+ * the same way (a `max` whose winner both change when x is small beside s), and their difference
+ * then spans the kink although their sides agree.
+ */
+export function crossingFromBase(base: (Int32Array | undefined)[], plus: (Int32Array | undefined)[], minus: (Int32Array | undefined)[]): KinkHit | null {
+  const p = kinkDifference(base, plus);
+  const m = kinkDifference(base, minus);
+  if (!p || !m) return p ?? m;
+  return m.at < p.at ? m : p;
+}
+
+/** f at x + s and x − s for one entry, and the first kink or step whose side differs from x's. */
 export interface Difference {
   plus: number;
   minus: number;
@@ -79,9 +92,12 @@ export type Probe = (indices: number[], step: number) => Difference[];
 
 /** A probe that writes each perturbation into a copy of `base` (through `setSlot`) and runs `ev`; `base` is back in the slot afterwards. */
 export function evaluatorProbe(base: Tensor, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck): Probe {
+  // The sides x itself takes: one evaluation per probe (checkEvaluations counts it).
+  let baseKinks: (Int32Array | undefined)[] | null = null;
   return (indices, step) => {
     const work = base.clone();
     setSlot(work);
+    baseKinks ??= ev.evaluate(true).kinks;
     const out: Difference[] = [];
     for (const i of indices) {
       // A cancelled run is thrown away whole, so the perturbed slot need not be restored.
@@ -92,7 +108,7 @@ export function evaluatorProbe(base: Tensor, setSlot: (t: Tensor) => void, ev: E
       work.data[i] = x0 - step;
       const minus = ev.evaluate(true);
       work.data[i] = x0;
-      out.push({ plus: plus.f, minus: minus.f, kink: kinkDifference(plus.kinks, minus.kinks) });
+      out.push({ plus: plus.f, minus: minus.f, kink: crossingFromBase(baseKinks, plus.kinks, minus.kinks) });
     }
     setSlot(base);
     return out;
@@ -111,7 +127,7 @@ export function batchedProbe(base: Tensor, batched: BatchedRegion, region: numbe
       for (const i of chunk) perts.push({ index: i, value: base.data[i] + step }, { index: i, value: base.data[i] - step });
       const r = batched.evaluate(base, perts, cancelled);
       chunk.forEach((_, k) => {
-        const hit = r.kinkAt(2 * k, 2 * k + 1);
+        const hit = r.crossingFromBase(2 * k, 2 * k + 1);
         out.push({ plus: r.f[2 * k], minus: r.f[2 * k + 1], kink: hit ? { at: Math.max(0, region.indexOf(hit.node)), element: hit.element } : null });
       });
     }

@@ -25,7 +25,7 @@ import { Direction } from './direction';
 import { Tensor } from '../tensor/tensor';
 import { entryIsOff } from './thresholds';
 import { relativeError, summarise, verdictOf, type GradCheckOptions } from './gradcheck';
-import { checkEntries, kinksDiffer, type Evaluator } from './differences';
+import { checkEntries, crossingFromBase, kinksDiffer, type Evaluator } from './differences';
 
 export { unitDirection } from './direction';
 
@@ -42,12 +42,13 @@ const LEAF = 8;
 
 /**
  * Evaluations a projection check of a tensor of `size` entries may take at most: the whole
- * projection, one per bisection step down to LEAF entries, and those entries one by one.
+ * projection and x itself (whose kink sides it is compared with), two per bisection step down
+ * to LEAF entries, and those entries one by one (with x once more).
  */
 export function projectionEvaluations(size: number): number {
   let steps = 0;
   for (let n = size; n > LEAF; n -= Math.floor(n / 2)) steps++;
-  return 2 + 2 * steps + 2 * Math.min(size, LEAF);
+  return 3 + 2 * steps + 1 + 2 * Math.min(size, LEAF);
 }
 
 /** One directional derivative: analytic gradᵀu against the central difference along u. */
@@ -96,7 +97,7 @@ function project(base: Tensor, work: Tensor, u: Float64Array, lo: number, hi: nu
 type Evaluation = ReturnType<Evaluator['evaluate']>;
 
 /** The projection from the analytic gᵀu and f at x ± s·u. */
-function projectionOf(a: number, plus: Evaluation, minus: Evaluation, s: number): Projection {
+function projectionOf(a: number, plus: Evaluation, minus: Evaluation, s: number, at?: Evaluation): Projection {
   const numeric = (plus.f - minus.f) / (2 * s);
   return {
     analytic: a,
@@ -104,7 +105,8 @@ function projectionOf(a: number, plus: Evaluation, minus: Evaluation, s: number)
     absError: Math.abs(a - numeric),
     relError: relativeError(a, numeric),
     roundOff: (10 * Number.EPSILON * (Math.abs(plus.f) + Math.abs(minus.f))) / (2 * s),
-    kinkCrossed: kinksDiffer(plus.kinks, minus.kinks),
+    // Against x's own sides when known: x ± s·u may both cross a kink the same way (differences.ts).
+    kinkCrossed: at ? crossingFromBase(at.kinks, plus.kinks, minus.kinks) !== null : kinksDiffer(plus.kinks, minus.kinks),
   };
 }
 
@@ -121,11 +123,13 @@ export type AlongDirection = (dir: Direction, t: number) => Evaluation;
 function projectWhole(base: Tensor, work: Tensor, dir: Direction, analytic: Tensor, h: number, along: AlongDirection): Projection {
   const { dot, norm2 } = dir.dotAndNorm(analytic.data);
   const s = h / Math.sqrt(norm2 || 1);
+  dir.step(work.data, base.data, 0);
+  const at = along(dir, 0);
   dir.step(work.data, base.data, s);
   const plus = along(dir, s);
   dir.step(work.data, base.data, -s);
   const minus = along(dir, -s);
-  return projectionOf(dot, plus, minus, s);
+  return projectionOf(dot, plus, minus, s, at);
 }
 
 /** Whether a projection disagrees beyond the thresholds (the rule of an entry: thresholds.ts). */
@@ -146,7 +150,7 @@ export function checkByProjection(base: Tensor, analytic: Tensor, opts: GradChec
   setSlot(work);
   throwIfCancelled(cancelled);
   const whole = projectWhole(base, work, dir, analytic, opts.h, along ?? (() => ev.evaluate(true)));
-  let evaluations = 2;
+  let evaluations = 3;
   let projections = 1;
   const narrowed: GradCheckEntry[] = [];
   if (!whole.kinkCrossed && projectionIsOff(whole, opts)) {
@@ -177,7 +181,7 @@ export function checkByProjection(base: Tensor, analytic: Tensor, opts: GradChec
     for (let i = lo; i < hi; i++) indices.push(i);
     setSlot(base);
     narrowed.push(...checkEntries(base, indices, analytic, opts.h, setSlot, ev, cancelled));
-    evaluations += 2 * indices.length;
+    evaluations += 1 + 2 * indices.length;
   }
   setSlot(base);
   return { projection: whole, narrowed, evaluations, projections };

@@ -112,13 +112,14 @@ export function confirmLimit(checked: number): number {
   return Math.min(CONFIRM_LIMIT, Math.max(4, Math.floor(checked / 2)));
 }
 /**
- * Evaluations of the checked region a check of `n` entries may take at most: two per entry, and
+ * Evaluations of the checked region a check of `n` entries may take at most: one at the
+ * unperturbed values (the kink sides each perturbation is compared with), two per entry, and
  * four more for each entry confirmation may pick (every one of them suspicious, at worst). The
  * budget plans with it (shareBudget, affordable), so that confirmation never takes a check past
  * what it was given.
  */
 export function checkEvaluations(n: number): number {
-  return n <= 0 ? 0 : 2 * n + 4 * Math.min(n, confirmLimit(n));
+  return n <= 0 ? 0 : 1 + 2 * n + 4 * Math.min(n, confirmLimit(n));
 }
 
 /** The most entries `n` ≤ `cap` whose `cost(n)` fits in `budget` (cost increasing in n; 0 when even one does not). */

@@ -3,6 +3,7 @@
 // of requests on the same text (completion, then signature help, then highlights) parses once.
 // Nothing here runs the engine.
 import type { Analysis } from '../model';
+import { CORE_DEFAULTS } from '../defaults';
 import { DiagnosticSink, type SpanDiagnostic } from '../diagnostics';
 import type { GateDecl, Program } from '../lang/ast';
 import { lex } from '../lang/lexer';
@@ -45,6 +46,8 @@ export class IdeDocument {
   readonly lexErrors: SpanDiagnostic[];
   /** The parse, which the document of a later text can resume. */
   private readonly parsed: ResumableParse;
+  /** Whether `lexErrors` holds all of them (past CORE_DEFAULTS.maxDiagnostics they are not kept, and an edit lexes the whole text again). */
+  private readonly lexComplete: boolean;
 
   /** `base`: a recent document whose tokens can be reused around the edit that led to `text`. */
   constructor(
@@ -52,10 +55,14 @@ export class IdeDocument {
     base: IdeDocument | null = null,
   ) {
     this.lineMap = new LineMap(text);
-    let lexed = base ? relex(base.text, { tokens: base.tokens, errors: base.lexErrors }, text) : null;
+    let lexed = base?.lexComplete ? relex(base.text, { tokens: base.tokens, errors: base.lexErrors }, text) : null;
+    this.lexComplete = true;
     if (!lexed) {
-      const lexSink = new DiagnosticSink();
+      // Bounded like the analysis' diagnostics: a file of garbage (3 million bad characters) kept
+      // one for each, 2.5 GB and two minutes of the language server's thread.
+      const lexSink = new DiagnosticSink(CORE_DEFAULTS.maxDiagnostics);
       lexed = { tokens: lex(text, lexSink), errors: lexSink.items };
+      this.lexComplete = lexSink.dropped === 0;
     }
     this.tokens = lexed.tokens;
     this.lexErrors = lexed.errors;
@@ -67,7 +74,7 @@ export class IdeDocument {
     }
     this.parsed = parseTokensResumable(this.tokens, base?.parsed ?? null, unchanged);
     this.program = this.parsed.program;
-    const sink = new DiagnosticSink();
+    const sink = new DiagnosticSink(CORE_DEFAULTS.maxDiagnostics);
     for (const e of lexed.errors) sink.add(e);
     for (const e of this.parsed.errors) sink.add(e);
     this.syntaxErrors = sink.items;

@@ -36,15 +36,17 @@ export { MAX_NESTING, MAX_OPERATORS } from './parseExpr';
  * duplicates and its limit are the same as `parseTokens(lex(text, sink), sink)`.
  */
 export function parse(text: string, sink: DiagnosticSink): Program {
-  const lexed = new DiagnosticSink();
-  const parsed = new DiagnosticSink();
+  // With the sink's limit: a file of garbage (3 million bad characters) would otherwise keep a
+  // diagnostic for each until the end (a minute, and gigabytes of them).
+  const lexed = new DiagnosticSink(sink.limit);
+  const parsed = new DiagnosticSink(sink.limit);
   const lexer = new Lexer(text, lexed);
   try {
     return new Parser(() => lexer.next(), parsed).parseProgram();
   } finally {
     lexer.finish();
-    for (const d of lexed.items) sink.add(d);
-    for (const d of parsed.items) sink.add(d);
+    sink.absorb(lexed);
+    sink.absorb(parsed);
   }
 }
 
@@ -72,7 +74,8 @@ export interface ResumableParse {
  * The result is what parsing `tokens` whole gives: statements before the checkpoint are shared.
  */
 export function parseTokensResumable(tokens: Token[], base: ResumableParse | null = null, unchanged = 0): ResumableParse {
-  const sink = new DiagnosticSink();
+  // Bounded as every sink is (a file of garbage would keep an error per token).
+  const sink = new DiagnosticSink(CORE_DEFAULTS.maxDiagnostics);
   let checkpoints: number[] = [];
   const parser = new Parser(arraySource(tokens), sink);
   let statements: Statement[] = [];

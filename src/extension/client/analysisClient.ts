@@ -62,6 +62,8 @@ export class AnalysisClient extends Disposable {
   readonly onDidChangeOverrides = this.overridesChanged.event;
   /** Whether a view shows this document now (its Analysis is fetched when it changes). */
   isShown: (uri: vscode.Uri) => boolean = () => false;
+  /** Why the server does not have this document (past the character cap: sizeGate.ts), if it does not. */
+  heldBack: (uri: vscode.Uri) => string | undefined = () => undefined;
 
   constructor(
     readonly client: LanguageClient,
@@ -86,6 +88,8 @@ export class AnalysisClient extends Disposable {
   }
 
   private async fetch(uri: vscode.Uri, forceChecks = false): Promise<DocumentAnalysis> {
+    const refusal = this.heldBack(uri);
+    if (refusal) throw new Error(`${vscode.workspace.asRelativePath(uri)}: ${refusal}`);
     const r = await this.client.sendRequest(analysisRequest, { uri: uri.toString(), forceChecks });
     if (!r) throw new Error(`${uri.toString()} is not open in the GradLens server`);
     const result: DocumentAnalysis = { uri, version: r.version, analysis: r.analysis, ms: r.ms, thresholds: r.thresholds };

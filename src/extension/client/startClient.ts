@@ -1,14 +1,16 @@
 // Starts the GradLens language server in a worker thread of the extension host and connects
 // vscode-languageclient to it over the worker's MessagePort: standard LSP, no second process,
 // never on the extension host's main thread.
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { withTroubleshootingLinks } from '../troubleshooting';
+import { SizeGate } from './sizeGate';
 import { LanguageClient, PortMessageReader, PortMessageWriter, type LanguageClientOptions, type MessageTransports } from 'vscode-languageclient/node';
 
 export const LANGUAGE_ID = 'grad';
 
-export function createClient(serverScript: string, log: vscode.LogOutputChannel): { client: LanguageClient; worker(): Worker | undefined } {
+export function createClient(serverScript: string, log: vscode.LogOutputChannel): { client: LanguageClient; worker(): Worker | undefined; sizeGate: SizeGate } {
   let current: Worker | undefined;
   const serverOptions = async (): Promise<MessageTransports> => {
     // A restart after a crash gets a fresh worker; the old one is gone or ends here.
@@ -18,6 +20,8 @@ export function createClient(serverScript: string, log: vscode.LogOutputChannel)
     worker.on('error', (e) => log.appendLine(`[server] ${e.message}`));
     return { reader: new PortMessageReader(worker), writer: new PortMessageWriter(worker) };
   };
+  // Files past the character cap stay in the editor, never reach the server (sizeGate.ts).
+  const sizeGate = new SizeGate(vscode.Uri.file(join(dirname(serverScript), '..', 'docs', 'troubleshooting.md')));
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],
     outputChannel: log,
@@ -25,8 +29,9 @@ export function createClient(serverScript: string, log: vscode.LogOutputChannel)
     synchronize: { configurationSection: 'gradlens' },
     markdown: { isTrusted: false, supportHtml: false },
     // A code's link opens its rendered section of the troubleshooting page (not the raw file).
-    middleware: { handleDiagnostics: (uri, diagnostics, next) => next(uri, withTroubleshootingLinks(diagnostics)) },
+    middleware: { handleDiagnostics: (uri, diagnostics, next) => next(uri, withTroubleshootingLinks(diagnostics)), ...sizeGate.middleware },
   };
   const client = new LanguageClient('gradlens', 'GradLens', serverOptions, clientOptions);
-  return { client, worker: () => current };
+  sizeGate.attach(client);
+  return { client, worker: () => current, sizeGate };
 }

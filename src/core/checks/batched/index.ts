@@ -34,7 +34,7 @@ import { arena } from './arena';
 import { binaryEntries, unaryEntries } from './elementwise';
 import { matrixProductEntries } from './matrixProduct';
 import { RegionState } from './regionState';
-import { sideDifference, Sparse, type NodeKinks } from './sparseDeltas';
+import { sideDifference, sideFromBase, Sparse, type NodeKinks } from './sparseDeltas';
 import { termSumEntries } from './termSum';
 import { wholeOpEntries } from './wholeOp';
 
@@ -52,6 +52,8 @@ export interface BatchOutcome {
   kinksDiffer(p: number, q: number): boolean;
   /** Where they did: the node (a graph id) and the element of its output; null if nowhere. */
   kinkAt(p: number, q: number): { node: number; element: number } | null;
+  /** The first place (region order) where p or q took another side than the unperturbed values (differences.ts: crossingFromBase). */
+  crossingFromBase(p: number, q: number): { node: number; element: number } | null;
 }
 
 export class BatchedRegion {
@@ -146,6 +148,16 @@ export class BatchedRegion {
       }
       return null;
     };
-    return { f, kinksDiffer: (p, q) => recs.some(([, k]) => sideDifference(k, p, q) >= 0), kinkAt };
+    const crossingFromBase = (p: number, q: number) => {
+      for (const id of this.region) {
+        const k = kinks.get(id);
+        if (!k) continue;
+        const atP = sideFromBase(k, p);
+        const at = atP >= 0 ? atP : sideFromBase(k, q);
+        if (at >= 0) return { node: id, element: at };
+      }
+      return null;
+    };
+    return { f, kinksDiffer: (p, q) => recs.some(([, k]) => sideDifference(k, p, q) >= 0), kinkAt, crossingFromBase };
   }
 }

@@ -70,6 +70,18 @@ export function restore(s: Float64Array, base: Float64Array, d: Sparse, b: numbe
 }
 
 /**
+ * The first position of this node's output where perturbation p took another side of a kink (or
+ * step) than the unperturbed values, or −1 (0 when its kink array changed length).
+ */
+export function sideFromBase(k: NodeKinks, p: number): number {
+  if (k.odd?.has(p)) return 0;
+  const { start, idx } = k.d;
+  let first = -1;
+  for (let s = start[p]; s < start[p + 1]; s++) if (first < 0 || idx[s] < first) first = idx[s];
+  return first;
+}
+
+/**
  * A position of this node's output where perturbations p and q took different sides of a kink
  * (or step), or −1 where they agree everywhere (0 when a kink array changed length).
  */
