@@ -111,9 +111,26 @@ suite('feedback: phases and stale values', () => {
     const doc = editor.document;
     const show = () => `document v${doc.version}, drawn ${JSON.stringify(rendered(doc.uri) ?? null).slice(0, 300)}`;
     await waitFor('the values of stale-delay.grad', () => rendered(doc.uri), (r) => r !== undefined && !r.stale && r.version === doc.version && r.lines.length >= 5, { timeoutMs: 60_000 }, show);
+    // The finished analysis (a settings change republishes it only when nothing runs).
+    await api.service.analyzeNow(doc);
     // Analyses on save only: the new values are late for certain (they come when the file is saved).
+    // The server learns of the setting a moment later: a change that leaves the analysis alone
+    // republishes the latest result, which says it has (an edit before that would be analysed).
+    const republished = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error('the server did not republish after the run setting changed'));
+      }, 20_000);
+      const sub = onDidPublish((p) => {
+        if (p.uri !== doc.uri.toString() || p.version !== doc.version) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      });
+    });
     await vscode.workspace.getConfiguration('gradlens').update('run', 'onSave', vscode.ConfigurationTarget.Global);
     try {
+      await republished;
       const drawnBefore = rendered(doc.uri);
       assert.ok(await editor.edit((e) => e.replace(new vscode.Range(DEEP_NET_SEED_LINE, 5, DEEP_NET_SEED_LINE, 6), '4')));
       // Synchronously after the edit: nothing redrawn yet (the new values usually come first).
