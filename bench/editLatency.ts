@@ -89,10 +89,13 @@ async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ m
   return { median, summary: `median of ${times.length} edits (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)} ms)` };
 }
 
-/** The same keystrokes on the seed of the 30-layer net, timed to its new values at the line ends. */
-async function timeDeep(wb: Workbench): Promise<{ median: number; summary: string }> {
-  await wb.quickOpen('deep-net.grad');
-  await wb.waitForLineEnds((t) => t.length >= 10, 'the values at the line ends of deep-net.grad', 120_000);
+/**
+ * The same keystrokes on the seed line of `file` (a copy of the 30-layer net), timed to the new
+ * texts at its line ends once `what` is drawn there.
+ */
+async function timeSeedLine(wb: Workbench, file: string, what: string, timeoutMs: number): Promise<{ median: number; summary: string }> {
+  await wb.quickOpen(file);
+  await wb.waitForLineEnds((t) => t.length >= 10, `${what} at the line ends of ${file}`, timeoutMs);
   await wb.page.keyboard.press('Control+G');
   await wb.page.keyboard.type(String(DEEP_NET_SEED_LINE + 1));
   await wb.page.keyboard.press('Enter');
@@ -100,21 +103,16 @@ async function timeDeep(wb: Workbench): Promise<{ median: number; summary: strin
   return timeEdits(wb.page, 'inline');
 }
 
+/** The 30-layer net, timed to its new values at the line ends. */
+const timeDeep = (wb: Workbench) => timeSeedLine(wb, 'deep-net.grad', 'the values', 120_000);
+
 /**
- * The control of edit-latency-deep: the same keystrokes on the seed line of a plain-text copy of
- * the 30-layer net, whose 103 line ends bench/lens-probe fills with new texts in the very event
- * that reports the edit — VS Code's own way from a keystroke to the extension host and back to
- * the screen, with as many changed texts as the net has lines and no analysis behind them.
+ * The control of edit-latency-deep: a plain-text copy of the 30-layer net, whose 103 line ends
+ * bench/lens-probe fills with new texts in the very event that reports the edit — VS Code's own
+ * way from a keystroke to the extension host and back to the screen, with as many changed texts
+ * as the net has lines and no analysis behind them.
  */
-async function timeDeepControl(wb: Workbench): Promise<{ median: number; summary: string }> {
-  await wb.quickOpen('deco-deep-net.txt');
-  await wb.waitForLineEnds((t) => t.length >= 10, 'the texts of bench/lens-probe at the line ends of deco-deep-net.txt', 60_000);
-  await wb.page.keyboard.press('Control+G');
-  await wb.page.keyboard.type(String(DEEP_NET_SEED_LINE + 1));
-  await wb.page.keyboard.press('Enter');
-  await wb.page.keyboard.press('End');
-  return timeEdits(wb.page, 'inline');
-}
+const timeDeepControl = (wb: Workbench) => timeSeedLine(wb, 'deco-deep-net.txt', 'the texts of bench/lens-probe', 60_000);
 
 /** Packages bench/lens-probe (the control) into `dir` with vsce; returns the .vsix path. */
 function packProbe(dir: string): string {
