@@ -236,8 +236,8 @@ export class DocumentAnalyses {
     return JSON.stringify([analyzeOptions(settings, { seed: s.seed, dims: s.dims }), settings.gradientCheck, settings.workerTimeoutMs, settings.workerMemoryMb]);
   }
 
-  private optionsKey(uri: string, text: string): string {
-    return JSON.stringify([text, this.analysisKey(uri)]);
+  private optionsKey(uri: string, text: string, analysisKey = this.analysisKey(uri)): string {
+    return JSON.stringify([text, analysisKey]);
   }
 
   private start(uri: string, text: string, version: number): void {
@@ -262,7 +262,8 @@ export class DocumentAnalyses {
       this.startLane(uri, s, text, version);
       return;
     }
-    const key = this.optionsKey(uri, text);
+    const analysisKey = this.analysisKey(uri);
+    const key = this.optionsKey(uri, text, analysisKey);
     if (key === s.lastKey && s.result) {
       // Unchanged text and settings: the cached result stands (with the new version number).
       s.result = { ...s.result, version };
@@ -274,7 +275,7 @@ export class DocumentAnalyses {
     if (this.worker.busy) this.startLane(uri, s, text, version);
     s.running = true;
     s.lastKey = key;
-    s.lastAnalysisKey = this.analysisKey(uri);
+    s.lastAnalysisKey = analysisKey;
     this.fireBusy(true);
     const settings = this.settings();
     // Beside a values lane, the lane's share of the element budget is not the main worker's.
