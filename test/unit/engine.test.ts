@@ -149,6 +149,22 @@ test('the PRNG stream is pinned: the same words as xoshiro128** on uint32 words 
   assert.equal(fast.nextU32(), 1223039841);
 });
 
+test('fillNormal draws the very numbers of normal() one by one, spares carried across calls', () => {
+  for (const [seed, stream] of [[0, 'init:W1'], [5, 'gradcheck:dout:g:0']] as const) {
+    const one = new Prng(seed, stream);
+    const batch = new Prng(seed, stream);
+    // odd and even lengths, so a pair's second normal is left as a spare and taken by the next call
+    for (const [n, scale] of [[7, 0.3], [1, 2], [0, 1], [1000, -1.5], [3, 1], [2, 1e-3]] as const) {
+      const want = Float64Array.from({ length: n }, () => scale * one.normal());
+      const got = new Float64Array(n);
+      batch.fillNormal(got, scale);
+      for (let i = 0; i < n; i++) if (!Object.is(got[i], want[i])) assert.fail(`seed ${seed}, call of ${n}, entry ${i}: ${got[i]} != ${want[i]}`);
+    }
+    assert.equal(batch.normal(), one.normal());
+    assert.equal(batch.nextU32(), one.nextU32());
+  }
+});
+
 test('dimension and seed overrides', () => {
   const a = run('dims N = 4, D = 3\ninput X: [N, D]\nloss = sum(X)\n', { dims: { N: 7 } });
   assert.deepEqual(node(a, 'X').shape, [7, 3]);

@@ -157,7 +157,7 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
   const region = gateRegion(graph, gc);
   const prng = new Prng(seed, `gradcheck:dout:${gc.gate.decl.name}:${gc.index}`);
   const dout = new Tensor(outVal.shape);
-  for (let i = 0; i < dout.size; i++) dout.data[i] = prng.normal();
+  prng.fillNormal(dout.data, 1);
   // The block's values with the real upstream gradient stay the run's (the graph view shows them):
   // the check's own are kept only as the tensors it reads (the engine never writes into them).
   const bw = gc.backward as GateBackward;

@@ -163,8 +163,7 @@ function randomFill(sizes: number[], dist: string, args: number[], rng: () => Pr
     }
     default: {
       const std = dist === 'normal' ? args[0] : dist === 'xavier' ? Math.sqrt(1 / fanIn(sizes)) : dist === 'he' ? Math.sqrt(2 / fanIn(sizes)) : 1;
-      const r = rng();
-      for (let i = 0; i < d.length; i++) d[i] = std * r.normal();
+      rng().fillNormal(d, std);
       return t;
     }
   }
