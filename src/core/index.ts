@@ -11,6 +11,7 @@ export { deriveGateInText, type DeriveResult, type DerivedGradient } from './che
 export { stepSweep } from './checks/stepSweep';
 export { lossLandscape } from './explore/landscape';
 export { train } from './explore/training';
+export { newResultPool } from './engine/run';
 export * from './export';
 export { formatDocument, formatOnType, formatRange, formatText, type FormatOptions, type FormatResult } from './format';
 export * as ide from './ide';

@@ -15,6 +15,11 @@ export function statsOf(t: { data: Float64Array }): TensorStats {
   return s;
 }
 
+/** Forgets the statistics of a buffer whose numbers are about to be replaced (a recycled result). */
+export function forgetStats(data: Float64Array): void {
+  cache.delete(data);
+}
+
 export function tensorStats(data: ArrayLike<number>): TensorStats {
   // Two passes over the data (the histogram needs the range), each with one test per entry: it
   // runs for every value and gradient of every analysis, on the keystroke's way to the screen.

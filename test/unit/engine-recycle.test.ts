@@ -134,3 +134,26 @@ test('the ops that skip zeroing a recycled result write every entry (a NaN-fille
     }
   }
 });
+
+test('analyses sharing a result pool (the values lane) report what fresh analyses report, statistics included', async () => {
+  const { analyze } = await import('../../src/core/analyze');
+  const { newResultPool } = await import('../../src/core/engine/run');
+  const pool = newResultPool();
+  // Same shapes with new numbers (a seed edit), other shapes (a dims edit), an error, then back.
+  const texts = [PROGRAM, PROGRAM.replace('seed 3', 'seed 4'), PROGRAM.replace('N = 6', 'N = 5'), PROGRAM.replace('h = relu', 'h = relux'), PROGRAM.replace('seed 3', 'seed 9'), PROGRAM];
+  const strip = (a: object) => JSON.stringify(a, (k, v: unknown) => (k === 'timings' || k === 'totalMs' ? undefined : v));
+  let reused = 0;
+  const seen = new Set<Float64Array>();
+  for (const text of texts) {
+    const pooled = analyzeSession(text, { gradcheck: false, resultPool: pool });
+    for (const t of [...(pooled.execution?.values ?? []), ...(pooled.execution?.grads ?? [])]) {
+      if (t && t.size >= 16 && seen.has(t.data)) reused++;
+      if (t) seen.add(t.data);
+    }
+    assert.equal(strip(pooled.analysis), strip(analyze(text, { gradcheck: false })), `the analysis of:\n${text}`);
+  }
+  assert.ok(reused > 10, `the runs took the buffers of the runs before (${reused} reused)`);
+  assert.ok(pool.heldBytes() > 0);
+  pool.clear();
+  assert.equal(pool.heldBytes(), 0);
+});

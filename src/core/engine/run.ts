@@ -11,6 +11,7 @@ import { enterPool, leavePool, ResultPool } from '../tensor/results';
 import type { GateCall, Graph, GraphNode } from './graph';
 import { NonFiniteWatch, type RunIssue } from './nonFinite';
 import { Prng } from './prng';
+import { forgetStats } from '../stats';
 
 export type { RunIssue } from './nonFinite';
 export { allFinite, countNonFinite } from './nonFinite';
@@ -41,6 +42,11 @@ export type Step =
   | { phase: 'backward'; node: number; upstream: Tensor; sent: SentGradient[]; issues: RunIssue[] };
 
 /** Values, gradients and per-node records of one run. */
+/** A pool for AnalyzeOptions.resultPool: what it hands out again is forgotten by statsOf's cache. */
+export function newResultPool(): ResultPool {
+  return new ResultPool(forgetStats);
+}
+
 export class Execution {
   readonly values: (Tensor | null)[];
   grads: (Tensor | null)[];
@@ -109,7 +115,16 @@ export class Execution {
    * turned on are never reused. Off forgets the buffers.
    */
   recycleResults(on: boolean): void {
-    this.pool = on ? (this.pool ?? new ResultPool()) : null;
+    this.pool = on ? (this.pool ?? new ResultPool(forgetStats)) : null;
+  }
+
+  /**
+   * recycleResults with a pool that outlives this execution: the next analysis' run takes the
+   * buffers of the last one's (analysis options, `resultPool`). Its owner keeps nothing of one
+   * analysis' tensors once it starts the next.
+   */
+  useResultPool(pool: ResultPool): void {
+    this.pool = pool;
   }
 
   /** Evaluates one node from its inputs' current values. */

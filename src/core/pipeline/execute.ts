@@ -25,6 +25,7 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
   if (!graph || !res) throw new Error('internal: execute before build');
   for (const [id, init] of leaves) graph.nodes[id].init = init();
   const ex = new Execution(graph, res.seed);
+  if (options.resultPool) ex.useResultPool(options.resultPool);
   session.execution = ex;
   const cancelled = options.isCancelled;
   throwIfCancelled(cancelled);

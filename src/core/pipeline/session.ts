@@ -8,6 +8,7 @@ import type { GradCheckOptions, SpanCheck } from '../checks/gradcheck';
 import type { Graph } from '../engine/graph';
 import type { InitRecipe } from '../engine/init';
 import type { Execution } from '../engine/run';
+import type { ResultPool } from '../tensor/results';
 import type { Program } from '../lang/ast';
 import type { Resolution } from '../lang/resolve';
 import type { ValueType } from '../ops/op';
@@ -69,6 +70,14 @@ export interface AnalyzeOptions {
    * `too-large` diagnostic. Without it only the plan bounds memory.
    */
   memory?: MemoryProbe;
+  /**
+   * Where the forward and backward passes take their results' buffers (newResultPool()): those of
+   * the last analysis run with the same pool, instead of fresh ones — a net's values and gradients
+   * reallocated, zeroed and collected at every keystroke are a fifth of its analysis. The caller
+   * keeps nothing of an analysis' tensors once it starts the next (the editor's values lane copies
+   * each result out to the server before it runs another).
+   */
+  resultPool?: ResultPool;
   /** Most nodes of the lowered graph (default CORE_DEFAULTS.maxNodes). */
   maxNodes?: number;
 }

@@ -5,10 +5,16 @@
 // engine hand the buffers of the previous run's results back to the ops (engine/run.ts,
 // Execution.recycleResults): the same memory every run, zeroed as a fresh one.
 
-/** The buffers of one run's results, and those of the run before, ready to be handed out again. */
+/** The buffers of one run's results, ready to be handed out again in the next. */
 export class ResultPool {
-  private readonly free = new Map<number, Float64Array[]>();
+  private free = new Map<number, Float64Array[]>();
   private issued: Float64Array[] = [];
+
+  /**
+   * `onReissue(buf)` is told of every buffer handed out again, before its new owner writes it:
+   * whatever was remembered about its old numbers (statsOf's cache) must be forgotten.
+   */
+  constructor(private readonly onReissue?: (buf: Float64Array) => void) {}
 
   /**
    * A buffer of `n` entries: one of the previous run's if one of that length is left, else a fresh
@@ -17,18 +23,38 @@ export class ResultPool {
    */
   take(n: number, written: boolean): Float64Array {
     const d = this.free.get(n)?.pop();
+    if (d) this.onReissue?.(d);
     const buf = d ? (written ? d : d.fill(0)) : new Float64Array(n);
     this.issued.push(buf);
     return buf;
   }
 
-  /** A new run starts: every buffer handed out since the last call may be handed out again. */
+  /**
+   * A new run starts: every buffer handed out since the last call may be handed out again; those
+   * of older runs that no run took are let go (a pool holds at most one run's results).
+   */
   nextRun(): void {
+    const free = new Map<number, Float64Array[]>();
     for (const d of this.issued) {
-      let list = this.free.get(d.length);
-      if (!list) this.free.set(d.length, (list = []));
+      let list = free.get(d.length);
+      if (!list) free.set(d.length, (list = []));
       list.push(d);
     }
+    this.free = free;
+    this.issued = [];
+  }
+
+  /** Bytes the pool holds for the next run (the last run's results, once it has ended). */
+  heldBytes(): number {
+    let n = 0;
+    for (const d of this.issued) n += d.byteLength;
+    for (const list of this.free.values()) for (const d of list) n += d.byteLength;
+    return n;
+  }
+
+  /** Lets every buffer go. */
+  clear(): void {
+    this.free.clear();
     this.issued = [];
   }
 }

@@ -80,7 +80,7 @@ export class ValuesLane {
       gradcheck: false,
       ...(limit !== undefined ? { maxElements: laneElements(limit) } : {}),
     };
-    const task = this.worker.task('analyze', { text, fileName, options: laneOptions }, timeoutMs);
+    const task = this.worker.task('analyze', { text, fileName, options: laneOptions, recycleResults: true }, timeoutMs);
     this.running.set(uri, task);
     try {
       const a = await task.promise;

@@ -4,7 +4,7 @@
 // `cancelled()` between steps.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { analyze, analyzeSession } from '../../core';
+import { analyze, analyzeSession, newResultPool } from '../../core';
 import { CheckCache } from '../../core';
 import { deriveGateInText } from '../../core';
 import { exportScript } from '../../core';
@@ -36,6 +36,14 @@ const checkCache = new CheckCache();
 // cover: past the budget a run stops with a `too-large` error instead of growing the process.
 const memory = nodeMemoryProbe();
 
+// The buffers of the last recycling run's results (the values lane's): its next run takes them
+// instead of allocating, zeroing and collecting a net's values and gradients again at every
+// keystroke. A result is copied out to the server (postMessage) before the next run starts. Past
+// RECYCLE_MAX_BYTES they are let go: a big net's run is not dominated by its allocations, and the
+// worker should not hold a big run's memory while idle.
+const resultPool = newResultPool();
+const RECYCLE_MAX_BYTES = 32 * 1024 * 1024;
+
 function post(res: WorkerResponse): void {
   parentPort?.postMessage(res);
 }
@@ -46,16 +54,21 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     cancelled: () => cancelSlots !== undefined && Atomics.load(cancelSlots, req.id % cancelSlots.length) === req.id,
   };
   switch (req.kind) {
-    case 'analyze':
+    case 'analyze': {
       // The early phases go out as progress (done 0 / 1, partial: the snapshot), before the checks end.
-      return analyze(req.params.text, {
+      const recycle = req.params.recycleResults === true;
+      const result = analyze(req.params.text, {
         ...req.params.options,
         fileName: req.params.fileName,
         checkCache,
         isCancelled: control.cancelled,
         memory,
         onPhase: (_phase, snapshot) => post({ id: req.id, progress: { done: 0, total: 1, partial: snapshot } }),
+        ...(recycle ? { resultPool } : {}),
       });
+      if (!recycle || resultPool.heldBytes() > RECYCLE_MAX_BYTES) resultPool.clear();
+      return result;
+    }
     case 'derive':
       return deriveGateInText(req.params.text, req.params.gate);
     case 'export': {

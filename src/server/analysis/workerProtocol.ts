@@ -20,7 +20,11 @@ interface FileParams {
 }
 
 export interface WorkerCalls {
-  analyze: { params: FileParams; result: Analysis };
+  /**
+   * `recycleResults`: the run takes the buffers of the last such run's values and gradients (the
+   * values lane, whose results are copied out before it runs again; see worker.ts).
+   */
+  analyze: { params: FileParams & { recycleResults?: boolean }; result: Analysis };
   derive: { params: { text: string; gate: string }; result: DeriveResult };
   export: { params: { target: ExportTarget; text: string; fileName: string; scriptName: string; seed?: number; dims?: Record<string, number> }; result: ExportResult };
   sweep: { params: FileParams & { target: string; index: number[] }; result: StepSweep | null };
