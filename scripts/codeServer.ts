@@ -63,6 +63,13 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
   'chat.commandCenter.enabled': false,
   'window.restoreWindows': 'none',
   'files.hotExit': 'off',
+  // VS Code's port auto-forwarding finds candidate ports by scanning processes from the extension
+  // host: every 2 s or more it spawns `ls -l /proc/[0-9]*/fd/[0-9]*` and `ps -F -A -l`, and each
+  // spawn blocks the host's main thread for the fork of a several-hundred-MB process (12–190 ms
+  // measured here, load ~10) and the scan takes a core meanwhile. Not GradLens' work: off, so the
+  // tests and the bench measure ours ('output' finds ports from terminal output instead).
+  'remote.autoForwardPorts': false,
+  'remote.autoForwardPortsSource': 'output',
 };
 
 export function writeUserSettings(userDataDir: string, settings: Record<string, unknown>): void {

@@ -58,7 +58,7 @@ async function main(): Promise<number> {
     // (`ls -l /proc/[0-9]*/fd/[0-9]*`) looking for servers to forward, on its main thread — 20–60 ms
     // tasks in a profile of the typing burst that measure VS Code, not GradLens (scripts/longTasks.ts).
     // code-server has a tunnel provider, which keeps the finder on unless its source is `output`.
-    settings: { ...QUIET_SETTINGS, 'files.autoSave': 'off', 'remote.autoForwardPorts': false, 'remote.autoForwardPortsSource': 'output' },
+    settings: { ...QUIET_SETTINGS, 'files.autoSave': 'off' },
   });
   console.log(`integration: code-server ${relative(ROOT, CODE_SERVER_ENTRY)} on ${server.url} (data in ${tmp})`);
 
