@@ -107,6 +107,10 @@ function budgetOf(e: GradCheckEntry, h: number, small: Difference, large: Differ
   const ros = roundOffOf({ ...small, kink: null }, h / 4);
   const rs = (16 * ds - d0) / 15;
   const roRs = (16 * ros + ro0) / 15;
+  // An error that grew at h/4 shows round-off beyond the bound of f's own ulp (cancellation
+  // inside the graph). Round-off grows like 1/h: D(h/4) − D(h) is about three times the
+  // round-off at h, whatever the analytic value (a wrong one does not widen it).
+  const roundOff = grew ? Math.max(ro0, Math.abs(ds - d0) / 3) : ro0;
   let estimate: number;
   let uncertainty: number;
   let agreesAtAStep = Math.abs(a - ds) <= ros;
@@ -115,10 +119,16 @@ function budgetOf(e: GradCheckEntry, h: number, small: Difference, large: Differ
   if (large) {
     const dl = (large.plus - large.minus) / (2 * (4 * h));
     const rol = roundOffOf({ ...large, kink: null }, 4 * h);
-    // The extrapolation from h and 4h carries the least round-off; the spread between the two
-    // extrapolations measures what neither removes (h⁴ terms, round-off beyond the bound).
+    // The extrapolation from h and 4h carries the least round-off.
     estimate = (16 * d0 - dl) / 15;
-    uncertainty = (16 * ro0 + rol) / 15 + Math.abs(estimate - rs);
+    if (grew) {
+      // D(h/4) is mostly round-off: the estimate is as uncertain as the round-off of D(h) and
+      // D(4h) (a quarter of D(h)'s) make it, and nothing of D(h/4)'s enters.
+      uncertainty = (16 * roundOff + Math.max(rol, roundOff / 4)) / 15;
+    } else {
+      // The spread between the two extrapolations measures what neither removes (h⁴ terms, round-off beyond the bound).
+      uncertainty = (16 * ro0 + rol) / 15 + Math.abs(estimate - rs);
+    }
     agreesAtAStep ||= Math.abs(a - dl) <= rol;
     steps.push(4 * h);
     numerics.push(dl);
@@ -129,10 +139,7 @@ function budgetOf(e: GradCheckEntry, h: number, small: Difference, large: Differ
   }
   const relError = relativeError(a, estimate);
   const truncation = Math.abs(d0 - estimate);
-  // An error that grew at h/4 shows round-off beyond the bound of f's own ulp (cancellation inside
-  // the graph): D(h/4) − estimate is mostly round-off at h/4, four times the round-off at h.
-  const roundOff = grew ? Math.max(ro0, Math.abs(ds - estimate) / 4) : ro0;
   const explained = agreesAtAStep || Math.abs(a - estimate) <= MARGIN * uncertainty || relError <= t.kinked;
-  const cause: ErrorBudget['cause'] = !explained ? 'genuine' : !grew && truncation >= roundOff ? 'truncation' : 'round-off';
+  const cause: ErrorBudget['cause'] = !explained ? 'genuine' : grew || truncation < roundOff ? 'round-off' : 'truncation';
   return { steps, numerics, estimate, relError, truncation, roundOff, uncertainty, cause };
 }
