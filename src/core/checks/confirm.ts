@@ -2,9 +2,13 @@
 // difference is taken again at h/4 and 4h. With D(s) = f' + c·s² + round-off(s), two Richardson
 // extrapolations, (16·D(h/4) − D(h))/15 and (16·D(h) − D(4h))/15, remove the h² term; the
 // analytic value is judged against them. An error that shrinks like h² was truncation, one that
-// grows like 1/h round-off, and one stable across the steps is genuine. Only the entries that
-// would otherwise warn or fail are confirmed (the worst of them, see confirmLimit): 4 evaluations
-// each; when more than confirmLimit are, twice as many at h/4 alone (2 evaluations each).
+// grows like 1/h round-off, and one stable across the steps is genuine. An error that grows 2× or
+// more from h to h/4 is round-off's mark — also round-off the bound from f's ulp cannot see,
+// from cancellation inside the graph (a loss of 1e16 moved by a few ulps of an inner sum): such an
+// entry is judged by D(h) and D(4h) alone, with the round-off D(h/4) − D(h) shows. Only the entries
+// that would otherwise warn or fail are confirmed (the worst of them, see confirmLimit): 4
+// evaluations each; when more than confirmLimit are, up to twice as many at h/4 (2 evaluations
+// each), those whose error grew there at 4h too, within the same evaluations.
 import type { ErrorBudget, GradCheckEntry, KinkCrossing } from '../model';
 import { confirmLimit, relativeError, type Thresholds } from './gradcheck';
 
