@@ -70,18 +70,10 @@ export function confirmEntries(entries: GradCheckEntry[], indices: number[], pro
     const round = suspects.slice(next, next + Math.ceil(left / 2));
     next += round.length;
     left -= round.length;
-    const small = probe(
-      round.map((k) => indices[k]),
-      h / 4,
-    );
+    const small = probe(round.map((k) => indices[k]), h / 4);
     const again = round.map((_, p) => p).filter((p) => !small[p].kink && growsAsStepShrinks(entries[round[p]], small[p], h)).slice(0, left);
     left -= again.length;
-    const large = again.length
-      ? probe(
-          again.map((p) => indices[round[p]]),
-          4 * h,
-        )
-      : [];
+    const large = again.length ? probe(again.map((p) => indices[round[p]]), 4 * h) : [];
     round.forEach((k, p) => {
       const j = again.indexOf(p);
       judge(k, small[p], j >= 0 ? large[j] : null);
