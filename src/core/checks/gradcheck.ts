@@ -109,7 +109,7 @@ export const CONFIRM_LIMIT = 32;
  * check of a handful of entries), so it stays within a small factor of the budget it was planned in.
  */
 export function confirmLimit(checked: number): number {
-  return Math.min(CONFIRM_LIMIT, Math.max(4, Math.floor(checked / 2)));
+  return Math.min(CONFIRM_LIMIT, Math.max(4, Math.ceil(checked / 2)));
 }
 /**
  * Evaluations of the checked region a check of `n` entries may take at most: one at the
