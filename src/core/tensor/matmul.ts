@@ -153,7 +153,8 @@ interface WasmApi {
 const LOCAL_PAGES = 256;
 
 interface Kernel {
-  tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
+  tiles(a: number, aps: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
+  pack(s: number, rs: number, cs: number, n: number, K: number, d: number): void;
   store(t: number, ldc: number, d: number, M: number, N: number, swap: number, acc: number): void;
   peak(rounds: number): number;
   work(job: number, seq: number): number;
@@ -196,7 +197,8 @@ function instantiate(base64: string, shared: boolean): Kernel | null {
     const store = inst.exports.store as Kernel['store'];
     const peak = inst.exports.peak as Kernel['peak'];
     const work = inst.exports.work as Kernel['work'];
-    return { tiles, store, peak, work, memory, module, f64: new Float64Array(memory.buffer), grows: shared };
+    const pack = inst.exports.pack as Kernel['pack'];
+    return { tiles, pack, store, peak, work, memory, module, f64: new Float64Array(memory.buffer), grows: shared };
   } catch {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
@@ -274,37 +276,54 @@ function gemmWasm(
   cOff: number,
   accumulate: boolean,
 ): boolean {
-  // The kernel reads A with any strides but needs 4 consecutive columns of B side by side, so a B
-  // with strided columns is packed. Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles; take the
-  // orientation that packs less.
-  const packDirect = bcs === 1 ? 0 : K * N;
-  const packSwapped = ars === 1 ? 0 : K * M;
-  const swap = packSwapped < packDirect;
+  // The kernel reads 4 rows of its left operand X and 4 consecutive columns of its right operand Y
+  // a step of k. An operand whose layout makes those reads stride through memory is packed first
+  // (see packsLeft / packsRight). Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles (and transposes the
+  // result on the way out): take the orientation that packs less.
+  const direct = packing(M, N, K, acs, brs, bcs);
+  const swapped = packing(N, M, K, brs, acs, ars);
+  const swap = swapped < direct;
   const m = swap ? N : M;
   const n = swap ? M : N;
-  const [X, xOff, xrs, xcs] = swap ? [B, bOff, bcs, brs] : [A, aOff, ars, acs];
-  const [Y, yOff, yrs, ycs] = swap ? [A, aOff, acs, ars] : [B, bOff, brs, bcs];
+  const X = swap ? B : A;
+  const xOff = swap ? bOff : aOff;
+  const xrs = swap ? bcs : ars;
+  const xcs = swap ? brs : acs;
+  const Y = swap ? A : B;
+  const yOff = swap ? aOff : bOff;
+  const yrs = swap ? acs : brs;
+  const ycs = swap ? ars : bcs;
   const mp = Math.ceil(m / MR);
   const np = Math.ceil(n / NR);
   const ldc = np * NR;
-  const packY = ycs !== 1;
-  // Layout (float64 offsets): X as stored, Y as stored or packed, the padded C tiles, then C as
-  // M×N rows (when the tiles cannot be copied out as they are). Padded rows and columns read past
-  // each operand's extent: the slack keeps those reads inside the memory.
+  const packX = packsLeft(xcs);
+  const packY = packsRight(ycs, yrs, K);
+  // Layout (float64 offsets): X as stored, then packed if it is; Y likewise; the padded C tiles;
+  // then C as M×N rows (when the tiles cannot be copied out as they are). Padded rows and columns
+  // of an operand the kernel reads as stored read past its extent: the slack keeps those reads
+  // inside the memory.
   const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
-  const yExt = packY ? np * NR * K : (K - 1) * yrs + n;
+  const yExt = (K - 1) * yrs + (n - 1) * ycs + 1;
   const x0 = JOB_BYTES / 8;
-  const y0 = align(x0 + xExt + (MR - 1) * xrs);
-  const c0 = align(y0 + yExt + NR);
+  const px = align(x0 + xExt + (MR - 1) * xrs);
+  const y0 = align(px + (packX ? mp * MR * K : 0));
+  const py = align(y0 + yExt + NR);
+  const c0 = align(py + (packY ? np * NR * K : 0));
   // The tiles are C itself when they are not transposed, not added to C and have no padded columns.
-  const direct = !swap && !accumulate && ldc === N;
+  const inPlace = !swap && !accumulate && ldc === N;
   const d0 = align(c0 + mp * MR * ldc);
-  const end = direct ? d0 : d0 + M * N;
+  const end = inPlace ? d0 : d0 + M * N;
   if (!reserve(k, end * 8)) return false;
   const f = k.f64;
   f.set(X.subarray(xOff, xOff + xExt), x0);
-  if (packY) packColumns(K, n, Y, yOff, yrs, ycs, f, y0);
-  else f.set(Y.subarray(yOff, yOff + yExt), y0);
+  f.set(Y.subarray(yOff, yOff + yExt), y0);
+  if (packX) k.pack(x0 * 8, xrs * 8, xcs * 8, m, K, px * 8);
+  if (packY) k.pack(y0 * 8, ycs * 8, yrs * 8, n, K, py * 8);
+  const a = (packX ? px : x0) * 8;
+  const aps = packX ? MR * K * 8 : MR * xrs * 8;
+  const arsBytes = packX ? 8 : xrs * 8;
+  const acsBytes = packX ? MR * 8 : xcs * 8;
+  const b = (packY ? py : y0) * 8;
   const bps = packY ? NR * K * 8 : NR * 8;
   const brsBytes = packY ? NR * 8 : yrs * 8;
   // Blocks of KC steps of k and MC rows keep the A block in L2 while every column panel passes
@@ -314,16 +333,15 @@ function gemmWasm(
   const split =
     k.grows &&
     splitsWork(k, M * N * K) &&
-    runTiles(k, { a: x0 * 8, ars: xrs * 8, acs: xcs * 8, b: y0 * 8, bps, brs: brsBytes, pc: c0 * 8, ldc, K, mp, np, kc: KC, mcp: MC_PANELS });
-  const yk = packY ? NR : yrs;
+    runTiles(k, { a, aps, ars: arsBytes, acs: acsBytes, b, bps, brs: brsBytes, pc: c0 * 8, ldc, K, mp, np, kc: KC, mcp: MC_PANELS });
   for (let k0 = 0; k0 < K && !split; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     for (let p0 = 0; p0 < mp; p0 += MC_PANELS) {
       const mpb = Math.min(MC_PANELS, mp - p0);
-      k.tiles((x0 + p0 * MR * xrs + k0 * xcs) * 8, xrs * 8, xcs * 8, (y0 + k0 * yk) * 8, bps, brsBytes, (c0 + p0 * MR * ldc) * 8, ldc, kc, mpb, 0, mpb * np, k0 > 0 ? 1 : 0);
+      k.tiles(a + p0 * aps + k0 * acsBytes, aps, arsBytes, acsBytes, b + k0 * brsBytes, bps, brsBytes, (c0 + p0 * MR * ldc) * 8, ldc, kc, mpb, 0, mpb * np, k0 > 0 ? 1 : 0);
     }
   }
-  if (direct) {
+  if (inPlace) {
     C.set(f.subarray(c0, c0 + M * N), cOff);
     return true;
   }
@@ -335,23 +353,41 @@ function gemmWasm(
   return true;
 }
 
-/** Packs Y(k, j) (strided columns) as panels of 4 columns: for each k, Y(k, 4q..4q+3); 0 past n. */
-function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: number, ycs: number, f: Float64Array, at: number): void {
-  let d = at;
-  for (let j0 = 0; j0 < n; j0 += NR) {
-    if (j0 + NR <= n) {
-      for (let kk = 0, o = yOff + j0 * ycs; kk < K; kk++, o += yrs, d += NR) {
-        f[d] = Y[o];
-        f[d + 1] = Y[o + ycs];
-        f[d + 2] = Y[o + 2 * ycs];
-        f[d + 3] = Y[o + 3 * ycs];
-      }
-    } else {
-      for (let kk = 0; kk < K; kk++) {
-        for (let c = 0; c < NR; c++, d++) f[d] = j0 + c < n ? Y[yOff + kk * yrs + (j0 + c) * ycs] : 0;
-      }
-    }
-  }
+/**
+ * Whether the kernel's left operand (rows i, steps k; element strides) is packed: when a step of
+ * k is not the next value, each of its 4 rows jumps a whole stride a step (a transposed operand,
+ * Xᵀ·dH: a row of 3072 values a step for mlp2's dW1), and a tile's reads spread over as many cache
+ * lines as it has steps.
+ */
+function packsLeft(kStride: number): boolean {
+  return kStride !== 1;
+}
+
+/**
+ * Whether the kernel's right operand (steps k, columns j; element strides) is packed: when its 4
+ * columns are not side by side (the kernel needs them so), or when its rows are so far apart a
+ * multiple of 4 KB that a column panel's steps fall into a few sets of the L1 cache (8 ways each)
+ * and evict one another while every row panel passes over them (512²: each row 4 KB apart, all
+ * in one set).
+ */
+function packsRight(colStride: number, kStride: number, K: number): boolean {
+  if (colStride !== 1) return true;
+  const bytes = kStride * 8;
+  if (bytes < 64) return false;
+  // The sets a column panel's steps fall into: 4 KB of addresses cover the 64 sets of a line each.
+  const period = 4096 / gcd(bytes % 4096 || 4096, 4096);
+  const sets = Math.min(64, period);
+  return Math.min(K, KC) > 4 * sets;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Values packed for one orientation of a product (the kernel's X = A, Y = B), to compare the two. */
+function packing(M: number, N: number, K: number, acs: number, brs: number, bcs: number): number {
+  return (packsLeft(acs) ? M * K : 0) + (packsRight(bcs, brs, K) ? K * N : 0);
 }
 
 /**
