@@ -280,9 +280,7 @@ function gemmWasm(
   // a step of k. An operand whose layout makes those reads stride through memory is packed first
   // (see packsLeft / packsRight). Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles (and transposes the
   // result on the way out): take the orientation that packs less.
-  const direct = packing(M, N, K, acs, brs, bcs);
-  const swapped = packing(N, M, K, brs, acs, ars);
-  const swap = swapped < direct;
+  const { swap, packX, packY } = gemmLayout(M, N, K, ars, acs, brs, bcs);
   const m = swap ? N : M;
   const n = swap ? M : N;
   const X = swap ? B : A;
@@ -296,8 +294,6 @@ function gemmWasm(
   const mp = Math.ceil(m / MR);
   const np = Math.ceil(n / NR);
   const ldc = np * NR;
-  const packX = packsLeft(xcs);
-  const packY = packsRight(ycs, yrs, K);
   // Layout (float64 offsets): X as stored, then packed if it is; Y likewise; the padded C tiles;
   // then C as M×N rows (when the tiles cannot be copied out as they are). Padded rows and columns
   // of an operand the kernel reads as stored read past its extent: the slack keeps those reads
@@ -354,40 +350,67 @@ function gemmWasm(
 }
 
 /**
- * Whether the kernel's left operand (rows i, steps k; element strides) is packed: when a step of
- * k is not the next value, each of its 4 rows jumps a whole stride a step (a transposed operand,
- * Xᵀ·dH: a row of 3072 values a step for mlp2's dW1), and a tile's reads spread over as many cache
- * lines as it has steps.
+ * Whether the kernel's left operand X (m rows, K steps; element strides) is packed. Stored with a
+ * step of k that is not the next value (a transposed operand: mlp2's dW1 = Xᵀ·dH steps a row of
+ * 3072 values), each of a tile's steps reads new cache lines; past the L1 cache (32 KB) they miss,
+ * more so when the lines share a few L1 sets.
  */
-function packsLeft(kStride: number): boolean {
-  return kStride !== 1;
+function packsLeft(m: number, K: number, kStride: number): boolean {
+  return kStride !== 1 && (m * K * 8 > L1_BYTES || crowdsL1(kStride, K));
 }
 
 /**
- * Whether the kernel's right operand (steps k, columns j; element strides) is packed: when its 4
- * columns are not side by side (the kernel needs them so), or when its rows are so far apart a
- * multiple of 4 KB that a column panel's steps fall into a few sets of the L1 cache (8 ways each)
- * and evict one another while every row panel passes over them (512²: each row 4 KB apart, all
- * in one set).
+ * Whether the kernel's right operand Y (K steps, n columns; element strides) is packed: when its 4
+ * columns are not side by side (the kernel needs them so), or when a column panel's steps crowd
+ * into a few L1 sets and evict one another while every row panel passes over them (512²: rows 4 KB
+ * apart, all in one set).
  */
-function packsRight(colStride: number, kStride: number, K: number): boolean {
-  if (colStride !== 1) return true;
-  const bytes = kStride * 8;
-  if (bytes < 64) return false;
-  // The sets a column panel's steps fall into: 4 KB of addresses cover the 64 sets of a line each.
-  const period = 4096 / gcd(bytes % 4096 || 4096, 4096);
-  const sets = Math.min(64, period);
-  return Math.min(K, KC) > 4 * sets;
+function packsRight(K: number, kStride: number, colStride: number): boolean {
+  return colStride !== 1 || crowdsL1(kStride, K);
 }
 
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
+/** L1 data cache size and ways assumed (the smallest of current x64 cores: 32 KB, 8 ways, 64 B lines). */
+const L1_BYTES = 32768;
+const L1_WAYS = 8;
+
+const crowded = new Map<number, boolean>();
+const setLines = new Uint16Array(64);
+
+/**
+ * Whether the lines a panel's steps read (a block of up to KC steps, `stride` values apart) crowd
+ * into L1 sets past their ways, evicting one another: 4 KB of addresses map onto the 64 sets once,
+ * so a stride of a multiple of 4 KB puts every step in the same set. Counted once per stride.
+ */
+function crowdsL1(stride: number, K: number): boolean {
+  const bytes = stride * 8;
+  const kc = Math.min(K, KC);
+  if (bytes <= 64 || kc <= L1_WAYS) return false;
+  const key = bytes * (KC + 1) + kc;
+  let c = crowded.get(key);
+  if (c === undefined) {
+    setLines.fill(0);
+    let most = 0;
+    for (let k = 0; k < kc; k++) most = Math.max(most, ++setLines[Math.floor((k * bytes) / 64) % 64]);
+    c = most > L1_WAYS;
+    if (crowded.size < 1024) crowded.set(key, c);
+  }
+  return c;
 }
 
-/** Values packed for one orientation of a product (the kernel's X = A, Y = B), to compare the two. */
-function packing(M: number, N: number, K: number, acs: number, brs: number, bcs: number): number {
-  return (packsLeft(acs) ? M * K : 0) + (packsRight(bcs, brs, K) ? K * N : 0);
+/**
+ * How the WebAssembly kernel runs a product (element strides as gemm takes them): whether it
+ * computes Cᵀ = Bᵀ·Aᵀ instead (swap), and whether it packs its left operand X (A, or Bᵀ when
+ * swapped) and its right one Y. Of the two orientations, the one that packs fewer values; a tie
+ * keeps C as it is (a swapped product transposes its result on the way out). Exported for tests.
+ */
+export function gemmLayout(M: number, N: number, K: number, ars: number, acs: number, brs: number, bcs: number): { swap: boolean; packX: boolean; packY: boolean } {
+  const directX = packsLeft(M, K, acs);
+  const directY = packsRight(K, brs, bcs);
+  const swappedX = packsLeft(N, K, brs);
+  const swappedY = packsRight(K, acs, ars);
+  const direct = (directX ? M * K : 0) + (directY ? K * N : 0);
+  const swapped = (swappedX ? N * K : 0) + (swappedY ? K * M : 0);
+  return swapped < direct ? { swap: true, packX: swappedX, packY: swappedY } : { swap: false, packX: directX, packY: directY };
 }
 
 /**
