@@ -52,12 +52,15 @@ export function gemm(
   accumulate: boolean,
 ): void {
   if (M <= 0 || N <= 0) return;
-  if (usesPackedKernel(M, N, K)) {
-    const k = kernel();
-    // A product too small to split runs on the kernel's unshared instance when its workspace fits.
-    const local = k && belowSplitting(M * N * K) ? localKernel() : null;
-    if (local && gemmWasm(local, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
-    if (k && gemmWasm(k, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
+  const k = usesPackedKernel(M, N, K) ? kernel() : null;
+  if (k) {
+    // A product split between two threads runs on the shared memory; one on this thread alone on
+    // the kernel's unshared instance when its workspace fits (copies into a shared memory cost
+    // several times more): too small to split, or while the helper is off or not started yet.
+    const split = !belowSplitting(M * N * K) && splitsWork(k, M * N * K);
+    const local = split ? null : localKernel();
+    if (local && gemmWasm(local, false, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
+    if (gemmWasm(k, split, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
   }
   gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate);
 }
@@ -146,7 +149,7 @@ interface WasmApi {
 }
 
 /**
- * The unshared instance's memory (float64 workspace for products too small to split, about 2 M
+ * The unshared instance's memory (float64 workspace for products on one thread, about 2 M
  * entries): fixed, since growing an unshared memory detaches its ArrayBuffer (see wasm/gemm.wat).
  * Pages a product never touched cost no resident memory.
  */
@@ -174,7 +177,7 @@ function kernel(): Kernel | null {
 }
 
 /**
- * The same kernel on a memory of its own, not shared, for products never split: V8 copies into
+ * The same kernel on a memory of its own, not shared, for products on one thread: V8 copies into
  * and out of a shared memory word by word, several times slower than a plain copy, and for a
  * small product those copies cost about as much as its arithmetic. Same code, same bits.
  */
@@ -261,6 +264,7 @@ function align(n: number): number {
 
 function gemmWasm(
   k: Kernel,
+  share: boolean,
   M: number,
   N: number,
   K: number,
@@ -327,8 +331,7 @@ function gemmWasm(
   // Large products are split between this thread and a helper (gemmThreads.ts): chunks of tiles,
   // each tile summed by one thread in the same order.
   const split =
-    k.grows &&
-    splitsWork(k, M * N * K) &&
+    share &&
     runTiles(k, { a, aps, ars: arsBytes, acs: acsBytes, b, bps, brs: brsBytes, pc: c0 * 8, ldc, K, mp, np, kc: KC, mcp: MC_PANELS });
   for (let k0 = 0; k0 < K && !split; k0 += KC) {
     const kc = Math.min(KC, K - k0);
