@@ -402,12 +402,17 @@ function prepareGemmKernel(): Prepared {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   };
+  // The clock is read once per batch of about 0.5 ms of calls: process.cpuUsage() is a system call
+  // of about 2.6 µs of CPU here, some 15% of the small shape's product if read after each.
   const rate = (flops: number, f: () => void) => {
+    const c0 = cpuMs();
+    f();
+    const batch = Math.max(1, Math.floor(0.5 / Math.max(cpuMs() - c0, 1e-3)));
     let n = 0;
     const t0 = cpuMs();
     do {
-      f();
-      n++;
+      for (let i = 0; i < batch; i++) f();
+      n += batch;
     } while (cpuMs() - t0 < 150);
     return (n * flops) / ((cpuMs() - t0) * 1e6);
   };
@@ -417,10 +422,15 @@ function prepareGemmKernel(): Prepared {
     loss: () => null,
     facts: () => {
       const facts: Record<string, number | string> = {};
+      // Each timed after 150 ms of its own as a warm-up: the small shape runs on the kernel's
+      // unshared instance (matmul.ts' localKernel), a module of its own that V8 compiles and
+      // optimises apart from the shared one the larger shapes warmed up (timed cold, it read 59%).
+      if (gemmPeak(1) !== null) rate(32 * 100000, () => gemmPeak(100000));
       const peak = gemmPeak(1) === null ? null : rate(32 * 100000, () => gemmPeak(100000));
       facts.peak = peak === null ? 'no kernel' : peak.toFixed(2);
       GEMM_SHAPES.forEach(([label, M, N, K], i) => {
         setGemmThreads(1);
+        rate(2 * M * N * K, () => product(i));
         const g = rate(2 * M * N * K, () => product(i));
         setGemmThreads(2);
         facts[label] = peak === null ? g.toFixed(2) : `${g.toFixed(2)} (${Math.round((100 * g) / peak)}% of the peak loop)`;

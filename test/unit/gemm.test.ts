@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gemm, gemmBackend, gemmNN, gemmNT, gemmScalar, gemmTN, relaxedMadd } from '../../src/core/tensor/matmul';
+import { gemm, gemmBackend, gemmLayout, gemmNN, gemmNT, gemmScalar, gemmTN, relaxedMadd } from '../../src/core/tensor/matmul';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -102,6 +102,42 @@ test('wasm and scalar products are bit-identical, for every layout, edge size an
         assert.equal(viaWasm[M * N + 3], C0[M * N + 3]);
         n++;
       }
+    }
+  }
+});
+
+test('products whose operands the kernel packs (transposed, rows 4 KB apart, strided columns) keep the scalar path\'s bits', () => {
+  // [M, N, K, layout, what the layout must pack]: the reference shapes of mlp2 and 512², and edges
+  // (row and column counts that leave a partial panel, several blocks of k and of rows).
+  const cases: [number, number, number, Layout, '' | 'X' | 'Y' | 'XY'][] = [
+    [3072, 100, 64, 'TN', 'X'], // mlp2's dW1 = Xᵀ·dH: rows of 3072 values a step of k
+    [512, 512, 300, 'NN', 'Y'], // rows of B 4 KB apart
+    [37, 1024, 45, 'NN', 'Y'],
+    [514, 42, 260, 'TN', 'X'], // computed as Cᵀ = Bᵀ·Aᵀ: Bᵀ packed, a partial panel
+    [1030, 62, 70, 'TN', 'X'],
+    [1030, 6, 70, 'TN', ''], // as Cᵀ = Bᵀ·Aᵀ: Bᵀ fits the L1 cache, A's rows 8240 bytes apart spread over the sets
+    [6, 515, 300, 'NT', 'Y'], // B's columns strided: always packed
+    [512, 512, 270, 'TN', 'XY'],
+  ];
+  let n = 0;
+  for (const [M, N, K, layout, packs] of cases) {
+    const [ars, acs, brs, bcs] = strides(layout, M, N, K);
+    const plan = gemmLayout(M, N, K, ars, acs, brs, bcs);
+    assert.equal((plan.packX ? 'X' : '') + (plan.packY ? 'Y' : ''), packs, `${layout} ${M}×${N}×${K} packs ${packs}`);
+    for (const accumulate of [false, true]) {
+      const aOff = 1;
+      const bOff = 2;
+      const A = values(aOff + M * K, 21 + n);
+      const B = values(bOff + K * N, 23 + n);
+      const C0 = values(M * N + 3, 29 + n);
+      const viaWasm = C0.slice();
+      const viaScalar = C0.slice();
+      gemm(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, viaWasm, 1, accumulate);
+      gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, viaScalar, 1, accumulate);
+      assert.ok(sameBits(viaWasm, viaScalar), `${layout} ${M}×${N}×${K} accumulate=${accumulate}`);
+      assert.equal(viaWasm[0], C0[0]);
+      assert.equal(viaWasm[M * N + 2], C0[M * N + 2]);
+      n++;
     }
   }
 });

@@ -21,6 +21,8 @@ const FAILED = 19;
 const READY = 20;
 /** Test only: the helper claims a chunk and fails without computing it (see failHelperForTest). */
 const FAULT = 21;
+/** A's panel stride (after the control words: see "work" in wasm/gemm.wat). */
+const APS = 22;
 
 /** What runTiles needs of the kernel (matmul.ts' Kernel). */
 export interface ThreadKernel {
@@ -32,6 +34,7 @@ export interface ThreadKernel {
 /** One product's tiles as the kernel's "tiles" takes them (bytes), and its blocking. */
 export interface TileJob {
   a: number;
+  aps: number;
   ars: number;
   acs: number;
   b: number;
@@ -169,6 +172,7 @@ export function runTiles(k: ThreadKernel, job: TileJob): boolean {
   Atomics.store(h.next, NEXT64, BigInt(0));
   const fields = [n, per, job.a, job.ars, job.acs, job.b, job.bps, job.brs, job.pc, job.ldc, job.K, job.mp, job.np, job.kc, job.mcp];
   for (let i = 0; i < fields.length; i++) Atomics.store(ctl, FIELDS + i, fields[i]);
+  Atomics.store(ctl, APS, job.aps);
   Atomics.store(ctl, DONE, 0);
   Atomics.store(h.next, NEXT64, BigInt(seq) << BigInt(32));
   Atomics.store(ctl, WAKE, seq);

@@ -52,12 +52,15 @@ export function gemm(
   accumulate: boolean,
 ): void {
   if (M <= 0 || N <= 0) return;
-  if (usesPackedKernel(M, N, K)) {
-    const k = kernel();
-    // A product too small to split runs on the kernel's unshared instance when its workspace fits.
-    const local = k && belowSplitting(M * N * K) ? localKernel() : null;
-    if (local && gemmWasm(local, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
-    if (k && gemmWasm(k, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
+  const k = usesPackedKernel(M, N, K) ? kernel() : null;
+  if (k) {
+    // A product split between two threads runs on the shared memory; one on this thread alone on
+    // the kernel's unshared instance when its workspace fits (copies into a shared memory cost
+    // several times more): too small to split, or while the helper is off or not started yet.
+    const split = !belowSplitting(M * N * K) && splitsWork(k, M * N * K);
+    const local = split ? null : localKernel();
+    if (local && gemmWasm(local, false, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
+    if (gemmWasm(k, split, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
   }
   gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate);
 }
@@ -146,14 +149,15 @@ interface WasmApi {
 }
 
 /**
- * The unshared instance's memory (float64 workspace for products too small to split, about 2 M
+ * The unshared instance's memory (float64 workspace for products on one thread, about 2 M
  * entries): fixed, since growing an unshared memory detaches its ArrayBuffer (see wasm/gemm.wat).
  * Pages a product never touched cost no resident memory.
  */
 const LOCAL_PAGES = 256;
 
 interface Kernel {
-  tiles(a: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
+  tiles(a: number, aps: number, ars: number, acs: number, b: number, bps: number, brs: number, pc: number, ldc: number, K: number, mp: number, t0: number, t1: number, load: number): void;
+  pack(s: number, rs: number, cs: number, n: number, K: number, d: number): void;
   store(t: number, ldc: number, d: number, M: number, N: number, swap: number, acc: number): void;
   peak(rounds: number): number;
   work(job: number, seq: number): number;
@@ -173,7 +177,7 @@ function kernel(): Kernel | null {
 }
 
 /**
- * The same kernel on a memory of its own, not shared, for products never split: V8 copies into
+ * The same kernel on a memory of its own, not shared, for products on one thread: V8 copies into
  * and out of a shared memory word by word, several times slower than a plain copy, and for a
  * small product those copies cost about as much as its arithmetic. Same code, same bits.
  */
@@ -196,7 +200,8 @@ function instantiate(base64: string, shared: boolean): Kernel | null {
     const store = inst.exports.store as Kernel['store'];
     const peak = inst.exports.peak as Kernel['peak'];
     const work = inst.exports.work as Kernel['work'];
-    return { tiles, store, peak, work, memory, module, f64: new Float64Array(memory.buffer), grows: shared };
+    const pack = inst.exports.pack as Kernel['pack'];
+    return { tiles, pack, store, peak, work, memory, module, f64: new Float64Array(memory.buffer), grows: shared };
   } catch {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
@@ -259,6 +264,7 @@ function align(n: number): number {
 
 function gemmWasm(
   k: Kernel,
+  share: boolean,
   M: number,
   N: number,
   K: number,
@@ -274,37 +280,50 @@ function gemmWasm(
   cOff: number,
   accumulate: boolean,
 ): boolean {
-  // The kernel reads A with any strides but needs 4 consecutive columns of B side by side, so a B
-  // with strided columns is packed. Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles; take the
-  // orientation that packs less.
-  const packDirect = bcs === 1 ? 0 : K * N;
-  const packSwapped = ars === 1 ? 0 : K * M;
-  const swap = packSwapped < packDirect;
+  // The kernel reads 4 rows of its left operand X and 4 consecutive columns of its right operand Y
+  // a step of k. An operand whose layout makes those reads stride through memory is packed first
+  // (see packsLeft / packsRight). Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles (and transposes the
+  // result on the way out): take the orientation that packs less.
+  const { swap, packX, packY } = gemmLayout(M, N, K, ars, acs, brs, bcs);
   const m = swap ? N : M;
   const n = swap ? M : N;
-  const [X, xOff, xrs, xcs] = swap ? [B, bOff, bcs, brs] : [A, aOff, ars, acs];
-  const [Y, yOff, yrs, ycs] = swap ? [A, aOff, acs, ars] : [B, bOff, brs, bcs];
+  const X = swap ? B : A;
+  const xOff = swap ? bOff : aOff;
+  const xrs = swap ? bcs : ars;
+  const xcs = swap ? brs : acs;
+  const Y = swap ? A : B;
+  const yOff = swap ? aOff : bOff;
+  const yrs = swap ? acs : brs;
+  const ycs = swap ? ars : bcs;
   const mp = Math.ceil(m / MR);
   const np = Math.ceil(n / NR);
   const ldc = np * NR;
-  const packY = ycs !== 1;
-  // Layout (float64 offsets): X as stored, Y as stored or packed, the padded C tiles, then C as
-  // M×N rows (when the tiles cannot be copied out as they are). Padded rows and columns read past
-  // each operand's extent: the slack keeps those reads inside the memory.
+  // Layout (float64 offsets): X as stored, then packed if it is; Y likewise; the padded C tiles;
+  // then C as M×N rows (when the tiles cannot be copied out as they are). Padded rows and columns
+  // of an operand the kernel reads as stored read past its extent: the slack keeps those reads
+  // inside the memory.
   const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
-  const yExt = packY ? np * NR * K : (K - 1) * yrs + n;
+  const yExt = (K - 1) * yrs + (n - 1) * ycs + 1;
   const x0 = JOB_BYTES / 8;
-  const y0 = align(x0 + xExt + (MR - 1) * xrs);
-  const c0 = align(y0 + yExt + NR);
+  const px = align(x0 + xExt + (MR - 1) * xrs);
+  const y0 = align(px + (packX ? mp * MR * K : 0));
+  const py = align(y0 + yExt + NR);
+  const c0 = align(py + (packY ? np * NR * K : 0));
   // The tiles are C itself when they are not transposed, not added to C and have no padded columns.
-  const direct = !swap && !accumulate && ldc === N;
+  const inPlace = !swap && !accumulate && ldc === N;
   const d0 = align(c0 + mp * MR * ldc);
-  const end = direct ? d0 : d0 + M * N;
+  const end = inPlace ? d0 : d0 + M * N;
   if (!reserve(k, end * 8)) return false;
   const f = k.f64;
   f.set(X.subarray(xOff, xOff + xExt), x0);
-  if (packY) packColumns(K, n, Y, yOff, yrs, ycs, f, y0);
-  else f.set(Y.subarray(yOff, yOff + yExt), y0);
+  f.set(Y.subarray(yOff, yOff + yExt), y0);
+  if (packX) k.pack(x0 * 8, xrs * 8, xcs * 8, m, K, px * 8);
+  if (packY) k.pack(y0 * 8, ycs * 8, yrs * 8, n, K, py * 8);
+  const a = (packX ? px : x0) * 8;
+  const aps = packX ? MR * K * 8 : MR * xrs * 8;
+  const arsBytes = packX ? 8 : xrs * 8;
+  const acsBytes = packX ? MR * 8 : xcs * 8;
+  const b = (packY ? py : y0) * 8;
   const bps = packY ? NR * K * 8 : NR * 8;
   const brsBytes = packY ? NR * 8 : yrs * 8;
   // Blocks of KC steps of k and MC rows keep the A block in L2 while every column panel passes
@@ -312,18 +331,16 @@ function gemmWasm(
   // Large products are split between this thread and a helper (gemmThreads.ts): chunks of tiles,
   // each tile summed by one thread in the same order.
   const split =
-    k.grows &&
-    splitsWork(k, M * N * K) &&
-    runTiles(k, { a: x0 * 8, ars: xrs * 8, acs: xcs * 8, b: y0 * 8, bps, brs: brsBytes, pc: c0 * 8, ldc, K, mp, np, kc: KC, mcp: MC_PANELS });
-  const yk = packY ? NR : yrs;
+    share &&
+    runTiles(k, { a, aps, ars: arsBytes, acs: acsBytes, b, bps, brs: brsBytes, pc: c0 * 8, ldc, K, mp, np, kc: KC, mcp: MC_PANELS });
   for (let k0 = 0; k0 < K && !split; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     for (let p0 = 0; p0 < mp; p0 += MC_PANELS) {
       const mpb = Math.min(MC_PANELS, mp - p0);
-      k.tiles((x0 + p0 * MR * xrs + k0 * xcs) * 8, xrs * 8, xcs * 8, (y0 + k0 * yk) * 8, bps, brsBytes, (c0 + p0 * MR * ldc) * 8, ldc, kc, mpb, 0, mpb * np, k0 > 0 ? 1 : 0);
+      k.tiles(a + p0 * aps + k0 * acsBytes, aps, arsBytes, acsBytes, b + k0 * brsBytes, bps, brsBytes, (c0 + p0 * MR * ldc) * 8, ldc, kc, mpb, 0, mpb * np, k0 > 0 ? 1 : 0);
     }
   }
-  if (direct) {
+  if (inPlace) {
     C.set(f.subarray(c0, c0 + M * N), cOff);
     return true;
   }
@@ -335,23 +352,68 @@ function gemmWasm(
   return true;
 }
 
-/** Packs Y(k, j) (strided columns) as panels of 4 columns: for each k, Y(k, 4q..4q+3); 0 past n. */
-function packColumns(K: number, n: number, Y: Float64Array, yOff: number, yrs: number, ycs: number, f: Float64Array, at: number): void {
-  let d = at;
-  for (let j0 = 0; j0 < n; j0 += NR) {
-    if (j0 + NR <= n) {
-      for (let kk = 0, o = yOff + j0 * ycs; kk < K; kk++, o += yrs, d += NR) {
-        f[d] = Y[o];
-        f[d + 1] = Y[o + ycs];
-        f[d + 2] = Y[o + 2 * ycs];
-        f[d + 3] = Y[o + 3 * ycs];
-      }
-    } else {
-      for (let kk = 0; kk < K; kk++) {
-        for (let c = 0; c < NR; c++, d++) f[d] = j0 + c < n ? Y[yOff + kk * yrs + (j0 + c) * ycs] : 0;
-      }
-    }
+/**
+ * Whether the kernel's left operand X (m rows, K steps; element strides) is packed. Stored with a
+ * step of k that is not the next value (a transposed operand: mlp2's dW1 = Xᵀ·dH steps a row of
+ * 3072 values), each of a tile's steps reads new cache lines; past the L1 cache (32 KB) they miss,
+ * more so when the lines share a few L1 sets.
+ */
+function packsLeft(m: number, K: number, kStride: number): boolean {
+  return kStride !== 1 && (m * K * 8 > L1_BYTES || crowdsL1(kStride, K));
+}
+
+/**
+ * Whether the kernel's right operand Y (K steps, n columns; element strides) is packed: when its 4
+ * columns are not side by side (the kernel needs them so), or when a column panel's steps crowd
+ * into a few L1 sets and evict one another while every row panel passes over them (512²: rows 4 KB
+ * apart, all in one set).
+ */
+function packsRight(K: number, kStride: number, colStride: number): boolean {
+  return colStride !== 1 || crowdsL1(kStride, K);
+}
+
+/** L1 data cache size and ways assumed (the smallest of current x64 cores: 32 KB, 8 ways, 64 B lines). */
+const L1_BYTES = 32768;
+const L1_WAYS = 8;
+
+const crowded = new Map<number, boolean>();
+const setLines = new Uint16Array(64);
+
+/**
+ * Whether the lines a panel's steps read (a block of up to KC steps, `stride` values apart) crowd
+ * into L1 sets past their ways, evicting one another: 4 KB of addresses map onto the 64 sets once,
+ * so a stride of a multiple of 4 KB puts every step in the same set. Counted once per stride.
+ */
+function crowdsL1(stride: number, K: number): boolean {
+  const bytes = stride * 8;
+  const kc = Math.min(K, KC);
+  if (bytes <= 64 || kc <= L1_WAYS) return false;
+  const key = bytes * (KC + 1) + kc;
+  let c = crowded.get(key);
+  if (c === undefined) {
+    setLines.fill(0);
+    let most = 0;
+    for (let k = 0; k < kc; k++) most = Math.max(most, ++setLines[Math.floor((k * bytes) / 64) % 64]);
+    c = most > L1_WAYS;
+    if (crowded.size < 1024) crowded.set(key, c);
   }
+  return c;
+}
+
+/**
+ * How the WebAssembly kernel runs a product (element strides as gemm takes them): whether it
+ * computes Cᵀ = Bᵀ·Aᵀ instead (swap), and whether it packs its left operand X (A, or Bᵀ when
+ * swapped) and its right one Y. Of the two orientations, the one that packs fewer values; a tie
+ * keeps C as it is (a swapped product transposes its result on the way out). Exported for tests.
+ */
+export function gemmLayout(M: number, N: number, K: number, ars: number, acs: number, brs: number, bcs: number): { swap: boolean; packX: boolean; packY: boolean } {
+  const directX = packsLeft(M, K, acs);
+  const directY = packsRight(K, brs, bcs);
+  const swappedX = packsLeft(N, K, brs);
+  const swappedY = packsRight(K, acs, ars);
+  const direct = (directX ? M * K : 0) + (directY ? K * N : 0);
+  const swapped = (swappedX ? N * K : 0) + (swappedY ? K * M : 0);
+  return swapped < direct ? { swap: true, packX: swappedX, packY: swappedY } : { swap: false, packX: directX, packY: directY };
 }
 
 /**

@@ -1,7 +1,8 @@
 ;; GEMM micro-kernel for GradLens: float64, WebAssembly SIMD (f64x2), compiled by scripts/build-wasm.mjs.
 ;;
 ;; Computes C tiles of 4 rows x 4 columns: C(i, j) = sum over k of A(i, k) * B(k, j), where
-;;   A(i, k) is at a + i*ars + k*acs       (any strides: row-major A, or a transposed one)
+;;   A(i, k) is at a + (i/4)*aps + (i%4)*ars + k*acs   (A as stored has aps = 4*ars, any strides;
+;;     a panel-packed A, see "pack", has aps = 32K, ars = 8, acs = 32)
 ;;   B(k, j) is at b + (j/4)*bps + k*brs + (j%4)*8   (4 consecutive columns are contiguous:
 ;;     row-major B has bps = 32, brs = 8N; a panel-packed B has bps = 32K, brs = 32)
 ;; (all strides in bytes) and C is stored row-major at pc with ldc columns (ldc >= 4 * panels).
@@ -38,7 +39,7 @@
   ;; Tiles t0 .. t1-1, with mp row blocks: tile t is row block t mod mp and column block t div mp,
   ;; so consecutive tiles reuse one block of B columns while it is in cache.
   (func $tiles (export "tiles")
-    (param $a i32) (param $ars i32) (param $acs i32)
+    (param $a i32) (param $aps i32) (param $ars i32) (param $acs i32)
     (param $b i32) (param $bps i32) (param $brs i32)
     (param $pc i32) (param $ldc i32) (param $K i32) (param $mp i32) (param $t0 i32) (param $t1 i32) (param $load i32)
     (local $t i32) (local $p i32) (local $q i32) (local $k i32) (local $c i32) (local $bk i32) (local $cr i32)
@@ -46,12 +47,13 @@
     (local $av v128) (local $b0 v128) (local $b1 v128)
     (local $c0_0 v128) (local $c0_1 v128) (local $c1_0 v128) (local $c1_1 v128)
     (local $c2_0 v128) (local $c2_1 v128) (local $c3_0 v128) (local $c3_1 v128)
+    ;; p and q follow t: no division a tile (it showed little, 0-7% on tiles of 16-64 steps, but costs nothing).
     (local.set $t (local.get $t0))
+    (local.set $q (i32.div_u (local.get $t0) (local.get $mp)))
+    (local.set $p (i32.rem_u (local.get $t0) (local.get $mp)))
     (block $done (loop $tiles
       (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
-      (local.set $q (i32.div_u (local.get $t) (local.get $mp)))
-      (local.set $p (i32.rem_u (local.get $t) (local.get $mp)))
-      (local.set $a0 (i32.add (local.get $a) (i32.mul (i32.mul (local.get $p) (i32.const 4)) (local.get $ars))))
+      (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $p) (local.get $aps))))
       (local.set $a1 (i32.add (local.get $a0) (local.get $ars)))
       (local.set $a2 (i32.add (local.get $a1) (local.get $ars)))
       (local.set $a3 (i32.add (local.get $a2) (local.get $ars)))
@@ -119,6 +121,11 @@
       (v128.store offset=0 (local.get $c) (local.get $c3_0))
       (v128.store offset=16 (local.get $c) (local.get $c3_1))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (if (i32.eq (local.get $p) (local.get $mp))
+        (then
+          (local.set $p (i32.const 0))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))))
       (br $tiles)))
   )
 
@@ -127,7 +134,8 @@
   ;;    0 next (i64): seq << 32 | the next chunk to claim     8 done (i32): chunks finished
   ;;   12 n: chunks  16 per: chunks per block of rows  20 a  24 ars  28 acs  32 b  36 bps  40 brs
   ;;   44 pc  48 ldc  52 K  56 mp (row panels)  60 np (column panels)  64 kc (k steps a block)
-  ;;   68 mcp (row panels a block); every address and stride in bytes, as "tiles" takes them.
+  ;;   68 mcp (row panels a block)  88 aps (byte 72-87 are the thread control words of gemmThreads.ts);
+;;   every address and stride in bytes, as "tiles" takes them.
   ;; A chunk is a range of tiles (columns of tiles, see "tiles") of one block of mcp row panels, run
   ;; over every block of kc steps of k in order: each tile is summed by one thread in ascending k,
   ;; whichever thread claims it, so the bits do not depend on the number of threads. A claim is a
@@ -139,7 +147,7 @@
     (local $mine i32) (local $v i64) (local $c i32) (local $n i32) (local $per i32)
     (local $a i32) (local $ars i32) (local $acs i32) (local $b i32) (local $bps i32) (local $brs i32)
     (local $pc i32) (local $ldc i32) (local $K i32) (local $mp i32) (local $np i32) (local $kc i32) (local $mcp i32)
-    (local $p0 i32) (local $mpb i32) (local $T i32) (local $s i32) (local $ta i32) (local $tb i32) (local $k0 i32)
+    (local $aps i32) (local $p0 i32) (local $mpb i32) (local $T i32) (local $s i32) (local $ta i32) (local $tb i32) (local $k0 i32)
     (local.set $n (i32.atomic.load offset=12 (local.get $job)))
     (local.set $per (i32.atomic.load offset=16 (local.get $job)))
     (local.set $a (i32.atomic.load offset=20 (local.get $job)))
@@ -155,6 +163,7 @@
     (local.set $np (i32.atomic.load offset=60 (local.get $job)))
     (local.set $kc (i32.atomic.load offset=64 (local.get $job)))
     (local.set $mcp (i32.atomic.load offset=68 (local.get $job)))
+    (local.set $aps (i32.atomic.load offset=88 (local.get $job)))
     (block $done (loop $claim
       (local.set $v (i64.atomic.load (local.get $job)))
       (br_if $done (i32.ne (i32.wrap_i64 (i64.shr_u (local.get $v) (i64.const 32))) (local.get $seq)))
@@ -175,8 +184,8 @@
       (block $kdone (loop $kblocks
         (br_if $kdone (i32.ge_u (local.get $k0) (local.get $K)))
         (call $tiles
-          (i32.add (i32.add (local.get $a) (i32.mul (i32.shl (local.get $p0) (i32.const 2)) (local.get $ars))) (i32.mul (local.get $k0) (local.get $acs)))
-          (local.get $ars) (local.get $acs)
+          (i32.add (i32.add (local.get $a) (i32.mul (local.get $p0) (local.get $aps))) (i32.mul (local.get $k0) (local.get $acs)))
+          (local.get $aps) (local.get $ars) (local.get $acs)
           (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $brs)))
           (local.get $bps) (local.get $brs)
           (i32.add (local.get $pc) (i32.shl (i32.mul (i32.shl (local.get $p0) (i32.const 2)) (local.get $ldc)) (i32.const 3)))
@@ -190,6 +199,65 @@
       (local.set $mine (i32.add (local.get $mine) (i32.const 1)))
       (br $claim)))
     (local.get $mine)
+  )
+
+  ;; Packs an operand as panels of 4 rows, for "tiles": P(i, k) = S(i, k) at d + (i/4)*32K + k*32 +
+  ;; (i%4)*8, where S(i, k) is at s + i*rs + k*cs, for rows i < n (byte strides), and +0 in the rows
+  ;; that pad the last panel to 4. A is packed as it is (rows i of C), B as Bᵀ (its columns j): each
+  ;; tile then reads one contiguous stream of each operand, whatever the strides it is stored with —
+  ;; a transposed operand steps a whole row per k, and rows 4 KB apart all fall in one set of the L1
+  ;; cache. Copying values does not change a sum (same bits).
+  (func (export "pack")
+    (param $s i32) (param $rs i32) (param $cs i32) (param $n i32) (param $K i32) (param $d i32)
+    (local $i i32) (local $k i32) (local $src i32) (local $r i32)
+    (local.set $i (i32.const 0))
+    (block $pdone (loop $panels
+      (br_if $pdone (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $src (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $rs))))
+      (local.set $k (local.get $K))
+      (if (i32.and (i32.eq (local.get $rs) (i32.const 8)) (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (then
+          ;; 4 consecutive values a step: two vectors.
+          (block $vdone (loop $vks
+            (br_if $vdone (i32.eqz (local.get $k)))
+            (v128.store offset=0 (local.get $d) (v128.load offset=0 (local.get $src)))
+            (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (local.get $cs)))
+            (local.set $d (i32.add (local.get $d) (i32.const 32)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br $vks))))
+        (else
+          (if (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $n))
+            (then
+              (block $sdone (loop $sks
+                (br_if $sdone (i32.eqz (local.get $k)))
+                (f64.store offset=0 (local.get $d) (f64.load (local.get $src)))
+                (f64.store offset=8 (local.get $d) (f64.load (i32.add (local.get $src) (local.get $rs))))
+                (f64.store offset=16 (local.get $d) (f64.load (i32.add (local.get $src) (i32.shl (local.get $rs) (i32.const 1)))))
+                (f64.store offset=24 (local.get $d) (f64.load (i32.add (local.get $src) (i32.mul (local.get $rs) (i32.const 3)))))
+                (local.set $src (i32.add (local.get $src) (local.get $cs)))
+                (local.set $d (i32.add (local.get $d) (i32.const 32)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (br $sks))))
+            (else
+              ;; The last, partial panel: the rows past n are +0.
+              (block $edone (loop $eks
+                (br_if $edone (i32.eqz (local.get $k)))
+                (local.set $r (i32.const 0))
+                (block $rdone (loop $rows
+                  (br_if $rdone (i32.ge_u (local.get $r) (i32.const 4)))
+                  (f64.store (i32.add (local.get $d) (i32.shl (local.get $r) (i32.const 3)))
+                    (if (result f64) (i32.lt_u (i32.add (local.get $i) (local.get $r)) (local.get $n))
+                      (then (f64.load (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $rs)))))
+                      (else (f64.const 0))))
+                  (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                  (br $rows)))
+                (local.set $src (i32.add (local.get $src) (local.get $cs)))
+                (local.set $d (i32.add (local.get $d) (i32.const 32)))
+                (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+                (br $eks)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $panels)))
   )
 
   ;; Writes the result from the padded tiles (at $t, $ldc columns) to a dense row-major M x N block at
