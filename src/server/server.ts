@@ -76,8 +76,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   };
 
   connection.onInitialize((params): InitializeResult => {
-    ctx.client = clientSupport(params.capabilities);
-    const init = params.initializationOptions as { settings?: unknown } | undefined;
+    const init = params.initializationOptions as { settings?: unknown; progress?: boolean } | undefined;
+    // `progress: false`: the client shows the analysis' state itself (the VS Code extension's
+    // status bar item says "checking"), so no work-done progress, whose animated indicator would
+    // redraw the window every frame while seconds of checks run.
+    ctx.client = { ...clientSupport(params.capabilities), ...(init?.progress === false ? { workDoneProgress: false } : {}) };
     if (init?.settings) settings = settingsFrom(init.settings);
     return {
       capabilities: {

@@ -28,6 +28,8 @@ export function createClient(serverScript: string, log: vscode.LogOutputChannel)
     // The server pulls `gradlens` with workspace/configuration (Restricted Mode applies there).
     synchronize: { configurationSection: 'gradlens' },
     markdown: { isTrusted: false, supportHtml: false },
+    // The status bar item shows "checking" (views/statusBar.ts): no work-done progress beside it.
+    initializationOptions: { progress: false },
     // A code's link opens its rendered section of the troubleshooting page (not the raw file).
     middleware: { handleDiagnostics: (uri, diagnostics, next) => next(uri, withTroubleshootingLinks(diagnostics)), ...sizeGate.middleware },
   };

@@ -27,7 +27,7 @@ export class StatusBar extends Disposable {
 
   private render(file: string, s: AnalysisSummary | undefined): void {
     if (!s) {
-      this.item.text = '$(sync~spin) GradLens';
+      this.item.text = '$(sync) GradLens';
       this.item.tooltip = 'GradLens: analysing…';
       this.item.backgroundColor = undefined;
       return;
@@ -35,7 +35,9 @@ export class StatusBar extends Disposable {
     const total = s.checks.fail + s.checks.warn + s.checks.pass;
     const v = s.checks.fail ? 'fail' : s.checks.warn ? 'warn' : total ? 'pass' : null;
     const value = s.rootValue !== null ? `${s.root} ${formatNumber(s.rootValue)}` : s.errors ? `${s.errors} error${s.errors > 1 ? 's' : ''}` : 'no root';
-    const verdict = s.checking ? ' · $(sync~spin) checking' : v ? ` · ${VERDICT_MARK[v]} ${v}` : '';
+    // Not a spinning icon: an animation redraws the window every frame, and the checks of a deep
+    // net run for seconds after every keystroke — CPU the next keystroke's values wait for.
+    const verdict = s.checking ? ' · $(sync) checking' : v ? ` · ${VERDICT_MARK[v]} ${v}` : '';
     this.item.text = `$(pulse) ${value}${verdict}`;
     this.item.tooltip = new vscode.MarkdownString(
       `**GradLens** · ${file}\n\n${s.rootValue !== null ? `\`${s.root}\` = ${formatNumber(s.rootValue)}\n\n` : ''}${s.checking ? 'gradient checks running' : `${total} gradient checks${v ? `, worst: ${v}` : ''}`} · ${s.errors} errors · analysed in ${Math.round(s.totalMs)} ms\n\nClick to open the dashboard.`,
