@@ -114,11 +114,13 @@ test('the ops that skip zeroing a recycled result write every entry (a NaN-fille
   }
   for (let i = 0; i < 36; i++) m.data[i] = Math.cos(0.7 * i);
   for (let i = 0; i < 6; i++) row.data[i] = 0.1 * i - 0.2;
-  const attrs = { alpha: 0.1, lo: -0.5, hi: 0.5 };
+  const attrs = { alpha: 0.1, lo: -0.5, hi: 0.5, beta: 0.3 };
   const ctx = { trackKinks: false, random: (count: number) => new Float64Array(count) };
   const cases: [OpDef, Tensor[]][] = ALL_OPS.filter((op) => elementwiseKernels(op)?.unary).map((op) => [op, [x]]);
   for (const id of ['add', 'sub', 'mul', 'div']) cases.push([OPS_BY_ID.get(id) as OpDef, [x, y]], [OPS_BY_ID.get(id) as OpDef, [x, row]]);
   cases.push([OPS_BY_ID.get('matmul') as OpDef, [x, m]]);
+  // The weight penalties' backward writes every weight's gradient (and zeros: x has some).
+  for (const id of ['l2', 'l1', 'elastic']) cases.push([OPS_BY_ID.get(id) as OpDef, [x]]);
   assert.ok(cases.length > 15);
   for (const [op, inputs] of cases) {
     const fresh = op.forward(inputs, attrs, ctx).value;
