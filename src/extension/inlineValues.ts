@@ -55,6 +55,8 @@ export class InlineValues extends Disposable {
   private readonly drawn = new Map<string, Shown>();
   /** What each editor was last sent: which decoration type holds the texts, and a key of them. */
   private readonly sent = new WeakMap<vscode.TextEditor, { stale: boolean; key: string }>();
+  /** The lines each editor showed at its last draw (`lineWindow`): only a change of them draws again. */
+  private readonly windows = new WeakMap<vscode.TextEditor, string>();
   /** Documents whose older values are drawn unmarked for a moment, and the timer that marks them. */
   private readonly staleTimers = new Map<string, NodeJS.Timeout>();
   private enabled: boolean;
@@ -71,7 +73,7 @@ export class InlineValues extends Disposable {
       analyses.onDidPublish((p) => this.receive(p)),
       vscode.workspace.onDidChangeTextDocument((e) => this.edited(e)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.redrawAll()),
-      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.draw(e.textEditor)),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scrolled(e.textEditor, e.visibleRanges)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('gradlens.inlineValues')) return;
         this.enabled = readEnabled();
@@ -127,6 +129,17 @@ export class InlineValues extends Disposable {
     }
   }
 
+  /**
+   * The editor's visible ranges changed. VS Code reports a change of their columns too: typing on
+   * the last visible line changes its end at every keystroke. Only other lines coming into view
+   * need a draw; drawing at every keystroke would also mark the older values stale at once, the
+   * redraw that STALE_MARK_DELAY_MS holds back (the new values usually come first).
+   */
+  private scrolled(editor: vscode.TextEditor, visible: readonly vscode.Range[]): void {
+    if (this.windows.get(editor) === lineWindow(visible)) return;
+    this.draw(editor);
+  }
+
   /** Draws what the document shows in each visible editor of it. */
   private drawDocument(key: string): void {
     for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === key) this.draw(e);
@@ -159,6 +172,7 @@ export class InlineValues extends Disposable {
       return;
     }
     const visible = editor.visibleRanges;
+    this.windows.set(editor, lineWindow(visible));
     const near = (line: number) => visible.length === 0 || visible.some((r) => line >= r.start.line - MARGIN_LINES && line <= r.end.line + MARGIN_LINES);
     const lines = shown.lines.filter((l) => l.line < editor.document.lineCount && near(l.line));
     this.drawn.set(key, { version: shown.version, lines, stale: shown.stale });
@@ -175,3 +189,9 @@ export class InlineValues extends Disposable {
   }
 }
 
+/** The lines of a set of visible ranges (their columns left out), as a string to compare. */
+export function lineWindow(visible: readonly vscode.Range[]): string {
+  let w = '';
+  for (const r of visible) w += `${r.start.line}-${r.end.line},`;
+  return w;
+}

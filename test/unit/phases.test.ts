@@ -56,8 +56,13 @@ test('stale line values move with their lines and lose the lines an edit replace
     { line: 4, text: 'b' },
     { line: 6, text: 'c' },
   ];
-  // Typing inside line 4 keeps everything where it is.
-  assert.deepEqual(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }]), lines);
+  // Typing inside line 4 keeps everything where it is: the same array, nothing allocated.
+  assert.equal(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }]), lines);
+  // So does an edit below the last text.
+  assert.equal(moveLineValues(lines, [{ startLine: 7, endLine: 7, insertedBreaks: 1 }]), lines);
+  assert.equal(moveLineValues(lines, [{ startLine: 9, endLine: 11, insertedBreaks: 0 }]), lines);
+  // A line break typed on line 6 splits its line: its text goes (as for any split line).
+  assert.deepEqual(moveLineValues(lines, [{ startLine: 6, endLine: 6, insertedBreaks: 1 }, { startLine: 5, endLine: 5, insertedBreaks: 0 }]), lines.slice(0, 2));
   // Two lines inserted at line 2: the texts below move down by two.
   assert.deepEqual(moveLineValues(lines, [{ startLine: 2, endLine: 2, insertedBreaks: 2 }]), [
     { line: 1, text: 'a' },
@@ -69,6 +74,14 @@ test('stale line values move with their lines and lose the lines an edit replace
     { line: 1, text: 'a' },
     { line: 4, text: 'c' },
   ]);
+  // Lines 3–5 replaced by three lines: line 4's text goes, the others stay (as the same objects).
+  const replaced = moveLineValues(lines, [{ startLine: 3, endLine: 5, insertedBreaks: 2 }]);
+  assert.deepEqual(replaced, [
+    { line: 1, text: 'a' },
+    { line: 6, text: 'c' },
+  ]);
+  assert.equal(replaced[1], lines[2]);
+  assert.deepEqual(lines[1], { line: 4, text: 'b' }, 'the given texts are not changed');
   // Edits applied in order (the later one in the first one's lines).
   assert.deepEqual(
     moveLineValues(lines, [
