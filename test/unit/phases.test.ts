@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { analyze } from '../../src/core/analyze';
 import type { Analysis, AnalysisPhase } from '../../src/core/model';
 import { lineValues } from '../../src/shared/present/titles';
-import { decorationKey, moveLineValues, staleText } from '../../src/shared/present/staleLines';
+import { moveLineValues, sameLines, staleText } from '../../src/shared/present/staleLines';
 
 const example = (name: string) => readFileSync(join(__dirname, '..', '..', 'examples', name), 'utf8');
 
@@ -96,18 +96,22 @@ test('stale line values move with their lines and lose the lines an edit replace
   assert.match(staleText('h1: [N, H] = 4×5'), /^h1: \[N, H\] = 4×5 · updating…$/);
 });
 
-test('the decoration key: an edit inside a line keeps it (nothing is sent again), a moved line or a new text changes it', () => {
+test('the same texts: an edit inside a line keeps them (nothing is sent again), a moved line or a new text does not', () => {
   const lines = [
     { line: 1, text: 'a' },
     { line: 4, text: 'b' },
   ];
-  const key = decorationKey(lines);
-  assert.equal(decorationKey(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }])), key);
-  assert.equal(decorationKey(moveLineValues(lines, [{ startLine: 7, endLine: 7, insertedBreaks: 3 }])), key, 'lines below the last text');
-  assert.notEqual(decorationKey(moveLineValues(lines, [{ startLine: 2, endLine: 2, insertedBreaks: 1 }])), key, 'a line inserted above b');
-  assert.notEqual(decorationKey(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 1 }])), key, 'b\'s line split');
-  assert.notEqual(decorationKey([{ line: 1, text: 'a' }, { line: 4, text: 'c' }]), key, 'a new text');
-  // Texts cannot run into each other: the separators are not characters a text holds.
-  assert.notEqual(decorationKey([{ line: 1, text: 'a4' }]), decorationKey([{ line: 1, text: 'a' }, { line: 4, text: '' }]));
-  assert.equal(decorationKey([]), '');
+  assert.ok(sameLines(lines, moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }])));
+  assert.ok(sameLines(lines, moveLineValues(lines, [{ startLine: 7, endLine: 7, insertedBreaks: 3 }])), 'lines below the last text');
+  assert.ok(!sameLines(lines, moveLineValues(lines, [{ startLine: 2, endLine: 2, insertedBreaks: 1 }])), 'a line inserted above b');
+  assert.ok(!sameLines(lines, moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 1 }])), 'b\'s line split');
+  assert.ok(!sameLines(lines, [{ line: 1, text: 'a' }, { line: 4, text: 'c' }]), 'a new text');
+  assert.ok(!sameLines(lines, [{ line: 1, text: 'a' }]), 'a text fewer');
+  assert.ok(!sameLines(lines, [...lines, { line: 5, text: 'c' }]), 'a text more');
+  assert.ok(sameLines([], []));
+  // Only the texts the editor draws count (a large file draws the visible lines and a margin).
+  const more = [...lines, { line: 900, text: 'far below' }];
+  assert.ok(sameLines(lines, more, (l) => l.line < 100));
+  assert.ok(!sameLines(lines, more));
+  assert.ok(!sameLines(more, lines, (l) => l.line < 100), 'a drawn text that is no longer there');
 });

@@ -41,12 +41,17 @@ export function staleText(text: string): string {
 }
 
 /**
- * What a set of line-end texts looks like on screen, as one string: equal keys, equal decorations.
- * After an edit inside one line the editor keeps each decoration at the end of its line and
- * `moveLineValues` keeps every line number, so the key is unchanged and nothing is sent again.
+ * Whether `drawn` are exactly the texts of `lines` that `drawable` keeps (same lines, same texts, in
+ * order): then the editor shows them already and nothing is sent again. After an edit inside one
+ * line the editor keeps each decoration at the end of its line and `moveLineValues` keeps every
+ * line number, so they stay equal. Allocates nothing: it runs for every analysis of every keystroke.
  */
-export function decorationKey(lines: readonly LineValue[]): string {
-  let k = '';
-  for (const l of lines) k += `${l.line}\u0000${l.text}\u0001`;
-  return k;
+export function sameLines(drawn: readonly LineValue[], lines: readonly LineValue[], drawable: (l: LineValue) => boolean = () => true): boolean {
+  let i = 0;
+  for (const l of lines) {
+    if (!drawable(l)) continue;
+    const d = drawn[i++];
+    if (d === undefined || d.line !== l.line || d.text !== l.text) return false;
+  }
+  return i === drawn.length;
 }
