@@ -141,7 +141,16 @@ interface HostFigures {
   /** Absent in figures written before these were recorded. */
   workerRestartsSinceReset?: number;
   gcMaxPauseMs?: number;
+  /** The longest GC pauses with V8's kind (minor: a scavenge; major: a mark-compact). */
+  gcLongest?: { kind: string; ms: number }[];
   when: string;
+}
+
+/** What kind of collection the longest pause was (figures from before the kinds were recorded: nothing). */
+function gcKindNote(host: HostFigures): string {
+  const top = host.gcLongest?.[0];
+  if (!top) return '';
+  return top.kind === 'minor' ? ' (a scavenge)' : top.kind === 'major' ? ' (a mark-compact)' : ` (${top.kind})`;
 }
 
 /** What the integration suite measured inside the extension host (its typing-burst test). */
@@ -245,7 +254,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     const peakMb = server.process.pid !== undefined ? extensionHostPeakMb(server.process.pid) : null;
     const host = hostFigures();
     const hostNote = host
-      ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms${host.gcMaxPauseMs !== undefined ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms, ${host.workerRestartsSinceReset ?? 0} worker restarts` : ''}) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
+      ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms${host.gcMaxPauseMs !== undefined ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms${gcKindNote(host)}, ${host.workerRestartsSinceReset ?? 0} worker restarts` : ''}) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
       : 'the extension-host figures (event-loop delay, edit → result) come from the integration suite (npm run test:integration), which has not run here';
     return {
       medianMs: inline.median,

@@ -108,7 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
       if (p.phase === 'shapes') return;
       summaries.set(p.uri, p.summary);
       const active = vscode.window.activeTextEditor?.document;
-      if (active?.uri.toString() === p.uri) statusBar.show(active.fileName.split(/[\\/]/).pop(), p.summary, true);
+      if (active?.uri.toString() === p.uri) statusBar.update(active.fileName.split(/[\\/]/).pop() ?? '', p.summary);
     }),
     vscode.workspace.onDidCloseTextDocument((d) => summaries.delete(d.uri.toString())),
     vscode.commands.registerCommand('gradlens.showOutput', () => log.show()),

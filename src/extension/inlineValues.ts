@@ -15,7 +15,7 @@
 // redraws. The setting is read once and again when it changes, not at every draw.
 import * as vscode from 'vscode';
 import type { DidAnalyzeParams, LineValue } from '../shared/serverProtocol';
-import { decorationKey, moveLineValues, staleText } from '../shared/present/staleLines';
+import { moveLineValues, sameLines, staleText } from '../shared/present/staleLines';
 import type { AnalysisClient } from './client/analysisClient';
 import { Disposable } from './disposable';
 
@@ -53,8 +53,10 @@ export class InlineValues extends Disposable {
   private readonly shown = new Map<string, Shown>();
   /** What was last drawn per document (for tests: decorations cannot be read back through the API). */
   private readonly drawn = new Map<string, Shown>();
-  /** What each editor was last sent: which decoration type holds the texts, and a key of them. */
-  private readonly sent = new WeakMap<vscode.TextEditor, { stale: boolean; key: string }>();
+  /** What each editor was last sent: which decoration type holds the texts, and the texts. */
+  private readonly sent = new WeakMap<vscode.TextEditor, { stale: boolean; lines: LineValue[] }>();
+  /** The lines each editor showed at its last draw (`lineWindow`): only a change of them draws again. */
+  private readonly windows = new WeakMap<vscode.TextEditor, string>();
   /** Documents whose older values are drawn unmarked for a moment, and the timer that marks them. */
   private readonly staleTimers = new Map<string, NodeJS.Timeout>();
   private enabled: boolean;
@@ -71,7 +73,7 @@ export class InlineValues extends Disposable {
       analyses.onDidPublish((p) => this.receive(p)),
       vscode.workspace.onDidChangeTextDocument((e) => this.edited(e)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.redrawAll()),
-      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.draw(e.textEditor)),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scrolled(e.textEditor, e.visibleRanges)),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('gradlens.inlineValues')) return;
         this.enabled = readEnabled();
@@ -127,6 +129,17 @@ export class InlineValues extends Disposable {
     }
   }
 
+  /**
+   * The editor's visible ranges changed. VS Code reports a change of their columns too: typing on
+   * the last visible line changes its end at every keystroke. Only other lines coming into view
+   * need a draw; drawing at every keystroke would also mark the older values stale at once, the
+   * redraw that STALE_MARK_DELAY_MS holds back (the new values usually come first).
+   */
+  private scrolled(editor: vscode.TextEditor, visible: readonly vscode.Range[]): void {
+    if (this.windows.get(editor) === lineWindow(visible)) return;
+    this.draw(editor);
+  }
+
   /** Draws what the document shows in each visible editor of it. */
   private drawDocument(key: string): void {
     for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === key) this.draw(e);
@@ -159,11 +172,18 @@ export class InlineValues extends Disposable {
       return;
     }
     const visible = editor.visibleRanges;
+    this.windows.set(editor, lineWindow(visible));
+    const lineCount = editor.document.lineCount;
     const near = (line: number) => visible.length === 0 || visible.some((r) => line >= r.start.line - MARGIN_LINES && line <= r.end.line + MARGIN_LINES);
-    const lines = shown.lines.filter((l) => l.line < editor.document.lineCount && near(l.line));
+    const drawable = (l: LineValue) => l.line < lineCount && near(l.line);
+    // Most analyses of a keystroke bring the texts the editor shows already: compared where they
+    // lie, without building anything.
+    if (!force && before?.stale === shown.stale && sameLines(before.lines, shown.lines, drawable)) {
+      this.drawn.set(key, { version: shown.version, lines: before.lines, stale: shown.stale });
+      return;
+    }
+    const lines = shown.lines.filter(drawable);
     this.drawn.set(key, { version: shown.version, lines, stale: shown.stale });
-    const sentKey = decorationKey(lines);
-    if (!force && before?.stale === shown.stale && before.key === sentKey) return;
     const options = lines.map((l): vscode.DecorationOptions => {
       const end = editor.document.lineAt(l.line).range.end;
       return { range: new vscode.Range(end, end), renderOptions: { after: { contentText: shown.stale ? staleText(l.text) : l.text } } };
@@ -171,7 +191,13 @@ export class InlineValues extends Disposable {
     // The other type is cleared only when it holds something (or nothing is known of this editor).
     if (force || !before || before.stale !== shown.stale) editor.setDecorations(shown.stale ? this.decoration : this.staleDecoration, []);
     editor.setDecorations(shown.stale ? this.staleDecoration : this.decoration, options);
-    this.sent.set(editor, { stale: shown.stale, key: sentKey });
+    this.sent.set(editor, { stale: shown.stale, lines });
   }
 }
 
+/** The lines of a set of visible ranges (their columns left out), as a string to compare. */
+export function lineWindow(visible: readonly vscode.Range[]): string {
+  let w = '';
+  for (const r of visible) w += `${r.start.line}-${r.end.line},`;
+  return w;
+}

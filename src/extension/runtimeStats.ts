@@ -2,7 +2,7 @@
 // analyses run elsewhere; this watches that it stays free), garbage-collection pauses that explain
 // a stall, and the server's edit → result latencies, worker restarts and cancelled runs.
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import type { AnalysisClient } from './client/analysisClient';
 import { Disposable } from './disposable';
 
@@ -17,6 +17,14 @@ export interface RuntimeStats {
   workerRestartsSinceReset: number;
   /** Longest garbage-collection pause of the extension host since the last reset, ms (all of its code, not only GradLens'). */
   gcMaxPauseMs: number;
+  /**
+   * The pauses since the last reset by V8's kind of collection: `minor` (scavenges of the young
+   * generation: their count follows how much was allocated), `major` (mark-compact of the whole
+   * heap: its pause follows what is live), `incremental` (marking steps), `weakcb` (weak callbacks).
+   */
+  gcByKind: Record<GcKind, GcFigures>;
+  /** The longest pauses since the last reset (at most 20, longest first), with when they started (ms since the reset). */
+  gcLongest: { kind: GcKind; ms: number; atMs: number }[];
   /** Analyses stopped mid-way because a newer text arrived, since the server started. */
   cancelledRuns: number;
   /**
@@ -40,10 +48,44 @@ export function mainThreadCpuMs(): number | null {
   }
 }
 
+export type GcKind = 'minor' | 'major' | 'incremental' | 'weakcb';
+
+export interface GcFigures {
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+const GC_KINDS: Record<number, GcKind> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+/** How many of the longest pauses are kept (a fixed budget: a burst has hundreds of scavenges). */
+const LONGEST_KEPT = 20;
+
+const noGc = (): Record<GcKind, GcFigures> => ({
+  minor: { count: 0, totalMs: 0, maxMs: 0 },
+  major: { count: 0, totalMs: 0, maxMs: 0 },
+  incremental: { count: 0, totalMs: 0, maxMs: 0 },
+  weakcb: { count: 0, totalMs: 0, maxMs: 0 },
+});
+
+/** The kind of a `gc` performance entry (`detail.kind` since Node 16). */
+export function gcKind(e: PerformanceEntry): GcKind {
+  const kind = (e as PerformanceEntry & { detail?: { kind?: number } | null }).detail?.kind;
+  return (kind !== undefined && GC_KINDS[kind]) || 'major';
+}
+
 export class RuntimeStatsMonitor extends Disposable {
   private readonly loop = monitorEventLoopDelay({ resolution: 5 });
   private readonly gc: PerformanceObserver;
   private gcMaxPauseMs = 0;
+  private gcByKind = noGc();
+  private gcLongest: { kind: GcKind; ms: number; atMs: number }[] = [];
+  private resetAt = performance.now();
   private restartsAtReset = 0;
   private cpuAtReset = mainThreadCpuMs();
 
@@ -52,10 +94,26 @@ export class RuntimeStatsMonitor extends Disposable {
     this.loop.enable();
     this.register({ dispose: () => this.loop.disable() });
     this.gc = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) this.gcMaxPauseMs = Math.max(this.gcMaxPauseMs, e.duration);
+      for (const e of list.getEntries()) this.countGc(e);
     });
     this.gc.observe({ entryTypes: ['gc'] });
     this.register({ dispose: () => this.gc.disconnect() });
+  }
+
+  private countGc(e: PerformanceEntry): void {
+    this.gcMaxPauseMs = Math.max(this.gcMaxPauseMs, e.duration);
+    const kind = gcKind(e);
+    const f = this.gcByKind[kind];
+    f.count++;
+    f.totalMs += e.duration;
+    f.maxMs = Math.max(f.maxMs, e.duration);
+    const longest = this.gcLongest;
+    if (longest.length < LONGEST_KEPT || e.duration > longest[longest.length - 1].ms) {
+      if (longest.length === LONGEST_KEPT) longest.pop();
+      let i = longest.length;
+      while (i > 0 && longest[i - 1].ms < e.duration) i--;
+      longest.splice(i, 0, { kind, ms: e.duration, atMs: e.startTime - this.resetAt });
+    }
   }
 
   /** The figures since the last reset; `reset` starts a new window after reading them. */
@@ -70,6 +128,8 @@ export class RuntimeStatsMonitor extends Disposable {
       workerRestarts: server.workerRestarts,
       workerRestartsSinceReset: server.workerRestarts - this.restartsAtReset,
       gcMaxPauseMs: this.gcMaxPauseMs,
+      gcByKind: this.gcByKind,
+      gcLongest: this.gcLongest,
       cancelledRuns: server.cancelledRuns,
       mainThreadCpuMs: cpu !== null && this.cpuAtReset !== null ? cpu - this.cpuAtReset : null,
     };
@@ -77,6 +137,9 @@ export class RuntimeStatsMonitor extends Disposable {
       this.loop.reset();
       this.restartsAtReset = server.workerRestarts;
       this.gcMaxPauseMs = 0;
+      this.gcByKind = noGc();
+      this.gcLongest = [];
+      this.resetAt = performance.now();
       this.cpuAtReset = cpu;
     }
     return stats;

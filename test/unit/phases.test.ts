@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { analyze } from '../../src/core/analyze';
 import type { Analysis, AnalysisPhase } from '../../src/core/model';
 import { lineValues } from '../../src/shared/present/titles';
-import { decorationKey, moveLineValues, staleText } from '../../src/shared/present/staleLines';
+import { moveLineValues, sameLines, staleText } from '../../src/shared/present/staleLines';
 
 const example = (name: string) => readFileSync(join(__dirname, '..', '..', 'examples', name), 'utf8');
 
@@ -56,8 +56,13 @@ test('stale line values move with their lines and lose the lines an edit replace
     { line: 4, text: 'b' },
     { line: 6, text: 'c' },
   ];
-  // Typing inside line 4 keeps everything where it is.
-  assert.deepEqual(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }]), lines);
+  // Typing inside line 4 keeps everything where it is: the same array, nothing allocated.
+  assert.equal(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }]), lines);
+  // So does an edit below the last text.
+  assert.equal(moveLineValues(lines, [{ startLine: 7, endLine: 7, insertedBreaks: 1 }]), lines);
+  assert.equal(moveLineValues(lines, [{ startLine: 9, endLine: 11, insertedBreaks: 0 }]), lines);
+  // A line break typed on line 6 splits its line: its text goes (as for any split line).
+  assert.deepEqual(moveLineValues(lines, [{ startLine: 6, endLine: 6, insertedBreaks: 1 }, { startLine: 5, endLine: 5, insertedBreaks: 0 }]), lines.slice(0, 2));
   // Two lines inserted at line 2: the texts below move down by two.
   assert.deepEqual(moveLineValues(lines, [{ startLine: 2, endLine: 2, insertedBreaks: 2 }]), [
     { line: 1, text: 'a' },
@@ -69,6 +74,14 @@ test('stale line values move with their lines and lose the lines an edit replace
     { line: 1, text: 'a' },
     { line: 4, text: 'c' },
   ]);
+  // Lines 3–5 replaced by three lines: line 4's text goes, the others stay (as the same objects).
+  const replaced = moveLineValues(lines, [{ startLine: 3, endLine: 5, insertedBreaks: 2 }]);
+  assert.deepEqual(replaced, [
+    { line: 1, text: 'a' },
+    { line: 6, text: 'c' },
+  ]);
+  assert.equal(replaced[1], lines[2]);
+  assert.deepEqual(lines[1], { line: 4, text: 'b' }, 'the given texts are not changed');
   // Edits applied in order (the later one in the first one's lines).
   assert.deepEqual(
     moveLineValues(lines, [
@@ -83,18 +96,22 @@ test('stale line values move with their lines and lose the lines an edit replace
   assert.match(staleText('h1: [N, H] = 4×5'), /^h1: \[N, H\] = 4×5 · updating…$/);
 });
 
-test('the decoration key: an edit inside a line keeps it (nothing is sent again), a moved line or a new text changes it', () => {
+test('the same texts: an edit inside a line keeps them (nothing is sent again), a moved line or a new text does not', () => {
   const lines = [
     { line: 1, text: 'a' },
     { line: 4, text: 'b' },
   ];
-  const key = decorationKey(lines);
-  assert.equal(decorationKey(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }])), key);
-  assert.equal(decorationKey(moveLineValues(lines, [{ startLine: 7, endLine: 7, insertedBreaks: 3 }])), key, 'lines below the last text');
-  assert.notEqual(decorationKey(moveLineValues(lines, [{ startLine: 2, endLine: 2, insertedBreaks: 1 }])), key, 'a line inserted above b');
-  assert.notEqual(decorationKey(moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 1 }])), key, 'b\'s line split');
-  assert.notEqual(decorationKey([{ line: 1, text: 'a' }, { line: 4, text: 'c' }]), key, 'a new text');
-  // Texts cannot run into each other: the separators are not characters a text holds.
-  assert.notEqual(decorationKey([{ line: 1, text: 'a4' }]), decorationKey([{ line: 1, text: 'a' }, { line: 4, text: '' }]));
-  assert.equal(decorationKey([]), '');
+  assert.ok(sameLines(lines, moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 0 }])));
+  assert.ok(sameLines(lines, moveLineValues(lines, [{ startLine: 7, endLine: 7, insertedBreaks: 3 }])), 'lines below the last text');
+  assert.ok(!sameLines(lines, moveLineValues(lines, [{ startLine: 2, endLine: 2, insertedBreaks: 1 }])), 'a line inserted above b');
+  assert.ok(!sameLines(lines, moveLineValues(lines, [{ startLine: 4, endLine: 4, insertedBreaks: 1 }])), 'b\'s line split');
+  assert.ok(!sameLines(lines, [{ line: 1, text: 'a' }, { line: 4, text: 'c' }]), 'a new text');
+  assert.ok(!sameLines(lines, [{ line: 1, text: 'a' }]), 'a text fewer');
+  assert.ok(!sameLines(lines, [...lines, { line: 5, text: 'c' }]), 'a text more');
+  assert.ok(sameLines([], []));
+  // Only the texts the editor draws count (a large file draws the visible lines and a margin).
+  const more = [...lines, { line: 900, text: 'far below' }];
+  assert.ok(sameLines(lines, more, (l) => l.line < 100));
+  assert.ok(!sameLines(lines, more));
+  assert.ok(!sameLines(more, lines, (l) => l.line < 100), 'a drawn text that is no longer there');
 });

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { withTroubleshootingLinks } from '../troubleshooting';
+import { DiagnosticsRepeats } from './diagnosticsRepeats';
 import { SizeGate } from './sizeGate';
 import { LanguageClient, PortMessageReader, PortMessageWriter, type LanguageClientOptions, type MessageTransports } from 'vscode-languageclient/node';
 
@@ -22,6 +23,8 @@ export function createClient(serverScript: string, log: vscode.LogOutputChannel)
   };
   // Files past the character cap stay in the editor, never reach the server (sizeGate.ts).
   const sizeGate = new SizeGate(vscode.Uri.file(join(dirname(serverScript), '..', 'docs', 'troubleshooting.md')));
+  // An empty list after an empty one (a keystroke in a clean file) goes no further (diagnosticsRepeats.ts).
+  const repeats = new DiagnosticsRepeats();
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],
     outputChannel: log,
@@ -31,7 +34,12 @@ export function createClient(serverScript: string, log: vscode.LogOutputChannel)
     // The status bar item shows "checking" (views/statusBar.ts): no work-done progress beside it.
     initializationOptions: { progress: false },
     // A code's link opens its rendered section of the troubleshooting page (not the raw file).
-    middleware: { handleDiagnostics: (uri, diagnostics, next) => next(uri, withTroubleshootingLinks(diagnostics)), ...sizeGate.middleware },
+    middleware: {
+      handleDiagnostics: (uri, diagnostics, next) => {
+        if (!repeats.unchanged(uri.toString(), diagnostics.length)) next(uri, withTroubleshootingLinks(diagnostics));
+      },
+      ...sizeGate.middleware,
+    },
   };
   const client = new LanguageClient('gradlens', 'GradLens', serverOptions, clientOptions);
   sizeGate.attach(client);

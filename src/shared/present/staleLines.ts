@@ -11,18 +11,26 @@ export interface LineEdit {
   insertedBreaks: number;
 }
 
-/** The texts at their lines after `edits` (applied in order, each in the previous one's lines). */
-export function moveLineValues(lines: LineValue[], edits: LineEdit[]): LineValue[] {
+/**
+ * The texts at their lines after `edits` (applied in order, each in the previous one's lines).
+ * Every keystroke on the extension host's main thread comes here: an edit that moves no text (inside
+ * one line, or below the last text) returns the very array it was given, and a text on a line the
+ * edit does not move keeps its object — nothing is allocated for what did not change.
+ */
+export function moveLineValues(lines: LineValue[], edits: readonly LineEdit[]): LineValue[] {
   let out = lines;
   for (const e of edits) {
+    // Typing inside one line keeps every text where it is (the editor keeps each at its line's end).
+    if (e.startLine === e.endLine && e.insertedBreaks === 0) continue;
+    if (!out.some((l) => l.line >= e.startLine)) continue;
     const delta = e.insertedBreaks - (e.endLine - e.startLine);
-    out = out.flatMap((l) => {
-      if (l.line < e.startLine) return [l];
-      if (l.line > e.endLine) return [{ ...l, line: l.line + delta }];
-      // On the edited lines: an edit inside one line keeps its text there; a text whose line was
-      // joined with another or split has no line of its own any more.
-      return e.startLine === e.endLine && e.insertedBreaks === 0 ? [l] : [];
-    });
+    const moved: LineValue[] = [];
+    for (const l of out) {
+      if (l.line < e.startLine) moved.push(l);
+      else if (l.line > e.endLine) moved.push(delta === 0 ? l : { ...l, line: l.line + delta });
+      // A text on a line that was joined with another or split has no line of its own any more.
+    }
+    out = moved;
   }
   return out;
 }
@@ -33,12 +41,17 @@ export function staleText(text: string): string {
 }
 
 /**
- * What a set of line-end texts looks like on screen, as one string: equal keys, equal decorations.
- * After an edit inside one line the editor keeps each decoration at the end of its line and
- * `moveLineValues` keeps every line number, so the key is unchanged and nothing is sent again.
+ * Whether `drawn` are exactly the texts of `lines` that `drawable` keeps (same lines, same texts, in
+ * order): then the editor shows them already and nothing is sent again. After an edit inside one
+ * line the editor keeps each decoration at the end of its line and `moveLineValues` keeps every
+ * line number, so they stay equal. Allocates nothing: it runs for every analysis of every keystroke.
  */
-export function decorationKey(lines: readonly LineValue[]): string {
-  let k = '';
-  for (const l of lines) k += `${l.line}\u0000${l.text}\u0001`;
-  return k;
+export function sameLines(drawn: readonly LineValue[], lines: readonly LineValue[], drawable: (l: LineValue) => boolean = () => true): boolean {
+  let i = 0;
+  for (const l of lines) {
+    if (!drawable(l)) continue;
+    const d = drawn[i++];
+    if (d === undefined || d.line !== l.line || d.text !== l.text) return false;
+  }
+  return i === drawn.length;
 }

@@ -4,7 +4,9 @@
 // tasks with their stacks. When GRADLENS_BURST_CALLS names a file, exact call counts of the
 // functions that ran during the burst are written there instead (V8's precise coverage: how many
 // decorations were sent, how many messages crossed to the server — counts that a loaded machine
-// does not change, unlike times). Off by default: either costs the thread a little.
+// does not change, unlike times). When GRADLENS_BURST_HEAP names a file, V8's sampling heap
+// profiler records which code allocated during the burst (a `.heapprofile`: what makes the
+// collector run). Off by default: each costs the thread a little.
 import * as inspector from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 
@@ -16,11 +18,21 @@ interface Coverage {
   result: { url: string; functions: { functionName: string; ranges: { startOffset: number; count: number }[] }[] }[];
 }
 
-/** Starts profiling or counting calls if asked; the returned function stops and writes the result. */
-export async function profileTo(profileFile: string | undefined, callsFile?: string): Promise<() => Promise<void>> {
-  if (!profileFile && !callsFile) return async () => undefined;
+/** Starts profiling, counting calls or sampling allocations if asked; the returned function stops and writes the result. */
+export async function profileTo(profileFile: string | undefined, callsFile?: string, heapFile?: string): Promise<() => Promise<void>> {
+  if (!profileFile && !callsFile && !heapFile) return async () => undefined;
   const session = new inspector.Session();
   session.connect();
+  if (heapFile) {
+    // Every 8 KiB allocated on average, objects collected since included (what the collector worked on).
+    await post(session, 'HeapProfiler.enable');
+    await post(session, 'HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    return async () => {
+      const { profile } = await post<{ profile: unknown }>(session, 'HeapProfiler.stopSampling');
+      writeFileSync(heapFile, JSON.stringify(profile));
+      session.disconnect();
+    };
+  }
   await post(session, 'Profiler.enable');
   if (callsFile) {
     await post(session, 'Profiler.startPreciseCoverage', { callCount: true, detailed: false });
