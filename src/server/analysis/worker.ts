@@ -2,7 +2,7 @@
 // host's), so typing, completion and hovers never wait for a forward/backward pass or a gradient
 // check. Every task can be cancelled mid-way: it asks
 // `cancelled()` between steps.
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyze, analyzeSession, newResultPool } from '../../core';
 import { CheckCache } from '../../core';
@@ -24,7 +24,9 @@ const cancelSlots = (workerData as { cancelSlots?: Int32Array } | null)?.cancelS
 const niceness = (workerData as { niceness?: number } | null)?.niceness ?? 0;
 if (niceness > 0) {
   try {
-    setPriority(0, niceness);
+    // Relative to the thread's own (the editor's, inherited): an editor that already runs niced
+    // keeps the checks below it.
+    setPriority(0, Math.min(19, getPriority(0) + niceness));
   } catch {
     // not permitted here: same priority as the editor
   }
