@@ -13,6 +13,7 @@ import { entriesAt, type Probe } from '../../src/core/checks/differences';
 import { THRESHOLDS } from '../../src/core/checks/gradcheck';
 import { Tensor } from '../../src/core/tensor/tensor';
 import { verdictOutcome } from '../fuzz/verdicts';
+import { alarms, withConfirmation } from './helpers/gradcheckAlarms';
 
 const REGRESSION = readFileSync(join(__dirname, '..', 'fuzz', 'regressions', 'verdict-65485e259a.grad'), 'utf8');
 const WRONG_GATE = readFileSync(join(__dirname, '..', 'fixtures', 'cancellation-wrong-gate.grad'), 'utf8');
@@ -20,23 +21,11 @@ const H = 1e-5;
 // Every entry of W in the check's list, not only the worst few.
 const ALL = { gradcheck: { worstCount: 64 } };
 
-const alarms = (a: Analysis) => a.diagnostics.filter((d) => d.code === 'gradcheck-failed' || d.code === 'gradcheck-warning');
 const checkOf = (a: Analysis, target: string): GradCheckResult => {
   const c = a.gradchecks.find((g) => g.target === target);
   assert.ok(c, `no check of ${target}`);
   return c;
 };
-
-function withConfirmation<T>(on: boolean, fn: () => T): T {
-  const prev = process.env.GRADLENS_GRADCHECK_UNCONFIRMED;
-  process.env.GRADLENS_GRADCHECK_UNCONFIRMED = on ? '0' : '1';
-  try {
-    return fn();
-  } finally {
-    if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNCONFIRMED;
-    else process.env.GRADLENS_GRADCHECK_UNCONFIRMED = prev;
-  }
-}
 
 test('a correct gradient whose loss cancels inside the graph raises no alarm: errors that grow at h/4 are round-off, judged at h and 4h', () => {
   // Independently of the checker: W's analytic gradient agrees with differences at several steps.

@@ -16,10 +16,10 @@ import { wellTyped } from '../fuzz/generators';
 import { verdictOutcome } from '../fuzz/verdicts';
 import { ALL_OPS } from '../../src/core/ops/registry';
 import { Tensor } from '../../src/core/tensor/tensor';
+import { alarms, withConfirmation } from './helpers/gradcheckAlarms';
 
 const examples = join(__dirname, '..', '..', 'examples');
 
-const alarms = (a: Analysis) => a.diagnostics.filter((d) => d.code === 'gradcheck-failed' || d.code === 'gradcheck-warning');
 const entryAt = (a: Analysis, target: string, index: number[]) => {
   const c = a.gradchecks.find((g) => g.target === target);
   assert.ok(c, `no check of ${target}`);
@@ -27,18 +27,6 @@ const entryAt = (a: Analysis, target: string, index: number[]) => {
   assert.ok(e, `no worst entry ${target}[${index.join()}]`);
   return e;
 };
-
-/** Runs `fn` with confirmation at more steps on or off (GRADLENS_GRADCHECK_UNCONFIRMED). */
-function withConfirmation<T>(on: boolean, fn: () => T): T {
-  const prev = process.env.GRADLENS_GRADCHECK_UNCONFIRMED;
-  process.env.GRADLENS_GRADCHECK_UNCONFIRMED = on ? '0' : '1';
-  try {
-    return fn();
-  } finally {
-    if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNCONFIRMED;
-    else process.env.GRADLENS_GRADCHECK_UNCONFIRMED = prev;
-  }
-}
 
 test('every op with steps records which side each element took, and the sides change exactly where the output jumps', () => {
   const stepped = ALL_OPS.filter((op) => op.steps !== undefined);
