@@ -144,6 +144,8 @@ export class DocumentAnalyses {
     if (s?.checksTimer) clearTimeout(s.checksTimer);
     this.lane?.cancel(uri);
     this.states.delete(uri);
+    // A request waiting for its analysis gets an answer (its runs' results are dropped from now).
+    for (const w of s?.waiters.splice(0) ?? []) w.reject(new Error(`${uri} was closed`));
   }
 
   /**

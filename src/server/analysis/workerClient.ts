@@ -1,10 +1,18 @@
 // Talks to the analysis worker (from the language server). A worker that crashes, exits or overruns its time limit is
-// killed and replaced; callers get a rejected promise, and the problem is reported once.
+// killed and replaced; the callers of what it was running get a rejected promise, and the problem is reported once.
+// Requests still queued behind it did nothing wrong: they go to the new worker (once: a request that was
+// queued twice through a failure is given up, so no request can keep killing workers).
 import { Worker } from 'node:worker_threads';
 import { NUMBER_SETTINGS } from '../../core';
 import type { WorkerCalls, WorkerKind, WorkerRequest, WorkerResponse } from './workerProtocol';
 
 interface Pending {
+  /** The message, kept to send it again to a new worker if this one fails before starting it. */
+  request: WorkerRequest;
+  /** The worker said it started this request (a failure now is this request's). */
+  started: boolean;
+  /** Already moved to a new worker once after a failure. */
+  moved: boolean;
   resolve(v: unknown): void;
   reject(e: Error): void;
   /** The time limit (0: none); its timer starts when the worker starts the request. */
@@ -52,7 +60,10 @@ export class WorkerClient {
   private ensure(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(this.scriptPath, { resourceLimits: this.resourceLimits(), workerData: { cancelSlots: this.cancelSlots, niceness: this.niceness } });
-    w.on('message', (res: WorkerResponse) => this.settle(res));
+    // A replaced worker's late messages (it was stopped mid-run) are not about the requests now.
+    w.on('message', (res: WorkerResponse) => {
+      if (this.worker === w) this.settle(res);
+    });
     w.on('error', (err) => {
       const oom = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
       this.fail(new WorkerFailure(oom ? `the analysis worker ran out of memory (limit: the gradlens.worker.memoryLimitMb setting)` : `the analysis worker crashed: ${err.message}`, 'crash'));
@@ -68,6 +79,7 @@ export class WorkerClient {
     const p = this.pending.get(res.id);
     if (!p) return;
     if ('started' in res) {
+      p.started = true;
       if (p.timeoutMs > 0) p.timer = setTimeout(() => this.fail(new WorkerFailure(`the analysis took longer than ${Math.round(p.timeoutMs / 1000)} s and was stopped`, 'timeout')), p.timeoutMs);
       return;
     }
@@ -83,20 +95,33 @@ export class WorkerClient {
     } else p.reject(new WorkerFailure(res.error, 'error'));
   }
 
-  /** Rejects everything in flight and drops the worker; the next request starts a new one. */
+  /**
+   * Drops the worker; what it had started fails with `e`, what was queued behind it goes to a new
+   * worker (everything fails when the client is disposed).
+   */
   private fail(e: WorkerFailure): void {
     const w = this.worker;
     this.worker = null;
     if (w) void w.terminate();
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of all) {
+    const failed: Pending[] = [];
+    for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(e);
+      if (e.reason === 'disposed' || p.started || p.moved) {
+        failed.push(p);
+        this.pending.delete(id);
+      }
     }
-    if (e.reason !== 'disposed') {
-      this.restarts++;
-      this.onFailure(e);
+    for (const p of failed) p.reject(e);
+    if (e.reason === 'disposed') return;
+    this.restarts++;
+    this.onFailure(e);
+    if (this.pending.size === 0) return;
+    // In the order they were asked for (a Map iterates in insertion order).
+    const worker = this.ensure();
+    for (const p of this.pending.values()) {
+      p.moved = true;
+      p.timer = undefined;
+      worker.postMessage(p.request);
     }
   }
 
@@ -112,8 +137,9 @@ export class WorkerClient {
     const worker = this.ensure();
     const id = this.nextId++;
     const promise = new Promise<WorkerCalls[K]['result']>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timeoutMs, timer: undefined, onProgress });
-      worker.postMessage({ id, kind, params } as WorkerRequest);
+      const request = { id, kind, params } as WorkerRequest;
+      this.pending.set(id, { request, started: false, moved: false, resolve: resolve as (v: unknown) => void, reject, timeoutMs, timer: undefined, onProgress });
+      worker.postMessage(request);
     });
     return { promise, cancel: () => Atomics.store(this.cancelSlots, id % this.cancelSlots.length, id) };
   }

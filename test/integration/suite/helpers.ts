@@ -9,7 +9,7 @@ export const EXTENSION_ID = 'gradlens.gradlens';
 /** What `activate()` returns (kept structural so the suite does not import the extension's code). */
 export interface GradLensApi {
   service: {
-    analyzeNow(document: vscode.TextDocument): Promise<{ version: number; analysis: { diagnostics: { code: string; severity: string }[] } }>;
+    analyzeNow(document: vscode.TextDocument): Promise<{ version: number; analysis: { diagnostics: { code: string; severity: string }[]; phase?: string; nodes: { name: string; value: number[] | null }[]; root: string | null } }>;
     get(uri: vscode.Uri): { version: number; analysis: unknown } | undefined;
     /** Kills the language server's analysis worker (it is replaced on the next request). */
     killWorker(): Promise<void>;

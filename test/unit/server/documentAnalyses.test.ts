@@ -227,6 +227,35 @@ test('a closed document stops its pending work and publishes nothing', async () 
   analyses.dispose();
 });
 
+test('a document closed and opened again under its URI (an untitled file) gets only its own results; a request waiting for the closed one is answered', async () => {
+  const { main, laneCalls, analyses } = withLane();
+  const uri = 'untitled:Untitled-1';
+  const texts: string[] = [];
+  analyses.onDidAnalyze((r) => texts.push(r.text));
+  // The worker is busy with other files: each text runs in the lane too.
+  (main.worker as unknown as { busy: boolean }).busy = true;
+  const old = doc('input x = 1\ny = x * 2\n', 1, uri);
+  analyses.opened(old);
+  await tick(5);
+  const waiting = analyses.analyzeNow(old);
+  await tick(5);
+  assert.ok(laneCalls().some((c) => c.text === old.getText()), 'the lane runs the text');
+  analyses.closed(uri);
+  await assert.rejects(waiting, /was closed/);
+  const fresh = doc('input x = 5\ny = x * 3\n', 1, uri);
+  analyses.opened(fresh);
+  await tick(5);
+  // The closed document's runs and lane runs end after the new one opened: none of them is published.
+  for (const c of [...main.calls, ...laneCalls()].filter((c) => c.text === old.getText())) c.finish();
+  await tick(5);
+  assert.deepEqual(texts.filter((t) => t === old.getText()), [], 'nothing of the closed text');
+  for (const c of [...main.calls, ...laneCalls()].filter((c) => c.text === fresh.getText())) c.finish();
+  await tick(5);
+  assert.ok(texts.includes(fresh.getText()), 'the new text is published');
+  assert.equal(analyses.get(uri)?.text, fresh.getText());
+  analyses.dispose();
+});
+
 test('the early phases are published as they come; a request for values answers from the values phase', async () => {
   const { worker, calls } = fakeWorker();
   let clock = 0;
