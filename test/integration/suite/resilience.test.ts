@@ -20,9 +20,19 @@ interface Stats {
   mainThreadCpuMs: number | null;
 }
 
+let untitledFiles = 0;
+
+/**
+ * A new unsaved .grad file with `content`, under a name of its own: `openTextDocument({ content })`
+ * would reuse `Untitled-1` for every test, and a previous test's file of that name, closed in its
+ * teardown while its re-runs are still going on, could then be mistaken for this one.
+ */
 async function untitled(content: string): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'grad', content });
-  return vscode.window.showTextDocument(doc);
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'untitled', path: `resilience-${++untitledFiles}.grad` }));
+  const editor = await vscode.window.showTextDocument(doc);
+  assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), content)), 'the content is in the file');
+  assert.equal(doc.languageId, 'grad');
+  return editor;
 }
 
 /** The element limit of the editor's first worker: the values lane may hold a quarter beside it (issue 15). */
