@@ -193,9 +193,16 @@ export class DocumentAnalyses {
   /** The analysis of the document's current text (runs it now if needed). */
   analyzeNow(doc: DocumentText, opts: { forceChecks?: boolean } = {}): Promise<DocumentAnalysis> {
     const s = this.state(doc.uri);
-    const fresh = s.result && s.lastKey === this.optionsKey(doc.uri, doc.getText()) && !s.running && !s.timer;
+    const key = this.optionsKey(doc.uri, doc.getText());
+    const fresh = s.result && s.lastKey === key && !s.running && !s.timer;
     if (!opts.forceChecks && s.result && fresh) return Promise.resolve(s.result.version === doc.version ? s.result : { ...s.result, version: doc.version });
     const p = new Promise<DocumentAnalysis>((resolve, reject) => s.waiters.push({ resolve, reject }));
+    if (!opts.forceChecks && s.running && s.lastKey === key && !s.queued) {
+      // This very text is running (its checks, often): its result answers this request too, rather
+      // than a new run that throws away the checks done so far.
+      s.runningVersion = doc.version;
+      return p;
+    }
     if (s.timer) clearTimeout(s.timer);
     s.timer = undefined;
     s.lastKey = undefined;

@@ -211,6 +211,27 @@ test('a failed run rejects the callers waiting for that text; the next edit runs
   analyses.dispose();
 });
 
+test('a request for the text that is running waits for that run instead of starting it again', async () => {
+  const { worker, calls } = fakeWorker();
+  const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 0 }), () => undefined);
+  const d = doc('input x = 2\ny = x * x\n', 1);
+  analyses.opened(d);
+  await tick(5);
+  assert.equal(calls.length, 1);
+  const asked = analyses.analyzeNow(d);
+  await tick(5);
+  assert.equal(calls.length, 1, 'no second run');
+  assert.equal(calls[0].cancelled, false, 'the running one goes on');
+  calls[0].finish();
+  assert.equal((await asked).text, d.getText());
+  // Asked to run the checks whatever the settings say: a run of its own.
+  const forced = analyses.analyzeNow(d, { forceChecks: true });
+  assert.equal(calls.length, 2);
+  calls[1].finish();
+  await forced;
+  analyses.dispose();
+});
+
 test('a closed document stops its pending work and publishes nothing', async () => {
   const { worker, calls } = fakeWorker();
   const analyses = new DocumentAnalyses(worker, () => settingsFrom({ debounceMs: 0 }), () => undefined);
