@@ -16,6 +16,7 @@ import type { Graph } from '../../src/core/engine/graph';
 import { COST, forwardCost } from '../../src/core/ops/cost';
 import type { Tensor } from '../../src/core/tensor/tensor';
 import { GROWN_OPTIONS } from '../fuzz/harness';
+import { withUnbatched } from './helpers/gradcheckAlarms';
 
 const regression = (name: string) => readFileSync(join(__dirname, '..', 'fuzz', 'regressions', name), 'utf8');
 /** Gates that each call the previous one twice, 12 levels: 24,574 three-entry nodes under `nest_in`. */
@@ -38,15 +39,11 @@ function counted(text: string, options: AnalyzeOptions): { work: number; checks:
     return original.call(this, id, trackKinks);
   };
   // Unbatched: every evaluation of a check goes through evalNode (the batched path evaluates less).
-  const unbatched = process.env.GRADLENS_GRADCHECK_UNBATCHED;
-  process.env.GRADLENS_GRADCHECK_UNBATCHED = '1';
   try {
-    const a = analyze(text, options);
+    const a = withUnbatched(true, () => analyze(text, options));
     return { work, checks: a.gradchecks.length };
   } finally {
     Execution.prototype.evalNode = original;
-    if (unbatched === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
-    else process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched;
   }
 }
 

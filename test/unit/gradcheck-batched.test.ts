@@ -9,20 +9,15 @@ import { analyzeSession } from '../../src/core/analyze';
 import { DEFAULT_GRADCHECK, type SpanCheck } from '../../src/core/checks/gradcheck';
 import { checkTensors } from '../../src/core/checks/tensorChecks';
 import type { Span } from '../../src/core/text';
+import { withUnbatched } from './helpers/gradcheckAlarms';
 
 const examples = join(__dirname, '..', '..', 'examples');
 
 function checks(text: string, unbatched: boolean): SpanCheck[] {
   const s = analyzeSession(text, { gradcheck: false });
   assert.ok(s.graph && s.execution, 'the program runs');
-  const prev = process.env.GRADLENS_GRADCHECK_UNBATCHED;
-  process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
-  try {
-    return checkTensors(s.graph, s.execution, s.analysis.seed, { ...DEFAULT_GRADCHECK, fullLimit: 400, samples: 25 }, new Map<string, Span>()).checks;
-  } finally {
-    if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
-    else process.env.GRADLENS_GRADCHECK_UNBATCHED = prev;
-  }
+  const { graph, execution } = s;
+  return withUnbatched(unbatched, () => checkTensors(graph, execution, s.analysis.seed, { ...DEFAULT_GRADCHECK, fullLimit: 400, samples: 25 }, new Map<string, Span>()).checks);
 }
 
 function same(name: string, text: string): void {
@@ -81,14 +76,8 @@ function sameEveryEntry(name: string, text: string, h: number, clean = false): n
     const s = analyzeSession(text, { gradcheck: false });
     assert.ok(s.graph && s.execution, `${name}: the program runs`);
     if (clean) assert.deepEqual(s.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [], name);
-    const prev = process.env.GRADLENS_GRADCHECK_UNBATCHED;
-    process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
-    try {
-      return checkTensors(s.graph, s.execution, s.analysis.seed, opts, new Map<string, Span>()).checks;
-    } finally {
-      if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
-      else process.env.GRADLENS_GRADCHECK_UNBATCHED = prev;
-    }
+    const { graph, execution } = s;
+    return withUnbatched(unbatched, () => checkTensors(graph, execution, s.analysis.seed, opts, new Map<string, Span>()).checks);
   };
   const a = run(false);
   const b = run(true);

@@ -16,7 +16,7 @@ import { wellTyped } from '../fuzz/generators';
 import { verdictOutcome } from '../fuzz/verdicts';
 import { ALL_OPS } from '../../src/core/ops/registry';
 import { Tensor } from '../../src/core/tensor/tensor';
-import { alarms, withConfirmation } from './helpers/gradcheckAlarms';
+import { alarms, withConfirmation, withUnbatched } from './helpers/gradcheckAlarms';
 
 const examples = join(__dirname, '..', '..', 'examples');
 
@@ -98,18 +98,6 @@ const GATE_BOTH_SIDES_CROSS = [
   'loss = peak(x)',
   '',
 ].join('\n');
-
-/** Runs `fn` with the batched check off or on (GRADLENS_GRADCHECK_UNBATCHED). */
-function withUnbatched<T>(unbatched: boolean, fn: () => T): T {
-  const prev = process.env.GRADLENS_GRADCHECK_UNBATCHED;
-  process.env.GRADLENS_GRADCHECK_UNBATCHED = unbatched ? '1' : '0';
-  try {
-    return fn();
-  } finally {
-    if (prev === undefined) delete process.env.GRADLENS_GRADCHECK_UNBATCHED;
-    else process.env.GRADLENS_GRADCHECK_UNBATCHED = prev;
-  }
-}
 
 test('a kink both perturbations cross the same way (a max whose winner x ± h both change) is a kink crossing, not a failure', () => {
   // Found by the long fuzz (test/fuzz/regressions/verdict-ec2405ca4e.grad): x + h and x − h agreed
