@@ -9,8 +9,8 @@ function num(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-function nums(v: number[] | null): (number | null)[] | null {
-  return v ? v.map(num) : null;
+function nums(v: ArrayLike<number> | null): (number | null)[] | null {
+  return v ? Array.from(v, num) : null;
 }
 
 /** The `--json` object (docs/language-reference.md, section 10): stable, field for field. */

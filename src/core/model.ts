@@ -21,6 +21,13 @@ export interface TensorStats {
 
 export type NodeKindOut = 'input' | 'param' | 'const' | 'node';
 
+/**
+ * A tensor's entries in an Analysis: a Float64Array as the core makes them (a copy: it moves between
+ * threads as one block, where a number[] of the same entries costs a clone per element), plain
+ * numbers once the analysis went through JSON (the language server's responses: jsonSafeAnalysis).
+ */
+export type TensorValues = Float64Array | number[];
+
 export interface NodeResult {
   name: string;
   kind: NodeKindOut;
@@ -35,10 +42,10 @@ export interface NodeResult {
   statementRange: Range;
   /** Whether the shape was written in the source (`: [N, D]`) or inferred. */
   shapeWritten: boolean;
-  /** Flattened row-major; null if the forward pass did not reach it. */
-  value: number[] | null;
-  /** Flattened row-major; null where no gradient flows (int inputs, consts, unused tensors). */
-  grad: number[] | null;
+  /** Flattened row-major (a copy); null if the forward pass did not reach it. */
+  value: TensorValues | null;
+  /** Flattened row-major (a copy); null where no gradient flows (int inputs, consts, unused tensors). */
+  grad: TensorValues | null;
   valueStats: TensorStats | null;
   gradStats: TensorStats | null;
   /** True when value/grad were left out for size (maxValuesPerNode); the stats are still there. */

@@ -45,8 +45,9 @@ const isScalar = (n: { shape: number[] }) => n.shape.every((d) => d === 1);
 
 function slimNode(n: NodeResult): NodeResult {
   const scalar = isScalar(n);
-  const value = scalar ? n.value : null;
-  const grad = scalar ? n.grad : null;
+  // Plain numbers: the model is posted to a webview.
+  const value = scalar && n.value ? Array.from(n.value) : null;
+  const grad = scalar && n.grad ? Array.from(n.grad) : null;
   return {
     ...n,
     value,
@@ -109,8 +110,8 @@ export function tensorDetail(a: Analysis, name: string, limit: number = DASHBOAR
     shape: n.shape,
     valueStats: n.valueStats,
     gradStats: n.gradStats,
-    value: n.value && n.value.slice(0, limit),
-    grad: n.grad && n.grad.slice(0, limit),
+    value: n.value && Array.from(n.value.slice(0, limit)),
+    grad: n.grad && Array.from(n.grad.slice(0, limit)),
     count: n.shape.reduce((p, d) => p * d, 1),
   };
 }

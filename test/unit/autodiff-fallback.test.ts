@@ -16,7 +16,7 @@ function withoutBackward(text: string): string {
 }
 
 function grads(a: Analysis): Map<string, number[] | null> {
-  return new Map(a.nodes.map((n) => [n.name, n.grad]));
+  return new Map(a.nodes.map((n) => [n.name, n.grad && Array.from(n.grad)]));
 }
 
 for (const file of ['missing-transpose.grad', 'forgotten-bias-sum.grad']) {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/core/analyze';
+import { jsonSafeAnalysis } from '../../src/core/jsonSafe';
 import { DEFAULT_THRESHOLDS } from '../../src/core/defaults';
 import { DASHBOARD_LIMITS, numbersShipped, tensorDetail } from '../../src/shared/dashboardModel';
 import { dashboardUpdate, parseFromWebview } from '../../src/shared/webviewProtocol';
@@ -15,7 +16,8 @@ const ROOT = join(__dirname, '..', '..');
 const editorOptions = analyzeOptions(settingsFrom({}));
 
 function posted(text: string) {
-  const full = analyze(text, editorOptions);
+  // As the extension host receives it from the language server.
+  const full = jsonSafeAnalysis(analyze(text, editorOptions));
   const msg = dashboardUpdate('file:///x.grad', 1, full, DEFAULT_THRESHOLDS);
   assert.equal(msg.type, 'update');
   return { full, msg, bytes: JSON.stringify(msg).length, analysis: msg.type === 'update' ? msg.state.analysis : null };

@@ -147,7 +147,7 @@ function gradients(text: string): { grads: Map<string, number[]>; ops: Set<strin
   const problems = s.analysis.diagnostics.filter((d) => d.severity !== 'info').map((d) => `${d.code}: ${d.message}`);
   assert.deepEqual(problems, [], text);
   const grads = new Map<string, number[]>();
-  for (const n of s.analysis.nodes) if (n.kind === 'input' && n.grad) grads.set(n.name, n.grad);
+  for (const n of s.analysis.nodes) if (n.kind === 'input' && n.grad) grads.set(n.name, Array.from(n.grad));
   const ops = new Set<string>();
   for (const n of s.graph?.nodes ?? []) if (n.gateCall !== null && n.op) ops.add(n.op.id);
   return { grads, ops };

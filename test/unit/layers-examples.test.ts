@@ -175,7 +175,7 @@ test('captioning.grad: the masked loss by hand equals temporal_softmax_ce; padde
   const [byHand] = a.nodes.find((n) => n.name === 'loss')?.value ?? [NaN];
   const [builtIn] = a.nodes.find((n) => n.name === 'ref')?.value ?? [NaN];
   assert.ok(Math.abs(byHand - builtIn) < 1e-13, `${byHand} vs ${builtIn}`);
-  const g = a.nodes.find((n) => n.name === 'scores')?.grad ?? [];
+  const g = Array.from(a.nodes.find((n) => n.name === 'scores')?.grad ?? []);
   const keep = a.nodes.find((n) => n.name === 'keep')?.value ?? [];
   const V = 7;
   assert.equal(g.length, keep.length * V);

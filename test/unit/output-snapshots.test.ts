@@ -1,4 +1,5 @@
-// The CLI's output (`--json` and the human table) and the whole Analysis the editor receives, for
+// The CLI's output (`--json` and the human table) and the whole Analysis the editor receives (as the
+// server's JSON-safe response), for
 // every example and fixture, byte for byte against committed SHA-256 digests (the outputs are
 // megabytes; their digests are one small file). Refactors of the core must leave them unchanged;
 // a deliberate change regenerates the digests with UPDATE_SNAPSHOTS=1. To read what changed, dump
@@ -9,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/core/analyze';
+import { jsonSafeAnalysis } from '../../src/core/jsonSafe';
 import { main } from '../../src/cli/main';
 
 const root = join(__dirname, '..', '..');
@@ -54,7 +56,8 @@ for (const f of files) {
     compare(`${key}.cli.txt`, cli(['check', rel]));
     compare(`${key}.cli-seed3.json`, cli(['check', '--json', '--seed', '3', rel]));
     const { timings: _timings, ...analysis } = analyze(readFileSync(f, 'utf8'), { fileName: rel });
-    compare(`${key}.analysis.json`, `${JSON.stringify(analysis, null, 1)}\n`);
+    // As the language server sends it (jsonSafeAnalysis: tensors' entries as plain numbers).
+    compare(`${key}.analysis.json`, `${JSON.stringify(jsonSafeAnalysis(analysis), null, 1)}\n`);
   });
 }
 

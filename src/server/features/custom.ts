@@ -20,6 +20,7 @@ import {
 } from '../../shared/serverProtocol';
 import type { TrainingResult } from '../../shared/webviewProtocol';
 import type { ServerContext } from '../context';
+import { jsonSafeAnalysis } from '../../core';
 import { analyzeOptions, checkOptions } from '../settings';
 import { fileNameOf } from '../analysis/workerProtocol';
 import { mainOptions } from '../analysis/valuesLane';
@@ -46,7 +47,7 @@ export function registerCustomRequests(ctx: ServerContext): void {
     const doc = ctx.documents.get(p.uri);
     if (!doc) return null;
     const r = await analyses.analyzeNow(doc, { forceChecks: p.forceChecks });
-    return { uri: r.uri, version: r.version, analysis: r.analysis, ms: r.ms, thresholds: r.thresholds };
+    return { uri: r.uri, version: r.version, analysis: jsonSafeAnalysis(r.analysis), ms: r.ms, thresholds: r.thresholds };
   });
 
   connection.onRequest(setOverridesRequest, (p) => {
@@ -97,7 +98,7 @@ export function registerCustomRequests(ctx: ServerContext): void {
     const task = worker.task('analyze', { ...params, options: { ...params.options, gradcheck: checkOptions(settings), paramValues: p.paramValues } }, timeoutMs());
     rechecks.set(doc.uri, task.cancel);
     return cancellable(task, token)
-      .then((analysis) => ({ analysis, thresholds: settings.gradientCheck.thresholds }))
+      .then((analysis) => ({ analysis: jsonSafeAnalysis(analysis), thresholds: settings.gradientCheck.thresholds }))
       .finally(() => {
         if (rechecks.get(doc.uri) === task.cancel) rechecks.delete(doc.uri);
       });

@@ -38,7 +38,7 @@ async function untitled(content: string): Promise<vscode.TextEditor> {
 /** The element limit of the editor's first worker: the values lane may hold a quarter beside it (issue 15). */
 const firstWorkerLimit = (limit: number) => limit - laneElements(limit);
 
-const rootValue = (a: { nodes: { name: string; value: number[] | null }[]; root: string | null }) => a.nodes.find((n) => n.name === a.root)?.value?.[0];
+const rootValue = (a: { nodes: { name: string; value: ArrayLike<number> | null }[]; root: string | null }) => a.nodes.find((n) => n.name === a.root)?.value?.[0];
 
 suite('resilience', () => {
   let api: GradLensApi;

@@ -27,13 +27,13 @@ export function node(a: Analysis, name: string) {
 export function value(a: Analysis, name: string): number[] {
   const v = node(a, name).value;
   assert.ok(v, `${name} has no value`);
-  return v;
+  return Array.from(v);
 }
 
 export function grad(a: Analysis, name: string): number[] {
   const g = node(a, name).grad;
   assert.ok(g, `${name} has no gradient`);
-  return g;
+  return Array.from(g);
 }
 
 export function assertClose(actual: number[] | number, expected: number[] | number, tol = 1e-9, what = ''): void {

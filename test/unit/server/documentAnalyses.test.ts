@@ -90,7 +90,7 @@ test('edits are debounced: only the text after the last keystroke is analysed', 
   assert.equal(calls.length, 1);
   assert.equal(calls[0].text, 'input x = 3\ny = x * 2\n');
   assert.equal(r?.version, 4);
-  assert.deepEqual(r?.analysis.nodes.find((n) => n.name === 'y')?.value, [6]);
+  assert.deepEqual(Array.from(r?.analysis.nodes.find((n) => n.name === 'y')?.value ?? []), [6]);
   analyses.dispose();
 });
 
@@ -436,7 +436,7 @@ test('an edit while the worker waits for the lane goes to the lane too; the work
   main.calls[1].finish();
   await tick(5);
   assert.deepEqual(published, ['3:values', '3:done']);
-  assert.deepEqual(analyses.get('file:///a.grad')?.analysis.nodes.find((n) => n.name === 'y')?.value, [16]);
+  assert.deepEqual(Array.from(analyses.get('file:///a.grad')?.analysis.nodes.find((n) => n.name === 'y')?.value ?? []), [16]);
   analyses.dispose();
 });
 
