@@ -49,6 +49,8 @@ interface DocState {
   /** The analysis options part of `lastKey` (a settings change that leaves it alone re-runs nothing). */
   lastAnalysisKey?: string;
   result?: DocumentAnalysis;
+  /** The latest result published, of any phase (shapes included: what needs only shapes answers from it). */
+  latest?: DocumentAnalysis;
   waiters: { resolve(r: DocumentAnalysis): void; reject(e: Error): void }[];
   forceChecks?: boolean;
   seed: number | null;
@@ -217,20 +219,24 @@ export class DocumentAnalyses {
 
   /**
    * The analysis of version `version` or newer: at once if it is there, else when the pending run
-   * finishes (at most `timeoutMs`, then whatever is there).
+   * (or the values lane) brings it (at most `timeoutMs`, then whatever is there). `needs`: whether
+   * the caller needs values (a values phase or the finished analysis) or shapes alone will do.
    */
-  whenCurrent(uri: string, version: number, timeoutMs: number): Promise<DocumentAnalysis | undefined> {
+  whenCurrent(uri: string, version: number, timeoutMs: number, needs: 'values' | 'shapes' = 'values'): Promise<DocumentAnalysis | undefined> {
     const s = this.states.get(uri);
     if (!s) return Promise.resolve(undefined);
-    const pending = s.running || s.timer !== undefined || s.queued !== undefined;
-    if (!pending || (s.result && s.result.version >= version)) return Promise.resolve(s.result);
+    // With `shapes`, the shapes phase will do (it comes first, long before the values on a big net).
+    const current = () => (needs === 'shapes' ? s.latest : s.result);
+    const pending = s.running || s.timer !== undefined || s.queued !== undefined || s.deferred !== undefined || s.laneBusy === true;
+    const now = current();
+    if (!pending || (now && now.version >= version)) return Promise.resolve(now);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         sub.dispose();
-        resolve(s.result);
+        resolve(current());
       }, timeoutMs);
       const sub = this.onDidAnalyze((r) => {
-        if (r.uri !== uri || r.version < version || r.analysis.phase === 'shapes') return;
+        if (r.uri !== uri || r.version < version || (needs === 'values' && r.analysis.phase === 'shapes')) return;
         clearTimeout(timer);
         sub.dispose();
         resolve(r);
@@ -397,6 +403,7 @@ export class DocumentAnalyses {
 
   private publish(s: DocState, key: string, r: DocumentAnalysis): void {
     s.shown = { version: r.version, key, rank: rankOf(r.analysis) };
+    s.latest = r;
     // Hovers and lenses may answer from values; shapes alone would take the old values away.
     if (r.analysis.phase !== 'shapes') s.result = r;
     for (const f of this.listeners) f(r);

@@ -19,7 +19,11 @@ interface Asked {
 export class RefreshPolicy {
   private readonly asked = new Map<string, Asked>();
 
-  constructor(private readonly refresh: () => void) {}
+  constructor(
+    private readonly refresh: () => void,
+    /** Whether two results give the client the same items (then a later phase of a served text needs no refresh). */
+    private readonly sameItems: (a: DocumentAnalysis, b: DocumentAnalysis) => boolean = () => false,
+  ) {}
 
   /** Wraps a request: `get` returns the analysis the request answers from. */
   async serve(uri: string, version: number, get: () => Promise<DocumentAnalysis | undefined>): Promise<DocumentAnalysis | undefined> {
@@ -51,7 +55,7 @@ export class RefreshPolicy {
     if (!a) return this.refresh();
     if (a.pending > 0) return; // a waiting request gets this result
     if (r.version > a.version) return; // newer text than the client asked for: its edit scheduled a request
-    if (a.served === r) return;
+    if (a.served === r || (a.served && this.sameItems(a.served, r))) return;
     this.refresh();
   }
 }
