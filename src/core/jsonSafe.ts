@@ -4,12 +4,17 @@
 import type { NodeResult, TensorValues } from './model';
 
 const plain = (v: TensorValues | null): number[] | null => (v === null || Array.isArray(v) ? v : Array.from(v));
+const isPlain = (n: NodeResult) => (n.value === null || Array.isArray(n.value)) && (n.grad === null || Array.isArray(n.grad));
 
-function plainNode(n: NodeResult): NodeResult {
-  return Array.isArray(n.value ?? []) && Array.isArray(n.grad ?? []) ? n : { ...n, value: plain(n.value), grad: plain(n.grad) };
-}
+// A view asks for the same analysis again and again (every panel, every refresh): converted once.
+const converted = new WeakMap<object, object>();
 
-/** `a` with every tensor's entries as plain numbers (the same object when they already are). */
+/** `a` with every tensor's entries as plain numbers (`a` itself when they already are). */
 export function jsonSafeAnalysis<A extends { nodes: NodeResult[] }>(a: A): A {
-  return a.nodes.every((n) => plainNode(n) === n) ? a : { ...a, nodes: a.nodes.map(plainNode) };
+  if (a.nodes.every(isPlain)) return a;
+  const known = converted.get(a);
+  if (known) return known as A;
+  const safe = { ...a, nodes: a.nodes.map((n) => (isPlain(n) ? n : { ...n, value: plain(n.value), grad: plain(n.grad) })) };
+  converted.set(a, safe);
+  return safe;
 }

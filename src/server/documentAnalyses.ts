@@ -227,7 +227,8 @@ export class DocumentAnalyses {
     if (!s) return Promise.resolve(undefined);
     // With `shapes`, the shapes phase will do (it comes first, long before the values on a big net).
     const current = () => (needs === 'shapes' ? s.latest : s.result);
-    const pending = s.running || s.timer !== undefined || s.queued !== undefined || s.deferred !== undefined || s.laneBusy === true;
+    // A deferred text waits for the lane's values of it: they are on their way.
+    const pending = s.running || s.timer !== undefined || s.queued !== undefined || s.deferred !== undefined;
     const now = current();
     if (!pending || (now && now.version >= version)) return Promise.resolve(now);
     return new Promise((resolve) => {
@@ -282,6 +283,7 @@ export class DocumentAnalyses {
     if (key === s.lastKey && s.result) {
       // Unchanged text and settings: the cached result stands (with the new version number).
       s.result = { ...s.result, version };
+      s.latest = s.result;
       this.resolveWaiters(s);
       return;
     }

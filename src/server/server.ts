@@ -87,7 +87,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
-        inlayHintProvider: true,
+        inlayHintProvider: { resolveProvider: true },
         codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.rewrite'] },
         ...LANGUAGE_CAPABILITIES,
       },

@@ -13,6 +13,7 @@ import {
   FoldingRangeRequest,
   HoverRequest,
   InlayHintRequest,
+  InlayHintResolveRequest,
   PrepareRenameRequest,
   ReferencesRequest,
   RenameRequest,
@@ -95,6 +96,32 @@ test('code lenses: the gate verdict and its actions; inlay hints: shapes', async
   assert.ok(!titles.some((t) => t.startsWith('value ')), titles.join(' | '));
   const hints = await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 200, character: 0 } } });
   assert.ok((hints ?? []).some((h) => String(h.label).startsWith(': [')), JSON.stringify(hints).slice(0, 300));
+});
+
+test('inlay hints come from the shapes: no refresh once served; a gate local\'s sizes come when the hint is resolved', async () => {
+  const { uri: base, text } = exampleUri('affine-gate.grad');
+  const uri = base.replace('affine-gate.grad', 'affine-gate-hints.grad');
+  let refreshes = 0;
+  client.connection.onRequest('workspace/inlayHint/refresh', () => {
+    refreshes++;
+    return null;
+  });
+  try {
+    await client.open(uri, text);
+    // Asked at once, as VS Code does after opening: answered as soon as the shapes are known.
+    const hints = (await client.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 200, character: 0 } } })) ?? [];
+    const served = refreshes;
+    await client.finalAnalysisFor(uri);
+    assert.equal(refreshes, served, 'the later phases have the same hints: no refresh');
+    const lines = text.split('\n');
+    const local = hints.find((h) => /^\s+d\w+ =/.test(lines[h.position.line]));
+    assert.ok(local, `a hint on a backward line of the gate: ${JSON.stringify(hints).slice(0, 300)}`);
+    const resolved = local.tooltip === undefined ? await client.connection.sendRequest(InlayHintResolveRequest.type, local) : local;
+    assert.match(String(resolved.tooltip), /^\d+(×\d+)*$/, JSON.stringify(resolved));
+  } finally {
+    client.connection.onRequest('workspace/inlayHint/refresh', () => null);
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
 });
 
 test('gradlens/didAnalyze carries the values at the line ends', async () => {

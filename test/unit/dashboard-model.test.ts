@@ -79,3 +79,25 @@ test('a tensor request is validated like every webview message; a reply is valid
   assert.equal(parseToWebview({ ...ok, detail: { ...ok.detail, value: 'x' } }), null);
   assert.equal(parseToWebview({ ...ok, detail: { ...ok.detail, valueStats: { histogram: 'x' } } }), null);
 });
+
+test('from the core\'s own analysis (Float64Array entries) the webview is still posted plain numbers', () => {
+  const core = analyze(readFileSync(join(ROOT, 'examples', 'two-layer-net.grad'), 'utf8'), editorOptions);
+  assert.ok(core.nodes.some((n) => n.value instanceof Float64Array), 'the core keeps typed arrays');
+  const msg = dashboardUpdate('file:///x.grad', 1, core, DEFAULT_THRESHOLDS);
+  assert.equal(msg.type, 'update');
+  const posted = msg.type === 'update' ? msg.state.analysis : null;
+  assert.ok(posted && posted.nodes.every((n) => (n.value === null || Array.isArray(n.value)) && (n.grad === null || Array.isArray(n.grad))));
+  const w1 = tensorDetail(core, 'W1');
+  assert.ok(w1 && Array.isArray(w1.value) && Array.isArray(w1.grad));
+  assert.deepEqual(w1.value, Array.from(core.nodes.find((n) => n.name === 'W1')?.value ?? []).slice(0, DASHBOARD_LIMITS.valuesPerTensor));
+});
+
+test('jsonSafeAnalysis: typed entries become plain numbers, once; an analysis already plain is returned as it is', () => {
+  const core = analyze(readFileSync(join(ROOT, 'examples', 'circuit.grad'), 'utf8'), editorOptions);
+  const safe = jsonSafeAnalysis(core);
+  assert.notEqual(safe, core);
+  assert.ok(safe.nodes.every((n) => (n.value === null || Array.isArray(n.value)) && (n.grad === null || Array.isArray(n.grad))));
+  assert.deepEqual(JSON.parse(JSON.stringify(safe)).nodes.map((n: { value: number[] | null }) => n.value), core.nodes.map((n) => (n.value ? Array.from(n.value) : null)));
+  assert.equal(jsonSafeAnalysis(core), safe, 'a second request for the same analysis converts nothing again');
+  assert.equal(jsonSafeAnalysis(safe), safe);
+});

@@ -1,7 +1,9 @@
 // Inlay hints: the inferred shape after every name that was not given one. They need shapes only:
 // a request answers from the shapes phase, which comes long before the values on a big net, so the
 // client lays the hints out before the values arrive rather than in their frame; and a later phase
-// of the same text, whose hints are the same, asks the client for no refresh.
+// of the same text, whose hints are the same, asks the client for no refresh. A gate's locals have
+// no sizes before the gate's first call (the shapes phase): their label is known, their sizes come
+// when the client resolves the hint (on hover), from the latest analysis.
 import { InlayHintKind, InlayHintRefreshRequest, type InlayHint } from 'vscode-languageserver';
 import type { Position, Range } from '../../core';
 import type { ServerContext } from '../context';
@@ -13,6 +15,7 @@ import { RefreshPolicy } from './refreshPolicy';
 interface ShapeHint {
   at: Position;
   dims: string[];
+  /** Concrete sizes; null while they are not known (a gate's locals before its first call). */
   shape: number[] | null;
 }
 
@@ -24,7 +27,15 @@ function shapeHints(r: DocumentAnalysis): ShapeHint[] {
   return out;
 }
 
-const hintsKey = (r: DocumentAnalysis) => shapeHints(r).map((h) => `${h.at.line}:${h.at.character}:${h.dims.join(',')}:${h.shape?.join(',') ?? ''}`).join(';');
+/** What the client shows of the hints: where they are and their labels (sizes come with the tooltip, resolved). */
+const hintsKey = (r: DocumentAnalysis) => shapeHints(r).map((h) => `${h.at.line}:${h.at.character}:${h.dims.join(',')}`).join(';');
+
+/** What a hint without its sizes carries to be resolved. */
+interface HintData {
+  uri: string;
+  line: number;
+  character: number;
+}
 
 export function registerInlayHints(ctx: ServerContext): RefreshPolicy {
   const policy = new RefreshPolicy(
@@ -40,7 +51,20 @@ export function registerInlayHints(ctx: ServerContext): RefreshPolicy {
     if (!r) return [];
     return shapeHints(r)
       .filter((h) => contains(range as Range, h.at))
-      .map((h): InlayHint => ({ position: h.at, label: `: ${shapeText(h.dims)}`, kind: InlayHintKind.Type, paddingLeft: false, ...(h.shape ? { tooltip: sizesText(h.shape) } : {}) }));
+      .map((h): InlayHint => {
+        const hint: InlayHint = { position: h.at, label: `: ${shapeText(h.dims)}`, kind: InlayHintKind.Type, paddingLeft: false };
+        if (h.shape) hint.tooltip = sizesText(h.shape);
+        else hint.data = { uri: doc.uri, line: h.at.line, character: h.at.character } satisfies HintData;
+        return hint;
+      });
+  });
+  // The sizes of a hint served before they were known, from the latest analysis (values or later).
+  ctx.connection.languages.inlayHint.resolve((hint) => {
+    const data = hint.data as HintData | undefined;
+    if (!data || typeof data.uri !== 'string') return hint;
+    const r = ctx.analyses.get(data.uri);
+    const known = r && shapeHints(r).find((h) => h.at.line === data.line && h.at.character === data.character && h.shape);
+    return known?.shape ? { ...hint, tooltip: sizesText(known.shape) } : hint;
   });
   return policy;
 }
