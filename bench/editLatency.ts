@@ -51,7 +51,7 @@ type Surface = 'lenses' | 'inline';
  * Types EDITS + 2 digits over the seed (the cursor must be after it) and times each, in the page,
  * from the keydown to the first animation frame whose `surface` differs from before the key.
  */
-async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ median: number; summary: string }> {
+async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ median: number; summary: string; times: number[] }> {
   // What the surface shows: the code lenses' text, or the inline values' text (decorations drawn
   // as CSS ::after content on spans whose class starts with ced-).
   const read = (which: Surface): string => {
@@ -86,14 +86,14 @@ async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ m
   }
   times.sort((a, b) => a - b);
   const median = (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2;
-  return { median, summary: `median of ${times.length} edits (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)} ms)` };
+  return { times, median, summary: `median of ${times.length} edits (min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)} ms)` };
 }
 
 /**
  * The same keystrokes on the seed line of `file` (a copy of the 30-layer net), timed to the new
  * texts at its line ends once `what` is drawn there.
  */
-async function timeSeedLine(wb: Workbench, file: string, what: string, timeoutMs: number): Promise<{ median: number; summary: string }> {
+export async function timeSeedLine(wb: Workbench, file: string, what: string, timeoutMs: number): Promise<{ median: number; summary: string; times: number[] }> {
   await wb.quickOpen(file);
   await wb.waitForLineEnds((t) => t.length >= 10, `${what} at the line ends of ${file}`, timeoutMs);
   await wb.page.keyboard.press('Control+G');
@@ -101,6 +101,15 @@ async function timeSeedLine(wb: Workbench, file: string, what: string, timeoutMs
   await wb.page.keyboard.press('Enter');
   await wb.page.keyboard.press('End');
   return timeEdits(wb.page, 'inline');
+}
+
+/** Installs the page's keydown clock (`__keyAt`) that timeEdits reads. */
+export async function startKeyClock(page: Workbench['page']): Promise<void> {
+  await page.evaluate(() => {
+    const w = globalThis as unknown as { __keyAt: number; addEventListener(t: string, f: () => void, c: boolean): void };
+    w.__keyAt = 0;
+    w.addEventListener('keydown', () => (w.__keyAt = performance.now()), true);
+  });
 }
 
 /** The 30-layer net, timed to its new values at the line ends. */
@@ -115,7 +124,7 @@ const timeDeep = (wb: Workbench) => timeSeedLine(wb, 'deep-net.grad', 'the value
 const timeDeepControl = (wb: Workbench) => timeSeedLine(wb, 'deco-deep-net.txt', 'the texts of bench/lens-probe', 60_000);
 
 /** Packages bench/lens-probe (the control) into `dir` with vsce; returns the .vsix path. */
-function packProbe(dir: string): string {
+export function packProbe(dir: string): string {
   const out = join(dir, 'lens-probe.vsix');
   const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
   const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: join(ROOT, 'bench', 'lens-probe'), encoding: 'utf8' });
@@ -235,11 +244,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     await page.keyboard.type('9');
     await page.keyboard.press('Enter');
     await page.keyboard.press('End');
-    await page.evaluate(() => {
-      const w = globalThis as unknown as { __keyAt: number; addEventListener(t: string, f: () => void, c: boolean): void };
-      w.__keyAt = 0;
-      w.addEventListener('keydown', () => (w.__keyAt = performance.now()), true);
-    });
+    await startKeyClock(page);
     const inline = await timeEdits(page, 'inline');
     // The 30-layer net with the same default settings (before the value lenses are switched on:
     // with them, every keystroke also re-lays out a lens above each of its 96 statements).
