@@ -36,6 +36,8 @@ export const VALUES_DIAGNOSTICS_DELAY_MS = 50;
 /** Publishes every analysis; `closed(uri)` forgets what was sent for a document that closed. */
 export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]): { closed(uri: string): void } {
   const diagnosticsSent = new Map<string, { version: number; key: string }>();
+  /** Per document: the diagnostics of the latest shapes phase (parse and shape errors: they need no run). */
+  const shapesSeen = new Map<string, string>();
   const waiting = new Map<string, NodeJS.Timeout>();
   const diagnostics = (r: DocumentAnalysis, delayMs: number) => {
     clearTimeout(waiting.get(r.uri));
@@ -51,9 +53,14 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
   };
   ctx.analyses.onDidAnalyze((r: DocumentAnalysis) => {
     // Shapes alone carry no values: the client keeps the older ones until the values phase comes,
-    // so a shapes phase sends it nothing but its diagnostics.
+    // so a shapes phase sends it nothing but its diagnostics — and those only when they differ
+    // from the previous shapes phase's. Its list lacks what a run finds (health notes, failed
+    // checks): sent at every keystroke, it cleared those squiggles until the values phase brought
+    // them back, a flicker and twice the window's work in the keystroke's way to the values.
     if (r.analysis.phase === 'shapes') {
-      diagnostics(r, 0);
+      const key = JSON.stringify(r.analysis.diagnostics.map((d) => [d.severity, d.code, d.range, d.message]));
+      if (shapesSeen.get(r.uri) !== key) diagnostics(r, 0);
+      shapesSeen.set(r.uri, key);
       return;
     }
     // The values first: the client draws them at the line ends as soon as they arrive, and its
@@ -78,6 +85,7 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
       clearTimeout(waiting.get(uri));
       waiting.delete(uri);
       diagnosticsSent.delete(uri);
+      shapesSeen.delete(uri);
     },
   };
 }

@@ -40,6 +40,11 @@ export class RefreshPolicy {
     }
   }
 
+  /** What the latest finished request for `uri` answered from. */
+  served(uri: string): DocumentAnalysis | undefined {
+    return this.asked.get(uri)?.served;
+  }
+
   /** For changes that are not analyses (a setting of the feature itself). */
   fire(): void {
     this.refresh();
