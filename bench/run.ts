@@ -18,6 +18,7 @@ import { analyzeSession } from '../src/core/analyze';
 import type { Tensor } from '../src/core/tensor/tensor';
 import { gemmBackend, relaxedMadd, startGemmThreads } from '../src/core/tensor/matmul';
 import { THREAD_MIN_WORK } from '../src/core/tensor/gemmThreads';
+import { gemmFloor, type GemmFloor } from './gemmFloor';
 import { writeNpy } from './npy';
 import { pairedThreads, prepare, WORKLOADS, type Prepared, type ThreadsTiming, type WorkloadDef } from './workloads';
 import type { EditLatency } from './editLatency';
@@ -105,7 +106,12 @@ interface Measured {
   peak_mb: number | null;
   /** THREAD_FAMILIES rows: the same run on 1 and on 2 threads, paired (wall time). */
   threads: ThreadsTiming | null;
+  /** Forward and backward rows: the run's matrix products alone (bench/gemmFloor.ts). */
+  floor: GemmFloor | null;
 }
+
+/** The rows whose run is a forward and backward pass (their products' floor is reported). */
+const PASS_FAMILIES = new Set(['mlp2', 'convnet', 'rnn', 'transformer', 'deep']);
 
 /** The rows timed on 1 and 2 threads: forward and backward passes and gradient checks (their products may use both cores). */
 const THREAD_FAMILIES = new Set(['mlp2', 'convnet', 'rnn', 'transformer', 'deep', 'gradcheck-full', 'gradcheck-fast', 'gradcheck-sampled']);
@@ -184,7 +190,8 @@ async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise
   // The helper thread starts at its own pace (gemmThreads.ts): have it running before timing 2 threads.
   const helperUp = await startGemmThreads();
   const threads = THREAD_FAMILIES.has(def.family) && helperUp ? pairedThreads(p.run, args.quick ? 600 : 1500) : null;
-  return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name), threads };
+  const floor = PASS_FAMILIES.has(def.family) ? gemmFloor(p.run, args.quick ? 150 : 400) : null;
+  return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name), threads, floor };
 }
 
 /** Peak RSS of a fresh process (this script again, in --peak mode) running the workload. */
@@ -268,6 +275,8 @@ interface Row {
   target: number | null;
   met: boolean;
   peak_mb: number | null;
+  /** Forward and backward rows: the run's matrix products alone, ms (the kernel's floor under the row). */
+  gemm_floor_ms?: number | null;
   /**
    * Forward and backward rows and gradient checks: GradLens' wall time with products on 1 and on 2 threads, paired
    * rounds in alternating order (medians), and the median of the rounds' ratios.
@@ -596,6 +605,12 @@ async function main(): Promise<void> {
           const t = /^([\d.]+) \/ ([\d.]+) GFLOP\/s \((.*)\)$/.exec(String(v));
           if (k.endsWith(' wall, 1 / 2 threads') && t) threadLines.push(`| GEMM ${k.replace(' wall, 1 / 2 threads', '')} | ${t[1]} GFLOP/s | ${t[2]} GFLOP/s | ${t[3]} | ${loadNow.toFixed(1)} |`);
         }
+      }
+      if (m.floor) {
+        const f = m.floor;
+        const vsPeer = q !== null ? `, ${(f.ms / q).toFixed(2)}× the peer's whole pass` : '';
+        notes.push(`its ${f.calls} matrix products alone (replayed, bench/gemmFloor.ts): ${fmtMs(f.ms)} ms, ${((100 * f.ms) / g).toFixed(0)}% of the run, ${(f.gflop / (f.ms / 1000)).toFixed(1)} GFLOP/s${vsPeer}`);
+        row.gemm_floor_ms = round(f.ms, 3);
       }
       if (m.threads) notes.push(`products on 1 / 2 threads: ${fmtMs(m.threads.one)} / ${fmtMs(m.threads.two)} ms wall, ${m.threads.text}`);
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gemm, gemmBackend, gemmLayout, gemmNN, gemmNT, gemmScalar, gemmTN, relaxedMadd } from '../../src/core/tensor/matmul';
+import { gemm, gemmBackend, gemmLayout, gemmNN, gemmNT, gemmScalar, gemmTN, observeGemm, relaxedMadd, type GemmCall } from '../../src/core/tensor/matmul';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -199,4 +199,23 @@ test('products agree with a plain triple loop; NaN and Inf propagate', () => {
       else assert.ok(Math.abs(out[i] - ref[i]) <= 1e-12 * K, `${out[i]} vs ${ref[i]} at ${i}`);
     }
   }
+});
+
+test('an observer of the products hears each one with its sizes, strides and accumulation, until it is removed (the bench replays them)', () => {
+  const heard: GemmCall[] = [];
+  const A = values(6 * 5, 1);
+  const B = values(5 * 4, 2);
+  const C = new Float64Array(6 * 4);
+  observeGemm((c) => heard.push(c));
+  try {
+    gemmNN(6, 4, 5, A, 0, B, 0, C, 0, false);
+    gemmTN(5, 4, 6, A, 0, values(6 * 4, 3), 0, new Float64Array(5 * 4), 0, true);
+  } finally {
+    observeGemm(null);
+  }
+  gemmNN(6, 4, 5, A, 0, B, 0, C, 0, false);
+  assert.deepEqual(heard, [
+    { M: 6, N: 4, K: 5, ars: 5, acs: 1, brs: 4, bcs: 1, accumulate: false },
+    { M: 5, N: 4, K: 6, ars: 1, acs: 5, brs: 4, bcs: 1, accumulate: true },
+  ]);
 });

@@ -30,6 +30,28 @@ export function gemmTN(M: number, N: number, K: number, A: Float64Array, aOff: n
   gemm(M, N, K, A, aOff, 1, M, B, bOff, N, 1, C, cOff, accumulate);
 }
 
+/** One product as `gemm` was asked for it: its sizes, the operands' strides, and whether it accumulates. */
+export interface GemmCall {
+  M: number;
+  N: number;
+  K: number;
+  ars: number;
+  acs: number;
+  brs: number;
+  bcs: number;
+  accumulate: boolean;
+}
+
+let gemmObserver: ((call: GemmCall) => void) | null = null;
+
+/**
+ * While set, `observer` hears of every product `gemm` computes (the bench replays one run's
+ * products alone, to time the floor the kernel sets under a workload). Null stops it.
+ */
+export function observeGemm(observer: ((call: GemmCall) => void) | null): void {
+  gemmObserver = observer;
+}
+
 /**
  * C[M,N] (row-major at cOff) = (C +) Σ_k A(i,k)·B(k,j), where A(i,k) = A[aOff + i·ars + k·acs] and
  * B(k,j) = B[bOff + k·brs + j·bcs]. A and B may share a buffer with C as long as the regions do
@@ -52,6 +74,7 @@ export function gemm(
   accumulate: boolean,
 ): void {
   if (M <= 0 || N <= 0) return;
+  if (gemmObserver) gemmObserver({ M, N, K, ars, acs, brs, bcs, accumulate });
   const k = usesPackedKernel(M, N, K) ? kernel() : null;
   if (k) {
     // A product split between two threads runs on the shared memory; one on this thread alone on

@@ -1,0 +1,69 @@
+// The floor GradLens' matrix-product kernel sets under a workload: the products of one run
+// recorded (sizes, strides, accumulation) and replayed alone, on buffers of the same layout, through
+// the same `gemm` (so the same kernel, packing and thread split). A run cannot take less without a
+// faster kernel: where this floor is near or above the peer's whole pass, the row's ratio is the
+// kernel's ceiling, not overhead.
+import { gemm, observeGemm, type GemmCall } from '../src/core/tensor/matmul';
+
+export interface GemmFloor {
+  /** Products in one run. */
+  calls: number;
+  /** Their floating-point operations (2·M·N·K each), in GFLOP. */
+  gflop: number;
+  /** Median time of the products alone, ms. */
+  ms: number;
+}
+
+interface Replay {
+  call: GemmCall;
+  A: Float64Array;
+  B: Float64Array;
+  C: Float64Array;
+}
+
+/** Entries of an operand read at offset 0 with these strides over `rows` × `cols`. */
+const extent = (rows: number, cols: number, rs: number, cs: number) => (rows - 1) * rs + (cols - 1) * cs + 1;
+
+function filled(n: number, seed: number): Float64Array {
+  const a = new Float64Array(n);
+  // Values in [-1, 1): no denormals, no zeros that a kernel could skip.
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    a[i] = ((x >>> 0) / 2 ** 31) - 1;
+  }
+  return a;
+}
+
+/** Records the products of one call of `run`, then times them alone (median of repetitions within ~`budgetMs`). */
+export function gemmFloor(run: () => void, budgetMs = 300): GemmFloor {
+  const calls: GemmCall[] = [];
+  observeGemm((c) => calls.push(c));
+  try {
+    run();
+  } finally {
+    observeGemm(null);
+  }
+  const replays: Replay[] = calls.map((call, i) => ({
+    call,
+    A: filled(extent(call.M, call.K, call.ars, call.acs), 2 * i + 1),
+    B: filled(extent(call.K, call.N, call.brs, call.bcs), 2 * i + 2),
+    C: new Float64Array(call.M * call.N),
+  }));
+  const once = () => {
+    const t0 = performance.now();
+    for (const { call: c, A, B, C } of replays) gemm(c.M, c.N, c.K, A, 0, c.ars, c.acs, B, 0, c.brs, c.bcs, C, 0, c.accumulate);
+    return performance.now() - t0;
+  };
+  // Warm-up, as the rows' own: the kernel's tier-up and its workspace.
+  const warmUntil = performance.now() + budgetMs / 2;
+  while (performance.now() < warmUntil) once();
+  const times: number[] = [];
+  const until = performance.now() + budgetMs;
+  while (times.length < 5 || performance.now() < until) times.push(once());
+  times.sort((a, b) => a - b);
+  const gflop = calls.reduce((s, c) => s + 2 * c.M * c.N * c.K, 0) / 1e9;
+  return { calls: calls.length, gflop, ms: (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2 };
+}
