@@ -1,8 +1,9 @@
 // The floor GradLens' matrix-product kernel sets under a workload: the products of one run
-// recorded (sizes, strides, accumulation) and replayed alone, on buffers of the same layout, through
-// the same `gemm` (so the same kernel, packing and thread split). A run cannot take less without a
-// faster kernel: where this floor is near or above the peer's whole pass, the row's ratio is the
-// kernel's ceiling, not overhead.
+// recorded (sizes, strides, accumulation) and replayed alone, each on buffers of its own with the
+// same strides, through the same `gemm` (so the same kernel, packing and thread split). The run
+// shares some operands between products (X in the forward and the backward product), so its caches
+// behave a little differently: a close estimate, not an exact bound. Where this floor is near or
+// above the peer's whole pass, the row's ratio is the kernel's ceiling, not overhead.
 import { gemm, observeGemm, type GemmCall } from '../src/core/tensor/matmul';
 
 export interface GemmFloor {

@@ -80,6 +80,7 @@ export class DocumentAnalyses {
   private readonly states = new Map<string, DocState>();
   private readonly listeners = new Set<Listener>();
   private readonly busyListeners = new Set<(busy: boolean) => void>();
+  private readonly failListeners = new Set<(uri: string, version: number) => void>();
   /** Recent edit → result latencies (ms), newest last. */
   readonly latencies: number[] = [];
   /** Runs stopped because a newer text arrived. */
@@ -97,6 +98,12 @@ export class DocumentAnalyses {
   onDidAnalyze(f: Listener): { dispose(): void } {
     this.listeners.add(f);
     return { dispose: () => this.listeners.delete(f) };
+  }
+
+  /** A document's run failed (crashed, timed out) and no newer text is on its way: nothing more comes for `version`. */
+  onDidFail(f: (uri: string, version: number) => void): { dispose(): void } {
+    this.failListeners.add(f);
+    return { dispose: () => this.failListeners.delete(f) };
   }
 
   onDidChangeBusy(f: (busy: boolean) => void): { dispose(): void } {
@@ -339,7 +346,10 @@ export class DocumentAnalyses {
         s.lastKey = undefined;
         this.log(`[analysis] ${uri}: ${e.message}`);
         // Callers waiting for this text learn that it failed (a newer text may still succeed).
-        if (!s.queued) for (const w of s.waiters.splice(0)) w.reject(e);
+        if (!s.queued) {
+          for (const w of s.waiters.splice(0)) w.reject(e);
+          for (const f of this.failListeners) f(uri, s.runningVersion ?? version);
+        }
       })
       .finally(() => {
         this.fireBusy(false);

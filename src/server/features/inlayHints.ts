@@ -3,8 +3,8 @@
 // VS Code asks again after every keystroke and lays every hint out again even when they are the
 // same — work for the window's one thread, right when it should draw the new values (on the
 // 30-layer net: keystroke → values 140–162 ms with the hints answered at once, 119–120 with these
-// waiting, paired runs in code-server). So hints that are the same as the client's wait until the
-// values phase is out, and a few frames more. A later phase of the same text, whose hints are the
+// waiting, paired runs in code-server). So hints that are the same as the last answer wait until
+// the values phase of the text is out, and a few frames more (a cancelled request stops waiting). A later phase of the same text, whose hints are the
 // same, asks the client for no refresh. A gate's locals have no sizes before the gate's first call
 // (the shapes phase): their label is known, their sizes come when the client resolves the hint (on
 // hover), from the latest analysis.
@@ -51,19 +51,28 @@ export function registerInlayHints(ctx: ServerContext): RefreshPolicy {
     },
     (a, b) => hintsKey(a) === hintsKey(b),
   );
-  ctx.connection.languages.inlayHint.on(async ({ textDocument, range }) => {
+  ctx.connection.languages.inlayHint.on(async ({ textDocument, range }, token) => {
     const doc = ctx.documents.get(textDocument.uri);
     if (!doc || !ctx.settings().inlayHints) return [];
-    const r = await policy.serve(doc.uri, doc.version, async () => {
-      const shapes = await ctx.analyses.whenCurrent(doc.uri, doc.version, 1000, 'shapes');
-      const before = policy.served(doc.uri);
-      if (!shapes || !before || hintsKey(shapes) !== hintsKey(before)) return shapes;
-      // The same hints as the client shows: it lays every one of them out again all the same, in
-      // the middle of the values' way to the screen. They wait until the values are drawn.
-      const values = await ctx.analyses.whenCurrent(doc.uri, doc.version, 1000, 'values');
-      await new Promise((resolve) => setTimeout(resolve, HINTS_AFTER_VALUES_MS));
-      return values && values.version >= shapes.version ? values : shapes;
-    });
+    const cancelled = () => token?.isCancellationRequested === true;
+    const r = await policy.serve(
+      doc.uri,
+      doc.version,
+      async () => {
+        const shapes = await ctx.analyses.whenCurrent(doc.uri, doc.version, 1000, 'shapes');
+        const before = policy.served(doc.uri);
+        if (!shapes || !before || hintsKey(shapes) !== hintsKey(before)) return shapes;
+        // Values of this text already out (a scroll, another editor of the file): nothing to wait for.
+        const out = ctx.analyses.get(doc.uri);
+        if (out && out.version >= doc.version) return out;
+        // The same hints as the last answer: the client lays every one of them out again all the
+        // same, in the middle of the values' way to the screen. They wait until the values are drawn.
+        const values = await ctx.analyses.whenCurrent(doc.uri, doc.version, 1000, 'values');
+        if (!cancelled()) await new Promise((resolve) => setTimeout(resolve, HINTS_AFTER_VALUES_MS));
+        return values && values.version >= shapes.version ? values : shapes;
+      },
+      cancelled,
+    );
     if (!r) return [];
     return shapeHints(r)
       .filter((h) => contains(range as Range, h.at))

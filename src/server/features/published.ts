@@ -36,18 +36,32 @@ export const VALUES_DIAGNOSTICS_DELAY_MS = 50;
 /** Publishes every analysis; `closed(uri)` forgets what was sent for a document that closed. */
 export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]): { closed(uri: string): void } {
   const diagnosticsSent = new Map<string, { version: number; key: string }>();
-  /** Per document: the diagnostics of the latest shapes phase (parse and shape errors: they need no run). */
-  const shapesSeen = new Map<string, string>();
+  /** Per document: the key of the latest shapes phase's diagnostics (parse and shape errors: they need no run), and its version. */
+  const shapesSeen = new Map<string, { version: number; key: string }>();
+  /**
+   * Per document: the shapes-phase key of the text whose list the client holds, when it is known
+   * (a version published without a shapes phase — the values lane's, a cached result — leaves it
+   * unknown, and the next shapes phase is sent).
+   */
+  const clientShapes = new Map<string, string | undefined>();
+  /** Per document: a shapes phase not sent (its list was the client's), sent after all if its run fails. */
+  const heldShapes = new Map<string, DocumentAnalysis>();
+  const send = (r: DocumentAnalysis) => {
+    const seen = shapesSeen.get(r.uri);
+    clientShapes.set(r.uri, seen?.version === r.version ? seen.key : undefined);
+    publishDiagnostics(ctx, r, diagnosticsSent);
+  };
   const waiting = new Map<string, NodeJS.Timeout>();
   const diagnostics = (r: DocumentAnalysis, delayMs: number) => {
     clearTimeout(waiting.get(r.uri));
     waiting.delete(r.uri);
-    if (delayMs <= 0) return publishDiagnostics(ctx, r, diagnosticsSent);
+    heldShapes.delete(r.uri);
+    if (delayMs <= 0) return send(r);
     waiting.set(
       r.uri,
       setTimeout(() => {
         waiting.delete(r.uri);
-        publishDiagnostics(ctx, r, diagnosticsSent);
+        send(r);
       }, delayMs),
     );
   };
@@ -59,8 +73,13 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
     // them back, a flicker and twice the window's work in the keystroke's way to the values.
     if (r.analysis.phase === 'shapes') {
       const key = JSON.stringify(r.analysis.diagnostics.map((d) => [d.severity, d.code, d.range, d.message]));
-      if (shapesSeen.get(r.uri) !== key) diagnostics(r, 0);
-      shapesSeen.set(r.uri, key);
+      shapesSeen.set(r.uri, { version: r.version, key });
+      if (clientShapes.get(r.uri) !== key) return diagnostics(r, 0);
+      // The client's list stays. An older text's list still waiting would land on this text's lines:
+      // it is dropped (the client's markers move with the edits; a list sent now would not).
+      clearTimeout(waiting.get(r.uri));
+      waiting.delete(r.uri);
+      heldShapes.set(r.uri, r);
       return;
     }
     // The values first: the client draws them at the line ends as soon as they arrive, and its
@@ -79,6 +98,11 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
     // Lenses and hints wait for values: shapes alone would blank them for a few milliseconds.
     for (const p of refreshes) p.onAnalysis(r);
   });
+  // A run that fails after a shapes phase that was not sent: the last run's notes would stay for good.
+  ctx.analyses.onDidFail((uri, version) => {
+    const held = heldShapes.get(uri);
+    if (held && held.version === version) diagnostics(held, 0);
+  });
   showProgressOfLongRuns(ctx);
   return {
     closed: (uri) => {
@@ -86,6 +110,8 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
       waiting.delete(uri);
       diagnosticsSent.delete(uri);
       shapesSeen.delete(uri);
+      clientShapes.delete(uri);
+      heldShapes.delete(uri);
     },
   };
 }

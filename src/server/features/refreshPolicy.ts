@@ -25,22 +25,25 @@ export class RefreshPolicy {
     private readonly sameItems: (a: DocumentAnalysis, b: DocumentAnalysis) => boolean = () => false,
   ) {}
 
-  /** Wraps a request: `get` returns the analysis the request answers from. */
-  async serve(uri: string, version: number, get: () => Promise<DocumentAnalysis | undefined>): Promise<DocumentAnalysis | undefined> {
+  /**
+   * Wraps a request: `get` returns the analysis the request answers from. A request the client
+   * cancelled meanwhile (`cancelled`) is not remembered as served: the client never got its answer.
+   */
+  async serve(uri: string, version: number, get: () => Promise<DocumentAnalysis | undefined>, cancelled: () => boolean = () => false): Promise<DocumentAnalysis | undefined> {
     const a = this.asked.get(uri) ?? { version, pending: 0 };
     this.asked.set(uri, a);
     a.version = version;
     a.pending++;
     try {
       const r = await get();
-      a.served = r;
+      if (!cancelled()) a.served = r;
       return r;
     } finally {
       a.pending--;
     }
   }
 
-  /** What the latest finished request for `uri` answered from. */
+  /** What the latest request for `uri` to finish uncancelled answered from (requests may finish out of order). */
   served(uri: string): DocumentAnalysis | undefined {
     return this.asked.get(uri)?.served;
   }

@@ -126,3 +126,58 @@ test('inlay hints: new hints answer from the shapes phase; the same hints wait f
   assert.equal(settled, true, 'new hints do not wait for the values');
   analyses.dispose();
 });
+
+test('a shapes phase not sent is sent after all when its run fails: the last run\'s notes do not stay for good', async () => {
+  const { analyses, calls, sent, edit } = harness();
+  edit(NET, 1);
+  await tick(5);
+  calls[0].early('shapes');
+  calls[0].finish();
+  await tick(5);
+  sent.length = 0;
+  edit(NET.replace('- 100', '- 200'), 2);
+  await tick(5);
+  calls[1].early('shapes');
+  await tick(5);
+  assert.deepEqual(sent, [], 'not sent while the run may still bring its own list');
+  calls[1].fail(new Error('the worker crashed'));
+  await tick(5);
+  assert.deepEqual(sent, ['diagnostics[]'], 'the failed text\'s own (shapes) list replaces the older notes');
+  analyses.dispose();
+});
+
+test('a shapes phase is compared with the list the client holds: after a text published without a shapes phase it is sent', async () => {
+  const { analyses, calls, sent, edit } = harness();
+  edit(NET, 1);
+  await tick(5);
+  calls[0].early('shapes');
+  calls[0].finish();
+  await tick(5);
+  // Version 2 comes without a shapes phase (as from the values lane, a cached result, or with the checks off).
+  edit(NET.replace('- 100', '- 200'), 2);
+  await tick(5);
+  calls[1].finish();
+  await tick(5);
+  sent.length = 0;
+  edit(NET.replace('- 100', '- 300'), 3);
+  await tick(5);
+  calls[2].early('shapes');
+  await tick(5);
+  assert.deepEqual(sent, ['diagnostics[]'], 'the client\'s list is of a text whose shapes phase the server did not see: sent');
+  analyses.dispose();
+});
+
+test('a repeated hints request for a text whose values are out answers at once', async () => {
+  const { analyses, calls, edit, askHints } = harness();
+  edit(NET, 1);
+  await tick(5);
+  const first = askHints();
+  calls[0].early('shapes');
+  await first;
+  calls[0].finish();
+  await tick(5);
+  // The same version again (a scroll, a second editor): the same hints, nothing to wait for.
+  const again = await Promise.race([askHints().then((h) => h.length), tick(30).then(() => -1)]);
+  assert.ok(again > 0, 'answered within a few ms, not after the values wait');
+  analyses.dispose();
+});
