@@ -5,6 +5,7 @@
 // behave a little differently: a close estimate, not an exact bound. Where this floor is near or
 // above the peer's whole pass, the row's ratio is the kernel's ceiling, not overhead.
 import { gemm, observeGemm, type GemmCall } from '../src/core/tensor/matmul';
+import { values } from './workloads';
 
 export interface GemmFloor {
   /** Products in one run. */
@@ -25,19 +26,6 @@ interface Replay {
 /** Entries of an operand read at offset 0 with these strides over `rows` × `cols`. */
 const extent = (rows: number, cols: number, rs: number, cs: number) => (rows - 1) * rs + (cols - 1) * cs + 1;
 
-function filled(n: number, seed: number): Float64Array {
-  const a = new Float64Array(n);
-  // Values in [-1, 1): no denormals, no zeros that a kernel could skip.
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    a[i] = ((x >>> 0) / 2 ** 31) - 1;
-  }
-  return a;
-}
-
 /** Records the products of one call of `run`, then times them alone (median of repetitions within ~`budgetMs`). */
 export function gemmFloor(run: () => void, budgetMs = 300): GemmFloor {
   const calls: GemmCall[] = [];
@@ -47,10 +35,10 @@ export function gemmFloor(run: () => void, budgetMs = 300): GemmFloor {
   } finally {
     observeGemm(null);
   }
-  const replays: Replay[] = calls.map((call, i) => ({
+  const replays: Replay[] = calls.map((call) => ({
     call,
-    A: filled(extent(call.M, call.K, call.ars, call.acs), 2 * i + 1),
-    B: filled(extent(call.K, call.N, call.brs, call.bcs), 2 * i + 2),
+    A: values(extent(call.M, call.K, call.ars, call.acs)),
+    B: values(extent(call.K, call.N, call.brs, call.bcs)),
     C: new Float64Array(call.M * call.N),
   }));
   const once = () => {

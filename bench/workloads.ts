@@ -533,7 +533,8 @@ export function pairedThreads(run: () => void, budgetMs: number, rounds = 9): Th
   return { one: med(one), two: med(two), speedup, lo, hi, helperShare, callerCpu, processCpu, text };
 }
 
-function values(n: number): Float64Array {
+/** Deterministic operand entries in [-1, 1], none exactly zero. */
+export function values(n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1));
 }
 

@@ -4,10 +4,10 @@
 // same — work for the window's one thread, right when it should draw the new values (on the
 // 30-layer net: keystroke → values 140–162 ms with the hints answered at once, 119–120 with these
 // waiting, paired runs in code-server). So hints that are the same as the last answer wait until
-// the values phase of the text is out, and a few frames more (a cancelled request stops waiting). A later phase of the same text, whose hints are the
-// same, asks the client for no refresh. A gate's locals have no sizes before the gate's first call
-// (the shapes phase): their label is known, their sizes come when the client resolves the hint (on
-// hover), from the latest analysis.
+// the values phase of the text is out, and a few frames more (a cancelled request stops waiting).
+// A later phase of the same text, whose hints are the same, asks the client for no refresh. A
+// gate's locals have no sizes before the gate's first call (the shapes phase): their label is
+// known, their sizes come when the client resolves the hint (on hover), from the latest analysis.
 import { InlayHintKind, InlayHintRefreshRequest, type InlayHint } from 'vscode-languageserver';
 import type { Position, Range } from '../../core';
 import type { ServerContext } from '../context';

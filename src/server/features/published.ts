@@ -52,9 +52,12 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
     publishDiagnostics(ctx, r, diagnosticsSent);
   };
   const waiting = new Map<string, NodeJS.Timeout>();
+  const dropWaiting = (uri: string) => {
+    clearTimeout(waiting.get(uri));
+    waiting.delete(uri);
+  };
   const diagnostics = (r: DocumentAnalysis, delayMs: number) => {
-    clearTimeout(waiting.get(r.uri));
-    waiting.delete(r.uri);
+    dropWaiting(r.uri);
     heldShapes.delete(r.uri);
     if (delayMs <= 0) return send(r);
     waiting.set(
@@ -77,8 +80,7 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
       if (clientShapes.get(r.uri) !== key) return diagnostics(r, 0);
       // The client's list stays. An older text's list still waiting would land on this text's lines:
       // it is dropped (the client's markers move with the edits; a list sent now would not).
-      clearTimeout(waiting.get(r.uri));
-      waiting.delete(r.uri);
+      dropWaiting(r.uri);
       heldShapes.set(r.uri, r);
       return;
     }
@@ -106,8 +108,7 @@ export function publishAnalyses(ctx: ServerContext, refreshes: RefreshPolicy[]):
   showProgressOfLongRuns(ctx);
   return {
     closed: (uri) => {
-      clearTimeout(waiting.get(uri));
-      waiting.delete(uri);
+      dropWaiting(uri);
       diagnosticsSent.delete(uri);
       shapesSeen.delete(uri);
       clientShapes.delete(uri);

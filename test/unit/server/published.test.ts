@@ -55,33 +55,36 @@ function harness() {
     else analyses.changed(doc(text, version, URI));
   };
   const askHints = () => (inlay as InlayHandler)({ textDocument: { uri: URI }, range: { start: { line: 0, character: 0 }, end: { line: 99, character: 0 } } });
-  return { analyses, calls, sent, edit, askHints };
+  /** A keystroke whose run has reached its shapes phase (the run is the latest call). */
+  const typedToShapes = async (text: string, version: number) => {
+    edit(text, version);
+    await tick(5);
+    calls[calls.length - 1].early('shapes');
+    await tick(5);
+  };
+  /** The first text, opened and analysed through its shapes phase to the end. */
+  const openAnalysed = async () => {
+    await typedToShapes(NET, 1);
+    calls[0].finish();
+    await tick(5);
+  };
+  return { analyses, calls, sent, edit, askHints, typedToShapes, openAnalysed };
 }
 
 test('a shapes phase with the previous shapes phase\'s diagnostics sends none: the notes of the last run stay until the values phase replaces them', async () => {
-  const { analyses, calls, sent, edit } = harness();
-  edit(NET, 1);
-  await tick(5);
-  calls[0].early('shapes');
-  calls[0].finish();
-  await tick(5);
+  const { analyses, calls, sent, typedToShapes, openAnalysed } = harness();
+  await openAnalysed();
   assert.deepEqual(sent, ['diagnostics[]', 'gradlens/didAnalyze', 'diagnostics[dead-relu]'], 'the first text: its shapes phase, then the run');
   sent.length = 0;
   // A keystroke that changes no parse or shape error (the constant).
-  edit(NET.replace('- 100', '- 200'), 2);
-  await tick(5);
-  calls[1].early('shapes');
-  await tick(5);
+  await typedToShapes(NET.replace('- 100', '- 200'), 2);
   assert.deepEqual(sent, [], 'the dead-relu note is not cleared by the shapes phase');
   calls[1].finish();
   await tick(5);
   assert.deepEqual(sent, ['gradlens/didAnalyze', 'diagnostics[dead-relu]']);
   sent.length = 0;
   // A shape error appears: its shapes phase sends it at once.
-  edit(NET.replace('x @ W', 'x @ W @ x'), 3);
-  await tick(5);
-  calls[2].early('shapes');
-  await tick(5);
+  await typedToShapes(NET.replace('x @ W', 'x @ W @ x'), 3);
   assert.equal(sent.length, 1);
   assert.match(sent[0], /^diagnostics\[.+\]$/);
   assert.notEqual(sent[0], 'diagnostics[dead-relu]');
@@ -128,17 +131,10 @@ test('inlay hints: new hints answer from the shapes phase; the same hints wait f
 });
 
 test('a shapes phase not sent is sent after all when its run fails: the last run\'s notes do not stay for good', async () => {
-  const { analyses, calls, sent, edit } = harness();
-  edit(NET, 1);
-  await tick(5);
-  calls[0].early('shapes');
-  calls[0].finish();
-  await tick(5);
+  const { analyses, calls, sent, typedToShapes, openAnalysed } = harness();
+  await openAnalysed();
   sent.length = 0;
-  edit(NET.replace('- 100', '- 200'), 2);
-  await tick(5);
-  calls[1].early('shapes');
-  await tick(5);
+  await typedToShapes(NET.replace('- 100', '- 200'), 2);
   assert.deepEqual(sent, [], 'not sent while the run may still bring its own list');
   calls[1].fail(new Error('the worker crashed'));
   await tick(5);
@@ -147,22 +143,15 @@ test('a shapes phase not sent is sent after all when its run fails: the last run
 });
 
 test('a shapes phase is compared with the list the client holds: after a text published without a shapes phase it is sent', async () => {
-  const { analyses, calls, sent, edit } = harness();
-  edit(NET, 1);
-  await tick(5);
-  calls[0].early('shapes');
-  calls[0].finish();
-  await tick(5);
+  const { analyses, calls, sent, edit, typedToShapes, openAnalysed } = harness();
+  await openAnalysed();
   // Version 2 comes without a shapes phase (as from the values lane, a cached result, or with the checks off).
   edit(NET.replace('- 100', '- 200'), 2);
   await tick(5);
   calls[1].finish();
   await tick(5);
   sent.length = 0;
-  edit(NET.replace('- 100', '- 300'), 3);
-  await tick(5);
-  calls[2].early('shapes');
-  await tick(5);
+  await typedToShapes(NET.replace('- 100', '- 300'), 3);
   assert.deepEqual(sent, ['diagnostics[]'], 'the client\'s list is of a text whose shapes phase the server did not see: sent');
   analyses.dispose();
 });
