@@ -1,5 +1,5 @@
 // `gradlens` command line: a thin front on src/core.
-import { analyze, limitText } from '../core';
+import { analyze, gemmArithmetic, limitText } from '../core';
 import { parseArgs, TIMEOUT_RANGE, USAGE } from './args';
 import { nodeMemoryProbe } from '../server/analysis/memoryProbe';
 import { runExport } from './export';
@@ -21,7 +21,8 @@ export function main(argv: string[], io: Io = { out: (s) => process.stdout.write
     return 0;
   }
   if (args.command === 'version') {
-    io.out(`${typeof GRADLENS_VERSION === 'string' ? GRADLENS_VERSION : 'dev'}\n`);
+    // The arithmetic of the matrix products decides their last bits (see core/tensor/matmul.ts).
+    io.out(`${typeof GRADLENS_VERSION === 'string' ? GRADLENS_VERSION : 'dev'}\nmatrix products: ${gemmArithmetic()} multiply-adds\n`);
     return 0;
   }
   if (args.command === 'lsp') {

@@ -43,5 +43,7 @@ export {
 } from './debug';
 export { formatShape } from './shapes/shape';
 export { norm } from './tensor/tensor';
+export { gemmArithmetic, type GemmArithmetic } from './tensor/matmul';
+export { enableRelaxedSimd } from './tensor/relaxedSimd';
 export type { Tensor } from './tensor/tensor';
 export type { ValueType } from './ops/op';

@@ -1,11 +1,14 @@
-// The matrix-product kernels: the WebAssembly SIMD path and the scalar path give identical bits
-// (so results never depend on which one ran, or on the tiling), agree with a plain triple loop,
-// and the committed wasm module is the one the .wat source compiles to.
+// The matrix-product kernels: the WebAssembly SIMD path and the reference order give identical
+// bits (so results never depend on which path ran, or on the tiling), agree with a plain triple
+// loop, and the committed wasm module is the one the .wat source compiles to. The reference is the
+// scalar path, or with fused arithmetic (relaxed SIMD) an exact fused multiply-add in BigInt:
+// gemm-fused.test.ts runs this file again in a process where the products fuse.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gemm, gemmBackend, gemmLayout, gemmNN, gemmNT, gemmScalar, gemmTN, observeGemm, relaxedMadd, type GemmCall } from '../../src/core/tensor/matmul';
+import { gemm, gemmArithmetic, gemmBackend, gemmLayout, gemmNN, gemmNT, gemmTN, observeGemm, relaxedMadd, type GemmCall } from '../../src/core/tensor/matmul';
+import { gemmReference } from './helpers/fusedReference';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -39,7 +42,7 @@ function sameBits(a: Float64Array, b: Float64Array): boolean {
 }
 
 /**
- * One product through gemm() and through the scalar path from the same random operands — A and B
+ * One product through gemm() and through the reference order from the same random operands — A and B
  * at an offset with spare entries after them, C inside a padded array: the same bits, and nothing
  * outside C's region touched.
  */
@@ -59,8 +62,8 @@ function assertLikeScalar(
   const viaWasm = C0.slice();
   const viaScalar = C0.slice();
   gemm(M, N, K, A, at.aOff, ars, acs, B, at.bOff, brs, bcs, viaWasm, at.cOff, accumulate);
-  gemmScalar(M, N, K, A, at.aOff, ars, acs, B, at.bOff, brs, bcs, viaScalar, at.cOff, accumulate);
-  assert.ok(sameBits(viaWasm, viaScalar), `${layout} ${M}×${N}×${K} accumulate=${accumulate}`);
+  gemmReference(M, N, K, A, at.aOff, ars, acs, B, at.bOff, brs, bcs, viaScalar, at.cOff, accumulate);
+  assert.ok(sameBits(viaWasm, viaScalar), `${layout} ${M}×${N}×${K} accumulate=${accumulate} (${gemmArithmetic()})`);
   // Untouched outside C's region.
   assert.equal(viaWasm[0], C0[0]);
   assert.equal(viaWasm[C0.length - 1], C0[C0.length - 1]);
@@ -75,29 +78,45 @@ test('the WebAssembly kernel is in use on Node', () => {
   assert.equal(gemmBackend(), process.env.GRADLENS_NO_WASM === '1' ? 'scalar' : 'wasm-simd');
 });
 
-test('relaxed SIMD is probed, not used: where the runtime has it the products keep the scalar path\'s bits', () => {
-  // Node 20 has relaxed SIMD only behind a flag (V8 11.3); newer runtimes have it by default.
-  const flagged = Number(process.versions.node.split('.')[0]) <= 20;
-  if (flagged) assert.equal(relaxedMadd(), 'absent');
-  const code = `
+test('Node 20 has relaxed SIMD behind its flag: with it the products fuse where the CPU has FMA, and match the exact fused reference; GRADLENS_ARITHMETIC=separate keeps the scalar bits', () => {
+  const flagged = process.versions.v8.startsWith('11.3.');
+  if (flagged && !process.execArgv.includes('--experimental-wasm-relaxed-simd')) {
+    assert.equal(relaxedMadd(), 'absent');
+    assert.equal(gemmArithmetic(), 'separate');
+  }
+  const code = (enable: boolean) => `
     const m = require('./src/core/tensor/matmul');
+    const { gemmReference } = require('./test/unit/helpers/fusedReference');
+    ${enable ? 'm.enableRelaxedSimd();' : ''}
     const [M, N, K] = [37, 29, 300];
     const A = Float64Array.from({ length: M * K }, (_, i) => Math.sin(i));
     const B = Float64Array.from({ length: K * N }, (_, i) => Math.cos(i));
-    const x = new Float64Array(M * N), y = new Float64Array(M * N);
+    const x = new Float64Array(M * N), y = new Float64Array(M * N), z = new Float64Array(M * N);
     m.gemmNN(M, N, K, A, 0, B, 0, x, 0, false);
-    m.gemmScalar(M, N, K, A, 0, K, 1, B, 0, N, 1, y, 0, false);
-    const same = x.every((v, i) => Object.is(v, y[i]));
-    console.log(JSON.stringify({ relaxed: m.relaxedMadd(), backend: m.gemmBackend(), same }));`;
-  const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '-e', code], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const got = JSON.parse(r.stdout.trim()) as { relaxed: string; backend: string; same: boolean };
-  assert.notEqual(got.relaxed, 'absent');
-  assert.equal(got.backend, process.env.GRADLENS_NO_WASM === '1' ? 'scalar' : 'wasm-simd');
-  assert.equal(got.same, true);
+    gemmReference(M, N, K, A, 0, K, 1, B, 0, N, 1, y, 0, false);
+    m.gemmScalar(M, N, K, A, 0, K, 1, B, 0, N, 1, z, 0, false);
+    const same = (a, b) => a.every((v, i) => Object.is(v, b[i]));
+    console.log(JSON.stringify({ relaxed: m.relaxedMadd(), arithmetic: m.gemmArithmetic(), reference: same(x, y), scalar: same(x, z) }));`;
+  const run = (args: string[], enable: boolean, env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [...args, '--import', 'tsx', '-e', code(enable)], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim()) as { relaxed: string; arithmetic: string; reference: boolean; scalar: boolean };
+  };
+  const wasm = process.env.GRADLENS_NO_WASM !== '1';
+  for (const [args, enable] of [[['--experimental-wasm-relaxed-simd'], false], [[], true]] as [string[], boolean][]) {
+    const got = run(args, enable);
+    assert.notEqual(got.relaxed, 'absent', 'the flag (or enableRelaxedSimd) turns relaxed SIMD on');
+    assert.equal(got.arithmetic, wasm && got.relaxed === 'fused' ? 'fused' : 'separate');
+    assert.equal(got.reference, true, 'the kernel has the bits of the reference in its arithmetic');
+    // Fused sums differ from the scalar path's somewhere in 1073 sums of 300 products.
+    assert.equal(got.scalar, got.arithmetic === 'separate');
+  }
+  const kept = run([], true, { GRADLENS_ARITHMETIC: 'separate' });
+  assert.equal(kept.arithmetic, 'separate');
+  assert.equal(kept.scalar, true);
 });
 
-test('wasm and scalar products are bit-identical, for every layout, edge size and offset', () => {
+test('wasm products have the reference bits, for every layout, edge size and offset', () => {
   const sizes: [number, number, number][] = [
     [4, 6, 90],
     [5, 7, 64],
@@ -121,7 +140,7 @@ test('wasm and scalar products are bit-identical, for every layout, edge size an
   }
 });
 
-test('products whose operands the kernel packs (transposed, rows 4 KB apart, strided columns) keep the scalar path\'s bits', () => {
+test('products whose operands the kernel packs (transposed, rows 4 KB apart, strided columns) keep the reference bits', () => {
   // [M, N, K, layout, what the layout must pack]: the reference shapes of mlp2 and 512², and edges
   // (row and column counts that leave a partial panel, several blocks of k and of rows).
   const cases: [number, number, number, Layout, '' | 'X' | 'Y' | 'XY'][] = [
@@ -154,10 +173,12 @@ test('a product too small to split whose operands outgrow the unshared kernel me
     const A = values(M * K, 3);
     const B = values(K * N, 5);
     const viaWasm = new Float64Array(M * N);
-    const viaScalar = new Float64Array(M * N);
     gemm(M, N, K, A, 0, ars, acs, B, 0, brs, bcs, viaWasm, 0, false);
-    gemmScalar(M, N, K, A, 0, ars, acs, B, 0, brs, bcs, viaScalar, 0, false);
-    assert.ok(sameBits(viaWasm, viaScalar), layout);
+    // Each entry as a 1×1 product of its own (operands that fit the unshared memory, or the scalar
+    // path's dot product with separate arithmetic): the same bits.
+    const entries = new Float64Array(M * N);
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) gemm(1, 1, K, A, i * ars, ars, acs, B, j * bcs, brs, bcs, entries, i * N + j, false);
+    assert.ok(sameBits(viaWasm, entries), layout);
   }
 });
 

@@ -9,11 +9,21 @@
 // the path, the tiling, or whether a caller recomputes one row or column on its own. Large products
 // share their tiles with a helper thread (gemmThreads.ts); each tile is still summed by one thread
 // in that order, so one thread or two give the same bits too.
-import { GEMM_LOCAL_WASM_BASE64, GEMM_WASM_BASE64 } from './wasm/gemm.generated';
-import { RELAXED_WASM_BASE64 } from './wasm/relaxed.generated';
+//
+// Where the runtime fuses WebAssembly relaxed SIMD's multiply-add (relaxedSimd.ts: a CPU with FMA,
+// and VS Code's host or Node 20 with the flag GradLens' entry points set) the kernel's fused
+// variant runs instead — up to 1.3× the arithmetic — and then every product goes to the kernel,
+// small ones too: JavaScript has no fused multiply-add, and the same order with one rounding a
+// step keeps every property above (tiling, threads, a row on its own). The bits then differ from
+// the separate arithmetic's in the last places: `gemmArithmetic()` says which one a process uses
+// (the bench and `gradlens --version` print it); GRADLENS_ARITHMETIC=separate keeps the separate one.
+import { GEMM_FUSED_LOCAL_WASM_BASE64, GEMM_FUSED_WASM_BASE64, GEMM_LOCAL_WASM_BASE64, GEMM_WASM_BASE64 } from './wasm/gemm.generated';
+import { fromBase64 } from './wasm/base64';
+import { relaxedMadd } from './relaxedSimd';
 import { belowSplitting, gemmThreads, helperStarted, JOB_BYTES, runTiles, splitsWork } from './gemmThreads';
 
 export { gemmThreads, setGemmThreads, splitProducts, stopGemmThreads } from './gemmThreads';
+export { enableRelaxedSimd, relaxedMadd, type RelaxedMadd } from './relaxedSimd';
 
 /** C[M,N] (+)= A[M,K] · B[K,N] */
 export function gemmNN(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
@@ -75,7 +85,7 @@ export function gemm(
 ): void {
   if (M <= 0 || N <= 0) return;
   if (gemmObserver) gemmObserver({ M, N, K, ars, acs, brs, bcs, accumulate });
-  const k = usesPackedKernel(M, N, K) ? kernel() : null;
+  const k = runsOnKernel(M, N, K) ? kernel() : null;
   if (k) {
     // A product split between two threads runs on the shared memory; one on this thread alone on
     // the kernel's unshared instance when its workspace fits (copies into a shared memory cost
@@ -93,10 +103,20 @@ const WASM_MIN_WORK = 2048;
 /**
  * Whether a product of these sizes runs on the packed WebAssembly kernel (when the machine has
  * it): below this many multiply-adds, packing and the call into wasm cost more than they save.
- * The cost model (ops/cost.ts) prices the two paths apart.
+ * The cost model (ops/cost.ts) prices the two paths apart — by this rule alone, so that budgets
+ * and what they allow never depend on the runtime (fused arithmetic sends small products to the
+ * kernel too).
  */
 export function usesPackedKernel(M: number, N: number, K: number): boolean {
   return M * N * K >= WASM_MIN_WORK && M >= 2 && N >= 4;
+}
+
+/**
+ * Whether gemm sends a product of these sizes to the WebAssembly kernel here: by usesPackedKernel,
+ * or every product with a sum where the arithmetic is fused (the scalar loop cannot fuse).
+ */
+export function runsOnKernel(M: number, N: number, K: number): boolean {
+  return K > 0 && (usesPackedKernel(M, N, K) ? kernel() !== null : fusedKernel());
 }
 
 let rowScratch = new Float64Array(256);
@@ -193,10 +213,32 @@ interface Kernel {
 
 let loaded: Kernel | null | undefined;
 let loadedLocal: Kernel | null | undefined;
+let loadedFused = false;
+
+/** The arithmetic of a process's products: fused multiply-adds (relaxed SIMD) or a multiply then an add. */
+export type GemmArithmetic = 'fused' | 'separate';
 
 function kernel(): Kernel | null {
-  if (loaded === undefined) loaded = process.env.GRADLENS_NO_WASM === '1' ? null : instantiate(GEMM_WASM_BASE64, true);
+  if (loaded === undefined) {
+    loaded = null;
+    if (process.env.GRADLENS_NO_WASM !== '1') {
+      // Fused where the runtime fuses relaxed_madd; a runtime that has relaxed SIMD without FMA
+      // computes the same bits as the separate kernel, so it keeps that one.
+      const fused = process.env.GRADLENS_ARITHMETIC !== 'separate' && relaxedMadd() === 'fused' ? instantiate(GEMM_FUSED_WASM_BASE64, true) : null;
+      loadedFused = fused !== null;
+      loaded = fused ?? instantiate(GEMM_WASM_BASE64, true);
+    }
+  }
   return loaded;
+}
+
+function fusedKernel(): boolean {
+  return kernel() !== null && loadedFused;
+}
+
+/** Which arithmetic this process's products use (fixed at the first product). */
+export function gemmArithmetic(): GemmArithmetic {
+  return fusedKernel() ? 'fused' : 'separate';
 }
 
 /**
@@ -205,7 +247,7 @@ function kernel(): Kernel | null {
  * small product those copies cost about as much as its arithmetic. Same code, same bits.
  */
 function localKernel(): Kernel | null {
-  if (loadedLocal === undefined) loadedLocal = instantiate(GEMM_LOCAL_WASM_BASE64, false);
+  if (loadedLocal === undefined) loadedLocal = instantiate(fusedKernel() ? GEMM_FUSED_LOCAL_WASM_BASE64 : GEMM_LOCAL_WASM_BASE64, false);
   return loadedLocal;
 }
 
@@ -231,40 +273,6 @@ function instantiate(base64: string, shared: boolean): Kernel | null {
   }
 }
 
-function fromBase64(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-let relaxed: RelaxedMadd | undefined;
-
-/** Whether this runtime has WebAssembly relaxed SIMD's f64x2.relaxed_madd, and how it rounds. */
-export type RelaxedMadd = 'absent' | 'fused' | 'unfused';
-
-/**
- * Probes relaxed SIMD (once, when asked; wasm/relaxed.wat). Node 20 (V8 11.3) has it only under
- * --experimental-wasm-relaxed-simd; V8 turned it on by default in 11.4 (Chrome 114), so VS Code's
- * Electron extension host has it. The products do not use it: where it exists it fuses on any CPU
- * with FMA, which changes the bits of every sum against the scalar path (JavaScript has no fused
- * multiply-add) and against the same analysis on Node 20 — see the note in wasm/gemm.wat.
- */
-export function relaxedMadd(): RelaxedMadd {
-  if (relaxed !== undefined) return relaxed;
-  relaxed = 'absent';
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  const bytes = fromBase64(RELAXED_WASM_BASE64);
-  if (!api || !api.validate(bytes)) return relaxed;
-  try {
-    const madd = new api.Instance(new api.Module(bytes), {}).exports.madd as (a: number, b: number, c: number) => number;
-    // (1 + 2⁻³⁰)(1 − 2⁻³⁰) − 1 is −2⁻⁶⁰ exactly; a rounded product makes it 0.
-    relaxed = madd(1 + 2 ** -30, 1 - 2 ** -30, -1) === 0 ? 'unfused' : 'fused';
-  } catch {
-    relaxed = 'absent';
-  }
-  return relaxed;
-}
 
 /** Makes the kernel's memory at least `bytes` long; false if it cannot. */
 function reserve(k: Kernel, bytes: number): boolean {
@@ -439,15 +447,23 @@ export function gemmLayout(M: number, N: number, K: number, ars: number, acs: nu
   return swapped < direct ? { swap: true, packX: swappedX, packY: swappedY } : { swap: false, packX: directX, packY: directY };
 }
 
+const peakKernels = new Map<GemmArithmetic, Kernel | null>();
+
 /**
- * For the benchmark: runs the kernel's arithmetic with no memory traffic (wasm/gemm.wat's "peak")
- * and returns its flops, 32 a round; null without the kernel.
+ * For the benchmark: runs an arithmetic's multiply-adds with no memory traffic (wasm/gemm.wat's
+ * "peak"; the process's own by default, or the other one, which its module is loaded for) and
+ * returns its flops, 40 a round; null where that arithmetic has no kernel.
  */
-export function gemmPeak(rounds: number): number | null {
-  const k = kernel();
+export function gemmPeak(rounds: number, arithmetic: GemmArithmetic = gemmArithmetic()): number | null {
+  let k = peakKernels.get(arithmetic);
+  if (k === undefined) {
+    const fusedHere = process.env.GRADLENS_NO_WASM !== '1' && relaxedMadd() === 'fused';
+    k = arithmetic === 'separate' ? instantiate(GEMM_LOCAL_WASM_BASE64, false) : fusedHere ? instantiate(GEMM_FUSED_LOCAL_WASM_BASE64, false) : null;
+    peakKernels.set(arithmetic, k);
+  }
   if (!k) return null;
   k.peak(rounds);
-  return 32 * rounds;
+  return 40 * rounds;
 }
 
 /**

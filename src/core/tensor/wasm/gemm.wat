@@ -15,19 +15,18 @@
 ;; multiply and add (no fused multiply-add): exactly the order of the scalar JavaScript kernel, so
 ;; both give the same bits, whatever the tiling or the number of tiles a call covers.
 ;;
+;; The fused variant. scripts/build-wasm.mjs also compiles this text with every
+;; (f64x2.add c (f64x2.mul x y)) written as (f64x2.relaxed_madd x y c): WebAssembly relaxed SIMD,
+;; which V8 computes with one FMA instruction (one rounding) on a CPU that has FMA. matmul.ts uses
+;; that module where the runtime fuses it (VS Code's Electron host; Node 20 with
+;; --experimental-wasm-relaxed-simd, which GradLens' entry points turn on) and then sends every
+;; product to the kernel, since JavaScript has no fused multiply-add to match it: same order, one
+;; rounding a step, same bits whatever the tiling, the threads or a row recomputed on its own.
+;;
 ;; Registers: 8 accumulators + 2 B vectors + 1 broadcast A value + the product of each mul before
 ;; its add = 12 of x64's 16 xmm registers (V8 keeps one as scratch). The former 4 x 6 tile needed
 ;; 17 and spilled in the inner loop: 4 x 4 runs 1.5-2x faster on the reference shapes (64x3072 @
-;; 3072x100, 3072x64 @ 64x100, 32x64 @ 64x64, 512^2; paired runs in one process).
-;;
-;; Relaxed SIMD is not used. f64x2.relaxed_madd in place of each mul+add ran this 4 x 4 kernel
-;; 1.15-1.45x faster (Node 20 with --experimental-wasm-relaxed-simd, AMD EPYC, paired runs on a
-;; loaded machine), but V8 fuses it on every CPU with FMA: one rounding instead of two changes the
-;; bits of every sum, against the scalar path (JavaScript has no fused multiply-add, so a row a
-;; gradient check recomputes on its own would differ from the full product) and against the same
-;; file analysed on Node 20, which has no relaxed SIMD without that flag (the CLI, code-server)
-;; while VS Code's Electron host has it (V8 >= 11.4). matmul.ts' relaxedMadd() reports what the
-;; runtime has. Using it needs every product on the kernel (no scalar path) and per-runtime bits.
+;; 3072x100, 3072x64 @ 64x100, 32x64 @ 64x64, 512^2; paired runs in one process). The fused variant needs no product register.
 (module
   ;; Shared, so that growing it never detaches an ArrayBuffer: one detached buffer makes V8 drop a
   ;; fast path of every typed array in the process (about 12% slower elementwise code after the
@@ -322,13 +321,15 @@
           (br $blocks)))))
   )
 
-  ;; The ceiling of the kernel's arithmetic, for the bench (gemmPeak in matmul.ts): n rounds of the
-  ;; inner loop's 8 multiply-adds (f64x2.mul then f64x2.add into 8 accumulators, as in "tiles")
-  ;; with no memory traffic: 32 flops a round. Returns a lane of the sum so nothing is dead code.
+  ;; The ceiling of the kernel's arithmetic, for the bench (gemmPeak in matmul.ts): n rounds of 10
+  ;; independent multiply-adds (f64x2.mul then f64x2.add, or one relaxed_madd in the fused module)
+  ;; with no memory traffic: 40 flops a round. Ten accumulators keep enough of them in flight for
+  ;; either form (8 left the fused one latency-bound: 24 against 26-27 GFLOP/s on AMD EPYC).
+  ;; Returns a lane of the sum so nothing is dead code.
   (func (export "peak") (param $n i32) (result f64)
     (local $a v128) (local $b0 v128) (local $b1 v128)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
-    (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128)
+    (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128) (local $c9 v128)
     (local.set $a (v128.const f64x2 0.5 0.5))
     (local.set $b0 (v128.const f64x2 1e-10 2e-10))
     (local.set $b1 (v128.const f64x2 3e-10 4e-10))
@@ -342,11 +343,15 @@
       (local.set $c5 (f64x2.add (local.get $c5) (f64x2.mul (local.get $a) (local.get $b1))))
       (local.set $c6 (f64x2.add (local.get $c6) (f64x2.mul (local.get $a) (local.get $b0))))
       (local.set $c7 (f64x2.add (local.get $c7) (f64x2.mul (local.get $a) (local.get $b1))))
+      (local.set $c8 (f64x2.add (local.get $c8) (f64x2.mul (local.get $a) (local.get $b0))))
+      (local.set $c9 (f64x2.add (local.get $c9) (f64x2.mul (local.get $a) (local.get $b1))))
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
       (br $rounds)))
     (f64x2.extract_lane 0
       (f64x2.add
-        (f64x2.add (f64x2.add (local.get $c0) (local.get $c1)) (f64x2.add (local.get $c2) (local.get $c3)))
-        (f64x2.add (f64x2.add (local.get $c4) (local.get $c5)) (f64x2.add (local.get $c6) (local.get $c7)))))
+        (f64x2.add
+          (f64x2.add (f64x2.add (local.get $c0) (local.get $c1)) (f64x2.add (local.get $c2) (local.get $c3)))
+          (f64x2.add (f64x2.add (local.get $c4) (local.get $c5)) (f64x2.add (local.get $c6) (local.get $c7))))
+        (f64x2.add (local.get $c8) (local.get $c9))))
   )
 )

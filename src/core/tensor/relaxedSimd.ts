@@ -1,0 +1,60 @@
+// WebAssembly relaxed SIMD: whether this runtime has it, how its multiply-add rounds, and turning
+// it on where Node has it only behind a flag. matmul.ts runs the kernel's fused variant where
+// relaxed_madd fuses (see the note at its top).
+import { fromBase64 } from './wasm/base64';
+import { RELAXED_WASM_BASE64 } from './wasm/relaxed.generated';
+
+/** Whether this runtime has WebAssembly relaxed SIMD's f64x2.relaxed_madd, and how it rounds. */
+export type RelaxedMadd = 'absent' | 'fused' | 'unfused';
+
+interface WasmProbeApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+let relaxed: RelaxedMadd | undefined;
+
+/**
+ * Probes relaxed SIMD (once, when asked; wasm/relaxed.wat). V8 has it by default from 11.4
+ * (Chrome 114; VS Code's Electron extension host); Node 20 (V8 11.3) only with
+ * --experimental-wasm-relaxed-simd (enableRelaxedSimd). It fuses on any CPU with FMA.
+ */
+export function relaxedMadd(): RelaxedMadd {
+  if (relaxed !== undefined) return relaxed;
+  relaxed = 'absent';
+  const api = (globalThis as { WebAssembly?: WasmProbeApi }).WebAssembly;
+  const bytes = fromBase64(RELAXED_WASM_BASE64);
+  if (!api || !api.validate(bytes)) return relaxed;
+  try {
+    const madd = new api.Instance(new api.Module(bytes), {}).exports.madd as (a: number, b: number, c: number) => number;
+    // (1 + 2⁻³⁰)(1 − 2⁻³⁰) − 1 is −2⁻⁶⁰ exactly; a rounded product makes it 0.
+    relaxed = madd(1 + 2 ** -30, 1 - 2 ** -30, -1) === 0 ? 'unfused' : 'fused';
+  } catch {
+    relaxed = 'absent';
+  }
+  return relaxed;
+}
+
+interface NodeProcess {
+  versions?: { v8?: string };
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/**
+ * Turns relaxed SIMD on in a V8 that has it only behind its flag (11.3, Node 20), so the CLI,
+ * the language server and the debug adapter on Node 20 compute with the same fused arithmetic as
+ * VS Code's host. Called by those entry points before the first product (V8 reads the flag when
+ * it compiles a module); a no-op elsewhere: newer V8s have it on (and may not know the flag),
+ * older ones had earlier, incompatible drafts behind it. The flag is
+ * process-wide: in code-server's Node 20 extension host it also lets other extensions' modules
+ * use relaxed SIMD, which V8 itself enables by default from the next version.
+ */
+export function enableRelaxedSimd(): void {
+  const node = (globalThis as { process?: NodeProcess }).process;
+  const [major, minor] = (node?.versions?.v8 ?? '').split('.').map(Number);
+  if (!(major === 11 && minor === 3) || relaxed === 'fused' || relaxed === 'unfused') return;
+  const v8 = node?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+  v8?.setFlagsFromString?.('--experimental-wasm-relaxed-simd');
+  relaxed = undefined;
+}
