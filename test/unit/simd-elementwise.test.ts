@@ -1,9 +1,9 @@
 // The WebAssembly SIMD elementwise kernels (tensor/simdElementwise.ts) give the bits of the scalar
 // loops they stand in for, on every kind of entry (±0, ±Inf, NaN, subnormals), on odd lengths and
-// odd rows, and leave tensors too small for them to the caller.
+// odd rows; the finiteness scan finds any NaN or Inf; tensors too small for them are the caller's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { simdAddRows, simdRelu, simdReluBackward } from '../../src/core/tensor/simdElementwise';
+import { simdAddRows, simdAllFinite, simdRelu, simdReluBackward } from '../../src/core/tensor/simdElementwise';
 
 const SPECIAL = [0, -0, 1, -1, Infinity, -Infinity, NaN, 5e-324, -5e-324, 1.7e308, -1.7e308];
 
@@ -78,4 +78,21 @@ test('operands larger than the memory the module starts with grow it, and later 
   const p = new Float64Array(300);
   assert.equal(simdRelu(y, p), true);
   assert.deepEqual(bits(p), bits(y.map((v) => (v > 0 ? v : 0))));
+});
+
+test('the finiteness scan finds one NaN or Inf wherever it is, and passes finite buffers', () => {
+  for (const n of [256, 263, 4096]) {
+    const d = values(n, n).map((v) => (Number.isFinite(v) ? v : 0.5));
+    d[7] = -0;
+    if (!WASM) return assert.equal(simdAllFinite(d), null);
+    assert.equal(simdAllFinite(d), true);
+    for (const at of [0, 1, 9, n - 9, n - 1]) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const e = d.slice();
+        e[at] = bad;
+        assert.equal(simdAllFinite(e), false, `${bad} at ${at} of ${n}`);
+      }
+    }
+  }
+  assert.equal(simdAllFinite(new Float64Array(100)), null);
 });

@@ -1,5 +1,5 @@
-// The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward and
-// a sum or bias add. In JavaScript these cost 1–2.5 ns an entry (a scalar loop, and relu's select
+// The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
+// sum or bias add, and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript these cost 1–2.5 ns an entry (a scalar loop, and relu's select
 // per entry); two entries an instruction, the copies into the module's memory and back included,
 // are several times faster on tensors of a few thousand entries. Each kernel does the same IEEE
 // operations as the scalar loop it replaces: the same bits. A caller falls back to its own loop
@@ -17,6 +17,7 @@ interface Kernels {
   relu(x: number, o: number, n: number): void;
   reluBackward(x: number, g: number, dx: number, n: number): void;
   addRows(a: number, b: number, o: number, rows: number, inner: number): void;
+  allFinite(p: number, n: number): number;
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   /** A view of the memory (made again after it grows: growing detaches the old buffer). */
   f64: Float64Array;
@@ -45,6 +46,7 @@ function kernels(): Kernels | null {
       relu: e.relu as Kernels['relu'],
       reluBackward: e.reluBackward as Kernels['reluBackward'],
       addRows: e.addRows as Kernels['addRows'],
+      allFinite: e.allFinite as Kernels['allFinite'],
       memory,
       f64: new Float64Array(memory.buffer),
     };
@@ -103,4 +105,13 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
   k.addRows(0, n * 8, (n + inner) * 8, n / inner, inner);
   o.set(k.f64.subarray(n + inner, 2 * n + inner));
   return true;
+}
+
+/** Whether every entry of `d` is finite; null when the caller should scan itself. */
+export function simdAllFinite(d: Float64Array): boolean | null {
+  const n = d.length;
+  const k = n >= MIN_ENTRIES ? withRoom(n) : null;
+  if (!k) return null;
+  k.f64.set(d, 0);
+  return k.allFinite(0, n) === 1;
 }

@@ -60,4 +60,28 @@
         (local.set $o (i32.add (local.get $o) (i32.shl (local.get $inner) (i32.const 3))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
+;; 1 when every entry of p[0 … n) is finite, else 0: x·0 is ±0 for a finite x and NaN otherwise,
+  ;; and a NaN survives the sums (as nonFinite.ts' allFinite, eight entries a step).
+  (func (export "allFinite") (param $p i32) (param $n i32) (result i32)
+    (local $end i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $s f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -8)) (i32.const 3))))
+    (block $done
+      (loop $eights
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $a (f64x2.add (local.get $a) (f64x2.mul (v128.load (local.get $p)) (v128.const f64x2 0 0))))
+        (local.set $b (f64x2.add (local.get $b) (f64x2.mul (v128.load offset=16 (local.get $p)) (v128.const f64x2 0 0))))
+        (local.set $c (f64x2.add (local.get $c) (f64x2.mul (v128.load offset=32 (local.get $p)) (v128.const f64x2 0 0))))
+        (local.set $d (f64x2.add (local.get $d) (f64x2.mul (v128.load offset=48 (local.get $p)) (v128.const f64x2 0 0))))
+        (local.set $p (i32.add (local.get $p) (i32.const 64)))
+        (br $eights)))
+    (local.set $a (f64x2.add (f64x2.add (local.get $a) (local.get $b)) (f64x2.add (local.get $c) (local.get $d))))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const 7)) (i32.const 3))))
+    (block $tailDone
+      (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $p)) (f64.const 0))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $tail)))
+    (f64.eq (local.get $s) (f64.const 0)))
 )
