@@ -1,25 +1,21 @@
 // The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
-// sum or bias add, and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript these cost 1–2.5 ns an entry (a scalar loop, and relu's select
-// per entry); two entries an instruction, the copies into the module's memory and back included,
-// are several times faster on tensors of a few thousand entries. Each kernel does the same IEEE
-// operations as the scalar loop it replaces: the same bits. A caller falls back to its own loop
-// when these return false (no WebAssembly SIMD, too few entries to pay for the copies, too many
-// for the memory kept).
+// sum or bias add, and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
+// these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
+// instruction, the copies into the module's memory and back included, are several times faster
+// on tensors of a few thousand entries. Each kernel does the same IEEE operations as the scalar
+// loop it replaces: the same bits. A caller falls back to its own loop when these return false (no
+// WebAssembly SIMD, too few entries to pay for the copies, too many for the module's fixed memory).
 import { ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
 
 /** Fewer entries than this stay in JavaScript: the call and the copies would cost more than they save. */
 const MIN_ENTRIES = 256;
-/** The module's memory grows to at most this many bytes (operands beyond it stay in JavaScript). */
-const MAX_BYTES = 32 << 20;
-const PAGE = 65536;
 
 interface Kernels {
   relu(x: number, o: number, n: number): void;
   reluBackward(x: number, g: number, dx: number, n: number): void;
   addRows(a: number, b: number, o: number, rows: number, inner: number): void;
   allFinite(p: number, n: number): number;
-  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  /** A view of the memory (made again after it grows: growing detaches the old buffer). */
+  /** The module's memory (fixed size, see elementwise.wat: never grown, so never detached). */
   f64: Float64Array;
 }
 
@@ -41,14 +37,12 @@ function kernels(): Kernels | null {
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     const e = new api.Instance(new api.Module(bytes), {}).exports;
-    const memory = e.memory as Kernels['memory'];
     loaded = {
       relu: e.relu as Kernels['relu'],
       reluBackward: e.reluBackward as Kernels['reluBackward'],
       addRows: e.addRows as Kernels['addRows'],
       allFinite: e.allFinite as Kernels['allFinite'],
-      memory,
-      f64: new Float64Array(memory.buffer),
+      f64: new Float64Array((e.memory as { buffer: ArrayBuffer }).buffer),
     };
   } catch {
     // No WebAssembly SIMD here (an old engine): the callers' loops give the same results.
@@ -56,17 +50,10 @@ function kernels(): Kernels | null {
   return loaded;
 }
 
-/** The kernels with room for `entries` float64s, or null (none here, or more than MAX_BYTES). */
+/** The kernels when `entries` float64s fit in their memory, else null (none here, or too many). */
 function withRoom(entries: number): Kernels | null {
   const k = kernels();
-  if (!k) return null;
-  const bytes = entries * 8;
-  if (bytes > MAX_BYTES) return null;
-  if (bytes > k.memory.buffer.byteLength) {
-    k.memory.grow(Math.ceil((bytes - k.memory.buffer.byteLength) / PAGE));
-    k.f64 = new Float64Array(k.memory.buffer);
-  }
-  return k;
+  return k && entries <= k.f64.length ? k : null;
 }
 
 /** o[i] = x[i] > 0 ? x[i] : +0; false when the caller should loop itself. */
