@@ -1,7 +1,8 @@
-// Compiles the WebAssembly kernels (src/core/tensor/wasm/*.wat) with wabt into TypeScript modules
-// holding the binary as base64 (<name>.generated.ts), so that the core loads them the same way
-// under tsx (unit tests), in the CLI bundle and in the extension's analysis worker. The output is
-// a pure function of the .wat text; test/unit/gemm.test.ts checks that the committed file matches.
+// Compiles the WebAssembly kernels (src/core/tensor/wasm/*.wat, src/core/tensor/simd/*.wat) with
+// wabt into TypeScript modules holding the binary as base64 (<name>.generated.ts), next to their
+// sources, so that the core loads them the same way under tsx (unit tests), in the CLI bundle and
+// in the extension's analysis worker. The output is a pure function of the .wat text;
+// test/unit/gemm.test.ts checks that the committed files match.
 // Run by scripts/build.mjs; `node scripts/build-wasm.mjs` alone also works, `--check` only verifies.
 import { Buffer } from 'node:buffer';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WASM_DIR = join(root, 'src', 'core', 'tensor', 'wasm');
+/** Every directory of .wat sources: the GEMM kernels and the elementwise ones (tensor/simd.ts). */
+const WAT_DIRS = [WASM_DIR, join(root, 'src', 'core', 'tensor', 'simd')];
 
 /** The .wat text compiled to wasm bytes (SIMD, relaxed SIMD and shared memory enabled, no names section: reproducible). */
 export async function compileWat(name, text) {
@@ -86,23 +89,24 @@ function variantTexts(wat) {
 /** Writes the generated modules that differ from the .wat sources; with `check`, only lists them. */
 export async function buildWasm({ check = false } = {}) {
   const written = [];
-  const sources = readdirSync(WASM_DIR).filter((f) => f.endsWith('.wat')).sort();
+  const sources = WAT_DIRS.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.wat')).sort().map((f) => join(dir, f)));
   try {
     await import('wabt');
   } catch {
     // An install without dev dependencies keeps the committed modules (they are in the repo).
-    const missing = sources.filter((f) => !existsSync(join(WASM_DIR, `${basename(f, '.wat')}.generated.ts`)));
-    if (missing.length) throw new Error(`build-wasm: wabt is not installed (npm install) and ${missing.join(', ')} has no generated module`);
+    const missing = sources.filter((f) => !existsSync(join(dirname(f), `${basename(f, '.wat')}.generated.ts`)));
+    if (missing.length) throw new Error(`build-wasm: wabt is not installed (npm install) and ${missing.map((f) => basename(f)).join(', ')} has no generated module`);
     console.warn('build-wasm: wabt is not installed; keeping the committed generated modules');
     return written;
   }
-  for (const file of sources) {
+  for (const path of sources) {
+    const file = basename(path);
     const name = basename(file, '.wat');
-    const wat = readFileSync(join(WASM_DIR, file), 'utf8');
+    const wat = readFileSync(path, 'utf8');
     const bytes = await compileWat(file, wat);
     const variants = {};
     for (const [key, variant] of Object.entries(variantTexts(wat))) if (variant !== null) variants[key] = await compileWat(file, variant);
-    const out = join(WASM_DIR, `${name}.generated.ts`);
+    const out = join(dirname(path), `${name}.generated.ts`);
     const text = generatedModule(name, bytes, variants);
     let old = null;
     try {

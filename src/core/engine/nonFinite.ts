@@ -2,6 +2,7 @@
 // non-finite value) and the first backward rule that turned a finite gradient into NaN/Inf. An
 // observer of the passes (see ExecutionObserver in run.ts): the passes themselves stay short.
 import { formatNumber } from '../format/number';
+import { simdAllFinite } from '../tensor/simdElementwise';
 import { Tensor, unravel } from '../tensor/tensor';
 import type { Graph, GraphNode } from './graph';
 
@@ -81,8 +82,11 @@ export class NonFiniteWatch {
 /**
  * Whether every entry is finite: x·0 is ±0 for a finite x and NaN otherwise, and a NaN survives
  * the sum. Four independent sums and no branch per entry: about 2.5 times faster than counting.
+ * A long buffer is scanned on WebAssembly SIMD, copy included about twice as fast again.
  */
 export function allFinite(d: Float64Array): boolean {
+  const simd = simdAllFinite(d);
+  if (simd !== null) return simd;
   let a = 0;
   let b = 0;
   let c = 0;

@@ -4,6 +4,7 @@
 import { fail, ok } from '../shapes/broadcast';
 import { formatShape } from '../shapes/shape';
 import { Tensor, type BinaryRun } from '../tensor/tensor';
+import { simdAddRows } from '../tensor/simdElementwise';
 import { addRun, defineBinary, divRun, mulRun, subRun, zip } from './kit';
 import { E } from '../lang/print';
 import { COST, entries } from './cost';
@@ -21,6 +22,9 @@ export const add = defineBinary({
   summary: 'Elementwise sum, broadcasting like numpy.',
   explain: 'A distributor: passes the upstream gradient unchanged to both inputs. A broadcast input (a bias) receives the sum over the axes it was stretched along.',
   run: addRun,
+  rows: (a, b, o, inner) => {
+    if (!simdAddRows(a, b, o, inner)) for (let r = 0; r < a.length; r += inner) addRun(a, r, 1, b, 0, 1, o, r, inner);
+  },
   grads: (_a, _b, _out, g) => [g, g],
 });
 

@@ -4,7 +4,7 @@ import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast
 import { resolveAxes } from '../shapes/axes';
 import { formatShape, type Dim, type Shape } from '../shapes/shape';
 
-import { aroundAxis, binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast, type BinaryRun, sizeOf } from '../tensor/tensor';
+import { aroundAxis, binaryBroadcast, broadcastSizes, broadcastTo, sameShape, Tensor, unbroadcast, type BinaryRun, sizeOf } from '../tensor/tensor';
 import { COST, runsOf } from './cost';
 import type { Attrs, BackwardArgs, OpDef, OpGroup, OpTraits, ParamSpec, ShapeContext } from './op';
 
@@ -103,6 +103,12 @@ export interface BinarySpec {
   noGrad?: boolean;
   params?: [ParamSpec, ParamSpec];
   run: BinaryRun;
+  /**
+   * `run` over the rows of `a` in one call, for the commonest layouts (both operands of the
+   * output's shape: one row of inner = a.length; or `b` one row of `a`, a bias): a faster kernel
+   * (tensor/simdElementwise.ts) with the same bits. Every entry of `o` is written.
+   */
+  rows?(a: Float64Array, b: Float64Array, o: Float64Array, inner: number): void;
   /** Full-shape gradients w.r.t. a and b (before summing over broadcast axes). */
   grads?(a: Tensor, b: Tensor, out: Tensor, g: Tensor, needs: boolean[]): [Tensor | null, Tensor | null];
   kinkSide?(a: Tensor, b: Tensor, out: Tensor): Int32Array;
@@ -140,7 +146,7 @@ export function defineBinary(s: BinarySpec): OpDef {
     forward([a, b], _attrs, ctx) {
       const outShape = broadcastSizes(a.shape, b.shape);
       if (!outShape) throw new Error('internal: shapes do not broadcast at run time');
-      const value = binaryBroadcast(a, b, outShape, s.run, true);
+      const value = (s.rows && byRows(a, b, outShape, s.rows)) || binaryBroadcast(a, b, outShape, s.run, true);
       const kinks = ctx.trackKinks && s.kinkSide ? s.kinkSide(a, b, value) : undefined;
       return { value, kinks };
     },
@@ -163,6 +169,17 @@ export function defineBinary(s: BinarySpec): OpDef {
   };
   kernels.set(op, { binary: s });
   return op;
+}
+
+/** The result of a BinarySpec's `rows` kernel when `a` has the output's shape and `b` is either that or one row of it; else null. */
+function byRows(a: Tensor, b: Tensor, outShape: readonly number[], rows: NonNullable<BinarySpec['rows']>): Tensor | null {
+  if (a.size === 0 || !sameShape(a.shape, outShape)) return null;
+  const whole = sameShape(b.shape, outShape);
+  const inner = whole ? a.size : outShape[outShape.length - 1];
+  if (!whole && !(b.rank > 0 && b.size === inner && b.shape[b.rank - 1] === inner)) return null;
+  const out = Tensor.result(outShape, true);
+  rows(a.data, b.data, out.data, inner);
+  return out;
 }
 
 /** Elementwise map over two same-shape tensors (after broadcasting to `shape`). */

@@ -1,0 +1,102 @@
+// The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
+// sum or bias add, and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
+// these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
+// instruction, the copies into the module's memory and back included, are several times faster
+// on tensors of a few thousand entries. Each kernel does the same IEEE operations as the scalar
+// loop it replaces: the same bits. A caller falls back to its own loop when these return false (no
+// WebAssembly SIMD, too few entries to pay for the copies, too many for the module's fixed memory).
+import { ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
+import { fromBase64 } from './wasm/base64';
+
+/** Fewer entries than this stay in JavaScript: the call and the copies would cost more than they save. */
+const MIN_ENTRIES = 256;
+
+interface Kernels {
+  relu(x: number, o: number, n: number): void;
+  reluBackward(x: number, g: number, dx: number, n: number): void;
+  addRows(a: number, b: number, o: number, rows: number, inner: number): void;
+  allFinite(p: number, n: number): number;
+  /** The module's memory (fixed size, see elementwise.wat: never grown, so never detached). */
+  f64: Float64Array;
+}
+
+/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+let loaded: Kernels | null | undefined;
+
+function kernels(): Kernels | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api || (typeof process !== 'undefined' && process.env?.GRADLENS_NO_WASM === '1')) return null;
+  try {
+    const e = new api.Instance(new api.Module(fromBase64(ELEMENTWISE_WASM_BASE64)), {}).exports;
+    loaded = {
+      relu: e.relu as Kernels['relu'],
+      reluBackward: e.reluBackward as Kernels['reluBackward'],
+      addRows: e.addRows as Kernels['addRows'],
+      allFinite: e.allFinite as Kernels['allFinite'],
+      f64: new Float64Array((e.memory as { buffer: ArrayBuffer }).buffer),
+    };
+  } catch {
+    // No WebAssembly SIMD here (an old engine): the callers' loops give the same results.
+  }
+  return loaded;
+}
+
+/** The kernels when `entries` float64s fit in their memory, else null (none here, or too many). */
+function withRoom(entries: number): Kernels | null {
+  const k = kernels();
+  return k && entries <= k.f64.length ? k : null;
+}
+
+/** o[i] = x[i] > 0 ? x[i] : +0; false when the caller should loop itself. */
+export function simdRelu(x: Float64Array, o: Float64Array): boolean {
+  const n = x.length;
+  const k = n >= MIN_ENTRIES ? withRoom(2 * n) : null;
+  if (!k) return false;
+  k.f64.set(x, 0);
+  k.relu(0, n * 8, n);
+  o.set(k.f64.subarray(n, 2 * n));
+  return true;
+}
+
+/** dx[i] = x[i] > 0 ? g[i] : +0; false when the caller should loop itself. */
+export function simdReluBackward(x: Float64Array, g: Float64Array, dx: Float64Array): boolean {
+  const n = g.length;
+  const k = n >= MIN_ENTRIES ? withRoom(3 * n) : null;
+  if (!k) return false;
+  k.f64.set(x, 0);
+  k.f64.set(g, n);
+  k.reluBackward(0, n * 8, 2 * n * 8, n);
+  dx.set(k.f64.subarray(2 * n, 3 * n));
+  return true;
+}
+
+/**
+ * o[r·inner + k] = a[r·inner + k] + b[k] over the rows of `a` (b one row of `inner` entries, or as
+ * long as `a` with inner = a.length); false when the caller should loop itself.
+ */
+export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, inner: number): boolean {
+  const n = a.length;
+  const k = n >= MIN_ENTRIES ? withRoom(2 * n + inner) : null;
+  if (!k) return false;
+  k.f64.set(a, 0);
+  k.f64.set(b, n);
+  k.addRows(0, n * 8, (n + inner) * 8, n / inner, inner);
+  o.set(k.f64.subarray(n + inner, 2 * n + inner));
+  return true;
+}
+
+/** Whether every entry of `d` is finite; null when the caller should scan itself. */
+export function simdAllFinite(d: Float64Array): boolean | null {
+  const n = d.length;
+  const k = n >= MIN_ENTRIES ? withRoom(n) : null;
+  if (!k) return null;
+  k.f64.set(d, 0);
+  return k.allFinite(0, n) === 1;
+}

@@ -1,0 +1,97 @@
+// The WebAssembly SIMD elementwise kernels (tensor/simdElementwise.ts) give the bits of the scalar
+// loops they stand in for, on every kind of entry (±0, ±Inf, NaN, subnormals), on odd lengths and
+// odd rows; the finiteness scan finds any NaN or Inf; tensors too small for them are the caller's.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { simdAddRows, simdAllFinite, simdRelu, simdReluBackward } from '../../src/core/tensor/simdElementwise';
+
+const SPECIAL = [0, -0, 1, -1, Infinity, -Infinity, NaN, 5e-324, -5e-324, 1.7e308, -1.7e308];
+
+/** Deterministic entries: mostly in [-1, 1), every special value among them. */
+function values(n: number, seed: number): Float64Array {
+  const out = new Float64Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const u = (s >>> 0) / 2 ** 32;
+    out[i] = u < 0.1 ? SPECIAL[i % SPECIAL.length] : 2 * u - 1;
+  }
+  return out;
+}
+
+/** GRADLENS_NO_WASM=1 turns the kernels off: every call is then left to the caller. */
+const WASM = process.env.GRADLENS_NO_WASM !== '1';
+
+const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+for (const n of [256, 257, 1000, 2048, 4099]) {
+  test(`relu and its backward on ${n} entries: the scalar loop's bits`, () => {
+    const x = values(n, n);
+    const g = values(n, n + 1);
+    const want = x.map((v) => (v > 0 ? v : 0));
+    const o = new Float64Array(n).fill(7);
+    if (!WASM) return assert.equal(simdRelu(x, o), false);
+    assert.equal(simdRelu(x, o), true);
+    assert.deepEqual(bits(o), bits(want));
+    const wantDx = new Float64Array(n);
+    for (let i = 0; i < n; i++) wantDx[i] = x[i] > 0 ? g[i] : 0;
+    const dx = new Float64Array(n).fill(7);
+    assert.equal(simdReluBackward(x, g, dx), true);
+    assert.deepEqual(bits(dx), bits(wantDx));
+  });
+}
+
+for (const [rows, inner] of [[1, 300], [32, 64], [50, 7], [3, 1001]]) {
+  test(`a bias added to ${rows} rows of ${inner}, and a plain sum: the scalar loop's bits`, () => {
+    const a = values(rows * inner, rows);
+    const b = values(inner, inner);
+    const want = new Float64Array(rows * inner);
+    for (let r = 0; r < rows; r++) for (let k = 0; k < inner; k++) want[r * inner + k] = a[r * inner + k] + b[k];
+    const o = new Float64Array(rows * inner);
+    if (!WASM) return assert.equal(simdAddRows(a, b, o, inner), false);
+    assert.equal(simdAddRows(a, b, o, inner), true);
+    assert.deepEqual(bits(o), bits(want));
+    const c = values(rows * inner, rows + 5);
+    const sum = new Float64Array(rows * inner);
+    assert.equal(simdAddRows(a, c, sum, a.length), true);
+    assert.deepEqual(bits(sum), bits(a.map((v, i) => v + c[i])));
+  });
+}
+
+test('tensors too small to pay for the copies are left to the caller', () => {
+  const x = values(100, 3);
+  assert.equal(simdRelu(x, new Float64Array(100)), false);
+  assert.equal(simdReluBackward(x, x, new Float64Array(100)), false);
+  assert.equal(simdAddRows(x, x, new Float64Array(100), 100), false);
+});
+
+test('operands up to the size of the fixed memory are computed, larger ones left to the caller', () => {
+  const n = 1_000_000;
+  const x = values(n, 9);
+  const o = new Float64Array(n);
+  if (!WASM) return assert.equal(simdRelu(x, o), false);
+  assert.equal(simdRelu(x, o), true);
+  assert.deepEqual(bits(o), bits(x.map((v) => (v > 0 ? v : 0))));
+  // 3 operands of 2 M entries (48 MB) do not fit in its 32 MB.
+  const big = new Float64Array(2_000_000);
+  assert.equal(simdReluBackward(big, big, new Float64Array(big.length)), false);
+});
+
+test('the finiteness scan finds one NaN or Inf wherever it is, and passes finite buffers', () => {
+  for (const n of [256, 263, 4096]) {
+    const d = values(n, n).map((v) => (Number.isFinite(v) ? v : 0.5));
+    d[7] = -0;
+    if (!WASM) return assert.equal(simdAllFinite(d), null);
+    assert.equal(simdAllFinite(d), true);
+    for (const at of [0, 1, 9, n - 9, n - 1]) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        const e = d.slice();
+        e[at] = bad;
+        assert.equal(simdAllFinite(e), false, `${bad} at ${at} of ${n}`);
+      }
+    }
+  }
+  assert.equal(simdAllFinite(new Float64Array(100)), null);
+});
