@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WASM_DIR = join(root, 'src', 'core', 'tensor', 'wasm');
-/** Every directory of .wat sources: the GEMM kernels and the elementwise ones (tensor/simd.ts). */
+/** Every directory of .wat sources: the GEMM kernels and the elementwise ones (tensor/simdElementwise.ts). */
 const WAT_DIRS = [WASM_DIR, join(root, 'src', 'core', 'tensor', 'simd')];
 
 /** The .wat text compiled to wasm bytes (SIMD, relaxed SIMD and shared memory enabled, no names section: reproducible). */
@@ -48,7 +48,10 @@ const MUL_ADD = /\(f64x2\.add \(local\.get (\$\w+)\) \(f64x2\.mul (\(local\.get 
  */
 export function fusedWat(text) {
   const fused = text.replace(MUL_ADD, '(f64x2.relaxed_madd $2 $3 (local.get $1))');
-  return fused === text ? null : fused;
+  if (fused === text) return null;
+  // A multiply written another way would stay unfused and mix both arithmetics in one kernel.
+  if (/f64x2\.mul/.test(fused.replace(/;;.*$/gm, ''))) throw new Error('build-wasm: an f64x2.mul is left in the fused kernel; write each multiply-add as (f64x2.add (local.get $c) (f64x2.mul (local.get $x) (local.get $y)))');
+  return fused;
 }
 
 function base64Lines(bytes) {

@@ -4,11 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { logger } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { enableRelaxedSimd } from '../core';
 import { GradDebugSession, quietLogger } from './gradDebugSession';
-
-// Before the first product: the analysis worker's arithmetic (fused where the runtime has it).
-enableRelaxedSimd();
 
 const port = parentPort;
 if (!port) throw new Error('the GradLens debug adapter bundle runs in a worker thread (use `gradlens dap` elsewhere)');

@@ -11,12 +11,14 @@
 // in that order, so one thread or two give the same bits too.
 //
 // Where the runtime fuses WebAssembly relaxed SIMD's multiply-add (relaxedSimd.ts: a CPU with FMA,
-// and VS Code's host or Node 20 with the flag GradLens' entry points set) the kernel's fused
+// and VS Code's host, or the CLI, which sets Node 20's flag) the kernel's fused
 // variant runs instead (its peak loop 1.25–1.3× the separate one's on AMD EPYC, the kernel 0–5%
 // faster there) and then every product goes to the kernel, small ones too: JavaScript has no fused
 // multiply-add, and the same order with one rounding a step keeps every property above (tiling,
-// threads, a row on its own) — except for a product whose workspace passes MAX_WORKSPACE (1 GB,
-// far past the memory budget's operands), which falls back to the scalar loop. The bits differ from
+// threads, a row on its own) — except for a product whose workspace (copies of both operands, a
+// packed one, C) passes MAX_WORKSPACE (1 GB: operands of tens of millions of entries, within the
+// memory budget only near its limits) or that the memory cannot grow to, which falls back to the
+// scalar loop and its separate arithmetic. The bits differ from
 // the separate arithmetic's in the last places: `gemmArithmetic()` says which one a process uses
 // (the bench and `gradlens --version` print it); GRADLENS_ARITHMETIC=separate keeps the separate one.
 import { GEMM_FUSED_LOCAL_WASM_BASE64, GEMM_FUSED_WASM_BASE64, GEMM_LOCAL_WASM_BASE64, GEMM_WASM_BASE64 } from './wasm/gemm.generated';

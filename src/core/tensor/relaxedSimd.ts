@@ -42,13 +42,14 @@ interface NodeProcess {
 }
 
 /**
- * Turns relaxed SIMD on in a V8 that has it only behind its flag (11.3, Node 20), so the CLI,
- * the language server and the debug adapter on Node 20 compute with the same fused arithmetic as
- * VS Code's host. Called by those entry points before the first product (V8 reads the flag when
- * it compiles a module); a no-op elsewhere: newer V8s have it on (and may not know the flag),
- * older ones had earlier, incompatible drafts behind it. The flag is
- * process-wide: in code-server's Node 20 extension host it also lets other extensions' modules
- * use relaxed SIMD, which V8 itself enables by default from the next version.
+ * Turns relaxed SIMD on in a V8 that has it only behind its flag (11.3, Node 20), so the CLI and
+ * `gradlens lsp --stdio` / `gradlens dap` compute with the same fused arithmetic as VS Code's
+ * host. Called only by the CLI's entry, before the first product (V8 reads the flag when it
+ * compiles a module): the flag is process-wide and setting it while V8 runs is not thread-safe,
+ * so GradLens' workers in an editor's extension host (code-server's Node 20) leave it alone and
+ * compute there with separate multiply-adds. A no-op elsewhere: newer V8s have relaxed SIMD on
+ * (and may not know the flag), older ones had earlier, incompatible drafts behind it, and a Node 20
+ * before 20.16 has no process.getBuiltinModule (the core imports no Node module).
  */
 export function enableRelaxedSimd(): void {
   const node = (globalThis as { process?: NodeProcess }).process;

@@ -12,15 +12,11 @@ import { stepSweep } from '../../core';
 import { lossLandscape } from '../../core';
 import { train } from '../../core';
 import { ravel } from '../../core';
-import { enableRelaxedSimd } from '../../core';
 import { nodeMemoryProbe } from './memoryProbe';
 import type { WorkerRequest, WorkerResponse } from './workerProtocol';
 
 // The extension writes the id of a cancelled request into slot id % length of this shared
 // memory: it reaches a synchronous analysis, which a message would reach only after it ended.
-// Before the first product: the same fused arithmetic as VS Code's host where Node (20: code-server) has it behind a flag.
-enableRelaxedSimd();
-
 const cancelSlots = (workerData as { cancelSlots?: Int32Array } | null)?.cancelSlots;
 // The checks' worker runs at a lower priority than the editor (on Linux a nice value is per
 // thread): seconds of gradient checks then never slow a keystroke's way to the screen — the

@@ -1,4 +1,4 @@
-;; Elementwise kernels on float64 two entries at a time (WebAssembly SIMD), for tensor/simd.ts.
+;; Elementwise kernels on float64 two entries at a time (WebAssembly SIMD), for tensor/simdElementwise.ts.
 ;; Arguments are byte offsets into the module's memory and entry counts. Each computes every entry
 ;; exactly as the scalar loop it stands in for (same IEEE operations, same order): the same bits.
 (module

@@ -19,7 +19,7 @@
 ;; (f64x2.add c (f64x2.mul x y)) written as (f64x2.relaxed_madd x y c): WebAssembly relaxed SIMD,
 ;; which V8 computes with one FMA instruction (one rounding) on a CPU that has FMA. matmul.ts uses
 ;; that module where the runtime fuses it (VS Code's Electron host; Node 20 with
-;; --experimental-wasm-relaxed-simd, which GradLens' entry points turn on) and then sends every
+;; --experimental-wasm-relaxed-simd, which the CLI turns on) and then sends every
 ;; product to the kernel, since JavaScript has no fused multiply-add to match it: same order, one
 ;; rounding a step, same bits whatever the tiling, the threads or a row recomputed on its own.
 ;;
