@@ -9,18 +9,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gemm, gemmArithmetic, gemmBackend, gemmLayout, gemmNN, gemmNT, gemmTN, observeGemm, relaxedMadd, type GemmCall } from '../../src/core/tensor/matmul';
 import { gemmReference } from './helpers/fusedReference';
+import { xorshiftUniforms } from './helpers/xorshift';
 
 const ROOT = join(__dirname, '..', '..');
 
 /** Deterministic values in [-1, 1) with a few exact zeros, negative zeros and round numbers. */
 function values(n: number, seed: number): Float64Array {
   const out = new Float64Array(n);
-  let s = seed >>> 0 || 1;
+  const uniform = xorshiftUniforms(seed);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const u = (s >>> 0) / 2 ** 32;
+    const u = uniform();
     out[i] = u < 0.03 ? 0 : u < 0.05 ? -0 : u < 0.08 ? Math.round(u * 100) : 2 * u - 1;
   }
   return out;

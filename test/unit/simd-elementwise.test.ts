@@ -4,18 +4,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { simdAddRows, simdAllFinite, simdRelu, simdReluBackward } from '../../src/core/tensor/simdElementwise';
+import { xorshiftUniforms } from './helpers/xorshift';
 
 const SPECIAL = [0, -0, 1, -1, Infinity, -Infinity, NaN, 5e-324, -5e-324, 1.7e308, -1.7e308];
 
 /** Deterministic entries: mostly in [-1, 1), every special value among them. */
 function values(n: number, seed: number): Float64Array {
   const out = new Float64Array(n);
-  let s = seed >>> 0 || 1;
+  const uniform = xorshiftUniforms(seed);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const u = (s >>> 0) / 2 ** 32;
+    const u = uniform();
     out[i] = u < 0.1 ? SPECIAL[i % SPECIAL.length] : 2 * u - 1;
   }
   return out;
