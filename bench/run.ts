@@ -481,7 +481,7 @@ function scalingTable(rows: Row[]): string[] {
 }
 
 async function main(): Promise<void> {
-  // As the CLI and the language server do: the fused kernel where Node 20 has it behind a flag.
+  // As the CLI does (gradlens check, lsp --stdio): the fused kernel where Node 20 has it behind a flag.
   enableRelaxedSimd();
   if (process.argv[2] === '--peak') {
     peakMode(process.argv[3]);
