@@ -22,7 +22,7 @@
 // the separate arithmetic's in the last places: `gemmArithmetic()` says which one a process uses
 // (the bench and `gradlens --version` print it); GRADLENS_ARITHMETIC=separate keeps the separate one.
 import { GEMM_FUSED_LOCAL_WASM_BASE64, GEMM_FUSED_WASM_BASE64, GEMM_LOCAL_WASM_BASE64, GEMM_WASM_BASE64 } from './wasm/gemm.generated';
-import { fromBase64 } from './wasm/base64';
+import { fromBase64, wasmApi, type WasmMemory } from './wasm/runtime';
 import { relaxedMadd } from './relaxedSimd';
 import { belowSplitting, gemmThreads, helperStarted, JOB_BYTES, runTiles, splitsWork } from './gemmThreads';
 
@@ -182,19 +182,6 @@ const MC_PANELS = 64;
 /** Operands larger than this stay on the scalar path (wasm32 addresses, and memory we keep). */
 const MAX_WORKSPACE = 1 << 30;
 
-/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
-interface WasmMemory {
-  /** A SharedArrayBuffer (the memory is shared): growing gives a new, longer one and detaches none. */
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 /**
  * The unshared instance's memory (float64 workspace for products on one thread, about 2 M
  * entries): fixed, since growing an unshared memory detaches its ArrayBuffer (see wasm/gemm.wat).
@@ -256,7 +243,7 @@ function localKernel(): Kernel | null {
 }
 
 function instantiate(base64: string, shared: boolean): Kernel | null {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (!api) return null;
   try {
     // The memory is the kernel's import so that the helper thread (gemmThreads.ts) can share it.

@@ -1,17 +1,11 @@
 // WebAssembly relaxed SIMD: whether this runtime has it, how its multiply-add rounds, and turning
 // it on where Node has it only behind a flag. matmul.ts runs the kernel's fused variant where
 // relaxed_madd fuses (see the note at its top).
-import { fromBase64 } from './wasm/base64';
+import { fromBase64, wasmApi } from './wasm/runtime';
 import { RELAXED_WASM_BASE64 } from './wasm/relaxed.generated';
 
 /** Whether this runtime has WebAssembly relaxed SIMD's f64x2.relaxed_madd, and how it rounds. */
 export type RelaxedMadd = 'absent' | 'fused' | 'unfused';
-
-interface WasmProbeApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 
 let relaxed: RelaxedMadd | undefined;
 
@@ -23,7 +17,7 @@ let relaxed: RelaxedMadd | undefined;
 export function relaxedMadd(): RelaxedMadd {
   if (relaxed !== undefined) return relaxed;
   relaxed = 'absent';
-  const api = (globalThis as { WebAssembly?: WasmProbeApi }).WebAssembly;
+  const api = wasmApi();
   const bytes = fromBase64(RELAXED_WASM_BASE64);
   if (!api || !api.validate(bytes)) return relaxed;
   try {

@@ -6,7 +6,7 @@
 // loop it replaces: the same bits. A caller falls back to its own loop when these return false (no
 // WebAssembly SIMD, too few entries to pay for the copies, too many for the module's fixed memory).
 import { ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
-import { fromBase64 } from './wasm/base64';
+import { fromBase64, wasmApi } from './wasm/runtime';
 
 /** Fewer entries than this stay in JavaScript: the call and the copies would cost more than they save. */
 const MIN_ENTRIES = 256;
@@ -20,18 +20,12 @@ interface Kernels {
   f64: Float64Array;
 }
 
-/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 let loaded: Kernels | null | undefined;
 
 function kernels(): Kernels | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (!api || (typeof process !== 'undefined' && process.env?.GRADLENS_NO_WASM === '1')) return null;
   try {
     const e = new api.Instance(new api.Module(fromBase64(ELEMENTWISE_WASM_BASE64)), {}).exports;
