@@ -110,7 +110,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
     const rec = ex?.records.get(n.id);
     const series = (a: number[] | undefined) => (a && a.length === count && count <= CORE_DEFAULTS.maxStepSeries ? a : null);
     const carried = series(rec?.carriedGradNorms);
-    const h0 = ex?.edgeGrads.get(`${n.id}:${r.states[0]}`);
+    const h0 = ex?.edgeGrad(n.id, r.states[0]);
     return {
       formula: r.step,
       count,
@@ -120,7 +120,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
       gradNorms: series(rec?.timestepGradNorms),
       outputGradNorms: stepNorms(gradOf(n.id), count),
       inputNorms: stepNorms(valueOf(n.inputs[r.sequence]), count),
-      inputGradNorms: stepNorms(ex?.edgeGrads.get(`${n.id}:${r.sequence}`), count),
+      inputGradNorms: stepNorms(ex?.edgeGrad(n.id, r.sequence), count),
       // Step 0 sends its part back into the initial state only when that takes a gradient.
       carriedGradNorms: carried && (count === 0 || h0 ? carried : carried.map((v, t) => (t === 0 ? 0 : v))),
     };
@@ -165,7 +165,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
     const sourceId = (src: number) => (inside(graph, src, level) ? viewId(src) : viewIdsAt(graph, nodes[src].gateCall)(src));
     const out = new Map<string, ViewNode>();
     const edges: ViewEdge[] = [];
-    const addEdge = (src: number, to: string, gradKey: string, input: number, grad: Tensor | null = ex?.edgeGrads.get(gradKey) ?? null): void => {
+    const addEdge = (src: number, to: string, consumer: number, consumerInput: number, input: number, grad: Tensor | null = ex?.edgeGrad(consumer, consumerInput) ?? null): void => {
       const from = sourceId(src);
       if (from === null || from === to) return;
       const v = valueOf(src);
@@ -180,7 +180,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
         const gc = gateCalls[Number(vid.slice(1))];
         if (id !== gc.outputNode || out.has(vid)) continue;
         out.set(vid, gateBox(gc, vid));
-        gc.outerInputs.forEach((src, k) => addEdge(src, vid, `${gc.inputNodes[k]}:0`, k));
+        gc.outerInputs.forEach((src, k) => addEdge(src, vid, gc.inputNodes[k], 0, k));
         continue;
       }
       if (out.has(vid)) continue;
@@ -194,7 +194,7 @@ export function buildGraphView(graph: Graph, ex: Execution | null, diagnostics: 
       const label = entry >= 0 || id === own?.outputNode ? (n.name ?? '=') : n.op?.marker ? '=' : n.label;
       out.set(vid, describe(n, vid, 'op', label, id, n.span));
       // What enters a gate's input comes from outside its inside (the edge into the call's box).
-      if (entry < 0) n.inputs.forEach((src, j) => addEdge(src, vid, `${id}:${j}`, j));
+      if (entry < 0) n.inputs.forEach((src, j) => addEdge(src, vid, id, j, j));
     }
     if (own?.backward && ex) {
       // The block gives each named node's gradient, not each edge's: an edge carries it when it is

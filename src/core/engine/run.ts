@@ -1,8 +1,8 @@
 // Runs a graph: the forward pass in topological order, then reverse-mode backward from the root.
 // Gradients add up where a value is used more than once ("copy adds"); a gate with a hand-written
 // backward block gets the user's gradients instead of automatic ones. Both passes are sequences of
-// steps (`forwardSteps`, `backwardSteps`): `forward`/`backward` run them to the end, the debugger
-// walks them one at a time. What is not the chain rule (NaN detection, the gradient of each edge)
+// steps (`forwardSteps`, `backwardSteps`): the debugger walks them one at a time, `forward`/`backward`
+// run the same steps to the end in plain loops. What is not the chain rule (NaN detection, the gradient of each edge)
 // happens in observers of the steps.
 import { throwIfCancelled, type CancelCheck } from '../cancel';
 import { isLabelArgument, type ForwardContext, type OpDef } from '../ops/op';
@@ -55,19 +55,21 @@ export class Execution {
   /** Series published by ops during backward (e.g. rnn 'timestepGradNorms'). */
   readonly records = new Map<number, Record<string, number[]>>();
   /**
-   * The gradient each edge carried back, keyed `consumer:input index` (filled by backward): a
-   * value used twice gets one contribution per use, and its gradient is their sum.
+   * The gradient each edge carried back (filled by backward; read with edgeGrad): a value used
+   * twice gets one contribution per use, and its gradient is their sum. One slot per edge, node
+   * `id`'s input `j` at edgeStart[id] + j: an array, not a map keyed by strings, because backward
+   * writes every edge of every run.
    */
-  readonly edgeGrads = new Map<string, Tensor>();
+  private readonly edgeGrads: (Tensor | null)[];
+  private readonly edgeStart: Int32Array;
   private readonly randomCache = new Map<number, Float64Array>();
   /**
    * Per node, what every run hands its op alike, made at its first evaluation instead of each
-   * time: the forward contexts (without and with kinks), which inputs need a gradient, the keys
-   * of its edges in `edgeGrads`, and its `record` callback.
+   * time: the forward contexts (without and with kinks), which inputs need a gradient, and its
+   * `record` callback.
    */
   private readonly contexts: (ForwardContext | undefined)[] = [];
   private readonly needsOf: (boolean[] | undefined)[] = [];
-  private readonly edgeKeys: (string[] | undefined)[] = [];
   private readonly recorders: (((name: string, values: number[]) => void) | undefined)[] = [];
   /** The node evaluated or differentiated last (where a run that is stopped was). */
   current = -1;
@@ -84,6 +86,20 @@ export class Execution {
     this.saved = new Array<unknown>(n).fill(undefined);
     this.kinks = new Array<Int32Array | undefined>(n).fill(undefined);
     this.contexts = new Array<ForwardContext | undefined>(2 * n).fill(undefined);
+    this.edgeStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) this.edgeStart[i + 1] = this.edgeStart[i] + graph.nodes[i].inputs.length;
+    this.edgeGrads = new Array<Tensor | null>(this.edgeStart[n]).fill(null);
+  }
+
+  /** The gradient the last backward pass sent along node `node`'s input `input` (null if none). */
+  edgeGrad(node: number, input: number): Tensor | null {
+    if (!(node >= 0 && node < this.graph.nodes.length && input >= 0 && input < this.graph.nodes[node].inputs.length)) return null;
+    return this.edgeGrads[this.edgeStart[node] + input];
+  }
+
+  /** Every edge gradient the last backward pass kept. */
+  edgeGradients(): Tensor[] {
+    return this.edgeGrads.filter((t): t is Tensor => t !== null);
   }
 
   /**
@@ -156,36 +172,75 @@ export class Execution {
    * error; reports the first node that turned finite inputs into NaN/Inf.
    */
   forward(opts: { trackKinks?: boolean; ids?: readonly number[]; detectNonFinite?: boolean; cancelled?: CancelCheck } = {}): RunIssue[] {
-    const observer = opts.detectNonFinite ? new NonFiniteWatch(this.graph, this.values) : {};
-    return drain(this.forwardSteps(opts, observer), opts.cancelled);
+    // The steps of forwardSteps in a plain loop: a pass run to its end needs no generator, and its
+    // resumptions and step objects were a tenth of a small network's overhead.
+    const observer: ExecutionObserver = opts.detectNonFinite ? new NonFiniteWatch(this.graph, this.values) : {};
+    const pool = this.startForward(opts);
+    const trackKinks = opts.trackKinks ?? false;
+    const issues: RunIssue[] = [];
+    for (const id of opts.ids ?? this.graph.order) {
+      throwIfCancelled(opts.cancelled);
+      const err = this.evalPooled(id, pool, trackKinks);
+      const issue = err ?? observer.onValue?.(id) ?? null;
+      if (issue) issues.push(issue);
+      if (err) break;
+    }
+    throwIfCancelled(opts.cancelled);
+    return issues;
   }
 
   /** The forward pass one node at a time; ends after a run-time error. */
   *forwardSteps(opts: { trackKinks?: boolean; ids?: readonly number[] } = {}, observer: ExecutionObserver = {}): Generator<Step, void> {
-    // Only a full pass recycles: it replaces every result of the run before.
-    const pool = opts.ids ? null : this.pool;
-    if (pool) {
-      pool.nextRun();
-      // The previous run's edge gradients are in the pool's hands now.
-      this.edgeGrads.clear();
-    }
+    const pool = this.startForward(opts);
     for (const id of opts.ids ?? this.graph.order) {
-      const outer = enterPool(pool);
-      let err: RunIssue | null;
-      try {
-        err = this.evalNode(id, opts.trackKinks ?? false);
-      } finally {
-        leavePool(outer);
-      }
+      const err = this.evalPooled(id, pool, opts.trackKinks ?? false);
       const issue = err ?? observer.onValue?.(id) ?? null;
       yield { phase: 'forward', node: id, issues: issue ? [issue] : [] };
       if (err) return;
     }
   }
 
+  /** The pool a forward pass takes its results from: only a full pass recycles (it replaces every result of the run before). */
+  private startForward(opts: { ids?: readonly number[] }): ResultPool | null {
+    const pool = opts.ids ? null : this.pool;
+    if (pool) {
+      pool.nextRun();
+      // The previous run's edge gradients are in the pool's hands now.
+      this.edgeGrads.fill(null);
+    }
+    return pool;
+  }
+
+  /** evalNode with its results from `pool`. */
+  private evalPooled(id: number, pool: ResultPool | null, trackKinks: boolean): RunIssue | null {
+    const outer = enterPool(pool);
+    try {
+      return this.evalNode(id, trackKinks);
+    } finally {
+      leavePool(outer);
+    }
+  }
+
   /** Reverse-mode backward from the root. Returns issues found in hand-written backward blocks. */
   backward(root: number, cancelled?: CancelCheck): RunIssue[] {
-    return drain(this.backwardSteps(root, new NonFiniteWatch(this.graph, this.values)), cancelled);
+    // backwardSteps in a plain loop (see forward); a backward block's lines still run as steps.
+    const observer = new NonFiniteWatch(this.graph, this.values);
+    const all: RunIssue[] = [];
+    const grads = this.startBackward(root);
+    for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
+      const id = this.graph.order[k];
+      const upstream = grads[id];
+      if (!upstream || this.graph.nodes[id].kind !== 'op') continue;
+      throwIfCancelled(cancelled);
+      const issues: RunIssue[] = [];
+      const gc = this.backwardBlockOf(id);
+      const sent = gc ? finish(this.blockGradients(gc, upstream, issues)) : this.nodeGradients(id, upstream, observer, issues);
+      if (!sent) continue;
+      this.accumulateSent(grads, sent);
+      for (const issue of issues) all.push(issue);
+    }
+    throwIfCancelled(cancelled);
+    return all;
   }
 
   /** `forward()` for a long task: `pace()` is awaited after every node (it yields when a slice of time is used up). */
@@ -200,26 +255,44 @@ export class Execution {
 
   /** The backward pass one node at a time, from the root to the leaves. */
   *backwardSteps(root: number, observer: ExecutionObserver = {}): Generator<Step, void> {
-    const grads = (this.grads = new Array<Tensor | null>(this.graph.nodes.length).fill(null));
-    const rootValue = this.values[root];
-    if (!rootValue) return;
-    grads[root] = Tensor.full(rootValue.shape, 1);
-    for (let k = this.graph.order.length - 1; k >= 0; k--) {
+    const grads = this.startBackward(root);
+    for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
       const id = this.graph.order[k];
       const upstream = grads[id];
       if (!upstream || this.graph.nodes[id].kind !== 'op') continue;
       const issues: RunIssue[] = [];
       // What the node sends its inputs: its gate's backward block when it is the output of a gate
-      // call with one, else its op's rule (called directly: no generator per node); null when no
-      // input takes a gradient.
-      const node = this.graph.nodes[id];
+      // call with one, else its op's rule (called directly: no generator per node).
       const gc = this.backwardBlockOf(id);
-      const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : node.requiresGrad ? this.pooledRule(node, upstream, observer, issues) : null;
+      const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : this.nodeGradients(id, upstream, observer, issues);
       if (!sent) continue;
-      const outer = enterPool(this.pool);
-      for (const s of sent) accumulate(grads, s.input, s.grad);
-      leavePool(outer);
+      this.accumulateSent(grads, sent);
       yield { phase: 'backward', node: id, upstream, sent, issues };
+    }
+  }
+
+  /** Fresh gradients with the root's seeded with ones; null when the root has no value. */
+  private startBackward(root: number): (Tensor | null)[] | null {
+    const grads = (this.grads = new Array<Tensor | null>(this.graph.nodes.length).fill(null));
+    const rootValue = this.values[root];
+    if (!rootValue) return null;
+    grads[root] = Tensor.full(rootValue.shape, 1);
+    return grads;
+  }
+
+  /** What node `id`'s op rule sends its inputs; null when no input takes a gradient. */
+  private nodeGradients(id: number, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] | null {
+    const node = this.graph.nodes[id];
+    return node.requiresGrad ? this.pooledRule(node, upstream, observer, issues) : null;
+  }
+
+  /** Adds what a step sent to its inputs' gradients (sums from the pool while recycling). */
+  private accumulateSent(grads: (Tensor | null)[], sent: SentGradient[]): void {
+    const outer = enterPool(this.pool);
+    try {
+      for (const s of sent) accumulate(grads, s.input, s.grad);
+    } finally {
+      leavePool(outer);
     }
   }
 
@@ -264,14 +337,14 @@ export class Execution {
       needs,
       record: (this.recorders[id] ??= (name, values) => this.record(id, name, values)),
     });
-    const keys = (this.edgeKeys[id] ??= node.inputs.map((_, j) => `${id}:${j}`));
+    const edges = this.edgeStart[id];
     const sent: SentGradient[] = [];
     for (let j = 0; j < node.inputs.length; j++) {
       const grad = res[j];
       if (!needs[j] || !grad) continue;
       const issue = observer.onGradient?.(id, j, upstream, grad);
       if (issue) issues.push(issue);
-      this.edgeGrads.set(keys[j], grad);
+      this.edgeGrads[edges + j] = grad;
       sent.push({ input: node.inputs[j], index: j, grad });
     }
     return sent;
@@ -285,11 +358,7 @@ export class Execution {
 
   /** Evaluates a gate's backward block with upstream gradient `dout`; gradients per gate input. */
   runBackwardBlock(gc: GateCall, dout: Tensor, issues: RunIssue[] = []): (Tensor | null)[] {
-    const steps = this.backwardBlockSteps(gc, dout, issues);
-    for (;;) {
-      const r = steps.next();
-      if (r.done) return r.value;
-    }
+    return finish(this.backwardBlockSteps(gc, dout, issues));
   }
 
   /** A gate's backward block one line at a time; returns the gradient of each gate input. */
@@ -317,18 +386,15 @@ export class Execution {
   }
 }
 
-/** Runs a pass to its end, asking `cancelled` before every step; the issues of every step. */
-function drain(steps: Generator<Step, void>, cancelled?: CancelCheck): RunIssue[] {
-  const issues: RunIssue[] = [];
+/** Runs steps to their end; what they return. */
+function finish<T>(steps: Generator<Step, T>): T {
   for (;;) {
-    throwIfCancelled(cancelled);
     const r = steps.next();
-    if (r.done) return issues;
-    collect(r.value, issues);
+    if (r.done) return r.value;
   }
 }
 
-/** `drain` for long tasks: awaits `pace()` between steps (which may yield, or throw to stop). */
+/** Runs a pass to its end for a long task: awaits `pace()` between steps (which may yield, or throw to stop). */
 async function drainPaced(steps: Generator<Step, void>, pace: () => Promise<void>): Promise<RunIssue[]> {
   const issues: RunIssue[] = [];
   for (;;) {
