@@ -62,6 +62,15 @@ export class Execution {
    */
   private readonly edgeGrads: (Tensor | null)[];
   private readonly edgeStart: Int32Array;
+  /**
+   * Per node, what every pass asks of it, kept dense: reading it from the node objects (spread
+   * over the heap, evicted by the tensors of a large net) was a cache miss per node and pass.
+   * 1 where the node is an op; 1 where gradients flow into it; its gate's backward block when it is
+   * the output of a gate call with one.
+   */
+  private readonly isOp: Uint8Array;
+  private readonly takesGrad: Uint8Array;
+  private readonly blockOf: (GateCall | null)[];
   private readonly randomCache = new Map<number, Float64Array>();
   /**
    * Per node, what every run hands its op alike, made at its first evaluation instead of each
@@ -89,6 +98,15 @@ export class Execution {
     this.edgeStart = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) this.edgeStart[i + 1] = this.edgeStart[i] + graph.nodes[i].inputs.length;
     this.edgeGrads = new Array<Tensor | null>(this.edgeStart[n]).fill(null);
+    this.isOp = new Uint8Array(n);
+    this.takesGrad = new Uint8Array(n);
+    this.blockOf = new Array<GateCall | null>(n).fill(null);
+    for (const node of graph.nodes) {
+      this.isOp[node.id] = node.kind === 'op' ? 1 : 0;
+      this.takesGrad[node.id] = node.requiresGrad ? 1 : 0;
+      const gc = node.gateCall !== null ? graph.gateCalls[node.gateCall] : null;
+      this.blockOf[node.id] = gc && gc.backward && node.id === gc.outputNode ? gc : null;
+    }
   }
 
   /** The gradient the last backward pass sent along node `node`'s input `input` (null if none). */
@@ -147,7 +165,7 @@ export class Execution {
   evalNode(id: number, trackKinks = false): RunIssue | null {
     const node = this.graph.nodes[id];
     this.current = id;
-    if (node.kind !== 'op') {
+    if (this.isOp[id] === 0) {
       if (node.kind !== 'dout') this.values[id] = node.init;
       return null;
     }
@@ -230,10 +248,10 @@ export class Execution {
     for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
       const id = this.graph.order[k];
       const upstream = grads[id];
-      if (!upstream || this.graph.nodes[id].kind !== 'op') continue;
+      if (!upstream || this.isOp[id] === 0) continue;
       throwIfCancelled(cancelled);
       const issues: RunIssue[] = [];
-      const gc = this.backwardBlockOf(id);
+      const gc = this.blockOf[id];
       const sent = gc ? finish(this.blockGradients(gc, upstream, issues)) : this.nodeGradients(id, upstream, observer, issues);
       if (!sent) continue;
       this.accumulateSent(grads, sent);
@@ -259,11 +277,11 @@ export class Execution {
     for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
       const id = this.graph.order[k];
       const upstream = grads[id];
-      if (!upstream || this.graph.nodes[id].kind !== 'op') continue;
+      if (!upstream || this.isOp[id] === 0) continue;
       const issues: RunIssue[] = [];
       // What the node sends its inputs: its gate's backward block when it is the output of a gate
       // call with one, else its op's rule (called directly: no generator per node).
-      const gc = this.backwardBlockOf(id);
+      const gc = this.blockOf[id];
       const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : this.nodeGradients(id, upstream, observer, issues);
       if (!sent) continue;
       this.accumulateSent(grads, sent);
@@ -282,8 +300,7 @@ export class Execution {
 
   /** What node `id`'s op rule sends its inputs; null when no input takes a gradient. */
   private nodeGradients(id: number, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] | null {
-    const node = this.graph.nodes[id];
-    return node.requiresGrad ? this.pooledRule(node, upstream, observer, issues) : null;
+    return this.takesGrad[id] === 1 ? this.pooledRule(this.graph.nodes[id], upstream, observer, issues) : null;
   }
 
   /** Adds what a step sent to its inputs' gradients (sums from the pool while recycling). */
@@ -303,13 +320,6 @@ export class Execution {
       const grad = dgrads[index];
       return grad && this.graph.nodes[input].requiresGrad ? [{ input, index, grad }] : [];
     });
-  }
-
-  /** The gate call whose backward block gives node `id`'s gradients (`id` is its output), or null. */
-  private backwardBlockOf(id: number): GateCall | null {
-    const node = this.graph.nodes[id];
-    const gc = node.gateCall !== null ? this.graph.gateCalls[node.gateCall] : null;
-    return gc && gc.backward && id === gc.outputNode ? gc : null;
   }
 
   /** applyRule taking its results from the pool while results are recycled. */
