@@ -9,6 +9,10 @@
 // Run as its own process under tsx (`node --import tsx bench/editLatency.ts`, by bench/run.ts): the
 // harness reads its own location, which a bundle would not keep. Prints one JSON line.
 //
+// The extension host's figures (longest event-loop delay, edit → result, GC pauses) are measured
+// during the first 20 timed edits, by the extension itself, which writes them where the bench says
+// (bench/hostStats.ts); the integration suite's figures only when that fails.
+//
 // Third, the same keystrokes on the seed of a 30-layer affine+relu net (test/fixtures/deepNet.ts),
 // whose gradient checks take seconds: the values come from the analysis' values phase, before the
 // checks (edit-latency-deep). Values of the older text, marked "updating…" meanwhile, do not count.
@@ -17,18 +21,20 @@
 // the document's version, installed beside GradLens. The same keystrokes in a .txt file time VS
 // Code's own keystroke → lens delay, with no analysis behind it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE, QUIET_SETTINGS, ROOT, ensureTools, freePort, installVsix, startCodeServer, type CodeServer } from '../scripts/codeServer';
 import { E2E_SETTINGS, Workbench } from '../test/e2e/workbench';
 import { DEEP_NET_SEED_LINE, deepNetText } from '../test/fixtures/deepNet';
 import { NUMBER_SETTINGS } from '../src/core/defaults';
+import { STATS_FILE_ENV, resetRequestOf } from '../src/extension/statsFile';
+import { hostNote, integrationSuiteFigures, readHostWindow, startHostWindow, type HostFigures } from './hostStats';
 
 export interface EditLatency {
   /** Keystroke → the new values at the line ends, with the default settings. */
   medianMs: number | null;
-  /** Longest event-loop delay of the extension host's main thread (from the integration suite's typing burst). */
+  /** Longest event-loop delay of the extension host's main thread during the timed edits (else from the integration suite's typing burst). */
   maxBlockedMs: number | null;
   /** Peak resident memory of the extension host (GradLens, its worker and VS Code's own share). */
   peakMb: number | null;
@@ -50,8 +56,9 @@ type Surface = 'lenses' | 'inline';
 /**
  * Types EDITS + 2 digits over the seed (the cursor must be after it) and times each, in the page,
  * from the keydown to the first animation frame whose `surface` differs from before the key.
+ * `warm` runs after the two warm-up edits, before the timed ones.
  */
-async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ median: number; summary: string; times: number[] }> {
+async function timeEdits(page: Workbench['page'], surface: Surface, warm?: () => Promise<void>): Promise<{ median: number; summary: string; times: number[] }> {
   // What the surface shows: the code lenses' text, or the inline values' text (decorations drawn
   // as CSS ::after content on spans whose class starts with ced-).
   const read = (which: Surface): string => {
@@ -66,6 +73,7 @@ async function timeEdits(page: Workbench['page'], surface: Surface): Promise<{ m
   await page.evaluate(`globalThis.__readSurface = ${read.toString()}`);
   const times: number[] = [];
   for (let i = 0; i < EDITS + 2; i++) {
+    if (i === 2) await warm?.();
     const before = await page.evaluate(read, surface);
     await page.keyboard.press('Shift+ArrowLeft');
     const wait = page.waitForFunction(
@@ -141,35 +149,6 @@ async function timeProbe(wb: Workbench): Promise<{ median: number; summary: stri
   return timeEdits(wb.page, 'lenses');
 }
 
-interface HostFigures {
-  edits: number;
-  seconds: number;
-  loopDelayMaxMs: number;
-  loopDelayP99Ms: number;
-  editToResultMedianMs: number | null;
-  /** Absent in figures written before these were recorded. */
-  workerRestartsSinceReset?: number;
-  gcMaxPauseMs?: number;
-  /** The longest GC pauses with V8's kind (minor: a scavenge; major: a mark-compact). */
-  gcLongest?: { kind: string; ms: number }[];
-  when: string;
-}
-
-/** What kind of collection the longest pause was (figures from before the kinds were recorded: nothing). */
-function gcKindNote(host: HostFigures): string {
-  const top = host.gcLongest?.[0];
-  if (!top) return '';
-  return top.kind === 'minor' ? ' (a scavenge)' : top.kind === 'major' ? ' (a mark-compact)' : ` (${top.kind})`;
-}
-
-/** What the integration suite measured inside the extension host (its typing-burst test). */
-function hostFigures(): HostFigures | null {
-  const f = join(ROOT, 'test-results', 'summary', 'editor-stats.json');
-  if (!existsSync(f)) return null;
-  const stats = JSON.parse(readFileSync(f, 'utf8')) as Omit<HostFigures, 'when'>;
-  return { ...stats, when: `measured ${statSync(f).mtime.toISOString()}` };
-}
-
 /**
  * Peak resident memory (VmHWM) of the extension host under `rootPid`: the process GradLens and
  * its analysis worker (a thread) live in, VS Code's own extension-host baseline included. Linux only.
@@ -221,14 +200,18 @@ export async function measureEditLatency(): Promise<EditLatency> {
   const vsix = join(ROOT, `${PACKAGE.name}-${PACKAGE.version}.vsix`);
   if (pack.status !== 0 || !existsSync(vsix)) return unmeasured(`packaging the extension failed (${(pack.stderr || pack.stdout).trim().split('\n').pop()})`);
   const tmp = mkdtempSync(join(tmpdir(), 'gradlens-bench-'));
+  // Where the extension writes its figures (named by the environment only: see src/extension/statsFile.ts).
+  const statsFile = join(ROOT, 'bench', 'tmp', 'edit-latency-host-stats.json');
   let server: CodeServer | null = null;
   let wb: Workbench | null = null;
   try {
     const dataDir = join(tmp, 'code-server');
     installVsix(vsix, dataDir);
     installVsix(packProbe(tmp), dataDir);
+    mkdirSync(join(ROOT, 'bench', 'tmp'), { recursive: true });
+    for (const f of [statsFile, resetRequestOf(statsFile)]) rmSync(f, { force: true });
     // The default settings first: the values at the line ends, no value lenses.
-    server = await startCodeServer({ dataDir, port: await freePort(), auth: 'none' /* a throwaway bench server */, settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS } });
+    server = await startCodeServer({ dataDir, port: await freePort(), auth: 'none' /* a throwaway bench server */, settings: { ...QUIET_SETTINGS, ...E2E_SETTINGS }, env: { [STATS_FILE_ENV]: statsFile } });
     process.env.GRADLENS_E2E_TMP = tmp;
     process.env.GRADLENS_E2E_URL = server.url;
     wb = await Workbench.open('bench-edit-latency');
@@ -245,7 +228,14 @@ export async function measureEditLatency(): Promise<EditLatency> {
     await page.keyboard.press('Enter');
     await page.keyboard.press('End');
     await startKeyClock(page);
-    const inline = await timeEdits(page, 'inline');
+    // The host's figures cover the timed edits: a new window once the worker is warm.
+    // (Asserted: assigned in the callback, which the compiler does not follow.)
+    let hostWindow = { why: 'the edits ended before the window began' } as { at: number } | { why: string };
+    const inline = await timeEdits(page, 'inline', async () => {
+      hostWindow = await startHostWindow(statsFile);
+    });
+    // Read before the next session starts, so its work is not counted.
+    const own: HostFigures | { why: string } = 'at' in hostWindow ? await readHostWindow(statsFile, hostWindow.at, EDITS) : hostWindow;
     // The 30-layer net with the same default settings (before the value lenses are switched on:
     // with them, every keystroke also re-lays out a lens above each of its 96 statements).
     const deep = await timeDeep(wb);
@@ -257,15 +247,12 @@ export async function measureEditLatency(): Promise<EditLatency> {
     const lenses = await timeEdits(page, 'lenses');
     const probe = await timeProbe(wb);
     const peakMb = server.process.pid !== undefined ? extensionHostPeakMb(server.process.pid) : null;
-    const host = hostFigures();
-    const hostNote = host
-      ? `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0)} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms${host.gcMaxPauseMs !== undefined ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms${gcKindNote(host)}, ${host.workerRestartsSinceReset ?? 0} worker restarts` : ''}) during ${host.edits} edits in ${host.seconds} s, from the integration suite's typing burst (${host.when})`
-      : 'the extension-host figures (event-loop delay, edit → result) come from the integration suite (npm run test:integration), which has not run here';
+    const host = 'why' in own ? integrationSuiteFigures() : own;
     return {
       medianMs: inline.median,
       maxBlockedMs: host?.loopDelayMaxMs ?? null,
       peakMb,
-      note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce ${NUMBER_SETTINGS.debounceMs.default} ms included); ${hostNote}`,
+      note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce ${NUMBER_SETTINGS.debounceMs.default} ms included); ${hostNote(host, 'why' in own ? own.why : null)}`,
       probe: { medianMs: probe.median, summary: probe.summary },
       deepControl: { medianMs: deepControl.median, summary: deepControl.summary },
       deep: {
@@ -286,6 +273,8 @@ export async function measureEditLatency(): Promise<EditLatency> {
     await wb?.close();
     await server?.stop();
     rmSync(tmp, { recursive: true, force: true });
+    // Its figures run on past the window the row used: gone, so no one reads them as the row's.
+    for (const f of [statsFile, resetRequestOf(statsFile)]) rmSync(f, { force: true });
   }
 }
 

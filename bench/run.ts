@@ -556,8 +556,9 @@ async function main(): Promise<void> {
             ? { medianMs: e.probe?.medianMs ?? null, note: e.probe ? `${e.probe.summary}; not GradLens: a lens provider with no work behind it, to show what VS Code itself takes` : e.note }
             : e;
       row = { name: def.name, gradlens_ms: round(figure.medianMs, 1), peer: null, peer_blas: null, peer_threads: null, peer_ms_by_threads: null, peer_ms: null, ratio: null, gradlens_cpu_ms: null, peer_cpu_ms: null, cpu_ratio: null, target: def.target, met: false, peak_mb: round(e.peakMb, 1) };
-      // The extension host's event-loop bound is part of the edit-latency row's target (issue 13:
-      // the typing burst on two-layer-net); the other editor rows are judged by their medians.
+      // The extension host's event-loop bound is part of the edit-latency row's target (issue 13),
+      // measured during the row's own timed edits (else the integration suite's typing burst; the
+      // note says which: bench/hostStats.ts); the other editor rows are judged by their medians.
       row.met = metOf(def, row.gradlens_ms, null, row.peak_mb) && (def.name !== 'edit-latency' || (e.maxBlockedMs !== null && e.maxBlockedMs <= 16));
       notes.push(figure.note);
     } else {

@@ -13,6 +13,7 @@ import { prompts, type Prompts } from './derivePreview';
 import { GradEditors } from './gradEditors';
 import { InlineValues } from './inlineValues';
 import { RuntimeStatsMonitor, type RuntimeStats } from './runtimeStats';
+import { STATS_FILE_ENV, writeStatsFile } from './statsFile';
 import { ChecksTree } from './views/checksTree';
 import { GraphTree } from './views/graphTree';
 import { OverridesView } from './views/overrides';
@@ -144,6 +145,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<GradLe
   );
   await client.start();
   stopClient = () => client.stop();
+  // The same figures in a file, for the bench that drives the editor through its UI alone (only
+  // when the environment names one: see statsFile.ts).
+  context.subscriptions.push(writeStatsFile(process.env[STATS_FILE_ENV], (reset) => stats.read(reset)));
   followEditor(vscode.window.activeTextEditor);
   log.appendLine(`GradLens ${context.extension.packageJSON.version as string} activated`);
   return { service, inlineValues, overrides, stats: (reset) => stats.read(reset), debugView: () => lastDebugView, dashboardShownTask: () => DashboardPanel.active?.controller.shownTask ?? null, prompts };
