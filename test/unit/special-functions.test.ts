@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { expm1NonPositive, expNonPositive, tanh, tanhInto } from '../../src/core/tensor/elementary';
-import { erf, erfc, normalCdf, normalCdfInto, normalCdfSlope, normalCdfSlopeInto, normalPdf } from '../../src/core/tensor/erf';
+import { erf, erfc, normalCdf, normalCdfInto, normalCdfSlope, normalCdfSlopeFromCdfInto, normalCdfSlopeInto, normalPdf } from '../../src/core/tensor/erf';
 import { testRng } from './helpers/opcheck';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
@@ -94,6 +94,18 @@ describe('erf, erfc and the normal distribution (erf.ts)', () => {
       assert.equal(a[i], normalCdf(v));
       assert.equal(b[i], normalCdfSlope(v));
     });
+  });
+
+  it('the slope from a kept Φ (gelu’s backward after its forward) is the slope bit for bit, special values included', () => {
+    const special = [0, -0, NaN, Infinity, -Infinity, 40, -40, 40.5, -40.5, 1e-300, -1e-300, 5e-324, 0.75, -0.75, 27.3, -27.3];
+    const x = Float64Array.from([...cdfXs, ...special, ...Array.from({ length: 4000 }, (_, i) => (i - 2000) / 97)]);
+    const cdf = new Float64Array(x.length);
+    const direct = new Float64Array(x.length);
+    const kept = new Float64Array(x.length);
+    normalCdfInto(x, cdf);
+    normalCdfSlopeInto(x, direct);
+    normalCdfSlopeFromCdfInto(x, cdf, kept);
+    x.forEach((v, i) => assert.ok(Object.is(kept[i], direct[i]), `x = ${v}: ${kept[i]} vs ${direct[i]}`));
   });
 
   it('special values: ±0, ±Infinity, NaN, the far tails', () => {

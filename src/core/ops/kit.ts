@@ -27,6 +27,16 @@ export interface UnarySpec {
   backward(x: Float64Array, out: Float64Array, g: Float64Array, dx: Float64Array, attrs: Attrs): void;
   /** Which side of the kink each element is on. */
   kinkSide?(x: Float64Array, k: Int32Array, attrs: Attrs): void;
+  /**
+   * For an op whose backward would recompute most of its forward (gelu's Φ): forward writes that
+   * part into a buffer kept for backward (one more entry per entry, in the op's workspace), and
+   * backward reads it back — the same bits as `forward` and `backward`, which still serve a
+   * forward with no backward after it (gradient checks) and a backward with nothing kept.
+   */
+  keeps?: {
+    forward(x: Float64Array, o: Float64Array, kept: Float64Array, attrs: Attrs): void;
+    backward(x: Float64Array, kept: Float64Array, g: Float64Array, dx: Float64Array, attrs: Attrs): void;
+  };
   validate?(attrs: Attrs): string | null;
   derive?: OpDef['derive'];
   /** Copied onto the op as they are. */
@@ -71,21 +81,27 @@ export function defineUnary(s: UnarySpec): OpDef {
     },
     forward([x], attrs, ctx) {
       const out = Tensor.result(x.shape, true);
-      s.forward(x.data, out.data, attrs);
+      let kept: Tensor | undefined;
+      if (s.keeps && !ctx.forwardOnly) {
+        kept = Tensor.result(x.shape, true);
+        s.keeps.forward(x.data, out.data, kept.data, attrs);
+      } else s.forward(x.data, out.data, attrs);
       let kinks: Int32Array | undefined;
       if (ctx.trackKinks && s.kinkSide) {
         kinks = new Int32Array(x.size);
         s.kinkSide(x.data, kinks, attrs);
       }
-      return { value: out, kinks };
+      return { value: out, kinks, saved: kept };
     },
-    backward({ inputs: [x], out, grad, attrs }) {
+    backward({ inputs: [x], out, grad, saved, attrs }) {
       const dx = Tensor.result(x.shape, true);
-      s.backward(x.data, out.data, grad.data, dx.data, attrs);
+      if (s.keeps && saved instanceof Tensor && saved.size === x.size) s.keeps.backward(x.data, saved.data, grad.data, dx.data, attrs);
+      else s.backward(x.data, out.data, grad.data, dx.data, attrs);
       return [dx];
     },
     cost: (shapes) => s.work[0] * sizeOf(shapes[0]),
     backwardCost: (shapes) => s.work[1] * sizeOf(shapes[0]),
+    ...(s.keeps ? { workspace: (shapes: readonly (readonly number[])[]) => ({ saved: sizeOf(shapes[0]) }) } : {}),
   };
   kernels.set(op, { unary: s });
   return op;

@@ -128,6 +128,22 @@ export function normalCdfSlopeInto(x: Float64Array, out: Float64Array): void {
   }
 }
 
+/**
+ * normalCdfSlopeInto from Φ(x) already computed (normalCdfInto, gelu's forward): the same bits,
+ * at half the cost — Φ's polynomial is most of the work, φ needs only the exponential.
+ */
+export function normalCdfSlopeFromCdfInto(x: Float64Array, cdf: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    const xc = Math.max(-NORMAL_SATURATED, Math.min(v, NORMAL_SATURATED));
+    const t = Math.abs(xc);
+    const hi = t * t;
+    const lo = squareLow(t, hi) * 0.5;
+    const e = expNonPositive(-hi * 0.5);
+    out[i] = v !== v ? v : cdf[i] + xc * (e * (INV_SQRT_2PI - INV_SQRT_2PI * lo));
+  }
+}
+
 const ONE = new Float64Array(1);
 
 /** Φ(x), one value (normalCdfInto). */
