@@ -5,6 +5,8 @@ import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast
 import { dimsEqual, formatDimValues, formatShape, shapesSymbolicallyEqual, type Shape } from '../shapes/shape';
 import { binaryBroadcast, broadcastSizes, broadcastTo, Tensor, unbroadcast } from '../tensor/tensor';
 import { subRun } from './kit';
+import { expNonPositive } from '../tensor/elementary';
+import { resultBuffer } from '../tensor/results';
 import { COST, entries, runsOf } from './cost';
 import { labelProblem, scoresAndLabelsRule } from './labels';
 import { attrOr, type OpDef, type ParamSpec, type ShapeContext, type ValueType } from './op';
@@ -30,10 +32,27 @@ function rowsOf(s: Tensor): { N: number; C: number } {
 
 /** log Σ exp(s[row … row+C)), stably (max subtracted; a NaN entry makes it NaN). */
 function logSumExp(s: Float64Array, row: number, C: number): number {
+  return logSumExpInto(s, row, C, null);
+}
+
+/**
+ * logSumExp, also writing the softmax of the row into `probs` when given: each e^(s − max) is
+ * taken once (e^(s − max)/Σ, not e^(s − logsumexp), which was a second exponential per score), by
+ * expNonPositive — the exponent is never positive, and Math.exp is a call out of the loop. The
+ * forward pass and the gradient checks' recomputation (termSum) share it: the same bits.
+ */
+function logSumExpInto(s: Float64Array, row: number, C: number, probs: Float64Array | null): number {
   let m = -Infinity;
   for (let j = 0; j < C; j++) if (s[row + j] > m || s[row + j] !== s[row + j]) m = s[row + j];
   let sum = 0;
-  for (let j = 0; j < C; j++) sum += Math.exp(s[row + j] - m);
+  if (probs) {
+    for (let j = 0; j < C; j++) {
+      const e = expNonPositive(s[row + j] - m);
+      probs[row + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < C; j++) probs[row + j] /= sum;
+  } else for (let j = 0; j < C; j++) sum += expNonPositive(s[row + j] - m);
   return m + Math.log(sum);
 }
 
@@ -61,13 +80,11 @@ export const softmaxCe: OpDef = {
     const error = labelProblem('softmax_ce', y, C);
     if (error) return { value: Tensor.scalar(0), error };
     // The probabilities are only for the backward pass.
-    const probs = ctx?.forwardOnly ? null : new Float64Array(s.size);
+    const probs = ctx?.forwardOnly ? null : resultBuffer(s.size, true);
     let loss = 0;
     for (let i = 0; i < N; i++) {
       const row = i * C;
-      const lse = logSumExp(s.data, row, C);
-      loss += lse - s.data[row + y.data[i]];
-      if (probs) for (let j = 0; j < C; j++) probs[row + j] = Math.exp(s.data[row + j] - lse);
+      loss += logSumExpInto(s.data, row, C, probs) - s.data[row + y.data[i]];
     }
     return { value: Tensor.scalar(loss / N), saved: probs ?? undefined };
   },
@@ -85,13 +102,13 @@ export const softmaxCe: OpDef = {
     const probs = saved as Float64Array;
     const { N, C } = rowsOf(s);
     const k = grad.item() / N;
-    const ds = new Tensor(s.shape);
+    const ds = Tensor.result(s.shape, true);
     for (let i = 0; i < s.size; i++) ds.data[i] = k * probs[i];
     for (let i = 0; i < N; i++) ds.data[i * C + y.data[i]] -= k;
     return [ds, null];
   },
-  // Per row a logsumexp (max, exps) and the probabilities (another exp per score).
-  cost: ([s]) => (2 * COST.entry + 2 * COST.transcendental) * entries(s),
+  // Per row a logsumexp (max, exps) and the probabilities (a division per score).
+  cost: ([s]) => (3 * COST.entry + COST.transcendental) * entries(s),
   backwardCost: ([s]) => COST.entry * entries(s),
   workspace: ([s]) => ({ saved: entries(s) }),
 };
