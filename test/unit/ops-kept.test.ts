@@ -1,4 +1,4 @@
-// An op that keeps part of its forward for backward (UnarySpec.keeps: gelu's Φ) must give the
+// An op that keeps part of its forward for backward (UnarySpec.keeps: gelu's slope) must give the
 // bits of the op that keeps nothing: the same values, and the same gradient whether backward reads
 // the kept buffer or recomputes it (a forward run with forwardOnly keeps nothing).
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { xorshiftUniforms } from './helpers/xorshift';
 
 const context = (forwardOnly: boolean): ForwardContext => ({ trackKinks: false, forwardOnly, random: (n) => new Float64Array(n) });
 
-test('gelu keeps Φ for backward: same value and gradient bits as recomputing it, and its workspace counts the kept entries', () => {
+test('gelu keeps its slope for backward: same value and gradient bits as recomputing it, and its workspace counts the kept entries', () => {
   const n = 3000;
   const next = xorshiftUniforms(7);
   const u = Float64Array.from({ length: 2 * n }, () => next());
@@ -22,7 +22,7 @@ test('gelu keeps Φ for backward: same value and gradient bits as recomputing it
   const g = new Tensor(x.shape, Float64Array.from({ length: n }, (_, i) => u[n + i] - 0.5));
   const kept = gelu.forward([x], {}, context(false));
   const plain = gelu.forward([x], {}, context(true));
-  assert.ok(kept.saved instanceof Tensor, 'the full forward keeps Φ');
+  assert.ok(kept.saved instanceof Tensor, 'the full forward keeps the slope');
   assert.equal(plain.saved, undefined, 'a forward with no backward after it keeps nothing');
   assert.deepEqual([...kept.value.data].map(String), [...plain.value.data].map(String));
   const args = (r: typeof kept) => ({ inputs: [x], out: r.value, grad: g, saved: r.saved, attrs: {}, needs: [true] });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { expm1NonPositive, expNonPositive, tanh, tanhInto } from '../../src/core/tensor/elementary';
-import { erf, erfc, normalCdf, normalCdfInto, normalCdfSlope, normalCdfSlopeFromCdfInto, normalCdfSlopeInto, normalPdf } from '../../src/core/tensor/erf';
+import { erf, erfc, normalCdf, normalCdfInto, geluKeepingSlopeInto, normalCdfSlope, normalCdfSlopeInto, normalPdf } from '../../src/core/tensor/erf';
 import { testRng } from './helpers/opcheck';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
@@ -96,16 +96,19 @@ describe('erf, erfc and the normal distribution (erf.ts)', () => {
     });
   });
 
-  it('the slope from a kept Φ (gelu’s backward after its forward) is the slope bit for bit, special values included', () => {
+  it('gelu’s forward keeping its slope gives x·Φ(x) and the slope with each function’s bits, special values included', () => {
     const special = [0, -0, NaN, Infinity, -Infinity, 40, -40, 40.5, -40.5, 1e-300, -1e-300, 5e-324, 0.75, -0.75, 27.3, -27.3];
     const x = Float64Array.from([...cdfXs, ...special, ...Array.from({ length: 4000 }, (_, i) => (i - 2000) / 97)]);
     const cdf = new Float64Array(x.length);
-    const direct = new Float64Array(x.length);
-    const kept = new Float64Array(x.length);
+    const slope = new Float64Array(x.length);
+    const both = [new Float64Array(x.length), new Float64Array(x.length)];
     normalCdfInto(x, cdf);
-    normalCdfSlopeInto(x, direct);
-    normalCdfSlopeFromCdfInto(x, cdf, kept);
-    x.forEach((v, i) => assert.ok(Object.is(kept[i], direct[i]), `x = ${v}: ${kept[i]} vs ${direct[i]}`));
+    normalCdfSlopeInto(x, slope);
+    geluKeepingSlopeInto(x, both[0], both[1]);
+    x.forEach((v, i) => {
+      assert.ok(Object.is(both[0][i], cdf[i] * v), `x·Φ at x = ${v}: ${both[0][i]} vs ${cdf[i] * v}`);
+      assert.ok(Object.is(both[1][i], slope[i]), `slope at x = ${v}: ${both[1][i]} vs ${slope[i]}`);
+    });
   });
 
   it('special values: ±0, ±Infinity, NaN, the far tails', () => {

@@ -28,9 +28,9 @@ export interface UnarySpec {
   /** Which side of the kink each element is on. */
   kinkSide?(x: Float64Array, k: Int32Array, attrs: Attrs): void;
   /**
-   * For an op whose backward would recompute most of its forward (gelu's Φ): forward writes that
-   * part into a buffer kept for backward (one more entry per entry, in the op's workspace), and
-   * backward reads it back — the same bits as `forward` and `backward`, which still serve a
+   * For an op whose backward would recompute most of its forward (gelu's Φ and φ): forward writes
+   * what backward needs into a buffer kept for it (one more entry per entry, in the op's workspace),
+   * and backward reads it back — the same bits as `forward` and `backward`, which still serve a
    * forward with no backward after it (gradient checks) and a backward with nothing kept.
    */
   keeps?: {

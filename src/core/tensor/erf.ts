@@ -129,18 +129,28 @@ export function normalCdfSlopeInto(x: Float64Array, out: Float64Array): void {
 }
 
 /**
- * normalCdfSlopeInto from Φ(x) already computed (normalCdfInto, gelu's forward): the same bits,
- * at half the cost — Φ's polynomial is most of the work, φ needs only the exponential.
+ * gelu's forward, keeping its slope for backward: out[i] = x·Φ(x) and slope[i] = Φ(x) + x·φ(x),
+ * the exponential and the polynomial taken once for both, each with the bits of normalCdfInto (times
+ * x) and normalCdfSlopeInto (the same operations on the same values). Written out in one loop (the
+ * square's low part too): inlined into a caller, a loop of calls ran out of V8's inlining budget
+ * and its calls returned boxed doubles.
  */
-export function normalCdfSlopeFromCdfInto(x: Float64Array, cdf: Float64Array, out: Float64Array): void {
+export function geluKeepingSlopeInto(x: Float64Array, out: Float64Array, slope: Float64Array): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     const xc = Math.max(-NORMAL_SATURATED, Math.min(v, NORMAL_SATURATED));
     const t = Math.abs(xc);
     const hi = t * t;
-    const lo = squareLow(t, hi) * 0.5;
+    const split = SPLITTER * t;
+    const th = split - (split - t);
+    const tl = t - th;
+    const lo = (th * th - hi + 2 * th * tl + tl * tl) * 0.5;
     const e = expNonPositive(-hi * 0.5);
-    out[i] = v !== v ? v : cdf[i] + xc * (e * (INV_SQRT_2PI - INV_SQRT_2PI * lo));
+    const f = 0.5 * erfcScaled(t * Math.SQRT1_2);
+    const q = e * (f - f * lo);
+    const c = v > 0 ? 1 - q : q;
+    out[i] = (v !== v ? v : c) * v;
+    slope[i] = v !== v ? v : c + xc * (e * (INV_SQRT_2PI - INV_SQRT_2PI * lo));
   }
 }
 
