@@ -9,18 +9,19 @@ import { E } from '../lang/print';
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { Tensor, sizeOf } from '../tensor/tensor';
+import { resultBuffer } from '../tensor/results';
 import { attrOr, type Attrs, type BackwardArgs, type DeriveContext, type OpDef, type ParamSpec, type ShapeContext } from './op';
 
 // ------------------------------------------------------------------ the shared kernel
 
-/** Which normalisation set and which channel (gamma/beta entry) each entry of x belongs to. */
-interface Layout {
-  set: Int32Array;
-  chan: Int32Array;
-  sets: number;
-  /** Entries per set (the same for every set). */
-  count: number;
-}
+/**
+ * Which normalisation set and which channel (gamma/beta entry) each entry of x belongs to: listed
+ * per entry, or (layer norm) rows of `count` entries, set = row and channel = position, which the
+ * kernels walk without the lists — same sums in the same order, so the same bits.
+ */
+type Layout =
+  | { rows: false; set: Int32Array; chan: Int32Array; sets: number; count: number }
+  | { rows: true; sets: number; count: number };
 
 interface NormSaved {
   xhat: Float64Array;
@@ -32,13 +33,7 @@ interface NormSaved {
 function rowLayout(shape: readonly number[]): Layout {
   const size = sizeOf(shape);
   const D = shape.length ? shape[shape.length - 1] : 1;
-  const set = new Int32Array(size);
-  const chan = new Int32Array(size);
-  for (let i = 0; i < size; i++) {
-    set[i] = Math.floor(i / D);
-    chan[i] = i % D;
-  }
-  return { set, chan, sets: D === 0 ? 0 : size / D, count: D };
+  return { rows: true, sets: D === 0 ? 0 : size / D, count: D };
 }
 
 /**
@@ -59,35 +54,61 @@ function channelLayout(shape: readonly number[], groups: number, perExample: boo
     set[i] = perExample ? n * groups + Math.floor(c / per) : c;
   }
   const sets = perExample ? N * groups : C;
-  return { set, chan, sets, count: sets === 0 ? 0 : size / sets };
+  return { rows: false, set, chan, sets, count: sets === 0 ? 0 : size / sets };
 }
 
 function normForward(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, layout: Layout): { value: Tensor; saved: NormSaved } {
-  const { set, chan, sets, count } = layout;
+  const { sets, count } = layout;
   const mean = new Float64Array(sets);
   const sq = new Float64Array(sets);
   const xd = x.data;
+  const xhat = resultBuffer(xd.length, true);
+  const out = Tensor.result(x.shape, true);
+  const o = out.data;
+  const gd = gamma.data;
+  const bd = beta.data;
+  // biased variance (divide by the count), as PyTorch normalises
+  const invstd = new Float64Array(sets);
+  if (layout.rows) {
+    for (let s = 0, r = 0; s < sets; s++, r += count) {
+      let m = 0;
+      for (let j = 0; j < count; j++) m += xd[r + j];
+      m /= count;
+      let q = 0;
+      for (let j = 0; j < count; j++) {
+        const d = xd[r + j] - m;
+        q += d * d;
+      }
+      const inv = 1 / Math.sqrt(q / count + eps);
+      mean[s] = m;
+      sq[s] = q;
+      invstd[s] = inv;
+      for (let j = 0; j < count; j++) {
+        const h = (xd[r + j] - m) * inv;
+        xhat[r + j] = h;
+        o[r + j] = gd[j] * h + bd[j];
+      }
+    }
+    return { value: out, saved: { xhat, invstd, layout } };
+  }
+  const { set, chan } = layout;
   for (let i = 0; i < xd.length; i++) mean[set[i]] += xd[i];
   for (let s = 0; s < sets; s++) mean[s] /= count;
   for (let i = 0; i < xd.length; i++) {
     const d = xd[i] - mean[set[i]];
     sq[set[i]] += d * d;
   }
-  // biased variance (divide by the count), as PyTorch normalises
-  const invstd = new Float64Array(sets);
   for (let s = 0; s < sets; s++) invstd[s] = 1 / Math.sqrt(sq[s] / count + eps);
-  const xhat = new Float64Array(xd.length);
-  const out = new Tensor(x.shape);
   for (let i = 0; i < xd.length; i++) {
     xhat[i] = (xd[i] - mean[set[i]]) * invstd[set[i]];
-    out.data[i] = gamma.data[chan[i]] * xhat[i] + beta.data[chan[i]];
+    o[i] = gd[chan[i]] * xhat[i] + bd[chan[i]];
   }
   return { value: out, saved: { xhat, invstd, layout } };
 }
 
 function normBackward(x: Tensor, gamma: Tensor, grad: Tensor, saved: NormSaved, needs: boolean[], eps: number, record: BackwardArgs['record']): (Tensor | null)[] {
   const { xhat, invstd, layout } = saved;
-  const { set, chan, sets, count } = layout;
+  const { sets, count } = layout;
   // Sets whose variance is at most eps (1/σ ≥ 1/√(2·eps)): a constant row, for the health check.
   if (record && count > 1) {
     let flat = 0;
@@ -95,25 +116,46 @@ function normBackward(x: Tensor, gamma: Tensor, grad: Tensor, saved: NormSaved, 
     record('lowVarianceSets', [flat, sets]);
   }
   const g = grad.data;
-  const dgamma = needs[1] ? new Tensor(gamma.shape) : null;
-  const dbeta = needs[2] ? new Tensor(gamma.shape) : null;
+  const gd = gamma.data;
+  const dgamma = needs[1] ? Tensor.result(gamma.shape, false) : null;
+  const dbeta = needs[2] ? Tensor.result(gamma.shape, false) : null;
+  // With gx = g·gamma (the gradient at x̂): dx = invstd/M · (M·gx − Σgx − x̂·Σ gx·x̂) per set.
+  const dx = needs[0] ? Tensor.result(x.shape, true) : null;
+  if (layout.rows) {
+    for (let r = 0; r < g.length; r += count) {
+      if (dgamma) for (let j = 0; j < count; j++) dgamma.data[j] += g[r + j] * xhat[r + j];
+      if (dbeta) for (let j = 0; j < count; j++) dbeta.data[j] += g[r + j];
+    }
+    if (!dx) return [null, dgamma, dbeta];
+    for (let s = 0, r = 0; s < sets; s++, r += count) {
+      let sumG = 0;
+      let sumGX = 0;
+      for (let j = 0; j < count; j++) {
+        const gx = g[r + j] * gd[j];
+        sumG += gx;
+        sumGX += gx * xhat[r + j];
+      }
+      const k = invstd[s] / count;
+      for (let j = 0; j < count; j++) dx.data[r + j] = k * (count * (g[r + j] * gd[j]) - sumG - xhat[r + j] * sumGX);
+    }
+    return [dx, dgamma, dbeta];
+  }
+  const { set, chan } = layout;
   for (let i = 0; i < g.length; i++) {
     if (dgamma) dgamma.data[chan[i]] += g[i] * xhat[i];
     if (dbeta) dbeta.data[chan[i]] += g[i];
   }
-  if (!needs[0]) return [null, dgamma, dbeta];
-  // With gx = g·gamma (the gradient at x̂): dx = invstd/M · (M·gx − Σgx − x̂·Σ gx·x̂) per set.
+  if (!dx) return [null, dgamma, dbeta];
   const sumG = new Float64Array(sets);
   const sumGX = new Float64Array(sets);
   for (let i = 0; i < g.length; i++) {
-    const gx = g[i] * gamma.data[chan[i]];
+    const gx = g[i] * gd[chan[i]];
     sumG[set[i]] += gx;
     sumGX[set[i]] += gx * xhat[i];
   }
-  const dx = new Tensor(x.shape);
   for (let i = 0; i < g.length; i++) {
     const s = set[i];
-    const gx = g[i] * gamma.data[chan[i]];
+    const gx = g[i] * gd[chan[i]];
     dx.data[i] = (invstd[s] / count) * (count * gx - sumG[s] - xhat[i] * sumGX[s]);
   }
   return [dx, dgamma, dbeta];
