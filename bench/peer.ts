@@ -98,13 +98,23 @@ function probe(here: string, env: NodeJS.ProcessEnv): BlasFacts | null {
 }
 
 /**
+ * glibc's malloc in the peer's process kept from returning memory to the system between calls, as
+ * PyTorch's CPU tuning advice has it (a caching allocator: jemalloc or tcmalloc preloaded). With
+ * the defaults every step's large gradients were mmap'd, faulted in and unmapped again: torch's
+ * mlp2 step took 3.9–16.5 ms (medians of six fresh processes, single steps 2.5 to 45 ms), with these
+ * 2.9–3.2 ms. The same values as `npm run bench:op-cost` gives Node. GradLens' own process runs with
+ * the defaults, as it ships.
+ */
+export const PEER_MALLOC: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '1073741824', MALLOC_TOP_PAD_: '67108864' };
+
+/**
  * The peer's environment: OpenBLAS' own detection, and the kernel this CPU's flags call for when
  * the detection fell back (or the bench's environment forces another one), each timed once on a
- * 512² GEMM; the faster wins. Only the peer's environment changes.
+ * 512² GEMM; the faster wins; malloc as PEER_MALLOC. Only the peer's environment changes.
  */
 export function choosePeerSetup(here: string): PeerSetup {
   const inherited = process.env.OPENBLAS_CORETYPE ?? null;
-  const base: NodeJS.ProcessEnv = { ...process.env };
+  const base: NodeJS.ProcessEnv = { ...process.env, ...PEER_MALLOC };
   delete base.OPENBLAS_CORETYPE;
   const own = probe(here, base);
   const probes: PeerSetup['probes'] = [];

@@ -22,7 +22,7 @@ import { gemmFloor, type GemmFloor } from './gemmFloor';
 import { writeNpy } from './npy';
 import { pairedThreads, prepare, WORKLOADS, type Prepared, type ThreadsTiming, type WorkloadDef } from './workloads';
 import type { EditLatency } from './editLatency';
-import { blasText, choosePeerSetup, ensurePeerTools, Peer, peerLabel, type BlasFacts, type PeerAnswer, type PeerSetup } from './peer';
+import { blasText, choosePeerSetup, ensurePeerTools, Peer, PEER_MALLOC, peerLabel, type BlasFacts, type PeerAnswer, type PeerSetup } from './peer';
 
 // bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is; under tsx it is here.
 const HERE = process.env.GRADLENS_BENCH_DIR ?? __dirname;
@@ -324,7 +324,10 @@ function peerSetupText(machine: Machine): string {
   const s = machine.peer_setup;
   if (!s) return 'kernel not chosen';
   const inherited = s.inherited ? `; the environment's OPENBLAS_CORETYPE=${s.inherited} is not inherited` : '';
-  return `${s.coretype ? `OPENBLAS_CORETYPE=${s.coretype} in the peer's process` : "OpenBLAS' own kernel detection"}: ${s.why}${inherited}`;
+  const malloc = `; glibc malloc in the peer's process as a caching allocator (${Object.entries(PEER_MALLOC)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}: no unmapping between steps)`;
+  return `${s.coretype ? `OPENBLAS_CORETYPE=${s.coretype} in the peer's process` : "OpenBLAS' own kernel detection"}: ${s.why}${inherited}${malloc}`;
 }
 
 /** The results table (with notes) or the README's (without): the peer's BLAS, kernel and threads on every row. */
