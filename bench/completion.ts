@@ -8,23 +8,13 @@
 import { performance } from 'node:perf_hooks';
 import { formatText } from '../src/core/format';
 import { complete, documentSymbols, findReferences, foldingRanges, rename, semanticTokens, signatureHelp } from '../src/core/ide';
+import { xorshiftUniforms } from '../test/unit/helpers/xorshift';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const STATEMENTS = Number(positional[0] ?? 5000);
 const SAMPLES = Number(positional[1] ?? 200);
 /** `--json`: one line for bench/run.ts (the `completion` row) instead of the report. */
 const JSON_OUT = process.argv.includes('--json');
-
-/** A deterministic PRNG (xorshift32), so every run times the same offsets. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 /** A well-typed file: dims, data, params, two gates, a long chain of layers, expects, a loss. */
 export function generate(statements: number): string {
@@ -104,7 +94,7 @@ function measureCompletion(text: string, offsets: number[]): { cached: number[];
 function main(): void {
   const text = generate(STATEMENTS);
   if (JSON_OUT) {
-    const random = rng(20261113);
+    const random = xorshiftUniforms(20261113); // the same offsets every run
     const m = measureCompletion(text, Array.from({ length: SAMPLES }, () => Math.floor(random() * text.length)));
     const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
     const t = sorted(m.typing);
@@ -112,7 +102,7 @@ function main(): void {
     process.stdout.write(`${JSON.stringify({ statements: STATEMENTS, samples: SAMPLES, typingP50: percentile(t, 50), typingP95: percentile(t, 95), cachedP50: percentile(c, 50), cachedP95: percentile(c, 95), peakMb: process.memoryUsage().rss / 2 ** 20 })}\n`);
     return;
   }
-  const random = rng(20261113);
+  const random = xorshiftUniforms(20261113); // the same offsets every run
   const offsets = Array.from({ length: SAMPLES }, () => Math.floor(random() * text.length));
   console.log(`completion on a generated file: ${STATEMENTS} statements, ${text.split('\n').length - 1} lines, ${(text.length / 1024).toFixed(0)} KiB; ${SAMPLES} completions at random offsets`);
 

@@ -20,7 +20,7 @@ import { enableRelaxedSimd, gemmArithmetic, gemmBackend, relaxedMadd, startGemmT
 import { THREAD_MIN_WORK } from '../src/core/tensor/gemmThreads';
 import { gemmFloor, type GemmFloor } from './gemmFloor';
 import { writeNpy } from './npy';
-import { pairedThreads, prepare, WORKLOADS, type Prepared, type ThreadsTiming, type WorkloadDef } from './workloads';
+import { median, pairedThreads, prepare, WORKLOADS, type Prepared, type ThreadsTiming, type WorkloadDef } from './workloads';
 import type { EditLatency } from './editLatency';
 import { blasText, choosePeerSetup, ensurePeerTools, Peer, PEER_MALLOC, peerLabel, type BlasFacts, type PeerAnswer, type PeerSetup } from './peer';
 
@@ -74,12 +74,6 @@ function exportLeaves(def: WorkloadDef, p: Prepared): string {
 }
 
 // ------------------------------------------------------------------ timing
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function timeOnce(f: () => void): number {
   const t0 = performance.now();

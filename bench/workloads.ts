@@ -391,7 +391,8 @@ const GEMM_SHAPES: [string, number, number, number, 'NN' | 'TN'][] = [
 const PAIRED_ROUNDS = 7;
 const PAIRED_MS = 40;
 
-function median(xs: number[]): number {
+/** The median (the mean of the middle two for an even count); the bench's one definition. */
+export function median(xs: number[]): number {
   const v = [...xs].sort((a, b) => a - b);
   const m = v.length >> 1;
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
