@@ -59,8 +59,6 @@ function channelLayout(shape: readonly number[], groups: number, perExample: boo
 
 function normForward(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, layout: Layout): { value: Tensor; saved: NormSaved } {
   const { sets, count } = layout;
-  const mean = new Float64Array(sets);
-  const sq = new Float64Array(sets);
   const xd = x.data;
   const xhat = resultBuffer(xd.length, true);
   const out = Tensor.result(x.shape, true);
@@ -80,8 +78,6 @@ function normForward(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, layout
         q += d * d;
       }
       const inv = 1 / Math.sqrt(q / count + eps);
-      mean[s] = m;
-      sq[s] = q;
       invstd[s] = inv;
       for (let j = 0; j < count; j++) {
         const h = (xd[r + j] - m) * inv;
@@ -92,6 +88,8 @@ function normForward(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, layout
     return { value: out, saved: { xhat, invstd, layout } };
   }
   const { set, chan } = layout;
+  const mean = new Float64Array(sets);
+  const sq = new Float64Array(sets);
   for (let i = 0; i < xd.length; i++) mean[set[i]] += xd[i];
   for (let s = 0; s < sets; s++) mean[s] /= count;
   for (let i = 0; i < xd.length; i++) {
