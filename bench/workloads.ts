@@ -347,6 +347,9 @@ export function prepare(def: WorkloadDef): Prepared {
           : { ...DEFAULT_GRADCHECK, h: GRADCHECK_H };
     const spans = new Map<string, Span>();
     let checks: SpanCheck[] = [];
+    // As the language server's checks lane (documentAnalyses.ts: recycleResults): a run takes the
+    // buffers of the last one's values and gradients instead of fresh memory each time.
+    ex.recycleResults(true);
     return {
       run: () => {
         ex.forward();

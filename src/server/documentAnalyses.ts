@@ -316,7 +316,9 @@ export class DocumentAnalyses {
       const r: DocumentAnalysis = { uri, version: s.runningVersion ?? version, text, analysis, ms: Date.now() - started, latencyMs: analysis.phase === 'values' ? this.takeLatency(s) : null, thresholds };
       this.publish(s, key, r);
     };
-    const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: fileNameOf(uri), options }, settings.workerTimeoutMs, (_d, _t, partial) => early(partial));
+    // The run takes the buffers of this worker's last run (worker.ts): its results were copied out
+    // (postMessage) before, and check results are cached as numbers, never as tensors.
+    const task: Task<Analysis> = this.worker.task('analyze', { text, fileName: fileNameOf(uri), options, recycleResults: true }, settings.workerTimeoutMs, (_d, _t, partial) => early(partial));
     s.cancelRunning = task.cancel;
     s.runningVersion = version;
     // Not running any more as soon as the result is in, before anyone hears of it: a caller that

@@ -34,8 +34,11 @@ scores = V @ (h1 @ W2)
 loss   = softmax_ce(scores, y) + reg * (l2(W1) + l2(W2))
 `;
 
-function session(): { graph: Graph; ex: Execution; seed: number } {
-  const s = analyzeSession(TEXT, { gradcheck: false });
+// A heavier penalty that also reads a vector (b1): its reader is l2 alone, beside the add that reads b1 too.
+const PENALISED = TEXT.replace('const reg = 1e-3', 'const reg = 0.3').replace('l2(W2))', 'l2(W2) + l2(b1))');
+
+function session(text = TEXT): { graph: Graph; ex: Execution; seed: number } {
+  const s = analyzeSession(text, { gradcheck: false });
   assert.deepEqual(s.analysis.diagnostics.filter((d) => d.severity === 'error'), []);
   const graph = s.graph as Graph;
   const ex = s.execution as Execution;
@@ -47,19 +50,19 @@ function session(): { graph: Graph; ex: Execution; seed: number } {
 const opts: GradCheckOptions = { ...DEFAULT_GRADCHECK, fast: 'on' };
 
 /** The projection check of `name`, through the shortcut or re-running the whole region; `edit` may spoil the analytic gradient first. */
-function project(name: string, shortcut: boolean, edit?: (g: Tensor) => void): ProjectionCheck {
-  const { graph, ex, seed } = session();
+function project(name: string, shortcut: boolean, edit?: (g: Tensor, x: Tensor) => void, text = TEXT): ProjectionCheck {
+  const { graph, ex, seed } = session(text);
   const id = graph.named.get(name) as number;
   const root = graph.root as number;
   const grad = ex.grads[id] as Tensor;
-  edit?.(grad);
   const base = ex.values[id] as Tensor;
+  edit?.(grad, base);
   const region = downstreamOf(graph, [id]);
   const read = () => (ex.values[root] as Tensor).item();
   const runner = new RegionRunner(ex, region, read);
   const linear = shortcut ? LinearReaders.of(graph, ex, id, region, read) : null;
-  if (shortcut) assert.ok(linear, `${name} has a product reader`);
-  const pc = checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, undefined, linear?.along);
+  if (shortcut) assert.ok(linear, `${name} has a reader with a closed form`);
+  const pc = checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, undefined, linear ?? undefined);
   linear?.restore();
   runner.restore();
   return pc;
@@ -83,8 +86,41 @@ test('the shortcut applies to the products reading a matrix on either side, not 
     const id = graph.named.get(name) as number;
     return LinearReaders.of(graph, ex, id, downstreamOf(graph, [id]), () => 0);
   };
-  for (const name of ['W1', 'W2', 'V']) assert.ok(of(name), `${name} has a product reader`);
+  for (const name of ['W1', 'W2', 'V']) {
+    const linear = of(name);
+    assert.ok(linear, `${name} has a product reader`);
+    // W1 and W2 are read by a product and by l2, V by a product only: nothing left reads them.
+    assert.equal(linear.readsSlot, false, `${name}: every reader has a closed form`);
+  }
   assert.equal(of('b1'), null);
+});
+
+test('l2 has a closed form along the direction of any tensor; the add beside it still reads the vector', () => {
+  const { graph, ex } = session(PENALISED);
+  const id = graph.named.get('b1') as number;
+  const linear = LinearReaders.of(graph, ex, id, downstreamOf(graph, [id]), () => 0);
+  assert.ok(linear, 'l2(b1) is a reader with a closed form');
+  assert.equal(linear.readsSlot, true, 'X @ W1 + b1 reads b1 itself');
+  for (const name of ['W1', 'b1']) {
+    const a = project(name, true, undefined, PENALISED);
+    const b = project(name, false, undefined, PENALISED);
+    assert.equal(a.projection.analytic, b.projection.analytic, 'the same direction');
+    assert.ok(a.projection.relError < 1e-6 && b.projection.relError < 1e-6, `${name}: ${a.projection.relError}, ${b.projection.relError}`);
+    assert.ok(Math.abs(a.projection.numeric - b.projection.numeric) <= 1e-7 * Math.abs(b.projection.numeric), `${name}: ${a.projection.numeric} vs ${b.projection.numeric}`);
+  }
+});
+
+test('a gradient that forgot the penalty fails through the closed form of l2', () => {
+  // The analytic gradient without l2's 2·reg·x: what a hand-written backward that drops the penalty gives.
+  const forget = (g: Tensor, x: Tensor) => {
+    for (let i = 0; i < g.size; i++) g.data[i] -= 2 * 0.3 * x.data[i];
+  };
+  for (const name of ['W1', 'b1']) {
+    for (const shortcut of [true, false]) {
+      const pc = project(name, shortcut, forget, PENALISED);
+      assert.ok(pc.projection.relError > 1e-2, `${name} (${shortcut ? 'shortcut' : 're-run'}): relative error ${pc.projection.relError}`);
+    }
+  }
 });
 
 test('the rank-one shortcut gives the projection of re-running the region, up to round-off', () => {

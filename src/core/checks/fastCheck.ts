@@ -26,6 +26,7 @@ import { Tensor } from '../tensor/tensor';
 import { entryIsOff } from './thresholds';
 import { relativeError, summarise, verdictOf, type GradCheckOptions } from './gradcheck';
 import { checkEntries, crossingFromBase, kinksDiffer, type Evaluator } from './differences';
+import type { DirectionShortcut } from './linearReaders';
 
 export { unitDirection } from './direction';
 
@@ -111,25 +112,28 @@ function projectionOf(a: number, plus: Evaluation, minus: Evaluation, s: number,
 }
 
 /**
- * f at x + t·u for the whole direction, once `work` holds it: the region re-run (the default), or
- * a region that uses ops linear in the tensor (linearReaders.ts).
+ * f at x + t·u for the whole direction: the region re-run on the slot, which holds x + t·u, or a
+ * shortcut through readers with a closed form along the direction (linearReaders.ts), which may
+ * not read the slot at all.
  */
 export type AlongDirection = (dir: Direction, t: number) => Evaluation;
 
 /**
- * The projection on the whole direction, in three passes over the tensor: gᵀu with ‖u‖², then
- * x + s·u and x − s·u written into `work` (left there: the caller restores it when it needs to).
+ * The projection on the whole direction: gᵀu with ‖u‖² in one pass over the gradient, then f at x,
+ * x + s·u and x − s·u. The slot's tensor `work` is written with each point only when something
+ * evaluated reads it (left there: the caller restores it when it needs to).
  */
-function projectWhole(base: Tensor, work: Tensor, dir: Direction, analytic: Tensor, h: number, along: AlongDirection): Projection {
+function projectWhole(base: Tensor, work: () => Tensor, dir: Direction, analytic: Tensor, h: number, along: AlongDirection, readsSlot: boolean): Projection {
   const { dot, norm2 } = dir.dotAndNorm(analytic.data);
   const s = h / Math.sqrt(norm2 || 1);
-  dir.step(work.data, base.data, 0);
-  const at = along(dir, 0);
-  dir.step(work.data, base.data, s);
-  const plus = along(dir, s);
-  dir.step(work.data, base.data, -s);
-  const minus = along(dir, -s);
-  return projectionOf(dot, plus, minus, s, at);
+  const at = (t: number): Evaluation => {
+    if (readsSlot) dir.step(work().data, base.data, t);
+    return along(dir, t);
+  };
+  const x = at(0);
+  const plus = at(s);
+  const minus = at(-s);
+  return projectionOf(dot, plus, minus, s, x);
 }
 
 /** Whether a projection disagrees beyond the thresholds (the rule of an entry: thresholds.ts). */
@@ -140,21 +144,26 @@ export function projectionIsOff(p: Projection, opts: GradCheckOptions): boolean 
 /**
  * Checks `base` against `analytic` by one projection on a seeded random direction, narrowed by
  * bisection to the worst entries when it disagrees. `setSlot` puts a tensor where the region reads
- * `base`; `ev` re-runs the region; `along`, when given, evaluates the whole direction instead of
- * `ev` (it must give f as `ev` does, up to round-off). Leaves the slot on `base`.
+ * `base`; `ev` re-runs the region; `shortcut`, when given, evaluates the whole direction instead
+ * of `ev` (it must give f as `ev` does, up to round-off). Leaves the slot on `base`.
  */
-export function checkByProjection(base: Tensor, analytic: Tensor, opts: GradCheckOptions, seed: number, stream: string, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck, along?: AlongDirection): ProjectionCheck {
+export function checkByProjection(base: Tensor, analytic: Tensor, opts: GradCheckOptions, seed: number, stream: string, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck, shortcut?: DirectionShortcut): ProjectionCheck {
   const dir = Direction.of(base.shape, seed, stream);
-  // Every entry of `work` is written before the first evaluation: no copy of `base` needed.
-  const work = new Tensor(base.shape);
-  setSlot(work);
+  // Every entry of `work` is written before an evaluation reads it: no copy of `base` needed. Made
+  // only when read: a shortcut past every reader of the tensor never needs x ± s·u written out.
+  let work: Tensor | null = null;
+  const slot = (): Tensor => {
+    if (!work) setSlot((work = new Tensor(base.shape)));
+    return work;
+  };
   throwIfCancelled(cancelled);
-  const whole = projectWhole(base, work, dir, analytic, opts.h, along ?? (() => ev.evaluate(true)));
+  const whole = shortcut ? projectWhole(base, slot, dir, analytic, opts.h, shortcut.along, shortcut.readsSlot) : projectWhole(base, slot, dir, analytic, opts.h, () => ev.evaluate(true), true);
   let evaluations = 3;
   let projections = 1;
   const narrowed: GradCheckEntry[] = [];
   if (!whole.kinkCrossed && projectionIsOff(whole, opts)) {
     // Bisection moves x on a part of the direction at a time: the rest of `work` must be x.
+    const work = slot();
     work.data.set(base.data);
     const u = dir.entries();
     // Follow the half that carries more of the disagreement (signed: the two halves add up).

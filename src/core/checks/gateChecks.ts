@@ -195,7 +195,7 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
         // the gate's region holds nodes that do not depend on it too: the shortcut passes over products with those.
         const linear = LinearReaders.of(graph, ex, inp, region, read);
         try {
-          return checkByProjection(base, grad, opts, seed, `${gc.gate.decl.name}.${param.name}`, (t) => (ex.values[inp] = t), runner, cancelled, linear?.along);
+          return checkByProjection(base, grad, opts, seed, `${gc.gate.decl.name}.${param.name}`, (t) => (ex.values[inp] = t), runner, cancelled, linear ?? undefined);
         } finally {
           linear?.restore();
           ex.values[inp] = base;

@@ -127,7 +127,7 @@ function checkTensor(graph: Graph, ex: Execution, seed: number, opts: GradCheckO
       // Both the batched and the unbatched runs take it: their checks stay bit-identical.
       const linear = LinearReaders.of(graph, ex, id, region, read);
       try {
-        return checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled, linear?.along);
+        return checkByProjection(base, grad, opts, seed, name, (t) => (ex.values[id] = t), runner, cancelled, linear ?? undefined);
       } finally {
         linear?.restore();
         runner.restore();

@@ -132,6 +132,12 @@ export interface OpTraits {
    * init-scale check takes the first axis of a weight it multiplies as the fan-in.
    */
   matrixProduct?: true;
+  /**
+   * The sum of the squares of every entry of its one input (a scalar). Fast-mode projections
+   * evaluate it along a direction u from ⟨x, u⟩ and ‖u‖² instead of writing x ± s·u and re-running
+   * it (checks/linearReaders.ts); a test holds the closed form to the forward pass.
+   */
+  sumOfSquares?: true;
   /** Part of an affine map x @ W + b: the init-scale check follows a weight through it to the activation it feeds. */
   affine?: true;
   /**

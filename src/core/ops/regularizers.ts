@@ -35,6 +35,7 @@ export const l2: OpDef = {
   summary: 'L2 penalty Σ W² over all elements — not halved, so its gradient is 2W (cs231n’s reg·Σ W² convention; some texts use ½Σ W²).',
   explain: 'Each weight receives 2·W·g: weight decay, pulling every weight toward 0 in proportion to its size, so large weights shrink fastest and none become exactly 0.',
   shape: () => ok([]),
+  sumOfSquares: true,
   forward([W]) {
     const w = W.data;
     let acc = 0;

@@ -21,8 +21,8 @@ interface FileParams {
 
 export interface WorkerCalls {
   /**
-   * `recycleResults`: the run takes the buffers of the last such run's values and gradients (the
-   * values lane, whose results are copied out before it runs again; see worker.ts).
+   * `recycleResults`: the run takes the buffers of the last such run's values and gradients (both
+   * lanes: a result is copied out before the worker runs again; see worker.ts).
    */
   analyze: { params: FileParams & { recycleResults?: boolean }; result: Analysis };
   derive: { params: { text: string; gate: string }; result: DeriveResult };
