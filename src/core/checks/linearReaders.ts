@@ -16,7 +16,7 @@
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
-import type { Direction } from './direction';
+import { dot, type Direction } from './direction';
 import { RegionRunner, type Evaluator } from './differences';
 
 interface ProductReader {
@@ -135,11 +135,7 @@ function termOf(r: ProductReader, other: Tensor, p: Float64Array, q: Float64Arra
   if (r.right) {
     // A [M, K] · p [K]
     const a = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) {
-      let s = 0;
-      for (let k = 0, off = i * cols; k < cols; k++) s += o[off + k] * p[k];
-      a[i] = s;
-    }
+    for (let i = 0; i < rows; i++) a[i] = dot(o, i * cols, p, cols);
     return { a, b: q };
   }
   // qᵀ [K] · B [K, N]
