@@ -1,9 +1,9 @@
 // The WebAssembly SIMD elementwise kernels (tensor/simdElementwise.ts) give the bits of the scalar
-// loops they stand in for, on every kind of entry (±0, ±Inf, NaN, subnormals), on odd lengths and
+// loops they stand in for (relu, its backward, sums, scaled copies), on every kind of entry (±0, ±Inf, NaN, subnormals), on odd lengths and
 // odd rows; the finiteness scan finds any NaN or Inf; tensors too small for them are the caller's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { simdAddRows, simdAllFinite, simdRelu, simdReluBackward } from '../../src/core/tensor/simdElementwise';
+import { simdAddRows, simdAllFinite, simdRelu, simdReluBackward, simdScale } from '../../src/core/tensor/simdElementwise';
 import { xorshiftUniforms } from './helpers/xorshift';
 
 const SPECIAL = [0, -0, 1, -1, Infinity, -Infinity, NaN, 5e-324, -5e-324, 1.7e308, -1.7e308];
@@ -40,6 +40,22 @@ for (const n of [256, 257, 1000, 2048, 4099]) {
     assert.deepEqual(bits(dx), bits(wantDx));
   });
 }
+
+for (const n of [256, 257, 1001, 4099]) {
+  test(`a scaled copy (a weight penalty's backward) of ${n} entries: the scalar loop's bits`, () => {
+    const x = values(n, n + 7);
+    for (const k of [2e-3, -0.5, 0, -0, 3e300, NaN]) {
+      const o = new Float64Array(n).fill(7);
+      if (!WASM) return assert.equal(simdScale(x, k, o), false);
+      assert.equal(simdScale(x, k, o), true);
+      assert.deepEqual(bits(o), bits(x.map((v) => k * v)), `k = ${k}`);
+    }
+  });
+}
+
+test('a scaled copy of fewer than 256 entries is the caller’s', () => {
+  assert.equal(simdScale(new Float64Array(255), 2, new Float64Array(255)), false);
+});
 
 for (const [rows, inner] of [[1, 300], [32, 64], [50, 7], [3, 1001]]) {
   test(`a bias added to ${rows} rows of ${inner}, and a plain sum: the scalar loop's bits`, () => {

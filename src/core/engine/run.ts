@@ -8,6 +8,7 @@ import { throwIfCancelled, type CancelCheck } from '../cancel';
 import { isLabelArgument, type ForwardContext, type OpDef } from '../ops/op';
 import { Tensor, sameShape, broadcastTo } from '../tensor/tensor';
 import { enterPool, leavePool, ResultPool } from '../tensor/results';
+import { simdAddRows } from '../tensor/simdElementwise';
 import type { GateCall, Graph, GraphNode } from './graph';
 import { NonFiniteWatch, type RunIssue } from './nonFinite';
 import { Prng } from './prng';
@@ -428,6 +429,9 @@ function accumulate(grads: (Tensor | null)[], id: number, d: Tensor): void {
   }
   // Never add in place: backward rules may hand the same tensor to several inputs.
   const sum = Tensor.result(cur.shape, true);
-  for (let i = 0; i < sum.size; i++) sum.data[i] = cur.data[i] + d.data[i];
+  const s = sum.data;
+  const a = cur.data;
+  const b = d.data;
+  if (!simdAddRows(a, b, s, s.length)) for (let i = 0; i < s.length; i++) s[i] = a[i] + b[i];
   grads[id] = sum;
 }

@@ -2,6 +2,7 @@
 // backward pass is elementwise: every weight receives the upstream gradient times the local slope.
 import { fail, ok } from '../shapes/broadcast';
 import { Tensor } from '../tensor/tensor';
+import { simdScale } from '../tensor/simdElementwise';
 import { COST, entries } from './cost';
 import type { Attrs, OpDef, ParamSpec } from './op';
 import { E } from '../lang/print';
@@ -55,7 +56,7 @@ export const l2: OpDef = {
     const dW = Tensor.result(W.shape, true);
     const w = W.data;
     const d = dW.data;
-    for (let i = 0; i < w.length; i++) d[i] = k * w[i];
+    if (!simdScale(w, k, d)) for (let i = 0; i < w.length; i++) d[i] = k * w[i];
     return [dW];
   },
   cost: ([w]) => 0.4 * COST.entry * entries(w),

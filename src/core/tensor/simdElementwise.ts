@@ -1,5 +1,6 @@
 // The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
-// sum or bias add, and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
+// sum or bias add (and the engine's sum of two gradients of one tensor), a weight penalty's
+// backward, and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
 // these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
 // instruction, the copies into the module's memory and back included, are several times faster
 // on tensors of a few thousand entries. Each kernel does the same IEEE operations as the scalar
@@ -16,6 +17,7 @@ interface Kernels {
   reluBackward(x: number, g: number, dx: number, n: number): void;
   addRows(a: number, b: number, o: number, rows: number, inner: number): void;
   allFinite(p: number, n: number): number;
+  scale(x: number, k: number, o: number, n: number): void;
   /** The module's memory (fixed size, see elementwise.wat: never grown, so never detached). */
   f64: Float64Array;
 }
@@ -34,6 +36,7 @@ function kernels(): Kernels | null {
       reluBackward: e.reluBackward as Kernels['reluBackward'],
       addRows: e.addRows as Kernels['addRows'],
       allFinite: e.allFinite as Kernels['allFinite'],
+      scale: e.scale as Kernels['scale'],
       f64: new Float64Array((e.memory as { buffer: ArrayBuffer }).buffer),
     };
   } catch {
@@ -83,6 +86,17 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
   k.f64.set(b, n);
   k.addRows(0, n * 8, (n + inner) * 8, n / inner, inner);
   o.set(k.f64.subarray(n + inner, 2 * n + inner));
+  return true;
+}
+
+/** o[i] = k·x[i]; false when the caller should loop itself. */
+export function simdScale(x: Float64Array, k: number, o: Float64Array): boolean {
+  const n = x.length;
+  const kern = n >= MIN_ENTRIES ? withRoom(2 * n) : null;
+  if (!kern) return false;
+  kern.f64.set(x, 0);
+  kern.scale(0, k, n * 8, n);
+  o.set(kern.f64.subarray(n, 2 * n));
   return true;
 }
 

@@ -62,7 +62,22 @@
         (local.set $o (i32.add (local.get $o) (i32.shl (local.get $inner) (i32.const 3))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
-;; 1 when every entry of p[0 … n) is finite, else 0: x·0 is ±0 for a finite x and NaN otherwise,
+;; o[i] = k·x[i] (a weight penalty's backward, 2·g·W): one product an entry, as the scalar loop.
+  (func (export "scale") (param $x i32) (param $k f64) (param $o i32) (param $n i32)
+    (local $end i32) (local $kk v128)
+    (local.set $kk (f64x2.splat (local.get $k)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (v128.store (local.get $o) (f64x2.mul (local.get $kk) (v128.load (local.get $x))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (f64.store (local.get $o) (f64.mul (local.get $k) (f64.load (local.get $x)))))))
+
+  ;; 1 when every entry of p[0 … n) is finite, else 0: x·0 is ±0 for a finite x and NaN otherwise,
   ;; and a NaN survives the sums (as nonFinite.ts' allFinite, eight entries a step).
   (func (export "allFinite") (param $p i32) (param $n i32) (result i32)
     (local $end i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $s f64)
