@@ -266,7 +266,7 @@
   ;; In wasm because an element loop over the shared memory in JavaScript is several times slower.
   (func (export "store")
     (param $t i32) (param $ldc i32) (param $d i32) (param $M i32) (param $N i32) (param $swap i32) (param $acc i32)
-    (local $i i32) (local $j i32) (local $i0 i32) (local $i1 i32) (local $s i32) (local $o i32) (local $n2 i32)
+    (local $i i32) (local $j i32) (local $i0 i32) (local $i1 i32) (local $j0 i32) (local $j1 i32) (local $s i32) (local $o i32) (local $n2 i32)
     (if (i32.eqz (local.get $swap))
       (then
         (local.set $n2 (i32.and (local.get $N) (i32.const -2)))
@@ -293,29 +293,38 @@
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $rows))))
       (else
-        ;; Blocks of 16 rows of D: each column j of the block reads 16 consecutive entries of row j
-        ;; of the tiles and writes one entry in each of 16 rows of D.
+;; Tiles of 4 rows by 8 columns of D: each row of a tile writes 8 consecutive entries of D (a
+        ;; cache line), read from 8 rows of the tiles. One entry in each of 16 rows of D per column
+        ;; (before) put 16 lines N·8 bytes apart into one L1 set whenever N·8 is a multiple of 4096:
+        ;; mlp2's dX = dH·W1ᵀ (N = 3072) stored in 0.59 ms, 0.46 with tiles of 16 rows, 0.30 with 4.
         (local.set $i0 (i32.const 0))
         (block $bdone (loop $blocks
           (br_if $bdone (i32.ge_u (local.get $i0) (local.get $M)))
-          (local.set $i1 (select (i32.add (local.get $i0) (i32.const 16)) (local.get $M)
-            (i32.lt_u (i32.add (local.get $i0) (i32.const 16)) (local.get $M))))
-          (local.set $j (i32.const 0))
+          (local.set $i1 (select (i32.add (local.get $i0) (i32.const 4)) (local.get $M)
+            (i32.lt_u (i32.add (local.get $i0) (i32.const 4)) (local.get $M))))
+          (local.set $j0 (i32.const 0))
           (block $cdone (loop $cols
-            (br_if $cdone (i32.ge_u (local.get $j) (local.get $N)))
-            (local.set $s (i32.add (local.get $t) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $ldc)) (local.get $i0)) (i32.const 3))))
-            (local.set $o (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $N)) (local.get $j)) (i32.const 3))))
+            (br_if $cdone (i32.ge_u (local.get $j0) (local.get $N)))
+            (local.set $j1 (select (i32.add (local.get $j0) (i32.const 8)) (local.get $N)
+              (i32.lt_u (i32.add (local.get $j0) (i32.const 8)) (local.get $N))))
             (local.set $i (local.get $i0))
             (block $idone (loop $is
               (br_if $idone (i32.ge_u (local.get $i) (local.get $i1)))
-              (if (local.get $acc)
-                (then (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (local.get $s)))))
-                (else (f64.store (local.get $o) (f64.load (local.get $s)))))
-              (local.set $s (i32.add (local.get $s) (i32.const 8)))
-              (local.set $o (i32.add (local.get $o) (i32.shl (local.get $N) (i32.const 3))))
+              (local.set $s (i32.add (local.get $t) (i32.shl (i32.add (i32.mul (local.get $j0) (local.get $ldc)) (local.get $i)) (i32.const 3))))
+              (local.set $o (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $N)) (local.get $j0)) (i32.const 3))))
+              (local.set $j (local.get $j0))
+              (block $jdone (loop $js
+                (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
+                (if (local.get $acc)
+                  (then (f64.store (local.get $o) (f64.add (f64.load (local.get $o)) (f64.load (local.get $s)))))
+                  (else (f64.store (local.get $o) (f64.load (local.get $s)))))
+                (local.set $s (i32.add (local.get $s) (i32.shl (local.get $ldc) (i32.const 3))))
+                (local.set $o (i32.add (local.get $o) (i32.const 8)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $js)))
               (local.set $i (i32.add (local.get $i) (i32.const 1)))
               (br $is)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (local.set $j0 (local.get $j1))
             (br $cols)))
           (local.set $i0 (local.get $i1))
           (br $blocks)))))
