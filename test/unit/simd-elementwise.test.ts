@@ -3,7 +3,8 @@
 // odd rows; the finiteness scan finds any NaN or Inf; tensors too small for them are the caller's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { simdAddRows, simdAllFinite, simdRelu, simdReluBackward, simdScale } from '../../src/core/tensor/simdElementwise';
+import { simdAddRows, simdAllFinite, simdDotRows, simdRelu, simdReluBackward, simdScale } from '../../src/core/tensor/simdElementwise';
+import { dot } from '../../src/core/checks/direction';
 import { xorshiftUniforms } from './helpers/xorshift';
 
 const SPECIAL = [0, -0, 1, -1, Infinity, -Infinity, NaN, 5e-324, -5e-324, 1.7e308, -1.7e308];
@@ -50,6 +51,24 @@ for (const n of [256, 257, 1001, 4099]) {
       assert.equal(simdScale(x, k, o), true);
       assert.deepEqual(bits(o), bits(x.map((v) => k * v)), `k = ${k}`);
     }
+  });
+}
+
+for (const [rows, n] of [[1, 256], [1, 1001], [64, 3072], [7, 41], [300, 1], [3, 3]] as const) {
+  test(`dot products of ${rows} rows of ${n} with one vector: checks/direction.ts' dot, bit for bit`, () => {
+    const a = values(rows * n, rows + n);
+    const b = values(n, n + 3);
+    const out = new Float64Array(rows).fill(7);
+    if (rows * n < 256 || !WASM) return assert.equal(simdDotRows(a, b, out), false);
+    assert.equal(simdDotRows(a, b, out), true);
+    const want = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) want[r] = dot(a, r * n, b, n);
+    // Equal as numbers (Object.is: −0 is not +0); a NaN's sign bit is not the same operation's to keep.
+    assert.deepEqual([...out], [...want]);
+    const finite = values(rows * n, rows + n).map((v) => (Number.isFinite(v) ? v : 0.5));
+    simdDotRows(finite, b.map((v) => (Number.isFinite(v) ? v : -0.25)), out);
+    for (let r = 0; r < rows; r++) want[r] = dot(finite, r * n, b.map((v) => (Number.isFinite(v) ? v : -0.25)), n);
+    assert.deepEqual(bits(out), bits(want), 'finite entries: the same bits');
   });
 }
 

@@ -16,6 +16,7 @@
 // The draws are the dense direction's law (a random sign times a magnitude uniform in [0.5, 1.5)):
 // p from the first R draws of the stream, q from the next C.
 import { Prng } from '../engine/prng';
+import { simdDotRows } from '../tensor/simdElementwise';
 
 /** Fills `out` with the next `out.length` draws of `rng` (sign times magnitude), normalised; returns `out`. */
 function drawUnit(rng: Prng, out: Float64Array): Float64Array {
@@ -82,12 +83,12 @@ export class Direction {
 
   /** ⟨g, u⟩ and ‖u‖² in one pass over g. */
   dotAndNorm(g: Float64Array): { dot: number; norm2: number } {
-    if (this.dense) return { dot: dot(g, 0, this.dense, this.dense.length), norm2: sumSquares(this.dense) };
+    if (this.dense) return { dot: dotRows(g, this.dense, new Float64Array(1))[0], norm2: sumSquares(this.dense) };
     const rows = this.rows as Float64Array;
     const cols = this.cols as Float64Array;
-    const C = cols.length;
+    const perRow = dotRows(g, cols, new Float64Array(rows.length));
     let sum = 0;
-    for (let i = 0; i < rows.length; i++) sum += rows[i] * dot(g, i * C, cols, C);
+    for (let i = 0; i < rows.length; i++) sum += rows[i] * perRow[i];
     return { dot: sum, norm2: sumSquares(rows) * sumSquares(cols) };
   }
 
@@ -116,6 +117,17 @@ function sumSquares(v: Float64Array): number {
  * Σ a[off + j]·b[j] for j < n, in four interleaved sums: one running sum waits for each add before
  * the next (a latency chain, about four times slower on the 307,200 entries of mlp2's W1).
  */
+/**
+ * out[r] = dot(a, r·n, b, n) for every row r of `a` (rows of n = b.length entries): on WebAssembly
+ * SIMD when it can (the same sums in the same order: the same bits), else in this loop. Returns `out`.
+ */
+export function dotRows(a: Float64Array, b: Float64Array, out: Float64Array): Float64Array {
+  if (simdDotRows(a, b, out)) return out;
+  const n = b.length;
+  for (let r = 0; r < out.length; r++) out[r] = dot(a, r * n, b, n);
+  return out;
+}
+
 export function dot(a: Float64Array, off: number, b: Float64Array, n: number): number {
   let s0 = 0;
   let s1 = 0;

@@ -16,7 +16,7 @@
 import type { Graph } from '../engine/graph';
 import type { Execution } from '../engine/run';
 import { Tensor } from '../tensor/tensor';
-import { dot, type Direction } from './direction';
+import { dotRows, type Direction } from './direction';
 import { RegionRunner, type Evaluator } from './differences';
 
 interface ProductReader {
@@ -134,8 +134,7 @@ function termOf(r: ProductReader, other: Tensor, p: Float64Array, q: Float64Arra
   const o = other.data;
   if (r.right) {
     // A [M, K] · p [K]
-    const a = new Float64Array(rows);
-    for (let i = 0; i < rows; i++) a[i] = dot(o, i * cols, p, cols);
+    const a = dotRows(o, p, new Float64Array(rows));
     return { a, b: q };
   }
   // qᵀ [K] · B [K, N]

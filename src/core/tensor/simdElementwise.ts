@@ -1,6 +1,7 @@
 // The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
 // sum or bias add (and the engine's sum of two gradients of one tensor), a weight penalty's
-// backward, and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
+// backward, the dot products of fast-mode checks' directions (checks/direction.ts), and the
+// finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
 // these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
 // instruction, the copies into the module's memory and back included, are several times faster
 // on tensors of a few thousand entries. Each kernel does the same IEEE operations as the scalar
@@ -18,6 +19,7 @@ interface Kernels {
   addRows(a: number, b: number, o: number, rows: number, inner: number): void;
   allFinite(p: number, n: number): number;
   scale(x: number, k: number, o: number, n: number): void;
+  dotRows(a: number, rows: number, n: number, b: number, out: number): void;
   /** The module's memory (fixed size, see elementwise.wat: never grown, so never detached). */
   f64: Float64Array;
 }
@@ -37,6 +39,7 @@ function kernels(): Kernels | null {
       addRows: e.addRows as Kernels['addRows'],
       allFinite: e.allFinite as Kernels['allFinite'],
       scale: e.scale as Kernels['scale'],
+      dotRows: e.dotRows as Kernels['dotRows'],
       f64: new Float64Array((e.memory as { buffer: ArrayBuffer }).buffer),
     };
   } catch {
@@ -97,6 +100,23 @@ export function simdScale(x: Float64Array, k: number, o: Float64Array): boolean 
   kern.f64.set(x, 0);
   kern.scale(0, k, n * 8, n);
   o.set(kern.f64.subarray(n, 2 * n));
+  return true;
+}
+
+/**
+ * out[r] = Σ_j a[r·n + j]·b[j] for the rows of `a` (rows of n entries; b of n), in the order of
+ * checks/direction.ts' `dot`; false when the caller should loop itself.
+ */
+export function simdDotRows(a: Float64Array, b: Float64Array, out: Float64Array): boolean {
+  const size = a.length;
+  const n = b.length;
+  const rows = out.length;
+  const k = size >= MIN_ENTRIES && rows * n === size ? withRoom(size + n + rows) : null;
+  if (!k) return false;
+  k.f64.set(a, 0);
+  k.f64.set(b, size);
+  k.dotRows(0, rows, n, size * 8, (size + n) * 8);
+  out.set(k.f64.subarray(size + n, size + n + rows));
   return true;
 }
 

@@ -77,6 +77,48 @@
     (if (i32.and (local.get $n) (i32.const 1))
       (then (f64.store (local.get $o) (f64.mul (local.get $k) (f64.load (local.get $x)))))))
 
+  ;; out[r] = Σ_j a[r·n + j]·b[j] for every row r < rows, in the order of checks/direction.ts' dot:
+  ;; four running sums (entries j, j+1 in A's lanes and j+2, j+3 in B's), the tail into the first,
+  ;; then (s0 + s1) + (s2 + s3). Separate multiplies and adds, as the scalar loop: the same bits.
+  (func (export "dotRows") (param $a i32) (param $rows i32) (param $n i32) (param $b i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $p i32) (local $q i32) (local $n4 i32)
+    (local $A v128) (local $B v128) (local $s0 f64)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $A (v128.const f64x2 0 0))
+        (local.set $B (v128.const f64x2 0 0))
+        (local.set $p (local.get $a))
+        (local.set $q (local.get $b))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $fours
+            (br_if $done (i32.ge_u (local.get $j) (local.get $n4)))
+            (local.set $A (f64x2.add (local.get $A) (f64x2.mul (v128.load (local.get $p)) (v128.load (local.get $q)))))
+            (local.set $B (f64x2.add (local.get $B) (f64x2.mul (v128.load offset=16 (local.get $p)) (v128.load offset=16 (local.get $q)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 32)))
+            (local.set $q (i32.add (local.get $q) (i32.const 32)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $fours)))
+        (local.set $s0 (f64x2.extract_lane 0 (local.get $A)))
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $s0 (f64.add (local.get $s0) (f64.mul (f64.load (local.get $p)) (f64.load (local.get $q)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (local.set $q (i32.add (local.get $q) (i32.const 8)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (f64.store (local.get $out)
+          (f64.add
+            (f64.add (local.get $s0) (f64x2.extract_lane 1 (local.get $A)))
+            (f64.add (f64x2.extract_lane 0 (local.get $B)) (f64x2.extract_lane 1 (local.get $B)))))
+        (local.set $a (i32.add (local.get $a) (i32.shl (local.get $n) (i32.const 3))))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
   ;; 1 when every entry of p[0 … n) is finite, else 0: x·0 is ±0 for a finite x and NaN otherwise,
   ;; and a NaN survives the sums (as nonFinite.ts' allFinite, eight entries a step).
   (func (export "allFinite") (param $p i32) (param $n i32) (result i32)
