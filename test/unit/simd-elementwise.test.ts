@@ -54,7 +54,7 @@ for (const n of [256, 257, 1001, 4099]) {
   });
 }
 
-for (const [rows, n] of [[1, 256], [1, 1001], [64, 3072], [7, 41], [300, 1], [3, 3]] as const) {
+for (const [rows, n] of [[1, 256], [1, 1001], [64, 3072], [7, 41], [9, 258], [5, 1003], [300, 1], [3, 3]] as const) {
   test(`dot products of ${rows} rows of ${n} with one vector: checks/direction.ts' dot, bit for bit`, () => {
     const a = values(rows * n, rows + n);
     const b = values(n, n + 3);

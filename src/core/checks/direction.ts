@@ -114,10 +114,6 @@ function sumSquares(v: Float64Array): number {
 }
 
 /**
- * Σ a[off + j]·b[j] for j < n, in four interleaved sums: one running sum waits for each add before
- * the next (a latency chain, about four times slower on the 307,200 entries of mlp2's W1).
- */
-/**
  * out[r] = dot(a, r·n, b, n) for every row r of `a` (rows of n = b.length entries): on WebAssembly
  * SIMD when it can (the same sums in the same order: the same bits), else in this loop. Returns `out`.
  */
@@ -128,6 +124,11 @@ export function dotRows(a: Float64Array, b: Float64Array, out: Float64Array): Fl
   return out;
 }
 
+/**
+ * Σ a[off + j]·b[j] for j < n, in four interleaved sums: one running sum waits for each add before
+ * the next (a latency chain: 0.45 against 0.33 ms on the 307,200 entries of mlp2's W1). The order
+ * is simdDotRows' too (dotRows).
+ */
 export function dot(a: Float64Array, off: number, b: Float64Array, n: number): number {
   let s0 = 0;
   let s1 = 0;

@@ -40,9 +40,10 @@ const memory = nodeMemoryProbe();
 
 // The buffers of the last recycling run's results (this worker's lane: the checks lane's or the
 // values lane's, each in its own worker): its next run takes them instead of allocating, zeroing,
-// faulting in and collecting a net's values and gradients again at every keystroke. A result is copied out to the server (postMessage) before the next run starts. Past
-// RECYCLE_MAX_BYTES they are let go: a big net's run is not dominated by its allocations, and the
-// worker should not hold a big run's memory while idle.
+// faulting in and collecting a net's values and gradients again at every keystroke. A result is
+// copied out to the server (postMessage) before the next run starts. Past RECYCLE_MAX_BYTES they
+// are let go: a big net's run is not dominated by its allocations, and the worker should not hold
+// a big run's memory while idle.
 const resultPool = newResultPool();
 const RECYCLE_MAX_BYTES = 32 * 1024 * 1024;
 
