@@ -112,23 +112,18 @@ function projectionOf(a: number, plus: Evaluation, minus: Evaluation, s: number,
 }
 
 /**
- * f at x + t·u for the whole direction: the region re-run on the slot, which holds x + t·u, or a
- * shortcut through readers with a closed form along the direction (linearReaders.ts), which may
- * not read the slot at all.
- */
-export type AlongDirection = (dir: Direction, t: number) => Evaluation;
-
-/**
  * The projection on the whole direction: gᵀu with ‖u‖² in one pass over the gradient, then f at x,
- * x + s·u and x − s·u. The slot's tensor `work` is written with each point only when something
- * evaluated reads it (left there: the caller restores it when it needs to).
+ * x + s·u and x − s·u through `along` — the region re-run on the slot, or a shortcut through
+ * readers with a closed form along the direction (linearReaders.ts). The slot's tensor `work` is
+ * written with each point only when something evaluated reads it (left there: the caller restores
+ * it when it needs to).
  */
-function projectWhole(base: Tensor, work: () => Tensor, dir: Direction, analytic: Tensor, h: number, along: AlongDirection, readsSlot: boolean): Projection {
+function projectWhole(base: Tensor, work: () => Tensor, dir: Direction, analytic: Tensor, h: number, along: DirectionShortcut): Projection {
   const { dot, norm2 } = dir.dotAndNorm(analytic.data);
   const s = h / Math.sqrt(norm2 || 1);
   const at = (t: number): Evaluation => {
-    if (readsSlot) dir.step(work().data, base.data, t);
-    return along(dir, t);
+    if (along.readsSlot) dir.step(work().data, base.data, t);
+    return along.along(dir, t);
   };
   const x = at(0);
   const plus = at(s);
@@ -157,7 +152,7 @@ export function checkByProjection(base: Tensor, analytic: Tensor, opts: GradChec
     return work;
   };
   throwIfCancelled(cancelled);
-  const whole = shortcut ? projectWhole(base, slot, dir, analytic, opts.h, shortcut.along, shortcut.readsSlot) : projectWhole(base, slot, dir, analytic, opts.h, () => ev.evaluate(true), true);
+  const whole = projectWhole(base, slot, dir, analytic, opts.h, shortcut ?? { along: () => ev.evaluate(true), readsSlot: true });
   let evaluations = 3;
   let projections = 1;
   const narrowed: GradCheckEntry[] = [];

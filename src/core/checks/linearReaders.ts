@@ -39,7 +39,7 @@ interface SquaresReader {
 
 type Reader = ProductReader | SquaresReader;
 
-/** f at x + t·u, given the direction: what fastCheck's projection evaluates. */
+/** f at x + t·u along a direction, and whether the slot must hold x + t·u for it (fastCheck's projectWhole). */
 export interface DirectionShortcut {
   along(dir: Direction, t: number): ReturnType<Evaluator['evaluate']>;
   /** Whether any op left to re-run reads the tensor's slot (else x ± s·u need not be written). */
@@ -94,7 +94,7 @@ export class LinearReaders implements DirectionShortcut {
     return new LinearReaders(ex, ex.values[target] as Tensor, readers, new RegionRunner(ex, rest, read), readsSlot);
   }
 
-  /** f at x + t·u; the slot holds x + t·u when readsSlot (fastCheck's AlongDirection). */
+  /** f at x + t·u; the slot holds x + t·u when readsSlot (DirectionShortcut.along). */
   readonly along = (dir: Direction, t: number): ReturnType<Evaluator['evaluate']> => {
     if (this.forDir !== dir) {
       // A matrix's direction is always an outer product (Direction.of): product readers exist only for matrices.
