@@ -177,6 +177,22 @@ test('products whose operands the kernel packs (transposed, rows 4 KB apart, str
   }
 });
 
+test('a product is computed transposed (Cᵀ = Bᵀ·Aᵀ) only when that saves more packing than writing C out transposed costs', () => {
+  // [M, N, K, layout, swapped]: the transposed store is a strided pass over M·N entries, like a pack.
+  const cases: [number, number, number, Layout, boolean][] = [
+    [3072, 100, 8, 'TN', false], // mlp2-N8's dW1: packing Xᵀ (24 k entries) beats transposing 307 k (0.97 → 0.39 ms)
+    [32, 64, 64, 'NT', false], // deep's dX = dY·Wᵀ: packing Wᵀ (4 k) against 2 k packed + 2 k transposed: a tie keeps C
+    [512, 3072, 100, 'NT', false], // mlp2-N512's dX: packing W1ᵀ (307 k) beats 51 k packed + 1.6 M transposed
+    [64, 3072, 100, 'NT', true], // mlp2's dX: 6 k packed + 197 k transposed beats packing W1ᵀ (307 k)
+    [6, 515, 300, 'NT', true],
+    [1030, 6, 70, 'TN', true],
+  ];
+  for (const [M, N, K, layout, swapped] of cases) {
+    const [ars, acs, brs, bcs] = strides(layout, M, N, K);
+    assert.equal(gemmLayout(M, N, K, ars, acs, brs, bcs).swap, swapped, `${layout} ${M}×${N}×${K}`);
+  }
+});
+
 test('a product too small to split whose operands outgrow the unshared kernel memory (16 MB) runs on the shared one, same bits', () => {
   // 2×4×600000: 4.8 M multiply-adds (below the split threshold), operands of about 29 MB.
   const [M, N, K] = [2, 4, 600000];
