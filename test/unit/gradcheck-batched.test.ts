@@ -159,3 +159,20 @@ loss = sum(h * (h > 0)) + sum(X * X * sign(X)) + sum(exp(w) * w ** 3) + sum(h * 
 `,
   );
 });
+
+test('l2 in blocks of 8, 4, 2 and 1 weights (the largest that divides the count): batched checks equal one at a time', () => {
+  // W8: 24 weights (blocks of 8), W4: 12 (4), W2: 6 (2), W1: 5 (1). A check that perturbs one weight
+  // recomputes its block's pairwise sum and resumes the blocks' sum from there: the forward's bits.
+  const text = `seed 12
+dims N = 4
+input X: [N, 6]
+param W8: [6, 4] ~ he
+param W4: [4, 3] ~ he
+param W2: [3, 2] ~ he
+param W1: [1, 5] ~ normal(1)
+h = tanh(X @ W8) @ W4
+loss = sum(h @ W2) + l2(W8) + 0.5 * l2(W4) + 0.25 * l2(W2) + l2(W1)
+`;
+  sameEveryEntry('l2 blocks', text, 1e-5, true);
+  sameEveryEntry('l2 blocks', text, 0.1, true);
+});

@@ -27,6 +27,32 @@ function sgn(w: number): number {
   return +(w > 0) - +(w < 0);
 }
 
+/**
+ * Weights per block of l2's sum: the largest of 8, 4, 2 and 1 that divides their count. The blocks'
+ * sums are added in order, so the chain of dependent additions is an eighth as long as one weight
+ * at a time (mlp2's W1, 307 k weights: 0.33 → 0.1 ms), and every block's own sum is pairwise.
+ */
+function l2Block(size: number): number {
+  return size % 8 === 0 ? 8 : size % 4 === 0 ? 4 : size % 2 === 0 ? 2 : 1;
+}
+
+/** The pairwise sum of the squares of v[at … at + bs) (bs from l2Block). */
+function squares(v: Float64Array, at: number, bs: number): number {
+  const a = v[at];
+  if (bs === 1) return a * a;
+  const b = v[at + 1];
+  if (bs === 2) return a * a + b * b;
+  const c = v[at + 2];
+  const d = v[at + 3];
+  const four = a * a + b * b + (c * c + d * d);
+  if (bs === 4) return four;
+  const e = v[at + 4];
+  const f = v[at + 5];
+  const g = v[at + 6];
+  const h = v[at + 7];
+  return four + (e * e + f * f + (g * g + h * h));
+}
+
 export const l2: OpDef = {
   id: 'l2',
   derive: ({ grad, args: [w] }) => [E.bin('*', E.bin('*', E.num(2), w), grad)],
@@ -39,14 +65,15 @@ export const l2: OpDef = {
   sumOfSquares: true,
   forward([W]) {
     const w = W.data;
+    const bs = l2Block(w.length);
     let acc = 0;
-    for (let i = 0; i < w.length; i++) acc += w[i] * w[i];
+    for (let at = 0; at < w.length; at += bs) acc += squares(w, at, bs);
     return { value: Tensor.scalar(acc) };
   },
-  // The forward loop above, one weight per block.
+  // The forward loop above: blocks of up to 8 weights, each summed pairwise.
   termSum: {
-    block: () => 1,
-    term: (v, at) => v[at] * v[at],
+    block: ([W]) => l2Block(W.size),
+    term: (v, at, [W]) => squares(v, at, l2Block(W.size)),
     finish: (acc) => acc,
   },
   backward({ inputs: [W], grad }) {
