@@ -100,25 +100,57 @@ test('tensors too small to pay for the copies are left to the caller', () => {
   assert.equal(simdAddRows(x, x, new Float64Array(100), 100), false);
 });
 
-test('operands up to the size of the fixed memory are computed, larger ones left to the caller', () => {
-  const n = 1_000_000;
+// Tensors larger than a chunk (8192 entries) pass through the module's memory a chunk at a time:
+// lengths on either side of chunk edges, rows that straddle them, rows longer than a chunk, and a
+// tensor larger than the whole fixed memory (32 MB).
+for (const n of [8191, 8192, 8193, 16385, 24576 + 3]) {
+  test(`${n} entries, chunk by chunk: relu, its backward, a scaled copy and a sum keep the scalar loops' bits`, () => {
+    const x = values(n, n);
+    const g = values(n, n + 1);
+    const o = new Float64Array(n).fill(7);
+    if (!WASM) return assert.equal(simdRelu(x, o), false);
+    assert.equal(simdRelu(x, o), true);
+    assert.deepEqual(bits(o), bits(x.map((v) => (v > 0 ? v : 0))));
+    assert.equal(simdReluBackward(x, g, o), true);
+    assert.deepEqual(bits(o), bits(x.map((v, i) => (v > 0 ? g[i] : 0))));
+    assert.equal(simdScale(x, -3e-3, o), true);
+    assert.deepEqual(bits(o), bits(x.map((v) => -3e-3 * v)));
+    assert.equal(simdAddRows(x, g, o, n), true);
+    assert.deepEqual(bits(o), bits(x.map((v, i) => v + g[i])));
+  });
+}
+
+for (const [rows, inner] of [[200, 100], [3, 3000], [5, 8193], [2, 20000], [1000, 9]]) {
+  test(`a bias added to ${rows} rows of ${inner}, whole rows a chunk: the scalar loop's bits`, () => {
+    const a = values(rows * inner, rows + inner);
+    const b = values(inner, inner + 1);
+    const o = new Float64Array(rows * inner).fill(7);
+    if (!WASM) return assert.equal(simdAddRows(a, b, o, inner), false);
+    assert.equal(simdAddRows(a, b, o, inner), true);
+    assert.deepEqual(bits(o), bits(a.map((v, i) => v + b[i % inner])));
+  });
+}
+
+test('a tensor larger than the kernels’ fixed memory (32 MB) is computed too, chunk by chunk', () => {
+  const n = 5_000_000;
   const x = values(n, 9);
   const o = new Float64Array(n);
   if (!WASM) return assert.equal(simdRelu(x, o), false);
-  assert.equal(simdRelu(x, o), true);
+  assert.equal(simdReluBackward(x, x, o), true);
   assert.deepEqual(bits(o), bits(x.map((v) => (v > 0 ? v : 0))));
-  // 3 operands of 2 M entries (48 MB) do not fit in its 32 MB.
-  const big = new Float64Array(2_000_000);
-  assert.equal(simdReluBackward(big, big, new Float64Array(big.length)), false);
+  const finite = x.map((v) => (Number.isFinite(v) ? v : 0));
+  assert.equal(simdAllFinite(finite), true);
+  finite[n - 1] = NaN;
+  assert.equal(simdAllFinite(finite), false, 'a NaN in the last chunk');
 });
 
 test('the finiteness scan finds one NaN or Inf wherever it is, and passes finite buffers', () => {
-  for (const n of [256, 263, 4096]) {
+  for (const n of [256, 263, 4096, 8192 + 77]) {
     const d = values(n, n).map((v) => (Number.isFinite(v) ? v : 0.5));
     d[7] = -0;
     if (!WASM) return assert.equal(simdAllFinite(d), null);
     assert.equal(simdAllFinite(d), true);
-    for (const at of [0, 1, 9, n - 9, n - 1]) {
+    for (const at of [0, 1, 9, n - 9, n - 1, ...(n > 8192 ? [8191, 8192] : [])]) {
       for (const bad of [NaN, Infinity, -Infinity]) {
         const e = d.slice();
         e[at] = bad;
