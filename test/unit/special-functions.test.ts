@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { expm1NonPositive, expNonPositive, tanh, tanhInto } from '../../src/core/tensor/elementary';
 import { erf, erfc, normalCdf, normalCdfInto, geluKeepingSlopeInto, normalCdfSlope, normalCdfSlopeInto, normalPdf } from '../../src/core/tensor/erf';
 import { testRng } from './helpers/opcheck';
+import { EXP2_HI, EXP2_LO, INV_LN2_32, LN2_32_HI, LN2_32_LO } from '../../src/core/tensor/specialFunctions.generated';
 
 const MIN_NORMAL = 2.2250738585072014e-308;
 
@@ -170,5 +171,32 @@ describe('e^w, e^w − 1 and tanh (elementary.ts)', () => {
     assert.equal(tanh(-Infinity), -1);
     assert.equal(tanh(20), 1);
     assert.ok(Number.isNaN(tanh(NaN)));
+  });
+});
+
+describe('elementary-round', () => {
+  it('e^w takes its table index from floor(y + 1/2), bit for bit what Math.round(y) gives, ties and neighbours included', () => {
+    // The same method with Math.round (its former code): n, r, the polynomial and the table.
+    const round = (w: number): number => {
+      if (!(w >= -745.2)) return w !== w ? w : 0;
+      const n = Math.round(w * INV_LN2_32);
+      const r = w - n * LN2_32_HI - n * LN2_32_LO;
+      const p = r + r * r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720)))));
+      const hi = EXP2_HI[n & 31];
+      const lo = EXP2_LO[n & 31];
+      return 2 ** (n >> 5) * (hi + (lo + (hi + lo) * p));
+    };
+    const ws: number[] = [0, -0, NaN, -Infinity, -745.2, -745.1, -1e-300, -5e-324, -0.5, -1];
+    // y = w·32/ln2 at every tie k − 1/2 down to the underflow, one ulp either side of it, and around ±1/4.
+    for (let k = 0; k >= -34404; k--) {
+      const w = (k - 0.5) / INV_LN2_32;
+      ws.push(w, w * (1 + 2 ** -52), w * (1 - 2 ** -52));
+    }
+    for (const y of [-0.25, -0.5, -0.75]) for (const d of [-2, -1, 0, 1, 2]) ws.push((y + d * 2 ** -54) / INV_LN2_32);
+    const rng = testRng(77);
+    for (let i = 0; i < 200000; i++) ws.push(-(rng() ** 4) * 745, -rng() * 1e-2, -(2 ** (-1074 * rng())));
+    let mismatches = 0;
+    for (const w of ws) if (!Object.is(expNonPositive(w), round(w))) mismatches++;
+    assert.equal(mismatches, 0);
   });
 });
