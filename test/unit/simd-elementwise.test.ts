@@ -136,8 +136,14 @@ test('a tensor larger than the kernels’ fixed memory (32 MB) is computed too, 
   const x = values(n, 9);
   const o = new Float64Array(n);
   if (!WASM) return assert.equal(simdRelu(x, o), false);
+  assert.equal(simdRelu(x, o), true);
+  assert.deepEqual(bits(o), bits(x.map((v) => (v > 0 ? v : 0))));
   assert.equal(simdReluBackward(x, x, o), true);
   assert.deepEqual(bits(o), bits(x.map((v) => (v > 0 ? v : 0))));
+  // A row broadcast over rows a chunk at a time needs the row and two spans of whole rows at once:
+  // rows of 1.5 M entries do not fit, and are left to the caller.
+  const rows = x.subarray(0, 3_000_000);
+  assert.equal(simdAddRows(rows, x.subarray(0, 1_500_000), new Float64Array(rows.length), 1_500_000), false);
   const finite = x.map((v) => (Number.isFinite(v) ? v : 0));
   assert.equal(simdAllFinite(finite), true);
   finite[n - 1] = NaN;

@@ -219,7 +219,7 @@ export interface OpDef extends OpTraits {
   backward(args: BackwardArgs): (Tensor | null)[];
   /**
    * For a scalar output that is a sum of independent per-block terms of the first input (a row's
-   * loss, a weight's square): forward computes exactly finish(((+0 + term(0)) + term(1)) + …), in
+   * loss, a block of weights' squares): forward computes exactly finish(((+0 + term(0)) + term(1)) + …), in
    * ascending block order. Gradient checks then recompute only the blocks a perturbation changed.
    * Only for ops without kinks.
    */

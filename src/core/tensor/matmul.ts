@@ -304,7 +304,7 @@ function gemmWasm(
   // The kernel reads 4 rows of its left operand X and 4 consecutive columns of its right operand Y
   // a step of k. An operand whose layout makes those reads stride through memory is packed first
   // (see packsLeft / packsRight). Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles (and transposes the
-  // result on the way out): take the orientation that packs less.
+  // result on the way out): take the orientation with fewer strided passes (gemmLayout).
   const { swap, packX, packY } = gemmLayout(M, N, K, ars, acs, brs, bcs);
   const m = swap ? N : M;
   const n = swap ? M : N;

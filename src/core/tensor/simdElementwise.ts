@@ -5,8 +5,11 @@
 // these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
 // instruction, the copies into the module's memory and back included, are several times faster
 // on tensors of a few thousand entries. Each kernel does the same IEEE operations as the scalar
-// loop it replaces: the same bits. A caller falls back to its own loop when these return false (no
-// WebAssembly SIMD, too few entries to pay for the copies, too many for the module's fixed memory).
+// loop it replaces: the same bits. Large tensors pass a chunk at a time (CHUNK), so any length fits
+// the module's fixed memory, except a broadcast row or a dot product's vector of more than about
+// 1.4 M entries. A caller falls back to its own loop when these return false (no WebAssembly SIMD,
+// too few entries to pay for the copies, or such a row). An output may be one of the inputs (each
+// chunk is read in full before it is written), but not overlap one at an offset.
 import { ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
 import { fromBase64, wasmApi } from './wasm/runtime';
 

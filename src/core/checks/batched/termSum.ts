@@ -49,7 +49,7 @@ export function termSumEntries(state: RegionState, node: GraphNode, op: OpDef, c
     const t0 = d.start[b];
     const t1 = d.start[b + 1];
     // When b changes whole blocks, each as a run of its entries in order (rows of a product, a
-    // single weight), a term reads its block straight from the changed values; otherwise from
+    // block of l2's weights), a term reads its block straight from the changed values; otherwise from
     // the perturbed copy of the input.
     const whole = wholeBlocks(d.idx, t0, t1, bs);
     if (!whole) apply(src, d, b);
