@@ -3,7 +3,8 @@
 // odd rows; the finiteness scan finds any NaN or Inf; tensors too small for them are the caller's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { simdAddRows, simdAllFinite, simdDotRows, simdRelu, simdReluBackward, simdScale } from '../../src/core/tensor/simdElementwise';
+import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale } from '../../src/core/tensor/simdElementwise';
+import { geluKeepingSlopeInto } from '../../src/core/tensor/erf';
 import { dot } from '../../src/core/checks/direction';
 import { xorshiftUniforms } from './helpers/xorshift';
 
@@ -165,4 +166,28 @@ test('the finiteness scan finds one NaN or Inf wherever it is, and passes finite
     }
   }
   assert.equal(simdAllFinite(new Float64Array(100)), null);
+});
+
+test("gelu keeping its slope, two entries at a time: erf.ts' geluKeepingSlopeInto, bit for bit", () => {
+  // Every piece of erfc (z = t/√2 on both sides of each edge k/2 and of the tail at 4), the clamp at
+  // ±40, the exponential's underflow near t = 38.6, and the special values; then values of [−1, 1)
+  // at several scales. Odd and chunk-straddling lengths.
+  const xs: number[] = [0, -0, NaN, Infinity, -Infinity, 40, -40, 40.0000001, -40.0000001, 5e-324, -5e-324, 1e-300, 1.7e308, -1.7e308];
+  for (let k = 0; k <= 9; k++) for (const d of [-1e-15, 0, 1e-15]) xs.push((k * 0.5 + d) * Math.SQRT2, -(k * 0.5 + d) * Math.SQRT2);
+  for (let t = 38.55; t < 38.65; t += 0.001) xs.push(t, -t);
+  const normal = values(40000, 31).map((v) => (Number.isFinite(v) ? v : 0.3));
+  for (const scale of [1e-3, 1, 3, 10, 30]) for (const v of normal.subarray(0, 8000)) xs.push(v * scale * 3);
+  for (const n of [xs.length, 8193, 257]) {
+    const x = Float64Array.from(xs.slice(0, n));
+    const out = new Float64Array(n).fill(7);
+    const slope = new Float64Array(n).fill(7);
+    if (!WASM) return assert.equal(simdGelu(x, out, slope), false);
+    assert.equal(simdGelu(x, out, slope), true);
+    const wantOut = new Float64Array(n);
+    const wantSlope = new Float64Array(n);
+    geluKeepingSlopeInto(x, wantOut, wantSlope);
+    // Equal as numbers (Object.is): a NaN's payload is not the operation's to keep.
+    assert.deepEqual([...out], [...wantOut], `out, ${n} entries`);
+    assert.deepEqual([...slope], [...wantSlope], `slope, ${n} entries`);
+  }
 });

@@ -7,7 +7,7 @@ import { attrNum, type OpDef } from './op';
 import { defineBinary, defineUnary } from './kit';
 import { geluKeepingSlopeInto, normalCdfInto, normalCdfSlopeInto } from '../tensor/erf';
 import { tanhInto } from '../tensor/elementary';
-import { simdRelu, simdReluBackward } from '../tensor/simdElementwise';
+import { simdGelu, simdRelu, simdReluBackward } from '../tensor/simdElementwise';
 
 export const exp = defineUnary({
   id: 'exp',
@@ -171,7 +171,7 @@ export const gelu = defineUnary({
   // Forward has Φ(x) and φ(x) in hand: it keeps the slope Φ + x·φ, and backward is one product an entry.
   keeps: {
     forward(x, o, slope) {
-      geluKeepingSlopeInto(x, o, slope);
+      if (!simdGelu(x, o, slope)) geluKeepingSlopeInto(x, o, slope);
     },
     backward(_x, slope, g, dx) {
       for (let i = 0; i < g.length; i++) dx[i] = slope[i] * g[i];

@@ -12,8 +12,8 @@ const TANH_ONE = 20;
 const TANH_LINEAR = 2 ** -27;
 
 /** 2^(i − POW2_BIAS) for i = 0 … POW2_BIAS: exact powers of two, subnormal ones included. */
-const POW2_BIAS = 1100;
-const POW2 = new Float64Array(POW2_BIAS + 1);
+export const POW2_BIAS = 1100;
+export const POW2 = new Float64Array(POW2_BIAS + 1);
 {
   let p = 1;
   for (let i = POW2_BIAS; i >= 0; i--) {

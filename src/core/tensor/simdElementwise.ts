@@ -1,7 +1,7 @@
 // The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
 // sum or bias add (and the engine's sum of two gradients of one tensor), a weight penalty's
-// backward, the dot products of fast-mode checks' directions (checks/direction.ts), and the
-// finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
+// backward, gelu keeping its slope, the dot products of fast-mode checks' directions
+// (checks/direction.ts), and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
 // these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
 // instruction, the copies into the module's memory and back included, are several times faster
 // on tensors of a few thousand entries. Each kernel does the same IEEE operations as the scalar
@@ -12,9 +12,19 @@
 // chunk is read in full before it is written), but not overlap one at an offset.
 import { ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
 import { fromBase64, wasmApi } from './wasm/runtime';
+import { POW2, POW2_BIAS } from './elementary';
+import { ERFC_MID_TERMS, ERFC_PIECES, EXP2_HI, EXP2_LO } from './specialFunctions.generated';
 
 /** Fewer entries than this stay in JavaScript: the call and the copies would cost more than they save. */
 const MIN_ENTRIES = 256;
+
+/**
+ * Where gelu's tables sit in the module's memory (a float64 index): the last 64 KB, which no other
+ * kernel's operands reach (withRoom). The layout is the one elementwise.wat's "gelu" reads.
+ */
+const TABLES = (32 * 2 ** 20 - 65536) / 8;
+const TABLE_POW2 = 64;
+const TABLE_PIECES = TABLE_POW2 + 1102;
 
 interface Kernels {
   relu(x: number, o: number, n: number): void;
@@ -23,6 +33,7 @@ interface Kernels {
   allFinite(p: number, n: number): number;
   scale(x: number, k: number, o: number, n: number): void;
   dotRows(a: number, rows: number, n: number, b: number, out: number): void;
+  gelu(x: number, o: number, s: number, n: number, tab: number): void;
   /** The module's memory (fixed size, see elementwise.wat: never grown, so never detached). */
   f64: Float64Array;
 }
@@ -43,8 +54,14 @@ function kernels(): Kernels | null {
       allFinite: e.allFinite as Kernels['allFinite'],
       scale: e.scale as Kernels['scale'],
       dotRows: e.dotRows as Kernels['dotRows'],
+      gelu: e.gelu as Kernels['gelu'],
       f64: new Float64Array((e.memory as { buffer: ArrayBuffer }).buffer),
     };
+    const f = loaded.f64;
+    f.set(EXP2_HI, TABLES);
+    f.set(EXP2_LO, TABLES + 32);
+    f.set(POW2.subarray(0, POW2_BIAS + 1), TABLES + TABLE_POW2);
+    f.set(ERFC_PIECES.subarray(0, 9 * ERFC_MID_TERMS), TABLES + TABLE_PIECES);
   } catch {
     // No WebAssembly SIMD here (an old engine): the callers' loops give the same results.
   }
@@ -54,7 +71,7 @@ function kernels(): Kernels | null {
 /** The kernels when `entries` float64s fit in their memory, else null (none here, or too many). */
 function withRoom(entries: number): Kernels | null {
   const k = kernels();
-  return k && entries <= k.f64.length ? k : null;
+  return k && entries <= TABLES ? k : null;
 }
 
 /**
@@ -127,6 +144,25 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
     f.set(a.subarray(s, s + m), inner);
     k.addRows(inner * 8, 0, (inner + span) * 8, m / inner, inner);
     o.set(f.subarray(inner + span, inner + span + m), s);
+  }
+  return true;
+}
+
+/**
+ * out[i] = x·Φ(x) and slope[i] = Φ(x) + x·φ(x) (gelu keeping its slope): the bits of erf.ts'
+ * geluKeepingSlopeInto; false when the caller should loop itself.
+ */
+export function simdGelu(x: Float64Array, out: Float64Array, slope: Float64Array): boolean {
+  const n = x.length;
+  const k = n >= MIN_ENTRIES ? withRoom(3 * CHUNK) : null;
+  if (!k) return false;
+  const f = k.f64;
+  for (let s = 0; s < n; s += CHUNK) {
+    const m = Math.min(CHUNK, n - s);
+    f.set(x.subarray(s, s + m), 0);
+    k.gelu(0, CHUNK * 8, 2 * CHUNK * 8, m, TABLES * 8);
+    out.set(f.subarray(CHUNK, CHUNK + m), s);
+    slope.set(f.subarray(2 * CHUNK, 2 * CHUNK + m), s);
   }
   return true;
 }

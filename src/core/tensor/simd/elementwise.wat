@@ -143,4 +143,116 @@
         (local.set $p (i32.add (local.get $p) (i32.const 8)))
         (br $tail)))
     (f64.eq (local.get $s) (f64.const 0)))
+
+  ;; gelu's forward keeping its slope, tensor/erf.ts' geluKeepingSlopeInto two entries at a time:
+  ;; out[i] = x·Φ(x), slope[i] = Φ(x) + x·φ(x), with the same operations in the same order (no
+  ;; fused multiply-adds), so the same bits. Tables at $tab (simdElementwise.ts writes them):
+  ;; 2^(j/32) high and low parts (32 each, bytes 0 and 256), the powers of two 2^(i − 1100) (from
+  ;; byte 512) and erfc's pieces, 16 coefficients each (from byte 9328). Each lane
+  ;; gathers its own table entries; a lane whose e^w underflows (w < −745.2) or is NaN has its
+  ;; exponential replaced by 0 as expNonPositive's early return does (a NaN input's outputs are
+  ;; x·x and x, whatever the rest computes). Entries n and n+1 of an odd count are computed as a
+  ;; pair too: the caller reads only the first n. Sums are written product first, (a·b) + c: the
+  ;; same value as c + a·b, and not the pattern scripts/build-wasm.mjs fuses (this kernel must not fuse).
+  (func (export "gelu") (param $x i32) (param $o i32) (param $s i32) (param $n i32) (param $tab i32)
+    (local $end i32) (local $v v128) (local $xc v128) (local $t v128) (local $hi v128) (local $split v128)
+    (local $th v128) (local $tl v128) (local $lo v128) (local $w v128) (local $nn v128) (local $ni v128)
+    (local $r v128) (local $p v128) (local $e v128) (local $z v128) (local $k v128) (local $ki v128)
+    (local $tt v128) (local $tail v128) (local $t2 v128) (local $t4 v128) (local $b0 v128) (local $b1 v128)
+    (local $b2 v128) (local $f v128) (local $q v128) (local $c v128) (local $nan v128) (local $eh v128)
+    (local $el v128) (local $pa i32) (local $pb i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (i32.add (local.get $n) (i32.const 1)) (i32.const -2)) (i32.const 3))))
+    (block $done
+      (loop $pairs
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (local.set $v (v128.load (local.get $x)))
+        ;; xc = max(−40, min(x, 40)) (pmin/pmax: one instruction each; they differ from Math.min and
+        ;; Math.max only at NaN, whose outputs do not read xc); t = |xc|; t² and its low part (Dekker).
+        (local.set $xc (f64x2.pmax (v128.const f64x2 -40 -40) (f64x2.pmin (v128.const f64x2 40 40) (local.get $v))))
+        (local.set $t (f64x2.abs (local.get $xc)))
+        (local.set $hi (f64x2.mul (local.get $t) (local.get $t)))
+        (local.set $split (f64x2.mul (v128.const f64x2 134217729 134217729) (local.get $t)))
+        (local.set $th (f64x2.sub (local.get $split) (f64x2.sub (local.get $split) (local.get $t))))
+        (local.set $tl (f64x2.sub (local.get $t) (local.get $th)))
+        (local.set $lo (f64x2.mul
+          (f64x2.add
+            (f64x2.add
+              (f64x2.sub (f64x2.mul (local.get $th) (local.get $th)) (local.get $hi))
+              (f64x2.mul (f64x2.mul (v128.const f64x2 2 2) (local.get $th)) (local.get $tl)))
+            (f64x2.mul (local.get $tl) (local.get $tl)))
+          (v128.const f64x2 0.5 0.5)))
+        ;; e = expNonPositive(−t²·0.5): n = floor(w·32/ln2 + 1/2), r = w − n·ln2/32 in two parts. The
+        ;; integer n is read off n + 1.5·2^52 (its low 32 bits: lanes 0 and 2 of the i32x4 view).
+        (local.set $w (f64x2.mul (f64x2.neg (local.get $hi)) (v128.const f64x2 0.5 0.5)))
+        (local.set $nn (f64x2.floor (f64x2.add (f64x2.mul (local.get $w) (v128.const f64x2 0x1.71547652b82fep+5 0x1.71547652b82fep+5)) (v128.const f64x2 0.5 0.5))))
+        (local.set $ni (f64x2.add (local.get $nn) (v128.const f64x2 0x1.8p+52 0x1.8p+52)))
+        (local.set $r (f64x2.sub
+          (f64x2.sub (local.get $w) (f64x2.mul (local.get $nn) (v128.const f64x2 0x1.62e42p-6 0x1.62e42p-6)))
+          (f64x2.mul (local.get $nn) (v128.const f64x2 0x1.fdf473de6af28p-27 0x1.fdf473de6af28p-27))))
+        (local.set $p (f64x2.add (local.get $r)
+          (f64x2.mul (f64x2.mul (local.get $r) (local.get $r))
+            (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (local.get $r)
+              (f64x2.add (v128.const f64x2 0x1.5555555555555p-3 0x1.5555555555555p-3) (f64x2.mul (local.get $r)
+                (f64x2.add (v128.const f64x2 0x1.5555555555555p-5 0x1.5555555555555p-5) (f64x2.mul (local.get $r)
+                  (f64x2.add (v128.const f64x2 0x1.1111111111111p-7 0x1.1111111111111p-7) (f64x2.mul (local.get $r) (v128.const f64x2 0x1.6c16c16c16c17p-10 0x1.6c16c16c16c17p-10))))))))))))
+        ;; 2^(j/32) (high, low) at j = n & 31, and 2^(n >> 5) at (n >> 5) + 1100, kept inside the table
+        ;; for the lanes set to 0 below (w < −745.2, or NaN).
+        (local.set $ki (i32x4.shl (v128.and (local.get $ni) (v128.const i32x4 31 0 31 0)) (i32.const 3)))
+        (local.set $pa (i32.add (local.get $tab) (i32x4.extract_lane 0 (local.get $ki))))
+        (local.set $pb (i32.add (local.get $tab) (i32x4.extract_lane 2 (local.get $ki))))
+        (local.set $eh (v128.load64_lane offset=0 1 (local.get $pb) (v128.load64_zero offset=0 (local.get $pa))))
+        (local.set $el (v128.load64_lane offset=256 1 (local.get $pb) (v128.load64_zero offset=256 (local.get $pa))))
+        (local.set $ki (i32x4.shl
+          (i32x4.min_s (i32x4.max_s (i32x4.add (i32x4.shr_s (local.get $ni) (i32.const 5)) (v128.const i32x4 1100 1100 1100 1100)) (v128.const i32x4 0 0 0 0)) (v128.const i32x4 1100 1100 1100 1100))
+          (i32.const 3)))
+        (local.set $pa (i32.add (local.get $tab) (i32x4.extract_lane 0 (local.get $ki))))
+        (local.set $pb (i32.add (local.get $tab) (i32x4.extract_lane 2 (local.get $ki))))
+        (local.set $e (f64x2.mul (v128.load64_lane offset=512 1 (local.get $pb) (v128.load64_zero offset=512 (local.get $pa)))
+          (f64x2.add (local.get $eh) (f64x2.add (local.get $el) (f64x2.mul (f64x2.add (local.get $eh) (local.get $el)) (local.get $p))))))
+        (local.set $e (v128.and (local.get $e) (f64x2.ge (local.get $w) (v128.const f64x2 -745.2 -745.2))))
+        ;; f = 0.5·erfcScaled(t/√2): piece k = floor(min(z, 4)/0.5) (computed as floor(2·min(z, 4)), the
+        ;; same value) at z − (k + 0.5)/2, or the tail 1/z² from z = 4 (divisions only when a lane has it).
+        (local.set $z (f64x2.mul (local.get $t) (v128.const f64x2 0x1.6a09e667f3bcdp-1 0x1.6a09e667f3bcdp-1)))
+        (local.set $tail (f64x2.ge (local.get $z) (v128.const f64x2 4 4)))
+        (local.set $k (f64x2.floor (f64x2.mul (f64x2.pmin (v128.const f64x2 4 4) (local.get $z)) (v128.const f64x2 2 2))))
+        (local.set $tt (f64x2.sub (local.get $z) (f64x2.mul (f64x2.add (local.get $k) (v128.const f64x2 0.5 0.5)) (v128.const f64x2 0.5 0.5))))
+        (if (v128.any_true (local.get $tail))
+          (then (local.set $tt (v128.bitselect (f64x2.div (v128.const f64x2 1 1) (f64x2.mul (local.get $z) (local.get $z))) (local.get $tt) (local.get $tail)))))
+        (local.set $ki (i32x4.shl
+          (i32x4.min_s (i32x4.max_s (f64x2.add (local.get $k) (v128.const f64x2 0x1.8p+52 0x1.8p+52)) (v128.const i32x4 0 0 0 0)) (v128.const i32x4 8 8 8 8))
+          (i32.const 7)))
+        (local.set $pa (i32.add (local.get $tab) (i32.add (i32x4.extract_lane 0 (local.get $ki)) (i32.const 9328))))
+        (local.set $pb (i32.add (local.get $tab) (i32.add (i32x4.extract_lane 2 (local.get $ki)) (i32.const 9328))))
+        ;; poly16: the twelve highest terms by Estrin's scheme, the four lowest by Horner's rule; each
+        ;; coefficient pair gathered where it is used (16 held at once spilled registers).
+        (local.set $t2 (f64x2.mul (local.get $tt) (local.get $tt)))
+        (local.set $t4 (f64x2.mul (local.get $t2) (local.get $t2)))
+        (local.set $b0 (f64x2.add (f64x2.add (f64x2.mul (v128.load64_lane offset=40 1 (local.get $pb) (v128.load64_zero offset=40 (local.get $pa))) (local.get $tt)) (v128.load64_lane offset=32 1 (local.get $pb) (v128.load64_zero offset=32 (local.get $pa))))
+          (f64x2.mul (f64x2.add (f64x2.mul (v128.load64_lane offset=56 1 (local.get $pb) (v128.load64_zero offset=56 (local.get $pa))) (local.get $tt)) (v128.load64_lane offset=48 1 (local.get $pb) (v128.load64_zero offset=48 (local.get $pa)))) (local.get $t2))))
+        (local.set $b1 (f64x2.add (f64x2.add (f64x2.mul (v128.load64_lane offset=72 1 (local.get $pb) (v128.load64_zero offset=72 (local.get $pa))) (local.get $tt)) (v128.load64_lane offset=64 1 (local.get $pb) (v128.load64_zero offset=64 (local.get $pa))))
+          (f64x2.mul (f64x2.add (f64x2.mul (v128.load64_lane offset=88 1 (local.get $pb) (v128.load64_zero offset=88 (local.get $pa))) (local.get $tt)) (v128.load64_lane offset=80 1 (local.get $pb) (v128.load64_zero offset=80 (local.get $pa)))) (local.get $t2))))
+        (local.set $b2 (f64x2.add (f64x2.add (f64x2.mul (v128.load64_lane offset=104 1 (local.get $pb) (v128.load64_zero offset=104 (local.get $pa))) (local.get $tt)) (v128.load64_lane offset=96 1 (local.get $pb) (v128.load64_zero offset=96 (local.get $pa))))
+          (f64x2.mul (f64x2.add (f64x2.mul (v128.load64_lane offset=120 1 (local.get $pb) (v128.load64_zero offset=120 (local.get $pa))) (local.get $tt)) (v128.load64_lane offset=112 1 (local.get $pb) (v128.load64_zero offset=112 (local.get $pa)))) (local.get $t2))))
+        (local.set $p (f64x2.add (local.get $b0)
+          (f64x2.mul (f64x2.add (f64x2.mul (local.get $b2) (local.get $t4)) (local.get $b1)) (local.get $t4))))
+        (local.set $p (f64x2.add (v128.load64_lane offset=0 1 (local.get $pb) (v128.load64_zero offset=0 (local.get $pa))) (f64x2.mul (local.get $tt)
+          (f64x2.add (v128.load64_lane offset=8 1 (local.get $pb) (v128.load64_zero offset=8 (local.get $pa))) (f64x2.mul (local.get $tt)
+            (f64x2.add (v128.load64_lane offset=16 1 (local.get $pb) (v128.load64_zero offset=16 (local.get $pa))) (f64x2.mul (local.get $tt)
+              (f64x2.add (v128.load64_lane offset=24 1 (local.get $pb) (v128.load64_zero offset=24 (local.get $pa))) (f64x2.mul (local.get $tt) (local.get $p))))))))))
+        (if (v128.any_true (local.get $tail))
+          (then (local.set $p (v128.bitselect (f64x2.div (local.get $p) (local.get $z)) (local.get $p) (local.get $tail)))))
+        (local.set $f (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $p)))
+        ;; q = e·(f − f·lo); Φ = x > 0 ? 1 − q : q; out = x·Φ, slope = Φ + xc·e·(1/√(2π) − lo/√(2π)).
+        (local.set $q (f64x2.mul (local.get $e) (f64x2.sub (local.get $f) (f64x2.mul (local.get $f) (local.get $lo)))))
+        (local.set $c (v128.bitselect (f64x2.sub (v128.const f64x2 1 1) (local.get $q)) (local.get $q) (f64x2.gt (local.get $v) (v128.const f64x2 0 0))))
+        (local.set $nan (f64x2.ne (local.get $v) (local.get $v)))
+        (v128.store (local.get $o) (f64x2.mul (v128.bitselect (local.get $v) (local.get $c) (local.get $nan)) (local.get $v)))
+        (v128.store (local.get $s) (v128.bitselect (local.get $v)
+          (f64x2.add (local.get $c) (f64x2.mul (local.get $xc)
+            (f64x2.mul (local.get $e) (f64x2.sub (v128.const f64x2 0x1.9884533d43651p-2 0x1.9884533d43651p-2) (f64x2.mul (v128.const f64x2 0x1.9884533d43651p-2 0x1.9884533d43651p-2) (local.get $lo))))))
+          (local.get $nan)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (br $pairs))))
 )
