@@ -174,6 +174,11 @@ test("gelu keeping its slope, two entries at a time: erf.ts' geluKeepingSlopeInt
   // at several scales. Odd and chunk-straddling lengths.
   const xs: number[] = [0, -0, NaN, Infinity, -Infinity, 40, -40, 40.0000001, -40.0000001, 5e-324, -5e-324, 1e-300, 1.7e308, -1.7e308];
   for (let k = 0; k <= 9; k++) for (const d of [-1e-15, 0, 1e-15]) xs.push((k * 0.5 + d) * Math.SQRT2, -(k * 0.5 + d) * Math.SQRT2);
+  // Just below the tail (z < 4, piece 7); then one entry so that the pairs below mix a tail lane and
+  // a piece lane; NaNs with payloads and signs.
+  xs.push(4 * Math.SQRT2 * (1 - 2 ** -52), -4 * Math.SQRT2 * (1 - 2 ** -52), 1.25);
+  const nan = new Float64Array(new BigUint64Array([0x7ff0000000000001n, 0xfff8000000000000n, 0x7ff80000deadbeefn, 0xffffffffffffffffn]).buffer);
+  xs.push(...nan, 6, 0.3, 7, -0.2, -9, 2.9);
   for (let t = 38.55; t < 38.65; t += 0.001) xs.push(t, -t);
   const normal = values(40000, 31).map((v) => (Number.isFinite(v) ? v : 0.3));
   for (const scale of [1e-3, 1, 3, 10, 30]) for (const v of normal.subarray(0, 8000)) xs.push(v * scale * 3);

@@ -13,7 +13,7 @@
 import { ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
 import { fromBase64, wasmApi } from './wasm/runtime';
 import { POW2, POW2_BIAS } from './elementary';
-import { ERFC_MID_TERMS, ERFC_PIECES, EXP2_HI, EXP2_LO } from './specialFunctions.generated';
+import { ERFC_MID_START, ERFC_MID_TERMS, ERFC_MID_WIDTH, ERFC_PIECES, ERFC_TAIL_START, EXP2_HI, EXP2_LO, INV_LN2_32, LN2_32_HI, LN2_32_LO } from './specialFunctions.generated';
 
 /** Fewer entries than this stay in JavaScript: the call and the copies would cost more than they save. */
 const MIN_ENTRIES = 256;
@@ -25,6 +25,22 @@ const MIN_ENTRIES = 256;
 const TABLES = (32 * 2 ** 20 - 65536) / 8;
 const TABLE_POW2 = 64;
 const TABLE_PIECES = TABLE_POW2 + 1102;
+
+/**
+ * The constants elementwise.wat's "gelu" has written in (exp's reduction, erfc's 9 pieces of 16
+ * terms, 0.5 wide from 0, the tail from 4) are still those of the generated tables: else (a new
+ * fit from scripts/special-functions.py) gelu stays in JavaScript until the kernel follows.
+ */
+const GELU_CONSTANTS_MATCH =
+  INV_LN2_32 === 46.16624130844683 &&
+  LN2_32_HI === 0.021660834550857544 &&
+  LN2_32_LO === 1.4841640746973977e-8 &&
+  ERFC_MID_START === 0 &&
+  ERFC_MID_WIDTH === 0.5 &&
+  ERFC_MID_TERMS === 16 &&
+  ERFC_TAIL_START === 4 &&
+  ERFC_PIECES.length === 9 * 16 &&
+  POW2_BIAS === 1100;
 
 interface Kernels {
   relu(x: number, o: number, n: number): void;
@@ -47,6 +63,11 @@ function kernels(): Kernels | null {
   if (!api || (typeof process !== 'undefined' && process.env?.GRADLENS_NO_WASM === '1')) return null;
   try {
     const e = new api.Instance(new api.Module(fromBase64(ELEMENTWISE_WASM_BASE64)), {}).exports;
+    const f = new Float64Array((e.memory as { buffer: ArrayBuffer }).buffer);
+    f.set(EXP2_HI, TABLES);
+    f.set(EXP2_LO, TABLES + 32);
+    f.set(POW2.subarray(0, POW2_BIAS + 1), TABLES + TABLE_POW2);
+    f.set(ERFC_PIECES.subarray(0, 9 * ERFC_MID_TERMS), TABLES + TABLE_PIECES);
     loaded = {
       relu: e.relu as Kernels['relu'],
       reluBackward: e.reluBackward as Kernels['reluBackward'],
@@ -55,20 +76,15 @@ function kernels(): Kernels | null {
       scale: e.scale as Kernels['scale'],
       dotRows: e.dotRows as Kernels['dotRows'],
       gelu: e.gelu as Kernels['gelu'],
-      f64: new Float64Array((e.memory as { buffer: ArrayBuffer }).buffer),
+      f64: f,
     };
-    const f = loaded.f64;
-    f.set(EXP2_HI, TABLES);
-    f.set(EXP2_LO, TABLES + 32);
-    f.set(POW2.subarray(0, POW2_BIAS + 1), TABLES + TABLE_POW2);
-    f.set(ERFC_PIECES.subarray(0, 9 * ERFC_MID_TERMS), TABLES + TABLE_PIECES);
   } catch {
     // No WebAssembly SIMD here (an old engine): the callers' loops give the same results.
   }
   return loaded;
 }
 
-/** The kernels when `entries` float64s fit in their memory, else null (none here, or too many). */
+/** The kernels when `entries` float64s fit in their memory below gelu's tables, else null (none here, or too many). */
 function withRoom(entries: number): Kernels | null {
   const k = kernels();
   return k && entries <= TABLES ? k : null;
@@ -154,7 +170,7 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
  */
 export function simdGelu(x: Float64Array, out: Float64Array, slope: Float64Array): boolean {
   const n = x.length;
-  const k = n >= MIN_ENTRIES ? withRoom(3 * CHUNK) : null;
+  const k = n >= MIN_ENTRIES && GELU_CONSTANTS_MATCH ? withRoom(3 * CHUNK) : null;
   if (!k) return false;
   const f = k.f64;
   for (let s = 0; s < n; s += CHUNK) {
