@@ -97,35 +97,40 @@ function withRoom(entries: number): Kernels | null {
  */
 const CHUNK = 8192;
 
-/** o[i] = x[i] > 0 ? x[i] : +0; false when the caller should loop itself. */
-export function simdRelu(x: Float64Array, o: Float64Array): boolean {
-  const n = x.length;
-  const k = n >= MIN_ENTRIES ? withRoom(2 * CHUNK) : null;
-  if (!k) return false;
+/** Bytes of one chunk's slot in the module's memory: slot i starts at i·SLOT. */
+const SLOT = CHUNK * 8;
+
+/** The kernels for an elementwise pass over n entries through `slots` chunk slots, else null. */
+function chunked(n: number, slots: number): Kernels | null {
+  return n >= MIN_ENTRIES ? withRoom(slots * CHUNK) : null;
+}
+
+/**
+ * Runs `kernel(m)` over the entries of `inputs` a chunk of m at a time: input i copied into slot i,
+ * output j copied out of the slot after the inputs' (every array as long as the first input).
+ */
+function byChunks(k: Kernels, inputs: readonly Float64Array[], outputs: readonly Float64Array[], kernel: (m: number) => void): true {
   const f = k.f64;
+  const n = inputs[0].length;
   for (let s = 0; s < n; s += CHUNK) {
     const m = Math.min(CHUNK, n - s);
-    f.set(x.subarray(s, s + m), 0);
-    k.relu(0, CHUNK * 8, m);
-    o.set(f.subarray(CHUNK, CHUNK + m), s);
+    for (let i = 0; i < inputs.length; i++) f.set(inputs[i].subarray(s, s + m), i * CHUNK);
+    kernel(m);
+    for (let j = 0, at = inputs.length * CHUNK; j < outputs.length; j++, at += CHUNK) outputs[j].set(f.subarray(at, at + m), s);
   }
   return true;
 }
 
+/** o[i] = x[i] > 0 ? x[i] : +0; false when the caller should loop itself. */
+export function simdRelu(x: Float64Array, o: Float64Array): boolean {
+  const k = chunked(x.length, 2);
+  return k !== null && byChunks(k, [x], [o], (m) => k.relu(0, SLOT, m));
+}
+
 /** dx[i] = x[i] > 0 ? g[i] : +0; false when the caller should loop itself. */
 export function simdReluBackward(x: Float64Array, g: Float64Array, dx: Float64Array): boolean {
-  const n = g.length;
-  const k = n >= MIN_ENTRIES ? withRoom(3 * CHUNK) : null;
-  if (!k) return false;
-  const f = k.f64;
-  for (let s = 0; s < n; s += CHUNK) {
-    const m = Math.min(CHUNK, n - s);
-    f.set(x.subarray(s, s + m), 0);
-    f.set(g.subarray(s, s + m), CHUNK);
-    k.reluBackward(0, CHUNK * 8, 2 * CHUNK * 8, m);
-    dx.set(f.subarray(2 * CHUNK, 2 * CHUNK + m), s);
-  }
-  return true;
+  const k = chunked(g.length, 3);
+  return k !== null && byChunks(k, [x, g], [dx], (m) => k.reluBackward(0, SLOT, 2 * SLOT, m));
 }
 
 /**
@@ -137,17 +142,8 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
   if (n < MIN_ENTRIES) return false;
   if (inner === n) {
     // Two tensors of one shape: a chunk of each.
-    const k = withRoom(3 * CHUNK);
-    if (!k) return false;
-    const f = k.f64;
-    for (let s = 0; s < n; s += CHUNK) {
-      const m = Math.min(CHUNK, n - s);
-      f.set(a.subarray(s, s + m), 0);
-      f.set(b.subarray(s, s + m), CHUNK);
-      k.addRows(0, CHUNK * 8, 2 * CHUNK * 8, 1, m);
-      o.set(f.subarray(2 * CHUNK, 2 * CHUNK + m), s);
-    }
-    return true;
+    const k = chunked(n, 3);
+    return k !== null && byChunks(k, [a, b], [o], (m) => k.addRows(0, SLOT, 2 * SLOT, 1, m));
   }
   // A row broadcast down the rows of `a`: whole rows a chunk.
   const span = Math.max(1, Math.floor(CHUNK / inner)) * inner;
@@ -169,33 +165,14 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
  * geluKeepingSlopeInto; false when the caller should loop itself.
  */
 export function simdGelu(x: Float64Array, out: Float64Array, slope: Float64Array): boolean {
-  const n = x.length;
-  const k = n >= MIN_ENTRIES && GELU_CONSTANTS_MATCH ? withRoom(3 * CHUNK) : null;
-  if (!k) return false;
-  const f = k.f64;
-  for (let s = 0; s < n; s += CHUNK) {
-    const m = Math.min(CHUNK, n - s);
-    f.set(x.subarray(s, s + m), 0);
-    k.gelu(0, CHUNK * 8, 2 * CHUNK * 8, m, TABLES * 8);
-    out.set(f.subarray(CHUNK, CHUNK + m), s);
-    slope.set(f.subarray(2 * CHUNK, 2 * CHUNK + m), s);
-  }
-  return true;
+  const k = GELU_CONSTANTS_MATCH ? chunked(x.length, 3) : null;
+  return k !== null && byChunks(k, [x], [out, slope], (m) => k.gelu(0, SLOT, 2 * SLOT, m, TABLES * 8));
 }
 
 /** o[i] = k·x[i]; false when the caller should loop itself. */
 export function simdScale(x: Float64Array, k: number, o: Float64Array): boolean {
-  const n = x.length;
-  const kern = n >= MIN_ENTRIES ? withRoom(2 * CHUNK) : null;
-  if (!kern) return false;
-  const f = kern.f64;
-  for (let s = 0; s < n; s += CHUNK) {
-    const m = Math.min(CHUNK, n - s);
-    f.set(x.subarray(s, s + m), 0);
-    kern.scale(0, k, CHUNK * 8, m);
-    o.set(f.subarray(CHUNK, CHUNK + m), s);
-  }
-  return true;
+  const kern = chunked(x.length, 2);
+  return kern !== null && byChunks(kern, [x], [o], (m) => kern.scale(0, k, SLOT, m));
 }
 
 /**
@@ -218,7 +195,7 @@ export function simdDotRows(a: Float64Array, b: Float64Array, out: Float64Array)
 /** Whether every entry of `d` is finite; null when the caller should scan itself. */
 export function simdAllFinite(d: Float64Array): boolean | null {
   const n = d.length;
-  const k = n >= MIN_ENTRIES ? withRoom(CHUNK) : null;
+  const k = chunked(n, 1);
   if (!k) return null;
   for (let s = 0; s < n; s += CHUNK) {
     const m = Math.min(CHUNK, n - s);
