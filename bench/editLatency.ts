@@ -29,7 +29,7 @@ import { E2E_SETTINGS, Workbench } from '../test/e2e/workbench';
 import { DEEP_NET_SEED_LINE, deepNetText } from '../test/fixtures/deepNet';
 import { NUMBER_SETTINGS } from '../src/core/defaults';
 import { STATS_FILE_ENV, resetRequestOf } from '../src/extension/statsFile';
-import { hostNote, integrationSuiteFigures, readHostWindow, startHostWindow, type HostFigures } from './hostStats';
+import { hostControlNote, hostNote, integrationSuiteFigures, readHostWindow, startHostWindow, type HostFigures } from './hostStats';
 
 export interface EditLatency {
   /** Keystroke → the new values at the line ends, with the default settings. */
@@ -47,6 +47,12 @@ export interface EditLatency {
   deep?: { medianMs: number | null; note: string };
   /** The same keystrokes in a plain-text copy of the 30-layer net whose line-end texts an extension sets at once. */
   deepControl?: { medianMs: number; summary: string };
+  /**
+   * The extension host's figures during the same keystrokes in a plain-text copy of
+   * two-layer-net.grad whose line-end texts an extension sets at once (no analysis): what VS Code
+   * itself, on this machine, does to the host's event loop — the control of `maxBlockedMs`.
+   */
+  hostControl?: { note: string; loopDelayMaxMs: number | null };
 }
 
 const EDITS = 20;
@@ -101,14 +107,34 @@ async function timeEdits(page: Workbench['page'], surface: Surface, warm?: () =>
  * The same keystrokes on the seed line of `file` (a copy of the 30-layer net), timed to the new
  * texts at its line ends once `what` is drawn there.
  */
-export async function timeSeedLine(wb: Workbench, file: string, what: string, timeoutMs: number): Promise<{ median: number; summary: string; times: number[] }> {
+export async function timeSeedLine(wb: Workbench, file: string, what: string, timeoutMs: number, seedLine = DEEP_NET_SEED_LINE + 1, warm?: () => Promise<void>): Promise<{ median: number; summary: string; times: number[] }> {
   await wb.quickOpen(file);
-  await wb.waitForLineEnds((t) => t.length >= 10, `${what} at the line ends of ${file}`, timeoutMs);
+  await wb.waitForLineEnds((t) => t.length >= 5, `${what} at the line ends of ${file}`, timeoutMs);
   await wb.page.keyboard.press('Control+G');
-  await wb.page.keyboard.type(String(DEEP_NET_SEED_LINE + 1));
+  await wb.page.keyboard.type(String(seedLine));
   await wb.page.keyboard.press('Enter');
   await wb.page.keyboard.press('End');
-  return timeEdits(wb.page, 'inline');
+  return timeEdits(wb.page, 'inline', warm);
+}
+
+/** Line of `seed 0` in examples/two-layer-net.grad (1-based), where the edit-latency row types. */
+const TWO_LAYER_SEED_LINE = 9;
+
+/**
+ * The control of the edit-latency row's host figures: the same keystrokes on the same line of a
+ * plain-text copy of two-layer-net.grad, whose line-end texts bench/lens-probe sets in the event
+ * that reports the edit — the extension host's event loop under VS Code's own work for an edit
+ * (document sync, decorations, the renderer on the same two cores), with no analysis. The
+ * GradLens extension stays loaded (it writes the figures) but has nothing to analyse.
+ */
+async function hostControlWindow(wb: Workbench, statsFile: string): Promise<NonNullable<EditLatency['hostControl']>> {
+  let window = { why: 'the edits ended before the window began' } as { at: number } | { why: string };
+  await timeSeedLine(wb, 'deco-two-layer-net.txt', 'the texts of bench/lens-probe', 60_000, TWO_LAYER_SEED_LINE, async () => {
+    window = await startHostWindow(statsFile);
+  });
+  const figures = 'at' in window ? await readHostWindow(statsFile, window.at, EDITS) : window;
+  if ('why' in figures) return { note: `not measured (${figures.why})`, loopDelayMaxMs: null };
+  return { note: hostControlNote(figures), loopDelayMaxMs: figures.loopDelayMaxMs };
 }
 
 /** Installs the page's keydown clock (`__keyAt`) that timeEdits reads. */
@@ -219,12 +245,13 @@ export async function measureEditLatency(): Promise<EditLatency> {
     writeFileSync(join(wb.folder, 'probe.txt'), '0\n');
     writeFileSync(join(wb.folder, 'deep-net.grad'), deepNetText(30));
     writeFileSync(join(wb.folder, 'deco-deep-net.txt'), deepNetText(30));
+    writeFileSync(join(wb.folder, 'deco-two-layer-net.txt'), readFileSync(join(wb.folder, 'two-layer-net.grad'), 'utf8'));
     await wb.quickOpen('two-layer-net.grad');
     await wb.waitForLineEnds((t) => t.length >= 5, 'the values at the line ends of two-layer-net.grad', 60_000);
     const page = wb.page;
-    // Cursor after the 0 of `seed 0` (line 9).
+    // Cursor after the 0 of `seed 0`.
     await page.keyboard.press('Control+G');
-    await page.keyboard.type('9');
+    await page.keyboard.type(String(TWO_LAYER_SEED_LINE));
     await page.keyboard.press('Enter');
     await page.keyboard.press('End');
     await startKeyClock(page);
@@ -236,6 +263,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
     });
     // Read before the next session starts, so its work is not counted.
     const own: HostFigures | { why: string } = 'at' in hostWindow ? await readHostWindow(statsFile, hostWindow.at, EDITS) : hostWindow;
+    const hostControl = await hostControlWindow(wb, statsFile);
     // The 30-layer net with the same default settings (before the value lenses are switched on:
     // with them, every keystroke also re-lays out a lens above each of its 96 statements).
     const deep = await timeDeep(wb);
@@ -252,7 +280,8 @@ export async function measureEditLatency(): Promise<EditLatency> {
       medianMs: inline.median,
       maxBlockedMs: host?.loopDelayMaxMs ?? null,
       peakMb,
-      note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce ${NUMBER_SETTINGS.debounceMs.default} ms included); ${hostNote(host, 'why' in own ? own.why : null)}`,
+      note: `${inline.summary}, keydown → the changed values at the line ends (the default display: decorations the extension sets when the server's gradlens/didAnalyze arrives), with the default settings (debounce ${NUMBER_SETTINGS.debounceMs.default} ms included); ${hostNote(host, 'why' in own ? own.why : null)}; control: the same keystrokes in a plain-text copy whose line-end texts an extension with no analysis sets (bench/lens-probe): ${hostControl.note}`,
+      hostControl,
       probe: { medianMs: probe.median, summary: probe.summary },
       deepControl: { medianMs: deepControl.median, summary: deepControl.summary },
       deep: {
