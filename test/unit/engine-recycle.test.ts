@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeSession } from '../../src/core/analyze';
+import { RegionRunner } from '../../src/core/checks/differences';
+import { downstreamOf } from '../../src/core/checks/gradcheck';
 import { Execution } from '../../src/core/engine/run';
 import type { OpDef } from '../../src/core/ops/op';
 import { elementwiseKernels } from '../../src/core/ops/kit';
@@ -158,4 +160,42 @@ test('analyses sharing a result pool (the values lane) report what fresh analyse
   assert.ok(pool.heldBytes() > 0);
   pool.clear();
   assert.equal(pool.heldBytes(), 0);
+});
+
+test("a check's region evaluations reuse the evaluation before's buffers, give a fresh evaluation's f, and restore the originals", () => {
+  const { graph, root, ex } = setUp();
+  const W1 = graph.named.get('W1') as number;
+  const region = downstreamOf(graph, [W1]);
+  const originals = region.map((id) => ex.values[id]);
+  const originalBits = bits(originals);
+  const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
+  const w = ex.values[W1] as Tensor;
+  const fAt = (delta: number): number => {
+    w.data[3] += delta;
+    const f = runner.evaluate(true).f;
+    w.data[3] -= delta;
+    return f;
+  };
+  const f1 = fAt(1e-3);
+  const first = region.map((id) => ex.values[id]?.data);
+  const f2 = fAt(-1e-3);
+  const second = region.map((id) => ex.values[id]?.data);
+  // Results of 16 entries or more (the pool's floor) come back to the next evaluation — by length,
+  // so a buffer may change hands (softmax_ce keeps a 24-entry buffer too, besides the values).
+  const pooled = first.filter((d, k) => d && d.length >= 16 && d !== originals[k]?.data);
+  const reused = pooled.filter((d) => second.includes(d));
+  assert.ok(pooled.length >= 5 && reused.length >= pooled.length - 1, `${reused.length} of ${pooled.length} results of the first evaluation reused by the second`);
+  runner.restore();
+  assert.deepEqual(bits(region.map((id) => ex.values[id])), originalBits, 'restore() puts back the original values, untouched');
+  // The same evaluations on a fresh execution without any pool: the same f, bit for bit.
+  const fresh = setUp();
+  const freshW = fresh.ex.values[W1] as Tensor;
+  const freshAt = (delta: number): number => {
+    freshW.data[3] += delta;
+    for (const id of region) fresh.ex.evalNode(id, true);
+    freshW.data[3] -= delta;
+    return (fresh.ex.values[root] as Tensor).item();
+  };
+  assert.equal(f1, freshAt(1e-3));
+  assert.equal(f2, freshAt(-1e-3));
 });
