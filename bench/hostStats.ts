@@ -104,6 +104,6 @@ export function hostNote(host: HostFigures | null, whyNotOwn: string | null): st
 
 /** The control window's figures (VS Code's own work for the same keystrokes, no analysis). */
 export function hostControlNote(host: HostFigures): string {
-  const gc = host.gcMaxPauseMs !== undefined ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms${gcKindNote(host)}` : '';
+  const gc = host.gcMaxPauseMs === undefined ? '' : host.gcMaxPauseMs > 0 ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms${gcKindNote(host)}` : '; no GC pause';
   return `the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms${gc}) during ${host.edits} edits in ${host.seconds} s`;
 }
