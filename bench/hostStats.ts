@@ -95,7 +95,7 @@ function gcKindNote(host: HostFigures): string {
 export function hostNote(host: HostFigures | null, whyNotOwn: string | null): string {
   const fallback = whyNotOwn ? `; the bench's own measurement failed (${whyNotOwn})` : '';
   if (!host) return `the extension-host figures (event-loop delay, edit → result) were not measured${fallback}, and the integration suite (npm run test:integration), the other source, has not run here`;
-  const gc = host.gcMaxPauseMs !== undefined ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms${gcKindNote(host)}, ${host.workerRestartsSinceReset ?? 0} worker restarts` : '';
+  const gc = host.gcMaxPauseMs !== undefined ? `${gcPauseNote(host)}, ${host.workerRestartsSinceReset ?? 0} worker restarts` : '';
   return (
     `GradLens' own part, edit → analysis result, median ${host.editToResultMedianMs?.toFixed(0) ?? '—'} ms, and the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms ` +
     `(p99 ${host.loopDelayP99Ms.toFixed(1)} ms${gc}) during ${host.edits} edits in ${host.seconds} s, from ${host.source}${fallback}`
@@ -104,6 +104,12 @@ export function hostNote(host: HostFigures | null, whyNotOwn: string | null): st
 
 /** The control window's figures (VS Code's own work for the same keystrokes, no analysis). */
 export function hostControlNote(host: HostFigures): string {
-  const gc = host.gcMaxPauseMs === undefined ? '' : host.gcMaxPauseMs > 0 ? `; longest GC pause ${host.gcMaxPauseMs.toFixed(1)} ms${gcKindNote(host)}` : '; no GC pause';
+  const gc = host.gcMaxPauseMs === undefined ? '' : gcPauseNote(host);
   return `the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms${gc}) during ${host.edits} edits in ${host.seconds} s`;
+}
+
+/** '; longest GC pause … ms (its kind)', or '; no GC pause' for a window without a collection. */
+function gcPauseNote(host: HostFigures): string {
+  const ms = host.gcMaxPauseMs ?? 0;
+  return ms > 0 ? `; longest GC pause ${ms.toFixed(1)} ms${gcKindNote(host)}` : '; no GC pause';
 }

@@ -11,6 +11,8 @@ import { AnalysisCancelled } from '../../src/core/cancel';
 import { BatchedRegion } from '../../src/core/checks/batched';
 import { downstreamOf } from '../../src/core/checks/gradcheck';
 import { CheckCache } from '../../src/core/checks/checkCache';
+import { checkGates } from '../../src/core/checks/gateChecks';
+import { DEFAULT_GRADCHECK } from '../../src/core/checks/gradcheck';
 
 const text = readFileSync(join(__dirname, '..', '..', 'examples', 'conv-gate.grad'), 'utf8');
 const comparable = (a: Analysis) => ({ ...a, timings: null });
@@ -75,5 +77,23 @@ test('a batched evaluation asks between the ops of its region: a newer text does
     const probe = stopAfter(k);
     assert.throws(() => batched.evaluate(base, perts, probe.cancelled), AnalysisCancelled);
     assert.equal(probe.asked(), k);
+  }
+});
+
+test("a gate check stopped mid-way leaves the execution's values as they were: nothing perturbed stays installed", () => {
+  const s = analyzeSession(text, { gradcheck: false });
+  const graph = s.graph;
+  const ex = s.execution;
+  assert.ok(graph && ex && graph.gateCalls.length > 0, 'conv-gate.grad runs and calls gates');
+  const bits = () => ex.values.map((t) => (t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex') : '-'));
+  const before = bits();
+  const objects = [...ex.values];
+  const total = stopAfter(Infinity);
+  checkGates(graph, ex, s.analysis.seed, DEFAULT_GRADCHECK, { cancelled: total.cancelled });
+  assert.ok(total.asked() > 4, `asked ${total.asked()} times`);
+  for (const n of [2, Math.floor(total.asked() / 3), Math.floor(total.asked() / 2), total.asked() - 1]) {
+    assert.throws(() => checkGates(graph, ex, s.analysis.seed, DEFAULT_GRADCHECK, { cancelled: stopAfter(n).cancelled }), AnalysisCancelled, `stopped at question ${n}`);
+    assert.ok(ex.values.every((t, i) => t === objects[i]), `stopped at question ${n}: every value is the original tensor`);
+    assert.deepEqual(bits(), before, `stopped at question ${n}: same bits`);
   }
 });

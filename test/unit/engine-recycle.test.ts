@@ -170,10 +170,11 @@ test("a check's region evaluations reuse the evaluation before's buffers, give a
   const originalBits = bits(originals);
   const runner = new RegionRunner(ex, region, () => (ex.values[root] as Tensor).item());
   const w = ex.values[W1] as Tensor;
+  const w3 = w.data[3];
   const fAt = (delta: number): number => {
-    w.data[3] += delta;
+    w.data[3] = w3 + delta;
     const f = runner.evaluate(true).f;
-    w.data[3] -= delta;
+    w.data[3] = w3;
     return f;
   };
   const f1 = fAt(1e-3);
@@ -187,13 +188,15 @@ test("a check's region evaluations reuse the evaluation before's buffers, give a
   assert.ok(pooled.length >= 5 && reused.length >= pooled.length - 1, `${reused.length} of ${pooled.length} results of the first evaluation reused by the second`);
   runner.restore();
   assert.deepEqual(bits(region.map((id) => ex.values[id])), originalBits, 'restore() puts back the original values, untouched');
-  // The same evaluations on a fresh execution without any pool: the same f, bit for bit.
+  // The same evaluations on a fresh execution without any pool: the same f, bit for bit (the
+  // batched checks' test, gradcheck-batched, compares pooled and unpooled checks over every op).
   const fresh = setUp();
   const freshW = fresh.ex.values[W1] as Tensor;
+  const freshW3 = freshW.data[3];
   const freshAt = (delta: number): number => {
-    freshW.data[3] += delta;
+    freshW.data[3] = freshW3 + delta;
     for (const id of region) fresh.ex.evalNode(id, true);
-    freshW.data[3] -= delta;
+    freshW.data[3] = freshW3;
     return (fresh.ex.values[root] as Tensor).item();
   };
   assert.equal(f1, freshAt(1e-3));

@@ -23,7 +23,9 @@ export class RegionRunner implements Evaluator {
   private readonly savedState: unknown[];
   private readonly savedKinks: (Int32Array | undefined)[];
   // An evaluation's results are read (f, the kink sides) before the next one starts: each takes the
-  // buffers of the one before instead of fresh memory (zeroed, then collected) at every ±h.
+  // buffers of the one before instead of fresh memory (zeroed, then collected) at every ±h. So a
+  // runner must be built (it saves the values it restores) before any other runner's evaluations
+  // install theirs, as every check does: restore() would otherwise put back pooled buffers.
   private readonly pool = newResultPool();
 
   constructor(

@@ -181,10 +181,14 @@ function checkGateCall(graph: Graph, ex: Execution, gc: GateCall, seed: number, 
     const sampled = () => {
       const indices = entriesToCheck(base.size, opts, seed, `${gc.gate.decl.name}.${param.name}`, affordable(graph, region, opts));
       const probe = evaluatorProbe(base, (t) => (ex.values[inp] = t), runner, cancelled);
-      const entries = grad ? confirmEntries(entriesAt(probe, base, indices, grad, opts.h, name), indices, probe, opts.h, opts.thresholds, name) : [];
-      ex.values[inp] = base;
-      runner.restore();
-      return entries;
+      // Restored also when cancelled or past the memory budget mid-way: the analysis then
+      // publishes the execution's values, which must be the unperturbed ones.
+      try {
+        return grad ? confirmEntries(entriesAt(probe, base, indices, grad, opts.h, name), indices, probe, opts.h, opts.thresholds, name) : [];
+      } finally {
+        ex.values[inp] = base;
+        runner.restore();
+      }
     };
     const target = `${gc.gate.decl.name}.d${param.name}`;
     // Fast mode (fastCheck.ts): a projection vᵀJu (v = dout), with or instead of the sample.
