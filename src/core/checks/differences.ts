@@ -42,7 +42,8 @@ export class RegionRunner implements Evaluator {
     this.pool.nextRun();
     const outer = enterPool(this.pool);
     try {
-      for (const id of this.ids) this.ex.evalNode(id, trackKinks);
+      // No backward pass reads an evaluation (restore() puts back what the analysis' pass saved).
+      for (const id of this.ids) this.ex.evalNode(id, trackKinks, true);
     } finally {
       leavePool(outer);
     }

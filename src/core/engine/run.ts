@@ -75,8 +75,8 @@ export class Execution {
   private readonly randomCache = new Map<number, Float64Array>();
   /**
    * Per node, what every run hands its op alike, made at its first evaluation instead of each
-   * time: the forward contexts (without and with kinks), which inputs need a gradient, and its
-   * `record` callback.
+   * time: the forward contexts (without and with kinks, for a pass or forward only), which inputs
+   * need a gradient, and its `record` callback.
    */
   private readonly contexts: (ForwardContext | undefined)[] = [];
   private readonly needsOf: (boolean[] | undefined)[] = [];
@@ -95,7 +95,7 @@ export class Execution {
     this.grads = new Array<Tensor | null>(n).fill(null);
     this.saved = new Array<unknown>(n).fill(undefined);
     this.kinks = new Array<Int32Array | undefined>(n).fill(undefined);
-    this.contexts = new Array<ForwardContext | undefined>(2 * n).fill(undefined);
+    this.contexts = new Array<ForwardContext | undefined>(4 * n).fill(undefined);
     this.edgeStart = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) this.edgeStart[i + 1] = this.edgeStart[i] + graph.nodes[i].inputs.length;
     this.edgeGrads = new Array<Tensor | null>(this.edgeStart[n]).fill(null);
@@ -136,9 +136,9 @@ export class Execution {
     return r;
   }
 
-  private context(node: GraphNode, trackKinks: boolean): ForwardContext {
-    const slot = 2 * node.id + (trackKinks ? 1 : 0);
-    return (this.contexts[slot] ??= { trackKinks, random: (count: number) => this.randomFor(node.id, count) });
+  private context(node: GraphNode, trackKinks: boolean, forwardOnly: boolean): ForwardContext {
+    const slot = 4 * node.id + (trackKinks ? 1 : 0) + (forwardOnly ? 2 : 0);
+    return (this.contexts[slot] ??= { trackKinks, forwardOnly, random: (count: number) => this.randomFor(node.id, count) });
   }
 
   /**
@@ -163,7 +163,11 @@ export class Execution {
   }
 
   /** Evaluates one node from its inputs' current values. */
-  evalNode(id: number, trackKinks = false): RunIssue | null {
+  /**
+   * Evaluates node `id` from its inputs' current values. `forwardOnly`: no backward pass will read
+   * this evaluation (a gradient check's ±h), so an op may leave out what it keeps for one.
+   */
+  evalNode(id: number, trackKinks = false, forwardOnly = false): RunIssue | null {
     const node = this.graph.nodes[id];
     this.current = id;
     if (this.isOp[id] === 0) {
@@ -171,7 +175,7 @@ export class Execution {
       return null;
     }
     const op = node.op as OpDef;
-    const r = op.forward(this.inputValues(node), node.attrs, this.context(node, trackKinks));
+    const r = op.forward(this.inputValues(node), node.attrs, this.context(node, trackKinks, forwardOnly));
     this.values[id] = r.value;
     this.saved[id] = r.saved;
     this.kinks[id] = r.kinks;
