@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeSession } from '../../src/core/analyze';
+import type { GraphNode } from '../../src/core/engine/graph';
 import type { Tensor } from '../../src/core/tensor/tensor';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
@@ -23,11 +24,11 @@ test('forward-only evaluations give every op node of every example the bits of t
     const { graph, execution: ex } = s;
     if (!graph || !ex) continue;
     for (const id of graph.order) {
-      const node = graph.nodes[id];
+      const node: GraphNode = graph.nodes[id];
       if (node.kind !== 'op' || !ex.values[id]) continue;
       // With kinks tracked (as the checks run), then forward only: the same node, the same inputs.
       ex.evalNode(id, true, false);
-      const full = { value: hex(ex.values[id]), kinks: kinkHex(ex.kinks[id]) };
+      const full: { value: string; kinks: string } = { value: hex(ex.values[id]), kinks: kinkHex(ex.kinks[id]) };
       ex.evalNode(id, true, true);
       assert.equal(hex(ex.values[id]), full.value, `${file}: \`${node.label}\` (${node.op?.id}) value`);
       assert.equal(kinkHex(ex.kinks[id]), full.kinks, `${file}: \`${node.label}\` (${node.op?.id}) kink sides`);
