@@ -13,6 +13,7 @@ import { elementwiseKernels } from '../../src/core/ops/kit';
 import { ALL_OPS, OPS_BY_ID } from '../../src/core/ops/registry';
 import { enterPool, leavePool, ResultPool } from '../../src/core/tensor/results';
 import { Tensor } from '../../src/core/tensor/tensor';
+import { bitsOf } from './helpers/bits';
 
 // Bias rows, relu, a value used twice (its two gradients add up), products and a loss.
 const PROGRAM = `seed 3
@@ -35,7 +36,7 @@ function setUp() {
 }
 
 function bits(ts: readonly (Tensor | null)[]): string[] {
-  return ts.map((t) => (t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex') : '-'));
+  return ts.map(bitsOf);
 }
 
 test('recycled runs give the bits of a fresh run, every run, and reuse the buffers of the run before', () => {
@@ -100,10 +101,6 @@ function poisonedPool(lengths: number[]): ResultPool {
   return pool;
 }
 
-function hex(t: Tensor | null): string {
-  return t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex') : '-';
-}
-
 test('the ops that skip zeroing a recycled result write every entry (a NaN-filled buffer gives the fresh bits)', () => {
   const n = 24;
   const x = new Tensor([4, 6]);
@@ -131,8 +128,8 @@ test('the ops that skip zeroing a recycled result write every entry (a NaN-fille
     const freshGrads = op.noGrad ? [] : op.backward(args);
     const outer = enterPool(poisonedPool([n, 6, 36]));
     try {
-      assert.equal(hex(op.forward(inputs, attrs, ctx).value), hex(fresh), `${op.id} forward`);
-      if (!op.noGrad) assert.deepEqual(op.backward(args).map(hex), freshGrads.map(hex), `${op.id} backward`);
+      assert.equal(bitsOf(op.forward(inputs, attrs, ctx).value), bitsOf(fresh), `${op.id} forward`);
+      if (!op.noGrad) assert.deepEqual(op.backward(args).map(bitsOf), freshGrads.map(bitsOf), `${op.id} backward`);
     } finally {
       leavePool(outer);
     }

@@ -8,11 +8,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyzeSession } from '../../src/core/analyze';
 import type { GraphNode } from '../../src/core/engine/graph';
-import type { Tensor } from '../../src/core/tensor/tensor';
+import { bitsOf } from './helpers/bits';
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
-const hex = (t: Tensor | null | undefined) => (t ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex') : '-');
-const kinkHex = (k: Int32Array | undefined) => (k ? Buffer.from(k.buffer, k.byteOffset, k.byteLength).toString('hex') : '-');
 
 test('forward-only evaluations give every op node of every example the bits of the full forward, kink sides included', () => {
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.grad'));
@@ -28,10 +26,10 @@ test('forward-only evaluations give every op node of every example the bits of t
       if (node.kind !== 'op' || !ex.values[id]) continue;
       // With kinks tracked (as the checks run), then forward only: the same node, the same inputs.
       ex.evalNode(id, true, false);
-      const full: { value: string; kinks: string } = { value: hex(ex.values[id]), kinks: kinkHex(ex.kinks[id]) };
+      const full: { value: string; kinks: string } = { value: bitsOf(ex.values[id]), kinks: bitsOf(ex.kinks[id]) };
       ex.evalNode(id, true, true);
-      assert.equal(hex(ex.values[id]), full.value, `${file}: \`${node.label}\` (${node.op?.id}) value`);
-      assert.equal(kinkHex(ex.kinks[id]), full.kinks, `${file}: \`${node.label}\` (${node.op?.id}) kink sides`);
+      assert.equal(bitsOf(ex.values[id]), full.value, `${file}: \`${node.label}\` (${node.op?.id}) value`);
+      assert.equal(bitsOf(ex.kinks[id]), full.kinks, `${file}: \`${node.label}\` (${node.op?.id}) kink sides`);
       // Leave the node as the analysis had it for the nodes after it.
       ex.evalNode(id, false, false);
       opsSeen.add(node.op?.id ?? '?');
