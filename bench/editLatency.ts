@@ -127,6 +127,9 @@ export async function timeSeedLine(
   return timeEdits(wb.page, 'inline', opts.warm);
 }
 
+/** An error's first line, at most 200 characters, for a note. */
+const firstLineOf = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
+
 /** Line of `seed 0` in examples/two-layer-net.grad (1-based), where the edit-latency row types. */
 const TWO_LAYER_SEED_LINE = 9;
 
@@ -153,7 +156,7 @@ async function hostControlWindow(wb: Workbench, statsFile: string): Promise<NonN
     if ('why' in figures) return { note: `not measured (${figures.why})`, loopDelayMaxMs: null };
     return { note: hostControlNote(figures), loopDelayMaxMs: figures.loopDelayMaxMs };
   } catch (e) {
-    return { note: `not measured (${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200)})`, loopDelayMaxMs: null };
+    return { note: `not measured (${firstLineOf(e)})`, loopDelayMaxMs: null };
   }
 }
 
@@ -317,7 +320,7 @@ export async function measureEditLatency(): Promise<EditLatency> {
       },
     };
   } catch (e) {
-    return unmeasured(`the harness failed: ${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200)}`);
+    return unmeasured(`the harness failed: ${firstLineOf(e)}`);
   } finally {
     await wb?.close();
     await server?.stop();

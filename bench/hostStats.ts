@@ -102,7 +102,7 @@ export function hostNote(host: HostFigures | null, whyNotOwn: string | null): st
   );
 }
 
-/** The control window's figures (VS Code's own work for the same keystrokes, no analysis). */
+/** The control window's figures (the same keystrokes with GradLens loaded but idle: no analysis). */
 export function hostControlNote(host: HostFigures): string {
   const gc = host.gcMaxPauseMs === undefined ? '' : gcPauseNote(host);
   return `the extension host's longest event-loop delay ${host.loopDelayMaxMs.toFixed(1)} ms (p99 ${host.loopDelayP99Ms.toFixed(1)} ms${gc}) during ${host.edits} edits in ${host.seconds} s`;

@@ -6,10 +6,9 @@ import type { GradCheckEntry, KinkCrossing } from '../model';
 import type { Graph } from '../engine/graph';
 import { throwIfCancelled, type CancelCheck } from '../cancel';
 import type { BatchedRegion, Perturbation } from './batched';
-import type { Execution } from '../engine/run';
+import { newResultPool, type Execution } from '../engine/run';
 import { type Tensor, unravel } from '../tensor/tensor';
 import { enterPool, leavePool } from '../tensor/results';
-import { newResultPool } from '../engine/run';
 import { relativeError } from './gradcheck';
 
 export interface Evaluator {
