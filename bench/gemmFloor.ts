@@ -3,8 +3,10 @@
 // same strides, through the same `gemm` (so the same kernel, packing and thread split). The run
 // shares some operands between products (X in the forward and the backward product), so its caches
 // behave a little differently: a close estimate, not an exact bound. Where this floor is near or
-// above the peer's whole pass, the row's ratio is the kernel's ceiling, not overhead.
-import { gemm, observeGemm, type GemmCall } from '../src/core/tensor/matmul';
+// above the peer's whole pass, the row's ratio is the kernel's ceiling, not overhead. Operands the
+// run had resident in the kernel's memory (tensor/resident.ts) are resident in the replay: the
+// floor copies what the run copies, no more.
+import { gemm, observeGemm, residentArena, type GemmCall } from '../src/core/tensor/matmul';
 import { values } from './workloads';
 
 export interface GemmFloor {
@@ -35,12 +37,30 @@ export function gemmFloor(run: () => void, budgetMs = 300): GemmFloor {
   } finally {
     observeGemm(null);
   }
+  // An operand the run had resident in the kernel's memory is resident in the replay too (no copy).
+  const arena = residentArena();
+  const blocks: Float64Array[] = [];
+  const place = (data: Float64Array, resident: boolean): Float64Array => {
+    const block = resident ? arena?.take(data.length) : null;
+    if (!block) return data;
+    block.set(data);
+    blocks.push(block);
+    return block;
+  };
   const replays: Replay[] = calls.map((call) => ({
     call,
-    A: values(extent(call.M, call.K, call.ars, call.acs)),
-    B: values(extent(call.K, call.N, call.brs, call.bcs)),
-    C: new Float64Array(call.M * call.N),
+    A: place(values(extent(call.M, call.K, call.ars, call.acs)), call.resident[0]),
+    B: place(values(extent(call.K, call.N, call.brs, call.bcs)), call.resident[1]),
+    C: place(new Float64Array(call.M * call.N), call.resident[2]),
   }));
+  try {
+    return timeReplays(calls, replays, budgetMs);
+  } finally {
+    for (const b of blocks) arena?.release(b);
+  }
+}
+
+function timeReplays(calls: GemmCall[], replays: Replay[], budgetMs: number): GemmFloor {
   const once = () => {
     const t0 = performance.now();
     for (const { call: c, A, B, C } of replays) gemm(c.M, c.N, c.K, A, 0, c.ars, c.acs, B, 0, c.brs, c.bcs, C, 0, c.accumulate);

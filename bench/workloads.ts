@@ -1,6 +1,7 @@
 // The reference workloads of issue 7 as .grad programs, and what exactly is timed for each. Each
 // program is what a user would write; the PyTorch peer (bench/torch_peer.py) computes the same
 // function from the same leaf values.
+import { installResidentLeaves } from '../src/core/engine/residentLeaves';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyze, analyzeSession, type AnalysisSession } from '../src/core/analyze';
@@ -369,8 +370,11 @@ export function prepare(def: WorkloadDef): Prepared {
     };
   }
   // A loop of passes that keeps nothing of one run into the next, as the peer's loop and the Train
-  // command: the engine hands the previous run's result buffers back to the ops (recycleResults).
-  ex.recycleResults(true);
+  // command: the engine hands the previous run's result buffers back to the ops (recycleResults),
+  // the products' results and operands resident in the kernel's memory, as Train's steps have
+  // them (explore/training.ts).
+  ex.recycleResults(true, true);
+  installResidentLeaves(graph);
   return {
     run: () => {
       ex.forward();

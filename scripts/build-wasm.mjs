@@ -39,6 +39,18 @@ export function localWat(text) {
   return SHARED_MEMORY.test(text) ? text.replace(SHARED_MEMORY, '$1))') : null;
 }
 
+/** A module's own fixed memory, `(memory (export "memory") pages pages)`. */
+const OWN_MEMORY = /\(memory \(export "memory"\) \d+ \d+\)/;
+
+/**
+ * The same module on the GEMM kernel's shared memory (its import, as wasm/gemm.wat declares it),
+ * for a module with a memory of its own (else null): it computes on tensors resident there
+ * (tensor/resident.ts) in place, without copying them into its own memory and back.
+ */
+export function sharedWat(text) {
+  return OWN_MEMORY.test(text) ? text.replace(OWN_MEMORY, '(import "env" "memory" (memory 1 16384 shared))') : null;
+}
+
 /** `(f64x2.add (local.get $c) (f64x2.mul x y))`: a multiply-add in the kernel's text. */
 const MUL_ADD = /\(f64x2\.add \(local\.get (\$\w+)\) \(f64x2\.mul (\(local\.get \$\w+\)) (\(local\.get \$\w+\))\)\)/g;
 
@@ -65,6 +77,7 @@ const VARIANTS = {
   LOCAL: 'importing a memory that is not shared',
   FUSED: 'with fused multiply-adds (relaxed SIMD)',
   FUSED_LOCAL: 'with fused multiply-adds, importing a memory that is not shared',
+  SHARED: "on the GEMM kernel's shared memory (resident tensors)",
 };
 
 /**
@@ -83,10 +96,10 @@ export function generatedModule(name, bytes, variants = {}) {
   );
 }
 
-/** The variants of one kernel's text that it has: unshared memory, fused, both. */
+/** The variants of one kernel's text that it has: unshared memory, fused, both, or on the shared memory. */
 function variantTexts(wat) {
   const fused = fusedWat(wat);
-  return { LOCAL: localWat(wat), FUSED: fused, FUSED_LOCAL: fused === null ? null : localWat(fused) };
+  return { LOCAL: localWat(wat), FUSED: fused, FUSED_LOCAL: fused === null ? null : localWat(fused), SHARED: sharedWat(wat) };
 }
 
 /** Writes the generated modules that differ from the .wat sources; with `check`, only lists them. */

@@ -264,7 +264,7 @@ test('an observer of the products hears each one with its sizes, strides and acc
   }
   gemmNN(6, 4, 5, A, 0, B, 0, C, 0, false);
   assert.deepEqual(heard, [
-    { M: 6, N: 4, K: 5, ars: 5, acs: 1, brs: 4, bcs: 1, accumulate: false },
-    { M: 5, N: 4, K: 6, ars: 1, acs: 5, brs: 4, bcs: 1, accumulate: true },
+    { M: 6, N: 4, K: 5, ars: 5, acs: 1, brs: 4, bcs: 1, accumulate: false, resident: [false, false, false] },
+    { M: 5, N: 4, K: 6, ars: 1, acs: 5, brs: 4, bcs: 1, accumulate: true, resident: [false, false, false] },
   ]);
 });

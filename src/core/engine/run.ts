@@ -8,6 +8,7 @@ import { throwIfCancelled, type CancelCheck } from '../cancel';
 import { isLabelArgument, type ForwardContext, type OpDef } from '../ops/op';
 import { Tensor, sameShape, broadcastTo } from '../tensor/tensor';
 import { enterPool, leavePool, ResultPool } from '../tensor/results';
+import { residentArena } from '../tensor/matmul';
 import { simdAddRows } from '../tensor/simdElementwise';
 import type { GateCall, Graph, GraphNode } from './graph';
 import { NonFiniteWatch, type RunIssue } from './nonFinite';
@@ -48,6 +49,22 @@ export function newResultPool(): ResultPool {
   return new ResultPool(forgetStats);
 }
 
+const RESIDENT_VALUE = 1;
+const RESIDENT_SENT = 2;
+const RESIDENT_SUM = 4;
+
+/** Execution.residentAt: which of each node's results a resident pool takes from the arena. */
+function residentResults(graph: Graph): Uint8Array {
+  const at = new Uint8Array(graph.nodes.length);
+  for (const node of graph.nodes) {
+    if (!node.op?.matrixProduct) continue;
+    at[node.id] |= RESIDENT_VALUE | RESIDENT_SENT | RESIDENT_SUM;
+    for (const input of node.inputs) at[input] |= RESIDENT_VALUE | RESIDENT_SUM;
+  }
+  for (const node of graph.nodes) if (node.inputs.some((i) => graph.nodes[i].op?.matrixProduct)) at[node.id] |= RESIDENT_SENT;
+  return at;
+}
+
 export class Execution {
   readonly values: (Tensor | null)[];
   grads: (Tensor | null)[];
@@ -72,6 +89,14 @@ export class Execution {
   private readonly isOp: Uint8Array;
   private readonly takesGrad: Uint8Array;
   private readonly blockOf: (GateCall | null)[];
+  /**
+   * While results are resident (recycleResults), which results live in the kernel's memory, where
+   * products read and write them in place; the others stay on the heap, where JavaScript loops
+   * (im2col, pooling) read them faster than on a shared memory. Per node: its value (1) when it is
+   * a matrix product or one reads it; the gradients its rule sends (2) when it is a product or
+   * sends one a gradient; the sum of its own gradient (4) when it is a product or an operand of one.
+   */
+  private readonly residentAt: Uint8Array;
   private readonly randomCache = new Map<number, Float64Array>();
   /**
    * Per node, what every run hands its op alike, made at its first evaluation instead of each
@@ -85,6 +110,8 @@ export class Execution {
   current = -1;
   /** While results are recycled (recycleResults): the buffers of the last full run's results. */
   private pool: ResultPool | null = null;
+  /** Whether the pool is this execution's own (recycleResults), not its owner's (useResultPool). */
+  private ownsPool = false;
 
   constructor(
     readonly graph: Graph,
@@ -102,6 +129,7 @@ export class Execution {
     this.isOp = new Uint8Array(n);
     this.takesGrad = new Uint8Array(n);
     this.blockOf = new Array<GateCall | null>(n).fill(null);
+    this.residentAt = residentResults(graph);
     for (const node of graph.nodes) {
       this.isOp[node.id] = node.kind === 'op' ? 1 : 0;
       this.takesGrad[node.id] = node.requiresGrad ? 1 : 0;
@@ -148,9 +176,32 @@ export class Execution {
    * so a run allocates nothing that the last one did not. The values, gradients and edge gradients
    * of a run are then valid until the next full forward pass; results made before recycling was
    * turned on are never reused. Off forgets the buffers.
+   *
+   * `resident`: the large results live in the GEMM kernel's memory (tensor/resident.ts), where
+   * products read and write them without copies. Turning recycling off then hands their memory
+   * back: the last run's values, gradients and edge gradients must not be read after it (the
+   * caller puts back what it kept, or runs again).
    */
-  recycleResults(on: boolean): void {
-    this.pool = on ? (this.pool ?? new ResultPool(forgetStats)) : null;
+  recycleResults(on: boolean, resident = false): void {
+    if (on) {
+      // A pool of its owner's (useResultPool) serves, unless the results are to be resident.
+      if (this.pool && (this.ownsPool || !resident)) return;
+      this.pool = new ResultPool(forgetStats, resident ? residentArena() : null);
+      this.ownsPool = true;
+      return;
+    }
+    if (this.ownsPool) this.pool?.clear();
+    this.pool = null;
+    this.ownsPool = false;
+  }
+
+  /** The gradients each edge carried in the last backward pass, to put back with restoreEdgeGradients (Train). */
+  keptEdgeGradients(): (Tensor | null)[] {
+    return [...this.edgeGrads];
+  }
+
+  restoreEdgeGradients(kept: readonly (Tensor | null)[]): void {
+    kept.forEach((t, i) => (this.edgeGrads[i] = t));
   }
 
   /**
@@ -160,6 +211,7 @@ export class Execution {
    */
   useResultPool(pool: ResultPool): void {
     this.pool = pool;
+    this.ownsPool = false;
   }
 
   /** Evaluates one node from its inputs' current values. */
@@ -236,6 +288,7 @@ export class Execution {
 
   /** evalNode with its results from `pool`. */
   private evalPooled(id: number, pool: ResultPool | null, trackKinks: boolean): RunIssue | null {
+    if (pool) pool.residentNow = (this.residentAt[id] & RESIDENT_VALUE) !== 0;
     const outer = enterPool(pool);
     try {
       return this.evalNode(id, trackKinks);
@@ -312,7 +365,10 @@ export class Execution {
   private accumulateSent(grads: (Tensor | null)[], sent: SentGradient[]): void {
     const outer = enterPool(this.pool);
     try {
-      for (const s of sent) accumulate(grads, s.input, s.grad);
+      for (const s of sent) {
+        if (this.pool) this.pool.residentNow = (this.residentAt[s.input] & RESIDENT_SUM) !== 0;
+        accumulate(grads, s.input, s.grad);
+      }
     } finally {
       leavePool(outer);
     }
@@ -329,6 +385,7 @@ export class Execution {
 
   /** applyRule taking its results from the pool while results are recycled. */
   private pooledRule(node: GraphNode, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] {
+    if (this.pool) this.pool.residentNow = (this.residentAt[node.id] & RESIDENT_SENT) !== 0;
     const outer = enterPool(this.pool);
     try {
       return this.applyRule(node, upstream, observer, issues);

@@ -4,6 +4,7 @@
 // burn-in is one click away.
 import type { AnalysisSession } from '../analyze';
 import { norm, Tensor } from '../tensor/tensor';
+import { installResidentLeaves } from '../engine/residentLeaves';
 import type { TrainingResult } from '../model';
 import { Pacer, pacedChunks, TaskCancelled, trainableParams } from './region';
 import type { TaskControl } from './landscape';
@@ -31,7 +32,10 @@ export async function train(
   const params = trainableParams(graph, ex);
   if (params.length === 0) return 'no parameter affects the root: there is nothing to train';
   const root = graph.root;
-  const theta = params.map((p) => p.base.clone());
+  // The leaves every step reads, products' operands among them, live in the kernel's memory for
+  // the run (engine/residentLeaves.ts): a parameter's resident copy is its θ, updated in place.
+  const restoreLeaves = installResidentLeaves(graph);
+  const theta = params.map((p) => (graph.nodes[p.id].init !== p.base ? (graph.nodes[p.id].init as Tensor) : p.base.clone()));
   const velocity = params.map((p) => new Tensor(p.base.shape));
   const result: TrainingResult = {
     steps: opts.steps,
@@ -45,9 +49,11 @@ export async function train(
   let lastReport = performance.now();
   const pacer = new Pacer(() => control.cancelled());
   // Training overwrites the session's values and gradients: keep them to put back.
-  const kept = { values: [...ex.values], saved: [...ex.saved], grads: ex.grads };
-  // A step reads its own run's results only: each pass reuses the buffers of the step before.
-  ex.recycleResults(true);
+  const kept = { values: [...ex.values], saved: [...ex.saved], grads: ex.grads, edges: ex.keptEdgeGradients() };
+  // A step reads its own run's results only: each pass reuses the buffers of the step before,
+  // products' results in the kernel's memory.
+  ex.recycleResults(true, true);
+  let trained: Record<string, number[]> = {};
   try {
     for (let step = 0; step < opts.steps; step++) {
       // The leaves read their value from `init` on every forward pass.
@@ -79,18 +85,22 @@ export async function train(
         await pacer.yieldNow();
       }
     }
+    trained = Object.fromEntries(params.map((p, k) => [p.name, Array.from(theta[k].data)]));
   } catch (e) {
     if (e instanceof TaskCancelled) return 'cancelled';
     throw e;
   } finally {
-    ex.recycleResults(false);
-    control.paced?.(pacer);
-    // The session keeps the file's initial values and their results.
+    // The session keeps the file's initial values and their results (before the resident memory
+    // of the steps' results and leaves is handed back: nothing may read it after).
     params.forEach((p) => (graph.nodes[p.id].init = p.base));
     kept.values.forEach((v, i) => (ex.values[i] = v));
     kept.saved.forEach((v, i) => (ex.saved[i] = v));
     ex.grads = kept.grads;
+    ex.restoreEdgeGradients(kept.edges);
+    ex.recycleResults(false);
+    restoreLeaves();
+    control.paced?.(pacer);
   }
   result.ms = performance.now() - started;
-  return { result, params: Object.fromEntries(params.map((p, k) => [p.name, Array.from(theta[k].data)])) };
+  return { result, params: trained };
 }

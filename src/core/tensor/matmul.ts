@@ -25,6 +25,7 @@ import { GEMM_FUSED_LOCAL_WASM_BASE64, GEMM_FUSED_WASM_BASE64, GEMM_LOCAL_WASM_B
 import { fromBase64, wasmApi, type WasmMemory } from './wasm/runtime';
 import { relaxedMadd } from './relaxedSimd';
 import { belowSplitting, gemmThreads, helperStarted, JOB_BYTES, runTiles, splitsWork } from './gemmThreads';
+import { ResidentArena } from './resident';
 
 export { gemmThreads, setGemmThreads, splitProducts, stopGemmThreads } from './gemmThreads';
 export { enableRelaxedSimd, relaxedMadd, type RelaxedMadd } from './relaxedSimd';
@@ -54,6 +55,8 @@ export interface GemmCall {
   brs: number;
   bcs: number;
   accumulate: boolean;
+  /** Which of A, B and C live in the kernel's memory (resident.ts): read and written there in place. */
+  resident: [boolean, boolean, boolean];
 }
 
 let gemmObserver: ((call: GemmCall) => void) | null = null;
@@ -88,14 +91,20 @@ export function gemm(
   accumulate: boolean,
 ): void {
   if (M <= 0 || N <= 0) return;
-  if (gemmObserver) gemmObserver({ M, N, K, ars, acs, brs, bcs, accumulate });
+  if (gemmObserver) {
+    const at = (t: Float64Array) => (kernel()?.arena?.offsetOf(t) ?? -1) >= 0;
+    gemmObserver({ M, N, K, ars, acs, brs, bcs, accumulate, resident: [at(A), at(B), at(C)] });
+  }
   const k = runsOnKernel(M, N, K) ? kernel() : null;
   if (k) {
     // A product split between two threads runs on the shared memory; one on this thread alone on
     // the kernel's unshared instance when its workspace fits (copies into a shared memory cost
     // several times more): too small to split, or while the helper is off or not started yet.
+    // Operands that live in the shared memory (resident.ts) are read there in place: no copies.
     const split = !belowSplitting(M * N * K) && splitsWork(k, M * N * K);
-    const local = split ? null : localKernel();
+    const arena = k.arena;
+    const resident = arena !== null && (arena.offsetOf(A) >= 0 || arena.offsetOf(B) >= 0 || arena.offsetOf(C) >= 0);
+    const local = split || resident ? null : localKernel();
     if (local && gemmWasm(local, false, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
     if (gemmWasm(k, split, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
   }
@@ -200,6 +209,8 @@ interface Kernel {
   f64: Float64Array;
   /** Whether reserve() may grow the memory (the shared one: growing it detaches nothing). */
   grows: boolean;
+  /** The shared kernel's resident tensors (below its workspace); null on an unshared instance. */
+  arena: ResidentArena | null;
 }
 
 let loaded: Kernel | null | undefined;
@@ -257,11 +268,21 @@ function instantiate(base64: string, shared: boolean): Kernel | null {
     const peak = inst.exports.peak as Kernel['peak'];
     const work = inst.exports.work as Kernel['work'];
     const pack = inst.exports.pack as Kernel['pack'];
-    return { tiles, pack, store, peak, work, memory, module, f64: new Float64Array(memory.buffer), grows: shared };
+    const k: Kernel = { tiles, pack, store, peak, work, memory, module, f64: new Float64Array(memory.buffer), grows: shared, arena: null };
+    if (shared) k.arena = new ResidentArena(memory, JOB_BYTES, (bytes) => reserve(k, bytes));
+    return k;
   } catch {
     // No WebAssembly SIMD here (an old engine): the scalar path gives the same results.
     return null;
   }
+}
+
+/**
+ * The arena of tensors resident in the kernel's memory (resident.ts), or null where products do
+ * not run on the WebAssembly kernel.
+ */
+export function residentArena(): ResidentArena | null {
+  return kernel()?.arena ?? null;
 }
 
 /** Makes the kernel's memory at least `bytes` long; false if it cannot. */
@@ -322,22 +343,37 @@ function gemmWasm(
   // Layout (float64 offsets): X as stored, then packed if it is; Y likewise; the padded C tiles;
   // then C as M×N rows (when the tiles cannot be copied out as they are). Padded rows and columns
   // of an operand the kernel reads as stored read past its extent: the slack keeps those reads
-  // inside the memory.
+  // inside the memory. An operand resident in the memory (resident.ts) is read where it is, and a
+  // resident C is written where it is; the workspace starts past the arena's blocks.
   const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
   const yExt = (K - 1) * yrs + (n - 1) * ycs + 1;
-  const x0 = JOB_BYTES / 8;
-  const px = align(x0 + xExt + (MR - 1) * xrs);
-  const y0 = align(px + (packX ? mp * MR * K : 0));
-  const py = align(y0 + yExt + NR);
-  const c0 = align(py + (packY ? np * NR * K : 0));
-  // The tiles are C itself when they are not transposed, not added to C and have no padded columns.
+  const arena = k.arena;
+  const xIn = arena ? residentIndex(arena, X, xOff) : -1;
+  const yIn = arena ? residentIndex(arena, Y, yOff) : -1;
+  const cIn = arena ? residentIndex(arena, C, cOff) : -1;
+  let w = align((arena ? Math.max(JOB_BYTES, arena.end()) : JOB_BYTES) / 8);
+  const x0 = xIn >= 0 ? xIn : w;
+  if (xIn < 0) w = align(x0 + xExt + (MR - 1) * xrs);
+  const px = w;
+  if (packX) w = align(px + mp * MR * K);
+  const y0 = yIn >= 0 ? yIn : w;
+  if (yIn < 0) w = align(y0 + yExt + NR);
+  const py = w;
+  if (packY) w = align(py + np * NR * K);
+  // The tiles are C itself when they are not transposed, not added to C and have no padded columns
+  // (nor, for a resident C, padded rows: they would be written past its end).
   const inPlace = !swap && !accumulate && ldc === N;
-  const d0 = align(c0 + mp * MR * ldc);
-  const end = inPlace ? d0 : d0 + M * N;
+  const tilesInC = inPlace && cIn >= 0 && mp * MR === M;
+  const c0 = tilesInC ? cIn : w;
+  if (!tilesInC) w = align(c0 + mp * MR * ldc);
+  const d0 = cIn >= 0 ? cIn : w;
+  let end = inPlace || cIn >= 0 ? w : d0 + M * N;
+  if (xIn >= 0) end = Math.max(end, x0 + xExt + (MR - 1) * xrs);
+  if (yIn >= 0) end = Math.max(end, y0 + yExt + NR);
   if (!reserve(k, end * 8)) return false;
   const f = k.f64;
-  f.set(X.subarray(xOff, xOff + xExt), x0);
-  f.set(Y.subarray(yOff, yOff + yExt), y0);
+  if (xIn < 0) f.set(X.subarray(xOff, xOff + xExt), x0);
+  if (yIn < 0) f.set(Y.subarray(yOff, yOff + yExt), y0);
   if (packX) k.pack(x0 * 8, xrs * 8, xcs * 8, m, K, px * 8);
   if (packY) k.pack(y0 * 8, ycs * 8, yrs * 8, n, K, py * 8);
   const a = (packX ? px : x0) * 8;
@@ -361,16 +397,23 @@ function gemmWasm(
       k.tiles(a + p0 * aps + k0 * acsBytes, aps, arsBytes, acsBytes, b + k0 * brsBytes, bps, brsBytes, (c0 + p0 * MR * ldc) * 8, ldc, kc, mpb, 0, mpb * np, k0 > 0 ? 1 : 0);
     }
   }
-  if (inPlace) {
+  if (tilesInC) return true;
+  if (inPlace && cIn < 0) {
     C.set(f.subarray(c0, c0 + M * N), cOff);
     return true;
   }
   // Block copies in and out of the wasm memory, and the entries (transposed, added to C) in wasm:
   // an element loop in JavaScript over the shared memory cost up to half of a small product.
-  if (accumulate) f.set(C.subarray(cOff, cOff + M * N), d0);
+  if (accumulate && cIn < 0) f.set(C.subarray(cOff, cOff + M * N), d0);
   k.store(c0 * 8, ldc, d0 * 8, M, N, swap ? 1 : 0, accumulate ? 1 : 0);
-  C.set(f.subarray(d0, d0 + M * N), cOff);
+  if (cIn < 0) C.set(f.subarray(d0, d0 + M * N), cOff);
   return true;
+}
+
+/** The float64 index in the kernel memory of `view[offset]`, or -1 when `view` is not resident. */
+function residentIndex(arena: ResidentArena, view: Float64Array, offset: number): number {
+  const at = arena.offsetOf(view);
+  return at < 0 ? -1 : at / 8 + offset;
 }
 
 /**

@@ -3,18 +3,40 @@
 // zero and collect as a small product takes to compute. A caller that runs the same graph over and
 // over (training steps, the benchmark) and keeps nothing from one run to the next can let the
 // engine hand the buffers of the previous run's results back to the ops (engine/run.ts,
-// Execution.recycleResults): the same memory every run, zeroed as a fresh one.
+// Execution.recycleResults): the same memory every run, zeroed as a fresh one. A pool may also take
+// its large buffers from the arena of tensors resident in the GEMM kernel's memory (resident.ts),
+// which products read and write in place; it hands them back when cleared.
+import type { ResidentArena } from './resident';
+
+/**
+ * Results of at least this many entries come from the arena in a resident pool: a product's copies
+ * of smaller operands cost less than the call (and the arena's memory is never given back to the
+ * system, only to the next owner).
+ */
+export const RESIDENT_MIN = 4096;
 
 /** The buffers of one run's results, ready to be handed out again in the next. */
 export class ResultPool {
   private free = new Map<number, Float64Array[]>();
   private issued: Float64Array[] = [];
+  /** Every block this pool took from the arena (handed back by clear). */
+  private blocks: Float64Array[] = [];
+  /**
+   * Whether new buffers come from the arena now (a resident pool's owner turns it off around the
+   * work that only JavaScript reads: a loop over the shared memory is slower than over the heap).
+   */
+  residentNow = true;
 
   /**
    * `onReissue(buf)` is told of every buffer handed out again, before its new owner writes it:
-   * whatever was remembered about its old numbers (statsOf's cache) must be forgotten.
+   * whatever was remembered about its old numbers (statsOf's cache) must be forgotten. `arena`:
+   * where buffers of RESIDENT_MIN entries and more come from (the heap when it is full); the
+   * pool's owner must then clear() it once no result of its runs is read any more.
    */
-  constructor(private readonly onReissue?: (buf: Float64Array) => void) {}
+  constructor(
+    private readonly onReissue?: (buf: Float64Array) => void,
+    private readonly arena: ResidentArena | null = null,
+  ) {}
 
   /**
    * A buffer of `n` entries: one of the previous run's if one of that length is left, else a fresh
@@ -22,7 +44,7 @@ export class ResultPool {
    * of the run before until then).
    */
   take(n: number, written: boolean): Float64Array {
-    const d = this.free.get(n)?.pop();
+    const d = this.free.get(n)?.pop() ?? this.fromArena(n);
     if (d) this.onReissue?.(d);
     const buf = d ? (written ? d : d.fill(0)) : new Float64Array(n);
     this.issued.push(buf);
@@ -44,6 +66,14 @@ export class ResultPool {
     this.issued = [];
   }
 
+  /** A new block of the arena (its numbers are its last owner's), or null. */
+  private fromArena(n: number): Float64Array | null {
+    if (!this.arena || !this.residentNow || n < RESIDENT_MIN) return null;
+    const block = this.arena.take(n);
+    if (block) this.blocks.push(block);
+    return block;
+  }
+
   /** Bytes the pool holds for the next run (the last run's results, once it has ended). */
   heldBytes(): number {
     let n = 0;
@@ -52,10 +82,12 @@ export class ResultPool {
     return n;
   }
 
-  /** Lets every buffer go. */
+  /** Lets every buffer go, and hands the arena's back: no result of this pool may be read after. */
   clear(): void {
     this.free.clear();
     this.issued = [];
+    for (const b of this.blocks) this.arena?.release(b);
+    this.blocks = [];
   }
 }
 

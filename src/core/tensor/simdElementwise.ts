@@ -10,7 +10,9 @@
 // 1.4 M entries. A caller falls back to its own loop when these return false (no WebAssembly SIMD,
 // too few entries to pay for the copies, or such a row). An output may be one of the inputs (each
 // chunk is read in full before it is written), but not overlap one at an offset.
-import { ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
+import { ELEMENTWISE_SHARED_WASM_BASE64, ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
+import { residentArena } from './matmul';
+import type { ResidentArena } from './resident';
 import { fromBase64, wasmApi } from './wasm/runtime';
 import { POW2, POW2_BIAS } from './elementary';
 import { ERFC_MID_START, ERFC_MID_TERMS, ERFC_MID_WIDTH, ERFC_PIECES, ERFC_TAIL_START, EXP2_HI, EXP2_LO, INV_LN2_32, LN2_32_HI, LN2_32_LO } from './specialFunctions.generated';
@@ -42,7 +44,7 @@ const GELU_CONSTANTS_MATCH =
   ERFC_PIECES.length === 9 * 16 &&
   POW2_BIAS === 1100;
 
-interface Kernels {
+interface Calls {
   relu(x: number, o: number, n: number): void;
   reluBackward(x: number, g: number, dx: number, n: number): void;
   addRows(a: number, b: number, o: number, rows: number, inner: number): void;
@@ -50,8 +52,18 @@ interface Kernels {
   scale(x: number, k: number, o: number, n: number): void;
   dotRows(a: number, rows: number, n: number, b: number, out: number): void;
   gelu(x: number, o: number, s: number, n: number, tab: number): void;
+}
+
+interface Kernels extends Calls {
   /** The module's memory (fixed size, see elementwise.wat: never grown, so never detached). */
   f64: Float64Array;
+}
+
+/** The same kernels on the GEMM kernel's shared memory, for tensors resident there (resident.ts). */
+interface ResidentKernels extends Calls {
+  arena: ResidentArena;
+  /** Byte offset of gelu's tables (a block of the arena this instance keeps). */
+  tables: number;
 }
 
 let loaded: Kernels | null | undefined;
@@ -64,24 +76,87 @@ function kernels(): Kernels | null {
   try {
     const e = new api.Instance(new api.Module(fromBase64(ELEMENTWISE_WASM_BASE64)), {}).exports;
     const f = new Float64Array((e.memory as { buffer: ArrayBuffer }).buffer);
-    f.set(EXP2_HI, TABLES);
-    f.set(EXP2_LO, TABLES + 32);
-    f.set(POW2.subarray(0, POW2_BIAS + 1), TABLES + TABLE_POW2);
-    f.set(ERFC_PIECES.subarray(0, 9 * ERFC_MID_TERMS), TABLES + TABLE_PIECES);
-    loaded = {
-      relu: e.relu as Kernels['relu'],
-      reluBackward: e.reluBackward as Kernels['reluBackward'],
-      addRows: e.addRows as Kernels['addRows'],
-      allFinite: e.allFinite as Kernels['allFinite'],
-      scale: e.scale as Kernels['scale'],
-      dotRows: e.dotRows as Kernels['dotRows'],
-      gelu: e.gelu as Kernels['gelu'],
-      f64: f,
-    };
+    writeTables(f, TABLES);
+    loaded = { ...callsOf(e), f64: f };
   } catch {
     // No WebAssembly SIMD here (an old engine): the callers' loops give the same results.
   }
   return loaded;
+}
+
+/** gelu's tables at float64 index `at` of `f`, as elementwise.wat's "gelu" reads them. */
+function writeTables(f: Float64Array, at: number): void {
+  f.set(EXP2_HI, at);
+  f.set(EXP2_LO, at + 32);
+  f.set(POW2.subarray(0, POW2_BIAS + 1), at + TABLE_POW2);
+  f.set(ERFC_PIECES.subarray(0, 9 * ERFC_MID_TERMS), at + TABLE_PIECES);
+}
+
+function callsOf(e: Record<string, unknown>): Calls {
+  return {
+    relu: e.relu as Calls['relu'],
+    reluBackward: e.reluBackward as Calls['reluBackward'],
+    addRows: e.addRows as Calls['addRows'],
+    allFinite: e.allFinite as Calls['allFinite'],
+    scale: e.scale as Calls['scale'],
+    dotRows: e.dotRows as Calls['dotRows'],
+    gelu: e.gelu as Calls['gelu'],
+  };
+}
+
+let loadedResident: ResidentKernels | null | undefined;
+
+function residentKernels(): ResidentKernels | null {
+  if (loadedResident !== undefined) return loadedResident;
+  loadedResident = null;
+  const api = wasmApi();
+  const arena = kernels() ? residentArena() : null;
+  if (!api || !arena) return null;
+  try {
+    const e = new api.Instance(new api.Module(fromBase64(ELEMENTWISE_SHARED_WASM_BASE64)), { env: { memory: arena.memory } }).exports;
+    const block = arena.take(TABLE_PIECES + 9 * ERFC_MID_TERMS);
+    if (!block) return null;
+    writeTables(block, 0);
+    loadedResident = { ...callsOf(e), arena, tables: block.byteOffset };
+  } catch {
+    // The chunked path through the module's own memory gives the same results.
+  }
+  return loadedResident;
+}
+
+/**
+ * When any of `inputs` and `outputs` is resident in the GEMM kernel's memory, runs `call` there
+ * on the whole arrays at once, given their byte offsets (inputs first): the resident ones in place,
+ * the others copied into blocks of the arena for the call (inputs in, outputs out). False when none
+ * is resident, or the arena has no room: the caller takes its usual path.
+ */
+function inPlace(inputs: readonly Float64Array[], outputs: readonly Float64Array[], call: (k: ResidentKernels, at: number[]) => void): boolean {
+  const arena = kernels() ? residentArena() : null;
+  if (!arena) return false;
+  const arrays = [...inputs, ...outputs];
+  const at = arrays.map((a) => arena.offsetOf(a));
+  if (at.every((x) => x < 0)) return false;
+  const k = residentKernels();
+  if (!k) return false;
+  const copies: (Float64Array | null)[] = arrays.map(() => null);
+  try {
+    for (let i = 0; i < arrays.length; i++) {
+      if (at[i] >= 0) continue;
+      const block = k.arena.take(arrays[i].length);
+      if (!block) return false;
+      copies[i] = block;
+      if (i < inputs.length) block.set(arrays[i]);
+      at[i] = block.byteOffset;
+    }
+    call(k, at);
+    for (let i = inputs.length; i < arrays.length; i++) {
+      const copy = copies[i];
+      if (copy) arrays[i].set(copy);
+    }
+    return true;
+  } finally {
+    for (const block of copies) if (block) k.arena.release(block);
+  }
 }
 
 /** The kernels when `entries` float64s fit in their memory below gelu's tables, else null (none here, or too many). */
@@ -123,12 +198,16 @@ function byChunks(k: Kernels, inputs: readonly Float64Array[], outputs: readonly
 
 /** o[i] = x[i] > 0 ? x[i] : +0; false when the caller should loop itself. */
 export function simdRelu(x: Float64Array, o: Float64Array): boolean {
+  const n = x.length;
+  if (n >= MIN_ENTRIES && inPlace([x], [o], (r, [px, po]) => r.relu(px, po, n))) return true;
   const k = chunked(x.length, 2);
   return k !== null && byChunks(k, [x], [o], (m) => k.relu(0, SLOT, m));
 }
 
 /** dx[i] = x[i] > 0 ? g[i] : +0; false when the caller should loop itself. */
 export function simdReluBackward(x: Float64Array, g: Float64Array, dx: Float64Array): boolean {
+  const n = g.length;
+  if (n >= MIN_ENTRIES && inPlace([x, g], [dx], (r, [px, pg, pd]) => r.reluBackward(px, pg, pd, n))) return true;
   const k = chunked(g.length, 3);
   return k !== null && byChunks(k, [x, g], [dx], (m) => k.reluBackward(0, SLOT, 2 * SLOT, m));
 }
@@ -140,6 +219,7 @@ export function simdReluBackward(x: Float64Array, g: Float64Array, dx: Float64Ar
 export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, inner: number): boolean {
   const n = a.length;
   if (n < MIN_ENTRIES) return false;
+  if (inPlace([a, b], [o], (r, [pa, pb, po]) => r.addRows(pa, pb, po, n / inner, inner))) return true;
   if (inner === n) {
     // Two tensors of one shape: a chunk of each.
     const k = chunked(n, 3);
@@ -165,12 +245,17 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
  * geluKeepingSlopeInto; false when the caller should loop itself.
  */
 export function simdGelu(x: Float64Array, out: Float64Array, slope: Float64Array): boolean {
-  const k = GELU_CONSTANTS_MATCH ? chunked(x.length, 3) : null;
+  const n = x.length;
+  if (!GELU_CONSTANTS_MATCH) return false;
+  if (n >= MIN_ENTRIES && inPlace([x], [out, slope], (r, [px, po, ps]) => r.gelu(px, po, ps, n, r.tables))) return true;
+  const k = chunked(x.length, 3);
   return k !== null && byChunks(k, [x], [out, slope], (m) => k.gelu(0, SLOT, 2 * SLOT, m, TABLES * 8));
 }
 
 /** o[i] = k·x[i]; false when the caller should loop itself. */
 export function simdScale(x: Float64Array, k: number, o: Float64Array): boolean {
+  const n = x.length;
+  if (n >= MIN_ENTRIES && inPlace([x], [o], (r, [px, po]) => r.scale(px, k, po, n))) return true;
   const kern = chunked(x.length, 2);
   return kern !== null && byChunks(kern, [x], [o], (m) => kern.scale(0, k, SLOT, m));
 }
@@ -183,7 +268,9 @@ export function simdDotRows(a: Float64Array, b: Float64Array, out: Float64Array)
   const size = a.length;
   const n = b.length;
   const rows = out.length;
-  const k = size >= MIN_ENTRIES && rows * n === size ? withRoom(size + n + rows) : null;
+  if (size < MIN_ENTRIES || rows * n !== size) return false;
+  if (inPlace([a, b], [out], (r, [pa, pb, po]) => r.dotRows(pa, rows, n, pb, po))) return true;
+  const k = withRoom(size + n + rows);
   if (!k) return false;
   k.f64.set(a, 0);
   k.f64.set(b, size);
@@ -195,6 +282,9 @@ export function simdDotRows(a: Float64Array, b: Float64Array, out: Float64Array)
 /** Whether every entry of `d` is finite; null when the caller should scan itself. */
 export function simdAllFinite(d: Float64Array): boolean | null {
   const n = d.length;
+  if (n < MIN_ENTRIES) return null;
+  let finite = true;
+  if (inPlace([d], [], (r, [p]) => (finite = r.allFinite(p, n) === 1))) return finite;
   const k = chunked(n, 1);
   if (!k) return null;
   for (let s = 0; s < n; s += CHUNK) {

@@ -1,0 +1,40 @@
+// The leaves a loop of runs reads on every pass (Train's steps, the benchmark's loop), copied once
+// into the GEMM kernel's memory (tensor/resident.ts) so that every product that reads them — mlp2's
+// X·W1 forward, dW1 = Xᵀ·dH and dX = dH·W1ᵀ backward — reads them in place instead of copying
+// them in each time. The copies are installed as the leaves' values (`init`, which every forward
+// pass reads) until the loop ends.
+import { residentArena } from '../tensor/matmul';
+import { RESIDENT_MIN } from '../tensor/results';
+import { Tensor } from '../tensor/tensor';
+import type { Graph } from './graph';
+
+/**
+ * Installs resident copies of the graph's leaves of RESIDENT_MIN entries or more that a matrix
+ * product reads (all of them, or those in `ids`; a leaf only JavaScript loops read, as im2col
+ * does a convolution's input, is read faster on the heap), and returns the function that puts the originals back and hands the copies'
+ * memory back. Between the two, writes to a leaf's value (Train's updates, a check's ±h) go to the
+ * copy; the caller reads and writes `graph.nodes[id].init` as it finds it, and keeps no view of a
+ * copy after restoring.
+ */
+export function installResidentLeaves(graph: Graph, ids?: readonly number[]): () => void {
+  const arena = residentArena();
+  if (!arena) return () => undefined;
+  const installed: { id: number; original: Tensor; block: Float64Array }[] = [];
+  const productOperands = new Set(graph.nodes.flatMap((n) => (n.op?.matrixProduct ? n.inputs : [])));
+  for (const id of ids ?? graph.nodes.map((n) => n.id)) {
+    const node = graph.nodes[id];
+    const original = node.init;
+    if (node.kind === 'op' || node.kind === 'dout' || !original || original.size < RESIDENT_MIN || !productOperands.has(id)) continue;
+    const block = arena.take(original.size);
+    if (!block) break;
+    block.set(original.data);
+    node.init = new Tensor(original.shape, block);
+    installed.push({ id, original, block });
+  }
+  return () => {
+    for (const { id, original, block } of installed) {
+      graph.nodes[id].init = original;
+      arena.release(block);
+    }
+  };
+}

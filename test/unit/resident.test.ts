@@ -1,0 +1,236 @@
+// Tensors resident in the GEMM kernel's memory (tensor/resident.ts): products and the elementwise
+// kernels read and write them in place instead of copying them. Everything computed on them must be
+// the bits of the same work on ordinary arrays; their memory must be handed back when its owner is
+// done (a pool cleared, leaves restored, Train finished); views must survive the memory's growth.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyzeSession } from '../../src/core/analyze';
+import { installResidentLeaves } from '../../src/core/engine/residentLeaves';
+import { Execution } from '../../src/core/engine/run';
+import { train } from '../../src/core/explore/training';
+import { gemm, residentArena } from '../../src/core/tensor/matmul';
+import type { ResidentArena } from '../../src/core/tensor/resident';
+import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale } from '../../src/core/tensor/simdElementwise';
+import type { Tensor } from '../../src/core/tensor/tensor';
+import { bitsOf } from './helpers/bits';
+import { xorshiftUniforms } from './helpers/xorshift';
+
+function values(n: number, seed: number): Float64Array {
+  const out = new Float64Array(n);
+  const uniform = xorshiftUniforms(seed);
+  for (let i = 0; i < n; i++) out[i] = 4 * uniform() - 2;
+  return out;
+}
+
+function theArena(): ResidentArena {
+  const arena = residentArena();
+  assert.ok(arena, 'this Node has the WebAssembly kernel, so an arena');
+  return arena;
+}
+
+/** `data` in a block of the arena (recorded in `blocks` to release), or as it is. */
+function placed(arena: ResidentArena, data: Float64Array, resident: boolean, blocks: Float64Array[]): Float64Array {
+  if (!resident) return data.slice();
+  const block = arena.take(data.length);
+  assert.ok(block, 'the arena has room');
+  block.set(data);
+  blocks.push(block);
+  return block;
+}
+
+// [M, N, K, layout]: packed and unpacked operands, a transposed (swapped) product, rows and columns
+// that are not a multiple of the 4×4 tile, and one product of more than one k block.
+const SHAPES: [number, number, number, 'NN' | 'NT' | 'TN'][] = [
+  [64, 100, 300, 'NN'],
+  [30, 17, 64, 'NN'],
+  [300, 100, 8, 'TN'],
+  [13, 9, 40, 'NT'],
+  [8, 64, 600, 'NT'],
+];
+
+/** The arena, its permanent blocks taken (the resident elementwise kernels' tables): what a test's blocks add to. */
+function warmArena(): ResidentArena {
+  const arena = theArena();
+  const block = arena.take(4096);
+  assert.ok(block);
+  simdRelu(block, block);
+  arena.release(block);
+  return arena;
+}
+
+test('a product gives the same bits whichever of its operands and result are resident', () => {
+  const arena = warmArena();
+  const held = arena.heldBytes();
+  for (const [M, N, K, layout] of SHAPES) {
+    const [ars, acs] = layout === 'TN' ? [1, M] : [K, 1];
+    const [brs, bcs] = layout === 'NT' ? [1, K] : [N, 1];
+    const A = values(M * K + 3, M);
+    const B = values(K * N + 5, N);
+    const C0 = values(M * N + 2, K);
+    for (const accumulate of [false, true]) {
+      const want = C0.slice();
+      gemm(M, N, K, A, 3, ars, acs, B, 5, brs, bcs, want, 2, accumulate);
+      for (let mask = 1; mask < 8; mask++) {
+        const blocks: Float64Array[] = [];
+        const a = placed(arena, A, (mask & 1) !== 0, blocks);
+        const b = placed(arena, B, (mask & 2) !== 0, blocks);
+        const c = placed(arena, C0, (mask & 4) !== 0, blocks);
+        gemm(M, N, K, a, 3, ars, acs, b, 5, brs, bcs, c, 2, accumulate);
+        assert.equal(bitsOf(c), bitsOf(want), `${M}×${N}×${K} ${layout} accumulate=${accumulate} resident=${mask.toString(2)}`);
+        assert.equal(bitsOf(a), bitsOf(A), 'A is read only');
+        for (const block of blocks) arena.release(block);
+      }
+    }
+  }
+  assert.equal(arena.heldBytes(), held, 'every block was handed back');
+});
+
+test('the elementwise kernels give the same bits on resident, mixed and ordinary arrays', () => {
+  const arena = theArena();
+  const n = 7 * 1999; // rows of 1999: odd lengths, past RESIDENT_MIN
+  const x = values(n, 1);
+  const g = values(n, 2);
+  const row = values(n / 7, 3);
+  const want = {
+    relu: new Float64Array(n),
+    reluBackward: new Float64Array(n),
+    add: new Float64Array(n),
+    addRow: new Float64Array(n),
+    scale: new Float64Array(n),
+    gelu: [new Float64Array(n), new Float64Array(n)],
+    dots: new Float64Array(7),
+  };
+  assert.ok(simdRelu(x, want.relu) && simdReluBackward(x, g, want.reluBackward) && simdAddRows(x, g, want.add, n));
+  assert.ok(simdAddRows(x, row, want.addRow, n / 7) && simdScale(x, -0.37, want.scale));
+  assert.ok(simdDotRows(x, row, want.dots));
+  const geluRuns = simdGelu(x, want.gelu[0], want.gelu[1]);
+  for (const mask of [1, 2, 3]) {
+    const blocks: Float64Array[] = [];
+    const xi = placed(arena, x, (mask & 1) !== 0, blocks);
+    const gi = placed(arena, g, (mask & 2) !== 0, blocks);
+    const out = () => placed(arena, new Float64Array(n), (mask & 2) !== 0, blocks);
+    const check = (name: string, got: Float64Array, expected: Float64Array) => assert.equal(bitsOf(got), bitsOf(expected), `${name}, resident=${mask.toString(2)}`);
+    let o = out();
+    assert.ok(simdRelu(xi, o));
+    check('relu', o, want.relu);
+    o = out();
+    assert.ok(simdReluBackward(xi, gi, o));
+    check('relu backward', o, want.reluBackward);
+    o = out();
+    assert.ok(simdAddRows(xi, gi, o, n));
+    check('add', o, want.add);
+    o = out();
+    assert.ok(simdAddRows(xi, row, o, n / 7));
+    check('bias row', o, want.addRow);
+    o = out();
+    assert.ok(simdScale(xi, -0.37, o));
+    check('scale', o, want.scale);
+    const dots = new Float64Array(7);
+    assert.ok(simdDotRows(xi, row, dots));
+    check('dot rows', dots, want.dots);
+    if (geluRuns) {
+      const [go, gs] = [out(), out()];
+      assert.ok(simdGelu(xi, go, gs));
+      check('gelu', go, want.gelu[0]);
+      check('gelu slope', gs, want.gelu[1]);
+    }
+    assert.equal(simdAllFinite(xi), true);
+    xi[n - 2] = NaN;
+    assert.equal(simdAllFinite(xi), false, 'a NaN near the end is found');
+    for (const block of blocks) arena.release(block);
+  }
+});
+
+test('a view of the arena stays valid when the memory grows, and a released block is handed out again', () => {
+  const arena = theArena();
+  const first = arena.take(5000);
+  assert.ok(first);
+  first.fill(7.5);
+  const big = arena.take(4 * 2 ** 20);
+  assert.ok(big, 'the memory grows for a 32 MB block');
+  big[big.length - 1] = 1;
+  assert.ok(first.every((v) => v === 7.5) && first.length === 5000, 'the first view still reads its numbers');
+  assert.ok(arena.offsetOf(first) >= 0 && arena.offsetOf(big) >= 0 && arena.offsetOf(new Float64Array(5000)) === -1);
+  const at = arena.offsetOf(first);
+  arena.release(big);
+  arena.release(first);
+  const again = arena.take(5000);
+  assert.ok(again);
+  assert.equal(arena.offsetOf(again), at, 'the released block of that size is reused');
+  arena.release(again);
+});
+
+// Products of more than RESIDENT_MIN entries, a weight read twice (product and penalty: its two
+// gradients add up), relu and bias rows between them, and a transposed product.
+const PROGRAM = `seed 5
+dims N = 48, D = 200, H = 64, C = 10
+
+input X: [N, D]
+input y: int[N] in 0..C
+param W1: [D, H] ~ he
+param b1: [H] ~ normal(0.1)
+param W2: [H, C] ~ he
+param P: [H, D] ~ normal(0.05)
+h = relu(X @ W1 + b1)
+r = h @ P
+s = r @ r.T
+loss = softmax_ce(h @ W2, y) + 0.001 * l2(W1) + 0.0001 * sum(s)
+`;
+
+function setUp() {
+  const s = analyzeSession(PROGRAM, { gradcheck: false });
+  assert.ok(s.graph && s.graph.root !== null && s.execution, 'the program runs');
+  return { s, graph: s.graph, root: s.graph.root, seed: s.analysis.seed };
+}
+
+const bits = (ts: readonly (Tensor | null)[]) => ts.map(bitsOf);
+
+test('resident runs give the bits of a fresh run, every run, and hand their memory back', () => {
+  const { graph, root, seed } = setUp();
+  const arena = warmArena();
+  const held = arena.heldBytes();
+  const fresh = new Execution(graph, seed);
+  fresh.forward();
+  fresh.backward(root);
+  const originals = graph.nodes.map((n) => n.init);
+  const restore = installResidentLeaves(graph);
+  const installed = graph.nodes.filter((n) => n.init !== originals[n.id]);
+  assert.deepEqual(
+    installed.map((n) => n.name),
+    ['X', 'W1', 'P', 'W2'].filter((name) => (graph.nodes.find((n) => n.name === name)?.init?.size ?? 0) >= 4096),
+    'the large leaves that products read are resident',
+  );
+  const ex = new Execution(graph, seed);
+  ex.recycleResults(true, true);
+  for (let run = 0; run < 3; run++) {
+    ex.forward();
+    ex.backward(root);
+    assert.deepEqual(bits(ex.values), bits(fresh.values), `values of run ${run}`);
+    assert.deepEqual(bits(ex.grads), bits(fresh.grads), `gradients of run ${run}`);
+    assert.deepEqual(bits(ex.edgeGradients()), bits(fresh.edgeGradients()), `edge gradients of run ${run}`);
+  }
+  const residentResults = [...ex.values, ...ex.grads].filter((t) => t && arena.offsetOf(t.data) >= 0);
+  assert.ok(residentResults.length >= 3, 'products and their gradients are resident');
+  ex.recycleResults(false);
+  restore();
+  assert.ok(graph.nodes.every((n) => n.init === originals[n.id]), 'the original leaves are back');
+  assert.equal(arena.heldBytes(), held, 'the pool and the leaves handed their blocks back');
+});
+
+test('Train runs on resident results and leaves, then puts back the session and hands the memory back', async () => {
+  const { s, graph } = setUp();
+  const arena = warmArena();
+  const held = arena.heldBytes();
+  const ex = s.execution as Execution;
+  const before = { values: bits(ex.values), grads: bits(ex.grads), edges: bits(ex.edgeGradients()) };
+  const leaves = graph.nodes.map((n) => n.init);
+  const out = await train(s, { steps: 5, lr: 0.05, momentum: 0.9 }, { progress: () => undefined, cancelled: () => false });
+  assert.ok(typeof out === 'object', String(out));
+  assert.ok(out.result.losses[4] < out.result.losses[0], 'the loss goes down');
+  assert.equal(out.params.W1.length, 200 * 64);
+  assert.deepEqual(bits(ex.values), before.values);
+  assert.deepEqual(bits(ex.grads), before.grads);
+  assert.deepEqual(bits(ex.edgeGradients()), before.edges, "the session's edge gradients are put back too");
+  assert.ok(graph.nodes.every((n, i) => n.init === leaves[i]));
+  assert.equal(arena.heldBytes(), held);
+});
