@@ -136,6 +136,15 @@ function peerThreads(): number[] {
 
 async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise<Measured> {
   const p = prepare(def);
+  try {
+    return await measurePrepared(p, def, args, peer);
+  } finally {
+    // The next row starts from the same kernel memory (a row's resident results are handed back).
+    p.dispose?.();
+  }
+}
+
+async function measurePrepared(p: Prepared, def: WorkloadDef, args: Args, peer: Peer | null): Promise<Measured> {
   const rounds = args.quick ? 2 : 5;
   const budget = args.quick ? 150 : 400;
   // Warm-up: the JIT, the wasm tier-up, the allocator. By time, on both sides: V8 needs hundreds of

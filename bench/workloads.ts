@@ -310,6 +310,8 @@ export interface Prepared {
   loss(): number | null;
   /** Facts about the last run for the notes (entries checked, verdicts). */
   facts(): Record<string, number | string>;
+  /** Hands back what the workload holds in the kernel's memory (its resident results and leaves). */
+  dispose?(): void;
 }
 
 export function prepare(def: WorkloadDef): Prepared {
@@ -374,7 +376,7 @@ export function prepare(def: WorkloadDef): Prepared {
   // the products' results and operands resident in the kernel's memory, as Train's steps have
   // them (explore/training.ts).
   ex.recycleResults(true, true);
-  installResidentLeaves(graph);
+  const restoreLeaves = installResidentLeaves(graph);
   return {
     run: () => {
       ex.forward();
@@ -383,6 +385,10 @@ export function prepare(def: WorkloadDef): Prepared {
     session,
     loss,
     facts: () => ({}),
+    dispose: () => {
+      ex.recycleResults(false);
+      restoreLeaves();
+    },
   };
 }
 

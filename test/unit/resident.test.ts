@@ -152,12 +152,20 @@ test('a view of the arena stays valid when the memory grows, and a released bloc
   assert.ok(first.every((v) => v === 7.5) && first.length === 5000, 'the first view still reads its numbers');
   assert.ok(arena.offsetOf(first) >= 0 && arena.offsetOf(big) >= 0 && arena.offsetOf(new Float64Array(5000)) === -1);
   const at = arena.offsetOf(first);
-  arena.release(big);
+  const middle = arena.take(300);
+  assert.ok(middle);
   arena.release(first);
   const again = arena.take(5000);
   assert.ok(again);
   assert.equal(arena.offsetOf(again), at, 'the released block of that size is reused');
+  // Released in any order, the blocks bring the end back to where it was.
+  const end = arena.end();
   arena.release(again);
+  assert.equal(arena.end(), end, 'a block below the top is kept for reuse');
+  arena.release(middle);
+  assert.equal(arena.end(), end - 2432, 'the top block comes off at once (300 entries, in 64-byte lines)');
+  arena.release(big);
+  assert.equal(arena.end(), at, 'and the free blocks right below the next top one with it');
 });
 
 // Products of more than RESIDENT_MIN entries, a weight read twice (product and penalty: its two
@@ -189,6 +197,7 @@ test('resident runs give the bits of a fresh run, every run, and hand their memo
   const { graph, root, seed } = setUp();
   const arena = warmArena();
   const held = arena.heldBytes();
+  const end = arena.end();
   const fresh = new Execution(graph, seed);
   fresh.forward();
   fresh.backward(root);
@@ -215,12 +224,14 @@ test('resident runs give the bits of a fresh run, every run, and hand their memo
   restore();
   assert.ok(graph.nodes.every((n) => n.init === originals[n.id]), 'the original leaves are back');
   assert.equal(arena.heldBytes(), held, 'the pool and the leaves handed their blocks back');
+  assert.equal(arena.end(), end, "the arena's end (where products' workspace starts) is back too");
 });
 
 test('Train runs on resident results and leaves, then puts back the session and hands the memory back', async () => {
   const { s, graph } = setUp();
   const arena = warmArena();
   const held = arena.heldBytes();
+  const end = arena.end();
   const ex = s.execution as Execution;
   const before = { values: bits(ex.values), grads: bits(ex.grads), edges: bits(ex.edgeGradients()) };
   const leaves = graph.nodes.map((n) => n.init);
@@ -233,4 +244,5 @@ test('Train runs on resident results and leaves, then puts back the session and 
   assert.deepEqual(bits(ex.edgeGradients()), before.edges, "the session's edge gradients are put back too");
   assert.ok(graph.nodes.every((n, i) => n.init === leaves[i]));
   assert.equal(arena.heldBytes(), held);
+  assert.equal(arena.end(), end);
 });

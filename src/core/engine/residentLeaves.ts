@@ -14,7 +14,7 @@ import type { Graph } from './graph';
  * does a convolution's input, is read faster on the heap), and returns the function that puts the originals back and hands the copies'
  * memory back. Between the two, writes to a leaf's value (Train's updates, a check's ±h) go to the
  * copy; the caller reads and writes `graph.nodes[id].init` as it finds it, and keeps no view of a
- * copy after restoring.
+ * copy after restoring. Restoring twice does nothing the second time.
  */
 export function installResidentLeaves(graph: Graph, ids?: readonly number[]): () => void {
   const arena = residentArena();
@@ -32,7 +32,7 @@ export function installResidentLeaves(graph: Graph, ids?: readonly number[]): ()
     installed.push({ id, original, block });
   }
   return () => {
-    for (const { id, original, block } of installed) {
+    for (const { id, original, block } of installed.splice(0).reverse()) {
       graph.nodes[id].init = original;
       arena.release(block);
     }

@@ -210,6 +210,7 @@ export class Execution {
    * analysis' tensors once it starts the next.
    */
   useResultPool(pool: ResultPool): void {
+    if (this.ownsPool) this.pool?.clear();
     this.pool = pool;
     this.ownsPool = false;
   }

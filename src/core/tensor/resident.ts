@@ -11,8 +11,9 @@
 //
 // Blocks are handed back explicitly (release): a caller that takes one owns it, and must not keep
 // any view of it, or of its data, after releasing it. Only owners that know when their results die
-// take blocks: a ResultPool marked resident (the bench's and Train's loops, a gradient check's
-// evaluations), and the leaves a loop installs for its duration (engine/run.ts, residentLeaves).
+// take blocks: a ResultPool marked resident (the bench's and Train's loops), and the leaves a loop
+// installs for its duration (engine/residentLeaves.ts); the elementwise kernels' tables are kept
+// for the process in a fixed region at the bottom (takeFixed).
 // A view on a shared memory must never be posted to another thread (postMessage would share it):
 // nothing that leaves the analysing thread comes from here.
 import type { WasmMemory } from './wasm/runtime';
@@ -21,11 +22,20 @@ import type { WasmMemory } from './wasm/runtime';
 const ALIGN = 64;
 /** At most this many bytes of blocks (the rest of the memory is the products' workspace). */
 const ARENA_MAX_BYTES = 512 * 2 ** 20;
+/**
+ * Bytes at the bottom for blocks kept for the process (takeFixed: the elementwise kernels' gelu
+ * tables), so that none pins the top of the arena above blocks that come and go.
+ */
+const FIXED_BYTES = 16384;
 
 export class ResidentArena {
   private top: number;
+  private fixedTop: number;
+  private readonly fixedEnd: number;
   private held = 0;
+  /** Free blocks: their offsets by size, and each one's offset by its end (to lower the top past them). */
   private readonly free = new Map<number, number[]>();
+  private readonly freeByEnd = new Map<number, number>();
   /** Every buffer object the memory has had (each growth gives a new one; views keep the old). */
   private readonly buffers = new WeakSet<object>();
 
@@ -39,8 +49,21 @@ export class ResidentArena {
     base: number,
     private readonly reserve: (bytes: number) => boolean,
   ) {
-    this.top = roundUp(base);
+    this.fixedTop = roundUp(base);
+    this.fixedEnd = this.fixedTop + FIXED_BYTES;
+    this.top = this.fixedEnd;
     this.buffers.add(memory.buffer);
+  }
+
+  /** A block kept for the process (never released), from the fixed region; null when it is full. */
+  takeFixed(n: number): Float64Array | null {
+    const bytes = roundUp(Math.max(1, n) * 8);
+    if (this.fixedTop + bytes > this.fixedEnd || !this.reserve(this.fixedEnd)) return null;
+    const offset = this.fixedTop;
+    this.fixedTop += bytes;
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    return new Float64Array(buffer as ArrayBuffer, offset, n);
   }
 
   /**
@@ -50,7 +73,8 @@ export class ResidentArena {
   take(n: number): Float64Array | null {
     const bytes = roundUp(Math.max(1, n) * 8);
     let offset = this.free.get(bytes)?.pop();
-    if (offset === undefined) {
+    if (offset !== undefined) this.freeByEnd.delete(offset + bytes);
+    else {
       if (this.top + bytes > ARENA_MAX_BYTES || !this.reserve(this.top + bytes)) return null;
       offset = this.top;
       this.top += bytes;
@@ -64,16 +88,26 @@ export class ResidentArena {
   /** Hands a block taken from this arena back (its owner keeps no view of it). */
   release(block: Float64Array): void {
     const offset = this.offsetOf(block);
-    if (offset < 0) return;
+    if (offset < this.fixedEnd) return;
     const bytes = roundUp(Math.max(1, block.length) * 8);
     this.held -= bytes;
-    if (offset + bytes === this.top) {
-      this.top = offset;
+    if (offset + bytes !== this.top) {
+      let list = this.free.get(bytes);
+      if (!list) this.free.set(bytes, (list = []));
+      list.push(offset);
+      this.freeByEnd.set(offset + bytes, offset);
       return;
     }
-    let list = this.free.get(bytes);
-    if (!list) this.free.set(bytes, (list = []));
-    list.push(offset);
+    // The top block: the top comes down past it and every free block right below it, so the
+    // arena's end (where products' workspace starts) returns to where its live blocks end.
+    this.top = offset;
+    for (let below = this.freeByEnd.get(this.top); below !== undefined; below = this.freeByEnd.get(this.top)) {
+      const size = this.top - below;
+      const list = this.free.get(size) as number[];
+      list.splice(list.lastIndexOf(below), 1);
+      this.freeByEnd.delete(this.top);
+      this.top = below;
+    }
   }
 
   /** The byte offset in the kernel memory of `view`'s first entry, or -1 if it is not in this memory. */
@@ -86,7 +120,7 @@ export class ResidentArena {
     return this.top;
   }
 
-  /** Bytes of blocks handed out and not released (the memory guard counts them). */
+  /** Bytes of blocks handed out and not released (tests; the memory guard does not count them yet). */
   heldBytes(): number {
     return this.held;
   }

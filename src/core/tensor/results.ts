@@ -86,7 +86,8 @@ export class ResultPool {
   clear(): void {
     this.free.clear();
     this.issued = [];
-    for (const b of this.blocks) this.arena?.release(b);
+    // Last taken first: the arena's top comes down with them.
+    for (let i = this.blocks.length - 1; i >= 0; i--) this.arena?.release(this.blocks[i]);
     this.blocks = [];
   }
 }

@@ -114,7 +114,7 @@ function residentKernels(): ResidentKernels | null {
   if (!api || !arena) return null;
   try {
     const e = new api.Instance(new api.Module(fromBase64(ELEMENTWISE_SHARED_WASM_BASE64)), { env: { memory: arena.memory } }).exports;
-    const block = arena.take(TABLE_PIECES + 9 * ERFC_MID_TERMS);
+    const block = arena.takeFixed(TABLE_PIECES + 9 * ERFC_MID_TERMS);
     if (!block) return null;
     writeTables(block, 0);
     loadedResident = { ...callsOf(e), arena, tables: block.byteOffset };
