@@ -351,8 +351,10 @@ export function prepare(def: WorkloadDef): Prepared {
     const spans = new Map<string, Span>();
     let checks: SpanCheck[] = [];
     // As the language server's checks lane (documentAnalyses.ts: recycleResults): a run takes the
-    // buffers of the last one's values and gradients instead of fresh memory each time.
-    ex.recycleResults(true);
+    // buffers of the last one's values and gradients instead of fresh memory each time, those that
+    // products touch, and the leaves they read, resident in the kernels' memory (the worker's pool).
+    ex.recycleResults(true, true);
+    const restoreLeaves = installResidentLeaves(graph);
     return {
       run: () => {
         ex.forward();
@@ -369,6 +371,10 @@ export function prepare(def: WorkloadDef): Prepared {
         verdicts: [...new Set(checks.map((c) => c.verdict))].join('/'),
         maxRelError: Math.max(...checks.map((c) => c.maxRelError)),
       }),
+      dispose: () => {
+        ex.recycleResults(false);
+        restoreLeaves();
+      },
     };
   }
   // A loop of passes that keeps nothing of one run into the next, as the peer's loop and the Train

@@ -4,6 +4,8 @@
 // host's — until the system kills it. The host measures (a Node worker or the CLI: the isolate's
 // array buffers); the core only compares.
 
+import { residentHeldBytes } from './tensor/matmul';
+
 /** Bytes of typed arrays the analysing thread holds, and garbage collection when the host allows it. */
 export interface MemoryProbe {
   heldBytes(): number;
@@ -39,7 +41,16 @@ export class MemoryGuard {
     /** Bytes the run may hold beyond what the thread held when it started. */
     readonly limitBytes: number,
   ) {
-    this.base = probe.heldBytes();
+    this.base = this.held();
+  }
+
+  /**
+   * What the thread holds: the probe's typed arrays, and the blocks of the kernel memory's arena
+   * (tensor/resident.ts), which Node counts nowhere (a WebAssembly memory is not an ArrayBuffer of
+   * the isolate's).
+   */
+  private held(): number {
+    return this.probe.heldBytes() + residentHeldBytes();
   }
 
   /**
@@ -52,13 +63,13 @@ export class MemoryGuard {
     const now = performance.now();
     if (now - this.lastCheck < INTERVAL_MS) return;
     this.lastCheck = now;
-    const held = this.probe.heldBytes() - this.base;
+    const held = this.held() - this.base;
     if (held <= this.limitBytes) return;
     if (!this.probe.collect) throw new MemoryBudgetExceeded(held, this.limitBytes);
     if (now - this.lastCollect < COLLECT_INTERVAL_MS && held <= 2 * this.limitBytes) return;
     this.probe.collect();
     this.lastCollect = performance.now();
-    const live = this.probe.heldBytes() - this.base;
+    const live = this.held() - this.base;
     if (live > this.limitBytes) throw new MemoryBudgetExceeded(live, this.limitBytes);
   }
 }

@@ -246,3 +246,55 @@ test('Train runs on resident results and leaves, then puts back the session and 
   assert.equal(arena.heldBytes(), held);
   assert.equal(arena.end(), end);
 });
+
+test("analyses on a resident pool (the language server's worker) report what fresh analyses report, gradient checks included, and hand the memory back", async () => {
+  const { analyze } = await import('../../src/core/analyze');
+  const { newResultPool } = await import('../../src/core/engine/run');
+  const arena = warmArena();
+  const held = arena.heldBytes();
+  const pool = newResultPool(true);
+  assert.ok(pool.resident);
+  // New numbers, other shapes, an error, back: fast-mode checks (projections on the resident
+  // leaves' copies) and entry-by-entry ones.
+  const texts = [PROGRAM, PROGRAM.replace('seed 5', 'seed 6'), PROGRAM.replace('N = 48', 'N = 40'), PROGRAM.replace('h = relu', 'h = relux'), PROGRAM];
+  const strip = (a: object) => JSON.stringify(a, (k, v: unknown) => (k === 'timings' || k === 'totalMs' || k === 'ms' ? undefined : v));
+  let residentSeen = 0;
+  for (const fast of ['on', 'off'] as const) {
+    for (const text of texts) {
+      const options = { gradcheck: { fast } };
+      const pooled = analyze(text, { ...options, resultPool: pool });
+      residentSeen = Math.max(residentSeen, arena.heldBytes() - held);
+      assert.equal(strip(pooled), strip(analyze(text, options)), `the analysis (fast ${fast}) of:\n${text}`);
+    }
+  }
+  assert.ok(residentSeen > 200 * 64 * 8, 'the leaves and products were resident');
+  pool.clear();
+  assert.equal(arena.heldBytes(), held);
+});
+
+test("a resident pool takes the arena's blocks up to its cap, then the heap, and hands them back when cleared", async () => {
+  const { ResultPool } = await import('../../src/core/tensor/results');
+  const arena = warmArena();
+  const held = arena.heldBytes();
+  const pool = new ResultPool(undefined, arena, 100_000);
+  const taken = [pool.take(5000, false), pool.take(5000, false), pool.take(5000, false), pool.take(100, false)];
+  assert.deepEqual(
+    taken.map((t) => arena.offsetOf(t) >= 0),
+    [true, true, false, false],
+    'two blocks of 40 KB fit the 100 KB cap, the third and the small result are on the heap',
+  );
+  assert.ok(taken.every((t) => t.every((v) => v === 0)), 'zeroed');
+  pool.nextRun();
+  const again = [pool.take(5000, false), pool.take(5000, false)];
+  assert.deepEqual(new Set(again.map((t) => arena.offsetOf(t))), new Set([arena.offsetOf(taken[0]), arena.offsetOf(taken[1])]), "a resident result takes the last run's blocks");
+  pool.residentNow = false;
+  assert.equal(pool.take(5000, false), taken[2], 'a result JavaScript reads takes a heap buffer of the last run');
+  // A run that takes none of the last run's blocks hands them back to the arena.
+  pool.nextRun();
+  pool.nextRun();
+  assert.equal(arena.heldBytes(), held, 'blocks no run took are handed back at the next run');
+  pool.residentNow = true;
+  assert.ok(arena.offsetOf(pool.take(5000, false)) >= 0);
+  pool.clear();
+  assert.equal(arena.heldBytes(), held);
+});

@@ -7,7 +7,8 @@ import type { Graph } from '../engine/graph';
 import { throwIfCancelled, type CancelCheck } from '../cancel';
 import type { BatchedRegion, Perturbation } from './batched';
 import { newResultPool, type Execution } from '../engine/run';
-import { type Tensor, unravel } from '../tensor/tensor';
+import { Tensor, unravel } from '../tensor/tensor';
+import { residentArena } from '../tensor/matmul';
 import { enterPool, leavePool } from '../tensor/results';
 import { relativeError } from './gradcheck';
 
@@ -108,24 +109,41 @@ export function evaluatorProbe(base: Tensor, setSlot: (t: Tensor) => void, ev: E
   // The sides x itself takes: one evaluation per probe (checkEvaluations counts it).
   let baseKinks: (Int32Array | undefined)[] | null = null;
   return (indices, step) => {
-    const work = base.clone();
+    const copy = workTensor(base);
+    const work = copy.tensor;
+    work.data.set(base.data);
     setSlot(work);
-    baseKinks ??= ev.evaluate(true).kinks;
-    const out: Difference[] = [];
-    for (const i of indices) {
-      // A cancelled run is thrown away whole, so the perturbed slot need not be restored.
-      throwIfCancelled(cancelled);
-      const x0 = base.data[i];
-      work.data[i] = x0 + step;
-      const plus = ev.evaluate(true);
-      work.data[i] = x0 - step;
-      const minus = ev.evaluate(true);
-      work.data[i] = x0;
-      out.push({ plus: plus.f, minus: minus.f, kink: crossingFromBase(baseKinks, plus.kinks, minus.kinks) });
+    try {
+      baseKinks ??= ev.evaluate(true).kinks;
+      const out: Difference[] = [];
+      for (const i of indices) {
+        throwIfCancelled(cancelled);
+        const x0 = base.data[i];
+        work.data[i] = x0 + step;
+        const plus = ev.evaluate(true);
+        work.data[i] = x0 - step;
+        const minus = ev.evaluate(true);
+        work.data[i] = x0;
+        out.push({ plus: plus.f, minus: minus.f, kink: crossingFromBase(baseKinks, plus.kinks, minus.kinks) });
+      }
+      return out;
+    } finally {
+      setSlot(base);
+      copy.release();
     }
-    setSlot(base);
-    return out;
   };
+}
+
+/**
+ * A tensor of `base`'s shape (its entries unset) for a check's perturbations, where `base` lives:
+ * in the kernel's memory when `base` is resident there (a product reads x ± h in place, as it reads
+ * x), else on the heap. `release()` hands a resident one back once the slot holds `base` again.
+ */
+export function workTensor(base: Tensor): { tensor: Tensor; release(): void } {
+  const arena = residentArena();
+  const block = arena && arena.offsetOf(base.data) >= 0 ? arena.take(base.size) : null;
+  if (!block) return { tensor: new Tensor(base.shape), release: () => undefined };
+  return { tensor: new Tensor(base.shape, block), release: () => arena?.release(block) };
 }
 
 /** A probe over a batched region (same f, bit for bit, as evaluatorProbe); `region` lists its nodes in order. */

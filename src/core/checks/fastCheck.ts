@@ -25,7 +25,7 @@ import { Direction } from './direction';
 import { Tensor } from '../tensor/tensor';
 import { entryIsOff } from './thresholds';
 import { relativeError, summarise, verdictOf, type GradCheckOptions } from './gradcheck';
-import { checkEntries, crossingFromBase, kinksDiffer, type Evaluator } from './differences';
+import { checkEntries, crossingFromBase, kinksDiffer, workTensor, type Evaluator } from './differences';
 import type { DirectionShortcut } from './linearReaders';
 
 export { unitDirection } from './direction';
@@ -146,11 +146,20 @@ export function checkByProjection(base: Tensor, analytic: Tensor, opts: GradChec
   const dir = Direction.of(base.shape, seed, stream);
   // Every entry of `work` is written before an evaluation reads it: no copy of `base` needed. Made
   // only when read: a shortcut past every reader of the tensor never needs x ± s·u written out.
-  let work: Tensor | null = null;
+  const made: { copy: ReturnType<typeof workTensor> | null } = { copy: null };
   const slot = (): Tensor => {
-    if (!work) setSlot((work = new Tensor(base.shape)));
-    return work;
+    if (!made.copy) setSlot((made.copy = workTensor(base)).tensor);
+    return made.copy.tensor;
   };
+  try {
+    return projectAndNarrow(base, analytic, opts, dir, slot, setSlot, ev, cancelled, shortcut);
+  } finally {
+    setSlot(base);
+    made.copy?.release();
+  }
+}
+
+function projectAndNarrow(base: Tensor, analytic: Tensor, opts: GradCheckOptions, dir: Direction, slot: () => Tensor, setSlot: (t: Tensor) => void, ev: Evaluator, cancelled?: CancelCheck, shortcut?: DirectionShortcut): ProjectionCheck {
   throwIfCancelled(cancelled);
   const whole = projectWhole(base, slot, dir, analytic, opts.h, shortcut ?? { along: () => ev.evaluate(true), readsSlot: true });
   let evaluations = 3;

@@ -4,7 +4,7 @@
 // them in each time. The copies are installed as the leaves' values (`init`, which every forward
 // pass reads) until the loop ends.
 import { residentArena } from '../tensor/matmul';
-import { RESIDENT_MIN } from '../tensor/results';
+import { RESIDENT_MIN, type ResultPool } from '../tensor/results';
 import { Tensor } from '../tensor/tensor';
 import type { Graph } from './graph';
 
@@ -20,15 +20,12 @@ export function installResidentLeaves(graph: Graph, ids?: readonly number[]): ()
   const arena = residentArena();
   if (!arena) return () => undefined;
   const installed: { id: number; original: Tensor; block: Float64Array }[] = [];
-  const productOperands = new Set(graph.nodes.flatMap((n) => (n.op?.matrixProduct ? n.inputs : [])));
-  for (const id of ids ?? graph.nodes.map((n) => n.id)) {
-    const node = graph.nodes[id];
-    const original = node.init;
-    if (node.kind === 'op' || node.kind === 'dout' || !original || original.size < RESIDENT_MIN || !productOperands.has(id)) continue;
+  for (const id of residentLeafIds(graph, ids)) {
+    const original = graph.nodes[id].init as Tensor;
     const block = arena.take(original.size);
     if (!block) break;
     block.set(original.data);
-    node.init = new Tensor(original.shape, block);
+    graph.nodes[id].init = new Tensor(original.shape, block);
     installed.push({ id, original, block });
   }
   return () => {
@@ -37,4 +34,29 @@ export function installResidentLeaves(graph: Graph, ids?: readonly number[]): ()
       arena.release(block);
     }
   };
+}
+
+/**
+ * An analysis with a resident pool (the language server's worker): its leaves that products read
+ * are made resident for the analysis, in blocks the pool holds until the next analysis adopts its
+ * own (the graph is the analysis' own: nothing restores the originals).
+ */
+export function adoptResidentLeaves(graph: Graph, pool: ResultPool): void {
+  pool.releaseAdopted();
+  for (const id of residentLeafIds(graph)) {
+    const original = graph.nodes[id].init as Tensor;
+    const block = pool.adopt(original.size);
+    if (!block) return;
+    block.set(original.data);
+    graph.nodes[id].init = new Tensor(original.shape, block);
+  }
+}
+
+/** The leaves (of `ids`, or all) of RESIDENT_MIN entries or more that a matrix product reads. */
+function residentLeafIds(graph: Graph, ids?: readonly number[]): number[] {
+  const productOperands = new Set(graph.nodes.flatMap((n) => (n.op?.matrixProduct ? n.inputs : [])));
+  return (ids ?? graph.nodes.map((n) => n.id)).filter((id) => {
+    const node = graph.nodes[id];
+    return node.kind !== 'op' && node.kind !== 'dout' && node.init !== null && node.init.size >= RESIDENT_MIN && productOperands.has(id);
+  });
 }

@@ -44,9 +44,15 @@ export type Step =
   | { phase: 'backward'; node: number; upstream: Tensor; sent: SentGradient[]; issues: RunIssue[] };
 
 /** Values, gradients and per-node records of one run. */
-/** A pool for AnalyzeOptions.resultPool: what it hands out again is forgotten by statsOf's cache. */
-export function newResultPool(): ResultPool {
-  return new ResultPool(forgetStats);
+/**
+ * A pool for AnalyzeOptions.resultPool: what it hands out again is forgotten by statsOf's cache.
+ * `resident`: the results products touch, and the leaves they read, live in the kernel's memory
+ * (tensor/resident.ts); its owner clears it (or lets each analysis take the last one's) once
+ * nothing reads an analysis' tensors, which it copies out (an Analysis holds copies only).
+ * `residentCap`: bytes of the kernel's memory it takes at most (the rest from the heap).
+ */
+export function newResultPool(resident = false, residentCap = Infinity): ResultPool {
+  return new ResultPool(forgetStats, resident ? residentArena() : null, residentCap);
 }
 
 const RESIDENT_VALUE = 1;

@@ -7,6 +7,7 @@ import { checkLayerHealth } from '../checks/layerHealth';
 import { throwIfCancelled } from '../cancel';
 import type { DiagnosticSink } from '../diagnostics';
 import type { Graph } from '../engine/graph';
+import { adoptResidentLeaves } from '../engine/residentLeaves';
 import { Execution } from '../engine/run';
 import type { Expect, Program } from '../lang/ast';
 import type { Span } from '../text';
@@ -24,6 +25,8 @@ export function execute(session: AnalysisSession, leaves: LeafInits, options: An
   const res = session.resolution;
   if (!graph || !res) throw new Error('internal: execute before build');
   for (const [id, init] of leaves) graph.nodes[id].init = init();
+  // With a resident pool (the language server's worker) the leaves products read are resident too.
+  if (options.resultPool?.resident) adoptResidentLeaves(graph, options.resultPool);
   const ex = new Execution(graph, res.seed);
   if (options.resultPool) ex.useResultPool(options.resultPool);
   session.execution = ex;

@@ -285,6 +285,11 @@ export function residentArena(): ResidentArena | null {
   return kernel()?.arena ?? null;
 }
 
+/** Bytes the arena's blocks hold now (0 before the kernel is loaded: loading it is not the caller's business). */
+export function residentHeldBytes(): number {
+  return loaded?.arena?.heldBytes() ?? 0;
+}
+
 /** Makes the kernel's memory at least `bytes` long; false if it cannot. */
 function reserve(k: Kernel, bytes: number): boolean {
   const have = k.memory.buffer.byteLength;

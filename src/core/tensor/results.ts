@@ -17,10 +17,14 @@ export const RESIDENT_MIN = 4096;
 
 /** The buffers of one run's results, ready to be handed out again in the next. */
 export class ResultPool {
+  /** The last run's buffers by length: on the heap, and (a resident pool's) in the arena. */
   private free = new Map<number, Float64Array[]>();
+  private freeResident = new Map<number, Float64Array[]>();
   private issued: Float64Array[] = [];
   /** Every block this pool took from the arena (handed back by clear). */
-  private blocks: Float64Array[] = [];
+  private blocks = new Set<Float64Array>();
+  /** Blocks adopted for an analysis' leaves (handed back by the next adopt round or clear). */
+  private adopted: Float64Array[] = [];
   /**
    * Whether new buffers come from the arena now (a resident pool's owner turns it off around the
    * work that only JavaScript reads: a loop over the shared memory is slower than over the heap).
@@ -33,9 +37,18 @@ export class ResultPool {
    * where buffers of RESIDENT_MIN entries and more come from (the heap when it is full); the
    * pool's owner must then clear() it once no result of its runs is read any more.
    */
+  /** Bytes of arena blocks this pool holds (results and adopted ones). */
+  private residentBytes = 0;
+
+  /**
+   * `residentCap`: at most this many bytes of arena blocks (a wasm memory never shrinks: what a
+   * pool takes stays committed to the process after it lets go), past which results come from the
+   * heap.
+   */
   constructor(
     private readonly onReissue?: (buf: Float64Array) => void,
     private readonly arena: ResidentArena | null = null,
+    private readonly residentCap = Infinity,
   ) {}
 
   /**
@@ -44,7 +57,8 @@ export class ResultPool {
    * of the run before until then).
    */
   take(n: number, written: boolean): Float64Array {
-    const d = this.free.get(n)?.pop() ?? this.fromArena(n);
+    const resident = this.arena !== null && this.residentNow && n >= RESIDENT_MIN;
+    const d = resident ? (this.freeResident.get(n)?.pop() ?? this.fromArena(n) ?? this.free.get(n)?.pop()) : this.free.get(n)?.pop();
     if (d) this.onReissue?.(d);
     const buf = d ? (written ? d : d.fill(0)) : new Float64Array(n);
     this.issued.push(buf);
@@ -56,39 +70,85 @@ export class ResultPool {
    * of older runs that no run took are let go (a pool holds at most one run's results).
    */
   nextRun(): void {
+    // The arena's blocks the run left untaken go back to the arena (the heap's to the collector).
+    for (const list of this.freeResident.values()) {
+      for (const d of list) {
+        this.blocks.delete(d);
+        this.releaseBlock(d);
+      }
+    }
     const free = new Map<number, Float64Array[]>();
+    const freeResident = new Map<number, Float64Array[]>();
     for (const d of this.issued) {
-      let list = free.get(d.length);
-      if (!list) free.set(d.length, (list = []));
+      const lists = this.arena && this.arena.offsetOf(d) >= 0 ? freeResident : free;
+      let list = lists.get(d.length);
+      if (!list) lists.set(d.length, (list = []));
       list.push(d);
     }
     this.free = free;
+    this.freeResident = freeResident;
     this.issued = [];
+  }
+
+  /** Whether large results come from the kernel's memory (the pool was given an arena). */
+  get resident(): boolean {
+    return this.arena !== null;
+  }
+
+  /**
+   * A block of the arena for a tensor that must outlive the runs' turnover (an analysis' resident
+   * leaves, made before its pass starts a run): the pool holds it until the next adopt() or
+   * clear(), which hand it back. Null when the pool is not resident or the arena is full.
+   */
+  adopt(n: number): Float64Array | null {
+    const block = this.takeBlock(n);
+    if (block) this.adopted.push(block);
+    return block;
+  }
+
+  /** Hands back the blocks adopted for the last analysis (the next one adopts its own). */
+  releaseAdopted(): void {
+    for (let i = this.adopted.length - 1; i >= 0; i--) this.releaseBlock(this.adopted[i]);
+    this.adopted = [];
+  }
+
+  private takeBlock(n: number): Float64Array | null {
+    if (!this.arena || this.residentBytes + n * 8 > this.residentCap) return null;
+    const block = this.arena.take(n);
+    if (block) this.residentBytes += block.byteLength;
+    return block;
+  }
+
+  private releaseBlock(block: Float64Array): void {
+    this.residentBytes -= block.byteLength;
+    this.arena?.release(block);
   }
 
   /** A new block of the arena (its numbers are its last owner's), or null. */
   private fromArena(n: number): Float64Array | null {
-    if (!this.arena || !this.residentNow || n < RESIDENT_MIN) return null;
-    const block = this.arena.take(n);
-    if (block) this.blocks.push(block);
+    const block = this.takeBlock(n);
+    if (block) this.blocks.add(block);
     return block;
   }
 
   /** Bytes the pool holds for the next run (the last run's results, once it has ended). */
   heldBytes(): number {
     let n = 0;
+    for (const d of this.adopted) n += d.byteLength;
     for (const d of this.issued) n += d.byteLength;
-    for (const list of this.free.values()) for (const d of list) n += d.byteLength;
+    for (const list of [...this.free.values(), ...this.freeResident.values()]) for (const d of list) n += d.byteLength;
     return n;
   }
 
   /** Lets every buffer go, and hands the arena's back: no result of this pool may be read after. */
   clear(): void {
     this.free.clear();
+    this.freeResident.clear();
     this.issued = [];
+    this.releaseAdopted();
     // Last taken first: the arena's top comes down with them.
-    for (let i = this.blocks.length - 1; i >= 0; i--) this.arena?.release(this.blocks[i]);
-    this.blocks = [];
+    for (const block of [...this.blocks].reverse()) this.releaseBlock(block);
+    this.blocks.clear();
   }
 }
 

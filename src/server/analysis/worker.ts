@@ -44,8 +44,12 @@ const memory = nodeMemoryProbe();
 // copied out to the server (postMessage) before the next run starts. Past RECYCLE_MAX_BYTES they
 // are let go: a big net's run is not dominated by its allocations, and the worker should not hold
 // a big run's memory while idle.
-const resultPool = newResultPool();
+// Resident: the results products touch and the leaves they read live in the kernels' memory
+// (core/tensor/resident.ts), read and written there without copies; the Analysis posted holds
+// copies only, so no view of that shared memory leaves this thread. At most RECYCLE_MAX_BYTES of
+// them: a wasm memory never shrinks, and the worker should not keep a big run's memory while idle.
 const RECYCLE_MAX_BYTES = 32 * 1024 * 1024;
+const resultPool = newResultPool(true, RECYCLE_MAX_BYTES);
 
 function post(res: WorkerResponse): void {
   parentPort?.postMessage(res);
