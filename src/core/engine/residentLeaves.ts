@@ -53,7 +53,7 @@ export function adoptResidentLeaves(graph: Graph, pool: ResultPool): void {
 }
 
 /** The leaves (of `ids`, or all) of RESIDENT_MIN entries or more that a matrix product reads. */
-function residentLeafIds(graph: Graph, ids?: readonly number[]): number[] {
+export function residentLeafIds(graph: Graph, ids?: readonly number[]): number[] {
   const productOperands = new Set(graph.nodes.flatMap((n) => (n.op?.matrixProduct ? n.inputs : [])));
   return (ids ?? graph.nodes.map((n) => n.id)).filter((id) => {
     const node = graph.nodes[id];

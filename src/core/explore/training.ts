@@ -4,7 +4,7 @@
 // burn-in is one click away.
 import type { AnalysisSession } from '../analyze';
 import { norm, Tensor } from '../tensor/tensor';
-import { installResidentLeaves } from '../engine/residentLeaves';
+import { installResidentLeaves, residentLeafIds } from '../engine/residentLeaves';
 import type { TrainingResult } from '../model';
 import { Pacer, pacedChunks, TaskCancelled, trainableParams } from './region';
 import type { TaskControl } from './landscape';
@@ -32,10 +32,9 @@ export async function train(
   const params = trainableParams(graph, ex);
   if (params.length === 0) return 'no parameter affects the root: there is nothing to train';
   const root = graph.root;
-  // The leaves every step reads, products' operands among them, live in the kernel's memory for
-  // the run (engine/residentLeaves.ts): a parameter's resident copy is its θ, updated in place.
-  const restoreLeaves = installResidentLeaves(graph);
-  const theta = params.map((p) => (graph.nodes[p.id].init !== p.base ? (graph.nodes[p.id].init as Tensor) : p.base.clone()));
+  // θ: each parameter's resident copy or a clone, made below between yields (21 MB of clones took
+  // 100 ms on a 40-layer net: too long without one).
+  const theta: Tensor[] = [];
   const velocity = params.map((p) => new Tensor(p.base.shape));
   const result: TrainingResult = {
     steps: opts.steps,
@@ -54,7 +53,20 @@ export async function train(
   // products' results in the kernel's memory.
   ex.recycleResults(true, true);
   let trained: Record<string, number[]> = {};
+  const restores: (() => void)[] = [];
   try {
+    // The leaves products read every step live in the kernel's memory for the run
+    // (engine/residentLeaves.ts), a leaf at a time between yields (the first touch of the memory's
+    // fresh pages costs about 3 ms a MB); a parameter's resident copy is its θ, updated in place.
+    for (const id of residentLeafIds(graph)) {
+      restores.push(installResidentLeaves(graph, [id]));
+      await pacer.pace();
+    }
+    for (const p of params) {
+      const init = graph.nodes[p.id].init as Tensor;
+      theta.push(init !== p.base ? init : p.base.clone());
+      await pacer.pace();
+    }
     for (let step = 0; step < opts.steps; step++) {
       // The leaves read their value from `init` on every forward pass.
       params.forEach((p, k) => (graph.nodes[p.id].init = theta[k]));
@@ -98,7 +110,7 @@ export async function train(
     ex.grads = kept.grads;
     ex.restoreEdgeGradients(kept.edges);
     ex.recycleResults(false);
-    restoreLeaves();
+    for (const restore of restores.reverse()) restore();
     control.paced?.(pacer);
   }
   result.ms = performance.now() - started;
