@@ -110,7 +110,7 @@ export const PEER_MALLOC: Readonly<Record<string, string>> = { MALLOC_MMAP_THRES
 /**
  * The peer's environment: OpenBLAS' own detection, and the kernel this CPU's flags call for when
  * the detection fell back (or the bench's environment forces another one), each timed once on a
- * 512² GEMM; the faster wins; malloc as PEER_MALLOC. Only the peer's environment changes.
+ * 512² GEMM; the faster on one thread wins; malloc as PEER_MALLOC. Only the peer's environment changes.
  */
 export function choosePeerSetup(here: string): PeerSetup {
   const inherited = process.env.OPENBLAS_CORETYPE ?? null;
@@ -128,8 +128,11 @@ export function choosePeerSetup(here: string): PeerSetup {
   if (expected && fellBack(own.corename, expected)) candidates.add(expected);
   if (inherited && inherited.toLowerCase() !== own.corename.toLowerCase()) candidates.add(inherited);
   for (const c of candidates) record(c, probe(here, { ...base, OPENBLAS_CORETYPE: c }));
-  const best = (p: PeerSetup['probes'][number]) => Math.max(p.gflops1, p.gflopsAll);
-  const winner = probes.reduce((a, b) => (best(b) > best(a) ? b : a));
+  // By the one-thread figure: the kernel's own speed. Most rows' peer is fastest on one thread, and
+  // the all-core figure of a 2-core shared machine is noisy (a run picked Haswell for its 99 GFLOP/s
+  // on all cores over Cooperlake's 83, then timed the rows on one thread, where Haswell does 49
+  // and Cooperlake 84: a peer below its best).
+  const winner = probes.reduce((a, b) => (b.gflops1 > a.gflops1 ? b : a));
   const why =
     probes.length === 1
       ? `OpenBLAS detects ${own.corename}, which fits this CPU's flags${expected ? ` (expected ${expected} or wider)` : ''}`
