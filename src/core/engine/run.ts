@@ -67,7 +67,12 @@ function residentResults(graph: Graph): Uint8Array {
     at[node.id] |= RESIDENT_VALUE | RESIDENT_SENT | RESIDENT_SUM;
     for (const input of node.inputs) at[input] |= RESIDENT_VALUE | RESIDENT_SUM;
   }
-  for (const node of graph.nodes) if (node.inputs.some((i) => graph.nodes[i].op?.matrixProduct)) at[node.id] |= RESIDENT_SENT;
+  // A rule sends resident gradients into a product, or into the resident sum of a weight a product
+  // reads (l2's backward into W1's gradient beside the product's): adding a heap one would copy it
+  // into the memory. Not into an op's sum: the rules that send those (pooling's, im2col's) are
+  // JavaScript loops, slower on the shared memory.
+  const residentLeafSum = (i: number) => graph.nodes[i].kind !== 'op' && (at[i] & RESIDENT_SUM) !== 0;
+  for (const node of graph.nodes) if (node.inputs.some((i) => graph.nodes[i].op?.matrixProduct || residentLeafSum(i))) at[node.id] |= RESIDENT_SENT;
   return at;
 }
 
@@ -100,7 +105,8 @@ export class Execution {
    * products read and write them in place; the others stay on the heap, where JavaScript loops
    * (im2col, pooling) read them faster than on a shared memory. Per node: its value (1) when it is
    * a matrix product or one reads it; the gradients its rule sends (2) when it is a product or
-   * sends one a gradient; the sum of its own gradient (4) when it is a product or an operand of one.
+   * sends a gradient to one or to the resident sum of a leaf; the sum of its own gradient (4) when it is a
+   * product or an operand of one.
    */
   private readonly residentAt: Uint8Array;
   private readonly randomCache = new Map<number, Float64Array>();
