@@ -41,9 +41,8 @@ export function gemmFloor(run: () => void, budgetMs = 300): GemmFloor {
   const arena = residentArena();
   const blocks: Float64Array[] = [];
   const place = (data: Float64Array, resident: boolean): Float64Array => {
-    const block = resident ? arena?.take(data.length) : null;
+    const block = resident ? arena?.copyOf(data) : null;
     if (!block) return data;
-    block.set(data);
     blocks.push(block);
     return block;
   };

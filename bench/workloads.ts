@@ -353,8 +353,7 @@ export function prepare(def: WorkloadDef): Prepared {
     // As the language server's checks lane (documentAnalyses.ts: recycleResults): a run takes the
     // buffers of the last one's values and gradients instead of fresh memory each time, those that
     // products touch, and the leaves they read, resident in the kernels' memory (the worker's pool).
-    ex.recycleResults(true, true);
-    const restoreLeaves = installResidentLeaves(graph);
+    const dispose = runResident(ex, graph);
     return {
       run: () => {
         ex.forward();
@@ -371,18 +370,14 @@ export function prepare(def: WorkloadDef): Prepared {
         verdicts: [...new Set(checks.map((c) => c.verdict))].join('/'),
         maxRelError: Math.max(...checks.map((c) => c.maxRelError)),
       }),
-      dispose: () => {
-        ex.recycleResults(false);
-        restoreLeaves();
-      },
+      dispose,
     };
   }
   // A loop of passes that keeps nothing of one run into the next, as the peer's loop and the Train
   // command: the engine hands the previous run's result buffers back to the ops (recycleResults),
   // the products' results and operands resident in the kernel's memory, as Train's steps have
   // them (explore/training.ts).
-  ex.recycleResults(true, true);
-  const restoreLeaves = installResidentLeaves(graph);
+  const dispose = runResident(ex, graph);
   return {
     run: () => {
       ex.forward();
@@ -391,10 +386,20 @@ export function prepare(def: WorkloadDef): Prepared {
     session,
     loss,
     facts: () => ({}),
-    dispose: () => {
-      ex.recycleResults(false);
-      restoreLeaves();
-    },
+    dispose,
+  };
+}
+
+/**
+ * Recycled results, resident where products touch them, and the leaves products read resident,
+ * as Train's steps and the language server's workers have them; returns what hands them back.
+ */
+function runResident(ex: Execution, graph: Graph): () => void {
+  ex.recycleResults(true, true);
+  const restoreLeaves = installResidentLeaves(graph);
+  return () => {
+    ex.recycleResults(false);
+    restoreLeaves();
   };
 }
 

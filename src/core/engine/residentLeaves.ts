@@ -9,22 +9,21 @@ import { Tensor } from '../tensor/tensor';
 import type { Graph } from './graph';
 
 /**
- * Installs resident copies of the graph's leaves of RESIDENT_MIN entries or more that a matrix
- * product reads (all of them, or those in `ids`; a leaf only JavaScript loops read, as im2col
- * does a convolution's input, is read faster on the heap), and returns the function that puts the originals back and hands the copies'
- * memory back. Between the two, writes to a leaf's value (Train's updates, a check's ±h) go to the
- * copy; the caller reads and writes `graph.nodes[id].init` as it finds it, and keeps no view of a
- * copy after restoring. Restoring twice does nothing the second time.
+ * Installs resident copies of the leaves `ids` (by default all of residentLeafIds: a leaf only
+ * JavaScript loops read, as im2col does a convolution's input, is read faster on the heap), and
+ * returns the function that puts the originals back and hands the copies' memory back. Between
+ * the two, writes to a leaf's value (Train's updates, a check's ±h) go to the copy; the caller
+ * reads and writes `graph.nodes[id].init` as it finds it, and keeps no view of a copy after
+ * restoring. Restoring twice does nothing the second time.
  */
-export function installResidentLeaves(graph: Graph, ids?: readonly number[]): () => void {
+export function installResidentLeaves(graph: Graph, ids: readonly number[] = residentLeafIds(graph)): () => void {
   const arena = residentArena();
   if (!arena) return () => undefined;
   const installed: { id: number; original: Tensor; block: Float64Array }[] = [];
-  for (const id of residentLeafIds(graph, ids)) {
+  for (const id of ids) {
     const original = graph.nodes[id].init as Tensor;
-    const block = arena.take(original.size);
+    const block = arena.copyOf(original.data);
     if (!block) break;
-    block.set(original.data);
     graph.nodes[id].init = new Tensor(original.shape, block);
     installed.push({ id, original, block });
   }
@@ -52,11 +51,10 @@ export function adoptResidentLeaves(graph: Graph, pool: ResultPool): void {
   }
 }
 
-/** The leaves (of `ids`, or all) of RESIDENT_MIN entries or more that a matrix product reads. */
-export function residentLeafIds(graph: Graph, ids?: readonly number[]): number[] {
+/** The graph's leaves of RESIDENT_MIN entries or more that a matrix product reads. */
+export function residentLeafIds(graph: Graph): number[] {
   const productOperands = new Set(graph.nodes.flatMap((n) => (n.op?.matrixProduct ? n.inputs : [])));
-  return (ids ?? graph.nodes.map((n) => n.id)).filter((id) => {
-    const node = graph.nodes[id];
-    return node.kind !== 'op' && node.kind !== 'dout' && node.init !== null && node.init.size >= RESIDENT_MIN && productOperands.has(id);
-  });
+  return graph.nodes
+    .filter((node) => productOperands.has(node.id) && node.kind !== 'op' && node.kind !== 'dout' && node.init !== null && node.init.size >= RESIDENT_MIN)
+    .map((node) => node.id);
 }

@@ -198,7 +198,7 @@ export class Execution {
     if (on) {
       // A pool of its owner's (useResultPool) serves, unless the results are to be resident.
       if (this.pool && (this.ownsPool || !resident)) return;
-      this.pool = new ResultPool(forgetStats, resident ? residentArena() : null);
+      this.pool = newResultPool(resident);
       this.ownsPool = true;
       return;
     }

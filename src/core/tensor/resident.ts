@@ -11,9 +11,11 @@
 //
 // Blocks are handed back explicitly (release): a caller that takes one owns it, and must not keep
 // any view of it, or of its data, after releasing it. Only owners that know when their results die
-// take blocks: a ResultPool marked resident (the bench's and Train's loops), and the leaves a loop
-// installs for its duration (engine/residentLeaves.ts); the elementwise kernels' tables are kept
-// for the process in a fixed region at the bottom (takeFixed).
+// take blocks: a ResultPool given the arena (Train's and the bench's loops, the language server's
+// analysis workers), the leaves a loop or an analysis installs (engine/residentLeaves.ts), a
+// gradient check's x ± h copy (checks/differences.ts, workTensor) and an elementwise call's
+// temporaries; the elementwise kernels' tables are kept for the process in a fixed region at the
+// bottom (takeFixed).
 // A view on a shared memory must never be posted to another thread (postMessage would share it):
 // nothing that leaves the analysing thread comes from here.
 import type { WasmMemory } from './wasm/runtime';
@@ -110,6 +112,13 @@ export class ResidentArena {
     }
   }
 
+  /** `data` copied into a new block, or null when the arena has no room. */
+  copyOf(data: Float64Array): Float64Array | null {
+    const block = this.take(data.length);
+    block?.set(data);
+    return block;
+  }
+
   /** The byte offset in the kernel memory of `view`'s first entry, or -1 if it is not in this memory. */
   offsetOf(view: Float64Array): number {
     return this.buffers.has(view.buffer) ? view.byteOffset : -1;
@@ -120,7 +129,7 @@ export class ResidentArena {
     return this.top;
   }
 
-  /** Bytes of blocks handed out and not released (tests; the memory guard does not count them yet). */
+  /** Bytes of blocks handed out and not released (the memory guard counts them). */
   heldBytes(): number {
     return this.held;
   }

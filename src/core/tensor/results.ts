@@ -21,8 +21,6 @@ export class ResultPool {
   private free = new Map<number, Float64Array[]>();
   private freeResident = new Map<number, Float64Array[]>();
   private issued: Float64Array[] = [];
-  /** Every block this pool took from the arena (handed back by clear). */
-  private blocks = new Set<Float64Array>();
   /** Blocks adopted for an analysis' leaves (handed back by the next adopt round or clear). */
   private adopted: Float64Array[] = [];
   /**
@@ -31,19 +29,16 @@ export class ResultPool {
    */
   residentNow = true;
 
-  /**
-   * `onReissue(buf)` is told of every buffer handed out again, before its new owner writes it:
-   * whatever was remembered about its old numbers (statsOf's cache) must be forgotten. `arena`:
-   * where buffers of RESIDENT_MIN entries and more come from (the heap when it is full); the
-   * pool's owner must then clear() it once no result of its runs is read any more.
-   */
   /** Bytes of arena blocks this pool holds (results and adopted ones). */
   private residentBytes = 0;
 
   /**
-   * `residentCap`: at most this many bytes of arena blocks (a wasm memory never shrinks: what a
-   * pool takes stays committed to the process after it lets go), past which results come from the
-   * heap.
+   * `onReissue(buf)` is told of every buffer handed out again, before its new owner writes it:
+   * whatever was remembered about its old numbers (statsOf's cache) must be forgotten. `arena`:
+   * where buffers of RESIDENT_MIN entries and more come from (the heap when it is full); the
+   * pool's owner must then clear() it once no result of its runs is read any more. `residentCap`:
+   * at most this many bytes of arena blocks (a wasm memory never shrinks: what a pool takes stays
+   * committed to the process after it lets go), past which results come from the heap.
    */
   constructor(
     private readonly onReissue?: (buf: Float64Array) => void,
@@ -58,7 +53,7 @@ export class ResultPool {
    */
   take(n: number, written: boolean): Float64Array {
     const resident = this.arena !== null && this.residentNow && n >= RESIDENT_MIN;
-    const d = resident ? (this.freeResident.get(n)?.pop() ?? this.fromArena(n) ?? this.free.get(n)?.pop()) : this.free.get(n)?.pop();
+    const d = resident ? (this.freeResident.get(n)?.pop() ?? this.takeBlock(n) ?? this.free.get(n)?.pop()) : this.free.get(n)?.pop();
     if (d) this.onReissue?.(d);
     const buf = d ? (written ? d : d.fill(0)) : new Float64Array(n);
     this.issued.push(buf);
@@ -71,12 +66,7 @@ export class ResultPool {
    */
   nextRun(): void {
     // The arena's blocks the run left untaken go back to the arena (the heap's to the collector).
-    for (const list of this.freeResident.values()) {
-      for (const d of list) {
-        this.blocks.delete(d);
-        this.releaseBlock(d);
-      }
-    }
+    for (const list of this.freeResident.values()) for (const d of list) this.releaseBlock(d);
     const free = new Map<number, Float64Array[]>();
     const freeResident = new Map<number, Float64Array[]>();
     for (const d of this.issued) {
@@ -112,6 +102,7 @@ export class ResultPool {
     this.adopted = [];
   }
 
+  /** A new block of the arena (its numbers are its last owner's), or null past the cap or when it is full. */
   private takeBlock(n: number): Float64Array | null {
     if (!this.arena || this.residentBytes + n * 8 > this.residentCap) return null;
     const block = this.arena.take(n);
@@ -122,13 +113,6 @@ export class ResultPool {
   private releaseBlock(block: Float64Array): void {
     this.residentBytes -= block.byteLength;
     this.arena?.release(block);
-  }
-
-  /** A new block of the arena (its numbers are its last owner's), or null. */
-  private fromArena(n: number): Float64Array | null {
-    const block = this.takeBlock(n);
-    if (block) this.blocks.add(block);
-    return block;
   }
 
   /** Bytes the pool holds for the next run (the last run's results, once it has ended). */
@@ -142,13 +126,13 @@ export class ResultPool {
 
   /** Lets every buffer go, and hands the arena's back: no result of this pool may be read after. */
   clear(): void {
+    // The arena's blocks are the resident ones of the last run and those left for the next.
+    for (const d of this.issued) if (this.arena && this.arena.offsetOf(d) >= 0) this.releaseBlock(d);
+    for (const list of this.freeResident.values()) for (const d of list) this.releaseBlock(d);
     this.free.clear();
     this.freeResident.clear();
     this.issued = [];
     this.releaseAdopted();
-    // Last taken first: the arena's top comes down with them.
-    for (const block of [...this.blocks].reverse()) this.releaseBlock(block);
-    this.blocks.clear();
   }
 }
 
