@@ -376,12 +376,13 @@ export function prepare(def: WorkloadDef): Prepared {
   // A loop of passes that keeps nothing of one run into the next, as the peer's loop and the Train
   // command: the engine hands the previous run's result buffers back to the ops (recycleResults),
   // the products' results and operands resident in the kernel's memory, as Train's steps have
-  // them (explore/training.ts).
+  // them (explore/training.ts), and, as Train's steps, no scan of every gradient for NaN/Inf
+  // (the analysis' pass scans them; a loop reads the loss instead).
   const dispose = runResident(ex, graph);
   return {
     run: () => {
       ex.forward();
-      ex.backward(root);
+      ex.backward(root, undefined, { detectNonFinite: false });
     },
     session,
     loss,

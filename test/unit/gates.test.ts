@@ -390,6 +390,20 @@ test('a NaN produced by a backward rule is reported at its origin', () => {
   assert.match(d.message, /the backward pass of `sqrt` turned a finite gradient into Inf for `x` \(first at \[0\]\)/);
 });
 
+test("a loop that reads no issues (Train's steps) skips the backward scan, and gets the same gradients", () => {
+  const s = analyzeSession('input x: [2] = [0, 4]\ny = sqrt(x)\nloss = sum(y)\n', { gradcheck: false });
+  const ex = s.execution;
+  const root = s.graph?.root;
+  assert.ok(ex && root !== null && root !== undefined);
+  ex.forward();
+  const scanned = ex.backward(root);
+  assert.equal(scanned.length, 1, 'by default the Inf is reported');
+  const grads = ex.grads.map((g) => (g ? [...g.data] : null));
+  ex.forward();
+  assert.deepEqual(ex.backward(root, undefined, { detectNonFinite: false }), []);
+  assert.deepEqual(ex.grads.map((g) => (g ? [...g.data] : null)), grads);
+});
+
 test('the CLI reports gate checks and exits 1 on a failed one', async () => {
   const { main } = await import('../../src/cli/main');
   let out = '';

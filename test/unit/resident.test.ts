@@ -10,7 +10,7 @@ import { Execution } from '../../src/core/engine/run';
 import { train } from '../../src/core/explore/training';
 import { gemm, residentArena } from '../../src/core/tensor/matmul';
 import type { ResidentArena } from '../../src/core/tensor/resident';
-import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale } from '../../src/core/tensor/simdElementwise';
+import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale, simdSumSquares8 } from '../../src/core/tensor/simdElementwise';
 import type { Tensor } from '../../src/core/tensor/tensor';
 import { bitsOf } from './helpers/bits';
 import { xorshiftUniforms } from './helpers/xorshift';
@@ -104,6 +104,7 @@ test('the elementwise kernels give the same bits on resident, mixed and ordinary
   assert.ok(simdAddRows(x, row, want.addRow, n / 7) && simdScale(x, -0.37, want.scale));
   assert.ok(simdDotRows(x, row, want.dots));
   const geluRuns = simdGelu(x, want.gelu[0], want.gelu[1]);
+  const squares = simdSumSquares8(x.subarray(0, n - (n % 8)));
   for (const mask of [1, 2, 3]) {
     const blocks: Float64Array[] = [];
     const xi = placed(arena, x, (mask & 1) !== 0, blocks);
@@ -134,6 +135,7 @@ test('the elementwise kernels give the same bits on resident, mixed and ordinary
       check('gelu', go, want.gelu[0]);
       check('gelu slope', gs, want.gelu[1]);
     }
+    assert.ok(Object.is(simdSumSquares8(xi.subarray(0, n - (n % 8))), squares), 'sum of squares');
     assert.equal(simdAllFinite(xi), true);
     xi[n - 2] = NaN;
     assert.equal(simdAllFinite(xi), false, 'a NaN near the end is found');

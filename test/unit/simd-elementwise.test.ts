@@ -3,7 +3,7 @@
 // odd rows; the finiteness scan finds any NaN or Inf; tensors too small for them are the caller's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale } from '../../src/core/tensor/simdElementwise';
+import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale, simdSumSquares8 } from '../../src/core/tensor/simdElementwise';
 import { geluKeepingSlopeInto } from '../../src/core/tensor/erf';
 import { dot } from '../../src/core/checks/direction';
 import { xorshiftUniforms } from './helpers/xorshift';
@@ -72,6 +72,36 @@ for (const [rows, n] of [[1, 256], [1, 1001], [64, 3072], [7, 41], [9, 258], [5,
     assert.deepEqual(bits(out), bits(want), 'finite entries: the same bits');
   });
 }
+
+/** l2's forward in blocks of 8 (ops/regularizers.ts): each block's squares summed pairwise, blocks in order from +0. */
+function sumSquaresByEights(w: Float64Array): number {
+  let acc = 0;
+  for (let i = 0; i < w.length; i += 8) {
+    const [a, b, c, d, e, f, g, h] = w.subarray(i, i + 8);
+    acc += a * a + b * b + (c * c + d * d) + (e * e + f * f + (g * g + h * h));
+  }
+  return acc;
+}
+
+// Lengths on either side of a chunk (8192 entries: the sum carries from one chunk into the next).
+for (const n of [256, 264, 1000, 8192, 8200, 3 * 8192 + 16]) {
+  test(`the sum of the squares of ${n} entries in blocks of 8 (l2's forward): the scalar loop's bits`, () => {
+    const finite = values(n, n + 11).map((v) => (Math.abs(v) <= 1 ? v : -0.75)); // 1.7e308² would make every sum Inf
+    if (!WASM) return assert.equal(simdSumSquares8(finite), null);
+    // Varied magnitudes, so that a sum in another order would round differently.
+    const w = finite.map((v, i) => v * 10 ** ((i % 13) - 6));
+    assert.ok(Object.is(simdSumSquares8(w), sumSquaresByEights(w)));
+    w[n - 3] = -Infinity;
+    assert.equal(simdSumSquares8(w), Infinity);
+    w[5] = NaN;
+    assert.ok(Number.isNaN(simdSumSquares8(w)));
+  });
+}
+
+test('a sum of squares whose length is not a multiple of 8, or of fewer than 256 entries, is the caller’s', () => {
+  assert.equal(simdSumSquares8(new Float64Array(1001)), null);
+  assert.equal(simdSumSquares8(new Float64Array(248)), null);
+});
 
 test('a scaled copy of fewer than 256 entries is the caller’s', () => {
   assert.equal(simdScale(new Float64Array(255), 2, new Float64Array(255)), false);

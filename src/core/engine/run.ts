@@ -310,10 +310,14 @@ export class Execution {
     }
   }
 
-  /** Reverse-mode backward from the root. Returns issues found in hand-written backward blocks. */
-  backward(root: number, cancelled?: CancelCheck): RunIssue[] {
+  /**
+   * Reverse-mode backward from the root. Returns issues found in hand-written backward blocks and,
+   * unless `detectNonFinite` is false, the first rule that turned a finite gradient into NaN/Inf
+   * (a scan of every gradient sent: a loop that reads none of the issues, Train's steps, skips it).
+   */
+  backward(root: number, cancelled?: CancelCheck, opts: { detectNonFinite?: boolean } = {}): RunIssue[] {
     // backwardSteps in a plain loop (see forward); a backward block's lines still run as steps.
-    const observer = new NonFiniteWatch(this.graph, this.values);
+    const observer: ExecutionObserver = opts.detectNonFinite === false ? {} : new NonFiniteWatch(this.graph, this.values);
     const all: RunIssue[] = [];
     const grads = this.startBackward(root);
     for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
@@ -338,8 +342,9 @@ export class Execution {
   }
 
   /** `backward()` for a long task, awaiting `pace()` after every node. */
-  backwardPaced(root: number, pace: () => Promise<void>): Promise<RunIssue[]> {
-    return drainPaced(this.backwardSteps(root, new NonFiniteWatch(this.graph, this.values)), pace);
+  backwardPaced(root: number, pace: () => Promise<void>, opts: { detectNonFinite?: boolean } = {}): Promise<RunIssue[]> {
+    const observer: ExecutionObserver = opts.detectNonFinite === false ? {} : new NonFiniteWatch(this.graph, this.values);
+    return drainPaced(this.backwardSteps(root, observer), pace);
   }
 
   /** The backward pass one node at a time, from the root to the leaves. */

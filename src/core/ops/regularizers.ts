@@ -2,7 +2,7 @@
 // backward pass is elementwise: every weight receives the upstream gradient times the local slope.
 import { fail, ok } from '../shapes/broadcast';
 import { Tensor } from '../tensor/tensor';
-import { simdScale } from '../tensor/simdElementwise';
+import { simdScale, simdSumSquares8 } from '../tensor/simdElementwise';
 import { COST, entries } from './cost';
 import type { Attrs, OpDef, ParamSpec } from './op';
 import { E } from '../lang/print';
@@ -66,6 +66,8 @@ export const l2: OpDef = {
   forward([W]) {
     const w = W.data;
     const bs = l2Block(w.length);
+    const simd = bs === 8 ? simdSumSquares8(w) : null;
+    if (simd !== null) return { value: Tensor.scalar(simd) };
     let acc = 0;
     for (let at = 0; at < w.length; at += bs) acc += squares(w, at, bs);
     return { value: Tensor.scalar(acc) };

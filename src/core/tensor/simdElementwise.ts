@@ -1,6 +1,6 @@
 // The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
 // sum or bias add (and the engine's sum of two gradients of one tensor), a weight penalty's
-// backward, gelu keeping its slope, the dot products of fast-mode checks' directions
+// backward and l2's sum of squares, gelu keeping its slope, the dot products of fast-mode checks' directions
 // (checks/direction.ts), and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
 // these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
 // instruction, the copies into the module's memory and back included, are several times faster
@@ -49,6 +49,7 @@ interface Calls {
   reluBackward(x: number, g: number, dx: number, n: number): void;
   addRows(a: number, b: number, o: number, rows: number, inner: number): void;
   allFinite(p: number, n: number): number;
+  sumSquares8(p: number, n: number, acc: number): number;
   scale(x: number, k: number, o: number, n: number): void;
   dotRows(a: number, rows: number, n: number, b: number, out: number): void;
   gelu(x: number, o: number, s: number, n: number, tab: number): void;
@@ -98,6 +99,7 @@ function callsOf(e: Record<string, unknown>): Calls {
     reluBackward: e.reluBackward as Calls['reluBackward'],
     addRows: e.addRows as Calls['addRows'],
     allFinite: e.allFinite as Calls['allFinite'],
+    sumSquares8: e.sumSquares8 as Calls['sumSquares8'],
     scale: e.scale as Calls['scale'],
     dotRows: e.dotRows as Calls['dotRows'],
     gelu: e.gelu as Calls['gelu'],
@@ -277,6 +279,27 @@ export function simdDotRows(a: Float64Array, b: Float64Array, out: Float64Array)
   k.dotRows(0, rows, n, size * 8, (size + n) * 8);
   out.set(k.f64.subarray(size + n, size + n + rows));
   return true;
+}
+
+/**
+ * The sum of the squares of `w` (its length a multiple of 8) in blocks of 8 summed pairwise, the
+ * blocks' sums added in order from +0: the bits of ops/regularizers.ts' l2 forward with blocks of 8
+ * (a loop that JavaScript runs slower still over a resident tensor's shared memory). Null when the
+ * caller should loop itself.
+ */
+export function simdSumSquares8(w: Float64Array): number | null {
+  const n = w.length;
+  if (n < MIN_ENTRIES || n % 8 !== 0) return null;
+  let sum = 0;
+  if (inPlace([w], [], (r, [p]) => (sum = r.sumSquares8(p, n, 0)))) return sum;
+  const k = chunked(n, 1);
+  if (!k) return null;
+  for (let s = 0; s < n; s += CHUNK) {
+    const m = Math.min(CHUNK, n - s);
+    k.f64.set(w.subarray(s, s + m), 0);
+    sum = k.sumSquares8(0, m, sum);
+  }
+  return sum;
 }
 
 /** Whether every entry of `d` is finite; null when the caller should scan itself. */

@@ -119,7 +119,43 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
-  ;; 1 when every entry of p[0 … n) is finite, else 0: x·0 is ±0 for a finite x and NaN otherwise,
+  ;; acc plus the squares of p[0 … n) (n a multiple of 8), in the order of ops/regularizers.ts' l2
+  ;; forward with blocks of 8: acc += ((a² + b²) + (c² + d²)) + ((e² + f²) + (g² + h²)) a block.
+  ;; The pairs are regrouped across lanes ([a², c²] + [b², d²]) so that each lane adds what the
+  ;; scalar code adds; the chain of acc's additions stays in order. Returns the new acc.
+  (func (export "sumSquares8") (param $p i32) (param $n i32) (param $acc f64) (result f64)
+    (local $end i32) (local $v v128) (local $s0 v128) (local $s1 v128) (local $u v128) (local $w v128) (local $z v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $eights
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $s0 (f64x2.mul (local.get $v) (local.get $v)))
+        (local.set $v (v128.load offset=16 (local.get $p)))
+        (local.set $s1 (f64x2.mul (local.get $v) (local.get $v)))
+        ;; [a² + b², c² + d²]
+        (local.set $u (f64x2.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s1))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s1))))
+        (local.set $v (v128.load offset=32 (local.get $p)))
+        (local.set $s0 (f64x2.mul (local.get $v) (local.get $v)))
+        (local.set $v (v128.load offset=48 (local.get $p)))
+        (local.set $s1 (f64x2.mul (local.get $v) (local.get $v)))
+        ;; [e² + f², g² + h²]
+        (local.set $w (f64x2.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s0) (local.get $s1))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s0) (local.get $s1))))
+        ;; [(a² + b²) + (c² + d²), (e² + f²) + (g² + h²)]
+        (local.set $z (f64x2.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u) (local.get $w))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u) (local.get $w))))
+        (local.set $acc (f64.add (local.get $acc)
+          (f64.add (f64x2.extract_lane 0 (local.get $z)) (f64x2.extract_lane 1 (local.get $z)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 64)))
+        (br $eights)))
+    (local.get $acc))
+
+    ;; 1 when every entry of p[0 … n) is finite, else 0: x·0 is ±0 for a finite x and NaN otherwise,
   ;; and a NaN survives the sums (as nonFinite.ts' allFinite, eight entries a step).
   (func (export "allFinite") (param $p i32) (param $n i32) (result i32)
     (local $end i32) (local $a v128) (local $b v128) (local $c v128) (local $d v128) (local $s f64)
