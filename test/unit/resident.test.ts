@@ -10,6 +10,7 @@ import { Execution } from '../../src/core/engine/run';
 import { train } from '../../src/core/explore/training';
 import { gemm, residentArena } from '../../src/core/tensor/matmul';
 import type { ResidentArena } from '../../src/core/tensor/resident';
+import { RESIDENT_MIN } from '../../src/core/tensor/results';
 import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale, simdSumSquares8 } from '../../src/core/tensor/simdElementwise';
 import type { Tensor } from '../../src/core/tensor/tensor';
 import { bitsOf } from './helpers/bits';
@@ -208,7 +209,7 @@ test('resident runs give the bits of a fresh run, every run, and hand their memo
   const installed = graph.nodes.filter((n) => n.init !== originals[n.id]);
   assert.deepEqual(
     installed.map((n) => n.name),
-    ['X', 'W1', 'P', 'W2'].filter((name) => (graph.nodes.find((n) => n.name === name)?.init?.size ?? 0) >= 4096),
+    ['X', 'W1', 'P', 'W2'].filter((name) => (graph.nodes.find((n) => n.name === name)?.init?.size ?? 0) >= RESIDENT_MIN),
     'the large leaves that products read are resident',
   );
   const ex = new Execution(graph, seed);
@@ -222,6 +223,12 @@ test('resident runs give the bits of a fresh run, every run, and hand their memo
   }
   const residentResults = [...ex.values, ...ex.grads].filter((t) => t && arena.offsetOf(t.data) >= 0);
   assert.ok(residentResults.length >= 3, 'products and their gradients are resident');
+  // The bias add and the relu between X @ W1 and the products that read h: their values and gradients too.
+  const h = graph.nodes.find((n) => n.name === 'h') as { id: number; inputs: number[] };
+  for (const id of [h.id, h.inputs[0]]) {
+    assert.ok(arena.offsetOf((ex.values[id] as Tensor).data) >= 0, `the value of ${graph.nodes[id].label} is resident`);
+    assert.ok(arena.offsetOf((ex.grads[id] as Tensor).data) >= 0, `the gradient of ${graph.nodes[id].label} is resident`);
+  }
   ex.recycleResults(false);
   restore();
   assert.ok(graph.nodes.every((n) => n.init === originals[n.id]), 'the original leaves are back');

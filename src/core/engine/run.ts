@@ -73,6 +73,15 @@ function residentResults(graph: Graph): Uint8Array {
   // JavaScript loops, slower on the shared memory.
   const residentLeafSum = (i: number) => graph.nodes[i].kind !== 'op' && (at[i] & RESIDENT_SUM) !== 0;
   for (const node of graph.nodes) if (node.inputs.some((i) => graph.nodes[i].op?.matrixProduct || residentLeafSum(i))) at[node.id] |= RESIDENT_SENT;
+  // The elementwise ops between two products (a bias add, a relu: deep's layers) whose kernels
+  // compute on the kernel's memory in place: every result of theirs too, so that no copy crosses
+  // into the memory or out of it from one product to the next. Nodes come in topological order.
+  const chained = new Uint8Array(graph.nodes.length);
+  for (const node of graph.nodes) {
+    if (!node.op?.residentKernels || !node.inputs.some((i) => graph.nodes[i].op?.matrixProduct || chained[i])) continue;
+    chained[node.id] = 1;
+    at[node.id] |= RESIDENT_VALUE | RESIDENT_SENT | RESIDENT_SUM;
+  }
   return at;
 }
 
@@ -106,7 +115,8 @@ export class Execution {
    * (im2col, pooling) read them faster than on a shared memory. Per node: its value (1) when it is
    * a matrix product or one reads it; the gradients its rule sends (2) when it is a product or
    * sends a gradient to one or to the resident sum of a leaf; the sum of its own gradient (4) when it is a
-   * product or an operand of one.
+   * product or an operand of one; all three for an op with resident kernels (a bias add, a relu)
+   * downstream of a product.
    */
   private readonly residentAt: Uint8Array;
   private readonly randomCache = new Map<number, Float64Array>();

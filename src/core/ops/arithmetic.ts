@@ -16,7 +16,7 @@ export const add = defineBinary({
   id: 'add',
   // Backward passes the upstream gradient on as it is.
   work: [3, 0],
-  traits: { affine: true },
+  traits: { affine: true, residentKernels: true },
   derive: ({ grad }) => [grad, grad],
   name: '+',
   summary: 'Elementwise sum, broadcasting like numpy.',

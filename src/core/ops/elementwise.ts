@@ -123,7 +123,7 @@ export const sigmoid = defineUnary({
 export const relu = defineUnary({
   id: 'relu',
   work: [3, 4],
-  traits: { activation: { init: 'he', dies: true } },
+  traits: { activation: { init: 'he', dies: true }, residentKernels: true },
   derive: ({ grad, args: [x] }) => [E.bin('*', grad, E.bin('>', x, E.num(0)))],
   summary: 'max(0, x), elementwise.',
   explain: 'A gate: passes the upstream gradient where x > 0 and blocks it where x ≤ 0. A unit that is ≤ 0 for every example never learns (a dead ReLU).',

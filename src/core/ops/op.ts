@@ -138,6 +138,13 @@ export interface OpTraits {
    * it (checks/linearReaders.ts); a test holds the closed form to the forward pass.
    */
   sumOfSquares?: true;
+  /**
+   * Its forward pass and its rule run on the WebAssembly kernels that compute on tensors resident
+   * in the GEMM kernel's memory in place (tensor/simdElementwise.ts), not on JavaScript loops (slower
+   * over that shared memory): an engine running resident (engine/run.ts) keeps the results of such
+   * an op in that memory when it follows a matrix product, so the product after it reads them in place.
+   */
+  residentKernels?: true;
   /** Part of an affine map x @ W + b: the init-scale check follows a weight through it to the activation it feeds. */
   affine?: true;
   /**
