@@ -5,8 +5,11 @@
 // behave a little differently: a close estimate, not an exact bound. Where this floor is near or
 // above the peer's whole pass, the row's ratio is the kernel's ceiling, not overhead. Operands the
 // run had resident in the kernel's memory (tensor/resident.ts) are resident in the replay: the
-// floor copies what the run copies, no more.
-import { gemm, observeGemm, residentArena, type GemmCall } from '../src/core/tensor/matmul';
+// floor copies what the run copies, no more. Under it, the ceiling of the arithmetic itself: the
+// same products at the kernel's peak loop (its multiply-adds with no memory traffic), on both cores
+// for the products large enough to be split, which no packing, copy or overhead could beat.
+import { belowSplitting } from '../src/core/tensor/gemmThreads';
+import { gemm, gemmPeak, gemmThreads, observeGemm, residentArena, type GemmCall } from '../src/core/tensor/matmul';
 import { values } from './workloads';
 
 export interface GemmFloor {
@@ -16,6 +19,10 @@ export interface GemmFloor {
   gflop: number;
   /** Median time of the products alone, ms. */
   ms: number;
+  /** The kernel's peak loop, GFLOP/s on one core (the best of several timings); null without one. */
+  peakGflops: number | null;
+  /** The products at that rate (twice it for those split over two threads), ms: the arithmetic's ceiling. */
+  ceilingMs: number | null;
 }
 
 interface Replay {
@@ -53,13 +60,31 @@ export function gemmFloor(run: () => void, budgetMs = 300): GemmFloor {
     C: place(new Float64Array(call.M * call.N), call.resident[2]),
   }));
   try {
-    return timeReplays(calls, replays, budgetMs);
+    const floor = timeReplays(calls, replays, budgetMs);
+    const peak = peakGflops(budgetMs / 4);
+    const cores = (c: GemmCall) => (gemmThreads() === 2 && !belowSplitting(c.M * c.N * c.K) ? 2 : 1);
+    const ceilingMs = peak === null ? null : calls.reduce((s, c) => s + (2 * c.M * c.N * c.K) / (peak * 1e6 * cores(c)), 0);
+    return { ...floor, peakGflops: peak, ceilingMs };
   } finally {
     for (const b of blocks) arena?.release(b);
   }
 }
 
-function timeReplays(calls: GemmCall[], replays: Replay[], budgetMs: number): GemmFloor {
+/** The best GFLOP/s of the kernel's peak loop over ~`budgetMs` (the best: the core's own rate, the others slowed by the machine's other work). */
+function peakGflops(budgetMs: number): number | null {
+  if (gemmPeak(1) === null) return null;
+  const rounds = 20000;
+  let best = 0;
+  const until = performance.now() + budgetMs;
+  do {
+    const t0 = performance.now();
+    const flops = gemmPeak(rounds) as number;
+    best = Math.max(best, flops / ((performance.now() - t0) * 1e6));
+  } while (performance.now() < until);
+  return best;
+}
+
+function timeReplays(calls: GemmCall[], replays: Replay[], budgetMs: number): Omit<GemmFloor, 'peakGflops' | 'ceilingMs'> {
   const once = () => {
     const t0 = performance.now();
     for (const { call: c, A, B, C } of replays) gemm(c.M, c.N, c.K, A, 0, c.ars, c.acs, B, 0, c.brs, c.bcs, C, 0, c.accumulate);

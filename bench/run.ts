@@ -280,6 +280,8 @@ interface Row {
   peak_mb: number | null;
   /** Forward and backward rows: the run's matrix products alone, ms (the kernel's floor under the row). */
   gemm_floor_ms?: number | null;
+  /** The same products at the kernel's peak loop (both cores for those that split), ms: the arithmetic's ceiling. */
+  gemm_ceiling_ms?: number | null;
   /**
    * Forward and backward rows and gradient checks: GradLens' wall time with products on 1 and on 2 threads, paired
    * rounds in alternating order (medians), and the median of the rounds' ratios.
@@ -620,6 +622,11 @@ async function main(): Promise<void> {
         const vsPeer = q !== null ? `, ${(f.ms / q).toFixed(2)}× the peer's whole pass` : '';
         notes.push(`its ${f.calls} matrix products alone (replayed, bench/gemmFloor.ts): ${fmtMs(f.ms)} ms, ${((100 * f.ms) / g).toFixed(0)}% of the run, ${(f.gflop / (f.ms / 1000)).toFixed(1)} GFLOP/s${vsPeer}`);
         row.gemm_floor_ms = round(f.ms, 3);
+        if (f.ceilingMs !== null && f.peakGflops !== null) {
+          const ceilingVsPeer = q !== null ? `, ${(f.ceilingMs / q).toFixed(2)}× the peer's whole pass` : '';
+          notes.push(`at the kernel's peak loop (${f.peakGflops.toFixed(1)} GFLOP/s a core, no memory traffic; both cores for the products that split) they would take ${fmtMs(f.ceilingMs)} ms${ceilingVsPeer}: the arithmetic's ceiling`);
+          row.gemm_ceiling_ms = round(f.ceilingMs, 3);
+        }
       }
       if (m.threads) notes.push(`products on 1 / 2 threads: ${fmtMs(m.threads.one)} / ${fmtMs(m.threads.two)} ms wall, ${m.threads.text}`);
       if (def.family === 'rnn' && m.peerInfo?.impl) notes.push(`torch: ${m.peerInfo.impl}`);
