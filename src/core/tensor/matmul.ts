@@ -102,11 +102,12 @@ export function gemm(
     // several times more): too small to split, or while the helper is off or not started yet.
     // Operands that live in the shared memory (resident.ts) are read there in place: no copies.
     const split = !belowSplitting(M * N * K) && splitsWork(k, M * N * K);
+    // Where each operand lives in the shared memory (a float64 index), or -1: looked up once.
     const arena = k.arena;
-    const resident = arena !== null && (arena.offsetOf(A) >= 0 || arena.offsetOf(B) >= 0 || arena.offsetOf(C) >= 0);
-    const local = split || resident ? null : localKernel();
-    if (local && gemmWasm(local, false, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
-    if (gemmWasm(k, split, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate)) return;
+    const at: Residency = arena ? [residentIndex(arena, A, aOff), residentIndex(arena, B, bOff), residentIndex(arena, C, cOff)] : NOT_RESIDENT;
+    const local = split || at[0] >= 0 || at[1] >= 0 || at[2] >= 0 ? null : localKernel();
+    if (local && gemmWasm(local, false, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, NOT_RESIDENT)) return;
+    if (gemmWasm(k, split, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, at)) return;
   }
   gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate);
 }
@@ -326,6 +327,7 @@ function gemmWasm(
   C: Float64Array,
   cOff: number,
   accumulate: boolean,
+  at: Residency,
 ): boolean {
   // The kernel reads 4 rows of its left operand X and 4 consecutive columns of its right operand Y
   // a step of k. An operand whose layout makes those reads stride through memory is packed first
@@ -353,9 +355,8 @@ function gemmWasm(
   const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
   const yExt = (K - 1) * yrs + (n - 1) * ycs + 1;
   const arena = k.arena;
-  const xIn = arena ? residentIndex(arena, X, xOff) : -1;
-  const yIn = arena ? residentIndex(arena, Y, yOff) : -1;
-  const cIn = arena ? residentIndex(arena, C, cOff) : -1;
+  const [xIn, yIn] = swap ? [at[1], at[0]] : [at[0], at[1]];
+  const cIn = at[2];
   let w = align((arena ? Math.max(JOB_BYTES, arena.end()) : JOB_BYTES) / 8);
   const x0 = xIn >= 0 ? xIn : w;
   if (xIn < 0) w = align(x0 + xExt + (MR - 1) * xrs);
@@ -414,6 +415,10 @@ function gemmWasm(
   if (cIn < 0) C.set(f.subarray(d0, d0 + M * N), cOff);
   return true;
 }
+
+/** The float64 indices in the shared kernel memory of A, B and C at their offsets (-1: not resident). */
+type Residency = readonly [number, number, number];
+const NOT_RESIDENT: Residency = [-1, -1, -1];
 
 /** The float64 index in the kernel memory of `view[offset]`, or -1 when `view` is not resident. */
 function residentIndex(arena: ResidentArena, view: Float64Array, offset: number): number {
