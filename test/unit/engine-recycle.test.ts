@@ -136,6 +136,55 @@ test('the ops that skip zeroing a recycled result write every entry (a NaN-fille
   }
 });
 
+test('convolutions and pooling take their results and scratch from a recycled pool and write every entry they do not zero', () => {
+  // Every buffer length the ops take, recorded on a first pooled run, then handed out NaN-filled.
+  class Recording extends ResultPool {
+    readonly lengths: number[] = [];
+    override take(n: number, written: boolean): Float64Array {
+      this.lengths.push(n);
+      return super.take(n, written);
+    }
+  }
+  const x = new Tensor([2, 3, 6, 6]);
+  for (let i = 0; i < x.size; i++) x.data[i] = Math.sin(1 + 0.37 * i);
+  const w = new Tensor([4, 3, 3, 3]);
+  for (let i = 0; i < w.size; i++) w.data[i] = Math.cos(0.5 * i);
+  const b = new Tensor([4]);
+  b.data.set([0.1, -0.2, 0.3, 0]);
+  const ctx = { trackKinks: false, random: (count: number) => new Float64Array(count) };
+  const cases: [string, Tensor[], Record<string, number>][] = [
+    ['conv2d', [x, w, b], { stride: 1, pad: 1 }],
+    ['conv2d', [x, w, b], { stride: 2, pad: 0 }],
+    ['max_pool2d', [x], { size: 2, stride: 2 }],
+    ['max_pool2d', [x], { size: 3, stride: 1 }],
+    ['avg_pool2d', [x], { size: 2, stride: 2 }],
+  ];
+  for (const [id, inputs, attrs] of cases) {
+    const op = OPS_BY_ID.get(id) as OpDef;
+    const run = () => {
+      const { value, saved } = op.forward(inputs, attrs, ctx);
+      const grad = new Tensor([...value.shape]);
+      for (let i = 0; i < grad.size; i++) grad.data[i] = Math.sin(3 * i);
+      return [value, ...op.backward({ inputs, out: value, grad, saved, attrs, needs: inputs.map(() => true) })].map(bitsOf);
+    };
+    const fresh = run();
+    const recording = new Recording();
+    let outer = enterPool(recording);
+    try {
+      run();
+    } finally {
+      leavePool(outer);
+    }
+    assert.ok(recording.lengths.some((n) => n >= 16), `${id} takes its buffers from the pool`);
+    outer = enterPool(poisonedPool(recording.lengths));
+    try {
+      assert.deepEqual(run(), fresh, `${id} ${JSON.stringify(attrs)}`);
+    } finally {
+      leavePool(outer);
+    }
+  }
+});
+
 test('analyses sharing a result pool (the values lane) report what fresh analyses report, statistics included', async () => {
   const { analyze } = await import('../../src/core/analyze');
   const { newResultPool } = await import('../../src/core/engine/run');

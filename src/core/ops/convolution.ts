@@ -5,6 +5,7 @@ import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, dimWindow, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { gemm, gemmNN, gemmNT } from '../tensor/matmul';
 import { COST, needed } from './cost';
+import { resultBuffer } from '../tensor/results';
 import { Tensor } from '../tensor/tensor';
 import { attrOr, type Attrs, type OpDef } from './op';
 import { avgPool2d, maxPool2d } from './pooling';
@@ -272,10 +273,10 @@ export const conv2d: OpDef = {
     const g = convGeometry(x.shape, w.shape, attrs);
     const { N, C, H, W, F, Ho, Wo } = g;
     const { K, P, keep, rows } = convPlan(g, ctx?.forwardOnly === true);
-    const out = new Tensor([N, F, Ho, Wo]);
+    const out = Tensor.result([N, F, Ho, Wo], true);
     // The bias rides in the product as one more term: [w | b] (F×(K+1)) · [patches; ones], whose
     // sum ends with + b·1 = + b, exactly the bits of adding b to the product afterwards.
-    const wb = new Float64Array(F * (K + 1));
+    const wb = resultBuffer(F * (K + 1), true);
     for (let f = 0; f < F; f++) {
       wb.set(w.data.subarray(f * K, (f + 1) * K), f * (K + 1));
       wb[f * (K + 1) + K] = b.data[f];
@@ -283,7 +284,7 @@ export const conv2d: OpDef = {
     // Every image's patches are kept for the backward pass (dw needs them again) when they are
     // not too many; rebuilding them, transposed, cost about as much as the product itself.
     const R = (K + 1) * P;
-    const all = keep ? new Float64Array(N * R) : null;
+    const all = keep ? resultBuffer(N * R, true) : null;
     if (all) {
       for (let n = 0; n < N; n++) {
         const cols = all.subarray(n * R, (n + 1) * R);
@@ -296,8 +297,8 @@ export const conv2d: OpDef = {
     }
     // A band of output rows at a time: every output entry is the same sum over the taps, so the
     // bits do not depend on the band.
-    const cols = new Float64Array((K + 1) * rows * Wo);
-    const band = rows < Ho ? new Float64Array(F * rows * Wo) : null;
+    const cols = resultBuffer((K + 1) * rows * Wo, true);
+    const band = rows < Ho ? resultBuffer(F * rows * Wo, true) : null;
     for (let n = 0; n < N; n++) {
       for (let oy0 = 0; oy0 < Ho; oy0 += rows) {
         const r = Math.min(rows, Ho - oy0);
@@ -319,20 +320,20 @@ export const conv2d: OpDef = {
     const { N, C, H, W, F, Ho, Wo } = g;
     const { K, P, rows } = convPlan(g, false);
     const gd = grad.data;
-    const dx = needs[0] ? new Tensor(x.shape) : null;
-    const dw = needs[1] ? new Tensor(w.shape) : null;
-    const db = needs[2] ? new Tensor([F]) : null;
+    const dx = needs[0] ? Tensor.result(x.shape) : null;
+    const dw = needs[1] ? Tensor.result(w.shape) : null;
+    const db = needs[2] ? Tensor.result([F]) : null;
     // The forward pass's patches [K, P] per image (each followed by its row of ones), or (too many
     // to keep) rebuilt here a band at a time, transposed [Pt, K] so that dw = G · patches is a
     // product of row-major operands.
     const kept = saved instanceof Float64Array && saved.length === N * (K + 1) * P ? saved : null;
     const band = kept ? Ho : rows;
-    const colsT = dw && !kept ? new Float64Array(band * Wo * K) : null;
-    const dcols = dx ? new Float64Array(K * band * Wo) : null;
+    const colsT = dw && !kept ? resultBuffer(band * Wo * K, true) : null;
+    const dcols = dx ? resultBuffer(K * band * Wo, true) : null;
     // wᵀ (K×F) once, so dcols = wᵀ · G also reads row-major operands.
     let wT: Float64Array | null = null;
     if (dx) {
-      wT = new Float64Array(K * F);
+      wT = resultBuffer(K * F, true);
       for (let f = 0; f < F; f++) for (let k = 0; k < K; k++) wT[k * F + f] = w.data[f * K + k];
     }
     for (let n = 0; n < N; n++) {

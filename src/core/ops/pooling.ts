@@ -138,7 +138,7 @@ export const maxPool2d: OpDef = {
   forward([x], attrs, ctx) {
     const g = poolGeometry(x.shape, attrs);
     const { planes, H, W, size, stride, Ho, Wo } = g;
-    const out = new Tensor([x.shape[0], x.shape[1], Ho, Wo]);
+    const out = Tensor.result([x.shape[0], x.shape[1], Ho, Wo], true);
     const argmax = new Int32Array(out.size);
     const src = x.data;
     const dst = out.data;
@@ -176,7 +176,7 @@ export const maxPool2d: OpDef = {
   },
   backward({ inputs: [x], grad, saved }) {
     const argmax = saved as Int32Array;
-    const dx = new Tensor(x.shape);
+    const dx = Tensor.result(x.shape);
     for (let o = 0; o < argmax.length; o++) dx.data[argmax[o]] += grad.data[o];
     return [dx];
   },
@@ -200,7 +200,7 @@ export const avgPool2d: OpDef = {
   forward([x], attrs) {
     const g = poolGeometry(x.shape, attrs);
     const { size, W } = g;
-    const out = new Tensor([x.shape[0], x.shape[1], g.Ho, g.Wo]);
+    const out = Tensor.result([x.shape[0], x.shape[1], g.Ho, g.Wo], true);
     const src = x.data;
     const inv = 1 / (size * size);
     forEachWindow(g, (base, o) => {
@@ -216,7 +216,7 @@ export const avgPool2d: OpDef = {
   backward({ inputs: [x], grad, attrs }) {
     const g = poolGeometry(x.shape, attrs);
     const { size, W } = g;
-    const dx = new Tensor(x.shape);
+    const dx = Tensor.result(x.shape);
     const inv = 1 / (size * size);
     forEachWindow(g, (base, o) => {
       const share = grad.data[o] * inv;
