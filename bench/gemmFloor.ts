@@ -10,7 +10,7 @@
 // for the products large enough to be split, which no packing, copy or overhead could beat.
 import { belowSplitting } from '../src/core/tensor/gemmThreads';
 import { gemm, gemmPeak, gemmThreads, observeGemm, residentArena, type GemmCall } from '../src/core/tensor/matmul';
-import { values } from './workloads';
+import { median, values } from './workloads';
 
 export interface GemmFloor {
   /** Products in one run. */
@@ -19,6 +19,11 @@ export interface GemmFloor {
   gflop: number;
   /** Median time of the products alone, ms. */
   ms: number;
+  /**
+   * The products alone ÷ the whole run, the median of rounds that alternate the two (the same
+   * moments of a shared machine for both: the floor's times alone move with its load).
+   */
+  share: number;
   /** The kernel's peak loop, GFLOP/s on one core (the best of several timings); null without one. */
   peakGflops: number | null;
   /** The products at that rate (twice it for those split over two threads), ms: the arithmetic's ceiling. */
@@ -60,7 +65,7 @@ export function gemmFloor(run: () => void, budgetMs = 300): GemmFloor {
     C: place(new Float64Array(call.M * call.N), call.resident[2]),
   }));
   try {
-    const floor = timeReplays(calls, replays, budgetMs);
+    const floor = timeReplays(run, calls, replays, budgetMs);
     const peak = peakGflops(budgetMs / 4);
     const cores = (c: GemmCall) => (gemmThreads() === 2 && !belowSplitting(c.M * c.N * c.K) ? 2 : 1);
     const ceilingMs = peak === null ? null : calls.reduce((s, c) => s + (2 * c.M * c.N * c.K) / (peak * 1e6 * cores(c)), 0);
@@ -84,7 +89,7 @@ function peakGflops(budgetMs: number): number | null {
   return best;
 }
 
-function timeReplays(calls: GemmCall[], replays: Replay[], budgetMs: number): Omit<GemmFloor, 'peakGflops' | 'ceilingMs'> {
+function timeReplays(run: () => void, calls: GemmCall[], replays: Replay[], budgetMs: number): Omit<GemmFloor, 'peakGflops' | 'ceilingMs'> {
   const once = () => {
     const t0 = performance.now();
     for (const { call: c, A, B, C } of replays) gemm(c.M, c.N, c.K, A, 0, c.ars, c.acs, B, 0, c.brs, c.bcs, C, 0, c.accumulate);
@@ -94,9 +99,15 @@ function timeReplays(calls: GemmCall[], replays: Replay[], budgetMs: number): Om
   const warmUntil = performance.now() + budgetMs / 2;
   while (performance.now() < warmUntil) once();
   const times: number[] = [];
+  const shares: number[] = [];
   const until = performance.now() + budgetMs;
-  while (times.length < 5 || performance.now() < until) times.push(once());
-  times.sort((a, b) => a - b);
+  while (times.length < 5 || performance.now() < until) {
+    const alone = once();
+    const t0 = performance.now();
+    run();
+    times.push(alone);
+    shares.push(alone / (performance.now() - t0));
+  }
   const gflop = calls.reduce((s, c) => s + 2 * c.M * c.N * c.K, 0) / 1e9;
-  return { calls: calls.length, gflop, ms: (times[(times.length - 1) >> 1] + times[times.length >> 1]) / 2 };
+  return { calls: calls.length, gflop, ms: median(times), share: median(shares) };
 }

@@ -431,8 +431,9 @@ async function main(): Promise<void> {
       }
       if (m.floor) {
         const f = m.floor;
-        const vsPeer = q !== null ? `, ${(f.ms / q).toFixed(2)}× the peer's whole pass` : '';
-        notes.push(`its ${f.calls} matrix products alone (replayed, bench/gemmFloor.ts): ${fmtMs(f.ms)} ms, ${((100 * f.ms) / g).toFixed(0)}% of the run, ${(f.gflop / (f.ms / 1000)).toFixed(1)} GFLOP/s${vsPeer}`);
+        // Their share of the run from paired rounds, times the row's ratio: both measured side by side.
+        const vsPeer = ratio !== null ? `, ${(f.share * ratio).toFixed(2)}× the peer's whole pass` : '';
+        notes.push(`its ${f.calls} matrix products alone (replayed, bench/gemmFloor.ts): ${fmtMs(f.ms)} ms, ${(100 * f.share).toFixed(0)}% of the run (rounds alternating the two), ${(f.gflop / (f.ms / 1000)).toFixed(1)} GFLOP/s${vsPeer}`);
         row.gemm_floor_ms = round(f.ms, 3);
         if (f.ceilingMs !== null && f.peakGflops !== null) {
           const ceilingVsPeer = q !== null ? `, ${(f.ceilingMs / q).toFixed(2)}× the peer's whole pass` : '';
