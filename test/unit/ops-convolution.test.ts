@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { avgPool2d, conv2d, CONVOLUTION_OPS, maxPool2d, PATCH_TILE } from '../../src/core/ops/convolution';
+import { avgPool2d, col2im, col2imLoop, conv2d, CONVOLUTION_OPS, maxPool2d, PATCH_TILE, type ConvGeometry } from '../../src/core/ops/convolution';
 import type { Attrs, OpDef } from '../../src/core/ops/op';
 import type { ShapeResult } from '../../src/core/shapes/broadcast';
 import { lit, named, type Shape } from '../../src/core/shapes/shape';
@@ -300,6 +300,34 @@ test('conv2d with "same" padding (its patches copied a run of rows at a time) ha
     const g2 = conv2d.backward({ inputs: [xp, w, b], out: padded.value, grad, saved: padded.saved, attrs: { stride: 1, pad: 0 }, needs: [true, true, true] });
     assert.deepEqual(bits((g1[1] as Tensor).data), bits((g2[1] as Tensor).data), `dw ${shape} k=${k}`);
     assert.deepEqual(bits((g1[0] as Tensor).data), bits(unpad(g2[0] as Tensor, pad).data), `dx ${shape} k=${k}`);
+  }
+});
+
+test("col2im at stride 1 on WebAssembly SIMD (runs of pixels) gives the JavaScript loop's bits, bands and odd shapes included", () => {
+  const rng = testRng(23);
+  // [C, H, W], kernel, pad; then bands of output rows (oy0, rows) of each geometry.
+  for (const [C, H, W, k, pad] of [
+    [2, 8, 8, 3, 1],
+    [3, 7, 9, 5, 2],
+    [2, 5, 6, 1, 0],
+    [2, 4, 1, 3, 1],
+    [1, 6, 6, 3, 0],
+    [2, 5, 7, 3, 2],
+    [16, 16, 16, 3, 1],
+  ]) {
+    const Ho = H + 2 * pad - k + 1;
+    const Wo = W + 2 * pad - k + 1;
+    const g: ConvGeometry = { N: 1, C, H, W, F: 1, kh: k, kw: k, stride: 1, pad, Ho, Wo };
+    for (const [oy0, rows] of [[0, Ho], [0, Math.max(1, Ho >> 1)], [Ho >> 1, Ho - (Ho >> 1)], [Ho - 1, 1]]) {
+      const cols = Float64Array.from({ length: C * k * k * rows * Wo }, () => rng() * 2 - 1);
+      // The pixels' values before: varied, with −0 and +0, at an offset into the buffer.
+      const before = Float64Array.from({ length: 3 + C * H * W + 2 }, (_, i) => (i % 7 === 0 ? -0 : i % 5 === 0 ? 0 : rng() * 1e-3));
+      const [simd, loop] = [before.slice(), before.slice()];
+      col2im(cols, g, oy0, rows, simd, 3);
+      col2imLoop(cols, g, oy0, rows, loop, 3);
+      const bits = (v: Float64Array) => [...new BigUint64Array(v.buffer)];
+      assert.deepEqual(bits(simd), bits(loop), `C=${C} H=${H} W=${W} k=${k} pad=${pad} rows ${oy0}+${rows}`);
+    }
   }
 });
 

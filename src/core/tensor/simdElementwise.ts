@@ -50,6 +50,7 @@ interface Calls {
   addRows(a: number, b: number, o: number, rows: number, inner: number): void;
   allFinite(p: number, n: number): number;
   sumSquares8(p: number, n: number, acc: number): number;
+  addRuns(src: number, dst: number, runs: number, count: number): void;
   scale(x: number, k: number, o: number, n: number): void;
   dotRows(a: number, rows: number, n: number, b: number, out: number): void;
   gelu(x: number, o: number, s: number, n: number, tab: number): void;
@@ -100,6 +101,7 @@ function callsOf(e: Record<string, unknown>): Calls {
     addRows: e.addRows as Calls['addRows'],
     allFinite: e.allFinite as Calls['allFinite'],
     sumSquares8: e.sumSquares8 as Calls['sumSquares8'],
+    addRuns: e.addRuns as Calls['addRuns'],
     scale: e.scale as Calls['scale'],
     dotRows: e.dotRows as Calls['dotRows'],
     gelu: e.gelu as Calls['gelu'],
@@ -300,6 +302,25 @@ export function simdSumSquares8(w: Float64Array): number | null {
     sum = k.sumSquares8(0, m, sum);
   }
   return sum;
+}
+
+/**
+ * dst[d + k] += src[s + k] for k < n, for each run (s, d, n) among the first `count` triples of
+ * `runs` (float64 indices into src and dst), the runs in order: a scatter-add (conv2d's col2im)
+ * with the additions of the JavaScript loop in its order, so the same bits. False when the caller
+ * should loop itself (no WebAssembly SIMD, or more than the module's memory holds).
+ */
+export function simdAddRuns(src: Float64Array, dst: Float64Array, runs: Int32Array, count: number): boolean {
+  const k = withRoom(src.length + dst.length + Math.ceil((3 * count) / 2));
+  if (!k) return false;
+  const f = k.f64;
+  f.set(src, 0);
+  f.set(dst, src.length);
+  const runsAt = (src.length + dst.length) * 8;
+  new Int32Array(f.buffer, runsAt, 3 * count).set(runs.subarray(0, 3 * count));
+  k.addRuns(0, src.length * 8, runsAt, count);
+  dst.set(f.subarray(src.length, src.length + dst.length));
+  return true;
 }
 
 /** Whether every entry of `d` is finite; null when the caller should scan itself. */

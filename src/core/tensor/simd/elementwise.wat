@@ -119,6 +119,31 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
+  ;; dst[d + k] += src[s + k] for k < n, for each run (s, d, n) of the `count` int32 triples at
+  ;; $runs (float64 indices from $src and $dst), the runs in order: a scatter-add of a column matrix
+  ;; back into its pixels (conv2d's col2im), the additions of the JavaScript loop in its order.
+  (func (export "addRuns") (param $src i32) (param $dst i32) (param $runs i32) (param $count i32)
+    (local $end i32) (local $s i32) (local $d i32) (local $n i32) (local $stop i32)
+    (local.set $end (i32.add (local.get $runs) (i32.mul (local.get $count) (i32.const 12))))
+    (block $done
+      (loop $run
+        (br_if $done (i32.ge_u (local.get $runs) (local.get $end)))
+        (local.set $s (i32.add (local.get $src) (i32.shl (i32.load (local.get $runs)) (i32.const 3))))
+        (local.set $d (i32.add (local.get $dst) (i32.shl (i32.load offset=4 (local.get $runs)) (i32.const 3))))
+        (local.set $n (i32.load offset=8 (local.get $runs)))
+        (local.set $stop (i32.add (local.get $d) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+        (block $pairsDone
+          (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $d) (local.get $stop)))
+            (v128.store (local.get $d) (f64x2.add (v128.load (local.get $d)) (v128.load (local.get $s))))
+            (local.set $s (i32.add (local.get $s) (i32.const 16)))
+            (local.set $d (i32.add (local.get $d) (i32.const 16)))
+            (br $pairs)))
+        (if (i32.and (local.get $n) (i32.const 1))
+          (then (f64.store (local.get $d) (f64.add (f64.load (local.get $d)) (f64.load (local.get $s))))))
+        (local.set $runs (i32.add (local.get $runs) (i32.const 12)))
+        (br $run))))
+
   ;; acc plus the squares of p[0 … n) (n a multiple of 8), in the order of ops/regularizers.ts' l2
   ;; forward with blocks of 8: acc += ((a² + b²) + (c² + d²)) + ((e² + f²) + (g² + h²)) a block.
   ;; The pairs are regrouped across lanes ([a², c²] + [b², d²]) so that each lane adds what the
