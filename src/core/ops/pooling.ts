@@ -3,6 +3,7 @@
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimWindow, formatShape, type Dim, type Shape } from '../shapes/shape';
 import { COST } from './cost';
+import { simdMaxPool2 } from '../tensor/simdElementwise';
 import { Tensor, sizeOf } from '../tensor/tensor';
 import { X_PARAM } from './kit';
 import { attrOr, type Attrs, type OpDef, type ParamSpec } from './op';
@@ -146,7 +147,8 @@ export const maxPool2d: OpDef = {
     // (several times slower). pick[take] and at += (e − at)·take select without one.
     const pick = new Float64Array(2);
     if (size === 2) {
-      maxPool2x2(g, src, dst, argmax);
+      // Two windows a step on WebAssembly SIMD at stride 2 (the same tournament); else this loop.
+      if (stride !== 2 || !simdMaxPool2(src, planes, H, W, dst, argmax)) maxPool2x2(g, src, dst, argmax);
       return { value: out, saved: argmax, kinks: ctx.trackKinks ? argmax.slice() : undefined };
     }
     let o = 0;

@@ -1,6 +1,6 @@
 // The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
 // sum or bias add (and the engine's sum of two gradients of one tensor), a weight penalty's
-// backward and l2's sum of squares, gelu keeping its slope, the dot products of fast-mode checks' directions
+// backward and l2's sum of squares, conv2d's col2im (runs of pixels) and 2×2 max pooling, gelu keeping its slope, the dot products of fast-mode checks' directions
 // (checks/direction.ts), and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
 // these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
 // instruction, the copies into the module's memory and back included, are several times faster
@@ -51,6 +51,7 @@ interface Calls {
   allFinite(p: number, n: number): number;
   sumSquares8(p: number, n: number, acc: number): number;
   addRuns(src: number, dst: number, runs: number, count: number): void;
+  maxPool2(src: number, dst: number, arg: number, planes: number, H: number, W: number, Ho: number, Wo: number): void;
   scale(x: number, k: number, o: number, n: number): void;
   dotRows(a: number, rows: number, n: number, b: number, out: number): void;
   gelu(x: number, o: number, s: number, n: number, tab: number): void;
@@ -102,6 +103,7 @@ function callsOf(e: Record<string, unknown>): Calls {
     allFinite: e.allFinite as Calls['allFinite'],
     sumSquares8: e.sumSquares8 as Calls['sumSquares8'],
     addRuns: e.addRuns as Calls['addRuns'],
+    maxPool2: e.maxPool2 as Calls['maxPool2'],
     scale: e.scale as Calls['scale'],
     dotRows: e.dotRows as Calls['dotRows'],
     gelu: e.gelu as Calls['gelu'],
@@ -320,6 +322,28 @@ export function simdAddRuns(src: Float64Array, dst: Float64Array, runs: Int32Arr
   new Int32Array(f.buffer, runsAt, 3 * count).set(runs.subarray(0, 3 * count));
   k.addRuns(0, src.length * 8, runsAt, count);
   dst.set(f.subarray(src.length, src.length + dst.length));
+  return true;
+}
+
+/**
+ * max_pool2d with 2×2 windows at stride 2 over `planes` planes of H×W (`src`), Wo even: each
+ * window's winner to `dst` and its index in `src` to `argmax`, by ops/pooling.ts' maxPool2x2
+ * tournament (the same values and indices). False when the caller should loop itself.
+ */
+export function simdMaxPool2(src: Float64Array, planes: number, H: number, W: number, dst: Float64Array, argmax: Int32Array): boolean {
+  const Ho = H >> 1;
+  const Wo = W >> 1;
+  const n = planes * Ho * Wo;
+  if (Wo % 2 !== 0 || dst.length !== n || src.length !== planes * H * W || src.length < MIN_ENTRIES) return false;
+  const k = withRoom(src.length + n + Math.ceil(n / 2));
+  if (!k) return false;
+  const f = k.f64;
+  f.set(src, 0);
+  const dstAt = src.length;
+  const argAt = (src.length + n) * 8;
+  k.maxPool2(0, dstAt * 8, argAt, planes, H, W, Ho, Wo);
+  dst.set(f.subarray(dstAt, dstAt + n));
+  argmax.set(new Int32Array(f.buffer, argAt, n));
   return true;
 }
 

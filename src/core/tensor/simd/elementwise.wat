@@ -119,6 +119,65 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
+  ;; max_pool2d with 2×2 windows at stride 2 over `planes` planes of H×W (Wo even, Ho·Wo outputs a
+  ;; plane), two windows a step: ops/pooling.ts' maxPool2x2 tournament lane by lane — the first
+  ;; maximum of each row pair, then of the two, where v takes over from best when v > best or v is
+  ;; NaN and best is not — its winner's value to $dst and its index (from $src, in entries) to $arg
+  ;; (int32). Values are selected, never computed: the same bits, and the same indices.
+  (func (export "maxPool2") (param $src i32) (param $dst i32) (param $arg i32) (param $planes i32) (param $H i32) (param $W i32) (param $Ho i32) (param $Wo i32)
+    (local $p i32) (local $oy i32) (local $ox i32) (local $e i32) (local $a v128) (local $b v128)
+    (local $l v128) (local $r v128) (local $t v128) (local $topV v128) (local $topI v128)
+    (local $botV v128) (local $botI v128) (local $i v128)
+    (block $planesDone
+      (loop $plane
+        (br_if $planesDone (i32.ge_u (local.get $p) (local.get $planes)))
+        (local.set $oy (i32.const 0))
+        (block $rowsDone
+          (loop $row
+            (br_if $rowsDone (i32.ge_u (local.get $oy) (local.get $Ho)))
+            ;; e: the window's top-left entry, p·H·W + 2·oy·W + 2·ox
+            (local.set $e (i32.add (i32.mul (local.get $p) (i32.mul (local.get $H) (local.get $W))) (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $W))))
+            (local.set $ox (i32.const 0))
+            (block $pairsDone
+              (loop $pair
+                (br_if $pairsDone (i32.ge_u (local.get $ox) (local.get $Wo)))
+                ;; Top row: l = [x(e), x(e+2)], r = [x(e+1), x(e+3)]; the indices of l.
+                (local.set $a (v128.load (i32.add (local.get $src) (i32.shl (local.get $e) (i32.const 3)))))
+                (local.set $b (v128.load offset=16 (i32.add (local.get $src) (i32.shl (local.get $e) (i32.const 3)))))
+                (local.set $l (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a) (local.get $b)))
+                (local.set $r (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a) (local.get $b)))
+                (local.set $i (i64x2.add (i64x2.splat (i64.extend_i32_u (local.get $e))) (v128.const i64x2 0 2)))
+                (local.set $t (v128.or (f64x2.gt (local.get $r) (local.get $l))
+                  (v128.and (f64x2.ne (local.get $r) (local.get $r)) (f64x2.eq (local.get $l) (local.get $l)))))
+                (local.set $topV (v128.bitselect (local.get $r) (local.get $l) (local.get $t)))
+                (local.set $topI (i64x2.sub (local.get $i) (local.get $t)))
+                ;; Bottom row, W entries further.
+                (local.set $a (v128.load (i32.add (local.get $src) (i32.shl (i32.add (local.get $e) (local.get $W)) (i32.const 3)))))
+                (local.set $b (v128.load offset=16 (i32.add (local.get $src) (i32.shl (i32.add (local.get $e) (local.get $W)) (i32.const 3)))))
+                (local.set $l (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a) (local.get $b)))
+                (local.set $r (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a) (local.get $b)))
+                (local.set $i (i64x2.add (local.get $i) (i64x2.splat (i64.extend_i32_u (local.get $W)))))
+                (local.set $t (v128.or (f64x2.gt (local.get $r) (local.get $l))
+                  (v128.and (f64x2.ne (local.get $r) (local.get $r)) (f64x2.eq (local.get $l) (local.get $l)))))
+                (local.set $botV (v128.bitselect (local.get $r) (local.get $l) (local.get $t)))
+                (local.set $botI (i64x2.sub (local.get $i) (local.get $t)))
+                ;; The bottom winner takes over from the top one by the same rule.
+                (local.set $t (v128.or (f64x2.gt (local.get $botV) (local.get $topV))
+                  (v128.and (f64x2.ne (local.get $botV) (local.get $botV)) (f64x2.eq (local.get $topV) (local.get $topV)))))
+                (v128.store (local.get $dst) (v128.bitselect (local.get $botV) (local.get $topV) (local.get $t)))
+                (local.set $i (v128.bitselect (local.get $botI) (local.get $topI) (local.get $t)))
+                (i64.store32 (local.get $arg) (i64x2.extract_lane 0 (local.get $i)))
+                (i64.store32 offset=4 (local.get $arg) (i64x2.extract_lane 1 (local.get $i)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+                (local.set $arg (i32.add (local.get $arg) (i32.const 8)))
+                (local.set $e (i32.add (local.get $e) (i32.const 4)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 2)))
+                (br $pair)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $row)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $plane))))
+
   ;; dst[d + k] += src[s + k] for k < n, for each run (s, d, n) of the `count` int32 triples at
   ;; $runs (float64 indices from $src and $dst), the runs in order: a scatter-add of a column matrix
   ;; back into its pixels (conv2d's col2im), the additions of the JavaScript loop in its order.
