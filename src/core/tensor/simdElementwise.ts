@@ -297,13 +297,8 @@ export function simdSumSquares8(w: Float64Array): number | null {
   let sum = 0;
   if (inPlace([w], [], (r, [p]) => (sum = r.sumSquares8(p, n, 0)))) return sum;
   const k = chunked(n, 1);
-  if (!k) return null;
-  for (let s = 0; s < n; s += CHUNK) {
-    const m = Math.min(CHUNK, n - s);
-    k.f64.set(w.subarray(s, s + m), 0);
-    sum = k.sumSquares8(0, m, sum);
-  }
-  return sum;
+  // Each chunk (8192 entries, whole blocks of 8) continues the sum of the ones before.
+  return k && byChunks(k, [w], [], (m) => (sum = k.sumSquares8(0, m, sum))) ? sum : null;
 }
 
 /**
@@ -354,11 +349,6 @@ export function simdAllFinite(d: Float64Array): boolean | null {
   let finite = true;
   if (inPlace([d], [], (r, [p]) => (finite = r.allFinite(p, n) === 1))) return finite;
   const k = chunked(n, 1);
-  if (!k) return null;
-  for (let s = 0; s < n; s += CHUNK) {
-    const m = Math.min(CHUNK, n - s);
-    k.f64.set(d.subarray(s, s + m), 0);
-    if (k.allFinite(0, m) !== 1) return false;
-  }
-  return true;
+  // Chunks after a non-finite one are still copied (rare: the scan is for finite gradients), not scanned.
+  return k && byChunks(k, [d], [], (m) => (finite &&= k.allFinite(0, m) === 1)) ? finite : null;
 }
