@@ -272,7 +272,7 @@ export class Execution {
   forward(opts: { trackKinks?: boolean; ids?: readonly number[]; detectNonFinite?: boolean; cancelled?: CancelCheck } = {}): RunIssue[] {
     // The steps of forwardSteps in a plain loop: a pass run to its end needs no generator, and its
     // resumptions and step objects were a tenth of a small network's overhead.
-    const observer: ExecutionObserver = opts.detectNonFinite ? new NonFiniteWatch(this.graph, this.values) : {};
+    const observer = this.nonFiniteWatch(opts.detectNonFinite === true);
     const pool = this.startForward(opts);
     const trackKinks = opts.trackKinks ?? false;
     const issues: RunIssue[] = [];
@@ -285,6 +285,11 @@ export class Execution {
     }
     throwIfCancelled(opts.cancelled);
     return issues;
+  }
+
+  /** What watches a pass for its first NaN or Inf when `on` (a scan of every result it checks), else nothing. */
+  private nonFiniteWatch(on: boolean): ExecutionObserver {
+    return on ? new NonFiniteWatch(this.graph, this.values) : {};
   }
 
   /** The forward pass one node at a time; ends after a run-time error. */
@@ -327,7 +332,7 @@ export class Execution {
    */
   backward(root: number, cancelled?: CancelCheck, opts: { detectNonFinite?: boolean } = {}): RunIssue[] {
     // backwardSteps in a plain loop (see forward); a backward block's lines still run as steps.
-    const observer: ExecutionObserver = opts.detectNonFinite === false ? {} : new NonFiniteWatch(this.graph, this.values);
+    const observer = this.nonFiniteWatch(opts.detectNonFinite !== false);
     const all: RunIssue[] = [];
     const grads = this.startBackward(root);
     for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
@@ -353,7 +358,7 @@ export class Execution {
 
   /** `backward()` for a long task, awaiting `pace()` after every node. */
   backwardPaced(root: number, pace: () => Promise<void>, opts: { detectNonFinite?: boolean } = {}): Promise<RunIssue[]> {
-    const observer: ExecutionObserver = opts.detectNonFinite === false ? {} : new NonFiniteWatch(this.graph, this.values);
+    const observer = this.nonFiniteWatch(opts.detectNonFinite !== false);
     return drainPaced(this.backwardSteps(root, observer), pace);
   }
 
