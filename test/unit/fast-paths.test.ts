@@ -1,6 +1,6 @@
 // The performance paths must compute exactly what the plain definitions compute, bit for bit,
 // including the awkward values (NaN, ±0, ±Infinity, ties): branch-free relu, the 2×2 max-pool
-// tournament, conv2d with the forward pass's patches kept for the backward pass.
+// tournament (and its WebAssembly twin), conv2d with the forward pass's patches kept for the backward pass.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { conv2d, maxPool2d } from '../../src/core/ops/convolution';
@@ -64,9 +64,11 @@ function referencePool(x: Tensor, size: number, stride: number): { out: Float64A
   return { out, at };
 }
 
-test('max pooling: the 2×2 tournament and the general loop pick the first maximum, ties and NaN included', () => {
+test('max pooling: the 2×2 tournament (on WebAssembly SIMD at stride 2, two windows a step, from 256 entries with an even output width) and the general loop pick the first maximum, ties and NaN included', () => {
   for (const [size, stride, H, W] of [
     [2, 2, 6, 8],
+    [2, 2, 9, 12],
+    [2, 2, 32, 32],
     [2, 1, 5, 5],
     [2, 2, 7, 5],
     [3, 2, 7, 7],
