@@ -27,10 +27,12 @@ function run(cmd, args) {
   });
 }
 
-/** Counts from node:test's spec reporter summary. */
+/** Counts from node:test's spec reporter summary, and the titles under its closing `failing tests:`. */
 function nodeTestCounts(out) {
   const n = (k) => Number(new RegExp(`^ℹ ${k} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
-  return { passed: n('pass'), failed: n('fail') + n('cancelled'), skipped: n('skipped') + n('todo') };
+  const failing = out.split('✖ failing tests:')[1] ?? '';
+  const failedTitles = [...failing.matchAll(/^\s*✖ (.+?) \([\d.]+ms\)$/gm)].map((m) => m[1]);
+  return { passed: n('pass'), failed: n('fail') + n('cancelled'), skipped: n('skipped') + n('todo'), failedTitles };
 }
 
 function must(cmd, args) {
@@ -129,5 +131,8 @@ writeFileSync(join(summaryDir, 'total.json'), JSON.stringify({ ...total, layers:
 console.log('\nlayer        passed  failed  skipped  seconds');
 for (const r of results) console.log(`${r.layer.padEnd(12)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}  ${String(r.seconds).padStart(7)}`);
 console.log(`test: all layers in ${Math.round((Date.now() - started) / 1000)} s`);
+// The failed tests by name, last: a CI log that keeps only its tail still says which ones.
+for (const r of results) for (const title of r.retriedTitles ?? []) console.log(`RETRIED ${r.layer}: ${title} (its first try failed; the layer's log has why)`);
+for (const r of results) for (const title of r.failedTitles ?? []) console.log(`FAILED ${r.layer}: ${title}`);
 console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 || results.some((r) => r.code !== 0) ? 1 : 0);

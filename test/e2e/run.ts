@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     .filter((f) => !process.env.GRADLENS_E2E_FILES || process.env.GRADLENS_E2E_FILES.split(',').some((n) => f === `${n.trim()}.test.ts`))
     .sort()
     .map((f) => join('test', process.env.GRADLENS_E2E_DIR ?? 'e2e', f));
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const counts = { passed: 0, failed: 0, skipped: 0, failedTitles: [] as string[] };
   let exitCode = 1;
   try {
     exitCode = await new Promise<number>((resolve) => {
@@ -68,6 +68,9 @@ async function main(): Promise<number> {
         counts.passed = n('pass');
         counts.failed = n('fail') + n('cancelled');
         counts.skipped = n('skipped') + n('todo');
+        // The titles under the spec reporter's closing `failing tests:`, for the summary's last lines.
+        const failing = out.split('✖ failing tests:')[1] ?? '';
+        counts.failedTitles = [...failing.matchAll(/^\s*✖ (.+?) \([\d.]+ms\)$/gm)].map((m) => m[1]);
         resolve(code ?? 1);
       });
     });

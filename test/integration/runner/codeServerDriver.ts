@@ -70,6 +70,8 @@ async function main(): Promise<number> {
   let ended: ReportEvent | null = null;
   let problem: string | null = null;
   const failures: ReportEvent[] = [];
+  /** Tests whose first try failed (mocha's retries: 1); they pass or fail on the second. */
+  const retried: ReportEvent[] = [];
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.text()}`));
@@ -97,6 +99,9 @@ async function main(): Promise<number> {
         else if (e.event === 'pass') {
           passed++;
           console.log(`  ✔ ${e.title} (${e.durationMs} ms)`);
+        } else if (e.event === 'retry') {
+          retried.push(e);
+          console.log(`  ↻ RETRYING ${e.title}: its first try failed\n      ${e.error?.split('\n').join('\n      ')}`);
         } else if (e.event === 'pending') {
           pending++;
           console.log(`  - SKIPPED ${e.title}`);
@@ -153,8 +158,12 @@ async function main(): Promise<number> {
     const errors = consoleLog.filter((l) => /^\[(error|pageerror)\]/.test(l));
     if (errors.length) console.error(`--- browser console errors\n${errors.slice(-30).join('\n')}`);
   }
+  // The failures again, after the host's logs: a CI log that keeps only its tail still names them.
+  for (const r of retried) console.error(`integration: RETRIED ${r.title} (first try: ${(r.error ?? '').split('\n')[0]})`);
+  for (const f of failures) console.error(`integration: FAILED ${f.title}\n      ${(f.error ?? '').split('\n').slice(0, 6).join('\n      ')}`);
   mkdirSync(join(RESULTS, 'summary'), { recursive: true });
-  writeFileSync(join(RESULTS, 'summary', 'integration.json'), JSON.stringify({ passed, failed: failed + (ok ? 0 : failed === 0 ? 1 : 0), skipped: pending }));
+  const failedTitles = failures.map((f) => f.title ?? '(untitled)').concat(problem ? [problem] : []);
+  writeFileSync(join(RESULTS, 'summary', 'integration.json'), JSON.stringify({ passed, failed: failed + (ok ? 0 : failed === 0 ? 1 : 0), skipped: pending, failedTitles, retriedTitles: retried.map((r) => r.title ?? '(untitled)') }));
   console.log(`integration: ${passed} passed, ${failed} failed, ${pending} skipped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (ok && !process.env.GRADLENS_KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
   else console.log(`integration: kept ${tmp}`);
