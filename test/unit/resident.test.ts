@@ -11,7 +11,8 @@ import { train } from '../../src/core/explore/training';
 import { gemm, residentArena } from '../../src/core/tensor/matmul';
 import type { ResidentArena } from '../../src/core/tensor/resident';
 import { RESIDENT_MIN } from '../../src/core/tensor/results';
-import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale, simdSumSquares8 } from '../../src/core/tensor/simdElementwise';
+import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale, simdSumSquares8, simdTanhRows } from '../../src/core/tensor/simdElementwise';
+import { tanh } from '../../src/core/tensor/elementary';
 import type { Tensor } from '../../src/core/tensor/tensor';
 import { bitsOf } from './helpers/bits';
 import { xorshiftUniforms } from './helpers/xorshift';
@@ -100,6 +101,9 @@ test('the elementwise kernels give the same bits on resident, mixed and ordinary
     scale: new Float64Array(n),
     gelu: [new Float64Array(n), new Float64Array(n)],
     dots: new Float64Array(7),
+    // tanh (the op) and tanh after a bias row (an rnn step), from the scalar function itself.
+    tanh: x.map((v) => tanh(v)),
+    tanhRow: x.map((v, i) => tanh(v + row[i % (n / 7)])),
   };
   assert.ok(simdRelu(x, want.relu) && simdReluBackward(x, g, want.reluBackward) && simdAddRows(x, g, want.add, n));
   assert.ok(simdAddRows(x, row, want.addRow, n / 7) && simdScale(x, -0.37, want.scale));
@@ -136,6 +140,12 @@ test('the elementwise kernels give the same bits on resident, mixed and ordinary
       check('gelu', go, want.gelu[0]);
       check('gelu slope', gs, want.gelu[1]);
     }
+    o = out();
+    assert.ok(simdTanhRows(xi, null, o, n));
+    assert.deepEqual([...o], [...want.tanh], `tanh, resident=${mask.toString(2)}`);
+    o = out();
+    assert.ok(simdTanhRows(xi, row, o, n / 7));
+    assert.deepEqual([...o], [...want.tanhRow], `tanh after a bias row, resident=${mask.toString(2)}`);
     assert.ok(Object.is(simdSumSquares8(xi.subarray(0, n - (n % 8))), squares), 'sum of squares');
     assert.equal(simdAllFinite(xi), true);
     xi[n - 2] = NaN;

@@ -3,7 +3,8 @@
 // odd rows; the finiteness scan finds any NaN or Inf; tensors too small for them are the caller's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale, simdSumSquares8 } from '../../src/core/tensor/simdElementwise';
+import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale, simdSumSquares8, simdTanhRows } from '../../src/core/tensor/simdElementwise';
+import { tanh } from '../../src/core/tensor/elementary';
 import { geluKeepingSlopeInto } from '../../src/core/tensor/erf';
 import { dot } from '../../src/core/checks/direction';
 import { xorshiftUniforms } from './helpers/xorshift';
@@ -225,4 +226,46 @@ test("gelu keeping its slope, two entries at a time: erf.ts' geluKeepingSlopeInt
     assert.deepEqual([...out], [...wantOut], `out, ${n} entries`);
     assert.deepEqual([...slope], [...wantSlope], `slope, ${n} entries`);
   }
+});
+
+test("tanh, two entries at a time (the tanh op; an rnn step with its bias row): elementary.ts' tanh, bit for bit", () => {
+  // The linear edge 2^−27, the saturation at 20, both sides of every rounding edge of expm1's
+  // reduction (2a·log2e = k + 1/2, k = 0 … 57), the special values, NaNs with payloads; then values
+  // of [−1, 1) at several scales. Odd, chunk-straddling lengths.
+  const xs: number[] = [0, -0, NaN, Infinity, -Infinity, 20, -20, 20.000001, -19.999999, 5e-324, -5e-324, 1e-300, 1.7e308, -1.7e308];
+  for (const e of [2 ** -27, 2 ** -26]) for (const d of [1 - 2 ** -52, 1, 1 + 2 ** -52]) xs.push(e * d, -e * d);
+  for (let k = 0; k <= 57; k++) {
+    const a = (k + 0.5) / (2 * Math.LOG2E);
+    for (const d of [1 - 2 ** -50, 1, 1 + 2 ** -50]) xs.push(a * d, -a * d);
+  }
+  const nan = new Float64Array(new BigUint64Array([0x7ff0000000000001n, 0xfff8000000000000n, 0x7ff80000deadbeefn]).buffer);
+  xs.push(...nan);
+  const normal = values(40000, 37).map((v) => (Number.isFinite(v) ? v : 0.3));
+  for (const scale of [1e-9, 1e-3, 1, 3, 10]) for (const v of normal.subarray(0, 8000)) xs.push(v * scale * 3);
+  const want = (a: Float64Array, b: Float64Array | null, inner: number) => a.map((v, i) => tanh(b ? v + b[i % inner] : v));
+  for (const n of [xs.length, 8193, 257]) {
+    const x = Float64Array.from(xs.slice(0, n));
+    const out = new Float64Array(n).fill(7);
+    if (!WASM) return assert.equal(simdTanhRows(x, null, out, n), false);
+    assert.equal(simdTanhRows(x, null, out, n), true);
+    // Equal as numbers (Object.is): a NaN's payload is not the operation's to keep.
+    assert.deepEqual([...out], [...want(x, null, n)], `tanh, ${n} entries`);
+  }
+  // A bias row added first: rows of 64 (the bench's rnn), of 7 (odd: each row ends with one lane),
+  // rows whose chunks straddle the module's slots, and in place (the rnn step's own use).
+  for (const [rows, inner] of [[8, 64], [300, 7], [40, 1001]]) {
+    const n = rows * inner;
+    const x = Float64Array.from(xs.slice(0, n));
+    const b = values(inner, inner).map((v, i) => (i === 1 ? -0 : Number.isFinite(v) ? v * 2 : -0.5));
+    const expected = want(x, b, inner);
+    const out = new Float64Array(n).fill(7);
+    assert.equal(simdTanhRows(x, b, out, inner), true);
+    assert.deepEqual([...out], [...expected], `bias rows ${rows}×${inner}`);
+    assert.equal(simdTanhRows(x, b, x, inner), true);
+    assert.deepEqual([...x], [...expected], `bias rows ${rows}×${inner}, in place`);
+  }
+});
+
+test('tanh of fewer than 256 entries is the caller’s', () => {
+  assert.equal(simdTanhRows(new Float64Array(255), null, new Float64Array(255), 255), false);
 });

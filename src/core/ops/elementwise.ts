@@ -7,7 +7,7 @@ import { attrNum, type OpDef } from './op';
 import { defineBinary, defineUnary } from './kit';
 import { geluKeepingSlopeInto, normalCdfInto, normalCdfSlopeInto } from '../tensor/erf';
 import { tanhInto } from '../tensor/elementary';
-import { simdGelu, simdRelu, simdReluBackward } from '../tensor/simdElementwise';
+import { simdGelu, simdRelu, simdReluBackward, simdTanhRows } from '../tensor/simdElementwise';
 
 export const exp = defineUnary({
   id: 'exp',
@@ -91,7 +91,7 @@ export const tanh = defineUnary({
   summary: 'Hyperbolic tangent, elementwise.',
   explain: 'Scales the upstream gradient by 1 − tanh²(x), computed from the output. Where |x| is large the output saturates at ±1 and the gradient vanishes.',
   forward(x, o) {
-    tanhInto(x, o);
+    if (!simdTanhRows(x, null, o, x.length)) tanhInto(x, o);
   },
   backward(_x, out, g, dx) {
     for (let i = 0; i < g.length; i++) dx[i] = g[i] * (1 - out[i] * out[i]);

@@ -4,6 +4,7 @@ import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { tanhInto } from '../tensor/elementary';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
+import { simdTanhRows } from '../tensor/simdElementwise';
 import { Tensor } from '../tensor/tensor';
 import { COST, gemmCost, needed } from './cost';
 import type { OpDef } from './op';
@@ -135,11 +136,14 @@ export const rnn: OpDef = {
       const o = t * NH;
       if (t === 0) gemmNN(N, H, H, h0.data, 0, Wh.data, 0, hs, o, true);
       else gemmNN(N, H, H, hs, o - NH, Wh.data, 0, hs, o, true);
-      for (let n = 0; n < N; n++) {
-        const row = o + n * H;
-        for (let j = 0; j < H; j++) hs[row + j] += b.data[j];
+      const step = hs.subarray(o, o + NH);
+      if (!simdTanhRows(step, b.data, step, H)) {
+        for (let n = 0; n < N; n++) {
+          const row = o + n * H;
+          for (let j = 0; j < H; j++) hs[row + j] += b.data[j];
+        }
+        tanhInto(hs, hs, o, o + NH);
       }
-      tanhInto(hs, hs, o, o + NH);
     }
     return { value: out };
   },

@@ -1,6 +1,7 @@
 // The hottest elementwise loops on WebAssembly SIMD (simd/elementwise.wat): relu, its backward, a
 // sum or bias add (and the engine's sum of two gradients of one tensor), a weight penalty's
-// backward and l2's sum of squares, conv2d's col2im (runs of pixels) and 2×2 max pooling, gelu keeping its slope, the dot products of fast-mode checks' directions
+// backward and l2's sum of squares, conv2d's col2im (runs of pixels) and 2×2 max pooling, gelu keeping its slope, tanh (with
+// an rnn step's bias), the dot products of fast-mode checks' directions
 // (checks/direction.ts), and the finiteness scan of every gradient (engine/nonFinite.ts). In JavaScript
 // these cost 1–2.5 ns an entry (a scalar loop; relu's select per entry); two entries an
 // instruction, the copies into the module's memory and back included, are several times faster
@@ -15,7 +16,7 @@ import { residentArena } from './matmul';
 import type { ResidentArena } from './resident';
 import { fromBase64, wasmApi } from './wasm/runtime';
 import { POW2, POW2_BIAS } from './elementary';
-import { ERFC_MID_START, ERFC_MID_TERMS, ERFC_MID_WIDTH, ERFC_PIECES, ERFC_TAIL_START, EXP2_HI, EXP2_LO, INV_LN2_32, LN2_32_HI, LN2_32_LO } from './specialFunctions.generated';
+import { ERFC_MID_START, ERFC_MID_TERMS, ERFC_MID_WIDTH, ERFC_PIECES, ERFC_TAIL_START, EXP2_HI, EXP2_LO, EXPM1_Q, INV_LN2_32, LN2_32_HI, LN2_32_LO, LN2_HI, LN2_LO } from './specialFunctions.generated';
 
 /** Fewer entries than this stay in JavaScript: the call and the copies would cost more than they save. */
 const MIN_ENTRIES = 256;
@@ -44,6 +45,16 @@ const GELU_CONSTANTS_MATCH =
   ERFC_PIECES.length === 9 * 16 &&
   POW2_BIAS === 1100;
 
+/**
+ * The constants elementwise.wat's tanh has written in (expm1's reduction and its 11 coefficients)
+ * are still those of the generated tables: else tanh stays in JavaScript until the kernel follows.
+ */
+const TANH_Q = [
+  2.0914679376583935e-9, 2.510520637395701e-8, 2.7557273661348637e-7, 2.7557255425746435e-6, 2.4801587325533363e-5, 0.00019841269874800493, 0.0013888888888883752, 0.008333333333326141,
+  0.04166666666666667, 0.1666666666666667, 0.5,
+];
+const TANH_CONSTANTS_MATCH = LN2_HI === 0.6931467056274414 && LN2_LO === 4.7493250390316726e-7 && EXPM1_Q.length === TANH_Q.length && EXPM1_Q.every((c, i) => c === TANH_Q[i]);
+
 interface Calls {
   relu(x: number, o: number, n: number): void;
   reluBackward(x: number, g: number, dx: number, n: number): void;
@@ -55,6 +66,7 @@ interface Calls {
   scale(x: number, k: number, o: number, n: number): void;
   dotRows(a: number, rows: number, n: number, b: number, out: number): void;
   gelu(x: number, o: number, s: number, n: number, tab: number): void;
+  tanhRows(a: number, b: number, o: number, rows: number, inner: number, bias: number): void;
 }
 
 interface Kernels extends Calls {
@@ -107,6 +119,7 @@ function callsOf(e: Record<string, unknown>): Calls {
     scale: e.scale as Calls['scale'],
     dotRows: e.dotRows as Calls['dotRows'],
     gelu: e.gelu as Calls['gelu'],
+    tanhRows: e.tanhRows as Calls['tanhRows'],
   };
 }
 
@@ -231,7 +244,16 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
     const k = chunked(n, 3);
     return k !== null && byChunks(k, [a, b], [o], (m) => k.addRows(0, SLOT, 2 * SLOT, 1, m));
   }
-  // A row broadcast down the rows of `a`: whole rows a chunk.
+  return byRowSpans(a, b, o, inner, (k, pa, pb, po, rows) => k.addRows(pa, pb, po, rows, inner));
+}
+
+/**
+ * Runs `kernel` over the rows of `a` with the row `b` broadcast down them, whole rows a chunk
+ * (b first in the module's memory, then the chunk of a, then its output); false when b's row and
+ * a chunk do not fit.
+ */
+function byRowSpans(a: Float64Array, b: Float64Array, o: Float64Array, inner: number, kernel: (k: Kernels, pa: number, pb: number, po: number, rows: number) => void): boolean {
+  const n = a.length;
   const span = Math.max(1, Math.floor(CHUNK / inner)) * inner;
   const k = withRoom(inner + 2 * span);
   if (!k) return false;
@@ -240,7 +262,7 @@ export function simdAddRows(a: Float64Array, b: Float64Array, o: Float64Array, i
   for (let s = 0; s < n; s += span) {
     const m = Math.min(span, n - s);
     f.set(a.subarray(s, s + m), inner);
-    k.addRows(inner * 8, 0, (inner + span) * 8, m / inner, inner);
+    kernel(k, inner * 8, 0, (inner + span) * 8, m / inner);
     o.set(f.subarray(inner + span, inner + span + m), s);
   }
   return true;
@@ -351,4 +373,21 @@ export function simdAllFinite(d: Float64Array): boolean | null {
   const k = chunked(n, 1);
   // Chunks after a non-finite one are still copied (rare: the scan is for finite gradients), not scanned.
   return k && byChunks(k, [d], [], (m) => (finite &&= k.allFinite(0, m) === 1)) ? finite : null;
+}
+
+/**
+ * o[r·inner + k] = tanh(a[r·inner + k] + b[k]) over the rows of `a` (an rnn step's bias and
+ * nonlinearity), or tanh(a[i]) when b is null: the bits of elementary.ts' tanh (after the sum,
+ * as the scalar loop adds it); false when the caller should loop itself.
+ */
+export function simdTanhRows(a: Float64Array, b: Float64Array | null, o: Float64Array, inner: number): boolean {
+  const n = a.length;
+  if (n < MIN_ENTRIES || !TANH_CONSTANTS_MATCH) return false;
+  const rows = n / inner;
+  if (b ? inPlace([a, b], [o], (r, [pa, pb, po]) => r.tanhRows(pa, pb, po, rows, inner, 1)) : inPlace([a], [o], (r, [pa, po]) => r.tanhRows(pa, 0, po, 1, n, 0))) return true;
+  if (!b) {
+    const k = chunked(n, 2);
+    return k !== null && byChunks(k, [a], [o], (m) => k.tanhRows(0, 0, SLOT, 1, m, 0));
+  }
+  return byRowSpans(a, b, o, inner, (k, pa, pb, po, rows) => k.tanhRows(pa, pb, po, rows, inner, 1));
 }

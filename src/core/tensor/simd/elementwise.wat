@@ -62,7 +62,66 @@
         (local.set $o (i32.add (local.get $o) (i32.shl (local.get $inner) (i32.const 3))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
-;; o[i] = k·x[i] (a weight penalty's backward, 2·g·W): one product an entry, as the scalar loop.
+;; tanh of both lanes, elementary.ts' tanh step for step: a = min(|x|, 20), m = e^(−2a) − 1 by
+  ;; expm1NonPositive (n = round(w·log2e) as floor(y + 1/2), exact for these y; r = w − n·ln2 in two
+  ;; parts; Q by the same Estrin scheme; 2^n, −58 ≤ n ≤ 0, built from its exponent bits instead of
+  ;; read from POW2: the same power of two), t = m/(2 + m), −t for x > 0; x itself where |x| < 2^−27
+  ;; or x is NaN. Sums are written product first (see gelu): this kernel must not fuse.
+  (func $tanh2 (param $x v128) (result v128)
+    (local $w v128) (local $nn v128) (local $r v128) (local $r2 v128) (local $r4 v128) (local $q0 v128)
+    (local $q1 v128) (local $q2 v128) (local $q v128) (local $s v128) (local $m v128) (local $t v128)
+    (local.set $w (f64x2.mul (v128.const f64x2 -2 -2) (f64x2.pmin (v128.const f64x2 20 20) (f64x2.abs (local.get $x)))))
+    (local.set $nn (f64x2.floor (f64x2.add (f64x2.mul (local.get $w) (v128.const f64x2 0x1.71547652b82fep0 0x1.71547652b82fep0)) (v128.const f64x2 0.5 0.5))))
+    (local.set $r (f64x2.sub
+      (f64x2.sub (local.get $w) (f64x2.mul (local.get $nn) (v128.const f64x2 0x1.62e42p-1 0x1.62e42p-1)))
+      (f64x2.mul (local.get $nn) (v128.const f64x2 0x1.fdf473de6af28p-22 0x1.fdf473de6af28p-22))))
+    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
+    (local.set $q0 (f64x2.add (f64x2.add (f64x2.mul (local.get $r) (v128.const f64x2 0x1.5555555555557p-3 0x1.5555555555557p-3)) (v128.const f64x2 0x1p-1 0x1p-1))
+      (f64x2.mul (f64x2.add (f64x2.mul (local.get $r) (v128.const f64x2 0x1.11111111100dfp-7 0x1.11111111100dfp-7)) (v128.const f64x2 0x1.5555555555556p-5 0x1.5555555555556p-5)) (local.get $r2))))
+    (local.set $q1 (f64x2.add (f64x2.add (f64x2.mul (local.get $r) (v128.const f64x2 0x1.a01a01abe62ddp-13 0x1.a01a01abe62ddp-13)) (v128.const f64x2 0x1.6c16c16c162d6p-10 0x1.6c16c16c162d6p-10))
+      (f64x2.mul (f64x2.add (f64x2.mul (local.get $r) (v128.const f64x2 0x1.71de02375656cp-19 0x1.71de02375656cp-19)) (v128.const f64x2 0x1.a01a01a6d7808p-16 0x1.a01a01a6d7808p-16)) (local.get $r2))))
+    (local.set $q2 (f64x2.add (f64x2.add (f64x2.mul (local.get $r) (v128.const f64x2 0x1.af4ddd84882fep-26 0x1.af4ddd84882fep-26)) (v128.const f64x2 0x1.27e4db67b4303p-22 0x1.27e4db67b4303p-22)) (f64x2.mul (local.get $r2) (v128.const f64x2 0x1.1f72fc730b4ffp-29 0x1.1f72fc730b4ffp-29))))
+    (local.set $q (f64x2.add (f64x2.mul (f64x2.add (f64x2.mul (local.get $q2) (local.get $r4)) (local.get $q1)) (local.get $r4)) (local.get $q0)))
+    (local.set $s (i64x2.shl
+      (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $nn))) (v128.const i64x2 1023 1023))
+      (i32.const 52)))
+    (local.set $m (f64x2.add (f64x2.sub (local.get $s) (v128.const f64x2 1 1))
+      (f64x2.mul (local.get $s) (f64x2.add (f64x2.mul (local.get $r2) (local.get $q)) (local.get $r)))))
+    (local.set $t (f64x2.div (local.get $m) (f64x2.add (local.get $m) (v128.const f64x2 2 2))))
+    (v128.bitselect (local.get $x)
+      (v128.bitselect (local.get $t) (f64x2.neg (local.get $t)) (f64x2.lt (local.get $x) (v128.const f64x2 0 0)))
+      (v128.or (f64x2.lt (f64x2.abs (local.get $x)) (v128.const f64x2 0x1p-27 0x1p-27)) (f64x2.ne (local.get $x) (local.get $x)))))
+
+  ;; o[r·inner + k] = tanh(a[r·inner + k] + b[k]) for every row r < rows, or tanh(a[…]) when bias is
+  ;; 0 (b unread): an rnn step's bias and nonlinearity in one pass, or the tanh op. A row of odd
+  ;; length ends with one lane (nothing past o's row is written).
+  (func (export "tanhRows") (param $a i32) (param $b i32) (param $o i32) (param $rows i32) (param $inner i32) (param $bias i32)
+    (local $pairsEnd i32) (local $k i32) (local $r i32) (local $v v128)
+    (local.set $pairsEnd (i32.shl (i32.and (local.get $inner) (i32.const -2)) (i32.const 3)))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $k (i32.const 0))
+        (block $done
+          (loop $pairs
+            (br_if $done (i32.ge_u (local.get $k) (local.get $pairsEnd)))
+            (local.set $v (v128.load (i32.add (local.get $a) (local.get $k))))
+            (if (local.get $bias) (then (local.set $v (f64x2.add (local.get $v) (v128.load (i32.add (local.get $b) (local.get $k)))))))
+            (v128.store (i32.add (local.get $o) (local.get $k)) (call $tanh2 (local.get $v)))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $pairs)))
+        (if (i32.and (local.get $inner) (i32.const 1))
+          (then
+            (local.set $v (v128.load64_zero (i32.add (local.get $a) (local.get $k))))
+            (if (local.get $bias) (then (local.set $v (f64x2.add (local.get $v) (v128.load64_zero (i32.add (local.get $b) (local.get $k)))))))
+            (v128.store64_lane 0 (i32.add (local.get $o) (local.get $k)) (call $tanh2 (local.get $v)))))
+        (local.set $a (i32.add (local.get $a) (i32.shl (local.get $inner) (i32.const 3))))
+        (local.set $o (i32.add (local.get $o) (i32.shl (local.get $inner) (i32.const 3))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; o[i] = k·x[i] (a weight penalty's backward, 2·g·W): one product an entry, as the scalar loop.
   (func (export "scale") (param $x i32) (param $k f64) (param $o i32) (param $n i32)
     (local $end i32) (local $kk v128)
     (local.set $kk (f64x2.splat (local.get $k)))
