@@ -246,6 +246,57 @@ test('resident runs give the bits of a fresh run, every run, and hand their memo
   assert.equal(arena.end(), end, "the arena's end (where products' workspace starts) is back too");
 });
 
+// An rnn (its forward and backward are products inside one op): x, Wx and Wh past RESIDENT_MIN.
+const RNN_PROGRAM = `seed 6
+dims T = 16, N = 8, D = 32, H = 64, C = 10
+
+input x: [T, N, D]
+input y: int[N] in 0..C
+param h0: [N, H] = 0
+param Wx: [D, H] ~ xavier
+param Wh: [H, H] ~ xavier
+param b: [H] ~ normal(0.1)
+param Wy: [H, C] ~ xavier
+hs = rnn(x, h0, Wx, Wh, b)
+loss = softmax_ce(hs[-1] @ Wy, y) + 0.01 * sum(hs * hs)
+`;
+
+test('an rnn on resident leaves and results: the bits of a fresh run, its states and weight gradients in the kernel memory', () => {
+  const s = analyzeSession(RNN_PROGRAM, { gradcheck: false });
+  assert.ok(s.graph && s.graph.root !== null && s.execution, 'the program runs');
+  const { graph } = s;
+  const root = graph.root as number;
+  const arena = warmArena();
+  const held = arena.heldBytes();
+  const fresh = new Execution(graph, s.analysis.seed);
+  fresh.forward();
+  fresh.backward(root);
+  const originals = graph.nodes.map((n) => n.init);
+  const restore = installResidentLeaves(graph);
+  assert.deepEqual(
+    graph.nodes.filter((n) => n.init !== originals[n.id]).map((n) => n.name),
+    ['x', 'Wx', 'Wh'],
+    "the rnn's leaves past RESIDENT_MIN are resident",
+  );
+  const ex = new Execution(graph, s.analysis.seed);
+  ex.recycleResults(true, true);
+  for (let run = 0; run < 3; run++) {
+    ex.forward();
+    ex.backward(root);
+    assert.deepEqual(bits(ex.values), bits(fresh.values), `values of run ${run}`);
+    assert.deepEqual(bits(ex.grads), bits(fresh.grads), `gradients of run ${run}`);
+  }
+  const rnnNode = graph.nodes.find((n) => n.op?.id === 'rnn') as { id: number; inputs: number[] };
+  assert.ok(arena.offsetOf((ex.values[rnnNode.id] as Tensor).data) >= 0, 'the states hs are resident');
+  for (const name of ['Wx', 'Wh']) {
+    const id = graph.nodes.findIndex((n) => n.name === name);
+    assert.ok(arena.offsetOf((ex.grads[id] as Tensor).data) >= 0, `the gradient of ${name} is resident`);
+  }
+  ex.recycleResults(false);
+  restore();
+  assert.equal(arena.heldBytes(), held, 'the pool and the leaves handed their blocks back');
+});
+
 test('Train runs on resident results and leaves, then puts back the session and hands the memory back', async () => {
   const { s, graph } = setUp();
   const arena = warmArena();

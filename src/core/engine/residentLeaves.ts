@@ -51,9 +51,9 @@ export function adoptResidentLeaves(graph: Graph, pool: ResultPool): void {
   }
 }
 
-/** The graph's leaves of RESIDENT_MIN entries or more that a matrix product reads. */
+/** The graph's leaves of RESIDENT_MIN entries or more that a matrix product reads (or an op made of products). */
 export function residentLeafIds(graph: Graph): number[] {
-  const productOperands = new Set(graph.nodes.flatMap((n) => (n.op?.matrixProduct ? n.inputs : [])));
+  const productOperands = new Set(graph.nodes.flatMap((n) => (n.op?.matrixProduct || n.op?.productsInside ? n.inputs : [])));
   return graph.nodes
     .filter((node) => productOperands.has(node.id) && node.kind !== 'op' && node.kind !== 'dout' && node.init !== null && node.init.size >= RESIDENT_MIN)
     .map((node) => node.id);

@@ -63,8 +63,10 @@ const RESIDENT_SUM = 4;
 function residentResults(graph: Graph): Uint8Array {
   const at = new Uint8Array(graph.nodes.length);
   for (const node of graph.nodes) {
-    if (!node.op?.matrixProduct) continue;
-    at[node.id] |= RESIDENT_VALUE | RESIDENT_SENT | RESIDENT_SUM;
+    if (node.op?.matrixProduct) at[node.id] |= RESIDENT_VALUE | RESIDENT_SENT | RESIDENT_SUM;
+    // Not its gradient's sum: what reaches an rnn's states comes from an index (a JavaScript loop).
+    else if (node.op?.productsInside) at[node.id] |= RESIDENT_VALUE | RESIDENT_SENT;
+    else continue;
     for (const input of node.inputs) at[input] |= RESIDENT_VALUE | RESIDENT_SUM;
   }
   // A rule sends resident gradients into a product, or into the resident sum of a weight a product

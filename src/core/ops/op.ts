@@ -133,6 +133,14 @@ export interface OpTraits {
    */
   matrixProduct?: true;
   /**
+   * Its forward and backward passes are matrix products (gemm) over its tensor inputs, its value
+   * and the gradients it sends (rnn's: every step's product reads the previous state and Wh).
+   * Where a loop keeps results in the GEMM kernel's memory (engine/run.ts residentResults), its
+   * value, what it sends and its inputs live there as a product's do, so each step's product
+   * reads and writes them in place instead of copying Wh in and the state out a step.
+   */
+  productsInside?: true;
+  /**
    * The sum of the squares of every entry of its one input (a scalar). Fast-mode projections
    * evaluate it along a direction u from ⟨x, u⟩ and ‖u‖² instead of writing x ± s·u and re-running
    * it (checks/linearReaders.ts); a test holds the closed form to the forward pass.

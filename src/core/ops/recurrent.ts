@@ -5,6 +5,7 @@ import { dimsEqual, formatDimValues, formatShape, namesConflict, type Dim, type 
 import { tanhInto } from '../tensor/elementary';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { simdTanhRows } from '../tensor/simdElementwise';
+import { resultBuffer } from '../tensor/results';
 import { Tensor } from '../tensor/tensor';
 import { COST, gemmCost, needed } from './cost';
 import type { OpDef } from './op';
@@ -106,6 +107,7 @@ function rnnShape(label: string, shapes: Shape[]): ShapeResult {
 export const rnn: OpDef = {
   id: 'rnn',
   weighted: true,
+  productsInside: true,
   recurrent: { step: 'h_t = tanh(x_t Wx + h_{t−1} Wh + b)', sequence: 0, states: [1] },
   name: 'rnn',
   group: 'recurrent',
@@ -127,7 +129,8 @@ export const rnn: OpDef = {
     const [T, N, D] = x.shape;
     const H = Wh.shape[0];
     const NH = N * H;
-    const out = new Tensor([T, N, H]);
+    // Written whole by the first product below.
+    const out = Tensor.result([T, N, H], true);
     const hs = out.data;
     // Every step's x_t @ Wx at once, as one [T·N, D] @ [D, H] product (the steps' rows stacked):
     // each entry is the same sum in the same order as a product per step, so the same bits.
@@ -153,15 +156,16 @@ export const rnn: OpDef = {
     const NH = N * H;
     const hs = out.data;
     const g = grad.data;
-    const dx = needs[0] ? new Tensor(x.shape) : null;
-    const dWx = needs[2] ? new Tensor(Wx.shape) : null;
-    const dWh = needs[3] ? new Tensor(Wh.shape) : null;
-    const db = needs[4] ? new Tensor([H]) : null;
+    // dx and dWx are written whole by their products, dWh by its first; db is summed into.
+    const dx = needs[0] ? Tensor.result(x.shape, true) : null;
+    const dWx = needs[2] ? Tensor.result(Wx.shape, true) : null;
+    const dWh = needs[3] ? Tensor.result(Wh.shape, true) : null;
+    const db = needs[4] ? Tensor.result([H]) : null;
     // The gradient at the tanh inputs of every step (the workspace below budgets it): the loop
     // walks back through time with one small product per step (into h_{t−1}); the gradients of the
     // shared weights are then one product each over the stacked steps, not one per step (a step's
     // product is too small to pay for its call).
-    const das = new Float64Array(T * NH);
+    const das = resultBuffer(T * NH, true); // every entry written below before it is read
     const dhNext = new Float64Array(NH); // what flows from step t+1 back into h_t
     const norms = new Array<number>(T).fill(0);
     const carried = new Array<number>(T).fill(0);
