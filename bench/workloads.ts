@@ -377,12 +377,13 @@ export function prepare(def: WorkloadDef): Prepared {
   // command: the engine hands the previous run's result buffers back to the ops (recycleResults),
   // the products' results and operands resident in the kernel's memory, as Train's steps have
   // them (explore/training.ts), and, as Train's steps, no scan of every gradient for NaN/Inf
-  // (the analysis' pass scans them; a loop reads the loss instead).
+  // and none of the rules' published figures (an rnn's per-step norms): the analysis' pass has
+  // both; a loop reads the loss instead.
   const dispose = runResident(ex, graph);
   return {
     run: () => {
       ex.forward();
-      ex.backward(root, undefined, { detectNonFinite: false });
+      ex.backward(root, undefined, { detectNonFinite: false, records: false });
     },
     session,
     loss,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { analyzeSession } from '../../src/core/analyze';
+import { Execution } from '../../src/core/engine/run';
 import type { Attrs } from '../../src/core/ops/op';
 import { RECURRENT_OPS, rnn } from '../../src/core/ops/recurrent';
 import type { ShapeResult } from '../../src/core/shapes/broadcast';
@@ -278,6 +280,36 @@ test('rnn records the norm of dL/dh_t per time step, in time order', () => {
   assert.equal(norms.length, 2);
   assert.ok(Math.abs(norms[1] - 2) < 1e-15);
   assert.ok(Math.abs(norms[0] - Math.abs(0.7 + -2 * (1 - h2 * h2) * -0.4)) < 1e-15);
+});
+
+test('rnn without a record callback (a training loop) gives the same gradients, bit for bit', () => {
+  const inputs = rnnInputs(5, 3, 4, 6, 21);
+  const fwd = rnn.forward(inputs, NO_ATTRS, fixedContext());
+  const grad = randomTensor([5, 3, 6], testRng(4));
+  const needs = [true, true, true, true, true];
+  const rec: Record<string, number[]> = {};
+  const recorded = rnn.backward({ inputs, out: fwd.value, grad, saved: fwd.saved, attrs: NO_ATTRS, needs, record: (k, v) => (rec[k] = v) });
+  const plain = rnn.backward({ inputs, out: fwd.value, grad, saved: fwd.saved, attrs: NO_ATTRS, needs });
+  assert.equal(rec.timestepGradNorms.length, 5);
+  assert.deepEqual(
+    plain.map((g) => [...(g as Tensor).data]),
+    recorded.map((g) => [...(g as Tensor).data]),
+  );
+});
+
+test('an Execution publishes the rules\' figures unless a backward pass turns records off', () => {
+  const s = analyzeSession(`seed 3\ndims T = 4, N = 2, D = 3, H = 5\ninput x: [T, N, D]\nparam h0: [N, H] = 0\nparam Wx: [D, H] ~ xavier\nparam Wh: [H, H] ~ xavier\nparam b: [H] = 0\nloss = sum(rnn(x, h0, Wx, Wh, b)[-1])\n`, { gradcheck: false });
+  assert.ok(s.graph && s.graph.root !== null, 'the program runs');
+  const rnnId = s.graph.nodes.findIndex((n) => n.op?.id === 'rnn');
+  const quiet = new Execution(s.graph, s.analysis.seed);
+  quiet.forward();
+  quiet.backward(s.graph.root, undefined, { records: false });
+  assert.equal(quiet.records.get(rnnId), undefined, 'nothing published with records off');
+  const loud = new Execution(s.graph, s.analysis.seed);
+  loud.forward();
+  loud.backward(s.graph.root);
+  assert.equal(loud.records.get(rnnId)?.timestepGradNorms.length, 4, 'the per-step norms by default');
+  assert.deepEqual(quiet.grads.map((g) => (g ? [...g.data] : null)), loud.grads.map((g) => (g ? [...g.data] : null)));
 });
 
 test('rnn timestep norms show a gradient vanishing back through time', () => {

@@ -87,6 +87,14 @@ function residentResults(graph: Graph): Uint8Array {
   return at;
 }
 
+/** What a backward pass computes beside the gradients (both on unless turned off). */
+export interface BackwardOptions {
+  /** Scan every gradient sent for NaN/Inf and report the first rule that made one. */
+  detectNonFinite?: boolean;
+  /** Let the rules publish their figures (Execution.records). */
+  records?: boolean;
+}
+
 export class Execution {
   readonly values: (Tensor | null)[];
   grads: (Tensor | null)[];
@@ -130,6 +138,8 @@ export class Execution {
   private readonly contexts: (ForwardContext | undefined)[] = [];
   private readonly needsOf: (boolean[] | undefined)[] = [];
   private readonly recorders: (((name: string, values: number[]) => void) | undefined)[] = [];
+  /** Whether the backward pass under way gives the rules their `record` callback. */
+  private recording = true;
   /** The node evaluated or differentiated last (where a run that is stopped was). */
   current = -1;
   /** While results are recycled (recycleResults): the buffers of the last full run's results. */
@@ -331,10 +341,13 @@ export class Execution {
    * Reverse-mode backward from the root. Returns issues found in hand-written backward blocks and,
    * unless `detectNonFinite` is false, the first rule that turned a finite gradient into NaN/Inf
    * (a scan of every gradient sent: a loop that reads none of the issues, Train's steps, skips it).
+   * Unless `records` is false the rules publish their figures (`records`: an rnn's per-step
+   * gradient norms, a layer norm's flat rows); a loop that reads none of them skips computing them.
    */
-  backward(root: number, cancelled?: CancelCheck, opts: { detectNonFinite?: boolean } = {}): RunIssue[] {
+  backward(root: number, cancelled?: CancelCheck, opts: BackwardOptions = {}): RunIssue[] {
     // backwardSteps in a plain loop (see forward); a backward block's lines still run as steps.
     const observer = this.nonFiniteWatch(opts.detectNonFinite !== false);
+    this.recording = opts.records !== false;
     const all: RunIssue[] = [];
     const grads = this.startBackward(root);
     for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
@@ -359,13 +372,14 @@ export class Execution {
   }
 
   /** `backward()` for a long task, awaiting `pace()` after every node. */
-  backwardPaced(root: number, pace: () => Promise<void>, opts: { detectNonFinite?: boolean } = {}): Promise<RunIssue[]> {
+  backwardPaced(root: number, pace: () => Promise<void>, opts: BackwardOptions = {}): Promise<RunIssue[]> {
     const observer = this.nonFiniteWatch(opts.detectNonFinite !== false);
-    return drainPaced(this.backwardSteps(root, observer), pace);
+    return drainPaced(this.backwardSteps(root, observer, opts.records !== false), pace);
   }
 
-  /** The backward pass one node at a time, from the root to the leaves. */
-  *backwardSteps(root: number, observer: ExecutionObserver = {}): Generator<Step, void> {
+  /** The backward pass one node at a time, from the root to the leaves (`records`: see backward). */
+  *backwardSteps(root: number, observer: ExecutionObserver = {}, records = true): Generator<Step, void> {
+    this.recording = records;
     const grads = this.startBackward(root);
     for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
       const id = this.graph.order[k];
@@ -442,7 +456,7 @@ export class Execution {
       saved: this.saved[id],
       attrs: node.attrs,
       needs,
-      record: (this.recorders[id] ??= (name, values) => this.record(id, name, values)),
+      record: this.recording ? (this.recorders[id] ??= (name, values) => this.record(id, name, values)) : undefined,
     });
     const edges = this.edgeStart[id];
     const sent: SentGradient[] = [];

@@ -73,8 +73,9 @@ export async function train(
       const issues = await ex.forwardPaced(() => pacer.pace());
       const loss = (ex.values[root] as Tensor).data[0];
       if (issues.length || !Number.isFinite(loss)) return `step ${step + 1}: the loss became ${Number.isFinite(loss) ? 'invalid' : String(loss)}; lower the learning rate`;
-      // A gradient's NaN or Inf shows in the next step's loss, which stops the run: no scan of every gradient.
-      await ex.backwardPaced(root, () => pacer.pace(), { detectNonFinite: false });
+      // A gradient's NaN or Inf shows in the next step's loss, which stops the run: no scan of every
+      // gradient; and no rule's published figures (records): a step reads only the gradients.
+      await ex.backwardPaced(root, () => pacer.pace(), { detectNonFinite: false, records: false });
       result.losses.push(loss);
       for (let k = 0; k < params.length; k++) {
         const p = params[k];

@@ -167,22 +167,30 @@ export const rnn: OpDef = {
     // product is too small to pay for its call).
     const das = resultBuffer(T * NH, true); // every entry written below before it is read
     const dhNext = new Float64Array(NH); // what flows from step t+1 back into h_t
-    const norms = new Array<number>(T).fill(0);
-    const carried = new Array<number>(T).fill(0);
+    // The per-step norms only where they are published (a training loop reads none).
+    const norms = record ? new Array<number>(T).fill(0) : null;
+    const carried = record ? new Array<number>(T).fill(0) : null;
     for (let t = T - 1; t >= 0; t--) {
       const o = t * NH;
-      let sq = 0;
-      for (let k = 0; k < NH; k++) {
-        const dh = g[o + k] + dhNext[k];
-        sq += dh * dh;
-        const h = hs[o + k];
-        das[o + k] = dh * (1 - h * h);
+      if (norms) {
+        let sq = 0;
+        for (let k = 0; k < NH; k++) {
+          const dh = g[o + k] + dhNext[k];
+          sq += dh * dh;
+          const h = hs[o + k];
+          das[o + k] = dh * (1 - h * h);
+        }
+        norms[t] = Math.sqrt(sq);
+      } else {
+        for (let k = 0; k < NH; k++) {
+          const h = hs[o + k];
+          das[o + k] = (g[o + k] + dhNext[k]) * (1 - h * h);
+        }
       }
-      norms[t] = Math.sqrt(sq);
       // After step 0 this is dL/dh0; skip it only when nobody wants it.
       if (t > 0 || needs[1]) {
         gemmNT(N, H, H, das, o, Wh.data, 0, dhNext, 0, false);
-        carried[t] = norm2(dhNext);
+        if (carried) carried[t] = norm2(dhNext);
       }
     }
     // dWx = Σ_t x_tᵀ·da_t, dWh = Σ_t h_{t−1}ᵀ·da_t (h0 first, then the states 0 … T−2, stacked in hs).
@@ -195,8 +203,10 @@ export const rnn: OpDef = {
       for (let r = 0; r < T * N; r++) for (let j = 0; j < H; j++) db.data[j] += das[r * H + j];
     }
     if (dx) gemmNT(T * N, D, H, das, 0, Wx.data, 0, dx.data, 0, false);
-    record?.('timestepGradNorms', norms);
-    record?.('carriedGradNorms', carried);
+    if (record && norms && carried) {
+      record('timestepGradNorms', norms);
+      record('carriedGradNorms', carried);
+    }
     const dh0 = needs[1] ? new Tensor(h0.shape, dhNext) : null;
     return [dx, dh0, dWx, dWh, db];
   },
