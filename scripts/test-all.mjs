@@ -133,6 +133,9 @@ for (const r of results) console.log(`${r.layer.padEnd(12)} ${String(r.passed).p
 console.log(`test: all layers in ${Math.round((Date.now() - started) / 1000)} s`);
 // The failed tests by name, last: a CI log that keeps only its tail still says which ones.
 for (const r of results) for (const title of r.retriedTitles ?? []) console.log(`RETRIED ${r.layer}: ${title} (its first try failed; the layer's log has why)`);
-for (const r of results) for (const title of r.failedTitles ?? []) console.log(`FAILED ${r.layer}: ${title}`);
+for (const r of results) {
+  for (const title of r.failedTitles ?? []) console.log(`FAILED ${r.layer}: ${title}`);
+  if (r.failed > 0 && !(r.failedTitles ?? []).length) console.log(`FAILED ${r.layer}: the layer failed (exit ${r.code}) without naming a test: its log above says why`);
+}
 console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 || results.some((r) => r.code !== 0) ? 1 : 0);

@@ -138,8 +138,6 @@ export class Execution {
   private readonly contexts: (ForwardContext | undefined)[] = [];
   private readonly needsOf: (boolean[] | undefined)[] = [];
   private readonly recorders: (((name: string, values: number[]) => void) | undefined)[] = [];
-  /** Whether the backward pass under way gives the rules their `record` callback. */
-  private recording = true;
   /** The node evaluated or differentiated last (where a run that is stopped was). */
   current = -1;
   /** While results are recycled (recycleResults): the buffers of the last full run's results. */
@@ -347,7 +345,7 @@ export class Execution {
   backward(root: number, cancelled?: CancelCheck, opts: BackwardOptions = {}): RunIssue[] {
     // backwardSteps in a plain loop (see forward); a backward block's lines still run as steps.
     const observer = this.nonFiniteWatch(opts.detectNonFinite !== false);
-    this.recording = opts.records !== false;
+    const records = opts.records !== false;
     const all: RunIssue[] = [];
     const grads = this.startBackward(root);
     for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
@@ -357,7 +355,7 @@ export class Execution {
       throwIfCancelled(cancelled);
       const issues: RunIssue[] = [];
       const gc = this.blockOf[id];
-      const sent = gc ? finish(this.blockGradients(gc, upstream, issues)) : this.nodeGradients(id, upstream, observer, issues);
+      const sent = gc ? finish(this.blockGradients(gc, upstream, issues)) : this.nodeGradients(id, upstream, observer, issues, records);
       if (!sent) continue;
       this.accumulateSent(grads, sent);
       for (const issue of issues) all.push(issue);
@@ -379,7 +377,6 @@ export class Execution {
 
   /** The backward pass one node at a time, from the root to the leaves (`records`: see backward). */
   *backwardSteps(root: number, observer: ExecutionObserver = {}, records = true): Generator<Step, void> {
-    this.recording = records;
     const grads = this.startBackward(root);
     for (let k = this.graph.order.length - 1; k >= 0 && grads; k--) {
       const id = this.graph.order[k];
@@ -389,7 +386,7 @@ export class Execution {
       // What the node sends its inputs: its gate's backward block when it is the output of a gate
       // call with one, else its op's rule (called directly: no generator per node).
       const gc = this.blockOf[id];
-      const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : this.nodeGradients(id, upstream, observer, issues);
+      const sent = gc ? yield* this.blockGradients(gc, upstream, issues) : this.nodeGradients(id, upstream, observer, issues, records);
       if (!sent) continue;
       this.accumulateSent(grads, sent);
       yield { phase: 'backward', node: id, upstream, sent, issues };
@@ -405,9 +402,9 @@ export class Execution {
     return grads;
   }
 
-  /** What node `id`'s op rule sends its inputs; null when no input takes a gradient. */
-  private nodeGradients(id: number, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] | null {
-    return this.takesGrad[id] === 1 ? this.pooledRule(this.graph.nodes[id], upstream, observer, issues) : null;
+  /** What node `id`'s op rule sends its inputs (`records`: it may publish its figures); null when no input takes a gradient. */
+  private nodeGradients(id: number, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[], records: boolean): SentGradient[] | null {
+    return this.takesGrad[id] === 1 ? this.pooledRule(this.graph.nodes[id], upstream, observer, issues, records) : null;
   }
 
   /** Adds what a step sent to its inputs' gradients (sums from the pool while recycling). */
@@ -433,18 +430,18 @@ export class Execution {
   }
 
   /** applyRule taking its results from the pool while results are recycled. */
-  private pooledRule(node: GraphNode, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] {
+  private pooledRule(node: GraphNode, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[], records: boolean): SentGradient[] {
     if (this.pool) this.pool.residentNow = (this.residentAt[node.id] & RESIDENT_SENT) !== 0;
     const outer = enterPool(this.pool);
     try {
-      return this.applyRule(node, upstream, observer, issues);
+      return this.applyRule(node, upstream, observer, issues, records);
     } finally {
       leavePool(outer);
     }
   }
 
   /** The op's backward rule at node `node`, with the gradient of each edge kept for the graph view. */
-  private applyRule(node: GraphNode, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[]): SentGradient[] {
+  private applyRule(node: GraphNode, upstream: Tensor, observer: ExecutionObserver, issues: RunIssue[], records: boolean): SentGradient[] {
     const op = node.op as OpDef;
     const id = node.id;
     this.current = id;
@@ -456,7 +453,7 @@ export class Execution {
       saved: this.saved[id],
       attrs: node.attrs,
       needs,
-      record: this.recording ? (this.recorders[id] ??= (name, values) => this.record(id, name, values)) : undefined,
+      record: records ? (this.recorders[id] ??= (name, values) => this.record(id, name, values)) : undefined,
     });
     const edges = this.edgeStart[id];
     const sent: SentGradient[] = [];
