@@ -18,6 +18,7 @@ import { analyzeSession } from '../src/core/analyze';
 import type { Tensor } from '../src/core/tensor/tensor';
 import { enableRelaxedSimd, gemmArithmetic, gemmBackend, relaxedMadd, startGemmThreads } from '../src/core/tensor/matmul';
 import { THREAD_MIN_WORK } from '../src/core/tensor/gemmThreads';
+import { exampleFiles, examplesRow, measureExamples, prepareExample } from './examples';
 import { gemmFloor, type GemmFloor } from './gemmFloor';
 import { writeNpy } from './npy';
 import { median, pairedThreads, prepare, WORKLOADS, type Prepared, type ThreadsTiming, type WorkloadDef } from './workloads';
@@ -247,7 +248,13 @@ function profileOf(name: string): string[] {
 /** --peak <name>: prepare the workload, run it three times, print the maximum resident set. */
 function peakMode(name: string): void {
   if (name === '--baseline') analyzeSession('input x = 1\nf = x * x\n');
-  else {
+  else if (name === 'examples') {
+    for (const file of exampleFiles(ROOT)) {
+      const p = prepareExample(file);
+      for (let i = 0; i < 3; i++) p.run();
+      p.dispose?.();
+    }
+  } else {
     const p = prepare(WORKLOADS.find((w) => w.name === name) ?? WORKLOADS[0]);
     for (let i = 0; i < 3; i++) p.run();
   }
@@ -381,6 +388,12 @@ async function main(): Promise<void> {
       // note says which: bench/hostStats.ts); the other editor rows are judged by their medians.
       row.met = metOf(def, row.gradlens_ms, null, row.peak_mb) && (def.name !== 'edit-latency' || (e.maxBlockedMs !== null && e.maxBlockedMs <= 16));
       notes.push(figure.note);
+    } else if (def.family === 'examples') {
+      const timings = await measureExamples(ROOT, TMP, peer, peerThreads(), args.quick);
+      const { row: r, note } = examplesRow(def, timings, { label: peer ? peerLabel('torch', info?.blas as string | undefined) : null, blas: machine.peer_blas }, peakOf(def.name));
+      row = r;
+      notes.push(note);
+      if (!peer) notes.push('no PyTorch peer');
     } else {
       const m = await measure(def, args, def.peer ? peer : null);
       const g = median(m.gradlens);

@@ -156,7 +156,7 @@ export function statementCount(text: string): number {
 
 // ------------------------------------------------------------------ the suite
 
-export type Family = 'mlp2' | 'convnet' | 'rnn' | 'transformer' | 'deep' | 'gradcheck-full' | 'gradcheck-fast' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step' | 'gemm-kernel';
+export type Family = 'mlp2' | 'convnet' | 'rnn' | 'transformer' | 'deep' | 'examples' | 'gradcheck-full' | 'gradcheck-fast' | 'gradcheck-sampled' | 'parse-shapes' | 'edit-latency' | 'reanalysis' | 'completion' | 'debug-step' | 'gemm-kernel';
 
 /** An example file (bench/bench.mjs runs the bundle from bench/tmp and says where bench/ is). */
 function example(name: string): string {
@@ -293,6 +293,14 @@ export const WORKLOADS: WorkloadDef[] = [
   { name: 'mlp2-N8', family: 'mlp2', what: 'mlp2 at N=8 (scaling; overhead-bound, issue 17 target ≤ 1.0×)', text: mlp2(8), peer: 'torch', target: 1, unit: { name: 'example', count: 8, group: 'mlp2' } },
   { name: 'mlp2-N512', family: 'mlp2', what: 'mlp2 at N=512 (scaling)', text: mlp2(512), peer: 'torch', target: 1, unit: { name: 'example', count: 512, group: 'mlp2' } },
   { name: 'deep-10', family: 'deep', what: 'deep with 10 layers (scaling; overhead-bound, issue 17 target ≤ 1.0×)', text: deep(10), peer: 'torch', target: 1, unit: { name: 'layer', count: 10, group: 'deep' }, manifest: { layers: 10 } },
+  {
+    name: 'examples',
+    family: 'examples',
+    what: "forward+backward of every example in examples/ at its own sizes, against the PyTorch script `gradlens export --torch` writes for it (its network section and loss.backward()); the row shows the slowest example, the note every one (bench/examples.ts)",
+    text: null,
+    peer: 'torch',
+    target: 1,
+  },
   { name: 'deep-200', family: 'deep', what: 'deep with 200 layers (scaling)', text: deep(200), peer: 'torch', target: 1, unit: { name: 'layer', count: 200, group: 'deep' }, manifest: { layers: 200 } },
 ];
 
