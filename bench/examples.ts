@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { exportScript } from '../src/core/export';
 import type { Peer } from './peer';
 import { metOf, round, type Row } from './report';
+import { timeAlternating } from './timing';
 import { median, prepare, type Prepared, type WorkloadDef } from './workloads';
 
 export interface ExampleTiming {
@@ -52,31 +53,14 @@ export function exportFor(file: string, dir: string): string | null {
   return null;
 }
 
-function timeReps(run: () => void, reps: number): number[] {
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    run();
-    times.push(performance.now() - t0);
-  }
-  return times;
-}
-
 /** Each example against its exported script, rounds alternating the sides. */
 export async function measureExamples(root: string, tmp: string, peer: Peer | null, threads: number[], quick: boolean): Promise<ExampleTiming[]> {
-  const rounds = quick ? 2 : 5;
-  const budgetMs = quick ? 40 : 100;
   const out: ExampleTiming[] = [];
   for (const file of exampleFiles(root)) {
     const name = file.split('/').pop() as string;
     let p: Prepared | null = null;
     try {
       p = prepareExample(file);
-      const run = (p as Prepared).run;
-      const warmUntil = performance.now() + (quick ? 100 : 300);
-      let est = Infinity;
-      while (performance.now() < warmUntil) est = Math.min(est, timeReps(run, 1)[0]);
-      const reps = Math.max(2, Math.min(2000, Math.round(budgetMs / Math.max(est, 1e-3))));
       const dir = join(tmp, 'examples', name.replace(/\.grad$/, ''));
       const problem = peer ? exportFor(file, dir) : 'no peer';
       const ask = async (req: Record<string, unknown>) => {
@@ -84,28 +68,12 @@ export async function measureExamples(root: string, tmp: string, peer: Peer | nu
         if (a.error) throw new Error(`torch peer: ${a.error}`);
         return a;
       };
-      const peerReps = new Map<number, number>();
-      if (!problem) {
-        for (const t of threads) {
-          const first = await ask({ reps: 3, warmup: 3, threads: t });
-          const pEst = Math.min(...(first.times_ms as number[]));
-          peerReps.set(t, Math.max(2, Math.min(2000, Math.round(budgetMs / Math.max(pEst, 1e-3)))));
-        }
-      }
-      const g: number[] = [];
-      const q = new Map<number, number[]>();
-      let peerLoss: number | null = null;
-      for (let r = 0; r < rounds; r++) {
-        g.push(...timeReps(run, reps));
-        for (const [t, n] of peerReps) {
-          const a = await ask({ reps: n, warmup: 1, threads: t });
-          q.set(t, [...(q.get(t) ?? []), ...(a.times_ms as number[])]);
-          peerLoss = a.loss as number;
-        }
-      }
-      const gMs = median(g);
-      const best = [...q].map(([t, xs]) => [t, median(xs)] as const).sort((a, b) => a[1] - b[1])[0] ?? null;
+      // Most examples take microseconds a pass: shorter rounds than the pass rows', more repetitions.
+      const t = await timeAlternating(p.run, problem ? null : ask, threads, { rounds: quick ? 2 : 5, budgetMs: quick ? 40 : 100, warmMs: quick ? 100 : 300, maxReps: 2000 });
+      const gMs = median(t.gradlens);
+      const best = [...t.peer].map(([n, xs]) => [n, median(xs)] as const).sort((x, y) => x[1] - y[1])[0] ?? null;
       const loss = p.loss();
+      const peerLoss = (t.peerInfo?.loss as number | undefined) ?? null;
       out.push({
         name,
         gradlensMs: gMs,

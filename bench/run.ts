@@ -19,6 +19,7 @@ import type { Tensor } from '../src/core/tensor/tensor';
 import { enableRelaxedSimd, gemmArithmetic, gemmBackend, relaxedMadd, startGemmThreads } from '../src/core/tensor/matmul';
 import { THREAD_MIN_WORK } from '../src/core/tensor/gemmThreads';
 import { exampleFiles, examplesRow, measureExamples, prepareExample } from './examples';
+import { timeAlternating } from './timing';
 import { gemmFloor, type GemmFloor } from './gemmFloor';
 import { writeNpy } from './npy';
 import { median, pairedThreads, prepare, WORKLOADS, type Prepared, type ThreadsTiming, type WorkloadDef } from './workloads';
@@ -75,17 +76,6 @@ function exportLeaves(def: WorkloadDef, p: Prepared): string {
 }
 
 // ------------------------------------------------------------------ timing
-
-function timeOnce(f: () => void): number {
-  const t0 = performance.now();
-  f();
-  return performance.now() - t0;
-}
-
-/** Repetitions per round so that one round takes about `budgetMs`, within [lo, hi]. */
-function repsFor(estimateMs: number, budgetMs: number, lo: number, hi: number): number {
-  return Math.max(lo, Math.min(hi, Math.round(budgetMs / Math.max(estimateMs, 1e-3))));
-}
 
 interface Measured {
   gradlens: number[];
@@ -146,16 +136,6 @@ async function measure(def: WorkloadDef, args: Args, peer: Peer | null): Promise
 }
 
 async function measurePrepared(p: Prepared, def: WorkloadDef, args: Args, peer: Peer | null): Promise<Measured> {
-  const rounds = args.quick ? 2 : 5;
-  const budget = args.quick ? 150 : 400;
-  // Warm-up: the JIT, the wasm tier-up, the allocator. By time, on both sides: V8 needs hundreds of
-  // runs of a fast workload before its optimizing tier has all of it (three runs left the 1 ms
-  // gradient check measuring partly unoptimized code in its first round).
-  const warmMs = args.quick ? 200 : 500;
-  let est = Infinity;
-  const warmUntil = performance.now() + warmMs;
-  for (let n = 0; n < 3 || performance.now() < warmUntil; n++) est = Math.min(est, timeOnce(p.run));
-  const gReps = repsFor(est, budget, 2, 200);
   const dir = peer && def.peer ? exportLeaves(def, p) : null;
   const impl = def.peer ?? 'torch';
   const ask = async (req: Record<string, unknown>) => {
@@ -163,39 +143,17 @@ async function measurePrepared(p: Prepared, def: WorkloadDef, args: Args, peer: 
     if (a.error) throw new Error(`${def.name}: ${impl} peer: ${a.error}`);
     return a;
   };
-  const pReps = new Map<number, number>();
-  let peerInfo: PeerAnswer | null = null;
-  if (peer && dir) {
-    for (const threads of peerThreads()) {
-      const first = await ask({ reps: 3, warmup: 2, threads });
-      const pEst = Math.min(...(first.times_ms as number[]));
-      await ask({ reps: 1, warmup: repsFor(pEst, warmMs, 1, 1000), threads });
-      pReps.set(threads, repsFor(pEst, budget, 2, 200));
-    }
-  }
-  const g: number[] = [];
-  const gCpu: number[] = [];
-  const qCpu: number[] = [];
-  const q = new Map<number, number[]>();
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < gReps; i++) {
-      const c0 = process.cpuUsage();
-      g.push(timeOnce(p.run));
-      const c = process.cpuUsage(c0);
-      gCpu.push((c.user + c.system) / 1000);
-    }
-    for (const [threads, reps] of pReps) {
-      const a = await ask({ reps, warmup: 1, threads });
-      q.set(threads, [...(q.get(threads) ?? []), ...(a.times_ms as number[])]);
-      if (threads === 1) qCpu.push(...((a.cpu_ms as number[] | undefined) ?? []));
-      peerInfo = a;
-    }
-  }
+  const t = await timeAlternating(p.run, peer && dir ? ask : null, peerThreads(), {
+    rounds: args.quick ? 2 : 5,
+    budgetMs: args.quick ? 150 : 400,
+    warmMs: args.quick ? 200 : 500,
+    maxReps: 200,
+  });
   // The helper thread starts at its own pace (gemmThreads.ts): have it running before timing 2 threads.
   const helperUp = await startGemmThreads();
   const threads = THREAD_FAMILIES.has(def.family) && helperUp ? pairedThreads(p.run, args.quick ? 600 : 1500) : null;
   const floor = PASS_FAMILIES.has(def.family) ? gemmFloor(p.run, args.quick ? 150 : 400) : null;
-  return { gradlens: g, gradlensCpu: gCpu, peerCpu: qCpu, peer: q, peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name), threads, floor };
+  return { gradlens: t.gradlens, gradlensCpu: t.gradlensCpu, peerCpu: t.peerCpu, peer: t.peer, peerInfo: t.peerInfo, loss: p.loss(), facts: p.facts(), peak_mb: peakOf(def.name), threads, floor };
 }
 
 /** Peak RSS of a fresh process (this script again, in --peak mode) running the workload. */

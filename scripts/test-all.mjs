@@ -8,6 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { specSummary } from './specSummary.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const summaryDir = join(root, 'test-results', 'summary');
@@ -27,14 +28,6 @@ function run(cmd, args) {
   });
 }
 
-/** Counts from node:test's spec reporter summary, and the titles under its closing `failing tests:`. */
-function nodeTestCounts(out) {
-  const n = (k) => Number(new RegExp(`^ℹ ${k} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
-  const failing = out.split('✖ failing tests:')[1] ?? '';
-  const failedTitles = [...failing.matchAll(/^\s*✖ (.+?) \([\d.]+ms\)$/gm)].map((m) => m[1]);
-  return { passed: n('pass'), failed: n('fail') + n('cancelled'), skipped: n('skipped') + n('todo'), failedTitles };
-}
-
 function must(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
@@ -48,7 +41,7 @@ const layers = [
     name: 'unit',
     async run() {
       const { code, out } = await run(node, [join(root, 'scripts', 'run-unit-tests.mjs')]);
-      return { code, ...nodeTestCounts(out) };
+      return { code, ...specSummary(out) };
     },
   },
   {
@@ -57,7 +50,7 @@ const layers = [
     async run() {
       const files = ['html.test.ts', 'dashboard.test.ts', 'charts.test.ts'].map((f) => join(root, 'test', 'webview', f));
       const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
-      return { code, ...nodeTestCounts(out) };
+      return { code, ...specSummary(out) };
     },
   },
   {
@@ -67,7 +60,7 @@ const layers = [
     async run() {
       const files = [join(root, 'test', 'lsp', 'server.test.ts'), join(root, 'test', 'neovim', 'neovim.test.ts'), join(root, 'test', 'emacs', 'emacs.test.ts')];
       const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
-      return { code, ...nodeTestCounts(out) };
+      return { code, ...specSummary(out) };
     },
   },
   {
@@ -75,7 +68,7 @@ const layers = [
     name: 'dap',
     async run() {
       const { code, out } = await run(node, ['--import', 'tsx', '--test', '--test-reporter=spec', join(root, 'test', 'dap', 'adapter.test.ts')]);
-      return { code, ...nodeTestCounts(out) };
+      return { code, ...specSummary(out) };
     },
   },
   {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { EXTENSION_ID, PACKAGE, QUIET_SETTINGS, ROOT, ensureTools, freePort, installVsix, startCodeServer } from '../../scripts/codeServer';
 import { E2E_SETTINGS } from './workbench';
+import { specSummary } from '../../scripts/specSummary.mjs';
 
 const TIMEOUT_MS = Number(process.env.GRADLENS_E2E_TIMEOUT_MS ?? 15 * 60_000);
 const RESULTS = join(ROOT, 'test-results');
@@ -64,13 +65,8 @@ async function main(): Promise<number> {
       }, TIMEOUT_MS);
       child.on('exit', (code) => {
         clearTimeout(timer);
-        const n = (k: string) => Number(new RegExp(`^ℹ ${k} (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
-        counts.passed = n('pass');
-        counts.failed = n('fail') + n('cancelled');
-        counts.skipped = n('skipped') + n('todo');
-        // The titles under the spec reporter's closing `failing tests:`, for the summary's last lines.
-        const failing = out.split('✖ failing tests:')[1] ?? '';
-        counts.failedTitles = [...failing.matchAll(/^\s*✖ (.+?) \([\d.]+ms\)$/gm)].map((m) => m[1]);
+        // The counts, and the failed tests' titles for the summary's last lines.
+        Object.assign(counts, specSummary(out));
         resolve(code ?? 1);
       });
     });
