@@ -8,7 +8,7 @@ import { analyzeSession } from '../../src/core/analyze';
 import { installResidentLeaves } from '../../src/core/engine/residentLeaves';
 import { Execution } from '../../src/core/engine/run';
 import { train } from '../../src/core/explore/training';
-import { gemm, residentArena } from '../../src/core/tensor/matmul';
+import { gemm, observeGemm, residentArena, type GemmCall } from '../../src/core/tensor/matmul';
 import type { ResidentArena } from '../../src/core/tensor/resident';
 import { RESIDENT_MIN } from '../../src/core/tensor/results';
 import { simdAddRows, simdAllFinite, simdDotRows, simdGelu, simdRelu, simdReluBackward, simdScale, simdSumSquares8, simdTanhRows } from '../../src/core/tensor/simdElementwise';
@@ -316,6 +316,55 @@ test('an rnn on resident leaves and results: the bits of a fresh run, its states
   ex.recycleResults(false);
   restore();
   assert.equal(arena.heldBytes(), held, 'the pool and the leaves handed their blocks back');
+});
+
+// A conv net small enough to keep its patches for backward (convolution.ts' keep), large enough
+// that the patch matrices pass RESIDENT_MIN: 3×3 taps on 2 channels plus the row of ones, 8×8 outputs, 2 images.
+const CONV_PROGRAM = `seed 4
+dims N = 2, C = 2, S = 8, F = 3, M = 48, Y = 4
+
+input x: [N, C, S, S]
+input y: int[N] in 0..Y
+param w: [F, C, 3, 3] ~ he
+param c: [F] ~ normal(0.1)
+param W: [M, Y] ~ xavier
+a = relu(conv2d(x, w, c, stride=1, pad=1))
+p = max_pool2d(a, size=2, stride=2)
+loss = softmax_ce(reshape(p, [N, M]) @ W, y)
+`;
+
+test("conv2d on a resident pool: the bits of a fresh run, its kept patches read in place by the products", () => {
+  const s = analyzeSession(CONV_PROGRAM, { gradcheck: false });
+  assert.ok(s.graph && s.graph.root !== null && s.execution, 'the program runs');
+  const { graph } = s;
+  const root = graph.root as number;
+  const arena = warmArena();
+  const held = arena.heldBytes();
+  const fresh = new Execution(graph, s.analysis.seed);
+  fresh.forward();
+  fresh.backward(root);
+  const ex = new Execution(graph, s.analysis.seed);
+  ex.recycleResults(true, true);
+  const calls: GemmCall[] = [];
+  for (let run = 0; run < 3; run++) {
+    observeGemm(run === 2 ? (c) => calls.push(c) : null);
+    try {
+      ex.forward();
+      ex.backward(root);
+    } finally {
+      observeGemm(null);
+    }
+    assert.deepEqual(bits(ex.values), bits(fresh.values), `values of run ${run}`);
+    assert.deepEqual(bits(ex.grads), bits(fresh.grads), `gradients of run ${run}`);
+  }
+  // Forward: [w | c] (3×19) · an image's patches (19×64); backward dw: the upstream (3×64) · its patches transposed.
+  const forward = calls.filter((c) => c.M === 3 && c.N === 64 && c.K === 19);
+  const dw = calls.filter((c) => c.M === 3 && c.N === 18 && c.K === 64);
+  assert.equal(forward.length, 2, 'one forward product an image');
+  assert.equal(dw.length, 2, 'one dw product an image');
+  assert.ok([...forward, ...dw].every((c) => c.resident[1]), 'the patches are read where they are, in the kernel memory');
+  ex.recycleResults(false);
+  assert.equal(arena.heldBytes(), held, 'the pool handed its blocks back');
 });
 
 test('Train runs on resident results and leaves, then puts back the session and hands the memory back', async () => {

@@ -5,7 +5,7 @@ import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, dimWindow, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { gemm, gemmNN, gemmNT } from '../tensor/matmul';
 import { COST, needed } from './cost';
-import { resultBuffer } from '../tensor/results';
+import { productBuffer, resultBuffer } from '../tensor/results';
 import { simdAddRuns } from '../tensor/simdElementwise';
 import { Tensor } from '../tensor/tensor';
 import { attrOr, type Attrs, type OpDef } from './op';
@@ -326,8 +326,11 @@ export const conv2d: OpDef = {
     }
     // Every image's patches are kept for the backward pass (dw needs them again) when they are
     // not too many; rebuilding them, transposed, cost about as much as the product itself.
+    // In the kernel's memory where the loop keeps results there (productBuffer): the products read
+    // them in place, forward and for dw, instead of copying each image's patches in (convnet
+    // 0.96–0.97× in paired rounds).
     const R = (K + 1) * P;
-    const all = keep ? resultBuffer(N * R, true) : null;
+    const all = keep ? productBuffer(N * R, true) : null;
     if (all) {
       for (let n = 0; n < N; n++) {
         const cols = all.subarray(n * R, (n + 1) * R);

@@ -147,6 +147,21 @@ export function resultBuffer(n: number, written: boolean): Float64Array {
   return active && n >= POOL_MIN ? active.take(n, written) : new Float64Array(n);
 }
 
+/**
+ * The storage of a result that only products and WebAssembly kernels read or write: from the
+ * active pool's arena when it has one (whatever the pool's residentNow), else as resultBuffer.
+ */
+export function productBuffer(n: number, written: boolean): Float64Array {
+  if (!active || !active.resident || n < POOL_MIN) return resultBuffer(n, written);
+  const previous = active.residentNow;
+  active.residentNow = true;
+  try {
+    return active.take(n, written);
+  } finally {
+    active.residentNow = previous;
+  }
+}
+
 /** Makes `pool` the source of results until `leavePool(previous)`, which it returns. */
 export function enterPool(pool: ResultPool | null): ResultPool | null {
   const previous = active;
