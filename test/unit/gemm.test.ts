@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gemm, gemmArithmetic, gemmBackend, gemmLayout, gemmNN, gemmNT, gemmTN, observeGemm, relaxedMadd, type GemmCall } from '../../src/core/tensor/matmul';
+import { gemm, gemmArithmetic, gemmBackend, gemmLayout, gemmNN, gemmNT, gemmTileLoop, gemmTN, observeGemm, relaxedMadd, type GemmCall } from '../../src/core/tensor/matmul';
 import { gemmReference } from './helpers/fusedReference';
 import { xorshiftUniforms } from './helpers/xorshift';
 
@@ -267,4 +267,19 @@ test('an observer of the products hears each one with its sizes, strides and acc
     { M: 6, N: 4, K: 5, ars: 5, acs: 1, brs: 4, bcs: 1, accumulate: false, resident: [false, false, false] },
     { M: 5, N: 4, K: 6, ars: 1, acs: 5, brs: 4, bcs: 1, accumulate: true, resident: [false, false, false] },
   ]);
+});
+
+test("the bench's tile loop runs the products' kernel over its panels (its first entry is their dot product)", () => {
+  const loop = gemmTileLoop();
+  assert.ok(loop, 'the kernel runs here');
+  // 256 tiles of 4×4 entries, KC steps each: KC from the flops.
+  const kc = loop.flops / (2 * 16 * 256);
+  assert.ok(Number.isInteger(kc) && kc >= 64, `KC = ${kc}`);
+  // A's panel holds A(i, k) at 4k + i, B's (after A's 4·KC entries) B(k, j) at 4k + j; entry j of both is 1e-3·(j mod 7 + 1).
+  const value = (j: number) => 1e-3 * ((j % 7) + 1);
+  let expected = 0;
+  for (let k = 0; k < kc; k++) expected += value(4 * k) * value(4 * kc + 4 * k);
+  assert.ok(Math.abs(loop.corner - expected) <= 1e-12 * expected, `C(0, 0) = ${loop.corner}, Σ_k A(0, k)·B(k, 0) = ${expected}`);
+  // A second call finds the same panels and the same sum (the workspace is rewritten each time).
+  assert.equal(gemmTileLoop()?.corner, loop.corner);
 });

@@ -511,6 +511,34 @@ export function gemmPeak(rounds: number, arithmetic: GemmArithmetic = gemmArithm
   return 40 * rounds;
 }
 
+/** Row and column panels of the tile loop's product (gemmTileLoop): 256 tiles a call. */
+const TILE_LOOP_PANELS = 16;
+
+/**
+ * For the benchmark: the kernel's own tile loop ("tiles", the products' kernel) over operands that
+ * never leave the L1 cache: every tile reads the same packed 4×KC panel of A and KC×4 panel of B
+ * (panel strides 0), so what it measures is the loop itself — its loads, multiply-adds and each
+ * tile's store — with no packing, copy or cache miss: the most a product can reach on one core.
+ * Returns its flops (256 tiles of KC steps) and the first entry of C (Σ_k A(0, k)·B(k, 0) with
+ * A's and B's panels filled with 1e-3·(j mod 7 + 1), j counting from A's first entry through B's:
+ * a test checks it), or null where there is no kernel.
+ */
+export function gemmTileLoop(): { flops: number; corner: number } | null {
+  const k = kernel();
+  if (!k) return null;
+  const w = align((k.arena ? Math.max(JOB_BYTES, k.arena.end()) : JOB_BYTES) / 8);
+  const a = w;
+  const b = a + MR * KC;
+  const c = b + NR * KC;
+  const ldc = TILE_LOOP_PANELS * NR;
+  if (!reserve(k, (c + TILE_LOOP_PANELS * MR * ldc) * 8)) return null;
+  // Small finite values (a product's workspace holds whatever the last product left there).
+  const f = k.f64;
+  for (let j = 0; j < c - a; j++) f[a + j] = 1e-3 * ((j % 7) + 1);
+  k.tiles(a * 8, 0, 8, MR * 8, b * 8, 0, NR * 8, c * 8, ldc, KC, TILE_LOOP_PANELS, 0, TILE_LOOP_PANELS * TILE_LOOP_PANELS, 0);
+  return { flops: 2 * MR * NR * KC * TILE_LOOP_PANELS * TILE_LOOP_PANELS, corner: f[c] };
+}
+
 /**
  * Starts the helper thread now instead of at the first large product, and resolves when it is
  * ready: true if large products now use two threads (tests, the bench; a host may warm it up).
