@@ -263,6 +263,20 @@ test('resident runs give the bits of a fresh run, every run, and hand their memo
   assert.equal(arena.end(), end, "the arena's end (where products' workspace starts) is back too");
 });
 
+/** `program` analysed, the warm arena and its bytes held now, and a fresh run (no pool) to compare resident runs with. */
+function againstFreshRun(program: string) {
+  const s = analyzeSession(program, { gradcheck: false });
+  assert.ok(s.graph && s.graph.root !== null && s.execution, 'the program runs');
+  const { graph } = s;
+  const root = graph.root as number;
+  const arena = warmArena();
+  const held = arena.heldBytes();
+  const fresh = new Execution(graph, s.analysis.seed);
+  fresh.forward();
+  fresh.backward(root);
+  return { s, graph, root, arena, held, fresh };
+}
+
 // An rnn (its forward and backward are products inside one op): x, Wx and Wh past RESIDENT_MIN.
 // H odd: each step's bias and tanh (SIMD, in place on the resident states) end every row with one
 // lane, which must not reach the next step's states (they already hold its x_t·Wx).
@@ -281,15 +295,7 @@ loss = softmax_ce(hs[-1] @ Wy, y) + 0.01 * sum(hs * hs)
 `;
 
 test('an rnn on resident leaves and results: the bits of a fresh run, its states and weight gradients in the kernel memory', () => {
-  const s = analyzeSession(RNN_PROGRAM, { gradcheck: false });
-  assert.ok(s.graph && s.graph.root !== null && s.execution, 'the program runs');
-  const { graph } = s;
-  const root = graph.root as number;
-  const arena = warmArena();
-  const held = arena.heldBytes();
-  const fresh = new Execution(graph, s.analysis.seed);
-  fresh.forward();
-  fresh.backward(root);
+  const { s, graph, root, arena, held, fresh } = againstFreshRun(RNN_PROGRAM);
   const originals = graph.nodes.map((n) => n.init);
   const restore = installResidentLeaves(graph);
   assert.deepEqual(
@@ -334,15 +340,7 @@ loss = softmax_ce(reshape(p, [N, M]) @ W, y)
 `;
 
 test("conv2d on a resident pool: the bits of a fresh run, its kept patches read in place by the products", () => {
-  const s = analyzeSession(CONV_PROGRAM, { gradcheck: false });
-  assert.ok(s.graph && s.graph.root !== null && s.execution, 'the program runs');
-  const { graph } = s;
-  const root = graph.root as number;
-  const arena = warmArena();
-  const held = arena.heldBytes();
-  const fresh = new Execution(graph, s.analysis.seed);
-  fresh.forward();
-  fresh.backward(root);
+  const { s, graph, root, arena, held, fresh } = againstFreshRun(CONV_PROGRAM);
   const ex = new Execution(graph, s.analysis.seed);
   ex.recycleResults(true, true);
   const calls: GemmCall[] = [];

@@ -306,6 +306,11 @@ function reserve(k: Kernel, bytes: number): boolean {
 }
 
 /** Rounds a float64 offset up to a 64-byte boundary. */
+/** The first float64 index of a product's workspace: past the job block and the arena's blocks. */
+function workspaceStart(k: Kernel): number {
+  return align((k.arena ? Math.max(JOB_BYTES, k.arena.end()) : JOB_BYTES) / 8);
+}
+
 function align(n: number): number {
   return (n + 7) & ~7;
 }
@@ -354,10 +359,9 @@ function gemmWasm(
   // resident C is written where it is; the workspace starts past the arena's blocks.
   const xExt = (m - 1) * xrs + (K - 1) * xcs + 1;
   const yExt = (K - 1) * yrs + (n - 1) * ycs + 1;
-  const arena = k.arena;
   const [xIn, yIn] = swap ? [at[1], at[0]] : [at[0], at[1]];
   const cIn = at[2];
-  let w = align((arena ? Math.max(JOB_BYTES, arena.end()) : JOB_BYTES) / 8);
+  let w = workspaceStart(k);
   const x0 = xIn >= 0 ? xIn : w;
   if (xIn < 0) w = align(x0 + xExt + (MR - 1) * xrs);
   const px = w;
@@ -526,7 +530,7 @@ const TILE_LOOP_PANELS = 16;
 export function gemmTileLoop(): { flops: number; corner: number } | null {
   const k = kernel();
   if (!k) return null;
-  const w = align((k.arena ? Math.max(JOB_BYTES, k.arena.end()) : JOB_BYTES) / 8);
+  const w = workspaceStart(k);
   const a = w;
   const b = a + MR * KC;
   const c = b + NR * KC;
