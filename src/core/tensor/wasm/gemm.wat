@@ -214,7 +214,26 @@
       (br_if $pdone (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $src (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $rs))))
       (local.set $k (local.get $K))
-      (if (i32.and (i32.eq (local.get $rs) (i32.const 8)) (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (if (i32.and (i32.eq (local.get $rs) (i32.const 8)) (i32.le_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)))
+        (then
+          ;; 8 consecutive values a step, two panels in one pass: a step's whole 64-byte line. Steps
+          ;; a multiple of 4 KB apart (a transposed operand's rows) share a few cache sets, so a
+          ;; line read for one panel is gone by the next panel's pass over the same steps.
+          (local.set $r (i32.mul (local.get $K) (i32.const 32)))
+          (block $wdone (loop $wks
+            (br_if $wdone (i32.eqz (local.get $k)))
+            (v128.store offset=0 (local.get $d) (v128.load offset=0 (local.get $src)))
+            (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $src)))
+            (v128.store offset=0 (i32.add (local.get $d) (local.get $r)) (v128.load offset=32 (local.get $src)))
+            (v128.store offset=16 (i32.add (local.get $d) (local.get $r)) (v128.load offset=48 (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (local.get $cs)))
+            (local.set $d (i32.add (local.get $d) (i32.const 32)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (br $wks)))
+          ;; Past the second panel.
+          (local.set $d (i32.add (local.get $d) (local.get $r)))
+          (local.set $i (i32.add (local.get $i) (i32.const 4))))
+        (else (if (i32.and (i32.eq (local.get $rs) (i32.const 8)) (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
         (then
           ;; 4 consecutive values a step: two vectors.
           (block $vdone (loop $vks
@@ -254,7 +273,7 @@
                 (local.set $src (i32.add (local.get $src) (local.get $cs)))
                 (local.set $d (i32.add (local.get $d) (i32.const 32)))
                 (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-                (br $eks)))))))
+                (br $eks)))))))))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $panels)))
   )
