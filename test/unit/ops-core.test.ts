@@ -156,6 +156,31 @@ test('matmul backward: setting a fresh gradient with its first product has the b
   }
 });
 
+test('matmul backward: a batch of matrices times one matrix sums dB over the stacked rows in one product, as PyTorch folds the batch', () => {
+  const bits = (v: Float64Array) => [...new BigUint64Array(v.buffer, v.byteOffset, v.length)];
+  // [B, T, K] @ [K, N]: dB = (the B·T rows of a)ᵀ · (the B·T rows of the gradient), one sum per entry.
+  const [B, T, K, N] = [8, 16, 24, 20];
+  const a = randomTensor([B, T, K], rng);
+  const b = randomTensor([K, N], rng);
+  const fwd = matmul.forward([a, b], {}, fixedContext());
+  const grad = randomTensor([...fwd.value.shape], rng);
+  const [da, db] = matmul.backward({ inputs: [a, b], out: fwd.value, grad, saved: fwd.saved, attrs: {}, needs: [true, true] }) as Tensor[];
+  const wantB = new Float64Array(K * N);
+  gemmTN(K, N, B * T, a.data, 0, grad.data, 0, wantB, 0, false);
+  assert.deepEqual(bits(db.data), bits(wantB));
+  // Summing per batch then adding the batches rounds differently: the test tells the two apart.
+  const perBatch = new Float64Array(K * N);
+  for (let t = 0; t < B; t++) gemmTN(K, N, T, a.data, t * T * K, grad.data, t * T * N, perBatch, 0, t > 0);
+  assert.notDeepEqual(bits(perBatch), bits(wantB));
+  const wantA = new Float64Array(B * T * K);
+  gemmNT(B * T, K, N, grad.data, 0, b.data, 0, wantA, 0, false);
+  assert.deepEqual(bits(da.data), bits(wantA));
+  // Only dB wanted: the same product.
+  const [noA, dbOnly] = matmul.backward({ inputs: [a, b], out: fwd.value, grad, saved: fwd.saved, attrs: {}, needs: [false, true] }) as (Tensor | null)[];
+  assert.equal(noA, null);
+  assert.deepEqual(bits(dbOnly!.data), bits(wantB));
+});
+
 test('matmul shape errors name the operator, both shapes and the dimensions', () => {
   const N = named('N', 4);
   const D = named('D', 10);

@@ -165,9 +165,13 @@ export const matmul: OpDef = {
     const addsA = addsAfterFirst();
     const addsB = addsAfterFirst();
     if (da && stacksRows(a, b)) {
-      // dA's rows each belong to one batch: one product. dB sums over batches, kept in batch order.
+      // dA's rows each belong to one batch: one product.
       gemmNT(a.size / p.K, p.K, p.N, grad.data, 0, b.data, 0, da.data, 0, false);
-      if (db) forEachBatch(p, (aOff, bOff, t) => gemmTN(p.K, p.N, p.M, a.data, aOff, grad.data, t * mn, db.data, bOff, addsB(bOff)));
+    }
+    if (stacksRows(a, b)) {
+      // dB sums over every row of every batch: one product over the stacked rows, as PyTorch folds
+      // the batch (one sum per entry in row order, not a sum per batch added up).
+      if (db) gemmTN(p.K, p.N, a.size / p.K, a.data, 0, grad.data, 0, db.data, 0, false);
       return [da, db];
     }
     forEachBatch(p, (aOff, bOff, t) => {
