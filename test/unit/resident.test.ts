@@ -365,6 +365,47 @@ test("conv2d on a resident pool: the bits of a fresh run, its kept patches read 
   assert.equal(arena.heldBytes(), held, 'the pool handed its blocks back');
 });
 
+// Multi-head attention past RESIDENT_MIN: 2 sequences of 16 tokens, 32 features, 4 heads.
+const MHA_PROGRAM = `seed 5
+dims N = 2, T = 16, D = 32
+
+input x: [N, T, D]
+input t: [N, T, D]
+param Wq: [D, D] ~ xavier
+param Wk: [D, D] ~ xavier
+param Wv: [D, D] ~ xavier
+param Wo: [D, D] ~ xavier
+a = multihead_attention(x, Wq, Wk, Wv, Wo, heads=4, causal=true)
+loss = mse(a, t)
+`;
+
+test('multihead_attention on a resident pool: the bits of a fresh run, its projections reading x and writing their results in the kernel memory', () => {
+  const { s, graph, root, arena, held, fresh } = againstFreshRun(MHA_PROGRAM);
+  const ex = new Execution(graph, s.analysis.seed);
+  ex.recycleResults(true, true);
+  const calls: GemmCall[] = [];
+  for (let run = 0; run < 3; run++) {
+    observeGemm(run === 2 ? (c) => calls.push(c) : null);
+    try {
+      ex.forward();
+      ex.backward(root);
+    } finally {
+      observeGemm(null);
+    }
+    assert.deepEqual(bits(ex.values), bits(fresh.values), `values of run ${run}`);
+    assert.deepEqual(bits(ex.grads), bits(fresh.grads), `gradients of run ${run}`);
+  }
+  const mha = graph.nodes.find((n) => n.op?.id === 'multihead_attention') as { id: number };
+  assert.ok(arena.offsetOf((ex.values[mha.id] as Tensor).data) >= 0, 'its value is resident');
+  // The 32×32 products over the 32 rows: 3 projections and the output forward; dWo, dM, 3 dW and
+  // 3 into dx backward. Every one writes its result where it is.
+  const rowProducts = calls.filter((c) => c.M * c.N * c.K === 32 * 32 * 32 && (c.M === 32 || c.K === 32));
+  assert.equal(rowProducts.length, 12);
+  assert.ok(rowProducts.every((c) => c.resident[2]), 'each writes its result in the kernel memory');
+  ex.recycleResults(false);
+  assert.equal(arena.heldBytes(), held, 'the pool handed its blocks back');
+});
+
 test('Train runs on resident results and leaves, then puts back the session and hands the memory back', async () => {
   const { s, graph } = setUp();
   const arena = warmArena();

@@ -7,6 +7,7 @@ import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast
 import { dimsEqual, formatDimValues, formatShape, type Shape } from '../shapes/shape';
 import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
 import { broadcastTo, sizeOf, Tensor, unravel } from '../tensor/tensor';
+import { productBuffer } from '../tensor/results';
 import { COST, gemmCost, needed } from './cost';
 import { attrBool, attrOr, type Attrs, type OpDef, type ParamSpec, type ShapeContext } from './op';
 
@@ -305,6 +306,7 @@ export const multiheadAttention: OpDef = {
   name: 'multihead_attention',
   group: 'networks',
   weighted: true,
+  productsInside: true,
   signature: [
     { name: 'x', kind: 'tensor', doc: 'input sequence [T, D] or batched [N, T, D]' },
     { name: 'Wq', kind: 'tensor', doc: 'query projection [D, D] (x @ Wq)' },
@@ -328,17 +330,19 @@ export const multiheadAttention: OpDef = {
     const m = maskValues('multihead_attention', mask, [...x.shape.slice(0, -2), T, T]);
     if (m.error) return { value: new Tensor(x.shape), error: m.error };
     const proj = (W: Tensor) => {
-      const p = new Float64Array(rows * D);
+      const p = productBuffer(rows * D, true);
       gemmNN(rows, D, D, x.data, 0, W.data, 0, p, 0, false);
       return heads(p, B0, T, D, h, false);
     };
     const [Q, K, V] = [proj(Wq), proj(Wk), proj(Wv)];
     const r = attend(n, Q, K, V, m.allow && perHead(m.allow, B0, T, h), attrBool(attrs, 'causal'));
-    const out = new Tensor(x.shape);
     if (r.empty) {
       const [bh, i] = r.empty;
-      return { value: out, error: emptyRow('multihead_attention', x.shape.slice(0, -2), [Math.floor(bh / h), i]) };
+      return { value: new Tensor(x.shape), error: emptyRow('multihead_attention', x.shape.slice(0, -2), [Math.floor(bh / h), i]) };
     }
+    // Every entry is written: a pooled buffer (in the kernel's memory in a loop that keeps
+    // results there, as the projections' and the gradients' below).
+    const out = Tensor.result(x.shape, true);
     const M = heads(r.out, B0, T, D, h, true);
     gemmNN(rows, D, D, M, 0, Wo.data, 0, out.data, 0, false);
     const saved: MhaSaved = { Q, K, V, P: r.P, M, collapse: r.collapse };
@@ -349,21 +353,21 @@ export const multiheadAttention: OpDef = {
     record?.('attentionCollapse', collapse);
     const { B0, T, D, h, n } = mhaDims(x.shape, attrs);
     const rows = B0 * T;
-    const dWo = needs[4] ? new Tensor(Wo.shape) : null;
+    const dWo = needs[4] ? Tensor.result(Wo.shape, true) : null;
     if (dWo) gemmTN(D, D, rows, M, 0, grad.data, 0, dWo.data, 0, false);
     const W = [Wq, Wk, Wv];
     const want = [0, 1, 2].map((i) => needs[0] || needs[1 + i]);
     const dW: (Tensor | null)[] = [null, null, null];
-    const dx = needs[0] ? new Tensor(x.shape) : null;
+    const dx = needs[0] ? Tensor.result(x.shape) : null;
     if (want.some(Boolean)) {
-      const dM = new Float64Array(rows * D);
+      const dM = productBuffer(rows * D, true);
       gemmNT(rows, D, D, grad.data, 0, Wo.data, 0, dM, 0, false);
       const dHeads = attendBackward(n, Q, K, V, P, heads(dM, B0, T, D, h, false), want);
       dHeads.forEach((dh, i) => {
         if (!dh) return;
         const dP = heads(dh, B0, T, D, h, true);
         if (needs[1 + i]) {
-          dW[i] = new Tensor(W[i].shape);
+          dW[i] = Tensor.result(W[i].shape, true);
           gemmTN(D, D, rows, x.data, 0, dP, 0, dW[i]!.data, 0, false);
         }
         if (dx) gemmNT(rows, D, D, dP, 0, W[i].data, 0, dx.data, 0, true);

@@ -134,10 +134,11 @@ export interface OpTraits {
   matrixProduct?: true;
   /**
    * Its forward and backward passes are matrix products (gemm) over its tensor inputs, its value
-   * and the gradients it sends (rnn's: every step's product reads the previous state and Wh).
-   * Where a loop keeps results in the GEMM kernel's memory (engine/run.ts residentResults), its
-   * value, what it sends and its inputs live there as a product's do, so each step's product
-   * reads and writes them in place instead of copying Wh in and the state out a step.
+   * and the gradients it sends (rnn's: every step's product reads the previous state and Wh;
+   * multihead_attention's projections read x and the four weights and write its value and their
+   * gradients). Where a loop keeps results in the GEMM kernel's memory (engine/run.ts
+   * residentResults), its value, what it sends and its inputs live there as a product's do, so its
+   * products read and write them in place instead of copying them in and out.
    */
   productsInside?: true;
   /**
