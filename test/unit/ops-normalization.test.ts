@@ -71,6 +71,39 @@ describe('layernorm', () => {
     for (let row = 0; row < 3; row++) assert.ok(Math.abs(range(4, (j) => dx!.data[row * 4 + j]).reduce((a, b) => a + b, 0)) < 1e-12);
   });
 
+  it('backward: dgamma, dbeta and dx have the bits of one sum per entry in row order (the textbook passes, written out here)', () => {
+    const rng = testRng(11);
+    const [R, D] = [37, 24];
+    const inputs = [randomTensor([R, D], rng, 2, 1), randomTensor([D], rng, 1, 1), randomTensor([D], rng)];
+    const r = layernorm.forward(inputs, { eps: 1e-5 }, ctx);
+    const grad = randomTensor([R, D], rng);
+    const { xhat, invstd } = r.saved as { xhat: Float64Array; invstd: Float64Array };
+    const g = grad.data;
+    const gd = inputs[1].data;
+    const wantG = new Float64Array(D);
+    const wantB = new Float64Array(D);
+    for (let row = 0; row < R; row++) for (let j = 0; j < D; j++) wantG[j] += g[row * D + j] * xhat[row * D + j];
+    for (let row = 0; row < R; row++) for (let j = 0; j < D; j++) wantB[j] += g[row * D + j];
+    const wantX = new Float64Array(R * D);
+    for (let row = 0; row < R; row++) {
+      let sumG = 0;
+      let sumGX = 0;
+      for (let j = 0; j < D; j++) sumG += g[row * D + j] * gd[j];
+      for (let j = 0; j < D; j++) sumGX += g[row * D + j] * gd[j] * xhat[row * D + j];
+      for (let j = 0; j < D; j++) wantX[row * D + j] = (invstd[row] / D) * (D * (g[row * D + j] * gd[j]) - sumG - xhat[row * D + j] * sumGX);
+    }
+    const bits = (v: Float64Array) => [...new BigUint64Array(v.buffer, v.byteOffset, v.length)];
+    for (const needs of [
+      [true, true, true],
+      [false, true, false],
+      [true, false, true],
+    ]) {
+      const out = layernorm.backward({ inputs, out: r.value, grad, saved: r.saved, attrs: { eps: 1e-5 }, needs });
+      const want = [wantX, wantG, wantB];
+      out.forEach((t, i) => (needs[i] ? assert.deepEqual(bits(t!.data), bits(want[i]), `gradient ${i} with needs ${needs}`) : assert.equal(t, null)));
+    }
+  });
+
   it('shape rule: gamma and beta are [D] for the last axis; a scalar and a negative eps are rejected', () => {
     const [N, D] = [named('N', 4), named('D', 3)];
     const r = layernorm.shape({ label: 'layernorm', types: [f([N, D]), f([D]), f([D])] }, { eps: 1e-5 });

@@ -120,21 +120,26 @@ function normBackward(x: Tensor, gamma: Tensor, grad: Tensor, saved: NormSaved, 
   // With gx = g·gamma (the gradient at x̂): dx = invstd/M · (M·gx − Σgx − x̂·Σ gx·x̂) per set.
   const dx = needs[0] ? Tensor.result(x.shape, true) : null;
   if (layout.rows) {
-    for (let r = 0; r < g.length; r += count) {
-      if (dgamma) for (let j = 0; j < count; j++) dgamma.data[j] += g[r + j] * xhat[r + j];
-      if (dbeta) for (let j = 0; j < count; j++) dbeta.data[j] += g[r + j];
-    }
-    if (!dx) return [null, dgamma, dbeta];
+    // One pass a row for dgamma, dbeta and the row's two sums (each sum in the order of separate
+    // passes: the same bits), then one for dx.
+    const dg = dgamma?.data;
+    const db = dbeta?.data;
+    const dxd = dx?.data;
     for (let s = 0, r = 0; s < sets; s++, r += count) {
       let sumG = 0;
       let sumGX = 0;
       for (let j = 0; j < count; j++) {
-        const gx = g[r + j] * gd[j];
+        const gj = g[r + j];
+        const h = xhat[r + j];
+        if (dg) dg[j] += gj * h;
+        if (db) db[j] += gj;
+        const gx = gj * gd[j];
         sumG += gx;
-        sumGX += gx * xhat[r + j];
+        sumGX += gx * h;
       }
+      if (!dxd) continue;
       const k = invstd[s] / count;
-      for (let j = 0; j < count; j++) dx.data[r + j] = k * (count * (g[r + j] * gd[j]) - sumG - xhat[r + j] * sumGX);
+      for (let j = 0; j < count; j++) dxd[r + j] = k * (count * (g[r + j] * gd[j]) - sumG - xhat[r + j] * sumGX);
     }
     return [dx, dgamma, dbeta];
   }
