@@ -136,6 +136,36 @@ test('the ops that skip zeroing a recycled result write every entry (a NaN-fille
   }
 });
 
+test('batched matrix products set every block of their value and of both gradients (a NaN-filled pooled buffer gives the fresh bits)', () => {
+  const ctx = { trackKinks: false, random: (count: number) => new Float64Array(count) };
+  const filled = (shape: number[], seed: number) => {
+    const t = new Tensor(shape);
+    for (let i = 0; i < t.size; i++) t.data[i] = Math.sin(seed + 0.37 * i);
+    return t;
+  };
+  const matmul = OPS_BY_ID.get('matmul') as OpDef;
+  // Rows stacked, one batch each, a broadcast left operand, and a batch of 1 against 2.
+  const cases: [number[], number[]][] = [
+    [[2, 3, 4], [4, 5]],
+    [[2, 3, 4], [2, 4, 5]],
+    [[3, 4], [2, 4, 5]],
+    [[1, 3, 4], [2, 4, 5]],
+  ];
+  for (const [sa, sb] of cases) {
+    const inputs = [filled(sa, 1), filled(sb, 2)];
+    const fresh = matmul.forward(inputs, {}, ctx).value;
+    const args = { inputs, out: fresh, grad: filled([...fresh.shape], 3), saved: undefined, attrs: {}, needs: [true, true] };
+    const freshGrads = matmul.backward(args);
+    const outer = enterPool(poisonedPool([fresh.size, inputs[0].size, inputs[1].size]));
+    try {
+      assert.equal(bitsOf(matmul.forward(inputs, {}, ctx).value), bitsOf(fresh), `${sa} @ ${sb} forward`);
+      assert.deepEqual(matmul.backward(args).map(bitsOf), freshGrads.map(bitsOf), `${sa} @ ${sb} backward`);
+    } finally {
+      leavePool(outer);
+    }
+  }
+});
+
 test('convolutions and pooling take their results and scratch from a recycled pool and write every entry they do not zero', () => {
   // Every buffer length the ops take, recorded on a first pooled run, then handed out NaN-filled.
   class Recording extends ResultPool {

@@ -137,7 +137,8 @@ export const matmul: OpDef = {
       return { value: out };
     }
     const p = planMatmul(a.shape, b.shape);
-    const out = Tensor.result(p.outShape);
+    // Every block is set by its batch's product: a pooled buffer needs no zeros first.
+    const out = Tensor.result(p.outShape, true);
     const mn = p.M * p.N;
     // A batch of matrices times one matrix is one product over all the rows (same sums, one call).
     if (stacksRows(a, b)) gemmNN(out.size / p.N, p.N, p.K, a.data, 0, b.data, 0, out.data, 0, false);
@@ -157,11 +158,12 @@ export const matmul: OpDef = {
     }
     const p = planMatmul(a.shape, b.shape);
     const mn = p.M * p.N;
-    const da = needs[0] ? Tensor.result(a.shape) : null;
-    const db = needs[1] ? Tensor.result(b.shape) : null;
     // The first product into a block of a fresh (+0) gradient sets it instead of adding to it: the
     // same bits, since a sum that starts from +0 is never −0 and so +0 + sum = sum; and it spares
-    // reading the zeros (a plain 2-D product has one batch: both gradients are set).
+    // reading the zeros (a plain 2-D product has one batch: both gradients are set). Every block of
+    // an operand is read by some batch, so every block of its gradient is set: no zeros needed.
+    const da = needs[0] ? Tensor.result(a.shape, true) : null;
+    const db = needs[1] ? Tensor.result(b.shape, true) : null;
     const addsA = addsAfterFirst();
     const addsB = addsAfterFirst();
     if (da && stacksRows(a, b)) {
