@@ -209,6 +209,7 @@
   (func (export "pack")
     (param $s i32) (param $rs i32) (param $cs i32) (param $n i32) (param $K i32) (param $d i32)
     (local $i i32) (local $k i32) (local $src i32) (local $r i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local.set $i (i32.const 0))
     (block $pdone (loop $panels
       (br_if $pdone (i32.ge_u (local.get $i) (local.get $n)))
@@ -247,6 +248,25 @@
         (else
           (if (i32.le_u (i32.add (local.get $i) (i32.const 4)) (local.get $n))
             (then
+              ;; Consecutive steps (a transposed operand: each row of the panel is contiguous in k):
+              ;; two steps of the 4 rows a turn, read as a vector a row and interleaved (half the
+              ;; loads and stores); the scalar loop below takes an odd last step.
+              (if (i32.eq (local.get $cs) (i32.const 8))
+                (then
+                  (block $tdone (loop $tks
+                    (br_if $tdone (i32.lt_u (local.get $k) (i32.const 2)))
+                    (local.set $v0 (v128.load (local.get $src)))
+                    (local.set $v1 (v128.load (i32.add (local.get $src) (local.get $rs))))
+                    (local.set $v2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $rs) (i32.const 1)))))
+                    (local.set $v3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $rs) (i32.const 3)))))
+                    (v128.store offset=0 (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v0) (local.get $v1)))
+                    (v128.store offset=16 (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $v2) (local.get $v3)))
+                    (v128.store offset=32 (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v0) (local.get $v1)))
+                    (v128.store offset=48 (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $v2) (local.get $v3)))
+                    (local.set $src (i32.add (local.get $src) (i32.const 16)))
+                    (local.set $d (i32.add (local.get $d) (i32.const 64)))
+                    (local.set $k (i32.sub (local.get $k) (i32.const 2)))
+                    (br $tks)))))
               (block $sdone (loop $sks
                 (br_if $sdone (i32.eqz (local.get $k)))
                 (f64.store offset=0 (local.get $d) (f64.load (local.get $src)))
