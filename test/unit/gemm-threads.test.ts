@@ -95,6 +95,22 @@ test('two threads give the bits of one thread on random products of many shapes'
   assert.equal(compared, shapes.length * 6);
 });
 
+test('the helper polls a while after a product: the next ones, back to back, need not wake it', { skip: !wasm && 'no WebAssembly' }, async () => {
+  setGemmThreads(2, 1);
+  assert.equal(await startGemmThreads(), true);
+  const next = rng(9);
+  const [M, N, K] = [64, 64, 256];
+  const A = values(M * K, next);
+  const B = values(K * N, next);
+  const one = product(1, M, N, K, 'NN', A, B, new Float64Array(M * N), false);
+  const s0 = splitProducts();
+  for (let i = 0; i < 20; i++) assert.ok(sameBits(one, product(2, M, N, K, 'NN', A, B, new Float64Array(M * N), false)));
+  const s1 = splitProducts();
+  assert.equal(s1.products - s0.products, 20);
+  // The first may find it asleep; a descheduled helper may miss a few more on a loaded machine.
+  assert.ok(s1.wakes - s0.wakes < 10, `woken for ${s1.wakes - s0.wakes} of 20 products`);
+});
+
 test('after the helper is stopped products run on one thread, with the same bits', { skip: !wasm && 'no WebAssembly' }, async () => {
   setGemmThreads(2, 1);
   assert.equal(await startGemmThreads(), true);

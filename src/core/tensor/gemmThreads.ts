@@ -23,6 +23,16 @@ const READY = 20;
 const FAULT = 21;
 /** A's panel stride (after the control words: see "work" in wasm/gemm.wat). */
 const APS = 22;
+/** 1 while the helper polls for the next job after one (HELPER_SPIN_MS): the caller need not wake it. */
+const SPINNING = 23;
+/**
+ * How long the helper stays awake after a job, polling for the next. A pass runs its large
+ * products a fraction of a millisecond apart (mlp2: X·W1 forward, dX and dW1 back to back), and
+ * waking a sleeping helper cost the caller 20-28 µs (Atomics.notify, a futex call in a VM) and the
+ * product the helper's wake-up: mlp2 0.96-0.98x and mlp2-N512 0.96x their time with it (paired).
+ * At most this much of the other core after a pass's last product.
+ */
+const HELPER_SPIN_MS = 1;
 
 /** What runTiles needs of the kernel (matmul.ts' Kernel). */
 export interface ThreadKernel {
@@ -83,6 +93,7 @@ let splits = 0;
 let chunks = 0;
 let helperChunks = 0;
 let waitMs = 0;
+let wakes = 0;
 let pendingWork = 0;
 
 /**
@@ -97,10 +108,11 @@ export function setGemmThreads(n: 1 | 2, threshold = THREAD_MIN_WORK): void {
 
 /**
  * Products split between two threads so far in this thread, their chunks, how many of them the
- * helper computed, and how long the caller waited for the helper (tests, the bench).
+ * helper computed, how long the caller waited for the helper, and how many times it had to wake
+ * the helper (not when the helper was still polling after the job before) (tests, the bench).
  */
-export function splitProducts(): { products: number; chunks: number; helperChunks: number; waitMs: number } {
-  return { products: splits, chunks, helperChunks, waitMs };
+export function splitProducts(): { products: number; chunks: number; helperChunks: number; waitMs: number; wakes: number } {
+  return { products: splits, chunks, helperChunks, waitMs, wakes };
 }
 
 /** How many threads large products use now (2 only once the helper is running). */
@@ -176,7 +188,12 @@ export function runTiles(k: ThreadKernel, job: TileJob): boolean {
   Atomics.store(ctl, DONE, 0);
   Atomics.store(h.next, NEXT64, BigInt(seq) << BigInt(32));
   Atomics.store(ctl, WAKE, seq);
-  Atomics.notify(ctl, WAKE);
+  // A helper still polling sees the new sequence number; one asleep is woken. (If it stops polling
+  // just after this read, its wait compares WAKE, already stored, and returns at once.)
+  if (Atomics.load(ctl, SPINNING) !== 1) {
+    wakes++;
+    Atomics.notify(ctl, WAKE);
+  }
   const mine = k.work(0, seq);
   splits++;
   chunks += n;
@@ -223,6 +240,11 @@ for (;;) {
     break;
   }
   Atomics.notify(ctl, ${DONE});
+  // Awake a while for the next job: polling costs the caller nothing, waking from a sleep does.
+  Atomics.store(ctl, ${SPINNING}, 1);
+  const until = performance.now() + ${HELPER_SPIN_MS};
+  for (let i = 1; Atomics.load(ctl, ${WAKE}) === seen; i++) if ((i & 255) === 0 && performance.now() > until) break;
+  Atomics.store(ctl, ${SPINNING}, 0);
 }
 `;
 
@@ -246,6 +268,7 @@ function spawn(k: ThreadKernel): Helper | null {
     Atomics.store(ctl, FAILED, 0);
     Atomics.store(ctl, WAKE, 0);
     Atomics.store(ctl, FAULT, 0);
+    Atomics.store(ctl, SPINNING, 0);
     // execArgv []: not the parent's loaders (tsx) or flags; a small heap: the helper allocates nothing.
     const worker = new wt.Worker(HELPER_SOURCE, {
       eval: true,
