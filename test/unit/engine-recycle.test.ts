@@ -144,12 +144,13 @@ test('batched matrix products set every block of their value and of both gradien
     return t;
   };
   const matmul = OPS_BY_ID.get('matmul') as OpDef;
-  // Rows stacked, one batch each, a broadcast left operand, and a batch of 1 against 2.
+  // Rows stacked, one batch each, a broadcast left operand, and a batch of 1 against 2; every
+  // operand of at least POOL_MIN (16) entries, so that each gradient comes from the poisoned pool.
   const cases: [number[], number[]][] = [
     [[2, 3, 4], [4, 5]],
     [[2, 3, 4], [2, 4, 5]],
-    [[3, 4], [2, 4, 5]],
-    [[1, 3, 4], [2, 4, 5]],
+    [[4, 4], [2, 4, 5]],
+    [[1, 4, 4], [2, 4, 5]],
   ];
   for (const [sa, sb] of cases) {
     const inputs = [filled(sa, 1), filled(sb, 2)];

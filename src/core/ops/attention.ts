@@ -329,8 +329,10 @@ export const multiheadAttention: OpDef = {
     const rows = B0 * T;
     const m = maskValues('multihead_attention', mask, [...x.shape.slice(0, -2), T, T]);
     if (m.error) return { value: new Tensor(x.shape), error: m.error };
+    // One projection buffer for the three (heads copies each out): pooled, it is held until the
+    // run ends, which the workspace counts with what is kept.
+    const p = productBuffer(rows * D, true);
     const proj = (W: Tensor) => {
-      const p = productBuffer(rows * D, true);
       gemmNN(rows, D, D, x.data, 0, W.data, 0, p, 0, false);
       return heads(p, B0, T, D, h, false);
     };
@@ -385,12 +387,13 @@ export const multiheadAttention: OpDef = {
     const weights = [1, 2, 3, 4].filter((i) => needed(needs, i)).length;
     return (weights + 1 + (needed(needs, 0) ? 3 : 0)) * gemmCost(B0 * T, D, D) + 10 * COST.entry * B0 * T * D + attendBackwardCost(n, undefined);
   },
-  // Kept for backward: Q, K, V per head, the weights of every head, the merged heads;
+  // Kept for backward: Q, K, V per head, the weights of every head, the merged heads; held until
+  // the run ends: the pooled projection buffer and the gradient at the merged heads (dM);
   // scratch: the split and merged copies of one gradient and the per-head mask.
   workspace: (shapes, _out, attrs) => {
     const { B0, T, D, n } = mhaDims(shapes[0], attrs);
     const perHeadScores = n.B * T * T;
-    return { saved: 4 * B0 * T * D + perHeadScores, scratch: 3 * B0 * T * D + (shapes[5] ? 2 * perHeadScores : 0) + T * T };
+    return { saved: 6 * B0 * T * D + perHeadScores, scratch: 3 * B0 * T * D + (shapes[5] ? 2 * perHeadScores : 0) + T * T };
   },
 };
 

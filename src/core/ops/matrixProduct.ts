@@ -164,18 +164,16 @@ export const matmul: OpDef = {
     // an operand is read by some batch, so every block of its gradient is set: no zeros needed.
     const da = needs[0] ? Tensor.result(a.shape, true) : null;
     const db = needs[1] ? Tensor.result(b.shape, true) : null;
-    const addsA = addsAfterFirst();
-    const addsB = addsAfterFirst();
-    if (da && stacksRows(a, b)) {
-      // dA's rows each belong to one batch: one product.
-      gemmNT(a.size / p.K, p.K, p.N, grad.data, 0, b.data, 0, da.data, 0, false);
-    }
     if (stacksRows(a, b)) {
-      // dB sums over every row of every batch: one product over the stacked rows, as PyTorch folds
-      // the batch (one sum per entry in row order, not a sum per batch added up).
+      // dA's rows each belong to one batch: one product. dB sums over every row of every batch:
+      // one product over the stacked rows, as PyTorch folds the batch (one sum per entry in row
+      // order, not a sum per batch added up).
+      if (da) gemmNT(a.size / p.K, p.K, p.N, grad.data, 0, b.data, 0, da.data, 0, false);
       if (db) gemmTN(p.K, p.N, a.size / p.K, a.data, 0, grad.data, 0, db.data, 0, false);
       return [da, db];
     }
+    const addsA = addsAfterFirst();
+    const addsB = addsAfterFirst();
     forEachBatch(p, (aOff, bOff, t) => {
       // dA[M,K] += G[M,N] · B[K,N]ᵀ ;  dB[K,N] += A[M,K]ᵀ · G[M,N]
       if (da) gemmNT(p.M, p.K, p.N, grad.data, t * mn, b.data, bOff, da.data, aOff, addsA(aOff));

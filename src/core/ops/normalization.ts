@@ -126,6 +126,14 @@ function normBackward(x: Tensor, gamma: Tensor, grad: Tensor, saved: NormSaved, 
     const db = dbeta?.data;
     const dxd = dx?.data;
     for (let s = 0, r = 0; s < sets; s++, r += count) {
+      if (!dxd) {
+        // No dx wanted (a layernorm on data): no sums either.
+        for (let j = 0; j < count; j++) {
+          if (dg) dg[j] += g[r + j] * xhat[r + j];
+          if (db) db[j] += g[r + j];
+        }
+        continue;
+      }
       let sumG = 0;
       let sumGX = 0;
       for (let j = 0; j < count; j++) {
@@ -137,7 +145,6 @@ function normBackward(x: Tensor, gamma: Tensor, grad: Tensor, saved: NormSaved, 
         sumG += gx;
         sumGX += gx * h;
       }
-      if (!dxd) continue;
       const k = invstd[s] / count;
       for (let j = 0; j < count; j++) dxd[r + j] = k * (count * (g[r + j] * gd[j]) - sumG - xhat[r + j] * sumGX);
     }

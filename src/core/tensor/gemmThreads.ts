@@ -1,7 +1,8 @@
 // The second core for large products: one helper thread (a Node worker_threads worker) that
 // instantiates the GEMM kernel (wasm/gemm.wat) on the same shared WebAssembly memory and claims
 // chunks of a product's tiles alongside the calling thread, which stays synchronous: it publishes a
-// job in the memory's first bytes, wakes the helper, computes chunks itself until none are left,
+// job in the memory's first bytes, wakes the helper (unless it is still polling after the last
+// job: HELPER_SPIN_MS), computes chunks itself until none are left,
 // then waits (Atomics.wait) only for the chunks the helper claimed. A helper that is not running
 // yet, or wakes late on a loaded machine, claims nothing and costs nothing. Every tile is summed by
 // one thread in ascending k, so the bits are the same with one thread or two (test: gemm-threads).

@@ -205,7 +205,10 @@
   ;; that pad the last panel to 4. A is packed as it is (rows i of C), B as Bᵀ (its columns j): each
   ;; tile then reads one contiguous stream of each operand, whatever the strides it is stored with —
   ;; a transposed operand steps a whole row per k, and rows 4 KB apart all fall in one set of the L1
-  ;; cache. Copying values does not change a sum (same bits).
+  ;; cache. Copying values does not change a sum (same bits). Three full-panel paths: consecutive
+  ;; rows two panels a pass (a step's whole line), consecutive rows one panel, and rows contiguous in
+  ;; k two steps a turn (vectors interleaved), any other stride a value at a time; the last, partial
+  ;; panel entry by entry.
   (func (export "pack")
     (param $s i32) (param $rs i32) (param $cs i32) (param $n i32) (param $K i32) (param $d i32)
     (local $i i32) (local $k i32) (local $src i32) (local $r i32)
@@ -307,6 +310,7 @@
     (param $t i32) (param $ldc i32) (param $d i32) (param $M i32) (param $N i32) (param $swap i32) (param $acc i32)
     (local $i i32) (local $j i32) (local $i0 i32) (local $i1 i32) (local $j0 i32) (local $j1 i32) (local $s i32) (local $o i32) (local $n2 i32)
     (local $lb i32) (local $nb i32) (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local.set $lb (i32.shl (local.get $ldc) (i32.const 3)))
     (local.set $nb (i32.shl (local.get $N) (i32.const 3)))
     (if (i32.eqz (local.get $swap))
@@ -363,18 +367,22 @@
                   (local.set $a1 (v128.load offset=16 (local.get $s)))
                   (local.set $b0 (v128.load offset=0 (i32.add (local.get $s) (local.get $lb))))
                   (local.set $b1 (v128.load offset=16 (i32.add (local.get $s) (local.get $lb))))
+                  ;; Row r of D gets lane r of the (a, b) pair: a0/b0 hold rows 0-1, a1/b1 rows 2-3.
+                  (local.set $r0 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $b0)))
+                  (local.set $r1 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $b0)))
+                  (local.set $r2 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a1) (local.get $b1)))
+                  (local.set $r3 (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a1) (local.get $b1)))
                   (if (local.get $acc)
-                    (then (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $b0)))))
-                    (else (v128.store (local.get $o) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $b0)))))
-                  (if (local.get $acc)
-                    (then (v128.store (i32.add (local.get $o) (local.get $nb)) (f64x2.add (v128.load (i32.add (local.get $o) (local.get $nb))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $b0)))))
-                    (else (v128.store (i32.add (local.get $o) (local.get $nb)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $b0)))))
-                  (if (local.get $acc)
-                    (then (v128.store (i32.add (local.get $o) (i32.shl (local.get $nb) (i32.const 1))) (f64x2.add (v128.load (i32.add (local.get $o) (i32.shl (local.get $nb) (i32.const 1)))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a1) (local.get $b1)))))
-                    (else (v128.store (i32.add (local.get $o) (i32.shl (local.get $nb) (i32.const 1))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a1) (local.get $b1)))))
-                  (if (local.get $acc)
-                    (then (v128.store (i32.add (local.get $o) (i32.mul (local.get $nb) (i32.const 3))) (f64x2.add (v128.load (i32.add (local.get $o) (i32.mul (local.get $nb) (i32.const 3)))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a1) (local.get $b1)))))
-                    (else (v128.store (i32.add (local.get $o) (i32.mul (local.get $nb) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a1) (local.get $b1)))))
+                    (then
+                      (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (local.get $r0)))
+                      (v128.store (i32.add (local.get $o) (local.get $nb)) (f64x2.add (v128.load (i32.add (local.get $o) (local.get $nb))) (local.get $r1)))
+                      (v128.store (i32.add (local.get $o) (i32.shl (local.get $nb) (i32.const 1))) (f64x2.add (v128.load (i32.add (local.get $o) (i32.shl (local.get $nb) (i32.const 1)))) (local.get $r2)))
+                      (v128.store (i32.add (local.get $o) (i32.mul (local.get $nb) (i32.const 3))) (f64x2.add (v128.load (i32.add (local.get $o) (i32.mul (local.get $nb) (i32.const 3)))) (local.get $r3))))
+                    (else
+                      (v128.store (local.get $o) (local.get $r0))
+                      (v128.store (i32.add (local.get $o) (local.get $nb)) (local.get $r1))
+                      (v128.store (i32.add (local.get $o) (i32.shl (local.get $nb) (i32.const 1))) (local.get $r2))
+                      (v128.store (i32.add (local.get $o) (i32.mul (local.get $nb) (i32.const 3))) (local.get $r3))))
                   (local.set $s (i32.add (local.get $s) (i32.shl (local.get $lb) (i32.const 1))))
                   (local.set $o (i32.add (local.get $o) (i32.const 16)))
                   (local.set $j (i32.add (local.get $j) (i32.const 2)))
