@@ -277,6 +277,33 @@ function againstFreshRun(program: string) {
   return { s, graph, root, arena, held, fresh };
 }
 
+/**
+ * Three runs of `program` on a recycled resident pool, each with a fresh run's bits; the products
+ * of the last one, and `handBack` to end the pool and check that it gave its blocks back.
+ */
+function recycledRunsLikeFresh(program: string) {
+  const { s, graph, root, arena, held, fresh } = againstFreshRun(program);
+  const ex = new Execution(graph, s.analysis.seed);
+  ex.recycleResults(true, true);
+  const calls: GemmCall[] = [];
+  for (let run = 0; run < 3; run++) {
+    observeGemm(run === 2 ? (c) => calls.push(c) : null);
+    try {
+      ex.forward();
+      ex.backward(root);
+    } finally {
+      observeGemm(null);
+    }
+    assert.deepEqual(bits(ex.values), bits(fresh.values), `values of run ${run}`);
+    assert.deepEqual(bits(ex.grads), bits(fresh.grads), `gradients of run ${run}`);
+  }
+  const handBack = () => {
+    ex.recycleResults(false);
+    assert.equal(arena.heldBytes(), held, 'the pool handed its blocks back');
+  };
+  return { graph, arena, ex, calls, handBack };
+}
+
 // An rnn (its forward and backward are products inside one op): x, Wx and Wh past RESIDENT_MIN.
 // H odd: each step's bias and tanh (SIMD, in place on the resident states) end every row with one
 // lane, which must not reach the next step's states (they already hold its x_t·Wx).
@@ -340,29 +367,14 @@ loss = softmax_ce(reshape(p, [N, M]) @ W, y)
 `;
 
 test("conv2d on a resident pool: the bits of a fresh run, its kept patches read in place by the products", () => {
-  const { s, graph, root, arena, held, fresh } = againstFreshRun(CONV_PROGRAM);
-  const ex = new Execution(graph, s.analysis.seed);
-  ex.recycleResults(true, true);
-  const calls: GemmCall[] = [];
-  for (let run = 0; run < 3; run++) {
-    observeGemm(run === 2 ? (c) => calls.push(c) : null);
-    try {
-      ex.forward();
-      ex.backward(root);
-    } finally {
-      observeGemm(null);
-    }
-    assert.deepEqual(bits(ex.values), bits(fresh.values), `values of run ${run}`);
-    assert.deepEqual(bits(ex.grads), bits(fresh.grads), `gradients of run ${run}`);
-  }
+  const { calls, handBack } = recycledRunsLikeFresh(CONV_PROGRAM);
   // Forward: [w | c] (3×19) · an image's patches (19×64); backward dw: the upstream (3×64) · its patches transposed.
   const forward = calls.filter((c) => c.M === 3 && c.N === 64 && c.K === 19);
   const dw = calls.filter((c) => c.M === 3 && c.N === 18 && c.K === 64);
   assert.equal(forward.length, 2, 'one forward product an image');
   assert.equal(dw.length, 2, 'one dw product an image');
   assert.ok([...forward, ...dw].every((c) => c.resident[1]), 'the patches are read where they are, in the kernel memory');
-  ex.recycleResults(false);
-  assert.equal(arena.heldBytes(), held, 'the pool handed its blocks back');
+  handBack();
 });
 
 // Multi-head attention past RESIDENT_MIN: 2 sequences of 16 tokens, 32 features, 4 heads.
@@ -380,21 +392,7 @@ loss = mse(a, t)
 `;
 
 test('multihead_attention on a resident pool: the bits of a fresh run, its projections reading x and writing their results in the kernel memory', () => {
-  const { s, graph, root, arena, held, fresh } = againstFreshRun(MHA_PROGRAM);
-  const ex = new Execution(graph, s.analysis.seed);
-  ex.recycleResults(true, true);
-  const calls: GemmCall[] = [];
-  for (let run = 0; run < 3; run++) {
-    observeGemm(run === 2 ? (c) => calls.push(c) : null);
-    try {
-      ex.forward();
-      ex.backward(root);
-    } finally {
-      observeGemm(null);
-    }
-    assert.deepEqual(bits(ex.values), bits(fresh.values), `values of run ${run}`);
-    assert.deepEqual(bits(ex.grads), bits(fresh.grads), `gradients of run ${run}`);
-  }
+  const { graph, arena, ex, calls, handBack } = recycledRunsLikeFresh(MHA_PROGRAM);
   const mha = graph.nodes.find((n) => n.op?.id === 'multihead_attention') as { id: number };
   assert.ok(arena.offsetOf((ex.values[mha.id] as Tensor).data) >= 0, 'its value is resident');
   // The 32×32 products over the 32 rows: 3 projections and the output forward; dWo, dM, 3 dW and
@@ -402,8 +400,7 @@ test('multihead_attention on a resident pool: the bits of a fresh run, its proje
   const rowProducts = calls.filter((c) => c.M * c.N * c.K === 32 * 32 * 32 && (c.M === 32 || c.K === 32));
   assert.equal(rowProducts.length, 12);
   assert.ok(rowProducts.every((c) => c.resident[2]), 'each writes its result in the kernel memory');
-  ex.recycleResults(false);
-  assert.equal(arena.heldBytes(), held, 'the pool handed its blocks back');
+  handBack();
 });
 
 test('Train runs on resident results and leaves, then puts back the session and hands the memory back', async () => {

@@ -317,12 +317,12 @@ function reserve(k: Kernel, bytes: number): boolean {
   return true;
 }
 
-/** Rounds a float64 offset up to a 64-byte boundary. */
 /** The first float64 index of a product's workspace: past the job block and the arena's blocks. */
 function workspaceStart(k: Kernel): number {
   return align((k.arena ? Math.max(JOB_BYTES, k.arena.end()) : JOB_BYTES) / 8);
 }
 
+/** Rounds a float64 offset up to a 64-byte boundary. */
 function align(n: number): number {
   return (n + 7) & ~7;
 }
