@@ -1,15 +1,16 @@
 // The floor GradLens' matrix-product kernel sets under a workload: the products of one run
 // recorded (sizes, strides, accumulation) and replayed alone, each on buffers of its own with the
-// same strides, through the same `gemm` (so the same kernel, packing and thread split). The run
-// shares some operands between products (X in the forward and the backward product), so its caches
-// behave a little differently: a close estimate, not an exact bound. Where this floor is near or
-// above the peer's whole pass, the row's ratio is the kernel's ceiling, not overhead. Operands the
-// run had resident in the kernel's memory (tensor/resident.ts) are resident in the replay: the
-// floor copies what the run copies, no more. Under it, the ceiling of the arithmetic itself: the
-// same products at the kernel's peak loop (its multiply-adds with no memory traffic), on both cores
-// for the products large enough to be split, which no packing, copy or overhead could beat.
+// same strides, through the same `gemm` (so the same kernel, packing and thread split; gemmPair's
+// pairs as pairs, one product on each core). The run shares some operands between products (X in
+// the forward and the backward product), so its caches behave a little differently: a close
+// estimate, not an exact bound. Where this floor is near or above the peer's whole pass, the row's
+// ratio is the kernel's ceiling, not overhead. Operands the run had resident in the kernel's memory
+// (tensor/resident.ts) are resident in the replay: the floor copies what the run copies, no more.
+// Under it, the ceiling of the arithmetic itself: the same products at the kernel's peak loop (its
+// multiply-adds with no memory traffic), on both cores for the products large enough to be split
+// and for the pairs, which no packing, copy or overhead could beat.
 import { belowSplitting } from '../src/core/tensor/gemmThreads';
-import { gemm, gemmPeak, gemmThreads, observeGemm, residentArena, type GemmCall } from '../src/core/tensor/matmul';
+import { gemm, gemmPair, gemmPeak, gemmThreads, observeGemm, residentArena, type GemmArgs, type GemmCall } from '../src/core/tensor/matmul';
 import { median, values } from './workloads';
 
 export interface GemmFloor {
@@ -68,7 +69,9 @@ export function gemmFloor(run: () => void, budgetMs = 300): GemmFloor {
     const floor = timeReplays(run, calls, replays, budgetMs);
     const peak = peakGflops(budgetMs / 4);
     const cores = (c: GemmCall) => (gemmThreads() === 2 && !belowSplitting(c.M * c.N * c.K) ? 2 : 1);
-    const ceilingMs = peak === null ? null : calls.reduce((s, c) => s + (2 * c.M * c.N * c.K) / (peak * 1e6 * cores(c)), 0);
+    const atPeak = (c: GemmCall) => (peak === null ? 0 : (2 * c.M * c.N * c.K) / (peak * 1e6 * cores(c)));
+    // A pair's two products run at once, one on each core (gemmPair): the longer one's time.
+    const ceilingMs = peak === null ? null : calls.reduce((s, c, i) => (c.paired === 'helper' ? s : s + (c.paired === 'here' && calls[i + 1]?.paired === 'helper' ? Math.max(atPeak(c), atPeak(calls[i + 1])) : atPeak(c))), 0);
     return { ...floor, peakGflops: peak, ceilingMs };
   } finally {
     for (const b of blocks) arena?.release(b);
@@ -89,10 +92,22 @@ function peakGflops(budgetMs: number): number | null {
   return best;
 }
 
+function argsOf({ call: c, A, B, C }: Replay): GemmArgs {
+  return { M: c.M, N: c.N, K: c.K, A, aOff: 0, ars: c.ars, acs: c.acs, B, bOff: 0, brs: c.brs, bcs: c.bcs, C, cOff: 0, accumulate: c.accumulate };
+}
+
 function timeReplays(run: () => void, calls: GemmCall[], replays: Replay[], budgetMs: number): Omit<GemmFloor, 'peakGflops' | 'ceilingMs'> {
   const once = () => {
     const t0 = performance.now();
-    for (const { call: c, A, B, C } of replays) gemm(c.M, c.N, c.K, A, 0, c.ars, c.acs, B, 0, c.brs, c.bcs, C, 0, c.accumulate);
+    for (let i = 0; i < replays.length; i++) {
+      const { call: c, A, B, C } = replays[i];
+      const next = replays[i + 1];
+      // gemmPair's two products as a pair again (the second on the helper while this thread computes the first).
+      if (c.paired === 'here' && next?.call.paired === 'helper') {
+        gemmPair(argsOf(replays[i]), argsOf(next));
+        i++;
+      } else gemm(c.M, c.N, c.K, A, 0, c.ars, c.acs, B, 0, c.brs, c.bcs, C, 0, c.accumulate);
+    }
     return performance.now() - t0;
   };
   // Warm-up, as the rows' own: the kernel's tier-up and its workspace.

@@ -5,7 +5,7 @@
 // dS = P ∘ (dP − rowsum(dP ∘ P)) — and dq, dk both carry the 1/√d_k.
 import { broadcastShapes, fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, type Shape } from '../shapes/shape';
-import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
+import { gemmNN, gemmNT, gemmPair, gemmTN, productNT, productTN } from '../tensor/matmul';
 import { broadcastTo, sizeOf, Tensor, unravel } from '../tensor/tensor';
 import { productBuffer } from '../tensor/results';
 import { COST, gemmCost, needed } from './cost';
@@ -356,23 +356,20 @@ export const multiheadAttention: OpDef = {
     const { B0, T, D, h, n } = mhaDims(x.shape, attrs);
     const rows = B0 * T;
     const dWo = needs[4] ? Tensor.result(Wo.shape, true) : null;
-    if (dWo) gemmTN(D, D, rows, M, 0, grad.data, 0, dWo.data, 0, false);
     const W = [Wq, Wk, Wv];
     const want = [0, 1, 2].map((i) => needs[0] || needs[1 + i]);
     const dW: (Tensor | null)[] = [null, null, null];
     const dx = needs[0] ? Tensor.result(x.shape) : null;
-    if (want.some(Boolean)) {
-      const dM = productBuffer(rows * D, true);
-      gemmNT(rows, D, D, grad.data, 0, Wo.data, 0, dM, 0, false);
+    const dM = want.some(Boolean) ? productBuffer(rows * D, true) : null;
+    // Independent products: one on each core where they are large enough (gemmPair).
+    gemmPair(dWo && productTN(D, D, rows, M, 0, grad.data, 0, dWo.data, 0, false), dM && productNT(rows, D, D, grad.data, 0, Wo.data, 0, dM, 0, false));
+    if (dM) {
       const dHeads = attendBackward(n, Q, K, V, P, heads(dM, B0, T, D, h, false), want);
       dHeads.forEach((dh, i) => {
         if (!dh) return;
         const dP = heads(dh, B0, T, D, h, true);
-        if (needs[1 + i]) {
-          dW[i] = Tensor.result(W[i].shape, true);
-          gemmTN(D, D, rows, x.data, 0, dP, 0, dW[i]!.data, 0, false);
-        }
-        if (dx) gemmNT(rows, D, D, dP, 0, W[i].data, 0, dx.data, 0, true);
+        const dWi = needs[1 + i] ? (dW[i] = Tensor.result(W[i].shape, true)) : null;
+        gemmPair(dWi && productTN(D, D, rows, x.data, 0, dP, 0, dWi.data, 0, false), dx && productNT(rows, D, D, dP, 0, W[i].data, 0, dx.data, 0, true));
       });
     }
     return [dx, dW[0], dW[1], dW[2], dWo, ...(mask ? [null] : [])];

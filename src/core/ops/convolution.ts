@@ -3,7 +3,7 @@
 // other image op, is in pooling.ts; CONVOLUTION_OPS lists both for the registry.
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, dimWindow, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
-import { gemm, gemmNN, gemmNT } from '../tensor/matmul';
+import { gemmNN, gemmPair, productNN, productNT, type GemmArgs } from '../tensor/matmul';
 import { COST, needed } from './cost';
 import { productBuffer, resultBuffer } from '../tensor/results';
 import { simdAddRuns } from '../tensor/simdElementwise';
@@ -332,13 +332,16 @@ export const conv2d: OpDef = {
     const R = (K + 1) * P;
     const all = keep ? productBuffer(N * R, true) : null;
     if (all) {
-      for (let n = 0; n < N; n++) {
+      // out[n] (F×P) = [w | b] (F×(K+1)) · [cols; 1] ((K+1)×P), two images at a time: independent
+      // products, one on each core where they are large enough (gemmPair).
+      const image = (n: number): GemmArgs | null => {
+        if (n >= N) return null;
         const cols = all.subarray(n * R, (n + 1) * R);
         im2col(x.data, n * C * H * W, g, 0, Ho, cols, P, 1);
         cols.fill(1, K * P, R);
-        // out[n] (F×P) = [w | b] (F×(K+1)) · [cols; 1] ((K+1)×P)
-        gemmNN(F, P, K + 1, wb, 0, all, n * R, out.data, n * F * P, false);
-      }
+        return productNN(F, P, K + 1, wb, 0, all, n * R, out.data, n * F * P, false);
+      };
+      for (let n = 0; n < N; n += 2) gemmPair(image(n), image(n + 1));
       return { value: out, saved: all };
     }
     // A band of output rows at a time: every output entry is the same sum over the taps, so the
@@ -389,16 +392,17 @@ export const conv2d: OpDef = {
         const Pt = r * Wo;
         const at = o + oy0 * Wo;
         // dw (F×K) += G[n][:, band] (F×Pt, rows P apart) · colsᵀ (Pt×K)
-        if (dw && kept) gemmNT(F, K, P, gd, o, kept, n * (K + 1) * P, dw.data, 0, true);
+        let dwProduct: GemmArgs | null = null;
+        if (dw && kept) dwProduct = productNT(F, K, P, gd, o, kept, n * (K + 1) * P, dw.data, 0, true);
         else if (dw && colsT) {
           im2col(x.data, n * C * H * W, g, oy0, r, colsT, 1, K);
-          gemm(F, K, Pt, gd, at, P, 1, colsT, 0, K, 1, dw.data, 0, true);
+          dwProduct = { M: F, N: K, K: Pt, A: gd, aOff: at, ars: P, acs: 1, B: colsT, bOff: 0, brs: K, bcs: 1, C: dw.data, cOff: 0, accumulate: true };
         }
-        if (dx && dcols && wT) {
-          // dcols (K×Pt) = wᵀ (K×F) · G[n][:, band] (F×Pt, rows P apart)
-          gemm(K, Pt, F, wT, 0, F, 1, gd, at, P, 1, dcols, 0, false);
-          col2im(dcols, g, oy0, r, dx.data, n * C * H * W);
-        }
+        // dcols (K×Pt) = wᵀ (K×F) · G[n][:, band] (F×Pt, rows P apart)
+        const dcolsProduct: GemmArgs | null = dx && dcols && wT ? { M: K, N: Pt, K: F, A: wT, aOff: 0, ars: F, acs: 1, B: gd, bOff: at, brs: P, bcs: 1, C: dcols, cOff: 0, accumulate: false } : null;
+        // Independent products: one on each core where they are large enough (gemmPair).
+        gemmPair(dwProduct, dcolsProduct);
+        if (dx && dcols) col2im(dcols, g, oy0, r, dx.data, n * C * H * W);
       }
       if (db) {
         for (let f = 0; f < F; f++) {

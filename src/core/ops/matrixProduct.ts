@@ -2,7 +2,7 @@
 // by the GEMM kernels; its backward is two more products.
 import { broadcastShapes, fail, ok } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
-import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
+import { gemmNN, gemmNT, gemmPair, gemmTN, productNT, productTN } from '../tensor/matmul';
 import { broadcastSizes, broadcastStrides, Tensor } from '../tensor/tensor';
 import type { Expr } from '../lang/ast';
 import { E } from '../lang/print';
@@ -152,8 +152,8 @@ export const matmul: OpDef = {
       const N = b.shape[1];
       const da = needs[0] ? Tensor.result(a.shape, true) : null;
       const db = needs[1] ? Tensor.result(b.shape, true) : null;
-      if (da) gemmNT(M, K, N, grad.data, 0, b.data, 0, da.data, 0, false);
-      if (db) gemmTN(K, N, M, a.data, 0, grad.data, 0, db.data, 0, false);
+      // Independent products: one on each core where they are large enough (gemmPair).
+      gemmPair(da && productNT(M, K, N, grad.data, 0, b.data, 0, da.data, 0, false), db && productTN(K, N, M, a.data, 0, grad.data, 0, db.data, 0, false));
       return [da, db];
     }
     const p = planMatmul(a.shape, b.shape);
@@ -168,8 +168,8 @@ export const matmul: OpDef = {
       // dA's rows each belong to one batch: one product. dB sums over every row of every batch:
       // one product over the stacked rows, as PyTorch folds the batch (one sum per entry in row
       // order, not a sum per batch added up).
-      if (da) gemmNT(a.size / p.K, p.K, p.N, grad.data, 0, b.data, 0, da.data, 0, false);
-      if (db) gemmTN(p.K, p.N, a.size / p.K, a.data, 0, grad.data, 0, db.data, 0, false);
+      const rows = a.size / p.K;
+      gemmPair(da && productNT(rows, p.K, p.N, grad.data, 0, b.data, 0, da.data, 0, false), db && productTN(p.K, p.N, rows, a.data, 0, grad.data, 0, db.data, 0, false));
       return [da, db];
     }
     const addsA = addsAfterFirst();

@@ -3,7 +3,7 @@
 import { fail, ok, type ShapeResult } from '../shapes/broadcast';
 import { dimsEqual, formatDimValues, formatShape, namesConflict, type Dim, type Shape } from '../shapes/shape';
 import { tanhInto } from '../tensor/elementary';
-import { gemmNN, gemmNT, gemmTN } from '../tensor/matmul';
+import { gemmNN, gemmNT, gemmPair, gemmTN, productNT, productTN } from '../tensor/matmul';
 import { simdTanhRows } from '../tensor/simdElementwise';
 import { resultBuffer } from '../tensor/results';
 import { Tensor } from '../tensor/tensor';
@@ -194,7 +194,8 @@ export const rnn: OpDef = {
       }
     }
     // dWx = Σ_t x_tᵀ·da_t, dWh = Σ_t h_{t−1}ᵀ·da_t (h0 first, then the states 0 … T−2, stacked in hs).
-    if (dWx) gemmTN(D, H, T * N, x.data, 0, das, 0, dWx.data, 0, false);
+    // dWx and dx are independent products: one on each core where they are large enough (gemmPair).
+    gemmPair(dWx && productTN(D, H, T * N, x.data, 0, das, 0, dWx.data, 0, false), dx && productNT(T * N, D, H, das, 0, Wx.data, 0, dx.data, 0, false));
     if (dWh) {
       gemmTN(H, H, N, h0.data, 0, das, 0, dWh.data, 0, false);
       if (T > 1) gemmTN(H, H, (T - 1) * N, hs, 0, das, NH, dWh.data, 0, true);
@@ -202,7 +203,6 @@ export const rnn: OpDef = {
     if (db) {
       for (let r = 0; r < T * N; r++) for (let j = 0; j < H; j++) db.data[j] += das[r * H + j];
     }
-    if (dx) gemmNT(T * N, D, H, das, 0, Wx.data, 0, dx.data, 0, false);
     if (record && norms && carried) {
       record('timestepGradNorms', norms);
       record('carriedGradNorms', carried);

@@ -67,6 +67,13 @@ export interface TileJob {
  * (README, "Both cores").
  */
 export const THREAD_MIN_WORK = 1 << 23;
+/**
+ * Products of at least this many multiply-adds each, two of them independent (the two gradients of
+ * a product: gemmPair), run one on each thread. Below it, waking the helper and handing it operands
+ * the caller has just written cost about what the second core saves.
+ */
+export const PAIR_MIN_WORK = 1 << 17;
+
 /** Chunks per block of rows when split: a few more than two, so a late or slow helper costs little. */
 const CHUNKS_PER_BLOCK = 4;
 /** Multiply-adds of large products on one thread before the helper is started (about 8 ms of them). */
@@ -87,6 +94,7 @@ const node = (globalThis as { process?: { env?: Record<string, string | undefine
 
 let wanted = node?.env?.GRADLENS_THREADS === '1' ? 1 : 2;
 let minWork = THREAD_MIN_WORK;
+let pairMin = PAIR_MIN_WORK;
 let helper: Helper | null = null;
 let unavailable = false;
 let seq = 0;
@@ -102,9 +110,10 @@ let pendingWork = 0;
  * (a running helper stays, idle: stopGemmThreads stops it). The threshold is for tests and the
  * bench: the default is measured.
  */
-export function setGemmThreads(n: 1 | 2, threshold = THREAD_MIN_WORK): void {
+export function setGemmThreads(n: 1 | 2, threshold = THREAD_MIN_WORK, pairThreshold = PAIR_MIN_WORK): void {
   wanted = n;
   minWork = threshold;
+  pairMin = pairThreshold;
 }
 
 /**
@@ -145,18 +154,32 @@ export function stopGemmThreads(): void {
   void h.worker.terminate();
 }
 
-/**
- * Whether a product of `work` multiply-adds on this kernel runs on two threads: starts the helper
- * once such products add up to SPAWN_AFTER_WORK (they, and any until the helper is ready, run on
- * one thread).
- */
 /** Whether a product of `work` multiply-adds is too small ever to be split (it needs no shared memory). */
 export function belowSplitting(work: number): boolean {
   return work < minWork;
 }
 
+/**
+ * Whether a product of `work` multiply-adds on this kernel runs on two threads: starts the helper
+ * once such products add up to SPAWN_AFTER_WORK (they, and any until the helper is ready, run on
+ * one thread).
+ */
 export function splitsWork(k: ThreadKernel, work: number): boolean {
-  if (wanted < 2 || work < minWork || unavailable) return false;
+  return work >= minWork && helperFor(k, work);
+}
+
+/**
+ * Whether two independent products of `work` multiply-adds each (the smaller one's) run one on each
+ * thread: too small to be split alone, large enough to pay for the hand-over. Their work counts
+ * towards starting the helper, as a large product's does.
+ */
+export function pairsWork(k: ThreadKernel, work: number): boolean {
+  return work >= pairMin && helperFor(k, work);
+}
+
+/** Whether the helper is ready for `k`'s products, starting it once such work adds up to SPAWN_AFTER_WORK. */
+function helperFor(k: ThreadKernel, work: number): boolean {
+  if (wanted < 2 || unavailable) return false;
   if (helper && helper.kernel !== k) stopGemmThreads();
   if (!helper) {
     // Starting a worker costs about 5 ms on this thread and 100+ ms of CPU on the other: not for a
@@ -174,8 +197,25 @@ export function splitsWork(k: ThreadKernel, work: number): boolean {
  * caller then computes the whole product again on its own: its tiles may be half summed).
  */
 export function runTiles(k: ThreadKernel, job: TileJob): boolean {
+  const handle = publishTiles(job);
+  return handle !== null && joinTiles(k, handle);
+}
+
+/** A job published to the helper and not yet joined (publishTiles). */
+export interface PublishedTiles {
+  readonly helper: Helper;
+  readonly seq: number;
+  readonly chunks: number;
+}
+
+/**
+ * Publishes a product's tiles to the helper, which starts claiming chunks at once; the caller may
+ * compute something else meanwhile (another product, on a workspace of its own: gemmPair) and then
+ * must call joinTiles before it touches the job's memory or publishes another. Null without a helper.
+ */
+export function publishTiles(job: TileJob): PublishedTiles | null {
   const h = helper;
-  if (!h) return false;
+  if (!h) return null;
   const ctl = h.ctl;
   const blocks = Math.ceil(job.mp / job.mcp);
   const per = Math.min(CHUNKS_PER_BLOCK, job.mp * job.np);
@@ -195,7 +235,17 @@ export function runTiles(k: ThreadKernel, job: TileJob): boolean {
     wakes++;
     Atomics.notify(ctl, WAKE);
   }
-  const mine = k.work(0, seq);
+  return { helper: h, seq, chunks: n };
+}
+
+/**
+ * Computes the published job's chunks the helper has not claimed, then waits for the helper's.
+ * Returns false if the helper failed (the caller then computes the whole product on its own).
+ */
+export function joinTiles(k: ThreadKernel, job: PublishedTiles): boolean {
+  const { helper: h, chunks: n } = job;
+  const ctl = h.ctl;
+  const mine = k.work(0, job.seq);
   splits++;
   chunks += n;
   helperChunks += n - mine;
