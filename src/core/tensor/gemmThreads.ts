@@ -69,10 +69,12 @@ export interface TileJob {
 export const THREAD_MIN_WORK = 1 << 23;
 /**
  * Products of at least this many multiply-adds each, two of them independent (the two gradients of
- * a product: gemmPair), run one on each thread. Below it, waking the helper and handing it operands
- * the caller has just written cost about what the second core saves.
+ * a product: gemmPair), run one on each thread. Below it the hand-over (the second one's packs
+ * before the first starts, the job, the helper reading what the caller has just written) costs
+ * about what the second core saves: deep's pairs of 131 k (at 2^17) ran 0.87x in one quiet window
+ * and 1.05-1.14x in others; convnet's and the transformer block's (262 k to 2 M) 0.76-0.93x.
  */
-export const PAIR_MIN_WORK = 1 << 17;
+export const PAIR_MIN_WORK = 1 << 18;
 
 /** Chunks per block of rows when split: a few more than two, so a late or slow helper costs little. */
 const CHUNKS_PER_BLOCK = 4;
