@@ -352,9 +352,10 @@ test('an rnn on resident leaves and results: the bits of a fresh run, its states
 });
 
 // A conv net small enough to keep its patches for backward (convolution.ts' keep), large enough
-// that the patch matrices pass RESIDENT_MIN: 3×3 taps on 2 channels plus the row of ones, 8×8 outputs, 2 images.
+// that the patch matrices, conv2d's value and the gradient it receives pass RESIDENT_MIN: 3×3 taps
+// on 2 channels plus the row of ones, 16×16 outputs of 8 filters, 2 images.
 const CONV_PROGRAM = `seed 4
-dims N = 2, C = 2, S = 8, F = 3, M = 48, Y = 4
+dims N = 2, C = 2, S = 16, F = 8, M = 512, Y = 4
 
 input x: [N, C, S, S]
 input y: int[N] in 0..Y
@@ -366,14 +367,22 @@ p = max_pool2d(a, size=2, stride=2)
 loss = softmax_ce(reshape(p, [N, M]) @ W, y)
 `;
 
-test("conv2d on a resident pool: the bits of a fresh run, its kept patches read in place by the products", () => {
-  const { calls, handBack } = recycledRunsLikeFresh(CONV_PROGRAM);
-  // Forward: [w | c] (3×19) · an image's patches (19×64); backward dw: the upstream (3×64) · its patches transposed.
-  const forward = calls.filter((c) => c.M === 3 && c.N === 64 && c.K === 19);
-  const dw = calls.filter((c) => c.M === 3 && c.N === 18 && c.K === 64);
+test('conv2d on a resident pool: the bits of a fresh run, its patches, value and upstream gradient read and written in place by the products', () => {
+  const { graph, arena, ex, calls, handBack } = recycledRunsLikeFresh(CONV_PROGRAM);
+  // Forward: [w | c] (8×19) · an image's patches (19×256); backward dw: the upstream (8×256) · its patches transposed.
+  const forward = calls.filter((c) => c.M === 8 && c.N === 256 && c.K === 19);
+  const dw = calls.filter((c) => c.M === 8 && c.N === 18 && c.K === 256);
   assert.equal(forward.length, 2, 'one forward product an image');
   assert.equal(dw.length, 2, 'one dw product an image');
   assert.ok([...forward, ...dw].every((c) => c.resident[1]), 'the patches are read where they are, in the kernel memory');
+  // conv2d has products inside (its OpDef), so its value is written in place and the relu after it
+  // (kernels that compute on that memory) keeps its value and the gradient it sends back there.
+  assert.ok(forward.every((c) => c.resident[2]), "conv2d's value is written where it is");
+  assert.ok(dw.every((c) => c.resident[0]), 'the upstream gradient is read where it is');
+  const conv = graph.nodes.find((n) => n.op?.id === 'conv2d') as { id: number };
+  const relu = graph.nodes.find((n) => n.op?.id === 'relu') as { id: number };
+  assert.ok(arena.offsetOf((ex.values[conv.id] as Tensor).data) >= 0, "conv2d's value is resident");
+  assert.ok(arena.offsetOf((ex.values[relu.id] as Tensor).data) >= 0, "the relu's value is resident");
   handBack();
 });
 

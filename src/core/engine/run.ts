@@ -75,12 +75,13 @@ function residentResults(graph: Graph): Uint8Array {
   // JavaScript loops, slower on the shared memory.
   const residentLeafSum = (i: number) => graph.nodes[i].kind !== 'op' && (at[i] & RESIDENT_SUM) !== 0;
   for (const node of graph.nodes) if (node.inputs.some((i) => graph.nodes[i].op?.matrixProduct || residentLeafSum(i))) at[node.id] |= RESIDENT_SENT;
-  // The elementwise ops between two products (a bias add, a relu: deep's layers) whose kernels
-  // compute on the kernel's memory in place: every result of theirs too, so that no copy crosses
-  // into the memory or out of it from one product to the next. Nodes come in topological order.
+  // The elementwise ops after a product, or an op with products inside (a bias add, a relu: deep's
+  // layers, convnet's relu after conv2d), whose kernels compute on the kernel's memory in place:
+  // every result of theirs too, so that no copy crosses into the memory or out of it from one
+  // product to the next (conv2d reads its upstream gradient in place). Nodes come in topological order.
   const chained = new Uint8Array(graph.nodes.length);
   for (const node of graph.nodes) {
-    if (!node.op?.residentKernels || !node.inputs.some((i) => graph.nodes[i].op?.matrixProduct || chained[i])) continue;
+    if (!node.op?.residentKernels || !node.inputs.some((i) => graph.nodes[i].op?.matrixProduct || graph.nodes[i].op?.productsInside || chained[i])) continue;
     chained[node.id] = 1;
     at[node.id] |= RESIDENT_VALUE | RESIDENT_SENT | RESIDENT_SUM;
   }

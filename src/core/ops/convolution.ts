@@ -299,6 +299,7 @@ export const conv2d: OpDef = {
   weighted: true,
   name: 'conv2d',
   group: 'convolution',
+  productsInside: true,
   signature: [
     { name: 'x', kind: 'tensor', doc: 'images [N, C, H, W]' },
     { name: 'w', kind: 'tensor', doc: 'filters [F, C, kh, kw]' },
