@@ -2,7 +2,7 @@
 // (bench/results.json, bench/results.md and the README's table, which is peerTable without notes).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { THREAD_MIN_WORK } from '../src/core/tensor/gemmThreads';
+import { PAIR_MIN_WORK, THREAD_MIN_WORK } from '../src/core/tensor/gemmThreads';
 import { PEER_MALLOC, type PeerAnswer, type PeerSetup } from './peer';
 import { WORKLOADS, type WorkloadDef } from './workloads';
 
@@ -143,7 +143,7 @@ export function writeResults(dir: string, machine: Machine, rows: Row[], extras:
       '',
       '## Both cores',
       '',
-      `Products of at least ${THREAD_MIN_WORK} multiply-adds are split between the calling thread and one helper thread (src/core/tensor/gemmThreads.ts), same bits as one thread. ` +
+      `Products of at least ${THREAD_MIN_WORK} multiply-adds are split between the calling thread and one helper thread (src/core/tensor/gemmThreads.ts), and two independent products of at least ${PAIR_MIN_WORK} each (a product's two gradients, conv2d's images) run one on each thread (gemmPair, src/core/tensor/matmul.ts); same bits as one thread. ` +
         'Wall time (the point is parallelism), the same run with products on 1 and on 2 threads in paired rounds of alternating order: medians, and the median and range of the rounds\' ratios. ' +
         'The load average is the machine\'s at the row: with more runnable threads than cores the helper waits for a core like everything else. ' +
         `Control: two independent busy threads got ${machine.two_thread_cpu_per_wall ?? '?'} CPU seconds per wall second at the start of this run (2 means a free second core).`,

@@ -277,7 +277,7 @@ export const WORKLOADS: WorkloadDef[] = [
   {
     name: 'gemm-kernel',
     family: 'gemm-kernel',
-    what: "one product of each reference GEMM shape through gemm(), its operands in the kernel's memory as the workloads' products run (and again copied in from the JavaScript heap and out, a second set of figures): mlp2's X·W1 64×3072 @ 3072×100 and dW1 = Xᵀ·dH 3072×64 @ 64×100, deep's 32×64 @ 64×64, and 512²; the notes give each shape's GFLOP/s on one thread (per CPU second) against the kernel's own arithmetic with no memory traffic (a peak loop), the kernel's tile loop on operands that stay in the L1 cache against the same peak loop (the most a product reaches: what a shape loses below it is memory, packing and copies), and each shape's GFLOP/s per wall second on 1 and 2 threads (paired rounds, alternating)",
+    what: "one product of each reference GEMM shape through gemm(), its operands in the kernel's memory as these shapes' products run in the reference loops (and again copied in from the JavaScript heap and out, a second set of figures): mlp2's X·W1 64×3072 @ 3072×100 and dW1 = Xᵀ·dH 3072×64 @ 64×100, deep's 32×64 @ 64×64, and 512²; the notes give each shape's GFLOP/s on one thread (per CPU second) against the kernel's own arithmetic with no memory traffic (a peak loop), the kernel's tile loop on operands that stay in the L1 cache against the same peak loop (the most a product reaches: what a shape loses below it is memory, packing and copies), and each shape's GFLOP/s per wall second on 1 and 2 threads (paired rounds, alternating)",
     text: '',
     peer: null,
     target: null,
@@ -434,15 +434,22 @@ export function median(xs: number[]): number {
 
 /** GFLOP/s of each reference shape, and of the kernel's peak loop, each timed for ~150 ms of CPU time. */
 function prepareGemmKernel(): Prepared {
-  // Operands in the kernel's memory, as every product of the reference workloads runs (their
-  // tensors are resident: engine/residentLeaves.ts, results from the pool); the same operands on
-  // the JavaScript heap too, for what a product pays when they are copied in and out.
+  // Operands in the kernel's memory, as these shapes' products run in the reference loops (their
+  // tensors resident: engine/residentLeaves.ts, results from the pool); the same operands on the
+  // JavaScript heap too, for what a product pays when they are copied in and out. The blocks go
+  // back to the arena when the row is done (dispose), so later rows' memory is as before.
   const arena = residentArena();
+  const blocks: Float64Array[] = [];
   const onHeap = GEMM_SHAPES.map(([, M, N, K]) => ({ A: values(M * K), B: values(K * N), C: new Float64Array(M * N) }));
   const resident = onHeap.map(({ A, B, C }) => {
-    const copy = (x: Float64Array) => arena?.copyOf(x) ?? null;
-    const [rA, rB, rC] = [copy(A), copy(B), copy(C)];
-    return rA && rB && rC ? { A: rA, B: rB, C: rC } : null;
+    const copies = [A, B, C].map((x) => arena?.copyOf(x) ?? null);
+    const [rA, rB, rC] = copies;
+    if (rA && rB && rC) {
+      blocks.push(rA, rB, rC);
+      return { A: rA, B: rB, C: rC };
+    }
+    for (const c of copies) if (c) arena?.release(c);
+    return null;
   });
   const productOf = (i: number, heap: boolean) => {
     const [, M, N, K, layout] = GEMM_SHAPES[i];
@@ -475,11 +482,14 @@ function prepareGemmKernel(): Prepared {
     run: () => GEMM_SHAPES.forEach((_, i) => product(i)),
     session: null,
     loss: () => null,
+    dispose: () => {
+      for (const b of blocks) arena?.release(b);
+    },
     facts: () => {
       const facts: Record<string, number | string> = {};
-      // Each timed after 150 ms of its own as a warm-up: the small shape runs on the kernel's
-      // unshared instance (matmul.ts' localKernel), a module of its own that V8 compiles and
-      // optimises apart from the shared one the larger shapes warmed up (timed cold, it read 59%).
+      // Each timed after 150 ms of its own as a warm-up: a shape whose operands are on the heap
+      // runs on the kernel's unshared instance (gemmKernel.ts' localKernel), a module of its own
+      // that V8 compiles and optimises apart from the shared one (timed cold, it read 59%).
       // The ceilings: each arithmetic's multiply-adds with no memory traffic (wasm/gemm.wat's peak),
       // the separate one and — where the runtime fuses relaxed SIMD — the fused one.
       const ceiling = (arithmetic: GemmArithmetic): number | null => {
@@ -523,7 +533,7 @@ function prepareGemmKernel(): Prepared {
       const loop = gemmTileLoop();
       if (loop !== null) facts['tile loop, operands in L1'] = againstPeak(loop.flops, () => gemmTileLoop());
       GEMM_SHAPES.forEach(([label, M, N, K], i) => {
-        facts[resident[i] ? label : `${label} (heap operands: no resident memory)`] = againstPeak(2 * M * N * K, () => product(i));
+        facts[resident[i] ? `${label}, operands resident` : `${label}, operands on the heap (no resident memory)`] = againstPeak(2 * M * N * K, () => product(i));
       });
       GEMM_SHAPES.forEach(([label, M, N, K], i) => {
         if (resident[i]) facts[`${label}, operands copied in from the heap`] = againstPeak(2 * M * N * K, () => productOf(i, true));
@@ -532,7 +542,7 @@ function prepareGemmKernel(): Prepared {
       GEMM_SHAPES.forEach(([label, M, N, K], i) => {
         const t = pairedThreads(() => product(i), 300);
         const gf = (ms: number) => ((2 * M * N * K) / (ms * 1e6)).toFixed(2);
-        facts[`${label} wall, 1 / 2 threads`] = `${gf(t.one)} / ${gf(t.two)} GFLOP/s (${t.text})`;
+        facts[`${label}${resident[i] ? ' (operands resident)' : ''} wall, 1 / 2 threads`] = `${gf(t.one)} / ${gf(t.two)} GFLOP/s (${t.text})`;
       });
       return facts;
     },
@@ -618,11 +628,14 @@ export function pairedThreads(run: () => void, budgetMs: number, rounds = 9): Th
   const speedup = med(ratio);
   const [lo, hi] = [Math.min(...ratio), Math.max(...ratio)];
   const split = s1.products - s0.products;
-  const waited = split ? (s1.waitMs - s0.waitMs) / (rounds * reps) : 0;
+  const paired = s1.pairs - s0.pairs;
+  const waited = split + paired ? (s1.waitMs - s0.waitMs) / (rounds * reps) : 0;
   const callerCpu = callerMeasured && cpu[1].caller > 0 ? cpu[2].caller / cpu[1].caller : null;
   const processCpu = cpu[2].all / cpu[1].all;
   const cpuText = `CPU time 2 threads ÷ 1: ${callerCpu === null ? '' : `calling thread ${callerCpu.toFixed(2)}, `}whole process ${processCpu.toFixed(2)}`;
-  const text = `2 threads ${speedup.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}] over ${rounds} paired rounds; ${split ? `${split / (rounds * reps)} product${split === rounds * reps ? '' : 's'} split a run, the helper did ${Math.round(100 * helperShare)}% of their chunks, the caller waited ${waited.toFixed(3)} ms a run for it; ${cpuText}` : 'no product large enough to split'}`;
+  const perRun = (n: number, one: string, many: string) => `${n / (rounds * reps)} ${n === rounds * reps ? one : many}`;
+  const handed = [split ? `${perRun(split, 'product', 'products')} split` : '', paired ? `${perRun(paired, 'pair', 'pairs')} of products (one on each thread)` : ''].filter(Boolean).join(' and ');
+  const text = `2 threads ${speedup.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}] over ${rounds} paired rounds; ${handed ? `${handed} a run, the helper did ${Math.round(100 * helperShare)}% of their chunks, the caller waited ${waited.toFixed(3)} ms a run for it; ${cpuText}` : 'no product large enough to split or pair'}`;
   return { one: med(one), two: med(two), speedup, lo, hi, helperShare, callerCpu, processCpu, text };
 }
 

@@ -33,7 +33,7 @@ const SHARED_MEMORY = /(\(import "env" "memory" \(memory \d+ \d+) shared\)\)/;
 /**
  * The same kernel on a memory that is not shared, for a module that imports a shared one (else
  * null): products too small to share with a helper thread copy their operands in and out of it
- * several times faster (matmul.ts' localKernel).
+ * several times faster (gemmKernel.ts' localKernel).
  */
 export function localWat(text) {
   return SHARED_MEMORY.test(text) ? text.replace(SHARED_MEMORY, '$1))') : null;
@@ -56,7 +56,7 @@ const MUL_ADD = /\(f64x2\.add \(local\.get (\$\w+)\) \(f64x2\.mul (\(local\.get 
 
 /**
  * The same kernel with every multiply-add fused (f64x2.relaxed_madd, one rounding where the CPU
- * has FMA) for a module that has any (else null). matmul.ts uses it where the runtime fuses.
+ * has FMA) for a module that has any (else null). gemmKernel.ts uses it where the runtime fuses.
  */
 export function fusedWat(text) {
   const fused = text.replace(MUL_ADD, '(f64x2.relaxed_madd $2 $3 (local.get $1))');

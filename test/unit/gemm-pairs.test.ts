@@ -15,7 +15,8 @@ import { analyzeSession } from '../../src/core/analyze';
 import { Prng } from '../../src/core/engine/prng';
 import { Execution } from '../../src/core/engine/run';
 import { gemm, gemmBackend, gemmPair, observeGemm, residentArena, setGemmThreads, splitProducts, startGemmThreads, stopGemmThreads, type GemmArgs, type GemmCall } from '../../src/core/tensor/matmul';
-import type { Tensor } from '../../src/core/tensor/tensor';
+import { conv2d } from '../../src/core/ops/convolution';
+import { Tensor } from '../../src/core/tensor/tensor';
 import { bitsOf } from './helpers/bits';
 
 const wasm = gemmBackend() === 'wasm-simd';
@@ -92,7 +93,8 @@ test('a pair gives the bits of its two products one after the other, the second 
     setGemmThreads(2);
   }
   const s1 = splitProducts();
-  assert.equal(s1.products - s0.products, pairs, "every pair handed its second product to the helper's job");
+  assert.equal(s1.pairs - s0.pairs, pairs, "every pair handed its second product to the helper's job");
+  assert.equal(s1.products, s0.products, 'no product was split');
   assert.ok(s1.helperChunks > s0.helperChunks, 'the helper computed some of the chunks');
 });
 
@@ -112,7 +114,40 @@ test('one product of a pair missing, or a pair too small (the default threshold)
   gemmPair(p, null);
   assert.equal(bitsOf(p.C), bitsOf(pRef));
   assert.equal(bitsOf(q.C), bitsOf(qRef));
-  assert.equal(splitProducts().products, s0.products, 'no job went to the helper');
+  const s1 = splitProducts();
+  assert.equal(s1.pairs + s1.products, s0.pairs + s0.products, 'no job went to the helper');
+});
+
+test('pairs at the default thresholds: both products from 2^18 multiply-adds pair; one below, one large enough to split, or more than 2^21 entries, not', { skip: no }, async () => {
+  setGemmThreads(2);
+  assert.equal(await startGemmThreads(), true);
+  const next = rng(8);
+  const taken: Float64Array[] = [];
+  // [M, N, K] of p and q: 64×64×64 is 2^18 multiply-adds; 64×64×63 and 64×63×64 just below;
+  // 256×256×128 is 2^23 (split on its own); 2048×1024×1 has 2^21 + 3072 entries of operands and result.
+  const cases: { p: [number, number, number]; q: [number, number, number]; pairs: boolean }[] = [
+    { p: [64, 64, 64], q: [64, 64, 64], pairs: true },
+    { p: [64, 64, 63], q: [64, 64, 64], pairs: false },
+    { p: [64, 64, 64], q: [64, 63, 64], pairs: false },
+    { p: [256, 256, 128], q: [64, 64, 64], pairs: false },
+    { p: [64, 64, 64], q: [2048, 1024, 1], pairs: false },
+  ];
+  for (const { p: [pM, pN, pK], q: [qM, qN, qK], pairs } of cases) {
+    const p = randomProduct(next, pM, pN, pK, 'NN', false, ['heap', 'heap', 'heap'], taken);
+    const q = randomProduct(next, qM, qN, qK, 'NN', false, ['heap', 'heap', 'heap'], taken);
+    const [pRef, qRef] = [p.C.slice(), q.C.slice()];
+    setGemmThreads(1);
+    run(p, pRef);
+    run(q, qRef);
+    setGemmThreads(2);
+    const s0 = splitProducts();
+    gemmPair(p, q);
+    const s1 = splitProducts();
+    const what = `${pM}×${pK} @ ${pK}×${pN} with ${qM}×${qK} @ ${qK}×${qN}`;
+    assert.equal(s1.pairs - s0.pairs, pairs ? 1 : 0, `${what}: ${pairs ? 'paired' : 'not paired'}`);
+    assert.equal(bitsOf(p.C), bitsOf(pRef), what);
+    assert.equal(bitsOf(q.C), bitsOf(qRef), what);
+  }
 });
 
 const MATMUL_NET = `seed 1
@@ -214,13 +249,43 @@ for (const [name, program] of [
         assert.deepEqual(two.grads, one.grads, `gradients (${recycled ? 'recycled' : 'fresh'})`);
         const paired = two.calls.filter((c) => c.paired === 'helper').length;
         assert.ok(paired > 0, 'some products were paired');
-        assert.equal(splitProducts().products - s0.products, paired, 'each pair handed one product to the helper');
+        assert.equal(splitProducts().pairs - s0.pairs, paired, 'each pair handed one product to the helper');
       }
     } finally {
       setGemmThreads(2);
     }
   });
 }
+
+test("conv2d's backward with its patches rebuilt a band at a time (none kept): pairs give the bits of one thread", { skip: no }, async () => {
+  PAIRS_ONLY();
+  assert.equal(await startGemmThreads(), true);
+  const next = rng(11);
+  const x = new Tensor([3, 4, 20, 20], Float64Array.from({ length: 3 * 4 * 400 }, () => 2 * next() - 1));
+  const w = new Tensor([8, 4, 3, 3], Float64Array.from({ length: 8 * 36 }, () => 2 * next() - 1));
+  const b = new Tensor([8], Float64Array.from({ length: 8 }, () => 2 * next() - 1));
+  const attrs = { stride: 1, pad: 1 };
+  const out = conv2d.forward([x, w, b], attrs, {} as never).value;
+  const grad = new Tensor(out.shape, Float64Array.from({ length: out.size }, () => 2 * next() - 1));
+  const backward = () => conv2d.backward({ inputs: [x, w, b], out, grad, saved: undefined, attrs, needs: [true, true, true] }).map((t) => bitsOf(t));
+  try {
+    setGemmThreads(1);
+    const one = backward();
+    PAIRS_ONLY();
+    const calls: GemmCall[] = [];
+    observeGemm((c) => calls.push(c));
+    let two: string[];
+    try {
+      two = backward();
+    } finally {
+      observeGemm(null);
+    }
+    assert.deepEqual(two, one);
+    assert.equal(calls.filter((c) => c.paired === 'helper').length, 3, "one pair an image: its dw with its patches' gradient");
+  } finally {
+    setGemmThreads(2);
+  }
+});
 
 /** Runs a script that imports matmul.ts in a fresh process; returns its output. */
 function runChild(body: string): { status: number | null; out: string } {
@@ -245,9 +310,12 @@ test("a helper that fails mid-pair (a chunk claimed, never computed) leaves the 
       failHelperForTest();
       const n = 96;
       const A = Float64Array.from({ length: n * n }, (_, i) => Math.sin(i)), B = Float64Array.from({ length: n * n }, (_, i) => Math.cos(i));
+      // The reference: the two products one after the other on this thread (the process' arithmetic).
       const P = new Float64Array(n * n), Q = new Float64Array(n * n);
-      m.gemmScalar(n, n, n, A, 0, n, 1, B, 0, n, 1, P, 0, false);
-      m.gemmScalar(n, n, n, B, 0, n, 1, A, 0, n, 1, Q, 0, false);
+      m.setGemmThreads(1);
+      m.gemmNN(n, n, n, A, 0, B, 0, P, 0, false);
+      m.gemmNN(n, n, n, B, 0, A, 0, Q, 0, false);
+      m.setGemmThreads(2, 2 ** 40, 1);
       const same = (x, y) => Buffer.from(x.buffer).equals(Buffer.from(y.buffer));
       let ok2 = true, tries = 0;
       const pair = () => {

@@ -1,11 +1,13 @@
-// The second core for large products: one helper thread (a Node worker_threads worker) that
-// instantiates the GEMM kernel (wasm/gemm.wat) on the same shared WebAssembly memory and claims
-// chunks of a product's tiles alongside the calling thread, which stays synchronous: it publishes a
-// job in the memory's first bytes, wakes the helper (unless it is still polling after the last
-// job: HELPER_SPIN_MS), computes chunks itself until none are left,
-// then waits (Atomics.wait) only for the chunks the helper claimed. A helper that is not running
-// yet, or wakes late on a loaded machine, claims nothing and costs nothing. Every tile is summed by
-// one thread in ascending k, so the bits are the same with one thread or two (test: gemm-threads).
+// The second core for products: one helper thread (a Node worker_threads worker) that instantiates
+// the GEMM kernel (wasm/gemm.wat) on the same shared WebAssembly memory and claims chunks of a
+// product's tiles alongside the calling thread, which stays synchronous: it publishes a job in the
+// memory's first bytes, wakes the helper (unless it is still polling after the last job:
+// HELPER_SPIN_MS), and either computes chunks itself until none are left (a large product split in
+// two: runTiles) or first computes a product of its own (the other of a pair: matmul.ts' gemmPair)
+// and then takes the chunks left; it waits (Atomics.wait) only for the chunks the helper claimed. A
+// helper that is not running yet, or wakes late on a loaded machine, claims nothing and costs
+// nothing. Every tile is summed by one thread in ascending k, so the bits are the same with one
+// thread or two (tests: gemm-threads, gemm-pairs).
 //
 // No helper where there are no workers (worker_threads is reached through
 // process.getBuiltinModule, Node >= 20.16: the core imports no Node module) or no shared memory,
@@ -35,7 +37,7 @@ const SPINNING = 23;
  */
 const HELPER_SPIN_MS = 1;
 
-/** What runTiles needs of the kernel (matmul.ts' Kernel). */
+/** What runTiles needs of the kernel (gemmKernel.ts' Kernel). */
 export interface ThreadKernel {
   work(job: number, seq: number): number;
   memory: { readonly buffer: ArrayBufferLike };
@@ -83,7 +85,8 @@ const SPAWN_AFTER_WORK = 1 << 26;
 /** Reads of the done count before the caller sleeps (Atomics.wait) while the helper finishes. */
 const SPINS = 2000;
 
-interface Helper {
+/** The running helper thread and its control words. */
+export interface Helper {
   readonly kernel: ThreadKernel;
   readonly ctl: Int32Array;
   readonly next: BigInt64Array;
@@ -101,6 +104,7 @@ let helper: Helper | null = null;
 let unavailable = false;
 let seq = 0;
 let splits = 0;
+let pairs = 0;
 let chunks = 0;
 let helperChunks = 0;
 let waitMs = 0;
@@ -119,12 +123,13 @@ export function setGemmThreads(n: 1 | 2, threshold = THREAD_MIN_WORK, pairThresh
 }
 
 /**
- * Products split between two threads so far in this thread, their chunks, how many of them the
- * helper computed, how long the caller waited for the helper, and how many times it had to wake
- * the helper (not when the helper was still polling after the job before) (tests, the bench).
+ * Products split between two threads so far in this thread, pairs of products whose second went
+ * to the helper (gemmPair), their chunks (both kinds), how many of them the helper computed, how
+ * long the caller waited for the helper, and how many times it had to wake the helper (not when
+ * the helper was still polling after the job before) (tests, the bench).
  */
-export function splitProducts(): { products: number; chunks: number; helperChunks: number; waitMs: number; wakes: number } {
-  return { products: splits, chunks, helperChunks, waitMs, wakes };
+export function splitProducts(): { products: number; pairs: number; chunks: number; helperChunks: number; waitMs: number; wakes: number } {
+  return { products: splits, pairs, chunks, helperChunks, waitMs, wakes };
 }
 
 /** How many threads large products use now (2 only once the helper is running). */
@@ -199,7 +204,7 @@ function helperFor(k: ThreadKernel, work: number): boolean {
  * caller then computes the whole product again on its own: its tiles may be half summed).
  */
 export function runTiles(k: ThreadKernel, job: TileJob): boolean {
-  const handle = publishTiles(job);
+  const handle = publishTiles(job, false);
   return handle !== null && joinTiles(k, handle);
 }
 
@@ -208,6 +213,8 @@ export interface PublishedTiles {
   readonly helper: Helper;
   readonly seq: number;
   readonly chunks: number;
+  /** One product of a pair (matmul.ts' gemmPair), not a product split in two. */
+  readonly pair: boolean;
 }
 
 /**
@@ -215,7 +222,7 @@ export interface PublishedTiles {
  * compute something else meanwhile (another product, on a workspace of its own: gemmPair) and then
  * must call joinTiles before it touches the job's memory or publishes another. Null without a helper.
  */
-export function publishTiles(job: TileJob): PublishedTiles | null {
+export function publishTiles(job: TileJob, pair: boolean): PublishedTiles | null {
   const h = helper;
   if (!h) return null;
   const ctl = h.ctl;
@@ -237,7 +244,7 @@ export function publishTiles(job: TileJob): PublishedTiles | null {
     wakes++;
     Atomics.notify(ctl, WAKE);
   }
-  return { helper: h, seq, chunks: n };
+  return { helper: h, seq, chunks: n, pair };
 }
 
 /**
@@ -248,7 +255,8 @@ export function joinTiles(k: ThreadKernel, job: PublishedTiles): boolean {
   const { helper: h, chunks: n } = job;
   const ctl = h.ctl;
   const mine = k.work(0, job.seq);
-  splits++;
+  if (job.pair) pairs++;
+  else splits++;
   chunks += n;
   helperChunks += n - mine;
   if (Atomics.load(ctl, DONE) >= n) return true;

@@ -33,17 +33,17 @@ export { gemmLayout } from './gemmLayout';
 
 /** C[M,N] (+)= A[M,K] · B[K,N] */
 export function gemmNN(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
-  gemm(M, N, K, A, aOff, K, 1, B, bOff, N, 1, C, cOff, accumulate);
+  gemmOf(productNN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate));
 }
 
 /** C[M,N] (+)= A[M,K] · B[N,K]ᵀ */
 export function gemmNT(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
-  gemm(M, N, K, A, aOff, K, 1, B, bOff, 1, K, C, cOff, accumulate);
+  gemmOf(productNT(M, N, K, A, aOff, B, bOff, C, cOff, accumulate));
 }
 
 /** C[M,N] (+)= A[K,M]ᵀ · B[K,N] */
 export function gemmTN(M: number, N: number, K: number, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number, accumulate: boolean): void {
-  gemm(M, N, K, A, aOff, 1, M, B, bOff, N, 1, C, cOff, accumulate);
+  gemmOf(productTN(M, N, K, A, aOff, B, bOff, C, cOff, accumulate));
 }
 
 /** One product as `gemm` was asked for it: its sizes, the operands' strides, and whether it accumulates. */
@@ -58,7 +58,7 @@ export interface GemmCall {
   accumulate: boolean;
   /** Which of A, B and C live in the kernel's memory (resident.ts): read and written there in place. */
   resident: [boolean, boolean, boolean];
-  /** One of gemmPair's two products: computed on this thread, or on the helper meanwhile. */
+  /** One of gemmPair's two products: computed on this thread, or handed to the helper meanwhile (this thread takes the chunks it has not started). */
   paired?: 'here' | 'helper';
 }
 
@@ -93,9 +93,14 @@ export function gemm(
   cOff: number,
   accumulate: boolean,
 ): void {
-  if (M <= 0 || N <= 0) return;
-  if (gemmObserver) gemmObserver({ M, N, K, ars, acs, brs, bcs, accumulate, resident: residentFlags(A, B, C) });
-  compute(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, true, -1);
+  gemmOf({ M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate });
+}
+
+/** gemm of one product's arguments. */
+export function gemmOf(g: GemmArgs): void {
+  if (g.M <= 0 || g.N <= 0) return;
+  if (gemmObserver) gemmObserver(callOf(g));
+  compute(g, true, -1, true);
 }
 
 /** Which of A, B and C live in the kernel's memory (the observer's GemmCall.resident). */
@@ -106,26 +111,12 @@ function residentFlags(A: Float64Array, B: Float64Array, C: Float64Array): [bool
 
 /**
  * gemm's product: split over two threads when `share` allows and it is large enough; on the shared
- * kernel, its workspace from float64 index `floor` on (-1: the workspace's start).
+ * kernel, its workspace from float64 index `floor` on (-1: the workspace's start). Where the kernel
+ * takes the product but the memory cannot grow to it, the scalar loop computes it if `scalar`
+ * allows (its separate arithmetic: other bits where the kernel's fuses), else nothing: false.
  */
-function compute(
-  M: number,
-  N: number,
-  K: number,
-  A: Float64Array,
-  aOff: number,
-  ars: number,
-  acs: number,
-  B: Float64Array,
-  bOff: number,
-  brs: number,
-  bcs: number,
-  C: Float64Array,
-  cOff: number,
-  accumulate: boolean,
-  share: boolean,
-  floor: number,
-): void {
+function compute(g: GemmArgs, share: boolean, floor: number, scalar: boolean): boolean {
+  const { M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate } = g;
   const k = runsOnKernel(M, N, K) ? kernel() : null;
   if (k) {
     // A product split between two threads runs on the shared memory; one on this thread alone on
@@ -135,10 +126,12 @@ function compute(
     const split = share && !belowSplitting(M * N * K) && splitsWork(k, M * N * K);
     const at = residency(k, A, aOff, B, bOff, C, cOff);
     const local = split || at[0] >= 0 || at[1] >= 0 || at[2] >= 0 ? null : localKernel();
-    if (local && gemmWasm(local, false, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, NOT_RESIDENT)) return;
-    if (gemmWasm(k, split, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, at, floor < 0 ? workspaceStart(k) : floor)) return;
+    if (local && gemmWasm(local, false, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, NOT_RESIDENT)) return true;
+    if (gemmWasm(k, split, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, at, floor < 0 ? workspaceStart(k) : floor)) return true;
+    if (!scalar) return false;
   }
   gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate);
+  return true;
 }
 
 /** Where each operand lives in the shared memory (a float64 index), or -1: looked up once. */
@@ -191,7 +184,8 @@ export interface GemmArgs {
  */
 export function gemmPair(p: GemmArgs | null, q: GemmArgs | null): void {
   const k = p && q ? pairKernel(p, q) : null;
-  if (!k || !p || !q) {
+  const placed = k && q ? placeProduct(k, workspaceStart(k), q.M, q.N, q.K, q.A, q.aOff, q.ars, q.acs, q.B, q.bOff, q.brs, q.bcs, q.C, q.cOff, q.accumulate, residency(k, q.A, q.aOff, q.B, q.bOff, q.C, q.cOff)) : null;
+  if (!k || !p || !q || !placed) {
     if (p) gemmOf(p);
     if (q) gemmOf(q);
     return;
@@ -200,18 +194,15 @@ export function gemmPair(p: GemmArgs | null, q: GemmArgs | null): void {
     gemmObserver({ ...callOf(p), paired: 'here' });
     gemmObserver({ ...callOf(q), paired: 'helper' });
   }
-  // q first, from the workspace's start; p's workspace (if it is on the shared kernel) past q's,
-  // which the helper reads while p runs.
-  const placed = placeProduct(k, workspaceStart(k), q.M, q.N, q.K, q.A, q.aOff, q.ars, q.acs, q.B, q.bOff, q.brs, q.bcs, q.C, q.cOff, q.accumulate, residency(k, q.A, q.aOff, q.B, q.bOff, q.C, q.cOff));
-  const published = placed && publishTiles(placed.job);
-  compute(p.M, p.N, p.K, p.A, p.aOff, p.ars, p.acs, p.B, p.bOff, p.brs, p.bcs, p.C, p.cOff, p.accumulate, false, placed ? placed.end : -1);
-  if (!placed) {
-    compute(q.M, q.N, q.K, q.A, q.aOff, q.ars, q.acs, q.B, q.bOff, q.brs, q.bcs, q.C, q.cOff, q.accumulate, false, -1);
-    return;
-  }
+  // q laid out first, from the workspace's start, and published; p on this thread meanwhile, its
+  // workspace (if it is on the shared kernel) past q's, which the helper reads while p runs.
+  const published = publishTiles(placed.job, true);
+  const pDone = compute(p, false, align(placed.end), false);
   // A helper that failed may have left tiles half summed: this thread computes them all again.
   if (!(published && joinTiles(k, published))) tilesHere(k, placed.job);
   finishProduct(k, placed);
+  // Where the memory could not take p's workspace beside q's, p after q (the kernel's arithmetic still).
+  if (!pDone) compute(p, false, -1, true);
 }
 
 /**
@@ -231,10 +222,6 @@ function pairKernel(p: GemmArgs, q: GemmArgs): Kernel | null {
   if (!belowSplitting(wp) || !belowSplitting(wq) || !runsOnKernel(p.M, p.N, p.K) || !runsOnKernel(q.M, q.N, q.K)) return null;
   const k = kernel();
   return k && pairsWork(k, Math.min(wp, wq)) ? k : null;
-}
-
-function gemmOf(g: GemmArgs): void {
-  gemm(g.M, g.N, g.K, g.A, g.aOff, g.ars, g.acs, g.B, g.bOff, g.brs, g.bcs, g.C, g.cOff, g.accumulate);
 }
 
 function callOf(g: GemmArgs): GemmCall {

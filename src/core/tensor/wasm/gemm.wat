@@ -17,7 +17,7 @@
 ;;
 ;; The fused variant. scripts/build-wasm.mjs also compiles this text with every
 ;; (f64x2.add c (f64x2.mul x y)) written as (f64x2.relaxed_madd x y c): WebAssembly relaxed SIMD,
-;; which V8 computes with one FMA instruction (one rounding) on a CPU that has FMA. matmul.ts uses
+;; which V8 computes with one FMA instruction (one rounding) on a CPU that has FMA. gemmKernel.ts uses
 ;; that module where the runtime fuses it (VS Code's Electron host; Node 20 with
 ;; --experimental-wasm-relaxed-simd, which the CLI turns on) and then sends every
 ;; product to the kernel, since JavaScript has no fused multiply-add to match it: same order, one
@@ -30,8 +30,8 @@
 (module
   ;; Shared, so that growing it never detaches an ArrayBuffer: one detached buffer makes V8 drop a
   ;; fast path of every typed array in the process (about 12% slower elementwise code after the
-  ;; first large product). The maximum is the workspace limit of matmul.ts (1 GB).
-  ;; Imported (created by matmul.ts) so that the helper thread of gemmThreads.ts instantiates this
+  ;; first large product). The maximum is the workspace limit of gemmKernel.ts (1 GB).
+  ;; Imported (created by gemmKernel.ts) so that the helper thread of gemmThreads.ts instantiates this
   ;; module on the same memory.
   (import "env" "memory" (memory 1 16384 shared))
 
@@ -412,7 +412,7 @@
           (br $blocks)))))
   )
 
-  ;; The ceiling of the kernel's arithmetic, for the bench (gemmPeak in matmul.ts): n rounds of 10
+  ;; The ceiling of the kernel's arithmetic, for the bench (gemmPeak in gemmKernel.ts): n rounds of 10
   ;; independent multiply-adds (f64x2.mul then f64x2.add, or one relaxed_madd in the fused module)
   ;; with no memory traffic: 40 flops a round. Ten accumulators keep enough of them in flight for
   ;; either form (8 left the fused one latency-bound: 24 against 26-27 GFLOP/s on AMD EPYC).
