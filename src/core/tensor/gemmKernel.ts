@@ -4,6 +4,7 @@
 // they use, and the bench's peak and tile loops. matmul.ts lays products out on it.
 import { GEMM_FUSED_LOCAL_WASM_BASE64, GEMM_FUSED_WASM_BASE64, GEMM_LOCAL_WASM_BASE64, GEMM_WASM_BASE64 } from './wasm/gemm.generated';
 import { fromBase64, wasmApi, type WasmMemory } from './wasm/runtime';
+import { ELEMENTWISE_SHARED_WASM_BASE64 } from './simd/elementwise.generated';
 import { relaxedMadd } from './relaxedSimd';
 import { gemmThreads, helperStarted, JOB_BYTES, splitsWork } from './gemmThreads';
 import { KC, MR, NR } from './gemmLayout';
@@ -33,6 +34,8 @@ export interface Kernel {
   grows: boolean;
   /** The shared kernel's resident tensors (below its workspace); null on an unshared instance. */
   arena: ResidentArena | null;
+  /** The elementwise kernels compiled for this memory, for the helper thread (gemmThreads.ts' runGelu); null without. */
+  elementwise(): object | null;
 }
 
 let loaded: Kernel | null | undefined;
@@ -90,7 +93,28 @@ function instantiate(base64: string, shared: boolean): Kernel | null {
     const peak = inst.exports.peak as Kernel['peak'];
     const work = inst.exports.work as Kernel['work'];
     const pack = inst.exports.pack as Kernel['pack'];
-    const k: Kernel = { tiles, pack, store, peak, work, memory, module, f64: new Float64Array(memory.buffer), grows: shared, arena: null };
+    let elementwise: object | null | undefined;
+    const compileElementwise = (): object | null => {
+      try {
+        return new api.Module(fromBase64(ELEMENTWISE_SHARED_WASM_BASE64));
+      } catch {
+        return null;
+      }
+    };
+    const k: Kernel = {
+      tiles,
+      pack,
+      store,
+      peak,
+      work,
+      memory,
+      module,
+      f64: new Float64Array(memory.buffer),
+      grows: shared,
+      arena: null,
+      // Compiled when the helper starts (once), not by every process that multiplies.
+      elementwise: () => (shared ? (elementwise ??= compileElementwise()) : null),
+    };
     if (shared) k.arena = new ResidentArena(memory, JOB_BYTES, (bytes) => reserve(k, bytes));
     return k;
   } catch {

@@ -28,6 +28,15 @@ const FAULT = 21;
 const APS = 22;
 /** 1 while the helper polls for the next job after one (HELPER_SPIN_MS): the caller need not wake it. */
 const SPINNING = 23;
+/** What the job is: 0 a product's tiles (wasm/gemm.wat's "work"), 1 gelu over a range of entries (runGelu). */
+const KIND = 24;
+/** A gelu job: byte offsets of x, out, slope and the tables, the entries, and the entries a chunk. */
+const MAP_X = 25;
+const MAP_OUT = 26;
+const MAP_SLOPE = 27;
+const MAP_TABLES = 28;
+const MAP_N = 29;
+const MAP_CHUNK = 30;
 /**
  * How long the helper stays awake after a job, polling for the next. A pass runs its large
  * products a fraction of a millisecond apart (mlp2: X·W1 forward, dX and dW1 back to back), and
@@ -42,6 +51,8 @@ export interface ThreadKernel {
   work(job: number, seq: number): number;
   memory: { readonly buffer: ArrayBufferLike };
   module: object;
+  /** The elementwise kernels compiled for the shared memory (simd/elementwise.wat), for runGelu's chunks; null without. */
+  elementwise(): object | null;
 }
 
 /** One product's tiles as the kernel's "tiles" takes them (bytes), and its blocking. */
@@ -105,6 +116,7 @@ let unavailable = false;
 let seq = 0;
 let splits = 0;
 let pairs = 0;
+let maps = 0;
 let chunks = 0;
 let helperChunks = 0;
 let waitMs = 0;
@@ -124,12 +136,12 @@ export function setGemmThreads(n: 1 | 2, threshold = THREAD_MIN_WORK, pairThresh
 
 /**
  * Products split between two threads so far in this thread, pairs of products whose second went
- * to the helper (gemmPair), their chunks (both kinds), how many of them the helper computed, how
+ * to the helper (gemmPair), elementwise passes shared with it (runGelu), their chunks (every kind), how many of them the helper computed, how
  * long the caller waited for the helper, and how many times it had to wake the helper (not when
  * the helper was still polling after the job before) (tests, the bench).
  */
-export function splitProducts(): { products: number; pairs: number; chunks: number; helperChunks: number; waitMs: number; wakes: number } {
-  return { products: splits, pairs, chunks, helperChunks, waitMs, wakes };
+export function splitProducts(): { products: number; pairs: number; maps: number; chunks: number; helperChunks: number; waitMs: number; wakes: number } {
+  return { products: splits, pairs, maps, chunks, helperChunks, waitMs, wakes };
 }
 
 /** How many threads large products use now (2 only once the helper is running). */
@@ -225,16 +237,24 @@ export interface PublishedTiles {
 export function publishTiles(job: TileJob, pair: boolean): PublishedTiles | null {
   const h = helper;
   if (!h) return null;
-  const ctl = h.ctl;
   const blocks = Math.ceil(job.mp / job.mcp);
   const per = Math.min(CHUNKS_PER_BLOCK, job.mp * job.np);
   const n = blocks * per;
+  const fields = [n, per, job.a, job.ars, job.acs, job.b, job.bps, job.brs, job.pc, job.ldc, job.K, job.mp, job.np, job.kc, job.mcp];
+  return { helper: h, seq: publish(h, 0, (ctl) => {
+    for (let i = 0; i < fields.length; i++) Atomics.store(ctl, FIELDS + i, fields[i]);
+    Atomics.store(ctl, APS, job.aps);
+  }), chunks: n, pair };
+}
+
+/** Publishes a job of `kind` whose fields `write` stores, and wakes the helper; returns its sequence number. */
+function publish(h: Helper, kind: number, write: (ctl: Int32Array) => void): number {
+  const ctl = h.ctl;
   seq = seq >= 0x7ffffffe ? 1 : seq + 1;
   // Close the old job before rewriting the fields: a helper that woke late for it claims nothing.
   Atomics.store(h.next, NEXT64, BigInt(0));
-  const fields = [n, per, job.a, job.ars, job.acs, job.b, job.bps, job.brs, job.pc, job.ldc, job.K, job.mp, job.np, job.kc, job.mcp];
-  for (let i = 0; i < fields.length; i++) Atomics.store(ctl, FIELDS + i, fields[i]);
-  Atomics.store(ctl, APS, job.aps);
+  write(ctl);
+  Atomics.store(ctl, KIND, kind);
   Atomics.store(ctl, DONE, 0);
   Atomics.store(h.next, NEXT64, BigInt(seq) << BigInt(32));
   Atomics.store(ctl, WAKE, seq);
@@ -244,7 +264,7 @@ export function publishTiles(job: TileJob, pair: boolean): PublishedTiles | null
     wakes++;
     Atomics.notify(ctl, WAKE);
   }
-  return { helper: h, seq, chunks: n, pair };
+  return seq;
 }
 
 /**
@@ -253,12 +273,17 @@ export function publishTiles(job: TileJob, pair: boolean): PublishedTiles | null
  */
 export function joinTiles(k: ThreadKernel, job: PublishedTiles): boolean {
   const { helper: h, chunks: n } = job;
-  const ctl = h.ctl;
   const mine = k.work(0, job.seq);
   if (job.pair) pairs++;
   else splits++;
   chunks += n;
   helperChunks += n - mine;
+  return waitForHelper(h, n);
+}
+
+/** Waits until `n` chunks of the job are done; false if the helper failed (it is then stopped). */
+function waitForHelper(h: Helper, n: number): boolean {
+  const ctl = h.ctl;
   if (Atomics.load(ctl, DONE) >= n) return true;
   // The helper is finishing a chunk: spin briefly (this core has nothing else to do), then sleep.
   const t0 = performance.now();
@@ -276,12 +301,74 @@ export function joinTiles(k: ThreadKernel, job: PublishedTiles): boolean {
   return true;
 }
 
+/**
+ * Entries of gelu at least for the helper to take part (about 150 µs on one core: waking the
+ * helper and the chunks' hand-over cost a few µs), and the entries of a chunk.
+ */
+export const GELU_SPLIT_MIN = 8192;
+const GELU_CHUNK = 2048;
+
+/**
+ * gelu keeping its slope (simd/elementwise.wat's "gelu") over `n` entries of the shared memory, in
+ * chunks that this thread (`here(start, count)`, its own instance of the module) and the helper
+ * claim: every entry is computed by the same code whichever thread takes it (same bits). Byte
+ * offsets of x, out, slope and the tables. False (nothing computed) where the helper is not running
+ * or `n` is under GELU_SPLIT_MIN; false too if the helper failed midway (the caller then computes
+ * every entry again itself).
+ */
+export function runGelu(x: number, out: number, slope: number, tables: number, n: number, here: (start: number, count: number) => void): boolean {
+  const h = helper;
+  if (!h || n < GELU_SPLIT_MIN || wanted < 2 || !h.alive || Atomics.load(h.ctl, READY) !== 1) return false;
+  const total = Math.ceil(n / GELU_CHUNK);
+  const s = publish(h, 1, (ctl) => {
+    Atomics.store(ctl, FIELDS, total);
+    for (const [i, v] of [
+      [MAP_X, x],
+      [MAP_OUT, out],
+      [MAP_SLOPE, slope],
+      [MAP_TABLES, tables],
+      [MAP_N, n],
+      [MAP_CHUNK, GELU_CHUNK],
+    ]) Atomics.store(ctl, i, v);
+  });
+  let mine = 0;
+  for (;;) {
+    const v = Atomics.load(h.next, NEXT64);
+    const c = Number(v & BigInt(0xffffffff));
+    if (Number(v >> BigInt(32)) !== s || c >= total) break;
+    if (Atomics.compareExchange(h.next, NEXT64, v, v + BigInt(1)) !== v) continue;
+    here(c * GELU_CHUNK, Math.min(GELU_CHUNK, n - c * GELU_CHUNK));
+    Atomics.add(h.ctl, DONE, 1);
+    mine++;
+  }
+  maps++;
+  chunks += total;
+  helperChunks += total - mine;
+  return waitForHelper(h, total);
+}
+
 /** The helper's whole program (a CommonJS script: it works the same from tsx, the bundle or a worker). */
 const HELPER_SOURCE = `'use strict';
 const { workerData } = require('node:worker_threads');
-const { module, memory } = workerData;
+const { module, memory, elementwise } = workerData;
 const { work } = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const map = elementwise ? new WebAssembly.Instance(elementwise, { env: { memory } }).exports : null;
 const ctl = new Int32Array(memory.buffer, 0, ${JOB_BYTES / 4});
+const next = new BigInt64Array(memory.buffer, 0, 1);
+// gelu's chunks of the job (runGelu), claimed as "work" claims tiles.
+function gelu(seq) {
+  const total = Atomics.load(ctl, ${FIELDS});
+  const [x, o, s, tab, n, chunk] = [${MAP_X}, ${MAP_OUT}, ${MAP_SLOPE}, ${MAP_TABLES}, ${MAP_N}, ${MAP_CHUNK}].map((i) => Atomics.load(ctl, i));
+  for (;;) {
+    const v = Atomics.load(next, 0);
+    const c = Number(v & 0xffffffffn);
+    if (Number(v >> 32n) !== seq || c >= total) break;
+    if (Atomics.compareExchange(next, 0, v, v + 1n) !== v) continue;
+    const start = c * chunk;
+    map.gelu(x + 8 * start, o + 8 * start, s + 8 * start, Math.min(chunk, n - start), tab);
+    Atomics.add(ctl, ${DONE}, 1);
+  }
+}
 let seen = Atomics.load(ctl, ${WAKE});
 Atomics.store(ctl, ${READY}, 1);
 for (;;) {
@@ -290,11 +377,11 @@ for (;;) {
   if (seen < 0) break;
   try {
     if (Atomics.load(ctl, ${FAULT}) === 1) {
-      const next = new BigInt64Array(memory.buffer, 0, 1);
       const v = Atomics.load(next, 0);
       if (v >> 32n === BigInt(seen) && (v & 0xffffffffn) < BigInt(Atomics.load(ctl, ${FIELDS})) && Atomics.compareExchange(next, 0, v, v + 1n) === v) throw new Error('fault');
     }
-    work(0, seen);
+    if (Atomics.load(ctl, ${KIND}) === 1) gelu(seen);
+    else work(0, seen);
   } catch {
     Atomics.store(ctl, ${FAILED}, 1);
     Atomics.notify(ctl, ${DONE});
@@ -333,7 +420,7 @@ function spawn(k: ThreadKernel): Helper | null {
     // execArgv []: not the parent's loaders (tsx) or flags; a small heap: the helper allocates nothing.
     const worker = new wt.Worker(HELPER_SOURCE, {
       eval: true,
-      workerData: { module: k.module, memory: k.memory },
+      workerData: { module: k.module, memory: k.memory, elementwise: k.elementwise() },
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
       stdout: true,

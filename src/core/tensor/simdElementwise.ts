@@ -13,6 +13,7 @@
 // chunk is read in full before it is written), but not overlap one at an offset.
 import { ELEMENTWISE_SHARED_WASM_BASE64, ELEMENTWISE_WASM_BASE64 } from './simd/elementwise.generated';
 import { residentArena } from './matmul';
+import { runGelu } from './gemmThreads';
 import type { ResidentArena } from './resident';
 import { fromBase64, wasmApi } from './wasm/runtime';
 import { POW2, POW2_BIAS } from './elementary';
@@ -275,7 +276,12 @@ function byRowSpans(a: Float64Array, b: Float64Array, o: Float64Array, inner: nu
 export function simdGelu(x: Float64Array, out: Float64Array, slope: Float64Array): boolean {
   const n = x.length;
   if (!GELU_CONSTANTS_MATCH) return false;
-  if (n >= MIN_ENTRIES && inPlace([x], [out, slope], (r, [px, po, ps]) => r.gelu(px, po, ps, n, r.tables))) return true;
+  // In the shared memory, chunks of a large one also on the helper thread (runGelu), else all here.
+  const inMemory = (r: ResidentKernels, [px, po, ps]: number[]) => {
+    const here = (start: number, count: number) => r.gelu(px + 8 * start, po + 8 * start, ps + 8 * start, count, r.tables);
+    if (!runGelu(px, po, ps, r.tables, n, here)) r.gelu(px, po, ps, n, r.tables);
+  };
+  if (n >= MIN_ENTRIES && inPlace([x], [out, slope], inMemory)) return true;
   const k = chunked(x.length, 3);
   return k !== null && byChunks(k, [x], [out, slope], (m) => k.gelu(0, SLOT, 2 * SLOT, m, TABLES * 8));
 }

@@ -133,7 +133,7 @@
   ;;    0 next (i64): seq << 32 | the next chunk to claim     8 done (i32): chunks finished
   ;;   12 n: chunks  16 per: chunks per block of rows  20 a  24 ars  28 acs  32 b  36 bps  40 brs
   ;;   44 pc  48 ldc  52 K  56 mp (row panels)  60 np (column panels)  64 kc (k steps a block)
-  ;;   68 mcp (row panels a block)  88 aps (bytes 72-87 and 92-95 are the thread control words of gemmThreads.ts);
+  ;;   68 mcp (row panels a block)  88 aps (bytes 72-87 and 92-123 are gemmThreads.ts' control words and its gelu jobs' fields);
 ;;   every address and stride in bytes, as "tiles" takes them.
   ;; A chunk is a range of tiles (columns of tiles, see "tiles") of one block of mcp row panels, run
   ;; over every block of kc steps of k in order: each tile is summed by one thread in ascending k,
