@@ -629,12 +629,13 @@ export function pairedThreads(run: () => void, budgetMs: number, rounds = 9): Th
   const [lo, hi] = [Math.min(...ratio), Math.max(...ratio)];
   const split = s1.products - s0.products;
   const paired = s1.pairs - s0.pairs;
-  const waited = split + paired ? (s1.waitMs - s0.waitMs) / (rounds * reps) : 0;
+  const maps = s1.maps - s0.maps;
+  const waited = split + paired + maps ? (s1.waitMs - s0.waitMs) / (rounds * reps) : 0;
   const callerCpu = callerMeasured && cpu[1].caller > 0 ? cpu[2].caller / cpu[1].caller : null;
   const processCpu = cpu[2].all / cpu[1].all;
   const cpuText = `CPU time 2 threads ÷ 1: ${callerCpu === null ? '' : `calling thread ${callerCpu.toFixed(2)}, `}whole process ${processCpu.toFixed(2)}`;
   const perRun = (n: number, one: string, many: string) => `${n / (rounds * reps)} ${n === rounds * reps ? one : many}`;
-  const handed = [split ? `${perRun(split, 'product', 'products')} split` : '', paired ? `${perRun(paired, 'pair', 'pairs')} of products (one on each thread)` : ''].filter(Boolean).join(' and ');
+  const handed = [split ? `${perRun(split, 'product', 'products')} split` : '', paired ? `${perRun(paired, 'pair', 'pairs')} of products (one on each thread)` : '', maps ? `${perRun(maps, 'gelu', 'gelus')} shared` : ''].filter(Boolean).join(', ');
   const text = `2 threads ${speedup.toFixed(2)}× [${lo.toFixed(2)}–${hi.toFixed(2)}] over ${rounds} paired rounds; ${handed ? `${handed} a run, the helper did ${Math.round(100 * helperShare)}% of their chunks, the caller waited ${waited.toFixed(3)} ms a run for it; ${cpuText}` : 'no product large enough to split or pair'}`;
   return { one: med(one), two: med(two), speedup, lo, hi, helperShare, callerCpu, processCpu, text };
 }

@@ -59,7 +59,12 @@ test('gelu shared with the helper gives the bits of one thread, in chunks or who
   }
   const s1 = splitProducts();
   assert.equal(s1.maps - s0.maps, shared, 'each gelu of at least GELU_SPLIT_MIN entries was shared');
-  assert.ok(s1.helperChunks > s0.helperChunks, 'the helper computed some of the chunks');
+  // On a loaded machine the helper may wake too late for a few gelus (it then claims nothing): some
+  // of many more it takes part in, and each gives the bits of one thread.
+  const data = inputs(32768, 5);
+  const one = gelu(1, data);
+  for (let i = 0; i < 50 && splitProducts().helperChunks === s1.helperChunks && s1.helperChunks === s0.helperChunks; i++) assert.deepEqual(gelu(2, data), one);
+  assert.ok(splitProducts().helperChunks > s0.helperChunks, 'the helper computed some of the chunks');
 });
 
 test('gelu under GELU_SPLIT_MIN entries stays on the calling thread', { skip: no }, async () => {
@@ -108,6 +113,41 @@ void m.startGemmThreads().then((ok) => {
     assert.equal(r.status, 0, out);
     assert.match(out, /threads 1 true same true tries \d+/);
     assert.doesNotMatch(out, /tries 200/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a helper without the elementwise kernels takes no gelu, and keeps taking products', { skip: no }, () => {
+  const src = join(__dirname, '..', '..', 'src', 'core', 'tensor');
+  const dir = mkdtempSync(join(tmpdir(), 'helper-gelu-'));
+  try {
+    const file = join(dir, 'child.ts');
+    writeFileSync(
+      file,
+      `import * as m from ${JSON.stringify(join(src, 'matmul.ts'))};
+import { kernel } from ${JSON.stringify(join(src, 'gemmKernel.ts'))};
+import { simdGelu } from ${JSON.stringify(join(src, 'simdElementwise.ts'))};
+// The helper starts without the module (as if it had not compiled or loaded there).
+kernel()!.elementwise = () => null;
+void m.startGemmThreads().then((ok) => {
+  const n = 20000;
+  const data = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 5);
+  const x = m.residentArena()!.copyOf(data)!;
+  const out = new Float64Array(n), slope = new Float64Array(n);
+  const s0 = m.splitProducts();
+  simdGelu(x, out, slope);
+  const A = new Float64Array(256 * 256).fill(1), C = new Float64Array(256 * 256);
+  m.gemmNN(256, 256, 256, A, 0, A, 0, C, 0, false);
+  const s1 = m.splitProducts();
+  console.log('threads', m.gemmThreads(), ok, 'maps', s1.maps - s0.maps, 'split', s1.products - s0.products, Number.isFinite(out[n - 1]) && out[n - 1] !== 0);
+});
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60000 });
+    const out = r.stdout + r.stderr;
+    assert.equal(r.status, 0, out);
+    assert.match(out, /threads 2 true maps 0 split 1 true/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -76,7 +76,8 @@ function residentResults(graph: Graph): Uint8Array {
   const residentLeafSum = (i: number) => graph.nodes[i].kind !== 'op' && (at[i] & RESIDENT_SUM) !== 0;
   for (const node of graph.nodes) if (node.inputs.some((i) => graph.nodes[i].op?.matrixProduct || residentLeafSum(i))) at[node.id] |= RESIDENT_SENT;
   // The elementwise ops after a product, or an op with products inside (a bias add, a relu: deep's
-  // layers, convnet's relu after conv2d), whose kernels compute on the kernel's memory in place:
+  // layers, convnet's relu after conv2d, the transformer's residual add after multihead_attention;
+  // measured neutral there and on rnn), whose kernels compute on the kernel's memory in place:
   // every result of theirs too, so that no copy crosses into the memory or out of it from one
   // product to the next (conv2d reads its upstream gradient in place). Nodes come in topological order.
   const chained = new Uint8Array(graph.nodes.length);
@@ -127,7 +128,7 @@ export class Execution {
    * a matrix product or one reads it; the gradients its rule sends (2) when it is a product or
    * sends a gradient to one or to the resident sum of a leaf; the sum of its own gradient (4) when it is a
    * product or an operand of one; all three for an op with resident kernels (a bias add, a relu)
-   * downstream of a product.
+   * downstream of a product or of an op made of products (conv2d, multihead_attention, rnn).
    */
   private readonly residentAt: Uint8Array;
   private readonly randomCache = new Map<number, Float64Array>();

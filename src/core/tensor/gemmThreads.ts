@@ -1,24 +1,25 @@
-// The second core for products: one helper thread (a Node worker_threads worker) that instantiates
-// the GEMM kernel (wasm/gemm.wat) on the same shared WebAssembly memory and claims chunks of a
-// product's tiles alongside the calling thread, which stays synchronous: it publishes a job in the
-// memory's first bytes, wakes the helper (unless it is still polling after the last job:
-// HELPER_SPIN_MS), and either computes chunks itself until none are left (a large product split in
-// two: runTiles) or first computes a product of its own (the other of a pair: matmul.ts' gemmPair)
-// and then takes the chunks left; it waits (Atomics.wait) only for the chunks the helper claimed. A
-// helper that is not running yet, or wakes late on a loaded machine, claims nothing and costs
-// nothing. Every tile is summed by one thread in ascending k, so the bits are the same with one
-// thread or two (tests: gemm-threads, gemm-pairs).
+// The second core: one helper thread (a Node worker_threads worker) that instantiates the GEMM
+// kernel (wasm/gemm.wat) and the elementwise kernels (simd/elementwise.wat) on the same shared
+// WebAssembly memory and claims chunks of a job alongside the calling thread, which stays
+// synchronous: it publishes a job in the memory's first bytes, wakes the helper (unless it is still
+// polling after the last job: HELPER_SPIN_MS), and either computes chunks itself until none are left
+// (a large product split in two: runTiles; a large gelu: runGelu) or first computes a product of
+// its own (the other of a pair: matmul.ts' gemmPair) and then takes the chunks left; it waits
+// (Atomics.wait) only for the chunks the helper claimed. A helper that is not running yet, or wakes
+// late on a loaded machine, claims nothing and costs nothing. Every tile is summed by one thread in
+// ascending k, and every gelu entry computed by the same code, so the bits are the same with one
+// thread or two (tests: gemm-threads, gemm-pairs, helper-gelu).
 //
 // No helper where there are no workers (worker_threads is reached through
 // process.getBuiltinModule, Node >= 20.16: the core imports no Node module) or no shared memory,
-// with GRADLENS_THREADS=1, or after setGemmThreads(1). The helper is unref'd (it never keeps the process alive) and allocates nothing
-// but its own small isolate: it works in the caller's kernel memory, which is not duplicated.
+// with GRADLENS_THREADS=1, or after setGemmThreads(1). The helper is unref'd (it never keeps the
+// process alive) and holds no tensors: it works in the caller's kernel memory, which is not duplicated.
 
 /** Byte layout of the job block at the start of the kernel memory (see "work" in wasm/gemm.wat). */
 export const JOB_BYTES = 128;
 const NEXT64 = 0; // BigInt64 index: seq << 32 | next chunk
 const DONE = 2; // Int32 indices from here
-const FIELDS = 3; // n, per, a, ars, acs, b, bps, brs, pc, ldc, K, mp, np, kc, mcp
+const FIELDS = 3; // n (chunks, of either kind of job), per, a, ars, acs, b, bps, brs, pc, ldc, K, mp, np, kc, mcp
 const WAKE = 18;
 const FAILED = 19;
 const READY = 20;
@@ -37,6 +38,8 @@ const MAP_SLOPE = 27;
 const MAP_TABLES = 28;
 const MAP_N = 29;
 const MAP_CHUNK = 30;
+/** 1 once the helper has its instance of the elementwise kernels (runGelu's jobs need it). */
+const GELU_READY = 31;
 /**
  * How long the helper stays awake after a job, polling for the next. A pass runs its large
  * products a fraction of a millisecond apart (mlp2: X·W1 forward, dX and dW1 back to back), and
@@ -46,7 +49,7 @@ const MAP_CHUNK = 30;
  */
 const HELPER_SPIN_MS = 1;
 
-/** What runTiles needs of the kernel (gemmKernel.ts' Kernel). */
+/** What the helper needs of the kernel (gemmKernel.ts' Kernel). */
 export interface ThreadKernel {
   work(job: number, seq: number): number;
   memory: { readonly buffer: ArrayBufferLike };
@@ -144,14 +147,15 @@ export function splitProducts(): { products: number; pairs: number; maps: number
   return { products: splits, pairs, maps, chunks, helperChunks, waitMs, wakes };
 }
 
-/** How many threads large products use now (2 only once the helper is running). */
+/** How many threads large products, pairs and large gelus use now (2 only once the helper is running). */
 export function gemmThreads(): 1 | 2 {
   return helper?.alive && Atomics.load(helper.ctl, READY) === 1 ? 2 : 1;
 }
 
 /**
- * Test only: from the next split product on, the helper claims a chunk and fails without computing
- * it, as a helper that died mid-chunk would. The caller must then compute the product alone.
+ * Test only: from the next job on (a split product, a pair, a gelu), the helper claims a chunk and
+ * fails without computing it, as a helper that died mid-chunk would. The caller must then compute
+ * the job alone.
  */
 export function failHelperForTest(): void {
   if (helper) Atomics.store(helper.ctl, FAULT, 1);
@@ -303,7 +307,9 @@ function waitForHelper(h: Helper, n: number): boolean {
 
 /**
  * Entries of gelu at least for the helper to take part (about 150 µs on one core: waking the
- * helper and the chunks' hand-over cost a few µs), and the entries of a chunk.
+ * helper and the chunks' hand-over cost a few µs), and the entries of a chunk: even, since the
+ * kernel computes entries two at a time and writes the second of a pair past an odd count's end
+ * (a chunk of the other thread's).
  */
 export const GELU_SPLIT_MIN = 8192;
 const GELU_CHUNK = 2048;
@@ -318,18 +324,17 @@ const GELU_CHUNK = 2048;
  */
 export function runGelu(x: number, out: number, slope: number, tables: number, n: number, here: (start: number, count: number) => void): boolean {
   const h = helper;
-  if (!h || n < GELU_SPLIT_MIN || wanted < 2 || !h.alive || Atomics.load(h.ctl, READY) !== 1) return false;
+  if (!h || n < GELU_SPLIT_MIN || wanted < 2 || !h.alive || Atomics.load(h.ctl, READY) !== 1 || Atomics.load(h.ctl, GELU_READY) !== 1) return false;
   const total = Math.ceil(n / GELU_CHUNK);
   const s = publish(h, 1, (ctl) => {
+    // FIELDS holds the chunks, as for a product's tiles (the helper's claims and the test's fault read it there).
     Atomics.store(ctl, FIELDS, total);
-    for (const [i, v] of [
-      [MAP_X, x],
-      [MAP_OUT, out],
-      [MAP_SLOPE, slope],
-      [MAP_TABLES, tables],
-      [MAP_N, n],
-      [MAP_CHUNK, GELU_CHUNK],
-    ]) Atomics.store(ctl, i, v);
+    Atomics.store(ctl, MAP_X, x);
+    Atomics.store(ctl, MAP_OUT, out);
+    Atomics.store(ctl, MAP_SLOPE, slope);
+    Atomics.store(ctl, MAP_TABLES, tables);
+    Atomics.store(ctl, MAP_N, n);
+    Atomics.store(ctl, MAP_CHUNK, GELU_CHUNK);
   });
   let mine = 0;
   for (;;) {
@@ -352,8 +357,13 @@ const HELPER_SOURCE = `'use strict';
 const { workerData } = require('node:worker_threads');
 const { module, memory, elementwise } = workerData;
 const { work } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const map = elementwise ? new WebAssembly.Instance(elementwise, { env: { memory } }).exports : null;
 const ctl = new Int32Array(memory.buffer, 0, ${JOB_BYTES / 4});
+// The elementwise kernels too (gelu jobs), when they load: without them the helper still takes tiles.
+let map = null;
+try {
+  map = elementwise ? new WebAssembly.Instance(elementwise, { env: { memory } }).exports : null;
+} catch {}
+if (map) Atomics.store(ctl, ${GELU_READY}, 1);
 const next = new BigInt64Array(memory.buffer, 0, 1);
 // gelu's chunks of the job (runGelu), claimed as "work" claims tiles.
 function gelu(seq) {
@@ -413,11 +423,12 @@ function spawn(k: ThreadKernel): Helper | null {
     const ctl = new Int32Array(k.memory.buffer, 0, JOB_BYTES / 4);
     const next = new BigInt64Array(k.memory.buffer, 0, JOB_BYTES / 8);
     Atomics.store(ctl, READY, 0);
+    Atomics.store(ctl, GELU_READY, 0);
     Atomics.store(ctl, FAILED, 0);
     Atomics.store(ctl, WAKE, 0);
     Atomics.store(ctl, FAULT, 0);
     Atomics.store(ctl, SPINNING, 0);
-    // execArgv []: not the parent's loaders (tsx) or flags; a small heap: the helper allocates nothing.
+    // execArgv []: not the parent's loaders (tsx) or flags; a small heap: the helper allocates next to nothing (a gelu job's loop some numbers).
     const worker = new wt.Worker(HELPER_SOURCE, {
       eval: true,
       workerData: { module: k.module, memory: k.memory, elementwise: k.elementwise() },
