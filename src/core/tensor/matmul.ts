@@ -124,10 +124,10 @@ function compute(g: GemmArgs, share: boolean, floor: number, scalar: boolean): b
     // several times more): too small to split, or while the helper is off or not started yet.
     // Operands that live in the shared memory (resident.ts) are read there in place: no copies.
     const split = share && !belowSplitting(M * N * K) && splitsWork(k, M * N * K);
-    const at = residency(k, A, aOff, B, bOff, C, cOff);
+    const at = residency(k, g);
     const local = split || at[0] >= 0 || at[1] >= 0 || at[2] >= 0 ? null : localKernel();
-    if (local && gemmWasm(local, false, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, NOT_RESIDENT)) return true;
-    if (gemmWasm(k, split, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, at, floor < 0 ? workspaceStart(k) : floor)) return true;
+    if (local && gemmWasm(local, false, g, NOT_RESIDENT)) return true;
+    if (gemmWasm(k, split, g, at, floor < 0 ? workspaceStart(k) : floor)) return true;
     if (!scalar) return false;
   }
   gemmScalar(M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate);
@@ -135,9 +135,9 @@ function compute(g: GemmArgs, share: boolean, floor: number, scalar: boolean): b
 }
 
 /** Where each operand lives in the shared memory (a float64 index), or -1: looked up once. */
-function residency(k: Kernel, A: Float64Array, aOff: number, B: Float64Array, bOff: number, C: Float64Array, cOff: number): Residency {
+function residency(k: Kernel, g: GemmArgs): Residency {
   const arena = k.arena;
-  return arena ? [residentIndex(arena, A, aOff), residentIndex(arena, B, bOff), residentIndex(arena, C, cOff)] : NOT_RESIDENT;
+  return arena ? [residentIndex(arena, g.A, g.aOff), residentIndex(arena, g.B, g.bOff), residentIndex(arena, g.C, g.cOff)] : NOT_RESIDENT;
 }
 
 /** gemmNN's product as gemmPair takes it: C[M,N] (+)= A[M,K] · B[K,N]. */
@@ -184,7 +184,7 @@ export interface GemmArgs {
  */
 export function gemmPair(p: GemmArgs | null, q: GemmArgs | null): void {
   const k = p && q ? pairKernel(p, q) : null;
-  const placed = k && q ? placeProduct(k, workspaceStart(k), q.M, q.N, q.K, q.A, q.aOff, q.ars, q.acs, q.B, q.bOff, q.brs, q.bcs, q.C, q.cOff, q.accumulate, residency(k, q.A, q.aOff, q.B, q.bOff, q.C, q.cOff)) : null;
+  const placed = k && q ? placeProduct(k, workspaceStart(k), q, residency(k, q)) : null;
   if (!k || !p || !q || !placed) {
     if (p) gemmOf(p);
     if (q) gemmOf(q);
@@ -298,27 +298,8 @@ export function gemmScalar(
 
 // ------------------------------------------------------------------ WebAssembly path
 
-function gemmWasm(
-  k: Kernel,
-  share: boolean,
-  M: number,
-  N: number,
-  K: number,
-  A: Float64Array,
-  aOff: number,
-  ars: number,
-  acs: number,
-  B: Float64Array,
-  bOff: number,
-  brs: number,
-  bcs: number,
-  C: Float64Array,
-  cOff: number,
-  accumulate: boolean,
-  at: Residency,
-  floor = workspaceStart(k),
-): boolean {
-  const placed = placeProduct(k, floor, M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate, at);
+function gemmWasm(k: Kernel, share: boolean, g: GemmArgs, at: Residency, floor = workspaceStart(k)): boolean {
+  const placed = placeProduct(k, floor, g, at);
   if (!placed) return false;
   // Large products are split between this thread and a helper (gemmThreads.ts): chunks of tiles,
   // each tile summed by one thread in the same order.
@@ -351,25 +332,8 @@ interface PlacedProduct {
  * (where they are not resident) and packs them, and returns its tiles' job; null when the memory
  * cannot grow to it.
  */
-function placeProduct(
-  k: Kernel,
-  floor: number,
-  M: number,
-  N: number,
-  K: number,
-  A: Float64Array,
-  aOff: number,
-  ars: number,
-  acs: number,
-  B: Float64Array,
-  bOff: number,
-  brs: number,
-  bcs: number,
-  C: Float64Array,
-  cOff: number,
-  accumulate: boolean,
-  at: Residency,
-): PlacedProduct | null {
+function placeProduct(k: Kernel, floor: number, g: GemmArgs, at: Residency): PlacedProduct | null {
+  const { M, N, K, A, aOff, ars, acs, B, bOff, brs, bcs, C, cOff, accumulate } = g;
   // The kernel reads 4 rows of its left operand X and 4 consecutive columns of its right operand Y
   // a step of k. An operand whose layout makes those reads stride through memory is packed first
   // (see packsLeft / packsRight). Computing Cᵀ = Bᵀ·Aᵀ instead swaps the roles (and transposes the
