@@ -6,9 +6,6 @@
 // multihead_attention's projections, rnn's dWx and dx) give the bits of one thread; a helper that
 // fails mid-pair leaves the caller to compute its product; small pairs stay on one thread.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyzeSession } from '../../src/core/analyze';
@@ -18,6 +15,7 @@ import { gemm, gemmBackend, gemmPair, observeGemm, residentArena, setGemmThreads
 import { conv2d } from '../../src/core/ops/convolution';
 import { Tensor } from '../../src/core/tensor/tensor';
 import { bitsOf } from './helpers/bits';
+import { runScript } from './helpers/childScript';
 
 const wasm = gemmBackend() === 'wasm-simd';
 const no = !wasm && 'no WebAssembly (GRADLENS_NO_WASM=1): products never pair';
@@ -289,16 +287,8 @@ test("conv2d's backward with its patches rebuilt a band at a time (none kept): p
 
 /** Runs a script that imports matmul.ts in a fresh process; returns its output. */
 function runChild(body: string): { status: number | null; out: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'gemm-pairs-'));
-  try {
-    const file = join(dir, 'child.ts');
-    const matmul = join(__dirname, '..', '..', 'src', 'core', 'tensor', 'matmul.ts');
-    writeFileSync(file, `import * as m from ${JSON.stringify(matmul)};\n${body}\n`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60000 });
-    return { status: r.status, out: r.stdout + r.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const matmul = join(__dirname, '..', '..', 'src', 'core', 'tensor', 'matmul.ts');
+  return runScript(`import * as m from ${JSON.stringify(matmul)};\n${body}\n`);
 }
 
 test("a helper that fails mid-pair (a chunk claimed, never computed) leaves the caller to compute the helper's product", { skip: no }, () => {

@@ -3,14 +3,13 @@
 // and of k) and every example's CLI output, the helper never keeps the process alive, and
 // GRADLENS_THREADS=1 keeps one thread.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { main } from '../../src/cli/main';
 import { Prng } from '../../src/core/engine/prng';
 import { gemm, gemmBackend, gemmThreads, runsOnKernel, setGemmThreads, splitProducts, startGemmThreads, stopGemmThreads } from '../../src/core/tensor/matmul';
+import { runScript } from './helpers/childScript';
 import { gemmReference } from './helpers/fusedReference';
 
 const MATMUL = join(__dirname, '..', '..', 'src', 'core', 'tensor', 'matmul.ts');
@@ -129,19 +128,8 @@ test('after the helper is stopped products run on one thread, with the same bits
 
 /** Runs a script that imports matmul.ts in a fresh process; returns its output and how long it took. */
 function runChild(body: string, env: Record<string, string> = {}, preamble = ''): { status: number | null; out: string; ms: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'gemm-threads-'));
-  try {
-    const file = join(dir, 'child.ts');
-    const source = preamble
-      ? `${preamble}\nvoid import(${JSON.stringify(MATMUL)}).then((m) => {\n${body}\n});\n`
-      : `import * as m from ${JSON.stringify(MATMUL)};\n${body}\n`;
-    writeFileSync(file, source);
-    const t0 = Date.now();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60000 });
-    return { status: r.status, out: r.stdout + r.stderr, ms: Date.now() - t0 };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const source = preamble ? `${preamble}\nvoid import(${JSON.stringify(MATMUL)}).then((m) => {\n${body}\n});\n` : `import * as m from ${JSON.stringify(MATMUL)};\n${body}\n`;
+  return runScript(source, env);
 }
 
 test('the helper thread never keeps the process alive', { skip: !wasm && 'no WebAssembly' }, () => {

@@ -3,9 +3,6 @@
 // threshold, nothing handed over below the threshold, and a helper that fails midway leaves the
 // caller to compute every entry itself.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Prng } from '../../src/core/engine/prng';
@@ -13,6 +10,7 @@ import { GELU_SPLIT_MIN } from '../../src/core/tensor/gemmThreads';
 import { gemmBackend, residentArena, setGemmThreads, splitProducts, startGemmThreads, stopGemmThreads } from '../../src/core/tensor/matmul';
 import { simdGelu } from '../../src/core/tensor/simdElementwise';
 import { bitsOf } from './helpers/bits';
+import { runScript } from './helpers/childScript';
 
 const no = gemmBackend() !== 'wasm-simd' && 'no WebAssembly (GRADLENS_NO_WASM=1)';
 
@@ -78,12 +76,8 @@ test('gelu under GELU_SPLIT_MIN entries stays on the calling thread', { skip: no
 
 test('a helper that fails during gelu (a chunk claimed, never computed) leaves the caller to compute every entry', { skip: no }, () => {
   const src = join(__dirname, '..', '..', 'src', 'core', 'tensor');
-  const dir = mkdtempSync(join(tmpdir(), 'helper-gelu-'));
-  try {
-    const file = join(dir, 'child.ts');
-    writeFileSync(
-      file,
-      `import * as m from ${JSON.stringify(join(src, 'matmul.ts'))};
+  const { status, out } = runScript(
+    `import * as m from ${JSON.stringify(join(src, 'matmul.ts'))};
 import { failHelperForTest } from ${JSON.stringify(join(src, 'gemmThreads.ts'))};
 import { simdGelu } from ${JSON.stringify(join(src, 'simdElementwise.ts'))};
 const n = 20000;
@@ -107,25 +101,16 @@ void m.startGemmThreads().then((ok) => {
   console.log('threads', m.gemmThreads(), ok, 'same', same, 'tries', tries);
 });
 `,
-    );
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60000 });
-    const out = r.stdout + r.stderr;
-    assert.equal(r.status, 0, out);
-    assert.match(out, /threads 1 true same true tries \d+/);
-    assert.doesNotMatch(out, /tries 200/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  );
+  assert.equal(status, 0, out);
+  assert.match(out, /threads 1 true same true tries \d+/);
+  assert.doesNotMatch(out, /tries 200/);
 });
 
 test('a helper without the elementwise kernels takes no gelu, and keeps taking products', { skip: no }, () => {
   const src = join(__dirname, '..', '..', 'src', 'core', 'tensor');
-  const dir = mkdtempSync(join(tmpdir(), 'helper-gelu-'));
-  try {
-    const file = join(dir, 'child.ts');
-    writeFileSync(
-      file,
-      `import * as m from ${JSON.stringify(join(src, 'matmul.ts'))};
+  const { status, out } = runScript(
+    `import * as m from ${JSON.stringify(join(src, 'matmul.ts'))};
 import { kernel } from ${JSON.stringify(join(src, 'gemmKernel.ts'))};
 import { simdGelu } from ${JSON.stringify(join(src, 'simdElementwise.ts'))};
 // The helper starts without the module (as if it had not compiled or loaded there).
@@ -143,12 +128,7 @@ void m.startGemmThreads().then((ok) => {
   console.log('threads', m.gemmThreads(), ok, 'maps', s1.maps - s0.maps, 'split', s1.products - s0.products, Number.isFinite(out[n - 1]) && out[n - 1] !== 0);
 });
 `,
-    );
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 60000 });
-    const out = r.stdout + r.stderr;
-    assert.equal(r.status, 0, out);
-    assert.match(out, /threads 2 true maps 0 split 1 true/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  );
+  assert.equal(status, 0, out);
+  assert.match(out, /threads 2 true maps 0 split 1 true/);
 });
